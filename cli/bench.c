@@ -1,0 +1,39 @@
+/* cairn bench <what>: dispatches to the benchmarks in bench/. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/bench.h"
+#include "commands.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} benches[] = {
+    {"primitives", bench_primitives, "field, NTT, Poseidon2, Merkle throughput"},
+};
+#define NBENCH (sizeof benches / sizeof benches[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cairn bench <what> [--json]\n\n");
+    for (size_t i = 0; i < NBENCH; i++)
+        fprintf(f, "  %-12s %s\n", benches[i].name, benches[i].summary);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (cli_is_help(argv[1])) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < NBENCH; i++)
+        if (!strcmp(argv[1], benches[i].name)) return benches[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "cairn bench: unknown benchmark '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,22 @@
+/* Subcommands of the `cairn` binary. Each returns the process exit status:
+ * 0 success, 1 a proof/claim is invalid or the check failed, 2 usage or
+ * input error (STYLE.md, "The CLI"). Subcommands that run a guest return
+ * its exit code instead (cairn exec, like qemu-riscv32). */
+#ifndef CAIRN_CLI_COMMANDS_H
+#define CAIRN_CLI_COMMANDS_H
+
+enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+    const char *summary;
+} cli_command;
+
+int cmd_bench(int argc, char **argv);
+
+/* Shared option helpers. */
+int cli_is_help(const char *arg);          /* -h or --help */
+int cli_parse_u64(const char *s, unsigned long long *out); /* 1 if ok */
+
+#endif
