@@ -3,6 +3,25 @@
 #ifndef CAIRN_BENCH_H
 #define CAIRN_BENCH_H
 
+#include <stdio.h>
+
+/* Output sink shared by benchmarks: one "key value unit" line per figure,
+ * or one JSON object with a member per figure. */
+typedef struct {
+    int json;
+    int first;
+} bench_out;
+
+void bench_begin(bench_out *o, int json);
+void bench_report(bench_out *o, const char *key, double value, const char *unit);
+void bench_report_str(bench_out *o, const char *key, const char *value);
+void bench_end(bench_out *o);
+
 int bench_primitives(int argc, char **argv);
+
+/* Parts of `cairn bench primitives`, one per area. */
+void bench_prim_field(bench_out *o);  /* field, extension, NTT, LDE */
+void bench_prim_hash(bench_out *o);   /* Poseidon2 */
+void bench_prim_merkle(bench_out *o); /* Merkle commit */
 
 #endif

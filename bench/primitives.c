@@ -1,56 +1,57 @@
 /* cairn bench primitives: throughput of the building blocks every proof
- * uses. Figures only; see the foundation issue for the targets. */
+ * uses. Figures only; the foundation issue lists the targets. */
 #include <omp.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
 #include "common/cpu.h"
-#include "common/util.h"
-#include "stark/gl.h"
 
-typedef struct {
-    int json;
-    int first;
-} out_ctx;
-
-static void report(out_ctx *o, const char *key, double value, const char *unit)
+void bench_begin(bench_out *o, int json)
 {
-    if (o->json) {
-        printf("%s\n  \"%s\": %.6g", o->first ? "" : ",", key, value);
-        o->first = 0;
-    } else {
-        printf("%-40s %14.4g %s\n", key, value, unit);
-    }
+    o->json = json;
+    o->first = 1;
+    if (json) printf("{");
 }
 
-static double bench_gl_mul_scalar(size_t n)
+void bench_report(bench_out *o, const char *key, double value, const char *unit)
 {
-    gl_t acc[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-    const gl_t m = 0x123456789abcdefull;
-    double t = now_sec();
-    for (size_t i = 0; i < n / 8; i++)
-        for (int k = 0; k < 8; k++) acc[k] = gl_mul(acc[k], m);
-    t = now_sec() - t;
-    volatile gl_t sink = acc[0] ^ acc[7];
-    (void)sink;
-    return (double)n / t;
+    if (o->json) printf("%s\n  \"%s\": %.6g", o->first ? "" : ",", key, value);
+    else printf("%-44s %14.4g %s\n", key, value, unit);
+    o->first = 0;
+    fflush(stdout);
+}
+
+void bench_report_str(bench_out *o, const char *key, const char *value)
+{
+    if (o->json) printf("%s\n  \"%s\": \"%s\"", o->first ? "" : ",", key, value);
+    else printf("%-44s %14s\n", key, value);
+    o->first = 0;
+}
+
+void bench_end(bench_out *o)
+{
+    if (o->json) printf("\n}\n");
 }
 
 int bench_primitives(int argc, char **argv)
 {
-    out_ctx o = {0, 1};
+    int json = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) o.json = 1;
-        else {
-            fprintf(stderr, "usage: cairn bench primitives [--json]\n");
-            return strcmp(argv[i], "-h") && strcmp(argv[i], "--help") ? 2 : 0;
+        if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else {
+            int help = !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help");
+            fprintf(help ? stdout : stderr, "usage: cairn bench primitives [--json]\n");
+            return help ? 0 : 2;
         }
     }
-    if (o.json) printf("{\n  \"simd\": \"%s\",\n  \"threads\": %d", cpu_simd_name(), omp_get_max_threads()), o.first = 0;
-    else printf("threads %d, simd %s\n", omp_get_max_threads(), cpu_simd_name());
-    report(&o, "goldilocks_mul_scalar_per_s", bench_gl_mul_scalar(1u << 26), "mul/s");
-    if (o.json) printf("\n}\n");
+    bench_out o;
+    bench_begin(&o, json);
+    bench_report(&o, "threads", omp_get_max_threads(), "");
+    bench_report_str(&o, "simd", cpu_simd_name());
+    bench_prim_field(&o);
+    bench_prim_hash(&o);
+    bench_prim_merkle(&o);
+    bench_end(&o);
     return 0;
 }
