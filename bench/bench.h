@@ -18,6 +18,8 @@ void bench_report_str(bench_out *o, const char *key, const char *value);
 void bench_end(bench_out *o);
 
 int bench_primitives(int argc, char **argv);
+int bench_stark(int argc, char **argv); /* prove + verify an example machine */
+int bench_exec(int argc, char **argv); /* RV32IM executor (bench/exec.c) */
 
 /* Parts of `cairn bench primitives`, one per area. */
 void bench_prim_field(bench_out *o);  /* field, extension, NTT, LDE */

@@ -11,6 +11,8 @@ static const struct {
     const char *summary;
 } benches[] = {
     {"primitives", bench_primitives, "field, NTT, Poseidon2, Merkle throughput"},
+    {"stark", bench_stark, "prove and verify an example machine (poseidon2-chain, fib, lookup)"},
+    {"exec", bench_exec, "RV32IM executor, snapshots and trace building (vs qemu-riscv32)"},
 };
 #define NBENCH (sizeof benches / sizeof benches[0])
 

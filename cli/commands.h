@@ -14,6 +14,8 @@ typedef struct {
 } cli_command;
 
 int cmd_bench(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 /* Shared option helpers. */
 int cli_is_help(const char *arg);          /* -h or --help */

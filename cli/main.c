@@ -7,6 +7,8 @@
 
 static const cli_command commands[] = {
     {"bench", cmd_bench, "measure primitives and provers (cairn bench -h)"},
+    {"inspect", cmd_inspect, "describe a job file (.h5): program, journal, segments"},
+    {"exec", cmd_exec, "run an RV32IM ELF program (cairn exec --help)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -40,12 +40,11 @@ static inline gl_t gl_add(gl_t a, gl_t b)
 {
     GL_CHECK(a);
     GL_CHECK(b);
-    uint64_t s;
-    int carry = __builtin_add_overflow(a, b, &s);
-    /* With a carry the true sum is s + 2^64 < 2p, and s - p (mod 2^64)
-     * equals s + 2^64 - p. */
-    if (carry || s >= GL_P) s -= GL_P;
-    return s;
+    /* a + b = a - (p - b), plus p when that borrows; branch-free because
+     * the condition is data-dependent and mispredicts half the time. */
+    uint64_t nb = GL_P - b;
+    uint64_t r = a - nb;
+    return r + (((uint64_t)0 - (uint64_t)(a < nb)) & GL_P);
 }
 
 static inline gl_t gl_sub(gl_t a, gl_t b)
@@ -53,8 +52,7 @@ static inline gl_t gl_sub(gl_t a, gl_t b)
     GL_CHECK(a);
     GL_CHECK(b);
     uint64_t d = a - b;
-    if (a < b) d += GL_P;
-    return d;
+    return d + (((uint64_t)0 - (uint64_t)(a < b)) & GL_P);
 }
 
 static inline gl_t gl_neg(gl_t a)
@@ -69,11 +67,14 @@ static inline gl_t gl_reduce128(unsigned __int128 x)
 {
     uint64_t lo = (uint64_t)x, hi = (uint64_t)(x >> 64);
     uint64_t hi_hi = hi >> 32, hi_lo = hi & GL_EPS;
+    /* Branch-free: both corrections below depend on the data and would
+     * mispredict often. A borrow means -2^64 = -(2^32 - 1) is owed. */
     uint64_t t0 = lo - hi_hi;
-    if (lo < hi_hi) t0 -= GL_EPS; /* borrow: -2^64 = -(2^32 - 1) */
+    t0 -= ((uint64_t)0 - (uint64_t)(lo < hi_hi)) & GL_EPS;
     uint64_t t1 = hi_lo * GL_EPS;
     uint64_t r;
-    if (__builtin_add_overflow(t0, t1, &r)) r += GL_EPS;
+    int carry = __builtin_add_overflow(t0, t1, &r);
+    r += ((uint64_t)0 - (uint64_t)carry) & GL_EPS;
     return r >= GL_P ? r - GL_P : r;
 }
 
@@ -124,6 +125,7 @@ void gl_vec_mul_scalar(gl_t *out, const gl_t *a, gl_t s, size_t n);
 void gl_vec_add_ref(gl_t *out, const gl_t *a, const gl_t *b, size_t n);
 void gl_vec_sub_ref(gl_t *out, const gl_t *a, const gl_t *b, size_t n);
 void gl_vec_mul_ref(gl_t *out, const gl_t *a, const gl_t *b, size_t n);
+void gl_vec_mul_scalar_ref(gl_t *out, const gl_t *a, gl_t s, size_t n);
 
 /* ---- cubic extension ---- */
 

@@ -11,6 +11,15 @@
  * so matrices of every height are bound into one root. Opening index i
  * (i < H) reveals row i >> (log H - log h) of every matrix and the sibling
  * path. Layers are built in parallel with the batched Poseidon2.
+ *
+ * Order: matrices may be given in any order of heights; what binds is the
+ * order among matrices of the same height (their rows are concatenated in
+ * that order). The verifier's dims must list the matrices in the same order
+ * as the prover's mats. A matrix may have width 0 (its rows are empty).
+ *
+ * Several openings (FRI queries) are verified one index at a time with
+ * mt_verify; indices may repeat and come in any order, each check is
+ * independent.
  */
 #ifndef CAIRN_STARK_MT_H
 #define CAIRN_STARK_MT_H
@@ -28,12 +37,17 @@ typedef struct {
 } mt_matrix;
 
 typedef struct mt_tree mt_tree;
+typedef struct { size_t height, width; } mt_dims;
 
-/* Builds the tree; the matrices must outlive it. */
+/* Builds the tree; the matrices must outlive it. Their elements must be
+ * canonical (gl.h). CAIRN_ERR_USAGE for nmats == 0, a height that is not
+ * a power of two, or missing data. */
 cairn_err mt_commit(mt_tree **out, const mt_matrix *mats, size_t nmats);
 void mt_free(mt_tree *t); /* accepts NULL */
 p2_digest mt_root(const mt_tree *t);
 unsigned mt_log_height(const mt_tree *t); /* log2 of the largest height */
+size_t mt_num_matrices(const mt_tree *t);
+mt_dims mt_matrix_dims(const mt_tree *t, size_t k); /* k < mt_num_matrices */
 
 /* Opening of one leaf index: rows[k] points into the tree's matrix k
  * (width of matrix k elements), path has mt_log_height() digests from the
@@ -44,12 +58,19 @@ typedef struct {
     p2_digest *path;    /* log_height digests, owned by the opening */
 } mt_opening;
 
+/* CAIRN_ERR_USAGE if index >= 2^mt_log_height. rows[k] is NULL for a
+ * matrix of width 0 without data. */
 cairn_err mt_open(const mt_tree *t, mt_opening *out, size_t index);
-void mt_opening_free(mt_opening *o);
+void mt_opening_free(mt_opening *o); /* accepts NULL and freed openings */
 
-/* Verifies rows[k] (with widths/heights from dims) against root at index.
- * Returns CAIRN_ERR_VERIFY naming the failing check. */
-typedef struct { size_t height, width; } mt_dims;
+/* Verifies rows[k] (dims[k].width elements each) against root at index;
+ * path holds log2(max height) digests (the caller sizes it from dims, e.g.
+ * the proof parser). Never reads beyond those bounds, whatever the index
+ * and dims. Returns CAIRN_ERR_USAGE for malformed dims (nmats == 0, a
+ * height that is not a power of two, total width of a height >= p, NULL
+ * pointers) and CAIRN_ERR_VERIFY naming the failing check for index >=
+ * max height, a non-canonical row, path or root element, or a path that
+ * does not lead to root. Allocates nothing. */
 cairn_err mt_verify(p2_digest root, const mt_dims *dims, size_t nmats, size_t index,
                     const gl_t *const *rows, const p2_digest *path);
 

@@ -15,6 +15,13 @@
 
 #include "gl.h"
 
+/* Builds the twiddle tables of every size up to 2^log_n (they are built on
+ * first use anyway). The transforms below cannot report failure; they stop
+ * the process if memory for their tables or work buffers runs out. Call
+ * this first to get CAIRN_ERR_NOMEM (or CAIRN_ERR_USAGE for log_n > 32)
+ * instead for the tables. */
+cairn_err ntt_prepare(unsigned log_n);
+
 /* In place, one column of 2^log_n elements, log_n <= 32. */
 void ntt_forward(gl_t *a, unsigned log_n);
 void ntt_inverse(gl_t *a, unsigned log_n);

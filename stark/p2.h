@@ -33,7 +33,8 @@ void p2_permute_ref(gl_t st[P2_WIDTH]);
 void p2_permute(gl_t st[P2_WIDTH]);
 
 /* Permutes n independent states stored contiguously (st[12*i .. 12*i+11])
- * with the widest SIMD path available. */
+ * with the widest SIMD path available (AVX-512: 8 states per vector, AVX2:
+ * 4), spread over the OpenMP threads when n is large (a few hundred). */
 void p2_permute_batch(gl_t *st, size_t n);
 
 /* Variable-length sponge hash (see above). */

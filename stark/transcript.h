@@ -10,6 +10,15 @@
  * uniform low k bits (k <= 32) when x != p - 1, because p = 1 mod 2^32;
  * tr_squeeze_bits rejects x = p - 1 and draws again, so its output is
  * exactly uniform.
+ *
+ * Absorbing in pieces is the same as absorbing at once (3 + 5 elements ==
+ * 8 elements) as long as no squeeze intervenes; a squeeze between them
+ * changes everything after it. Like other overwrite-mode duplex
+ * challengers (Plonky3's DuplexChallenger), the transcript does not encode
+ * message lengths: absorbing x and then squeezing equals absorbing x, r
+ * when r is the rate element already at that position. Every message of
+ * the protocol therefore has a length fixed by the protocol and the
+ * verifying key, or is preceded by its length.
  */
 #ifndef CAIRN_STARK_TRANSCRIPT_H
 #define CAIRN_STARK_TRANSCRIPT_H
@@ -34,15 +43,29 @@ void tr_absorb_digest(transcript *t, const p2_digest *d);
 void tr_absorb_ext(transcript *t, const gl3_t *x, size_t n);
 gl_t tr_squeeze(transcript *t);
 gl3_t tr_squeeze_ext(transcript *t);
-/* Uniform integer in [0, 2^bits), bits <= 32. */
+/* Uniform integer in [0, 2^bits), bits <= 32 (asserted: a protocol
+ * constant, never input). */
 uint32_t tr_squeeze_bits(transcript *t, unsigned bits);
 
-/* Proof-of-work grinding. The witness for the current transcript state is
- * the smallest nonce such that the first element of
- * permute(state with rate[0] = nonce) has `bits` leading zero bits (bits
- * counted in the 64-bit canonical value). pow_grind searches with every
- * OpenMP thread and then absorbs the nonce; pow_check verifies a nonce and
- * absorbs it, returning 0 if it is not a valid witness. */
+/* Proof-of-work grinding. A nonce (a field element, < p) is a witness for
+ * the current transcript state iff absorbing it and squeezing one element
+ * gives a value y with `bits` leading zero bits in its 64-bit canonical
+ * value (y < 2^(64 - bits)); the witness used is the smallest such nonce.
+ * When nothing is pending to be absorbed this is the first element of
+ * permute(state with rate[0] = nonce), as first specified here; pending
+ * absorbed elements stay bound because the nonce goes to the next rate
+ * position instead of overwriting rate[0]. The value y is consumed like any
+ * squeezed element, so the next challenge is not the ground (biased) one.
+ *
+ * pow_grind searches with every OpenMP thread, in rounds of increasing
+ * nonces so that the result does not depend on the thread count, then does
+ * what pow_check does. pow_check absorbs the nonce, squeezes y and returns
+ * 1 if the nonce is a witness, else 0 (also for bits > POW_MAX_BITS or a
+ * nonce >= p, which leave the transcript untouched). After a failed check the
+ * transcript is of no further use. Both sides' transcripts agree after a
+ * grind and a successful check. bits = 0 accepts every nonce and grind
+ * returns 0. */
+#define POW_MAX_BITS 40 /* 2^40 permutations is beyond any prover's budget */
 uint64_t pow_grind(transcript *t, unsigned bits);
 int pow_check(transcript *t, unsigned bits, uint64_t nonce);
 

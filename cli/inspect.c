@@ -1,0 +1,279 @@
+/* cairn inspect FILE.h5 [--json] [--check]: what a job file holds. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "storage/h5s.h"
+
+#define PREVIEW 64 /* journal bytes shown */
+
+static void usage(FILE *f, int full)
+{
+    fprintf(f, "usage: cairn inspect FILE.h5 [--json] [--check]\n");
+    if (!full) return;
+    fprintf(f,
+            "\nDescribes a cairn job file: format version, program (image ID, entry,\n"
+            "stored ELF), journal (length and a preview), run summary values, and each\n"
+            "segment (cycles, pc range, memory roots and state digests, halt/exit code,\n"
+            "snapshot size, trace columns and rows, raw vs stored bytes).\n"
+            "\n"
+            "  --json    one JSON object on stdout instead of text\n"
+            "  --check   also read every dataset, verifying its checksums and\n"
+            "            compression (slower on large traces)\n"
+            "\nExit status: 0 the file is sound; 1 it opened but a segment is malformed\n"
+            "or --check found damaged data; 2 usage error, or the file is missing,\n"
+            "not HDF5, or not a readable cairn job file.\n");
+}
+
+static void hex(FILE *f, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) fprintf(f, "%02x", b[i]);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* Journal preview for people: printable ASCII as is, the rest escaped. */
+static void escaped(FILE *f, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = b[i];
+        if (c == '\n') fputs("\\n", f);
+        else if (c == '\t') fputs("\\t", f);
+        else if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f) fprintf(f, "\\x%02x", c);
+        else fputc(c, f);
+    }
+}
+
+static void size_text(FILE *f, h5s_size s)
+{
+    fprintf(f, "%" PRIu64 " bytes", s.raw);
+    if (s.raw > 0) fprintf(f, " (stored %" PRIu64 ", %.1f%%)", s.stored, 100.0 * (double)s.stored / (double)s.raw);
+}
+
+static void size_json(FILE *f, h5s_size s)
+{
+    fprintf(f, "{\"raw\":%" PRIu64 ",\"stored\":%" PRIu64 "}", s.raw, s.stored);
+}
+
+/* Reads a segment's data in full so that every chunk's checksum and frame
+ * is verified. */
+static cairn_err check_segment(h5s_reader *r, uint64_t s, const h5s_segment_meta *m)
+{
+    uint8_t *b;
+    size_t n;
+    cairn_err e = h5s_read_snapshot(r, s, &b, &n);
+    if (e != CAIRN_OK) return e;
+    free(b);
+    if (!m->has_trace) return CAIRN_OK;
+    h5s_trace *t;
+    e = h5s_read_trace(r, s, 1, &t);
+    h5s_trace_free(t);
+    return e;
+}
+
+static void segment_text(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_meta *m)
+{
+    const h5s_segment_info *i = &m->info;
+    fprintf(o, "segment %" PRIu64 ": %" PRIu64 " cycles, pc 0x%08" PRIx32 " -> 0x%08" PRIx32, s, i->cycles,
+            i->start_pc, i->end_pc);
+    if (i->halted) fprintf(o, ", halted, exit code %" PRId32, i->exit_code);
+    fprintf(o, "\n  start root   ");
+    hex(o, i->start_root, 32);
+    fprintf(o, "\n  end root     ");
+    hex(o, i->end_root, 32);
+    fprintf(o, "\n  start state  ");
+    hex(o, i->start_state, 32);
+    fprintf(o, "\n  end state    ");
+    hex(o, i->end_state, 32);
+    fprintf(o, "\n  snapshot     ");
+    size_text(o, m->snapshot);
+    fprintf(o, "\n  trace        ");
+    if (!m->has_trace) {
+        fprintf(o, "none\n");
+        return;
+    }
+    fprintf(o, "%" PRIu64 " rows x %" PRIu64 " columns, ", m->trace_rows, m->trace_cols);
+    size_text(o, m->trace);
+    h5s_trace *t;
+    if (h5s_read_trace(r, s, 0, &t) == CAIRN_OK) {
+        fprintf(o, "\n  columns     ");
+        for (size_t c = 0; c < t->ncols; c++) fprintf(o, " %s", t->names[c]);
+        h5s_trace_free(t);
+    }
+    fputc('\n', o);
+}
+
+static void segment_json(FILE *o, h5s_reader *r, const h5s_segment_meta *m)
+{
+    const h5s_segment_info *i = &m->info;
+    fprintf(o, "{\"index\":%" PRIu64 ",\"cycles\":%" PRIu64 ",\"start_pc\":%" PRIu32 ",\"end_pc\":%" PRIu32, i->index,
+            i->cycles, i->start_pc, i->end_pc);
+    const char *names[4] = {"start_root", "end_root", "start_state", "end_state"};
+    const uint8_t *vals[4] = {i->start_root, i->end_root, i->start_state, i->end_state};
+    for (int k = 0; k < 4; k++) {
+        fprintf(o, ",\"%s\":\"", names[k]);
+        hex(o, vals[k], 32);
+        fputc('"', o);
+    }
+    fprintf(o, ",\"halted\":%s,\"exit_code\":%" PRId32 ",\"snapshot\":", i->halted ? "true" : "false", i->exit_code);
+    size_json(o, m->snapshot);
+    fprintf(o, ",\"trace\":");
+    h5s_trace *t;
+    if (!m->has_trace || h5s_read_trace(r, i->index, 0, &t) != CAIRN_OK) {
+        fprintf(o, "null}");
+        return;
+    }
+    fprintf(o, "{\"rows\":%" PRIu64 ",\"columns\":[", m->trace_rows);
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (c) fputc(',', o);
+        json_str(o, t->names[c]);
+    }
+    fprintf(o, "],\"size\":");
+    size_json(o, m->trace);
+    fprintf(o, "}}");
+    h5s_trace_free(t);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    const char *path = NULL;
+    int json = 0, check = 0;
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            usage(stdout, !strcmp(argv[i], "--help"));
+            return EXIT_OK;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else if (!strcmp(argv[i], "--check")) {
+            check = 1;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "cairn inspect: unknown option '%s'\n", argv[i]);
+            usage(stderr, 0);
+            return EXIT_USAGE;
+        } else if (path) {
+            fprintf(stderr, "cairn inspect: one file at a time ('%s' and '%s')\n", path, argv[i]);
+            return EXIT_USAGE;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path) {
+        usage(stderr, 0);
+        return EXIT_USAGE;
+    }
+
+    h5s_reader *r;
+    cairn_err e = h5s_open(&r, path);
+    if (e != CAIRN_OK) {
+        fprintf(stderr, "cairn inspect: %s (%s)\n", cairn_last_error(), cairn_err_name(e));
+        return EXIT_USAGE;
+    }
+    int status = EXIT_OK;
+    FILE *o = stdout;
+    h5s_program_info p;
+    h5s_program_get(r, &p);
+    uint8_t head[PREVIEW];
+    size_t hn = 0;
+    h5s_size js = h5s_journal_size(r);
+    if ((e = h5s_read_journal_head(r, head, sizeof head, &hn)) != CAIRN_OK) {
+        fprintf(stderr, "cairn inspect: %s (%s)\n", cairn_last_error(), cairn_err_name(e));
+        status = EXIT_INVALID;
+    }
+    if (check) {
+        uint8_t *b;
+        size_t n;
+        cairn_err c1 = h5s_read_elf(r, &b, &n);
+        if (c1 == CAIRN_OK) free(b);
+        else fprintf(stderr, "cairn inspect: %s (%s)\n", cairn_last_error(), cairn_err_name(c1));
+        cairn_err c2 = h5s_read_journal(r, &b, &n);
+        if (c2 == CAIRN_OK) free(b);
+        else fprintf(stderr, "cairn inspect: %s (%s)\n", cairn_last_error(), cairn_err_name(c2));
+        if (c1 != CAIRN_OK || c2 != CAIRN_OK) status = EXIT_INVALID;
+    }
+
+    if (json) {
+        fprintf(o, "{\"file\":");
+        json_str(o, path);
+        fprintf(o, ",\"format\":\"%s\",\"version\":%u,\"image_id\":\"", H5S_FORMAT_NAME, h5s_version(r));
+        hex(o, p.image_id, 32);
+        fprintf(o, "\",\"entry\":%" PRIu32 ",\"elf\":", p.entry);
+        if (p.has_elf) size_json(o, h5s_elf_size(r));
+        else fprintf(o, "null");
+        fprintf(o, ",\"journal\":{\"raw\":%" PRIu64 ",\"stored\":%" PRIu64 ",\"head_hex\":\"", js.raw, js.stored);
+        hex(o, head, hn);
+        fprintf(o, "\"},\"run\":{");
+        for (size_t i = 0; i < h5s_attr_count(r); i++)
+            fprintf(o, "%s\"%s\":%" PRIu64, i ? "," : "", h5s_attr_name(r, i), h5s_attr_value(r, i));
+        fprintf(o, "},\"segments\":[");
+    } else {
+        fprintf(o, "file         %s\n", path);
+        fprintf(o, "format       %s version %u\n", H5S_FORMAT_NAME, h5s_version(r));
+        fprintf(o, "image ID     ");
+        hex(o, p.image_id, 32);
+        fprintf(o, "\nentry        0x%08" PRIx32 "\n", p.entry);
+        fprintf(o, "ELF          ");
+        if (p.has_elf) size_text(o, h5s_elf_size(r));
+        else fprintf(o, "not stored");
+        fprintf(o, "\njournal      ");
+        size_text(o, js);
+        if (hn > 0) {
+            /* text when it mostly is, hex for binary journals (digests...) */
+            size_t odd = 0;
+            for (size_t i = 0; i < hn; i++)
+                odd += (head[i] < 0x20 && head[i] != '\n' && head[i] != '\t') || head[i] >= 0x7f;
+            if (odd * 4 > hn) {
+                fprintf(o, "\n  hex ");
+                hex(o, head, hn);
+            } else {
+                fprintf(o, "\n  \"");
+                escaped(o, head, hn);
+                fputc('"', o);
+            }
+            if (js.raw > hn) fprintf(o, "...");
+        }
+        fprintf(o, "\nrun summary%s\n", h5s_attr_count(r) ? "" : "  (none)");
+        for (size_t i = 0; i < h5s_attr_count(r); i++)
+            fprintf(o, "  %-20s %" PRIu64 "\n", h5s_attr_name(r, i), h5s_attr_value(r, i));
+        fprintf(o, "segments     %" PRIu64 "\n", h5s_segment_count(r));
+    }
+    uint64_t nbad = 0;
+    for (uint64_t s = 0; s < h5s_segment_count(r); s++) {
+        h5s_segment_meta m;
+        e = h5s_segment(r, s, &m);
+        if (e == CAIRN_OK && check) e = check_segment(r, s, &m);
+        if (e != CAIRN_OK) {
+            fprintf(stderr, "cairn inspect: %s (%s)\n", cairn_last_error(), cairn_err_name(e));
+            status = EXIT_INVALID;
+            nbad++;
+            if (!json) fprintf(o, "segment %" PRIu64 ": unreadable (%s)\n", s, cairn_err_name(e));
+            continue;
+        }
+        if (json) {
+            if (s > nbad) fputc(',', o);
+            segment_json(o, r, &m);
+        } else {
+            segment_text(o, r, s, &m);
+        }
+    }
+    if (json)
+        fprintf(o, "],\"unreadable_segments\":%" PRIu64 ",\"checked\":%s,\"ok\":%s}\n", nbad,
+                check ? "true" : "false", status == EXIT_OK ? "true" : "false");
+    else if (check)
+        fprintf(o, "check        %s\n", status == EXIT_OK ? "every dataset read back; checksums and frames verified"
+                                                          : "FAILED (see messages above)");
+    h5s_close(r);
+    return status;
+}

@@ -1,0 +1,325 @@
+/* FRI commit phase, query openings, and the verifier's query check
+ * (see fri.h). */
+#include "fri.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "ntt.h"
+
+/* Coset shift of a codeword of log size h: each binary fold squares the
+ * points, so after l0 - h folds the shift is STARK_SHIFT^(2^(l0 - h)). */
+static gl_t layer_shift(unsigned l0, unsigned h)
+{
+    gl_t s = STARK_SHIFT;
+    for (unsigned i = h; i < l0; i++) s = gl_sqr(s);
+    return s;
+}
+
+/* One binary fold of a codeword of log size h (bit-reversed order on the
+ * coset shift*H) into out (2^(h-1) elements). */
+static cairn_err binfold(gl3_t *out, const gl3_t *in, unsigned h, gl_t shift, gl3_t beta)
+{
+    size_t half = (size_t)1 << (h - 1);
+    gl_t *xinv = malloc(half * sizeof *xinv);
+    RETURN_ERROR_IF(!xinv, CAIRN_ERR_NOMEM, "fri: out of memory folding 2^%u", h);
+    /* pair u holds f(x), f(-x) with x = shift * w_h^bitrev_{h-1}(u) */
+    gl_t w = gl_root_of_unity(h), winv = gl_inv(w), sinv = gl_inv(shift);
+    gl_t *pw = malloc(half * sizeof *pw);
+    if (!pw) {
+        free(xinv);
+        return cairn_fail(CAIRN_ERR_NOMEM, "fri: out of memory folding 2^%u", h);
+    }
+    pw[0] = sinv;
+    for (size_t i = 1; i < half; i++) pw[i] = gl_mul(pw[i - 1], winv);
+    for (size_t u = 0; u < half; u++) xinv[u] = pw[stark_bitrev((uint32_t)u, h - 1)];
+    free(pw);
+    const gl_t inv2 = (GL_P + 1) / 2;
+#pragma omp parallel for schedule(static)
+    for (size_t u = 0; u < half; u++) {
+        gl3_t a = in[2 * u], b = in[2 * u + 1];
+        gl3_t sum = gl3_add(a, b), dif = gl3_mul_base(gl3_sub(a, b), xinv[u]);
+        out[u] = gl3_mul_base(gl3_add(sum, gl3_mul(beta, dif)), inv2);
+    }
+    free(xinv);
+    return CAIRN_OK;
+}
+
+void fri_prover_free(fri_prover *f)
+{
+    for (unsigned l = 0; l < STARK_MAX_LAYERS; l++) {
+        if (l > 0) free(f->layer[l]);
+        mt_free(f->tree[l]);
+    }
+    memset(f, 0, sizeof *f);
+}
+
+cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, transcript *tr,
+                     stark_proof *pf)
+{
+    memset(f, 0, sizeof *f);
+    gl3_t *cur = ro[s->log_l0];
+    unsigned h = s->log_l0;
+    cairn_err err = CAIRN_OK;
+    gl3_t *tmp = NULL;
+    for (unsigned l = 0; l < s->nlayers && err == CAIRN_OK; l++) {
+        unsigned k = s->layer_arity[l];
+        f->layer[l] = cur;
+        mt_matrix mat = {(const gl_t *)cur, (size_t)1 << (h - k), 3u << k};
+        err = mt_commit(&f->tree[l], &mat, 1);
+        if (err != CAIRN_OK) break;
+        pf->fri_root[l] = mt_root(f->tree[l]);
+        tr_absorb_digest(tr, &pf->fri_root[l]);
+        gl3_t beta = tr_squeeze_ext(tr);
+        /* k binary folds with beta, beta^2, ... */
+        gl3_t *next = malloc(((size_t)1 << (h - 1)) * sizeof *next);
+        tmp = malloc(((size_t)1 << (h - 1)) * sizeof *tmp);
+        if (!next || !tmp) {
+            free(next);
+            err = cairn_fail(CAIRN_ERR_NOMEM, "fri: out of memory");
+            break;
+        }
+        const gl3_t *src = cur;
+        gl3_t b = beta;
+        for (unsigned i = 0; i < k && err == CAIRN_OK; i++) {
+            gl3_t *dst = (i % 2 == 0) ? next : tmp;
+            err = binfold(dst, src, h - i, layer_shift(s->log_l0, h - i), b);
+            src = dst;
+            b = gl3_sqr(b);
+        }
+        if (src != next) memcpy(next, src, ((size_t)1 << (h - k)) * sizeof *next);
+        free(tmp);
+        tmp = NULL;
+        h -= k;
+        /* roll in the DEEP codeword of this size with weight beta^(2^k) */
+        if (ro[h]) {
+            size_t n = (size_t)1 << h;
+#pragma omp parallel for schedule(static)
+            for (size_t i = 0; i < n; i++) next[i] = gl3_add(next[i], gl3_mul(b, ro[h][i]));
+        }
+        cur = next;
+        f->layer[l + 1] = next; /* owned (freed by fri_prover_free) */
+        f->nlayers = l + 1;
+    }
+    if (err != CAIRN_OK) return err;
+    /* final polynomial: natural order, inverse NTT, undo the coset shift */
+    size_t nf = (size_t)1 << h, nc = (size_t)1 << s->log_final;
+    gl3_t *v = malloc(nf * sizeof *v);
+    RETURN_ERROR_IF(!v, CAIRN_ERR_NOMEM, "fri: out of memory");
+    memcpy(v, cur, nf * sizeof *v);
+    ntt_bitrev_rows((gl_t *)v, h, 3);
+    ntt_inverse_batch((gl_t *)v, h, 3);
+    gl_t sinv = gl_inv(layer_shift(s->log_l0, h)), pw = 1;
+    for (size_t j = 0; j < nf; j++) {
+        v[j] = gl3_mul_base(v[j], pw);
+        pw = gl_mul(pw, sinv);
+    }
+    for (size_t j = nc; j < nf; j++)
+        if (!gl3_eq(v[j], gl3_zero())) {
+            free(v);
+            return cairn_fail(CAIRN_ERR_INTERNAL,
+                              "fri: final codeword is not of degree < %zu (bad trace or bug)", nc);
+        }
+    memcpy(pf->final_poly, v, nc * sizeof *v);
+    free(v);
+    tr_absorb_ext(tr, pf->final_poly, nc);
+    return CAIRN_OK;
+}
+
+cairn_err fri_open(const fri_prover *f, const stark_shape *s, stark_proof *pf, unsigned q,
+                   uint32_t index)
+{
+    gl3_t *vals = pf->q_fri_vals + (size_t)q * s->q_fri_vals;
+    p2_digest *paths = pf->q_fri_paths + (size_t)q * s->q_fri_paths;
+    for (unsigned l = 0; l < s->nlayers; l++) {
+        unsigned h = s->layer_log[l], k = s->layer_arity[l];
+        uint32_t pos = index >> (s->log_l0 - h), g = pos >> k;
+        mt_opening o;
+        FORWARD_IF_ERROR(mt_open(f->tree[l], &o, g));
+        memcpy(vals, o.rows[0], (sizeof *vals) << k);
+        memcpy(paths, o.path, (h - k) * sizeof *paths);
+        mt_opening_free(&o);
+        vals += (size_t)1 << k;
+        paths += h - k;
+    }
+    return CAIRN_OK;
+}
+
+/* ---- verifier side ---- */
+
+vb fri_domain_point(vctx *c, const vb *bits, unsigned h, gl_t shift)
+{
+    /* bit b of pos becomes bit h-1-b of bitrev(pos) */
+    gl_t w = gl_root_of_unity(h);
+    gl_t pw[33];
+    pw[0] = w;
+    for (unsigned i = 1; i < h; i++) pw[i] = gl_sqr(pw[i - 1]); /* w^(2^i) */
+    vb x = vc_const(c, shift), one = vc_const(c, 1);
+    for (unsigned b = 0; b < h; b++)
+        x = vc_mul(c, x, vc_select(c, bits[b], vc_const(c, pw[h - 1 - b]), one));
+    return x;
+}
+
+void vcompress(vctx *c, vb out[P2_DIGEST], const vb *l, const vb *r)
+{
+    vb st[P2_WIDTH];
+    for (int i = 0; i < P2_DIGEST; i++) {
+        st[i] = l[i];
+        st[P2_DIGEST + i] = r[i];
+        st[2 * P2_DIGEST + i] = vc_const(c, 0);
+    }
+    vc_permute(c, st);
+    for (int i = 0; i < P2_DIGEST; i++) out[i] = st[i];
+}
+
+void vhash(vctx *c, vb out[P2_DIGEST], const vb *in, size_t n)
+{
+    vb st[P2_WIDTH];
+    for (int i = 0; i < P2_WIDTH; i++) st[i] = vc_const(c, 0);
+    st[P2_RATE] = vc_const(c, n);
+    size_t i = 0;
+    do {
+        size_t r = n - i < P2_RATE ? n - i : P2_RATE;
+        for (size_t j = 0; j < r; j++) st[j] = in[i + j];
+        if (r < P2_RATE) {
+            st[r] = vc_const(c, 1);
+            for (size_t j = r + 1; j < P2_RATE; j++) st[j] = vc_const(c, 0);
+        }
+        vc_permute(c, st);
+        i += r;
+        if (r < P2_RATE) break;
+    } while (i < n);
+    for (int k = 0; k < P2_DIGEST; k++) out[k] = st[k];
+}
+
+static void hash_group(vctx *c, vb out[P2_DIGEST], const mt_dims *dims, unsigned nmats,
+                       const vb *const *rows, size_t h)
+{
+    size_t w = 0;
+    for (unsigned k = 0; k < nmats; k++)
+        if (dims[k].height == h) w += dims[k].width;
+    vb *buf = malloc((w + 1) * sizeof *buf);
+    size_t o = 0;
+    if (buf) {
+        for (unsigned k = 0; k < nmats; k++)
+            if (dims[k].height == h)
+                for (size_t j = 0; j < dims[k].width; j++) buf[o++] = rows[k][j];
+    }
+    vhash(c, out, buf ? buf : rows[0], buf ? w : 0);
+    free(buf);
+}
+
+void vmt_verify(vctx *c, const vb root[P2_DIGEST], const mt_dims *dims, unsigned nmats,
+                const vb *bits, const vb *const *rows, const vb *path, const char *what,
+                unsigned q)
+{
+    size_t H = 0;
+    for (unsigned k = 0; k < nmats; k++)
+        if (dims[k].height > H) H = dims[k].height;
+    unsigned logh = 0;
+    while (((size_t)1 << logh) < H) logh++;
+    vb cur[P2_DIGEST];
+    hash_group(c, cur, dims, nmats, rows, H);
+    for (unsigned l = 0; l < logh; l++) {
+        vb left[P2_DIGEST], right[P2_DIGEST], next[P2_DIGEST];
+        const vb *sib = path + (size_t)l * P2_DIGEST;
+        for (int i = 0; i < P2_DIGEST; i++) {
+            left[i] = vc_select(c, bits[l], sib[i], cur[i]);
+            right[i] = vc_select(c, bits[l], cur[i], sib[i]);
+        }
+        vcompress(c, next, left, right);
+        size_t n = H >> (l + 1);
+        int present = 0;
+        for (unsigned k = 0; k < nmats; k++) present |= dims[k].height == n;
+        if (present) {
+            vb inj[P2_DIGEST];
+            hash_group(c, inj, dims, nmats, rows, n);
+            vcompress(c, cur, next, inj);
+        } else {
+            memcpy(cur, next, sizeof cur);
+        }
+    }
+    for (int i = 0; i < P2_DIGEST; i++)
+        vc_assert_eq(c, cur[i], root[i], "query %u: %s Merkle path mismatch", q, what);
+}
+
+void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const vb *idx_bits,
+                      const ve *ro_at, const ve *vals, const vb *paths, unsigned q)
+{
+    const unsigned l0 = s->log_l0;
+    ve cur = ro_at[l0];
+    const gl_t inv2 = (GL_P + 1) / 2;
+    for (unsigned l = 0; l < s->nlayers; l++) {
+        unsigned h = s->layer_log[l], k = s->layer_arity[l], m = 1u << k;
+        /* position in this layer: index >> (l0 - h); its bits */
+        const vb *pb = idx_bits + (l0 - h);
+        /* Merkle check of the coset row */
+        vb row[3 * 8];
+        for (unsigned t = 0; t < m; t++) vce_parts(c, row + 3 * t, vals[t]);
+        mt_dims dim = {(size_t)1 << (h - k), 3u * m};
+        const vb *rows[1] = {row};
+        char what[32];
+        snprintf(what, sizeof what, "FRI layer %u", l);
+        vmt_verify(c, st->root[l], &dim, 1, pb + k, rows, paths, what, q);
+        paths += (size_t)(h - k) * P2_DIGEST;
+        vals += m;
+        /* the element at our position must be the current value: a select
+         * tree over the low k bits */
+        ve sel[8];
+        for (unsigned t = 0; t < m; t++) sel[t] = (vals - m)[t];
+        for (unsigned b = 0; b < k; b++)
+            for (unsigned t = 0; t < (m >> (b + 1)); t++)
+                sel[t] = vce_select(c, pb[b], sel[2 * t + 1], sel[2 * t]);
+        vce_assert_eq(c, sel[0], cur, "FRI query %u layer %u: value does not match the fold", q,
+                      l);
+        /* X_g = w_h^bitrev_{h-k}(g), g = pos >> k; its inverse once */
+        gl_t w = gl_root_of_unity(h);
+        gl_t pw[33];
+        pw[0] = w;
+        for (unsigned i = 1; i < h; i++) pw[i] = gl_sqr(pw[i - 1]);
+        vb xg = vc_const(c, 1), one = vc_const(c, 1);
+        for (unsigned b = 0; b < h - k; b++)
+            xg = vc_mul(c, xg, vc_select(c, pb[k + b], vc_const(c, pw[h - k - 1 - b]), one));
+        vb xginv = vc_inv(c, xg);
+        ve cv[8];
+        for (unsigned t = 0; t < m; t++) cv[t] = (vals - m)[t];
+        ve beta = st->beta[l];
+        for (unsigned i = 0; i < k; i++) {
+            unsigned hh = h - i, npair = m >> (i + 1);
+            gl_t sh_inv = gl_inv(layer_shift(l0, hh));
+            gl_t wh = gl_root_of_unity(hh);
+            /* xginv^(2^i) */
+            vb xgi = xginv;
+            for (unsigned j = 0; j < i; j++) xgi = vc_mul(c, xgi, xgi);
+            for (unsigned u = 0; u < npair; u++) {
+                /* x = sh * X_g^(2^i) * w_hh^(bitrev_{k-1-i}(u) * 2^(h-k)) */
+                gl_t e = (gl_t)stark_bitrev(u, k - 1 - i) << (h - k);
+                gl_t cinv = gl_mul(sh_inv, gl_inv(gl_exp(wh, e)));
+                vb xinv = vc_mul(c, xgi, vc_const(c, cinv));
+                ve a = cv[2 * u], bb = cv[2 * u + 1];
+                ve sum = vce_add(c, a, bb);
+                ve dif = vce_mul_base(c, vce_sub(c, a, bb), xinv);
+                cv[u] = vce_mul_base(c, vce_add(c, sum, vce_mul(c, beta, dif)), vc_const(c, inv2));
+            }
+            beta = vce_mul(c, beta, beta);
+        }
+        cur = cv[0];
+        unsigned nh = h - k;
+        /* roll-in: the caller provided ro_at[nh] if some table has this size */
+        for (unsigned t = 0; t < s->ntables; t++)
+            if (s->log_n[t] + s->log_b == nh) {
+                cur = vce_add(c, cur, vce_mul(c, beta, ro_at[nh]));
+                break;
+            }
+    }
+    /* final polynomial at the final point */
+    unsigned hf = s->log_final + s->log_b;
+    vb x = fri_domain_point(c, idx_bits + (l0 - hf), hf, layer_shift(l0, hf));
+    ve xe = vce_from_base(c, x);
+    size_t nc = (size_t)1 << s->log_final;
+    ve acc = st->final_poly[nc - 1];
+    for (size_t j = nc - 1; j-- > 0;) acc = vce_add(c, vce_mul(c, acc, xe), st->final_poly[j]);
+    vce_assert_eq(c, acc, cur, "FRI query %u: final polynomial mismatch", q);
+}

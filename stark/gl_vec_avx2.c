@@ -1,0 +1,32 @@
+/* AVX2 path of the gl_vec_* operations: 4 lanes, the tail in scalar code.
+ * Loads happen before stores in each step, so out may alias a or b. */
+#include "gl_simd.h"
+
+void gl_vec_add_avx2(gl_t *out, const gl_t *a, const gl_t *b, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) gl4_store(out + i, gl4_add(gl4_load(a + i), gl4_load(b + i)));
+    for (; i < n; i++) out[i] = gl_add(a[i], b[i]);
+}
+
+void gl_vec_sub_avx2(gl_t *out, const gl_t *a, const gl_t *b, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) gl4_store(out + i, gl4_sub(gl4_load(a + i), gl4_load(b + i)));
+    for (; i < n; i++) out[i] = gl_sub(a[i], b[i]);
+}
+
+void gl_vec_mul_avx2(gl_t *out, const gl_t *a, const gl_t *b, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) gl4_store(out + i, gl4_mul(gl4_load(a + i), gl4_load(b + i)));
+    for (; i < n; i++) out[i] = gl_mul(a[i], b[i]);
+}
+
+void gl_vec_mul_scalar_avx2(gl_t *out, const gl_t *a, gl_t s, size_t n)
+{
+    __m256i sv = _mm256_set1_epi64x((long long)s), sh = _mm256_srli_epi64(sv, 32);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) gl4_store(out + i, gl4_mul_pre(gl4_load(a + i), sv, sh));
+    for (; i < n; i++) out[i] = gl_mul(a[i], s);
+}

@@ -1,0 +1,201 @@
+/* Key generation: LogUp grouping, quotient sizes, preprocessed commitment,
+ * and the verifying-key digest that binds machine and parameters. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "ntt.h"
+#include "stark_internal.h"
+
+static unsigned umax(unsigned a, unsigned b) { return a > b ? a : b; }
+
+static unsigned tuple_degree(const air_table *t, const air_interaction *it)
+{
+    unsigned d = 0;
+    for (unsigned k = 0; k < it->len; k++) d = umax(d, air_degree(t, it->tuple[k]));
+    return d;
+}
+
+/* Groups consecutive interactions in pairs when the pair's constraint
+ *   h * fp1 * fp2 - (+-m1 fp2 +- m2 fp1) = 0
+ * stays within the degree bound, else alone (h * fp - +-m = 0). */
+static unsigned group_interactions(struct stark_vk *vk, unsigned ti, const air_table *t,
+                                   unsigned D)
+{
+    unsigned g = 0, maxd = 2; /* running-sum constraints have degree 2 */
+    for (unsigned i = 0; i < t->nints;) {
+        const air_interaction *a = &t->ints[i];
+        unsigned da = tuple_degree(t, a), ma = air_degree(t, a->mult);
+        if (i + 1 < t->nints) {
+            const air_interaction *b = &t->ints[i + 1];
+            unsigned db = tuple_degree(t, b), mb = air_degree(t, b->mult);
+            unsigned d = umax(1 + da + db, umax(ma + db, mb + da));
+            if (d <= D) {
+                vk->group_first[ti][g] = (uint8_t)i;
+                vk->group_size[ti][g++] = 2;
+                maxd = umax(maxd, d);
+                i += 2;
+                continue;
+            }
+        }
+        vk->group_first[ti][g] = (uint8_t)i;
+        vk->group_size[ti][g++] = 1;
+        maxd = umax(maxd, umax(1 + da, ma));
+        i++;
+    }
+    vk->ngroups[ti] = g;
+    return maxd;
+}
+
+/* Description of machine + parameters as field elements, hashed into the
+ * key digest. */
+typedef struct {
+    gl_t *v;
+    size_t n, cap;
+    int oom;
+} gvec;
+
+static void put(gvec *g, gl_t x)
+{
+    if (g->oom) return;
+    if (g->n == g->cap) {
+        size_t nc = g->cap ? 2 * g->cap : 1024;
+        gl_t *q = realloc(g->v, nc * sizeof *q);
+        if (!q) {
+            g->oom = 1;
+            return;
+        }
+        g->v = q;
+        g->cap = nc;
+    }
+    g->v[g->n++] = gl_from_u64(x);
+}
+
+static void put_table(gvec *g, const air_table *t)
+{
+    put(g, t->npre);
+    put(g, t->nmain);
+    put(g, t->pre_log_n);
+    put(g, t->nnodes);
+    for (size_t i = 0; i < t->nnodes; i++) {
+        const air_node *n = &t->nodes[i];
+        put(g, (gl_t)n->op | (gl_t)n->kind << 8 | (gl_t)n->offset << 16);
+        put(g, n->a);
+        put(g, n->b);
+        put(g, n->c);
+    }
+    put(g, t->ncons);
+    for (size_t i = 0; i < t->ncons; i++) put(g, t->cons[i].e);
+    put(g, t->nints);
+    for (size_t i = 0; i < t->nints; i++) {
+        const air_interaction *it = &t->ints[i];
+        put(g, it->bus);
+        put(g, it->dir);
+        put(g, it->mult);
+        put(g, it->len);
+        for (unsigned k = 0; k < it->len; k++) put(g, it->tuple[k]);
+    }
+}
+
+static cairn_err commit_pre(stark_pk *pk, const air_machine *m, unsigned log_b)
+{
+    mt_matrix mats[AIR_MAX_TABLES];
+    unsigned nm = 0;
+    for (unsigned ti = 0; ti < m->ntables; ti++) {
+        const air_table *t = m->tables[ti];
+        if (!t->npre) continue;
+        size_t rows = (size_t)1 << (t->pre_log_n + log_b);
+        gl_t *l = malloc(rows * t->npre * sizeof *l);
+        RETURN_ERROR_IF(!l, CAIRN_ERR_NOMEM, "stark: out of memory for preprocessed LDE of %s",
+                        t->name);
+        ntt_lde_batch(l, t->pre, t->pre_log_n, t->npre, log_b, STARK_SHIFT, 1);
+        pk->pre_lde[ti] = l;
+        mats[nm++] = (mt_matrix){l, rows, t->npre};
+    }
+    if (!nm) return CAIRN_OK;
+    FORWARD_IF_ERROR(mt_commit(&pk->pre_tree, mats, nm));
+    pk->vk.pre_root = mt_root(pk->pre_tree);
+    pk->vk.has_pre = 1;
+    return CAIRN_OK;
+}
+
+void stark_pk_free(stark_pk *pk)
+{
+    if (!pk) return;
+    for (unsigned i = 0; i < AIR_MAX_TABLES; i++) free(pk->pre_lde[i]);
+    mt_free(pk->pre_tree);
+    free(pk);
+}
+
+void stark_vk_free(stark_vk *vk) { free(vk); }
+p2_digest stark_vk_digest(const stark_vk *vk) { return vk->digest; }
+const stark_params *stark_vk_params(const stark_vk *vk) { return &vk->p; }
+
+cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
+                      const stark_params *p)
+{
+    *pkp = NULL;
+    *vkp = NULL;
+    RETURN_ERROR_IF(!m->finished, CAIRN_ERR_USAGE, "stark: machine %s is not finished", m->name);
+    FORWARD_IF_ERROR(stark_params_validate(p));
+    stark_pk *pk = calloc(1, sizeof *pk);
+    RETURN_ERROR_IF(!pk, CAIRN_ERR_NOMEM, "stark: out of memory for keys");
+    struct stark_vk *vk = &pk->vk;
+    vk->m = m;
+    vk->p = *p;
+    vk->p.check_trace = 0;
+    cairn_err err = CAIRN_OK;
+    for (unsigned ti = 0; ti < m->ntables && err == CAIRN_OK; ti++) {
+        const air_table *t = m->tables[ti];
+        if (t->nints > STARK_MAX_INTS) {
+            err = cairn_fail(CAIRN_ERR_LIMIT, "stark: table %s has %zu interactions (max %d)",
+                             t->name, t->nints, STARK_MAX_INTS);
+            break;
+        }
+        unsigned d = 2;
+        for (size_t c = 0; c < t->ncons; c++) d = umax(d, air_degree(t, t->cons[c].e));
+        if (t->nints) {
+            d = umax(d, group_interactions(vk, ti, t, m->max_degree));
+            vk->has_lu = 1;
+        }
+        unsigned q = 0;
+        while ((1u << q) < d - 1) q++;
+        vk->qlog[ti] = q;
+        if (q > p->log_blowup)
+            err = cairn_fail(CAIRN_ERR_USAGE,
+                             "stark: table %s has constraint degree %u; needs log_blowup >= %u",
+                             t->name, d, q);
+    }
+    if (err == CAIRN_OK) err = commit_pre(pk, m, p->log_blowup);
+    gvec g = {0};
+    if (err == CAIRN_OK) {
+        put(&g, STARK_VERSION);
+        put(&g, p->log_blowup);
+        put(&g, p->queries);
+        put(&g, p->pow_bits);
+        put(&g, p->log_arity);
+        put(&g, p->log_final_len);
+        put(&g, m->max_degree);
+        put(&g, m->npub);
+        put(&g, m->ntables);
+        for (unsigned ti = 0; ti < m->ntables; ti++) put_table(&g, m->tables[ti]);
+        put_table(&g, m->boundary);
+        for (int i = 0; i < P2_DIGEST; i++) put(&g, vk->pre_root.v[i]);
+        if (g.oom) err = cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory hashing the key");
+    }
+    if (err == CAIRN_OK) {
+        p2_hash(&vk->digest, g.v, g.n);
+        tr_init(&vk->tr0, STARK_DOMAIN_TAG);
+        tr_absorb_digest(&vk->tr0, &vk->digest);
+        *vkp = malloc(sizeof **vkp);
+        if (!*vkp) err = cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for keys");
+        else memcpy(*vkp, vk, sizeof *vk);
+    }
+    free(g.v);
+    if (err != CAIRN_OK) {
+        stark_pk_free(pk);
+        return err;
+    }
+    *pkp = pk;
+    return CAIRN_OK;
+}

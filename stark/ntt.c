@@ -1,0 +1,687 @@
+/* NTTs over Goldilocks (ntt.h): twiddle tables, the order of the
+ * butterflies (cache blocking and threads), bit reversal, and the scalar
+ * kernels. The SIMD kernels are in ntt_avx2.c / ntt_avx512.c.
+ *
+ * Every transform is a radix-2 DIF (natural in, bit-reversed out) or DIT
+ * (bit-reversed in, natural out) over the same per-layer twiddle tables
+ * (ntt_kern.h):
+ *   forward, inverse, coset forward: DIF, then a bit-reversal pass;
+ *   inverse scales by 1/n and coset forward by shift^i while DIF loads its
+ *   first pass, so neither costs a pass of its own;
+ *   LDE: see ntt_lde_batch below.
+ *
+ * Cache blocking. The layers are cut into passes; one pass touches every
+ * element once, and inside a pass a thread runs all the pass's layers on
+ * one group of elements that fits in L2:
+ *   - the pass over the low layers [s_lo, b) works on contiguous blocks of
+ *     2^b rows;
+ *   - a pass over layers [s0, s1) with s0 > 0 works on groups of 2^(s1-s0)
+ *     rows spaced 2^s0 apart (rows that share their low s0 bits and their
+ *     bits above s1), a few cache lines per row.
+ * Matrices: a row is `cols` contiguous elements, and the butterflies of a
+ * pair of rows use one twiddle across the row, so the SIMD lanes run across
+ * columns; wide matrices are cut into strips of columns. One column: the
+ * contiguous-block pass runs the block kernel (shuffles for pairs 1, 2, 4
+ * apart), and a strided pass takes 64 neighbouring "rows" as the lanes of a
+ * unit, each lane with its own twiddle. Matrices with fewer than 8 columns
+ * go column by column through the one-column code (lanes across so few
+ * columns would mostly idle).
+ *
+ * Twiddle tables are built on first use for each layer and kept for the
+ * life of the process (one table of 2^s entries per layer s and
+ * direction; a 2^L transform uses 2^L entries per direction). If memory
+ * for them cannot be had, the void transforms cannot report it, so they
+ * stop the process with a message; ntt_prepare() reports the same failure
+ * as an error code and callers that must not stop call it first.
+ */
+#include "ntt.h"
+
+#include <omp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/cpu.h"
+#include "../common/err.h"
+#include "ntt_kern.h"
+
+/* ---- tuning (measured on the 2-core Zen 5 host, see bench/prim_field.c) */
+
+/* Bytes of one group of a strided pass: most of a 1 MiB L2, leaving room
+ * for the twiddles and the other core's traffic. */
+#define GROUP_BYTES (512u << 10)
+/* log2 of the elements of a contiguous one-column block: 32 KiB, in L1. */
+#define COL_BLOCK_LOG 12
+/* Lanes of one unit of a strided one-column pass (64 elements: 512 bytes,
+ * eight cache lines per row of the group). */
+#define COL_UNIT 64
+/* Columns per strip of a matrix pass. */
+#define STRIP_COLS 64
+/* Below this many columns a matrix goes column by column. */
+#define MIN_BATCH_COLS 8
+
+/* Work below this many elements runs on the calling thread: a parallel
+ * region costs microseconds, and far more when the cores are
+ * oversubscribed and threads spin at the barrier. */
+#define PAR_MIN_LOG 16
+#define PAR_MIN ((size_t)1 << PAR_MIN_LOG)
+
+/* The blocking in force: the defaults above, or a test's override. */
+static size_t group_bytes = GROUP_BYTES, col_unit = COL_UNIT, strip_cols = STRIP_COLS;
+static unsigned col_block_log = COL_BLOCK_LOG;
+
+void ntt_set_blocking(size_t gbytes, unsigned cblock_log, size_t cunit, size_t scols)
+{
+    group_bytes = gbytes ? gbytes : GROUP_BYTES;
+    col_block_log = cblock_log ? cblock_log : COL_BLOCK_LOG;
+    col_unit = cunit ? cunit : COL_UNIT;
+    strip_cols = scols ? scols : STRIP_COLS;
+}
+
+/* ---- scalar kernels ---- */
+
+static inline void bfly_scalar(gl_t *x, gl_t *y, gl_t t, int dif)
+{
+    if (dif) {
+        gl_t s = gl_add(*x, *y), d = gl_sub(*x, *y);
+        *x = s;
+        *y = gl_mul(d, t);
+    } else {
+        gl_t p = gl_mul(*y, t);
+        gl_t s = gl_add(*x, p), d = gl_sub(*x, p);
+        *x = s;
+        *y = d;
+    }
+}
+
+static void layer_scalar(gl_t *base, size_t ustride, size_t width, size_t nunits, size_t hr,
+                         const gl_t *tw, size_t tw_step, unsigned mode)
+{
+    int dif = mode & NTT_K_DIF, vec = (mode & NTT_K_VEC) != 0;
+    for (size_t kb = 0; kb < nunits; kb += 2 * hr)
+        for (size_t i = 0; i < hr; i++) {
+            gl_t *x = base + (kb + i) * ustride, *y = x + hr * ustride;
+            const gl_t *w = tw + i * tw_step;
+            for (size_t j = 0; j < width; j++) bfly_scalar(x + j, y + j, w[vec ? j : 0], dif);
+        }
+}
+
+void ntt_block_scalar(gl_t *a, unsigned s_lo, unsigned s_hi, const gl_t *const *tw, int dif)
+{
+    size_t n = (size_t)1 << s_hi;
+    for (unsigned k = s_lo; k < s_hi; k++) {
+        unsigned s = dif ? s_hi - 1 - (k - s_lo) : k;
+        size_t h = (size_t)1 << s;
+        for (size_t kb = 0; kb < n; kb += 2 * h)
+            for (size_t j = 0; j < h; j++) bfly_scalar(a + kb + j, a + kb + j + h, tw[s][j], dif);
+    }
+}
+
+const ntt_kern ntt_kern_scalar = {layer_scalar, ntt_block_scalar};
+
+static const ntt_kern *kern(void)
+{
+    unsigned f = cpu_features();
+    if (f & CPU_AVX512) return &ntt_kern_avx512;
+    if (f & CPU_AVX2) return &ntt_kern_avx2;
+    return &ntt_kern_scalar;
+}
+
+/* ---- twiddle tables ---- */
+
+static _Atomic(gl_t *) tw_tab[2][GL_TWO_ADICITY];
+static pthread_mutex_t tw_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* tab[j] = r^j for j < n, in chunks that each start from r^start so the
+ * chunks can run on separate threads. */
+static void fill_powers(gl_t *tab, size_t n, gl_t r)
+{
+    const size_t chunk = 4096;
+    size_t nchunks = (n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+    for (size_t c = 0; c < nchunks; c++) {
+        size_t lo = c * chunk, hi = lo + chunk < n ? lo + chunk : n;
+        gl_t x = gl_exp(r, lo);
+        for (size_t j = lo; j < hi; j++) {
+            tab[j] = x;
+            x = gl_mul(x, r);
+        }
+    }
+}
+
+static cairn_err tables(const gl_t **tw, unsigned log_n, int inv)
+{
+    RETURN_ERROR_IF(log_n > GL_TWO_ADICITY, CAIRN_ERR_USAGE,
+                    "NTT size 2^%u exceeds the two-adicity 2^%d of Goldilocks", log_n, GL_TWO_ADICITY);
+    for (unsigned s = 0; s < log_n; s++) {
+        gl_t *t = atomic_load_explicit(&tw_tab[inv][s], memory_order_acquire);
+        if (!t) {
+            pthread_mutex_lock(&tw_mu);
+            t = atomic_load_explicit(&tw_tab[inv][s], memory_order_relaxed);
+            if (!t) {
+                size_t n = (size_t)1 << s;
+                t = malloc(n * sizeof *t);
+                if (!t) {
+                    pthread_mutex_unlock(&tw_mu);
+                    return cairn_fail(CAIRN_ERR_NOMEM, "NTT twiddle table of layer %u (%zu bytes)",
+                                      s, n * sizeof *t);
+                }
+                gl_t w = gl_root_of_unity(s + 1);
+                fill_powers(t, n, inv ? gl_inv(w) : w);
+                atomic_store_explicit(&tw_tab[inv][s], t, memory_order_release);
+            }
+            pthread_mutex_unlock(&tw_mu);
+        }
+        tw[s] = t;
+    }
+    return CAIRN_OK;
+}
+
+cairn_err ntt_prepare(unsigned log_n)
+{
+    const gl_t *tw[GL_TWO_ADICITY];
+    FORWARD_IF_ERROR(tables(tw, log_n, 0));
+    return tables(tw, log_n, 1);
+}
+
+static void tables_or_die(const gl_t **tw, unsigned log_n, int inv)
+{
+    if (tables(tw, log_n, inv) != CAIRN_OK) {
+        fprintf(stderr, "cairn: %s\n", cairn_last_error());
+        abort();
+    }
+}
+
+static void *xmalloc(size_t bytes, const char *what)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p) {
+        fprintf(stderr, "cairn: out of memory for %s (%zu bytes)\n", what, bytes);
+        abort();
+    }
+    return p;
+}
+
+/* ---- bit reversal ---- */
+
+static unsigned rev_bits(size_t x, unsigned bits)
+{
+    uint64_t v = x;
+    v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
+    v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
+    v = ((v >> 4) & 0x0f0f0f0f0f0f0f0full) | ((v & 0x0f0f0f0f0f0f0f0full) << 4);
+    v = __builtin_bswap64(v);
+    return bits ? (unsigned)(v >> (64 - bits)) : 0;
+}
+
+static size_t rev_idx(size_t x, unsigned bits)
+{
+    uint64_t v = x;
+    v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
+    v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
+    v = ((v >> 4) & 0x0f0f0f0f0f0f0f0full) | ((v & 0x0f0f0f0f0f0f0f0full) << 4);
+    v = __builtin_bswap64(v);
+    return bits ? (size_t)(v >> (64 - bits)) : 0;
+}
+
+/* One column. Index i = (a, m, c) with a, c of Q bits each: i and rev(i)
+ * lie in the tiles of middles m and rev(m), and the move between them is a
+ * transpose with bit-reversed coordinates, so each tile is read and
+ * written a cache line (2^Q elements) at a time. */
+#define BR_Q 4
+static void bitrev_col(gl_t *a, unsigned L)
+{
+    if (L < 2 * BR_Q + 1) {
+        size_t n = (size_t)1 << L;
+        for (size_t i = 0; i < n; i++) {
+            size_t j = rev_idx(i, L);
+            if (i < j) {
+                gl_t t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+            }
+        }
+        return;
+    }
+    enum { T = 1 << BR_Q };
+    unsigned mid = L - 2 * BR_Q;
+    size_t nm = (size_t)1 << mid, hi_stride = (size_t)1 << (L - BR_Q);
+    unsigned char rq[T];
+    for (unsigned i = 0; i < T; i++) rq[i] = (unsigned char)rev_bits(i, BR_Q);
+#pragma omp parallel for schedule(static) if (L >= PAR_MIN_LOG)
+    for (size_t m = 0; m < nm; m++) {
+        size_t mr = rev_idx(m, mid);
+        if (mr < m) continue;
+        gl_t A[T][T], B[T][T];
+        gl_t *pa = a + (m << BR_Q), *pb = a + (mr << BR_Q);
+        for (unsigned r = 0; r < T; r++) memcpy(A[r], pa + r * hi_stride, sizeof A[r]);
+        if (mr != m)
+            for (unsigned r = 0; r < T; r++) memcpy(B[r], pb + r * hi_stride, sizeof B[r]);
+        /* element (r, m, c) goes to (rev c, rev m, rev r) */
+        for (unsigned r = 0; r < T; r++)
+            for (unsigned c = 0; c < T; c++) pb[r * hi_stride + c] = A[rq[c]][rq[r]];
+        if (mr != m)
+            for (unsigned r = 0; r < T; r++)
+                for (unsigned c = 0; c < T; c++) pa[r * hi_stride + c] = B[rq[c]][rq[r]];
+    }
+}
+
+void ntt_bitrev_rows(gl_t *m, unsigned log_n, size_t cols)
+{
+    if (cols == 1) {
+        bitrev_col(m, log_n);
+        return;
+    }
+    size_t n = (size_t)1 << log_n;
+#pragma omp parallel for schedule(static) if (n * cols >= PAR_MIN)
+    for (size_t i = 0; i < n; i++) {
+        size_t j = rev_idx(i, log_n);
+        if (i < j) {
+            gl_t *x = m + i * cols, *y = m + j * cols;
+            for (size_t c = 0; c < cols; c++) {
+                gl_t t = x[c];
+                x[c] = y[c];
+                y[c] = t;
+            }
+        }
+    }
+}
+
+/* ---- what a transform does to its input while loading the first pass ---- */
+
+typedef struct {
+    const gl_t *src;  /* copy the input from here (same shape), or NULL */
+    gl_t scale;       /* multiply everything by scale ... */
+    int twist;        /* ... or row r by thi[r >> lo_bits] * tlo[r & lo_mask] */
+    gl_t *tlo, *thi;  /* = scale * g^r, tables of the powers of g */
+    unsigned lo_bits;
+} pre_op;
+
+static int pre_active(const pre_op *p) { return p && (p->src || p->twist || p->scale != 1); }
+
+/* Tables for row r -> c * g^r, r < 2^L. */
+static void pre_twist(pre_op *p, unsigned L, gl_t c, gl_t g)
+{
+    p->twist = 1;
+    p->scale = c;
+    p->lo_bits = (L + 1) / 2;
+    size_t nlo = (size_t)1 << p->lo_bits, nhi = (size_t)1 << (L - p->lo_bits);
+    p->tlo = xmalloc(nlo * sizeof *p->tlo, "NTT twist table");
+    p->thi = xmalloc(nhi * sizeof *p->thi, "NTT twist table");
+    fill_powers(p->tlo, nlo, g);
+    fill_powers(p->thi, nhi, gl_exp(g, nlo));
+    gl_vec_mul_scalar(p->thi, p->thi, c, nhi);
+}
+
+static void pre_free(pre_op *p)
+{
+    free(p->tlo);
+    free(p->thi);
+}
+
+static gl_t pre_factor(const pre_op *p, size_t r)
+{
+    return gl_mul(p->thi[r >> p->lo_bits], p->tlo[r & (((size_t)1 << p->lo_bits) - 1)]);
+}
+
+/* Loads `width` elements of row r of a matrix (one strip of it), which
+ * live at `at` in the matrix m, into dst (dst may equal at); the input is
+ * read from the same place in pre->src if set, else from `at`. */
+static void pre_row(const pre_op *p, gl_t *dst, const gl_t *at, const gl_t *m, size_t width, size_t r)
+{
+    const gl_t *from = p && p->src ? p->src + (at - m) : at;
+    if (p && p->twist) gl_vec_mul_scalar(dst, from, pre_factor(p, r), width);
+    else if (p && p->scale != 1) gl_vec_mul_scalar(dst, from, p->scale, width);
+    else if (from != dst) memcpy(dst, from, width * sizeof *dst);
+}
+
+/* The same for elements r .. r+width-1 of one column; r is a multiple of
+ * width, and width a power of two. */
+static void pre_col(const pre_op *p, gl_t *dst, const gl_t *at, const gl_t *m, size_t width, size_t r)
+{
+    if (!p || !p->twist) {
+        pre_row(p, dst, at, m, width, r);
+        return;
+    }
+    const gl_t *from = p->src ? p->src + (at - m) : at;
+    enum { CH = 256 };
+    gl_t f[CH];
+    size_t len = width < CH ? width : CH, lo_mask = ((size_t)1 << p->lo_bits) - 1;
+    if (len > lo_mask + 1) len = lo_mask + 1;
+    for (size_t o = 0; o < width; o += len) {
+        size_t q = r + o;
+        gl_vec_mul_scalar(f, p->tlo + (q & lo_mask), p->thi[q >> p->lo_bits], len);
+        gl_vec_mul(dst + o, from + o, f, len);
+    }
+}
+
+/* ---- pass plan ---- */
+
+/* Layer boundaries s_lo = b[0] < b[1] < ... < b[np] = L: the first pass
+ * holds up to first_max layers above s_lo, the others are split evenly,
+ * each at most g_max layers. Returns np. */
+static unsigned plan(unsigned *b, unsigned s_lo, unsigned L, unsigned first_hi, unsigned g_max)
+{
+    unsigned np = 0;
+    b[np++] = s_lo;
+    if (s_lo >= L) return 0;
+    unsigned f = first_hi > L ? L : first_hi;
+    if (f <= s_lo) f = s_lo + 1;
+    b[np++] = f;
+    if (g_max < 1) g_max = 1;
+    unsigned rest = L - f, npass = (rest + g_max - 1) / g_max;
+    for (unsigned k = 1; k <= npass; k++) b[np++] = f + (rest * k + npass - 1) / npass;
+    return np - 1;
+}
+
+static unsigned log2_floor(size_t x)
+{
+    unsigned r = 0;
+    while (x >>= 1) r++;
+    return r;
+}
+
+typedef struct {
+    const ntt_kern *k;
+    gl_t *m;
+    unsigned L;
+    size_t cols; /* 1: one column (lanes along the column); else row mode */
+    const gl_t *tw[GL_TWO_ADICITY];
+    int dif;
+} run_t;
+
+/* Layers [s0, s1), s0 > 0, as groups of rows 2^s0 apart. A group is
+ * gathered into a contiguous buffer first: its rows are a power of two
+ * (often hundreds of KiB) apart, so in place they would all fall into the
+ * same few cache sets and evict each other. */
+static void pass_strided(const run_t *R, unsigned s0, unsigned s1, const pre_op *pre)
+{
+    const unsigned mode = (R->dif ? NTT_K_DIF : 0) | (R->cols == 1 ? NTT_K_VEC : 0);
+    size_t cols = R->cols, nq = (size_t)1 << (R->L - s1), nunits = (size_t)1 << (s1 - s0);
+    size_t span = (size_t)1 << s0, ustride = span * cols;
+    /* a unit: one strip of a row, or col_unit neighbouring rows of a column */
+    size_t width = cols == 1 ? (span < col_unit ? span : col_unit) : (cols < strip_cols ? cols : strip_cols);
+    size_t nstrips = cols == 1 ? 1 : (cols + width - 1) / width;
+    size_t nt = cols == 1 ? span / width : span;
+    size_t ngroups = nq * nt * nstrips;
+    if (!pre_active(pre)) pre = NULL;
+#pragma omp parallel if (ngroups > 1 && nunits * width * ngroups >= PAR_MIN)
+    {
+        gl_t *buf = xmalloc(nunits * width * sizeof *buf, "NTT group buffer");
+#pragma omp for schedule(static)
+        for (size_t gi = 0; gi < ngroups; gi++) {
+            size_t strip = gi % nstrips, rest = gi / nstrips, t = rest % nt, q = rest / nt;
+            size_t row0, w = width;
+            gl_t *base;
+            if (cols == 1) {
+                row0 = (q << s1) + t * width;
+                base = R->m + row0;
+            } else {
+                row0 = (q << s1) + t;
+                base = R->m + row0 * cols + strip * width;
+                if (cols - strip * width < w) w = cols - strip * width;
+            }
+            for (size_t i = 0; i < nunits; i++) {
+                if (cols == 1) pre_col(pre, buf + i * w, base + i * ustride, R->m, w, row0 + (i << s0));
+                else pre_row(pre, buf + i * w, base + i * ustride, R->m, w, row0 + (i << s0));
+            }
+            size_t tw_off = cols == 1 ? t * width : t;
+            for (unsigned k = 0; k < s1 - s0; k++) {
+                unsigned s = R->dif ? s1 - 1 - k : s0 + k;
+                R->k->layer(buf, w, w, nunits, (size_t)1 << (s - s0), R->tw[s] + tw_off, span, mode);
+            }
+            for (size_t i = 0; i < nunits; i++) memcpy(base + i * ustride, buf + i * w, w * sizeof *buf);
+        }
+        free(buf);
+    }
+}
+
+/* Layers [s_lo, s1) on contiguous blocks of 2^s1 rows. */
+static void pass_blocks(const run_t *R, unsigned s_lo, unsigned s1, const pre_op *pre)
+{
+    size_t cols = R->cols, nb = (size_t)1 << (R->L - s1), rows = (size_t)1 << s1;
+    int use_pre = pre_active(pre);
+    if (cols == 1) {
+#pragma omp parallel for schedule(static) if (nb > 1 && nb * rows >= PAR_MIN)
+        for (size_t b = 0; b < nb; b++) {
+            gl_t *a = R->m + b * rows;
+            if (use_pre) pre_col(pre, a, a, R->m, rows, b * rows);
+            R->k->block(a, s_lo, s1, R->tw, R->dif);
+        }
+        return;
+    }
+    const unsigned mode = R->dif ? NTT_K_DIF : 0;
+    size_t width = cols < strip_cols ? cols : strip_cols, nstrips = (cols + width - 1) / width;
+    size_t span = (size_t)1 << s_lo, nunits = (size_t)1 << (s1 - s_lo);
+    size_t ngroups = nb * nstrips;
+#pragma omp parallel for schedule(static) if (ngroups > 1 && rows * cols * nb >= PAR_MIN)
+    for (size_t gi = 0; gi < ngroups; gi++) {
+        size_t strip = gi % nstrips, b = gi / nstrips, w = width;
+        if (cols - strip * width < w) w = cols - strip * width;
+        gl_t *blk = R->m + b * rows * cols + strip * width;
+        if (use_pre)
+            for (size_t i = 0; i < rows; i++) pre_row(pre, blk + i * cols, blk + i * cols, R->m, w, b * rows + i);
+        for (size_t t = 0; t < span; t++)
+            for (unsigned k = 0; k < s1 - s_lo; k++) {
+                unsigned s = R->dif ? s1 - 1 - k : s_lo + k;
+                R->k->layer(blk + t * cols, span * cols, w, nunits, (size_t)1 << (s - s_lo),
+                            R->tw[s] + t, span, mode);
+            }
+    }
+}
+
+/* Runs layers [s_lo, L) of a DIT or DIF over m (cols == 1: one column),
+ * applying pre while loading the first pass. */
+static void run(gl_t *m, unsigned L, size_t cols, int inv, int dif, unsigned s_lo, const pre_op *pre)
+{
+    run_t R = {.k = kern(), .m = m, .L = L, .cols = cols, .dif = dif};
+    tables_or_die(R.tw, L, inv);
+    unsigned first_hi, g_max;
+    if (cols == 1) {
+        first_hi = col_block_log;
+        g_max = log2_floor(group_bytes / (col_unit * sizeof(gl_t)));
+    } else {
+        size_t w = cols < strip_cols ? cols : strip_cols;
+        g_max = log2_floor(group_bytes / (w * sizeof(gl_t)));
+        first_hi = g_max;
+    }
+    unsigned b[GL_TWO_ADICITY + 2];
+    unsigned np = plan(b, s_lo, L, first_hi, g_max);
+    if (np == 0) {
+        /* no layers: only the load step (a transform of size 1) */
+        if (pre_active(pre)) {
+            if (cols == 1) pre_col(pre, m, m, m, 1, 0);
+            else pre_row(pre, m, m, m, cols, 0);
+        }
+        return;
+    }
+    for (unsigned k = 0; k < np; k++) {
+        unsigned p = dif ? np - 1 - k : k; /* DIF runs the passes top down */
+        const pre_op *pp = k == 0 ? pre : NULL;
+        if (p == 0) pass_blocks(&R, b[0], b[1], pp);
+        else pass_strided(&R, b[p], b[p + 1], pp);
+    }
+}
+
+/* ---- public transforms ---- */
+
+void ntt_forward(gl_t *a, unsigned log_n)
+{
+    run(a, log_n, 1, 0, 1, 0, NULL);
+    bitrev_col(a, log_n);
+}
+
+void ntt_inverse(gl_t *a, unsigned log_n)
+{
+    pre_op pre = {.scale = gl_inv(gl_from_u64((uint64_t)1 << log_n))};
+    run(a, log_n, 1, 1, 1, 0, &pre);
+    bitrev_col(a, log_n);
+}
+
+/* A matrix with few columns: each column through the one-column code, via
+ * a contiguous copy. */
+static void by_column(gl_t *m, unsigned log_n, size_t cols, void (*f)(gl_t *, unsigned, void *), void *arg)
+{
+    size_t n = (size_t)1 << log_n;
+    gl_t *col = xmalloc(n * sizeof *col, "NTT column buffer");
+    for (size_t c = 0; c < cols; c++) {
+        for (size_t i = 0; i < n; i++) col[i] = m[i * cols + c];
+        f(col, log_n, arg);
+        for (size_t i = 0; i < n; i++) m[i * cols + c] = col[i];
+    }
+    free(col);
+}
+
+static void col_forward(gl_t *a, unsigned L, void *arg) { (void)arg; ntt_forward(a, L); }
+static void col_inverse(gl_t *a, unsigned L, void *arg) { (void)arg; ntt_inverse(a, L); }
+
+void ntt_forward_batch(gl_t *m, unsigned log_n, size_t cols)
+{
+    if (cols == 0) return;
+    if (cols == 1) {
+        ntt_forward(m, log_n);
+    } else if (cols < MIN_BATCH_COLS) {
+        by_column(m, log_n, cols, col_forward, NULL);
+    } else {
+        run(m, log_n, cols, 0, 1, 0, NULL);
+        ntt_bitrev_rows(m, log_n, cols);
+    }
+}
+
+void ntt_inverse_batch(gl_t *m, unsigned log_n, size_t cols)
+{
+    if (cols == 0) return;
+    if (cols == 1) {
+        ntt_inverse(m, log_n);
+    } else if (cols < MIN_BATCH_COLS) {
+        by_column(m, log_n, cols, col_inverse, NULL);
+    } else {
+        pre_op pre = {.scale = gl_inv(gl_from_u64((uint64_t)1 << log_n))};
+        run(m, log_n, cols, 1, 1, 0, &pre);
+        ntt_bitrev_rows(m, log_n, cols);
+    }
+}
+
+/* shift^i on coefficient i while DIF loads, then the DIF and the bit
+ * reversal of an ordinary forward transform. */
+static void coset_forward(gl_t *m, unsigned log_n, size_t cols, gl_t shift)
+{
+    pre_op pre = {.scale = 1};
+    pre_twist(&pre, log_n, 1, shift);
+    run(m, log_n, cols, 0, 1, 0, &pre);
+    pre_free(&pre);
+    ntt_bitrev_rows(m, log_n, cols);
+}
+
+static void col_coset(gl_t *a, unsigned L, void *arg) { coset_forward(a, L, 1, *(const gl_t *)arg); }
+
+void ntt_coset_forward_batch(gl_t *m, unsigned log_n, size_t cols, gl_t shift)
+{
+    if (cols == 0) return;
+    if (cols == 1 || cols >= MIN_BATCH_COLS) coset_forward(m, log_n, cols, shift);
+    else by_column(m, log_n, cols, col_coset, &shift);
+}
+
+/* LDE, both orders. n = 2^L, N = 2^(L+k), c_j the coefficients of a
+ * column: evals = forward(c).
+ *
+ * First, an inverse DIF that copies `evals` into out while it loads gives
+ * n*c in bit-reversed order in out[0, n) (the 1/n is folded into the
+ * twists below).
+ *
+ * Natural order out: the size-N DIT of the zero-padded, twisted
+ * coefficients needs them in bit-reversed order of N, where coefficient
+ * rev_L(x) sits at row x*2^k and the rows between are zero; its first k
+ * layers only copy each such row into the 2^k rows of its block. So row
+ * x of the inverse output, times shift^rev_L(x) / n, is written to rows
+ * x*2^k .. x*2^k + 2^k - 1, and the DIT runs from layer k.
+ *
+ * Bit-reversed order out: after a bit reversal out[0, n) holds n*c in
+ * natural order. The top k layers of a size-N DIF on the zero-padded input
+ * leave n-row blocks y = 0 .. 2^k-1 whose remaining layers are the size-n
+ * DIF of c_j g_y^j with g_y = shift * w_N^rev_k(y); block y of the output
+ * is exactly that (rows y*n + x hold P(shift w_N^rev_N(y*n + x))). Blocks
+ * y > 0 read the coefficients from block 0, which is done last, in place.
+ */
+static void lde(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsigned k, gl_t shift, int bitrev)
+{
+    size_t n = (size_t)1 << L, nb = (size_t)1 << k;
+    pre_op copy = {.src = evals, .scale = 1};
+    run(out, L, cols, 1, 1, 0, &copy);
+    gl_t inv_n = gl_inv(gl_from_u64(n));
+    if (!bitrev) {
+        pre_op tw = {.scale = 1};
+        pre_twist(&tw, L, inv_n, shift);
+        /* Spread row x to rows [x*nb, (x+1)*nb), top down: a round takes
+         * the rows x in [lo, hi) with lo*nb >= hi, so what it writes is
+         * disjoint from every row not yet read, and its rows can go in
+         * parallel. */
+        size_t hi = n;
+        if (nb == 1) { /* no spreading: twist in place */
+#pragma omp parallel for schedule(static) if (n * cols >= PAR_MIN)
+            for (size_t x = 1; x < n; x++)
+                gl_vec_mul_scalar(out + x * cols, out + x * cols, pre_factor(&tw, rev_idx(x, L)), cols);
+            hi = 1;
+        }
+        while (hi > 1) {
+            size_t lo = (hi + nb - 1) / nb;
+            if (lo == 0) lo = 1;
+#pragma omp parallel for schedule(static) if ((hi - lo) * cols * nb >= PAR_MIN)
+            for (size_t x = lo; x < hi; x++) {
+                gl_t f = pre_factor(&tw, rev_idx(x, L));
+                const gl_t *src = out + x * cols;
+                gl_t *dst = out + x * nb * cols;
+                for (size_t y = nb; y-- > 0;) gl_vec_mul_scalar(dst + y * cols, src, f, cols);
+            }
+            hi = lo;
+        }
+        gl_t f0 = pre_factor(&tw, 0);
+        for (size_t y = nb; y-- > 0;) gl_vec_mul_scalar(out + y * cols, out, f0, cols);
+        pre_free(&tw);
+        run(out, L + k, cols, 0, 0, k, NULL);
+        return;
+    }
+    ntt_bitrev_rows(out, L, cols);
+    gl_t wN = gl_root_of_unity(L + k);
+    for (size_t y = nb; y-- > 0;) {
+        pre_op tw = {.src = y ? out : NULL, .scale = 1};
+        pre_twist(&tw, L, inv_n, gl_mul(shift, gl_exp(wN, rev_idx(y, k))));
+        run(out + y * n * cols, L, cols, 0, 1, 0, &tw);
+        pre_free(&tw);
+    }
+}
+
+void ntt_lde_batch(gl_t *out, const gl_t *evals, unsigned log_n, size_t cols, unsigned log_blowup,
+                   gl_t shift, int bitrev)
+{
+    if (cols == 0) return;
+    if (cols == 1 || cols >= MIN_BATCH_COLS) {
+        lde(out, evals, log_n, cols, log_blowup, shift, bitrev);
+        return;
+    }
+    size_t n = (size_t)1 << log_n, N = n << log_blowup;
+    gl_t *in = xmalloc(n * sizeof *in, "LDE column buffer");
+    gl_t *res = xmalloc(N * sizeof *res, "LDE column buffer");
+    for (size_t c = 0; c < cols; c++) {
+        for (size_t i = 0; i < n; i++) in[i] = evals[i * cols + c];
+        lde(res, in, log_n, 1, log_blowup, shift, bitrev);
+        for (size_t i = 0; i < N; i++) out[i * cols + c] = res[i];
+    }
+    free(in);
+    free(res);
+}
+
+void ntt_forward_ref(gl_t *out, const gl_t *in, unsigned log_n)
+{
+    size_t n = (size_t)1 << log_n;
+    gl_t w = gl_root_of_unity(log_n), wi = 1;
+    for (size_t i = 0; i < n; i++) {
+        /* Horner in w^i */
+        gl_t acc = 0;
+        for (size_t j = n; j-- > 0;) acc = gl_add(gl_mul(acc, wi), in[j]);
+        out[i] = acc;
+        wi = gl_mul(wi, w);
+    }
+}

@@ -1,0 +1,285 @@
+/* Proof shape, canonical byte format, serialiser and parser.
+ *
+ * Format (little-endian, version 1):
+ *   magic "CAIRNPRF" (8 bytes) | version u32 | verifying-key digest (4 gl)
+ *   | ntables u8 | log height u8 per table
+ *   | main root (if any table has main columns) | LogUp root and one
+ *     terminal sum (gl3) per table with interactions (if any)
+ *   | quotient root | opened values (gl3, order of stark_shape.open_off)
+ *   | FRI layer roots | final polynomial (gl3, 2^log_final coefficients)
+ *   | proof-of-work nonce (gl)
+ *   | per query: opened rows of every trace tree (gl), their Merkle paths,
+ *     FRI coset values (gl3) per layer, FRI Merkle paths
+ * gl = 8 bytes canonical (< p), gl3 = 3 gl, digest = 4 gl.
+ * Every count comes from the verifying key, the parameters and the stated
+ * heights (each checked against the key's bounds) and never from the proof
+ * itself; the parser rejects trailing bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "stark_internal.h"
+
+cairn_err stark_shape_init(stark_shape *s, const struct stark_vk *vk, const unsigned *log_n)
+{
+    const air_machine *m = vk->m;
+    memset(s, 0, sizeof *s);
+    s->ntables = m->ntables;
+    s->log_b = vk->p.log_blowup;
+    unsigned min_log = 64;
+    for (unsigned t = 0; t < m->ntables; t++) {
+        const air_table *tb = m->tables[t];
+        unsigned ln = log_n[t];
+        RETURN_ERROR_IF(ln < STARK_MIN_LOG_N || ln > STARK_MAX_LOG_N, CAIRN_ERR_FORMAT,
+                        "proof: table %s: log height %u outside %d..%d", tb->name, ln,
+                        STARK_MIN_LOG_N, STARK_MAX_LOG_N);
+        RETURN_ERROR_IF(tb->npre && ln != tb->pre_log_n, CAIRN_ERR_FORMAT,
+                        "proof: table %s: log height %u, key fixes %u", tb->name, ln,
+                        tb->pre_log_n);
+        s->log_n[t] = ln;
+        s->w[TREE_PRE][t] = tb->npre;
+        s->w[TREE_MAIN][t] = tb->nmain;
+        s->w[TREE_LU][t] = tb->nints ? 3 * (vk->ngroups[t] + 1) : 0;
+        s->nq[t] = 1u << vk->qlog[t];
+        s->w[TREE_Q][t] = 3 * s->nq[t];
+        if (ln + s->log_b > s->log_l0) s->log_l0 = ln + s->log_b;
+        if (ln < min_log) min_log = ln;
+        if (tb->nints) s->nlu_sums++;
+    }
+    size_t off = 0;
+    for (unsigned t = 0; t < m->ntables; t++) {
+        for (int k = 0; k < NTREES; k++) {
+            s->open_off[t][k][0] = off;
+            off += s->w[k][t];
+            s->open_off[t][k][1] = off;
+            if (k != TREE_Q) off += s->w[k][t];
+        }
+    }
+    s->nopen = off;
+    for (int k = 0; k < NTREES; k++) {
+        for (unsigned t = 0; t < m->ntables; t++) {
+            if (!s->w[k][t]) continue;
+            s->tree_tab[k][s->tree_nmats[k]++] = t;
+            if (s->log_n[t] + s->log_b > s->tree_log_h[k]) s->tree_log_h[k] = s->log_n[t] + s->log_b;
+            s->q_rows += s->w[k][t];
+        }
+        if (s->tree_nmats[k]) s->q_paths += s->tree_log_h[k];
+    }
+    s->log_final = vk->p.log_final_len < min_log ? vk->p.log_final_len : min_log;
+    unsigned target = s->log_final + s->log_b, cur = s->log_l0;
+    while (cur > target) {
+        unsigned next = target;
+        for (unsigned t = 0; t < m->ntables; t++) {
+            unsigned h = s->log_n[t] + s->log_b;
+            if (h < cur && h > next) next = h;
+        }
+        unsigned k = vk->p.log_arity < cur - next ? vk->p.log_arity : cur - next;
+        if (s->nlayers >= STARK_MAX_LAYERS)
+            return cairn_fail(CAIRN_ERR_INTERNAL, "stark: too many FRI layers");
+        s->layer_log[s->nlayers] = cur;
+        s->layer_arity[s->nlayers++] = k;
+        s->q_fri_vals += (size_t)1 << k;
+        s->q_fri_paths += cur - k;
+        cur -= k;
+    }
+    return CAIRN_OK;
+}
+
+cairn_err stark_proof_alloc(stark_proof *pf, const stark_shape *s, unsigned queries)
+{
+    memset(pf, 0, sizeof *pf);
+    pf->open = calloc(s->nopen + 1, sizeof *pf->open);
+    pf->final_poly = calloc(((size_t)1 << s->log_final), sizeof *pf->final_poly);
+    pf->q_rows = calloc(queries * s->q_rows + 1, sizeof *pf->q_rows);
+    pf->q_paths = calloc(queries * s->q_paths + 1, sizeof *pf->q_paths);
+    pf->q_fri_vals = calloc(queries * s->q_fri_vals + 1, sizeof *pf->q_fri_vals);
+    pf->q_fri_paths = calloc(queries * s->q_fri_paths + 1, sizeof *pf->q_fri_paths);
+    if (!pf->open || !pf->final_poly || !pf->q_rows || !pf->q_paths || !pf->q_fri_vals ||
+        !pf->q_fri_paths) {
+        stark_proof_free(pf);
+        return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for the proof");
+    }
+    return CAIRN_OK;
+}
+
+void stark_proof_free(stark_proof *pf)
+{
+    free(pf->open);
+    free(pf->final_poly);
+    free(pf->q_rows);
+    free(pf->q_paths);
+    free(pf->q_fri_vals);
+    free(pf->q_fri_paths);
+    memset(pf, 0, sizeof *pf);
+}
+
+/* ---- writer ---- */
+typedef struct {
+    uint8_t *p;
+    size_t n, cap;
+} wbuf;
+
+static void w_bytes(wbuf *w, const void *b, size_t n)
+{
+    if (w->n + n <= w->cap) memcpy(w->p + w->n, b, n);
+    w->n += n;
+}
+static void w_gl(wbuf *w, gl_t x)
+{
+    uint8_t b[8];
+    gl_encode(b, x);
+    w_bytes(w, b, 8);
+}
+static void w_gls(wbuf *w, const gl_t *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) w_gl(w, x[i]);
+}
+static void w_gl3s(wbuf *w, const gl3_t *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) w_gls(w, x[i].c, 3);
+}
+static void w_digs(wbuf *w, const p2_digest *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) w_gls(w, d[i].v, P2_DIGEST);
+}
+
+static void write_all(wbuf *w, const stark_proof *pf, const stark_shape *s,
+                      const struct stark_vk *vk)
+{
+    const air_machine *m = vk->m;
+    uint32_t ver = STARK_VERSION;
+    uint8_t vb[4] = {(uint8_t)ver, (uint8_t)(ver >> 8), (uint8_t)(ver >> 16), (uint8_t)(ver >> 24)};
+    w_bytes(w, STARK_MAGIC, 8);
+    w_bytes(w, vb, 4);
+    w_digs(w, &pf->vk_digest, 1);
+    uint8_t nt = (uint8_t)s->ntables;
+    w_bytes(w, &nt, 1);
+    for (unsigned t = 0; t < s->ntables; t++) {
+        uint8_t l = (uint8_t)s->log_n[t];
+        w_bytes(w, &l, 1);
+    }
+    if (s->tree_nmats[TREE_MAIN]) w_digs(w, &pf->main_root, 1);
+    if (vk->has_lu) {
+        w_digs(w, &pf->lu_root, 1);
+        for (unsigned t = 0; t < s->ntables; t++)
+            if (m->tables[t]->nints) w_gl3s(w, &pf->lu_sum[t], 1);
+    }
+    w_digs(w, &pf->q_root, 1);
+    w_gl3s(w, pf->open, s->nopen);
+    w_digs(w, pf->fri_root, s->nlayers);
+    w_gl3s(w, pf->final_poly, (size_t)1 << s->log_final);
+    w_gl(w, pf->pow_nonce);
+    for (unsigned q = 0; q < vk->p.queries; q++) {
+        w_gls(w, pf->q_rows + q * s->q_rows, s->q_rows);
+        w_digs(w, pf->q_paths + q * s->q_paths, s->q_paths);
+        w_gl3s(w, pf->q_fri_vals + q * s->q_fri_vals, s->q_fri_vals);
+        w_digs(w, pf->q_fri_paths + q * s->q_fri_paths, s->q_fri_paths);
+    }
+}
+
+cairn_err stark_proof_write(uint8_t **out, size_t *len, const stark_proof *pf,
+                            const stark_shape *s, const struct stark_vk *vk)
+{
+    wbuf w = {0};
+    write_all(&w, pf, s, vk); /* sizing pass */
+    w.p = malloc(w.n ? w.n : 1);
+    RETURN_ERROR_IF(!w.p, CAIRN_ERR_NOMEM, "stark: out of memory for %zu proof bytes", w.n);
+    w.cap = w.n;
+    w.n = 0;
+    write_all(&w, pf, s, vk);
+    *out = w.p;
+    *len = w.n;
+    return CAIRN_OK;
+}
+
+/* ---- parser ---- */
+typedef struct {
+    const uint8_t *p;
+    size_t n, off;
+    cairn_err err;
+} rbuf;
+
+static int r_need(rbuf *r, size_t n, const char *what)
+{
+    if (r->err != CAIRN_OK) return 0;
+    if (r->n - r->off < n) {
+        r->err = cairn_fail(CAIRN_ERR_FORMAT, "proof: truncated at offset %zu reading %s",
+                            r->off, what);
+        return 0;
+    }
+    return 1;
+}
+static void r_gls(rbuf *r, gl_t *x, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!r_need(r, 8, what)) return;
+        if (gl_decode(&x[i], r->p + r->off) != CAIRN_OK) {
+            r->err = cairn_fail(CAIRN_ERR_FORMAT,
+                                "proof: non-canonical field element at offset %zu (%s)", r->off,
+                                what);
+            return;
+        }
+        r->off += 8;
+    }
+}
+static void r_gl3s(rbuf *r, gl3_t *x, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n && r->err == CAIRN_OK; i++) r_gls(r, x[i].c, 3, what);
+}
+static void r_digs(rbuf *r, p2_digest *d, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n && r->err == CAIRN_OK; i++) r_gls(r, d[i].v, P2_DIGEST, what);
+}
+
+cairn_err stark_proof_read(stark_proof *pf, stark_shape *s, const struct stark_vk *vk,
+                           const uint8_t *in, size_t len)
+{
+    const air_machine *m = vk->m;
+    memset(pf, 0, sizeof *pf);
+    rbuf r = {in, len, 0, CAIRN_OK};
+    if (!r_need(&r, 12, "header")) return r.err;
+    RETURN_ERROR_IF(memcmp(in, STARK_MAGIC, 8) != 0, CAIRN_ERR_FORMAT, "proof: bad magic");
+    uint32_t ver = (uint32_t)in[8] | (uint32_t)in[9] << 8 | (uint32_t)in[10] << 16 |
+                   (uint32_t)in[11] << 24;
+    RETURN_ERROR_IF(ver != STARK_VERSION, CAIRN_ERR_FORMAT,
+                    "proof: version %u, this build reads %u", ver, STARK_VERSION);
+    r.off = 12;
+    p2_digest dg;
+    r_digs(&r, &dg, 1, "key digest");
+    if (r.err != CAIRN_OK) return r.err;
+    RETURN_ERROR_IF(memcmp(&dg, &vk->digest, sizeof dg) != 0, CAIRN_ERR_VERIFY,
+                    "proof: made for a different verifying key (machine or parameters)");
+    if (!r_need(&r, 1 + m->ntables, "table heights")) return r.err;
+    RETURN_ERROR_IF(in[r.off] != m->ntables, CAIRN_ERR_FORMAT,
+                    "proof: states %u tables, key has %u", in[r.off], m->ntables);
+    r.off++;
+    unsigned log_n[AIR_MAX_TABLES];
+    for (unsigned t = 0; t < m->ntables; t++) log_n[t] = in[r.off++];
+    FORWARD_IF_ERROR(stark_shape_init(s, vk, log_n));
+    FORWARD_IF_ERROR(stark_proof_alloc(pf, s, vk->p.queries));
+    pf->vk_digest = dg;
+    memcpy(pf->log_n, log_n, sizeof log_n);
+    if (s->tree_nmats[TREE_MAIN]) r_digs(&r, &pf->main_root, 1, "main root");
+    if (vk->has_lu) {
+        r_digs(&r, &pf->lu_root, 1, "LogUp root");
+        for (unsigned t = 0; t < s->ntables; t++)
+            if (m->tables[t]->nints) r_gl3s(&r, &pf->lu_sum[t], 1, "LogUp sum");
+    }
+    r_digs(&r, &pf->q_root, 1, "quotient root");
+    r_gl3s(&r, pf->open, s->nopen, "opened values");
+    r_digs(&r, pf->fri_root, s->nlayers, "FRI roots");
+    r_gl3s(&r, pf->final_poly, (size_t)1 << s->log_final, "final polynomial");
+    r_gls(&r, &pf->pow_nonce, 1, "proof-of-work nonce");
+    for (unsigned q = 0; q < vk->p.queries && r.err == CAIRN_OK; q++) {
+        r_gls(&r, pf->q_rows + q * s->q_rows, s->q_rows, "query rows");
+        r_digs(&r, pf->q_paths + q * s->q_paths, s->q_paths, "query paths");
+        r_gl3s(&r, pf->q_fri_vals + q * s->q_fri_vals, s->q_fri_vals, "FRI values");
+        r_digs(&r, pf->q_fri_paths + q * s->q_fri_paths, s->q_fri_paths, "FRI paths");
+    }
+    if (r.err == CAIRN_OK && r.off != len)
+        r.err = cairn_fail(CAIRN_ERR_FORMAT, "proof: %zu trailing bytes after offset %zu",
+                           len - r.off, r.off);
+    if (r.err != CAIRN_OK) stark_proof_free(pf);
+    return r.err;
+}

@@ -1,0 +1,680 @@
+/* The prover (protocol in stark.h). Expressions are evaluated node by node
+ * over blocks of rows with the vectorised field operations of gl.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "common/err.h"
+#include "common/util.h"
+#include "fri.h"
+#include "ntt.h"
+#include "stark_internal.h"
+
+#define BLK 64 /* rows per evaluation block */
+
+static _Thread_local stark_prove_stats last_stats;
+const stark_prove_stats *stark_last_prove_stats(void) { return &last_stats; }
+
+/* ---- lazily reduced dot products ----
+ * Sums of many 128-bit products a*b (a, b < p) kept as s + c * 2^128, and
+ * reduced once at the end with 2^128 = -2^32 (mod p) (since 2^64 = 2^32 - 1
+ * and 2^96 = -1). */
+typedef struct {
+    unsigned __int128 s;
+    uint64_t c;
+} lacc;
+
+static inline void lacc_mad(lacc *a, gl_t x, gl_t y)
+{
+    unsigned __int128 p = (unsigned __int128)x * y;
+    a->s += p;
+    a->c += a->s < p;
+}
+
+static inline gl_t lacc_reduce(const lacc *a)
+{
+    gl_t r = gl_reduce128(a->s);
+    return gl_add(r, gl_mul(gl_from_u64(a->c), GL_P - (1ull << 32)));
+}
+
+/* ---- block evaluation of a table's DAG ---- */
+typedef struct {
+    const gl_t *pre;
+    unsigned pre_w;
+    const gl_t *main;
+    unsigned main_w;
+    const gl_t *pub;
+} ev_src;
+
+/* v: nnodes x B values; row/nrow: matrix rows of the current and next row;
+ * sel: 3 x B selector values (first, last, transition). */
+static void eval_block(const air_table *t, gl_t *v, size_t B, const ev_src *s, const size_t *row,
+                       const size_t *nrow, const gl_t *sel)
+{
+    static const gl_t zeros[BLK];
+    for (size_t i = 0; i < t->nnodes; i++) {
+        const air_node *n = &t->nodes[i];
+        gl_t *o = v + i * B;
+        switch (n->op) {
+        case AIR_CONST:
+            for (size_t j = 0; j < B; j++) o[j] = n->c;
+            break;
+        case AIR_COL: {
+            const gl_t *m = n->kind == AIR_PRE ? s->pre : s->main;
+            size_t w = n->kind == AIR_PRE ? s->pre_w : s->main_w;
+            const size_t *r = n->offset ? nrow : row;
+            for (size_t j = 0; j < B; j++) o[j] = m[r[j] * w + n->a];
+            break;
+        }
+        case AIR_PUB:
+            for (size_t j = 0; j < B; j++) o[j] = s->pub[n->a];
+            break;
+        case AIR_SEL: memcpy(o, sel + (size_t)n->kind * B, B * sizeof *o); break;
+        case AIR_ADD: gl_vec_add(o, v + (size_t)n->a * B, v + (size_t)n->b * B, B); break;
+        case AIR_SUB: gl_vec_sub(o, v + (size_t)n->a * B, v + (size_t)n->b * B, B); break;
+        case AIR_MUL: gl_vec_mul(o, v + (size_t)n->a * B, v + (size_t)n->b * B, B); break;
+        case AIR_NEG: gl_vec_sub(o, zeros, v + (size_t)n->a * B, B); break;
+        default: memset(o, 0, B * sizeof *o); break;
+        }
+    }
+}
+
+/* ---- LogUp columns on the trace domain ---- */
+cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsigned ti,
+                           const gl_t *pre, const gl_t *main, unsigned log_n, const gl_t *pub,
+                           gl3_t lu_alpha, gl3_t lu_beta)
+{
+    const air_table *t = vk->m->tables[ti];
+    const size_t n = (size_t)1 << log_n, ni = t->nints, G = vk->ngroups[ti], W = 3 * (G + 1);
+    gl3_t *fp = malloc(n * ni * sizeof *fp);
+    gl_t *mult = malloc(n * ni * sizeof *mult);
+    gl_t *vals = NULL;
+    if (!fp || !mult) {
+        free(fp);
+        free(mult);
+        return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for LogUp of %s", t->name);
+    }
+    ev_src src = {pre, t->npre, main, t->nmain, pub};
+    int oom = 0;
+#pragma omp parallel
+    {
+        gl_t *v = malloc(t->nnodes * BLK * sizeof *v + 1);
+        if (!v) {
+#pragma omp atomic write
+            oom = 1;
+        }
+#pragma omp for schedule(static)
+        for (size_t b0 = 0; b0 < n; b0 += BLK) {
+            if (!v) continue;
+            size_t B = n - b0 < BLK ? n - b0 : BLK;
+            size_t row[BLK], nrow[BLK];
+            gl_t sel[3 * BLK];
+            for (size_t j = 0; j < B; j++) {
+                row[j] = b0 + j;
+                nrow[j] = (b0 + j + 1) & (n - 1);
+                sel[j] = b0 + j == 0;
+                sel[B + j] = b0 + j == n - 1;
+                sel[2 * B + j] = b0 + j != n - 1;
+            }
+            eval_block(t, v, B, &src, row, nrow, sel);
+            for (size_t j = 0; j < B; j++)
+                for (size_t k = 0; k < ni; k++) {
+                    const air_interaction *it = &t->ints[k];
+                    gl_t tup[AIR_MAX_TUPLE];
+                    for (unsigned e = 0; e < it->len; e++) tup[e] = v[(size_t)it->tuple[e] * B + j];
+                    fp[(b0 + j) * ni + k] = stark_fingerprint(lu_alpha, lu_beta, it->bus, tup, it->len);
+                    gl_t m = v[(size_t)it->mult * B + j];
+                    mult[(b0 + j) * ni + k] = it->dir == AIR_SEND ? m : gl_neg(m);
+                }
+        }
+        free(v);
+    }
+    (void)vals;
+    if (oom) {
+        free(fp);
+        free(mult);
+        return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for LogUp of %s", t->name);
+    }
+    gl3_batch_inv(fp, fp, n * ni);
+    gl3_t run = gl3_zero();
+    for (size_t r = 0; r < n; r++) {
+        gl_t *row = lu + r * W;
+        gl3_t H = gl3_zero();
+        for (size_t g = 0; g < G; g++) {
+            gl3_t h = gl3_zero();
+            for (unsigned e = 0; e < vk->group_size[ti][g]; e++) {
+                size_t k = vk->group_first[ti][g] + e;
+                h = gl3_add(h, gl3_mul_base(fp[r * ni + k], mult[r * ni + k]));
+            }
+            memcpy(row + 3 * g, h.c, sizeof h.c);
+            H = gl3_add(H, h);
+        }
+        run = gl3_add(run, H);
+        memcpy(row + 3 * G, run.c, sizeof run.c);
+    }
+    *sum = run;
+    free(fp);
+    free(mult);
+    return CAIRN_OK;
+}
+
+/* ---- quotient ---- */
+typedef struct {
+    const struct stark_vk *vk;
+    const stark_shape *s;
+    const gl_t *pub;
+    gl3_t alpha, lu_alpha, lu_beta;
+} qctx;
+
+/* Evaluations of the combined constraint divided by Z_H on the quotient
+ * coset (first Q rows of the bit-reversed LDEs), then chunk coefficients:
+ * coef receives n rows x 3*nq columns (column 3j+c = component c of chunk
+ * j), in coefficient order. */
+static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
+                                const gl_t *main_lde, const gl_t *lu_lde, gl3_t lu_sum,
+                                gl_t *coef)
+{
+    const struct stark_vk *vk = q->vk;
+    const air_table *t = vk->m->tables[ti];
+    const unsigned log_n = q->s->log_n[ti], qlog = vk->qlog[ti], lq = log_n + qlog;
+    const size_t n = (size_t)1 << log_n, Q = (size_t)1 << lq, nq = (size_t)1 << qlog;
+    const size_t G = vk->ngroups[ti], luw = t->nints ? 3 * (G + 1) : 0;
+    cairn_err err = CAIRN_OK;
+    gl_t *xs = malloc(Q * sizeof *xs), *d1 = malloc(Q * sizeof *d1), *d2 = malloc(Q * sizeof *d2);
+    gl3_t *qv = malloc(Q * sizeof *qv);
+    gl_t *alpha_pw = NULL;
+    size_t ncomb = t->ncons + (t->nints ? G + 3 : 0);
+    gl3_t *apw = malloc((ncomb + 1) * sizeof *apw);
+    if (!xs || !d1 || !d2 || !qv || !apw) {
+        err = cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for quotient of %s", t->name);
+        goto done;
+    }
+    {
+        gl_t wq = gl_root_of_unity(lq), g = gl_root_of_unity(log_n), ginv = gl_inv(g);
+        /* natural powers then bit-reversed placement */
+        gl_t *pw = d1;
+        pw[0] = STARK_SHIFT;
+        for (size_t i = 1; i < Q; i++) pw[i] = gl_mul(pw[i - 1], wq);
+        for (size_t i = 0; i < Q; i++) xs[i] = pw[stark_bitrev((uint32_t)i, lq)];
+        for (size_t i = 0; i < Q; i++) {
+            d1[i] = gl_sub(xs[i], 1);
+            d2[i] = gl_sub(xs[i], ginv);
+        }
+        gl_batch_inv(d1, d1, Q);
+        gl_batch_inv(d2, d2, Q);
+        /* Z_H(x) = x^n - 1 takes nq values: shift^n * w_nq^j - 1 */
+        gl_t zh[8], zinv[8], sn = gl_exp(STARK_SHIFT, n), wnq = gl_root_of_unity(qlog);
+        for (size_t j = 0; j < nq; j++) {
+            zh[j] = gl_sub(gl_mul(sn, gl_exp(wnq, j)), 1);
+            zinv[j] = gl_inv(zh[j]);
+        }
+        gl_t ninv = gl_inv(gl_from_u64(n));
+        apw[0] = gl3_one();
+        for (size_t k = 1; k <= ncomb; k++) apw[k] = gl3_mul(apw[k - 1], q->alpha);
+        ev_src src = {pre_lde, t->npre, main_lde, t->nmain, q->pub};
+        int oom = 0;
+#pragma omp parallel
+        {
+            gl_t *v = malloc(t->nnodes * BLK * sizeof *v + 1);
+            gl_t *tmp = malloc(BLK * sizeof *tmp);
+            if (!v || !tmp) {
+#pragma omp atomic write
+                oom = 1;
+            }
+#pragma omp for schedule(dynamic, 4)
+            for (size_t b0 = 0; b0 < Q; b0 += BLK) {
+                if (!v || !tmp) continue;
+                size_t B = Q - b0 < BLK ? Q - b0 : BLK;
+                size_t row[BLK], nrow[BLK];
+                gl_t sel[3 * BLK], acc[3][BLK];
+                for (size_t j = 0; j < B; j++) {
+                    size_t i = b0 + j;
+                    uint32_t br = stark_bitrev((uint32_t)i, lq);
+                    row[j] = i;
+                    nrow[j] = stark_bitrev((uint32_t)((br + nq) & (Q - 1)), lq);
+                    gl_t z = zh[br & (nq - 1)];
+                    gl_t zn = gl_mul(z, ninv);
+                    sel[j] = gl_mul(zn, d1[i]);
+                    sel[B + j] = gl_mul(gl_mul(zn, ginv), d2[i]);
+                    sel[2 * B + j] = gl_sub(1, sel[B + j]);
+                }
+                eval_block(t, v, B, &src, row, nrow, sel);
+                memset(acc, 0, sizeof acc);
+                for (size_t k = 0; k < t->ncons; k++) {
+                    const gl_t *cv = v + (size_t)t->cons[k].e * B;
+                    for (int c = 0; c < 3; c++) {
+                        gl_vec_mul_scalar(tmp, cv, apw[k].c[c], B);
+                        gl_vec_add(acc[c], acc[c], tmp, B);
+                    }
+                }
+                for (size_t j = 0; j < B; j++) {
+                    gl3_t a = {{acc[0][j], acc[1][j], acc[2][j]}};
+                    if (t->nints) {
+                        const gl_t *lr = lu_lde + row[j] * luw, *ln = lu_lde + nrow[j] * luw;
+                        size_t k = t->ncons;
+                        gl3_t Hs = gl3_zero(), Hn = gl3_zero();
+                        for (size_t g2 = 0; g2 < G; g2++) {
+                            gl3_t h = {{lr[3 * g2], lr[3 * g2 + 1], lr[3 * g2 + 2]}};
+                            gl3_t hn = {{ln[3 * g2], ln[3 * g2 + 1], ln[3 * g2 + 2]}};
+                            Hs = gl3_add(Hs, h);
+                            Hn = gl3_add(Hn, hn);
+                            gl3_t fpv[2];
+                            gl_t mv[2];
+                            unsigned gs = vk->group_size[ti][g2];
+                            for (unsigned e = 0; e < gs; e++) {
+                                const air_interaction *it = &t->ints[vk->group_first[ti][g2] + e];
+                                gl_t tup[AIR_MAX_TUPLE];
+                                for (unsigned u = 0; u < it->len; u++)
+                                    tup[u] = v[(size_t)it->tuple[u] * B + j];
+                                fpv[e] = stark_fingerprint(q->lu_alpha, q->lu_beta, it->bus, tup,
+                                                           it->len);
+                                gl_t m = v[(size_t)it->mult * B + j];
+                                mv[e] = it->dir == AIR_SEND ? m : gl_neg(m);
+                            }
+                            gl3_t cval;
+                            if (gs == 1) {
+                                cval = gl3_sub(gl3_mul(h, fpv[0]), gl3_from_base(mv[0]));
+                            } else {
+                                gl3_t num = gl3_add(gl3_mul_base(fpv[1], mv[0]),
+                                                    gl3_mul_base(fpv[0], mv[1]));
+                                cval = gl3_sub(gl3_mul(h, gl3_mul(fpv[0], fpv[1])), num);
+                            }
+                            a = gl3_add(a, gl3_mul(apw[k++], cval));
+                        }
+                        gl3_t s = {{lr[3 * G], lr[3 * G + 1], lr[3 * G + 2]}};
+                        gl3_t sn2 = {{ln[3 * G], ln[3 * G + 1], ln[3 * G + 2]}};
+                        gl3_t c1 = gl3_mul_base(gl3_sub(s, Hs), sel[j]);
+                        gl3_t c2 = gl3_mul_base(gl3_sub(gl3_sub(sn2, s), Hn), sel[2 * B + j]);
+                        gl3_t c3 = gl3_mul_base(gl3_sub(s, lu_sum), sel[B + j]);
+                        a = gl3_add(a, gl3_mul(apw[k], c1));
+                        a = gl3_add(a, gl3_mul(apw[k + 1], c2));
+                        a = gl3_add(a, gl3_mul(apw[k + 2], c3));
+                    }
+                    uint32_t br = stark_bitrev((uint32_t)(b0 + j), lq);
+                    qv[b0 + j] = gl3_mul_base(a, zinv[br & (nq - 1)]);
+                }
+            }
+            free(v);
+            free(tmp);
+        }
+        if (oom) {
+            err = cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for quotient of %s", t->name);
+            goto done;
+        }
+    }
+    /* natural order, inverse NTT on the coset: coefficients of q(shift*y) */
+    ntt_bitrev_rows((gl_t *)qv, lq, 3);
+    ntt_inverse_batch((gl_t *)qv, lq, 3);
+    {
+        gl_t sinv = gl_inv(STARK_SHIFT), pw = 1;
+        for (size_t i = 0; i < Q; i++) {
+            gl3_t cf = gl3_mul_base(qv[i], pw);
+            pw = gl_mul(pw, sinv);
+            size_t chunk = i >> log_n, r = i & (n - 1);
+            for (int c = 0; c < 3; c++) coef[r * 3 * nq + 3 * chunk + c] = cf.c[c];
+        }
+    }
+done:
+    free(xs);
+    free(d1);
+    free(d2);
+    free(qv);
+    free(apw);
+    free(alpha_pw);
+    return err;
+}
+
+/* ---- openings at an out-of-domain point (barycentric on H) ---- */
+static cairn_err open_at(gl3_t *out, const gl_t *vals, size_t w, unsigned log_n, gl3_t z)
+{
+    const size_t n = (size_t)1 << log_n;
+    gl3_t *c = malloc(n * sizeof *c);
+    gl_t *wp = malloc(n * sizeof *wp);
+    if (!c || !wp) {
+        free(c);
+        free(wp);
+        return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory opening columns");
+    }
+    gl_t w0 = gl_root_of_unity(log_n);
+    wp[0] = 1;
+    for (size_t i = 1; i < n; i++) wp[i] = gl_mul(wp[i - 1], w0);
+    for (size_t i = 0; i < n; i++) c[i] = gl3_sub(z, gl3_from_base(wp[i]));
+    gl3_batch_inv(c, c, n);
+    for (size_t i = 0; i < n; i++) c[i] = gl3_mul_base(c[i], wp[i]);
+    /* factor (z^n - 1)/n */
+    gl3_t f = gl3_mul_base(gl3_sub(gl3_exp(z, n), gl3_one()), gl_inv(gl_from_u64(n)));
+    for (size_t k = 0; k < w; k++) out[k] = gl3_zero();
+#pragma omp parallel
+    {
+        lacc *acc = calloc(3 * w + 1, sizeof *acc);
+#pragma omp for schedule(static)
+        for (size_t i = 0; i < n; i++) {
+            if (!acc) continue;
+            const gl_t *r = vals + i * w;
+            const gl_t c0 = c[i].c[0], c1 = c[i].c[1], c2 = c[i].c[2];
+            for (size_t k = 0; k < w; k++) {
+                lacc_mad(&acc[3 * k], c0, r[k]);
+                lacc_mad(&acc[3 * k + 1], c1, r[k]);
+                lacc_mad(&acc[3 * k + 2], c2, r[k]);
+            }
+        }
+#pragma omp critical
+        {
+            if (acc)
+                for (size_t k = 0; k < w; k++) {
+                    gl3_t v = {{lacc_reduce(&acc[3 * k]), lacc_reduce(&acc[3 * k + 1]),
+                                lacc_reduce(&acc[3 * k + 2])}};
+                    out[k] = gl3_add(out[k], v);
+                }
+        }
+        free(acc);
+    }
+    for (size_t k = 0; k < w; k++) out[k] = gl3_mul(out[k], f);
+    free(c);
+    free(wp);
+    return CAIRN_OK;
+}
+
+/* ---- the prover ---- */
+typedef struct {
+    gl_t *main_lde[AIR_MAX_TABLES], *lu[AIR_MAX_TABLES], *lu_lde[AIR_MAX_TABLES];
+    gl_t *qcoef[AIR_MAX_TABLES], *q_lde[AIR_MAX_TABLES];
+    mt_tree *tree[NTREES];
+    gl3_t *ro[33];
+    fri_prover fri;
+    stark_proof pf;
+} pstate;
+
+static void pstate_free(pstate *ps)
+{
+    for (int t = 0; t < AIR_MAX_TABLES; t++) {
+        free(ps->main_lde[t]);
+        free(ps->lu[t]);
+        free(ps->lu_lde[t]);
+        free(ps->qcoef[t]);
+        free(ps->q_lde[t]);
+    }
+    for (int k = 1; k < NTREES; k++) mt_free(ps->tree[k]);
+    fri_prover_free(&ps->fri);
+    for (int h = 0; h < 33; h++) free(ps->ro[h]);
+    stark_proof_free(&ps->pf);
+}
+
+static cairn_err commit_tree(mt_tree **out, p2_digest *root, const stark_shape *s, int k,
+                             gl_t *const *ldes)
+{
+    mt_matrix mats[AIR_MAX_TABLES];
+    for (unsigned i = 0; i < s->tree_nmats[k]; i++) {
+        unsigned t = s->tree_tab[k][i];
+        mats[i] = (mt_matrix){ldes[t], (size_t)1 << (s->log_n[t] + s->log_b), s->w[k][t]};
+    }
+    FORWARD_IF_ERROR(mt_commit(out, mats, s->tree_nmats[k]));
+    *root = mt_root(*out);
+    return CAIRN_OK;
+}
+
+/* DEEP codeword for every LDE size (see stark.h and the verifier). */
+static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shape *s, gl3_t zeta,
+                                gl3_t gamma)
+{
+    const air_machine *m = pk->vk.m;
+    for (unsigned h = 0; h <= s->log_l0; h++) {
+        unsigned tabs[AIR_MAX_TABLES], nt = 0;
+        for (unsigned t = 0; t < s->ntables; t++)
+            if (s->log_n[t] + s->log_b == h) tabs[nt++] = t;
+        if (!nt) continue;
+        /* gamma powers in the order: table, tree (pre, main, lu, q), column */
+        size_t K = 0;
+        for (unsigned i = 0; i < nt; i++)
+            for (int k = 0; k < NTREES; k++) K += s->w[k][tabs[i]];
+        gl3_t *gp = malloc((K + 1) * sizeof *gp);
+        const size_t L = (size_t)1 << h;
+        gl3_t *ro = malloc(L * sizeof *ro), *i1 = malloc(L * sizeof *i1), *i2 = malloc(L * sizeof *i2);
+        if (!gp || !ro || !i1 || !i2) {
+            free(gp);
+            free(ro);
+            free(i1);
+            free(i2);
+            return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for DEEP");
+        }
+        gp[0] = gl3_one();
+        for (size_t k = 1; k <= K; k++) gp[k] = gl3_mul(gp[k - 1], gamma);
+        gl3_t A = gl3_zero(), B1 = gl3_zero();
+        size_t k = 0;
+        for (unsigned i = 0; i < nt; i++) {
+            unsigned t = tabs[i];
+            for (int tr = 0; tr < NTREES; tr++)
+                for (unsigned c = 0; c < s->w[tr][t]; c++, k++) {
+                    A = gl3_add(A, gl3_mul(gp[k], ps->pf.open[s->open_off[t][tr][0] + c]));
+                    if (tr != TREE_Q)
+                        B1 = gl3_add(B1, gl3_mul(gp[k], ps->pf.open[s->open_off[t][tr][1] + c]));
+                }
+        }
+        gl3_t gz = gl3_mul_base(zeta, gl_root_of_unity(s->log_n[tabs[0]]));
+        gl_t wh = gl_root_of_unity(h);
+        gl_t *pw = malloc(L * sizeof *pw);
+        if (!pw) {
+            free(gp);
+            free(ro);
+            free(i1);
+            free(i2);
+            return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for DEEP");
+        }
+        pw[0] = STARK_SHIFT;
+        for (size_t r = 1; r < L; r++) pw[r] = gl_mul(pw[r - 1], wh);
+#pragma omp parallel for schedule(static)
+        for (size_t r = 0; r < L; r++) {
+            gl_t x = pw[stark_bitrev((uint32_t)r, h)];
+            i1[r] = gl3_sub(gl3_from_base(x), zeta);
+            i2[r] = gl3_sub(gl3_from_base(x), gz);
+        }
+        free(pw);
+        gl3_batch_inv(i1, i1, L);
+        gl3_batch_inv(i2, i2, L);
+        const gl3_t gK = gp[K];
+#pragma omp parallel for schedule(static)
+        for (size_t r = 0; r < L; r++) {
+            gl3_t S1 = gl3_zero(), S2 = gl3_zero();
+            size_t kk = 0;
+            for (unsigned i = 0; i < nt; i++) {
+                unsigned t = tabs[i];
+                const gl_t *rows[NTREES] = {
+                    pk->pre_lde[t] ? pk->pre_lde[t] + r * s->w[TREE_PRE][t] : NULL,
+                    ps->main_lde[t] ? ps->main_lde[t] + r * s->w[TREE_MAIN][t] : NULL,
+                    ps->lu_lde[t] ? ps->lu_lde[t] + r * s->w[TREE_LU][t] : NULL,
+                    ps->q_lde[t] + r * s->w[TREE_Q][t]};
+                for (int tr = 0; tr < NTREES; tr++) {
+                    unsigned w = s->w[tr][t];
+                    lacc l[3] = {{0, 0}, {0, 0}, {0, 0}};
+                    const gl3_t *g = gp + kk;
+                    const gl_t *rw = rows[tr];
+                    for (unsigned c = 0; c < w; c++) {
+                        lacc_mad(&l[0], g[c].c[0], rw[c]);
+                        lacc_mad(&l[1], g[c].c[1], rw[c]);
+                        lacc_mad(&l[2], g[c].c[2], rw[c]);
+                    }
+                    gl3_t acc = {{lacc_reduce(&l[0]), lacc_reduce(&l[1]), lacc_reduce(&l[2])}};
+                    kk += w;
+                    if (tr == TREE_Q) S2 = gl3_add(S2, acc);
+                    else S1 = gl3_add(S1, acc);
+                }
+            }
+            gl3_t a = gl3_mul(gl3_sub(gl3_add(S1, S2), A), i1[r]);
+            gl3_t b = gl3_mul(gl3_mul(gl3_sub(S1, B1), i2[r]), gK);
+            ro[r] = gl3_add(a, b);
+        }
+        free(gp);
+        free(i1);
+        free(i2);
+        ps->ro[h] = ro;
+    }
+    (void)m;
+    return CAIRN_OK;
+}
+
+static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces,
+                       const gl_t *pub, size_t npub, uint8_t **out, size_t *outlen)
+{
+    const struct stark_vk *vk = &pk->vk;
+    const air_machine *m = vk->m;
+    stark_prove_stats *st = &last_stats;
+    memset(st, 0, sizeof *st);
+    double t0 = now_sec(), tl = t0;
+    RETURN_ERROR_IF(npub != m->npub, CAIRN_ERR_USAGE, "stark_prove: %zu public values, machine %s has %u",
+                    npub, m->name, m->npub);
+    unsigned log_n[AIR_MAX_TABLES];
+    for (unsigned t = 0; t < m->ntables; t++) {
+        log_n[t] = traces[t].log_n;
+        RETURN_ERROR_IF(m->tables[t]->nmain && !traces[t].main, CAIRN_ERR_USAGE,
+                        "stark_prove: no main trace for table %s", m->tables[t]->name);
+    }
+    stark_shape shape, *s = &shape;
+    {
+        cairn_err e = stark_shape_init(s, vk, log_n);
+        if (e != CAIRN_OK)
+            return cairn_fail(CAIRN_ERR_USAGE, "stark_prove: %s", cairn_last_error());
+    }
+    if (pk->vk.p.check_trace) FORWARD_IF_ERROR(stark_check_trace(m, traces, pub, npub));
+    FORWARD_IF_ERROR(stark_proof_alloc(&ps->pf, s, vk->p.queries));
+    stark_proof *pf = &ps->pf;
+    pf->vk_digest = vk->digest;
+    memcpy(pf->log_n, log_n, sizeof log_n);
+    transcript tr = vk->tr0;
+    tr_absorb(&tr, pub, npub);
+    for (unsigned t = 0; t < m->ntables; t++) {
+        gl_t l = log_n[t];
+        tr_absorb(&tr, &l, 1);
+    }
+    const unsigned lb = s->log_b;
+    /* main traces */
+    for (unsigned t = 0; t < m->ntables; t++) {
+        const air_table *tb = m->tables[t];
+        if (!tb->nmain) continue;
+        size_t rows = (size_t)1 << (log_n[t] + lb);
+        ps->main_lde[t] = malloc(rows * tb->nmain * sizeof(gl_t));
+        RETURN_ERROR_IF(!ps->main_lde[t], CAIRN_ERR_NOMEM, "stark: out of memory for LDE of %s",
+                        tb->name);
+        ntt_lde_batch(ps->main_lde[t], traces[t].main, log_n[t], tb->nmain, lb, STARK_SHIFT, 1);
+    }
+    if (s->tree_nmats[TREE_MAIN]) {
+        FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_MAIN], &pf->main_root, s, TREE_MAIN, ps->main_lde));
+        tr_absorb_digest(&tr, &pf->main_root);
+    }
+    st->t_main = now_sec() - tl;
+    tl = now_sec();
+    /* LogUp */
+    gl3_t lu_alpha = gl3_zero(), lu_beta = gl3_zero();
+    if (vk->has_lu) {
+        lu_alpha = tr_squeeze_ext(&tr);
+        lu_beta = tr_squeeze_ext(&tr);
+        for (unsigned t = 0; t < m->ntables; t++) {
+            const air_table *tb = m->tables[t];
+            if (!tb->nints) continue;
+            size_t n = (size_t)1 << log_n[t], W = s->w[TREE_LU][t];
+            ps->lu[t] = malloc(n * W * sizeof(gl_t));
+            ps->lu_lde[t] = malloc((n << lb) * W * sizeof(gl_t));
+            RETURN_ERROR_IF(!ps->lu[t] || !ps->lu_lde[t], CAIRN_ERR_NOMEM,
+                            "stark: out of memory for LogUp of %s", tb->name);
+            FORWARD_IF_ERROR(stark_lu_columns(ps->lu[t], &pf->lu_sum[t], vk, t, tb->pre,
+                                              traces[t].main, log_n[t], pub, lu_alpha, lu_beta));
+            ntt_lde_batch(ps->lu_lde[t], ps->lu[t], log_n[t], W, lb, STARK_SHIFT, 1);
+        }
+        FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_LU], &pf->lu_root, s, TREE_LU, ps->lu_lde));
+        tr_absorb_digest(&tr, &pf->lu_root);
+        for (unsigned t = 0; t < m->ntables; t++)
+            if (m->tables[t]->nints) tr_absorb_ext(&tr, &pf->lu_sum[t], 1);
+    }
+    st->t_logup = now_sec() - tl;
+    tl = now_sec();
+    /* quotient */
+    qctx qc = {vk, s, pub, tr_squeeze_ext(&tr), lu_alpha, lu_beta};
+    for (unsigned t = 0; t < m->ntables; t++) {
+        size_t n = (size_t)1 << log_n[t], W = s->w[TREE_Q][t];
+        ps->qcoef[t] = calloc(n * W, sizeof(gl_t));
+        ps->q_lde[t] = calloc((n << lb) * W, sizeof(gl_t));
+        RETURN_ERROR_IF(!ps->qcoef[t] || !ps->q_lde[t], CAIRN_ERR_NOMEM,
+                        "stark: out of memory for quotient");
+        FORWARD_IF_ERROR(quotient_table(&qc, t, pk->pre_lde[t], ps->main_lde[t], ps->lu_lde[t],
+                                        pf->lu_sum[t], ps->qcoef[t]));
+        /* chunk LDEs from coefficients: zero-pad, coset NTT, bit-reverse */
+        memcpy(ps->q_lde[t], ps->qcoef[t], n * W * sizeof(gl_t));
+        ntt_coset_forward_batch(ps->q_lde[t], log_n[t] + lb, W, STARK_SHIFT);
+        ntt_bitrev_rows(ps->q_lde[t], log_n[t] + lb, W);
+    }
+    FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_Q], &pf->q_root, s, TREE_Q, ps->q_lde));
+    tr_absorb_digest(&tr, &pf->q_root);
+    st->t_quotient = now_sec() - tl;
+    tl = now_sec();
+    /* openings */
+    gl3_t zeta = tr_squeeze_ext(&tr);
+    for (unsigned t = 0; t < m->ntables; t++) {
+        const air_table *tb = m->tables[t];
+        gl3_t gz = gl3_mul_base(zeta, gl_root_of_unity(log_n[t]));
+        const gl_t *src[3] = {tb->pre, traces[t].main, ps->lu[t]};
+        for (int k = 0; k < 3; k++) {
+            if (!s->w[k][t]) continue;
+            FORWARD_IF_ERROR(open_at(pf->open + s->open_off[t][k][0], src[k], s->w[k][t], log_n[t], zeta));
+            FORWARD_IF_ERROR(open_at(pf->open + s->open_off[t][k][1], src[k], s->w[k][t], log_n[t], gz));
+        }
+        size_t n = (size_t)1 << log_n[t], W = s->w[TREE_Q][t];
+        for (size_t c = 0; c < W; c++) {
+            gl3_t acc = gl3_zero();
+            for (size_t r = n; r-- > 0;)
+                acc = gl3_add(gl3_mul(acc, zeta), gl3_from_base(ps->qcoef[t][r * W + c]));
+            pf->open[s->open_off[t][TREE_Q][0] + c] = acc;
+        }
+    }
+    tr_absorb_ext(&tr, pf->open, s->nopen);
+    gl3_t gamma = tr_squeeze_ext(&tr);
+    FORWARD_IF_ERROR(deep_codewords(ps, pk, s, zeta, gamma));
+    st->t_open = now_sec() - tl;
+    tl = now_sec();
+    /* FRI */
+    FORWARD_IF_ERROR(fri_commit(&ps->fri, s, ps->ro, &tr, pf));
+    pf->pow_nonce = pow_grind(&tr, vk->p.pow_bits);
+    st->t_fri = now_sec() - tl;
+    tl = now_sec();
+    /* queries */
+    const mt_tree *trees[NTREES] = {pk->pre_tree, ps->tree[TREE_MAIN], ps->tree[TREE_LU],
+                                    ps->tree[TREE_Q]};
+    for (unsigned q = 0; q < vk->p.queries; q++) {
+        uint32_t idx = tr_squeeze_bits(&tr, s->log_l0);
+        gl_t *rows = pf->q_rows + (size_t)q * s->q_rows;
+        p2_digest *paths = pf->q_paths + (size_t)q * s->q_paths;
+        for (int k = 0; k < NTREES; k++) {
+            if (!s->tree_nmats[k]) continue;
+            mt_opening o;
+            FORWARD_IF_ERROR(mt_open(trees[k], &o, idx >> (s->log_l0 - s->tree_log_h[k])));
+            for (unsigned i = 0; i < s->tree_nmats[k]; i++) {
+                unsigned w = s->w[k][s->tree_tab[k][i]];
+                memcpy(rows, o.rows[i], w * sizeof *rows);
+                rows += w;
+            }
+            memcpy(paths, o.path, s->tree_log_h[k] * sizeof *paths);
+            paths += s->tree_log_h[k];
+            mt_opening_free(&o);
+        }
+        FORWARD_IF_ERROR(fri_open(&ps->fri, s, pf, q, idx));
+    }
+    st->t_queries = now_sec() - tl;
+    FORWARD_IF_ERROR(stark_proof_write(out, outlen, pf, s, vk));
+    st->t_total = now_sec() - t0;
+    return CAIRN_OK;
+}
+
+cairn_err stark_prove(const stark_pk *pk, const stark_trace *traces, const gl_t *pub,
+                      size_t npub, uint8_t **proof, size_t *len)
+{
+    *proof = NULL;
+    *len = 0;
+    pstate *ps = calloc(1, sizeof *ps);
+    RETURN_ERROR_IF(!ps, CAIRN_ERR_NOMEM, "stark_prove: out of memory");
+    cairn_err err = prove(ps, pk, traces, pub, npub, proof, len);
+    /* ps->ro[log_l0] is FRI's layer 0 and freed with ro[] */
+    pstate_free(ps);
+    free(ps);
+    return err;
+}

@@ -1,0 +1,96 @@
+/* STARK prover and verifier for machines described with air.h.
+ *
+ * Protocol (DESIGN.md "Proof system"): commit the main traces of all
+ * tables (one mixed-height Merkle tree; preprocessed columns are committed in
+ * the verifying key); draw the LogUp challenges and commit the LogUp columns;
+ * draw the constraint-combination challenge, commit the quotient chunks;
+ * draw the out-of-domain point zeta and open every column at zeta and
+ * g*zeta (quotient chunks at zeta only); DEEP-combine the openings into one
+ * codeword per table height and run FRI on them (codewords of smaller
+ * heights are rolled in at the folding layer of their size, as Plonky3
+ * does), with proof-of-work grinding before the query indices are drawn.
+ *
+ * Keys fix the machine and the parameters; the verifying key digest is
+ * absorbed first by the transcript, so a proof binds both. The proof states
+ * the log height of each table (tables with preprocessed columns have a
+ * height fixed by the key); every other shape follows from key + heights.
+ */
+#ifndef CAIRN_STARK_STARK_H
+#define CAIRN_STARK_STARK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "air.h"
+#include "cairn/error.h"
+#include "gl.h"
+#include "p2.h"
+
+typedef struct {
+    unsigned log_blowup;    /* LDE blowup 2^log_blowup, 1..6 */
+    unsigned queries;       /* FRI queries, 1..512 */
+    unsigned pow_bits;      /* grinding bits before the queries, 0..32 */
+    unsigned log_arity;     /* FRI folding arity 2^log_arity, 1..3 */
+    unsigned log_final_len; /* final polynomial has 2^log_final_len coefficients, 0..8 */
+    int check_trace;        /* prover runs the debug constraint checker first */
+} stark_params;
+
+/* Named parameter sets: "proven-100" (default), "conjectured-100", and
+ * "test" (few queries, fast, for unit tests only: ~no security). */
+cairn_err stark_params_preset(stark_params *out, const char *name);
+cairn_err stark_params_validate(const stark_params *p);
+
+/* Security of a parameter set for a machine whose tables have the given
+ * log heights (NULL: the machine's preprocessed heights, 2^22 otherwise).
+ * See security.c for the formulas and their sources. */
+typedef struct {
+    double conjectured; /* ethSTARK conjecture, capped by field and hash */
+    double proven;      /* round-by-round, Johnson regime */
+    /* terms of the proven bound (bits), for reports */
+    double ali, deep, logup, fri_commit, fri_query;
+} stark_security_bits;
+
+cairn_err stark_security(stark_security_bits *out, const stark_params *p,
+                         const air_machine *m, const unsigned *log_heights);
+
+typedef struct stark_pk stark_pk;
+typedef struct stark_vk stark_vk;
+
+/* Builds proving and verifying keys for a finished machine (commits the
+ * preprocessed columns). The machine must outlive both keys. */
+cairn_err stark_setup(stark_pk **pk, stark_vk **vk, const air_machine *m,
+                      const stark_params *p);
+void stark_pk_free(stark_pk *pk); /* accept NULL */
+void stark_vk_free(stark_vk *vk);
+p2_digest stark_vk_digest(const stark_vk *vk);
+const stark_params *stark_vk_params(const stark_vk *vk);
+
+/* Main trace of one table: 2^log_n rows x nmain columns, row-major. */
+typedef struct {
+    const gl_t *main;
+    unsigned log_n;
+} stark_trace;
+
+/* Proves; traces has one entry per table of the machine. On success *proof
+ * is a malloc'd byte string of *len bytes that the caller frees. */
+cairn_err stark_prove(const stark_pk *pk, const stark_trace *traces, const gl_t *pub,
+                      size_t npub, uint8_t **proof, size_t *len);
+
+/* Verifies proof bytes; CAIRN_ERR_FORMAT for malformed bytes,
+ * CAIRN_ERR_VERIFY naming the first failed check. */
+cairn_err stark_verify(const stark_vk *vk, const gl_t *pub, size_t npub, const uint8_t *proof,
+                       size_t len);
+
+/* Debug constraint checker (check.c): evaluates every constraint of every
+ * table on every row and the LogUp balance (with fixed pseudo-random
+ * challenges); CAIRN_ERR_VERIFY naming table, row and constraint. */
+cairn_err stark_check_trace(const air_machine *m, const stark_trace *traces, const gl_t *pub,
+                            size_t npub);
+
+/* Prover statistics of the last stark_prove on this thread (benchmarks). */
+typedef struct {
+    double t_main, t_logup, t_quotient, t_open, t_fri, t_queries, t_total;
+} stark_prove_stats;
+const stark_prove_stats *stark_last_prove_stats(void);
+
+#endif

@@ -1,0 +1,141 @@
+/* Internal to the stark engine (prover.c, verifier.c, keys.c, proof.c,
+ * fri.c, check.c): keys, the shape of a proof, the parsed proof. */
+#ifndef CAIRN_STARK_STARK_INTERNAL_H
+#define CAIRN_STARK_STARK_INTERNAL_H
+
+#include "air.h"
+#include "mt.h"
+#include "stark.h"
+#include "transcript.h"
+
+#define STARK_MAGIC "CAIRNPRF"
+#define STARK_VERSION 1u
+#define STARK_DOMAIN_TAG "cairn-stark-v1"
+#define STARK_MAX_INTS 64    /* interactions per table */
+#define STARK_MAX_LAYERS 40  /* FRI layers */
+#define STARK_MIN_LOG_N 2    /* smallest table height 2^2 */
+#define STARK_MAX_LOG_N 26   /* largest table height a proof may state */
+#define STARK_SHIFT GL_GENERATOR /* LDE and quotient coset shift */
+
+enum { TREE_PRE = 0, TREE_MAIN, TREE_LU, TREE_Q, NTREES };
+
+/* Verifying key: fixed by machine + parameters. No owned pointers, so the
+ * proving key embeds a copy. */
+struct stark_vk {
+    const air_machine *m;
+    stark_params p;
+    p2_digest pre_root;
+    int has_pre;
+    p2_digest digest;
+    /* LogUp grouping: interactions of table t are split into consecutive
+     * groups of 1 or 2 (one helper column each). */
+    unsigned ngroups[AIR_MAX_TABLES];
+    uint8_t group_size[AIR_MAX_TABLES][STARK_MAX_INTS];
+    uint8_t group_first[AIR_MAX_TABLES][STARK_MAX_INTS];
+    unsigned qlog[AIR_MAX_TABLES]; /* quotient has 2^qlog chunks */
+    unsigned max_lu_degree;
+    int has_lu;                    /* any table has interactions */
+    transcript tr0;                /* after the domain tag and the key digest */
+};
+
+struct stark_pk {
+    struct stark_vk vk;
+    gl_t *pre_lde[AIR_MAX_TABLES]; /* bitrev LDE of preprocessed columns */
+    mt_tree *pre_tree;
+};
+
+/* Everything a proof's layout depends on: key + the tables' heights. */
+typedef struct {
+    unsigned ntables;
+    unsigned log_b;                 /* log blowup */
+    unsigned log_n[AIR_MAX_TABLES]; /* trace heights */
+    unsigned w[NTREES][AIR_MAX_TABLES]; /* base columns per table per tree */
+    unsigned nq[AIR_MAX_TABLES];    /* quotient chunks */
+    unsigned log_l0;                /* largest LDE */
+    /* trees: matrices (tables with nonzero width) in table order */
+    unsigned tree_nmats[NTREES];
+    unsigned tree_tab[NTREES][AIR_MAX_TABLES];
+    unsigned tree_log_h[NTREES]; /* log of the tallest LDE in the tree */
+    /* opened values: per table, offsets into the opened array (gl3) */
+    size_t open_off[AIR_MAX_TABLES][NTREES][2]; /* [tree][point] */
+    size_t nopen;
+    unsigned nlu_sums; /* tables with interactions */
+    /* FRI */
+    unsigned log_final;                 /* final polynomial 2^log_final coeffs */
+    unsigned nlayers;
+    unsigned layer_log[STARK_MAX_LAYERS];   /* log size of the folded codeword */
+    unsigned layer_arity[STARK_MAX_LAYERS]; /* log arity */
+    /* per query sizes */
+    size_t q_rows, q_paths, q_fri_vals, q_fri_paths;
+} stark_shape;
+
+/* Computes the shape; CAIRN_ERR_FORMAT if heights are out of range or
+ * contradict the key. */
+cairn_err stark_shape_init(stark_shape *s, const struct stark_vk *vk, const unsigned *log_n);
+
+/* Parsed proof. All arrays owned, freed by stark_proof_free. */
+typedef struct {
+    p2_digest vk_digest;
+    unsigned log_n[AIR_MAX_TABLES];
+    p2_digest main_root, lu_root, q_root;
+    gl3_t lu_sum[AIR_MAX_TABLES]; /* tables with interactions only */
+    gl3_t *open;                  /* shape.nopen */
+    p2_digest fri_root[STARK_MAX_LAYERS];
+    gl3_t *final_poly;            /* 2^log_final */
+    gl_t pow_nonce;
+    gl_t *q_rows;                 /* queries * shape.q_rows */
+    p2_digest *q_paths;           /* queries * shape.q_paths */
+    gl3_t *q_fri_vals;            /* queries * shape.q_fri_vals */
+    p2_digest *q_fri_paths;       /* queries * shape.q_fri_paths */
+} stark_proof;
+
+cairn_err stark_proof_alloc(stark_proof *pf, const stark_shape *s, unsigned queries);
+void stark_proof_free(stark_proof *pf);
+cairn_err stark_proof_write(uint8_t **out, size_t *len, const stark_proof *pf,
+                            const stark_shape *s, const struct stark_vk *vk);
+cairn_err stark_proof_read(stark_proof *pf, stark_shape *s, const struct stark_vk *vk,
+                           const uint8_t *in, size_t len);
+
+/* Verifies a parsed proof (verifier.c). */
+cairn_err stark_verify_parsed(const struct stark_vk *vk, const stark_shape *s,
+                              const stark_proof *pf, const gl_t *pub, size_t npub);
+
+/* LogUp columns of one table over its trace domain (prover.c; also used
+ * by the checker): lu receives n rows x 3*(ngroups+1) base columns (helper
+ * columns, then the running sum), *sum the table's terminal sum. */
+cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsigned ti,
+                           const gl_t *pre, const gl_t *main, unsigned log_n, const gl_t *pub,
+                           gl3_t lu_alpha, gl3_t lu_beta);
+
+/* Fingerprint beta + bus + sum_k alpha^(k+1) t_k of a tuple (base values). */
+static inline gl3_t stark_fingerprint(gl3_t alpha, gl3_t beta, unsigned bus, const gl_t *t,
+                                      unsigned len)
+{
+    gl3_t acc = gl3_add_base(beta, gl_from_u64(bus)), pw = alpha;
+    for (unsigned k = 0; k < len; k++) {
+        acc = gl3_add(acc, gl3_mul_base(pw, t[k]));
+        pw = gl3_mul(pw, alpha);
+    }
+    return acc;
+}
+
+/* Reverses the low `bits` bits of x. */
+static inline uint32_t stark_bitrev(uint32_t x, unsigned bits)
+{
+    x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
+    x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
+    x = ((x >> 4) & 0x0f0f0f0fu) | ((x & 0x0f0f0f0fu) << 4);
+    x = ((x >> 8) & 0x00ff00ffu) | ((x & 0x00ff00ffu) << 8);
+    x = (x >> 16) | (x << 16);
+    return bits ? x >> (32 - bits) : 0;
+}
+
+/* Multiplies by the basis element X^k (k < 3) of the extension: an
+ * extension column committed as 3 base columns is sum_k X^k col_k. */
+static inline gl3_t stark_ext_basis(gl3_t a, unsigned k)
+{
+    for (unsigned i = 0; i < k; i++) a = (gl3_t){{a.c[2], gl_add(a.c[0], a.c[2]), a.c[1]}};
+    return a;
+}
+
+#endif

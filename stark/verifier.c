@@ -1,0 +1,428 @@
+/* The verifier, written once over the narrow arithmetic interface of
+ * vctx.h: every check (transcript, constraint identity at zeta, bus
+ * balance, Merkle paths, DEEP values, FRI folding, final polynomial,
+ * proof of work) goes through the context's operations and assertions.
+ * Control flow depends only on the key, the parameters and the shape the
+ * parser derived from them. Shape and length checks are the parser's
+ * (proof.c), which reads exactly the counts the key fixes.
+ *
+ * Known difference from the native transcript: tr_squeeze_bits redraws a
+ * sample equal to p - 1; the verifier cannot branch on it and uses the
+ * sample as is, so a proof whose query sample hits p - 1 (probability
+ * 2^-64 per query) would be rejected. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "fri.h"
+#include "stark_internal.h"
+
+/* ---- transcript over vctx, mirroring transcript.c ---- */
+static void vtr_duplex(vctx *c, vtr *t)
+{
+    vc_permute(c, t->st);
+    t->absorbed = 0;
+    t->squeezed = P2_RATE;
+}
+static void vtr_absorb(vctx *c, vtr *t, vb x)
+{
+    t->squeezed = 0;
+    t->st[t->absorbed++] = x;
+    if (t->absorbed == P2_RATE) vtr_duplex(c, t);
+}
+static void vtr_absorb_n(vctx *c, vtr *t, const vb *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) vtr_absorb(c, t, x[i]);
+}
+static void vtr_absorb_ext(vctx *c, vtr *t, ve x)
+{
+    vb p[3];
+    vce_parts(c, p, x);
+    vtr_absorb_n(c, t, p, 3);
+}
+static vb vtr_squeeze(vctx *c, vtr *t)
+{
+    if (t->absorbed > 0 || t->squeezed == 0) vtr_duplex(c, t);
+    return t->st[P2_RATE - t->squeezed--];
+}
+static ve vtr_squeeze_ext(vctx *c, vtr *t)
+{
+    vb p[3];
+    for (int i = 0; i < 3; i++) p[i] = vtr_squeeze(c, t);
+    /* e = p0 + p1 X + p2 X^2 */
+    ve e = vce_from_base(c, p[0]);
+    e = vce_add(c, e, vce_mul_base(c, vce_const(c, (gl3_t){{0, 1, 0}}), p[1]));
+    e = vce_add(c, e, vce_mul_base(c, vce_const(c, (gl3_t){{0, 0, 1}}), p[2]));
+    return e;
+}
+
+typedef struct {
+    vctx *c;
+    const struct stark_vk *vk;
+    const stark_shape *s;
+    const stark_proof *pf;
+    vb pub[64];
+    ve *open; /* nopen */
+    ve alpha, lu_alpha, lu_beta, zeta, gamma;
+    ve lu_sum[AIR_MAX_TABLES];
+} vstate;
+
+static ve ext_col(vctx *c, const ve *v)
+{
+    /* extension column from its 3 base-column openings */
+    ve r = v[0];
+    r = vce_add(c, r, vce_mul(c, v[1], vce_const(c, (gl3_t){{0, 1, 0}})));
+    r = vce_add(c, r, vce_mul(c, v[2], vce_const(c, (gl3_t){{0, 0, 1}})));
+    return r;
+}
+
+static ve fingerprint(vctx *c, ve alpha, ve beta, unsigned bus, const ve *t, unsigned len)
+{
+    ve acc = vce_add(c, beta, vce_const(c, gl3_from_base(gl_from_u64(bus)))), pw = alpha;
+    for (unsigned k = 0; k < len; k++) {
+        acc = vce_add(c, acc, vce_mul(c, pw, t[k]));
+        pw = vce_mul(c, pw, alpha);
+    }
+    return acc;
+}
+
+/* Evaluates a table's DAG at zeta (or the boundary DAG, with no columns). */
+static void eval_dag(vstate *v, const air_table *t, unsigned ti, ve *val, const ve sel[3])
+{
+    vctx *c = v->c;
+    const stark_shape *s = v->s;
+    for (size_t i = 0; i < t->nnodes; i++) {
+        const air_node *n = &t->nodes[i];
+        switch (n->op) {
+        case AIR_CONST: val[i] = vce_const(c, gl3_from_base(n->c)); break;
+        case AIR_COL: {
+            int k = n->kind == AIR_PRE ? TREE_PRE : TREE_MAIN;
+            val[i] = v->open[s->open_off[ti][k][n->offset] + n->a];
+            break;
+        }
+        case AIR_PUB: val[i] = vce_from_base(c, v->pub[n->a]); break;
+        case AIR_SEL: val[i] = sel[n->kind]; break;
+        case AIR_ADD: val[i] = vce_add(c, val[n->a], val[n->b]); break;
+        case AIR_SUB: val[i] = vce_sub(c, val[n->a], val[n->b]); break;
+        case AIR_MUL: val[i] = vce_mul(c, val[n->a], val[n->b]); break;
+        case AIR_NEG: val[i] = vce_sub(c, vce_const(c, gl3_zero()), val[n->a]); break;
+        default: val[i] = vce_const(c, gl3_zero()); break;
+        }
+    }
+}
+
+static cairn_err check_constraints(vstate *v, unsigned ti)
+{
+    vctx *c = v->c;
+    const struct stark_vk *vk = v->vk;
+    const stark_shape *s = v->s;
+    const air_table *t = vk->m->tables[ti];
+    const unsigned log_n = s->log_n[ti];
+    const gl_t n = (gl_t)1 << log_n, g = gl_root_of_unity(log_n), ginv = gl_inv(g);
+    ve zn = v->zeta;
+    for (unsigned i = 0; i < log_n; i++) zn = vce_mul(c, zn, zn);
+    ve one = vce_const(c, gl3_one());
+    ve Z = vce_sub(c, zn, one);
+    ve Zn = vce_mul(c, Z, vce_const(c, gl3_from_base(gl_inv(n))));
+    ve sel[3];
+    sel[AIR_SEL_FIRST] = vce_mul(c, Zn, vce_inv(c, vce_sub(c, v->zeta, one)));
+    sel[AIR_SEL_LAST] = vce_mul(c, vce_mul(c, Zn, vce_const(c, gl3_from_base(ginv))),
+                                vce_inv(c, vce_sub(c, v->zeta, vce_const(c, gl3_from_base(ginv)))));
+    sel[AIR_SEL_TRANS] = vce_sub(c, one, sel[AIR_SEL_LAST]);
+    ve *val = malloc((t->nnodes + 1) * sizeof *val);
+    RETURN_ERROR_IF(!val, CAIRN_ERR_NOMEM, "stark_verify: out of memory");
+    eval_dag(v, t, ti, val, sel);
+    ve acc = vce_const(c, gl3_zero()), apw = one;
+    for (size_t k = 0; k < t->ncons; k++) {
+        acc = vce_add(c, acc, vce_mul(c, apw, val[t->cons[k].e]));
+        apw = vce_mul(c, apw, v->alpha);
+    }
+    if (t->nints) {
+        const size_t G = vk->ngroups[ti];
+        const ve *lz = v->open + s->open_off[ti][TREE_LU][0];
+        const ve *lg = v->open + s->open_off[ti][TREE_LU][1];
+        ve Hs = vce_const(c, gl3_zero()), Hn = Hs;
+        for (size_t gi = 0; gi < G; gi++) {
+            ve h = ext_col(c, lz + 3 * gi), hn = ext_col(c, lg + 3 * gi);
+            Hs = vce_add(c, Hs, h);
+            Hn = vce_add(c, Hn, hn);
+            ve fpv[2], mv[2];
+            unsigned gs = vk->group_size[ti][gi];
+            for (unsigned e = 0; e < gs; e++) {
+                const air_interaction *it = &t->ints[vk->group_first[ti][gi] + e];
+                ve tup[AIR_MAX_TUPLE];
+                for (unsigned u = 0; u < it->len; u++) tup[u] = val[it->tuple[u]];
+                fpv[e] = fingerprint(c, v->lu_alpha, v->lu_beta, it->bus, tup, it->len);
+                mv[e] = val[it->mult];
+                if (it->dir == AIR_RECEIVE) mv[e] = vce_sub(c, vce_const(c, gl3_zero()), mv[e]);
+            }
+            ve cv;
+            if (gs == 1) {
+                cv = vce_sub(c, vce_mul(c, h, fpv[0]), mv[0]);
+            } else {
+                ve num = vce_add(c, vce_mul(c, fpv[1], mv[0]), vce_mul(c, fpv[0], mv[1]));
+                cv = vce_sub(c, vce_mul(c, h, vce_mul(c, fpv[0], fpv[1])), num);
+            }
+            acc = vce_add(c, acc, vce_mul(c, apw, cv));
+            apw = vce_mul(c, apw, v->alpha);
+        }
+        ve sz = ext_col(c, lz + 3 * G), sg = ext_col(c, lg + 3 * G);
+        ve c1 = vce_mul(c, vce_sub(c, sz, Hs), sel[AIR_SEL_FIRST]);
+        ve c2 = vce_mul(c, vce_sub(c, vce_sub(c, sg, sz), Hn), sel[AIR_SEL_TRANS]);
+        ve c3 = vce_mul(c, vce_sub(c, sz, v->lu_sum[ti]), sel[AIR_SEL_LAST]);
+        acc = vce_add(c, acc, vce_mul(c, apw, c1));
+        apw = vce_mul(c, apw, v->alpha);
+        acc = vce_add(c, acc, vce_mul(c, apw, c2));
+        apw = vce_mul(c, apw, v->alpha);
+        acc = vce_add(c, acc, vce_mul(c, apw, c3));
+    }
+    /* quotient: sum_j zeta^(j n) Q_j(zeta) */
+    const ve *qz = v->open + s->open_off[ti][TREE_Q][0];
+    ve qs = vce_const(c, gl3_zero()), zp = one;
+    for (unsigned j = 0; j < s->nq[ti]; j++) {
+        qs = vce_add(c, qs, vce_mul(c, zp, ext_col(c, qz + 3 * j)));
+        zp = vce_mul(c, zp, zn);
+    }
+    vce_assert_eq(c, acc, vce_mul(c, Z, qs), "table %s: constraint at zeta mismatch", t->name);
+    free(val);
+    return CAIRN_OK;
+}
+
+static cairn_err check_balance(vstate *v)
+{
+    vctx *c = v->c;
+    const air_machine *m = v->vk->m;
+    ve total = vce_const(c, gl3_zero());
+    for (unsigned t = 0; t < m->ntables; t++)
+        if (m->tables[t]->nints) total = vce_add(c, total, v->lu_sum[t]);
+    const air_table *b = m->boundary;
+    if (b->nints) {
+        ve *val = malloc((b->nnodes + 1) * sizeof *val);
+        RETURN_ERROR_IF(!val, CAIRN_ERR_NOMEM, "stark_verify: out of memory");
+        ve sel[3] = {vce_const(c, gl3_zero()), vce_const(c, gl3_zero()), vce_const(c, gl3_zero())};
+        eval_dag(v, b, 0, val, sel);
+        for (size_t i = 0; i < b->nints; i++) {
+            const air_interaction *it = &b->ints[i];
+            ve tup[AIR_MAX_TUPLE];
+            for (unsigned u = 0; u < it->len; u++) tup[u] = val[it->tuple[u]];
+            ve fp = fingerprint(c, v->lu_alpha, v->lu_beta, it->bus, tup, it->len);
+            ve term = vce_mul(c, val[it->mult], vce_inv(c, fp));
+            total = it->dir == AIR_SEND ? vce_add(c, total, term) : vce_sub(c, total, term);
+        }
+        free(val);
+    }
+    vce_assert_eq(c, total, vce_const(c, gl3_zero()), "LogUp buses do not balance");
+    return CAIRN_OK;
+}
+
+static p2_digest zero_digest;
+
+static void dig_input(vctx *c, vb out[P2_DIGEST], const p2_digest *d)
+{
+    for (int i = 0; i < P2_DIGEST; i++) out[i] = vc_input(c, d->v[i]);
+}
+
+static cairn_err verify(vstate *v)
+{
+    vctx *c = v->c;
+    const struct stark_vk *vk = v->vk;
+    const stark_shape *s = v->s;
+    const stark_proof *pf = v->pf;
+    const air_machine *m = vk->m;
+    vtr tr;
+    for (int i = 0; i < P2_WIDTH; i++) tr.st[i] = vc_const(c, vk->tr0.st[i]);
+    tr.absorbed = vk->tr0.absorbed;
+    tr.squeezed = vk->tr0.squeezed;
+    vtr_absorb_n(c, &tr, v->pub, m->npub);
+    for (unsigned t = 0; t < m->ntables; t++) vtr_absorb(c, &tr, vc_const(c, s->log_n[t]));
+    vb roots[NTREES][P2_DIGEST];
+    for (int i = 0; i < P2_DIGEST; i++) roots[TREE_PRE][i] = vc_const(c, vk->pre_root.v[i]);
+    if (s->tree_nmats[TREE_MAIN]) {
+        dig_input(c, roots[TREE_MAIN], &pf->main_root);
+        vtr_absorb_n(c, &tr, roots[TREE_MAIN], P2_DIGEST);
+    }
+    if (vk->has_lu) {
+        v->lu_alpha = vtr_squeeze_ext(c, &tr);
+        v->lu_beta = vtr_squeeze_ext(c, &tr);
+        dig_input(c, roots[TREE_LU], &pf->lu_root);
+        vtr_absorb_n(c, &tr, roots[TREE_LU], P2_DIGEST);
+        for (unsigned t = 0; t < m->ntables; t++)
+            if (m->tables[t]->nints) {
+                v->lu_sum[t] = vce_input(c, pf->lu_sum[t]);
+                vtr_absorb_ext(c, &tr, v->lu_sum[t]);
+            }
+    } else {
+        dig_input(c, roots[TREE_LU], &zero_digest);
+    }
+    v->alpha = vtr_squeeze_ext(c, &tr);
+    dig_input(c, roots[TREE_Q], &pf->q_root);
+    vtr_absorb_n(c, &tr, roots[TREE_Q], P2_DIGEST);
+    v->zeta = vtr_squeeze_ext(c, &tr);
+    for (size_t i = 0; i < s->nopen; i++) {
+        v->open[i] = vce_input(c, pf->open[i]);
+        vtr_absorb_ext(c, &tr, v->open[i]);
+    }
+    v->gamma = vtr_squeeze_ext(c, &tr);
+    fri_vstate *fs = malloc(sizeof *fs);
+    RETURN_ERROR_IF(!fs, CAIRN_ERR_NOMEM, "stark_verify: out of memory");
+    for (unsigned l = 0; l < s->nlayers; l++) {
+        dig_input(c, fs->root[l], &pf->fri_root[l]);
+        vtr_absorb_n(c, &tr, fs->root[l], P2_DIGEST);
+        fs->beta[l] = vtr_squeeze_ext(c, &tr);
+    }
+    size_t nc = (size_t)1 << s->log_final;
+    for (size_t j = 0; j < nc; j++) {
+        fs->final_poly[j] = vce_input(c, pf->final_poly[j]);
+        vtr_absorb_ext(c, &tr, fs->final_poly[j]);
+    }
+    /* proof of work: absorb the nonce, the next sample's top bits are 0 */
+    {
+        vb nonce = vc_input(c, pf->pow_nonce);
+        vtr_absorb(c, &tr, nonce);
+        vb y = vtr_squeeze(c, &tr), bits[64];
+        vc_bits(c, bits, y, 64);
+        for (unsigned b = 0; b < vk->p.pow_bits; b++)
+            vc_assert_eq(c, bits[63 - b], vc_const(c, 0), "proof-of-work nonce is invalid");
+    }
+    /* constraints at zeta, bus balance */
+    cairn_err err = CAIRN_OK;
+    for (unsigned t = 0; t < m->ntables && err == CAIRN_OK; t++) err = check_constraints(v, t);
+    if (err == CAIRN_OK && vk->has_lu) err = check_balance(v);
+    /* DEEP constants per LDE size: gamma powers, A, B1, g*zeta */
+    ve *gp = NULL;
+    size_t maxK = 0;
+    for (unsigned t = 0; t < m->ntables; t++)
+        for (int k = 0; k < NTREES; k++) maxK += s->w[k][t];
+    gp = malloc((maxK + 1) * sizeof *gp);
+    ve A[33], B1[33], gz[33], gK[33];
+    vb *rows = malloc((s->q_rows + 1) * sizeof *rows);
+    vb *paths = malloc((s->q_paths + 1) * P2_DIGEST * sizeof *paths);
+    ve *fvals = malloc((s->q_fri_vals + 1) * sizeof *fvals);
+    vb *fpaths = malloc((s->q_fri_paths + 1) * P2_DIGEST * sizeof *fpaths);
+    if (!gp || !rows || !paths || !fvals || !fpaths) {
+        if (err == CAIRN_OK) err = cairn_fail(CAIRN_ERR_NOMEM, "stark_verify: out of memory");
+        goto done;
+    }
+    gp[0] = vce_const(c, gl3_one());
+    for (size_t k = 1; k <= maxK; k++) gp[k] = vce_mul(c, gp[k - 1], v->gamma);
+    int has_h[33] = {0};
+    for (unsigned h = 0; h <= s->log_l0; h++) {
+        size_t k = 0;
+        A[h] = B1[h] = vce_const(c, gl3_zero());
+        for (unsigned t = 0; t < m->ntables; t++) {
+            if (s->log_n[t] + s->log_b != h) continue;
+            if (!has_h[h]) gz[h] = vce_mul(c, v->zeta, vce_const(c, gl3_from_base(gl_root_of_unity(s->log_n[t]))));
+            has_h[h] = 1;
+            for (int tr2 = 0; tr2 < NTREES; tr2++)
+                for (unsigned col = 0; col < s->w[tr2][t]; col++, k++) {
+                    A[h] = vce_add(c, A[h], vce_mul(c, gp[k], v->open[s->open_off[t][tr2][0] + col]));
+                    if (tr2 != TREE_Q)
+                        B1[h] = vce_add(c, B1[h], vce_mul(c, gp[k], v->open[s->open_off[t][tr2][1] + col]));
+                }
+        }
+        if (has_h[h]) gK[h] = gp[k];
+    }
+    for (unsigned q = 0; q < vk->p.queries && err == CAIRN_OK; q++) {
+        vb sample = vtr_squeeze(c, &tr), ib[32];
+        vc_bits(c, ib, sample, s->log_l0);
+        const gl_t *qr = pf->q_rows + (size_t)q * s->q_rows;
+        const p2_digest *qp = pf->q_paths + (size_t)q * s->q_paths;
+        for (size_t i = 0; i < s->q_rows; i++) rows[i] = vc_input(c, qr[i]);
+        for (size_t i = 0; i < s->q_paths; i++) dig_input(c, paths + i * P2_DIGEST, &qp[i]);
+        /* Merkle openings of the trace trees; remember each table's rows */
+        const vb *trow[NTREES][AIR_MAX_TABLES] = {{0}};
+        const vb *rp = rows, *pp = paths;
+        static const char *tname[NTREES] = {"preprocessed", "main", "LogUp", "quotient"};
+        for (int k = 0; k < NTREES; k++) {
+            if (!s->tree_nmats[k]) continue;
+            mt_dims dims[AIR_MAX_TABLES];
+            const vb *rr[AIR_MAX_TABLES];
+            for (unsigned i = 0; i < s->tree_nmats[k]; i++) {
+                unsigned t = s->tree_tab[k][i];
+                dims[i] = (mt_dims){(size_t)1 << (s->log_n[t] + s->log_b), s->w[k][t]};
+                rr[i] = rp;
+                trow[k][t] = rp;
+                rp += s->w[k][t];
+            }
+            vmt_verify(c, roots[k], dims, s->tree_nmats[k], ib + (s->log_l0 - s->tree_log_h[k]), rr,
+                       pp, tname[k], q);
+            pp += (size_t)s->tree_log_h[k] * P2_DIGEST;
+        }
+        /* DEEP values at this index, per LDE size */
+        ve ro_at[33];
+        for (unsigned h = 0; h <= s->log_l0; h++) {
+            if (!has_h[h]) continue;
+            vb x = fri_domain_point(c, ib + (s->log_l0 - h), h, STARK_SHIFT);
+            ve xe = vce_from_base(c, x);
+            ve i1 = vce_inv(c, vce_sub(c, xe, v->zeta)), i2 = vce_inv(c, vce_sub(c, xe, gz[h]));
+            ve S1 = vce_const(c, gl3_zero()), S2 = S1;
+            size_t k = 0;
+            for (unsigned t = 0; t < m->ntables; t++) {
+                if (s->log_n[t] + s->log_b != h) continue;
+                for (int tr2 = 0; tr2 < NTREES; tr2++)
+                    for (unsigned col = 0; col < s->w[tr2][t]; col++, k++) {
+                        ve term = vce_mul_base(c, gp[k], trow[tr2][t][col]);
+                        if (tr2 == TREE_Q) S2 = vce_add(c, S2, term);
+                        else S1 = vce_add(c, S1, term);
+                    }
+            }
+            ve a = vce_mul(c, vce_sub(c, vce_add(c, S1, S2), A[h]), i1);
+            ve b = vce_mul(c, vce_mul(c, vce_sub(c, S1, B1[h]), i2), gK[h]);
+            ro_at[h] = vce_add(c, a, b);
+        }
+        const gl3_t *qv = pf->q_fri_vals + (size_t)q * s->q_fri_vals;
+        const p2_digest *qfp = pf->q_fri_paths + (size_t)q * s->q_fri_paths;
+        for (size_t i = 0; i < s->q_fri_vals; i++) fvals[i] = vce_input(c, qv[i]);
+        for (size_t i = 0; i < s->q_fri_paths; i++) dig_input(c, fpaths + i * P2_DIGEST, &qfp[i]);
+        fri_verify_query(c, s, fs, ib, ro_at, fvals, fpaths, q);
+    }
+done:
+    free(gp);
+    free(rows);
+    free(paths);
+    free(fvals);
+    free(fpaths);
+    free(fs);
+    return err;
+}
+
+cairn_err stark_verify_parsed(const struct stark_vk *vk, const stark_shape *s,
+                              const stark_proof *pf, const gl_t *pub, size_t npub)
+{
+    RETURN_ERROR_IF(npub != vk->m->npub, CAIRN_ERR_USAGE,
+                    "stark_verify: %zu public values, machine %s has %u", npub, vk->m->name,
+                    vk->m->npub);
+    RETURN_ERROR_IF(npub > 64, CAIRN_ERR_LIMIT, "stark_verify: more than 64 public values");
+    vctx_native nat;
+    vctx_native_init(&nat);
+    vstate v;
+    memset(&v, 0, sizeof v);
+    v.c = &nat.ctx;
+    v.vk = vk;
+    v.s = s;
+    v.pf = pf;
+    for (size_t i = 0; i < npub; i++) {
+        RETURN_ERROR_IF(pub[i] >= GL_P, CAIRN_ERR_USAGE,
+                        "stark_verify: public value %zu is not canonical", i);
+        v.pub[i] = vc_input(v.c, pub[i]);
+    }
+    v.open = malloc((s->nopen + 1) * sizeof *v.open);
+    RETURN_ERROR_IF(!v.open, CAIRN_ERR_NOMEM, "stark_verify: out of memory");
+    cairn_err err = verify(&v);
+    free(v.open);
+    FORWARD_IF_ERROR(err);
+    RETURN_ERROR_IF(nat.failures, CAIRN_ERR_VERIFY, "%s", nat.first);
+    return CAIRN_OK;
+}
+
+cairn_err stark_verify(const stark_vk *vk, const gl_t *pub, size_t npub, const uint8_t *proof,
+                       size_t len)
+{
+    stark_proof pf;
+    stark_shape s;
+    FORWARD_IF_ERROR(stark_proof_read(&pf, &s, vk, proof, len));
+    cairn_err err = stark_verify_parsed(vk, &s, &pf, pub, npub);
+    stark_proof_free(&pf);
+    return err;
+}

@@ -1,0 +1,220 @@
+/* cairn job files: one HDF5 file per job (DESIGN.md, "Storage").
+ *
+ * Layout, format version 1 (H5S_FORMAT_VERSION):
+ *
+ *   /                         attrs cairn_format = "cairn-job" (string),
+ *                                   cairn_version (u32) = 1
+ *   /program                  group; attrs image_id (u8[32]: 4 Goldilocks
+ *                             elements, LE), entry (u32)
+ *   /program/elf              u8[n], optional: the ELF that was run
+ *   /journal                  u8[n]: everything the guest wrote to fd 1
+ *   /run                      group; one scalar u64 attribute per run summary
+ *                             value (cycles, segments, segment_po2,
+ *                             exit_code, ...; names chosen by the caller)
+ *   /segments                 group of segment groups, named by index
+ *   /segments/000000          group (index zero-padded to 6 digits, more
+ *                             digits past 999999); attrs
+ *                               index, cycles (u64), start_pc, end_pc (u32),
+ *                               start_root, end_root, start_state,
+ *                               end_state (u8[32]), halted (u8),
+ *                               exit_code (i32), complete (u8) = 1
+ *   /segments/000000/snapshot u8[n]: rv_snapshot_encode bytes
+ *   /segments/000000/trace    group, optional; attrs rows (u64), columns
+ *                             (u32); one u32[rows] dataset per column, named
+ *                             after it, links kept in creation order = the
+ *                             column order
+ *   /params                   group, reserved for the parameter sets used
+ *
+ * Names reserved for later issues (a version-1 reader ignores objects it
+ * does not know, so adding them does not change the version): /recursion,
+ * /proof, /claim, /segments/NNNNNN/proof, /segments/NNNNNN/claim.
+ *
+ * Every byte string and trace column is a 1-D dataset, chunked (at most
+ * H5S_CHUNK_BYTES_MAX per chunk, unlimited maximum size so later writers
+ * can append), filtered by shuffle (u32 columns only; it groups the bytes
+ * of equal significance, which zstd then finds runs in), zstd (filter 32015,
+ * cd_values = {level, chunk size in bytes}; see h5zstd.h) and a Fletcher32
+ * checksum of the compressed chunk. File types are explicitly little-endian
+ * (H5T_STD_U8LE, H5T_STD_U32LE, H5T_STD_U64LE, H5T_STD_I32LE). The file uses
+ * HDF5's earliest (1.8-readable) object formats, so h5py and h5dump of any
+ * current HDF5 read it; with the zstd plugin (libh5zstd_cairn.so, built next
+ * to this library, or hdf5plugin's Zstd) they also read the data.
+ *
+ * Nothing half-written looks complete:
+ * - the writer creates PATH.tmp and renames it to PATH only in
+ *   h5s_job_close, after flushing and fsync; a job that fails or is never
+ *   closed leaves no PATH (an older PATH stays untouched);
+ * - a segment group's `complete` attribute is written after everything
+ *   else in the group. Whole files never hold an incomplete segment today,
+ *   but a resumable job that appends to an existing file (later work)
+ *   treats a segment without `complete` = 1 as not done and rewrites it;
+ *   h5s_segment() reports such a segment as CAIRN_ERR_FORMAT.
+ *
+ * The reader trusts nothing: it checks the version, that every expected
+ * object exists with the expected type class, size, signedness, byte order
+ * and shape, that sizes are within H5S_MAX_*, that every chunk of a dataset
+ * is present (HDF5 would silently return fill values for a missing one),
+ * and that a segment's trace has as many column datasets as it says, all of
+ * the same length. HDF5 checksum failures and zstd errors are reported as
+ * CAIRN_ERR_CORRUPT, wrong structure as CAIRN_ERR_FORMAT, each with a
+ * message naming the object (see cairn_last_error()).
+ *
+ * Threads: HDF5 serialises its own calls; an h5s_job or h5s_reader is used
+ * by one thread at a time. Loading this module silences HDF5's automatic
+ * error printing for the whole process: errors come back as cairn_err.
+ */
+#ifndef CAIRN_STORAGE_H5S_H
+#define CAIRN_STORAGE_H5S_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/error.h"
+
+#define H5S_FORMAT_VERSION 1u
+#define H5S_FORMAT_NAME "cairn-job"
+
+/* Chunk size of byte strings and trace columns: 1 MiB keeps zstd well
+ * past its small-input overheads and HDF5's default 1 MiB chunk cache
+ * able to hold a chunk. Adjustable per job up to H5S_CHUNK_BYTES_MAX. */
+#define H5S_CHUNK_BYTES_DEFAULT ((size_t)1 << 20)
+#define H5S_CHUNK_BYTES_MAX ((size_t)4 << 20)
+
+/* Reader bounds, checked before anything is allocated. A byte string (ELF,
+ * journal, snapshot) cannot usefully exceed the guest's 4 GiB address
+ * space; a segment is at most 2^28 cycles (segment_po2 <= 28) and a trace
+ * has at most 4096 columns; 2^24 segments of 2^20 cycles is 2^44 cycles. */
+#define H5S_MAX_BYTES ((uint64_t)1 << 32)
+#define H5S_MAX_TRACE_ROWS ((uint64_t)1 << 28)
+#define H5S_MAX_TRACE_COLS 4096u
+#define H5S_MAX_SEGMENTS ((uint64_t)1 << 24)
+/* Column names: 1..63 characters of [A-Za-z0-9_.-], not starting with '.'
+ * (they become HDF5 link names). Attribute names of /run: the same. */
+#define H5S_MAX_NAME 63u
+
+/* ---- Writing ----------------------------------------------------------- */
+
+typedef struct h5s_job h5s_job; /* an open job file being written */
+
+typedef struct {                                   /* program information */
+    const uint8_t *image_id; size_t image_id_len;  /* 32 bytes: 4 field elements LE */
+    uint32_t entry;
+    const uint8_t *elf; size_t elf_len;            /* optional (NULL, 0) */
+} h5s_program;
+
+typedef struct { /* summary of one segment, stored as attributes */
+    uint64_t index, cycles;
+    uint32_t start_pc, end_pc;
+    uint8_t start_root[32], end_root[32];   /* memory Merkle roots, 4 field elements LE */
+    uint8_t start_state[32], end_state[32]; /* machine-state digests */
+    int halted; int32_t exit_code;
+} h5s_segment_info;
+
+typedef struct { /* per-cycle trace of one segment, column-major */
+    size_t nrows, ncols;
+    const char *const *names;    /* ncols column names */
+    const uint32_t *const *cols; /* ncols arrays of nrows uint32 */
+} h5s_columns;
+
+/* Creates PATH.tmp (replacing a stale one) and writes the program group.
+ * On error *out is NULL and nothing is left behind. */
+cairn_err h5s_job_create(h5s_job **out, const char *path, const h5s_program *prog);
+
+/* Optional, before adding data: zstd level (1..22, negative = fast) and
+ * chunk size in bytes (1 KiB .. H5S_CHUNK_BYTES_MAX) of later datasets. */
+cairn_err h5s_job_set_compression(h5s_job *j, int level, size_t chunk_bytes);
+
+/* Adds segment info->index, which must be the number of segments added so
+ * far (segments come in execution order). snapshot may be NULL when
+ * snapshot_len is 0; trace NULL stores no trace. Copies nothing it keeps. */
+cairn_err h5s_job_add_segment(h5s_job *j, const h5s_segment_info *info,
+                              const uint8_t *snapshot, size_t snapshot_len,
+                              const h5s_columns *trace);
+
+/* Stores the journal (replacing one set before). Close stores an empty
+ * journal if this was never called. */
+cairn_err h5s_job_set_journal(h5s_job *j, const uint8_t *journal, size_t len);
+
+/* Sets (or replaces) one run summary value under /run. */
+cairn_err h5s_job_set_attr_u64(h5s_job *j, const char *name, uint64_t value);
+
+/* Flushes, fsyncs and renames PATH.tmp to PATH; frees j in every case. If
+ * any earlier call on j failed, or this one fails, PATH.tmp is removed,
+ * PATH is left as it was, and an error is returned. */
+cairn_err h5s_job_close(h5s_job *j);
+
+/* Removes PATH.tmp and frees j; accepts NULL. */
+void h5s_job_abort(h5s_job *j);
+
+/* ---- Reading ----------------------------------------------------------- */
+
+typedef struct h5s_reader h5s_reader;
+
+/* Opens and validates the file's version and top-level layout. Segments
+ * are validated as they are read. */
+cairn_err h5s_open(h5s_reader **out, const char *path);
+void h5s_close(h5s_reader *r); /* accepts NULL */
+
+uint32_t h5s_version(const h5s_reader *r);
+
+typedef struct {
+    uint8_t image_id[32];
+    uint32_t entry;
+    int has_elf;
+    uint64_t elf_len;
+} h5s_program_info;
+
+/* Sizes of a stored dataset: raw bytes and bytes used in the file. */
+typedef struct {
+    uint64_t raw, stored;
+} h5s_size;
+
+void h5s_program_get(const h5s_reader *r, h5s_program_info *out);
+h5s_size h5s_elf_size(const h5s_reader *r);
+h5s_size h5s_journal_size(const h5s_reader *r);
+
+/* Reads the ELF / journal into a new buffer the caller frees (NULL with
+ * *len = 0 when empty or, for the ELF, not stored). */
+cairn_err h5s_read_elf(h5s_reader *r, uint8_t **out, size_t *len);
+cairn_err h5s_read_journal(h5s_reader *r, uint8_t **out, size_t *len);
+/* Reads the first min(cap, journal length) bytes into buf (a preview). */
+cairn_err h5s_read_journal_head(h5s_reader *r, uint8_t *buf, size_t cap, size_t *len);
+
+/* Run summary values (/run attributes), listed in name order. */
+size_t h5s_attr_count(const h5s_reader *r);
+const char *h5s_attr_name(const h5s_reader *r, size_t i); /* NULL if i out of range */
+uint64_t h5s_attr_value(const h5s_reader *r, size_t i);
+/* CAIRN_ERR_USAGE with a message if the file has no such value. */
+cairn_err h5s_get_attr_u64(const h5s_reader *r, const char *name, uint64_t *value);
+
+uint64_t h5s_segment_count(const h5s_reader *r);
+
+typedef struct {
+    h5s_segment_info info;
+    h5s_size snapshot;
+    int has_trace;
+    uint64_t trace_rows, trace_cols;
+    h5s_size trace; /* all columns together */
+} h5s_segment_meta;
+
+/* Validates and describes segment `index` (< h5s_segment_count). */
+cairn_err h5s_segment(h5s_reader *r, uint64_t index, h5s_segment_meta *out);
+
+/* Reads a segment's snapshot into a new buffer the caller frees. */
+cairn_err h5s_read_snapshot(h5s_reader *r, uint64_t index, uint8_t **out, size_t *len);
+
+/* A trace read back, owned by the caller: free with h5s_trace_free. The
+ * `view` field points into it, ready to pass back to a writer. */
+typedef struct {
+    size_t nrows, ncols;
+    char **names;
+    uint32_t **cols;
+    h5s_columns view;
+} h5s_trace;
+
+/* Reads a segment's trace; with_data = 0 reads only the names (cols NULL).
+ * CAIRN_ERR_USAGE if the segment has no trace. */
+cairn_err h5s_read_trace(h5s_reader *r, uint64_t index, int with_data, h5s_trace **out);
+void h5s_trace_free(h5s_trace *t); /* accepts NULL */
+
+#endif

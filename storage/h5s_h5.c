@@ -1,0 +1,368 @@
+/* HDF5 set-up, error translation and checked helpers (h5s_int.h). */
+#include "storage/h5s_int.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "storage/h5zstd.h"
+
+const h5s_itype H5S_U8 = {1, 0}, H5S_U32 = {4, 0}, H5S_U64 = {8, 0}, H5S_I32 = {4, 1};
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_status = -1;
+
+static void init_hdf5(void)
+{
+    if (H5open() < 0) return;
+    /* HDF5 prints its error stack on stderr by default; cairn reports
+     * errors itself, with h5s_fail_h5 reading the stack. */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (h5s_zstd_register() < 0) return;
+    init_status = 0;
+}
+
+cairn_err h5s_init(void)
+{
+    pthread_once(&init_once, init_hdf5);
+    RETURN_ERROR_IF(init_status != 0, CAIRN_ERR_INTERNAL,
+                    "HDF5: cannot initialise the library or register the zstd filter %d",
+                    H5S_ZSTD_FILTER_ID);
+    return CAIRN_OK;
+}
+
+void h5s_close_id(hid_t id)
+{
+    if (id < 0) return;
+    switch (H5Iget_type(id)) {
+    case H5I_FILE: H5Fclose(id); break;
+    case H5I_GROUP: H5Gclose(id); break;
+    case H5I_DATASET: H5Dclose(id); break;
+    case H5I_DATASPACE: H5Sclose(id); break;
+    case H5I_DATATYPE: H5Tclose(id); break;
+    case H5I_ATTR: H5Aclose(id); break;
+    case H5I_GENPROP_LST: H5Pclose(id); break;
+    default: break;
+    }
+}
+
+/* What the innermost HDF5 error says, and whether it means damaged data. */
+typedef struct {
+    char msg[200];
+    int corrupt;
+    int seen;
+} h5_walk;
+
+static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    h5_walk *w = data;
+    char minor[96] = "";
+    H5Eget_msg(e->min_num, NULL, minor, sizeof minor);
+    const char *d = e->desc ? e->desc : "";
+    /* Fletcher32 mismatches ("data error detected by Fletcher32 checksum"),
+     * metadata checksums, and filters failing on read all mean the bytes
+     * in the file are not what was written. */
+    if (strstr(d, "checksum") || strstr(d, "Fletcher") || strstr(minor, "checksum") ||
+        strstr(d, "filter returned failure") || strstr(minor, "Filter") ||
+        strstr(d, "truncated") || strstr(minor, "truncated"))
+        w->corrupt = 1;
+    if (n == 0) snprintf(w->msg, sizeof w->msg, "%s (%s)", d, minor);
+    w->seen = 1;
+    return 0;
+}
+
+cairn_err h5s_fail_h5(cairn_err err, const char *fmt, ...)
+{
+    char ctx[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx, sizeof ctx, fmt, ap);
+    va_end(ap);
+    h5_walk w = {{0}, 0, 0};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &w);
+    H5Eclear2(H5E_DEFAULT);
+    const char *z = h5s_zstd_last_error();
+    if (*z) w.corrupt = 1;
+    if (w.corrupt && (err == CAIRN_ERR_FORMAT || err == CAIRN_ERR_IO)) err = CAIRN_ERR_CORRUPT;
+    cairn_err r = cairn_fail(err, "%s%s%s%s%s", ctx, w.seen ? ": " : "", w.seen ? w.msg : "",
+                             *z ? "; " : "", z);
+    h5s_zstd_clear_error();
+    return r;
+}
+
+int h5s_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > H5S_MAX_NAME || name[0] == '.') return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+void h5s_segment_name(char out[24], uint64_t index) { snprintf(out, 24, "%06" PRIu64, index); }
+
+static hid_t file_type(h5s_itype t)
+{
+    switch (t.size) {
+    case 1: return t.is_signed ? H5T_STD_I8LE : H5T_STD_U8LE;
+    case 4: return t.is_signed ? H5T_STD_I32LE : H5T_STD_U32LE;
+    default: return t.is_signed ? H5T_STD_I64LE : H5T_STD_U64LE;
+    }
+}
+
+static hid_t mem_type(h5s_itype t)
+{
+    switch (t.size) {
+    case 1: return t.is_signed ? H5T_NATIVE_INT8 : H5T_NATIVE_UINT8;
+    case 4: return t.is_signed ? H5T_NATIVE_INT32 : H5T_NATIVE_UINT32;
+    default: return t.is_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64;
+    }
+}
+
+int h5s_type_matches(hid_t t, h5s_itype type)
+{
+    if (H5Tget_class(t) != H5T_INTEGER) return 0;
+    if (H5Tget_size(t) != type.size) return 0;
+    if (H5Tget_sign(t) != (type.is_signed ? H5T_SGN_2 : H5T_SGN_NONE)) return 0;
+    /* The format is little-endian; a single byte has no order to check. */
+    if (type.size > 1 && H5Tget_order(t) != H5T_ORDER_LE) return 0;
+    return 1;
+}
+
+int h5s_exists(hid_t loc, const char *name)
+{
+    htri_t e = H5Lexists(loc, name, H5P_DEFAULT);
+    if (e <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return e < 0 ? -1 : 0;
+    }
+    /* Only hard links: a soft or external link in a crafted file could
+     * point the reader at another object or make HDF5 open another file. */
+    H5L_info_t li;
+    if (H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0 || li.type != H5L_TYPE_HARD) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    return H5Oexists_by_name(loc, name, H5P_DEFAULT) > 0 ? 1 : 0;
+}
+
+hid_t h5s_fapl(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0) return H5P_DEFAULT;
+    /* closing the file closes whatever an error path left open */
+    H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+#if H5_VERSION_GE(1, 10, 7)
+    /* Lock the file, but carry on where the file system has locking
+     * disabled (common on cluster file systems) instead of failing. */
+    H5Pset_file_locking(fapl, 1, 1);
+#endif
+    return fapl;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+cairn_err h5s_put_array(hid_t loc, const char *name, h5s_itype type, const void *data, uint64_t n,
+                        int level, size_t chunk_bytes)
+{
+    cairn_err err = CAIRN_OK;
+    hid_t space = -1, dcpl = -1, d = -1;
+    hsize_t dims = n, maxdims = H5S_UNLIMITED;
+    hsize_t chunk = chunk_bytes / type.size;
+    if (chunk > n) chunk = n; /* small data: one chunk exactly its size */
+    if (chunk == 0) chunk = 1;
+    /* cd_values[1] lets our decoder check each frame's size exactly. */
+    unsigned cd[2] = {(unsigned)level, (unsigned)(chunk * type.size)};
+    const uint8_t zero = 0;
+
+    if ((space = H5Screate_simple(1, &dims, &maxdims)) < 0 ||
+        (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 || H5Pset_chunk(dcpl, 1, &chunk) < 0 ||
+        (type.size > 1 && H5Pset_shuffle(dcpl) < 0) ||
+        H5Pset_filter(dcpl, H5S_ZSTD_FILTER_ID, H5Z_FLAG_MANDATORY, 2, cd) < 0 ||
+        H5Pset_fletcher32(dcpl) < 0 ||
+        /* The tail of the last chunk is zeros, not whatever memory held:
+         * files are deterministic and leak nothing. */
+        H5Pset_fill_value(dcpl, H5T_NATIVE_UINT8, &zero) < 0 || H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0 ||
+        /* no timestamps: the same job gives the same bytes */
+        H5Pset_obj_track_times(dcpl, 0) < 0) {
+        err = h5s_fail_h5(CAIRN_ERR_INTERNAL, "HDF5: cannot set up dataset %s", name);
+        goto done;
+    }
+    d = H5Dcreate2(loc, name, file_type(type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d < 0) {
+        err = h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create dataset %s", name);
+        goto done;
+    }
+    if (n > 0 && H5Dwrite(d, mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        err = h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot write dataset %s (%" PRIu64 " elements)", name, n);
+done:
+    h5s_close_id(d);
+    h5s_close_id(dcpl);
+    h5s_close_id(space);
+    return err;
+}
+
+cairn_err h5s_put_attr(hid_t loc, const char *what, const char *name, h5s_itype type, size_t n,
+                       const void *data)
+{
+    cairn_err err = CAIRN_OK;
+    hsize_t dims = n;
+    hid_t space = n ? H5Screate_simple(1, &dims, NULL) : H5Screate(H5S_SCALAR), a = -1;
+    if (space < 0) return h5s_fail_h5(CAIRN_ERR_INTERNAL, "HDF5: dataspace for %s/%s", what, name);
+    htri_t ex = H5Aexists(loc, name);
+    if (ex > 0 && H5Adelete(loc, name) < 0) {
+        err = h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot replace attribute %s of %s", name, what);
+        goto done;
+    }
+    a = H5Acreate2(loc, name, file_type(type), space, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, mem_type(type), data) < 0)
+        err = h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot write attribute %s of %s", name, what);
+done:
+    h5s_close_id(a);
+    h5s_close_id(space);
+    return err;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* Checks that a dataset's shape is 1-D with n <= max elements. */
+static cairn_err check_shape(hid_t space, const char *what, uint64_t max, uint64_t *n)
+{
+    int rank = H5Sget_simple_extent_ndims(space);
+    RETURN_ERROR_IF(rank != 1 || H5Sget_simple_extent_type(space) != H5S_SIMPLE, CAIRN_ERR_FORMAT,
+                    "%s: expected a 1-D dataset, found rank %d", what, rank);
+    hsize_t dims;
+    H5S_CHECK(H5Sget_simple_extent_dims(space, &dims, NULL), CAIRN_ERR_FORMAT, "%s: dataspace", what);
+    RETURN_ERROR_IF(dims > max, CAIRN_ERR_FORMAT, "%s: %llu elements, more than the limit %" PRIu64,
+                    what, (unsigned long long)dims, max);
+    *n = dims;
+    return CAIRN_OK;
+}
+
+/* HDF5 returns fill values for chunks that were never written, so a file
+ * whose chunk index lost entries would read as zeros. Require that the
+ * dataset's storage covers every element. */
+static cairn_err check_storage(hid_t d, hid_t space, const char *what, h5s_itype type, uint64_t n)
+{
+    hid_t dcpl = H5Dget_create_plist(d);
+    if (dcpl < 0) return h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: creation properties", what);
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    cairn_err err = CAIRN_OK;
+    if (layout == H5D_CHUNKED) {
+        hsize_t chunk = 0, have = 0;
+        if (H5Pget_chunk(dcpl, 1, &chunk) != 1 || chunk == 0) {
+            err = cairn_fail(CAIRN_ERR_FORMAT, "%s: chunked dataset without a 1-D chunk size", what);
+        } else if (H5Dget_num_chunks(d, space, &have) < 0) {
+            err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: cannot read the chunk index", what);
+        } else {
+            uint64_t want = (n + chunk - 1) / chunk;
+            if (have != want)
+                err = cairn_fail(CAIRN_ERR_CORRUPT, "%s: %llu of %" PRIu64 " chunks are stored", what,
+                                 (unsigned long long)have, want);
+        }
+    } else if (layout == H5D_CONTIGUOUS) {
+        if (n > 0 && H5Dget_storage_size(d) != n * type.size)
+            err = cairn_fail(CAIRN_ERR_CORRUPT, "%s: %llu bytes stored for %" PRIu64 " elements", what,
+                             (unsigned long long)H5Dget_storage_size(d), n);
+    } else if (layout != H5D_COMPACT) {
+        err = cairn_fail(CAIRN_ERR_FORMAT, "%s: unsupported storage layout %d", what, (int)layout);
+    }
+    h5s_close_id(dcpl);
+    return err;
+}
+
+cairn_err h5s_open_array(hid_t loc, const char *name, const char *what, h5s_itype type, uint64_t max,
+                         hid_t *id, uint64_t *n, h5s_size *size)
+{
+    *id = -1;
+    int ex = h5s_exists(loc, name);
+    RETURN_ERROR_IF(ex <= 0, CAIRN_ERR_FORMAT, "%s: missing (or not a hard link)", what);
+    H5O_info_t oi;
+    H5S_CHECK(H5Oget_info_by_name2(loc, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT), CAIRN_ERR_FORMAT,
+              "%s: cannot inspect", what);
+    RETURN_ERROR_IF(oi.type != H5O_TYPE_DATASET, CAIRN_ERR_FORMAT, "%s: not a dataset", what);
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0) return h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: cannot open", what);
+    hid_t t = H5Dget_type(d);
+    if (t < 0) {
+        cairn_err e = h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: cannot read its type", what);
+        h5s_close_id(d);
+        return e;
+    }
+    hid_t s = H5Dget_space(d);
+    cairn_err err = CAIRN_OK;
+    if (s < 0) {
+        err = h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: cannot read its shape", what);
+    } else if (!h5s_type_matches(t, type)) {
+        err = cairn_fail(CAIRN_ERR_FORMAT, "%s: expected %s %zu-bit little-endian integers", what,
+                         type.is_signed ? "signed" : "unsigned", type.size * 8);
+    } else if ((err = check_shape(s, what, max, n)) == CAIRN_OK) {
+        err = check_storage(d, s, what, type, *n);
+    }
+    if (err == CAIRN_OK && size) {
+        size->raw = *n * type.size;
+        size->stored = H5Dget_storage_size(d);
+    }
+    h5s_close_id(t);
+    h5s_close_id(s);
+    if (err != CAIRN_OK) {
+        h5s_close_id(d);
+        return err;
+    }
+    *id = d;
+    return CAIRN_OK;
+}
+
+cairn_err h5s_read_array(hid_t d, const char *what, h5s_itype type, void *buf, uint64_t n)
+{
+    if (n == 0) return CAIRN_OK;
+    h5s_zstd_clear_error();
+    H5S_CHECK(H5Dread(d, mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), CAIRN_ERR_CORRUPT,
+              "%s: cannot read data", what);
+    return CAIRN_OK;
+}
+
+cairn_err h5s_get_attr(hid_t loc, const char *what, const char *name, h5s_itype type, size_t n,
+                       void *buf)
+{
+    htri_t ex = H5Aexists(loc, name);
+    RETURN_ERROR_IF(ex <= 0, CAIRN_ERR_FORMAT, "%s: attribute %s missing", what, name);
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0) return h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: cannot open attribute %s", what, name);
+    hid_t t = H5Aget_type(a);
+    if (t < 0) {
+        cairn_err e = h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: attribute %s: cannot read its type", what, name);
+        h5s_close_id(a);
+        return e;
+    }
+    hid_t s = H5Aget_space(a);
+    cairn_err err = CAIRN_OK;
+    if (s < 0) {
+        err = h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: attribute %s: cannot read its shape", what, name);
+    } else if (!h5s_type_matches(t, type)) {
+        err = cairn_fail(CAIRN_ERR_FORMAT, "%s: attribute %s: expected %s %zu-bit little-endian integer",
+                         what, name, type.is_signed ? "signed" : "unsigned", type.size * 8);
+    } else {
+        H5S_class_t cls = H5Sget_simple_extent_type(s);
+        int rank = H5Sget_simple_extent_ndims(s);
+        hsize_t dims = 0;
+        if (rank == 1) H5Sget_simple_extent_dims(s, &dims, NULL);
+        int ok = n == 0 ? cls == H5S_SCALAR : (cls == H5S_SIMPLE && rank == 1 && dims == n);
+        if (!ok)
+            err = n ? cairn_fail(CAIRN_ERR_FORMAT, "%s: attribute %s: expected 1-D of %zu elements",
+                                 what, name, n)
+                    : cairn_fail(CAIRN_ERR_FORMAT, "%s: attribute %s: expected a scalar", what, name);
+        else if (H5Aread(a, mem_type(type), buf) < 0)
+            err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: attribute %s: cannot read", what, name);
+    }
+    h5s_close_id(t);
+    h5s_close_id(s);
+    h5s_close_id(a);
+    return err;
+}

@@ -1,0 +1,505 @@
+/* Job file reader: validates before it trusts (h5s.h, "The reader"). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "storage/h5s_int.h"
+#include "storage/h5zstd.h"
+
+/* /run holds a handful of summary values; a file with thousands of them is
+ * not one we wrote. */
+#define MAX_RUN_ATTRS 1024
+
+struct h5s_reader {
+    hid_t file;
+    char *path; /* prefixes every message */
+    uint32_t version;
+    h5s_program_info prog;
+    h5s_size elf, journal;
+    size_t nattrs;
+    char (*anames)[H5S_MAX_NAME + 1];
+    uint64_t *avals;
+    uint64_t nseg;
+};
+
+void h5s_close(h5s_reader *r)
+{
+    if (!r) return;
+    h5s_close_id(r->file);
+    H5Eclear2(H5E_DEFAULT);
+    free(r->anames);
+    free(r->avals);
+    free(r->path);
+    free(r);
+}
+
+/* Puts the file's name in front of the message of a failed call. */
+static cairn_err with_path(const h5s_reader *r, cairn_err err)
+{
+    if (err == CAIRN_OK) return err;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", cairn_last_error());
+    return cairn_fail(err, "%s: %s", r->path, msg);
+}
+
+/* Opens `name` under loc, which must be a group. */
+static cairn_err open_group(hid_t loc, const char *name, const char *what, hid_t *g)
+{
+    *g = -1;
+    int ex = h5s_exists(loc, name);
+    RETURN_ERROR_IF(ex <= 0, CAIRN_ERR_FORMAT, "%s: missing (or not a hard link)", what);
+    H5O_info_t oi;
+    H5S_CHECK(H5Oget_info_by_name2(loc, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT), CAIRN_ERR_FORMAT,
+              "%s: cannot inspect", what);
+    RETURN_ERROR_IF(oi.type != H5O_TYPE_GROUP, CAIRN_ERR_FORMAT, "%s: not a group", what);
+    *g = H5Gopen2(loc, name, H5P_DEFAULT);
+    if (*g < 0) return h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: cannot open", what);
+    return CAIRN_OK;
+}
+
+static cairn_err check_format_name(hid_t root)
+{
+    RETURN_ERROR_IF(H5Aexists(root, "cairn_format") <= 0, CAIRN_ERR_FORMAT,
+                    "not a cairn job file: attribute /cairn_format missing");
+    hid_t a = H5Aopen(root, "cairn_format", H5P_DEFAULT);
+    if (a < 0) return h5s_fail_h5(CAIRN_ERR_FORMAT, "attribute /cairn_format: cannot open");
+    hid_t t = H5Aget_type(a), mt = -1;
+    char buf[64] = {0};
+    cairn_err err = CAIRN_OK;
+    if (t < 0 || H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) != 0 || H5Tget_size(t) >= sizeof buf) {
+        err = cairn_fail(CAIRN_ERR_FORMAT, "attribute /cairn_format: expected a short fixed-length string");
+    } else if ((mt = H5Tcopy(t)) < 0 || H5Aread(a, mt, buf) < 0) {
+        err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "attribute /cairn_format: cannot read");
+    } else if (strcmp(buf, H5S_FORMAT_NAME) != 0) {
+        err = cairn_fail(CAIRN_ERR_FORMAT, "not a cairn job file: /cairn_format is '%.32s'", buf);
+    }
+    h5s_close_id(mt);
+    h5s_close_id(t);
+    h5s_close_id(a);
+    return err;
+}
+
+static herr_t run_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+    (void)info;
+    h5s_reader *r = data;
+    if (r->nattrs >= MAX_RUN_ATTRS) {
+        cairn_fail(CAIRN_ERR_FORMAT, "/run: more than %d attributes", MAX_RUN_ATTRS);
+        return -1;
+    }
+    if (!h5s_name_ok(name)) {
+        cairn_fail(CAIRN_ERR_FORMAT, "/run: attribute name '%.64s' is not valid", name);
+        return -1;
+    }
+    if (h5s_get_attr(loc, "/run", name, H5S_U64, 0, &r->avals[r->nattrs]) != CAIRN_OK) return -1;
+    snprintf(r->anames[r->nattrs], sizeof r->anames[0], "%s", name);
+    r->nattrs++;
+    return 0;
+}
+
+static cairn_err read_run(h5s_reader *r)
+{
+    hid_t g;
+    FORWARD_IF_ERROR(open_group(r->file, "run", "/run", &g));
+    H5O_info_t oi;
+    cairn_err err = CAIRN_OK;
+    if (H5Oget_info2(g, &oi, H5O_INFO_NUM_ATTRS) < 0) {
+        err = h5s_fail_h5(CAIRN_ERR_FORMAT, "/run: cannot inspect");
+    } else if (oi.num_attrs > MAX_RUN_ATTRS) {
+        err = cairn_fail(CAIRN_ERR_FORMAT, "/run: %llu attributes, limit %d", (unsigned long long)oi.num_attrs,
+                         MAX_RUN_ATTRS);
+    } else {
+        size_t n = oi.num_attrs ? oi.num_attrs : 1;
+        r->anames = calloc(n, sizeof r->anames[0]);
+        r->avals = calloc(n, sizeof r->avals[0]);
+        if (!r->anames || !r->avals) {
+            err = cairn_fail(CAIRN_ERR_NOMEM, "/run: out of memory");
+        } else {
+            hsize_t idx = 0;
+            /* run_attr_cb leaves its own message when it stops the walk */
+            cairn_clear_error();
+            if (H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_INC, &idx, run_attr_cb, r) < 0) {
+                err = *cairn_last_error() ? CAIRN_ERR_FORMAT : h5s_fail_h5(CAIRN_ERR_FORMAT, "/run: attributes");
+                H5Eclear2(H5E_DEFAULT);
+            }
+        }
+    }
+    h5s_close_id(g);
+    return err;
+}
+
+/* Segment groups are named by their index, canonically (h5s_segment_name):
+ * with n unique canonical names all below n, they are exactly 0..n-1. */
+static herr_t segment_name_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)g;
+    h5s_reader *r = data;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(name, &end, 10);
+    char canon[24];
+    h5s_segment_name(canon, (uint64_t)v);
+    if (errno || *end || strcmp(canon, name) != 0 || v >= r->nseg || info->type != H5L_TYPE_HARD) {
+        cairn_fail(CAIRN_ERR_FORMAT, "/segments: unexpected member '%.64s' (expected 000000..%06" PRIu64 ")", name,
+                   r->nseg ? r->nseg - 1 : 0);
+        return -1;
+    }
+    return 0;
+}
+
+static cairn_err read_segments(h5s_reader *r)
+{
+    hid_t g;
+    FORWARD_IF_ERROR(open_group(r->file, "segments", "/segments", &g));
+    H5G_info_t gi;
+    cairn_err err = CAIRN_OK;
+    if (H5Gget_info(g, &gi) < 0) {
+        err = h5s_fail_h5(CAIRN_ERR_FORMAT, "/segments: cannot inspect");
+    } else if (gi.nlinks > H5S_MAX_SEGMENTS) {
+        err = cairn_fail(CAIRN_ERR_FORMAT, "/segments: %llu segments, limit %" PRIu64,
+                         (unsigned long long)gi.nlinks, H5S_MAX_SEGMENTS);
+    } else {
+        r->nseg = gi.nlinks;
+        hsize_t idx = 0;
+        cairn_clear_error();
+        if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, segment_name_cb, r) < 0) {
+            err = *cairn_last_error() ? CAIRN_ERR_FORMAT : h5s_fail_h5(CAIRN_ERR_FORMAT, "/segments: members");
+            H5Eclear2(H5E_DEFAULT);
+        }
+    }
+    h5s_close_id(g);
+    return err;
+}
+
+static cairn_err read_top(h5s_reader *r)
+{
+    FORWARD_IF_ERROR(check_format_name(r->file));
+    FORWARD_IF_ERROR(h5s_get_attr(r->file, "/", "cairn_version", H5S_U32, 0, &r->version));
+    RETURN_ERROR_IF(r->version > H5S_FORMAT_VERSION, CAIRN_ERR_UNSUPPORTED,
+                    "job file format version %u; this build reads up to %u", r->version, H5S_FORMAT_VERSION);
+    RETURN_ERROR_IF(r->version == 0, CAIRN_ERR_FORMAT, "job file format version 0 is not valid");
+
+    hid_t g, d;
+    uint64_t n = 0;
+    FORWARD_IF_ERROR(open_group(r->file, "program", "/program", &g));
+    cairn_err err = h5s_get_attr(g, "/program", "image_id", H5S_U8, 32, r->prog.image_id);
+    if (err == CAIRN_OK) err = h5s_get_attr(g, "/program", "entry", H5S_U32, 0, &r->prog.entry);
+    if (err == CAIRN_OK && h5s_exists(g, "elf") > 0) {
+        err = h5s_open_array(g, "elf", "/program/elf", H5S_U8, H5S_MAX_BYTES, &d, &n, &r->elf);
+        h5s_close_id(d);
+        r->prog.has_elf = err == CAIRN_OK;
+        r->prog.elf_len = n;
+    }
+    h5s_close_id(g);
+    FORWARD_IF_ERROR(err);
+    FORWARD_IF_ERROR(h5s_open_array(r->file, "journal", "/journal", H5S_U8, H5S_MAX_BYTES, &d, &n, &r->journal));
+    h5s_close_id(d);
+    FORWARD_IF_ERROR(read_run(r));
+    return read_segments(r);
+}
+
+cairn_err h5s_open(h5s_reader **out, const char *path)
+{
+    RETURN_ERROR_IF(!out, CAIRN_ERR_USAGE, "h5s_open: out is NULL");
+    *out = NULL;
+    RETURN_ERROR_IF(!path, CAIRN_ERR_USAGE, "h5s_open: path is NULL");
+    FORWARD_IF_ERROR(h5s_init());
+    RETURN_ERROR_IF(access(path, R_OK) != 0, CAIRN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    htri_t is = H5Fis_hdf5(path);
+    H5Eclear2(H5E_DEFAULT);
+    RETURN_ERROR_IF(is <= 0, CAIRN_ERR_FORMAT, "%s: not an HDF5 file", path);
+
+    h5s_reader *r = calloc(1, sizeof *r);
+    RETURN_ERROR_IF(!r, CAIRN_ERR_NOMEM, "h5s_open: out of memory");
+    if (!(r->path = strdup(path))) {
+        free(r);
+        return cairn_fail(CAIRN_ERR_NOMEM, "h5s_open: out of memory");
+    }
+    hid_t fapl = h5s_fapl();
+    r->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (r->file < 0) {
+        /* It has HDF5's signature but HDF5 cannot open it: damaged, most
+         * often truncated. (Read HDF5's reason before any other HDF5 call
+         * clears it.) */
+        cairn_err err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: damaged HDF5 file", path);
+        h5s_close_id(fapl);
+        free(r->path);
+        free(r);
+        return err;
+    }
+    h5s_close_id(fapl);
+    cairn_err err = with_path(r, read_top(r));
+    if (err != CAIRN_OK) {
+        h5s_close(r);
+        return err;
+    }
+    *out = r;
+    return CAIRN_OK;
+}
+
+uint32_t h5s_version(const h5s_reader *r) { return r->version; }
+void h5s_program_get(const h5s_reader *r, h5s_program_info *out) { *out = r->prog; }
+h5s_size h5s_elf_size(const h5s_reader *r) { return r->elf; }
+h5s_size h5s_journal_size(const h5s_reader *r) { return r->journal; }
+size_t h5s_attr_count(const h5s_reader *r) { return r->nattrs; }
+const char *h5s_attr_name(const h5s_reader *r, size_t i) { return i < r->nattrs ? r->anames[i] : NULL; }
+uint64_t h5s_attr_value(const h5s_reader *r, size_t i) { return i < r->nattrs ? r->avals[i] : 0; }
+uint64_t h5s_segment_count(const h5s_reader *r) { return r->nseg; }
+
+cairn_err h5s_get_attr_u64(const h5s_reader *r, const char *name, uint64_t *value)
+{
+    RETURN_ERROR_IF(!r || !name || !value, CAIRN_ERR_USAGE, "h5s_get_attr_u64: NULL argument");
+    for (size_t i = 0; i < r->nattrs; i++)
+        if (!strcmp(r->anames[i], name)) {
+            *value = r->avals[i];
+            return CAIRN_OK;
+        }
+    return cairn_fail(CAIRN_ERR_USAGE, "run summary has no value '%s'", name);
+}
+
+/* Reads a whole byte dataset into a new buffer. */
+static cairn_err read_bytes(hid_t loc, const char *name, const char *what, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    hid_t d;
+    uint64_t n;
+    FORWARD_IF_ERROR(h5s_open_array(loc, name, what, H5S_U8, H5S_MAX_BYTES, &d, &n, NULL));
+    uint8_t *buf = NULL;
+    cairn_err err = CAIRN_OK;
+    if (n > 0 && !(buf = malloc(n))) err = cairn_fail(CAIRN_ERR_NOMEM, "%s: cannot allocate %" PRIu64 " bytes", what, n);
+    if (err == CAIRN_OK) err = h5s_read_array(d, what, H5S_U8, buf, n);
+    h5s_close_id(d);
+    if (err != CAIRN_OK) {
+        free(buf);
+        return err;
+    }
+    *out = buf;
+    *len = n;
+    return CAIRN_OK;
+}
+
+cairn_err h5s_read_elf(h5s_reader *r, uint8_t **out, size_t *len)
+{
+    RETURN_ERROR_IF(!r || !out || !len, CAIRN_ERR_USAGE, "h5s_read_elf: NULL argument");
+    *out = NULL;
+    *len = 0;
+    if (!r->prog.has_elf) return CAIRN_OK;
+    return with_path(r, read_bytes(r->file, "program/elf", "/program/elf", out, len));
+}
+
+cairn_err h5s_read_journal(h5s_reader *r, uint8_t **out, size_t *len)
+{
+    RETURN_ERROR_IF(!r || !out || !len, CAIRN_ERR_USAGE, "h5s_read_journal: NULL argument");
+    return with_path(r, read_bytes(r->file, "journal", "/journal", out, len));
+}
+
+cairn_err h5s_read_journal_head(h5s_reader *r, uint8_t *buf, size_t cap, size_t *len)
+{
+    RETURN_ERROR_IF(!r || !len || (cap && !buf), CAIRN_ERR_USAGE, "h5s_read_journal_head: bad argument");
+    *len = 0;
+    hid_t d;
+    uint64_t n;
+    FORWARD_IF_ERROR(with_path(r, h5s_open_array(r->file, "journal", "/journal", H5S_U8, H5S_MAX_BYTES, &d, &n, NULL)));
+    hsize_t start = 0, count = n < cap ? n : cap;
+    cairn_err err = CAIRN_OK;
+    if (count > 0) {
+        hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, &count, NULL);
+        h5s_zstd_clear_error();
+        if (fs < 0 || ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL) < 0 ||
+            H5Dread(d, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, buf) < 0)
+            err = with_path(r, h5s_fail_h5(CAIRN_ERR_CORRUPT, "/journal: cannot read data"));
+        h5s_close_id(fs);
+        h5s_close_id(ms);
+    }
+    h5s_close_id(d);
+    if (err == CAIRN_OK) *len = count;
+    return err;
+}
+
+/* ---- segments ------------------------------------------------------------ */
+
+static cairn_err open_segment(h5s_reader *r, uint64_t index, hid_t *g, char what[48])
+{
+    RETURN_ERROR_IF(index >= r->nseg, CAIRN_ERR_USAGE, "segment %" PRIu64 " requested; the file has %" PRIu64,
+                    index, r->nseg);
+    char name[24], path[40];
+    h5s_segment_name(name, index);
+    snprintf(path, sizeof path, "segments/%s", name);
+    snprintf(what, 48, "/segments/%s", name);
+    return open_group(r->file, path, what, g);
+}
+
+/* Validates a trace group; fills what the caller asks for. names/cols in t
+ * are allocated here and released by h5s_trace_free on failure too. */
+static cairn_err scan_trace(hid_t g, const char *what, h5s_segment_meta *m, h5s_trace *t, int with_data)
+{
+    uint64_t rows;
+    uint32_t cols;
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "rows", H5S_U64, 0, &rows));
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "columns", H5S_U32, 0, &cols));
+    RETURN_ERROR_IF(rows > H5S_MAX_TRACE_ROWS, CAIRN_ERR_FORMAT, "%s: %" PRIu64 " rows, limit %" PRIu64, what, rows,
+                    H5S_MAX_TRACE_ROWS);
+    RETURN_ERROR_IF(cols > H5S_MAX_TRACE_COLS, CAIRN_ERR_FORMAT, "%s: %u columns, limit %u", what, cols,
+                    H5S_MAX_TRACE_COLS);
+    H5G_info_t gi;
+    H5S_CHECK(H5Gget_info(g, &gi), CAIRN_ERR_FORMAT, "%s: cannot inspect", what);
+    RETURN_ERROR_IF(gi.nlinks != cols, CAIRN_ERR_FORMAT, "%s: says %u columns but holds %llu datasets", what, cols,
+                    (unsigned long long)gi.nlinks);
+    m->has_trace = 1;
+    m->trace_rows = rows;
+    m->trace_cols = cols;
+    m->trace = (h5s_size){0, 0};
+    if (t) {
+        t->nrows = rows;
+        t->ncols = cols;
+        t->names = calloc(cols ? cols : 1, sizeof *t->names);
+        RETURN_ERROR_IF(!t->names, CAIRN_ERR_NOMEM, "%s: out of memory", what);
+        if (with_data) {
+            t->cols = calloc(cols ? cols : 1, sizeof *t->cols);
+            RETURN_ERROR_IF(!t->cols, CAIRN_ERR_NOMEM, "%s: out of memory", what);
+        }
+    }
+    for (uint32_t c = 0; c < cols; c++) {
+        char name[H5S_MAX_NAME + 1], cwhat[128];
+        /* creation order is the column order (h5s.h) */
+        ssize_t len = H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, c, NULL, 0, H5P_DEFAULT);
+        if (len < 0) return h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: column %u: no name in creation order", what, c);
+        RETURN_ERROR_IF(len == 0 || len > (ssize_t)H5S_MAX_NAME, CAIRN_ERR_FORMAT, "%s: column %u: name of %zd bytes",
+                        what, c, len);
+        H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, c, name, sizeof name, H5P_DEFAULT);
+        RETURN_ERROR_IF(!h5s_name_ok(name), CAIRN_ERR_FORMAT, "%s: column %u: invalid name", what, c);
+        snprintf(cwhat, sizeof cwhat, "%s/%s", what, name);
+        hid_t d;
+        uint64_t n;
+        h5s_size sz;
+        FORWARD_IF_ERROR(h5s_open_array(g, name, cwhat, H5S_U32, H5S_MAX_TRACE_ROWS, &d, &n, &sz));
+        cairn_err err = CAIRN_OK;
+        if (n != rows) err = cairn_fail(CAIRN_ERR_FORMAT, "%s: %" PRIu64 " rows, the trace has %" PRIu64, cwhat, n, rows);
+        m->trace.raw += sz.raw;
+        m->trace.stored += sz.stored;
+        if (err == CAIRN_OK && t && !(t->names[c] = strdup(name))) err = cairn_fail(CAIRN_ERR_NOMEM, "out of memory");
+        if (err == CAIRN_OK && t && with_data) {
+            if (!(t->cols[c] = malloc(rows ? rows * sizeof(uint32_t) : 1)))
+                err = cairn_fail(CAIRN_ERR_NOMEM, "%s: cannot allocate %" PRIu64 " rows", cwhat, rows);
+            else
+                err = h5s_read_array(d, cwhat, H5S_U32, t->cols[c], rows);
+        }
+        h5s_close_id(d);
+        FORWARD_IF_ERROR(err);
+    }
+    return CAIRN_OK;
+}
+
+/* Reads and checks a segment's attributes, snapshot shape and trace. */
+static cairn_err load_segment(hid_t g, const char *what, uint64_t index, h5s_segment_meta *m, h5s_trace *t,
+                              int with_data)
+{
+    memset(m, 0, sizeof *m);
+    uint8_t complete = 0, halted;
+    h5s_segment_info *s = &m->info;
+    if (H5Aexists(g, "complete") <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return cairn_fail(CAIRN_ERR_FORMAT, "%s: incomplete segment (no 'complete' attribute)", what);
+    }
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "complete", H5S_U8, 0, &complete));
+    RETURN_ERROR_IF(complete != 1, CAIRN_ERR_FORMAT, "%s: incomplete segment (complete = %u)", what, complete);
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "index", H5S_U64, 0, &s->index));
+    RETURN_ERROR_IF(s->index != index, CAIRN_ERR_FORMAT, "%s: index attribute says %" PRIu64, what, s->index);
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "cycles", H5S_U64, 0, &s->cycles));
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "start_pc", H5S_U32, 0, &s->start_pc));
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "end_pc", H5S_U32, 0, &s->end_pc));
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "start_root", H5S_U8, 32, s->start_root));
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "end_root", H5S_U8, 32, s->end_root));
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "start_state", H5S_U8, 32, s->start_state));
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "end_state", H5S_U8, 32, s->end_state));
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "halted", H5S_U8, 0, &halted));
+    RETURN_ERROR_IF(halted > 1, CAIRN_ERR_FORMAT, "%s: halted = %u, expected 0 or 1", what, halted);
+    s->halted = halted;
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "exit_code", H5S_I32, 0, &s->exit_code));
+
+    char swhat[64];
+    snprintf(swhat, sizeof swhat, "%s/snapshot", what);
+    hid_t d;
+    uint64_t n;
+    FORWARD_IF_ERROR(h5s_open_array(g, "snapshot", swhat, H5S_U8, H5S_MAX_BYTES, &d, &n, &m->snapshot));
+    h5s_close_id(d);
+
+    int has = h5s_exists(g, "trace");
+    if (has <= 0) {
+        RETURN_ERROR_IF(t, CAIRN_ERR_USAGE, "%s: no trace stored", what);
+        return CAIRN_OK;
+    }
+    char twhat[64];
+    snprintf(twhat, sizeof twhat, "%s/trace", what);
+    hid_t tg;
+    FORWARD_IF_ERROR(open_group(g, "trace", twhat, &tg));
+    cairn_err err = scan_trace(tg, twhat, m, t, with_data);
+    h5s_close_id(tg);
+    return err;
+}
+
+cairn_err h5s_segment(h5s_reader *r, uint64_t index, h5s_segment_meta *out)
+{
+    RETURN_ERROR_IF(!r || !out, CAIRN_ERR_USAGE, "h5s_segment: NULL argument");
+    hid_t g;
+    char what[48];
+    FORWARD_IF_ERROR(with_path(r, open_segment(r, index, &g, what)));
+    cairn_err err = load_segment(g, what, index, out, NULL, 0);
+    h5s_close_id(g);
+    return with_path(r, err);
+}
+
+cairn_err h5s_read_snapshot(h5s_reader *r, uint64_t index, uint8_t **out, size_t *len)
+{
+    RETURN_ERROR_IF(!r || !out || !len, CAIRN_ERR_USAGE, "h5s_read_snapshot: NULL argument");
+    *out = NULL;
+    *len = 0;
+    hid_t g;
+    char what[48], swhat[64];
+    h5s_segment_meta m;
+    FORWARD_IF_ERROR(with_path(r, open_segment(r, index, &g, what)));
+    cairn_err err = load_segment(g, what, index, &m, NULL, 0);
+    snprintf(swhat, sizeof swhat, "%s/snapshot", what);
+    if (err == CAIRN_OK) err = read_bytes(g, "snapshot", swhat, out, len);
+    h5s_close_id(g);
+    return with_path(r, err);
+}
+
+void h5s_trace_free(h5s_trace *t)
+{
+    if (!t) return;
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (t->names) free(t->names[c]);
+        if (t->cols) free(t->cols[c]);
+    }
+    free(t->names);
+    free(t->cols);
+    free(t);
+}
+
+cairn_err h5s_read_trace(h5s_reader *r, uint64_t index, int with_data, h5s_trace **out)
+{
+    RETURN_ERROR_IF(!r || !out, CAIRN_ERR_USAGE, "h5s_read_trace: NULL argument");
+    *out = NULL;
+    h5s_trace *t = calloc(1, sizeof *t);
+    RETURN_ERROR_IF(!t, CAIRN_ERR_NOMEM, "h5s_read_trace: out of memory");
+    hid_t g;
+    char what[48];
+    h5s_segment_meta m;
+    cairn_err err = open_segment(r, index, &g, what);
+    if (err == CAIRN_OK) {
+        err = load_segment(g, what, index, &m, t, with_data);
+        h5s_close_id(g);
+    }
+    if (err != CAIRN_OK) {
+        h5s_trace_free(t);
+        return with_path(r, err);
+    }
+    t->view = (h5s_columns){t->nrows, t->ncols, (const char *const *)t->names, (const uint32_t *const *)t->cols};
+    *out = t;
+    return CAIRN_OK;
+}

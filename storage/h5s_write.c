@@ -1,0 +1,324 @@
+/* Job file writer: builds PATH.tmp and publishes it by rename (h5s.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "storage/h5s_int.h"
+#include "storage/h5zstd.h"
+
+struct h5s_job {
+    hid_t file, segments, run;
+    char *path, *tmp;
+    cairn_err failed; /* first error of any call; close then discards the file */
+    int level;
+    size_t chunk_bytes;
+    uint64_t nsegments;
+    int journal_set;
+};
+
+static void job_free(h5s_job *j)
+{
+    h5s_close_id(j->segments);
+    h5s_close_id(j->run);
+    h5s_close_id(j->file);
+    free(j->path);
+    free(j->tmp);
+    free(j);
+}
+
+void h5s_job_abort(h5s_job *j)
+{
+    if (!j) return;
+    h5s_close_id(j->segments);
+    h5s_close_id(j->run);
+    h5s_close_id(j->file);
+    j->segments = j->run = j->file = -1;
+    H5Eclear2(H5E_DEFAULT);
+    if (j->tmp) unlink(j->tmp);
+    job_free(j);
+}
+
+/* Records the first failure so that close never publishes a file that a
+ * failed call left incomplete. */
+static cairn_err job_failed(h5s_job *j, cairn_err err)
+{
+    if (err != CAIRN_OK && j->failed == CAIRN_OK) j->failed = err;
+    return err;
+}
+
+static cairn_err put_string_attr(hid_t loc, const char *name, const char *value)
+{
+    cairn_err err = CAIRN_OK;
+    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR), a = -1;
+    if (t < 0 || s < 0 || H5Tset_size(t, strlen(value) + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(t, H5T_CSET_ASCII) < 0 ||
+        (a = H5Acreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT)) < 0 || H5Awrite(a, t, value) < 0)
+        err = h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot write attribute %s", name);
+    h5s_close_id(a);
+    h5s_close_id(s);
+    h5s_close_id(t);
+    return err;
+}
+
+static hid_t make_group(hid_t loc, const char *name, int track_order)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    if (gcpl < 0) return -1;
+    if (H5Pset_obj_track_times(gcpl, 0) < 0 || (track_order &&
+        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)) {
+        H5Pclose(gcpl);
+        return -1;
+    }
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    H5Pclose(gcpl);
+    return g;
+}
+
+static cairn_err write_header(h5s_job *j, const h5s_program *prog)
+{
+    hid_t root = j->file;
+    FORWARD_IF_ERROR(put_string_attr(root, "cairn_format", H5S_FORMAT_NAME));
+    uint32_t version = H5S_FORMAT_VERSION;
+    FORWARD_IF_ERROR(h5s_put_attr(root, "/", "cairn_version", H5S_U32, 0, &version));
+
+    hid_t g = make_group(root, "program", 0);
+    if (g < 0) return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /program in %s", j->tmp);
+    cairn_err err = h5s_put_attr(g, "/program", "image_id", H5S_U8, 32, prog->image_id);
+    if (err == CAIRN_OK) err = h5s_put_attr(g, "/program", "entry", H5S_U32, 0, &prog->entry);
+    if (err == CAIRN_OK && prog->elf_len > 0)
+        err = h5s_put_array(g, "elf", H5S_U8, prog->elf, prog->elf_len, j->level, j->chunk_bytes);
+    h5s_close_id(g);
+    FORWARD_IF_ERROR(err);
+
+    if ((j->segments = make_group(root, "segments", 0)) < 0 || (j->run = make_group(root, "run", 0)) < 0)
+        return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /segments or /run in %s", j->tmp);
+    hid_t params = make_group(root, "params", 0);
+    if (params < 0) return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /params in %s", j->tmp);
+    h5s_close_id(params);
+    return CAIRN_OK;
+}
+
+cairn_err h5s_job_create(h5s_job **out, const char *path, const h5s_program *prog)
+{
+    RETURN_ERROR_IF(!out, CAIRN_ERR_USAGE, "h5s_job_create: out is NULL");
+    *out = NULL;
+    RETURN_ERROR_IF(!path || !*path || !prog, CAIRN_ERR_USAGE, "h5s_job_create: path or program missing");
+    RETURN_ERROR_IF(!prog->image_id || prog->image_id_len != 32, CAIRN_ERR_USAGE,
+                    "h5s_job_create: image ID must be 32 bytes, got %zu", prog->image_id_len);
+    RETURN_ERROR_IF(prog->elf_len > 0 && !prog->elf, CAIRN_ERR_USAGE, "h5s_job_create: ELF bytes missing");
+    RETURN_ERROR_IF(prog->elf_len > H5S_MAX_BYTES, CAIRN_ERR_USAGE,
+                    "h5s_job_create: ELF of %zu bytes exceeds the format's limit", prog->elf_len);
+    FORWARD_IF_ERROR(h5s_init());
+
+    h5s_job *j = calloc(1, sizeof *j);
+    RETURN_ERROR_IF(!j, CAIRN_ERR_NOMEM, "h5s_job_create: out of memory");
+    j->file = j->segments = j->run = -1;
+    j->level = H5S_ZSTD_DEFAULT_LEVEL;
+    j->chunk_bytes = H5S_CHUNK_BYTES_DEFAULT;
+    size_t n = strlen(path);
+    j->path = strdup(path);
+    j->tmp = malloc(n + 5);
+    if (!j->path || !j->tmp) {
+        job_free(j);
+        return cairn_fail(CAIRN_ERR_NOMEM, "h5s_job_create: out of memory");
+    }
+    memcpy(j->tmp, path, n);
+    memcpy(j->tmp + n, ".tmp", 5);
+
+    hid_t fapl = h5s_fapl();
+    j->file = H5Fcreate(j->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (j->file < 0) {
+        cairn_err err = h5s_fail_h5(CAIRN_ERR_IO, "cannot create %s", j->tmp);
+        h5s_close_id(fapl);
+        job_free(j);
+        return err;
+    }
+    h5s_close_id(fapl);
+    cairn_err err = write_header(j, prog);
+    if (err != CAIRN_OK) {
+        h5s_job_abort(j);
+        return err;
+    }
+    *out = j;
+    return CAIRN_OK;
+}
+
+cairn_err h5s_job_set_compression(h5s_job *j, int level, size_t chunk_bytes)
+{
+    RETURN_ERROR_IF(!j, CAIRN_ERR_USAGE, "h5s_job_set_compression: job is NULL");
+    RETURN_ERROR_IF(level < -131072 || level > 22, CAIRN_ERR_USAGE,
+                    "h5s_job_set_compression: zstd level %d out of range", level);
+    RETURN_ERROR_IF(chunk_bytes < 1024 || chunk_bytes > H5S_CHUNK_BYTES_MAX, CAIRN_ERR_USAGE,
+                    "h5s_job_set_compression: chunk size %zu not in 1 KiB..%zu", chunk_bytes,
+                    H5S_CHUNK_BYTES_MAX);
+    j->level = level;
+    j->chunk_bytes = chunk_bytes;
+    return CAIRN_OK;
+}
+
+static cairn_err check_trace(const h5s_columns *t)
+{
+    RETURN_ERROR_IF(t->ncols > H5S_MAX_TRACE_COLS, CAIRN_ERR_USAGE, "trace: %zu columns, limit %u", t->ncols,
+                    H5S_MAX_TRACE_COLS);
+    RETURN_ERROR_IF(t->nrows > H5S_MAX_TRACE_ROWS, CAIRN_ERR_USAGE, "trace: %zu rows, limit %" PRIu64,
+                    t->nrows, H5S_MAX_TRACE_ROWS);
+    RETURN_ERROR_IF(t->ncols > 0 && (!t->names || !t->cols), CAIRN_ERR_USAGE, "trace: names or columns missing");
+    for (size_t c = 0; c < t->ncols; c++) {
+        RETURN_ERROR_IF(!t->names[c] || !h5s_name_ok(t->names[c]), CAIRN_ERR_USAGE,
+                        "trace: column %zu name '%s' is not 1..%u characters of [A-Za-z0-9_.-]", c,
+                        t->names[c] ? t->names[c] : "(null)", H5S_MAX_NAME);
+        RETURN_ERROR_IF(t->nrows > 0 && !t->cols[c], CAIRN_ERR_USAGE, "trace: column %s has no data",
+                        t->names[c]);
+        for (size_t k = 0; k < c; k++)
+            RETURN_ERROR_IF(!strcmp(t->names[k], t->names[c]), CAIRN_ERR_USAGE,
+                            "trace: column name %s appears twice", t->names[c]);
+    }
+    return CAIRN_OK;
+}
+
+static cairn_err write_trace(h5s_job *j, hid_t seg, const char *segname, const h5s_columns *t)
+{
+    hid_t g = make_group(seg, "trace", 1);
+    if (g < 0) return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /segments/%s/trace", segname);
+    uint64_t rows = t->nrows;
+    uint32_t cols = (uint32_t)t->ncols;
+    char what[64];
+    snprintf(what, sizeof what, "/segments/%s/trace", segname);
+    cairn_err err = h5s_put_attr(g, what, "rows", H5S_U64, 0, &rows);
+    if (err == CAIRN_OK) err = h5s_put_attr(g, what, "columns", H5S_U32, 0, &cols);
+    for (size_t c = 0; c < t->ncols && err == CAIRN_OK; c++)
+        err = h5s_put_array(g, t->names[c], H5S_U32, t->cols[c], t->nrows, j->level, j->chunk_bytes);
+    h5s_close_id(g);
+    return err;
+}
+
+static cairn_err write_segment(h5s_job *j, hid_t g, const char *name, const h5s_segment_info *info,
+                               const uint8_t *snapshot, size_t snapshot_len, const h5s_columns *trace)
+{
+    char what[48];
+    snprintf(what, sizeof what, "/segments/%s", name);
+    uint8_t halted = info->halted ? 1 : 0, complete = 1;
+    FORWARD_IF_ERROR(h5s_put_attr(g, what, "index", H5S_U64, 0, &info->index));
+    FORWARD_IF_ERROR(h5s_put_attr(g, what, "cycles", H5S_U64, 0, &info->cycles));
+    FORWARD_IF_ERROR(h5s_put_attr(g, what, "start_pc", H5S_U32, 0, &info->start_pc));
+    FORWARD_IF_ERROR(h5s_put_attr(g, what, "end_pc", H5S_U32, 0, &info->end_pc));
+    FORWARD_IF_ERROR(h5s_put_attr(g, what, "start_root", H5S_U8, 32, info->start_root));
+    FORWARD_IF_ERROR(h5s_put_attr(g, what, "end_root", H5S_U8, 32, info->end_root));
+    FORWARD_IF_ERROR(h5s_put_attr(g, what, "start_state", H5S_U8, 32, info->start_state));
+    FORWARD_IF_ERROR(h5s_put_attr(g, what, "end_state", H5S_U8, 32, info->end_state));
+    FORWARD_IF_ERROR(h5s_put_attr(g, what, "halted", H5S_U8, 0, &halted));
+    FORWARD_IF_ERROR(h5s_put_attr(g, what, "exit_code", H5S_I32, 0, &info->exit_code));
+    FORWARD_IF_ERROR(h5s_put_array(g, "snapshot", H5S_U8, snapshot, snapshot_len, j->level, j->chunk_bytes));
+    if (trace) FORWARD_IF_ERROR(write_trace(j, g, name, trace));
+    /* Last, so that a segment interrupted part-way never claims to be done
+     * (resumable jobs, h5s.h). */
+    return h5s_put_attr(g, what, "complete", H5S_U8, 0, &complete);
+}
+
+cairn_err h5s_job_add_segment(h5s_job *j, const h5s_segment_info *info, const uint8_t *snapshot,
+                              size_t snapshot_len, const h5s_columns *trace)
+{
+    RETURN_ERROR_IF(!j || !info, CAIRN_ERR_USAGE, "h5s_job_add_segment: job or info is NULL");
+    RETURN_ERROR_IF(j->failed != CAIRN_OK, CAIRN_ERR_USAGE,
+                    "h5s_job_add_segment: an earlier write to %s failed", j->tmp);
+    RETURN_ERROR_IF(info->index != j->nsegments, CAIRN_ERR_USAGE,
+                    "h5s_job_add_segment: segment %" PRIu64 " added, expected %" PRIu64, info->index,
+                    j->nsegments);
+    RETURN_ERROR_IF(j->nsegments >= H5S_MAX_SEGMENTS, CAIRN_ERR_LIMIT,
+                    "h5s_job_add_segment: more than %" PRIu64 " segments", H5S_MAX_SEGMENTS);
+    RETURN_ERROR_IF(snapshot_len > 0 && !snapshot, CAIRN_ERR_USAGE, "h5s_job_add_segment: snapshot is NULL");
+    RETURN_ERROR_IF(snapshot_len > H5S_MAX_BYTES, CAIRN_ERR_USAGE,
+                    "h5s_job_add_segment: snapshot of %zu bytes exceeds the format's limit", snapshot_len);
+    if (trace) FORWARD_IF_ERROR(check_trace(trace));
+
+    char name[24];
+    h5s_segment_name(name, info->index);
+    hid_t g = make_group(j->segments, name, 0);
+    if (g < 0)
+        return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /segments/%s in %s", name, j->tmp));
+    cairn_err err = write_segment(j, g, name, info, snapshot, snapshot_len, trace);
+    h5s_close_id(g);
+    if (err == CAIRN_OK) j->nsegments++;
+    return job_failed(j, err);
+}
+
+cairn_err h5s_job_set_journal(h5s_job *j, const uint8_t *journal, size_t len)
+{
+    RETURN_ERROR_IF(!j, CAIRN_ERR_USAGE, "h5s_job_set_journal: job is NULL");
+    RETURN_ERROR_IF(j->failed != CAIRN_OK, CAIRN_ERR_USAGE,
+                    "h5s_job_set_journal: an earlier write to %s failed", j->tmp);
+    RETURN_ERROR_IF(len > 0 && !journal, CAIRN_ERR_USAGE, "h5s_job_set_journal: journal is NULL");
+    RETURN_ERROR_IF(len > H5S_MAX_BYTES, CAIRN_ERR_USAGE,
+                    "h5s_job_set_journal: %zu bytes exceeds the format's limit", len);
+    if (j->journal_set && H5Ldelete(j->file, "journal", H5P_DEFAULT) < 0)
+        return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot replace /journal in %s", j->tmp));
+    j->journal_set = 0;
+    FORWARD_IF_ERROR(job_failed(j, h5s_put_array(j->file, "journal", H5S_U8, journal, len, j->level,
+                                                 j->chunk_bytes)));
+    j->journal_set = 1;
+    return CAIRN_OK;
+}
+
+cairn_err h5s_job_set_attr_u64(h5s_job *j, const char *name, uint64_t value)
+{
+    RETURN_ERROR_IF(!j || !name, CAIRN_ERR_USAGE, "h5s_job_set_attr_u64: job or name is NULL");
+    RETURN_ERROR_IF(!h5s_name_ok(name), CAIRN_ERR_USAGE,
+                    "h5s_job_set_attr_u64: name '%s' is not 1..%u characters of [A-Za-z0-9_.-]", name,
+                    H5S_MAX_NAME);
+    RETURN_ERROR_IF(j->failed != CAIRN_OK, CAIRN_ERR_USAGE,
+                    "h5s_job_set_attr_u64: an earlier write to %s failed", j->tmp);
+    return job_failed(j, h5s_put_attr(j->run, "/run", name, H5S_U64, 0, &value));
+}
+
+/* Makes the file's bytes and then its directory entry durable, so that a
+ * crash right after close finds either the old PATH or the complete new
+ * one. */
+static cairn_err sync_path(const char *path, int dir)
+{
+    int fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY);
+    RETURN_ERROR_IF(fd < 0, CAIRN_ERR_IO, "cannot open %s for fsync: %s", path, strerror(errno));
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    /* some file systems cannot fsync a directory; the rename still happened */
+    RETURN_ERROR_IF(rc != 0 && !(dir && (e == EINVAL || e == EBADF)), CAIRN_ERR_IO, "fsync %s: %s", path,
+                    strerror(e));
+    return CAIRN_OK;
+}
+
+cairn_err h5s_job_close(h5s_job *j)
+{
+    RETURN_ERROR_IF(!j, CAIRN_ERR_USAGE, "h5s_job_close: job is NULL");
+    if (j->failed != CAIRN_OK) {
+        cairn_err err = j->failed;
+        cairn_fail(err, "h5s_job_close: an earlier write failed; %s was not written", j->path);
+        h5s_job_abort(j);
+        return err;
+    }
+    cairn_err err = CAIRN_OK;
+    if (!j->journal_set) err = h5s_job_set_journal(j, NULL, 0);
+    h5s_close_id(j->segments);
+    h5s_close_id(j->run);
+    j->segments = j->run = -1;
+    if (err == CAIRN_OK && H5Fclose(j->file) < 0) err = h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot close %s", j->tmp);
+    j->file = -1;
+    if (err == CAIRN_OK) err = sync_path(j->tmp, 0);
+    if (err == CAIRN_OK && rename(j->tmp, j->path) != 0)
+        err = cairn_fail(CAIRN_ERR_IO, "cannot rename %s to %s: %s", j->tmp, j->path, strerror(errno));
+    if (err != CAIRN_OK) {
+        h5s_job_abort(j);
+        return err;
+    }
+    char *dir = strdup(j->path);
+    if (dir) {
+        err = sync_path(dirname(dir), 1);
+        free(dir);
+    }
+    job_free(j);
+    return err;
+}

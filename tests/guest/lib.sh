@@ -1,0 +1,123 @@
+# Shared helpers for the guest test scripts (bash; sourced, not run).
+#
+# Each script is called by CTest as   script CAIRN QEMU [more...]
+# and runs every program under qemu-riscv32 and under `cairn exec`, then
+# compares the two. While `cairn exec` does not exist yet (another part of
+# the project), the qemu side still runs and checks its known answers and
+# the script ends with status 77, which CTest reports as "skipped".
+
+set -u
+ulimit -c 0   # a faulting qemu-user would otherwise leave a core file
+
+CAIRN=$1
+QEMU=$2
+shift 2
+# Generous per-run bound: it only turns a hang into a failure.
+RUN_TIMEOUT=${CAIRN_GUEST_TIMEOUT:-300}
+
+FAILURES=0
+CHECKS=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cairn-guest-test.XXXXXX")
+KEEP_WORK=0
+trap 'if [ $KEEP_WORK = 0 ]; then rm -rf "$WORK"; else echo "files kept in $WORK" >&2; fi' EXIT
+
+if "$CAIRN" exec --help >/dev/null 2>&1; then
+    HAVE_CAIRN=1
+else
+    HAVE_CAIRN=0
+    echo "note: '$CAIRN exec' is not available yet: checking the qemu side only" >&2
+fi
+
+fail()
+{
+    echo "FAIL: $*" >&2
+    FAILURES=$((FAILURES + 1))
+    KEEP_WORK=1
+}
+
+pass() { CHECKS=$((CHECKS + 1)); }
+
+# run_qemu ELF INPUT PREFIX: PREFIX.out/.err get stdout/stderr; status in
+# PREFIX.status. The subshell keeps bash's "Segmentation fault" notice
+# about a signalled child out of the test log.
+run_qemu()
+{
+    local elf=$1 input=$2 prefix=$3 st
+    { timeout "$RUN_TIMEOUT" "$QEMU" "$elf" <"$input" >"$prefix.out" 2>"$prefix.err"; st=$?; } 2>/dev/null
+    echo "$st" >"$prefix.status"
+}
+
+# run_cairn ELF INPUT PREFIX [extra cairn exec options]
+run_cairn()
+{
+    local elf=$1 input=$2 prefix=$3 st
+    shift 3
+    timeout "$RUN_TIMEOUT" "$CAIRN" exec "$elf" --input "$input" -q "$@" \
+        <"$input" >"$prefix.out" 2>"$prefix.err"
+    st=$?
+    echo "$st" >"$prefix.status"
+}
+
+status_of() { cat "$1.status"; }
+
+# same_run NAME A B [stderr]: the two runs under prefixes A and B have the
+# same exit status and journal (and debug log, when asked).
+same_run()
+{
+    local name=$1 a=$2 b=$3 what=${4:-}
+    if [ "$(status_of "$a")" != "$(status_of "$b")" ]; then
+        fail "$name: exit status qemu $(status_of "$a") vs cairn $(status_of "$b")"
+        sed 's/^/  cairn stderr: /' "$b.err" | head -5 >&2
+        return 1
+    fi
+    if ! cmp -s "$a.out" "$b.out"; then
+        fail "$name: journals differ (qemu $(wc -c <"$a.out") bytes, cairn $(wc -c <"$b.out") bytes)"
+        cmp "$a.out" "$b.out" >&2
+        return 1
+    fi
+    if [ "$what" = stderr ] && ! cmp -s "$a.err" "$b.err"; then
+        fail "$name: debug logs (stderr) differ"
+        diff "$a.err" "$b.err" | head -10 >&2
+        return 1
+    fi
+    pass
+}
+
+# expect_status NAME PREFIX STATUS
+expect_status()
+{
+    if [ "$(status_of "$2")" != "$3" ]; then
+        fail "$1: exit status $(status_of "$2"), expected $3"
+        sed 's/^/  stderr: /' "$2.err" | head -5 >&2
+        return 1
+    fi
+    pass
+}
+
+# expect_file NAME PREFIX EXPECTED_FILE: the journal equals a file.
+expect_file()
+{
+    if ! cmp -s "$2.out" "$3"; then
+        fail "$1: journal differs from the expected answer"
+        diff <(od -An -c "$3" | head -20) <(od -An -c "$2.out" | head -20) >&2
+        return 1
+    fi
+    pass
+}
+
+# hex_of FILE: the bytes as one lowercase hex string.
+hex_of() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+
+finish()
+{
+    if [ "$FAILURES" -gt 0 ]; then
+        echo "$FAILURES check(s) failed, $CHECKS passed" >&2
+        exit 1
+    fi
+    if [ "$HAVE_CAIRN" = 0 ]; then
+        echo "$CHECKS qemu-side checks passed; cairn side skipped" >&2
+        exit 77
+    fi
+    echo "all $CHECKS checks passed" >&2
+    exit 0
+}

@@ -1,0 +1,315 @@
+/* cairn RV32IM machine: ELF loader, executor, paged memory with a Poseidon2
+ * Merkle root, segmenter with self-contained snapshots, re-execution, and
+ * the per-cycle trace builder.
+ *
+ * ---------------------------------------------------------------------------
+ * Guest memory map (fixed; part of what an image ID means)
+ *  - 4 GiB byte-addressed, little-endian, sparse, in 1 KiB pages
+ *    (RV_PAGE_BYTES = 256 words; 2^22 pages).
+ *  - Page 0 (addresses 0x000..0x3ff) is never mapped: any load, store,
+ *    instruction fetch or syscall buffer that touches it is an access fault
+ *    (SIGSEGV-like), so null-pointer dereferences fault as under qemu-user.
+ *  - Every other address is readable, writable and executable. Memory never
+ *    written reads as 0. (So a guest does not fault where qemu-user would
+ *    on an unmapped address other than page 0; differential tests must not
+ *    rely on such faults.)
+ *  - ELF PT_LOAD segments must lie in [RV_MEM_MIN, 2^32) and are copied in;
+ *    the bytes between p_filesz and p_memsz are zero like all unwritten
+ *    memory.
+ *  - Initial registers: pc = e_entry, sp (x2) = RV_DEFAULT_SP, every other
+ *    register 0. The memory at and above sp is zero, which reads as an empty
+ *    process stack (argc = 0, argv/envp/auxv terminated at once); guests
+ *    should not depend on qemu-user's argc/argv. Start-up code normally sets
+ *    sp itself from its linker script.
+ *
+ * Execution
+ *  - RV32IM user level, one instruction = one cycle. FENCE (and FENCE.I) is
+ *    a no-op. No C extension: a taken branch or jump to an address that is
+ *    not 4-aligned raises instruction-address-misaligned, reported as a
+ *    misaligned fault (SIGBUS-like) at the jump. Misaligned loads/stores
+ *    fault (SIGBUS-like). EBREAK and every unassigned encoding are illegal-
+ *    instruction faults (SIGILL-like). Stores into code are allowed (the
+ *    pre-decoded instruction is invalidated).
+ *  - ECALL: Linux RISC-V numbers; a7 = number, a0..a2 = arguments, result
+ *    in a0:
+ *      93/94 exit(code): halts with exit code a0 (32 bits kept; a process
+ *            exit status is code & 0xff).
+ *      63 read(fd, buf, len): fd 0 reads min(len, remaining) private input
+ *            bytes; 0 at end of input.
+ *      64 write(fd, buf, len): fd 1 appends to the public journal, fd 2 to
+ *            the host's debug log; returns len.
+ *      read/write on any other fd -> -9 (EBADF); any other number -> -38
+ *      (ENOSYS). A read/write whose buffer touches page 0 or wraps past
+ *      2^32 returns -14 (EFAULT) and transfers nothing (as Linux does);
+ *      len 0 returns 0 without looking at buf.
+ *    A halt counts as the cycle of its ECALL; pc then points after it.
+ *
+ * Commitments (Poseidon2 of stark/p2.h; every u32 is one field element)
+ *  - Page digest: p2_hash of its 256 little-endian words. Memory root: the
+ *    binary tree over the 2^22 page digests (page index = address >> 10,
+ *    leaf i at index i), inner nodes p2_compress(left, right). Empty
+ *    subtrees have fixed digests E_0 = p2_hash(256 zeros),
+ *    E_{l+1} = p2_compress(E_l, E_l).
+ *  - Journal: the state does not hold the journal itself but a chain over
+ *    its complete 16-byte blocks, J_0 = (0,0,0,0),
+ *    J_{k+1} = p2_compress(J_k, block_k as 4 LE words), plus the pending
+ *    tail (< 16 bytes, zero-padded to 4 words) and the total length. This
+ *    depends only on the journal bytes, not on how writes were split.
+ *    rv_journal_digest() finishes it for claims.
+ *  - State digest: p2_hash of the RV_STATE_NELEMS elements produced by
+ *    rv_state_elems(): [RV_STATE_TAG, pc, x1..x31, root[4], input_pos lo/hi,
+ *    journal_len lo/hi, journal_chain[4], journal_tail[4], halted,
+ *    exit_code]. Segment claims chain on this digest.
+ *  - Image ID: state digest of the initial state of a loaded ELF (32 bytes
+ *    as 4 field elements, little-endian u64 each, via rv_digest_bytes).
+ *
+ * Segments
+ *  - Execution is cut every 2^segment_po2 cycles; the last segment ends at
+ *    the halt and may be shorter. Each finished segment is delivered at
+ *    once as an rv_snapshot through a callback; the machine reuses its
+ *    buffers, so memory does not grow with the number of segments.
+ *  - A snapshot is self-contained: start and end state, the pages the
+ *    segment touches (fetch, load, store or syscall buffer) with their
+ *    contents at segment start, a Merkle multiproof of those pages against
+ *    the start root (the sibling digests that are not themselves computable
+ *    from the given pages, in canonical order: by level from the leaves up,
+ *    then by index), the input bytes it reads, and its cycle count.
+ *    rv_reexecute() checks the pages against the start root, runs the
+ *    segment alone and must reach exactly the end state (including the end
+ *    root, recomputed through the same multiproof).
+ * ---------------------------------------------------------------------------
+ */
+#ifndef CAIRN_VM_RV_H
+#define CAIRN_VM_RV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/error.h"
+#include "stark/p2.h"
+
+#define RV_PAGE_LOG 10
+#define RV_PAGE_BYTES (1u << RV_PAGE_LOG) /* 1 KiB */
+#define RV_PAGE_WORDS (RV_PAGE_BYTES / 4)
+#define RV_TREE_DEPTH 22                  /* 2^32 bytes / 2^10 */
+#define RV_NPAGES (1u << RV_TREE_DEPTH)
+#define RV_MEM_MIN 0x400u                 /* page 0 is unmapped */
+#define RV_DEFAULT_SP 0xC0000000u         /* 16-byte aligned, see above */
+#define RV_DEFAULT_SEGMENT_PO2 20
+#define RV_MIN_SEGMENT_PO2 4
+#define RV_MAX_SEGMENT_PO2 24
+#define RV_ELF_MAX_SEGMENTS 64           /* PT_LOAD headers accepted */
+#define RV_ELF_MAX_PHNUM 256             /* program headers accepted */
+#define RV_ELF_MAX_MEMSZ (1u << 30)      /* sum of p_memsz over PT_LOAD */
+
+/* Linux RISC-V syscall numbers and errno values used by the machine. */
+enum {
+    RV_SYS_READ = 63, RV_SYS_WRITE = 64, RV_SYS_EXIT = 93, RV_SYS_EXIT_GROUP = 94,
+    RV_EBADF = 9, RV_EFAULT = 14, RV_ENOSYS = 38
+};
+
+/* ---- program ------------------------------------------------------------ */
+
+typedef struct {
+    uint32_t vaddr, memsz, filesz;
+    uint32_t flags; /* ELF p_flags: 1 = X, 2 = W, 4 = R */
+    uint8_t *data;  /* filesz bytes, owned by the program */
+} rv_load_segment;
+
+typedef struct {
+    uint32_t entry;
+    size_t nsegs;
+    rv_load_segment segs[RV_ELF_MAX_SEGMENTS]; /* sorted by vaddr */
+} rv_program;
+
+/* Parses and validates an ELF32 RISC-V executable (untrusted bytes; every
+ * field, offset and size is checked; the message names the bad field).
+ * Returns CAIRN_ERR_FORMAT or CAIRN_ERR_UNSUPPORTED on bad input. The
+ * program copies what it needs; elf may be freed afterwards. */
+cairn_err rv_elf_load(rv_program **out, const uint8_t *elf, size_t len);
+void rv_program_free(rv_program *p); /* accepts NULL */
+
+/* ---- machine state ------------------------------------------------------ */
+
+typedef struct {
+    uint32_t pc;
+    uint32_t x[32];             /* x[0] is always 0 */
+    p2_digest root;             /* memory Merkle root */
+    uint64_t input_pos;         /* private input bytes consumed */
+    uint64_t journal_len;       /* journal bytes written */
+    p2_digest journal_chain;    /* chain over complete 16-byte blocks */
+    uint32_t journal_tail[4];   /* journal_len % 16 bytes, zero-padded */
+    uint32_t halted;            /* 0 or 1 */
+    uint32_t exit_code;         /* 0 unless halted */
+} rv_state;
+
+#define RV_STATE_TAG 0x52563332u /* "RV32" as a domain tag */
+#define RV_STATE_NELEMS 51
+
+void rv_state_elems(gl_t out[RV_STATE_NELEMS], const rv_state *s);
+void rv_state_digest(p2_digest *out, const rv_state *s);
+int rv_state_eq(const rv_state *a, const rv_state *b); /* 1 if equal */
+/* Final journal digest for claims: p2_hash(journal_chain || tail words ||
+ * len lo, len hi). */
+void rv_journal_digest(p2_digest *out, const rv_state *s);
+/* 32 bytes: 4 elements as little-endian u64. */
+void rv_digest_bytes(uint8_t out[32], const p2_digest *d);
+/* Digest of the initial state of prog (its image ID). */
+cairn_err rv_image_id(p2_digest *out, const rv_program *prog);
+
+/* ---- faults --------------------------------------------------------------- */
+
+typedef enum {
+    RV_FAULT_NONE = 0,
+    RV_FAULT_ILLEGAL,    /* unassigned encoding; qemu-user status 132 */
+    RV_FAULT_EBREAK,     /* EBREAK; reported like SIGILL, 132 */
+    RV_FAULT_MISALIGNED, /* load/store/jump target; SIGBUS, 135 */
+    RV_FAULT_ACCESS      /* page 0; SIGSEGV, 139 */
+} rv_fault_kind;
+
+typedef struct {
+    rv_fault_kind kind;
+    uint32_t pc, insn; /* faulting instruction and its word */
+    uint32_t addr;     /* data or target address (misaligned/access) */
+} rv_fault;
+
+const char *rv_fault_name(rv_fault_kind k);
+int rv_fault_status(rv_fault_kind k); /* 128 + signal, as qemu-user */
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+typedef struct {
+    uint64_t index;            /* segment number from 0 */
+    uint32_t segment_po2;
+    uint64_t cycles;           /* == 2^po2 unless end.halted */
+    rv_state start, end;
+    size_t npages;
+    uint32_t *page_index;      /* npages page numbers, strictly ascending */
+    uint8_t *page_data;        /* npages * RV_PAGE_BYTES, contents at start */
+    size_t nnodes;
+    p2_digest *nodes;          /* multiproof siblings, canonical order */
+    size_t input_len;
+    uint8_t *input;            /* bytes read: input[start.input_pos ...] */
+} rv_snapshot;
+
+/* Canonical little-endian bytes (see rv_snapshot.c for the layout).
+ * *out is malloc'ed; the caller frees it. */
+cairn_err rv_snapshot_encode(uint8_t **out, size_t *out_len, const rv_snapshot *s);
+/* Parses untrusted bytes; every length and value is checked, including that
+ * the multiproof has exactly the right number of nodes and that the
+ * encoding is canonical. *out owns its arrays; free with rv_snapshot_free. */
+cairn_err rv_snapshot_decode(rv_snapshot *out, const uint8_t *buf, size_t len);
+void rv_snapshot_free(rv_snapshot *s); /* frees the arrays; accepts NULL */
+/* Number of multiproof nodes that a sorted page set needs. */
+size_t rv_multiproof_size(const uint32_t *page_index, size_t npages);
+
+/* Re-executes a snapshot alone: verifies its pages against start.root,
+ * runs s->cycles cycles and checks that it reaches exactly s->end. Returns
+ * CAIRN_ERR_VERIFY (message says what differs) if not, CAIRN_ERR_CORRUPT if
+ * the pages do not match the root or the segment touches a page the
+ * snapshot lacks, CAIRN_ERR_FAULT if the guest faults (*fault filled when
+ * not NULL). end_out (optional) receives the state actually reached. */
+cairn_err rv_reexecute(const rv_snapshot *s, rv_state *end_out, rv_fault *fault);
+
+/* ---- running ------------------------------------------------------------- */
+
+/* Called as each segment completes; the snapshot is valid only during the
+ * call. A non-OK return stops the run and is passed through. */
+typedef cairn_err (*rv_segment_fn)(void *arg, const rv_snapshot *s);
+/* Called for each successful write to fd 1 (journal) or fd 2 (debug). */
+typedef void (*rv_write_fn)(void *arg, int fd, const uint8_t *buf, size_t len);
+
+typedef struct {
+    unsigned segment_po2;       /* 0 = RV_DEFAULT_SEGMENT_PO2 */
+    uint64_t max_cycles;        /* 0 = unlimited */
+    const uint8_t *input;       /* private input; not copied */
+    size_t input_len;
+    rv_segment_fn on_segment;   /* optional */
+    void *segment_arg;
+    rv_write_fn on_write;       /* optional */
+    void *write_arg;
+} rv_config;
+
+typedef struct {
+    uint64_t cycles;            /* total */
+    uint64_t segments;          /* completed segments */
+    rv_state final;             /* state after the last cycle run */
+    rv_fault fault;             /* kind != NONE after a fault */
+} rv_result;
+
+typedef struct rv_machine rv_machine;
+
+/* A machine with prog loaded, in its initial state. */
+cairn_err rv_machine_new(rv_machine **out, const rv_program *prog, const rv_config *cfg);
+void rv_machine_free(rv_machine *m); /* accepts NULL */
+/* Runs until the guest halts (CAIRN_OK), faults (CAIRN_ERR_FAULT, res->fault
+ * set), reaches max_cycles (CAIRN_ERR_LIMIT) or a callback fails. res is
+ * filled in every case. Segments are delivered through on_segment. */
+cairn_err rv_run(rv_machine *m, rv_result *res);
+/* Current state (root recomputed if stale) and memory access for tests. */
+cairn_err rv_machine_state(rv_machine *m, rv_state *out);
+/* Memory root computed from scratch over every page (slow; tests). */
+p2_digest rv_machine_root_scratch(const rv_machine *m);
+uint32_t rv_machine_load_word(const rv_machine *m, uint32_t addr); /* aligned */
+
+/* Convenience: load + run in one call. */
+cairn_err rv_execute(const rv_program *prog, const rv_config *cfg, rv_result *res);
+
+/* ---- per-cycle trace -------------------------------------------------- */
+
+/* Columns of the trace, one row per cycle, column-major uint32 arrays.
+ * mem_*: the data access of a load/store (width 0 when none; for ECALL the
+ * syscall's buffer traffic is not per-row, see rv_trace.c). rd_val is the
+ * value written to rd (0 when rd = 0 or nothing is written). */
+#define RV_TRACE_COLUMNS(X)                                                    \
+    X(cycle) X(pc) X(insn) X(op) X(rs1) X(rs1_val) X(rs2) X(rs2_val) X(rd)     \
+    X(rd_val) X(mem_addr) X(mem_width) X(mem_write) X(mem_val) X(mem_before)   \
+    X(mem_after) X(next_pc)
+enum {
+#define RV_TRACE_ENUM_(n) RV_COL_##n,
+    RV_TRACE_COLUMNS(RV_TRACE_ENUM_)
+#undef RV_TRACE_ENUM_
+    RV_TRACE_NCOLS
+};
+extern const char *const rv_trace_col_names[RV_TRACE_NCOLS];
+
+typedef struct {
+    size_t nrows;
+    uint32_t *col[RV_TRACE_NCOLS]; /* each nrows entries; one allocation, freed
+                                      only by rv_trace_free */
+    size_t cap;                    /* rows allocated per column */
+} rv_trace;
+
+/* Re-executes the snapshot (with the same checks as rv_reexecute) while
+ * recording one row per cycle. *out must be zero-initialised or hold an
+ * earlier trace: its columns are reused when large enough (first-touch
+ * page faults of fresh columns cost about as much as the recording, so
+ * callers that build many traces keep one rv_trace). On error *out holds
+ * no rows but keeps its buffers. */
+cairn_err rv_trace_build(rv_trace *out, const rv_snapshot *s);
+void rv_trace_free(rv_trace *t); /* accepts NULL */
+
+/* Decoded operation ids (RV_COL_op) and their mnemonics. */
+typedef enum {
+#define RV_OPS(X) X(ILLEGAL) X(LUI) X(AUIPC) X(JAL) X(JALR) X(BEQ) X(BNE) X(BLT) \
+    X(BGE) X(BLTU) X(BGEU) X(LB) X(LH) X(LW) X(LBU) X(LHU) X(SB) X(SH) X(SW)    \
+    X(ADDI) X(SLTI) X(SLTIU) X(XORI) X(ORI) X(ANDI) X(SLLI) X(SRLI) X(SRAI)      \
+    X(ADD) X(SUB) X(SLL) X(SLT) X(SLTU) X(XOR) X(SRL) X(SRA) X(OR) X(AND)        \
+    X(MUL) X(MULH) X(MULHSU) X(MULHU) X(DIV) X(DIVU) X(REM) X(REMU) X(FENCE)     \
+    X(ECALL) X(EBREAK)
+#define RV_OP_ENUM_(n) RV_OP_##n,
+    RV_OPS(RV_OP_ENUM_)
+#undef RV_OP_ENUM_
+    RV_NOPS
+} rv_op;
+
+typedef struct {
+    uint8_t op, rd, rs1, rs2; /* rv_op; register indices as encoded */
+    int32_t imm;              /* sign-extended immediate (shamt for shifts) */
+} rv_decoded;
+
+/* Decodes one instruction word; op = RV_OP_ILLEGAL if unassigned. */
+rv_decoded rv_decode(uint32_t insn);
+const char *rv_op_name(rv_op op);
+
+#endif

@@ -1,0 +1,795 @@
+/* The executing machine: paged memory, interpreter (rv_loop.inc.h),
+ * system calls, segmenter, re-execution of snapshots and trace building.
+ *
+ * Memory is a flat table of 2^22 page pointers (32 MiB of virtual memory,
+ * only the parts in use become resident); a page holds its 1 KiB, lazily
+ * pre-decoded instructions, and two epoch stamps: the segment number (+1)
+ * in which it was last touched and last written. Comparing a stamp with the
+ * current epoch replaces a "pages touched" set. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "rv_internal.h"
+
+typedef struct rv_page {
+    uint8_t b[RV_PAGE_BYTES];
+    rv_decoded *dec; /* RV_PAGE_WORDS entries once executed from, else NULL */
+    uint32_t tepoch, wepoch;
+} rv_page;
+
+enum { RV_STOP_CYCLES, RV_STOP_HALT, RV_STOP_FAULT, RV_STOP_ERROR };
+enum { ECALL_CONTINUE, ECALL_HALT, ECALL_ERROR };
+
+struct rv_machine {
+    rv_page **pt;
+    int partial;      /* re-execution: only the snapshot's pages exist */
+    uint32_t epoch;
+    uint32_t pc;
+    uint32_t x[33];   /* x[32] = RV_XSINK */
+    uint64_t cycle;
+    /* I/O */
+    const uint8_t *input;
+    size_t input_len;
+    uint64_t input_base; /* input[0] is private input byte input_base */
+    rv_state io;         /* input_pos, journal and halt fields are live here */
+    rv_tree tree;
+    /* configuration */
+    unsigned po2;
+    uint64_t max_cycles;
+    rv_segment_fn on_segment;
+    void *segment_arg;
+    rv_write_fn on_write;
+    void *write_arg;
+    /* current segment */
+    uint64_t seg_index, seg_start_cycle;
+    rv_state seg_start;
+    int keep_orig;     /* copy pages at first touch (for snapshots) */
+    uint32_t *touched; /* page numbers in order of first touch */
+    size_t ntouched, touched_cap;
+    uint8_t *orig;     /* ntouched pages: contents at first touch */
+    size_t orig_cap;   /* pages */
+    uint32_t *dirty;
+    size_t ndirty, dirty_cap;
+    /* every allocated page (for freeing and root-from-scratch) */
+    uint32_t *pages;
+    size_t npages, pages_cap;
+    /* scratch */
+    uint8_t *iobuf;
+    gl_t *hwork;
+    size_t hwork_pages;
+    rv_fault fault;
+    cairn_err err;
+    rv_trace *trace;
+};
+
+/* Decoded entries for "pc in page 0": every fetch faults. */
+static rv_decoded g_fault_dec[RV_PAGE_WORDS];
+static void fault_dec_init(void)
+{
+    for (unsigned i = 0; i < RV_PAGE_WORDS; i++) g_fault_dec[i].op = RV_NOPS;
+}
+
+static inline rv_decoded decode_internal(uint32_t w)
+{
+    rv_decoded d = rv_decode(w);
+    if (d.rd == 0) d.rd = RV_XSINK;
+    return d;
+}
+
+static void redecode(rv_page *p, uint32_t a)
+{
+    uint32_t w;
+    unsigned i = (a >> 2) & (RV_PAGE_WORDS - 1);
+    memcpy(&w, p->b + 4 * i, 4);
+    p->dec[i] = decode_internal(w);
+}
+
+static int grow_u32(uint32_t **arr, size_t *cap, size_t need)
+{
+    if (need <= *cap) return 1;
+    size_t ncap = *cap ? *cap * 2 : 256;
+    while (ncap < need) ncap *= 2;
+    uint32_t *n = realloc(*arr, ncap * sizeof *n);
+    if (!n) return 0;
+    *arr = n;
+    *cap = ncap;
+    return 1;
+}
+
+static rv_page *page_alloc(rv_machine *m, uint32_t pidx)
+{
+    if (!grow_u32(&m->pages, &m->pages_cap, m->npages + 1)) return NULL;
+    rv_page *p = aligned_alloc(64, (sizeof(rv_page) + 63) & ~(size_t)63);
+    if (!p) return NULL;
+    memset(p, 0, sizeof *p);
+    m->pt[pidx] = p;
+    m->pages[m->npages++] = pidx;
+    return p;
+}
+
+/* First touch (or first write) of a page in this segment. Returns NULL
+ * with m->err = CAIRN_ERR_FAULT for page 0, or another error. */
+static rv_page *touch_slow(rv_machine *m, uint32_t pidx, int write)
+{
+    if (pidx == 0) {
+        m->err = CAIRN_ERR_FAULT;
+        return NULL;
+    }
+    rv_page *p = m->pt[pidx];
+    if (!p) {
+        if (m->partial) {
+            m->err = cairn_fail(CAIRN_ERR_CORRUPT,
+                                "segment touches page 0x%x (addresses 0x%08x..) that its snapshot lacks",
+                                pidx, pidx << RV_PAGE_LOG);
+            return NULL;
+        }
+        p = page_alloc(m, pidx);
+        if (!p) {
+            m->err = cairn_fail(CAIRN_ERR_NOMEM, "no memory for guest page 0x%x", pidx);
+            return NULL;
+        }
+    }
+    if (p->tepoch != m->epoch) {
+        if (!grow_u32(&m->touched, &m->touched_cap, m->ntouched + 1)) goto nomem;
+        if (m->keep_orig) {
+            if (m->orig_cap < m->touched_cap) { /* room for touched_cap pages */
+                uint8_t *o = realloc(m->orig, m->touched_cap * (size_t)RV_PAGE_BYTES);
+                if (!o) goto nomem;
+                m->orig = o;
+                m->orig_cap = m->touched_cap;
+            }
+            memcpy(m->orig + m->ntouched * (size_t)RV_PAGE_BYTES, p->b, RV_PAGE_BYTES);
+        }
+        m->touched[m->ntouched++] = pidx;
+        p->tepoch = m->epoch;
+    }
+    if (write && p->wepoch != m->epoch) {
+        if (!grow_u32(&m->dirty, &m->dirty_cap, m->ndirty + 1)) goto nomem;
+        m->dirty[m->ndirty++] = pidx;
+        p->wepoch = m->epoch;
+    }
+    return p;
+nomem:
+    m->err = cairn_fail(CAIRN_ERR_NOMEM, "no memory to track touched pages");
+    return NULL;
+}
+
+static rv_page *fetch_slow(rv_machine *m, uint32_t pc)
+{
+    rv_page *p = touch_slow(m, pc >> RV_PAGE_LOG, 0);
+    if (!p || p->dec) return p;
+    p->dec = malloc(RV_PAGE_WORDS * sizeof *p->dec);
+    if (!p->dec) {
+        m->err = cairn_fail(CAIRN_ERR_NOMEM, "no memory to decode page 0x%x", pc >> RV_PAGE_LOG);
+        return NULL;
+    }
+    for (unsigned i = 0; i < RV_PAGE_WORDS; i++) redecode(p, 4 * i);
+    return p;
+}
+
+/* Instruction word at pc without touching anything (diagnostics). */
+static uint32_t peek_word(const rv_machine *m, uint32_t pc)
+{
+    const rv_page *p = m->pt[pc >> RV_PAGE_LOG];
+    uint32_t w = 0;
+    if (p) memcpy(&w, p->b + (pc & (RV_PAGE_BYTES - 4)), 4);
+    return w;
+}
+
+uint32_t rv_machine_load_word(const rv_machine *m, uint32_t addr) { return peek_word(m, addr); }
+
+/* ---- system calls ---------------------------------------------------------- */
+
+#define IO_CHUNK 65536u
+
+/* Buffer [buf, buf+len) is usable unless it touches page 0 or wraps. */
+static int buf_ok(uint32_t buf, uint32_t len)
+{
+    if (len == 0) return 1;
+    uint64_t end = (uint64_t)buf + len;
+    return buf >= RV_MEM_MIN && end <= (1ull << 32);
+}
+
+/* Copies guest memory to/from host bytes, touching pages. */
+static int guest_copy(rv_machine *m, uint32_t addr, uint8_t *host, uint32_t len, int to_guest)
+{
+    while (len) {
+        uint32_t off = addr & (RV_PAGE_BYTES - 1), n = RV_PAGE_BYTES - off;
+        if (n > len) n = len;
+        rv_page *p = m->pt[addr >> RV_PAGE_LOG];
+        if (!p || p->tepoch != m->epoch || (to_guest && p->wepoch != m->epoch)) {
+            p = touch_slow(m, addr >> RV_PAGE_LOG, to_guest);
+            if (!p) return 0;
+        }
+        if (to_guest) {
+            memcpy(p->b + off, host, n);
+            if (p->dec)
+                for (uint32_t a = addr & ~3u; a < addr + n; a += 4) redecode(p, a);
+        } else {
+            memcpy(host, p->b + off, n);
+        }
+        addr += n;
+        host += n;
+        len -= n;
+    }
+    return 1;
+}
+
+static int do_ecall(rv_machine *m)
+{
+    uint32_t *x = m->x;
+    uint32_t num = x[17], fd = x[10], buf = x[11], len = x[12];
+    switch (num) {
+    case RV_SYS_EXIT:
+    case RV_SYS_EXIT_GROUP:
+        m->io.halted = 1;
+        m->io.exit_code = x[10];
+        return ECALL_HALT;
+    case RV_SYS_READ: {
+        if (fd != 0) {
+            x[10] = (uint32_t)-RV_EBADF;
+            return ECALL_CONTINUE;
+        }
+        if (!buf_ok(buf, len)) {
+            x[10] = (uint32_t)-RV_EFAULT;
+            return ECALL_CONTINUE;
+        }
+        uint64_t off = m->io.input_pos - m->input_base;
+        uint64_t avail = m->input_len - off;
+        uint32_t n = len < avail ? len : (uint32_t)avail;
+        if (n && !guest_copy(m, buf, (uint8_t *)m->input + off, n, 1)) goto err;
+        m->io.input_pos += n;
+        x[10] = n;
+        return ECALL_CONTINUE;
+    }
+    case RV_SYS_WRITE: {
+        if (fd != 1 && fd != 2) {
+            x[10] = (uint32_t)-RV_EBADF;
+            return ECALL_CONTINUE;
+        }
+        if (!buf_ok(buf, len)) {
+            x[10] = (uint32_t)-RV_EFAULT;
+            return ECALL_CONTINUE;
+        }
+        for (uint32_t done = 0; done < len;) {
+            uint32_t n = len - done < IO_CHUNK ? len - done : IO_CHUNK;
+            if (!guest_copy(m, buf + done, m->iobuf, n, 0)) goto err;
+            if (fd == 1) rv_journal_append(&m->io, m->iobuf, n);
+            if (m->on_write) m->on_write(m->write_arg, (int)fd, m->iobuf, n);
+            done += n;
+        }
+        x[10] = len;
+        return ECALL_CONTINUE;
+    }
+    default:
+        x[10] = (uint32_t)-RV_ENOSYS;
+        return ECALL_CONTINUE;
+    }
+err:
+    if (m->err == CAIRN_ERR_FAULT) m->fault.addr = buf; /* cannot happen: buf_ok */
+    return ECALL_ERROR;
+}
+
+/* ---- the interpreter, twice ------------------------------------------------ */
+
+#define RV_LOOP_NAME run_fast
+#define RV_LOOP_TRACE 0
+#include "rv_loop.inc.h"
+#undef RV_LOOP_NAME
+#undef RV_LOOP_TRACE
+#define RV_LOOP_NAME run_trace
+#define RV_LOOP_TRACE 1
+#include "rv_loop.inc.h"
+#undef RV_LOOP_NAME
+#undef RV_LOOP_TRACE
+
+/* ---- machine life cycle ------------------------------------------------------ */
+
+static cairn_err machine_alloc(rv_machine **out, int partial)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fault_dec_init);
+    rv_machine *m = calloc(1, sizeof *m);
+    RETURN_ERROR_IF(!m, CAIRN_ERR_NOMEM, "rv_machine: out of memory");
+    m->pt = calloc(RV_NPAGES, sizeof *m->pt);
+    m->iobuf = malloc(IO_CHUNK);
+    if (!m->pt || !m->iobuf) {
+        free(m->pt);
+        free(m->iobuf);
+        free(m);
+        return cairn_fail(CAIRN_ERR_NOMEM, "rv_machine: no memory for the page table");
+    }
+    m->partial = partial;
+    m->epoch = 1;
+    m->po2 = RV_DEFAULT_SEGMENT_PO2;
+    rv_tree_init(&m->tree, partial);
+    *out = m;
+    return CAIRN_OK;
+}
+
+void rv_machine_free(rv_machine *m)
+{
+    if (!m) return;
+    for (size_t i = 0; i < m->npages; i++) {
+        rv_page *p = m->pt[m->pages[i]];
+        if (p) free(p->dec);
+        free(p);
+    }
+    free(m->pt);
+    free(m->pages);
+    free(m->touched);
+    free(m->orig);
+    free(m->dirty);
+    free(m->iobuf);
+    free(m->hwork);
+    rv_tree_free(&m->tree);
+    free(m);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Digests of the listed pages (sorted in place) into the tree. */
+static cairn_err rehash_pages(rv_machine *m, uint32_t *idx, size_t n)
+{
+    if (n == 0) return CAIRN_OK;
+    qsort(idx, n, sizeof *idx, cmp_u32);
+    enum { BATCH = 256 };
+    if (!m->hwork) {
+        m->hwork = malloc((size_t)BATCH * RV_PAGE_WORDS * sizeof(gl_t));
+        RETURN_ERROR_IF(!m->hwork, CAIRN_ERR_NOMEM, "no memory for page hashing");
+    }
+    p2_digest *leaf = malloc(n * sizeof *leaf);
+    const uint8_t **pg = malloc(BATCH * sizeof *pg);
+    if (!leaf || !pg) {
+        free(leaf);
+        free(pg);
+        return cairn_fail(CAIRN_ERR_NOMEM, "no memory for %zu page digests", n);
+    }
+    for (size_t i = 0; i < n; i += BATCH) {
+        size_t k = n - i < BATCH ? n - i : BATCH;
+        for (size_t j = 0; j < k; j++) pg[j] = m->pt[idx[i + j]]->b;
+        rv_page_digests(leaf + i, pg, k, m->hwork);
+    }
+    cairn_err err = rv_tree_update(&m->tree, idx, leaf, n);
+    free(leaf);
+    free(pg);
+    return err;
+}
+
+static void live_state(const rv_machine *m, rv_state *s)
+{
+    *s = m->io;
+    s->pc = m->pc;
+    memcpy(s->x, m->x, sizeof s->x);
+    s->x[0] = 0;
+    s->root = rv_tree_root(&m->tree);
+}
+
+static void next_epoch(rv_machine *m)
+{
+    if (++m->epoch == 0) { /* after 2^32 segments: restart the stamps */
+        for (size_t i = 0; i < m->npages; i++) m->pt[m->pages[i]]->tepoch = m->pt[m->pages[i]]->wepoch = 0;
+        m->epoch = 1;
+    }
+    m->ntouched = m->ndirty = 0;
+}
+
+cairn_err rv_machine_new(rv_machine **out, const rv_program *prog, const rv_config *cfg)
+{
+    *out = NULL;
+    rv_machine *m;
+    FORWARD_IF_ERROR(machine_alloc(&m, 0));
+    cairn_err err = CAIRN_OK;
+    if (cfg) {
+        unsigned po2 = cfg->segment_po2 ? cfg->segment_po2 : RV_DEFAULT_SEGMENT_PO2;
+        if (po2 < RV_MIN_SEGMENT_PO2 || po2 > RV_MAX_SEGMENT_PO2) {
+            err = cairn_fail(CAIRN_ERR_USAGE, "segment_po2 %u outside [%u, %u]", po2, RV_MIN_SEGMENT_PO2,
+                             RV_MAX_SEGMENT_PO2);
+            goto fail;
+        }
+        m->po2 = po2;
+        m->max_cycles = cfg->max_cycles;
+        m->input = cfg->input;
+        m->input_len = cfg->input ? cfg->input_len : 0;
+        m->on_segment = cfg->on_segment;
+        m->segment_arg = cfg->segment_arg;
+        m->on_write = cfg->on_write;
+        m->write_arg = cfg->write_arg;
+    }
+    m->keep_orig = m->on_segment != NULL;
+    for (size_t i = 0; i < prog->nsegs; i++) {
+        const rv_load_segment *s = &prog->segs[i];
+        for (uint32_t done = 0; done < s->filesz;) {
+            uint32_t a = s->vaddr + done, off = a & (RV_PAGE_BYTES - 1);
+            uint32_t n = RV_PAGE_BYTES - off;
+            if (n > s->filesz - done) n = s->filesz - done;
+            rv_page *p = m->pt[a >> RV_PAGE_LOG];
+            if (!p && !(p = page_alloc(m, a >> RV_PAGE_LOG))) {
+                err = cairn_fail(CAIRN_ERR_NOMEM, "no memory to load the program");
+                goto fail;
+            }
+            memcpy(p->b + off, s->data + done, n);
+            done += n;
+        }
+    }
+    m->pc = prog->entry;
+    m->x[2] = RV_DEFAULT_SP;
+    {
+        uint32_t *idx = malloc((m->npages ? m->npages : 1) * sizeof *idx);
+        if (!idx) {
+            err = cairn_fail(CAIRN_ERR_NOMEM, "no memory to hash the program");
+            goto fail;
+        }
+        memcpy(idx, m->pages, m->npages * sizeof *idx);
+        err = rehash_pages(m, idx, m->npages);
+        free(idx);
+        if (err) goto fail;
+        if (m->npages == 0) err = rv_tree_update(&m->tree, NULL, NULL, 0);
+        if (err) goto fail;
+    }
+    live_state(m, &m->seg_start);
+    *out = m;
+    return CAIRN_OK;
+fail:
+    rv_machine_free(m);
+    return err;
+}
+
+cairn_err rv_image_id(p2_digest *out, const rv_program *prog)
+{
+    rv_machine *m;
+    FORWARD_IF_ERROR(rv_machine_new(&m, prog, NULL));
+    rv_state_digest(out, &m->seg_start);
+    rv_machine_free(m);
+    return CAIRN_OK;
+}
+
+/* ---- segments -------------------------------------------------------------- */
+
+typedef struct {
+    uint32_t idx;
+    uint32_t pos;
+} touched_ent;
+
+static int cmp_touched(const void *a, const void *b)
+{
+    const touched_ent *x = a, *y = b;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Closes the current segment: snapshot (if wanted), root update, callback,
+ * and opens the next one. */
+static cairn_err finish_segment(rv_machine *m)
+{
+    cairn_err err = CAIRN_OK;
+    rv_snapshot s;
+    memset(&s, 0, sizeof s);
+    touched_ent *ents = NULL;
+    if (m->on_segment) {
+        size_t n = m->ntouched;
+        ents = malloc((n ? n : 1) * sizeof *ents);
+        s.page_index = malloc((n ? n : 1) * sizeof *s.page_index);
+        s.page_data = malloc((n ? n : 1) * (size_t)RV_PAGE_BYTES);
+        if (!ents || !s.page_index || !s.page_data) {
+            err = cairn_fail(CAIRN_ERR_NOMEM, "no memory for a snapshot of %zu pages", n);
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) ents[i] = (touched_ent){m->touched[i], (uint32_t)i};
+        qsort(ents, n, sizeof *ents, cmp_touched);
+        for (size_t i = 0; i < n; i++) {
+            s.page_index[i] = ents[i].idx;
+            memcpy(s.page_data + i * (size_t)RV_PAGE_BYTES, m->orig + ents[i].pos * (size_t)RV_PAGE_BYTES,
+                   RV_PAGE_BYTES);
+        }
+        s.npages = n;
+        s.nnodes = rv_multiproof_size(s.page_index, n);
+        s.nodes = malloc((s.nnodes ? s.nnodes : 1) * sizeof *s.nodes);
+        if (!s.nodes) {
+            err = cairn_fail(CAIRN_ERR_NOMEM, "no memory for a multiproof of %zu nodes", s.nnodes);
+            goto done;
+        }
+        err = rv_tree_multiproof(&m->tree, s.nodes, s.page_index, n);
+        if (err) goto done;
+    }
+    err = rehash_pages(m, m->dirty, m->ndirty);
+    if (err) goto done;
+    rv_state end;
+    live_state(m, &end);
+    if (m->on_segment) {
+        s.index = m->seg_index;
+        s.segment_po2 = m->po2;
+        s.cycles = m->cycle - m->seg_start_cycle;
+        s.start = m->seg_start;
+        s.end = end;
+        s.input_len = (size_t)(end.input_pos - m->seg_start.input_pos);
+        s.input = (uint8_t *)m->input + (m->seg_start.input_pos - m->input_base);
+        err = m->on_segment(m->segment_arg, &s);
+        s.input = NULL;
+        if (err) goto done;
+    }
+    m->seg_index++;
+    m->seg_start_cycle = m->cycle;
+    m->seg_start = end;
+    next_epoch(m);
+done:
+    free(ents);
+    s.input = NULL;
+    rv_snapshot_free(&s);
+    return err;
+}
+
+cairn_err rv_run(rv_machine *m, rv_result *res)
+{
+    memset(res, 0, sizeof *res);
+    cairn_err err = CAIRN_OK;
+    RETURN_ERROR_IF(m->partial, CAIRN_ERR_USAGE, "rv_run: machine is a re-execution machine");
+    while (!m->io.halted) {
+        uint64_t seg_end = m->seg_start_cycle + (1ull << m->po2);
+        uint64_t stop = seg_end;
+        if (m->max_cycles && m->max_cycles < stop) stop = m->max_cycles;
+        m->err = CAIRN_OK;
+        int r = run_fast(m, stop);
+        if (r == RV_STOP_CYCLES) {
+            if (m->cycle == seg_end) {
+                err = finish_segment(m);
+                if (err) break;
+                continue;
+            }
+            err = cairn_fail(CAIRN_ERR_LIMIT, "cycle limit of %llu reached at pc 0x%08x",
+                             (unsigned long long)m->max_cycles, m->pc);
+            break;
+        }
+        if (r == RV_STOP_HALT) {
+            err = finish_segment(m);
+            break;
+        }
+        res->fault = m->fault;
+        err = r == RV_STOP_FAULT ? CAIRN_ERR_FAULT : m->err;
+        if (r == RV_STOP_FAULT) {
+            /* message already set by the loop */
+        }
+        break;
+    }
+    res->cycles = m->cycle;
+    res->segments = m->seg_index;
+    live_state(m, &res->final);
+    return err;
+}
+
+cairn_err rv_machine_state(rv_machine *m, rv_state *out)
+{
+    live_state(m, out);
+    if (m->ndirty == 0) return CAIRN_OK;
+    /* Mid-segment: the tree must keep its segment-start nodes for the
+     * multiproof, so compute the current root on a copy. */
+    rv_tree save = m->tree, copy;
+    rv_tree_init(&copy, 0);
+    copy.cap = save.cap;
+    copy.n = save.n;
+    copy.keys = malloc(save.cap * sizeof *copy.keys);
+    copy.vals = malloc(save.cap * sizeof *copy.vals);
+    uint32_t *idx = malloc(m->ndirty * sizeof *idx);
+    if (!copy.keys || !copy.vals || !idx) {
+        free(idx);
+        rv_tree_free(&copy);
+        return cairn_fail(CAIRN_ERR_NOMEM, "rv_machine_state: out of memory");
+    }
+    memcpy(copy.keys, save.keys, save.cap * sizeof *copy.keys);
+    memcpy(copy.vals, save.vals, save.cap * sizeof *copy.vals);
+    memcpy(idx, m->dirty, m->ndirty * sizeof *idx);
+    m->tree = copy;
+    cairn_err err = rehash_pages(m, idx, m->ndirty);
+    out->root = rv_tree_root(&m->tree);
+    rv_tree_free(&m->tree);
+    m->tree = save;
+    free(idx);
+    return err;
+}
+
+p2_digest rv_machine_root_scratch(const rv_machine *m)
+{
+    const p2_digest *E = rv_empty_digests();
+    size_t n = m->npages;
+    uint32_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    p2_digest *dig = malloc((n ? n : 1) * sizeof *dig);
+    p2_digest root = E[RV_TREE_DEPTH];
+    if (!idx || !dig) goto done;
+    memcpy(idx, m->pages, n * sizeof *idx);
+    qsort(idx, n, sizeof *idx, cmp_u32);
+    for (size_t i = 0; i < n; i++) rv_page_digest(&dig[i], m->pt[idx[i]]->b);
+    for (unsigned l = 0; l < RV_TREE_DEPTH && n; l++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n;) {
+            p2_digest left = E[l], right = E[l];
+            uint32_t p = idx[i] >> 1;
+            if (!(idx[i] & 1)) {
+                left = dig[i++];
+                if (i < n && idx[i] == 2 * p + 1) right = dig[i++];
+            } else {
+                right = dig[i++];
+            }
+            p2_compress(&dig[k], &left, &right);
+            idx[k++] = p;
+        }
+        n = k;
+    }
+    if (n) root = dig[0];
+done:
+    free(idx);
+    free(dig);
+    return root;
+}
+
+cairn_err rv_execute(const rv_program *prog, const rv_config *cfg, rv_result *res)
+{
+    rv_machine *m;
+    memset(res, 0, sizeof *res);
+    FORWARD_IF_ERROR(rv_machine_new(&m, prog, cfg));
+    cairn_err err = rv_run(m, res);
+    rv_machine_free(m);
+    return err;
+}
+
+/* ---- re-execution and traces ------------------------------------------------ */
+
+static const char *state_diff(const rv_state *a, const rv_state *b)
+{
+    if (a->pc != b->pc) return "pc";
+    for (int i = 1; i < 32; i++)
+        if (a->x[i] != b->x[i]) return "registers";
+    if (memcmp(&a->root, &b->root, sizeof a->root)) return "memory root";
+    if (a->input_pos != b->input_pos) return "input position";
+    if (a->journal_len != b->journal_len || memcmp(&a->journal_chain, &b->journal_chain, sizeof a->journal_chain) ||
+        memcmp(a->journal_tail, b->journal_tail, sizeof a->journal_tail))
+        return "journal";
+    if (a->halted != b->halted || a->exit_code != b->exit_code) return "halt state";
+    return NULL;
+}
+
+static cairn_err reexec(const rv_snapshot *s, rv_state *end_out, rv_fault *fault, rv_trace *trace)
+{
+    if (fault) memset(fault, 0, sizeof *fault);
+    RETURN_ERROR_IF(s->npages == 0, CAIRN_ERR_FORMAT, "snapshot has no pages");
+    RETURN_ERROR_IF(s->start.halted, CAIRN_ERR_FORMAT, "snapshot starts in a halted state");
+    RETURN_ERROR_IF(s->segment_po2 < RV_MIN_SEGMENT_PO2 || s->segment_po2 > RV_MAX_SEGMENT_PO2,
+                    CAIRN_ERR_FORMAT, "snapshot segment_po2 %u out of range", s->segment_po2);
+    RETURN_ERROR_IF(s->cycles == 0 || s->cycles > (1ull << s->segment_po2), CAIRN_ERR_FORMAT,
+                    "snapshot cycle count %llu out of range", (unsigned long long)s->cycles);
+    for (size_t i = 0; i < s->npages; i++)
+        RETURN_ERROR_IF(s->page_index[i] == 0 || s->page_index[i] >= RV_NPAGES ||
+                            (i && s->page_index[i] <= s->page_index[i - 1]),
+                        CAIRN_ERR_FORMAT, "snapshot page %zu: index 0x%x invalid or not ascending", i,
+                        s->page_index[i]);
+    RETURN_ERROR_IF(rv_multiproof_size(s->page_index, s->npages) != s->nnodes, CAIRN_ERR_FORMAT,
+                    "snapshot multiproof has %zu nodes, its pages need %zu", s->nnodes,
+                    rv_multiproof_size(s->page_index, s->npages));
+
+    rv_machine *m;
+    FORWARD_IF_ERROR(machine_alloc(&m, 1));
+    cairn_err err = CAIRN_OK;
+    p2_digest *leaf = malloc(s->npages * sizeof *leaf);
+    if (!leaf) {
+        err = cairn_fail(CAIRN_ERR_NOMEM, "re-execution: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < s->npages; i++) {
+        rv_page *p = page_alloc(m, s->page_index[i]);
+        if (!p) {
+            err = cairn_fail(CAIRN_ERR_NOMEM, "re-execution: out of memory");
+            goto done;
+        }
+        memcpy(p->b, s->page_data + i * (size_t)RV_PAGE_BYTES, RV_PAGE_BYTES);
+    }
+    m->hwork = malloc(256 * RV_PAGE_WORDS * sizeof(gl_t));
+    if (!m->hwork) {
+        err = cairn_fail(CAIRN_ERR_NOMEM, "re-execution: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < s->npages; i += 256) {
+        const uint8_t *pg[256];
+        size_t k = s->npages - i < 256 ? s->npages - i : 256;
+        for (size_t j = 0; j < k; j++) pg[j] = s->page_data + (i + j) * (size_t)RV_PAGE_BYTES;
+        rv_page_digests(leaf + i, pg, k, m->hwork);
+    }
+    err = rv_tree_from_multiproof(&m->tree, s->page_index, leaf, s->npages, s->nodes, s->nnodes);
+    if (err) goto done;
+    {
+        p2_digest r = rv_tree_root(&m->tree);
+        if (memcmp(&r, &s->start.root, sizeof r)) {
+            err = cairn_fail(CAIRN_ERR_CORRUPT, "snapshot %llu: pages and multiproof do not match the start root",
+                             (unsigned long long)s->index);
+            goto done;
+        }
+    }
+    m->pc = s->start.pc;
+    memcpy(m->x, s->start.x, sizeof s->start.x);
+    m->x[0] = 0;
+    m->io = s->start;
+    m->input = s->input;
+    m->input_len = s->input_len;
+    m->input_base = s->start.input_pos;
+    m->trace = trace;
+    m->err = CAIRN_OK;
+    int r = trace ? run_trace(m, s->cycles) : run_fast(m, s->cycles);
+    if (r == RV_STOP_FAULT) {
+        if (fault) *fault = m->fault;
+        err = CAIRN_ERR_FAULT;
+        goto done;
+    }
+    if (r == RV_STOP_ERROR) {
+        err = m->err;
+        goto done;
+    }
+    if (m->cycle != s->cycles) {
+        err = cairn_fail(CAIRN_ERR_VERIFY, "snapshot %llu: re-execution halted after %llu cycles, snapshot has %llu",
+                         (unsigned long long)s->index, (unsigned long long)m->cycle,
+                         (unsigned long long)s->cycles);
+        goto done;
+    }
+    if (m->ntouched != s->npages) {
+        err = cairn_fail(CAIRN_ERR_VERIFY, "snapshot %llu: re-execution touched %zu pages, snapshot has %zu",
+                         (unsigned long long)s->index, m->ntouched, s->npages);
+        goto done;
+    }
+    err = rehash_pages(m, m->dirty, m->ndirty);
+    if (err) goto done;
+    rv_state end;
+    live_state(m, &end);
+    if (end_out) *end_out = end;
+    const char *diff = state_diff(&end, &s->end);
+    if (diff)
+        err = cairn_fail(CAIRN_ERR_VERIFY, "snapshot %llu: re-execution ends with a different %s",
+                         (unsigned long long)s->index, diff);
+done:
+    free(leaf);
+    rv_machine_free(m);
+    return err;
+}
+
+cairn_err rv_reexecute(const rv_snapshot *s, rv_state *end_out, rv_fault *fault)
+{
+    return reexec(s, end_out, fault, NULL);
+}
+
+const char *const rv_trace_col_names[RV_TRACE_NCOLS] = {
+#define RV_TRACE_NAME_(n) #n,
+    RV_TRACE_COLUMNS(RV_TRACE_NAME_)
+#undef RV_TRACE_NAME_
+};
+
+void rv_trace_free(rv_trace *t)
+{
+    if (!t) return;
+    free(t->col[0]); /* the block holding every column */
+    memset(t, 0, sizeof *t);
+}
+
+cairn_err rv_trace_build(rv_trace *out, const rv_snapshot *s)
+{
+    out->nrows = 0;
+    RETURN_ERROR_IF(s->cycles == 0 || s->cycles > (1ull << RV_MAX_SEGMENT_PO2), CAIRN_ERR_FORMAT,
+                    "snapshot cycle count %llu out of range", (unsigned long long)s->cycles);
+    size_t n = (size_t)s->cycles;
+    if (out->cap < n || !out->col[0]) {
+        rv_trace_free(out);
+        /* One block; consecutive columns 64 bytes further apart than their
+         * length, so that row i of the 17 columns falls into different
+         * cache sets (power-of-two strides would make every row's stores
+         * conflict in the same L1 set). */
+        size_t stride = n + 16;
+        uint32_t *block = malloc(stride * RV_TRACE_NCOLS * sizeof(uint32_t));
+        RETURN_ERROR_IF(!block, CAIRN_ERR_NOMEM, "no memory for a trace of %zu rows", n);
+        for (int c = 0; c < RV_TRACE_NCOLS; c++) out->col[c] = block + (size_t)c * stride;
+        out->cap = n;
+    }
+    out->nrows = n; /* the loop writes every column of every row */
+    cairn_err err = reexec(s, NULL, NULL, out);
+    if (err) out->nrows = 0;
+    return err;
+}
