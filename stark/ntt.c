@@ -297,6 +297,11 @@ typedef struct {
     int twist;        /* ... or row r by thi[r >> lo_bits] * tlo[r & lo_mask] */
     gl_t *tlo, *thi;  /* = scale * g^r, tables of the powers of g */
     unsigned lo_bits;
+    /* read row r from src row rev_src_bits(r) instead (a matrix of
+     * src_cols columns) */
+    int src_bitrev;
+    unsigned src_bits;
+    size_t src_cols;
 } pre_op;
 
 static int pre_active(const pre_op *p) { return p && (p->src || p->twist || p->scale != 1); }
@@ -332,6 +337,7 @@ static gl_t pre_factor(const pre_op *p, size_t r)
 static void pre_row(const pre_op *p, gl_t *dst, const gl_t *at, const gl_t *m, size_t width, size_t r)
 {
     const gl_t *from = p && p->src ? p->src + (at - m) : at;
+    if (p && p->src_bitrev) from += ((ptrdiff_t)rev_idx(r, p->src_bits) - (ptrdiff_t)r) * (ptrdiff_t)p->src_cols;
     if (p && p->twist) gl_vec_mul_scalar(dst, from, pre_factor(p, r), width);
     else if (p && p->scale != 1) gl_vec_mul_scalar(dst, from, p->scale, width);
     else if (from != dst) memcpy(dst, from, width * sizeof *dst);
@@ -392,6 +398,18 @@ typedef struct {
     int dif;
 } run_t;
 
+/* Layers [s0, s1) (DIT upwards, DIF downwards) on a gathered group of
+ * 2^(s1-s0) units of w elements at buf, whose row offset within 2^s0 (the
+ * twiddle offset) is tw_off. */
+static void group_layers(const ntt_kern *k, const gl_t *const *tw, gl_t *buf, size_t w, size_t nunits,
+                         unsigned s0, unsigned s1, size_t tw_off, unsigned mode)
+{
+    for (unsigned i = 0; i < s1 - s0; i++) {
+        unsigned s = (mode & NTT_K_DIF) ? s1 - 1 - i : s0 + i;
+        k->layer(buf, w, w, nunits, (size_t)1 << (s - s0), tw[s] + tw_off, (size_t)1 << s0, mode);
+    }
+}
+
 /* Layers [s0, s1), s0 > 0, as groups of rows 2^s0 apart. A group is
  * gathered into a contiguous buffer first: its rows are a power of two
  * (often hundreds of KiB) apart, so in place they would all fall into the
@@ -427,11 +445,7 @@ static void pass_strided(const run_t *R, unsigned s0, unsigned s1, const pre_op 
                 if (cols == 1) pre_col(pre, buf + i * w, base + i * ustride, R->m, w, row0 + (i << s0));
                 else pre_row(pre, buf + i * w, base + i * ustride, R->m, w, row0 + (i << s0));
             }
-            size_t tw_off = cols == 1 ? t * width : t;
-            for (unsigned k = 0; k < s1 - s0; k++) {
-                unsigned s = R->dif ? s1 - 1 - k : s0 + k;
-                R->k->layer(buf, w, w, nunits, (size_t)1 << (s - s0), R->tw[s] + tw_off, span, mode);
-            }
+            group_layers(R->k, R->tw, buf, w, nunits, s0, s1, cols == 1 ? t * width : t, mode);
             for (size_t i = 0; i < nunits; i++) memcpy(base + i * ustride, buf + i * w, w * sizeof *buf);
         }
         free(buf);
@@ -472,12 +486,9 @@ static void pass_blocks(const run_t *R, unsigned s_lo, unsigned s1, const pre_op
     }
 }
 
-/* Runs layers [s_lo, L) of a DIT or DIF over m (cols == 1: one column),
- * applying pre while loading the first pass. */
-static void run(gl_t *m, unsigned L, size_t cols, int inv, int dif, unsigned s_lo, const pre_op *pre)
+/* The pass plan of a transform of 2^L rows of cols columns. */
+static unsigned plan_for(unsigned *b, unsigned s_lo, unsigned L, size_t cols)
 {
-    run_t R = {.k = kern(), .m = m, .L = L, .cols = cols, .dif = dif};
-    tables_or_die(R.tw, L, inv);
     unsigned first_hi, g_max;
     if (cols == 1) {
         first_hi = col_block_log;
@@ -487,8 +498,17 @@ static void run(gl_t *m, unsigned L, size_t cols, int inv, int dif, unsigned s_l
         g_max = log2_floor(group_bytes / (w * sizeof(gl_t)));
         first_hi = g_max;
     }
+    return plan(b, s_lo, L, first_hi, g_max);
+}
+
+/* Runs layers [s_lo, L) of a DIT or DIF over m (cols == 1: one column),
+ * applying pre while loading the first pass. */
+static void run(gl_t *m, unsigned L, size_t cols, int inv, int dif, unsigned s_lo, const pre_op *pre)
+{
+    run_t R = {.k = kern(), .m = m, .L = L, .cols = cols, .dif = dif};
+    tables_or_die(R.tw, L, inv);
     unsigned b[GL_TWO_ADICITY + 2];
-    unsigned np = plan(b, s_lo, L, first_hi, g_max);
+    unsigned np = plan_for(b, s_lo, L, cols);
     if (np == 0) {
         /* no layers: only the load step (a transform of size 1) */
         if (pre_active(pre)) {
@@ -564,24 +584,33 @@ void ntt_inverse_batch(gl_t *m, unsigned log_n, size_t cols)
     }
 }
 
-/* shift^i on coefficient i while DIF loads, then the DIF and the bit
- * reversal of an ordinary forward transform. */
-static void coset_forward(gl_t *m, unsigned log_n, size_t cols, gl_t shift)
+/* shift^i on coefficient i while DIF loads, then the DIF (bit-reversed
+ * output), and the bit reversal of an ordinary forward transform unless
+ * that order is wanted. */
+static void coset_forward(gl_t *m, unsigned log_n, size_t cols, gl_t shift, int bitrev)
 {
     pre_op pre = {.scale = 1};
     pre_twist(&pre, log_n, 1, shift);
     run(m, log_n, cols, 0, 1, 0, &pre);
     pre_free(&pre);
-    ntt_bitrev_rows(m, log_n, cols);
+    if (!bitrev) ntt_bitrev_rows(m, log_n, cols);
 }
 
-static void col_coset(gl_t *a, unsigned L, void *arg) { coset_forward(a, L, 1, *(const gl_t *)arg); }
+static void col_coset(gl_t *a, unsigned L, void *arg) { coset_forward(a, L, 1, *(const gl_t *)arg, 0); }
+static void col_coset_br(gl_t *a, unsigned L, void *arg) { coset_forward(a, L, 1, *(const gl_t *)arg, 1); }
 
 void ntt_coset_forward_batch(gl_t *m, unsigned log_n, size_t cols, gl_t shift)
 {
     if (cols == 0) return;
-    if (cols == 1 || cols >= MIN_BATCH_COLS) coset_forward(m, log_n, cols, shift);
+    if (cols == 1 || cols >= MIN_BATCH_COLS) coset_forward(m, log_n, cols, shift, 0);
     else by_column(m, log_n, cols, col_coset, &shift);
+}
+
+void ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, gl_t shift)
+{
+    if (cols == 0) return;
+    if (cols == 1 || cols >= MIN_BATCH_COLS) coset_forward(m, log_n, cols, shift, 1);
+    else by_column(m, log_n, cols, col_coset_br, &shift);
 }
 
 /* LDE, both orders. n = 2^L, N = 2^(L+k), c_j the coefficients of a
@@ -653,10 +682,88 @@ static void lde(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsigned 
     }
 }
 
+/* Bit-reversed LDE of a matrix whose transforms take two passes or more,
+ * with the passes fused so that the coefficients are never written out in
+ * full:
+ *   A. inverse DIT, all passes but the top one, on out[0, n); its first pass
+ *      reads `evals` in bit-reversed row order (the DIT's input order);
+ *   B. per group of the top pass (rows 2^s0 apart): the inverse DIT's top
+ *      layers give the group's rows of n*c in natural order; for each
+ *      block y, those rows twisted by g_y^j / n go through the forward
+ *      DIF's top layers and are written to block y;
+ *   C. each block y: the remaining passes of its DIF.
+ * Groups own their rows in every block, so B runs in place. */
+static void lde_bitrev_fused(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsigned k, gl_t shift,
+                             const unsigned *b, unsigned np)
+{
+    size_t n = (size_t)1 << L, nb = (size_t)1 << k;
+    run_t R = {.k = kern(), .m = out, .L = L, .cols = cols, .dif = 0};
+    const gl_t *twf[GL_TWO_ADICITY];
+    tables_or_die(R.tw, L, 1);
+    tables_or_die(twf, L, 0);
+    pre_op gather = {.src = evals, .scale = 1, .src_bitrev = 1, .src_bits = L, .src_cols = cols};
+    pass_blocks(&R, b[0], b[1], &gather);
+    for (unsigned p = 1; p + 1 < np; p++) pass_strided(&R, b[p], b[p + 1], NULL);
+
+    gl_t inv_n = gl_inv(gl_from_u64(n)), wN = gl_root_of_unity(L + k);
+    pre_op *tw = xmalloc(nb * sizeof *tw, "LDE twist tables");
+    for (size_t y = 0; y < nb; y++) {
+        tw[y] = (pre_op){.scale = 1};
+        pre_twist(&tw[y], L, inv_n, gl_mul(shift, gl_exp(wN, rev_idx(y, k))));
+    }
+    unsigned s0 = b[np - 1];
+    size_t span = (size_t)1 << s0, nunits = (size_t)1 << (L - s0);
+    /* two group buffers live at once here, so strips half as wide as
+     * elsewhere keep them in L2 together */
+    size_t sc = strip_cols > 1 ? strip_cols / 2 : 1, width = cols < sc ? cols : sc;
+    size_t nstrips = (cols + width - 1) / width, ngroups = span * nstrips;
+#pragma omp parallel if (n * cols >= PAR_MIN)
+    {
+        gl_t *coef = xmalloc(nunits * width * sizeof *coef, "NTT group buffer");
+        gl_t *buf = xmalloc(nunits * width * sizeof *buf, "NTT group buffer");
+#pragma omp for schedule(static)
+        for (size_t gi = 0; gi < ngroups; gi++) {
+            size_t strip = gi % nstrips, t = gi / nstrips, w = width;
+            if (cols - strip * width < w) w = cols - strip * width;
+            size_t off = t * cols + strip * width, ustride = span * cols;
+            for (size_t i = 0; i < nunits; i++) memcpy(coef + i * w, out + off + i * ustride, w * sizeof *coef);
+            group_layers(R.k, R.tw, coef, w, nunits, s0, L, t, 0);
+            for (size_t y = nb; y-- > 0;) {
+                gl_t *blk = out + y * n * cols;
+                for (size_t i = 0; i < nunits; i++)
+                    gl_vec_mul_scalar(buf + i * w, coef + i * w, pre_factor(&tw[y], t + (i << s0)), w);
+                group_layers(R.k, twf, buf, w, nunits, s0, L, t, NTT_K_DIF);
+                for (size_t i = 0; i < nunits; i++) memcpy(blk + off + i * ustride, buf + i * w, w * sizeof *buf);
+            }
+        }
+        free(coef);
+        free(buf);
+    }
+    for (size_t y = 0; y < nb; y++) pre_free(&tw[y]);
+    free(tw);
+
+    for (size_t y = 0; y < nb; y++) {
+        run_t Ry = {.k = R.k, .m = out + y * n * cols, .L = L, .cols = cols, .dif = 1};
+        memcpy(Ry.tw, twf, sizeof twf);
+        for (unsigned p = np - 1; p-- > 0;) {
+            if (p == 0) pass_blocks(&Ry, b[0], b[1], NULL);
+            else pass_strided(&Ry, b[p], b[p + 1], NULL);
+        }
+    }
+}
+
 void ntt_lde_batch(gl_t *out, const gl_t *evals, unsigned log_n, size_t cols, unsigned log_blowup,
                    gl_t shift, int bitrev)
 {
     if (cols == 0) return;
+    if (cols >= MIN_BATCH_COLS && bitrev) {
+        unsigned b[GL_TWO_ADICITY + 2];
+        unsigned np = plan_for(b, 0, log_n, cols);
+        if (np >= 2) {
+            lde_bitrev_fused(out, evals, log_n, cols, log_blowup, shift, b, np);
+            return;
+        }
+    }
     if (cols == 1 || cols >= MIN_BATCH_COLS) {
         lde(out, evals, log_n, cols, log_blowup, shift, bitrev);
         return;

@@ -33,6 +33,11 @@ void ntt_inverse_batch(gl_t *m, unsigned log_n, size_t cols);
 /* Coefficients -> evaluations on the coset shift*H of order 2^log_n. */
 void ntt_coset_forward_batch(gl_t *m, unsigned log_n, size_t cols, gl_t shift);
 
+/* The same with the rows left in bit-reversed order: equal to
+ * ntt_coset_forward_batch then ntt_bitrev_rows, without either of the two
+ * bit-reversal passes over the matrix. */
+void ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, gl_t shift);
+
 /* Low-degree extension: `evals` holds a 2^log_n x cols matrix of
  * evaluations over H; out receives the 2^(log_n+log_blowup) x cols matrix
  * of the same polynomials evaluated over shift*H' (H' of order

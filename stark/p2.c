@@ -223,6 +223,14 @@ void p2_permute_scalar(gl_t st[P2_WIDTH])
 
 int p2_test_op_scalar(int op, gl_t *out, const gl_t *a, const gl_t *b, size_t n)
 {
+    if (op == P2_OP_EXT || op == P2_OP_INT) {
+        for (size_t s = 0; s + P2_WIDTH <= n; s += P2_WIDTH) {
+            memcpy(out + s, a + s, P2_WIDTH * sizeof *a);
+            if (op == P2_OP_EXT) ext_layer_s(out + s, NULL, 0);
+            else int_layer_s(out + s, NULL, 0);
+        }
+        return 1;
+    }
     for (size_t i = 0; i < n; i++) {
         switch (op) {
         case P2_OP_MUL: out[i] = mul_lazy(a[i], b[i]); break;
@@ -277,6 +285,12 @@ static kernels pick_kernels(void)
  * OpenMP fork costs a few microseconds, about ten permutations. */
 #define P2_PAR_MIN 256
 
+/* Tails of at most this many states use the single-state path: a narrow
+ * kernel call costs about as much as 2.2 (AVX2) to 2.5 (AVX-512) single
+ * permutations on Zen 5, and the top layers of a Merkle tree are such
+ * tails. */
+#define P2_TAIL_SINGLE 2
+
 /* Permutes cnt <= lanes AoS states st[12*l + i] with an SoA kernel; lanes
  * beyond cnt are zero and their results dropped. */
 static void permute_group(soa_fn fn, unsigned lanes, gl_t *st, size_t cnt)
@@ -310,7 +324,9 @@ void p2_permute_batch(gl_t *st, size_t n)
     /* tail: narrow kernel groups, the last one padded */
     for (size_t s = full * k.lanes; s < n; s += k.lanes1) {
         size_t cnt = n - s < k.lanes1 ? n - s : k.lanes1;
-        permute_group(k.fn1, k.lanes1, st + s * P2_WIDTH, cnt);
+        if (cnt <= P2_TAIL_SINGLE)
+            for (size_t l = 0; l < cnt; l++) p2_permute(st + (s + l) * P2_WIDTH);
+        else permute_group(k.fn1, k.lanes1, st + s * P2_WIDTH, cnt);
     }
 }
 
@@ -391,7 +407,9 @@ void p2_hash_rows(p2_digest *out, const gl_t *in, size_t nrows, size_t len, size
                              row_at(in, (size_t)g * k.lanes, len, stride), k.lanes, len, stride));
     for (size_t r = full * k.lanes; r < nrows; r += k.lanes1) {
         size_t cnt = nrows - r < k.lanes1 ? nrows - r : k.lanes1;
-        hash_group(k.fn1, k.lanes1, out + r, row_at(in, r, len, stride), cnt, len, stride);
+        if (cnt <= P2_TAIL_SINGLE)
+            for (size_t l = 0; l < cnt; l++) p2_hash(out + r + l, row_at(in, r + l, len, stride), len);
+        else hash_group(k.fn1, k.lanes1, out + r, row_at(in, r, len, stride), cnt, len, stride);
     }
 }
 
@@ -420,6 +438,8 @@ void p2_compress_pairs(p2_digest *out, const p2_digest *in, size_t n)
                                  in + 2 * (size_t)g * k.lanes, k.lanes));
     for (size_t s = full * k.lanes; s < n; s += k.lanes1) {
         size_t cnt = n - s < k.lanes1 ? n - s : k.lanes1;
-        compress_group(k.fn1, k.lanes1, out + s, in + 2 * s, cnt);
+        if (cnt <= P2_TAIL_SINGLE)
+            for (size_t l = 0; l < cnt; l++) p2_compress(out + s + l, in + 2 * (s + l), in + 2 * (s + l) + 1);
+        else compress_group(k.fn1, k.lanes1, out + s, in + 2 * s, cnt);
     }
 }

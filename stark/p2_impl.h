@@ -49,9 +49,24 @@ void p2_permute_single_avx512(gl_t st[P2_WIDTH]);
  *   P2_OP_CANON a[i], and canonical
  *   P2_OP_JOIN  a[i] + b[i] 2^32     (SIMD only; a, b < 2^40)
  *   P2_OP_WIDE  a[i] + b[i] 2^64     (scalar only; b < 2^31)
+ * and, on whole states (n a multiple of 12 times the lane count, states in
+ * the SoA layout of the kernels; b unused), the linear layers without round
+ * constants, for any input words < 2^64:
+ *   P2_OP_EXT   external layer
+ *   P2_OP_INT   internal layer
  * For the SIMD hooks n is a multiple of their vector width (4 or 8).
  * Unsupported ops leave out untouched and return 0, otherwise 1. */
-enum { P2_OP_MUL, P2_OP_SQR, P2_OP_SBOX, P2_OP_HALF, P2_OP_CANON, P2_OP_JOIN, P2_OP_WIDE };
+enum {
+    P2_OP_MUL,
+    P2_OP_SQR,
+    P2_OP_SBOX,
+    P2_OP_HALF,
+    P2_OP_CANON,
+    P2_OP_JOIN,
+    P2_OP_WIDE,
+    P2_OP_EXT,
+    P2_OP_INT
+};
 int p2_test_op_scalar(int op, gl_t *out, const gl_t *a, const gl_t *b, size_t n);
 int p2_test_op_avx2(int op, gl_t *out, const gl_t *a, const gl_t *b, size_t n);
 int p2_test_op_avx512(int op, gl_t *out, const gl_t *a, const gl_t *b, size_t n);

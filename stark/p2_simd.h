@@ -234,6 +234,16 @@ static inline __attribute__((always_inline)) void p2s_permute(gl_t *soa, const i
 static inline int p2s_test_op(int op, gl_t *out, const gl_t *a, const gl_t *b, size_t n)
 {
     if (op == P2_OP_WIDE) return 0;
+    if (op == P2_OP_EXT || op == P2_OP_INT) {
+        for (size_t s = 0; s + P2_WIDTH * VL <= n; s += P2_WIDTH * VL) {
+            V x[P2_WIDTH];
+            for (int i = 0; i < P2_WIDTH; i++) x[i] = v_load(a + s + i * VL);
+            if (op == P2_OP_EXT) p2s_external(x, NULL, 0);
+            else p2s_internal(x, NULL, 0);
+            for (int i = 0; i < P2_WIDTH; i++) v_store(out + s + i * VL, x[i]);
+        }
+        return 1;
+    }
     for (size_t i = 0; i + VL <= n; i += VL) {
         V x = v_load(a + i), y = v_load(b + i), r;
         switch (op) {

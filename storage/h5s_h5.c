@@ -245,6 +245,27 @@ static cairn_err check_shape(hid_t space, const char *what, uint64_t max, uint64
     return CAIRN_OK;
 }
 
+/* HDF5 1.10 copies a whole chunk's worth of bytes out of whatever the
+ * filters returned, so a filter output shorter than the chunk would be
+ * over-read. Our zstd decoder insists on exactly cd_values[1] bytes; make
+ * sure that value is this dataset's chunk size (a damaged layout or filter
+ * message makes them differ). */
+static cairn_err check_zstd_chunk(hid_t dcpl, const char *what, uint64_t chunk_bytes)
+{
+    int nf = H5Pget_nfilters(dcpl);
+    if (nf < 0) return h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: filter pipeline", what);
+    for (int i = 0; i < nf; i++) {
+        unsigned flags, cd[8];
+        size_t ncd = 8;
+        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, 0, NULL, NULL);
+        if (id < 0) return h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: filter %d", what, i);
+        if (id == H5S_ZSTD_FILTER_ID && ncd >= 2 && cd[1] != chunk_bytes)
+            return cairn_fail(CAIRN_ERR_FORMAT, "%s: chunks of %" PRIu64 " bytes but the zstd filter records %u", what,
+                              chunk_bytes, cd[1]);
+    }
+    return CAIRN_OK;
+}
+
 /* HDF5 returns fill values for chunks that were never written, so a file
  * whose chunk index lost entries would read as zeros. Require that the
  * dataset's storage covers every element. */
@@ -260,6 +281,8 @@ static cairn_err check_storage(hid_t d, hid_t space, const char *what, h5s_itype
             err = cairn_fail(CAIRN_ERR_FORMAT, "%s: chunked dataset without a 1-D chunk size", what);
         } else if (H5Dget_num_chunks(d, space, &have) < 0) {
             err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: cannot read the chunk index", what);
+        } else if ((err = check_zstd_chunk(dcpl, what, (uint64_t)chunk * type.size)) != CAIRN_OK) {
+            /* reported */
         } else {
             uint64_t want = (n + chunk - 1) / chunk;
             if (have != want)

@@ -131,15 +131,26 @@ cairn_err h5s_job_create(h5s_job **out, const char *path, const h5s_program *pro
     memcpy(j->tmp + n, ".tmp", 5);
 
     hid_t fapl = h5s_fapl();
-    j->file = H5Fcreate(j->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (j->file < 0) {
-        cairn_err err = h5s_fail_h5(CAIRN_ERR_IO, "cannot create %s", j->tmp);
-        h5s_close_id(fapl);
+    /* HDF5 1.8 object formats: superblock and object headers (where every
+     * attribute lives) carry checksums, so damaged metadata is refused by
+     * HDF5 instead of being decoded; any HDF5 since 1.8 reads the file. */
+    if (fapl != H5P_DEFAULT) H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+    /* no timestamps on the root group either (deterministic files) */
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (fcpl >= 0 && H5Pset_obj_track_times(fcpl, 0) < 0) {
+        H5Pclose(fcpl);
+        fcpl = -1;
+    }
+    j->file = H5Fcreate(j->tmp, H5F_ACC_TRUNC, fcpl < 0 ? H5P_DEFAULT : fcpl, fapl);
+    /* read HDF5's reason before any other HDF5 call clears it */
+    cairn_err err = j->file < 0 ? h5s_fail_h5(CAIRN_ERR_IO, "cannot create %s", j->tmp) : CAIRN_OK;
+    h5s_close_id(fcpl);
+    h5s_close_id(fapl);
+    if (err != CAIRN_OK) {
         job_free(j);
         return err;
     }
-    h5s_close_id(fapl);
-    cairn_err err = write_header(j, prog);
+    err = write_header(j, prog);
     if (err != CAIRN_OK) {
         h5s_job_abort(j);
         return err;

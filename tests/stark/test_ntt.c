@@ -266,13 +266,18 @@ static void test_coset(void)
             size_t cols = CASES[k].cols, n = (size_t)1 << L;
             coset_pt pt = {.shift = rand_gl() | 1, .w = gl_root_of_unity(L), .bits = L};
             if (k == 0) pt.shift = GL_GENERATOR;
-            gl_t *coef = rand_vec(n * cols), *ev = copy_vec(coef, n * cols);
+            gl_t *coef = rand_vec(n * cols), *ev = copy_vec(coef, n * cols), *evb = copy_vec(coef, n * cols);
             ntt_coset_forward_batch(ev, L, cols, pt.shift);
             int bad = check_evals(coef, n, cols, ev, n, coset_point, &pt);
             if (bad) printf("  coset 2^%u x %zu blocking %s: %d wrong\n", L, cols, BLOCKINGS[b].name, bad);
             CU_ASSERT_EQUAL(bad, 0);
+            /* bit-reversed variant: the same rows in bit-reversed order */
+            ntt_coset_forward_batch_bitrev(evb, L, cols, pt.shift);
+            ntt_bitrev_rows(evb, L, cols);
+            CU_ASSERT_EQUAL(memcmp(evb, ev, n * cols * sizeof *ev), 0);
             free(coef);
             free(ev);
+            free(evb);
         }
     }
     restore();
@@ -316,9 +321,9 @@ static void test_lde(void)
 
 /* ---- every SIMD path against the scalar path ---- */
 
-enum { F_FWD, F_INV, F_FWD_B, F_INV_B, F_COSET, F_LDE_NAT, F_LDE_REV, NF };
+enum { F_FWD, F_INV, F_FWD_B, F_INV_B, F_COSET, F_COSET_BR, F_LDE_NAT, F_LDE_REV, NF };
 static const char *const F_NAME[] = {"forward", "inverse", "forward batch", "inverse batch",
-                                     "coset forward", "LDE natural", "LDE bitrev"};
+                                     "coset forward", "coset forward bitrev", "LDE natural", "LDE bitrev"};
 
 static gl_t *apply(int f, const gl_t *in, unsigned L, size_t cols, size_t *outlen)
 {
@@ -341,7 +346,8 @@ static gl_t *apply(int f, const gl_t *in, unsigned L, size_t cols, size_t *outle
     case F_INV: ntt_inverse(a, L); break;
     case F_FWD_B: ntt_forward_batch(a, L, cols); break;
     case F_INV_B: ntt_inverse_batch(a, L, cols); break;
-    default: ntt_coset_forward_batch(a, L, cols, 0x1234567890abcdefull % GL_P); break;
+    case F_COSET: ntt_coset_forward_batch(a, L, cols, 0x1234567890abcdefull % GL_P); break;
+    default: ntt_coset_forward_batch_bitrev(a, L, cols, 0x1234567890abcdefull % GL_P); break;
     }
     return a;
 }
@@ -402,6 +408,40 @@ static void test_bitrev(void)
     }
 }
 
+/* Threads that start transforms of sizes nobody used yet race to build the
+ * twiddle tables; every result must still be right. Runs first, before
+ * other tests have built the tables. */
+static void test_concurrent_tables(void)
+{
+    enum { NT = 4, LMIN = 13, LMAX = 17 };
+    gl_t *in[LMAX + 1];
+    for (unsigned L = LMIN; L <= LMAX; L++) in[L] = rand_vec((size_t)1 << L);
+    int bad = 0;
+#pragma omp parallel for num_threads(NT) schedule(static, 1) reduction(+ : bad)
+    for (int job = 0; job < NT * (LMAX - LMIN + 1); job++) {
+        unsigned L = LMIN + (unsigned)(job + job / NT) % (LMAX - LMIN + 1);
+        size_t n = (size_t)1 << L;
+        gl_t *a = copy_vec(in[L], n);
+        if (job % 2) ntt_inverse(a, L);
+        else ntt_forward(a, L);
+        if (job % 2) ntt_forward(a, L);
+        else ntt_inverse(a, L);
+        bad += memcmp(a, in[L], n * sizeof *a) != 0;
+        free(a);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    for (unsigned L = LMIN; L <= LMAX; L++) free(in[L]);
+    /* and the tables they built agree with the DFT */
+    unsigned L = LMIN;
+    size_t n = (size_t)1 << L;
+    gl_t *x = rand_vec(n), *y = malloc(n * sizeof *y);
+    ntt_forward_ref(y, x, L);
+    ntt_forward(x, L);
+    CU_ASSERT_EQUAL(memcmp(x, y, n * sizeof *x), 0);
+    free(x);
+    free(y);
+}
+
 static void test_prepare(void)
 {
     CU_ASSERT_EQUAL(ntt_prepare(12), CAIRN_OK);
@@ -412,6 +452,7 @@ static void test_prepare(void)
 int main(void)
 {
     static const test_case cases[] = {
+        {"twiddle tables built by racing threads", test_concurrent_tables},
         {"naive DFT known answers", test_dft_known},
         {"forward vs naive DFT, sizes 2^0..2^12, every path and blocking", test_forward_vs_dft},
         {"inverse(forward(x)) = x, columns and matrices", test_roundtrip},

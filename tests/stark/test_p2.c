@@ -458,6 +458,73 @@ static void test_lane_ops(void)
     }
 }
 
+/* The linear layers on words anywhere in [0, 2^64) (the fast paths' lazy
+ * representation), against the layers written out on canonical values. */
+static void ref_ext_layer(gl_t st[12])
+{
+    static const gl_t M4[4][4] = {{2, 3, 1, 1}, {1, 2, 3, 1}, {1, 1, 2, 3}, {3, 1, 1, 2}};
+    gl_t y[12];
+    for (int b = 0; b < 12; b += 4)
+        for (int i = 0; i < 4; i++) {
+            y[b + i] = 0;
+            for (int j = 0; j < 4; j++) y[b + i] = gl_add(y[b + i], gl_mul(M4[i][j], st[b + j]));
+        }
+    for (int i = 0; i < 12; i++) st[i] = gl_add(y[i], gl_add(y[i % 4], gl_add(y[4 + i % 4], y[8 + i % 4])));
+}
+
+static void ref_int_layer(gl_t st[12])
+{
+    gl_t sum = 0;
+    for (int i = 0; i < 12; i++) sum = gl_add(sum, st[i]);
+    for (int i = 0; i < 12; i++) st[i] = gl_add(gl_mul(P2_DIAG[i], st[i]), sum);
+}
+
+static void test_linear_layers(void)
+{
+    rng_t r;
+    rng_seed(&r, test_seed("p2 linear layers"));
+    enum { NS = 48 }; /* states; a multiple of every lane count */
+    static const gl_t X[] = {~0ull, ~0ull - 1, GL_P, GL_P + 1, GL_P - 1, 1ull << 63, (1ull << 32) - 1, 0, 1,
+                             ~0ull - (1ull << 32)};
+    gl_t aos[NS][12], want[NS][12];
+    for (int s = 0; s < NS; s++)
+        for (int i = 0; i < 12; i++) {
+            gl_t v;
+            if (s < 4) v = X[s]; /* constant states: all 2^64-1, 2^64-2, p, p+1 */
+            else if (s == 4) v = i % 2 ? ~0ull : 0;
+            else if (s < 24) v = X[rng_u64(&r) % (sizeof X / sizeof X[0])];
+            else v = rng_u64(&r);
+            aos[s][i] = v;
+        }
+    static const struct {
+        const char *name;
+        unsigned need, lanes;
+        op_fn fn;
+    } P[] = {{"scalar", 0, 1, p2_test_op_scalar},
+             {"avx2", CPU_AVX2, 4, p2_test_op_avx2},
+             {"avx512", CPU_AVX512, 8, p2_test_op_avx512}};
+    static gl_t soa[NS * 12], out[NS * 12];
+    for (int op = P2_OP_EXT; op <= P2_OP_INT; op++) {
+        for (int s = 0; s < NS; s++) {
+            for (int i = 0; i < 12; i++) want[s][i] = modp(aos[s][i]);
+            if (op == P2_OP_EXT) ref_ext_layer(want[s]);
+            else ref_int_layer(want[s]);
+        }
+        for (size_t p = 0; p < 3; p++) {
+            if ((cpu_features_host() & P[p].need) != P[p].need) continue;
+            unsigned L = P[p].lanes;
+            for (int s = 0; s < NS; s++)
+                for (int i = 0; i < 12; i++) soa[(s / L) * 12 * L + i * L + s % L] = aos[s][i];
+            CU_ASSERT_FATAL(P[p].fn(op, out, soa, soa, NS * 12));
+            size_t bad = 0;
+            for (int s = 0; s < NS; s++)
+                for (int i = 0; i < 12; i++) bad += modp(out[(s / L) * 12 * L + i * L + s % L]) != want[s][i];
+            if (bad) fprintf(stderr, "%s %s layer: %zu mismatches\n", P[p].name, op == P2_OP_EXT ? "external" : "internal", bad);
+            CU_ASSERT_EQUAL(bad, 0);
+        }
+    }
+}
+
 /* Sponge of p2.h written directly on the reference permutation. */
 static void hash_by_ref(gl_t out[4], const gl_t *in, size_t n)
 {
@@ -625,6 +692,7 @@ int main(void)
         {"fast paths vs reference", test_fast_vs_ref},
         {"non-canonical input words", test_noncanonical_words},
         {"lane arithmetic, every path", test_lane_ops},
+        {"linear layers on lazy words, every path", test_linear_layers},
         {"sponge hash", test_hash},
         {"compression", test_compress},
         {"hash_rows vs hash", test_hash_rows},
