@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake pkg-config
-  clang libclang-rt-14-dev            # libFuzzer harnesses and sanitizers
+  clang libclang-rt-14-dev libomp-dev # libFuzzer harnesses and sanitizers
   libopenmpi-dev openmpi-bin          # MPI ranks
   libhdf5-dev hdf5-tools              # job files, h5dump
   libzstd-dev                         # zstd HDF5 filter (ID 32015)

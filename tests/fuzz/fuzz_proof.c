@@ -5,60 +5,66 @@
  *
  * Input modes (first byte): even = the bytes after it are a proof; odd =
  * the rest is a list of (offset u16, xor u8) edits applied to the embedded
- * valid proof (fuzz_proof_seed.h), so mutations reach deep into the
- * verifier instead of stopping at the header. */
+ * valid proof, so mutations reach deep into the verifier instead of
+ * stopping at the header. The valid proof is made at start-up by the
+ * prover itself, so it always matches the current format. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/cpu.h"
 #include "stark/machines.h"
 #include "stark/stark.h"
-#include "fuzz_proof_seed.h"
+
+#define FIB_LOG_N 4
+#define SEED_QUERIES 2
 
 static air_machine *fib;
 static stark_vk *vk;
 static stark_pk *pk;
+static gl_t pub[STARK_FIB_NPUB];
+static uint8_t *seed_proof;
+static size_t seed_len;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    cpu_features_restrict(0); /* the SIMD kernels are not built in */
     stark_params p;
     if (stark_machine_fib(&fib) != CAIRN_OK || stark_params_preset(&p, "test") != CAIRN_OK)
         abort();
-    p.queries = FUZZ_SEED_QUERIES;
+    p.queries = SEED_QUERIES;
     if (stark_setup(&pk, &vk, fib, &p) != CAIRN_OK) abort();
-    /* the embedded proof must still be valid for this key */
-    static const gl_t pub[3] = FUZZ_SEED_PUB;
-    if (stark_verify(vk, pub, 3, fuzz_seed_proof, sizeof fuzz_seed_proof) != CAIRN_OK) abort();
+    gl_t *main = NULL;
+    if (stark_fib_trace(&main, pub, FIB_LOG_N, 1) != CAIRN_OK) abort();
+    stark_trace tr = {main, FIB_LOG_N};
+    if (stark_prove(pk, &tr, pub, STARK_FIB_NPUB, &seed_proof, &seed_len) != CAIRN_OK) abort();
+    free(main);
+    if (stark_verify(vk, pub, STARK_FIB_NPUB, seed_proof, seed_len) != CAIRN_OK) abort();
     return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const gl_t pub[3] = FUZZ_SEED_PUB;
     if (size < 1) return 0;
     if ((data[0] & 1) == 0) {
-        (void)stark_verify(vk, pub, 3, data + 1, size - 1);
+        (void)stark_verify(vk, pub, STARK_FIB_NPUB, data + 1, size - 1);
         return 0;
     }
-    uint8_t *buf = malloc(sizeof fuzz_seed_proof);
+    uint8_t *buf = malloc(seed_len);
     if (!buf) return 0;
-    memcpy(buf, fuzz_seed_proof, sizeof fuzz_seed_proof);
-    size_t len = sizeof fuzz_seed_proof;
+    memcpy(buf, seed_proof, seed_len);
+    size_t len = seed_len;
     int changed = 0;
     for (size_t i = 1; i + 3 <= size; i += 3) {
-        size_t off = ((size_t)data[i] | (size_t)data[i + 1] << 8) % sizeof fuzz_seed_proof;
+        size_t off = ((size_t)data[i] | (size_t)data[i + 1] << 8) % seed_len;
         buf[off] ^= data[i + 2];
         changed |= data[i + 2] != 0;
     }
     /* a trailing odd byte truncates instead */
     if ((size - 1) % 3 == 1) len -= 1 + data[size - 1] % 16;
-    cairn_err e = stark_verify(vk, pub, 3, buf, len);
-    if (e == CAIRN_OK && (changed || len != sizeof fuzz_seed_proof)) {
+    cairn_err e = stark_verify(vk, pub, STARK_FIB_NPUB, buf, len);
+    if (e == CAIRN_OK && (changed || len != seed_len)) {
         /* XORs may cancel out; only a really different proof is a bug */
-        if (len != sizeof fuzz_seed_proof || memcmp(buf, fuzz_seed_proof, len) != 0) abort();
+        if (len != seed_len || memcmp(buf, seed_proof, len) != 0) abort();
     }
     free(buf);
     return 0;
