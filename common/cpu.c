@@ -1,5 +1,7 @@
 #include "cpu.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,35 +33,36 @@ static unsigned detect(void) { return 0; }
 #endif
 
 static unsigned host_mask;
-static int host_done;
 static unsigned restrict_mask = ~0u;
-static int env_done;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+/* Runs once per process, whichever thread asks first: cpuid, then the
+ * CAIRN_SIMD override. */
+static void init(void)
+{
+    host_mask = detect();
+    const char *s = getenv("CAIRN_SIMD");
+    if (!s || !*s || !strcmp(s, "avx512")) return;
+    if (!strcmp(s, "scalar")) restrict_mask = 0;
+    else if (!strcmp(s, "avx2")) restrict_mask = CPU_AVX2;
+    else fprintf(stderr, "cairn: ignoring CAIRN_SIMD=%s (expected scalar, avx2 or avx512)\n", s);
+}
 
 unsigned cpu_features_host(void)
 {
-    if (!host_done) {
-        host_mask = detect();
-        host_done = 1;
-    }
+    pthread_once(&init_once, init);
     return host_mask;
 }
 
 unsigned cpu_features(void)
 {
-    if (!env_done) {
-        const char *s = getenv("CAIRN_SIMD");
-        if (s) {
-            if (!strcmp(s, "scalar")) restrict_mask = 0;
-            else if (!strcmp(s, "avx2")) restrict_mask = CPU_AVX2;
-        }
-        env_done = 1;
-    }
-    return cpu_features_host() & restrict_mask;
+    pthread_once(&init_once, init);
+    return host_mask & restrict_mask;
 }
 
 void cpu_features_restrict(unsigned mask)
 {
-    env_done = 1;
+    pthread_once(&init_once, init);
     restrict_mask = mask;
 }
 

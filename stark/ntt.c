@@ -5,10 +5,11 @@
  * Every transform is a radix-2 DIF (natural in, bit-reversed out) or DIT
  * (bit-reversed in, natural out) over the same per-layer twiddle tables
  * (ntt_kern.h):
- *   forward, inverse, coset forward: DIF, then a bit-reversal pass;
- *   inverse scales by 1/n and coset forward by shift^i while DIF loads its
- *   first pass, so neither costs a pass of its own;
- *   LDE: see ntt_lde_batch below.
+ *   forward, inverse, coset forward: DIF, then a bit-reversal pass (none
+ *   for ntt_coset_forward_batch_bitrev); inverse scales by 1/n and coset
+ *   forward by shift^i while DIF loads its first pass, so neither costs a
+ *   pass of its own;
+ *   LDE: see lde() and lde_bitrev_fused() below.
  *
  * Cache blocking. The layers are cut into passes; one pass touches every
  * element once, and inside a pass a thread runs all the pass's layers on
@@ -17,7 +18,11 @@
  *     2^b rows;
  *   - a pass over layers [s0, s1) with s0 > 0 works on groups of 2^(s1-s0)
  *     rows spaced 2^s0 apart (rows that share their low s0 bits and their
- *     bits above s1), a few cache lines per row.
+ *     bits above s1), a few cache lines per row, copied into a contiguous
+ *     buffer for the layers (in place, rows a power of two apart would
+ *     compete for a few cache sets).
+ * A 2^20-row transform thus reads and writes the data twice, plus once
+ * for the bit reversal where the output order needs it.
  * Matrices: a row is `cols` contiguous elements, and the butterflies of a
  * pair of rows use one twiddle across the row, so the SIMD lanes run across
  * columns; wide matrices are cut into strips of columns. One column: the
@@ -36,6 +41,7 @@
  */
 #include "ntt.h"
 
+#include <assert.h>
 #include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -129,6 +135,14 @@ static const ntt_kern *kern(void)
     return &ntt_kern_scalar;
 }
 
+/* Work memory, aligned to a cache line so that a 64-byte vector never
+ * straddles two. */
+static void *aligned_bytes(size_t bytes)
+{
+    size_t r = (bytes + 63) & ~(size_t)63;
+    return aligned_alloc(64, r ? r : 64);
+}
+
 /* ---- twiddle tables ---- */
 
 static _Atomic(gl_t *) tw_tab[2][GL_TWO_ADICITY];
@@ -162,7 +176,7 @@ static cairn_err tables(const gl_t **tw, unsigned log_n, int inv)
             t = atomic_load_explicit(&tw_tab[inv][s], memory_order_relaxed);
             if (!t) {
                 size_t n = (size_t)1 << s;
-                t = malloc(n * sizeof *t);
+                t = aligned_bytes(n * sizeof *t);
                 if (!t) {
                     pthread_mutex_unlock(&tw_mu);
                     return cairn_fail(CAIRN_ERR_NOMEM, "NTT twiddle table of layer %u (%zu bytes)",
@@ -196,7 +210,7 @@ static void tables_or_die(const gl_t **tw, unsigned log_n, int inv)
 
 static void *xmalloc(size_t bytes, const char *what)
 {
-    void *p = malloc(bytes ? bytes : 1);
+    void *p = aligned_bytes(bytes);
     if (!p) {
         fprintf(stderr, "cairn: out of memory for %s (%zu bytes)\n", what, bytes);
         abort();
@@ -206,16 +220,7 @@ static void *xmalloc(size_t bytes, const char *what)
 
 /* ---- bit reversal ---- */
 
-static unsigned rev_bits(size_t x, unsigned bits)
-{
-    uint64_t v = x;
-    v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
-    v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
-    v = ((v >> 4) & 0x0f0f0f0f0f0f0f0full) | ((v & 0x0f0f0f0f0f0f0f0full) << 4);
-    v = __builtin_bswap64(v);
-    return bits ? (unsigned)(v >> (64 - bits)) : 0;
-}
-
+/* x with its low `bits` bits in reverse order */
 static size_t rev_idx(size_t x, unsigned bits)
 {
     uint64_t v = x;
@@ -249,7 +254,7 @@ static void bitrev_col(gl_t *a, unsigned L)
     unsigned mid = L - 2 * BR_Q;
     size_t nm = (size_t)1 << mid, hi_stride = (size_t)1 << (L - BR_Q);
     unsigned char rq[T];
-    for (unsigned i = 0; i < T; i++) rq[i] = (unsigned char)rev_bits(i, BR_Q);
+    for (unsigned i = 0; i < T; i++) rq[i] = (unsigned char)rev_idx(i, BR_Q);
 #pragma omp parallel for schedule(static) if (L >= PAR_MIN_LOG)
     for (size_t m = 0; m < nm; m++) {
         size_t mr = rev_idx(m, mid);
@@ -297,8 +302,8 @@ typedef struct {
     int twist;        /* ... or row r by thi[r >> lo_bits] * tlo[r & lo_mask] */
     gl_t *tlo, *thi;  /* = scale * g^r, tables of the powers of g */
     unsigned lo_bits;
-    /* read row r from src row rev_src_bits(r) instead (a matrix of
-     * src_cols columns) */
+    /* matrices only: read row r from src row r with its low src_bits bits
+     * reversed instead (src has src_cols columns) */
     int src_bitrev;
     unsigned src_bits;
     size_t src_cols;
@@ -347,6 +352,7 @@ static void pre_row(const pre_op *p, gl_t *dst, const gl_t *at, const gl_t *m, s
  * width, and width a power of two. */
 static void pre_col(const pre_op *p, gl_t *dst, const gl_t *at, const gl_t *m, size_t width, size_t r)
 {
+    assert(!p || !p->src_bitrev);
     if (!p || !p->twist) {
         pre_row(p, dst, at, m, width, r);
         return;
@@ -366,8 +372,8 @@ static void pre_col(const pre_op *p, gl_t *dst, const gl_t *at, const gl_t *m, s
 /* ---- pass plan ---- */
 
 /* Layer boundaries s_lo = b[0] < b[1] < ... < b[np] = L: the first pass
- * holds up to first_max layers above s_lo, the others are split evenly,
- * each at most g_max layers. Returns np. */
+ * (contiguous blocks) runs layers [s_lo, first_hi), at least one; the
+ * others are split evenly, at most g_max layers each. Returns np. */
 static unsigned plan(unsigned *b, unsigned s_lo, unsigned L, unsigned first_hi, unsigned g_max)
 {
     unsigned np = 0;
@@ -547,8 +553,10 @@ static void by_column(gl_t *m, unsigned log_n, size_t cols, void (*f)(gl_t *, un
     size_t n = (size_t)1 << log_n;
     gl_t *col = xmalloc(n * sizeof *col, "NTT column buffer");
     for (size_t c = 0; c < cols; c++) {
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
         for (size_t i = 0; i < n; i++) col[i] = m[i * cols + c];
         f(col, log_n, arg);
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
         for (size_t i = 0; i < n; i++) m[i * cols + c] = col[i];
     }
     free(col);
@@ -662,7 +670,12 @@ static void lde(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsigned 
                 gl_t f = pre_factor(&tw, rev_idx(x, L));
                 const gl_t *src = out + x * cols;
                 gl_t *dst = out + x * nb * cols;
-                for (size_t y = nb; y-- > 0;) gl_vec_mul_scalar(dst + y * cols, src, f, cols);
+                if (cols == 1) { /* one element a row: not worth a call */
+                    gl_t v = gl_mul(src[0], f);
+                    for (size_t y = 0; y < nb; y++) dst[y] = v;
+                } else {
+                    for (size_t y = nb; y-- > 0;) gl_vec_mul_scalar(dst + y * cols, src, f, cols);
+                }
             }
             hi = lo;
         }
@@ -772,8 +785,10 @@ void ntt_lde_batch(gl_t *out, const gl_t *evals, unsigned log_n, size_t cols, un
     gl_t *in = xmalloc(n * sizeof *in, "LDE column buffer");
     gl_t *res = xmalloc(N * sizeof *res, "LDE column buffer");
     for (size_t c = 0; c < cols; c++) {
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
         for (size_t i = 0; i < n; i++) in[i] = evals[i * cols + c];
         lde(res, in, log_n, 1, log_blowup, shift, bitrev);
+#pragma omp parallel for schedule(static) if (N >= PAR_MIN)
         for (size_t i = 0; i < N; i++) out[i * cols + c] = res[i];
     }
     free(in);

@@ -87,6 +87,10 @@
 #define H5S_MAX_BYTES ((uint64_t)1 << 32)
 #define H5S_MAX_TRACE_ROWS ((uint64_t)1 << 28)
 #define H5S_MAX_TRACE_COLS 4096u
+/* rows x columns of one trace: 2^32 cells = 16 GiB decoded, whatever the
+ * two limits above allow together (a small file of zero chunks must not
+ * make the reader allocate terabytes). */
+#define H5S_MAX_TRACE_CELLS ((uint64_t)1 << 32)
 #define H5S_MAX_SEGMENTS ((uint64_t)1 << 24)
 /* Column names: 1..63 characters of [A-Za-z0-9_.-], not starting with '.'
  * (they become HDF5 link names). Attribute names of /run: the same. */

@@ -266,6 +266,31 @@ static cairn_err check_zstd_chunk(hid_t dcpl, const char *what, uint64_t chunk_b
     return CAIRN_OK;
 }
 
+/* The chunk index (a v1 B-tree without checksums) says where each chunk
+ * is, how big it is stored and which filters were skipped for it. A
+ * damaged entry could move a chunk out of place (HDF5 would return fill
+ * values in its stead), skip the checksum or the decompression (a set
+ * filter-mask bit), or claim a huge stored size. Every chunk must sit at
+ * its offset, with every filter applied and a plausible size. */
+static cairn_err check_chunks(hid_t d, const char *what, uint64_t nchunks, hsize_t chunk, uint64_t chunk_bytes)
+{
+    /* compressed data may exceed its input slightly (zstd's bound is
+     * n + n/256 + 64 or so) plus the 4-byte Fletcher32 */
+    uint64_t max_stored = chunk_bytes + chunk_bytes / 64 + 4096;
+    for (uint64_t k = 0; k < nchunks; k++) {
+        hsize_t off = k * chunk, size = 0;
+        unsigned mask = 0;
+        haddr_t addr = HADDR_UNDEF;
+        if (H5Dget_chunk_info_by_coord(d, &off, &mask, &addr, &size) < 0)
+            return h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: chunk %" PRIu64 ": cannot read its index entry", what, k);
+        RETURN_ERROR_IF(addr == HADDR_UNDEF, CAIRN_ERR_CORRUPT, "%s: chunk %" PRIu64 " is missing", what, k);
+        RETURN_ERROR_IF(mask != 0, CAIRN_ERR_CORRUPT, "%s: chunk %" PRIu64 " skips filters (mask 0x%x)", what, k, mask);
+        RETURN_ERROR_IF(size == 0 || size > max_stored, CAIRN_ERR_CORRUPT,
+                        "%s: chunk %" PRIu64 " claims %llu stored bytes", what, k, (unsigned long long)size);
+    }
+    return CAIRN_OK;
+}
+
 /* HDF5 returns fill values for chunks that were never written, so a file
  * whose chunk index lost entries would read as zeros. Require that the
  * dataset's storage covers every element. */
@@ -279,6 +304,10 @@ static cairn_err check_storage(hid_t d, hid_t space, const char *what, h5s_itype
         hsize_t chunk = 0, have = 0;
         if (H5Pget_chunk(dcpl, 1, &chunk) != 1 || chunk == 0) {
             err = cairn_fail(CAIRN_ERR_FORMAT, "%s: chunked dataset without a 1-D chunk size", what);
+        } else if (chunk > H5S_ZSTD_MAX_CHUNK_BYTES / type.size) {
+            /* HDF5 allocates a whole chunk to read any part of it */
+            err = cairn_fail(CAIRN_ERR_FORMAT, "%s: chunks of %llu elements, more than the %zu-byte limit", what,
+                             (unsigned long long)chunk, H5S_ZSTD_MAX_CHUNK_BYTES);
         } else if (H5Dget_num_chunks(d, space, &have) < 0) {
             err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: cannot read the chunk index", what);
         } else if ((err = check_zstd_chunk(dcpl, what, (uint64_t)chunk * type.size)) != CAIRN_OK) {
@@ -288,6 +317,8 @@ static cairn_err check_storage(hid_t d, hid_t space, const char *what, h5s_itype
             if (have != want)
                 err = cairn_fail(CAIRN_ERR_CORRUPT, "%s: %llu of %" PRIu64 " chunks are stored", what,
                                  (unsigned long long)have, want);
+            else
+                err = check_chunks(d, what, want, chunk, (uint64_t)chunk * type.size);
         }
     } else if (layout == H5D_CONTIGUOUS) {
         if (n > 0 && H5Dget_storage_size(d) != n * type.size)

@@ -345,6 +345,9 @@ static cairn_err scan_trace(hid_t g, const char *what, h5s_segment_meta *m, h5s_
                     H5S_MAX_TRACE_ROWS);
     RETURN_ERROR_IF(cols > H5S_MAX_TRACE_COLS, CAIRN_ERR_FORMAT, "%s: %u columns, limit %u", what, cols,
                     H5S_MAX_TRACE_COLS);
+    RETURN_ERROR_IF(rows * cols > H5S_MAX_TRACE_CELLS, CAIRN_ERR_FORMAT,
+                    "%s: %" PRIu64 " rows x %u columns, more than the limit of %" PRIu64 " cells", what, rows, cols,
+                    H5S_MAX_TRACE_CELLS);
     H5G_info_t gi;
     H5S_CHECK(H5Gget_info(g, &gi), CAIRN_ERR_FORMAT, "%s: cannot inspect", what);
     RETURN_ERROR_IF(gi.nlinks != cols, CAIRN_ERR_FORMAT, "%s: says %u columns but holds %llu datasets", what, cols,

@@ -178,6 +178,8 @@ static cairn_err check_trace(const h5s_columns *t)
                     H5S_MAX_TRACE_COLS);
     RETURN_ERROR_IF(t->nrows > H5S_MAX_TRACE_ROWS, CAIRN_ERR_USAGE, "trace: %zu rows, limit %" PRIu64,
                     t->nrows, H5S_MAX_TRACE_ROWS);
+    RETURN_ERROR_IF((uint64_t)t->nrows * t->ncols > H5S_MAX_TRACE_CELLS, CAIRN_ERR_USAGE,
+                    "trace: %zu rows x %zu columns exceeds %" PRIu64 " cells", t->nrows, t->ncols, H5S_MAX_TRACE_CELLS);
     RETURN_ERROR_IF(t->ncols > 0 && (!t->names || !t->cols), CAIRN_ERR_USAGE, "trace: names or columns missing");
     for (size_t c = 0; c < t->ncols; c++) {
         RETURN_ERROR_IF(!t->names[c] || !h5s_name_ok(t->names[c]), CAIRN_ERR_USAGE,

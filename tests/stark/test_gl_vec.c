@@ -101,7 +101,7 @@ static void test_paths_random(void)
 {
     rng_t r;
     rng_seed(&r, test_seed("gl_vec random"));
-    enum { MAXN = 1100 };
+    enum { MAXN = 100003 };
     gl_t *a = malloc(MAXN * sizeof *a), *b = malloc(MAXN * sizeof *b);
     for (int p = 0; p < NPATH; p++) {
         if (!path_supported(p)) {
@@ -123,6 +123,12 @@ static void test_paths_random(void)
                     fails += check(op, a, b, n);
                 }
             }
+            /* one long run: 10^5 + 3 elements */
+            for (size_t i = 0; i < 100003; i++) {
+                a[i] = rand_mix(&r);
+                b[i] = rand_mix(&r);
+            }
+            fails += check(op, a, b, 100003);
             if (fails) printf("  path %s op %s: %d mismatches\n", PATH_NAME[p], OP_NAME[op], fails);
             CU_ASSERT_EQUAL(fails, 0);
         }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -694,6 +695,109 @@ static void test_truncated(void)
     fixture_free(&f);
 }
 
+/* FNV-1a over everything the reader returns; 0 if any call failed. */
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t digest_all(const char *path)
+{
+    h5s_reader *r;
+    if (h5s_open(&r, path) != CAIRN_OK) return 0;
+    uint64_t h = 1469598103934665603ull;
+    h5s_program_info p;
+    h5s_program_get(r, &p);
+    h = mix(h, p.image_id, 32);
+    h = mix(h, &p.entry, 4);
+    for (size_t i = 0; i < h5s_attr_count(r); i++) {
+        uint64_t v = h5s_attr_value(r, i);
+        h = mix(mix(h, h5s_attr_name(r, i), strlen(h5s_attr_name(r, i))), &v, 8);
+    }
+    uint8_t *b;
+    size_t n;
+    int ok = h5s_read_elf(r, &b, &n) == CAIRN_OK;
+    if (ok) h = mix(h, b, n), free(b);
+    ok = ok && h5s_read_journal(r, &b, &n) == CAIRN_OK;
+    if (ok) h = mix(h, b, n), free(b);
+    for (uint64_t s = 0; ok && s < h5s_segment_count(r); s++) {
+        h5s_segment_meta m;
+        ok = h5s_segment(r, s, &m) == CAIRN_OK && h5s_read_snapshot(r, s, &b, &n) == CAIRN_OK;
+        if (!ok) break;
+        h = mix(mix(h, &m.info, sizeof m.info), b, n);
+        free(b);
+        h5s_trace *t;
+        if (m.has_trace && (ok = h5s_read_trace(r, s, 1, &t) == CAIRN_OK)) {
+            for (size_t c = 0; c < t->ncols; c++)
+                h = mix(mix(h, t->names[c], strlen(t->names[c])), t->cols[c], 4 * t->nrows);
+            h5s_trace_free(t);
+        }
+    }
+    h5s_close(r);
+    return ok ? (h ? h : 1) : 0;
+}
+
+/* Bit flips anywhere in the file, metadata included: every read either
+ * reports an error or returns exactly the original content. Each read
+ * runs in a child process so that a crash is caught and reported. */
+static void test_random_flips(void)
+{
+    uint64_t seed = test_seed("h5s random flips");
+    rng_t r;
+    rng_seed(&r, seed);
+    fixture f;
+    fixture_make(&f, &r);
+    const char *good = tpath("fgood.h5"), *bad = tpath("fbad.h5");
+    CU_ASSERT_EQUAL_FATAL(fixture_write(&f, good, CHUNK), CAIRN_OK);
+    uint64_t want = digest_all(good);
+    CU_ASSERT_FATAL(want != 0);
+    FILE *fp = fopen(good, "rb");
+    fseek(fp, 0, SEEK_END);
+    size_t size = (size_t)ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    uint8_t *orig = malloc(size), *mut = malloc(size);
+    CU_ASSERT_FATAL(fread(orig, 1, size, fp) == size);
+    fclose(fp);
+    int detected = 0, same = 0;
+    for (int t = 0; t < 300; t++) {
+        memcpy(mut, orig, size);
+        size_t pos[2];
+        int nflip = 1 + (int)(rng_u64(&r) % 2);
+        for (int k = 0; k < nflip; k++) {
+            pos[k] = rng_u64(&r) % size;
+            mut[pos[k]] ^= (uint8_t)(1u << (rng_u64(&r) % 8));
+        }
+        fp = fopen(bad, "wb");
+        fwrite(mut, 1, size, fp);
+        fclose(fp);
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            uint64_t got = digest_all(bad);
+            _exit(got == 0 ? 0 : got == want ? 1 : 2);
+        }
+        int st = 0;
+        waitpid(pid, &st, 0);
+        int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        if (code != 0 && code != 1)
+            fprintf(stderr, "\n  flip at %zu%s: %s\n", pos[0], nflip > 1 ? " (+1)" : "",
+                    code < 0 ? "reader crashed" : "reader returned altered data");
+        CU_ASSERT(code == 0 || code == 1);
+        detected += code == 0;
+        same += code == 1;
+    }
+    /* most flips land in data or checksummed metadata */
+    CU_ASSERT(detected > 100);
+    fprintf(stderr, "(%d detected, %d harmless) ", detected, same);
+    free(orig);
+    free(mut);
+    unlink(good);
+    unlink(bad);
+    fixture_free(&f);
+}
+
 /* ---- wrong structure, written with raw HDF5 ------------------------------ */
 
 static void replace_dataset(hid_t file, const char *name, hid_t type, int rank, const hsize_t *dims)
@@ -829,6 +933,44 @@ static void m_external_link(hid_t f)
     H5Lcreate_external("sgood.h5", "/segments/000003/snapshot", f, "segments/000001/snapshot", H5P_DEFAULT,
                        H5P_DEFAULT);
 }
+/* A chunk whose index entry says its zstd step was skipped: HDF5 would
+ * hand back the stored bytes without decompressing them. */
+static void m_filter_mask(hid_t f)
+{
+    H5Ldelete(f, "segments/000002/snapshot", H5P_DEFAULT);
+    hsize_t dims = 1000, maxd = H5S_UNLIMITED, chunk = 1000, off = 0;
+    hid_t s = H5Screate_simple(1, &dims, &maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, &chunk);
+    unsigned cd[2] = {3, 1000};
+    H5Pset_filter(dcpl, 32015, H5Z_FLAG_OPTIONAL, 2, cd);
+    hid_t d = H5Dcreate2(f, "segments/000002/snapshot", H5T_STD_U8LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    uint8_t raw[1000] = {0};
+    H5Dwrite_chunk(d, H5P_DEFAULT, 1 /* filter 0 skipped */, &off, sizeof raw, raw);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(s);
+}
+/* Chunks of 2^30 bytes: HDF5 would allocate that much to read one. */
+static void m_huge_chunk(hid_t f)
+{
+    H5Ldelete(f, "segments/000001/snapshot", H5P_DEFAULT);
+    hsize_t dims = 1, maxd = H5S_UNLIMITED, chunk = 1ull << 30;
+    hid_t s = H5Screate_simple(1, &dims, &maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, &chunk);
+    hid_t d = H5Dcreate2(f, "segments/000001/snapshot", H5T_STD_U8LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(s);
+}
+/* 2^28 rows x 4096 columns claimed: each within its own limit, together
+ * over the cell limit, refused before anything is allocated. */
+static void m_cells(hid_t f)
+{
+    uint64_t v = 1ull << 28;
+    uint32_t c = 4096;
+    replace_attr(f, "segments/000001/trace", "rows", H5T_STD_U64LE, 0, &v);
+    replace_attr(f, "segments/000001/trace", "columns", H5T_STD_U32LE, 0, &c);
+}
 /* Contiguous and never written: no storage at all. */
 static void m_unwritten(hid_t f)
 {
@@ -875,6 +1017,9 @@ static void test_wrong_structure(void)
         {m_index_wrong, CAIRN_ERR_FORMAT, "index", "index"},
         {m_missing_chunks, CAIRN_ERR_CORRUPT, "1 of 3 chunks", "missing chunks"},
         {m_unwritten, CAIRN_ERR_CORRUPT, "/journal", "unwritten"},
+        {m_filter_mask, CAIRN_ERR_CORRUPT, "chunk 0 skips filters", "filter mask"},
+        {m_huge_chunk, CAIRN_ERR_FORMAT, "byte limit", "huge chunk"},
+        {m_cells, CAIRN_ERR_FORMAT, "cells", "too many cells"},
         {m_soft_link, CAIRN_ERR_FORMAT, "/journal: missing (or not a hard link)", "soft link"},
         {m_external_link, CAIRN_ERR_FORMAT, "/segments/000001/snapshot: missing", "external link"},
     };
@@ -1035,6 +1180,7 @@ int main(void)
         {"flipped chunk bytes", test_corrupt_chunks},
         {"lying zstd frame", test_lying_frame},
         {"truncated files", test_truncated},
+        {"random bit flips", test_random_flips},
         {"wrong types and shapes", test_wrong_structure},
         {"not a job file", test_not_a_job},
         {"h5dump", test_h5dump},
