@@ -57,7 +57,7 @@ void fri_prover_free(fri_prover *f)
 }
 
 cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, transcript *tr,
-                     stark_proof *pf)
+                     stark_proof *pf, const stark_tamper *tp)
 {
     memset(f, 0, sizeof *f);
     gl3_t *cur = ro[s->log_l0];
@@ -67,6 +67,8 @@ cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, tran
     for (unsigned l = 0; l < s->nlayers && err == CAIRN_OK; l++) {
         unsigned k = s->layer_arity[l];
         f->layer[l] = cur;
+        if (stark_tampering(tp, STARK_TAMPER_FRI_LAYER) && tp->layer == l) /* test only */
+            for (size_t i = 0; i < (size_t)1 << h; i++) cur[i] = gl3_add(cur[i], tp->delta);
         mt_matrix mat = {(const gl_t *)cur, (size_t)1 << (h - k), 3u << k};
         err = mt_commit(&f->tree[l], &mat, 1);
         if (err != CAIRN_OK) break;
@@ -124,6 +126,8 @@ cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, tran
         }
     memcpy(pf->final_poly, v, nc * sizeof *v);
     free(v);
+    if (stark_tampering(tp, STARK_TAMPER_FINAL) && tp->index < nc) /* test only */
+        pf->final_poly[tp->index] = gl3_add(pf->final_poly[tp->index], tp->delta);
     tr_absorb_ext(tr, pf->final_poly, nc);
     return CAIRN_OK;
 }
@@ -251,6 +255,7 @@ void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const
     const unsigned l0 = s->log_l0;
     ve cur = ro_at[l0];
     const gl_t inv2 = (GL_P + 1) / 2;
+    int rolled = 0; /* the previous layer's fold had a DEEP codeword added */
     for (unsigned l = 0; l < s->nlayers; l++) {
         unsigned h = s->layer_log[l], k = s->layer_arity[l], m = 1u << k;
         /* position in this layer: index >> (l0 - h); its bits */
@@ -272,8 +277,16 @@ void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const
         for (unsigned b = 0; b < k; b++)
             for (unsigned t = 0; t < (m >> (b + 1)); t++)
                 sel[t] = vce_select(c, pb[b], sel[2 * t + 1], sel[2 * t]);
-        vce_assert_eq(c, sel[0], cur, "FRI query %u layer %u: value does not match the fold", q,
-                      l);
+        /* layer 0 is the DEEP codeword of the largest tables: its value is
+         * the one the verifier computed from the opened rows */
+        if (l == 0)
+            vce_assert_eq(c, sel[0], cur,
+                          "FRI query %u layer 0: value does not match the DEEP composition of "
+                          "the opened rows", q);
+        else
+            vce_assert_eq(c, sel[0], cur,
+                          "FRI query %u layer %u: value does not match the fold of layer %u%s", q, l,
+                          l - 1, rolled ? " plus the DEEP roll-in" : "");
         /* X_g = w_h^bitrev_{h-k}(g), g = pos >> k; its inverse once */
         gl_t w = gl_root_of_unity(h);
         gl_t pw[33];
@@ -308,10 +321,11 @@ void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const
         cur = cv[0];
         unsigned nh = h - k;
         /* roll-in: the caller provided ro_at[nh] if some table has this size */
-        for (unsigned t = 0; t < s->ntables; t++)
+        rolled = 0;
+        for (unsigned t = 0; t < s->ntables && !rolled; t++)
             if (s->log_n[t] + s->log_b == nh) {
                 cur = vce_add(c, cur, vce_mul(c, beta, ro_at[nh]));
-                break;
+                rolled = 1;
             }
     }
     /* final polynomial at the final point */
@@ -321,5 +335,8 @@ void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const
     size_t nc = (size_t)1 << s->log_final;
     ve acc = st->final_poly[nc - 1];
     for (size_t j = nc - 1; j-- > 0;) acc = vce_add(c, vce_mul(c, acc, xe), st->final_poly[j]);
-    vce_assert_eq(c, acc, cur, "FRI query %u: final polynomial mismatch", q);
+    vce_assert_eq(c, acc, cur, "FRI query %u: final polynomial mismatch%s", q,
+                  s->nlayers == 0 ? " (with the DEEP composition of the opened rows)"
+                  : rolled      ? " (with the last fold plus the DEEP roll-in)"
+                                : "");
 }

@@ -24,9 +24,10 @@ typedef struct {
 
 /* Commit phase. ro[h] is the DEEP codeword of LDE size 2^h (NULL if no
  * table has that size); ro[s->log_l0] must exist. Absorbs roots and the
- * final polynomial, writes roots and final_poly into pf. */
+ * final polynomial, writes roots and final_poly into pf. tp: test-only
+ * tampering (stark_internal.h), NULL normally. */
 cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, transcript *tr,
-                     stark_proof *pf);
+                     stark_proof *pf, const stark_tamper *tp);
 
 /* Opens query index i (< 2^log_l0) in every layer into pf's query q. */
 cairn_err fri_open(const fri_prover *f, const stark_shape *s, stark_proof *pf, unsigned q,

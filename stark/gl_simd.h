@@ -125,8 +125,7 @@ static inline __m512i gl8_reduce(__m512i lo, __m512i hi)
     __m512i hh = _mm512_srli_epi64(hi, 32);
     __m512i t0 = _mm512_sub_epi64(lo, hh);
     t0 = _mm512_mask_sub_epi64(t0, _mm512_cmplt_epu64_mask(lo, hh), t0, GL8_EPS);
-    __m512i hl = _mm512_and_si512(hi, GL8_EPS);
-    __m512i t1 = _mm512_sub_epi64(_mm512_slli_epi64(hl, 32), hl);
+    __m512i t1 = _mm512_mul_epu32(hi, GL8_EPS);
     __m512i r = _mm512_add_epi64(t0, t1);
     r = _mm512_mask_add_epi64(r, _mm512_cmplt_epu64_mask(r, t1), r, GL8_EPS);
     /* r - p wraps above r exactly when r < p, so the unsigned minimum is

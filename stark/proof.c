@@ -21,6 +21,11 @@
 #include "common/err.h"
 #include "stark_internal.h"
 
+/* Every fold removes at least one bit from a codeword of at most
+ * 2^(STARK_MAX_LOG_N + 6) (log_blowup <= 6) down to 2^1: no proof a parser
+ * accepts has more layers than the proof's arrays hold. */
+_Static_assert(STARK_MAX_LOG_N + 6 - 1 <= STARK_MAX_LAYERS, "FRI layer bound");
+
 cairn_err stark_shape_init(stark_shape *s, const struct stark_vk *vk, const unsigned *log_n)
 {
     const air_machine *m = vk->m;
@@ -75,6 +80,7 @@ cairn_err stark_shape_init(stark_shape *s, const struct stark_vk *vk, const unsi
             if (h < cur && h > next) next = h;
         }
         unsigned k = vk->p.log_arity < cur - next ? vk->p.log_arity : cur - next;
+        /* unreachable for valid parameters (see the static assertion) */
         if (s->nlayers >= STARK_MAX_LAYERS)
             return cairn_fail(CAIRN_ERR_INTERNAL, "stark: too many FRI layers");
         s->layer_log[s->nlayers] = cur;

@@ -515,8 +515,22 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
     return CAIRN_OK;
 }
 
+/* Test only (STARK_TAMPER_POW_SHORT): the smallest nonce whose sample has
+ * bits - 1 leading zero bits but not bits; absorbs it like pow_grind. */
+static uint64_t pow_short(transcript *tr, unsigned bits)
+{
+    for (uint64_t n = 0;; n++) {
+        transcript a = *tr, b = *tr;
+        if (pow_check(&a, bits - 1, n) && !pow_check(&b, bits, n)) {
+            *tr = a;
+            return n;
+        }
+    }
+}
+
 static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces,
-                       const gl_t *pub, size_t npub, uint8_t **out, size_t *outlen)
+                       const gl_t *pub, size_t npub, const stark_tamper *tp, uint8_t **out,
+                       size_t *outlen)
 {
     const struct stark_vk *vk = &pk->vk;
     const air_machine *m = vk->m;
@@ -580,6 +594,8 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
                             "stark: out of memory for LogUp of %s", tb->name);
             FORWARD_IF_ERROR(stark_lu_columns(ps->lu[t], &pf->lu_sum[t], vk, t, tb->pre,
                                               traces[t].main, log_n[t], pub, lu_alpha, lu_beta));
+            if (stark_tampering(tp, STARK_TAMPER_LU_SUM) && tp->table == t) /* test only */
+                pf->lu_sum[t] = gl3_add(pf->lu_sum[t], tp->delta);
             ntt_lde_batch(ps->lu_lde[t], ps->lu[t], log_n[t], W, lb, STARK_SHIFT, 1);
         }
         FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_LU], &pf->lu_root, s, TREE_LU, ps->lu_lde));
@@ -599,6 +615,8 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
                         "stark: out of memory for quotient");
         FORWARD_IF_ERROR(quotient_table(&qc, t, pk->pre_lde[t], ps->main_lde[t], ps->lu_lde[t],
                                         pf->lu_sum[t], ps->qcoef[t]));
+        if (stark_tampering(tp, STARK_TAMPER_QUOTIENT) && tp->table == t && tp->index < n * W)
+            ps->qcoef[t][tp->index] = gl_add(ps->qcoef[t][tp->index], tp->delta.c[0]); /* test only */
         /* chunk LDEs from coefficients: zero-pad, coset NTT, bit-reverse */
         memcpy(ps->q_lde[t], ps->qcoef[t], n * W * sizeof(gl_t));
         ntt_coset_forward_batch(ps->q_lde[t], log_n[t] + lb, W, STARK_SHIFT);
@@ -627,14 +645,26 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
             pf->open[s->open_off[t][TREE_Q][0] + c] = acc;
         }
     }
+    /* test only: a changed opening goes into the proof and the transcript,
+     * the honest one into the DEEP codewords */
+    const int bad_open = stark_tampering(tp, STARK_TAMPER_OPENING) && tp->index < s->nopen;
+    if (bad_open) pf->open[tp->index] = gl3_add(pf->open[tp->index], tp->delta);
     tr_absorb_ext(&tr, pf->open, s->nopen);
     gl3_t gamma = tr_squeeze_ext(&tr);
+    if (bad_open) pf->open[tp->index] = gl3_sub(pf->open[tp->index], tp->delta);
     FORWARD_IF_ERROR(deep_codewords(ps, pk, s, zeta, gamma));
+    if (bad_open) pf->open[tp->index] = gl3_add(pf->open[tp->index], tp->delta);
+    if (stark_tampering(tp, STARK_TAMPER_DEEP) && tp->h <= s->log_l0 && ps->ro[tp->h])
+        for (size_t i = 0; i < (size_t)1 << tp->h; i++) /* test only */
+            ps->ro[tp->h][i] = gl3_add(ps->ro[tp->h][i], tp->delta);
     st->t_open = now_sec() - tl;
     tl = now_sec();
     /* FRI */
-    FORWARD_IF_ERROR(fri_commit(&ps->fri, s, ps->ro, &tr, pf));
-    pf->pow_nonce = pow_grind(&tr, vk->p.pow_bits);
+    FORWARD_IF_ERROR(fri_commit(&ps->fri, s, ps->ro, &tr, pf, tp));
+    if (stark_tampering(tp, STARK_TAMPER_POW_SHORT) && vk->p.pow_bits > 0)
+        pf->pow_nonce = pow_short(&tr, vk->p.pow_bits); /* test only */
+    else
+        pf->pow_nonce = pow_grind(&tr, vk->p.pow_bits);
     st->t_fri = now_sec() - tl;
     tl = now_sec();
     /* queries */
@@ -668,11 +698,17 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
 cairn_err stark_prove(const stark_pk *pk, const stark_trace *traces, const gl_t *pub,
                       size_t npub, uint8_t **proof, size_t *len)
 {
+    return stark_prove_tampered(pk, traces, pub, npub, NULL, proof, len);
+}
+
+cairn_err stark_prove_tampered(const stark_pk *pk, const stark_trace *traces, const gl_t *pub,
+                               size_t npub, const stark_tamper *tp, uint8_t **proof, size_t *len)
+{
     *proof = NULL;
     *len = 0;
     pstate *ps = calloc(1, sizeof *ps);
     RETURN_ERROR_IF(!ps, CAIRN_ERR_NOMEM, "stark_prove: out of memory");
-    cairn_err err = prove(ps, pk, traces, pub, npub, proof, len);
+    cairn_err err = prove(ps, pk, traces, pub, npub, tp, proof, len);
     /* ps->ro[log_l0] is FRI's layer 0 and freed with ro[] */
     pstate_free(ps);
     free(ps);

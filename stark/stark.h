@@ -42,16 +42,62 @@ cairn_err stark_params_validate(const stark_params *p);
 
 /* Security of a parameter set for a machine whose tables have the given
  * log heights (NULL: the machine's preprocessed heights, 2^22 otherwise).
- * See security.c for the formulas and their sources. */
+ * See security.c and docs/security.md for the formulas and their sources. */
 typedef struct {
     double conjectured; /* ethSTARK conjecture, capped by field and hash */
-    double proven;      /* round-by-round, Johnson regime */
-    /* terms of the proven bound (bits), for reports */
+    double proven;      /* round-by-round, Johnson regime, capped by the hash */
+    /* terms of the proven bound (bits, uncapped), for reports; a term that
+     * does not occur (no LogUp, no folding) is reported as INFINITY */
     double ali, deep, logup, fri_commit, fri_query;
+    double fri_batch;    /* DEEP batching round of FRI */
+    double fri_fold;     /* weakest FRI folding round */
+    /* fri_commit = min(fri_batch, fri_fold) */
+    double eta;          /* Johnson slack: proximity 1 - sqrt(rate) - eta */
+    double list_size;    /* Johnson list size at that proximity */
+    unsigned fri_rounds; /* folding rounds */
+    unsigned batch_words; /* words in the DEEP batching (an upper bound) */
 } stark_security_bits;
 
 cairn_err stark_security(stark_security_bits *out, const stark_params *p,
                          const air_machine *m, const unsigned *log_heights);
+
+/* The same calculator on an explicit description of a proof's rounds, for
+ * planning other layers (recursion) and checking published figures.
+ * stark_security builds one of these from a machine. */
+#define STARK_SEC_MAX_ROUNDS 64
+#define STARK_SEC_MAX_TABLES AIR_MAX_TABLES
+typedef struct {
+    double log2_field; /* log2 |F| of the challenge field */
+    double hash_bits;  /* collision resistance of the commitments (cap) */
+    unsigned log_blowup, queries, pow_bits; /* pow_bits: grinding before the queries */
+    /* Commit-phase rounds that combine words with powers of one challenge:
+     * entry 0 is the DEEP batching, the others FRI folds. Entry r combines
+     * `words` words of a Reed-Solomon code of dimension 2^log_dim and rate
+     * 2^-log_blowup; `joint` = drawn with the same challenge as the entry
+     * before (batching of several heights), so their errors add. */
+    unsigned ncommit;
+    struct {
+        unsigned joint, log_dim, words;
+    } commit[STARK_SEC_MAX_ROUNDS];
+    /* DEEP-ALI, per table: trace length 2^log_n, constraints combined by
+     * powers of one challenge, maximum constraint degree */
+    unsigned ntables;
+    struct {
+        unsigned log_n, constraints, degree;
+    } table[STARK_SEC_MAX_TABLES];
+    /* LogUp: number of fractions summed (rows x interactions, all tables and
+     * boundary terms), widest tuple, tables with interactions */
+    double logup_fractions;
+    unsigned logup_width, logup_tables;
+} stark_security_shape;
+
+/* eta > 0 fixes the Johnson slack; eta <= 0 picks the one that maximises
+ * the proven bound. */
+cairn_err stark_security_eval(stark_security_bits *out, const stark_security_shape *s,
+                              double eta);
+/* The shape stark_security evaluates for a machine (same arguments). */
+cairn_err stark_security_shape_of(stark_security_shape *out, const stark_params *p,
+                                  const air_machine *m, const unsigned *log_heights);
 
 typedef struct stark_pk stark_pk;
 typedef struct stark_vk stark_vk;

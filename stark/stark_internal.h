@@ -7,6 +7,7 @@
 #include "mt.h"
 #include "stark.h"
 #include "transcript.h"
+#include "vctx.h"
 
 #define STARK_MAGIC "CAIRNPRF"
 #define STARK_VERSION 1u
@@ -99,6 +100,11 @@ cairn_err stark_proof_read(stark_proof *pf, stark_shape *s, const struct stark_v
 /* Verifies a parsed proof (verifier.c). */
 cairn_err stark_verify_parsed(const struct stark_vk *vk, const stark_shape *s,
                               const stark_proof *pf, const gl_t *pub, size_t npub);
+/* The verifier over any vctx backend (stark_verify_parsed uses the native
+ * one): returns an error only for bad arguments (public values) or memory;
+ * the checks themselves are the backend's assertions. */
+cairn_err stark_verify_vctx(vctx *c, const struct stark_vk *vk, const stark_shape *s,
+                            const stark_proof *pf, const gl_t *pub, size_t npub);
 
 /* LogUp columns of one table over its trace domain (prover.c; also used
  * by the checker): lu receives n rows x 3*(ngroups+1) base columns (helper
@@ -106,6 +112,53 @@ cairn_err stark_verify_parsed(const struct stark_vk *vk, const stark_shape *s,
 cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsigned ti,
                            const gl_t *pre, const gl_t *main, unsigned log_n, const gl_t *pub,
                            gl3_t lu_alpha, gl3_t lu_beta);
+
+/* ---- test-only tampering (tests/stark/test_stark_forge.c) ----
+ * stark_prove_tampered makes a proof with one corruption applied at a point
+ * where everything after it stays consistent with it (later commitments,
+ * openings and the transcript include it), so that a test can show that one
+ * particular verifier check, and no earlier one, rejects the proof. Some
+ * forgeries cannot be made by editing proof bytes alone, because any edit
+ * changes the challenges drawn after it. stark_prove passes NULL; each hook
+ * costs one pointer test on the normal path. */
+typedef enum {
+    STARK_TAMPER_NONE = 0,
+    /* terminal LogUp sum of `table` += delta before it is absorbed (the
+     * quotient uses the changed sum) */
+    STARK_TAMPER_LU_SUM,
+    /* base element `index` of `table`'s quotient chunk coefficients
+     * (n rows x 3 nq, stark_shape) += delta.c[0], before its LDE, commitment
+     * and opening */
+    STARK_TAMPER_QUOTIENT,
+    /* opened value `index` += delta in the proof and the transcript; the
+     * DEEP codewords use the honest value */
+    STARK_TAMPER_OPENING,
+    /* DEEP codeword of LDE size 2^h += delta at every point, before FRI */
+    STARK_TAMPER_DEEP,
+    /* FRI codeword of `layer` += delta at every point before it is
+     * committed (a constant keeps the degree: only the fold check fails) */
+    STARK_TAMPER_FRI_LAYER,
+    /* final polynomial coefficient `index` += delta before it is absorbed */
+    STARK_TAMPER_FINAL,
+    /* a nonce whose sample has pow_bits - 1 leading zero bits, not pow_bits */
+    STARK_TAMPER_POW_SHORT,
+} stark_tamper_kind;
+
+typedef struct {
+    stark_tamper_kind kind;
+    unsigned table, layer, h;
+    size_t index;
+    gl3_t delta;
+} stark_tamper;
+
+/* stark_prove with a tamper (NULL: exactly stark_prove). */
+cairn_err stark_prove_tampered(const stark_pk *pk, const stark_trace *traces, const gl_t *pub,
+                               size_t npub, const stark_tamper *tp, uint8_t **proof, size_t *len);
+
+static inline int stark_tampering(const stark_tamper *tp, stark_tamper_kind k)
+{
+    return tp && tp->kind == k;
+}
 
 /* Fingerprint beta + bus + sum_k alpha^(k+1) t_k of a tuple (base values). */
 static inline gl3_t stark_fingerprint(gl3_t alpha, gl3_t beta, unsigned bus, const gl_t *t,

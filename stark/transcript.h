@@ -6,10 +6,13 @@
  * again when it is used up. The first absorb is a domain tag, so transcripts
  * of different protocols never collide.
  *
- * Index sampling: a field element x drawn uniformly from [0, p) has
- * uniform low k bits (k <= 32) when x != p - 1, because p = 1 mod 2^32;
- * tr_squeeze_bits rejects x = p - 1 and draws again, so its output is
- * exactly uniform.
+ * Index sampling: tr_squeeze_bits returns the low k bits (k <= 32) of one
+ * squeezed element x, without rejection, so that the verifier, which
+ * cannot branch on transcript values, samples identically. With x uniform
+ * in [0, p) and p = q 2^k + 1 (p = 1 mod 2^32), residue 0 has probability
+ * (q + 1)/p and every other residue q/p, so the statistical distance from
+ * uniform on [0, 2^k) is (2^k - 1)/(2^k p) <= 2^-64 per sample (and <= Q
+ * 2^-64 over Q queries), which the security analysis can ignore.
  *
  * Absorbing in pieces is the same as absorbing at once (3 + 5 elements ==
  * 8 elements) as long as no squeeze intervenes; a squeeze between them
@@ -43,7 +46,8 @@ void tr_absorb_digest(transcript *t, const p2_digest *d);
 void tr_absorb_ext(transcript *t, const gl3_t *x, size_t n);
 gl_t tr_squeeze(transcript *t);
 gl3_t tr_squeeze_ext(transcript *t);
-/* Uniform integer in [0, 2^bits), bits <= 32 (asserted: a protocol
+/* Integer in [0, 2^bits): the low `bits` bits of one squeezed element
+ * (within 2^-64 of uniform, see above); bits <= 32 (asserted: a protocol
  * constant, never input). */
 uint32_t tr_squeeze_bits(transcript *t, unsigned bits);
 

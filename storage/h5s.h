@@ -36,9 +36,12 @@
  * cd_values = {level, chunk size in bytes}; see h5zstd.h) and a Fletcher32
  * checksum of the compressed chunk. File types are explicitly little-endian
  * (H5T_STD_U8LE, H5T_STD_U32LE, H5T_STD_U64LE, H5T_STD_I32LE). The file uses
- * HDF5's earliest (1.8-readable) object formats, so h5py and h5dump of any
- * current HDF5 read it; with the zstd plugin (libh5zstd_cairn.so, built next
- * to this library, or hdf5plugin's Zstd) they also read the data.
+ * HDF5 1.8 object formats (libver bounds V18..V18): any HDF5 since 1.8 (h5py,
+ * h5dump) reads it, and the superblock and object headers, which hold every
+ * attribute, carry checksums. With the zstd plugin (libh5zstd_cairn.so,
+ * built next to this library, or hdf5plugin's Zstd) other tools also read
+ * the data. Files are deterministic: no timestamps, zero-filled chunk
+ * tails, so the same job gives the same bytes.
  *
  * Nothing half-written looks complete:
  * - the writer creates PATH.tmp and renames it to PATH only in
@@ -51,16 +54,25 @@
  *   h5s_segment() reports such a segment as CAIRN_ERR_FORMAT.
  *
  * The reader trusts nothing: it checks the version, that every expected
- * object exists with the expected type class, size, signedness, byte order
- * and shape, that sizes are within H5S_MAX_*, that every chunk of a dataset
- * is present (HDF5 would silently return fill values for a missing one),
- * and that a segment's trace has as many column datasets as it says, all of
- * the same length. HDF5 checksum failures and zstd errors are reported as
- * CAIRN_ERR_CORRUPT, wrong structure as CAIRN_ERR_FORMAT, each with a
- * message naming the object (see cairn_last_error()).
+ * object exists as a hard link with the expected type class, size,
+ * signedness, byte order and shape, that sizes are within H5S_MAX_*, and
+ * that a segment's trace has as many column datasets as it says, all of the
+ * same length. The chunk index (HDF5's v1 B-tree, which has no checksum) is
+ * checked entry by entry before any data is read: every chunk present and
+ * found by HDF5's read-path lookup (otherwise HDF5 silently returns fill
+ * values), every filter applied (mask 0), a plausible stored size, chunks of
+ * at most H5S_ZSTD_MAX_CHUNK_BYTES and equal to the size the zstd filter
+ * recorded (HDF5 1.10 over-reads a filter output shorter than a chunk).
+ * HDF5 checksum failures, zstd errors and a damaged chunk index are
+ * reported as CAIRN_ERR_CORRUPT, wrong structure as CAIRN_ERR_FORMAT, each
+ * with a message naming the file and object (see cairn_last_error()). The
+ * test suite flips random bits anywhere in a file and requires every read
+ * to either fail or return exactly the original content.
  *
  * Threads: HDF5 serialises its own calls; an h5s_job or h5s_reader is used
- * by one thread at a time. Loading this module silences HDF5's automatic
+ * by one thread at a time. The writer filters chunks itself on OpenMP
+ * threads and hands them to HDF5 with H5Dwrite_chunk (the same bytes as
+ * HDF5's filter pipeline, which runs on one thread; the tests compare). Loading this module silences HDF5's automatic
  * error printing for the whole process: errors come back as cairn_err.
  */
 #ifndef CAIRN_STORAGE_H5S_H

@@ -50,6 +50,11 @@ extern const h5s_itype H5S_U8, H5S_U32, H5S_U64, H5S_I32;
 cairn_err h5s_put_array(hid_t loc, const char *name, h5s_itype type, const void *data, uint64_t n,
                         int level, size_t chunk_bytes);
 
+/* 1 (default on little-endian hosts): h5s_put_array filters chunks itself
+ * in parallel and writes them with H5Dwrite_chunk; 0: through HDF5's
+ * filter pipeline. Both give the same bytes; tests compare them. */
+void h5s_set_direct_chunks(int on);
+
 /* Writes (replacing) an attribute: a scalar when n == 0, else 1-D of n. */
 cairn_err h5s_put_attr(hid_t loc, const char *what, const char *name, h5s_itype type, size_t n,
                        const void *data);

@@ -26,6 +26,30 @@ __attribute__((format(printf, 1, 2))) static size_t fail(const char *fmt, ...)
     return 0;
 }
 
+int h5s_zstd_clamp_level(int level)
+{
+    if (level > ZSTD_maxCLevel()) return ZSTD_maxCLevel();
+    if (level < ZSTD_minCLevel()) return ZSTD_minCLevel();
+    return level;
+}
+
+size_t h5s_zstd_compress(void *dst, size_t cap, const void *src, size_t n, int level)
+{
+    if (!cctx && !(cctx = ZSTD_createCCtx())) return fail("zstd: cannot allocate a compression context");
+    /* One-shot ZSTD_compress2 writes the content size into the frame
+     * header, which decoders use to size their output. The frame's own
+     * XXH64 content checksum (part of the zstd format, read by every
+     * decoder) backs up HDF5's Fletcher32. */
+    ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+    size_t r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, h5s_zstd_clamp_level(level));
+    if (!ZSTD_isError(r)) r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+    if (!ZSTD_isError(r)) r = ZSTD_compress2(cctx, dst, cap, src, n);
+    if (ZSTD_isError(r)) return fail("zstd: compression failed: %s", ZSTD_getErrorName(r));
+    return r;
+}
+
+size_t h5s_zstd_bound(size_t n) { return ZSTD_compressBound(n); }
+
 static size_t encode(size_t cd_nelmts, const unsigned cd_values[], size_t nbytes,
                      size_t *buf_size, void **buf)
 {
@@ -33,23 +57,13 @@ static size_t encode(size_t cd_nelmts, const unsigned cd_values[], size_t nbytes
      * recovered by the cast. Out-of-range levels are clamped, not refused,
      * as hdf5plugin does. */
     int level = cd_nelmts > 0 ? (int)cd_values[0] : H5S_ZSTD_DEFAULT_LEVEL;
-    if (level > ZSTD_maxCLevel()) level = ZSTD_maxCLevel();
-    if (level < ZSTD_minCLevel()) level = ZSTD_minCLevel();
-    if (!cctx && !(cctx = ZSTD_createCCtx())) return fail("zstd: cannot allocate a compression context");
     size_t bound = ZSTD_compressBound(nbytes);
     void *out = H5allocate_memory(bound, 0);
     if (!out) return fail("zstd: cannot allocate %zu bytes for a compressed chunk", bound);
-    /* One-shot ZSTD_compress2 writes the content size into the frame
-     * header, which decoders use to size their output. The frame's own
-     * XXH64 content checksum (part of the zstd format, read by every
-     * decoder) backs up HDF5's Fletcher32. */
-    ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
-    size_t n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
-    if (!ZSTD_isError(n)) n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-    if (!ZSTD_isError(n)) n = ZSTD_compress2(cctx, out, bound, *buf, nbytes);
-    if (ZSTD_isError(n)) {
+    size_t n = h5s_zstd_compress(out, bound, *buf, nbytes, level);
+    if (n == 0) {
         H5free_memory(out);
-        return fail("zstd: compression failed: %s", ZSTD_getErrorName(n));
+        return 0;
     }
     H5free_memory(*buf);
     *buf = out;

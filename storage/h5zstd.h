@@ -39,6 +39,15 @@ extern const H5Z_class2_t h5s_zstd_class;
  * Returns 0 on success, -1 if HDF5 refused. */
 int h5s_zstd_register(void);
 
+/* Compresses n bytes into one frame exactly as the filter's encoder does
+ * (same level clamping and parameters), so that chunks written directly
+ * with H5Dwrite_chunk are byte-identical to filtered ones. Returns the
+ * frame size, 0 on failure (reason in h5s_zstd_last_error). Thread-safe:
+ * each thread has its own context. cap >= h5s_zstd_bound(n). */
+size_t h5s_zstd_compress(void *dst, size_t cap, const void *src, size_t n, int level);
+size_t h5s_zstd_bound(size_t n);
+int h5s_zstd_clamp_level(int level);
+
 /* Why the last decode or encode on this thread failed; "" if none. HDF5
  * only learns that a filter failed, so the reader fetches the reason here. */
 const char *h5s_zstd_last_error(void);
