@@ -8,6 +8,7 @@ PKGS=(
   clang libclang-rt-14-dev libomp-dev # libFuzzer harnesses and sanitizers
   libopenmpi-dev openmpi-bin          # MPI ranks
   libhdf5-dev hdf5-tools              # job files, h5dump
+  python3 python3-h5py                # tests read job files as a user would
   libzstd-dev                         # zstd HDF5 filter (ID 32015)
   libcunit1-dev                       # test suites
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf  # guest programs

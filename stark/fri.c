@@ -73,6 +73,7 @@ cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, tran
         err = mt_commit(&f->tree[l], &mat, 1);
         if (err != CAIRN_OK) break;
         pf->fri_root[l] = mt_root(f->tree[l]);
+        stark_tamper_root(tp, NTREES, l, &pf->fri_root[l]); /* test only */
         tr_absorb_digest(tr, &pf->fri_root[l]);
         gl3_t beta = tr_squeeze_ext(tr);
         /* k binary folds with beta, beta^2, ... */

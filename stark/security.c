@@ -40,8 +40,8 @@
  * of Ben-Sasson, Carmon, Haboeck, Kopparty, Saraf, "On proximity gaps for
  * Reed-Solomon codes", eprint 2025/2055 (BCHKS25), whose exceptional set
  * is linear in n (BCIKS20, eprint 2020/654, had n^2). Ethereum's soundcalc
- * computes the same FRI terms; tests/stark/test_security.c reproduces one
- * of its published reports.
+ * computes the same FRI terms; tests/stark/test_security.c reproduces
+ * the terms of one of its published reports.
  *
  * Conjectured security is ethSTARK's: s * log_blowup + pow bits, capped by
  * the hash and by log2|F| - log2(trace length) (ethSTARK repository,
@@ -180,8 +180,13 @@ static void eval_at(stark_security_bits *o, const stark_security_shape *s, doubl
      * as a rational function in (alpha, beta), phi_i = bus + sum_k
      * alpha^(k+1) t_ik (the logarithmic-derivative criterion of Haboeck,
      * "Multivariate lookups based on logarithmic derivatives", eprint
-     * 2022/1530: for multiplicities below the characteristic, here < 2^26 *
-     * tables). Cleared of its T denominators (total degree <= W each) the
+     * 2022/1530; it needs the count of any one tuple on the sending side
+     * below the characteristic p, which holds while the machine keeps send
+     * multiplicities small: at most 16 tables x 2^26 rows x 64 interactions
+     * = 2^36 sends of multiplicity 1 are far below p).
+     * Distinct (bus, tuple) give distinct phi_i (bus at alpha^0, tuple
+     * entries at alpha^1..), so an unbalanced bus leaves a nonzero rational
+     * function. Cleared of its T denominators (total degree <= W each) the
      * numerator has degree <= (T - 1) W, so a random (alpha, beta) is a root
      * with probability <= (T - 1) W / |F| (Schwartz-Zippel); a vanishing
      * denominator costs at most T / |F| more. Sum: T (W + 1) / |F|. The

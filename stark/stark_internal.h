@@ -142,11 +142,14 @@ typedef enum {
     STARK_TAMPER_FINAL,
     /* a nonce whose sample has pow_bits - 1 leading zero bits, not pow_bits */
     STARK_TAMPER_POW_SHORT,
+    /* element `index` of the root of `tree` (TREE_MAIN, TREE_LU, TREE_Q, or
+     * NTREES for FRI layer `layer`) += delta.c[0] before it is absorbed */
+    STARK_TAMPER_ROOT,
 } stark_tamper_kind;
 
 typedef struct {
     stark_tamper_kind kind;
-    unsigned table, layer, h;
+    unsigned table, layer, h, tree;
     size_t index;
     gl3_t delta;
 } stark_tamper;
@@ -158,6 +161,14 @@ cairn_err stark_prove_tampered(const stark_pk *pk, const stark_trace *traces, co
 static inline int stark_tampering(const stark_tamper *tp, stark_tamper_kind k)
 {
     return tp && tp->kind == k;
+}
+
+static inline void stark_tamper_root(const stark_tamper *tp, unsigned tree, unsigned layer,
+                                     p2_digest *root)
+{
+    if (stark_tampering(tp, STARK_TAMPER_ROOT) && tp->tree == tree &&
+        (tree != NTREES || tp->layer == layer) && tp->index < P2_DIGEST)
+        root->v[tp->index] = gl_add(root->v[tp->index], tp->delta.c[0]);
 }
 
 /* Fingerprint beta + bus + sum_k alpha^(k+1) t_k of a tuple (base values). */
