@@ -276,6 +276,25 @@ cairn_err air_machine_finish(air_machine *m, unsigned max_degree)
                             t->name, i, it->bus, umax(dt + 1, dm), max_degree);
         }
     }
+    /* One tuple length per bus: the fingerprint beta + bus + sum alpha^(i+1)
+     * t_i cannot tell (x) from (x, 0), so a bus that mixed lengths could be
+     * balanced by a forged tuple. The boundary's interactions count too. */
+    for (unsigned ti = 0; ti <= m->ntables; ti++) {
+        const air_table *t = ti < m->ntables ? m->tables[ti] : m->boundary;
+        for (size_t i = 0; i < t->nints; i++) {
+            const air_interaction *it = &t->ints[i];
+            for (unsigned tj = 0; tj <= ti; tj++) {
+                const air_table *u = tj < m->ntables ? m->tables[tj] : m->boundary;
+                size_t lim = tj == ti ? i : u->nints;
+                for (size_t j = 0; j < lim; j++)
+                    RETURN_ERROR_IF(u->ints[j].bus == it->bus && u->ints[j].len != it->len,
+                                    CAIRN_ERR_USAGE,
+                                    "air: machine %s: bus %u carries tuples of length %u (table "
+                                    "%s) and %u (table %s); a bus needs one length",
+                                    m->name, it->bus, u->ints[j].len, u->name, it->len, t->name);
+            }
+        }
+    }
     const air_table *b = m->boundary;
     for (size_t i = 0; i < b->nnodes; i++)
         RETURN_ERROR_IF(b->nodes[i].op == AIR_COL || b->nodes[i].op == AIR_SEL, CAIRN_ERR_USAGE,
