@@ -119,7 +119,7 @@ cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, tran
         v[j] = gl3_mul_base(v[j], pw);
         pw = gl_mul(pw, sinv);
     }
-    for (size_t j = nc; j < nf; j++)
+    for (size_t j = nc; j < nf && !tp; j++) /* test only: tampered proofs send the truncation */
         if (!gl3_eq(v[j], gl3_zero())) {
             free(v);
             return cairn_fail(CAIRN_ERR_INTERNAL,

@@ -143,7 +143,15 @@ cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
     struct stark_vk *vk = &pk->vk;
     vk->m = m;
     vk->p = *p;
+    /* The checker is the prover's business: the verifying key (and its
+     * digest) never carries it. */
     vk->p.check_trace = 0;
+    pk->check_trace = p->check_trace;
+    if (m->npub > STARK_MAX_PUB) {
+        stark_pk_free(pk);
+        return cairn_fail(CAIRN_ERR_LIMIT, "stark: machine %s has %u public values (max %d)",
+                          m->name, m->npub, STARK_MAX_PUB);
+    }
     cairn_err err = CAIRN_OK;
     for (unsigned ti = 0; ti < m->ntables && err == CAIRN_OK; ti++) {
         const air_table *t = m->tables[ti];

@@ -515,6 +515,21 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
     return CAIRN_OK;
 }
 
+/* Test only (STARK_TAMPER_COLUMN): adds (undo: subtracts) the tamper's
+ * delta to one column of a main, LogUp or quotient LDE. */
+static void tamper_lde(pstate *ps, const stark_shape *s, const stark_tamper *tp, int tree, int undo)
+{
+    if (!stark_tampering(tp, STARK_TAMPER_COLUMN) || tp->tree != (unsigned)tree ||
+        tp->table >= s->ntables || tp->index >= s->w[tree][tp->table])
+        return;
+    gl_t *lde = tree == TREE_MAIN ? ps->main_lde[tp->table]
+              : tree == TREE_LU   ? ps->lu_lde[tp->table]
+                                  : ps->q_lde[tp->table];
+    const size_t w = s->w[tree][tp->table], rows = (size_t)1 << (s->log_n[tp->table] + s->log_b);
+    const gl_t d = undo ? gl_neg(tp->delta.c[0]) : tp->delta.c[0];
+    for (size_t r = 0; r < rows; r++) lde[r * w + tp->index] = gl_add(lde[r * w + tp->index], d);
+}
+
 /* Test only (STARK_TAMPER_POW_SHORT): the smallest nonce whose sample has
  * bits - 1 leading zero bits but not bits; absorbs it like pow_grind. */
 static uint64_t pow_short(transcript *tr, unsigned bits)
@@ -551,7 +566,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         if (e != CAIRN_OK)
             return cairn_fail(CAIRN_ERR_USAGE, "stark_prove: %s", cairn_last_error());
     }
-    if (pk->vk.p.check_trace) FORWARD_IF_ERROR(stark_check_trace(m, traces, pub, npub));
+    if (pk->check_trace) FORWARD_IF_ERROR(stark_check_trace(m, traces, pub, npub));
     FORWARD_IF_ERROR(stark_proof_alloc(&ps->pf, s, vk->p.queries));
     stark_proof *pf = &ps->pf;
     pf->vk_digest = vk->digest;
@@ -573,6 +588,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
                         tb->name);
         ntt_lde_batch(ps->main_lde[t], traces[t].main, log_n[t], tb->nmain, lb, STARK_SHIFT, 1);
     }
+    tamper_lde(ps, s, tp, TREE_MAIN, 0); /* test only */
     if (s->tree_nmats[TREE_MAIN]) {
         FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_MAIN], &pf->main_root, s, TREE_MAIN, ps->main_lde));
         stark_tamper_root(tp, TREE_MAIN, 0, &pf->main_root); /* test only */
@@ -597,8 +613,17 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
                                               traces[t].main, log_n[t], pub, lu_alpha, lu_beta));
             if (stark_tampering(tp, STARK_TAMPER_LU_SUM) && tp->table == t) /* test only */
                 pf->lu_sum[t] = gl3_add(pf->lu_sum[t], tp->delta);
+            if (stark_tampering(tp, STARK_TAMPER_LU_RUNNING) && tp->table == t) { /* test only */
+                for (size_t r = 0; r < n; r++)
+                    for (int c = 0; c < 3; c++) {
+                        gl_t *x = &ps->lu[t][r * W + W - 3 + c];
+                        *x = gl_add(*x, tp->delta.c[c]);
+                    }
+                pf->lu_sum[t] = gl3_add(pf->lu_sum[t], tp->delta);
+            }
             ntt_lde_batch(ps->lu_lde[t], ps->lu[t], log_n[t], W, lb, STARK_SHIFT, 1);
         }
+        tamper_lde(ps, s, tp, TREE_LU, 0); /* test only */
         FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_LU], &pf->lu_root, s, TREE_LU, ps->lu_lde));
         stark_tamper_root(tp, TREE_LU, 0, &pf->lu_root); /* test only */
         tr_absorb_digest(&tr, &pf->lu_root);
@@ -609,6 +634,8 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     tl = now_sec();
     /* quotient */
     qctx qc = {vk, s, pub, tr_squeeze_ext(&tr), lu_alpha, lu_beta};
+    tamper_lde(ps, s, tp, TREE_MAIN, 1); /* test only: the quotient sees honest LDEs */
+    tamper_lde(ps, s, tp, TREE_LU, 1);
     for (unsigned t = 0; t < m->ntables; t++) {
         size_t n = (size_t)1 << log_n[t], W = s->w[TREE_Q][t];
         ps->qcoef[t] = calloc(n * W, sizeof(gl_t));
@@ -624,6 +651,9 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         ntt_coset_forward_batch(ps->q_lde[t], log_n[t] + lb, W, STARK_SHIFT);
         ntt_bitrev_rows(ps->q_lde[t], log_n[t] + lb, W);
     }
+    tamper_lde(ps, s, tp, TREE_MAIN, 0); /* test only */
+    tamper_lde(ps, s, tp, TREE_LU, 0);
+    tamper_lde(ps, s, tp, TREE_Q, 0);
     FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_Q], &pf->q_root, s, TREE_Q, ps->q_lde));
     stark_tamper_root(tp, TREE_Q, 0, &pf->q_root); /* test only */
     tr_absorb_digest(&tr, &pf->q_root);

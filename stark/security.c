@@ -259,8 +259,8 @@ cairn_err stark_security_eval(stark_security_bits *out, const stark_security_sha
             }
             if (commit_side(&cand) < out->proven) break; /* only worse from here */
         }
-        RETURN_ERROR_IF(!have, CAIRN_ERR_USAGE, "stark security: no Johnson slack for log_blowup %u",
-                        s->log_blowup);
+        RETURN_ERROR_IF(!have, CAIRN_ERR_USAGE,
+                        "stark security: no Johnson slack for log_blowup %u", s->log_blowup);
     }
     out->proven = fmin(out->proven, s->hash_bits);
     double lmax = 0;

@@ -99,6 +99,9 @@ cairn_err stark_security_eval(stark_security_bits *out, const stark_security_sha
 cairn_err stark_security_shape_of(stark_security_shape *out, const stark_params *p,
                                   const air_machine *m, const unsigned *log_heights);
 
+/* Most public values a machine may have (stark_setup rejects more). */
+#define STARK_MAX_PUB 64
+
 typedef struct stark_pk stark_pk;
 typedef struct stark_vk stark_vk;
 

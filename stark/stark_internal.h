@@ -43,6 +43,7 @@ struct stark_pk {
     struct stark_vk vk;
     gl_t *pre_lde[AIR_MAX_TABLES]; /* bitrev LDE of preprocessed columns */
     mt_tree *pre_tree;
+    int check_trace; /* run the debug checker before proving (params) */
 };
 
 /* Everything a proof's layout depends on: key + the tables' heights. */
@@ -126,6 +127,10 @@ typedef enum {
     /* terminal LogUp sum of `table` += delta before it is absorbed (the
      * quotient uses the changed sum) */
     STARK_TAMPER_LU_SUM,
+    /* the running-sum column of `table` += delta on every row, and its
+     * terminal sum too, before commitment: only the first-row constraint
+     * s(first) = H(first) breaks */
+    STARK_TAMPER_LU_RUNNING,
     /* base element `index` of `table`'s quotient chunk coefficients
      * (n rows x 3 nq, stark_shape) += delta.c[0], before its LDE, commitment
      * and opening */
@@ -145,6 +150,13 @@ typedef enum {
     /* element `index` of the root of `tree` (TREE_MAIN, TREE_LU, TREE_Q, or
      * NTREES for FRI layer `layer`) += delta.c[0] before it is absorbed */
     STARK_TAMPER_ROOT,
+    /* column `index` of `table`'s LDE in `tree` (TREE_MAIN, TREE_LU, TREE_Q)
+     * += delta.c[0] on every row, committed and opened at the queries;
+     * openings at zeta and the quotient use the honest values. The DEEP
+     * codeword is then far from low-degree, and the prover (with any
+     * tamper given) sends the truncation of its final codeword instead of
+     * failing */
+    STARK_TAMPER_COLUMN,
 } stark_tamper_kind;
 
 typedef struct {

@@ -158,6 +158,18 @@ static void test_bad_trace(void)
     } else {
         CU_ASSERT_EQUAL(e, CAIRN_ERR_INTERNAL);
     }
+    /* with params.check_trace the prover refuses the same trace up front */
+    stark_pk *pkc;
+    stark_vk *vkc;
+    p.check_trace = 1;
+    CU_ASSERT_EQUAL_FATAL(stark_setup(&pkc, &vkc, fib, &p), CAIRN_OK);
+    CU_ASSERT_EQUAL(stark_prove(pkc, &tr, pub, 3, &proof, &len), CAIRN_ERR_VERIFY);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "row 16"));
+    /* and the checker flag is not part of the verifying key */
+    p2_digest d0 = stark_vk_digest(vk), d1 = stark_vk_digest(vkc);
+    CU_ASSERT_EQUAL(memcmp(&d0, &d1, sizeof d0), 0);
+    stark_pk_free(pkc);
+    stark_vk_free(vkc);
     free(main);
     stark_pk_free(pk);
     stark_vk_free(vk);
