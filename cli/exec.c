@@ -34,7 +34,8 @@ static const char HELP[] =
     "  --input FILE|-     private input read by the guest from fd 0 (default empty)\n"
     "  --segment-po2 K    cut segments every 2^K cycles (4..24, default 20)\n"
     "  -o FILE.h5         write a job file: program, segment snapshots, journal\n"
-    "  --trace            also build each segment's per-cycle trace (stored with -o)\n"
+    "  --trace            also build each segment's per-cycle trace and its io table\n"
+    "                     (syscall memory traffic); stored with -o\n"
     "  --max-cycles N     stop with an error after N cycles (default: no limit)\n"
     "  --json             summary as one JSON line on stderr\n"
     "  -q                 no summary\n";
@@ -109,13 +110,21 @@ static cairn_err on_segment(void *arg, const rv_snapshot *s)
         err = rv_snapshot_encode(&bytes, &nbytes, s);
         if (!err) {
             h5s_columns cols = {0};
+            /* the io table (syscall memory traffic, rv.h) goes with the
+             * main table as the segment's side table "io" */
+            h5s_table io = {RV_IO_TABLE_NAME, {0}};
             if (have_trace) {
                 cols.nrows = tr->nrows;
                 cols.ncols = RV_TRACE_NCOLS;
                 cols.names = rv_trace_col_names;
                 cols.cols = (const uint32_t *const *)tr->col;
+                io.cols.nrows = tr->io_nrows;
+                io.cols.ncols = RV_IO_NCOLS;
+                io.cols.names = rv_io_col_names;
+                io.cols.cols = (const uint32_t *const *)tr->io_col;
             }
-            err = h5s_job_add_segment(c->job, &info, bytes, nbytes, have_trace ? &cols : NULL);
+            err = h5s_job_add_segment_tables(c->job, &info, bytes, nbytes, have_trace ? &cols : NULL,
+                                             have_trace ? &io : NULL, have_trace ? 1 : 0);
             free(bytes);
         }
     }

@@ -17,7 +17,8 @@ static void usage(FILE *f, int full)
             "\nDescribes a cairn job file: format version, program (image ID, entry,\n"
             "stored ELF), journal (length and a preview), run summary values, and each\n"
             "segment (cycles, pc range, memory roots and state digests, halt/exit code,\n"
-            "snapshot size, trace columns and rows, raw vs stored bytes).\n"
+            "snapshot size, trace columns and rows, side tables (such as the io table of\n"
+            "syscall memory traffic), raw vs stored bytes).\n"
             "\n"
             "  --json    one JSON object on stdout instead of text\n"
             "  --check   also read every dataset, verifying its checksums and\n"
@@ -77,11 +78,47 @@ static cairn_err check_segment(h5s_reader *r, uint64_t s, const h5s_segment_meta
     cairn_err e = h5s_read_snapshot(r, s, &b, &n);
     if (e != CAIRN_OK) return e;
     free(b);
+    for (uint64_t i = 0; i < m->ntables; i++) {
+        char name[H5S_MAX_NAME + 1];
+        h5s_trace *t;
+        if ((e = h5s_table_name(r, s, i, name)) != CAIRN_OK) return e;
+        e = h5s_read_table(r, s, name, 1, &t);
+        h5s_trace_free(t);
+        if (e != CAIRN_OK) return e;
+    }
     if (!m->has_trace) return CAIRN_OK;
     h5s_trace *t;
     e = h5s_read_trace(r, s, 1, &t);
     h5s_trace_free(t);
     return e;
+}
+
+/* Side tables: "  table NAME   R rows x C columns, size" lines, or a JSON
+ * array of {name, rows, columns, size}. */
+static void tables_out(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_meta *m, int json)
+{
+    if (json) fprintf(o, ",\"tables\":[");
+    for (uint64_t i = 0; i < m->ntables; i++) {
+        char name[H5S_MAX_NAME + 1];
+        h5s_trace *t;
+        if (h5s_table_name(r, s, i, name) != CAIRN_OK || h5s_read_table(r, s, name, 0, &t) != CAIRN_OK) continue;
+        if (json) {
+            fprintf(o, "%s{\"name\":", i ? "," : "");
+            json_str(o, name);
+            fprintf(o, ",\"rows\":%zu,\"columns\":[", t->nrows);
+            for (size_t c = 0; c < t->ncols; c++) {
+                if (c) fputc(',', o);
+                json_str(o, t->names[c]);
+            }
+            fprintf(o, "]}");
+        } else {
+            fprintf(o, "  table %-6s %zu rows x %zu columns:", name, t->nrows, t->ncols);
+            for (size_t c = 0; c < t->ncols; c++) fprintf(o, " %s", t->names[c]);
+            fputc('\n', o);
+        }
+        h5s_trace_free(t);
+    }
+    if (json) fprintf(o, "]");
 }
 
 static void segment_text(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_meta *m)
@@ -103,6 +140,7 @@ static void segment_text(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_m
     fprintf(o, "\n  trace        ");
     if (!m->has_trace) {
         fprintf(o, "none\n");
+        tables_out(o, r, s, m, 0);
         return;
     }
     fprintf(o, "%" PRIu64 " rows x %" PRIu64 " columns, ", m->trace_rows, m->trace_cols);
@@ -114,6 +152,12 @@ static void segment_text(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_m
         h5s_trace_free(t);
     }
     fputc('\n', o);
+    if (m->ntables) {
+        fprintf(o, "  side tables  ");
+        size_text(o, m->tables);
+        fputc('\n', o);
+    }
+    tables_out(o, r, s, m, 0);
 }
 
 static void segment_json(FILE *o, h5s_reader *r, const h5s_segment_meta *m)
@@ -130,6 +174,7 @@ static void segment_json(FILE *o, h5s_reader *r, const h5s_segment_meta *m)
     }
     fprintf(o, ",\"halted\":%s,\"exit_code\":%" PRId32 ",\"snapshot\":", i->halted ? "true" : "false", i->exit_code);
     size_json(o, m->snapshot);
+    tables_out(o, r, i->index, m, 1);
     fprintf(o, ",\"trace\":");
     h5s_trace *t;
     if (!m->has_trace || h5s_read_trace(r, i->index, 0, &t) != CAIRN_OK) {

@@ -23,6 +23,12 @@
  *                             (u32); one u32[rows] dataset per column, named
  *                             after it, links kept in creation order = the
  *                             column order
+ *   /segments/000000/tables   group, optional: side tables of the trace with
+ *                             their own row counts (e.g. the RISC-V machine's
+ *                             io table, vm/rv32im/rv.h); one member group
+ *                             per table, named by the table (same name rules
+ *                             as columns), each laid out exactly like
+ *                             /segments/000000/trace
  *   /params                   group, reserved for the parameter sets used
  *
  * Names reserved for later issues (a version-1 reader ignores objects it
@@ -104,6 +110,8 @@
  * make the reader allocate terabytes). */
 #define H5S_MAX_TRACE_CELLS ((uint64_t)1 << 32)
 #define H5S_MAX_SEGMENTS ((uint64_t)1 << 24)
+/* Side tables of one segment (more would not be a trace we wrote). */
+#define H5S_MAX_TABLES 64u
 /* Column names: 1..63 characters of [A-Za-z0-9_.-], not starting with '.'
  * (they become HDF5 link names). Attribute names of /run: the same. */
 #define H5S_MAX_NAME 63u
@@ -147,6 +155,20 @@ cairn_err h5s_job_add_segment(h5s_job *j, const h5s_segment_info *info,
                               const uint8_t *snapshot, size_t snapshot_len,
                               const h5s_columns *trace);
 
+/* A named side table of a segment's trace (h5s.h layout: .../tables/NAME). */
+typedef struct {
+    const char *name; /* a column-style name, unique within the segment */
+    h5s_columns cols;
+} h5s_table;
+
+/* h5s_job_add_segment with ntables side tables stored next to the trace
+ * (tables may be NULL when ntables is 0; at most H5S_MAX_TABLES). Each
+ * table is checked like a trace. */
+cairn_err h5s_job_add_segment_tables(h5s_job *j, const h5s_segment_info *info,
+                                     const uint8_t *snapshot, size_t snapshot_len,
+                                     const h5s_columns *trace, const h5s_table *tables,
+                                     size_t ntables);
+
 /* Stores the journal (replacing one set before). Close stores an empty
  * journal if this was never called. */
 cairn_err h5s_job_set_journal(h5s_job *j, const uint8_t *journal, size_t len);
@@ -167,8 +189,13 @@ void h5s_job_abort(h5s_job *j);
 typedef struct h5s_reader h5s_reader;
 
 /* Opens and validates the file's version and top-level layout. Segments
- * are validated as they are read. */
+ * are validated as they are read. The superblock is checked by cairn
+ * before libhdf5 reads the file (see "The reader" above). */
 cairn_err h5s_open(h5s_reader **out, const char *path);
+/* The same for a whole job file held in memory (len bytes; copied, so the
+ * caller may free them once this returns). Messages name it "job file
+ * image". */
+cairn_err h5s_open_image(h5s_reader **out, const void *bytes, size_t len);
 void h5s_close(h5s_reader *r); /* accepts NULL */
 
 uint32_t h5s_version(const h5s_reader *r);
@@ -211,6 +238,8 @@ typedef struct {
     int has_trace;
     uint64_t trace_rows, trace_cols;
     h5s_size trace; /* all columns together */
+    uint64_t ntables; /* side tables (each validated like a trace) */
+    h5s_size tables;  /* all side tables' columns together */
 } h5s_segment_meta;
 
 /* Validates and describes segment `index` (< h5s_segment_count). */
@@ -232,5 +261,11 @@ typedef struct {
  * CAIRN_ERR_USAGE if the segment has no trace. */
 cairn_err h5s_read_trace(h5s_reader *r, uint64_t index, int with_data, h5s_trace **out);
 void h5s_trace_free(h5s_trace *t); /* accepts NULL */
+
+/* Name of side table i (< meta.ntables, in name order) of a segment. */
+cairn_err h5s_table_name(h5s_reader *r, uint64_t index, uint64_t i, char out[H5S_MAX_NAME + 1]);
+/* Reads a segment's side table `name` like h5s_read_trace; CAIRN_ERR_USAGE
+ * if the segment has no such table. */
+cairn_err h5s_read_table(h5s_reader *r, uint64_t index, const char *name, int with_data, h5s_trace **out);
 
 #endif

@@ -86,4 +86,22 @@ int h5s_exists(hid_t loc, const char *name);
 /* Checks a file type against an expected integer type. */
 int h5s_type_matches(hid_t t, h5s_itype type);
 
+/* ---- the superblock, before libhdf5 (h5s_super.c) ---- */
+
+/* Bytes of a version 2/3 superblock with 8-byte offsets, checksum
+ * included: what h5s_check_superblock needs from the start of a file. */
+#define H5S_SUPERBLOCK_BYTES 48u
+
+/* Bob Jenkins' lookup3 hash ("hashlittle"), HDF5's metadata checksum
+ * (computed with initval 0). */
+uint32_t h5s_lookup3(const void *key, size_t len, uint32_t initval);
+
+/* Checks the first len bytes of a file of file_size bytes: HDF5 signature
+ * at offset 0, superblock version 2 or 3, 8-byte offsets and lengths,
+ * checksum, base address 0, and the end-of-file, root object header and
+ * superblock extension addresses within the file. CAIRN_ERR_CORRUPT for a
+ * checksum mismatch, CAIRN_ERR_FORMAT for anything else, with a message
+ * naming the field (no file name: the caller adds it). */
+cairn_err h5s_check_superblock(const uint8_t *head, size_t len, uint64_t file_size);
+
 #endif

@@ -1,9 +1,11 @@
 /* Job file reader: validates before it trusts (h5s.h, "The reader"). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "storage/h5s_int.h"
@@ -201,36 +203,27 @@ static cairn_err read_top(h5s_reader *r)
     return read_segments(r);
 }
 
-cairn_err h5s_open(h5s_reader **out, const char *path)
+/* Opens `h5name` through fapl, whose superblock the caller has checked
+ * (h5s_check_superblock), and validates the top-level layout. label names
+ * the file in messages. */
+static cairn_err open_checked(h5s_reader **out, const char *label, const char *h5name, hid_t fapl)
 {
-    RETURN_ERROR_IF(!out, CAIRN_ERR_USAGE, "h5s_open: out is NULL");
-    *out = NULL;
-    RETURN_ERROR_IF(!path, CAIRN_ERR_USAGE, "h5s_open: path is NULL");
-    FORWARD_IF_ERROR(h5s_init());
-    RETURN_ERROR_IF(access(path, R_OK) != 0, CAIRN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    htri_t is = H5Fis_hdf5(path);
-    H5Eclear2(H5E_DEFAULT);
-    RETURN_ERROR_IF(is <= 0, CAIRN_ERR_FORMAT, "%s: not an HDF5 file", path);
-
     h5s_reader *r = calloc(1, sizeof *r);
     RETURN_ERROR_IF(!r, CAIRN_ERR_NOMEM, "h5s_open: out of memory");
-    if (!(r->path = strdup(path))) {
+    if (!(r->path = strdup(label))) {
         free(r);
         return cairn_fail(CAIRN_ERR_NOMEM, "h5s_open: out of memory");
     }
-    hid_t fapl = h5s_fapl();
-    r->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    r->file = H5Fopen(h5name, H5F_ACC_RDONLY, fapl);
     if (r->file < 0) {
-        /* It has HDF5's signature but HDF5 cannot open it: damaged, most
-         * often truncated. (Read HDF5's reason before any other HDF5 call
-         * clears it.) */
-        cairn_err err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: damaged HDF5 file", path);
-        h5s_close_id(fapl);
+        /* A sound superblock but HDF5 cannot open the file: damaged
+         * metadata behind it. (Read HDF5's reason before any other HDF5
+         * call clears it.) */
+        cairn_err err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: damaged HDF5 file", label);
         free(r->path);
         free(r);
         return err;
     }
-    h5s_close_id(fapl);
     cairn_err err = with_path(r, read_top(r));
     if (err != CAIRN_OK) {
         h5s_close(r);
@@ -238,6 +231,77 @@ cairn_err h5s_open(h5s_reader **out, const char *path)
     }
     *out = r;
     return CAIRN_OK;
+}
+
+/* h5s_check_superblock with the file's name in front of its message. */
+static cairn_err check_superblock(const char *label, const uint8_t *head, size_t len, uint64_t size)
+{
+    cairn_err err = h5s_check_superblock(head, len, size);
+    if (err == CAIRN_OK) return err;
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s", cairn_last_error());
+    return cairn_fail(err, "%s: %s", label, msg);
+}
+
+cairn_err h5s_open(h5s_reader **out, const char *path)
+{
+    RETURN_ERROR_IF(!out, CAIRN_ERR_USAGE, "h5s_open: out is NULL");
+    *out = NULL;
+    RETURN_ERROR_IF(!path, CAIRN_ERR_USAGE, "h5s_open: path is NULL");
+    FORWARD_IF_ERROR(h5s_init());
+    /* Non-blocking, so that a FIFO given by mistake is refused below
+     * instead of waiting for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    RETURN_ERROR_IF(fd < 0, CAIRN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    uint8_t head[H5S_SUPERBLOCK_BYTES];
+    size_t have = 0;
+    cairn_err err = CAIRN_OK;
+    if (fstat(fd, &st) != 0)
+        err = cairn_fail(CAIRN_ERR_IO, "cannot inspect %s: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        err = cairn_fail(CAIRN_ERR_IO, "%s: not a regular file", path);
+    while (err == CAIRN_OK && have < sizeof head) {
+        ssize_t n = pread(fd, head + have, sizeof head - have, (off_t)have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) err = cairn_fail(CAIRN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+        if (n <= 0) break;
+        have += (size_t)n;
+    }
+    close(fd);
+    FORWARD_IF_ERROR(err);
+    /* The file could change between this check and HDF5's reading; HDF5
+     * then checks the superblock's checksum itself. */
+    FORWARD_IF_ERROR(check_superblock(path, head, have, (uint64_t)st.st_size));
+    hid_t fapl = h5s_fapl();
+    err = open_checked(out, path, path, fapl);
+    h5s_close_id(fapl);
+    return err;
+}
+
+cairn_err h5s_open_image(h5s_reader **out, const void *bytes, size_t len)
+{
+    RETURN_ERROR_IF(!out, CAIRN_ERR_USAGE, "h5s_open_image: out is NULL");
+    *out = NULL;
+    RETURN_ERROR_IF(!bytes && len, CAIRN_ERR_USAGE, "h5s_open_image: bytes is NULL");
+    FORWARD_IF_ERROR(h5s_init());
+    static const char label[] = "job file image";
+    FORWARD_IF_ERROR(check_superblock(label, bytes, len, len));
+    /* HDF5 takes a file that is already open (same core-driver name) for
+     * the same file: every image gets a name of its own. */
+    static _Atomic unsigned long serial;
+    char name[64];
+    snprintf(name, sizeof name, "cairn-job-image-%lu", serial++);
+    hid_t fapl = h5s_fapl();
+    RETURN_ERROR_IF(fapl == H5P_DEFAULT, CAIRN_ERR_INTERNAL, "h5s_open_image: no file access properties");
+    cairn_err err = CAIRN_OK;
+    /* in memory only (no backing store); H5Pset_file_image copies the
+     * bytes, and the file is opened read-only, so they are never written */
+    if (H5Pset_fapl_core(fapl, (size_t)1 << 16, 0) < 0 || H5Pset_file_image(fapl, (void *)bytes, len) < 0)
+        err = h5s_fail_h5(CAIRN_ERR_NOMEM, "%s: cannot set up an in-memory HDF5 file of %zu bytes", label, len);
+    if (err == CAIRN_OK) err = open_checked(out, label, name, fapl);
+    h5s_close_id(fapl);
+    return err;
 }
 
 uint32_t h5s_version(const h5s_reader *r) { return r->version; }
@@ -333,9 +397,11 @@ static cairn_err open_segment(h5s_reader *r, uint64_t index, hid_t *g, char what
     return open_group(r->file, path, what, g);
 }
 
-/* Validates a trace group; fills what the caller asks for. names/cols in t
+/* Validates a trace-shaped group (the trace or a side table): *rows,
+ * *ncols and *size receive its shape; fills t when given. names/cols in t
  * are allocated here and released by h5s_trace_free on failure too. */
-static cairn_err scan_trace(hid_t g, const char *what, h5s_segment_meta *m, h5s_trace *t, int with_data)
+static cairn_err scan_trace(hid_t g, const char *what, uint64_t *nrows, uint64_t *ncols, h5s_size *size,
+                            h5s_trace *t, int with_data)
 {
     uint64_t rows;
     uint32_t cols;
@@ -352,10 +418,9 @@ static cairn_err scan_trace(hid_t g, const char *what, h5s_segment_meta *m, h5s_
     H5S_CHECK(H5Gget_info(g, &gi), CAIRN_ERR_FORMAT, "%s: cannot inspect", what);
     RETURN_ERROR_IF(gi.nlinks != cols, CAIRN_ERR_FORMAT, "%s: says %u columns but holds %llu datasets", what, cols,
                     (unsigned long long)gi.nlinks);
-    m->has_trace = 1;
-    m->trace_rows = rows;
-    m->trace_cols = cols;
-    m->trace = (h5s_size){0, 0};
+    *nrows = rows;
+    *ncols = cols;
+    *size = (h5s_size){0, 0};
     if (t) {
         t->nrows = rows;
         t->ncols = cols;
@@ -382,8 +447,8 @@ static cairn_err scan_trace(hid_t g, const char *what, h5s_segment_meta *m, h5s_
         FORWARD_IF_ERROR(h5s_open_array(g, name, cwhat, H5S_U32, H5S_MAX_TRACE_ROWS, &d, &n, &sz));
         cairn_err err = CAIRN_OK;
         if (n != rows) err = cairn_fail(CAIRN_ERR_FORMAT, "%s: %" PRIu64 " rows, the trace has %" PRIu64, cwhat, n, rows);
-        m->trace.raw += sz.raw;
-        m->trace.stored += sz.stored;
+        size->raw += sz.raw;
+        size->stored += sz.stored;
         if (err == CAIRN_OK && t && !(t->names[c] = strdup(name))) err = cairn_fail(CAIRN_ERR_NOMEM, "out of memory");
         if (err == CAIRN_OK && t && with_data) {
             if (!(t->cols[c] = malloc(rows ? rows * sizeof(uint32_t) : 1)))
@@ -395,6 +460,51 @@ static cairn_err scan_trace(hid_t g, const char *what, h5s_segment_meta *m, h5s_
         FORWARD_IF_ERROR(err);
     }
     return CAIRN_OK;
+}
+
+/* Validates the side tables group of a segment (without their data). */
+static cairn_err scan_tables(hid_t seg, const char *what, h5s_segment_meta *m)
+{
+    char gwhat[64];
+    snprintf(gwhat, sizeof gwhat, "%s/tables", what);
+    hid_t g;
+    FORWARD_IF_ERROR(open_group(seg, "tables", gwhat, &g));
+    H5G_info_t gi;
+    cairn_err err = CAIRN_OK;
+    if (H5Gget_info(g, &gi) < 0) err = h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: cannot inspect", gwhat);
+    else if (gi.nlinks > H5S_MAX_TABLES)
+        err = cairn_fail(CAIRN_ERR_FORMAT, "%s: %llu tables, limit %u", gwhat, (unsigned long long)gi.nlinks,
+                         H5S_MAX_TABLES);
+    for (hsize_t i = 0; err == CAIRN_OK && i < gi.nlinks; i++) {
+        char name[H5S_MAX_NAME + 1], twhat[128];
+        ssize_t len = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, NULL, 0, H5P_DEFAULT);
+        if (len < 0) {
+            err = h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: table %llu: no name", gwhat, (unsigned long long)i);
+            break;
+        }
+        if (len == 0 || len > (ssize_t)H5S_MAX_NAME) {
+            err = cairn_fail(CAIRN_ERR_FORMAT, "%s: table %llu: name of %zd bytes", gwhat, (unsigned long long)i, len);
+            break;
+        }
+        H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
+        if (!h5s_name_ok(name)) {
+            err = cairn_fail(CAIRN_ERR_FORMAT, "%s: table %llu: invalid name", gwhat, (unsigned long long)i);
+            break;
+        }
+        snprintf(twhat, sizeof twhat, "%s/%s", gwhat, name);
+        hid_t tg;
+        err = open_group(g, name, twhat, &tg);
+        if (err != CAIRN_OK) break;
+        uint64_t rows, cols;
+        h5s_size sz;
+        err = scan_trace(tg, twhat, &rows, &cols, &sz, NULL, 0);
+        h5s_close_id(tg);
+        m->tables.raw += sz.raw;
+        m->tables.stored += sz.stored;
+    }
+    if (err == CAIRN_OK) m->ntables = gi.nlinks;
+    h5s_close_id(g);
+    return err;
 }
 
 /* Reads and checks a segment's attributes, snapshot shape and trace. */
@@ -431,6 +541,7 @@ static cairn_err load_segment(hid_t g, const char *what, uint64_t index, h5s_seg
     FORWARD_IF_ERROR(h5s_open_array(g, "snapshot", swhat, H5S_U8, H5S_MAX_BYTES, &d, &n, &m->snapshot));
     h5s_close_id(d);
 
+    if (h5s_exists(g, "tables") > 0) FORWARD_IF_ERROR(scan_tables(g, what, m));
     int has = h5s_exists(g, "trace");
     if (has <= 0) {
         RETURN_ERROR_IF(t, CAIRN_ERR_USAGE, "%s: no trace stored", what);
@@ -440,7 +551,8 @@ static cairn_err load_segment(hid_t g, const char *what, uint64_t index, h5s_seg
     snprintf(twhat, sizeof twhat, "%s/trace", what);
     hid_t tg;
     FORWARD_IF_ERROR(open_group(g, "trace", twhat, &tg));
-    cairn_err err = scan_trace(tg, twhat, m, t, with_data);
+    m->has_trace = 1;
+    cairn_err err = scan_trace(tg, twhat, &m->trace_rows, &m->trace_cols, &m->trace, t, with_data);
     h5s_close_id(tg);
     return err;
 }
@@ -496,6 +608,69 @@ cairn_err h5s_read_trace(h5s_reader *r, uint64_t index, int with_data, h5s_trace
     cairn_err err = open_segment(r, index, &g, what);
     if (err == CAIRN_OK) {
         err = load_segment(g, what, index, &m, t, with_data);
+        h5s_close_id(g);
+    }
+    if (err != CAIRN_OK) {
+        h5s_trace_free(t);
+        return with_path(r, err);
+    }
+    t->view = (h5s_columns){t->nrows, t->ncols, (const char *const *)t->names, (const uint32_t *const *)t->cols};
+    *out = t;
+    return CAIRN_OK;
+}
+
+cairn_err h5s_table_name(h5s_reader *r, uint64_t index, uint64_t i, char out[H5S_MAX_NAME + 1])
+{
+    RETURN_ERROR_IF(!r || !out, CAIRN_ERR_USAGE, "h5s_table_name: NULL argument");
+    out[0] = 0;
+    hid_t g, tg;
+    char what[48];
+    h5s_segment_meta m;
+    FORWARD_IF_ERROR(with_path(r, open_segment(r, index, &g, what)));
+    cairn_err err = load_segment(g, what, index, &m, NULL, 0);
+    if (err == CAIRN_OK && i >= m.ntables)
+        err = cairn_fail(CAIRN_ERR_USAGE, "%s: side table %" PRIu64 " requested; the segment has %" PRIu64, what, i,
+                         m.ntables);
+    if (err == CAIRN_OK) {
+        /* load_segment validated every name: 1..H5S_MAX_NAME valid characters */
+        if ((tg = H5Gopen2(g, "tables", H5P_DEFAULT)) < 0 ||
+            H5Lget_name_by_idx(tg, ".", H5_INDEX_NAME, H5_ITER_INC, i, out, H5S_MAX_NAME + 1, H5P_DEFAULT) <= 0)
+            err = h5s_fail_h5(CAIRN_ERR_FORMAT, "%s/tables: cannot read name %" PRIu64, what, i);
+        h5s_close_id(tg);
+    }
+    h5s_close_id(g);
+    return with_path(r, err);
+}
+
+cairn_err h5s_read_table(h5s_reader *r, uint64_t index, const char *name, int with_data, h5s_trace **out)
+{
+    RETURN_ERROR_IF(!r || !out || !name, CAIRN_ERR_USAGE, "h5s_read_table: NULL argument");
+    *out = NULL;
+    RETURN_ERROR_IF(!h5s_name_ok(name), CAIRN_ERR_USAGE, "h5s_read_table: invalid table name");
+    h5s_trace *t = calloc(1, sizeof *t);
+    RETURN_ERROR_IF(!t, CAIRN_ERR_NOMEM, "h5s_read_table: out of memory");
+    hid_t g;
+    char what[48], twhat[128];
+    h5s_segment_meta m;
+    cairn_err err = open_segment(r, index, &g, what);
+    if (err == CAIRN_OK) {
+        err = load_segment(g, what, index, &m, NULL, 0);
+        snprintf(twhat, sizeof twhat, "%s/tables/%s", what, name);
+        if (err == CAIRN_OK && (m.ntables == 0 || h5s_exists(g, "tables") <= 0))
+            err = cairn_fail(CAIRN_ERR_USAGE, "%s: no side table %s stored", what, name);
+        hid_t tables = -1, tg = -1;
+        if (err == CAIRN_OK && (tables = H5Gopen2(g, "tables", H5P_DEFAULT)) < 0)
+            err = h5s_fail_h5(CAIRN_ERR_FORMAT, "%s/tables: cannot open", what);
+        if (err == CAIRN_OK && h5s_exists(tables, name) <= 0)
+            err = cairn_fail(CAIRN_ERR_USAGE, "%s: no side table %s stored", what, name);
+        if (err == CAIRN_OK) err = open_group(tables, name, twhat, &tg);
+        if (err == CAIRN_OK) {
+            uint64_t rows, cols;
+            h5s_size sz;
+            err = scan_trace(tg, twhat, &rows, &cols, &sz, t, with_data);
+        }
+        h5s_close_id(tg);
+        h5s_close_id(tables);
         h5s_close_id(g);
     }
     if (err != CAIRN_OK) {

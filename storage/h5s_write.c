@@ -194,14 +194,14 @@ static cairn_err check_trace(const h5s_columns *t)
     return CAIRN_OK;
 }
 
-static cairn_err write_trace(h5s_job *j, hid_t seg, const char *segname, const h5s_columns *t)
+/* A trace-shaped group `name` under loc (the trace or a side table); what
+ * is its path, for messages. */
+static cairn_err write_trace(h5s_job *j, hid_t loc, const char *name, const char *what, const h5s_columns *t)
 {
-    hid_t g = make_group(seg, "trace", 1);
-    if (g < 0) return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /segments/%s/trace", segname);
+    hid_t g = make_group(loc, name, 1);
+    if (g < 0) return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create %s", what);
     uint64_t rows = t->nrows;
     uint32_t cols = (uint32_t)t->ncols;
-    char what[64];
-    snprintf(what, sizeof what, "/segments/%s/trace", segname);
     cairn_err err = h5s_put_attr(g, what, "rows", H5S_U64, 0, &rows);
     if (err == CAIRN_OK) err = h5s_put_attr(g, what, "columns", H5S_U32, 0, &cols);
     for (size_t c = 0; c < t->ncols && err == CAIRN_OK; c++)
@@ -210,8 +210,23 @@ static cairn_err write_trace(h5s_job *j, hid_t seg, const char *segname, const h
     return err;
 }
 
+static cairn_err write_tables(h5s_job *j, hid_t seg, const char *segname, const h5s_table *tables, size_t n)
+{
+    hid_t g = make_group(seg, "tables", 0);
+    if (g < 0) return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /segments/%s/tables", segname);
+    cairn_err err = CAIRN_OK;
+    for (size_t i = 0; i < n && err == CAIRN_OK; i++) {
+        char what[128];
+        snprintf(what, sizeof what, "/segments/%s/tables/%s", segname, tables[i].name);
+        err = write_trace(j, g, tables[i].name, what, &tables[i].cols);
+    }
+    h5s_close_id(g);
+    return err;
+}
+
 static cairn_err write_segment(h5s_job *j, hid_t g, const char *name, const h5s_segment_info *info,
-                               const uint8_t *snapshot, size_t snapshot_len, const h5s_columns *trace)
+                               const uint8_t *snapshot, size_t snapshot_len, const h5s_columns *trace,
+                               const h5s_table *tables, size_t ntables)
 {
     char what[48];
     snprintf(what, sizeof what, "/segments/%s", name);
@@ -227,7 +242,12 @@ static cairn_err write_segment(h5s_job *j, hid_t g, const char *name, const h5s_
     FORWARD_IF_ERROR(h5s_put_attr(g, what, "halted", H5S_U8, 0, &halted));
     FORWARD_IF_ERROR(h5s_put_attr(g, what, "exit_code", H5S_I32, 0, &info->exit_code));
     FORWARD_IF_ERROR(h5s_put_array(g, "snapshot", H5S_U8, snapshot, snapshot_len, j->level, j->chunk_bytes));
-    if (trace) FORWARD_IF_ERROR(write_trace(j, g, name, trace));
+    if (trace) {
+        char twhat[64];
+        snprintf(twhat, sizeof twhat, "/segments/%s/trace", name);
+        FORWARD_IF_ERROR(write_trace(j, g, "trace", twhat, trace));
+    }
+    if (ntables) FORWARD_IF_ERROR(write_tables(j, g, name, tables, ntables));
     /* Last, so that a segment interrupted part-way never claims to be done
      * (resumable jobs, h5s.h). */
     return h5s_put_attr(g, what, "complete", H5S_U8, 0, &complete);
@@ -235,6 +255,13 @@ static cairn_err write_segment(h5s_job *j, hid_t g, const char *name, const h5s_
 
 cairn_err h5s_job_add_segment(h5s_job *j, const h5s_segment_info *info, const uint8_t *snapshot,
                               size_t snapshot_len, const h5s_columns *trace)
+{
+    return h5s_job_add_segment_tables(j, info, snapshot, snapshot_len, trace, NULL, 0);
+}
+
+cairn_err h5s_job_add_segment_tables(h5s_job *j, const h5s_segment_info *info, const uint8_t *snapshot,
+                                     size_t snapshot_len, const h5s_columns *trace, const h5s_table *tables,
+                                     size_t ntables)
 {
     RETURN_ERROR_IF(!j || !info, CAIRN_ERR_USAGE, "h5s_job_add_segment: job or info is NULL");
     RETURN_ERROR_IF(j->failed != CAIRN_OK, CAIRN_ERR_USAGE,
@@ -248,13 +275,30 @@ cairn_err h5s_job_add_segment(h5s_job *j, const h5s_segment_info *info, const ui
     RETURN_ERROR_IF(snapshot_len > H5S_MAX_BYTES, CAIRN_ERR_USAGE,
                     "h5s_job_add_segment: snapshot of %zu bytes exceeds the format's limit", snapshot_len);
     if (trace) FORWARD_IF_ERROR(check_trace(trace));
+    RETURN_ERROR_IF(ntables > H5S_MAX_TABLES, CAIRN_ERR_USAGE, "h5s_job_add_segment: %zu side tables, limit %u",
+                    ntables, H5S_MAX_TABLES);
+    RETURN_ERROR_IF(ntables && !tables, CAIRN_ERR_USAGE, "h5s_job_add_segment: tables is NULL");
+    for (size_t i = 0; i < ntables; i++) {
+        RETURN_ERROR_IF(!tables[i].name || !h5s_name_ok(tables[i].name), CAIRN_ERR_USAGE,
+                        "h5s_job_add_segment: side table %zu name '%s' is not 1..%u characters of [A-Za-z0-9_.-]",
+                        i, tables[i].name ? tables[i].name : "(null)", H5S_MAX_NAME);
+        for (size_t k = 0; k < i; k++)
+            RETURN_ERROR_IF(!strcmp(tables[k].name, tables[i].name), CAIRN_ERR_USAGE,
+                            "h5s_job_add_segment: side table name %s appears twice", tables[i].name);
+        cairn_err e = check_trace(&tables[i].cols);
+        if (e != CAIRN_OK) {
+            char msg[256]; /* the message buffer is rewritten by cairn_fail */
+            snprintf(msg, sizeof msg, "%s", cairn_last_error());
+            return cairn_fail(e, "h5s_job_add_segment: side table %s: %s", tables[i].name, msg);
+        }
+    }
 
     char name[24];
     h5s_segment_name(name, info->index);
     hid_t g = make_group(j->segments, name, 0);
     if (g < 0)
         return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /segments/%s in %s", name, j->tmp));
-    cairn_err err = write_segment(j, g, name, info, snapshot, snapshot_len, trace);
+    cairn_err err = write_segment(j, g, name, info, snapshot, snapshot_len, trace, tables, ntables);
     h5s_close_id(g);
     if (err == CAIRN_OK) j->nsegments++;
     return job_failed(j, err);

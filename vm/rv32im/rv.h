@@ -257,10 +257,68 @@ cairn_err rv_execute(const rv_program *prog, const rv_config *cfg, rv_result *re
 
 /* ---- per-cycle trace -------------------------------------------------- */
 
-/* Columns of the trace, one row per cycle, column-major uint32 arrays.
- * mem_*: the data access of a load/store (width 0 when none; for ECALL the
- * syscall's buffer traffic is not per-row, see rv_trace.c). rd_val is the
- * value written to rd (0 when rd = 0 or nothing is written). */
+/* A segment's trace is what a proving AIR needs to rebuild every step of
+ * the segment from its snapshot: a main table with one row per cycle and
+ * an io table with one row per memory word that a system call moved. Both
+ * are column-major uint32 arrays.
+ *
+ * Main table (RV_TRACE_COLUMNS), row i = cycle i of the segment:
+ *   cycle       i (0-based within the segment)
+ *   pc          address of the instruction
+ *   insn        its 32-bit word (as fetched; page 0 cannot be fetched)
+ *   op          rv_op of the decoded word
+ *   rs1, rs1_val   source register indices and their values before the
+ *   rs2, rs2_val   instruction; a format without rs1/rs2 reports index 0
+ *                  and value 0 (x0)
+ *   rd          destination register, 0 when x0 or nothing is written
+ *   rd_val      value written to rd (0 when rd = 0)
+ *   mem_addr    loads/stores: the byte address accessed
+ *   mem_width   loads/stores: 1, 2 or 4; 0 on every other row
+ *   mem_write   1 for stores, else 0
+ *   mem_val     loads: the raw (not extended) value read; stores: the
+ *               value stored (low mem_width bytes of rs2_val)
+ *   mem_before  loads/stores: the aligned word holding mem_addr before the
+ *   mem_after   access and after it (equal for loads)
+ *   next_pc     pc of the next cycle (after a halt: the address after the
+ *               ECALL)
+ *   Columns not listed for a row's kind are 0, except on ECALL rows
+ *   (below).
+ *
+ * ECALL rows: rs1 = 17, rs1_val = a7 (syscall number); rs2 = 10,
+ *   rs2_val = a0 (fd or exit code); mem_addr = a1 (buffer address) and
+ *   mem_val = a2 (requested length), both as read at the ECALL; mem_width,
+ *   mem_write, mem_before and mem_after are 0 (the call's memory traffic is
+ *   in the io table, keyed by this row's cycle); rd = 10 and rd_val = the
+ *   result in a0, except at exit/exit_group, where rd = rd_val = 0 and
+ *   next_pc is the address after the ECALL.
+ *
+ * io table (RV_IO_COLUMNS, its own row count io_nrows): for each read(0)
+ *   and write(1|2) that moves n > 0 bytes, one row per aligned word that
+ *   [a1, a1 + n) overlaps, in address order; rows of different ECALLs in
+ *   cycle order. n is the ECALL row's rd_val. A call that fails (EBADF,
+ *   EFAULT), moves nothing, or is another syscall has no rows.
+ *   cycle       the ECALL's row in the main table
+ *   fd          0: input bytes were stored into memory (read); 1 or 2:
+ *               memory was read and appended to the journal / debug log
+ *   addr        the word's address (multiple of 4)
+ *   mask        bit k set = byte addr+k was moved (1..15)
+ *   before      the word before the call and after it (equal unless fd 0;
+ *   after       for fd 0 they differ exactly in the masked bytes, which
+ *               hold the input bytes)
+ *   pos         offset of the word's first moved byte in its stream,
+ *               counted from the segment's start: input bytes for fd 0
+ *               (the byte is snapshot input[pos]; stream position
+ *               start.input_pos + pos), journal bytes for fd 1 (journal
+ *               byte start.journal_len + pos), debug-log bytes written in
+ *               this segment for fd 2
+ *   So the bytes of each call are, in order, the masked bytes of its rows;
+ *   a row moves popcount(mask) bytes and the next row of the same call
+ *   starts at pos + popcount(mask) and addr + 4. An AIR checks a call by
+ *   these rules, the first row covering a1 and the last a1 + n - 1, and
+ *   puts each row's (addr, before) / (addr, after) on its memory argument
+ *   at the ECALL's cycle, like a load or store of mem_before/mem_after. A
+ *   segment's calls may move at most RV_IO_MAX_ROWS words (so pos fits 32
+ *   bits); rv_trace_build fails with CAIRN_ERR_LIMIT past that. */
 #define RV_TRACE_COLUMNS(X)                                                    \
     X(cycle) X(pc) X(insn) X(op) X(rs1) X(rs1_val) X(rs2) X(rs2_val) X(rd)     \
     X(rd_val) X(mem_addr) X(mem_width) X(mem_write) X(mem_val) X(mem_before)   \
@@ -273,19 +331,36 @@ enum {
 };
 extern const char *const rv_trace_col_names[RV_TRACE_NCOLS];
 
+#define RV_IO_COLUMNS(X) X(cycle) X(fd) X(addr) X(mask) X(before) X(after) X(pos)
+enum {
+#define RV_IO_ENUM_(n) RV_IO_##n,
+    RV_IO_COLUMNS(RV_IO_ENUM_)
+#undef RV_IO_ENUM_
+    RV_IO_NCOLS
+};
+extern const char *const rv_io_col_names[RV_IO_NCOLS];
+/* Name of the io table where it is stored next to the main table (the job
+ * file's side table of a segment, storage/h5s.h). */
+#define RV_IO_TABLE_NAME "io"
+/* 2^24 words = 64 MiB moved by one segment's syscalls. */
+#define RV_IO_MAX_ROWS (1u << 24)
+
 typedef struct {
     size_t nrows;
     uint32_t *col[RV_TRACE_NCOLS]; /* each nrows entries; one allocation, freed
                                       only by rv_trace_free */
     size_t cap;                    /* rows allocated per column */
+    size_t io_nrows;               /* io table */
+    uint32_t *io_col[RV_IO_NCOLS]; /* each io_nrows entries; one allocation */
+    size_t io_cap;
 } rv_trace;
 
 /* Re-executes the snapshot (with the same checks as rv_reexecute) while
- * recording one row per cycle. *out must be zero-initialised or hold an
- * earlier trace: its columns are reused when large enough (first-touch
- * page faults of fresh columns cost about as much as the recording, so
- * callers that build many traces keep one rv_trace). On error *out holds
- * no rows but keeps its buffers. */
+ * recording both tables. *out must be zero-initialised or hold an earlier
+ * trace: its columns are reused when large enough (first-touch page faults
+ * of fresh columns cost about as much as the recording, so callers that
+ * build many traces keep one rv_trace). On error *out holds no rows but
+ * keeps its buffers. */
 cairn_err rv_trace_build(rv_trace *out, const rv_snapshot *s);
 void rv_trace_free(rv_trace *t); /* accepts NULL */
 

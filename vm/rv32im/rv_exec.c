@@ -62,6 +62,12 @@ struct rv_machine {
     rv_fault fault;
     cairn_err err;
     rv_trace *trace;
+    /* io table recording (trace builds only): the ECALL's row, and the
+     * stream offset since segment start of the next byte it moves */
+    uint32_t io_cycle, io_fd;
+    uint64_t io_pos;
+    uint64_t io_journal0; /* journal_len at segment start */
+    uint64_t io_log;      /* debug-log bytes written in this segment */
 };
 
 /* Decoded entries for "pc in page 0": every fetch faults. */
@@ -192,7 +198,67 @@ static int buf_ok(uint32_t buf, uint32_t len)
     return buf >= RV_MEM_MIN && end <= (1ull << 32);
 }
 
-/* Copies guest memory to/from host bytes, touching pages. */
+/* Makes room for one more io-table row (rv.h, RV_IO_MAX_ROWS). */
+static int io_grow(rv_machine *m)
+{
+    rv_trace *t = m->trace;
+    if (t->io_nrows < t->io_cap) return 1;
+    if (t->io_cap >= RV_IO_MAX_ROWS) {
+        m->err = cairn_fail(CAIRN_ERR_LIMIT,
+                            "trace: the segment's syscalls move more than %u words (io table limit)",
+                            RV_IO_MAX_ROWS);
+        return 0;
+    }
+    size_t ncap = t->io_cap ? 2 * t->io_cap : 1024;
+    if (ncap > RV_IO_MAX_ROWS) ncap = RV_IO_MAX_ROWS;
+    uint32_t *block = malloc(ncap * RV_IO_NCOLS * sizeof(uint32_t));
+    if (!block) {
+        m->err = cairn_fail(CAIRN_ERR_NOMEM, "trace: no memory for an io table of %zu rows", ncap);
+        return 0;
+    }
+    for (int c = 0; c < RV_IO_NCOLS; c++) {
+        if (t->io_nrows) memcpy(block + (size_t)c * ncap, t->io_col[c], t->io_nrows * sizeof(uint32_t));
+    }
+    free(t->io_col[0]);
+    for (int c = 0; c < RV_IO_NCOLS; c++) t->io_col[c] = block + (size_t)c * ncap;
+    t->io_cap = ncap;
+    return 1;
+}
+
+/* Records the words of [addr, addr+n) (within one page) that a syscall
+ * moved: old holds the aligned words' contents before a store into guest
+ * memory (NULL when the syscall only read them). */
+static int io_record(rv_machine *m, const rv_page *p, uint32_t addr, uint32_t n, const uint8_t *old)
+{
+    rv_trace *t = m->trace;
+    const uint32_t w0 = addr & ~3u, off0 = w0 & (RV_PAGE_BYTES - 1);
+    const uint64_t end = (uint64_t)addr + n;
+    for (uint64_t w = w0; w < end; w += 4) {
+        if (!io_grow(m)) return 0;
+        unsigned mask = 0;
+        for (unsigned k = 0; k < 4; k++)
+            if (w + k >= addr && w + k < end) mask |= 1u << k;
+        uint32_t before, after;
+        memcpy(&after, p->b + (w & (RV_PAGE_BYTES - 1)), 4);
+        if (old) memcpy(&before, old + (w & (RV_PAGE_BYTES - 1)) - off0, 4);
+        else before = after;
+        uint64_t first = w > addr ? w : addr;
+        size_t r = t->io_nrows++;
+        t->io_col[RV_IO_cycle][r] = m->io_cycle;
+        t->io_col[RV_IO_fd][r] = m->io_fd;
+        t->io_col[RV_IO_addr][r] = (uint32_t)w;
+        t->io_col[RV_IO_mask][r] = mask;
+        t->io_col[RV_IO_before][r] = before;
+        t->io_col[RV_IO_after][r] = after;
+        /* < 2^32: at most RV_IO_MAX_ROWS words of 4 bytes per segment */
+        t->io_col[RV_IO_pos][r] = (uint32_t)(m->io_pos + (first - addr));
+    }
+    m->io_pos += n;
+    return 1;
+}
+
+/* Copies guest memory to/from host bytes, touching pages. While a trace is
+ * built, every word moved becomes an io-table row. */
 static int guest_copy(rv_machine *m, uint32_t addr, uint8_t *host, uint32_t len, int to_guest)
 {
     while (len) {
@@ -203,13 +269,17 @@ static int guest_copy(rv_machine *m, uint32_t addr, uint8_t *host, uint32_t len,
             p = touch_slow(m, addr >> RV_PAGE_LOG, to_guest);
             if (!p) return 0;
         }
+        uint8_t old[RV_PAGE_BYTES]; /* tracing: the piece's aligned words before a store */
         if (to_guest) {
+            if (m->trace) memcpy(old, p->b + (off & ~3u), ((off + n + 3) & ~3u) - (off & ~3u));
             memcpy(p->b + off, host, n);
+            /* 64-bit bound: a piece may end at 2^32 */
             if (p->dec)
-                for (uint32_t a = addr & ~3u; a < addr + n; a += 4) redecode(p, a);
+                for (uint64_t a = addr & ~3u; a < (uint64_t)addr + n; a += 4) redecode(p, (uint32_t)a);
         } else {
             memcpy(host, p->b + off, n);
         }
+        if (m->trace && !io_record(m, p, addr, n, to_guest ? old : NULL)) return 0;
         addr += n;
         host += n;
         len -= n;
@@ -239,6 +309,8 @@ static int do_ecall(rv_machine *m)
         uint64_t off = m->io.input_pos - m->input_base;
         uint64_t avail = m->input_len - off;
         uint32_t n = len < avail ? len : (uint32_t)avail;
+        m->io_fd = 0;
+        m->io_pos = off;
         if (n && !guest_copy(m, buf, (uint8_t *)m->input + off, n, 1)) goto err;
         m->io.input_pos += n;
         x[10] = n;
@@ -253,13 +325,19 @@ static int do_ecall(rv_machine *m)
             x[10] = (uint32_t)-RV_EFAULT;
             return ECALL_CONTINUE;
         }
+        m->io_fd = fd;
+        m->io_pos = fd == 1 ? m->io.journal_len - m->io_journal0 : m->io_log;
         for (uint32_t done = 0; done < len;) {
-            uint32_t n = len - done < IO_CHUNK ? len - done : IO_CHUNK;
+            /* pieces end on word boundaries, so that no word is split
+             * between two io-table rows */
+            uint32_t n = len - done;
+            if (n > IO_CHUNK) n = IO_CHUNK - ((buf + done) & 3);
             if (!guest_copy(m, buf + done, m->iobuf, n, 0)) goto err;
             if (fd == 1) rv_journal_append(&m->io, m->iobuf, n);
             if (m->on_write) m->on_write(m->write_arg, (int)fd, m->iobuf, n);
             done += n;
         }
+        if (fd == 2) m->io_log += len;
         x[10] = len;
         return ECALL_CONTINUE;
     }
@@ -702,8 +780,13 @@ static cairn_err reexec(const rv_snapshot *s, rv_state *end_out, rv_fault *fault
     {
         p2_digest r = rv_tree_root(&m->tree);
         if (memcmp(&r, &s->start.root, sizeof r)) {
-            err = cairn_fail(CAIRN_ERR_CORRUPT, "snapshot %llu: pages and multiproof do not match the start root",
-                             (unsigned long long)s->index);
+            /* One root over all pages cannot say which page or node is
+             * wrong; the message gives the set that was checked. */
+            err = cairn_fail(CAIRN_ERR_CORRUPT,
+                             "snapshot %llu: Merkle check failed: its %zu pages (page 0x%x at 0x%08x .. page 0x%x) "
+                             "and %zu multiproof nodes do not give the start root",
+                             (unsigned long long)s->index, s->npages, s->page_index[0],
+                             s->page_index[0] << RV_PAGE_LOG, s->page_index[s->npages - 1], s->nnodes);
             goto done;
         }
     }
@@ -714,6 +797,7 @@ static cairn_err reexec(const rv_snapshot *s, rv_state *end_out, rv_fault *fault
     m->input = s->input;
     m->input_len = s->input_len;
     m->input_base = s->start.input_pos;
+    m->io_journal0 = s->start.journal_len;
     m->trace = trace;
     m->err = CAIRN_OK;
     int r = trace ? run_trace(m, s->cycles) : run_fast(m, s->cycles);
@@ -763,21 +847,31 @@ const char *const rv_trace_col_names[RV_TRACE_NCOLS] = {
 #undef RV_TRACE_NAME_
 };
 
+const char *const rv_io_col_names[RV_IO_NCOLS] = {
+#define RV_IO_NAME_(n) #n,
+    RV_IO_COLUMNS(RV_IO_NAME_)
+#undef RV_IO_NAME_
+};
+
 void rv_trace_free(rv_trace *t)
 {
     if (!t) return;
-    free(t->col[0]); /* the block holding every column */
+    free(t->col[0]);    /* the block holding every column */
+    free(t->io_col[0]); /* the same for the io table */
     memset(t, 0, sizeof *t);
 }
 
 cairn_err rv_trace_build(rv_trace *out, const rv_snapshot *s)
 {
     out->nrows = 0;
+    out->io_nrows = 0;
     RETURN_ERROR_IF(s->cycles == 0 || s->cycles > (1ull << RV_MAX_SEGMENT_PO2), CAIRN_ERR_FORMAT,
                     "snapshot cycle count %llu out of range", (unsigned long long)s->cycles);
     size_t n = (size_t)s->cycles;
     if (out->cap < n || !out->col[0]) {
-        rv_trace_free(out);
+        free(out->col[0]);
+        memset(out->col, 0, sizeof out->col);
+        out->cap = 0;
         /* One block; consecutive columns 64 bytes further apart than their
          * length, so that row i of the 17 columns falls into different
          * cache sets (power-of-two strides would make every row's stores
@@ -790,6 +884,6 @@ cairn_err rv_trace_build(rv_trace *out, const rv_snapshot *s)
     }
     out->nrows = n; /* the loop writes every column of every row */
     cairn_err err = reexec(s, NULL, NULL, out);
-    if (err) out->nrows = 0;
+    if (err) out->nrows = out->io_nrows = 0;
     return err;
 }

@@ -274,6 +274,11 @@ L_ECALL: {
     TR(rs2, 10);
     TR(rs2_val, x[10]);
     TR(rd, 10);
+    /* the syscall's buffer and length (rv.h, "ECALL rows"); its words are
+     * rows of the io table, recorded by do_ecall */
+    TR(mem_addr, x[11]);
+    TR(mem_val, x[12]);
+    m->io_cycle = (uint32_t)row;
 #endif
     int r = do_ecall(m);
     memcpy(x, m->x, sizeof x);
