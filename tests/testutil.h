@@ -6,6 +6,9 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "common/util.h"
 
 typedef struct {
@@ -16,6 +19,18 @@ typedef struct {
 /* Runs one suite; returns the process exit status (0 if all passed).
  * Every test case runs; failures are listed by CUnit. */
 int test_run_suite(const char *suite, const test_case *cases);
+
+/* Reads a whole file into a malloc'd buffer with a NUL after its *len bytes
+ * (so text can be used as a string); NULL if it cannot be read. */
+uint8_t *test_read_file(const char *path, size_t *len);
+
+/* Creates a fresh directory in the working directory from `prefix`
+ * ("name_XXXXXX" style, mkdtemp) and remembers it for test_path; returns
+ * its name, or NULL (with a message) on failure. */
+const char *test_tmpdir(const char *prefix);
+
+/* "<tmpdir>/<name>" in one of 8 rotating static buffers. */
+const char *test_path(const char *name);
 
 /* Directory of tests/vectors. */
 #define TEST_VECTORS_DIR CAIRN_TEST_VECTORS

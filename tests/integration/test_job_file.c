@@ -39,38 +39,6 @@
 #include "vm/rv32im/rv_internal.h" /* journal chain and partial Merkle tree, for the checks and the forgery */
 #include "vm/seg_prog.h"
 
-static char dir[64];
-
-static const char *tpath(const char *name)
-{
-    static char buf[8][256];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b) {
-        b[n] = 0;
-        *len = (size_t)n;
-    }
-    return b;
-}
-
 static int spit(const char *path, const void *b, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -377,7 +345,7 @@ static int have_guests(void)
 static void check_inspect_json(const char *file, uint64_t nseg, uint64_t cycles)
 {
     char json[256];
-    snprintf(json, sizeof json, "%s", tpath("inspect.json"));
+    snprintf(json, sizeof json, "%s", test_path("inspect.json"));
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "%s inspect %s --json --check > %s", CAIRN_BIN, file, json);
     CU_ASSERT_EQUAL(run(cmd), 0);
@@ -385,7 +353,7 @@ static void check_inspect_json(const char *file, uint64_t nseg, uint64_t cycles)
         fprintf(stderr, "\n  python3 not found: JSON of cairn inspect not parsed\n");
         return;
     }
-    const char *res = tpath("inspect.txt");
+    const char *res = test_path("inspect.txt");
     snprintf(cmd, sizeof cmd,
              "%s -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d[\"segments\"]; "
              "print(len(s), sum(x[\"cycles\"] for x in s), sum(x[\"trace\"][\"rows\"] for x in s), "
@@ -393,7 +361,7 @@ static void check_inspect_json(const char *file, uint64_t nseg, uint64_t cycles)
              CAIRN_PYTHON3, json, res);
     CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
     size_t n;
-    char *out = (char *)slurp(res, &n);
+    char *out = (char *)test_read_file(res, &n);
     char want[128];
     snprintf(want, sizeof want, "%" PRIu64 " %" PRIu64 " %" PRIu64 " True True 0\n", nseg, cycles, cycles);
     if (!out || strcmp(out, want)) fprintf(stderr, "\n  inspect JSON says '%s', expected '%s'\n", out ? out : "", want);
@@ -415,20 +383,20 @@ static void run_guest(const guest_case *g)
     char elf_path[512];
     snprintf(elf_path, sizeof elf_path, "%s/%s.elf", CAIRN_GUEST_ELF_DIR, g->elf);
     size_t elf_len;
-    uint8_t *elf = slurp(elf_path, &elf_len);
+    uint8_t *elf = test_read_file(elf_path, &elf_len);
     if (!elf) fprintf(stderr, "\n  cannot read %s\n", elf_path);
     CU_ASSERT_PTR_NOT_NULL_FATAL(elf);
     rv_program *prog = NULL;
     CU_ASSERT_EQUAL_FATAL(rv_elf_load(&prog, elf, elf_len), CAIRN_OK);
     char in[256]; /* kept: tpath's buffers are reused */
-    snprintf(in, sizeof in, "%s", tpath("input.bin"));
+    snprintf(in, sizeof in, "%s", test_path("input.bin"));
     CU_ASSERT_FATAL(spit(in, g->input, g->input_len));
     uint64_t cycles_at[3] = {0};
     for (int k = 0; k < 3; k++) {
         char job[256], out[256], err[256];
-        snprintf(job, sizeof job, "%s", tpath("run.h5"));
-        snprintf(out, sizeof out, "%s", tpath("stdout.bin"));
-        snprintf(err, sizeof err, "%s", tpath("stderr.txt"));
+        snprintf(job, sizeof job, "%s", test_path("run.h5"));
+        snprintf(out, sizeof out, "%s", test_path("stdout.bin"));
+        snprintf(err, sizeof err, "%s", test_path("stderr.txt"));
         char cmd[2048];
         snprintf(cmd, sizeof cmd, "%s exec %s --input %s --segment-po2 %u -o %s --trace --json > %s 2> %s", CAIRN_BIN,
                  elf_path, in, po2s[k], job, out, err);
@@ -436,7 +404,7 @@ static void run_guest(const guest_case *g)
         if (status != 0) fprintf(stderr, "\n  %s: exit status %d\n", cmd, status);
         CU_ASSERT_EQUAL_FATAL(status, 0);
         size_t jlen;
-        uint8_t *journal = slurp(out, &jlen);
+        uint8_t *journal = test_read_file(out, &jlen);
         CU_ASSERT_PTR_NOT_NULL_FATAL(journal);
         /* the known answer */
         CU_ASSERT(jlen == g->answer_len && !memcmp(journal, g->answer, jlen));
@@ -601,7 +569,7 @@ static void test_altered_snapshot(void)
     expect ex = {NULL, 0, k.journal, k.jlen, TAMPER_INPUT, sizeof TAMPER_INPUT - 1, 10, res.final.exit_code, 0, prog};
 
     /* the honest file passes the checker */
-    const char *path = tpath("tamper.h5");
+    const char *path = test_path("tamper.h5");
     write_job(path, image_id, &k, -1, NULL, 0, &res);
     report rep = {0};
     verify_job(path, &ex, &rep);
@@ -695,11 +663,8 @@ static void test_altered_snapshot(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "job_file_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 2;
-    }
+    const char *dir = test_tmpdir("job_file_XXXXXX");
+    if (!dir) return 2;
     static const test_case cases[] = {
         {"fibonacci end to end", test_fibonacci},
         {"sha256 end to end", test_sha256},
