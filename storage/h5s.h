@@ -75,6 +75,42 @@
  * test suite flips random bits anywhere in a file and requires every read
  * to either fail or return exactly the original content.
  *
+ * libhdf5 (1.10) is not robust to malformed metadata, and its checksums
+ * only catch accidental damage: a file crafted with correct checksums
+ * made it read and free out of bounds. So the reader checks what HDF5
+ * would decode before HDF5 sees it:
+ * - the superblock (h5s_super.c): HDF5 signature at offset 0 (no user
+ *   block), version 2 or 3 (checksummed; cairn writes 2), 8-byte offsets
+ *   and lengths, the lookup3 checksum, base address 0, end-of-file address
+ *   within the file, root object header address after the superblock and
+ *   before the end of the file, no superblock extension;
+ * - every object header, before HDF5 reads it (the root's before the file
+ *   is opened, the others in h5s_exists, i.e. whenever the reader follows
+ *   a link; h5s_ohdr.c): version 2 with its checksums, chunks inside the
+ *   file and not repeated, and only the messages cairn writes, each parsed
+ *   completely within its length (attribute data exactly as long as its
+ *   type and shape say, whole integers, addresses inside the file, dense
+ *   storage addresses all defined or all undefined);
+ * - every read HDF5 makes goes through cairn's read-only file driver
+ *   (h5s_vfd.c), which refuses any byte range outside the file; HDF5's own
+ *   drivers gather metadata in an accumulator that a wild address made
+ *   ask for exabytes and then copy into NULL.
+ * Still reaching libhdf5 unchecked, and still able to crash it when crafted
+ * (tests/fuzz/fuzz_h5.c with FUZZ_H5_RESEAL=1 finds these): dense
+ * attribute and link storage, i.e. the fractal heap and v2 B-tree records
+ * behind a group with more than 8 attributes (every segment group) or
+ * more than 8 links (/segments past 8 segments, traces past 8 columns),
+ * e.g. a B-tree record holding a wild heap ID crashes H5HF_op under
+ * H5Aexists (a NULL dereference), and a crafted B-tree header made
+ * H5B2_open free a block twice; and the chunk index (v1 B-tree nodes,
+ * which have no checksum), whose entries the reader checks through HDF5's
+ * own lookups.
+ * Accidental damage there is caught (Fletcher32, the chunk checks above,
+ * the heap's checksums); a file made to exploit HDF5 may not be. Open job
+ * files from untrusted sources in a process that can afford to crash.
+ * libhdf5 1.10 also leaks a few hundred bytes each time an object header
+ * fails to load (its H5O_protect error path), i.e. per damaged file read.
+ *
  * Threads: HDF5 serialises its own calls; an h5s_job or h5s_reader is used
  * by one thread at a time. The writer filters chunks itself on OpenMP
  * threads and hands them to HDF5 with H5Dwrite_chunk (the same bytes as

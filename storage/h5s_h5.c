@@ -137,21 +137,39 @@ int h5s_type_matches(hid_t t, h5s_itype type)
     return 1;
 }
 
+/* Why the last h5s_exists on this thread returned <0. */
+static _Thread_local cairn_err exists_code;
+static _Thread_local char exists_msg[400];
+
+static int exists_fail(cairn_err err)
+{
+    exists_code = err;
+    snprintf(exists_msg, sizeof exists_msg, "%s", cairn_last_error());
+    return -1;
+}
+
+cairn_err h5s_exists_error(const char *what)
+{
+    return cairn_fail(exists_code ? exists_code : CAIRN_ERR_FORMAT, "%s: %s", what, exists_msg);
+}
+
 int h5s_exists(hid_t loc, const char *name)
 {
     htri_t e = H5Lexists(loc, name, H5P_DEFAULT);
-    if (e <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return e < 0 ? -1 : 0;
-    }
+    if (e < 0) return exists_fail(h5s_fail_h5(CAIRN_ERR_FORMAT, "cannot look up the link"));
+    if (e == 0) return 0;
     /* Only hard links: a soft or external link in a crafted file could
      * point the reader at another object or make HDF5 open another file. */
     H5L_info_t li;
-    if (H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0 || li.type != H5L_TYPE_HARD) {
-        H5Eclear2(H5E_DEFAULT);
-        return 0;
-    }
-    return H5Oexists_by_name(loc, name, H5P_DEFAULT) > 0 ? 1 : 0;
+    if (H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0)
+        return exists_fail(h5s_fail_h5(CAIRN_ERR_FORMAT, "cannot read the link"));
+    if (li.type != H5L_TYPE_HARD) return 0;
+    /* the object's header, before HDF5 decodes it */
+    cairn_err err = h5s_check_object(loc, li.u.address, "");
+    if (err != CAIRN_OK) return exists_fail(err);
+    htri_t o = H5Oexists_by_name(loc, name, H5P_DEFAULT);
+    if (o < 0) return exists_fail(h5s_fail_h5(CAIRN_ERR_FORMAT, "cannot open the object"));
+    return o > 0;
 }
 
 hid_t h5s_fapl(void)
@@ -469,7 +487,8 @@ cairn_err h5s_open_array(hid_t loc, const char *name, const char *what, h5s_ityp
 {
     *id = -1;
     int ex = h5s_exists(loc, name);
-    RETURN_ERROR_IF(ex <= 0, CAIRN_ERR_FORMAT, "%s: missing (or not a hard link)", what);
+    if (ex < 0) return h5s_exists_error(what);
+    RETURN_ERROR_IF(ex == 0, CAIRN_ERR_FORMAT, "%s: missing (or not a hard link)", what);
     H5O_info_t oi;
     H5S_CHECK(H5Oget_info_by_name2(loc, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT), CAIRN_ERR_FORMAT,
               "%s: cannot inspect", what);

@@ -76,12 +76,48 @@ cairn_err h5s_get_attr(hid_t loc, const char *what, const char *name, h5s_itype 
                        void *buf);
 
 /* File access properties for job files (H5P_DEFAULT if they cannot be
- * made); the caller closes them. */
+ * made); the caller closes them. The writer's. */
 hid_t h5s_fapl(void);
 
+/* File access properties for reading a job file through cairn's read-only
+ * driver (h5s_vfd.c): with image non-NULL the len bytes there, which must
+ * stay valid until the file is closed; else with fd >= 0 that open file
+ * (the driver reads a duplicate of the descriptor, so the file that was
+ * checked is the file that is read); else the file H5Fopen names. -1 on
+ * failure; the caller closes them. */
+hid_t h5s_fapl_read(const void *image, size_t len, int fd);
+
+/* Raw bytes of a file opened with h5s_fapl_read: the image, or a file
+ * descriptor (valid while the file is open), and the file's size. */
+typedef struct {
+    const uint8_t *image;
+    int fd;
+    uint64_t eof;
+} h5s_raw;
+
+/* Fills raw for the file loc belongs to; -1 if that file was not opened
+ * through h5s_fapl_read (the writer's files). */
+int h5s_raw_of(hid_t loc, h5s_raw *raw);
+
+/* Reads len bytes at addr; -1 if any of them is outside the file or the
+ * read fails. */
+int h5s_raw_read(const h5s_raw *raw, uint64_t addr, void *buf, size_t len);
+
+/* Checks the object header at addr (the target of a hard link under loc)
+ * before HDF5 decodes it, when loc's file was opened for reading
+ * (h5s_fapl_read; otherwise there is nothing to check): h5s_ohdr.c says
+ * what is checked. A message names the header by `what` and address. */
+cairn_err h5s_check_object(hid_t loc, uint64_t addr, const char *what);
+/* The same on raw bytes (the root group's header, before HDF5 opens the
+ * file); what may be "". */
+cairn_err h5s_check_object_raw(const h5s_raw *raw, uint64_t addr, const char *what);
+
 /* 1 if a hard link of that name leads to an object at loc, 0 if not (or
- * if it is a soft or external link), <0 on error. */
+ * if it is a soft or external link), <0 if the link or the object is
+ * damaged: its object header is checked (h5s_check_object) before HDF5
+ * reads it. After <0, h5s_exists_error(what) returns the error. */
 int h5s_exists(hid_t loc, const char *name);
+cairn_err h5s_exists_error(const char *what);
 
 /* Checks a file type against an expected integer type. */
 int h5s_type_matches(hid_t t, h5s_itype type);
@@ -101,7 +137,9 @@ uint32_t h5s_lookup3(const void *key, size_t len, uint32_t initval);
  * checksum, base address 0, and the end-of-file, root object header and
  * superblock extension addresses within the file. CAIRN_ERR_CORRUPT for a
  * checksum mismatch, CAIRN_ERR_FORMAT for anything else, with a message
- * naming the field (no file name: the caller adds it). */
-cairn_err h5s_check_superblock(const uint8_t *head, size_t len, uint64_t file_size);
+ * naming the field (no file name: the caller adds it). *root (unless
+ * NULL) gets the root group's object header address. A superblock
+ * extension, which cairn never writes, is refused. */
+cairn_err h5s_check_superblock(const uint8_t *head, size_t len, uint64_t file_size, uint64_t *root);
 
 #endif

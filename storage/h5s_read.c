@@ -17,6 +17,7 @@
 
 struct h5s_reader {
     hid_t file;
+    uint8_t *image; /* h5s_open_image: the reader's copy of the bytes */
     char *path; /* prefixes every message */
     uint32_t version;
     h5s_program_info prog;
@@ -32,6 +33,7 @@ void h5s_close(h5s_reader *r)
     if (!r) return;
     h5s_close_id(r->file);
     H5Eclear2(H5E_DEFAULT);
+    free(r->image); /* after the file: HDF5 reads it until then */
     free(r->anames);
     free(r->avals);
     free(r->path);
@@ -52,7 +54,8 @@ static cairn_err open_group(hid_t loc, const char *name, const char *what, hid_t
 {
     *g = -1;
     int ex = h5s_exists(loc, name);
-    RETURN_ERROR_IF(ex <= 0, CAIRN_ERR_FORMAT, "%s: missing (or not a hard link)", what);
+    if (ex < 0) return h5s_exists_error(what);
+    RETURN_ERROR_IF(ex == 0, CAIRN_ERR_FORMAT, "%s: missing (or not a hard link)", what);
     H5O_info_t oi;
     H5S_CHECK(H5Oget_info_by_name2(loc, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT), CAIRN_ERR_FORMAT,
               "%s: cannot inspect", what);
@@ -189,7 +192,10 @@ static cairn_err read_top(h5s_reader *r)
     FORWARD_IF_ERROR(open_group(r->file, "program", "/program", &g));
     cairn_err err = h5s_get_attr(g, "/program", "image_id", H5S_U8, 32, r->prog.image_id);
     if (err == CAIRN_OK) err = h5s_get_attr(g, "/program", "entry", H5S_U32, 0, &r->prog.entry);
-    if (err == CAIRN_OK && h5s_exists(g, "elf") > 0) {
+    /* optional, but a damaged link or header is an error, not "absent" */
+    int has_elf = err == CAIRN_OK ? h5s_exists(g, "elf") : 0;
+    if (has_elf < 0) err = h5s_exists_error("/program/elf");
+    if (has_elf > 0) {
         err = h5s_open_array(g, "elf", "/program/elf", H5S_U8, H5S_MAX_BYTES, &d, &n, &r->elf);
         h5s_close_id(d);
         r->prog.has_elf = err == CAIRN_OK;
@@ -203,25 +209,37 @@ static cairn_err read_top(h5s_reader *r)
     return read_segments(r);
 }
 
-/* Opens `h5name` through fapl, whose superblock the caller has checked
- * (h5s_check_superblock), and validates the top-level layout. label names
- * the file in messages. */
-static cairn_err open_checked(h5s_reader **out, const char *label, const char *h5name, hid_t fapl)
+/* Opens the file the caller has prechecked through cairn's read-only
+ * driver, and validates the top-level layout: the file `path`, open as
+ * fd, or the len bytes at image, which the reader then owns (freed on
+ * failure too). label names the file in messages. */
+static cairn_err open_checked(h5s_reader **out, const char *label, const char *path, int fd, uint8_t *image,
+                              size_t len)
 {
     h5s_reader *r = calloc(1, sizeof *r);
-    RETURN_ERROR_IF(!r, CAIRN_ERR_NOMEM, "h5s_open: out of memory");
-    if (!(r->path = strdup(label))) {
+    if (!r || !(r->path = strdup(label))) {
         free(r);
+        free(image);
         return cairn_fail(CAIRN_ERR_NOMEM, "h5s_open: out of memory");
     }
-    r->file = H5Fopen(h5name, H5F_ACC_RDONLY, fapl);
+    r->image = image;
+    r->file = -1;
+    hid_t fapl = h5s_fapl_read(image, len, fd);
+    if (fapl < 0) {
+        cairn_err err = h5s_fail_h5(CAIRN_ERR_INTERNAL, "%s: cannot set up HDF5's file access", label);
+        h5s_close(r);
+        return err;
+    }
+    /* HDF5 tells files apart by the driver (device and inode, or the
+     * image's address); the name only appears in HDF5's messages */
+    r->file = H5Fopen(image ? "job file image" : path, H5F_ACC_RDONLY, fapl);
+    h5s_close_id(fapl);
     if (r->file < 0) {
         /* A sound superblock but HDF5 cannot open the file: damaged
          * metadata behind it. (Read HDF5's reason before any other HDF5
          * call clears it.) */
         cairn_err err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: damaged HDF5 file", label);
-        free(r->path);
-        free(r);
+        h5s_close(r);
         return err;
     }
     cairn_err err = with_path(r, read_top(r));
@@ -233,10 +251,15 @@ static cairn_err open_checked(h5s_reader **out, const char *label, const char *h
     return CAIRN_OK;
 }
 
-/* h5s_check_superblock with the file's name in front of its message. */
-static cairn_err check_superblock(const char *label, const uint8_t *head, size_t len, uint64_t size)
+/* Before HDF5 reads anything: the superblock (h5s_check_superblock) and
+ * the root group's object header (h5s_check_object_raw), which HDF5
+ * decodes while opening the file. head is the file's first len bytes. The
+ * file's name goes in front of the message. */
+static cairn_err precheck(const char *label, const uint8_t *head, size_t len, const h5s_raw *raw)
 {
-    cairn_err err = h5s_check_superblock(head, len, size);
+    uint64_t root = 0;
+    cairn_err err = h5s_check_superblock(head, len, raw->eof, &root);
+    if (err == CAIRN_OK) err = h5s_check_object_raw(raw, root, "root group");
     if (err == CAIRN_OK) return err;
     char msg[400];
     snprintf(msg, sizeof msg, "%s", cairn_last_error());
@@ -268,14 +291,11 @@ cairn_err h5s_open(h5s_reader **out, const char *path)
         if (n <= 0) break;
         have += (size_t)n;
     }
-    close(fd);
-    FORWARD_IF_ERROR(err);
-    /* The file could change between this check and HDF5's reading; HDF5
-     * then checks the superblock's checksum itself. */
-    FORWARD_IF_ERROR(check_superblock(path, head, have, (uint64_t)st.st_size));
-    hid_t fapl = h5s_fapl();
-    err = open_checked(out, path, path, fapl);
-    h5s_close_id(fapl);
+    /* HDF5 reads this same open file (not whatever the path names later);
+     * the objects below the root are checked as the reader reaches them. */
+    if (err == CAIRN_OK) err = precheck(path, head, have, &(h5s_raw){NULL, fd, (uint64_t)st.st_size});
+    if (err == CAIRN_OK) err = open_checked(out, path, path, fd, NULL, 0);
+    close(fd); /* HDF5 reads a duplicate */
     return err;
 }
 
@@ -286,22 +306,16 @@ cairn_err h5s_open_image(h5s_reader **out, const void *bytes, size_t len)
     RETURN_ERROR_IF(!bytes && len, CAIRN_ERR_USAGE, "h5s_open_image: bytes is NULL");
     FORWARD_IF_ERROR(h5s_init());
     static const char label[] = "job file image";
-    FORWARD_IF_ERROR(check_superblock(label, bytes, len, len));
-    /* HDF5 takes a file that is already open (same core-driver name) for
-     * the same file: every image gets a name of its own. */
-    static _Atomic unsigned long serial;
-    char name[64];
-    snprintf(name, sizeof name, "cairn-job-image-%lu", serial++);
-    hid_t fapl = h5s_fapl();
-    RETURN_ERROR_IF(fapl == H5P_DEFAULT, CAIRN_ERR_INTERNAL, "h5s_open_image: no file access properties");
-    cairn_err err = CAIRN_OK;
-    /* in memory only (no backing store); H5Pset_file_image copies the
-     * bytes, and the file is opened read-only, so they are never written */
-    if (H5Pset_fapl_core(fapl, (size_t)1 << 16, 0) < 0 || H5Pset_file_image(fapl, (void *)bytes, len) < 0)
-        err = h5s_fail_h5(CAIRN_ERR_NOMEM, "%s: cannot set up an in-memory HDF5 file of %zu bytes", label, len);
-    if (err == CAIRN_OK) err = open_checked(out, label, name, fapl);
-    h5s_close_id(fapl);
-    return err;
+    /* the reader's own copy (the caller may free theirs), checked and read */
+    uint8_t *copy = malloc(len ? len : 1);
+    RETURN_ERROR_IF(!copy, CAIRN_ERR_NOMEM, "%s: cannot allocate %zu bytes", label, len);
+    if (len) memcpy(copy, bytes, len);
+    cairn_err err = precheck(label, copy, len, &(h5s_raw){copy, -1, len});
+    if (err != CAIRN_OK) {
+        free(copy);
+        return err;
+    }
+    return open_checked(out, label, NULL, -1, copy, len);
 }
 
 uint32_t h5s_version(const h5s_reader *r) { return r->version; }
@@ -541,14 +555,19 @@ static cairn_err load_segment(hid_t g, const char *what, uint64_t index, h5s_seg
     FORWARD_IF_ERROR(h5s_open_array(g, "snapshot", swhat, H5S_U8, H5S_MAX_BYTES, &d, &n, &m->snapshot));
     h5s_close_id(d);
 
-    if (h5s_exists(g, "tables") > 0) FORWARD_IF_ERROR(scan_tables(g, what, m));
-    int has = h5s_exists(g, "trace");
-    if (has <= 0) {
+    char twhat[64];
+    /* optional, but a damaged link or header is an error, not "absent" */
+    int has = h5s_exists(g, "tables");
+    snprintf(twhat, sizeof twhat, "%s/tables", what);
+    if (has < 0) return h5s_exists_error(twhat);
+    if (has > 0) FORWARD_IF_ERROR(scan_tables(g, what, m));
+    has = h5s_exists(g, "trace");
+    snprintf(twhat, sizeof twhat, "%s/trace", what);
+    if (has < 0) return h5s_exists_error(twhat);
+    if (has == 0) {
         RETURN_ERROR_IF(t, CAIRN_ERR_USAGE, "%s: no trace stored", what);
         return CAIRN_OK;
     }
-    char twhat[64];
-    snprintf(twhat, sizeof twhat, "%s/trace", what);
     hid_t tg;
     FORWARD_IF_ERROR(open_group(g, "trace", twhat, &tg));
     m->has_trace = 1;
@@ -656,12 +675,16 @@ cairn_err h5s_read_table(h5s_reader *r, uint64_t index, const char *name, int wi
     if (err == CAIRN_OK) {
         err = load_segment(g, what, index, &m, NULL, 0);
         snprintf(twhat, sizeof twhat, "%s/tables/%s", what, name);
-        if (err == CAIRN_OK && (m.ntables == 0 || h5s_exists(g, "tables") <= 0))
+        int ex = err == CAIRN_OK && m.ntables ? h5s_exists(g, "tables") : 0;
+        if (ex < 0) err = h5s_exists_error(twhat);
+        else if (err == CAIRN_OK && ex == 0)
             err = cairn_fail(CAIRN_ERR_USAGE, "%s: no side table %s stored", what, name);
         hid_t tables = -1, tg = -1;
         if (err == CAIRN_OK && (tables = H5Gopen2(g, "tables", H5P_DEFAULT)) < 0)
             err = h5s_fail_h5(CAIRN_ERR_FORMAT, "%s/tables: cannot open", what);
-        if (err == CAIRN_OK && h5s_exists(tables, name) <= 0)
+        ex = err == CAIRN_OK ? h5s_exists(tables, name) : 1;
+        if (ex < 0) err = h5s_exists_error(twhat);
+        else if (ex == 0)
             err = cairn_fail(CAIRN_ERR_USAGE, "%s: no side table %s stored", what, name);
         if (err == CAIRN_OK) err = open_group(tables, name, twhat, &tg);
         if (err == CAIRN_OK) {

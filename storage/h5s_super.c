@@ -90,7 +90,7 @@ static const uint8_t SIGNATURE[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'
 
 static uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32; }
 
-cairn_err h5s_check_superblock(const uint8_t *head, size_t len, uint64_t file_size)
+cairn_err h5s_check_superblock(const uint8_t *head, size_t len, uint64_t file_size, uint64_t *root_out)
 {
     RETURN_ERROR_IF(len < sizeof SIGNATURE || memcmp(head, SIGNATURE, sizeof SIGNATURE) != 0, CAIRN_ERR_FORMAT,
                     "not an HDF5 file (no HDF5 signature at offset 0)");
@@ -137,5 +137,10 @@ cairn_err h5s_check_superblock(const uint8_t *head, size_t len, uint64_t file_si
                     "HDF5 superblock: superblock extension address 0x%" PRIx64 " outside the file (0x%x..0x%" PRIx64
                     ")",
                     ext, H5S_SUPERBLOCK_BYTES, eof);
+    /* its messages (shared message tables, file space settings, ...) are
+     * decoded by HDF5 at open, and cairn's writer makes none */
+    RETURN_ERROR_IF(ext != ADDR_UNDEF, CAIRN_ERR_FORMAT,
+                    "not a cairn job file: HDF5 superblock extension at 0x%" PRIx64 " (cairn files have none)", ext);
+    if (root_out) *root_out = root;
     return CAIRN_OK;
 }

@@ -155,10 +155,10 @@ static void test_valid(void)
     CU_ASSERT_EQUAL(b[10], 8);
     CU_ASSERT_EQUAL(h5s_lookup3(b, 44, 0), (uint32_t)b[44] | (uint32_t)b[45] << 8 | (uint32_t)b[46] << 16 |
                                                (uint32_t)b[47] << 24);
-    CU_ASSERT_EQUAL(h5s_check_superblock(b, H5S_SUPERBLOCK_BYTES, len), CAIRN_OK);
+    CU_ASSERT_EQUAL(h5s_check_superblock(b, H5S_SUPERBLOCK_BYTES, len, NULL), CAIRN_OK);
     /* bytes after the end-of-file address are HDF5's business, not an
      * error: the superblock check accepts a longer file */
-    CU_ASSERT_EQUAL(h5s_check_superblock(b, H5S_SUPERBLOCK_BYTES, len + 100), CAIRN_OK);
+    CU_ASSERT_EQUAL(h5s_check_superblock(b, H5S_SUPERBLOCK_BYTES, len + 100, NULL), CAIRN_OK);
     h5s_reader *r;
     CU_ASSERT_EQUAL(h5s_open(&r, p), CAIRN_OK);
     h5s_close(r);
@@ -265,7 +265,7 @@ static void test_rejections(void)
     for (size_t bit = 0; bit < 8 * H5S_SUPERBLOCK_BYTES; bit++) {
         memcpy(b, good, len);
         b[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-        cairn_err e = h5s_check_superblock(b, H5S_SUPERBLOCK_BYTES, len);
+        cairn_err e = h5s_check_superblock(b, H5S_SUPERBLOCK_BYTES, len, NULL);
         if (e != CAIRN_ERR_FORMAT && e != CAIRN_ERR_CORRUPT) {
             fprintf(stderr, "\n  flip of bit %zu: %s\n", bit, cairn_err_name(e));
             missed++;
@@ -326,7 +326,7 @@ static void test_other_hdf5(void)
     H5Pclose(fapl);
     b = slurp(p, &len);
     CU_ASSERT_EQUAL(b[8], 3);
-    CU_ASSERT_EQUAL(h5s_check_superblock(b, len, len), CAIRN_OK);
+    CU_ASSERT_EQUAL(h5s_check_superblock(b, len, len, NULL), CAIRN_OK);
     expect_reject(b, len, CAIRN_ERR_FORMAT, NEEDLES("not a cairn job file: attribute /cairn_format missing"),
                   "version 3, not a job");
     free(b);
@@ -336,6 +336,189 @@ static void test_other_hdf5(void)
     CU_ASSERT_EQUAL(h5s_open(&r, dir), CAIRN_ERR_IO);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "not a regular file"));
     unlink(p);
+}
+
+/* ---- object headers (storage/h5s_ohdr.c) --------------------------------
+ * Crafted files: a message edited and its header's checksum recomputed,
+ * as an attacker would, so that only cairn's own check stands between the
+ * edit and libhdf5's decoders (each case below crashed libhdf5 1.10 in
+ * tests/fuzz/fuzz_h5.c before the check existed, or is of the same kind). */
+
+typedef struct {
+    size_t start, sum_at; /* checksum of [start, sum_at) stored at sum_at */
+    size_t msgs, msgs_end; /* the messages */
+    int corder;            /* messages carry a creation index */
+} hblock;
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Object header chunks of a file: each signature followed by the first 4
+ * bytes that checksum everything from it. */
+static size_t find_hblocks(const uint8_t *b, size_t len, hblock *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t p = H5S_SUPERBLOCK_BYTES; p + 8 <= len && n < max; p++) {
+        int ohdr = !memcmp(b + p, "OHDR", 4), ochk = !memcmp(b + p, "OCHK", 4);
+        if (!ohdr && !ochk) continue;
+        for (size_t q = p + 5; q + 4 <= len && q - p <= 4096; q++) {
+            if (h5s_lookup3(b + p, q - p, 0) != rd32(b + q)) continue;
+            hblock *h = &out[n];
+            h->start = p;
+            h->sum_at = q;
+            h->msgs_end = q;
+            h->corder = 0;
+            if (ohdr) {
+                unsigned fl = b[p + 5];
+                h->corder = (fl & 4) != 0;
+                h->msgs = p + 6 + ((fl & 0x20) ? 16 : 0) + ((fl & 0x10) ? 4 : 0) + ((size_t)1 << (fl & 3));
+            } else {
+                h->msgs = p + 4;
+            }
+            n++;
+            p = q + 3;
+            break;
+        }
+    }
+    return n;
+}
+
+/* Offset of the body of the first message of `type` whose body holds
+ * `needle` (NULL: any), or 0; *blk gets its block. */
+static size_t find_msg(const uint8_t *b, size_t len, unsigned type, const char *needle, size_t *size, hblock *blk)
+{
+    static hblock hb[512];
+    size_t nb = find_hblocks(b, len, hb, 512);
+    for (size_t i = 0; i < nb; i++) {
+        size_t hdr = hb[i].corder ? 6 : 4;
+        for (size_t p = hb[i].msgs; p + hdr <= hb[i].msgs_end;) {
+            size_t sz = (size_t)b[p + 1] | (size_t)b[p + 2] << 8;
+            const uint8_t *body = b + p + hdr;
+            int hit = b[p] == type && p + hdr + sz <= hb[i].msgs_end;
+            if (hit && needle) {
+                hit = 0;
+                for (size_t k = 0; k + strlen(needle) <= sz; k++) hit |= !memcmp(body + k, needle, strlen(needle));
+            }
+            if (hit) {
+                *size = sz;
+                *blk = hb[i];
+                return (size_t)(body - b);
+            }
+            p += hdr + sz;
+        }
+    }
+    return 0;
+}
+
+static void reseal_block(uint8_t *b, const hblock *h)
+{
+    uint32_t c = h5s_lookup3(b + h->start, h->sum_at - h->start, 0);
+    for (int i = 0; i < 4; i++) b[h->sum_at + (size_t)i] = (uint8_t)(c >> (8 * i));
+}
+
+static void test_object_headers(void)
+{
+    const char *p = tpath("oh.h5");
+    write_job(p, 0x1000);
+    size_t len, sz, at;
+    uint8_t *good = slurp(p, &len), *b = malloc(len);
+    CU_ASSERT_FATAL(good && b);
+    unlink(p);
+    hblock h;
+    h5s_reader *r;
+    /* the unedited file, through the same helpers: every header passes */
+    CU_ASSERT_EQUAL(h5s_open_image(&r, good, len), CAIRN_OK);
+    h5s_close(r);
+
+    /* a link name longer than its message (libhdf5 read past the
+     * message, then freed a wild pointer) */
+    memcpy(b, good, len);
+    at = find_msg(b, len, 0x06, "program", &sz, &h);
+    CU_ASSERT_FATAL(at != 0);
+    CU_ASSERT_EQUAL(b[at + 2], 7); /* version 1, flags 0: 1-byte name length */
+    b[at + 2] = 0x7e;
+    reseal_block(b, &h);
+    expect_reject(b, len, CAIRN_ERR_FORMAT, NEEDLES("root group: object header at 0x", "link name does not fit"),
+                  "long link name");
+
+    /* an attribute's integer type with more bits than bytes (libhdf5's
+     * conversion ran off its buffer) */
+    memcpy(b, good, len);
+    at = find_msg(b, len, 0x0c, "cairn_version", &sz, &h);
+    CU_ASSERT_FATAL(at != 0);
+    /* version 3: name at 9; datatype after the name (14 bytes + NUL) */
+    size_t dt = at + 9 + 14;
+    CU_ASSERT_EQUAL(b[dt] & 15, 0);
+    CU_ASSERT_EQUAL(rd32(b + dt + 4), 4);
+    b[dt + 10] = 200; /* precision */
+    reseal_block(b, &h);
+    expect_reject(b, len, CAIRN_ERR_FORMAT, NEEDLES("integer of 4 bytes with 200 bits"), "precision");
+    /* ... or a size its data does not have */
+    b[dt + 10] = 64;
+    b[dt + 4] = 8;
+    reseal_block(b, &h);
+    expect_reject(b, len, CAIRN_ERR_FORMAT,
+                  NEEDLES("attribute 'cairn_version': 1 elements of 8 bytes, 4 bytes of data"), "attribute data short");
+
+    /* attribute info naming a fractal heap but no B-tree (libhdf5 read
+     * the B-tree header at the undefined address) */
+    memcpy(b, good, len);
+    at = find_msg(b, len, 0x15, NULL, &sz, &h);
+    CU_ASSERT_FATAL(at != 0);
+    CU_ASSERT_EQUAL(good[at + 2], 0xff);
+    memset(b + at + 2, 0, 8);
+    b[at + 2] = 0x80;
+    reseal_block(b, &h);
+    expect_reject(b, len, CAIRN_ERR_FORMAT, NEEDLES("attribute info: dense storage addresses 0x80, 0xffffffffffffffff"),
+                  "heap without B-tree");
+
+    /* a dataset whose chunk index lies past the end of the file */
+    memcpy(b, good, len);
+    at = find_msg(b, len, 0x08, NULL, &sz, &h);
+    CU_ASSERT_FATAL(at != 0);
+    CU_ASSERT_EQUAL(b[at], 3);
+    CU_ASSERT_EQUAL(b[at + 1], 2);
+    for (int i = 0; i < 8; i++) b[at + 3 + (size_t)i] = (uint8_t)((uint64_t)(len + 64) >> (8 * i));
+    reseal_block(b, &h);
+    expect_reject(b, len, CAIRN_ERR_FORMAT, NEEDLES("chunked layout of 2 dimensions or its index outside the file"),
+                  "chunk index outside");
+
+    /* a continuation chunk that is the header itself (a loop) */
+    memcpy(b, good, len);
+    at = find_msg(b, len, 0x10, NULL, &sz, &h);
+    CU_ASSERT_FATAL(at != 0 && h.start == H5S_SUPERBLOCK_BYTES); /* the root's first message */
+    for (int i = 0; i < 8; i++) b[at + (size_t)i] = (uint8_t)(h.start >> (8 * i));
+    reseal_block(b, &h);
+    expect_reject(b, len, CAIRN_ERR_FORMAT, NEEDLES("continuation chunk at 0x30 listed twice"), "continuation loop");
+
+    /* a message type cairn never writes (a NIL message turned into an
+     * old-style symbol table) */
+    memcpy(b, good, len);
+    at = find_msg(b, len, 0x00, NULL, &sz, &h);
+    CU_ASSERT_FATAL(at != 0);
+    b[at - (h.corder ? 6 : 4)] = 0x11;
+    reseal_block(b, &h);
+    expect_reject(b, len, CAIRN_ERR_FORMAT, NEEDLES("message type 0x11 (not in cairn's files)"), "unknown message");
+
+    /* a damaged header (no recomputed checksum) is refused as corrupt */
+    memcpy(b, good, len);
+    at = find_msg(b, len, 0x0c, "entry", &sz, &h);
+    CU_ASSERT_FATAL(at != 0);
+    b[at + 5] ^= 4;
+    expect_reject(b, len, CAIRN_ERR_CORRUPT, NEEDLES("/program: object header at 0x", "checksum mismatch in the O"),
+                  "checksum");
+
+    /* a superblock extension inside the file */
+    memcpy(b, good, len);
+    b[20] = 0x30;
+    memset(b + 21, 0, 7);
+    reseal(b);
+    expect_reject(b, len, CAIRN_ERR_FORMAT, NEEDLES("superblock extension at 0x30 (cairn files have none)"),
+                  "extension");
+    free(good);
+    free(b);
 }
 
 /* FNV-1a of everything a reader returns (0 if any call fails). */
@@ -455,6 +638,7 @@ int main(void)
         {"each field wrong", test_rejections},
         {"HDF5 files cairn does not write", test_other_hdf5},
         {"in-memory images", test_image},
+        {"crafted object headers", test_object_headers},
         {NULL, NULL},
     };
     int rc = test_run_suite("h5s_super", cases);
