@@ -39,17 +39,7 @@ typedef struct {
     uint32_t *cols[NSEG][MAXCOL];
 } fixture;
 
-static char dir[64];
-
-static const char *tpath(const char *name)
-{
-    /* a ring of buffers: callers hold a few paths at once */
-    static char buf[16][256];
-    static int k;
-    k = (k + 1) % 16;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
+static const char *dir; /* test_tmpdir() */
 
 static int file_exists(const char *p)
 {
@@ -234,9 +224,9 @@ static void test_round_trip(void)
     rng_seed(&r, test_seed("h5s round trip"));
     fixture f;
     fixture_make(&f, &r);
-    const char *p = tpath("rt.h5");
+    const char *p = test_path("rt.h5");
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, p, CHUNK), CAIRN_OK);
-    CU_ASSERT(!file_exists(tpath("rt.h5.tmp")));
+    CU_ASSERT(!file_exists(test_path("rt.h5.tmp")));
     fixture_check(&f, p);
     /* the same data with the default 1 MiB chunks */
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, p, H5S_CHUNK_BYTES_DEFAULT), CAIRN_OK);
@@ -253,7 +243,7 @@ static void test_deterministic(void)
     rng_seed(&r, test_seed("h5s deterministic"));
     fixture f;
     fixture_make(&f, &r);
-    const char *a = tpath("det_a.h5"), *b = tpath("det_b.h5");
+    const char *a = test_path("det_a.h5"), *b = test_path("det_b.h5");
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, a, CHUNK), CAIRN_OK);
     usleep(1100000); /* HDF5 timestamps have 1 s resolution */
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, b, CHUNK), CAIRN_OK);
@@ -276,7 +266,7 @@ static void test_direct_chunks(void)
     fixture_make(&f, &r);
     /* odd lengths everywhere: partial last chunks of bytes and words */
     f.journal_len -= 3;
-    const char *a = tpath("direct.h5"), *b = tpath("pipeline.h5");
+    const char *a = test_path("direct.h5"), *b = test_path("pipeline.h5");
     for (int k = 0; k < 2; k++) {
         size_t chunk = k ? H5S_CHUNK_BYTES_DEFAULT : CHUNK;
         h5s_set_direct_chunks(1);
@@ -313,7 +303,7 @@ static void test_large_default_chunks(void)
     uint8_t id[32] = {1, 2, 3};
     h5s_program prog = {id, 32, 0x1000, NULL, 0};
     h5s_segment_info info = {.index = 0, .cycles = rows};
-    const char *p = tpath("large.h5");
+    const char *p = test_path("large.h5");
     h5s_job *j;
     CU_ASSERT_EQUAL_FATAL(h5s_job_create(&j, p, &prog), CAIRN_OK);
     CU_ASSERT_EQUAL(h5s_job_add_segment(j, &info, snap, sn, &t), CAIRN_OK);
@@ -378,7 +368,7 @@ static void test_layout(void)
     rng_seed(&r, test_seed("h5s layout"));
     fixture f;
     fixture_make(&f, &r);
-    const char *p = tpath("layout.h5");
+    const char *p = test_path("layout.h5");
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, p, CHUNK), CAIRN_OK);
 
     hid_t file = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -462,7 +452,7 @@ static void test_atomic(void)
 {
     uint8_t id[32] = {0};
     h5s_program prog = {id, 32, 0, NULL, 0};
-    const char *p = tpath("atomic.h5"), *tmp = tpath("atomic.h5.tmp");
+    const char *p = test_path("atomic.h5"), *tmp = test_path("atomic.h5.tmp");
     unlink(p);
     h5s_job *j;
     CU_ASSERT_EQUAL_FATAL(h5s_job_create(&j, p, &prog), CAIRN_OK);
@@ -506,7 +496,7 @@ static void test_atomic(void)
     CU_ASSERT(!file_exists(tmp));
 
     /* a directory that does not exist: an I/O error, nothing created */
-    CU_ASSERT_EQUAL(h5s_job_create(&j, tpath("no/such/dir.h5"), &prog), CAIRN_ERR_IO);
+    CU_ASSERT_EQUAL(h5s_job_create(&j, test_path("no/such/dir.h5"), &prog), CAIRN_ERR_IO);
     CU_ASSERT_PTR_NULL(j);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "dir.h5.tmp"));
     unlink(p);
@@ -517,10 +507,10 @@ static void test_usage_errors(void)
     uint8_t id[32] = {0};
     h5s_program prog = {id, 32, 0, NULL, 0};
     h5s_program bad = {id, 31, 0, NULL, 0};
-    const char *p = tpath("usage.h5");
+    const char *p = test_path("usage.h5");
     h5s_job *j;
     CU_ASSERT_EQUAL(h5s_job_create(&j, p, &bad), CAIRN_ERR_USAGE);
-    CU_ASSERT(!file_exists(tpath("usage.h5.tmp")));
+    CU_ASSERT(!file_exists(test_path("usage.h5.tmp")));
     CU_ASSERT_EQUAL(h5s_job_create(&j, NULL, &prog), CAIRN_ERR_USAGE);
     CU_ASSERT_EQUAL_FATAL(h5s_job_create(&j, p, &prog), CAIRN_OK);
     CU_ASSERT_EQUAL(h5s_job_set_compression(j, 3, 100), CAIRN_ERR_USAGE);
@@ -627,7 +617,7 @@ static void test_corrupt_chunks(void)
     rng_seed(&r, test_seed("h5s corrupt"));
     fixture f;
     fixture_make(&f, &r);
-    const char *good = tpath("good.h5"), *bad = tpath("bad.h5");
+    const char *good = test_path("good.h5"), *bad = test_path("bad.h5");
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, good, CHUNK), CAIRN_OK);
     CU_ASSERT_EQUAL(read_all(good), CAIRN_OK);
     const struct {
@@ -663,7 +653,7 @@ static void test_lying_frame(void)
     rng_seed(&r, test_seed("h5s lying frame"));
     fixture f;
     fixture_make(&f, &r);
-    const char *p = tpath("lying.h5");
+    const char *p = test_path("lying.h5");
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, p, CHUNK), CAIRN_OK);
     hid_t file = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
     H5Ldelete(file, "segments/000002/snapshot", H5P_DEFAULT);
@@ -705,7 +695,7 @@ static void test_truncated(void)
     rng_seed(&r, test_seed("h5s truncated"));
     fixture f;
     fixture_make(&f, &r);
-    const char *good = tpath("trgood.h5"), *bad = tpath("trbad.h5");
+    const char *good = test_path("trgood.h5"), *bad = test_path("trbad.h5");
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, good, CHUNK), CAIRN_OK);
     struct stat st;
     stat(good, &st);
@@ -781,8 +771,8 @@ static void test_random_flips(void)
     fixture f;
     fixture_make(&f, &r);
     char good[256], bad[256];
-    snprintf(good, sizeof good, "%s", tpath("fgood.h5"));
-    snprintf(bad, sizeof bad, "%s", tpath("fbad.h5"));
+    snprintf(good, sizeof good, "%s", test_path("fgood.h5"));
+    snprintf(bad, sizeof bad, "%s", test_path("fbad.h5"));
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, good, CHUNK), CAIRN_OK);
     uint64_t want = digest_all(good);
     CU_ASSERT_FATAL(want != 0);
@@ -818,11 +808,11 @@ static void test_random_flips(void)
             /* keep the file for a post-mortem */
             char keep[64];
             snprintf(keep, sizeof keep, "flip_%d.h5", t);
-            rename(bad, tpath(keep));
+            rename(bad, test_path(keep));
             snprintf(keep, sizeof keep, "flip_%d_orig.h5", t);
-            copy_file(good, tpath(keep));
+            copy_file(good, test_path(keep));
             fprintf(stderr, "\n  flip at %zu%s: %s; file kept as %s\n", pos[0], nflip > 1 ? " (+1)" : "",
-                    code < 0 ? "reader crashed" : "reader returned altered data", tpath(keep));
+                    code < 0 ? "reader crashed" : "reader returned altered data", test_path(keep));
         }
         CU_ASSERT(code == 0 || code == 1);
         detected += code == 0;
@@ -1027,7 +1017,7 @@ static void test_wrong_structure(void)
     rng_seed(&r, test_seed("h5s structure"));
     fixture f;
     fixture_make(&f, &r);
-    const char *good = tpath("sgood.h5"), *bad = tpath("sbad.h5");
+    const char *good = test_path("sgood.h5"), *bad = test_path("sbad.h5");
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, good, CHUNK), CAIRN_OK);
     const struct {
         void (*mutate)(hid_t);
@@ -1078,14 +1068,14 @@ static void test_wrong_structure(void)
 
 static void test_not_a_job(void)
 {
-    const char *p = tpath("junk.h5");
+    const char *p = test_path("junk.h5");
     FILE *fp = fopen(p, "wb");
     for (int i = 0; i < 5000; i++) fputc(i * 7, fp);
     fclose(fp);
     h5s_reader *r;
     CU_ASSERT_EQUAL(h5s_open(&r, p), CAIRN_ERR_FORMAT);
     CU_ASSERT_PTR_NULL(r);
-    CU_ASSERT_EQUAL(h5s_open(&r, tpath("missing.h5")), CAIRN_ERR_IO);
+    CU_ASSERT_EQUAL(h5s_open(&r, test_path("missing.h5")), CAIRN_ERR_IO);
     /* an HDF5 file, but not ours */
     hid_t f = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     H5Fclose(f);
@@ -1104,17 +1094,12 @@ static int have_tool(const char *cmd)
     return system(buf) == 0;
 }
 
+/* A file's text; an empty string if it cannot be read. */
 static char *slurp(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    s[fread(s, 1, (size_t)n, fp)] = 0;
-    fclose(fp);
-    return s;
+    size_t n;
+    char *s = (char *)test_read_file(path, &n);
+    return s ? s : calloc(1, 1);
 }
 
 static void test_h5dump(void)
@@ -1128,7 +1113,7 @@ static void test_h5dump(void)
     fixture f;
     fixture_make(&f, &r);
     memcpy(f.journal, "hello", 5);
-    const char *p = tpath("dump.h5"), *out = tpath("dump.txt");
+    const char *p = test_path("dump.h5"), *out = test_path("dump.txt");
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, p, CHUNK), CAIRN_OK);
     char cmd[1024];
     /* the header listing needs no plugin */
@@ -1177,7 +1162,7 @@ static void test_h5py(void)
     rng_seed(&r, test_seed("h5s h5py"));
     fixture f;
     fixture_make(&f, &r);
-    const char *p = tpath("py.h5");
+    const char *p = test_path("py.h5");
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, p, CHUNK), CAIRN_OK);
     /* sums computed here, compared by python */
     uint64_t js = 0, ss = 0, cs = 0;
@@ -1205,9 +1190,8 @@ static void test_h5py(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "h5s_test_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    dir = test_tmpdir("h5s_test_XXXXXX");
+    if (!dir) {
         return 2;
     }
     static const test_case cases[] = {

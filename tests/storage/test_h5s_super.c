@@ -18,33 +18,7 @@
  * public header; it is the independent implementation to compare with. */
 uint32_t H5_checksum_lookup3(const void *key, size_t length, uint32_t initval);
 
-static char dir[64];
-
-static const char *tpath(const char *name)
-{
-    static char buf[8][256];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(n > 0 ? (size_t)n : 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
+static const char *dir; /* test_tmpdir() */
 
 static void spill(const char *path, const uint8_t *b, size_t len)
 {
@@ -100,7 +74,7 @@ static void reseal(uint8_t *sb)
  * and a message containing every needle (NULL-terminated list). */
 static void expect_reject(const uint8_t *b, size_t len, cairn_err want, const char *const *needles, const char *label)
 {
-    const char *p = tpath("bad.h5");
+    const char *p = test_path("bad.h5");
     spill(p, b, len);
     for (int image = 0; image < 2; image++) {
         h5s_reader *r = (h5s_reader *)1;
@@ -144,10 +118,10 @@ static void test_lookup3(void)
 
 static void test_valid(void)
 {
-    const char *p = tpath("good.h5");
+    const char *p = test_path("good.h5");
     write_job(p, 0x1000);
     size_t len;
-    uint8_t *b = slurp(p, &len);
+    uint8_t *b = test_read_file(p, &len);
     CU_ASSERT_FATAL(b != NULL && len > H5S_SUPERBLOCK_BYTES);
     /* what the writer makes: version 2, 8-byte sizes, HDF5's checksum */
     CU_ASSERT_EQUAL(b[8], 2);
@@ -169,10 +143,10 @@ static void test_valid(void)
 /* Each field of the superblock, wrong in turn. */
 static void test_rejections(void)
 {
-    const char *p = tpath("good.h5");
+    const char *p = test_path("good.h5");
     write_job(p, 0x1000);
     size_t len;
-    uint8_t *good = slurp(p, &len), *b = malloc(len + 1);
+    uint8_t *good = test_read_file(p, &len), *b = malloc(len + 1);
     CU_ASSERT_FATAL(good && b);
     unlink(p);
     char want[160];
@@ -279,7 +253,7 @@ static void test_rejections(void)
 /* HDF5 files cairn does not write, made by libhdf5 itself. */
 static void test_other_hdf5(void)
 {
-    const char *p = tpath("other.h5");
+    const char *p = test_path("other.h5");
     size_t len;
     uint8_t *b;
 
@@ -287,7 +261,7 @@ static void test_other_hdf5(void)
     hid_t f = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     CU_ASSERT_FATAL(f >= 0);
     H5Fclose(f);
-    b = slurp(p, &len);
+    b = test_read_file(p, &len);
     expect_reject(b, len, CAIRN_ERR_FORMAT,
                   NEEDLES("not a cairn job file: HDF5 superblock version 0 (cairn writes version 2 or later)"),
                   "HDF5 default file");
@@ -301,7 +275,7 @@ static void test_other_hdf5(void)
     CU_ASSERT_FATAL(f >= 0);
     H5Fclose(f);
     H5Pclose(fcpl);
-    b = slurp(p, &len);
+    b = test_read_file(p, &len);
     expect_reject(b, len, CAIRN_ERR_FORMAT, NEEDLES("no HDF5 signature at offset 0"), "user block");
     free(b);
 
@@ -312,7 +286,7 @@ static void test_other_hdf5(void)
     CU_ASSERT_FATAL(f >= 0);
     H5Fclose(f);
     H5Pclose(fcpl);
-    b = slurp(p, &len);
+    b = test_read_file(p, &len);
     CU_ASSERT_EQUAL(b[8], 2);
     expect_reject(b, len, CAIRN_ERR_FORMAT, NEEDLES("4-byte offsets and 4-byte lengths"), "4-byte sizes");
     free(b);
@@ -324,7 +298,7 @@ static void test_other_hdf5(void)
     CU_ASSERT_FATAL(f >= 0);
     H5Fclose(f);
     H5Pclose(fapl);
-    b = slurp(p, &len);
+    b = test_read_file(p, &len);
     CU_ASSERT_EQUAL(b[8], 3);
     CU_ASSERT_EQUAL(h5s_check_superblock(b, len, len, NULL), CAIRN_OK);
     expect_reject(b, len, CAIRN_ERR_FORMAT, NEEDLES("not a cairn job file: attribute /cairn_format missing"),
@@ -420,10 +394,10 @@ static void reseal_block(uint8_t *b, const hblock *h)
 
 static void test_object_headers(void)
 {
-    const char *p = tpath("oh.h5");
+    const char *p = test_path("oh.h5");
     write_job(p, 0x1000);
     size_t len, sz, at;
-    uint8_t *good = slurp(p, &len), *b = malloc(len);
+    uint8_t *good = test_read_file(p, &len), *b = malloc(len);
     CU_ASSERT_FATAL(good && b);
     unlink(p);
     hblock h;
@@ -572,11 +546,11 @@ static uint64_t digest(h5s_reader *r)
 
 static void test_image(void)
 {
-    const char *pa = tpath("a.h5"), *pb = tpath("b.h5");
+    const char *pa = test_path("a.h5"), *pb = test_path("b.h5");
     write_job(pa, 0x1000);
     write_job(pb, 0x2000);
     size_t la, lb;
-    uint8_t *a = slurp(pa, &la), *b = slurp(pb, &lb);
+    uint8_t *a = test_read_file(pa, &la), *b = test_read_file(pb, &lb);
     CU_ASSERT_FATAL(a && b);
     h5s_reader *fa, *fb, *ia, *ib;
     CU_ASSERT_EQUAL_FATAL(h5s_open(&fa, pa), CAIRN_OK);
@@ -627,9 +601,8 @@ static void test_image(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "h5s_super_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    dir = test_tmpdir("h5s_super_XXXXXX");
+    if (!dir) {
         return 2;
     }
     static const test_case cases[] = {

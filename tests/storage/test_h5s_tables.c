@@ -11,14 +11,7 @@
 #include "storage/h5s.h"
 #include "testutil.h"
 
-static char dir[64];
-
-static const char *tpath(const char *name)
-{
-    static char buf[256];
-    snprintf(buf, sizeof buf, "%s/%s", dir, name);
-    return buf;
-}
+static const char *dir; /* test_tmpdir() */
 
 #define ROWS 3000
 #define IO_ROWS 77
@@ -62,7 +55,7 @@ static int cols_equal(const h5s_trace *t, const h5s_columns *c)
 static void test_round_trip(void)
 {
     fill();
-    const char *path = tpath("tables.h5");
+    const char *path = test_path("tables.h5");
     h5s_job *j = new_job(path);
     CU_ASSERT_PTR_NOT_NULL_FATAL(j);
     const char *tn[2] = {"cycle", "pc"};
@@ -124,7 +117,7 @@ static void test_round_trip(void)
 
 static void test_writer_checks(void)
 {
-    const char *path = tpath("bad.h5");
+    const char *path = test_path("bad.h5");
     const char *in[2] = {"cycle", "val"};
     const char *dup[2] = {"x", "x"};
     const uint32_t *ic[2] = {io0, io1};
@@ -164,7 +157,7 @@ static void test_writer_checks(void)
 static void test_reader_checks(void)
 {
     fill();
-    const char *path = tpath("ragged.h5");
+    const char *path = test_path("ragged.h5");
     h5s_job *j = new_job(path);
     CU_ASSERT_PTR_NOT_NULL_FATAL(j);
     const char *in[2] = {"cycle", "val"};
@@ -201,9 +194,8 @@ static void test_reader_checks(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "h5s_tables_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    dir = test_tmpdir("h5s_tables_XXXXXX");
+    if (!dir) {
         return 2;
     }
     static const test_case cases[] = {

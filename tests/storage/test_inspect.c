@@ -11,32 +11,18 @@
 #include "storage/h5s.h"
 #include "testutil.h"
 
-static char dir[64];
+static const char *dir; /* test_tmpdir() */
 static char out_path[128], err_path[128];
 
-static const char *tpath(const char *name)
-{
-    static char buf[4][256];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
-
+/* Runs `cairn inspect ARGS`; returns the exit status, output in out/err. */
+/* A file's text; an empty string if it cannot be read. */
 static char *slurp(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return calloc(1, 1);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    s[fread(s, 1, (size_t)n, fp)] = 0;
-    fclose(fp);
-    return s;
+    size_t n;
+    char *s = (char *)test_read_file(path, &n);
+    return s ? s : calloc(1, 1);
 }
 
-/* Runs `cairn inspect ARGS`; returns the exit status, output in out/err. */
 static int inspect(const char *args, char **out, char **err)
 {
     char cmd[1024];
@@ -81,7 +67,7 @@ static void write_job(const char *path)
 
 static void test_text(void)
 {
-    const char *p = tpath("ok.h5");
+    const char *p = test_path("ok.h5");
     write_job(p);
     char *out, *err, args[512];
     snprintf(args, sizeof args, "%s", p);
@@ -111,7 +97,7 @@ static void test_text(void)
 
 static void test_binary_journal(void)
 {
-    const char *p = tpath("bin.h5");
+    const char *p = test_path("bin.h5");
     uint8_t id[32] = {0}, journal[40];
     for (int i = 0; i < 40; i++) journal[i] = (uint8_t)(i * 37 + 128);
     h5s_program prog = {id, 32, 0, NULL, 0};
@@ -131,7 +117,7 @@ static void test_binary_journal(void)
 
 static void test_json(void)
 {
-    const char *p = tpath("json.h5");
+    const char *p = test_path("json.h5");
     write_job(p);
     char *out, *err, args[512];
     snprintf(args, sizeof args, "%s --json", p);
@@ -159,7 +145,7 @@ static void test_json(void)
 
 static void test_damaged(void)
 {
-    const char *p = tpath("bad.h5");
+    const char *p = test_path("bad.h5");
     write_job(p);
     /* flip a byte in the second chunk of segment 0's snapshot */
     hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -205,7 +191,7 @@ static void test_damaged(void)
 static void test_bad_input(void)
 {
     char *out, *err, args[512];
-    const char *junk = tpath("junk.h5");
+    const char *junk = test_path("junk.h5");
     FILE *fp = fopen(junk, "wb");
     fputs("definitely not HDF5", fp);
     fclose(fp);
@@ -213,7 +199,7 @@ static void test_bad_input(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "not an HDF5 file"));
     free(out);
     free(err);
-    CU_ASSERT_EQUAL(inspect(tpath("missing.h5"), &out, &err), 2);
+    CU_ASSERT_EQUAL(inspect(test_path("missing.h5"), &out, &err), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "missing.h5"));
     free(out);
     free(err);
@@ -233,9 +219,8 @@ static void test_bad_input(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "inspect_test_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    dir = test_tmpdir("inspect_test_XXXXXX");
+    if (!dir) {
         return 2;
     }
     snprintf(out_path, sizeof out_path, "%s/out.txt", dir);
