@@ -140,11 +140,7 @@ int main(void)
     cairn_commit(digest, sizeof digest);
 
     char hex[65];
-    for (int i = 0; i < 32; i++) {
-        hex[2 * i] = "0123456789abcdef"[digest[i] >> 4];
-        hex[2 * i + 1] = "0123456789abcdef"[digest[i] & 15];
-    }
-    hex[64] = 0;
+    cairn_hex(hex, digest, sizeof digest);
     cairn_logf("sha3-256 of %lu bytes: %s\n", (unsigned long)total, hex);
     return 0;
 }

@@ -83,6 +83,19 @@ void cairn_log(const void *buf, size_t len);
 /* printf to the debug log. */
 void cairn_logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Writes len bytes as 2*len lowercase hex digits and a NUL into out
+ * (which must hold 2*len + 1 chars); returns out. For digests in logs. */
+static inline char *cairn_hex(char *out, const void *in, size_t len)
+{
+    const unsigned char *b = (const unsigned char *)in;
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = "0123456789abcdef"[b[i] >> 4];
+        out[2 * i + 1] = "0123456789abcdef"[b[i] & 15];
+    }
+    out[2 * len] = 0;
+    return out;
+}
+
 /* Flushes stdout/stderr and halts with code (the host reports code & 0xff). */
 _Noreturn void cairn_exit(int code);
 
