@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/err.h"
 #include "ntt.h"
 #include "stark_internal.h"
@@ -60,7 +61,7 @@ static void put(gvec *g, gl_t x)
     if (g->oom) return;
     if (g->n == g->cap) {
         size_t nc = g->cap ? 2 * g->cap : 1024;
-        gl_t *q = realloc(g->v, nc * sizeof *q);
+        gl_t *q = cairn_realloc_array(g->v, nc, sizeof *q);
         if (!q) {
             g->oom = 1;
             return;
@@ -105,11 +106,16 @@ static cairn_err commit_pre(stark_pk *pk, const air_machine *m, unsigned log_b)
         const air_table *t = m->tables[ti];
         if (!t->npre) continue;
         size_t rows = (size_t)1 << (t->pre_log_n + log_b);
-        gl_t *l = malloc(rows * t->npre * sizeof *l);
-        RETURN_ERROR_IF(!l, CAIRN_ERR_NOMEM, "stark: out of memory for preprocessed LDE of %s",
-                        t->name);
-        ntt_lde_batch(l, t->pre, t->pre_log_n, t->npre, log_b, STARK_SHIFT, 1);
-        pk->pre_lde[ti] = l;
+        size_t bytes;
+        gl_t *l = cairn_mul_size(&bytes, rows, t->npre) && cairn_mul_size(&bytes, bytes, sizeof *l)
+                      ? cairn_malloc(bytes) : NULL;
+        if (!l)
+            return cairn_fail_nomem(bytes, "stark_setup: out of memory for the preprocessed LDE of table %s",
+                                    t->name);
+        pk->pre_lde[ti] = l; /* freed with pk */
+        cairn_err e = ntt_lde_batch(l, t->pre, t->pre_log_n, t->npre, log_b, STARK_SHIFT, 1);
+        if (e != CAIRN_OK)
+            return cairn_prefix_error(e, "stark_setup: preprocessed LDE of table %s", t->name);
         mats[nm++] = (mt_matrix){l, rows, t->npre};
     }
     if (!nm) return CAIRN_OK;
@@ -130,6 +136,7 @@ void stark_pk_free(stark_pk *pk)
 void stark_vk_free(stark_vk *vk) { free(vk); }
 p2_digest stark_vk_digest(const stark_vk *vk) { return vk->digest; }
 const stark_params *stark_vk_params(const stark_vk *vk) { return &vk->p; }
+unsigned stark_vk_ntables(const stark_vk *vk) { return vk->m->ntables; }
 
 cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
                       const stark_params *p)
@@ -138,7 +145,7 @@ cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
     *vkp = NULL;
     RETURN_ERROR_IF(!m->finished, CAIRN_ERR_USAGE, "stark: machine %s is not finished", m->name);
     FORWARD_IF_ERROR(stark_params_validate(p));
-    stark_pk *pk = calloc(1, sizeof *pk);
+    stark_pk *pk = cairn_calloc(1, sizeof *pk);
     RETURN_ERROR_IF(!pk, CAIRN_ERR_NOMEM, "stark: out of memory for keys");
     struct stark_vk *vk = &pk->vk;
     vk->m = m;
@@ -174,6 +181,9 @@ cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
                              "stark: table %s has constraint degree %u; needs log_blowup >= %u",
                              t->name, d, q);
     }
+    /* A machine whose only interactions are boundary terms still states
+     * a bus equation over its public values: it is checked like any other. */
+    if (m->boundary->nints) vk->has_lu = 1;
     if (err == CAIRN_OK) err = commit_pre(pk, m, p->log_blowup);
     gvec g = {0};
     if (err == CAIRN_OK) {
@@ -195,7 +205,7 @@ cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
         p2_hash(&vk->digest, g.v, g.n);
         tr_init(&vk->tr0, STARK_DOMAIN_TAG);
         tr_absorb_digest(&vk->tr0, &vk->digest);
-        *vkp = malloc(sizeof **vkp);
+        *vkp = cairn_malloc(sizeof **vkp);
         if (!*vkp) err = cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for keys");
         else memcpy(*vkp, vk, sizeof *vk);
     }

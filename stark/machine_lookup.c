@@ -11,8 +11,8 @@
 cairn_err stark_machine_lookup(air_machine **out)
 {
     air_machine *m;
-    FORWARD_IF_ERROR(air_machine_new(&m, "lookup", 0));
-    air_table *v = air_table_add(m, "values", 0, 3);
+    FORWARD_IF_ERROR(air_machine_new(&m, "lookup", STARK_LOOKUP_NPUB));
+    air_table *v = air_table_add(m, "values", 0, 4);
     air_table *r = air_table_add(m, "range", 1, 1);
     size_t rn = (size_t)1 << STARK_LOOKUP_RANGE_LOG;
     gl_t *pre = malloc(rn * sizeof *pre);
@@ -27,6 +27,16 @@ cairn_err stark_machine_lookup(air_machine **out)
     air_expr c = air_col(m, v, AIR_MAIN, 2, 0), one = air_const(m, v, 1);
     /* c = a + b over the field; a and b are 16-bit by the lookups */
     air_constrain(m, v, air_sub(m, v, c, air_add(m, v, a, b)), "sum");
+    /* a row counter 0..n-1 pins the height of "values" to the public n */
+    air_expr i = air_col(m, v, AIR_MAIN, 3, 0), in = air_col(m, v, AIR_MAIN, 3, 1);
+    air_constrain(m, v, air_mul(m, v, air_sel(m, v, AIR_SEL_FIRST), i), "counter start");
+    air_constrain(m, v,
+                  air_mul(m, v, air_sel(m, v, AIR_SEL_TRANS), air_sub(m, v, in, air_add(m, v, i, one))),
+                  "counter step");
+    air_constrain(m, v,
+                  air_mul(m, v, air_sel(m, v, AIR_SEL_LAST),
+                          air_sub(m, v, air_add(m, v, i, one), air_pub(m, v, 0))),
+                  "counter end");
     air_interact(m, v, RANGE_BUS, AIR_SEND, one, &a, 1);
     air_interact(m, v, RANGE_BUS, AIR_SEND, one, &b, 1);
     air_expr val = air_col(m, r, AIR_PRE, 0, 0), mult = air_col(m, r, AIR_MAIN, 0, 0);
@@ -40,10 +50,11 @@ cairn_err stark_machine_lookup(air_machine **out)
     return CAIRN_OK;
 }
 
-cairn_err stark_lookup_trace(gl_t **values, gl_t **range, unsigned log_n, uint64_t seed)
+cairn_err stark_lookup_trace(gl_t **values, gl_t **range, gl_t pub[STARK_LOOKUP_NPUB],
+                             unsigned log_n, uint64_t seed)
 {
     size_t n = (size_t)1 << log_n, rn = (size_t)1 << STARK_LOOKUP_RANGE_LOG;
-    gl_t *v = malloc(3 * n * sizeof *v), *r = calloc(rn, sizeof *r);
+    gl_t *v = malloc(4 * n * sizeof *v), *r = calloc(rn, sizeof *r);
     if (!v || !r) {
         free(v);
         free(r);
@@ -53,12 +64,14 @@ cairn_err stark_lookup_trace(gl_t **values, gl_t **range, unsigned log_n, uint64
     rng_seed(&g, seed);
     for (size_t i = 0; i < n; i++) {
         gl_t a = rng_u64(&g) & 0xffff, b = rng_u64(&g) & 0xffff;
-        v[3 * i] = a;
-        v[3 * i + 1] = b;
-        v[3 * i + 2] = a + b;
+        v[4 * i] = a;
+        v[4 * i + 1] = b;
+        v[4 * i + 2] = a + b;
+        v[4 * i + 3] = i;
         r[a]++;
         r[b]++;
     }
+    pub[0] = n;
     *values = v;
     *range = r;
     return CAIRN_OK;

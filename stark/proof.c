@@ -166,7 +166,7 @@ static void write_all(wbuf *w, const stark_proof *pf, const stark_shape *s,
         w_bytes(w, &l, 1);
     }
     if (s->tree_nmats[TREE_MAIN]) w_digs(w, &pf->main_root, 1);
-    if (vk->has_lu) {
+    if (s->tree_nmats[TREE_LU]) {
         w_digs(w, &pf->lu_root, 1);
         for (unsigned t = 0; t < s->ntables; t++)
             if (m->tables[t]->nints) w_gl3s(w, &pf->lu_sum[t], 1);
@@ -267,7 +267,7 @@ cairn_err stark_proof_read(stark_proof *pf, stark_shape *s, const struct stark_v
     pf->vk_digest = dg;
     memcpy(pf->log_n, log_n, sizeof log_n);
     if (s->tree_nmats[TREE_MAIN]) r_digs(&r, &pf->main_root, 1, "main root");
-    if (vk->has_lu) {
+    if (s->tree_nmats[TREE_LU]) {
         r_digs(&r, &pf->lu_root, 1, "LogUp root");
         for (unsigned t = 0; t < s->ntables; t++)
             if (m->tables[t]->nints) r_gl3s(&r, &pf->lu_sum[t], 1, "LogUp sum");

@@ -623,10 +623,12 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
             }
             ntt_lde_batch(ps->lu_lde[t], ps->lu[t], log_n[t], W, lb, STARK_SHIFT, 1);
         }
-        tamper_lde(ps, s, tp, TREE_LU, 0); /* test only */
-        FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_LU], &pf->lu_root, s, TREE_LU, ps->lu_lde));
-        stark_tamper_root(tp, TREE_LU, 0, &pf->lu_root); /* test only */
-        tr_absorb_digest(&tr, &pf->lu_root);
+        if (s->tree_nmats[TREE_LU]) {
+            tamper_lde(ps, s, tp, TREE_LU, 0); /* test only */
+            FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_LU], &pf->lu_root, s, TREE_LU, ps->lu_lde));
+            stark_tamper_root(tp, TREE_LU, 0, &pf->lu_root); /* test only */
+            tr_absorb_digest(&tr, &pf->lu_root);
+        }
         for (unsigned t = 0; t < m->ntables; t++)
             if (m->tables[t]->nints) tr_absorb_ext(&tr, &pf->lu_sum[t], 1);
     }

@@ -126,9 +126,28 @@ cairn_err stark_prove(const stark_pk *pk, const stark_trace *traces, const gl_t 
                       size_t npub, uint8_t **proof, size_t *len);
 
 /* Verifies proof bytes; CAIRN_ERR_FORMAT for malformed bytes,
- * CAIRN_ERR_VERIFY naming the first failed check. */
+ * CAIRN_ERR_VERIFY naming the first failed check.
+ *
+ * Table heights. A proof states the log height of each table, and "these
+ * public values hold for a trace of height 2^k" is a different statement
+ * for each k. So the heights are part of what the caller verifies:
+ * log_heights (one entry per table of the machine, never NULL) is in/out:
+ *   log_heights[t] != 0: the proof must give table t exactly this height,
+ *                        else CAIRN_ERR_VERIFY naming the table;
+ *   log_heights[t] == 0: any height the key allows (STARK_MIN_LOG_N ..
+ *                        STARK_MAX_LOG_N; fixed for tables with preprocessed
+ *                        columns) is accepted, and written back on success.
+ * Which to use depends on the machine: a machine whose public values pin
+ * every height (the example machines: fib's and lookup's row counters end
+ * at the public n, p2chain's at the public number of hashes) may pass zeros
+ * and read the heights back; any other caller must state the heights it
+ * expects (recursion: fixed shapes) or act on the ones returned. On failure
+ * log_heights is unchanged. */
 cairn_err stark_verify(const stark_vk *vk, const gl_t *pub, size_t npub, const uint8_t *proof,
-                       size_t len);
+                       size_t len, unsigned *log_heights);
+
+/* Number of tables of the key's machine (the length of log_heights). */
+unsigned stark_vk_ntables(const stark_vk *vk);
 
 /* Debug constraint checker (check.c): evaluates every constraint of every
  * table on every row and the LogUp balance (with fixed pseudo-random

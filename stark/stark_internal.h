@@ -35,7 +35,10 @@ struct stark_vk {
     uint8_t group_first[AIR_MAX_TABLES][STARK_MAX_INTS];
     unsigned qlog[AIR_MAX_TABLES]; /* quotient has 2^qlog chunks */
     unsigned max_lu_degree;
-    int has_lu;                    /* any table has interactions */
+    /* LogUp challenges are drawn and the balance is checked whenever any
+     * interaction exists, boundary terms included; the LogUp tree exists
+     * only when some table has interactions (shape.tree_nmats[TREE_LU]). */
+    int has_lu;
     transcript tr0;                /* after the domain tag and the key digest */
 };
 

@@ -247,8 +247,12 @@ static cairn_err verify(vstate *v)
     if (vk->has_lu) {
         v->lu_alpha = vtr_squeeze_ext(c, &tr);
         v->lu_beta = vtr_squeeze_ext(c, &tr);
-        dig_input(c, roots[TREE_LU], &pf->lu_root);
-        vtr_absorb_n(c, &tr, roots[TREE_LU], P2_DIGEST);
+        if (s->tree_nmats[TREE_LU]) {
+            dig_input(c, roots[TREE_LU], &pf->lu_root);
+            vtr_absorb_n(c, &tr, roots[TREE_LU], P2_DIGEST);
+        } else {
+            dig_input(c, roots[TREE_LU], &zero_digest);
+        }
         for (unsigned t = 0; t < m->ntables; t++)
             if (m->tables[t]->nints) {
                 v->lu_sum[t] = vce_input(c, pf->lu_sum[t]);
@@ -426,12 +430,24 @@ cairn_err stark_verify_parsed(const struct stark_vk *vk, const stark_shape *s,
 }
 
 cairn_err stark_verify(const stark_vk *vk, const gl_t *pub, size_t npub, const uint8_t *proof,
-                       size_t len)
+                       size_t len, unsigned *log_heights)
 {
+    RETURN_ERROR_IF(!log_heights, CAIRN_ERR_USAGE,
+                    "stark_verify: no table heights given (see stark.h: the heights are part "
+                    "of the statement)");
     stark_proof pf;
     stark_shape s;
     FORWARD_IF_ERROR(stark_proof_read(&pf, &s, vk, proof, len));
-    cairn_err err = stark_verify_parsed(vk, &s, &pf, pub, npub);
+    const air_machine *m = vk->m;
+    cairn_err err = CAIRN_OK;
+    for (unsigned t = 0; t < m->ntables && err == CAIRN_OK; t++)
+        if (log_heights[t] && log_heights[t] != s.log_n[t])
+            err = cairn_fail(CAIRN_ERR_VERIFY,
+                             "stark_verify: table %s has log height %u in the proof, %u expected",
+                             m->tables[t]->name, s.log_n[t], log_heights[t]);
+    if (err == CAIRN_OK) err = stark_verify_parsed(vk, &s, &pf, pub, npub);
+    if (err == CAIRN_OK)
+        for (unsigned t = 0; t < m->ntables; t++) log_heights[t] = s.log_n[t];
     stark_proof_free(&pf);
     return err;
 }

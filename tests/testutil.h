@@ -32,6 +32,11 @@ const char *test_tmpdir(const char *prefix);
 /* "<tmpdir>/<name>" in one of 8 rotating static buffers. */
 const char *test_path(const char *name);
 
+/* A fresh all-zero heights array for stark_verify (accept the heights the
+ * proof states; see stark.h), for tests whose point is elsewhere. Needs
+ * stark/air.h for AIR_MAX_TABLES where it is used. */
+#define TEST_ANY_HEIGHTS ((unsigned[AIR_MAX_TABLES]){0})
+
 /* Directory of tests/vectors. */
 #define TEST_VECTORS_DIR CAIRN_TEST_VECTORS
 

@@ -38,7 +38,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     stark_trace tr = {main, FIB_LOG_N};
     if (stark_prove(pk, &tr, pub, STARK_FIB_NPUB, &seed_proof, &seed_len) != CAIRN_OK) abort();
     free(main);
-    if (stark_verify(vk, pub, STARK_FIB_NPUB, seed_proof, seed_len) != CAIRN_OK) abort();
+    if (stark_verify(vk, pub, STARK_FIB_NPUB, seed_proof, seed_len, (unsigned[AIR_MAX_TABLES]){FIB_LOG_N}) != CAIRN_OK) abort();
     return 0;
 }
 
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
     if ((data[0] & 1) == 0) {
-        (void)stark_verify(vk, pub, STARK_FIB_NPUB, data + 1, size - 1);
+        (void)stark_verify(vk, pub, STARK_FIB_NPUB, data + 1, size - 1, (unsigned[AIR_MAX_TABLES]){FIB_LOG_N});
         return 0;
     }
     uint8_t *buf = malloc(seed_len);
@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* a trailing odd byte truncates instead */
     if ((size - 1) % 3 == 1) len -= 1 + data[size - 1] % 16;
-    cairn_err e = stark_verify(vk, pub, STARK_FIB_NPUB, buf, len);
+    cairn_err e = stark_verify(vk, pub, STARK_FIB_NPUB, buf, len, (unsigned[AIR_MAX_TABLES]){FIB_LOG_N});
     if (e == CAIRN_OK && (changed || len != seed_len)) {
         /* XORs may cancel out; only a really different proof is a bug */
         if (len != seed_len || memcmp(buf, seed_proof, len) != 0) abort();

@@ -14,7 +14,7 @@
 static air_machine *fib;
 
 static int prove_fib(const stark_params *p, unsigned log_n, uint64_t seed, stark_vk **vkp,
-                     uint8_t **proof, size_t *len, gl_t pub[3])
+                     uint8_t **proof, size_t *len, gl_t pub[STARK_FIB_NPUB])
 {
     stark_pk *pk;
     stark_vk *vk;
@@ -22,7 +22,7 @@ static int prove_fib(const stark_params *p, unsigned log_n, uint64_t seed, stark
     gl_t *main;
     CU_ASSERT_EQUAL_FATAL(stark_fib_trace(&main, pub, log_n, seed), CAIRN_OK);
     stark_trace tr = {main, log_n};
-    cairn_err e = stark_prove(pk, &tr, pub, 3, proof, len);
+    cairn_err e = stark_prove(pk, &tr, pub, STARK_FIB_NPUB, proof, len);
     if (e != CAIRN_OK) fprintf(stderr, "prove: %s\n", cairn_last_error());
     free(main);
     stark_pk_free(pk);
@@ -49,7 +49,7 @@ static void test_complete(void)
                 stark_vk *vk = NULL;
                 uint8_t *proof = NULL;
                 size_t len = 0;
-                gl_t pub[3];
+                gl_t pub[STARK_FIB_NPUB];
                 int ok = prove_fib(&p, log_n, seed + log_n, &vk, &proof, &len, pub);
                 CU_ASSERT_EQUAL(ok, 0);
                 if (ok) {
@@ -57,12 +57,12 @@ static void test_complete(void)
                     stark_vk_free(vk);
                     continue;
                 }
-                cairn_err e = stark_verify(vk, pub, 3, proof, len);
+                cairn_err e = stark_verify(vk, pub, STARK_FIB_NPUB, proof, len, TEST_ANY_HEIGHTS);
                 if (e != CAIRN_OK)
                     fprintf(stderr, "log_n %u arity %u: %s\n", log_n, arity, cairn_last_error());
                 CU_ASSERT_EQUAL(e, CAIRN_OK);
                 pub[2] = gl_add(pub[2], 1);
-                CU_ASSERT_EQUAL(stark_verify(vk, pub, 3, proof, len), CAIRN_ERR_VERIFY);
+                CU_ASSERT_EQUAL(stark_verify(vk, pub, STARK_FIB_NPUB, proof, len, TEST_ANY_HEIGHTS), CAIRN_ERR_VERIFY);
                 free(proof);
                 stark_vk_free(vk);
             }
@@ -132,28 +132,28 @@ static void test_bad_trace(void)
     stark_pk *pk;
     stark_vk *vk;
     CU_ASSERT_EQUAL_FATAL(stark_setup(&pk, &vk, fib, &p), CAIRN_OK);
-    gl_t *main, pub[3];
+    gl_t *main, pub[STARK_FIB_NPUB];
     unsigned log_n = 6;
     CU_ASSERT_EQUAL_FATAL(stark_fib_trace(&main, pub, log_n, 7), CAIRN_OK);
-    main[2 * 17 + 1] = gl_add(main[2 * 17 + 1], 1); /* breaks "add" at row 16 */
+    main[3 * 17 + 1] = gl_add(main[3 * 17 + 1], 1); /* breaks "add" at row 16 */
     /* fix up the rest so only one row is wrong */
     for (size_t i = 18; i < 64; i++) {
-        main[2 * i] = main[2 * i - 1];
-        main[2 * i + 1] = gl_add(main[2 * i - 2], main[2 * i - 1]);
+        main[3 * i] = main[3 * i - 2];
+        main[3 * i + 1] = gl_add(main[3 * i - 3], main[3 * i - 2]);
     }
-    pub[2] = main[2 * 63 + 1];
+    pub[2] = main[3 * 63 + 1];
     stark_trace tr = {main, log_n};
-    cairn_err e = stark_check_trace(fib, &tr, pub, 3);
+    cairn_err e = stark_check_trace(fib, &tr, pub, STARK_FIB_NPUB);
     CU_ASSERT_EQUAL(e, CAIRN_ERR_VERIFY);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "row 16"));
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "add"));
     uint8_t *proof;
     size_t len;
-    e = stark_prove(pk, &tr, pub, 3, &proof, &len);
+    e = stark_prove(pk, &tr, pub, STARK_FIB_NPUB, &proof, &len);
     /* the quotient is not low-degree: the prover either fails at the
      * final polynomial or produces a proof the verifier rejects */
     if (e == CAIRN_OK) {
-        CU_ASSERT_EQUAL(stark_verify(vk, pub, 3, proof, len), CAIRN_ERR_VERIFY);
+        CU_ASSERT_EQUAL(stark_verify(vk, pub, STARK_FIB_NPUB, proof, len, TEST_ANY_HEIGHTS), CAIRN_ERR_VERIFY);
         free(proof);
     } else {
         CU_ASSERT_EQUAL(e, CAIRN_ERR_INTERNAL);
@@ -163,7 +163,7 @@ static void test_bad_trace(void)
     stark_vk *vkc;
     p.check_trace = 1;
     CU_ASSERT_EQUAL_FATAL(stark_setup(&pkc, &vkc, fib, &p), CAIRN_OK);
-    CU_ASSERT_EQUAL(stark_prove(pkc, &tr, pub, 3, &proof, &len), CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL(stark_prove(pkc, &tr, pub, STARK_FIB_NPUB, &proof, &len), CAIRN_ERR_VERIFY);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "row 16"));
     /* and the checker flag is not part of the verifying key */
     p2_digest d0 = stark_vk_digest(vk), d1 = stark_vk_digest(vkc);

@@ -40,6 +40,10 @@
  *  S2  public values canonical (CAIRN_ERR_USAGE)               "not canonical"
  *  S3  at most 64 public values: stark_setup refuses a larger machine
  *      (CAIRN_ERR_LIMIT), so the verifier never sees one   "public values (max 64)"
+ *  S4  table heights (stark_verify): a heights array is given (USAGE,
+ *      "no table heights"), and each nonzero entry equals the height the
+ *      proof states (VERIFY)                                   "log height H in the proof,
+ *                                                              E expected"
  *
  * Verifier assertions (verifier.c, fri.c over vctx), CAIRN_ERR_VERIFY:
  *  V1  proof of work: the sample after the nonce has pow_bits leading
@@ -49,7 +53,9 @@
  *      terminal sum), combined with alpha, equal Z_H(zeta) * sum_j
  *      zeta^(jn) Q_j(zeta)                                     "table T: constraint at zeta"
  *  V3  LogUp balance: the tables' terminal sums plus the boundary terms
- *      over public values add to 0                             "do not balance"
+ *      over public values add to 0, checked whenever the machine has any
+ *      interaction (a machine whose only interactions are boundary terms
+ *      states an equation over its public values)             "do not balance"
  *  per query q (index = low log_l0 bits of one squeezed element):
  *  V4  Merkle openings of the preprocessed, main, LogUp and quotient trees
  *      (row values and path; directions by select-by-bit; every element
@@ -91,6 +97,7 @@
  * boundary term receiving public value 0 with multiplicity public value 1.
  * Three tables of different heights give every tree, mixed-height Merkle
  * trees, and DEEP roll-ins at several FRI layers. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +157,7 @@ typedef struct {
     stark_vk *vk;
     uint8_t *proof;
     size_t len;
-    gl_t pub[4]; /* fib 3, mini 2 */
+    gl_t pub[4]; /* fib 4, mini 2 */
     size_t npub;
 } fixture;
 
@@ -180,7 +187,7 @@ static int fix_fib_w(fixture *f, const stark_params *p, unsigned log_n, const st
     gl_t *main;
     CU_ASSERT_EQUAL_FATAL(stark_fib_trace(&main, f->pub, log_n, 1000 + log_n), CAIRN_OK);
     f->npub = STARK_FIB_NPUB;
-    if (witness == W_BAD_SUM) main[2 * (1u << (log_n - 1)) + 1] ^= 1; /* breaks "add" */
+    if (witness == W_BAD_SUM) main[3 * (1u << (log_n - 1)) + 1] ^= 1; /* breaks "add" */
     stark_trace tr = {main, log_n};
     cairn_err e = stark_prove_tampered(pk, &tr, f->pub, f->npub, tp, &f->proof, &f->len);
     if (e != CAIRN_OK) fprintf(stderr, "prove fib: %s\n", cairn_last_error());
@@ -250,12 +257,12 @@ static int expect_at(int line, cairn_err e, cairn_err code, const char *sub)
 
 static cairn_err verify_fix(const fixture *f)
 {
-    return stark_verify(f->vk, f->pub, f->npub, f->proof, f->len);
+    return stark_verify(f->vk, f->pub, f->npub, f->proof, f->len, TEST_ANY_HEIGHTS);
 }
 
 static cairn_err verify_bytes(const fixture *f, const uint8_t *b, size_t len)
 {
-    return stark_verify(f->vk, f->pub, f->npub, b, len);
+    return stark_verify(f->vk, f->pub, f->npub, b, len, TEST_ANY_HEIGHTS);
 }
 
 static void parse(const fixture *f, stark_proof *pf, stark_shape *s)
@@ -319,7 +326,7 @@ static size_t layout(size_t start[NSEC], size_t size[NSEC], const stark_shape *s
     const size_t G = 8, D = 32, E = 24;
     size_t off = 12 + D + 1 + s->ntables;
     size[SEC_MAIN_ROOT] = s->tree_nmats[TREE_MAIN] ? D : 0;
-    size[SEC_LU_ROOT] = vk->has_lu ? D : 0;
+    size[SEC_LU_ROOT] = s->tree_nmats[TREE_LU] ? D : 0;
     size[SEC_LU_SUM] = vk->has_lu ? E * s->nlu_sums : 0;
     size[SEC_Q_ROOT] = D;
     size[SEC_OPEN] = E * s->nopen;
@@ -472,7 +479,7 @@ static void test_parser(void)
     stark_pk *pk2;
     stark_vk *vk2;
     CU_ASSERT_EQUAL_FATAL(stark_setup(&pk2, &vk2, mini, &p), CAIRN_OK);
-    EXPECT(stark_verify(vk2, f.pub, MINI_NPUB, f.proof, f.len), CAIRN_ERR_VERIFY,
+    EXPECT(stark_verify(vk2, f.pub, MINI_NPUB, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_ERR_VERIFY,
            "different verifying key");
     stark_pk_free(pk2);
     stark_vk_free(vk2);
@@ -481,7 +488,7 @@ static void test_parser(void)
         unsigned *field[5] = {&q.log_blowup, &q.queries, &q.pow_bits, &q.log_arity, &q.log_final_len};
         (*field[k])++;
         CU_ASSERT_EQUAL_FATAL(stark_setup(&pk2, &vk2, fib, &q), CAIRN_OK);
-        EXPECT(stark_verify(vk2, f.pub, f.npub, f.proof, f.len), CAIRN_ERR_VERIFY,
+        EXPECT(stark_verify(vk2, f.pub, f.npub, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_ERR_VERIFY,
                "different verifying key");
         stark_pk_free(pk2);
         stark_vk_free(vk2);
@@ -489,25 +496,25 @@ static void test_parser(void)
     /* check_trace does not enter the key */
     p.check_trace = 1;
     CU_ASSERT_EQUAL_FATAL(stark_setup(&pk2, &vk2, fib, &p), CAIRN_OK);
-    EXPECT(stark_verify(vk2, f.pub, f.npub, f.proof, f.len), CAIRN_OK, NULL);
+    EXPECT(stark_verify(vk2, f.pub, f.npub, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_OK, NULL);
     stark_pk_free(pk2);
     stark_vk_free(vk2);
     free_fix(&f);
 }
 
-/* ---- S1..S3 ---- */
+/* ---- S1..S4 ---- */
 static void test_statement(void)
 {
     stark_params p = test_params(1, 1, 2);
     fixture f;
     if (fix_fib(&f, &p, 3, NULL)) return;
     /* S1 */
-    EXPECT(stark_verify(f.vk, f.pub, 2, f.proof, f.len), CAIRN_ERR_USAGE,
-           "2 public values, machine fib has 3");
-    EXPECT(stark_verify(f.vk, f.pub, 4, f.proof, f.len), CAIRN_ERR_USAGE, "public values");
-    EXPECT(stark_verify(f.vk, NULL, 0, f.proof, f.len), CAIRN_ERR_USAGE, "public values");
+    EXPECT(stark_verify(f.vk, f.pub, 2, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_ERR_USAGE,
+           "2 public values, machine fib has 4");
+    EXPECT(stark_verify(f.vk, f.pub, 5, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_ERR_USAGE, "public values");
+    EXPECT(stark_verify(f.vk, NULL, 0, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_ERR_USAGE, "public values");
     /* S2: p itself, and a value congruent to a valid one */
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < STARK_FIB_NPUB; i++) {
         gl_t old = f.pub[i];
         f.pub[i] = GL_P;
         EXPECT(verify_fix(&f), CAIRN_ERR_USAGE, "not canonical");
@@ -536,6 +543,34 @@ static void test_statement(void)
     CU_ASSERT_PTR_NULL(pk);
     CU_ASSERT_PTR_NULL(vk);
     air_machine_free(m);
+    /* S4: the heights are the caller's to state or to read back */
+    if (fix_fib(&f, &p, 3, NULL)) return;
+    EXPECT(stark_verify(f.vk, f.pub, f.npub, f.proof, f.len, NULL), CAIRN_ERR_USAGE,
+           "no table heights");
+    unsigned h[AIR_MAX_TABLES] = {4};
+    EXPECT(stark_verify(f.vk, f.pub, f.npub, f.proof, f.len, h), CAIRN_ERR_VERIFY,
+           "table fib has log height 3 in the proof, 4 expected");
+    CU_ASSERT_EQUAL(h[0], 4); /* unchanged on failure */
+    h[0] = 3;
+    EXPECT(stark_verify(f.vk, f.pub, f.npub, f.proof, f.len, h), CAIRN_OK, NULL);
+    h[0] = 0;
+    EXPECT(stark_verify(f.vk, f.pub, f.npub, f.proof, f.len, h), CAIRN_OK, NULL);
+    CU_ASSERT_EQUAL(h[0], 3);
+    free_fix(&f);
+    /* fib pins its height in the statement: a proof of 2^4 rows from the
+     * same start does not verify under the public values of 2^3 rows (the
+     * row count n is one of them; no grinding, so that the first check to
+     * fail is the constraint identity) */
+    fixture g;
+    p.pow_bits = 0;
+    if (fix_fib(&f, &p, 3, NULL) == 0 && fix_fib(&g, &p, 4, NULL) == 0) {
+        CU_ASSERT_EQUAL(f.pub[3], 8);
+        CU_ASSERT_EQUAL(g.pub[3], 16);
+        memcpy(g.pub, f.pub, sizeof g.pub);
+        EXPECT(verify_fix(&g), CAIRN_ERR_VERIFY, "constraint at zeta");
+    }
+    free_fix(&f);
+    free_fix(&g);
 }
 
 /* ---- V1 ---- */
@@ -590,7 +625,7 @@ static void test_constraints(void)
     free_fix(&f);
     /* public values that the constraints use */
     if (fix_fib(&f, &p, 5, NULL)) return;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < STARK_FIB_NPUB; i++) {
         f.pub[i] = gl_add(f.pub[i], 1);
         EXPECT(verify_fix(&f), CAIRN_ERR_VERIFY, "table fib: constraint at zeta mismatch");
         f.pub[i] = gl_sub(f.pub[i], 1);
@@ -671,6 +706,44 @@ static void test_balance(void)
     if (fix_mini(&f, &p, 5, NULL, W_BAD_BOUNDARY) == 0)
         EXPECT(verify_fix(&f), CAIRN_ERR_VERIFY, "LogUp buses do not balance");
     free_fix(&f);
+    /* A machine whose only interactions are boundary terms: SEND (p0),
+     * RECEIVE (p1) on one bus states p0 = p1. It gets LogUp challenges and
+     * a balance check like any other (it once got neither: p0 = 5, p1 = 6
+     * was accepted). */
+    air_machine *m;
+    CU_ASSERT_EQUAL_FATAL(air_machine_new(&m, "bnd", 2), CAIRN_OK);
+    air_table *t = air_table_add(m, "t", 0, 1);
+    air_expr x = air_col(m, t, AIR_MAIN, 0, 0);
+    air_constrain(m, t, air_mul(m, t, air_sel(m, t, AIR_SEL_FIRST), x), "x0");
+    air_expr p0 = air_pub(m, m->boundary, 0), p1 = air_pub(m, m->boundary, 1);
+    air_expr one = air_const(m, m->boundary, 1);
+    air_interact(m, m->boundary, 7, AIR_SEND, one, &p0, 1);
+    air_interact(m, m->boundary, 7, AIR_RECEIVE, one, &p1, 1);
+    CU_ASSERT_EQUAL_FATAL(air_machine_finish(m, 3), CAIRN_OK);
+    stark_pk *pk;
+    stark_vk *vk;
+    CU_ASSERT_EQUAL_FATAL(stark_setup(&pk, &vk, m, &p), CAIRN_OK);
+    gl_t col[8] = {0};
+    stark_trace tr = {col, 3};
+    const gl_t good[2] = {5, 5}, bad[2] = {5, 6};
+    EXPECT(stark_check_trace(m, &tr, good, 2), CAIRN_OK, NULL);
+    EXPECT(stark_check_trace(m, &tr, bad, 2), CAIRN_ERR_VERIFY, "do not balance");
+    uint8_t *proof;
+    size_t len;
+    CU_ASSERT_EQUAL_FATAL(stark_prove(pk, &tr, good, 2, &proof, &len), CAIRN_OK);
+    EXPECT(stark_verify(vk, good, 2, proof, len, TEST_ANY_HEIGHTS), CAIRN_OK, NULL);
+    free(proof);
+    CU_ASSERT_EQUAL_FATAL(stark_prove(pk, &tr, bad, 2, &proof, &len), CAIRN_OK);
+    EXPECT(stark_verify(vk, bad, 2, proof, len, TEST_ANY_HEIGHTS), CAIRN_ERR_VERIFY,
+           "LogUp buses do not balance");
+    free(proof);
+    /* the security calculator credits a LogUp term: it is now checked */
+    stark_security_bits sb;
+    CU_ASSERT_EQUAL(stark_security(&sb, &p, m, NULL), CAIRN_OK);
+    CU_ASSERT(isfinite(sb.logup) && sb.logup > 0);
+    stark_pk_free(pk);
+    stark_vk_free(vk);
+    air_machine_free(m);
 }
 
 /* ---- V4, V5 ---- */
@@ -1145,7 +1218,7 @@ int main(void)
 {
     if (stark_machine_fib(&fib) != CAIRN_OK || machine_mini(&mini) != CAIRN_OK) return 1;
     static const test_case cases[] = {{"P1-P12 parser", test_parser},
-                                      {"S1-S3 statement", test_statement},
+                                      {"S1-S4 statement", test_statement},
                                       {"V1 proof of work", test_pow},
                                       {"V2 constraints at zeta", test_constraints},
                                       {"V3 LogUp balance", test_balance},

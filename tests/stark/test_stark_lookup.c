@@ -17,18 +17,23 @@ static stark_vk *vk;
 static cairn_err prove_verify(gl_t *vals, gl_t *range, unsigned log_n, int check)
 {
     stark_trace tr[2] = {{vals, log_n}, {range, STARK_LOOKUP_RANGE_LOG}};
+    gl_t pub[STARK_LOOKUP_NPUB] = {(gl_t)1 << log_n};
     if (check) {
-        cairn_err e = stark_check_trace(lk, tr, NULL, 0);
+        cairn_err e = stark_check_trace(lk, tr, pub, STARK_LOOKUP_NPUB);
         if (e != CAIRN_OK) return e;
     }
     uint8_t *proof;
     size_t len;
-    cairn_err e = stark_prove(pk, tr, NULL, 0, &proof, &len);
+    cairn_err e = stark_prove(pk, tr, pub, STARK_LOOKUP_NPUB, &proof, &len);
     if (e != CAIRN_OK) {
         fprintf(stderr, "prove: %s\n", cairn_last_error());
         return e;
     }
-    e = stark_verify(vk, NULL, 0, proof, len);
+    /* the public n pins the height of "values"; the key fixes "range" */
+    unsigned h[AIR_MAX_TABLES] = {0};
+    e = stark_verify(vk, pub, STARK_LOOKUP_NPUB, proof, len, h);
+    if (e == CAIRN_OK && (h[0] != log_n || h[1] != STARK_LOOKUP_RANGE_LOG))
+        e = cairn_fail(CAIRN_ERR_VERIFY, "heights %u %u returned", h[0], h[1]);
     free(proof);
     return e;
 }
@@ -37,8 +42,8 @@ static void test_complete(void)
 {
     uint64_t seed = test_seed("lookup complete");
     for (unsigned log_n = 3; log_n <= 10; log_n += 7) {
-        gl_t *v, *r;
-        CU_ASSERT_EQUAL_FATAL(stark_lookup_trace(&v, &r, log_n, seed + log_n), CAIRN_OK);
+        gl_t *v, *r, lpub[STARK_LOOKUP_NPUB];
+        CU_ASSERT_EQUAL_FATAL(stark_lookup_trace(&v, &r, lpub, log_n, seed + log_n), CAIRN_OK);
         cairn_err e = prove_verify(v, r, log_n, 1);
         if (e != CAIRN_OK) fprintf(stderr, "log_n %u: %s\n", log_n, cairn_last_error());
         CU_ASSERT_EQUAL(e, CAIRN_OK);
@@ -51,12 +56,12 @@ static void test_unbalanced(void)
 {
     uint64_t seed = test_seed("lookup unbalanced");
     unsigned log_n = 4;
-    gl_t *v, *r;
+    gl_t *v, *r, lpub[STARK_LOOKUP_NPUB];
     /* a value outside the range table (and c kept consistent) */
-    CU_ASSERT_EQUAL_FATAL(stark_lookup_trace(&v, &r, log_n, seed), CAIRN_OK);
-    r[v[3 * 5]]--;
-    v[3 * 5] = 70000;
-    v[3 * 5 + 2] = 70000 + v[3 * 5 + 1];
+    CU_ASSERT_EQUAL_FATAL(stark_lookup_trace(&v, &r, lpub, log_n, seed), CAIRN_OK);
+    r[v[4 * 5]]--;
+    v[4 * 5] = 70000;
+    v[4 * 5 + 2] = 70000 + v[4 * 5 + 1];
     CU_ASSERT_EQUAL(prove_verify(v, r, log_n, 1), CAIRN_ERR_VERIFY);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "balance"));
     cairn_err e = prove_verify(v, r, log_n, 0);
@@ -65,7 +70,7 @@ static void test_unbalanced(void)
     free(v);
     free(r);
     /* a wrong multiplicity */
-    CU_ASSERT_EQUAL_FATAL(stark_lookup_trace(&v, &r, log_n, seed + 1), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(stark_lookup_trace(&v, &r, lpub, log_n, seed + 1), CAIRN_OK);
     r[12345]++;
     CU_ASSERT_EQUAL(prove_verify(v, r, log_n, 0), CAIRN_ERR_VERIFY);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "balance"));

@@ -19,7 +19,7 @@ typedef struct {
     stark_vk *vk;
     uint8_t *proof;
     size_t len;
-    gl_t pub[3];
+    gl_t pub[STARK_FIB_NPUB];
 } fixture;
 
 static void make_fib(fixture *f, unsigned queries, unsigned pow_bits, unsigned log_n, uint64_t seed)
@@ -34,7 +34,7 @@ static void make_fib(fixture *f, unsigned queries, unsigned pow_bits, unsigned l
     gl_t *main;
     CU_ASSERT_EQUAL_FATAL(stark_fib_trace(&main, f->pub, log_n, seed), CAIRN_OK);
     stark_trace tr = {main, log_n};
-    CU_ASSERT_EQUAL_FATAL(stark_prove(pk, &tr, f->pub, 3, &f->proof, &f->len), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(stark_prove(pk, &tr, f->pub, STARK_FIB_NPUB, &f->proof, &f->len), CAIRN_OK);
     free(main);
     stark_pk_free(pk);
 }
@@ -59,7 +59,7 @@ static void test_roundtrip(void)
     CU_ASSERT(memcmp(again, f.proof, len) == 0);
     free(again);
     stark_proof_free(&pf);
-    CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, 3, f.proof, f.len), CAIRN_OK);
+    CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, STARK_FIB_NPUB, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_OK);
     free_fix(&f);
 }
 
@@ -73,14 +73,14 @@ static void test_every_byte(void)
     for (size_t i = 0; i < f.len; i++) {
         uint8_t old = f.proof[i];
         f.proof[i] ^= (uint8_t)(1 + rng_u64(&r) % 255);
-        if (stark_verify(f.vk, f.pub, 3, f.proof, f.len) == CAIRN_OK) {
+        if (stark_verify(f.vk, f.pub, STARK_FIB_NPUB, f.proof, f.len, TEST_ANY_HEIGHTS) == CAIRN_OK) {
             fprintf(stderr, "byte %zu changed: accepted\n", i);
             accepted++;
         }
         f.proof[i] = old;
     }
     CU_ASSERT_EQUAL(accepted, 0);
-    CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, 3, f.proof, f.len), CAIRN_OK);
+    CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, STARK_FIB_NPUB, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_OK);
     free_fix(&f);
 }
 
@@ -89,22 +89,22 @@ static void test_lengths(void)
     fixture f;
     make_fib(&f, 2, 0, 4, 3);
     for (size_t cut = 1; cut < f.len; cut += 37) {
-        CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, 3, f.proof, f.len - cut), CAIRN_ERR_FORMAT);
+        CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, STARK_FIB_NPUB, f.proof, f.len - cut, TEST_ANY_HEIGHTS), CAIRN_ERR_FORMAT);
     }
-    CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, 3, f.proof, 0), CAIRN_ERR_FORMAT);
+    CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, STARK_FIB_NPUB, f.proof, 0, TEST_ANY_HEIGHTS), CAIRN_ERR_FORMAT);
     uint8_t *ext = malloc(f.len + 8);
     memcpy(ext, f.proof, f.len);
     memset(ext + f.len, 0, 8);
-    CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, 3, ext, f.len + 1), CAIRN_ERR_FORMAT);
+    CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, STARK_FIB_NPUB, ext, f.len + 1, TEST_ANY_HEIGHTS), CAIRN_ERR_FORMAT);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "trailing"));
-    CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, 3, ext, f.len + 8), CAIRN_ERR_FORMAT);
+    CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, STARK_FIB_NPUB, ext, f.len + 8, TEST_ANY_HEIGHTS), CAIRN_ERR_FORMAT);
     free(ext);
     /* a non-canonical element (the first byte of the key digest region is
      * at 12; set a whole opened value to p) */
     uint8_t *nc = malloc(f.len);
     memcpy(nc, f.proof, f.len);
     memset(nc + 12, 0xff, 8);
-    CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, 3, nc, f.len), CAIRN_ERR_FORMAT);
+    CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, STARK_FIB_NPUB, nc, f.len, TEST_ANY_HEIGHTS), CAIRN_ERR_FORMAT);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "non-canonical"));
     free(nc);
     /* another machine's key */
@@ -113,20 +113,20 @@ static void test_lengths(void)
     stark_pk *pk2;
     stark_vk *vk2;
     CU_ASSERT_EQUAL_FATAL(stark_setup(&pk2, &vk2, lk, &p), CAIRN_OK);
-    CU_ASSERT_EQUAL(stark_verify(vk2, NULL, 0, f.proof, f.len), CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL(stark_verify(vk2, (gl_t[STARK_LOOKUP_NPUB]){8}, STARK_LOOKUP_NPUB, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_ERR_VERIFY);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "different verifying key"));
     stark_pk_free(pk2);
     stark_vk_free(vk2);
     /* the same machine with other parameters */
     p.queries = 3;
     CU_ASSERT_EQUAL_FATAL(stark_setup(&pk2, &vk2, fib, &p), CAIRN_OK);
-    CU_ASSERT_EQUAL(stark_verify(vk2, f.pub, 3, f.proof, f.len), CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL(stark_verify(vk2, f.pub, STARK_FIB_NPUB, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_ERR_VERIFY);
     stark_pk_free(pk2);
     stark_vk_free(vk2);
     /* wrong public values */
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < STARK_FIB_NPUB; i++) {
         f.pub[i] = gl_add(f.pub[i], 1);
-        CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, 3, f.proof, f.len), CAIRN_ERR_VERIFY);
+        CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, STARK_FIB_NPUB, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_ERR_VERIFY);
         CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "constraint at zeta"));
         f.pub[i] = gl_sub(f.pub[i], 1);
     }
@@ -145,7 +145,7 @@ static void forge(fixture *f, void (*edit)(stark_proof *, const stark_shape *), 
     uint8_t *b;
     size_t len;
     CU_ASSERT_EQUAL_FATAL(stark_proof_write(&b, &len, &pf, &s, f->vk), CAIRN_OK);
-    cairn_err e = stark_verify(f->vk, pub, npub, b, len);
+    cairn_err e = stark_verify(f->vk, pub, npub, b, len, TEST_ANY_HEIGHTS);
     CU_ASSERT_EQUAL(e, CAIRN_ERR_VERIFY);
     if (!strstr(cairn_last_error(), expect))
         fprintf(stderr, "expected '%s', got '%s'\n", expect, cairn_last_error());
@@ -194,16 +194,16 @@ static void test_forgeries(void)
 {
     fixture f;
     make_fib(&f, 3, 0, 6, 4);
-    forge(&f, ed_open, "table fib: constraint at zeta mismatch", f.pub, 3);
-    forge(&f, ed_quot, "table fib: constraint at zeta mismatch", f.pub, 3);
-    forge(&f, ed_row, "query 0: main Merkle path mismatch", f.pub, 3);
-    forge(&f, ed_path, "query 0: main Merkle path mismatch", f.pub, 3);
-    forge(&f, ed_fri_val, "query 1: FRI layer 1 Merkle path mismatch", f.pub, 3);
+    forge(&f, ed_open, "table fib: constraint at zeta mismatch", f.pub, STARK_FIB_NPUB);
+    forge(&f, ed_quot, "table fib: constraint at zeta mismatch", f.pub, STARK_FIB_NPUB);
+    forge(&f, ed_row, "query 0: main Merkle path mismatch", f.pub, STARK_FIB_NPUB);
+    forge(&f, ed_path, "query 0: main Merkle path mismatch", f.pub, STARK_FIB_NPUB);
+    forge(&f, ed_fri_val, "query 1: FRI layer 1 Merkle path mismatch", f.pub, STARK_FIB_NPUB);
     free_fix(&f);
     /* proof of work: with 12 bits a changed nonce is invalid with
      * probability 1 - 2^-12, and PoW is checked before the queries */
     make_fib(&f, 2, 12, 3, 5);
-    forge(&f, ed_nonce, "proof-of-work", f.pub, 3);
+    forge(&f, ed_nonce, "proof-of-work", f.pub, STARK_FIB_NPUB);
     free_fix(&f);
     /* a LogUp terminal sum: the range table's last-row constraint fails */
     stark_params p;
@@ -211,11 +211,11 @@ static void test_forgeries(void)
     p.pow_bits = 0;
     stark_pk *pk;
     CU_ASSERT_EQUAL_FATAL(stark_setup(&pk, &f.vk, lk, &p), CAIRN_OK);
-    gl_t *v, *r;
-    CU_ASSERT_EQUAL_FATAL(stark_lookup_trace(&v, &r, 3, 9), CAIRN_OK);
+    gl_t *v, *r, lpub[STARK_LOOKUP_NPUB];
+    CU_ASSERT_EQUAL_FATAL(stark_lookup_trace(&v, &r, lpub, 3, 9), CAIRN_OK);
     stark_trace tr[2] = {{v, 3}, {r, STARK_LOOKUP_RANGE_LOG}};
-    CU_ASSERT_EQUAL_FATAL(stark_prove(pk, tr, NULL, 0, &f.proof, &f.len), CAIRN_OK);
-    forge(&f, ed_lusum, "constraint at zeta mismatch", NULL, 0);
+    CU_ASSERT_EQUAL_FATAL(stark_prove(pk, tr, lpub, STARK_LOOKUP_NPUB, &f.proof, &f.len), CAIRN_OK);
+    forge(&f, ed_lusum, "constraint at zeta mismatch", lpub, STARK_LOOKUP_NPUB);
     free(v);
     free(r);
     stark_pk_free(pk);
