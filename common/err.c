@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char last_msg[512];
 
@@ -11,6 +12,22 @@ cairn_err cairn_fail(cairn_err err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(last_msg, sizeof last_msg, fmt, ap);
     va_end(ap);
+    return err;
+}
+
+cairn_err cairn_prefix_error(cairn_err err, const char *fmt, ...)
+{
+    char prefix[sizeof last_msg], joined[2 * sizeof last_msg + 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    if (last_msg[0]) snprintf(joined, sizeof joined, "%s: %s", prefix, last_msg);
+    else snprintf(joined, sizeof joined, "%s", prefix);
+    size_t n = strlen(joined);
+    if (n >= sizeof last_msg) n = sizeof last_msg - 1; /* keep the front: the context */
+    memcpy(last_msg, joined, n);
+    last_msg[n] = '\0';
     return err;
 }
 

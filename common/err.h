@@ -10,6 +10,15 @@
 cairn_err cairn_fail(cairn_err err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Puts "<formatted prefix>: " in front of this thread's message (the one
+ * the failed call below left) and returns err, e.g.
+ *   return cairn_prefix_error(e, "stark_prove: table %s", name);
+ * The prefix is formatted into a buffer of its own first, so its arguments
+ * may point into the current message. Never pass cairn_last_error() to
+ * cairn_fail instead: that formats a buffer into itself. */
+cairn_err cairn_prefix_error(cairn_err err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Clears the thread's message. */
 void cairn_clear_error(void);
 

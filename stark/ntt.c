@@ -34,10 +34,13 @@
  *
  * Twiddle tables are built on first use for each layer and kept for the
  * life of the process (one table of 2^s entries per layer s and
- * direction; a 2^L transform uses 2^L entries per direction). If memory
- * for them cannot be had, the void transforms cannot report it, so they
- * stop the process with a message; ntt_prepare() reports the same failure
- * as an error code and callers that must not stop call it first.
+ * direction; a 2^L transform uses 2^L entries per direction).
+ *
+ * Out of memory (tables, work buffers) is an error code like any other.
+ * Buffers allocated inside a parallel region are per thread: a thread
+ * whose allocation failed skips its share of the work and raises a flag,
+ * and the calling thread reports CAIRN_ERR_NOMEM after the region (the
+ * error message is thread-local, so only the caller's thread may set it).
  */
 #include "ntt.h"
 
@@ -45,10 +48,10 @@
 #include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/alloc.h"
 #include "../common/cpu.h"
 #include "../common/err.h"
 #include "ntt_kern.h"
@@ -137,10 +140,29 @@ static const ntt_kern *kern(void)
 
 /* Work memory, aligned to a cache line so that a 64-byte vector never
  * straddles two. */
-static void *aligned_bytes(size_t bytes)
+static void *aligned_bytes(size_t bytes) { return cairn_aligned_alloc(64, bytes); }
+
+/* Work memory of n elements, NULL if it cannot be had (nothing reported:
+ * callable inside a parallel region). */
+static gl_t *work_elems(size_t n)
 {
-    size_t r = (bytes + 63) & ~(size_t)63;
-    return aligned_alloc(64, r ? r : 64);
+    size_t bytes;
+    return cairn_mul_size(&bytes, n, sizeof(gl_t)) ? aligned_bytes(bytes) : NULL;
+}
+
+static cairn_err work_nomem(size_t n, const char *what)
+{
+    size_t bytes;
+    cairn_mul_size(&bytes, n, sizeof(gl_t));
+    return cairn_fail_nomem(bytes, "NTT: out of memory for %s", what);
+}
+
+/* The transforms take log_n <= 32 (a shift by more is undefined). */
+static cairn_err check_log(unsigned log_n)
+{
+    RETURN_ERROR_IF(log_n > GL_TWO_ADICITY, CAIRN_ERR_USAGE,
+                    "NTT size 2^%u exceeds the two-adicity 2^%d of Goldilocks", log_n, GL_TWO_ADICITY);
+    return CAIRN_OK;
 }
 
 /* ---- twiddle tables ---- */
@@ -179,8 +201,7 @@ static cairn_err tables(const gl_t **tw, unsigned log_n, int inv)
                 t = aligned_bytes(n * sizeof *t);
                 if (!t) {
                     pthread_mutex_unlock(&tw_mu);
-                    return cairn_fail(CAIRN_ERR_NOMEM, "NTT twiddle table of layer %u (%zu bytes)",
-                                      s, n * sizeof *t);
+                    return cairn_fail_nomem(n * sizeof *t, "NTT: out of memory for the twiddle table of layer %u", s);
                 }
                 gl_t w = gl_root_of_unity(s + 1);
                 fill_powers(t, n, inv ? gl_inv(w) : w);
@@ -198,24 +219,6 @@ cairn_err ntt_prepare(unsigned log_n)
     const gl_t *tw[GL_TWO_ADICITY];
     FORWARD_IF_ERROR(tables(tw, log_n, 0));
     return tables(tw, log_n, 1);
-}
-
-static void tables_or_die(const gl_t **tw, unsigned log_n, int inv)
-{
-    if (tables(tw, log_n, inv) != CAIRN_OK) {
-        fprintf(stderr, "cairn: %s\n", cairn_last_error());
-        abort();
-    }
-}
-
-static void *xmalloc(size_t bytes, const char *what)
-{
-    void *p = aligned_bytes(bytes);
-    if (!p) {
-        fprintf(stderr, "cairn: out of memory for %s (%zu bytes)\n", what, bytes);
-        abort();
-    }
-    return p;
 }
 
 /* ---- bit reversal ---- */
@@ -311,24 +314,28 @@ typedef struct {
 
 static int pre_active(const pre_op *p) { return p && (p->src || p->twist || p->scale != 1); }
 
-/* Tables for row r -> c * g^r, r < 2^L. */
-static void pre_twist(pre_op *p, unsigned L, gl_t c, gl_t g)
+/* Tables for row r -> c * g^r, r < 2^L. On failure p holds nothing to
+ * free beyond what pre_free frees. */
+static cairn_err pre_twist(pre_op *p, unsigned L, gl_t c, gl_t g)
 {
     p->twist = 1;
     p->scale = c;
     p->lo_bits = (L + 1) / 2;
     size_t nlo = (size_t)1 << p->lo_bits, nhi = (size_t)1 << (L - p->lo_bits);
-    p->tlo = xmalloc(nlo * sizeof *p->tlo, "NTT twist table");
-    p->thi = xmalloc(nhi * sizeof *p->thi, "NTT twist table");
+    p->tlo = work_elems(nlo);
+    p->thi = work_elems(nhi);
+    if (!p->tlo || !p->thi) return work_nomem(nlo + nhi, "twist tables");
     fill_powers(p->tlo, nlo, g);
     fill_powers(p->thi, nhi, gl_exp(g, nlo));
     gl_vec_mul_scalar(p->thi, p->thi, c, nhi);
+    return CAIRN_OK;
 }
 
 static void pre_free(pre_op *p)
 {
     free(p->tlo);
     free(p->thi);
+    p->tlo = p->thi = NULL;
 }
 
 static gl_t pre_factor(const pre_op *p, size_t r)
@@ -420,7 +427,7 @@ static void group_layers(const ntt_kern *k, const gl_t *const *tw, gl_t *buf, si
  * gathered into a contiguous buffer first: its rows are a power of two
  * (often hundreds of KiB) apart, so in place they would all fall into the
  * same few cache sets and evict each other. */
-static void pass_strided(const run_t *R, unsigned s0, unsigned s1, const pre_op *pre)
+static cairn_err pass_strided(const run_t *R, unsigned s0, unsigned s1, const pre_op *pre)
 {
     const unsigned mode = (R->dif ? NTT_K_DIF : 0) | (R->cols == 1 ? NTT_K_VEC : 0);
     size_t cols = R->cols, nq = (size_t)1 << (R->L - s1), nunits = (size_t)1 << (s1 - s0);
@@ -431,11 +438,17 @@ static void pass_strided(const run_t *R, unsigned s0, unsigned s1, const pre_op 
     size_t nt = cols == 1 ? span / width : span;
     size_t ngroups = nq * nt * nstrips;
     if (!pre_active(pre)) pre = NULL;
+    int oom = 0;
 #pragma omp parallel if (ngroups > 1 && nunits * width * ngroups >= PAR_MIN)
     {
-        gl_t *buf = xmalloc(nunits * width * sizeof *buf, "NTT group buffer");
+        gl_t *buf = work_elems(nunits * width);
+        if (!buf) {
+#pragma omp atomic write
+            oom = 1;
+        }
 #pragma omp for schedule(static)
         for (size_t gi = 0; gi < ngroups; gi++) {
+            if (!buf) continue;
             size_t strip = gi % nstrips, rest = gi / nstrips, t = rest % nt, q = rest / nt;
             size_t row0, w = width;
             gl_t *base;
@@ -456,6 +469,7 @@ static void pass_strided(const run_t *R, unsigned s0, unsigned s1, const pre_op 
         }
         free(buf);
     }
+    return oom ? work_nomem(nunits * width, "a group buffer (per thread)") : CAIRN_OK;
 }
 
 /* Layers [s_lo, s1) on contiguous blocks of 2^s1 rows. */
@@ -509,10 +523,10 @@ static unsigned plan_for(unsigned *b, unsigned s_lo, unsigned L, size_t cols)
 
 /* Runs layers [s_lo, L) of a DIT or DIF over m (cols == 1: one column),
  * applying pre while loading the first pass. */
-static void run(gl_t *m, unsigned L, size_t cols, int inv, int dif, unsigned s_lo, const pre_op *pre)
+static cairn_err run(gl_t *m, unsigned L, size_t cols, int inv, int dif, unsigned s_lo, const pre_op *pre)
 {
     run_t R = {.k = kern(), .m = m, .L = L, .cols = cols, .dif = dif};
-    tables_or_die(R.tw, L, inv);
+    FORWARD_IF_ERROR(tables(R.tw, L, inv));
     unsigned b[GL_TWO_ADICITY + 2];
     unsigned np = plan_for(b, s_lo, L, cols);
     if (np == 0) {
@@ -521,104 +535,118 @@ static void run(gl_t *m, unsigned L, size_t cols, int inv, int dif, unsigned s_l
             if (cols == 1) pre_col(pre, m, m, m, 1, 0);
             else pre_row(pre, m, m, m, cols, 0);
         }
-        return;
+        return CAIRN_OK;
     }
     for (unsigned k = 0; k < np; k++) {
         unsigned p = dif ? np - 1 - k : k; /* DIF runs the passes top down */
         const pre_op *pp = k == 0 ? pre : NULL;
         if (p == 0) pass_blocks(&R, b[0], b[1], pp);
-        else pass_strided(&R, b[p], b[p + 1], pp);
+        else FORWARD_IF_ERROR(pass_strided(&R, b[p], b[p + 1], pp));
     }
+    return CAIRN_OK;
 }
 
 /* ---- public transforms ---- */
 
-void ntt_forward(gl_t *a, unsigned log_n)
+cairn_err ntt_forward(gl_t *a, unsigned log_n)
 {
-    run(a, log_n, 1, 0, 1, 0, NULL);
+    FORWARD_IF_ERROR(check_log(log_n));
+    FORWARD_IF_ERROR(run(a, log_n, 1, 0, 1, 0, NULL));
     bitrev_col(a, log_n);
+    return CAIRN_OK;
 }
 
-void ntt_inverse(gl_t *a, unsigned log_n)
+cairn_err ntt_inverse(gl_t *a, unsigned log_n)
 {
+    FORWARD_IF_ERROR(check_log(log_n));
     pre_op pre = {.scale = gl_inv(gl_from_u64((uint64_t)1 << log_n))};
-    run(a, log_n, 1, 1, 1, 0, &pre);
+    FORWARD_IF_ERROR(run(a, log_n, 1, 1, 1, 0, &pre));
     bitrev_col(a, log_n);
+    return CAIRN_OK;
 }
 
 /* A matrix with few columns: each column through the one-column code, via
  * a contiguous copy. */
-static void by_column(gl_t *m, unsigned log_n, size_t cols, void (*f)(gl_t *, unsigned, void *), void *arg)
+static cairn_err by_column(gl_t *m, unsigned log_n, size_t cols,
+                           cairn_err (*f)(gl_t *, unsigned, void *), void *arg)
 {
     size_t n = (size_t)1 << log_n;
-    gl_t *col = xmalloc(n * sizeof *col, "NTT column buffer");
-    for (size_t c = 0; c < cols; c++) {
+    gl_t *col = work_elems(n);
+    if (!col) return work_nomem(n, "a column buffer");
+    cairn_err err = CAIRN_OK;
+    for (size_t c = 0; c < cols && err == CAIRN_OK; c++) {
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
         for (size_t i = 0; i < n; i++) col[i] = m[i * cols + c];
-        f(col, log_n, arg);
+        err = f(col, log_n, arg);
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
         for (size_t i = 0; i < n; i++) m[i * cols + c] = col[i];
     }
     free(col);
+    return err;
 }
 
-static void col_forward(gl_t *a, unsigned L, void *arg) { (void)arg; ntt_forward(a, L); }
-static void col_inverse(gl_t *a, unsigned L, void *arg) { (void)arg; ntt_inverse(a, L); }
+static cairn_err col_forward(gl_t *a, unsigned L, void *arg) { (void)arg; return ntt_forward(a, L); }
+static cairn_err col_inverse(gl_t *a, unsigned L, void *arg) { (void)arg; return ntt_inverse(a, L); }
 
-void ntt_forward_batch(gl_t *m, unsigned log_n, size_t cols)
+cairn_err ntt_forward_batch(gl_t *m, unsigned log_n, size_t cols)
 {
-    if (cols == 0) return;
-    if (cols == 1) {
-        ntt_forward(m, log_n);
-    } else if (cols < MIN_BATCH_COLS) {
-        by_column(m, log_n, cols, col_forward, NULL);
-    } else {
-        run(m, log_n, cols, 0, 1, 0, NULL);
-        ntt_bitrev_rows(m, log_n, cols);
-    }
+    FORWARD_IF_ERROR(check_log(log_n));
+    if (cols == 0) return CAIRN_OK;
+    if (cols == 1) return ntt_forward(m, log_n);
+    if (cols < MIN_BATCH_COLS) return by_column(m, log_n, cols, col_forward, NULL);
+    FORWARD_IF_ERROR(run(m, log_n, cols, 0, 1, 0, NULL));
+    ntt_bitrev_rows(m, log_n, cols);
+    return CAIRN_OK;
 }
 
-void ntt_inverse_batch(gl_t *m, unsigned log_n, size_t cols)
+cairn_err ntt_inverse_batch(gl_t *m, unsigned log_n, size_t cols)
 {
-    if (cols == 0) return;
-    if (cols == 1) {
-        ntt_inverse(m, log_n);
-    } else if (cols < MIN_BATCH_COLS) {
-        by_column(m, log_n, cols, col_inverse, NULL);
-    } else {
-        pre_op pre = {.scale = gl_inv(gl_from_u64((uint64_t)1 << log_n))};
-        run(m, log_n, cols, 1, 1, 0, &pre);
-        ntt_bitrev_rows(m, log_n, cols);
-    }
+    FORWARD_IF_ERROR(check_log(log_n));
+    if (cols == 0) return CAIRN_OK;
+    if (cols == 1) return ntt_inverse(m, log_n);
+    if (cols < MIN_BATCH_COLS) return by_column(m, log_n, cols, col_inverse, NULL);
+    pre_op pre = {.scale = gl_inv(gl_from_u64((uint64_t)1 << log_n))};
+    FORWARD_IF_ERROR(run(m, log_n, cols, 1, 1, 0, &pre));
+    ntt_bitrev_rows(m, log_n, cols);
+    return CAIRN_OK;
 }
 
 /* shift^i on coefficient i while DIF loads, then the DIF (bit-reversed
  * output), and the bit reversal of an ordinary forward transform unless
  * that order is wanted. */
-static void coset_forward(gl_t *m, unsigned log_n, size_t cols, gl_t shift, int bitrev)
+static cairn_err coset_forward(gl_t *m, unsigned log_n, size_t cols, gl_t shift, int bitrev)
 {
     pre_op pre = {.scale = 1};
-    pre_twist(&pre, log_n, 1, shift);
-    run(m, log_n, cols, 0, 1, 0, &pre);
+    cairn_err err = pre_twist(&pre, log_n, 1, shift);
+    if (err == CAIRN_OK) err = run(m, log_n, cols, 0, 1, 0, &pre);
     pre_free(&pre);
-    if (!bitrev) ntt_bitrev_rows(m, log_n, cols);
+    if (err == CAIRN_OK && !bitrev) ntt_bitrev_rows(m, log_n, cols);
+    return err;
 }
 
-static void col_coset(gl_t *a, unsigned L, void *arg) { coset_forward(a, L, 1, *(const gl_t *)arg, 0); }
-static void col_coset_br(gl_t *a, unsigned L, void *arg) { coset_forward(a, L, 1, *(const gl_t *)arg, 1); }
-
-void ntt_coset_forward_batch(gl_t *m, unsigned log_n, size_t cols, gl_t shift)
+static cairn_err col_coset(gl_t *a, unsigned L, void *arg)
 {
-    if (cols == 0) return;
-    if (cols == 1 || cols >= MIN_BATCH_COLS) coset_forward(m, log_n, cols, shift, 0);
-    else by_column(m, log_n, cols, col_coset, &shift);
+    return coset_forward(a, L, 1, *(const gl_t *)arg, 0);
+}
+static cairn_err col_coset_br(gl_t *a, unsigned L, void *arg)
+{
+    return coset_forward(a, L, 1, *(const gl_t *)arg, 1);
 }
 
-void ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, gl_t shift)
+cairn_err ntt_coset_forward_batch(gl_t *m, unsigned log_n, size_t cols, gl_t shift)
 {
-    if (cols == 0) return;
-    if (cols == 1 || cols >= MIN_BATCH_COLS) coset_forward(m, log_n, cols, shift, 1);
-    else by_column(m, log_n, cols, col_coset_br, &shift);
+    FORWARD_IF_ERROR(check_log(log_n));
+    if (cols == 0) return CAIRN_OK;
+    if (cols == 1 || cols >= MIN_BATCH_COLS) return coset_forward(m, log_n, cols, shift, 0);
+    return by_column(m, log_n, cols, col_coset, &shift);
+}
+
+cairn_err ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, gl_t shift)
+{
+    FORWARD_IF_ERROR(check_log(log_n));
+    if (cols == 0) return CAIRN_OK;
+    if (cols == 1 || cols >= MIN_BATCH_COLS) return coset_forward(m, log_n, cols, shift, 1);
+    return by_column(m, log_n, cols, col_coset_br, &shift);
 }
 
 /* LDE, both orders. n = 2^L, N = 2^(L+k), c_j the coefficients of a
@@ -642,15 +670,20 @@ void ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, gl_t s
  * is exactly that (rows y*n + x hold P(shift w_N^rev_N(y*n + x))). Blocks
  * y > 0 read the coefficients from block 0, which is done last, in place.
  */
-static void lde(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsigned k, gl_t shift, int bitrev)
+static cairn_err lde(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsigned k, gl_t shift,
+                     int bitrev)
 {
     size_t n = (size_t)1 << L, nb = (size_t)1 << k;
     pre_op copy = {.src = evals, .scale = 1};
-    run(out, L, cols, 1, 1, 0, &copy);
+    FORWARD_IF_ERROR(run(out, L, cols, 1, 1, 0, &copy));
     gl_t inv_n = gl_inv(gl_from_u64(n));
     if (!bitrev) {
         pre_op tw = {.scale = 1};
-        pre_twist(&tw, L, inv_n, shift);
+        cairn_err err = pre_twist(&tw, L, inv_n, shift);
+        if (err != CAIRN_OK) {
+            pre_free(&tw);
+            return err;
+        }
         /* Spread row x to rows [x*nb, (x+1)*nb), top down: a round takes
          * the rows x in [lo, hi) with lo*nb >= hi, so what it writes is
          * disjoint from every row not yet read, and its rows can go in
@@ -682,17 +715,18 @@ static void lde(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsigned 
         gl_t f0 = pre_factor(&tw, 0);
         for (size_t y = nb; y-- > 0;) gl_vec_mul_scalar(out + y * cols, out, f0, cols);
         pre_free(&tw);
-        run(out, L + k, cols, 0, 0, k, NULL);
-        return;
+        return run(out, L + k, cols, 0, 0, k, NULL);
     }
     ntt_bitrev_rows(out, L, cols);
     gl_t wN = gl_root_of_unity(L + k);
     for (size_t y = nb; y-- > 0;) {
         pre_op tw = {.src = y ? out : NULL, .scale = 1};
-        pre_twist(&tw, L, inv_n, gl_mul(shift, gl_exp(wN, rev_idx(y, k))));
-        run(out + y * n * cols, L, cols, 0, 1, 0, &tw);
+        cairn_err err = pre_twist(&tw, L, inv_n, gl_mul(shift, gl_exp(wN, rev_idx(y, k))));
+        if (err == CAIRN_OK) err = run(out + y * n * cols, L, cols, 0, 1, 0, &tw);
         pre_free(&tw);
+        FORWARD_IF_ERROR(err);
     }
+    return CAIRN_OK;
 }
 
 /* Bit-reversed LDE of a matrix whose transforms take two passes or more,
@@ -706,23 +740,30 @@ static void lde(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsigned 
  *      DIF's top layers and are written to block y;
  *   C. each block y: the remaining passes of its DIF.
  * Groups own their rows in every block, so B runs in place. */
-static void lde_bitrev_fused(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsigned k, gl_t shift,
-                             const unsigned *b, unsigned np)
+static cairn_err lde_bitrev_fused(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsigned k,
+                                  gl_t shift, const unsigned *b, unsigned np)
 {
     size_t n = (size_t)1 << L, nb = (size_t)1 << k;
     run_t R = {.k = kern(), .m = out, .L = L, .cols = cols, .dif = 0};
     const gl_t *twf[GL_TWO_ADICITY];
-    tables_or_die(R.tw, L, 1);
-    tables_or_die(twf, L, 0);
+    FORWARD_IF_ERROR(tables(R.tw, L, 1));
+    FORWARD_IF_ERROR(tables(twf, L, 0));
     pre_op gather = {.src = evals, .scale = 1, .src_bitrev = 1, .src_bits = L, .src_cols = cols};
     pass_blocks(&R, b[0], b[1], &gather);
-    for (unsigned p = 1; p + 1 < np; p++) pass_strided(&R, b[p], b[p + 1], NULL);
+    for (unsigned p = 1; p + 1 < np; p++) FORWARD_IF_ERROR(pass_strided(&R, b[p], b[p + 1], NULL));
 
     gl_t inv_n = gl_inv(gl_from_u64(n)), wN = gl_root_of_unity(L + k);
-    pre_op *tw = xmalloc(nb * sizeof *tw, "LDE twist tables");
-    for (size_t y = 0; y < nb; y++) {
+    pre_op *tw = cairn_calloc(nb, sizeof *tw);
+    if (!tw) return cairn_fail_nomem(nb * sizeof *tw, "NTT: out of memory for the LDE twist tables");
+    cairn_err err = CAIRN_OK;
+    for (size_t y = 0; y < nb && err == CAIRN_OK; y++) {
         tw[y] = (pre_op){.scale = 1};
-        pre_twist(&tw[y], L, inv_n, gl_mul(shift, gl_exp(wN, rev_idx(y, k))));
+        err = pre_twist(&tw[y], L, inv_n, gl_mul(shift, gl_exp(wN, rev_idx(y, k))));
+    }
+    if (err != CAIRN_OK) {
+        for (size_t y = 0; y < nb; y++) pre_free(&tw[y]);
+        free(tw);
+        return err;
     }
     unsigned s0 = b[np - 1];
     size_t span = (size_t)1 << s0, nunits = (size_t)1 << (L - s0);
@@ -730,12 +771,17 @@ static void lde_bitrev_fused(gl_t *out, const gl_t *evals, unsigned L, size_t co
      * elsewhere keep them in L2 together */
     size_t sc = strip_cols > 1 ? strip_cols / 2 : 1, width = cols < sc ? cols : sc;
     size_t nstrips = (cols + width - 1) / width, ngroups = span * nstrips;
+    int oom = 0;
 #pragma omp parallel if (n * cols >= PAR_MIN)
     {
-        gl_t *coef = xmalloc(nunits * width * sizeof *coef, "NTT group buffer");
-        gl_t *buf = xmalloc(nunits * width * sizeof *buf, "NTT group buffer");
+        gl_t *coef = work_elems(nunits * width), *buf = work_elems(nunits * width);
+        if (!coef || !buf) {
+#pragma omp atomic write
+            oom = 1;
+        }
 #pragma omp for schedule(static)
         for (size_t gi = 0; gi < ngroups; gi++) {
+            if (!coef || !buf) continue;
             size_t strip = gi % nstrips, t = gi / nstrips, w = width;
             if (cols - strip * width < w) w = cols - strip * width;
             size_t off = t * cols + strip * width, ustride = span * cols;
@@ -754,45 +800,50 @@ static void lde_bitrev_fused(gl_t *out, const gl_t *evals, unsigned L, size_t co
     }
     for (size_t y = 0; y < nb; y++) pre_free(&tw[y]);
     free(tw);
+    if (oom) return work_nomem(2 * nunits * width, "two group buffers (per thread)");
 
     for (size_t y = 0; y < nb; y++) {
         run_t Ry = {.k = R.k, .m = out + y * n * cols, .L = L, .cols = cols, .dif = 1};
         memcpy(Ry.tw, twf, sizeof twf);
         for (unsigned p = np - 1; p-- > 0;) {
             if (p == 0) pass_blocks(&Ry, b[0], b[1], NULL);
-            else pass_strided(&Ry, b[p], b[p + 1], NULL);
+            else FORWARD_IF_ERROR(pass_strided(&Ry, b[p], b[p + 1], NULL));
         }
     }
+    return CAIRN_OK;
 }
 
-void ntt_lde_batch(gl_t *out, const gl_t *evals, unsigned log_n, size_t cols, unsigned log_blowup,
-                   gl_t shift, int bitrev)
+cairn_err ntt_lde_batch(gl_t *out, const gl_t *evals, unsigned log_n, size_t cols, unsigned log_blowup,
+                        gl_t shift, int bitrev)
 {
-    if (cols == 0) return;
+    RETURN_ERROR_IF(log_n > GL_TWO_ADICITY || log_blowup > GL_TWO_ADICITY - log_n, CAIRN_ERR_USAGE,
+                    "NTT: LDE of 2^%u rows with blowup 2^%u exceeds the two-adicity 2^%d of Goldilocks",
+                    log_n, log_blowup, GL_TWO_ADICITY);
+    if (cols == 0) return CAIRN_OK;
     if (cols >= MIN_BATCH_COLS && bitrev) {
         unsigned b[GL_TWO_ADICITY + 2];
         unsigned np = plan_for(b, 0, log_n, cols);
-        if (np >= 2) {
-            lde_bitrev_fused(out, evals, log_n, cols, log_blowup, shift, b, np);
-            return;
-        }
+        if (np >= 2) return lde_bitrev_fused(out, evals, log_n, cols, log_blowup, shift, b, np);
     }
-    if (cols == 1 || cols >= MIN_BATCH_COLS) {
-        lde(out, evals, log_n, cols, log_blowup, shift, bitrev);
-        return;
-    }
+    if (cols == 1 || cols >= MIN_BATCH_COLS) return lde(out, evals, log_n, cols, log_blowup, shift, bitrev);
     size_t n = (size_t)1 << log_n, N = n << log_blowup;
-    gl_t *in = xmalloc(n * sizeof *in, "LDE column buffer");
-    gl_t *res = xmalloc(N * sizeof *res, "LDE column buffer");
-    for (size_t c = 0; c < cols; c++) {
+    gl_t *in = work_elems(n), *res = work_elems(N);
+    if (!in || !res) {
+        free(in);
+        free(res);
+        return work_nomem(n + N, "the LDE column buffers");
+    }
+    cairn_err err = CAIRN_OK;
+    for (size_t c = 0; c < cols && err == CAIRN_OK; c++) {
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
         for (size_t i = 0; i < n; i++) in[i] = evals[i * cols + c];
-        lde(res, in, log_n, 1, log_blowup, shift, bitrev);
+        err = lde(res, in, log_n, 1, log_blowup, shift, bitrev);
 #pragma omp parallel for schedule(static) if (N >= PAR_MIN)
         for (size_t i = 0; i < N; i++) out[i * cols + c] = res[i];
     }
     free(in);
     free(res);
+    return err;
 }
 
 void ntt_forward_ref(gl_t *out, const gl_t *in, unsigned log_n)

@@ -15,28 +15,31 @@
 
 #include "gl.h"
 
+/* Errors: every transform returns CAIRN_ERR_USAGE for a size beyond 2^32
+ * (the two-adicity of Goldilocks) and CAIRN_ERR_NOMEM, with what it
+ * needed, if memory for its twiddle tables or work buffers cannot be had;
+ * the data is then left in an unspecified state. */
+
 /* Builds the twiddle tables of every size up to 2^log_n (they are built on
- * first use anyway). The transforms below cannot report failure; they stop
- * the process if memory for their tables or work buffers runs out. Call
- * this first to get CAIRN_ERR_NOMEM (or CAIRN_ERR_USAGE for log_n > 32)
- * instead for the tables. */
+ * first use anyway), so that a later transform of that size cannot fail for
+ * want of them. */
 cairn_err ntt_prepare(unsigned log_n);
 
 /* In place, one column of 2^log_n elements, log_n <= 32. */
-void ntt_forward(gl_t *a, unsigned log_n);
-void ntt_inverse(gl_t *a, unsigned log_n);
+cairn_err ntt_forward(gl_t *a, unsigned log_n);
+cairn_err ntt_inverse(gl_t *a, unsigned log_n);
 
 /* In place on every column of a 2^log_n x cols row-major matrix. */
-void ntt_forward_batch(gl_t *m, unsigned log_n, size_t cols);
-void ntt_inverse_batch(gl_t *m, unsigned log_n, size_t cols);
+cairn_err ntt_forward_batch(gl_t *m, unsigned log_n, size_t cols);
+cairn_err ntt_inverse_batch(gl_t *m, unsigned log_n, size_t cols);
 
 /* Coefficients -> evaluations on the coset shift*H of order 2^log_n. */
-void ntt_coset_forward_batch(gl_t *m, unsigned log_n, size_t cols, gl_t shift);
+cairn_err ntt_coset_forward_batch(gl_t *m, unsigned log_n, size_t cols, gl_t shift);
 
 /* The same with the rows left in bit-reversed order: equal to
  * ntt_coset_forward_batch then ntt_bitrev_rows, without either of the two
  * bit-reversal passes over the matrix. */
-void ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, gl_t shift);
+cairn_err ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, gl_t shift);
 
 /* Low-degree extension: `evals` holds a 2^log_n x cols matrix of
  * evaluations over H; out receives the 2^(log_n+log_blowup) x cols matrix
@@ -44,11 +47,11 @@ void ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, gl_t s
  * 2^(log_n+log_blowup)), in natural order, or bit-reversed row order if
  * bitrev is nonzero (the order FRI and Merkle openings use). out must not
  * alias evals. */
-void ntt_lde_batch(gl_t *out, const gl_t *evals, unsigned log_n, size_t cols,
-                   unsigned log_blowup, gl_t shift, int bitrev);
+cairn_err ntt_lde_batch(gl_t *out, const gl_t *evals, unsigned log_n, size_t cols,
+                        unsigned log_blowup, gl_t shift, int bitrev);
 
 /* Reverses the order of the 2^log_n rows of a matrix (row i <-> row
- * bitreverse(i)). */
+ * bitreverse(i)), log_n <= 32. Cannot fail (no memory of its own). */
 void ntt_bitrev_rows(gl_t *m, unsigned log_n, size_t cols);
 
 /* Naive O(n^2) DFT, the reference the tests compare against. */
