@@ -39,7 +39,10 @@
 
 #define AIR_MAX_TABLES 16
 #define AIR_NAME_LEN 32
-#define AIR_MAX_TUPLE 16
+/* Longest LogUp tuple: 32 lets one interaction carry a Poseidon2 call
+ * (12 inputs and 12 outputs) plus a tag; the fingerprint's cost and the
+ * LogUp soundness term grow with the length actually used, not this bound. */
+#define AIR_MAX_TUPLE 32
 
 typedef enum {
     AIR_CONST = 0, /* value c */
