@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/err.h"
 
 static void set_err(air_machine *m, cairn_err e, const char *fmt, ...)
@@ -21,6 +22,11 @@ static void set_err(air_machine *m, cairn_err e, const char *fmt, ...)
     va_end(ap);
 }
 
+void air_machine_fail(air_machine *m, cairn_err e, const char *msg)
+{
+    set_err(m, e, "%s", msg);
+}
+
 static void table_free(air_table *t)
 {
     if (!t) return;
@@ -34,12 +40,12 @@ static void table_free(air_table *t)
 
 static air_table *table_new(const char *name, unsigned npre, unsigned nmain)
 {
-    air_table *t = calloc(1, sizeof *t);
+    air_table *t = cairn_calloc(1, sizeof *t);
     if (!t) return NULL;
     snprintf(t->name, sizeof t->name, "%s", name);
     t->npre = npre;
     t->nmain = nmain;
-    t->col_cache = calloc(2 * (size_t)(npre + nmain) + 2, sizeof *t->col_cache);
+    t->col_cache = cairn_calloc(2 * ((size_t)npre + nmain) + 2, sizeof *t->col_cache);
     if (!t->col_cache) {
         free(t);
         return NULL;
@@ -50,7 +56,7 @@ static air_table *table_new(const char *name, unsigned npre, unsigned nmain)
 cairn_err air_machine_new(air_machine **out, const char *name, unsigned npub)
 {
     *out = NULL;
-    air_machine *m = calloc(1, sizeof *m);
+    air_machine *m = cairn_calloc(1, sizeof *m);
     RETURN_ERROR_IF(!m, CAIRN_ERR_NOMEM, "air: out of memory for machine %s", name);
     snprintf(m->name, sizeof m->name, "%s", name);
     m->npub = npub;
@@ -90,10 +96,16 @@ air_table *air_table_add(air_machine *m, const char *name, unsigned npre, unsign
 void air_table_set_pre(air_machine *m, air_table *t, const gl_t *values, unsigned log_n)
 {
     if (!t) return;
-    size_t n = ((size_t)1 << log_n) * t->npre;
-    gl_t *p = malloc(n * sizeof *p + 1);
+    if (log_n > GL_TWO_ADICITY) {
+        set_err(m, CAIRN_ERR_USAGE, "air: preprocessed columns of %s: log height %u out of range 0..%d",
+                t->name, log_n, GL_TWO_ADICITY);
+        return;
+    }
+    size_t n;
+    gl_t *p = cairn_mul_size(&n, (size_t)1 << log_n, t->npre) ? cairn_malloc_array(n, sizeof *p) : NULL;
     if (!p) {
-        set_err(m, CAIRN_ERR_NOMEM, "air: out of memory for preprocessed %s", t->name);
+        set_err(m, CAIRN_ERR_NOMEM, "air: out of memory for the preprocessed columns of %s (2^%u x %u)",
+                t->name, log_n, t->npre);
         return;
     }
     memcpy(p, values, n * sizeof *p);
@@ -107,7 +119,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     if (need <= *cap) return 1;
     size_t nc = *cap ? *cap * 2 : 64;
     while (nc < need) nc *= 2;
-    void *q = realloc(*p, nc * elem);
+    void *q = cairn_realloc_array(*p, nc, elem);
     if (!q) return 0;
     *p = q;
     *cap = nc;

@@ -138,6 +138,11 @@ void air_constrain(air_machine *m, air_table *t, air_expr e, const char *name);
 void air_interact(air_machine *m, air_table *t, unsigned bus, int dir, air_expr mult,
                   const air_expr *tuple, unsigned len);
 
+/* Records a builder error of the caller's own (e.g. out of memory while it
+ * prepared preprocessed values); the first error wins and finish reports
+ * it. */
+void air_machine_fail(air_machine *m, cairn_err e, const char *msg);
+
 /* Checks indices and degrees (max_degree 0 = default 3). Returns
  * CAIRN_ERR_USAGE naming table and constraint on failure. */
 cairn_err air_machine_finish(air_machine *m, unsigned max_degree);

@@ -1,0 +1,87 @@
+/* Internal interface of the RV32IM segment AIR (docs/rv-air.md): bus ids,
+ * the column allocator, lookup multiplicity counters, and the conventions
+ * every gadget of vm/rv32im/rv_air_*.c follows. The public interface
+ * (prove/verify a segment) will be vm/rv32im/rv_air.h.
+ *
+ * Gadgets. A gadget is a group of columns of one table plus the constraints
+ * and interactions that give them a meaning (a 32-bit adder, a byte split,
+ * a decoder, a Poseidon2 permutation). Each has three functions:
+ *   xxx_layout(g, cols, ...)  assigns column indices (no table exists yet:
+ *                             a table's width must be known before
+ *                             air_table_add), recording them in g;
+ *   xxx_build(g, m, t, ...)   adds the constraints and interactions to
+ *                             table t (operands given as air_expr, so a
+ *                             gadget can be gated by a selector and reused
+ *                             on other operands);
+ *   xxx_fill(g, row, lk, ...) writes the witness columns of one row
+ *                             (row-major gl_t, row[col]) from the operand
+ *                             values and records every lookup it makes in
+ *                             lk (so the lookup tables get their
+ *                             multiplicities).
+ * A gadget's build and fill take the same operands, and its tests show
+ * that an honest fill passes stark_check_trace and that every wrong result
+ * is rejected (naming the constraint or the bus).
+ *
+ * Selectors. Gadgets used by only some rows take a `sel` expression
+ * (0/1, degree <= 1 unless documented) that multiplies their constraints
+ * and their interactions' multiplicities; on rows where sel = 0 the
+ * gadget's columns may hold anything (fill writes zeros).
+ */
+#ifndef CAIRN_VM_RV_AIR_INT_H
+#define CAIRN_VM_RV_AIR_INT_H
+
+#include <stdint.h>
+
+#include "cairn/error.h"
+#include "stark/air.h"
+#include "stark/gl.h"
+
+/* Bus ids (docs/rv-air.md "Buses"); the id is the first fingerprint
+ * element, so tuples of different buses never match. */
+enum {
+    RV_BUS_MEM = 1,     /* (addr, value, ts) */
+    RV_BUS_RANGE = 2,   /* (value, bits): 0 <= value < 2^bits, bits <= 16 */
+    RV_BUS_BYTES = 3,   /* (a, b, a AND b, a OR b, a XOR b), a, b bytes */
+    RV_BUS_DECODE = 4,  /* decode table classes */
+    RV_BUS_MULDIV = 5,  /* (op, a, b, result) */
+    RV_BUS_IO = 6,      /* ECALL read/write hand-off */
+    RV_BUS_P2 = 7,      /* (in[12], out[12]): out = Poseidon2(in) */
+    RV_BUS_NODE = 8,    /* (level, index, digest_in[4], digest_out[4]) */
+    RV_BUS_JOURNAL = 9  /* (pos, byte) */
+};
+
+/* Range table: every (value, bits) with bits = 0..RV_RANGE_MAX_BITS and
+ * value < 2^bits, one row each (2^17 - 1 rows, padded to 2^17 with a
+ * repeat of (0, 0), whose multiplicity column stays 0 in the padding). */
+#define RV_RANGE_MAX_BITS 16
+#define RV_RANGE_LOG 17
+/* Bytes table: (a, b, and, or, xor) for all bytes a, b: 2^16 rows. */
+#define RV_BYTES_LOG 16
+
+/* Column allocator for one table. */
+typedef struct {
+    unsigned n; /* columns allocated so far */
+} rv_cols;
+
+static inline unsigned rv_col_alloc(rv_cols *c, unsigned n)
+{
+    unsigned first = c->n;
+    c->n += n;
+    return first;
+}
+
+/* Lookup multiplicities, counted while rows are filled. Index of (value,
+ * bits) in the range table: (1 << bits) - 1 + value; of (a, b) in the bytes
+ * table: a * 256 + b. Single-threaded fill for now (the counters are plain
+ * integers). */
+typedef struct {
+    uint32_t *range; /* 2^RV_RANGE_LOG entries */
+    uint32_t *bytes; /* 2^RV_BYTES_LOG entries */
+} rv_lookups;
+
+static inline uint32_t rv_range_index(uint32_t value, unsigned bits)
+{
+    return (1u << bits) - 1u + value;
+}
+
+#endif
