@@ -1,0 +1,382 @@
+/* In-circuit instruction decoding (rv_air_decode.h): the split of a
+ * fetched word into its fields, the lookup of its class in the decode
+ * table, and the immediate and register fields of its format. Which
+ * encodings are legal follows rv_decode.c (RISC-V unprivileged ISA, RV32I
+ * and M chapters); the test compares the two on every (opcode, funct3,
+ * funct7). */
+#include <assert.h>
+#include <stdlib.h>
+
+#include "common/alloc.h"
+#include "common/err.h"
+#include "rv_air_decode.h"
+#include "rv_air_tables.h"
+
+/* ---- the class list ---- */
+
+#define ANY (-1)
+#define NOFLAG RV_DEC_NFLAGS
+
+/* funct3 ANY: every funct3 is a class of its own (it is immediate bits);
+ * f7 ANY: funct7 does not select the operation (f7key 0). */
+typedef struct {
+    uint8_t opcode;
+    int8_t funct3;
+    int16_t f7;
+    uint8_t op, flag;
+} class_spec;
+
+static const class_spec specs[] = {
+    {0x37, ANY, ANY, RV_OP_LUI, RV_DEC_LUI},
+    {0x17, ANY, ANY, RV_OP_AUIPC, RV_DEC_AUIPC},
+    {0x6f, ANY, ANY, RV_OP_JAL, RV_DEC_JAL},
+    {0x67, 0, ANY, RV_OP_JALR, RV_DEC_JALR},
+    {0x63, 0, ANY, RV_OP_BEQ, RV_DEC_BRANCH},
+    {0x63, 1, ANY, RV_OP_BNE, RV_DEC_BRANCH},
+    {0x63, 4, ANY, RV_OP_BLT, RV_DEC_BRANCH},
+    {0x63, 5, ANY, RV_OP_BGE, RV_DEC_BRANCH},
+    {0x63, 6, ANY, RV_OP_BLTU, RV_DEC_BRANCH},
+    {0x63, 7, ANY, RV_OP_BGEU, RV_DEC_BRANCH},
+    {0x03, 0, ANY, RV_OP_LB, RV_DEC_LOAD},
+    {0x03, 1, ANY, RV_OP_LH, RV_DEC_LOAD},
+    {0x03, 2, ANY, RV_OP_LW, RV_DEC_LOAD},
+    {0x03, 4, ANY, RV_OP_LBU, RV_DEC_LOAD},
+    {0x03, 5, ANY, RV_OP_LHU, RV_DEC_LOAD},
+    {0x23, 0, ANY, RV_OP_SB, RV_DEC_STORE},
+    {0x23, 1, ANY, RV_OP_SH, RV_DEC_STORE},
+    {0x23, 2, ANY, RV_OP_SW, RV_DEC_STORE},
+    {0x13, 0, ANY, RV_OP_ADDI, RV_DEC_ALUI},
+    {0x13, 2, ANY, RV_OP_SLTI, RV_DEC_ALUI},
+    {0x13, 3, ANY, RV_OP_SLTIU, RV_DEC_ALUI},
+    {0x13, 4, ANY, RV_OP_XORI, RV_DEC_ALUI},
+    {0x13, 6, ANY, RV_OP_ORI, RV_DEC_ALUI},
+    {0x13, 7, ANY, RV_OP_ANDI, RV_DEC_ALUI},
+    /* RV32 shifts: funct7 is 0 (shamt[5] = 0) or 0x20 for SRAI */
+    {0x13, 1, 0x00, RV_OP_SLLI, RV_DEC_SHI},
+    {0x13, 5, 0x00, RV_OP_SRLI, RV_DEC_SHI},
+    {0x13, 5, 0x20, RV_OP_SRAI, RV_DEC_SHI},
+    {0x33, 0, 0x00, RV_OP_ADD, RV_DEC_ALUR},
+    {0x33, 0, 0x20, RV_OP_SUB, RV_DEC_ALUR},
+    {0x33, 1, 0x00, RV_OP_SLL, RV_DEC_ALUR},
+    {0x33, 2, 0x00, RV_OP_SLT, RV_DEC_ALUR},
+    {0x33, 3, 0x00, RV_OP_SLTU, RV_DEC_ALUR},
+    {0x33, 4, 0x00, RV_OP_XOR, RV_DEC_ALUR},
+    {0x33, 5, 0x00, RV_OP_SRL, RV_DEC_ALUR},
+    {0x33, 5, 0x20, RV_OP_SRA, RV_DEC_ALUR},
+    {0x33, 6, 0x00, RV_OP_OR, RV_DEC_ALUR},
+    {0x33, 7, 0x00, RV_OP_AND, RV_DEC_ALUR},
+    {0x33, 0, 0x01, RV_OP_MUL, RV_DEC_MULDIV},
+    {0x33, 1, 0x01, RV_OP_MULH, RV_DEC_MULDIV},
+    {0x33, 2, 0x01, RV_OP_MULHSU, RV_DEC_MULDIV},
+    {0x33, 3, 0x01, RV_OP_MULHU, RV_DEC_MULDIV},
+    {0x33, 4, 0x01, RV_OP_DIV, RV_DEC_MULDIV},
+    {0x33, 5, 0x01, RV_OP_DIVU, RV_DEC_MULDIV},
+    {0x33, 6, 0x01, RV_OP_REM, RV_DEC_MULDIV},
+    {0x33, 7, 0x01, RV_OP_REMU, RV_DEC_MULDIV},
+    /* FENCE and FENCE.I (Zifencei): no-ops, reserved fields ignored */
+    {0x0f, 0, ANY, RV_OP_FENCE, NOFLAG},
+    {0x0f, 1, ANY, RV_OP_FENCE, NOFLAG},
+    /* ECALL; the gadget pins the other fields to 0 (EBREAK is illegal) */
+    {0x73, 0, ANY, RV_OP_ECALL, RV_DEC_ECALL},
+};
+
+static int f7_matters(const uint8_t *flag)
+{
+    return flag[RV_DEC_ALUR] | flag[RV_DEC_SHI] | flag[RV_DEC_MULDIV];
+}
+
+static unsigned class_key(const rv_decode_class *c)
+{
+    return (unsigned)c->opcode << 11 | (unsigned)c->funct3 << 8 | c->f7key;
+}
+
+void rv_decode_classes(rv_decode_class cls[RV_DECODE_CLASSES])
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        const class_spec *s = &specs[i];
+        for (unsigned f3 = 0; f3 < 8; f3++) {
+            if (s->funct3 != ANY && (unsigned)s->funct3 != f3) continue;
+            assert(n < RV_DECODE_CLASSES);
+            rv_decode_class *c = &cls[n++];
+            *c = (rv_decode_class){.opcode = s->opcode,
+                                   .funct3 = (uint8_t)f3,
+                                   .f7key = s->f7 == ANY ? 0 : (uint8_t)s->f7,
+                                   .op = s->op};
+            if (s->flag != NOFLAG) c->flag[s->flag] = 1;
+            assert((s->f7 != ANY) == f7_matters(c->flag));
+        }
+    }
+    assert(n == RV_DECODE_CLASSES);
+    /* table order: sorted by (opcode, funct3, f7key), so the classes of
+     * one (opcode, funct3) are adjacent */
+    for (unsigned i = 1; i < n; i++) {
+        rv_decode_class c = cls[i];
+        unsigned j = i;
+        for (; j > 0 && class_key(&cls[j - 1]) > class_key(&c); j--) cls[j] = cls[j - 1];
+        cls[j] = c;
+    }
+}
+
+/* ---- the gadget ---- */
+
+void rv_decode_layout(rv_decode_gadget *g, rv_cols *cols)
+{
+    g->col = rv_col_alloc(cols, RV_DEC_NCOLS);
+    rv_decode_classes(g->cls);
+    for (unsigned k = 0; k < sizeof g->first; k++) g->first[k] = 0xff;
+    for (unsigned i = RV_DECODE_CLASSES; i-- > 0;)
+        g->first[(unsigned)g->cls[i].opcode << 3 | g->cls[i].funct3] = (uint8_t)i;
+}
+
+/* a + c * b */
+static air_expr mac(air_machine *m, air_table *t, air_expr a, gl_t c, air_expr b)
+{
+    return air_add(m, t, a, air_mul(m, t, air_const(m, t, c), b));
+}
+
+/* sum of the flags listed (k < 0 ends the list) */
+static air_expr flag_sum(air_machine *m, air_table *t, const rv_decode_gadget *g, const int *k)
+{
+    air_expr s = air_const(m, t, 0);
+    for (; *k >= 0; k++) s = air_add(m, t, s, g->flag[*k]);
+    return s;
+}
+
+static const int READS_RS1[] = {RV_DEC_JALR,  RV_DEC_BRANCH, RV_DEC_LOAD,
+                                RV_DEC_STORE, RV_DEC_ALUI,   RV_DEC_SHI,
+                                RV_DEC_ALUR,  RV_DEC_MULDIV, -1};
+static const int READS_RS2[] = {RV_DEC_BRANCH, RV_DEC_STORE, RV_DEC_ALUR, RV_DEC_MULDIV, -1};
+static const int WRITES_RD[] = {RV_DEC_LUI,  RV_DEC_AUIPC, RV_DEC_JAL,  RV_DEC_JALR,   RV_DEC_LOAD,
+                                RV_DEC_ALUI, RV_DEC_SHI,   RV_DEC_ALUR, RV_DEC_MULDIV, -1};
+static const int FMT_I[] = {RV_DEC_JALR, RV_DEC_LOAD, RV_DEC_ALUI, -1};
+static const int FMT_S[] = {RV_DEC_STORE, -1};
+static const int FMT_B[] = {RV_DEC_BRANCH, -1};
+static const int FMT_U[] = {RV_DEC_LUI, RV_DEC_AUIPC, -1};
+static const int FMT_J[] = {RV_DEC_JAL, -1};
+static const int FMT_SH[] = {RV_DEC_SHI, -1};
+static const int F7_MATTERS[] = {RV_DEC_ALUR, RV_DEC_SHI, RV_DEC_MULDIV, -1};
+
+/* Sign extension of word bit 31 from immediate bit k: -2^k mod 2^32. */
+#define SEXT(k) ((gl_t)0x100000000ull - ((gl_t)1 << (k)))
+
+void rv_decode_build(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr sel, air_expr word)
+{
+    air_expr c[RV_DEC_NCOLS];
+    for (unsigned k = 0; k < RV_DEC_NCOLS; k++) c[k] = air_col(m, t, AIR_MAIN, g->col + k, 0);
+    air_expr one = air_const(m, t, 1);
+    air_expr rd = mac(m, t, c[RV_DEC_C_RD0], 2, c[RV_DEC_C_RD_HI]);
+    air_expr rs2 = mac(m, t, c[RV_DEC_C_RS2_0], 2, c[RV_DEC_C_RS2_HI]);
+    air_expr f7 = mac(m, t, c[RV_DEC_C_F7LO], 64, c[RV_DEC_C_SIGN]);
+    g->opcode = c[RV_DEC_C_OPCODE];
+    g->funct3 = c[RV_DEC_C_FUNCT3];
+    g->funct7 = f7;
+    g->op = c[RV_DEC_C_OP];
+    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++) g->flag[k] = c[RV_DEC_C_FLAG0 + k];
+
+    /* the fields are the word's bits: with every field in range (below) the
+     * sum is < 2^32 < p, so this is the unique split of the u32 word */
+    air_expr sum = c[RV_DEC_C_OPCODE];
+    sum = mac(m, t, sum, 1u << 7, rd);
+    sum = mac(m, t, sum, 1u << 12, c[RV_DEC_C_FUNCT3]);
+    sum = mac(m, t, sum, 1u << 15, c[RV_DEC_C_RS1]);
+    sum = mac(m, t, sum, 1u << 20, rs2);
+    sum = mac(m, t, sum, 1u << 25, f7);
+    air_constrain(m, t, air_mul(m, t, sel, air_sub(m, t, word, sum)),
+                  "decode: word = sum of fields");
+    static const struct {
+        unsigned col;
+        const char *name;
+    } bits[] = {{RV_DEC_C_RD0, "decode: rd0 boolean"},
+                {RV_DEC_C_RS2_0, "decode: rs2_0 boolean"},
+                {RV_DEC_C_SIGN, "decode: sign boolean"}};
+    for (unsigned k = 0; k < 3; k++) {
+        air_expr b = c[bits[k].col];
+        air_constrain(m, t, air_mul(m, t, sel, air_mul(m, t, b, air_sub(m, t, b, one))),
+                      bits[k].name);
+    }
+    /* opcode and funct3 are ranged by the decode lookup */
+    rv_range_send(m, t, sel, c[RV_DEC_C_RD_HI], 4);
+    rv_range_send(m, t, sel, c[RV_DEC_C_RS1], 5);
+    rv_range_send(m, t, sel, c[RV_DEC_C_RS2_HI], 4);
+    rv_range_send(m, t, sel, c[RV_DEC_C_F7LO], 6);
+
+    /* the class: the flags come from the table where sel = 1 and are 0
+     * elsewhere, so they are trustworthy degree-1 selectors */
+    air_expr off = air_sub(m, t, one, sel);
+    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++)
+        air_constrain(m, t, air_mul(m, t, off, g->flag[k]), "decode: flag 0 where inactive");
+    air_expr tup[RV_DECODE_TUPLE];
+    tup[0] = c[RV_DEC_C_OPCODE];
+    tup[1] = c[RV_DEC_C_FUNCT3];
+    tup[2] = air_mul(m, t, flag_sum(m, t, g, F7_MATTERS), f7); /* f7key */
+    tup[3] = c[RV_DEC_C_OP];
+    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++) tup[4 + k] = g->flag[k];
+    air_interact(m, t, RV_BUS_DECODE, AIR_SEND, sel, tup, RV_DECODE_TUPLE);
+
+    /* ECALL is the one SYSTEM word 0x00000073: opcode and funct3 come from
+     * the table; the other fields are non-negative integers, so their sum
+     * is 0 only if each is */
+    air_expr rest = air_add(m, t, air_add(m, t, rd, c[RV_DEC_C_RS1]), air_add(m, t, rs2, f7));
+    air_constrain(m, t, air_mul(m, t, g->flag[RV_DEC_ECALL], rest), "decode: ECALL word is 0x73");
+
+    /* registers the format names; the others read as 0 (as rv_decode) */
+    g->reads_rs1 = flag_sum(m, t, g, READS_RS1);
+    g->reads_rs2 = flag_sum(m, t, g, READS_RS2);
+    g->writes_rd = flag_sum(m, t, g, WRITES_RD);
+    g->rd = air_mul(m, t, g->writes_rd, rd);
+    g->rs1 = air_mul(m, t, g->reads_rs1, c[RV_DEC_C_RS1]);
+    g->rs2 = air_mul(m, t, g->reads_rs2, rs2);
+
+    /* immediates (ISA manual, "Immediate Encoding Variants"), as u32 */
+    air_expr s = c[RV_DEC_C_SIGN], f7lo32 = air_mul(m, t, air_const(m, t, 32), c[RV_DEC_C_F7LO]);
+    air_expr upper = mac(m, t, air_mul(m, t, air_const(m, t, 1u << 12), c[RV_DEC_C_FUNCT3]),
+                         1u << 15, c[RV_DEC_C_RS1]); /* word bits 12..19 in place */
+    /* I: imm[11:0] = word[31:20] */
+    air_expr imm_i = mac(m, t, air_add(m, t, rs2, f7lo32), SEXT(11), s);
+    /* S: imm[11:5] = word[31:25], imm[4:0] = word[11:7] */
+    air_expr imm_s = mac(m, t, air_add(m, t, rd, f7lo32), SEXT(11), s);
+    /* B: imm[12] = word[31], imm[10:5] = word[30:25], imm[4:1] = word[11:8],
+     * imm[11] = word[7] */
+    air_expr imm_b = mac(m, t, mac(m, t, f7lo32, 2, c[RV_DEC_C_RD_HI]), 1u << 11, c[RV_DEC_C_RD0]);
+    imm_b = mac(m, t, imm_b, SEXT(12), s);
+    /* U: imm[31:12] = word[31:12] */
+    air_expr imm_u = mac(m, t, upper, 1u << 20, rs2);
+    imm_u = mac(m, t, mac(m, t, imm_u, 1u << 25, c[RV_DEC_C_F7LO]), 1u << 31, s);
+    /* J: imm[20] = word[31], imm[10:1] = word[30:21], imm[11] = word[20],
+     * imm[19:12] = word[19:12] */
+    air_expr imm_j =
+        mac(m, t, mac(m, t, f7lo32, 2, c[RV_DEC_C_RS2_HI]), 1u << 11, c[RV_DEC_C_RS2_0]);
+    imm_j = mac(m, t, air_add(m, t, imm_j, upper), SEXT(20), s);
+    /* shifts: shamt = rs2 field */
+    air_expr imm = air_mul(m, t, flag_sum(m, t, g, FMT_I), imm_i);
+    imm = air_add(m, t, imm, air_mul(m, t, flag_sum(m, t, g, FMT_S), imm_s));
+    imm = air_add(m, t, imm, air_mul(m, t, flag_sum(m, t, g, FMT_B), imm_b));
+    imm = air_add(m, t, imm, air_mul(m, t, flag_sum(m, t, g, FMT_U), imm_u));
+    imm = air_add(m, t, imm, air_mul(m, t, flag_sum(m, t, g, FMT_J), imm_j));
+    imm = air_add(m, t, imm, air_mul(m, t, flag_sum(m, t, g, FMT_SH), rs2));
+    g->imm = imm;
+}
+
+/* Class index of a word, or -1 if no class fits. */
+static int find_class(const rv_decode_gadget *g, uint32_t w)
+{
+    uint32_t opc = w & 0x7f, f3 = (w >> 12) & 7, f7 = w >> 25;
+    unsigned i = g->first[opc << 3 | f3];
+    if (i == 0xff) return -1;
+    for (; i < RV_DECODE_CLASSES && g->cls[i].opcode == opc && g->cls[i].funct3 == f3; i++) {
+        const rv_decode_class *c = &g->cls[i];
+        if (f7_matters(c->flag) && c->f7key != f7) continue;
+        /* ECALL: every other field 0 */
+        if (c->flag[RV_DEC_ECALL] && (w >> 7 & 0x1f || w >> 15 != 0)) return -1;
+        return (int)i;
+    }
+    return -1;
+}
+
+cairn_err rv_decode_fill(const rv_decode_gadget *g, gl_t *row, rv_lookups *lk, rv_decode_mult *dm,
+                         rv_decoded *out, uint32_t word)
+{
+    int ci = find_class(g, word);
+    if (ci < 0) {
+        *out = (rv_decoded){RV_OP_ILLEGAL, 0, 0, 0, 0};
+        return cairn_fail(CAIRN_ERR_FAULT,
+                          "rv air decode: word 0x%08x is not a legal RV32IM instruction", word);
+    }
+    const rv_decode_class *c = &g->cls[ci];
+    gl_t *r = row + g->col;
+    uint32_t rd = (word >> 7) & 31, rs1 = (word >> 15) & 31, rs2 = (word >> 20) & 31;
+    r[RV_DEC_C_OPCODE] = word & 0x7f;
+    r[RV_DEC_C_RD_HI] = rd >> 1;
+    r[RV_DEC_C_RD0] = rd & 1;
+    r[RV_DEC_C_FUNCT3] = (word >> 12) & 7;
+    r[RV_DEC_C_RS1] = rs1;
+    r[RV_DEC_C_RS2_HI] = rs2 >> 1;
+    r[RV_DEC_C_RS2_0] = rs2 & 1;
+    r[RV_DEC_C_F7LO] = (word >> 25) & 63;
+    r[RV_DEC_C_SIGN] = word >> 31;
+    r[RV_DEC_C_OP] = c->op;
+    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++) r[RV_DEC_C_FLAG0 + k] = c->flag[k];
+    rv_lk_range(lk, rd >> 1, 4);
+    rv_lk_range(lk, rs1, 5);
+    rv_lk_range(lk, rs2 >> 1, 4);
+    rv_lk_range(lk, (word >> 25) & 63, 6);
+    dm->n[ci]++;
+    *out = rv_decode_row(g, row);
+    return CAIRN_OK;
+}
+
+static int any_flag(const gl_t *r, const int *k)
+{
+    gl_t s = 0;
+    for (; *k >= 0; k++) s += r[RV_DEC_C_FLAG0 + *k];
+    return s != 0;
+}
+
+rv_decoded rv_decode_row(const rv_decode_gadget *g, const gl_t *row)
+{
+    const gl_t *r = row + g->col;
+    uint32_t rd = (uint32_t)(2 * r[RV_DEC_C_RD_HI] + r[RV_DEC_C_RD0]);
+    uint32_t rs1 = (uint32_t)r[RV_DEC_C_RS1];
+    uint32_t rs2 = (uint32_t)(2 * r[RV_DEC_C_RS2_HI] + r[RV_DEC_C_RS2_0]);
+    uint32_t f7lo = (uint32_t)r[RV_DEC_C_F7LO], s = (uint32_t)r[RV_DEC_C_SIGN];
+    uint32_t upper = (uint32_t)r[RV_DEC_C_FUNCT3] << 12 | rs1 << 15;
+    uint32_t imm = 0;
+    if (any_flag(r, FMT_I))
+        imm = rs2 + 32 * f7lo + (uint32_t)SEXT(11) * s;
+    else if (any_flag(r, FMT_S))
+        imm = rd + 32 * f7lo + (uint32_t)SEXT(11) * s;
+    else if (any_flag(r, FMT_B))
+        imm = 2 * (uint32_t)r[RV_DEC_C_RD_HI] + ((uint32_t)r[RV_DEC_C_RD0] << 11) + 32 * f7lo +
+              (uint32_t)SEXT(12) * s;
+    else if (any_flag(r, FMT_U))
+        imm = upper | rs2 << 20 | f7lo << 25 | s << 31;
+    else if (any_flag(r, FMT_J))
+        imm = 2 * (uint32_t)r[RV_DEC_C_RS2_HI] + ((uint32_t)r[RV_DEC_C_RS2_0] << 11) + 32 * f7lo +
+              upper + (uint32_t)SEXT(20) * s;
+    else if (any_flag(r, FMT_SH))
+        imm = rs2;
+    rv_decoded d = {(uint8_t)r[RV_DEC_C_OP], 0, 0, 0, (int32_t)imm};
+    if (any_flag(r, WRITES_RD)) d.rd = (uint8_t)rd;
+    if (any_flag(r, READS_RS1)) d.rs1 = (uint8_t)rs1;
+    if (any_flag(r, READS_RS2)) d.rs2 = (uint8_t)rs2;
+    return d;
+}
+
+/* ---- the table ---- */
+
+air_table *rv_decode_table_add(air_machine *m)
+{
+    const size_t n = (size_t)1 << RV_DECODE_LOG;
+    air_table *t = air_table_add(m, "decode", RV_DECODE_TUPLE, 1);
+    if (!t) return NULL;
+    gl_t *pre = cairn_calloc(n * RV_DECODE_TUPLE, sizeof *pre);
+    if (!pre) {
+        air_machine_fail(m, CAIRN_ERR_NOMEM, "rv air: out of memory for the decode table");
+        return NULL;
+    }
+    rv_decode_class cls[RV_DECODE_CLASSES];
+    rv_decode_classes(cls);
+    for (size_t r = 0; r < n; r++) {
+        /* rows past the classes repeat class 0 (multiplicity 0) */
+        const rv_decode_class *c = &cls[r < RV_DECODE_CLASSES ? r : 0];
+        gl_t *p = pre + r * RV_DECODE_TUPLE;
+        p[0] = c->opcode;
+        p[1] = c->funct3;
+        p[2] = c->f7key;
+        p[3] = c->op;
+        for (unsigned k = 0; k < RV_DEC_NFLAGS; k++) p[4 + k] = c->flag[k];
+    }
+    air_table_set_pre(m, t, pre, RV_DECODE_LOG);
+    free(pre);
+    air_expr tup[RV_DECODE_TUPLE];
+    for (unsigned i = 0; i < RV_DECODE_TUPLE; i++) tup[i] = air_col(m, t, AIR_PRE, i, 0);
+    air_interact(m, t, RV_BUS_DECODE, AIR_RECEIVE, air_col(m, t, AIR_MAIN, 0, 0), tup,
+                 RV_DECODE_TUPLE);
+    return t;
+}
+
+void rv_decode_table_fill(gl_t *main, const rv_decode_mult *dm)
+{
+    for (size_t i = 0; i < (size_t)1 << RV_DECODE_LOG; i++) main[i] = dm->n[i];
+}

@@ -1,0 +1,147 @@
+/* In-circuit decoding of a fetched instruction word for the cpu table of
+ * the RV32IM segment AIR (docs/rv-air.md "cpu"; conventions in
+ * rv_air_int.h). There are no per-program preprocessed columns, so the
+ * word a row fetched is decoded by constraints:
+ *
+ *   - the word is split into opcode (7 bits), rd = 2 rd_hi + rd0,
+ *     funct3 (3), rs1 (5), rs2 = 2 rs2_hi + rs2_0, funct7 = f7lo + 64 s:
+ *     rd0, rs2_0 and s (= word bit 31, the sign of every immediate) are the
+ *     bits the immediate formats move, so they have columns of their own;
+ *   - the class (opcode, funct3, f7key) is looked up in the preprocessed
+ *     `decode` table on RV_BUS_DECODE, which returns the rv_op id and the
+ *     class flags;
+ *   - the immediate of the class's format and the register fields it
+ *     names are expressions over these columns.
+ *
+ * Decode bus tuple (RV_BUS_DECODE, 16 elements):
+ *   (opcode, funct3, f7key, op, flag[0..RV_DEC_NFLAGS-1])
+ * f7key = funct7 for classes whose funct7 selects the operation (R-type,
+ * M extension, shifts by an immediate: the flags ALUR, MULDIV, SHI) and 0
+ * for every other class; it is the expression (ALUR + SHI + MULDIV) *
+ * funct7, not a column (the flags come back from the table, so a row
+ * cannot claim "funct7 does not matter" for an R-type word).
+ */
+#ifndef CAIRN_VM_RV_AIR_DECODE_H
+#define CAIRN_VM_RV_AIR_DECODE_H
+
+#include "rv.h"
+#include "rv_air_int.h"
+
+/* Class flags: one-hot over the classes, except FENCE / FENCE.I, whose
+ * flags are all 0 (op = RV_OP_FENCE: the cpu does nothing but pc += 4).
+ * The format of the immediate and the register fields follow from them:
+ *   format I:  JALR, LOAD, ALUI        format S: STORE     format B: BRANCH
+ *   format U:  LUI, AUIPC              format J: JAL       shamt: SHI
+ *   no immediate (0): ALUR, MULDIV, ECALL, FENCE
+ *   reads rs1: JALR BRANCH LOAD STORE ALUI SHI ALUR MULDIV
+ *   reads rs2: BRANCH STORE ALUR MULDIV
+ *   writes rd: LUI AUIPC JAL JALR LOAD ALUI SHI ALUR MULDIV
+ * ALUI = ADDI SLTI SLTIU XORI ORI ANDI; SHI = SLLI SRLI SRAI;
+ * ALUR = ADD..AND with SUB and SRA; MULDIV = MUL..REMU. */
+enum {
+    RV_DEC_LUI,
+    RV_DEC_AUIPC,
+    RV_DEC_JAL,
+    RV_DEC_JALR,
+    RV_DEC_BRANCH,
+    RV_DEC_LOAD,
+    RV_DEC_STORE,
+    RV_DEC_ALUI,
+    RV_DEC_SHI,
+    RV_DEC_ALUR,
+    RV_DEC_MULDIV,
+    RV_DEC_ECALL,
+    RV_DEC_NFLAGS
+};
+
+/* The decode table: RV_DECODE_CLASSES legal classes padded with copies of
+ * class 0 to 2^RV_DECODE_LOG rows (a copy's multiplicity stays 0; a
+ * duplicate row only splits a multiplicity, it admits nothing new). */
+#define RV_DECODE_LOG 7
+#define RV_DECODE_CLASSES 69
+#define RV_DECODE_TUPLE (4 + RV_DEC_NFLAGS)
+
+/* Multiplicities of the decode table, counted while rows are filled. */
+typedef struct {
+    uint32_t n[1u << RV_DECODE_LOG];
+} rv_decode_mult;
+
+/* One row of the decode table. */
+typedef struct {
+    uint8_t opcode, funct3, f7key, op;
+    uint8_t flag[RV_DEC_NFLAGS];
+} rv_decode_class;
+
+/* Columns of the gadget (in the order allocated by layout). */
+enum {
+    RV_DEC_C_OPCODE,
+    RV_DEC_C_RD_HI, /* rd >> 1, 4 bits */
+    RV_DEC_C_RD0,   /* rd & 1 (B immediate bit 11) */
+    RV_DEC_C_FUNCT3,
+    RV_DEC_C_RS1,
+    RV_DEC_C_RS2_HI, /* rs2 >> 1, 4 bits */
+    RV_DEC_C_RS2_0,  /* rs2 & 1 (J immediate bit 11) */
+    RV_DEC_C_F7LO,   /* funct7 & 63 */
+    RV_DEC_C_SIGN,   /* word bit 31 */
+    RV_DEC_C_OP,     /* rv_op id */
+    RV_DEC_C_FLAG0,  /* RV_DEC_NFLAGS flags follow */
+    RV_DEC_NCOLS = RV_DEC_C_FLAG0 + RV_DEC_NFLAGS
+};
+
+typedef struct {
+    unsigned col; /* first column; column k of the enum above is col + k */
+    /* (opcode, funct3) -> first class with that key, 0xff if none */
+    uint8_t first[1u << 10];
+    rv_decode_class cls[RV_DECODE_CLASSES];
+    /* Expressions set by build (valid where sel = 1): */
+    air_expr op;                              /* rv_op id (a column) */
+    air_expr flag[RV_DEC_NFLAGS];             /* the flag columns (0 where sel = 0) */
+    air_expr opcode, funct3, funct7;          /* raw fields (degree 1) */
+    air_expr rd, rs1, rs2;                    /* registers the instruction names, 0 for
+                                               * fields its format lacks (degree 2) */
+    air_expr imm;                             /* the immediate as a u32 (sign-extended;
+                                               * shamt for SHI; 0 if none), degree 2 */
+    air_expr reads_rs1, reads_rs2, writes_rd; /* linear in the flags */
+} rv_decode_gadget;
+
+/* Allocates RV_DEC_NCOLS columns of the cpu table and prepares the class
+ * list (the same one rv_decode_table_add builds). */
+void rv_decode_layout(rv_decode_gadget *g, rv_cols *cols);
+
+/* Constraints of table t, gated by sel (a boolean of degree <= 1):
+ *   word = opcode + 2^7 rd + 2^12 funct3 + 2^15 rs1 + 2^20 rs2 + 2^25 funct7,
+ *   rd_hi < 2^4, rs1 < 2^5, rs2_hi < 2^4, f7lo < 2^6 on RV_BUS_RANGE,
+ *   rd0, rs2_0, s boolean, opcode and funct3 by the decode lookup (the
+ *   table holds only legal ones): the sum is then < 2^32 < p, so it is the
+ *   unique split of the u32 word (word must be a u32: it comes off MEM);
+ *   the class on RV_BUS_DECODE; flags 0 where sel = 0, so the cpu can use
+ *   them as degree-1 selectors; ECALL: rd = rs1 = rs2 = funct7 = 0 (with
+ *   the table's opcode 0x73 and funct3 0, the word is exactly 0x00000073:
+ *   EBREAK and the Zicsr words have no valid row).
+ * Sets the expressions of g. Interactions: 4 range sends, 1 decode send
+ * (its tuple has degree 2, so it forms a LogUp group alone). */
+void rv_decode_build(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr sel,
+                     air_expr word);
+
+/* Writes the gadget's columns of one row for a fetched word, counts its
+ * range lookups in lk and its class in dm, and returns the decoding in out
+ * (rv_decode's answer). A word with no valid decoding (every word
+ * rv_decode calls illegal, and EBREAK) gets CAIRN_ERR_FAULT naming it;
+ * then nothing is written or counted and out->op = RV_OP_ILLEGAL. */
+cairn_err rv_decode_fill(const rv_decode_gadget *g, gl_t *row, rv_lookups *lk, rv_decode_mult *dm,
+                         rv_decoded *out, uint32_t word);
+
+/* The decoding a filled row states (from its columns, as the constraints
+ * read them), for tests and for the cpu's own fill. */
+rv_decoded rv_decode_row(const rv_decode_gadget *g, const gl_t *row);
+
+/* Adds the decode table (preprocessed: the RV_DECODE_TUPLE elements of a
+ * class; main: multiplicity) to m; NULL on error (recorded in m). */
+air_table *rv_decode_table_add(air_machine *m);
+/* Its main column (2^RV_DECODE_LOG rows) from the counters. */
+void rv_decode_table_fill(gl_t *main, const rv_decode_mult *dm);
+
+/* The class list (RV_DECODE_CLASSES entries, table order). */
+void rv_decode_classes(rv_decode_class cls[RV_DECODE_CLASSES]);
+
+#endif
