@@ -47,8 +47,36 @@ enum {
     RV_BUS_IO = 6,      /* ECALL read/write hand-off */
     RV_BUS_P2 = 7,      /* (in[12], out[12]): out = Poseidon2(in) */
     RV_BUS_NODE = 8,    /* (level, index, digest_in[4], digest_out[4]) */
-    RV_BUS_JOURNAL = 9  /* (pos, byte) */
+    RV_BUS_JOURNAL = 9, /* (pos, byte) */
+    RV_BUS_STATE = 10   /* (tag, ...): cpu <-> state, see below */
 };
+
+/* RV_BUS_IO: the cpu SENDS (ts, fd, buf, n, pos) for every read(0) /
+ * write(1|2) ECALL that moves n > 0 bytes (after the EBADF and EFAULT
+ * rules), ts = the ECALL's base timestamp 8 * (cycle + 1), buf = a1 (byte
+ * address), pos = the stream offset of its first byte counted from the
+ * segment's start (input bytes read so far for fd 0, journal bytes
+ * written so far for fd 1, debug bytes for fd 2); the io table RECEIVES it
+ * on the call's first row and moves the bytes (its memory accesses use
+ * slot RV_SLOT_IO of that ts). */
+/* RV_BUS_STATE tuples (the state table RECEIVES each exactly once):
+ *   (RV_STATE_START, pc, input_eof, 0, 0, 0, 0): cpu row 0 (always active);
+ *   (RV_STATE_END, next_pc, halted, exit_code, input_bytes, journal_bytes,
+ *    input_eof): the cpu's last active row; input_bytes / journal_bytes are
+ *    the bytes read from fd 0 / written to fd 1 during the segment. */
+enum { RV_STATE_START = 1, RV_STATE_END = 2 };
+
+/* Memory-argument timestamps: ts = 8 * (cycle + 1) + slot; 0 = start. */
+enum {
+    RV_SLOT_FETCH = 0,
+    RV_SLOT_RS1 = 1, /* ECALL: a7 */
+    RV_SLOT_RS2 = 2, /* ECALL: a0 */
+    RV_SLOT_DATA = 3, /* load/store word; ECALL: a1 */
+    RV_SLOT_RD = 4,   /* ECALL: a0 result */
+    RV_SLOT_ARG = 5,  /* ECALL: a2 */
+    RV_SLOT_IO = 6    /* io table words of the ECALL */
+};
+#define RV_REG_ADDR(i) ((gl_t)1 << 30 | (gl_t)(i)) /* register x_i on the bus */
 
 /* Range table: every (value, bits) with bits = 0..RV_RANGE_MAX_BITS and
  * value < 2^bits, one row each (2^17 - 1 rows, padded to 2^17 with a
