@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,23 +46,27 @@ static int inject(void)
 
 /* ---- wrappers ---- */
 
+/* No object may be larger than PTRDIFF_MAX (pointer differences inside it
+ * would overflow); such requests fail here without reaching malloc, which
+ * under sanitizers would stop the process instead of returning NULL. */
+#define TOO_BIG(bytes) ((bytes) > (size_t)PTRDIFF_MAX)
+
 void *cairn_malloc(size_t bytes)
 {
-    if (inject()) return NULL;
+    if (TOO_BIG(bytes) || inject()) return NULL;
     return malloc(bytes ? bytes : 1);
 }
 
 void *cairn_calloc(size_t n, size_t size)
 {
     size_t bytes;
-    if (!cairn_mul_size(&bytes, n, size)) return NULL;
-    if (inject()) return NULL;
+    if (!cairn_mul_size(&bytes, n, size) || TOO_BIG(bytes) || inject()) return NULL;
     return bytes ? calloc(n, size) : calloc(1, 1);
 }
 
 void *cairn_realloc(void *p, size_t bytes)
 {
-    if (inject()) return NULL;
+    if (TOO_BIG(bytes) || inject()) return NULL;
     return realloc(p, bytes ? bytes : 1);
 }
 
@@ -81,7 +86,7 @@ void *cairn_realloc_array(void *p, size_t n, size_t size)
 
 void *cairn_aligned_alloc(size_t align, size_t bytes)
 {
-    if (bytes > SIZE_MAX - align) return NULL;
+    if (TOO_BIG(bytes) || bytes > SIZE_MAX - align) return NULL;
     size_t r = (bytes + align - 1) & ~(align - 1);
     if (inject()) return NULL;
     return aligned_alloc(align, r ? r : align);

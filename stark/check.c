@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/err.h"
 #include "stark_internal.h"
 
@@ -29,7 +30,7 @@ cairn_err stark_check_trace(const air_machine *m, const stark_trace *traces, con
                         "check: table %s: log height %u outside %d..%d", t->name, log_n,
                         STARK_MIN_LOG_N, STARK_MAX_LOG_N);
         size_t n = (size_t)1 << log_n;
-        gl_t *v = malloc((t->nnodes + 1) * sizeof *v);
+        gl_t *v = cairn_malloc_array(t->nnodes + 1, sizeof *v);
         RETURN_ERROR_IF(!v, CAIRN_ERR_NOMEM, "check: out of memory");
         for (size_t r = 0; r < n; r++) {
             size_t nx = (r + 1) & (n - 1);
@@ -58,7 +59,7 @@ cairn_err stark_check_trace(const air_machine *m, const stark_trace *traces, con
     }
     const air_table *bt = m->boundary;
     if (bt->nints) {
-        gl_t *v = malloc((bt->nnodes + 1) * sizeof *v);
+        gl_t *v = cairn_malloc_array(bt->nnodes + 1, sizeof *v);
         RETURN_ERROR_IF(!v, CAIRN_ERR_NOMEM, "check: out of memory");
         gl_t sel[3] = {0, 0, 0};
         air_eval_row(bt, v, NULL, NULL, NULL, NULL, pub, sel);

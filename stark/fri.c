@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/err.h"
 #include "ntt.h"
 
@@ -23,14 +24,14 @@ static gl_t layer_shift(unsigned l0, unsigned h)
 static cairn_err binfold(gl3_t *out, const gl3_t *in, unsigned h, gl_t shift, gl3_t beta)
 {
     size_t half = (size_t)1 << (h - 1);
-    gl_t *xinv = malloc(half * sizeof *xinv);
-    RETURN_ERROR_IF(!xinv, CAIRN_ERR_NOMEM, "fri: out of memory folding 2^%u", h);
+    gl_t *xinv = cairn_malloc_array(half, sizeof *xinv);
     /* pair u holds f(x), f(-x) with x = shift * w_h^bitrev_{h-1}(u) */
     gl_t w = gl_root_of_unity(h), winv = gl_inv(w), sinv = gl_inv(shift);
-    gl_t *pw = malloc(half * sizeof *pw);
-    if (!pw) {
+    gl_t *pw = cairn_malloc_array(half, sizeof *pw);
+    if (!xinv || !pw) {
         free(xinv);
-        return cairn_fail(CAIRN_ERR_NOMEM, "fri: out of memory folding 2^%u", h);
+        free(pw);
+        return cairn_fail_nomem(2 * half * sizeof *pw, "fri: out of memory folding a codeword of 2^%u", h);
     }
     pw[0] = sinv;
     for (size_t i = 1; i < half; i++) pw[i] = gl_mul(pw[i - 1], winv);
@@ -77,11 +78,14 @@ cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, tran
         tr_absorb_digest(tr, &pf->fri_root[l]);
         gl3_t beta = tr_squeeze_ext(tr);
         /* k binary folds with beta, beta^2, ... */
-        gl3_t *next = malloc(((size_t)1 << (h - 1)) * sizeof *next);
-        tmp = malloc(((size_t)1 << (h - 1)) * sizeof *tmp);
+        gl3_t *next = cairn_malloc_array((size_t)1 << (h - 1), sizeof *next);
+        tmp = cairn_malloc_array((size_t)1 << (h - 1), sizeof *tmp);
         if (!next || !tmp) {
             free(next);
-            err = cairn_fail(CAIRN_ERR_NOMEM, "fri: out of memory");
+            free(tmp);
+            tmp = NULL;
+            err = cairn_fail_nomem(((size_t)1 << h) * sizeof *next,
+                                   "fri: out of memory for layer %u (2^%u elements)", l + 1, h - 1);
             break;
         }
         const gl3_t *src = cur;
@@ -91,6 +95,12 @@ cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, tran
             err = binfold(dst, src, h - i, layer_shift(s->log_l0, h - i), b);
             src = dst;
             b = gl3_sqr(b);
+        }
+        if (err != CAIRN_OK) {
+            free(next);
+            free(tmp);
+            tmp = NULL;
+            break;
         }
         if (src != next) memcpy(next, src, ((size_t)1 << (h - k)) * sizeof *next);
         free(tmp);
@@ -109,11 +119,15 @@ cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, tran
     if (err != CAIRN_OK) return err;
     /* final polynomial: natural order, inverse NTT, undo the coset shift */
     size_t nf = (size_t)1 << h, nc = (size_t)1 << s->log_final;
-    gl3_t *v = malloc(nf * sizeof *v);
-    RETURN_ERROR_IF(!v, CAIRN_ERR_NOMEM, "fri: out of memory");
+    gl3_t *v = cairn_malloc_array(nf, sizeof *v);
+    if (!v) return cairn_fail_nomem(nf * sizeof *v, "fri: out of memory for the final codeword");
     memcpy(v, cur, nf * sizeof *v);
     ntt_bitrev_rows((gl_t *)v, h, 3);
-    ntt_inverse_batch((gl_t *)v, h, 3);
+    err = ntt_inverse_batch((gl_t *)v, h, 3);
+    if (err != CAIRN_OK) {
+        free(v);
+        return cairn_prefix_error(err, "fri: final polynomial");
+    }
     gl_t sinv = gl_inv(layer_shift(s->log_l0, h)), pw = 1;
     for (size_t j = 0; j < nf; j++) {
         v[j] = gl3_mul_base(v[j], pw);
@@ -199,21 +213,38 @@ void vhash(vctx *c, vb out[P2_DIGEST], const vb *in, size_t n)
     for (int k = 0; k < P2_DIGEST; k++) out[k] = st[k];
 }
 
+/* vhash of the concatenated rows of the matrices of height h, absorbed
+ * straight from the rows (the same operations as vhash on a gathered copy,
+ * without memory that could run out). */
 static void hash_group(vctx *c, vb out[P2_DIGEST], const mt_dims *dims, unsigned nmats,
                        const vb *const *rows, size_t h)
 {
     size_t w = 0;
     for (unsigned k = 0; k < nmats; k++)
         if (dims[k].height == h) w += dims[k].width;
-    vb *buf = malloc((w + 1) * sizeof *buf);
-    size_t o = 0;
-    if (buf) {
-        for (unsigned k = 0; k < nmats; k++)
-            if (dims[k].height == h)
-                for (size_t j = 0; j < dims[k].width; j++) buf[o++] = rows[k][j];
-    }
-    vhash(c, out, buf ? buf : rows[0], buf ? w : 0);
-    free(buf);
+    vb st[P2_WIDTH];
+    for (int i = 0; i < P2_WIDTH; i++) st[i] = vc_const(c, 0);
+    st[P2_RATE] = vc_const(c, w);
+    unsigned k = 0; /* next element: rows[k][j] */
+    size_t j = 0, i = 0;
+    do {
+        size_t r = w - i < P2_RATE ? w - i : P2_RATE;
+        for (size_t t = 0; t < r; t++) {
+            while (dims[k].height != h || j == dims[k].width) {
+                k++;
+                j = 0;
+            }
+            st[t] = rows[k][j++];
+        }
+        if (r < P2_RATE) {
+            st[r] = vc_const(c, 1);
+            for (size_t t = r + 1; t < P2_RATE; t++) st[t] = vc_const(c, 0);
+        }
+        vc_permute(c, st);
+        i += r;
+        if (r < P2_RATE) break;
+    } while (i < w);
+    for (int t = 0; t < P2_DIGEST; t++) out[t] = st[t];
 }
 
 void vmt_verify(vctx *c, const vb root[P2_DIGEST], const mt_dims *dims, unsigned nmats,

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "../common/alloc.h"
 #include "../common/err.h"
 
 gl_t gl_root_of_unity(unsigned log_n)
@@ -16,7 +17,7 @@ void gl_batch_inv(gl_t *out, const gl_t *in, size_t n)
 {
     if (n == 0) return;
     /* prefix[i] = product of the nonzero in[0..i]; kept in out. */
-    gl_t *prefix = malloc(n * sizeof *prefix);
+    gl_t *prefix = cairn_malloc_array(n, sizeof *prefix);
     gl_t acc = 1;
     if (!prefix) { /* fall back to one inversion each */
         for (size_t i = 0; i < n; i++) out[i] = gl_inv(in[i]);
@@ -87,7 +88,7 @@ gl3_t gl3_inv(gl3_t a)
 void gl3_batch_inv(gl3_t *out, const gl3_t *in, size_t n)
 {
     if (n == 0) return;
-    gl3_t *prefix = malloc(n * sizeof *prefix);
+    gl3_t *prefix = cairn_malloc_array(n, sizeof *prefix);
     if (!prefix) {
         for (size_t i = 0; i < n; i++) out[i] = gl3_inv(in[i]);
         return;

@@ -1,6 +1,7 @@
 /* Fibonacci machine (machines.h): the smallest end-to-end example. */
 #include <stdlib.h>
 
+#include "common/alloc.h"
 #include "common/err.h"
 #include "common/util.h"
 #include "machines.h"
@@ -44,9 +45,11 @@ cairn_err stark_machine_fib(air_machine **out)
 
 cairn_err stark_fib_trace(gl_t **main, gl_t pub[STARK_FIB_NPUB], unsigned log_n, uint64_t seed)
 {
+    RETURN_ERROR_IF(log_n < 1 || log_n > STARK_MACHINE_MAX_LOG_N, CAIRN_ERR_USAGE,
+                    "fib: log height %u out of range 1..%d", log_n, STARK_MACHINE_MAX_LOG_N);
     size_t n = (size_t)1 << log_n;
-    gl_t *t = malloc(3 * n * sizeof *t);
-    RETURN_ERROR_IF(!t, CAIRN_ERR_NOMEM, "fib: out of memory");
+    gl_t *t = cairn_malloc_array(n, 3 * sizeof *t);
+    if (!t) return cairn_fail_nomem(n * 3 * sizeof *t, "fib: out of memory for a trace of 2^%u rows", log_n);
     rng_t r;
     rng_seed(&r, seed);
     t[0] = gl_from_u64(rng_u64(&r));

@@ -2,6 +2,7 @@
  * by a LogUp bus, one with a preprocessed column. */
 #include <stdlib.h>
 
+#include "common/alloc.h"
 #include "common/err.h"
 #include "common/util.h"
 #include "machines.h"
@@ -15,7 +16,7 @@ cairn_err stark_machine_lookup(air_machine **out)
     air_table *v = air_table_add(m, "values", 0, 4);
     air_table *r = air_table_add(m, "range", 1, 1);
     size_t rn = (size_t)1 << STARK_LOOKUP_RANGE_LOG;
-    gl_t *pre = malloc(rn * sizeof *pre);
+    gl_t *pre = cairn_malloc_array(rn, sizeof *pre);
     if (!pre) {
         air_machine_free(m);
         return cairn_fail(CAIRN_ERR_NOMEM, "lookup: out of memory");
@@ -53,12 +54,15 @@ cairn_err stark_machine_lookup(air_machine **out)
 cairn_err stark_lookup_trace(gl_t **values, gl_t **range, gl_t pub[STARK_LOOKUP_NPUB],
                              unsigned log_n, uint64_t seed)
 {
+    RETURN_ERROR_IF(log_n < 1 || log_n > STARK_MACHINE_MAX_LOG_N, CAIRN_ERR_USAGE,
+                    "lookup: log height %u out of range 1..%d", log_n, STARK_MACHINE_MAX_LOG_N);
     size_t n = (size_t)1 << log_n, rn = (size_t)1 << STARK_LOOKUP_RANGE_LOG;
-    gl_t *v = malloc(4 * n * sizeof *v), *r = calloc(rn, sizeof *r);
+    gl_t *v = cairn_malloc_array(n, 4 * sizeof *v), *r = cairn_calloc(rn, sizeof *r);
     if (!v || !r) {
         free(v);
         free(r);
-        return cairn_fail(CAIRN_ERR_NOMEM, "lookup: out of memory");
+        return cairn_fail_nomem((4 * n + rn) * sizeof *v, "lookup: out of memory for a trace of 2^%u rows",
+                                log_n);
     }
     rng_t g;
     rng_seed(&g, seed);

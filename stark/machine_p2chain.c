@@ -11,11 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/err.h"
 #include "common/util.h"
 #include "machines.h"
 #include "p2.h"
 #include "p2_air.h"
+#include "stark_internal.h"
+
+_Static_assert(STARK_MACHINE_MAX_LOG_N == STARK_MAX_LOG_N,
+               "the generators take the heights a proof may state");
 
 #define W P2_WIDTH
 #define COL_IN 0
@@ -65,9 +70,13 @@ cairn_err stark_machine_p2chain(air_machine **out)
 cairn_err stark_p2chain_trace(gl_t **main, gl_t pub[STARK_P2CHAIN_NPUB], unsigned log_n,
                               uint64_t seed)
 {
+    RETURN_ERROR_IF(log_n < 1 || log_n > STARK_MACHINE_MAX_LOG_N, CAIRN_ERR_USAGE,
+                    "p2chain: log height %u out of range 1..%d", log_n, STARK_MACHINE_MAX_LOG_N);
     size_t n = (size_t)1 << log_n;
-    gl_t *t = malloc(n * NCOLS * sizeof *t);
-    RETURN_ERROR_IF(!t, CAIRN_ERR_NOMEM, "p2chain: out of memory for 2^%u rows", log_n);
+    gl_t *t = cairn_malloc_array(n, NCOLS * sizeof *t);
+    if (!t)
+        return cairn_fail_nomem(n * NCOLS * sizeof *t, "p2chain: out of memory for a trace of 2^%u rows",
+                                log_n);
     rng_t r;
     rng_seed(&r, seed);
     gl_t in[W] = {0}, outv[W];

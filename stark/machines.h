@@ -24,6 +24,10 @@
 
 enum { STARK_FIB_NPUB = 4, STARK_LOOKUP_NPUB = 1, STARK_P2CHAIN_NPUB = 5 };
 #define STARK_LOOKUP_RANGE_LOG 16
+/* The trace generators take log heights 1..STARK_MACHINE_MAX_LOG_N (the
+ * largest table height a proof may state); any other is CAIRN_ERR_USAGE,
+ * so a height from a command line never reaches a size computation. */
+#define STARK_MACHINE_MAX_LOG_N 26
 
 cairn_err stark_machine_fib(air_machine **out);
 /* main: 2^log_n x 3 (malloc'd, caller frees); pub[4]. */

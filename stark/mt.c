@@ -18,6 +18,7 @@
 
 #include <omp.h>
 
+#include "common/alloc.h"
 #include "common/err.h"
 
 struct mt_tree {
@@ -97,9 +98,13 @@ static cairn_err hash_group(p2_digest *out, const mt_matrix *mats, size_t nmats,
     if (block > h) block = h;
     const long nblocks = (long)((h + block - 1) / block);
     const int nthreads = omp_get_max_threads();
-    gl_t *bufs = malloc((size_t)nthreads * block * width * sizeof *bufs);
-    RETURN_ERROR_IF(!bufs, CAIRN_ERR_NOMEM, "mt_commit: %d x %zu x %zu gather buffers", nthreads,
-                    block, width);
+    /* block * width <= max(MT_GATHER_ELEMS, width), and width * 8 fits
+     * (checked in mt_commit) */
+    gl_t *bufs = cairn_malloc_array((size_t)nthreads * block, width * sizeof *bufs);
+    if (!bufs)
+        return cairn_fail_nomem((size_t)nthreads * block * width * sizeof *bufs,
+                                "mt_commit: out of memory for %d gather buffers of %zu x %zu", nthreads,
+                                block, width);
     /* One parallel region, each thread gathering into its own buffer and
      * hashing it (p2_hash_rows runs single-threaded when nested): a
      * fork/join per block would stall on any descheduled thread when the
@@ -171,10 +176,11 @@ static cairn_err build(mt_tree *t)
          * matrices of height n). Buffers are sized for the first (largest)
          * injection and reused. */
         if (!inj) {
-            inj = malloc(n * sizeof *inj);
-            pairs = malloc(2 * n * sizeof *pairs);
+            inj = cairn_malloc_array(n, sizeof *inj);
+            pairs = cairn_malloc_array(n, 2 * sizeof *pairs);
             if (!inj || !pairs) {
-                err = cairn_fail(CAIRN_ERR_NOMEM, "mt_commit: injection buffers for %zu nodes", n);
+                err = cairn_fail_nomem(3 * n * sizeof *inj,
+                                       "mt_commit: out of memory for the injection buffers of %zu nodes", n);
                 break;
             }
         }
@@ -197,13 +203,14 @@ cairn_err mt_commit(mt_tree **out, const mt_matrix *mats, size_t nmats)
     *out = NULL;
     size_t H = 0;
     FORWARD_IF_ERROR(check_matrices(mats, nmats, &H));
-    mt_tree *t = calloc(1, sizeof *t);
-    RETURN_ERROR_IF(!t, CAIRN_ERR_NOMEM, "mt_commit: tree");
-    t->mats = malloc(nmats * sizeof *t->mats);
-    t->nodes = malloc((2 * H - 1) * sizeof *t->nodes);
+    mt_tree *t = cairn_calloc(1, sizeof *t);
+    RETURN_ERROR_IF(!t, CAIRN_ERR_NOMEM, "mt_commit: out of memory for the tree");
+    t->mats = cairn_malloc_array(nmats, sizeof *t->mats);
+    t->nodes = cairn_malloc_array(2 * H - 1, sizeof *t->nodes); /* 2H fits: check_matrices */
     if (!t->mats || !t->nodes) {
         mt_free(t);
-        return cairn_fail(CAIRN_ERR_NOMEM, "mt_commit: %zu nodes", 2 * H - 1);
+        return cairn_fail_nomem((2 * H - 1) * sizeof *t->nodes,
+                                "mt_commit: out of memory for a tree of %zu nodes", 2 * H - 1);
     }
     memcpy(t->mats, mats, nmats * sizeof *mats);
     t->nmats = nmats;
@@ -248,8 +255,8 @@ cairn_err mt_open(const mt_tree *t, mt_opening *out, size_t index)
                     "mt_open: index %zu outside a tree of height %zu", index, t->height);
     /* +1 so that a height-1 tree (empty path) still gets a distinct
      * allocation and mt_opening_free has nothing special to do. */
-    out->rows = malloc(t->nmats * sizeof *out->rows);
-    out->path = malloc((t->log_height + 1) * sizeof *out->path);
+    out->rows = cairn_malloc_array(t->nmats, sizeof *out->rows);
+    out->path = cairn_malloc_array(t->log_height + 1, sizeof *out->path);
     if (!out->rows || !out->path) {
         mt_opening_free(out);
         return cairn_fail(CAIRN_ERR_NOMEM, "mt_open: opening of %zu matrices", t->nmats);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/err.h"
 #include "stark_internal.h"
 
@@ -95,16 +96,16 @@ cairn_err stark_shape_init(stark_shape *s, const struct stark_vk *vk, const unsi
 cairn_err stark_proof_alloc(stark_proof *pf, const stark_shape *s, unsigned queries)
 {
     memset(pf, 0, sizeof *pf);
-    pf->open = calloc(s->nopen + 1, sizeof *pf->open);
-    pf->final_poly = calloc(((size_t)1 << s->log_final), sizeof *pf->final_poly);
-    pf->q_rows = calloc(queries * s->q_rows + 1, sizeof *pf->q_rows);
-    pf->q_paths = calloc(queries * s->q_paths + 1, sizeof *pf->q_paths);
-    pf->q_fri_vals = calloc(queries * s->q_fri_vals + 1, sizeof *pf->q_fri_vals);
-    pf->q_fri_paths = calloc(queries * s->q_fri_paths + 1, sizeof *pf->q_fri_paths);
+    pf->open = cairn_calloc(s->nopen + 1, sizeof *pf->open);
+    pf->final_poly = cairn_calloc(((size_t)1 << s->log_final), sizeof *pf->final_poly);
+    pf->q_rows = cairn_calloc(queries * s->q_rows + 1, sizeof *pf->q_rows);
+    pf->q_paths = cairn_calloc(queries * s->q_paths + 1, sizeof *pf->q_paths);
+    pf->q_fri_vals = cairn_calloc(queries * s->q_fri_vals + 1, sizeof *pf->q_fri_vals);
+    pf->q_fri_paths = cairn_calloc(queries * s->q_fri_paths + 1, sizeof *pf->q_fri_paths);
     if (!pf->open || !pf->final_poly || !pf->q_rows || !pf->q_paths || !pf->q_fri_vals ||
         !pf->q_fri_paths) {
         stark_proof_free(pf);
-        return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for the proof");
+        return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for the proof's %u queries", queries);
     }
     return CAIRN_OK;
 }
@@ -189,8 +190,8 @@ cairn_err stark_proof_write(uint8_t **out, size_t *len, const stark_proof *pf,
 {
     wbuf w = {0};
     write_all(&w, pf, s, vk); /* sizing pass */
-    w.p = malloc(w.n ? w.n : 1);
-    RETURN_ERROR_IF(!w.p, CAIRN_ERR_NOMEM, "stark: out of memory for %zu proof bytes", w.n);
+    w.p = cairn_malloc(w.n);
+    if (!w.p) return cairn_fail_nomem(w.n, "stark: out of memory for the proof bytes");
     w.cap = w.n;
     w.n = 0;
     write_all(&w, pf, s, vk);

@@ -7,6 +7,7 @@
 #include <omp.h>
 #endif
 
+#include "common/alloc.h"
 #include "common/err.h"
 #include "common/util.h"
 #include "fri.h"
@@ -89,19 +90,22 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
 {
     const air_table *t = vk->m->tables[ti];
     const size_t n = (size_t)1 << log_n, ni = t->nints, G = vk->ngroups[ti], W = 3 * (G + 1);
-    gl3_t *fp = malloc(n * ni * sizeof *fp);
-    gl_t *mult = malloc(n * ni * sizeof *mult);
+    size_t nni = 0;
+    const int fits = cairn_mul_size(&nni, n, ni);
+    gl3_t *fp = fits ? cairn_malloc_array(nni, sizeof *fp) : NULL;
+    gl_t *mult = fits ? cairn_malloc_array(nni, sizeof *mult) : NULL;
     gl_t *vals = NULL;
     if (!fp || !mult) {
         free(fp);
         free(mult);
-        return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for LogUp of %s", t->name);
+        return cairn_fail_nomem(fits ? nni * (sizeof *fp + sizeof *mult) : SIZE_MAX,
+                                "stark: out of memory for the LogUp fractions of table %s", t->name);
     }
     ev_src src = {pre, t->npre, main, t->nmain, pub};
     int oom = 0;
 #pragma omp parallel
     {
-        gl_t *v = malloc(t->nnodes * BLK * sizeof *v + 1);
+        gl_t *v = cairn_malloc_array(t->nnodes * BLK, sizeof *v);
         if (!v) {
 #pragma omp atomic write
             oom = 1;
@@ -136,7 +140,9 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
     if (oom) {
         free(fp);
         free(mult);
-        return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for LogUp of %s", t->name);
+        return cairn_fail_nomem(t->nnodes * BLK * sizeof(gl_t),
+                                "stark: out of memory for the LogUp evaluation of table %s (per thread)",
+                                t->name);
     }
     gl3_batch_inv(fp, fp, n * ni);
     gl3_t run = gl3_zero();
@@ -183,13 +189,15 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
     const size_t n = (size_t)1 << log_n, Q = (size_t)1 << lq, nq = (size_t)1 << qlog;
     const size_t G = vk->ngroups[ti], luw = t->nints ? 3 * (G + 1) : 0;
     cairn_err err = CAIRN_OK;
-    gl_t *xs = malloc(Q * sizeof *xs), *d1 = malloc(Q * sizeof *d1), *d2 = malloc(Q * sizeof *d2);
-    gl3_t *qv = malloc(Q * sizeof *qv);
+    gl_t *xs = cairn_malloc_array(Q, sizeof *xs), *d1 = cairn_malloc_array(Q, sizeof *d1);
+    gl_t *d2 = cairn_malloc_array(Q, sizeof *d2);
+    gl3_t *qv = cairn_malloc_array(Q, sizeof *qv);
     gl_t *alpha_pw = NULL;
     size_t ncomb = t->ncons + (t->nints ? G + 3 : 0);
-    gl3_t *apw = malloc((ncomb + 1) * sizeof *apw);
+    gl3_t *apw = cairn_malloc_array(ncomb + 1, sizeof *apw);
     if (!xs || !d1 || !d2 || !qv || !apw) {
-        err = cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for quotient of %s", t->name);
+        err = cairn_fail_nomem(Q * (3 * sizeof *xs + sizeof *qv),
+                               "stark: out of memory for the quotient of table %s", t->name);
         goto done;
     }
     {
@@ -218,8 +226,8 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
         int oom = 0;
 #pragma omp parallel
         {
-            gl_t *v = malloc(t->nnodes * BLK * sizeof *v + 1);
-            gl_t *tmp = malloc(BLK * sizeof *tmp);
+            gl_t *v = cairn_malloc_array(t->nnodes * BLK, sizeof *v);
+            gl_t *tmp = cairn_malloc_array(BLK, sizeof *tmp);
             if (!v || !tmp) {
 #pragma omp atomic write
                 oom = 1;
@@ -301,13 +309,19 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
             free(tmp);
         }
         if (oom) {
-            err = cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for quotient of %s", t->name);
+            err = cairn_fail_nomem((t->nnodes + 1) * BLK * sizeof(gl_t),
+                                   "stark: out of memory evaluating the quotient of table %s (per thread)",
+                                   t->name);
             goto done;
         }
     }
     /* natural order, inverse NTT on the coset: coefficients of q(shift*y) */
     ntt_bitrev_rows((gl_t *)qv, lq, 3);
-    ntt_inverse_batch((gl_t *)qv, lq, 3);
+    err = ntt_inverse_batch((gl_t *)qv, lq, 3);
+    if (err != CAIRN_OK) {
+        err = cairn_prefix_error(err, "stark: quotient of table %s", t->name);
+        goto done;
+    }
     {
         gl_t sinv = gl_inv(STARK_SHIFT), pw = 1;
         for (size_t i = 0; i < Q; i++) {
@@ -331,12 +345,12 @@ done:
 static cairn_err open_at(gl3_t *out, const gl_t *vals, size_t w, unsigned log_n, gl3_t z)
 {
     const size_t n = (size_t)1 << log_n;
-    gl3_t *c = malloc(n * sizeof *c);
-    gl_t *wp = malloc(n * sizeof *wp);
+    gl3_t *c = cairn_malloc_array(n, sizeof *c);
+    gl_t *wp = cairn_malloc_array(n, sizeof *wp);
     if (!c || !wp) {
         free(c);
         free(wp);
-        return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory opening columns");
+        return cairn_fail_nomem(n * (sizeof *c + sizeof *wp), "stark: out of memory opening columns");
     }
     gl_t w0 = gl_root_of_unity(log_n);
     wp[0] = 1;
@@ -347,9 +361,14 @@ static cairn_err open_at(gl3_t *out, const gl_t *vals, size_t w, unsigned log_n,
     /* factor (z^n - 1)/n */
     gl3_t f = gl3_mul_base(gl3_sub(gl3_exp(z, n), gl3_one()), gl_inv(gl_from_u64(n)));
     for (size_t k = 0; k < w; k++) out[k] = gl3_zero();
+    int oom = 0;
 #pragma omp parallel
     {
-        lacc *acc = calloc(3 * w + 1, sizeof *acc);
+        lacc *acc = cairn_calloc(3 * w + 1, sizeof *acc);
+        if (!acc) {
+#pragma omp atomic write
+            oom = 1;
+        }
 #pragma omp for schedule(static)
         for (size_t i = 0; i < n; i++) {
             if (!acc) continue;
@@ -375,6 +394,8 @@ static cairn_err open_at(gl3_t *out, const gl_t *vals, size_t w, unsigned log_n,
     for (size_t k = 0; k < w; k++) out[k] = gl3_mul(out[k], f);
     free(c);
     free(wp);
+    if (oom) /* a thread's rows were left out: the sums are wrong */
+        return cairn_fail_nomem((3 * w + 1) * sizeof(lacc), "stark: out of memory opening columns (per thread)");
     return CAIRN_OK;
 }
 
@@ -401,6 +422,16 @@ static void pstate_free(pstate *ps)
     fri_prover_free(&ps->fri);
     for (int h = 0; h < 33; h++) free(ps->ro[h]);
     stark_proof_free(&ps->pf);
+}
+
+/* Bytes of a 2^log_rows x cols matrix; log_rows <= 32 (checked by
+ * stark_shape_init), so only the column count can make it overflow:
+ * SIZE_MAX then, which no allocation satisfies. */
+static size_t lde_bytes(unsigned log_rows, size_t cols)
+{
+    size_t b;
+    return cairn_mul_size(&b, (size_t)1 << log_rows, cols) && cairn_mul_size(&b, b, sizeof(gl_t)) ? b
+                                                                                                 : SIZE_MAX;
 }
 
 static cairn_err commit_tree(mt_tree **out, p2_digest *root, const stark_shape *s, int k,
@@ -430,15 +461,17 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
         size_t K = 0;
         for (unsigned i = 0; i < nt; i++)
             for (int k = 0; k < NTREES; k++) K += s->w[k][tabs[i]];
-        gl3_t *gp = malloc((K + 1) * sizeof *gp);
+        gl3_t *gp = cairn_malloc_array(K + 1, sizeof *gp);
         const size_t L = (size_t)1 << h;
-        gl3_t *ro = malloc(L * sizeof *ro), *i1 = malloc(L * sizeof *i1), *i2 = malloc(L * sizeof *i2);
+        gl3_t *ro = cairn_malloc_array(L, sizeof *ro), *i1 = cairn_malloc_array(L, sizeof *i1);
+        gl3_t *i2 = cairn_malloc_array(L, sizeof *i2);
         if (!gp || !ro || !i1 || !i2) {
             free(gp);
             free(ro);
             free(i1);
             free(i2);
-            return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for DEEP");
+            return cairn_fail_nomem(3 * L * sizeof *ro,
+                                    "stark: out of memory for the DEEP codeword of size 2^%u", h);
         }
         gp[0] = gl3_one();
         for (size_t k = 1; k <= K; k++) gp[k] = gl3_mul(gp[k - 1], gamma);
@@ -455,13 +488,14 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
         }
         gl3_t gz = gl3_mul_base(zeta, gl_root_of_unity(s->log_n[tabs[0]]));
         gl_t wh = gl_root_of_unity(h);
-        gl_t *pw = malloc(L * sizeof *pw);
+        gl_t *pw = cairn_malloc_array(L, sizeof *pw);
         if (!pw) {
             free(gp);
             free(ro);
             free(i1);
             free(i2);
-            return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for DEEP");
+            return cairn_fail_nomem(L * sizeof *pw,
+                                    "stark: out of memory for the DEEP codeword of size 2^%u", h);
         }
         pw[0] = STARK_SHIFT;
         for (size_t r = 1; r < L; r++) pw[r] = gl_mul(pw[r - 1], wh);
@@ -563,8 +597,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     stark_shape shape, *s = &shape;
     {
         cairn_err e = stark_shape_init(s, vk, log_n);
-        if (e != CAIRN_OK)
-            return cairn_fail(CAIRN_ERR_USAGE, "stark_prove: %s", cairn_last_error());
+        if (e != CAIRN_OK) return cairn_prefix_error(CAIRN_ERR_USAGE, "stark_prove");
     }
     if (pk->check_trace) FORWARD_IF_ERROR(stark_check_trace(m, traces, pub, npub));
     FORWARD_IF_ERROR(stark_proof_alloc(&ps->pf, s, vk->p.queries));
@@ -582,11 +615,14 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     for (unsigned t = 0; t < m->ntables; t++) {
         const air_table *tb = m->tables[t];
         if (!tb->nmain) continue;
-        size_t rows = (size_t)1 << (log_n[t] + lb);
-        ps->main_lde[t] = malloc(rows * tb->nmain * sizeof(gl_t));
-        RETURN_ERROR_IF(!ps->main_lde[t], CAIRN_ERR_NOMEM, "stark: out of memory for LDE of %s",
-                        tb->name);
-        ntt_lde_batch(ps->main_lde[t], traces[t].main, log_n[t], tb->nmain, lb, STARK_SHIFT, 1);
+        size_t bytes = lde_bytes(log_n[t] + lb, tb->nmain);
+        ps->main_lde[t] = cairn_malloc(bytes);
+        if (!ps->main_lde[t])
+            return cairn_fail_nomem(bytes, "stark_prove: out of memory for the main LDE of table %s",
+                                    tb->name);
+        cairn_err e = ntt_lde_batch(ps->main_lde[t], traces[t].main, log_n[t], tb->nmain, lb,
+                                    STARK_SHIFT, 1);
+        if (e != CAIRN_OK) return cairn_prefix_error(e, "stark_prove: main LDE of table %s", tb->name);
     }
     tamper_lde(ps, s, tp, TREE_MAIN, 0); /* test only */
     if (s->tree_nmats[TREE_MAIN]) {
@@ -605,10 +641,12 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
             const air_table *tb = m->tables[t];
             if (!tb->nints) continue;
             size_t n = (size_t)1 << log_n[t], W = s->w[TREE_LU][t];
-            ps->lu[t] = malloc(n * W * sizeof(gl_t));
-            ps->lu_lde[t] = malloc((n << lb) * W * sizeof(gl_t));
-            RETURN_ERROR_IF(!ps->lu[t] || !ps->lu_lde[t], CAIRN_ERR_NOMEM,
-                            "stark: out of memory for LogUp of %s", tb->name);
+            size_t bytes = lde_bytes(log_n[t], W), lde = lde_bytes(log_n[t] + lb, W);
+            ps->lu[t] = cairn_malloc(bytes);
+            ps->lu_lde[t] = cairn_malloc(lde);
+            if (!ps->lu[t] || !ps->lu_lde[t])
+                return cairn_fail_nomem(lde + bytes, "stark_prove: out of memory for the LogUp columns of table %s",
+                                        tb->name);
             FORWARD_IF_ERROR(stark_lu_columns(ps->lu[t], &pf->lu_sum[t], vk, t, tb->pre,
                                               traces[t].main, log_n[t], pub, lu_alpha, lu_beta));
             if (stark_tampering(tp, STARK_TAMPER_LU_SUM) && tp->table == t) /* test only */
@@ -621,7 +659,9 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
                     }
                 pf->lu_sum[t] = gl3_add(pf->lu_sum[t], tp->delta);
             }
-            ntt_lde_batch(ps->lu_lde[t], ps->lu[t], log_n[t], W, lb, STARK_SHIFT, 1);
+            cairn_err e = ntt_lde_batch(ps->lu_lde[t], ps->lu[t], log_n[t], W, lb, STARK_SHIFT, 1);
+            if (e != CAIRN_OK)
+                return cairn_prefix_error(e, "stark_prove: LogUp LDE of table %s", tb->name);
         }
         if (s->tree_nmats[TREE_LU]) {
             tamper_lde(ps, s, tp, TREE_LU, 0); /* test only */
@@ -640,17 +680,21 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     tamper_lde(ps, s, tp, TREE_LU, 1);
     for (unsigned t = 0; t < m->ntables; t++) {
         size_t n = (size_t)1 << log_n[t], W = s->w[TREE_Q][t];
-        ps->qcoef[t] = calloc(n * W, sizeof(gl_t));
-        ps->q_lde[t] = calloc((n << lb) * W, sizeof(gl_t));
-        RETURN_ERROR_IF(!ps->qcoef[t] || !ps->q_lde[t], CAIRN_ERR_NOMEM,
-                        "stark: out of memory for quotient");
+        size_t bytes = lde_bytes(log_n[t], W), lde = lde_bytes(log_n[t] + lb, W);
+        ps->qcoef[t] = cairn_calloc(1, bytes);
+        ps->q_lde[t] = cairn_calloc(1, lde);
+        if (!ps->qcoef[t] || !ps->q_lde[t])
+            return cairn_fail_nomem(lde + bytes, "stark_prove: out of memory for the quotient of table %s",
+                                    m->tables[t]->name);
         FORWARD_IF_ERROR(quotient_table(&qc, t, pk->pre_lde[t], ps->main_lde[t], ps->lu_lde[t],
                                         pf->lu_sum[t], ps->qcoef[t]));
         if (stark_tampering(tp, STARK_TAMPER_QUOTIENT) && tp->table == t && tp->index < n * W)
             ps->qcoef[t][tp->index] = gl_add(ps->qcoef[t][tp->index], tp->delta.c[0]); /* test only */
         /* chunk LDEs from coefficients: zero-pad, coset NTT, bit-reverse */
         memcpy(ps->q_lde[t], ps->qcoef[t], n * W * sizeof(gl_t));
-        ntt_coset_forward_batch(ps->q_lde[t], log_n[t] + lb, W, STARK_SHIFT);
+        cairn_err e = ntt_coset_forward_batch(ps->q_lde[t], log_n[t] + lb, W, STARK_SHIFT);
+        if (e != CAIRN_OK)
+            return cairn_prefix_error(e, "stark_prove: quotient LDE of table %s", m->tables[t]->name);
         ntt_bitrev_rows(ps->q_lde[t], log_n[t] + lb, W);
     }
     tamper_lde(ps, s, tp, TREE_MAIN, 0); /* test only */
@@ -741,8 +785,8 @@ cairn_err stark_prove_tampered(const stark_pk *pk, const stark_trace *traces, co
 {
     *proof = NULL;
     *len = 0;
-    pstate *ps = calloc(1, sizeof *ps);
-    RETURN_ERROR_IF(!ps, CAIRN_ERR_NOMEM, "stark_prove: out of memory");
+    pstate *ps = cairn_calloc(1, sizeof *ps);
+    if (!ps) return cairn_fail_nomem(sizeof *ps, "stark_prove: out of memory for the prover state");
     cairn_err err = prove(ps, pk, traces, pub, npub, tp, proof, len);
     /* ps->ro[log_l0] is FRI's layer 0 and freed with ro[] */
     pstate_free(ps);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/err.h"
 #include "fri.h"
 #include "stark_internal.h"
@@ -132,7 +133,7 @@ static cairn_err check_constraints(vstate *v, unsigned ti)
     sel[AIR_SEL_LAST] = vce_mul(c, vce_mul(c, Zn, vce_const(c, gl3_from_base(ginv))),
                                 vce_inv(c, vce_sub(c, v->zeta, vce_const(c, gl3_from_base(ginv)))));
     sel[AIR_SEL_TRANS] = vce_sub(c, one, sel[AIR_SEL_LAST]);
-    ve *val = malloc((t->nnodes + 1) * sizeof *val);
+    ve *val = cairn_malloc_array(t->nnodes + 1, sizeof *val);
     RETURN_ERROR_IF(!val, CAIRN_ERR_NOMEM, "stark_verify: out of memory");
     eval_dag(v, t, ti, val, sel);
     ve acc = vce_const(c, gl3_zero()), apw = one;
@@ -200,7 +201,7 @@ static cairn_err check_balance(vstate *v)
         if (m->tables[t]->nints) total = vce_add(c, total, v->lu_sum[t]);
     const air_table *b = m->boundary;
     if (b->nints) {
-        ve *val = malloc((b->nnodes + 1) * sizeof *val);
+        ve *val = cairn_malloc_array(b->nnodes + 1, sizeof *val);
         RETURN_ERROR_IF(!val, CAIRN_ERR_NOMEM, "stark_verify: out of memory");
         ve sel[3] = {vce_const(c, gl3_zero()), vce_const(c, gl3_zero()), vce_const(c, gl3_zero())};
         eval_dag(v, b, 0, val, sel);
@@ -270,7 +271,7 @@ static cairn_err verify(vstate *v)
         vtr_absorb_ext(c, &tr, v->open[i]);
     }
     v->gamma = vtr_squeeze_ext(c, &tr);
-    fri_vstate *fs = malloc(sizeof *fs);
+    fri_vstate *fs = cairn_malloc(sizeof *fs);
     RETURN_ERROR_IF(!fs, CAIRN_ERR_NOMEM, "stark_verify: out of memory");
     for (unsigned l = 0; l < s->nlayers; l++) {
         dig_input(c, fs->root[l], &pf->fri_root[l]);
@@ -300,12 +301,12 @@ static cairn_err verify(vstate *v)
     size_t maxK = 0;
     for (unsigned t = 0; t < m->ntables; t++)
         for (int k = 0; k < NTREES; k++) maxK += s->w[k][t];
-    gp = malloc((maxK + 1) * sizeof *gp);
+    gp = cairn_malloc_array(maxK + 1, sizeof *gp);
     ve A[33], B1[33], gz[33], gK[33];
-    vb *rows = malloc((s->q_rows + 1) * sizeof *rows);
-    vb *paths = malloc((s->q_paths + 1) * P2_DIGEST * sizeof *paths);
-    ve *fvals = malloc((s->q_fri_vals + 1) * sizeof *fvals);
-    vb *fpaths = malloc((s->q_fri_paths + 1) * P2_DIGEST * sizeof *fpaths);
+    vb *rows = cairn_malloc_array(s->q_rows + 1, sizeof *rows);
+    vb *paths = cairn_malloc_array((s->q_paths + 1) * P2_DIGEST, sizeof *paths);
+    ve *fvals = cairn_malloc_array(s->q_fri_vals + 1, sizeof *fvals);
+    vb *fpaths = cairn_malloc_array((s->q_fri_paths + 1) * P2_DIGEST, sizeof *fpaths);
     if (!gp || !rows || !paths || !fvals || !fpaths) {
         if (err == CAIRN_OK) err = cairn_fail(CAIRN_ERR_NOMEM, "stark_verify: out of memory");
         goto done;
@@ -412,7 +413,7 @@ cairn_err stark_verify_vctx(vctx *c, const struct stark_vk *vk, const stark_shap
                         "stark_verify: public value %zu is not canonical", i);
         v.pub[i] = vc_input(v.c, pub[i]);
     }
-    v.open = malloc((s->nopen + 1) * sizeof *v.open);
+    v.open = cairn_malloc_array(s->nopen + 1, sizeof *v.open);
     RETURN_ERROR_IF(!v.open, CAIRN_ERR_NOMEM, "stark_verify: out of memory");
     cairn_err err = verify(&v);
     free(v.open);

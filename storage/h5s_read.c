@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/alloc.h"
 #include "storage/h5s_int.h"
 #include "storage/h5zstd.h"
 
@@ -44,9 +45,7 @@ void h5s_close(h5s_reader *r)
 static cairn_err with_path(const h5s_reader *r, cairn_err err)
 {
     if (err == CAIRN_OK) return err;
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", cairn_last_error());
-    return cairn_fail(err, "%s: %s", r->path, msg);
+    return cairn_prefix_error(err, "%s", r->path);
 }
 
 /* Opens `name` under loc, which must be a group. */
@@ -261,9 +260,7 @@ static cairn_err precheck(const char *label, const uint8_t *head, size_t len, co
     cairn_err err = h5s_check_superblock(head, len, raw->eof, &root);
     if (err == CAIRN_OK) err = h5s_check_object_raw(raw, root, "root group");
     if (err == CAIRN_OK) return err;
-    char msg[400];
-    snprintf(msg, sizeof msg, "%s", cairn_last_error());
-    return cairn_fail(err, "%s: %s", label, msg);
+    return cairn_prefix_error(err, "%s", label);
 }
 
 cairn_err h5s_open(h5s_reader **out, const char *path)
@@ -348,7 +345,7 @@ static cairn_err read_bytes(hid_t loc, const char *name, const char *what, uint8
     FORWARD_IF_ERROR(h5s_open_array(loc, name, what, H5S_U8, H5S_MAX_BYTES, &d, &n, NULL));
     uint8_t *buf = NULL;
     cairn_err err = CAIRN_OK;
-    if (n > 0 && !(buf = malloc(n))) err = cairn_fail(CAIRN_ERR_NOMEM, "%s: cannot allocate %" PRIu64 " bytes", what, n);
+    if (n > 0 && !(buf = cairn_malloc(n))) err = cairn_fail_nomem(n, "%s: out of memory", what);
     if (err == CAIRN_OK) err = h5s_read_array(d, what, H5S_U8, buf, n);
     h5s_close_id(d);
     if (err != CAIRN_OK) {
@@ -465,8 +462,9 @@ static cairn_err scan_trace(hid_t g, const char *what, uint64_t *nrows, uint64_t
         size->stored += sz.stored;
         if (err == CAIRN_OK && t && !(t->names[c] = strdup(name))) err = cairn_fail(CAIRN_ERR_NOMEM, "out of memory");
         if (err == CAIRN_OK && t && with_data) {
-            if (!(t->cols[c] = malloc(rows ? rows * sizeof(uint32_t) : 1)))
-                err = cairn_fail(CAIRN_ERR_NOMEM, "%s: cannot allocate %" PRIu64 " rows", cwhat, rows);
+            if (!(t->cols[c] = cairn_malloc_array(rows, sizeof(uint32_t))))
+                err = cairn_fail_nomem(rows * sizeof(uint32_t), "%s: out of memory for %" PRIu64 " rows",
+                                       cwhat, rows);
             else
                 err = h5s_read_array(d, cwhat, H5S_U32, t->cols[c], rows);
         }

@@ -286,11 +286,8 @@ cairn_err h5s_job_add_segment_tables(h5s_job *j, const h5s_segment_info *info, c
             RETURN_ERROR_IF(!strcmp(tables[k].name, tables[i].name), CAIRN_ERR_USAGE,
                             "h5s_job_add_segment: side table name %s appears twice", tables[i].name);
         cairn_err e = check_trace(&tables[i].cols);
-        if (e != CAIRN_OK) {
-            char msg[256]; /* the message buffer is rewritten by cairn_fail */
-            snprintf(msg, sizeof msg, "%s", cairn_last_error());
-            return cairn_fail(e, "h5s_job_add_segment: side table %s: %s", tables[i].name, msg);
-        }
+        if (e != CAIRN_OK)
+            return cairn_prefix_error(e, "h5s_job_add_segment: side table %s", tables[i].name);
     }
 
     char name[24];

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/err.h"
 #include "rv_internal.h"
 
@@ -208,9 +209,11 @@ static cairn_err decode(rv_snapshot *s, rbuf *r)
     uint32_t np = g_u32(r);
     RETURN_ERROR_IF(np == 0, CAIRN_ERR_FORMAT, "snapshot has no pages");
     NEED(r, (uint64_t)np * 5, "page table");
-    s->page_index = malloc((size_t)np * sizeof *s->page_index);
-    s->page_data = calloc(np, RV_PAGE_BYTES);
-    RETURN_ERROR_IF(!s->page_index || !s->page_data, CAIRN_ERR_NOMEM, "no memory for %u snapshot pages", np);
+    s->page_index = cairn_malloc_array(np, sizeof *s->page_index);
+    s->page_data = cairn_calloc(np, RV_PAGE_BYTES);
+    if (!s->page_index || !s->page_data)
+        return cairn_fail_nomem((size_t)np * (RV_PAGE_BYTES + sizeof *s->page_index),
+                                "snapshot: out of memory for %u pages", np);
     s->npages = np;
     for (uint32_t i = 0; i < np; i++) {
         uint32_t v = g_u32(r);
@@ -238,8 +241,9 @@ static cairn_err decode(rv_snapshot *s, rbuf *r)
     RETURN_ERROR_IF(nn != need, CAIRN_ERR_FORMAT, "snapshot multiproof has %u nodes, its %u pages need %zu", nn,
                     np, need);
     NEED(r, (uint64_t)nn * 32, "multiproof");
-    s->nodes = malloc((nn ? nn : 1) * sizeof *s->nodes);
-    RETURN_ERROR_IF(!s->nodes, CAIRN_ERR_NOMEM, "no memory for %u multiproof nodes", nn);
+    s->nodes = cairn_malloc_array(nn, sizeof *s->nodes);
+    if (!s->nodes)
+        return cairn_fail_nomem((size_t)nn * sizeof *s->nodes, "snapshot: out of memory for %u multiproof nodes", nn);
     s->nnodes = nn;
     for (uint32_t i = 0; i < nn; i++) FORWARD_IF_ERROR(g_digest(r, &s->nodes[i], "multiproof node"));
     NEED(r, 8, "input length");
@@ -248,8 +252,8 @@ static cairn_err decode(rv_snapshot *s, rbuf *r)
                     "snapshot carries %llu input bytes, its states consume %llu", (unsigned long long)il,
                     (unsigned long long)(s->end.input_pos - s->start.input_pos));
     NEED(r, il, "input bytes");
-    s->input = malloc(il ? (size_t)il : 1);
-    RETURN_ERROR_IF(!s->input, CAIRN_ERR_NOMEM, "no memory for %llu input bytes", (unsigned long long)il);
+    s->input = cairn_malloc((size_t)il); /* il <= the snapshot's length (NEED above) */
+    if (!s->input) return cairn_fail_nomem((size_t)il, "snapshot: out of memory for the input bytes");
     memcpy(s->input, r->p + r->off, (size_t)il);
     s->input_len = (size_t)il;
     r->off += (size_t)il;
