@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static _Thread_local char last_msg[512];
+static _Thread_local char last_msg[1024];
 
 cairn_err cairn_fail(cairn_err err, const char *fmt, ...)
 {

@@ -175,6 +175,50 @@ typedef struct {
     gl3_t alpha, lu_alpha, lu_beta;
 } qctx;
 
+/* LogUp constraints of one row of the quotient domain (logup_impl.h). */
+typedef struct {
+    const qctx *q;
+    const gl_t *v;      /* DAG values of the block, node-major: v[node * B + j] */
+    size_t B, j;
+    const gl_t *lr, *ln; /* LogUp LDE rows at this point and the next */
+    const gl_t *sel;    /* selectors of the block: sel[which * B + j] */
+    gl3_t sum;          /* terminal sum */
+    const gl3_t *apw;   /* alpha powers */
+    gl3_t acc;
+} plu;
+
+static inline gl3_t plu_helper(const plu *l, unsigned g, int next)
+{
+    const gl_t *r = (next ? l->ln : l->lr) + 3 * g;
+    return (gl3_t){{r[0], r[1], r[2]}};
+}
+
+static inline gl_t plu_neg(gl_t x) { return gl_neg(x); }
+
+static inline gl3_t plu_fp(const plu *l, unsigned bus, const gl_t *tup, unsigned len)
+{
+    return stark_fingerprint(l->q->lu_alpha, l->q->lu_beta, bus, tup, len);
+}
+
+#define LU_FN(name) p_##name
+#define LU_CTX plu *
+#define LU_E gl3_t
+#define LU_B gl_t
+#define LU_E_ADD(l, a, b) gl3_add((a), (b))
+#define LU_E_SUB(l, a, b) gl3_sub((a), (b))
+#define LU_E_MUL(l, a, b) gl3_mul((a), (b))
+#define LU_E_ZERO(l) gl3_zero()
+#define LU_E_MUL_B(l, e, b) gl3_mul_base((e), (b))
+#define LU_E_FROM_B(l, b) gl3_from_base(b)
+#define LU_B_NEG(l, b) plu_neg(b)
+#define LU_FP(l, bus, tup, len) plu_fp((l), (bus), (tup), (len))
+#define LU_VAL(l, node) ((l)->v[(size_t)(node) * (l)->B + (l)->j])
+#define LU_HELPER(l, g, next) plu_helper((l), (g), (next))
+#define LU_SUM(l) ((l)->sum)
+#define LU_SEL(l, which) ((l)->sel[(size_t)(which) * (l)->B + (l)->j])
+#define LU_EMIT(l, k, e) ((l)->acc = gl3_add((l)->acc, gl3_mul((l)->apw[k], (e))))
+#include "logup_impl.h"
+
 /* Evaluations of the combined constraint divided by Z_H on the quotient
  * coset (first Q rows of the bit-reversed LDEs), then chunk coefficients:
  * coef receives n rows x 3*nq columns (column 3j+c = component c of chunk
@@ -261,45 +305,10 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
                 for (size_t j = 0; j < B; j++) {
                     gl3_t a = {{acc[0][j], acc[1][j], acc[2][j]}};
                     if (t->nints) {
-                        const gl_t *lr = lu_lde + row[j] * luw, *ln = lu_lde + nrow[j] * luw;
-                        size_t k = t->ncons;
-                        gl3_t Hs = gl3_zero(), Hn = gl3_zero();
-                        for (size_t g2 = 0; g2 < G; g2++) {
-                            gl3_t h = {{lr[3 * g2], lr[3 * g2 + 1], lr[3 * g2 + 2]}};
-                            gl3_t hn = {{ln[3 * g2], ln[3 * g2 + 1], ln[3 * g2 + 2]}};
-                            Hs = gl3_add(Hs, h);
-                            Hn = gl3_add(Hn, hn);
-                            gl3_t fpv[2];
-                            gl_t mv[2];
-                            unsigned gs = vk->group_size[ti][g2];
-                            for (unsigned e = 0; e < gs; e++) {
-                                const air_interaction *it = &t->ints[vk->group_first[ti][g2] + e];
-                                gl_t tup[AIR_MAX_TUPLE];
-                                for (unsigned u = 0; u < it->len; u++)
-                                    tup[u] = v[(size_t)it->tuple[u] * B + j];
-                                fpv[e] = stark_fingerprint(q->lu_alpha, q->lu_beta, it->bus, tup,
-                                                           it->len);
-                                gl_t m = v[(size_t)it->mult * B + j];
-                                mv[e] = it->dir == AIR_SEND ? m : gl_neg(m);
-                            }
-                            gl3_t cval;
-                            if (gs == 1) {
-                                cval = gl3_sub(gl3_mul(h, fpv[0]), gl3_from_base(mv[0]));
-                            } else {
-                                gl3_t num = gl3_add(gl3_mul_base(fpv[1], mv[0]),
-                                                    gl3_mul_base(fpv[0], mv[1]));
-                                cval = gl3_sub(gl3_mul(h, gl3_mul(fpv[0], fpv[1])), num);
-                            }
-                            a = gl3_add(a, gl3_mul(apw[k++], cval));
-                        }
-                        gl3_t s = {{lr[3 * G], lr[3 * G + 1], lr[3 * G + 2]}};
-                        gl3_t sn2 = {{ln[3 * G], ln[3 * G + 1], ln[3 * G + 2]}};
-                        gl3_t c1 = gl3_mul_base(gl3_sub(s, Hs), sel[j]);
-                        gl3_t c2 = gl3_mul_base(gl3_sub(gl3_sub(sn2, s), Hn), sel[2 * B + j]);
-                        gl3_t c3 = gl3_mul_base(gl3_sub(s, lu_sum), sel[B + j]);
-                        a = gl3_add(a, gl3_mul(apw[k], c1));
-                        a = gl3_add(a, gl3_mul(apw[k + 1], c2));
-                        a = gl3_add(a, gl3_mul(apw[k + 2], c3));
+                        plu l = {q, v, B, j, lu_lde + row[j] * luw, lu_lde + nrow[j] * luw,
+                                 sel, lu_sum, apw, a};
+                        p_logup_constraints(&l, vk, ti);
+                        a = l.acc;
                     }
                     uint32_t br = stark_bitrev((uint32_t)(b0 + j), lq);
                     qv[b0 + j] = gl3_mul_base(a, zinv[br & (nq - 1)]);

@@ -12,7 +12,7 @@
 #define STARK_MAGIC "CAIRNPRF"
 #define STARK_VERSION 1u
 #define STARK_DOMAIN_TAG "cairn-stark-v1"
-#define STARK_MAX_INTS 64    /* interactions per table */
+#define STARK_MAX_INTS 160   /* interactions per table (the RV32IM cpu table needs ~60-100; group indices fit uint8_t) */
 #define STARK_MAX_LAYERS 40  /* FRI layers */
 #define STARK_MIN_LOG_N 2    /* smallest table height 2^2 */
 #define STARK_MAX_LOG_N 26   /* largest table height a proof may state */

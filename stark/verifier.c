@@ -90,6 +90,42 @@ static ve fingerprint(vctx *c, ve alpha, ve beta, unsigned bus, const ve *t, uns
     return acc;
 }
 
+/* ---- LogUp constraints at zeta (logup_impl.h) ---- */
+typedef struct {
+    vstate *v;
+    unsigned ti;
+    const ve *val;     /* DAG values at zeta */
+    const ve *sel;     /* first, last, transition */
+    const ve *lz, *lg; /* LogUp openings at zeta and g * zeta */
+    ve acc, apw;       /* combination: acc += apw * constraint; apw *= alpha */
+} vlu;
+
+static void vlu_emit(vlu *l, ve e)
+{
+    vctx *c = l->v->c;
+    l->acc = vce_add(c, l->acc, vce_mul(c, l->apw, e));
+    l->apw = vce_mul(c, l->apw, l->v->alpha);
+}
+
+#define LU_FN(name) v_##name
+#define LU_CTX vlu *
+#define LU_E ve
+#define LU_B ve
+#define LU_E_ADD(l, a, b) vce_add((l)->v->c, (a), (b))
+#define LU_E_SUB(l, a, b) vce_sub((l)->v->c, (a), (b))
+#define LU_E_MUL(l, a, b) vce_mul((l)->v->c, (a), (b))
+#define LU_E_ZERO(l) vce_const((l)->v->c, gl3_zero())
+#define LU_E_MUL_B(l, e, b) vce_mul((l)->v->c, (e), (b))
+#define LU_E_FROM_B(l, b) (b)
+#define LU_B_NEG(l, b) vce_sub((l)->v->c, vce_const((l)->v->c, gl3_zero()), (b))
+#define LU_FP(l, bus, tup, len) fingerprint((l)->v->c, (l)->v->lu_alpha, (l)->v->lu_beta, (bus), (tup), (len))
+#define LU_VAL(l, node) ((l)->val[node])
+#define LU_HELPER(l, g, next) ext_col((l)->v->c, ((next) ? (l)->lg : (l)->lz) + 3 * (g))
+#define LU_SUM(l) ((l)->v->lu_sum[(l)->ti])
+#define LU_SEL(l, which) ((l)->sel[which])
+#define LU_EMIT(l, k, e) vlu_emit((l), (e))
+#include "logup_impl.h"
+
 /* Evaluates a table's DAG at zeta (or the boundary DAG, with no columns). */
 static void eval_dag(vstate *v, const air_table *t, unsigned ti, ve *val, const ve sel[3])
 {
@@ -142,43 +178,10 @@ static cairn_err check_constraints(vstate *v, unsigned ti)
         apw = vce_mul(c, apw, v->alpha);
     }
     if (t->nints) {
-        const size_t G = vk->ngroups[ti];
-        const ve *lz = v->open + s->open_off[ti][TREE_LU][0];
-        const ve *lg = v->open + s->open_off[ti][TREE_LU][1];
-        ve Hs = vce_const(c, gl3_zero()), Hn = Hs;
-        for (size_t gi = 0; gi < G; gi++) {
-            ve h = ext_col(c, lz + 3 * gi), hn = ext_col(c, lg + 3 * gi);
-            Hs = vce_add(c, Hs, h);
-            Hn = vce_add(c, Hn, hn);
-            ve fpv[2], mv[2];
-            unsigned gs = vk->group_size[ti][gi];
-            for (unsigned e = 0; e < gs; e++) {
-                const air_interaction *it = &t->ints[vk->group_first[ti][gi] + e];
-                ve tup[AIR_MAX_TUPLE];
-                for (unsigned u = 0; u < it->len; u++) tup[u] = val[it->tuple[u]];
-                fpv[e] = fingerprint(c, v->lu_alpha, v->lu_beta, it->bus, tup, it->len);
-                mv[e] = val[it->mult];
-                if (it->dir == AIR_RECEIVE) mv[e] = vce_sub(c, vce_const(c, gl3_zero()), mv[e]);
-            }
-            ve cv;
-            if (gs == 1) {
-                cv = vce_sub(c, vce_mul(c, h, fpv[0]), mv[0]);
-            } else {
-                ve num = vce_add(c, vce_mul(c, fpv[1], mv[0]), vce_mul(c, fpv[0], mv[1]));
-                cv = vce_sub(c, vce_mul(c, h, vce_mul(c, fpv[0], fpv[1])), num);
-            }
-            acc = vce_add(c, acc, vce_mul(c, apw, cv));
-            apw = vce_mul(c, apw, v->alpha);
-        }
-        ve sz = ext_col(c, lz + 3 * G), sg = ext_col(c, lg + 3 * G);
-        ve c1 = vce_mul(c, vce_sub(c, sz, Hs), sel[AIR_SEL_FIRST]);
-        ve c2 = vce_mul(c, vce_sub(c, vce_sub(c, sg, sz), Hn), sel[AIR_SEL_TRANS]);
-        ve c3 = vce_mul(c, vce_sub(c, sz, v->lu_sum[ti]), sel[AIR_SEL_LAST]);
-        acc = vce_add(c, acc, vce_mul(c, apw, c1));
-        apw = vce_mul(c, apw, v->alpha);
-        acc = vce_add(c, acc, vce_mul(c, apw, c2));
-        apw = vce_mul(c, apw, v->alpha);
-        acc = vce_add(c, acc, vce_mul(c, apw, c3));
+        vlu l = {v, ti, val, sel, v->open + s->open_off[ti][TREE_LU][0],
+                 v->open + s->open_off[ti][TREE_LU][1], acc, apw};
+        v_logup_constraints(&l, vk, ti);
+        acc = l.acc;
     }
     /* quotient: sum_j zeta^(j n) Q_j(zeta) */
     const ve *qz = v->open + s->open_off[ti][TREE_Q][0];

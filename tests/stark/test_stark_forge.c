@@ -727,7 +727,11 @@ static void test_balance(void)
     stark_trace tr = {col, 3};
     const gl_t good[2] = {5, 5}, bad[2] = {5, 6};
     EXPECT(stark_check_trace(m, &tr, good, 2), CAIRN_OK, NULL);
-    EXPECT(stark_check_trace(m, &tr, bad, 2), CAIRN_ERR_VERIFY, "do not balance");
+    EXPECT(stark_check_trace(m, &tr, bad, 2), CAIRN_ERR_VERIFY, "do not balance: bus 7");
+    /* the checker names the tuples that do not cancel */
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "tuple (5) net multiplicity 1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "tuple (6) net multiplicity -1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "table boundary"));
     uint8_t *proof;
     size_t len;
     CU_ASSERT_EQUAL_FATAL(stark_prove(pk, &tr, good, 2, &proof, &len), CAIRN_OK);

@@ -64,6 +64,11 @@ static void test_unbalanced(void)
     v[4 * 5 + 2] = 70000 + v[4 * 5 + 1];
     CU_ASSERT_EQUAL(prove_verify(v, r, log_n, 1), CAIRN_ERR_VERIFY);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "balance"));
+    /* the checker names the bus and the tuple nobody receives */
+    if (!strstr(cairn_last_error(), "bus 1; tuple (70000) net multiplicity 1"))
+        fprintf(stderr, "checker said: %s\n", cairn_last_error());
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "bus 1; tuple (70000) net multiplicity 1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "first in table values row 5"));
     cairn_err e = prove_verify(v, r, log_n, 0);
     CU_ASSERT_EQUAL(e, CAIRN_ERR_VERIFY);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "balance"));
