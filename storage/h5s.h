@@ -1,9 +1,9 @@
 /* cairn job files: one HDF5 file per job (DESIGN.md, "Storage").
  *
- * Layout, format version 1 (H5S_FORMAT_VERSION):
+ * Layout, format version 2 (H5S_FORMAT_VERSION):
  *
  *   /                         attrs cairn_format = "cairn-job" (string),
- *                                   cairn_version (u32) = 1
+ *                                   cairn_version (u32) = 2
  *   /program                  group; attrs image_id (u8[32]: 4 Goldilocks
  *                             elements, LE), entry (u32)
  *   /program/elf              u8[n], optional: the ELF that was run
@@ -11,29 +11,55 @@
  *   /run                      group; one scalar u64 attribute per run summary
  *                             value (cycles, segments, segment_po2,
  *                             exit_code, ...; names chosen by the caller)
- *   /segments                 group of segment groups, named by index
- *   /segments/000000          group (index zero-padded to 6 digits, more
- *                             digits past 999999); attrs
+ *   /segments                 group of segment group groups: segment i
+ *                             is /segments/BBB/NNNNNN, BBB = i / 1000
+ *                             zero-padded to 3 digits, NNNNNN = i
+ *                             zero-padded to 6 (h5py:
+ *                             f[f"segments/{i//1000:03}/{i:06}"])
+ *   /segments/000             group of segments 0..999 (the last one holds
+ *                             the rest; every other one exactly 1000)
+ *   /segments/000/000000      group; attrs
  *                               index, cycles (u64), start_pc, end_pc (u32),
  *                               start_root, end_root, start_state,
  *                               end_state (u8[32]), halted (u8),
  *                               exit_code (i32), complete (u8) = 1
- *   /segments/000000/snapshot u8[n]: rv_snapshot_encode bytes
- *   /segments/000000/trace    group, optional; attrs rows (u64), columns
+ *   /segments/000/000000/snapshot  u8[n]: rv_snapshot_encode bytes
+ *   /segments/000/000000/trace     group, optional; attrs rows (u64), columns
  *                             (u32); one u32[rows] dataset per column, named
  *                             after it, links kept in creation order = the
  *                             column order
- *   /segments/000000/tables   group, optional: side tables of the trace with
+ *   /segments/000/000000/tables    group, optional: side tables of the trace with
  *                             their own row counts (e.g. the RISC-V machine's
  *                             io table, vm/rv32im/rv.h); one member group
  *                             per table, named by the table (same name rules
  *                             as columns), each laid out exactly like
- *                             /segments/000000/trace
+ *                             /segments/000/000000/trace
  *   /params                   group, reserved for the parameter sets used
  *
  * Names reserved for later issues (a version-1 reader ignores objects it
  * does not know, so adding them does not change the version): /recursion,
- * /proof, /claim, /segments/NNNNNN/proof, /segments/NNNNNN/claim.
+ * /proof, /claim, /segments/BBB/NNNNNN/proof, /segments/BBB/NNNNNN/claim.
+ *
+ * Compact storage only (why segments are grouped by 1000). HDF5 keeps a
+ * group's links and an object's attributes as messages in the object
+ * header (checksummed, and parsed by the reader before libhdf5 sees them,
+ * see "The reader") until there are more than 8 of them, and then moves
+ * them to "dense" storage: a fractal heap indexed by v2 B-trees, blocks
+ * elsewhere in the file that the reader cannot check before libhdf5
+ * follows them (one flipped byte there crashed H5Literate). So every
+ * group and object is created with link and attribute phase changes at
+ * the maximum HDF5 allows (65535, H5Pset_link_phase_change and
+ * H5Pset_attr_phase_change), and the reader refuses dense storage (a link
+ * info or attribute info message naming a fractal heap) as damage. A link
+ * is a message of ~21 bytes, and a header that grows one message at a
+ * time gets one continuation chunk per message, so no group holds many
+ * links: /segments at most 1000 groups, each of at most 1000 segments,
+ * created with room for all 1000 (H5Pset_est_link_info: one ~21 KiB
+ * header chunk), which bounds a job at H5S_MAX_SEGMENTS = 10^6 segments; a
+ * trace at H5S_MAX_TRACE_COLS columns (header sized for them at creation);
+ * /run at H5S_MAX_RUN_VALUES values. Format version 1 put segments
+ * directly under /segments and their attributes in dense storage; this
+ * reader refuses it (re-run `cairn exec`).
  *
  * Every byte string and trace column is a 1-D dataset, chunked (at most
  * H5S_CHUNK_BYTES_MAX per chunk, unlimited maximum size so later writers
@@ -63,7 +89,8 @@
  * object exists as a hard link with the expected type class, size,
  * signedness, byte order and shape, that sizes are within H5S_MAX_*, and
  * that a segment's trace has as many column datasets as it says, all of the
- * same length. The chunk index (HDF5's v1 B-tree, which has no checksum) is
+ * same length, and that groups and attributes are in compact storage. The
+ * chunk index (HDF5's v1 B-tree, which has no checksum) is
  * checked entry by entry before any data is read: every chunk present and
  * found by HDF5's read-path lookup (otherwise HDF5 silently returns fill
  * values), every filter applied (mask 0), a plausible stored size, chunks of
@@ -89,24 +116,21 @@
  *   a link; h5s_ohdr.c): version 2 with its checksums, chunks inside the
  *   file and not repeated, and only the messages cairn writes, each parsed
  *   completely within its length (attribute data exactly as long as its
- *   type and shape say, whole integers, addresses inside the file, dense
- *   storage addresses all defined or all undefined);
+ *   type and shape say, whole integers, addresses inside the file, no
+ *   dense link or attribute storage: every link and attribute the reader
+ *   looks at lives in a header checked here);
  * - every read HDF5 makes goes through cairn's read-only file driver
  *   (h5s_vfd.c), which refuses any byte range outside the file; HDF5's own
  *   drivers gather metadata in an accumulator that a wild address made
  *   ask for exabytes and then copy into NULL.
- * Still reaching libhdf5 unchecked, and still able to crash it when crafted
- * (tests/fuzz/fuzz_h5.c with FUZZ_H5_RESEAL=1 finds these): dense
- * attribute and link storage, i.e. the fractal heap and v2 B-tree records
- * behind a group with more than 8 attributes (every segment group) or
- * more than 8 links (/segments past 8 segments, traces past 8 columns),
- * e.g. a B-tree record holding a wild heap ID crashes H5HF_op under
- * H5Aexists (a NULL dereference), and a crafted B-tree header made
- * H5B2_open free a block twice; and the chunk index (v1 B-tree nodes,
- * which have no checksum), whose entries the reader checks through HDF5's
- * own lookups.
- * Accidental damage there is caught (Fletcher32, the chunk checks above,
- * the heap's checksums); a file made to exploit HDF5 may not be. Open job
+ * Still reaching libhdf5 unchecked, and still able to crash it when
+ * crafted: the chunk index (v1 B-tree nodes, which have no checksum),
+ * whose entries the reader checks through HDF5's own lookups
+ * (tests/fuzz/fuzz_h5.c with FUZZ_H5_RESEAL=1 edits files as an attacker
+ * would). Accidental damage there is caught (Fletcher32, the chunk checks
+ * above): tests/storage/test_h5s_flips.c flips thousands of single bytes
+ * of a 20-segment file and requires every read to fail cleanly or return
+ * the original. A file made to exploit HDF5 may still crash it: open job
  * files from untrusted sources in a process that can afford to crash.
  * libhdf5 1.10 also leaks a few hundred bytes each time an object header
  * fails to load (its H5O_protect error path), i.e. per damaged file read.
@@ -125,7 +149,7 @@
 
 #include "cairn/error.h"
 
-#define H5S_FORMAT_VERSION 1u
+#define H5S_FORMAT_VERSION 2u
 #define H5S_FORMAT_NAME "cairn-job"
 
 /* Chunk size of byte strings and trace columns: 1 MiB keeps zstd well
@@ -137,7 +161,7 @@
 /* Reader bounds, checked before anything is allocated. A byte string (ELF,
  * journal, snapshot) cannot usefully exceed the guest's 4 GiB address
  * space; a segment is at most 2^28 cycles (segment_po2 <= 28) and a trace
- * has at most 4096 columns; 2^24 segments of 2^20 cycles is 2^44 cycles. */
+ * has at most 4096 columns; 10^6 segments of 2^20 cycles is 10^12 cycles. */
 #define H5S_MAX_BYTES ((uint64_t)1 << 32)
 #define H5S_MAX_TRACE_ROWS ((uint64_t)1 << 28)
 #define H5S_MAX_TRACE_COLS 4096u
@@ -145,7 +169,12 @@
  * two limits above allow together (a small file of zero chunks must not
  * make the reader allocate terabytes). */
 #define H5S_MAX_TRACE_CELLS ((uint64_t)1 << 32)
-#define H5S_MAX_SEGMENTS ((uint64_t)1 << 24)
+/* Segments per group under /segments, and at most that many groups
+ * ("Compact storage only" above). */
+#define H5S_SEGMENTS_PER_GROUP 1000u
+#define H5S_MAX_SEGMENTS ((uint64_t)H5S_SEGMENTS_PER_GROUP * H5S_SEGMENTS_PER_GROUP)
+/* Run summary values (/run attributes); each is a header message. */
+#define H5S_MAX_RUN_VALUES 1024u
 /* Side tables of one segment (more would not be a trace we wrote). */
 #define H5S_MAX_TABLES 64u
 /* Column names: 1..63 characters of [A-Za-z0-9_.-], not starting with '.'
@@ -209,7 +238,8 @@ cairn_err h5s_job_add_segment_tables(h5s_job *j, const h5s_segment_info *info,
  * journal if this was never called. */
 cairn_err h5s_job_set_journal(h5s_job *j, const uint8_t *journal, size_t len);
 
-/* Sets (or replaces) one run summary value under /run. */
+/* Sets (or replaces) one run summary value under /run (at most
+ * H5S_MAX_RUN_VALUES names). */
 cairn_err h5s_job_set_attr_u64(h5s_job *j, const char *name, uint64_t value);
 
 /* Flushes, fsyncs and renames PATH.tmp to PATH; frees j in every case. If

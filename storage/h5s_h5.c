@@ -108,6 +108,7 @@ int h5s_name_ok(const char *name)
 }
 
 void h5s_segment_name(char out[24], uint64_t index) { snprintf(out, 24, "%06" PRIu64, index); }
+void h5s_segment_group_name(char out[24], uint64_t k) { snprintf(out, 24, "%03" PRIu64, k); }
 
 static hid_t file_type(h5s_itype t)
 {
@@ -538,7 +539,9 @@ cairn_err h5s_get_attr(hid_t loc, const char *what, const char *name, h5s_itype 
                        void *buf)
 {
     htri_t ex = H5Aexists(loc, name);
-    RETURN_ERROR_IF(ex <= 0, CAIRN_ERR_FORMAT, "%s: attribute %s missing", what, name);
+    /* damaged attribute storage is not a missing attribute */
+    if (ex < 0) return h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: attribute %s: cannot look it up", what, name);
+    RETURN_ERROR_IF(ex == 0, CAIRN_ERR_FORMAT, "%s: attribute %s missing", what, name);
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     if (a < 0) return h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: cannot open attribute %s", what, name);
     hid_t t = H5Aget_type(a);

@@ -34,6 +34,9 @@ int h5s_name_ok(const char *name);
 
 /* Segment group name: the index zero-padded to 6 digits. */
 void h5s_segment_name(char out[24], uint64_t index);
+/* Name of group k of /segments (segments k * H5S_SEGMENTS_PER_GROUP
+ * on): k zero-padded to 3 digits. */
+void h5s_segment_group_name(char out[24], uint64_t k);
 
 /* Expected integer type of a dataset or attribute. */
 typedef struct {

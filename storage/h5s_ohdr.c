@@ -20,12 +20,13 @@
  *   version 2 dataspaces of rank <= 32; attribute data of exactly the
  *   size its datatype and dataspace give; layout version 3 with addresses
  *   inside the file; filters shuffle, Fletcher32 and zstd only; link and
- *   attribute info whose heap and B-tree addresses are all defined or all
- *   undefined, and inside the file.
+ *   attribute info that name no fractal heap or v2 B-tree: cairn keeps
+ *   links and attributes in the header (h5s.h, "Compact storage only"),
+ *   so dense storage, whose blocks lie outside any header checked here,
+ *   is refused as damage.
  *
- * Not checked (see h5s.h, "The reader"): dense link and attribute storage
- * (fractal heaps and v2 B-trees, which groups with more than 8 links or
- * attributes use), and the chunk index (v1 B-tree) beyond its address. */
+ * Not checked (see h5s.h, "The reader"): the chunk index (v1 B-tree)
+ * beyond its address. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,9 +36,10 @@
 #include "storage/h5s_int.h"
 #include "storage/h5zstd.h"
 
-/* Chunks of one header: cairn's have a handful (attributes rewritten by
- * h5s_put_attr add continuation chunks). */
-#define MAX_CHUNKS 256
+/* Chunks of one header: cairn's have a handful, but a header grown one
+ * message at a time gets a chunk per message: /run with its
+ * H5S_MAX_RUN_VALUES attributes, /segments past 16 groups (h5s.h). */
+#define MAX_CHUNKS 2048
 /* Bytes in one header chunk: cairn's are a few hundred. */
 #define MAX_CHUNK_BYTES ((uint64_t)1 << 20)
 #define ADDR_UNDEF UINT64_MAX
@@ -76,8 +78,8 @@ typedef struct {
     const h5s_raw *raw;
     const char *what;
     uint64_t addr; /* of the header */
-    size_t nchunks;
-    uint64_t chunk[MAX_CHUNKS], chunk_len[MAX_CHUNKS];
+    size_t nchunks, cap;
+    uint64_t *chunk, *chunk_len; /* cap entries each, grown up to MAX_CHUNKS */
     size_t next; /* chunks before this one are checked */
 } walk;
 
@@ -214,6 +216,11 @@ static cairn_err check_dense_info(const walk *w, cur c, int is_link)
         ((flags & 2) && (order_bt == ADDR_UNDEF) != undef))
         return BAD(w, "%s: dense storage addresses 0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64 " are not all in the file",
                    kind, heap, name_bt, order_bt);
+    /* cairn writes every link and attribute into the header, which is
+     * checked here; a heap and B-trees would be read unchecked */
+    if (!undef)
+        return bad(w, CAIRN_ERR_CORRUPT, "%s in dense storage (fractal heap at 0x%" PRIx64
+                   "; cairn keeps them in the object header)", is_link ? "links" : "attributes", heap);
     return CAIRN_OK;
 }
 
@@ -321,6 +328,14 @@ static cairn_err check_message(walk *w, unsigned type, unsigned mflags, cur c)
         for (size_t i = 0; i < w->nchunks; i++)
             if (w->chunk[i] == a) return BAD(w, "continuation chunk at 0x%" PRIx64 " listed twice", a);
         if (w->nchunks == MAX_CHUNKS) return BAD(w, "more than %d chunks", MAX_CHUNKS);
+        if (w->nchunks == w->cap) {
+            size_t cap = 2 * w->cap;
+            uint64_t *c = realloc(w->chunk, cap * sizeof *c), *l = c ? realloc(w->chunk_len, cap * sizeof *l) : NULL;
+            if (c) w->chunk = c;
+            if (!l) return cairn_fail(CAIRN_ERR_NOMEM, "%s: out of memory", w->what);
+            w->chunk_len = l;
+            w->cap = cap;
+        }
         w->chunk[w->nchunks] = a;
         w->chunk_len[w->nchunks++] = len;
         return CAIRN_OK;
@@ -418,7 +433,12 @@ cairn_err h5s_check_object_raw(const h5s_raw *raw, uint64_t addr, const char *wh
     w->raw = raw;
     w->what = what;
     w->addr = addr;
-    cairn_err err = check_header(w);
+    w->cap = 16;
+    w->chunk = malloc(w->cap * sizeof *w->chunk);
+    w->chunk_len = malloc(w->cap * sizeof *w->chunk_len);
+    cairn_err err = w->chunk && w->chunk_len ? check_header(w) : cairn_fail(CAIRN_ERR_NOMEM, "%s: out of memory", what);
+    free(w->chunk);
+    free(w->chunk_len);
     free(w);
     return err;
 }

@@ -12,10 +12,6 @@
 #include "storage/h5s_int.h"
 #include "storage/h5zstd.h"
 
-/* /run holds a handful of summary values; a file with thousands of them is
- * not one we wrote. */
-#define MAX_RUN_ATTRS 1024
-
 struct h5s_reader {
     hid_t file;
     uint8_t *image; /* h5s_open_image: the reader's copy of the bytes */
@@ -27,11 +23,14 @@ struct h5s_reader {
     char (*anames)[H5S_MAX_NAME + 1];
     uint64_t *avals;
     uint64_t nseg;
+    hid_t group;      /* the /segments/BBB group last opened (checked), or -1 */
+    uint64_t group_k; /* its number */
 };
 
 void h5s_close(h5s_reader *r)
 {
     if (!r) return;
+    h5s_close_id(r->group);
     h5s_close_id(r->file);
     H5Eclear2(H5E_DEFAULT);
     free(r->image); /* after the file: HDF5 reads it until then */
@@ -90,8 +89,8 @@ static herr_t run_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, v
 {
     (void)info;
     h5s_reader *r = data;
-    if (r->nattrs >= MAX_RUN_ATTRS) {
-        cairn_fail(CAIRN_ERR_FORMAT, "/run: more than %d attributes", MAX_RUN_ATTRS);
+    if (r->nattrs >= H5S_MAX_RUN_VALUES) {
+        cairn_fail(CAIRN_ERR_FORMAT, "/run: more than %u attributes", H5S_MAX_RUN_VALUES);
         return -1;
     }
     if (!h5s_name_ok(name)) {
@@ -112,9 +111,9 @@ static cairn_err read_run(h5s_reader *r)
     cairn_err err = CAIRN_OK;
     if (H5Oget_info2(g, &oi, H5O_INFO_NUM_ATTRS) < 0) {
         err = h5s_fail_h5(CAIRN_ERR_FORMAT, "/run: cannot inspect");
-    } else if (oi.num_attrs > MAX_RUN_ATTRS) {
-        err = cairn_fail(CAIRN_ERR_FORMAT, "/run: %llu attributes, limit %d", (unsigned long long)oi.num_attrs,
-                         MAX_RUN_ATTRS);
+    } else if (oi.num_attrs > H5S_MAX_RUN_VALUES) {
+        err = cairn_fail(CAIRN_ERR_FORMAT, "/run: %llu attributes, limit %u", (unsigned long long)oi.num_attrs,
+                         H5S_MAX_RUN_VALUES);
     } else {
         size_t n = oi.num_attrs ? oi.num_attrs : 1;
         r->anames = calloc(n, sizeof r->anames[0]);
@@ -135,45 +134,80 @@ static cairn_err read_run(h5s_reader *r)
     return err;
 }
 
-/* Segment groups are named by their index, canonically (h5s_segment_name):
- * with n unique canonical names all below n, they are exactly 0..n-1. */
-static herr_t segment_name_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+/* Members of /segments and of its groups are named canonically
+ * (h5s_segment_group_name, h5s_segment_name): with n unique canonical
+ * names all in [lo, lo + n), they are exactly lo..lo+n-1. */
+typedef struct {
+    const char *what;
+    uint64_t lo, n;
+    int digits; /* 3: groups of segments, 6: segments */
+} member_names;
+
+static herr_t member_name_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
 {
     (void)g;
-    h5s_reader *r = data;
+    const member_names *m = data;
     char *end;
     errno = 0;
     unsigned long long v = strtoull(name, &end, 10);
     char canon[24];
-    h5s_segment_name(canon, (uint64_t)v);
-    if (errno || *end || strcmp(canon, name) != 0 || v >= r->nseg || info->type != H5L_TYPE_HARD) {
-        cairn_fail(CAIRN_ERR_FORMAT, "/segments: unexpected member '%.64s' (expected 000000..%06" PRIu64 ")", name,
-                   r->nseg ? r->nseg - 1 : 0);
+    if (m->digits == 3) h5s_segment_group_name(canon, (uint64_t)v);
+    else h5s_segment_name(canon, (uint64_t)v);
+    if (errno || *end || strcmp(canon, name) != 0 || v < m->lo || v - m->lo >= m->n || info->type != H5L_TYPE_HARD) {
+        cairn_fail(CAIRN_ERR_FORMAT, "%s: unexpected member '%.64s' (expected %0*" PRIu64 "..%0*" PRIu64 ")", m->what,
+                   name, m->digits, m->lo, m->digits, m->lo + (m->n ? m->n - 1 : 0));
         return -1;
     }
     return 0;
 }
 
+/* The members of group g (`what`) and their number, which must be at
+ * most max: canonical names for lo.. (member_names). */
+static cairn_err check_members(hid_t g, const char *what, uint64_t lo, uint64_t max, int digits, uint64_t *n)
+{
+    H5G_info_t gi;
+    H5S_CHECK(H5Gget_info(g, &gi), CAIRN_ERR_FORMAT, "%s: cannot inspect", what);
+    /* the object header check refuses dense storage already */
+    RETURN_ERROR_IF(gi.storage_type != H5G_STORAGE_TYPE_COMPACT, CAIRN_ERR_CORRUPT,
+                    "%s: links not in the object header (storage type %d)", what, (int)gi.storage_type);
+    RETURN_ERROR_IF(gi.nlinks > max, CAIRN_ERR_FORMAT, "%s: %llu members, limit %" PRIu64, what,
+                    (unsigned long long)gi.nlinks, max);
+    member_names m = {what, lo, gi.nlinks, digits};
+    hsize_t idx = 0;
+    cairn_clear_error();
+    if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, member_name_cb, &m) < 0) {
+        cairn_err err = *cairn_last_error() ? CAIRN_ERR_FORMAT : h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: members", what);
+        H5Eclear2(H5E_DEFAULT);
+        return err;
+    }
+    *n = gi.nlinks;
+    return CAIRN_OK;
+}
+
+/* /segments/BBB (h5s.h): every group but the last holds exactly
+ * H5S_SEGMENTS_PER_GROUP segments, the last at least one. */
 static cairn_err read_segments(h5s_reader *r)
 {
     hid_t g;
     FORWARD_IF_ERROR(open_group(r->file, "segments", "/segments", &g));
-    H5G_info_t gi;
-    cairn_err err = CAIRN_OK;
-    if (H5Gget_info(g, &gi) < 0) {
-        err = h5s_fail_h5(CAIRN_ERR_FORMAT, "/segments: cannot inspect");
-    } else if (gi.nlinks > H5S_MAX_SEGMENTS) {
-        err = cairn_fail(CAIRN_ERR_FORMAT, "/segments: %llu segments, limit %" PRIu64,
-                         (unsigned long long)gi.nlinks, H5S_MAX_SEGMENTS);
-    } else {
-        r->nseg = gi.nlinks;
-        hsize_t idx = 0;
-        cairn_clear_error();
-        if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, segment_name_cb, r) < 0) {
-            err = *cairn_last_error() ? CAIRN_ERR_FORMAT : h5s_fail_h5(CAIRN_ERR_FORMAT, "/segments: members");
-            H5Eclear2(H5E_DEFAULT);
-        }
+    uint64_t ngroups = 0;
+    cairn_err err = check_members(g, "/segments", 0, H5S_MAX_SEGMENTS / H5S_SEGMENTS_PER_GROUP, 3, &ngroups);
+    r->nseg = 0;
+    for (uint64_t k = 0; err == CAIRN_OK && k < ngroups; k++) {
+        char name[24], what[48];
+        hid_t sg;
+        uint64_t n = 0;
+        h5s_segment_group_name(name, k);
+        snprintf(what, sizeof what, "/segments/%s", name);
+        if ((err = open_group(g, name, what, &sg)) != CAIRN_OK) break;
+        err = check_members(sg, what, k * H5S_SEGMENTS_PER_GROUP, H5S_SEGMENTS_PER_GROUP, 6, &n);
+        h5s_close_id(sg);
+        if (err == CAIRN_OK && (n == 0 || (k + 1 < ngroups && n != H5S_SEGMENTS_PER_GROUP)))
+            err = cairn_fail(CAIRN_ERR_FORMAT, "%s: %" PRIu64 " segments (expected %s%u)", what, n,
+                             k + 1 < ngroups ? "" : "1..", H5S_SEGMENTS_PER_GROUP);
+        r->nseg += n;
     }
+    if (err != CAIRN_OK) r->nseg = 0;
     h5s_close_id(g);
     return err;
 }
@@ -185,6 +219,10 @@ static cairn_err read_top(h5s_reader *r)
     RETURN_ERROR_IF(r->version > H5S_FORMAT_VERSION, CAIRN_ERR_UNSUPPORTED,
                     "job file format version %u; this build reads up to %u", r->version, H5S_FORMAT_VERSION);
     RETURN_ERROR_IF(r->version == 0, CAIRN_ERR_FORMAT, "job file format version 0 is not valid");
+    /* version 1 kept segment attributes in dense storage (h5s.h) */
+    RETURN_ERROR_IF(r->version < H5S_FORMAT_VERSION, CAIRN_ERR_UNSUPPORTED,
+                    "job file format version %u is no longer read (this build reads version %u; run cairn exec "
+                    "again to rewrite the job)", r->version, H5S_FORMAT_VERSION);
 
     hid_t g, d;
     uint64_t n = 0;
@@ -222,7 +260,7 @@ static cairn_err open_checked(h5s_reader **out, const char *label, const char *p
         return cairn_fail(CAIRN_ERR_NOMEM, "h5s_open: out of memory");
     }
     r->image = image;
-    r->file = -1;
+    r->file = r->group = -1;
     hid_t fapl = h5s_fapl_read(image, len, fd);
     if (fapl < 0) {
         cairn_err err = h5s_fail_h5(CAIRN_ERR_INTERNAL, "%s: cannot set up HDF5's file access", label);
@@ -399,13 +437,48 @@ cairn_err h5s_read_journal_head(h5s_reader *r, uint8_t *buf, size_t cap, size_t 
 
 static cairn_err open_segment(h5s_reader *r, uint64_t index, hid_t *g, char what[48])
 {
+    *g = -1;
     RETURN_ERROR_IF(index >= r->nseg, CAIRN_ERR_USAGE, "segment %" PRIu64 " requested; the file has %" PRIu64,
                     index, r->nseg);
-    char name[24], path[40];
+    char name[24], gname[24], path[40];
+    uint64_t k = index / H5S_SEGMENTS_PER_GROUP;
     h5s_segment_name(name, index);
-    snprintf(path, sizeof path, "segments/%s", name);
-    snprintf(what, 48, "/segments/%s", name);
-    return open_group(r->file, path, what, g);
+    h5s_segment_group_name(gname, k);
+    if (r->group < 0 || r->group_k != k) {
+        /* /segments was checked on opening; its group's header is checked
+         * here, once while it stays the current one */
+        h5s_close_id(r->group);
+        r->group = -1;
+        snprintf(path, sizeof path, "segments/%s", gname);
+        snprintf(what, 48, "/segments/%s", gname);
+        FORWARD_IF_ERROR(open_group(r->file, path, what, &r->group));
+        r->group_k = k;
+    }
+    snprintf(what, 48, "/segments/%.8s/%.12s", gname, name); /* 3 and 6 digits */
+    return open_group(r->group, name, what, g);
+}
+
+/* Column names of a trace in creation order, as H5Literate finds them. */
+typedef struct {
+    const char *what;
+    char (*names)[H5S_MAX_NAME + 1];
+    uint32_t n, cap;
+} column_names;
+
+static herr_t column_name_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)g, (void)info;
+    column_names *l = data;
+    if (l->n >= l->cap) {
+        cairn_fail(CAIRN_ERR_FORMAT, "%s: more members than its %u columns", l->what, l->cap);
+        return -1;
+    }
+    if (!h5s_name_ok(name)) {
+        cairn_fail(CAIRN_ERR_FORMAT, "%s: column %u: invalid name", l->what, l->n);
+        return -1;
+    }
+    snprintf(l->names[l->n++], sizeof l->names[0], "%s", name);
+    return 0;
 }
 
 /* Validates a trace-shaped group (the trace or a side table): *rows,
@@ -442,21 +515,35 @@ static cairn_err scan_trace(hid_t g, const char *what, uint64_t *nrows, uint64_t
             RETURN_ERROR_IF(!t->cols, CAIRN_ERR_NOMEM, "%s: out of memory", what);
         }
     }
+    /* creation order is the column order (h5s.h); one walk, not a lookup
+     * by index per column (HDF5 sorts all links for each) */
+    column_names l = {what, cairn_calloc(cols ? cols : 1, sizeof *l.names), 0, cols};
+    RETURN_ERROR_IF(!l.names, CAIRN_ERR_NOMEM, "%s: out of memory", what);
+    hsize_t idx = 0;
+    cairn_clear_error();
+    if (H5Literate(g, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, column_name_cb, &l) < 0) {
+        cairn_err err = *cairn_last_error() ? CAIRN_ERR_FORMAT
+                                            : h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: columns in creation order", what);
+        H5Eclear2(H5E_DEFAULT);
+        free(l.names);
+        return err;
+    }
+    if (l.n != cols) {
+        free(l.names);
+        return cairn_fail(CAIRN_ERR_FORMAT, "%s: %u column names in creation order, %u columns", what, l.n, cols);
+    }
     for (uint32_t c = 0; c < cols; c++) {
-        char name[H5S_MAX_NAME + 1], cwhat[128];
-        /* creation order is the column order (h5s.h) */
-        ssize_t len = H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, c, NULL, 0, H5P_DEFAULT);
-        if (len < 0) return h5s_fail_h5(CAIRN_ERR_FORMAT, "%s: column %u: no name in creation order", what, c);
-        RETURN_ERROR_IF(len == 0 || len > (ssize_t)H5S_MAX_NAME, CAIRN_ERR_FORMAT, "%s: column %u: name of %zd bytes",
-                        what, c, len);
-        H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, c, name, sizeof name, H5P_DEFAULT);
-        RETURN_ERROR_IF(!h5s_name_ok(name), CAIRN_ERR_FORMAT, "%s: column %u: invalid name", what, c);
+        const char *name = l.names[c];
+        char cwhat[128];
         snprintf(cwhat, sizeof cwhat, "%s/%s", what, name);
         hid_t d;
         uint64_t n;
         h5s_size sz;
-        FORWARD_IF_ERROR(h5s_open_array(g, name, cwhat, H5S_U32, H5S_MAX_TRACE_ROWS, &d, &n, &sz));
-        cairn_err err = CAIRN_OK;
+        cairn_err err = h5s_open_array(g, name, cwhat, H5S_U32, H5S_MAX_TRACE_ROWS, &d, &n, &sz);
+        if (err != CAIRN_OK) {
+            free(l.names);
+            return err;
+        }
         if (n != rows) err = cairn_fail(CAIRN_ERR_FORMAT, "%s: %" PRIu64 " rows, the trace has %" PRIu64, cwhat, n, rows);
         size->raw += sz.raw;
         size->stored += sz.stored;
@@ -469,8 +556,12 @@ static cairn_err scan_trace(hid_t g, const char *what, uint64_t *nrows, uint64_t
                 err = h5s_read_array(d, cwhat, H5S_U32, t->cols[c], rows);
         }
         h5s_close_id(d);
-        FORWARD_IF_ERROR(err);
+        if (err != CAIRN_OK) {
+            free(l.names);
+            return err;
+        }
     }
+    free(l.names);
     return CAIRN_OK;
 }
 
@@ -526,10 +617,10 @@ static cairn_err load_segment(hid_t g, const char *what, uint64_t index, h5s_seg
     memset(m, 0, sizeof *m);
     uint8_t complete = 0, halted;
     h5s_segment_info *s = &m->info;
-    if (H5Aexists(g, "complete") <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return cairn_fail(CAIRN_ERR_FORMAT, "%s: incomplete segment (no 'complete' attribute)", what);
-    }
+    htri_t ex = H5Aexists(g, "complete");
+    /* damaged attribute storage is not an unfinished segment */
+    if (ex < 0) return h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: cannot look up its attributes", what);
+    RETURN_ERROR_IF(ex == 0, CAIRN_ERR_FORMAT, "%s: incomplete segment (no 'complete' attribute)", what);
     FORWARD_IF_ERROR(h5s_get_attr(g, what, "complete", H5S_U8, 0, &complete));
     RETURN_ERROR_IF(complete != 1, CAIRN_ERR_FORMAT, "%s: incomplete segment (complete = %u)", what, complete);
     FORWARD_IF_ERROR(h5s_get_attr(g, what, "index", H5S_U64, 0, &s->index));

@@ -13,6 +13,9 @@
 
 struct h5s_job {
     hid_t file, segments, run;
+    hid_t group;      /* /segments/BBB the next segment goes to, or -1 */
+    uint64_t group_k; /* its number */
+    size_t nrun;      /* values under /run */
     char *path, *tmp;
     cairn_err failed; /* first error of any call; close then discards the file */
     int level;
@@ -23,6 +26,7 @@ struct h5s_job {
 
 static void job_free(h5s_job *j)
 {
+    h5s_close_id(j->group);
     h5s_close_id(j->segments);
     h5s_close_id(j->run);
     h5s_close_id(j->file);
@@ -34,10 +38,11 @@ static void job_free(h5s_job *j)
 void h5s_job_abort(h5s_job *j)
 {
     if (!j) return;
+    h5s_close_id(j->group);
     h5s_close_id(j->segments);
     h5s_close_id(j->run);
     h5s_close_id(j->file);
-    j->segments = j->run = j->file = -1;
+    j->group = j->segments = j->run = j->file = -1;
     H5Eclear2(H5E_DEFAULT);
     if (j->tmp) unlink(j->tmp);
     job_free(j);
@@ -65,11 +70,26 @@ static cairn_err put_string_attr(hid_t loc, const char *name, const char *value)
     return err;
 }
 
-static hid_t make_group(hid_t loc, const char *name, int track_order)
+/* Links and attributes stay messages of the object header, never dense
+ * storage (h5s.h, "Compact storage only"): the most HDF5 allows (the
+ * phase change values are 16-bit fields), more than any cairn object
+ * holds. The same on a group or file creation property list. */
+#define COMPACT_MAX 65535u
+static int set_compact(hid_t cpl)
+{
+    return H5Pset_link_phase_change(cpl, COMPACT_MAX, 0) < 0 || H5Pset_attr_phase_change(cpl, COMPACT_MAX, 0) < 0
+               ? -1 : 0;
+}
+
+/* A group with compact storage; est_links > 0: its header is made big
+ * enough for that many links with names of est_name bytes at once (a
+ * header grown one link at a time gets a continuation chunk per link). */
+static hid_t make_group(hid_t loc, const char *name, int track_order, unsigned est_links, unsigned est_name)
 {
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
     if (gcpl < 0) return -1;
-    if (H5Pset_obj_track_times(gcpl, 0) < 0 || (track_order &&
+    if (H5Pset_obj_track_times(gcpl, 0) < 0 || set_compact(gcpl) < 0 ||
+        (est_links && H5Pset_est_link_info(gcpl, est_links, est_name) < 0) || (track_order &&
         H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)) {
         H5Pclose(gcpl);
         return -1;
@@ -86,7 +106,7 @@ static cairn_err write_header(h5s_job *j, const h5s_program *prog)
     uint32_t version = H5S_FORMAT_VERSION;
     FORWARD_IF_ERROR(h5s_put_attr(root, "/", "cairn_version", H5S_U32, 0, &version));
 
-    hid_t g = make_group(root, "program", 0);
+    hid_t g = make_group(root, "program", 0, 0, 0);
     if (g < 0) return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /program in %s", j->tmp);
     cairn_err err = h5s_put_attr(g, "/program", "image_id", H5S_U8, 32, prog->image_id);
     if (err == CAIRN_OK) err = h5s_put_attr(g, "/program", "entry", H5S_U32, 0, &prog->entry);
@@ -95,9 +115,10 @@ static cairn_err write_header(h5s_job *j, const h5s_program *prog)
     h5s_close_id(g);
     FORWARD_IF_ERROR(err);
 
-    if ((j->segments = make_group(root, "segments", 0)) < 0 || (j->run = make_group(root, "run", 0)) < 0)
+    /* room for 16 groups of segments (16000 segments) in one chunk */
+    if ((j->segments = make_group(root, "segments", 0, 16, 3)) < 0 || (j->run = make_group(root, "run", 0, 0, 0)) < 0)
         return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /segments or /run in %s", j->tmp);
-    hid_t params = make_group(root, "params", 0);
+    hid_t params = make_group(root, "params", 0, 0, 0);
     if (params < 0) return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /params in %s", j->tmp);
     h5s_close_id(params);
     return CAIRN_OK;
@@ -117,7 +138,7 @@ cairn_err h5s_job_create(h5s_job **out, const char *path, const h5s_program *pro
 
     h5s_job *j = calloc(1, sizeof *j);
     RETURN_ERROR_IF(!j, CAIRN_ERR_NOMEM, "h5s_job_create: out of memory");
-    j->file = j->segments = j->run = -1;
+    j->file = j->segments = j->run = j->group = -1;
     j->level = H5S_ZSTD_DEFAULT_LEVEL;
     j->chunk_bytes = H5S_CHUNK_BYTES_DEFAULT;
     size_t n = strlen(path);
@@ -137,7 +158,7 @@ cairn_err h5s_job_create(h5s_job **out, const char *path, const h5s_program *pro
     if (fapl != H5P_DEFAULT) H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
     /* no timestamps on the root group either (deterministic files) */
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-    if (fcpl >= 0 && H5Pset_obj_track_times(fcpl, 0) < 0) {
+    if (fcpl >= 0 && (H5Pset_obj_track_times(fcpl, 0) < 0 || set_compact(fcpl) < 0)) {
         H5Pclose(fcpl);
         fcpl = -1;
     }
@@ -198,7 +219,10 @@ static cairn_err check_trace(const h5s_columns *t)
  * is its path, for messages. */
 static cairn_err write_trace(h5s_job *j, hid_t loc, const char *name, const char *what, const h5s_columns *t)
 {
-    hid_t g = make_group(loc, name, 1);
+    size_t name_bytes = 0;
+    for (size_t c = 0; c < t->ncols; c++) name_bytes += strlen(t->names[c]);
+    /* + 4: room for its two attributes too */
+    hid_t g = make_group(loc, name, 1, (unsigned)t->ncols + 4, t->ncols ? (unsigned)(name_bytes / t->ncols + 1) : 8);
     if (g < 0) return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create %s", what);
     uint64_t rows = t->nrows;
     uint32_t cols = (uint32_t)t->ncols;
@@ -210,26 +234,24 @@ static cairn_err write_trace(h5s_job *j, hid_t loc, const char *name, const char
     return err;
 }
 
-static cairn_err write_tables(h5s_job *j, hid_t seg, const char *segname, const h5s_table *tables, size_t n)
+static cairn_err write_tables(h5s_job *j, hid_t seg, const char *segwhat, const h5s_table *tables, size_t n)
 {
-    hid_t g = make_group(seg, "tables", 0);
-    if (g < 0) return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /segments/%s/tables", segname);
+    hid_t g = make_group(seg, "tables", 0, (unsigned)n, 8);
+    if (g < 0) return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create %s/tables", segwhat);
     cairn_err err = CAIRN_OK;
     for (size_t i = 0; i < n && err == CAIRN_OK; i++) {
-        char what[128];
-        snprintf(what, sizeof what, "/segments/%s/tables/%s", segname, tables[i].name);
+        char what[160];
+        snprintf(what, sizeof what, "%s/tables/%s", segwhat, tables[i].name);
         err = write_trace(j, g, tables[i].name, what, &tables[i].cols);
     }
     h5s_close_id(g);
     return err;
 }
 
-static cairn_err write_segment(h5s_job *j, hid_t g, const char *name, const h5s_segment_info *info,
+static cairn_err write_segment(h5s_job *j, hid_t g, const char *what, const h5s_segment_info *info,
                                const uint8_t *snapshot, size_t snapshot_len, const h5s_columns *trace,
                                const h5s_table *tables, size_t ntables)
 {
-    char what[48];
-    snprintf(what, sizeof what, "/segments/%s", name);
     uint8_t halted = info->halted ? 1 : 0, complete = 1;
     FORWARD_IF_ERROR(h5s_put_attr(g, what, "index", H5S_U64, 0, &info->index));
     FORWARD_IF_ERROR(h5s_put_attr(g, what, "cycles", H5S_U64, 0, &info->cycles));
@@ -243,11 +265,11 @@ static cairn_err write_segment(h5s_job *j, hid_t g, const char *name, const h5s_
     FORWARD_IF_ERROR(h5s_put_attr(g, what, "exit_code", H5S_I32, 0, &info->exit_code));
     FORWARD_IF_ERROR(h5s_put_array(g, "snapshot", H5S_U8, snapshot, snapshot_len, j->level, j->chunk_bytes));
     if (trace) {
-        char twhat[64];
-        snprintf(twhat, sizeof twhat, "/segments/%s/trace", name);
+        char twhat[80];
+        snprintf(twhat, sizeof twhat, "%s/trace", what);
         FORWARD_IF_ERROR(write_trace(j, g, "trace", twhat, trace));
     }
-    if (ntables) FORWARD_IF_ERROR(write_tables(j, g, name, tables, ntables));
+    if (ntables) FORWARD_IF_ERROR(write_tables(j, g, what, tables, ntables));
     /* Last, so that a segment interrupted part-way never claims to be done
      * (resumable jobs, h5s.h). */
     return h5s_put_attr(g, what, "complete", H5S_U8, 0, &complete);
@@ -290,12 +312,23 @@ cairn_err h5s_job_add_segment_tables(h5s_job *j, const h5s_segment_info *info, c
             return cairn_prefix_error(e, "h5s_job_add_segment: side table %s", tables[i].name);
     }
 
-    char name[24];
+    char name[24], gname[24], what[64];
+    uint64_t k = info->index / H5S_SEGMENTS_PER_GROUP;
     h5s_segment_name(name, info->index);
-    hid_t g = make_group(j->segments, name, 0);
-    if (g < 0)
-        return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /segments/%s in %s", name, j->tmp));
-    cairn_err err = write_segment(j, g, name, info, snapshot, snapshot_len, trace, tables, ntables);
+    h5s_segment_group_name(gname, k);
+    if (j->group < 0 || j->group_k != k) {
+        h5s_close_id(j->group);
+        /* one header chunk with room for all its segments' links */
+        j->group = make_group(j->segments, gname, 0, H5S_SEGMENTS_PER_GROUP, 6);
+        j->group_k = k;
+        if (j->group < 0)
+            return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /segments/%s in %s", gname, j->tmp));
+    }
+    snprintf(what, sizeof what, "/segments/%s/%s", gname, name);
+    /* room for its 11 attributes and 3 links in the first header chunk */
+    hid_t g = make_group(j->group, name, 0, 24, 16);
+    if (g < 0) return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create %s in %s", what, j->tmp));
+    cairn_err err = write_segment(j, g, what, info, snapshot, snapshot_len, trace, tables, ntables);
     h5s_close_id(g);
     if (err == CAIRN_OK) j->nsegments++;
     return job_failed(j, err);
@@ -326,7 +359,13 @@ cairn_err h5s_job_set_attr_u64(h5s_job *j, const char *name, uint64_t value)
                     H5S_MAX_NAME);
     RETURN_ERROR_IF(j->failed != CAIRN_OK, CAIRN_ERR_USAGE,
                     "h5s_job_set_attr_u64: an earlier write to %s failed", j->tmp);
-    return job_failed(j, h5s_put_attr(j->run, "/run", name, H5S_U64, 0, &value));
+    htri_t ex = H5Aexists(j->run, name);
+    if (ex < 0) return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot look up /run attribute %s", name));
+    RETURN_ERROR_IF(!ex && j->nrun >= H5S_MAX_RUN_VALUES, CAIRN_ERR_LIMIT,
+                    "h5s_job_set_attr_u64: more than %u run summary values", H5S_MAX_RUN_VALUES);
+    FORWARD_IF_ERROR(job_failed(j, h5s_put_attr(j->run, "/run", name, H5S_U64, 0, &value)));
+    if (!ex) j->nrun++;
+    return CAIRN_OK;
 }
 
 /* Makes the file's bytes and then its directory entry durable, so that a
@@ -356,9 +395,10 @@ cairn_err h5s_job_close(h5s_job *j)
     }
     cairn_err err = CAIRN_OK;
     if (!j->journal_set) err = h5s_job_set_journal(j, NULL, 0);
+    h5s_close_id(j->group);
     h5s_close_id(j->segments);
     h5s_close_id(j->run);
-    j->segments = j->run = -1;
+    j->group = j->segments = j->run = -1;
     if (err == CAIRN_OK && H5Fclose(j->file) < 0) err = h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot close %s", j->tmp);
     j->file = -1;
     if (err == CAIRN_OK) err = sync_path(j->tmp, 0);

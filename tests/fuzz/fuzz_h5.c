@@ -22,9 +22,14 @@
  * at a checksum. Blocks are found by their signature and the first
  * following 4 bytes that hold the lookup3 checksum of everything from the
  * signature on (an edit of a block's length field moves its checksum,
- * which is then simply wrong). This mode still crashes libhdf5 1.10 within
- * minutes through dense attribute storage, which cairn does not check
- * (storage/h5s.h, "The reader"), so CTest runs without it.
+ * which is then simply wrong). Job files keep every link and attribute in
+ * object headers, which the reader checks, and it refuses dense storage
+ * (storage/h5s.h, "Compact storage only"); the chunk index (v1 B-tree
+ * nodes) still reaches libhdf5 unchecked, so CTest runs without this mode.
+ *
+ * Seeds: 1, 2 and 3 segments of small jobs, and a job of 12 segments (more
+ * than 8, past which format version 1 used dense storage) with traces of
+ * 9 columns on some.
  *
  * FUZZ_H5_SEEDS=DIR keeps the seed files in DIR, to look at what an
  * artifact's edits hit. */
@@ -39,10 +44,11 @@
 #include "storage/h5s.h"
 #include "storage/h5s_int.h"
 
-#define NSEEDS 3
-/* Longest checksummed block searched for; the seeds' blocks are far
- * smaller (object headers of a few hundred bytes). */
-#define MAX_BLOCK 8192
+#define NSEEDS 4
+/* Longest checksummed block searched for: object headers of a few
+ * hundred bytes, and the ~21 KiB header of a group of segments (room for
+ * 1000 links, storage/h5s_write.c). */
+#define MAX_BLOCK 32768
 #define MAX_BLOCKS 256
 
 typedef struct {
@@ -225,18 +231,19 @@ static void write_seed(const char *path, int kind)
     for (int i = 0; i < 32; i++) id[i] = (uint8_t)(i * 3 + kind);
     for (int i = 0; i < 300; i++) elf[i] = (uint8_t)(i * 11 >> 2);
     for (int i = 0; i < 700; i++) snap[i] = (uint8_t)(i * 7 + (i >> 5));
-    static uint32_t cols[5][300];
+    static uint32_t cols[9][300];
     for (uint32_t i = 0; i < 300; i++)
-        for (uint32_t c = 0; c < 5; c++) cols[c][i] = i * (c + 1) + (c << 20);
-    const char *names[5] = {"pc", "insn", "a0", "mem.addr", "x-1"};
-    const uint32_t *cp[5] = {cols[0], cols[1], cols[2], cols[3], cols[4]};
+        for (uint32_t c = 0; c < 9; c++) cols[c][i] = i * (c + 1) + (c << 20);
+    const char *names[9] = {"pc", "insn", "a0", "mem.addr", "x-1", "rd", "rs1", "rs2", "imm"};
+    const uint32_t *cp[9];
+    for (int c = 0; c < 9; c++) cp[c] = cols[c];
     h5s_program p = {id, 32, 0x10000u + (uint32_t)kind, kind ? elf : NULL, kind ? sizeof elf : 0};
     h5s_job *j;
     if (h5s_job_create(&j, path, &p) != CAIRN_OK) goto fail;
     /* kind 2: small chunks, so datasets have several (a chunk index with
      * more than one entry) */
     if (h5s_job_set_compression(j, 1, kind == 2 ? 1024 : 4096) != CAIRN_OK) goto fail;
-    int nseg = kind == 0 ? 1 : kind == 1 ? 2 : 3;
+    int nseg = kind == 0 ? 1 : kind == 1 ? 2 : kind == 2 ? 3 : 12;
     for (int s = 0; s < nseg; s++) {
         h5s_segment_info info;
         memset(&info, 0, sizeof info);
@@ -247,10 +254,13 @@ static void write_seed(const char *path, int kind)
         info.start_root[0] = (uint8_t)s;
         info.halted = s == nseg - 1;
         info.exit_code = kind;
-        h5s_columns tr = {300, kind == 2 ? 5 : 2, names, cp};
+        h5s_columns tr = {kind == 3 ? 20 : 300, kind == 2 ? 5 : kind == 3 ? 9 : 2, names, cp};
         h5s_table tabs[2] = {{"io", {10, 1, names, cp}}, {"mem", {40, 2, names + 2, cp + 2}}};
         size_t ntab = kind == 0 ? 0 : (size_t)(s % 3);
-        if (h5s_job_add_segment_tables(j, &info, snap, (size_t)(100 * (s + 1)), s ? &tr : NULL, tabs, ntab) !=
+        /* kind 3: a trace on every fourth segment (small inputs stay fast) */
+        int has_trace = kind == 3 ? s % 4 == 1 : s > 0;
+        if (h5s_job_add_segment_tables(j, &info, snap, (size_t)(kind == 3 ? 10 + s : 100 * (s + 1)),
+                                       has_trace ? &tr : NULL, tabs, ntab) !=
             CAIRN_OK)
             goto fail;
     }

@@ -385,7 +385,7 @@ static void test_layout(void)
     CU_ASSERT(H5Lexists(file, "params", H5P_DEFAULT) > 0);
 
     /* bytes: u8 LE, zstd + Fletcher32, no shuffle */
-    hid_t d = H5Dopen2(file, "segments/000003/snapshot", H5P_DEFAULT);
+    hid_t d = H5Dopen2(file, "segments/000/000003/snapshot", H5P_DEFAULT);
     t = H5Dget_type(d);
     CU_ASSERT(H5Tequal(t, H5T_STD_U8LE) > 0);
     H5Tclose(t);
@@ -399,7 +399,7 @@ static void test_layout(void)
 
     /* a counter column: u32 LE, shuffle + zstd + Fletcher32, and it
      * compresses (storage size well below raw size) */
-    d = H5Dopen2(file, "segments/000001/trace/pc", H5P_DEFAULT);
+    d = H5Dopen2(file, "segments/000/000001/trace/pc", H5P_DEFAULT);
     t = H5Dget_type(d);
     CU_ASSERT(H5Tequal(t, H5T_STD_U32LE) > 0);
     H5Tclose(t);
@@ -413,7 +413,7 @@ static void test_layout(void)
     H5Dclose(d);
 
     /* the segment's u64 attributes and creation-ordered trace group */
-    hid_t g = H5Gopen2(file, "segments/000001", H5P_DEFAULT);
+    hid_t g = H5Gopen2(file, "segments/000/000001", H5P_DEFAULT);
     a = H5Aopen(g, "cycles", H5P_DEFAULT);
     t = H5Aget_type(a);
     CU_ASSERT(H5Tequal(t, H5T_STD_U64LE) > 0);
@@ -423,7 +423,21 @@ static void test_layout(void)
     char name[32];
     H5Lget_name_by_idx(g, "trace", H5_INDEX_CRT_ORDER, H5_ITER_INC, 0, name, sizeof name, H5P_DEFAULT);
     CU_ASSERT_STRING_EQUAL(name, "pc");
+    /* its 11 attributes stay in the object header (compact storage),
+     * where the reader checks them: no attribute info naming a heap */
+    H5O_info_t oi;
+    CU_ASSERT(H5Oget_info2(g, &oi, H5O_INFO_NUM_ATTRS | H5O_INFO_META_SIZE) >= 0);
+    CU_ASSERT_EQUAL(oi.num_attrs, 11);
+    CU_ASSERT_EQUAL(oi.meta_size.attr.heap_size, 0);
+    CU_ASSERT_EQUAL(oi.meta_size.attr.index_size, 0);
     H5Gclose(g);
+    /* every group with links keeps them compact, 6 columns included */
+    const char *groups[] = {"/", "segments", "segments/000", "segments/000/000001", "segments/000/000001/trace"};
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+        H5G_info_t gi;
+        CU_ASSERT(H5Gget_info_by_name(file, groups[i], &gi, H5P_DEFAULT) >= 0);
+        CU_ASSERT_EQUAL(gi.storage_type, H5G_STORAGE_TYPE_COMPACT);
+    }
 
     /* A stored chunk is a plain zstd frame followed by the 4-byte
      * Fletcher32 checksum: what hdf5plugin's Zstd filter reads. */
@@ -625,12 +639,12 @@ static void test_corrupt_chunks(void)
         hsize_t chunk;
         const char *name;
     } cases[] = {
-        {"segments/000003/snapshot", 1, "/segments/000003/snapshot"},
-        {"segments/000003/snapshot", 0, "/segments/000003/snapshot"},
+        {"segments/000/000003/snapshot", 1, "/segments/000/000003/snapshot"},
+        {"segments/000/000003/snapshot", 0, "/segments/000/000003/snapshot"},
         {"journal", 2, "/journal"},
         {"program/elf", 0, "/program/elf"},
-        {"segments/000001/trace/insn", 1, "/segments/000001/trace/insn"},
-        {"segments/000001/trace/pc", 2, "/segments/000001/trace/pc"},
+        {"segments/000/000001/trace/insn", 1, "/segments/000/000001/trace/insn"},
+        {"segments/000/000001/trace/pc", 2, "/segments/000/000001/trace/pc"},
     };
     const double where[] = {0.0, 0.5, 0.999};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -656,14 +670,14 @@ static void test_lying_frame(void)
     const char *p = test_path("lying.h5");
     CU_ASSERT_EQUAL_FATAL(fixture_write(&f, p, CHUNK), CAIRN_OK);
     hid_t file = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
-    H5Ldelete(file, "segments/000002/snapshot", H5P_DEFAULT);
+    H5Ldelete(file, "segments/000/000002/snapshot", H5P_DEFAULT);
     hsize_t dims = 2 * CHUNK, maxd = H5S_UNLIMITED, chunk = CHUNK;
     hid_t s = H5Screate_simple(1, &dims, &maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, 1, &chunk);
     unsigned cd[2] = {3, CHUNK};
     /* optional so that raw HDF5 accepts it without the filter registered */
     H5Pset_filter(dcpl, 32015, H5Z_FLAG_OPTIONAL, 2, cd);
-    hid_t d = H5Dcreate2(file, "segments/000002/snapshot", H5T_STD_U8LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    hid_t d = H5Dcreate2(file, "segments/000/000002/snapshot", H5T_STD_U8LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     CU_ASSERT_FATAL(d >= 0);
     /* chunk 0: a valid frame; chunk 1: a header claiming 2^40 bytes */
     uint8_t *plain = calloc(1, CHUNK), frame[CHUNK + 64], lie[32];
@@ -683,7 +697,7 @@ static void test_lying_frame(void)
     H5Sclose(s);
     H5Fclose(file);
     expect_failure(p, CAIRN_ERR_CORRUPT, "claims", "lying frame");
-    expect_failure(p, CAIRN_ERR_CORRUPT, "/segments/000002/snapshot", "lying frame name");
+    expect_failure(p, CAIRN_ERR_CORRUPT, "/segments/000/000002/snapshot", "lying frame name");
     free(plain);
     unlink(p);
     fixture_free(&f);
@@ -864,8 +878,8 @@ static void m_journal_group(hid_t f)
     H5Ldelete(f, "journal", H5P_DEFAULT);
     H5Gclose(H5Gcreate2(f, "journal", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
 }
-static void m_snapshot_u16(hid_t f) { replace_dataset(f, "segments/000001/snapshot", H5T_STD_U16LE, 1, (hsize_t[]){1}); }
-static void m_snapshot_be(hid_t f) { replace_dataset(f, "segments/000001/snapshot", H5T_STD_I8LE, 1, (hsize_t[]){1}); }
+static void m_snapshot_u16(hid_t f) { replace_dataset(f, "segments/000/000001/snapshot", H5T_STD_U16LE, 1, (hsize_t[]){1}); }
+static void m_snapshot_be(hid_t f) { replace_dataset(f, "segments/000/000001/snapshot", H5T_STD_I8LE, 1, (hsize_t[]){1}); }
 static void m_no_program(hid_t f) { H5Ldelete(f, "program", H5P_DEFAULT); }
 static void m_image_id_16(hid_t f)
 {
@@ -877,9 +891,14 @@ static void m_entry_be(hid_t f)
     uint32_t v = 7;
     replace_attr(f, "program", "entry", H5T_STD_U32BE, 0, &v);
 }
-static void m_version_2(hid_t f)
+static void m_version_3(hid_t f)
 {
-    uint32_t v = 2;
+    uint32_t v = 3;
+    replace_attr(f, "/", "cairn_version", H5T_STD_U32LE, 0, &v);
+}
+static void m_version_1(hid_t f)
+{
+    uint32_t v = 1;
     replace_attr(f, "/", "cairn_version", H5T_STD_U32LE, 0, &v);
 }
 static void m_format_name(hid_t f)
@@ -891,31 +910,38 @@ static void m_format_name(hid_t f)
 }
 static void m_extra_segment(hid_t f)
 {
-    H5Gclose(H5Gcreate2(f, "segments/000009", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    H5Gclose(H5Gcreate2(f, "segments/000/000009", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
 }
-static void m_segment_name(hid_t f) { H5Lmove(f, "segments/000003", f, "segments/3", H5P_DEFAULT, H5P_DEFAULT); }
+static void m_segment_name(hid_t f) { H5Lmove(f, "segments/000/000003", f, "segments/000/3", H5P_DEFAULT, H5P_DEFAULT); }
+static void m_group_name(hid_t f) { H5Lmove(f, "segments/000", f, "segments/0", H5P_DEFAULT, H5P_DEFAULT); }
+/* a second group of segments while the first is not full */
+static void m_second_group(hid_t f)
+{
+    H5Gclose(H5Gcreate2(f, "segments/001", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    H5Lmove(f, "segments/000/000003", f, "segments/001/001000", H5P_DEFAULT, H5P_DEFAULT);
+}
 static void m_incomplete(hid_t f)
 {
-    hid_t g = H5Gopen2(f, "segments/000002", H5P_DEFAULT);
+    hid_t g = H5Gopen2(f, "segments/000/000002", H5P_DEFAULT);
     H5Adelete(g, "complete");
     H5Gclose(g);
 }
 static void m_short_column(hid_t f)
 {
-    replace_dataset(f, "segments/000001/trace/a0", H5T_STD_U32LE, 1, (hsize_t[]){2 * (CHUNK / 4) + 4});
+    replace_dataset(f, "segments/000/000001/trace/a0", H5T_STD_U32LE, 1, (hsize_t[]){2 * (CHUNK / 4) + 4});
 }
 static void m_extra_column(hid_t f)
 {
-    replace_dataset(f, "segments/000001/trace/extra", H5T_STD_U32LE, 1, (hsize_t[]){2 * (CHUNK / 4) + 5});
+    replace_dataset(f, "segments/000/000001/trace/extra", H5T_STD_U32LE, 1, (hsize_t[]){2 * (CHUNK / 4) + 5});
 }
 static void m_signed_column(hid_t f)
 {
-    replace_dataset(f, "segments/000003/trace/pc", H5T_STD_I32LE, 1, (hsize_t[]){1});
+    replace_dataset(f, "segments/000/000003/trace/pc", H5T_STD_I32LE, 1, (hsize_t[]){1});
 }
 static void m_rows_huge(hid_t f)
 {
     uint64_t v = 1ull << 40;
-    replace_attr(f, "segments/000002/trace", "rows", H5T_STD_U64LE, 0, &v);
+    replace_attr(f, "segments/000/000002/trace", "rows", H5T_STD_U64LE, 0, &v);
 }
 static void m_run_float(hid_t f)
 {
@@ -925,22 +951,22 @@ static void m_run_float(hid_t f)
 static void m_halted_5(hid_t f)
 {
     uint8_t v = 5;
-    replace_attr(f, "segments/000000", "halted", H5T_STD_U8LE, 0, &v);
+    replace_attr(f, "segments/000/000000", "halted", H5T_STD_U8LE, 0, &v);
 }
 static void m_index_wrong(hid_t f)
 {
     uint64_t v = 3;
-    replace_attr(f, "segments/000001", "index", H5T_STD_U64LE, 0, &v);
+    replace_attr(f, "segments/000/000001", "index", H5T_STD_U64LE, 0, &v);
 }
 /* Chunked, 3 chunks long, only the first written: HDF5 would hand back
  * zeros for the other two. */
 static void m_missing_chunks(hid_t f)
 {
-    H5Ldelete(f, "segments/000003/snapshot", H5P_DEFAULT);
+    H5Ldelete(f, "segments/000/000003/snapshot", H5P_DEFAULT);
     hsize_t dims = 3 * CHUNK, chunk = CHUNK, start = 0, count = CHUNK;
     hid_t s = H5Screate_simple(1, &dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, 1, &chunk);
-    hid_t d = H5Dcreate2(f, "segments/000003/snapshot", H5T_STD_U8LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    hid_t d = H5Dcreate2(f, "segments/000/000003/snapshot", H5T_STD_U8LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     hid_t ms = H5Screate_simple(1, &count, NULL);
     H5Sselect_hyperslab(s, H5S_SELECT_SET, &start, NULL, &count, NULL);
     uint8_t *buf = calloc(1, CHUNK);
@@ -955,25 +981,25 @@ static void m_missing_chunks(hid_t f)
 static void m_soft_link(hid_t f)
 {
     H5Ldelete(f, "journal", H5P_DEFAULT);
-    H5Lcreate_soft("/segments/000003/snapshot", f, "journal", H5P_DEFAULT, H5P_DEFAULT);
+    H5Lcreate_soft("/segments/000/000003/snapshot", f, "journal", H5P_DEFAULT, H5P_DEFAULT);
 }
 static void m_external_link(hid_t f)
 {
-    H5Ldelete(f, "segments/000001/snapshot", H5P_DEFAULT);
-    H5Lcreate_external("sgood.h5", "/segments/000003/snapshot", f, "segments/000001/snapshot", H5P_DEFAULT,
+    H5Ldelete(f, "segments/000/000001/snapshot", H5P_DEFAULT);
+    H5Lcreate_external("sgood.h5", "/segments/000/000003/snapshot", f, "segments/000/000001/snapshot", H5P_DEFAULT,
                        H5P_DEFAULT);
 }
 /* A chunk whose index entry says its zstd step was skipped: HDF5 would
  * hand back the stored bytes without decompressing them. */
 static void m_filter_mask(hid_t f)
 {
-    H5Ldelete(f, "segments/000002/snapshot", H5P_DEFAULT);
+    H5Ldelete(f, "segments/000/000002/snapshot", H5P_DEFAULT);
     hsize_t dims = 1000, maxd = H5S_UNLIMITED, chunk = 1000, off = 0;
     hid_t s = H5Screate_simple(1, &dims, &maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, 1, &chunk);
     unsigned cd[2] = {3, 1000};
     H5Pset_filter(dcpl, 32015, H5Z_FLAG_OPTIONAL, 2, cd);
-    hid_t d = H5Dcreate2(f, "segments/000002/snapshot", H5T_STD_U8LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    hid_t d = H5Dcreate2(f, "segments/000/000002/snapshot", H5T_STD_U8LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     uint8_t raw[1000] = {0};
     H5Dwrite_chunk(d, H5P_DEFAULT, 1 /* filter 0 skipped */, &off, sizeof raw, raw);
     H5Dclose(d);
@@ -983,11 +1009,11 @@ static void m_filter_mask(hid_t f)
 /* Chunks of 2^30 bytes: HDF5 would allocate that much to read one. */
 static void m_huge_chunk(hid_t f)
 {
-    H5Ldelete(f, "segments/000001/snapshot", H5P_DEFAULT);
+    H5Ldelete(f, "segments/000/000001/snapshot", H5P_DEFAULT);
     hsize_t dims = 1, maxd = H5S_UNLIMITED, chunk = 1ull << 30;
     hid_t s = H5Screate_simple(1, &dims, &maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, 1, &chunk);
-    hid_t d = H5Dcreate2(f, "segments/000001/snapshot", H5T_STD_U8LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    hid_t d = H5Dcreate2(f, "segments/000/000001/snapshot", H5T_STD_U8LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5Dclose(d);
     H5Pclose(dcpl);
     H5Sclose(s);
@@ -998,8 +1024,8 @@ static void m_cells(hid_t f)
 {
     uint64_t v = 1ull << 28;
     uint32_t c = 4096;
-    replace_attr(f, "segments/000001/trace", "rows", H5T_STD_U64LE, 0, &v);
-    replace_attr(f, "segments/000001/trace", "columns", H5T_STD_U32LE, 0, &c);
+    replace_attr(f, "segments/000/000001/trace", "rows", H5T_STD_U64LE, 0, &v);
+    replace_attr(f, "segments/000/000001/trace", "columns", H5T_STD_U32LE, 0, &c);
 }
 /* Contiguous and never written: no storage at all. */
 static void m_unwritten(hid_t f)
@@ -1028,19 +1054,22 @@ static void test_wrong_structure(void)
         {m_journal_float, CAIRN_ERR_FORMAT, "/journal", "journal float"},
         {m_journal_2d, CAIRN_ERR_FORMAT, "/journal", "journal 2-D"},
         {m_journal_group, CAIRN_ERR_FORMAT, "/journal: not a dataset", "journal group"},
-        {m_snapshot_u16, CAIRN_ERR_FORMAT, "/segments/000001/snapshot", "snapshot u16"},
-        {m_snapshot_be, CAIRN_ERR_FORMAT, "/segments/000001/snapshot", "snapshot signed"},
+        {m_snapshot_u16, CAIRN_ERR_FORMAT, "/segments/000/000001/snapshot", "snapshot u16"},
+        {m_snapshot_be, CAIRN_ERR_FORMAT, "/segments/000/000001/snapshot", "snapshot signed"},
         {m_no_program, CAIRN_ERR_FORMAT, "/program", "no program"},
         {m_image_id_16, CAIRN_ERR_FORMAT, "image_id", "image id 16 bytes"},
         {m_entry_be, CAIRN_ERR_FORMAT, "entry", "entry big-endian"},
-        {m_version_2, CAIRN_ERR_UNSUPPORTED, "version 2", "version 2"},
+        {m_version_3, CAIRN_ERR_UNSUPPORTED, "version 3", "version 3"},
+        {m_version_1, CAIRN_ERR_UNSUPPORTED, "version 1 is no longer read", "version 1"},
         {m_format_name, CAIRN_ERR_FORMAT, "not a cairn job file", "format name"},
         {m_extra_segment, CAIRN_ERR_FORMAT, "000009", "extra segment"},
         {m_segment_name, CAIRN_ERR_FORMAT, "'3'", "segment name"},
+        {m_group_name, CAIRN_ERR_FORMAT, "/segments: unexpected member '0'", "segment group name"},
+        {m_second_group, CAIRN_ERR_FORMAT, "/segments/000: 3 segments (expected 1000)", "second group"},
         {m_incomplete, CAIRN_ERR_FORMAT, "incomplete", "incomplete segment"},
-        {m_short_column, CAIRN_ERR_FORMAT, "/segments/000001/trace/a0", "short column"},
+        {m_short_column, CAIRN_ERR_FORMAT, "/segments/000/000001/trace/a0", "short column"},
         {m_extra_column, CAIRN_ERR_FORMAT, "7 datasets", "extra column"},
-        {m_signed_column, CAIRN_ERR_FORMAT, "/segments/000003/trace/pc", "signed column"},
+        {m_signed_column, CAIRN_ERR_FORMAT, "/segments/000/000003/trace/pc", "signed column"},
         {m_rows_huge, CAIRN_ERR_FORMAT, "limit", "rows 2^40"},
         {m_run_float, CAIRN_ERR_FORMAT, "/run", "run float"},
         {m_halted_5, CAIRN_ERR_FORMAT, "halted", "halted 5"},
@@ -1051,7 +1080,7 @@ static void test_wrong_structure(void)
         {m_huge_chunk, CAIRN_ERR_FORMAT, "byte limit", "huge chunk"},
         {m_cells, CAIRN_ERR_FORMAT, "cells", "too many cells"},
         {m_soft_link, CAIRN_ERR_FORMAT, "/journal: missing (or not a hard link)", "soft link"},
-        {m_external_link, CAIRN_ERR_FORMAT, "/segments/000001/snapshot: missing", "external link"},
+        {m_external_link, CAIRN_ERR_FORMAT, "/segments/000/000001/snapshot: missing", "external link"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         copy_file(good, bad);
@@ -1060,6 +1089,77 @@ static void test_wrong_structure(void)
         cases[i].mutate(file);
         CU_ASSERT(H5Fclose(file) >= 0);
         expect_failure(bad, cases[i].want, cases[i].needle, cases[i].label);
+    }
+    unlink(good);
+    unlink(bad);
+    fixture_free(&f);
+}
+
+/* Dense link or attribute storage (fractal heap, v2 B-trees), which the
+ * reader cannot check before libhdf5 reads it: a segment group with the
+ * default phase change (8) and 12 attributes, and a group of segments
+ * with 9 links. Refused as damage, naming the object. */
+static void m_dense_attrs(hid_t f)
+{
+    hid_t g = H5Gcreate2(f, "segments/000/dense", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    for (int i = 0; i < 12; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "a%d", i);
+        uint8_t v = 1;
+        hid_t s = H5Screate(H5S_SCALAR), a = H5Acreate2(g, name, H5T_STD_U8LE, s, H5P_DEFAULT, H5P_DEFAULT);
+        H5Awrite(a, H5T_NATIVE_UINT8, &v);
+        H5Aclose(a);
+        H5Sclose(s);
+    }
+    H5Gclose(g);
+    H5Ldelete(f, "segments/000/000002", H5P_DEFAULT);
+    H5Lmove(f, "segments/000/dense", f, "segments/000/000002", H5P_DEFAULT, H5P_DEFAULT);
+}
+static void m_dense_links(hid_t f)
+{
+    H5Gclose(H5Gcreate2(f, "segments/dense", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    for (int i = 0; i < 10; i++) {
+        char from[32], to[32];
+        snprintf(from, sizeof from, "segments/000/%06d", i);
+        snprintf(to, sizeof to, "segments/dense/%06d", i);
+        if (i < NSEG) H5Lmove(f, from, f, to, H5P_DEFAULT, H5P_DEFAULT);
+        else H5Lcreate_hard(f, "segments/dense/000000", f, to, H5P_DEFAULT, H5P_DEFAULT);
+    }
+    H5Ldelete(f, "segments/000", H5P_DEFAULT);
+    H5Lmove(f, "segments/dense", f, "segments/000", H5P_DEFAULT, H5P_DEFAULT);
+}
+
+static void test_dense_storage(void)
+{
+    rng_t r;
+    rng_seed(&r, test_seed("h5s dense"));
+    fixture f;
+    fixture_make(&f, &r);
+    const char *good = test_path("dgood.h5"), *bad = test_path("dbad.h5");
+    CU_ASSERT_EQUAL_FATAL(fixture_write(&f, good, CHUNK), CAIRN_OK);
+    const struct {
+        void (*mutate)(hid_t);
+        const char *object, *what;
+        int at_open;
+    } cases[] = {
+        {m_dense_attrs, "/segments/000/000002: object header at 0x", "attributes in dense storage", 0},
+        {m_dense_links, "/segments/000: object header at 0x", "links in dense storage", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        copy_file(good, bad);
+        hid_t file = H5Fopen(bad, H5F_ACC_RDWR, H5P_DEFAULT);
+        CU_ASSERT_FATAL(file >= 0);
+        cases[i].mutate(file);
+        CU_ASSERT(H5Fclose(file) >= 0);
+        h5s_reader *rd = NULL;
+        h5s_segment_meta m;
+        cairn_err e = h5s_open(&rd, bad);
+        if (!cases[i].at_open && e == CAIRN_OK) e = h5s_segment(rd, 2, &m);
+        const char *msg = cairn_last_error();
+        int ok = e == CAIRN_ERR_CORRUPT && strstr(msg, cases[i].object) && strstr(msg, cases[i].what);
+        if (!ok) fprintf(stderr, "\n  %s: got %s (%s)\n", cases[i].what, cairn_err_name(e), msg);
+        CU_ASSERT(ok);
+        h5s_close(rd);
     }
     unlink(good);
     unlink(bad);
@@ -1102,12 +1202,20 @@ static char *slurp(const char *path)
     return s ? s : calloc(1, 1);
 }
 
+/* The h5dump and h5py cases run as CTest tests of their own
+ * (storage_h5s_h5dump, storage_h5s_h5py: `test_storage_h5s h5dump`), which
+ * report a skip (status 77, with the reason) when the tool is missing. */
+#define SKIPPED 77
+
+static int h5dump_missing(void)
+{
+    if (have_tool("h5dump")) return 0;
+    fprintf(stderr, "skipped: h5dump not on PATH (Debian package hdf5-tools)\n");
+    return 1;
+}
+
 static void test_h5dump(void)
 {
-    if (!have_tool("h5dump")) {
-        fprintf(stderr, "\n  skipped: h5dump not on PATH (Debian package hdf5-tools)\n");
-        return;
-    }
     rng_t r;
     rng_seed(&r, test_seed("h5s h5dump"));
     fixture f;
@@ -1145,19 +1253,29 @@ static void test_h5dump(void)
 
 /* h5py reading through HDF5_PLUGIN_PATH: an independent HDF5 binding, with
  * the zstd module loaded by HDF5's plugin mechanism. */
+static const char *h5py_python(void)
+{
+    static const char *cands[] = {"python3", "/usr/bin/python3"};
+    char cmd[256];
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd, "%s -c 'import h5py, numpy' >/dev/null 2>&1", cands[i]);
+        if (system(cmd) == 0) return cands[i];
+    }
+    return NULL;
+}
+
+static int h5py_missing(void)
+{
+    if (h5py_python()) return 0;
+    fprintf(stderr, "skipped: no python3 with h5py (Debian package python3-h5py)\n");
+    return 1;
+}
+
 static void test_h5py(void)
 {
-    const char *py = NULL;
-    static const char *cands[] = {"python3", "/usr/bin/python3"};
+    const char *py = h5py_python();
     char cmd[2048];
-    for (int i = 0; i < 2 && !py; i++) {
-        snprintf(cmd, sizeof cmd, "%s -c 'import h5py, numpy' >/dev/null 2>&1", cands[i]);
-        if (system(cmd) == 0) py = cands[i];
-    }
-    if (!py) {
-        fprintf(stderr, "\n  skipped: no python3 with h5py (Debian package python3-h5py)\n");
-        return;
-    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(py); /* main checked */
     rng_t r;
     rng_seed(&r, test_seed("h5s h5py"));
     fixture f;
@@ -1173,13 +1291,13 @@ static void test_h5py(void)
              "HDF5_PLUGIN_PATH=%s %s -c '\n"
              "import h5py, sys\n"
              "f = h5py.File(sys.argv[1], \"r\")\n"
-             "assert int(f.attrs[\"cairn_version\"]) == 1\n"
+             "assert int(f.attrs[\"cairn_version\"]) == 2\n"
              "assert int(f[\"journal\"][:].astype(\"u8\").sum()) == %" PRIu64 "\n"
-             "assert int(f[\"segments/000003/snapshot\"][:].astype(\"u8\").sum()) == %" PRIu64 "\n"
-             "c = f[\"segments/000001/trace/insn\"]\n"
+             "assert int(f[\"segments/000/000003/snapshot\"][:].astype(\"u8\").sum()) == %" PRIu64 "\n"
+             "c = f[\"segments/000/000001/trace/insn\"]\n"
              "assert c.dtype.str == \"<u4\" and c.shape == (%zu,)\n"
              "assert int(c[:].astype(\"u8\").sum()) == %" PRIu64 "\n"
-             "assert int(f[\"segments/000001\"].attrs[\"cycles\"]) == %" PRIu64 "\n"
+             "assert int(f[\"segments/000/000001\"].attrs[\"cycles\"]) == %" PRIu64 "\n"
              "' %s",
              H5ZSTD_PLUGIN_DIR, py, js, ss, f.rows[1], cs, f.info[1].cycles, p);
     int rc = system(cmd);
@@ -1188,8 +1306,22 @@ static void test_h5py(void)
     fixture_free(&f);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* `test_storage_h5s h5dump` / `h5py`: only that case, or a skip */
+    static const test_case h5dump_cases[] = {{"h5dump", test_h5dump}, {NULL, NULL}};
+    static const test_case h5py_cases[] = {{"h5py", test_h5py}, {NULL, NULL}};
+    const test_case *tool_cases = NULL;
+    if (argc > 1 && !strcmp(argv[1], "h5dump")) {
+        if (h5dump_missing()) return SKIPPED;
+        tool_cases = h5dump_cases;
+    } else if (argc > 1 && !strcmp(argv[1], "h5py")) {
+        if (h5py_missing()) return SKIPPED;
+        tool_cases = h5py_cases;
+    } else if (argc > 1) {
+        fprintf(stderr, "usage: %s [h5dump|h5py]\n", argv[0]);
+        return 2;
+    }
     dir = test_tmpdir("h5s_test_XXXXXX");
     if (!dir) {
         return 2;
@@ -1207,12 +1339,11 @@ int main(void)
         {"truncated files", test_truncated},
         {"random bit flips", test_random_flips},
         {"wrong types and shapes", test_wrong_structure},
+        {"dense storage refused", test_dense_storage},
         {"not a job file", test_not_a_job},
-        {"h5dump", test_h5dump},
-        {"h5py", test_h5py},
         {NULL, NULL},
     };
-    int rc = test_run_suite("h5s", cases);
+    int rc = test_run_suite("h5s", tool_cases ? tool_cases : cases);
     rmdir(dir);
     return rc;
 }

@@ -74,7 +74,7 @@ static void test_text(void)
     CU_ASSERT_EQUAL(inspect(args, &out, &err), 0);
     char idhex[65];
     for (int i = 0; i < 32; i++) sprintf(idhex + 2 * i, "%02x", image_id[i]);
-    const char *want[] = {idhex, "format       cairn-job version 1", "entry        0x00010074",
+    const char *want[] = {idhex, "format       cairn-job version 2", "entry        0x00010074",
                           "ELF          3000 bytes", "journal      12 bytes", "\"hi \\\"there\\\"\\n\\x01\"",
                           "cycles               5077", "segments     2", "segment 0: 5000 cycles, pc 0x00010074 -> 0x00012000",
                           "end root     eeeeeeee", "snapshot     20000 bytes", "5000 rows x 2 columns",
@@ -122,7 +122,7 @@ static void test_json(void)
     char *out, *err, args[512];
     snprintf(args, sizeof args, "%s --json", p);
     CU_ASSERT_EQUAL(inspect(args, &out, &err), 0);
-    const char *want[] = {"\"version\":1", "\"entry\":65652", "\"elf\":{\"raw\":3000", "\"cycles\":5077",
+    const char *want[] = {"\"version\":2", "\"entry\":65652", "\"elf\":{\"raw\":3000", "\"cycles\":5077",
                           "\"columns\":[\"pc\",\"insn\"]", "\"halted\":true,\"exit_code\":-3", "\"trace\":null",
                           "\"head_hex\":\"686920227468657265220a01\"", "\"ok\":true"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -149,7 +149,7 @@ static void test_damaged(void)
     write_job(p);
     /* flip a byte in the second chunk of segment 0's snapshot */
     hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
-    hid_t d = H5Dopen2(f, "segments/000000/snapshot", H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "segments/000/000000/snapshot", H5P_DEFAULT);
     hid_t s = H5Dget_space(d);
     hsize_t off;
     unsigned mask;
@@ -174,7 +174,7 @@ static void test_damaged(void)
     free(err);
     snprintf(args, sizeof args, "%s --check", p);
     CU_ASSERT_EQUAL(inspect(args, &out, &err), 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/segments/000000/snapshot"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/segments/000/000000/snapshot"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "corrupt"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "FAILED"));
     free(out);
