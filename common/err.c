@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static _Thread_local char last_msg[1024];
+static _Thread_local char last_msg[CAIRN_ERROR_MSG_MAX];
 
 cairn_err cairn_fail(cairn_err err, const char *fmt, ...)
 {

@@ -6,6 +6,9 @@
 
 #include "cairn/error.h"
 
+/* Capacity of the thread's message (longer messages are cut at the end). */
+#define CAIRN_ERROR_MSG_MAX 1024
+
 /* Records a formatted message for this thread and returns err. */
 cairn_err cairn_fail(cairn_err err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
