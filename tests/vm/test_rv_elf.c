@@ -3,7 +3,8 @@
  * header sizes, overlapping or out-of-range segments, enormous p_memsz,
  * entry outside any executable segment, e_phnum overflow, dynamic
  * executables, compressed-instruction flag) are rejected with a message
- * that names the problem, never a crash. */
+ * that names the problem, never a crash. An empty PT_LOAD is skipped
+ * wherever it claims to be. */
 #include <stdio.h>
 
 #include "rvasm.h"
@@ -52,6 +53,50 @@ static void test_good_elf(void)
     CU_ASSERT_EQUAL(res.cycles, 3);
     rv_program_free(p);
     free(e);
+}
+
+/* An empty PT_LOAD (p_filesz = p_memsz = 0), as GNU ld emits for a PHDRS
+ * segment of a linker script that ends up empty, loads nothing whatever
+ * its placement: odd p_offset not congruent to p_vaddr modulo p_align, a
+ * p_align that is not a power of two, an address outside guest memory, an
+ * offset past the end of the file. qemu-riscv32 runs such files. */
+static void test_empty_segment(void)
+{
+    const uint32_t code[4] = {ADDI(A0, ZERO, 7), ADDI(A7, ZERO, 93), ECALL, 0};
+    static const uint8_t data[8] = {9};
+    /* placements of the empty segment: p_offset, p_vaddr, p_align */
+    static const uint32_t place[][3] = {
+        {0x1235, 0x30000, 0x1000}, /* offset and address differ modulo p_align */
+        {0x1233, 0x30001, 6},      /* p_align not a power of two */
+        {0x35, 0, 4},              /* address 0, below guest memory */
+        {0x7fffffffu, 0xfffffff0u, 0x10}, /* offset past the end of the file */
+    };
+    for (size_t k = 0; k < sizeof place / sizeof place[0]; k++) {
+        elf_seg s[3] = {{1, CODE_BASE, 5, sizeof code, 4096, (const uint8_t *)code, sizeof code},
+                        {1, 0x20000, 6, 0x1000, 4096, data, sizeof data},
+                        {1, 0x30000, 6, 0, 4096, NULL, 0}};
+        size_t len;
+        uint8_t *e = elf_build(&len, CODE_BASE, s, 3);
+        uint8_t *ph2 = e + 52 + 2 * 32;
+        put32(ph2 + 4, place[k][0]);
+        put32(ph2 + 8, place[k][1]);
+        put32(ph2 + 12, place[k][1]);
+        put32(ph2 + 28, place[k][2]);
+        rv_program *p = NULL;
+        cairn_err err = rv_elf_load(&p, e, len);
+        if (err != CAIRN_OK) fprintf(stderr, "\n  placement %zu: %s\n", k, cairn_last_error());
+        CU_ASSERT_EQUAL_FATAL(err, CAIRN_OK);
+        CU_ASSERT_EQUAL(p->nsegs, 2); /* the empty one is not a segment */
+        rv_config cfg = {0};
+        rv_result res;
+        CU_ASSERT_EQUAL(rv_execute(p, &cfg, &res), CAIRN_OK);
+        CU_ASSERT_EQUAL(res.final.exit_code, 7);
+        rv_program_free(p);
+        /* not empty: p_filesz without p_memsz is still refused */
+        put32(ph2 + 16, 4);
+        expect_reject(e, len, CAIRN_ERR_FORMAT, "program header 2");
+        free(e);
+    }
 }
 
 static void test_truncated_everywhere(void)
@@ -165,6 +210,7 @@ int main(void)
 {
     static const test_case cases[] = {
         {"valid ELF loads and runs", test_good_elf},
+        {"empty PT_LOAD anywhere loads and runs", test_empty_segment},
         {"truncated at every length", test_truncated_everywhere},
         {"bad header and program-header fields", test_header_fields},
         {"random header mutations", test_random_mutations},
