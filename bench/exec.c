@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cli/util.h"
 #include "common/util.h"
 #include "vm/rv32im/rv.h"
 
 #define REPS 3
 #define TRACE_SEGMENTS 4
+#define MAX_ELF_BYTES (UINT64_C(1) << 30) /* as cairn exec */
 
 /* A built-in guest: 2^24 iterations of a loop mixing ALU, multiply, loads
  * and stores over 64 KiB, then exit(0). Hand-encoded RV32IM. */
@@ -75,23 +77,6 @@ static uint8_t *builtin_elf(size_t *len)
     return e;
 }
 
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = n > 0 ? malloc((size_t)n) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 typedef struct {
     uint8_t *enc[TRACE_SEGMENTS];
     size_t len[TRACE_SEGMENTS];
@@ -142,22 +127,23 @@ static double time_qemu(const char *path)
 
 int bench_exec(int argc, char **argv)
 {
-    int json = 0;
-    unsigned long long po2 = RV_DEFAULT_SEGMENT_PO2;
+    static const char usage[] = "usage: cairn bench exec [ELF] [--segment-po2 K] [--json]\n";
+    int json = 0, npos;
+    uint64_t po2 = RV_DEFAULT_SEGMENT_PO2;
     const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else if (!strcmp(argv[i], "--segment-po2") && i + 1 < argc) {
-            po2 = strtoull(argv[++i], NULL, 0);
-        } else if (argv[i][0] != '-' && !path) {
-            path = argv[i];
-        } else {
-            int help = !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help");
-            fprintf(help ? stdout : stderr, "usage: cairn bench exec [ELF] [--segment-po2 K] [--json]\n");
-            return help ? 0 : 2;
-        }
+    cli_ctx c;
+    cli_ctx_init(&c, "cairn bench exec", usage, stdout, argc, argv);
+    const cli_opt opts[] = {
+        {"--json", CLI_FLAG, &json, 0, 0, NULL},
+        {"--segment-po2", CLI_U64, &po2, RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2, NULL},
+        {NULL, CLI_FLAG, NULL, 0, 0, NULL},
+    };
+    int pr = cli_parse(&c, opts, &path, 1, &npos, argc, argv);
+    if (pr == CLI_HELP || pr == CLI_HELP_FULL) {
+        fputs(usage, stdout);
+        return EXIT_OK;
     }
+    if (pr != CLI_PARSED) return pr;
     char defpath[PATH_MAX + 32];
     if (!path) {
         char exe[PATH_MAX];
@@ -169,23 +155,22 @@ int bench_exec(int argc, char **argv)
         }
     }
     size_t elf_len = 0;
-    uint8_t *elf = path ? read_all(path, &elf_len) : builtin_elf(&elf_len);
-    if (!elf) {
-        fprintf(stderr, "cairn bench exec: cannot read '%s'\n", path ? path : "(built-in)");
-        return 2;
+    uint8_t *elf = NULL;
+    cairn_err e;
+    if (path) {
+        e = cli_read_file(&elf, &elf_len, "program", path, MAX_ELF_BYTES, NULL);
+        if (e != CAIRN_OK) return cli_fail(&c, EXIT_USAGE, e, "%s", cairn_last_error());
+    } else if (!(elf = builtin_elf(&elf_len))) {
+        return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_NOMEM, "out of memory for the built-in program");
     }
     rv_program *prog;
-    if (rv_elf_load(&prog, elf, elf_len) != CAIRN_OK) {
-        fprintf(stderr, "cairn bench exec: %s\n", cairn_last_error());
+    if ((e = rv_elf_load(&prog, elf, elf_len)) != CAIRN_OK) {
         free(elf);
-        return 2;
+        return cli_fail(&c, EXIT_USAGE, e, "%s: %s", path ? path : "built-in program", cairn_last_error());
     }
-    bench_out o;
-    bench_begin(&o, json);
-    bench_report_str(&o, "program", path ? path : "built-in loop");
-    bench_report(&o, "segment_po2", (double)po2, "");
 
-    /* 1. segment tracking, no snapshots, no trace */
+    /* 1. segment tracking, no snapshots, no trace; before any figure is
+     * printed, so that a failing run reports one JSON error object */
     double best = 1e30;
     rv_result res;
     memset(&res, 0, sizeof res);
@@ -195,13 +180,17 @@ int bench_exec(int argc, char **argv)
         cairn_err err = rv_execute(prog, &cfg, &res);
         double dt = now_sec() - t0;
         if (err != CAIRN_OK) {
-            fprintf(stderr, "cairn bench exec: run failed: %s\n", cairn_last_error());
+            int st = cli_fail(&c, EXIT_USAGE, err, "run failed: %s", cairn_last_error());
             rv_program_free(prog);
             free(elf);
-            return 2;
+            return st;
         }
         if (dt < best) best = dt;
     }
+    bench_out o;
+    bench_begin(&o, json);
+    bench_report_str(&o, "program", path ? path : "built-in loop");
+    bench_report(&o, "segment_po2", (double)po2, "");
     bench_report(&o, "cycles", (double)res.cycles, "");
     bench_report(&o, "segments", (double)res.segments, "");
     bench_report(&o, "exec_mips (segment tracking)", res.cycles / best / 1e6, "M instr/s");

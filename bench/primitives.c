@@ -1,9 +1,11 @@
 /* cairn bench primitives: throughput of the building blocks every proof
  * uses. Figures only; the foundation issue lists the targets. */
+#include <math.h>
 #include <omp.h>
 #include <string.h>
 
 #include "bench.h"
+#include "cli/util.h"
 #include "common/cpu.h"
 
 void bench_begin(bench_out *o, int json)
@@ -15,7 +17,9 @@ void bench_begin(bench_out *o, int json)
 
 void bench_report(bench_out *o, const char *key, double value, const char *unit)
 {
-    if (o->json) printf("%s\n  \"%s\": %.6g", o->first ? "" : ",", key, value);
+    /* JSON has no inf or nan (a rate over a zero time): null */
+    if (o->json && !isfinite(value)) printf("%s\n  \"%s\": null", o->first ? "" : ",", key);
+    else if (o->json) printf("%s\n  \"%s\": %.6g", o->first ? "" : ",", key, value);
     else printf("%-44s %14.4g %s\n", key, value, unit);
     o->first = 0;
     fflush(stdout);
@@ -23,8 +27,12 @@ void bench_report(bench_out *o, const char *key, double value, const char *unit)
 
 void bench_report_str(bench_out *o, const char *key, const char *value)
 {
-    if (o->json) printf("%s\n  \"%s\": \"%s\"", o->first ? "" : ",", key, value);
-    else printf("%-44s %14s\n", key, value);
+    if (o->json) {
+        printf("%s\n  \"%s\": ", o->first ? "" : ",", key);
+        cli_json_str(stdout, value); /* a file name, say, may hold quotes */
+    } else {
+        printf("%-44s %14s\n", key, value);
+    }
     o->first = 0;
 }
 
@@ -35,16 +43,17 @@ void bench_end(bench_out *o)
 
 int bench_primitives(int argc, char **argv)
 {
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else {
-            int help = !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help");
-            fprintf(help ? stdout : stderr, "usage: cairn bench primitives [--json]\n");
-            return help ? 0 : 2;
-        }
+    static const char usage[] = "usage: cairn bench primitives [--json]\n";
+    int json = 0, npos;
+    cli_ctx c;
+    cli_ctx_init(&c, "cairn bench primitives", usage, stdout, argc, argv);
+    const cli_opt opts[] = {{"--json", CLI_FLAG, &json, 0, 0, NULL}, {NULL, CLI_FLAG, NULL, 0, 0, NULL}};
+    int r = cli_parse(&c, opts, NULL, 0, &npos, argc, argv);
+    if (r == CLI_HELP || r == CLI_HELP_FULL) {
+        fputs(usage, stdout);
+        return EXIT_OK;
     }
+    if (r != CLI_PARSED) return r;
     bench_out o;
     bench_begin(&o, json);
     bench_report(&o, "threads", omp_get_max_threads(), "");

@@ -10,58 +10,82 @@
 #endif
 
 #include "bench.h"
+#include "cli/util.h"
 #include "common/cpu.h"
 #include "common/util.h"
 #include "stark/machines.h"
 #include "stark/stark.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: cairn bench stark [--machine poseidon2-chain|fib|lookup] [--log-rows N]\n"
-               "       [--preset proven-100|conjectured-100|test | --log-blowup B --queries Q\n"
-               "        --pow-bits P] [--log-arity K] [--json]\n");
-}
+static const char USAGE[] =
+    "usage: cairn bench stark [--machine poseidon2-chain|fib|lookup] [--log-rows N]\n"
+    "       [--preset proven-100|conjectured-100|test | --log-blowup B --queries Q\n"
+    "        --pow-bits P] [--log-arity K] [--json]\n";
+
+static const char HELP[] =
+    "\n  --machine M       example machine to prove (default poseidon2-chain)\n"
+    "  --log-rows N      2^N rows in the main table (2..26, default 12)\n"
+    "  --preset NAME     parameter set (default proven-100); the options below\n"
+    "                    override one parameter of it:\n"
+    "  --log-blowup B    LDE blowup 2^B (1..6)\n"
+    "  --queries Q       FRI queries (1..512)\n"
+    "  --pow-bits P      grinding bits (0..32)\n"
+    "  --log-arity K     FRI folding arity 2^K (1..3)\n"
+    "  --json            one JSON object on stdout (on an error:\n"
+    "                    {\"error\", \"code\", \"status\"})\n"
+    "\nExit status: 0 proved and verified, 1 the proof did not verify (or an\n"
+    "internal error), 2 usage error or a request the prover refuses.\n";
+
+/* Option ranges. log rows: the table heights a proof may state
+ * (STARK_MIN_LOG_N..STARK_MAX_LOG_N of stark/stark_internal.h); the
+ * parameters: the ranges of stark_params in stark/stark.h, which
+ * stark_params_validate checks again on the combination. */
+#define LOG_ROWS_MIN 2
+#define LOG_ROWS_MAX 26
 
 int bench_stark(int argc, char **argv)
 {
     const char *machine = "poseidon2-chain", *preset = "proven-100";
-    unsigned log_rows = 12;
-    long lb = -1, q = -1, pw = -1, ar = -1;
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--json")) json = 1;
-        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (v && !strcmp(a, "--machine")) machine = argv[++i];
-        else if (v && !strcmp(a, "--preset")) preset = argv[++i];
-        else if (v && !strcmp(a, "--log-rows")) log_rows = (unsigned)atoi(argv[++i]);
-        else if (v && !strcmp(a, "--log-blowup")) lb = atol(argv[++i]);
-        else if (v && !strcmp(a, "--queries")) q = atol(argv[++i]);
-        else if (v && !strcmp(a, "--pow-bits")) pw = atol(argv[++i]);
-        else if (v && !strcmp(a, "--log-arity")) ar = atol(argv[++i]);
-        else {
-            usage(stderr);
-            return 2;
-        }
+    uint64_t log_rows64 = 12, lb = 0, q = 0, pw = 0, ar = 0;
+    int json = 0, has_lb = 0, has_q = 0, has_pw = 0, has_ar = 0, npos;
+    cli_ctx c;
+    cli_ctx_init(&c, "cairn bench stark", USAGE, stdout, argc, argv);
+    const cli_opt opts[] = {
+        {"--json", CLI_FLAG, &json, 0, 0, NULL},
+        {"--machine", CLI_STR, &machine, 0, 0, NULL},
+        {"--preset", CLI_STR, &preset, 0, 0, NULL},
+        {"--log-rows", CLI_U64, &log_rows64, LOG_ROWS_MIN, LOG_ROWS_MAX, NULL},
+        {"--log-blowup", CLI_U64, &lb, 1, 6, &has_lb},
+        {"--queries", CLI_U64, &q, 1, 512, &has_q},
+        {"--pow-bits", CLI_U64, &pw, 0, 32, &has_pw},
+        {"--log-arity", CLI_U64, &ar, 1, 3, &has_ar},
+        {NULL, CLI_FLAG, NULL, 0, 0, NULL},
+    };
+    int pr = cli_parse(&c, opts, NULL, 0, &npos, argc, argv);
+    if (pr == CLI_HELP || pr == CLI_HELP_FULL) {
+        fputs(USAGE, stdout);
+        if (pr == CLI_HELP_FULL) fputs(HELP, stdout);
+        return EXIT_OK;
     }
+    if (pr != CLI_PARSED) return pr;
+    unsigned log_rows = (unsigned)log_rows64;
+    if (strcmp(machine, "poseidon2-chain") && strcmp(machine, "fib") && strcmp(machine, "lookup"))
+        return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE,
+                        "--machine: unknown machine '%s' (poseidon2-chain, fib or lookup)", machine);
     stark_params p;
-    if (stark_params_preset(&p, preset) != CAIRN_OK) {
-        fprintf(stderr, "cairn bench stark: %s\n", cairn_last_error());
-        return 2;
-    }
-    if (lb >= 0) p.log_blowup = (unsigned)lb;
-    if (q >= 0) p.queries = (unsigned)q;
-    if (pw >= 0) p.pow_bits = (unsigned)pw;
-    if (ar >= 0) p.log_arity = (unsigned)ar;
+    cairn_err e = stark_params_preset(&p, preset);
+    if (e != CAIRN_OK) return cli_fail(&c, EXIT_USAGE, e, "--preset: %s", cairn_last_error());
+    if (has_lb) p.log_blowup = (unsigned)lb;
+    if (has_q) p.queries = (unsigned)q;
+    if (has_pw) p.pow_bits = (unsigned)pw;
+    if (has_ar) p.log_arity = (unsigned)ar;
+    if ((e = stark_params_validate(&p)) != CAIRN_OK)
+        return cli_fail(&c, EXIT_USAGE, e, "%s", cairn_last_error());
     air_machine *m = NULL;
     gl_t *main = NULL, *range = NULL, pub[8];
     size_t npub = 0;
     stark_trace tr[2];
     unsigned ntr = 1;
     double hashes = 0;
-    cairn_err e;
     if (!strcmp(machine, "poseidon2-chain")) {
         e = stark_machine_p2chain(&m);
         if (e == CAIRN_OK) e = stark_p2chain_trace(&main, pub, log_rows, 1);
@@ -73,16 +97,16 @@ int bench_stark(int argc, char **argv)
         npub = STARK_FIB_NPUB;
     } else if (!strcmp(machine, "lookup")) {
         e = stark_machine_lookup(&m);
-        if (e == CAIRN_OK) e = stark_lookup_trace(&main, &range, log_rows, 1);
+        if (e == CAIRN_OK) e = stark_lookup_trace(&main, &range, pub, log_rows, 1);
+        npub = STARK_LOOKUP_NPUB;
         ntr = 2;
-    } else {
-        usage(stderr);
-        return 2;
     }
     if (e != CAIRN_OK) {
-        fprintf(stderr, "cairn bench stark: %s\n", cairn_last_error());
+        int st = cli_fail(&c, EXIT_USAGE, e, "%s", cairn_last_error());
         air_machine_free(m);
-        return 2;
+        free(main);
+        free(range);
+        return st;
     }
     tr[0] = (stark_trace){main, log_rows};
     tr[1] = (stark_trace){range, STARK_LOOKUP_RANGE_LOG};
@@ -105,12 +129,15 @@ int bench_stark(int argc, char **argv)
     }
     if (e == CAIRN_OK) {
         t0 = now_sec();
-        e = stark_verify(vk, pub, npub, proof, len);
+        /* the heights the trace was built with are part of the statement */
+        unsigned expect[AIR_MAX_TABLES] = {log_rows, STARK_LOOKUP_RANGE_LOG};
+        e = stark_verify(vk, pub, npub, proof, len, expect);
         tv = now_sec() - t0;
     }
     if (e != CAIRN_OK) {
-        fprintf(stderr, "cairn bench stark: %s\n", cairn_last_error());
-        rc = 1;
+        /* a refused request (parameters, sizes: usage, limit...) is 2 like
+         * a usage error; a proof that does not verify is 1 */
+        rc = cli_fail(&c, cli_status(e), e, "%s", cairn_last_error());
     } else {
         stark_security_bits sec;
         stark_security(&sec, &p, m, heights);

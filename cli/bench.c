@@ -29,13 +29,15 @@ int cmd_bench(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (cli_is_help(argv[1])) {
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(stdout);
         return EXIT_OK;
     }
     for (size_t i = 0; i < NBENCH; i++)
         if (!strcmp(argv[1], benches[i].name)) return benches[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "cairn bench: unknown benchmark '%s'\n", argv[1]);
+    cli_ctx c;
+    cli_ctx_init(&c, "cairn bench", NULL, stdout, argc, argv);
+    cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "unknown benchmark '%s'", argv[1]);
     usage(stderr);
     return EXIT_USAGE;
 }

@@ -5,7 +5,7 @@
 #ifndef CAIRN_CLI_COMMANDS_H
 #define CAIRN_CLI_COMMANDS_H
 
-enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
+#include "util.h" /* EXIT_*, option parser, error reporting */
 
 typedef struct {
     const char *name;
@@ -16,9 +16,5 @@ typedef struct {
 int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
-
-/* Shared option helpers. */
-int cli_is_help(const char *arg);          /* -h or --help */
-int cli_parse_u64(const char *s, unsigned long long *out); /* 1 if ok */
 
 #endif

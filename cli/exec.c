@@ -1,8 +1,8 @@
 /* cairn exec: runs an RV32IM ELF like qemu-riscv32 would, with segment
  * tracking (the contract of the RISC-V work split):
  *
- *   cairn exec PROGRAM.elf [--input FILE|-] [--segment-po2 K] [-o run.h5]
- *              [--trace] [--max-cycles N] [--json] [-q]
+ *   cairn exec PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]
+ *              [-o run.h5] [--trace] [--max-cycles N] [--json] [-q]
  *
  * stdout: the guest's journal (fd 1) byte-exact; stderr: its fd 2 writes,
  * then a summary (one JSON line with --json; none with -q).
@@ -10,7 +10,10 @@
  * qemu-user (SIGILL 132 for illegal instructions and EBREAK, SIGBUS 135
  * for misaligned accesses and jump targets, SIGSEGV 139 for page 0);
  * 2 for a bad command line, a bad ELF, an I/O error, or when --max-cycles
- * is reached (the message says which). */
+ * is reached (the message says which). With --json, an error before the
+ * run is also reported as one JSON line {"error", "code", "status"} on
+ * stderr, where the summary would have been (stdout is the journal). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +24,13 @@
 #include "storage/h5s.h"
 #include "vm/rv32im/rv.h"
 
+/* Largest program file read: far above any RV32 executable (the loader
+ * caps the loaded size at RV_ELF_MAX_MEMSZ) with room for debug sections. */
+#define MAX_PROGRAM_BYTES (UINT64_C(1) << 30)
+
 static const char USAGE[] =
-    "usage: cairn exec PROGRAM.elf [--input FILE|-] [--segment-po2 K] [-o run.h5]\n"
-    "                  [--trace] [--max-cycles N] [--json] [-q]\n";
+    "usage: cairn exec PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]\n"
+    "                  [-o run.h5] [--trace] [--max-cycles N] [--json] [-q]\n";
 
 static const char HELP[] =
     "\nRuns an RV32IM program: its journal (fd 1) goes to stdout, fd 2 and a\n"
@@ -32,13 +39,19 @@ static const char HELP[] =
     "EBREAK, 135 misaligned access, 139 access to page 0), or 2 for a usage or\n"
     "input error or when --max-cycles is reached.\n\n"
     "  --input FILE|-     private input read by the guest from fd 0 (default empty)\n"
+    "  --max-input BYTES  refuse a larger input (default 1073741824, 1 GiB); a pipe\n"
+    "                     is read up to the limit and refused if longer\n"
     "  --segment-po2 K    cut segments every 2^K cycles (4..24, default 20)\n"
-    "  -o FILE.h5         write a job file: program, segment snapshots, journal\n"
+    "  -o FILE.h5         write a job file: program, segment snapshots, journal;\n"
+    "                     FILE.h5 must be absent or a regular file, in an existing\n"
+    "                     directory (checked before the run)\n"
     "  --trace            also build each segment's per-cycle trace and its io table\n"
     "                     (syscall memory traffic); stored with -o\n"
     "  --max-cycles N     stop with an error after N cycles (default: no limit)\n"
-    "  --json             summary as one JSON line on stderr\n"
-    "  -q                 no summary\n";
+    "  --json             summary as one JSON line on stderr; an error before the\n"
+    "                     run as {\"error\", \"code\", \"status\"} there instead\n"
+    "  -q                 no summary\n\n"
+    "Numbers are decimal digits only (no sign, no spaces, no 0x).\n";
 
 typedef struct {
     FILE *journal_out;
@@ -131,36 +144,6 @@ static cairn_err on_segment(void *arg, const rv_snapshot *s)
     return err;
 }
 
-static int read_file(const char *path, uint8_t **out, size_t *len)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f) return 0;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (n < cap) break;
-        uint8_t *b = realloc(buf, cap * 2);
-        if (!b) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = b;
-        cap *= 2;
-    }
-    int ok = buf && !ferror(f);
-    if (f != stdin) fclose(f);
-    if (!ok) {
-        free(buf);
-        return 0;
-    }
-    *out = buf;
-    *len = n;
-    return 1;
-}
-
 static void hex(char *out, const uint8_t *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) sprintf(out + 2 * i, "%02x", b[i]);
@@ -169,50 +152,30 @@ static void hex(char *out, const uint8_t *b, size_t n)
 int cmd_exec(int argc, char **argv)
 {
     const char *elf_path = NULL, *input_path = NULL, *out_path = NULL;
-    unsigned long long po2 = RV_DEFAULT_SEGMENT_PO2, max_cycles = 0;
-    int json = 0, quiet = 0, trace = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_val = i + 1 < argc;
-        if (cli_is_help(a)) {
-            printf("%s", USAGE);
-            if (!strcmp(a, "--help")) printf("%s", HELP);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--input") && has_val) {
-            input_path = argv[++i];
-        } else if (!strcmp(a, "--segment-po2") && has_val) {
-            if (!cli_parse_u64(argv[++i], &po2) || po2 < RV_MIN_SEGMENT_PO2 || po2 > RV_MAX_SEGMENT_PO2) {
-                fprintf(stderr, "cairn exec: --segment-po2 '%s': expected %d..%d\n", argv[i], RV_MIN_SEGMENT_PO2,
-                        RV_MAX_SEGMENT_PO2);
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--max-cycles") && has_val) {
-            if (!cli_parse_u64(argv[++i], &max_cycles) || max_cycles == 0) {
-                fprintf(stderr, "cairn exec: --max-cycles '%s': expected a positive number\n", argv[i]);
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "-o") && has_val) {
-            out_path = argv[++i];
-        } else if (!strcmp(a, "--trace")) {
-            trace = 1;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "-q")) {
-            quiet = 1;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "cairn exec: unknown option or missing value: '%s'\n%s", a, USAGE);
-            return EXIT_USAGE;
-        } else if (!elf_path) {
-            elf_path = a;
-        } else {
-            fprintf(stderr, "cairn exec: unexpected argument '%s'\n%s", a, USAGE);
-            return EXIT_USAGE;
-        }
+    uint64_t po2 = RV_DEFAULT_SEGMENT_PO2, max_cycles = 0, max_input = CLI_DEFAULT_MAX_INPUT;
+    int json = 0, quiet = 0, trace = 0, npos;
+    cli_ctx c;
+    cli_ctx_init(&c, "cairn exec", USAGE, stderr, argc, argv);
+    const cli_opt opts[] = {
+        {"--input", CLI_STR, &input_path, 0, 0, NULL},
+        {"--max-input", CLI_U64, &max_input, 0, CLI_MAX_INPUT_LIMIT, NULL},
+        {"--segment-po2", CLI_U64, &po2, RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2, NULL},
+        /* 0 would mean "no limit" to rv_run: leave the option out for that */
+        {"--max-cycles", CLI_U64, &max_cycles, 1, UINT64_MAX, NULL},
+        {"-o", CLI_STR, &out_path, 0, 0, NULL},
+        {"--trace", CLI_FLAG, &trace, 0, 0, NULL},
+        {"--json", CLI_FLAG, &json, 0, 0, NULL},
+        {"-q", CLI_FLAG, &quiet, 0, 0, NULL},
+        {NULL, CLI_FLAG, NULL, 0, 0, NULL},
+    };
+    int r = cli_parse(&c, opts, &elf_path, 1, &npos, argc, argv);
+    if (r == CLI_HELP || r == CLI_HELP_FULL) {
+        printf("%s", USAGE);
+        if (r == CLI_HELP_FULL) printf("%s", HELP);
+        return EXIT_OK;
     }
-    if (!elf_path) {
-        fprintf(stderr, "cairn exec: no program given\n%s", USAGE);
-        return EXIT_USAGE;
-    }
+    if (r != CLI_PARSED) return r;
+    if (!elf_path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no program given");
 
     int status = EXIT_USAGE;
     uint8_t *elf = NULL, *input = NULL;
@@ -222,23 +185,29 @@ int cmd_exec(int argc, char **argv)
     exec_ctx ctx = {.journal_out = stdout, .trace = trace};
     cairn_err err;
 
-    if (!read_file(elf_path, &elf, &elf_len)) {
-        fprintf(stderr, "cairn exec: cannot read program '%s'\n", elf_path);
+    /* everything that can be checked is checked before the run: a bad -o
+     * must not cost a long run that then cannot be stored */
+    if (out_path && (err = cli_check_output("-o", out_path))) {
+        status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
-    if (input_path && !read_file(input_path, &input, &input_len)) {
-        fprintf(stderr, "cairn exec: cannot read input '%s'\n", input_path);
+    if ((err = cli_read_file(&elf, &elf_len, "program", elf_path, MAX_PROGRAM_BYTES, NULL))) {
+        status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
+        goto done;
+    }
+    if (input_path && (err = cli_read_file(&input, &input_len, "--input", input_path, max_input, "--max-input"))) {
+        status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
     if ((err = rv_elf_load(&prog, elf, elf_len))) {
-        fprintf(stderr, "cairn exec: %s: %s\n", elf_path, cairn_last_error());
+        status = cli_fail(&c, EXIT_USAGE, err, "%s: %s", elf_path, cairn_last_error());
         goto done;
     }
     p2_digest id;
     uint8_t id_bytes[32];
     char id_hex[65];
     if ((err = rv_image_id(&id, prog))) {
-        fprintf(stderr, "cairn exec: %s\n", cairn_last_error());
+        status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
     rv_digest_bytes(id_bytes, &id);
@@ -246,7 +215,7 @@ int cmd_exec(int argc, char **argv)
     if (out_path) {
         h5s_program hp = {id_bytes, 32, prog->entry, elf, elf_len};
         if ((err = h5s_job_create(&ctx.job, out_path, &hp))) {
-            fprintf(stderr, "cairn exec: %s\n", cairn_last_error());
+            status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
             goto done;
         }
         ctx.keep_journal = 1;
@@ -262,7 +231,7 @@ int cmd_exec(int argc, char **argv)
         .write_arg = &ctx,
     };
     if ((err = rv_machine_new(&m, prog, &cfg))) {
-        fprintf(stderr, "cairn exec: %s\n", cairn_last_error());
+        status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
     rv_result res;
@@ -279,8 +248,8 @@ int cmd_exec(int argc, char **argv)
                 rv_fault_name(res.fault.kind), res.fault.pc, res.fault.insn, res.fault.addr,
                 (unsigned long long)res.cycles);
     } else if (err == CAIRN_ERR_LIMIT) {
-        fprintf(stderr, "cairn exec: stopped: --max-cycles %llu reached (pc 0x%08x); exit status 2\n", max_cycles,
-                res.final.pc);
+        fprintf(stderr, "cairn exec: stopped: --max-cycles %" PRIu64 " reached (pc 0x%08x); exit status 2\n",
+                max_cycles, res.final.pc);
         status = EXIT_USAGE;
     } else {
         fprintf(stderr, "cairn exec: %s\n", cairn_last_error());
@@ -324,7 +293,7 @@ int cmd_exec(int argc, char **argv)
                     "{\"cycles\": %llu, \"segments\": %llu, \"segment_po2\": %llu, \"wall_sec\": %.6f, "
                     "\"mhz\": %.3f, \"image_id\": \"%s\", \"outcome\": \"%s\", \"exit_code\": %u, "
                     "\"status\": %d, \"journal_bytes\": %llu, \"input_bytes\": %llu",
-                    (unsigned long long)res.cycles, (unsigned long long)res.segments, po2, dt, mhz, id_hex,
+                    (unsigned long long)res.cycles, (unsigned long long)res.segments, (unsigned long long)po2, dt, mhz, id_hex,
                     outcome, res.final.exit_code, status, (unsigned long long)res.final.journal_len,
                     (unsigned long long)res.final.input_pos);
             if (err == CAIRN_ERR_FAULT)
@@ -334,8 +303,8 @@ int cmd_exec(int argc, char **argv)
             fprintf(stderr, "}\n");
         } else {
             fprintf(stderr, "cairn exec: %llu cycles, %llu segments of 2^%llu, %.3f s, %.1f MHz, %s %d\n",
-                    (unsigned long long)res.cycles, (unsigned long long)res.segments, po2, dt, mhz,
-                    outcome, err == CAIRN_OK ? (int)res.final.exit_code : status);
+                    (unsigned long long)res.cycles, (unsigned long long)res.segments, (unsigned long long)po2, dt,
+                    mhz, outcome, err == CAIRN_OK ? (int)res.final.exit_code : status);
             fprintf(stderr, "cairn exec: image ID %s\n", id_hex);
             if (trace && ctx.trace_sec > 0)
                 fprintf(stderr, "cairn exec: traces: %llu rows in %.3f s (%.1f M rows/s)\n",

@@ -9,9 +9,11 @@
 
 #define PREVIEW 64 /* journal bytes shown */
 
+static const char USAGE[] = "usage: cairn inspect FILE.h5 [--json] [--check]\n";
+
 static void usage(FILE *f, int full)
 {
-    fprintf(f, "usage: cairn inspect FILE.h5 [--json] [--check]\n");
+    fputs(USAGE, f);
     if (!full) return;
     fprintf(f,
             "\nDescribes a cairn job file: format version, program (image ID, entry,\n"
@@ -20,7 +22,8 @@ static void usage(FILE *f, int full)
             "snapshot size, trace columns and rows, side tables (such as the io table of\n"
             "syscall memory traffic), raw vs stored bytes).\n"
             "\n"
-            "  --json    one JSON object on stdout instead of text\n"
+            "  --json    one JSON object on stdout instead of text (on an error\n"
+            "            before the file is read: {\"error\", \"code\", \"status\"})\n"
             "  --check   also read every dataset, verifying its checksums and\n"
             "            compression (slower on large traces)\n"
             "\nExit status: 0 the file is sound; 1 it opened but a segment is malformed\n"
@@ -31,18 +34,6 @@ static void usage(FILE *f, int full)
 static void hex(FILE *f, const uint8_t *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) fprintf(f, "%02x", b[i]);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
 }
 
 /* Journal preview for people: printable ASCII as is, the rest escaped. */
@@ -104,11 +95,11 @@ static void tables_out(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_met
         if (h5s_table_name(r, s, i, name) != CAIRN_OK || h5s_read_table(r, s, name, 0, &t) != CAIRN_OK) continue;
         if (json) {
             fprintf(o, "%s{\"name\":", i ? "," : "");
-            json_str(o, name);
+            cli_json_str(o, name);
             fprintf(o, ",\"rows\":%zu,\"columns\":[", t->nrows);
             for (size_t c = 0; c < t->ncols; c++) {
                 if (c) fputc(',', o);
-                json_str(o, t->names[c]);
+                cli_json_str(o, t->names[c]);
             }
             fprintf(o, "]}");
         } else {
@@ -184,7 +175,7 @@ static void segment_json(FILE *o, h5s_reader *r, const h5s_segment_meta *m)
     fprintf(o, "{\"rows\":%" PRIu64 ",\"columns\":[", m->trace_rows);
     for (size_t c = 0; c < t->ncols; c++) {
         if (c) fputc(',', o);
-        json_str(o, t->names[c]);
+        cli_json_str(o, t->names[c]);
     }
     fprintf(o, "],\"size\":");
     size_json(o, m->trace);
@@ -195,37 +186,26 @@ static void segment_json(FILE *o, h5s_reader *r, const h5s_segment_meta *m)
 int cmd_inspect(int argc, char **argv)
 {
     const char *path = NULL;
-    int json = 0, check = 0;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            usage(stdout, !strcmp(argv[i], "--help"));
-            return EXIT_OK;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else if (!strcmp(argv[i], "--check")) {
-            check = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "cairn inspect: unknown option '%s'\n", argv[i]);
-            usage(stderr, 0);
-            return EXIT_USAGE;
-        } else if (path) {
-            fprintf(stderr, "cairn inspect: one file at a time ('%s' and '%s')\n", path, argv[i]);
-            return EXIT_USAGE;
-        } else {
-            path = argv[i];
-        }
+    int json = 0, check = 0, npos;
+    cli_ctx c;
+    cli_ctx_init(&c, "cairn inspect", USAGE, stdout, argc, argv);
+    const cli_opt opts[] = {
+        {"--json", CLI_FLAG, &json, 0, 0, NULL},
+        {"--check", CLI_FLAG, &check, 0, 0, NULL},
+        {NULL, CLI_FLAG, NULL, 0, 0, NULL},
+    };
+    int pr = cli_parse(&c, opts, &path, 1, &npos, argc, argv);
+    if (pr == CLI_HELP || pr == CLI_HELP_FULL) {
+        usage(stdout, pr == CLI_HELP_FULL);
+        return EXIT_OK;
     }
-    if (!path) {
-        usage(stderr, 0);
-        return EXIT_USAGE;
-    }
+    if (pr != CLI_PARSED) return pr;
+    if (!path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no file given");
 
     h5s_reader *r;
     cairn_err e = h5s_open(&r, path);
-    if (e != CAIRN_OK) {
-        fprintf(stderr, "cairn inspect: %s (%s)\n", cairn_last_error(), cairn_err_name(e));
-        return EXIT_USAGE;
-    }
+    if (e != CAIRN_OK)
+        return cli_fail(&c, EXIT_USAGE, e, "%s (%s)", cairn_last_error(), cairn_err_name(e));
     int status = EXIT_OK;
     FILE *o = stdout;
     h5s_program_info p;
@@ -251,7 +231,7 @@ int cmd_inspect(int argc, char **argv)
 
     if (json) {
         fprintf(o, "{\"file\":");
-        json_str(o, path);
+        cli_json_str(o, path);
         fprintf(o, ",\"format\":\"%s\",\"version\":%u,\"image_id\":\"", H5S_FORMAT_NAME, h5s_version(r));
         hex(o, p.image_id, 32);
         fprintf(o, "\",\"entry\":%" PRIu32 ",\"elf\":", p.entry);

@@ -26,7 +26,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (cli_is_help(argv[1])) {
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(stdout);
         return EXIT_OK;
     }
@@ -36,7 +36,9 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "cairn: unknown command '%s'\n", argv[1]);
+    cli_ctx c;
+    cli_ctx_init(&c, "cairn", NULL, stdout, argc, argv);
+    cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "unknown command '%s'", argv[1]);
     usage(stderr);
     return EXIT_USAGE;
 }
