@@ -2,7 +2,8 @@
  * root, roots chain from segment to segment, the incremental memory root
  * equals one computed from scratch, results do not depend on the segment
  * size, image IDs are stable, snapshots round-trip through their canonical
- * encoding, and truncated or corrupted encodings are rejected. */
+ * encoding, truncated or corrupted encodings are rejected, and input
+ * end-of-file is set by a short read and chains across segments. */
 #include <stdio.h>
 
 #include "common/err.h"
@@ -204,8 +205,8 @@ static void test_snapshot_corruption(void)
     int missed = 0, tried = 0;
     for (size_t i = 0; i < len; i++) {
         if (i >= 16 && i < 24) continue;
-        if (i >= 32 && i < 32 + 2 * 232 && i % 4 != rng_u64(&r) % 4) continue;
-        if (i >= 32 + 2 * 232 && rng_u64(&r) % 200) continue;
+        if (i >= 32 && i < 32 + 2 * 236 && i % 4 != rng_u64(&r) % 4) continue;
+        if (i >= 32 + 2 * 236 && rng_u64(&r) % 200) continue;
         memcpy(buf, enc, len);
         buf[i] ^= (uint8_t)(1u << (rng_u64(&r) % 8));
         tried++;
@@ -219,6 +220,110 @@ static void test_snapshot_corruption(void)
     free(c.keep);
 }
 
+/* Input end-of-file: a read with len > 0 that returns fewer bytes sets
+ * input_eof, a read of 0 bytes does not, and the flag chains from segment
+ * to segment (the program's reads fall into different 16-cycle segments).
+ * A snapshot that claims end-of-file at its start cannot re-execute a
+ * read that moves bytes. */
+typedef struct {
+    seg_ctx c;
+    uint32_t start_eof[16], end_eof[16];
+    uint64_t end_pos[16];
+    uint8_t *enc_read; /* encoding of the segment of the short read */
+    size_t enc_read_len;
+} eof_ctx;
+
+static cairn_err eof_segment(void *arg, const rv_snapshot *s)
+{
+    eof_ctx *e = arg;
+    if (s->index < 16) {
+        e->start_eof[s->index] = s->start.input_eof;
+        e->end_eof[s->index] = s->end.input_eof;
+        e->end_pos[s->index] = s->end.input_pos;
+        if (!s->start.input_eof && s->end.input_eof && !e->enc_read &&
+            rv_snapshot_encode(&e->enc_read, &e->enc_read_len, s) != CAIRN_OK)
+            e->enc_read = NULL;
+    }
+    return check_segment(&e->c, s);
+}
+
+static void emit_read(prog_t *p, uint32_t len, uint32_t save)
+{
+    emit_li(p, A2, len);
+    emit_li(p, A0, 0);
+    emit_li(p, A1, SEG_SCRATCH);
+    emit(p, ADDI(A7, ZERO, RV_SYS_READ));
+    emit(p, ECALL);
+    emit(p, ADDI(save, A0, 0));
+    for (int i = 0; i < 20; i++) emit(p, ADDI(ZERO, ZERO, 0)); /* next segment */
+}
+
+static void test_input_eof(void)
+{
+    static prog_t p;
+    p.n = 0;
+    emit_read(&p, 0, T0);  /* len 0: returns 0, no end-of-file */
+    emit_read(&p, 4, S1);  /* 4 of 6 */
+    emit_read(&p, 4, S2);  /* 2 of the remaining 2: short, end-of-file */
+    emit_read(&p, 4, S3);  /* 0 */
+    emit_exit(&p, 0);
+    rv_program *prog = prog_load(&p);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(prog);
+    eof_ctx e;
+    memset(&e, 0, sizeof e);
+    e.c.keep_index = ~0ull;
+    static const uint8_t in[6] = {1, 2, 3, 4, 5, 6};
+    rv_config cfg = {.segment_po2 = 4, .input = in, .input_len = sizeof in, .on_segment = eof_segment,
+                     .segment_arg = &e};
+    CU_ASSERT_EQUAL_FATAL(rv_machine_new(&e.c.m, prog, &cfg), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rv_machine_state(e.c.m, &e.c.prev_end), CAIRN_OK);
+    rv_result res;
+    CU_ASSERT_EQUAL(rv_run(e.c.m, &res), CAIRN_OK);
+    CU_ASSERT_EQUAL(e.c.bad, 0);
+    CU_ASSERT_EQUAL(res.final.x[T0], 0);
+    CU_ASSERT_EQUAL(res.final.x[S1], 4);
+    CU_ASSERT_EQUAL(res.final.x[S2], 2);
+    CU_ASSERT_EQUAL(res.final.x[S3], 0);
+    CU_ASSERT_EQUAL(res.final.input_eof, 1);
+    CU_ASSERT_FATAL(res.segments >= 6 && res.segments <= 16);
+    /* 0 until the segment of the short read, 1 from there on, each
+     * segment starting where the previous one ended */
+    uint64_t flip = ~0ull;
+    for (uint64_t i = 0; i < res.segments; i++) {
+        if (i) CU_ASSERT_EQUAL(e.start_eof[i], e.end_eof[i - 1]);
+        if (!e.end_eof[i]) CU_ASSERT(e.end_pos[i] <= 4);
+        if (e.end_eof[i] && flip == ~0ull) flip = i;
+    }
+    CU_ASSERT_EQUAL(e.start_eof[0], 0);
+    CU_ASSERT(flip > 0 && flip + 1 < res.segments);
+    CU_ASSERT_EQUAL(e.end_pos[flip], 6);
+    /* the short read's segment, claimed to start at end-of-file: the
+     * decoder refuses input after end-of-file, and re-execution reads
+     * nothing and misses the recorded end */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e.enc_read);
+    rv_snapshot d;
+    CU_ASSERT_EQUAL_FATAL(rv_snapshot_decode(&d, e.enc_read, e.enc_read_len), CAIRN_OK);
+    CU_ASSERT_EQUAL(rv_reexecute(&d, NULL, NULL), CAIRN_OK);
+    d.start.input_eof = 1;
+    CU_ASSERT_EQUAL(rv_reexecute(&d, NULL, NULL), CAIRN_ERR_VERIFY);
+    uint8_t *enc;
+    size_t len;
+    CU_ASSERT_EQUAL_FATAL(rv_snapshot_encode(&enc, &len, &d), CAIRN_OK);
+    rv_snapshot d2;
+    CU_ASSERT_EQUAL(rv_snapshot_decode(&d2, enc, len), CAIRN_ERR_FORMAT);
+    /* a flag other than 0/1 */
+    d.start.input_eof = 0;
+    d.end.input_eof = 2;
+    free(enc);
+    CU_ASSERT_EQUAL_FATAL(rv_snapshot_encode(&enc, &len, &d), CAIRN_OK);
+    CU_ASSERT_EQUAL(rv_snapshot_decode(&d2, enc, len), CAIRN_ERR_FORMAT);
+    free(enc);
+    rv_snapshot_free(&d);
+    free(e.enc_read);
+    rv_machine_free(e.c.m);
+    rv_program_free(prog);
+}
+
 int main(void)
 {
     static const test_case cases[] = {
@@ -226,6 +331,7 @@ int main(void)
         {"image ID stable", test_image_id_stable},
         {"callback error stops the run", test_callback_error_stops_run},
         {"snapshot truncation and corruption", test_snapshot_corruption},
+        {"input end-of-file chains across segments", test_input_eof},
         {NULL, NULL},
     };
     return test_run_suite("rv_segments", cases);

@@ -35,7 +35,9 @@
  *      93/94 exit(code): halts with exit code a0 (32 bits kept; a process
  *            exit status is code & 0xff).
  *      63 read(fd, buf, len): fd 0 reads min(len, remaining) private input
- *            bytes; 0 at end of input.
+ *            bytes; 0 at end of input. A read with len > 0 that returns
+ *            fewer than len bytes sets the state's input_eof; once it is
+ *            set, every read returns 0.
  *      64 write(fd, buf, len): fd 1 appends to the public journal, fd 2 to
  *            the host's debug log; returns len.
  *      read/write on any other fd -> -9 (EBADF); any other number -> -38
@@ -57,9 +59,12 @@
  *    depends only on the journal bytes, not on how writes were split.
  *    rv_journal_digest() finishes it for claims.
  *  - State digest: p2_hash of the RV_STATE_NELEMS elements produced by
- *    rv_state_elems(): [RV_STATE_TAG, pc, x1..x31, root[4], input_pos lo/hi,
- *    journal_len lo/hi, journal_chain[4], journal_tail[4], halted,
- *    exit_code]. Segment claims chain on this digest.
+ *    rv_state_elems(), in this order (indices in brackets):
+ *      [0] RV_STATE_TAG, [1] pc, [2..32] x1..x31, [33..36] root[4],
+ *      [37, 38] input_pos lo/hi, [39, 40] journal_len lo/hi,
+ *      [41..44] journal_chain[4], [45..48] journal_tail[4], [49] halted,
+ *      [50] exit_code, [51] input_eof.
+ *    Segment claims chain on this digest.
  *  - Image ID: state digest of the initial state of a loaded ELF (32 bytes
  *    as 4 field elements, little-endian u64 each, via rv_digest_bytes).
  *
@@ -141,10 +146,14 @@ typedef struct {
     uint32_t journal_tail[4];   /* journal_len % 16 bytes, zero-padded */
     uint32_t halted;            /* 0 or 1 */
     uint32_t exit_code;         /* 0 unless halted */
+    uint32_t input_eof;         /* 0 or 1: a read(0) with len > 0 returned
+                                   fewer bytes than asked; every later read
+                                   returns 0 (docs/rv-air.md "Input
+                                   end-of-file") */
 } rv_state;
 
 #define RV_STATE_TAG 0x52563332u /* "RV32" as a domain tag */
-#define RV_STATE_NELEMS 51
+#define RV_STATE_NELEMS 52
 
 void rv_state_elems(gl_t out[RV_STATE_NELEMS], const rv_state *s);
 void rv_state_digest(p2_digest *out, const rv_state *s);

@@ -309,10 +309,14 @@ static int do_ecall(rv_machine *m)
         uint64_t off = m->io.input_pos - m->input_base;
         uint64_t avail = m->input_len - off;
         uint32_t n = len < avail ? len : (uint32_t)avail;
+        /* after end-of-file every read returns 0 (an honest run has no
+         * bytes left then; a re-executed snapshot must not find any) */
+        if (m->io.input_eof) n = 0;
         m->io_fd = 0;
         m->io_pos = off;
         if (n && !guest_copy(m, buf, (uint8_t *)m->input + off, n, 1)) goto err;
         m->io.input_pos += n;
+        if (n < len) m->io.input_eof = 1;
         x[10] = n;
         return ECALL_CONTINUE;
     }
@@ -723,6 +727,7 @@ static const char *state_diff(const rv_state *a, const rv_state *b)
         if (a->x[i] != b->x[i]) return "registers";
     if (memcmp(&a->root, &b->root, sizeof a->root)) return "memory root";
     if (a->input_pos != b->input_pos) return "input position";
+    if (a->input_eof != b->input_eof) return "input end-of-file";
     if (a->journal_len != b->journal_len || memcmp(&a->journal_chain, &b->journal_chain, sizeof a->journal_chain) ||
         memcmp(a->journal_tail, b->journal_tail, sizeof a->journal_tail))
         return "journal";

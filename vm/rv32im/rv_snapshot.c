@@ -11,7 +11,7 @@
  *
  *   state = pc u32 | x1..x31 u32 | root 4 x u64 | input_pos u64 |
  *           journal_len u64 | journal_chain 4 x u64 | journal_tail 4 x u32 |
- *           halted u32 | exit_code u32                      (232 bytes)
+ *           halted u32 | exit_code u32 | input_eof u32      (236 bytes)
  *
  * Canonical: one encoding per snapshot. Field elements are < p, a page is
  * stored iff it is not all zero, unused journal-tail bytes are zero, no
@@ -24,8 +24,8 @@
 #include "rv_internal.h"
 
 #define SNAP_MAGIC "CAIRNSN1"
-#define SNAP_VERSION 1u
-#define STATE_BYTES 232
+#define SNAP_VERSION 2u /* 2: input_eof in the states */
+#define STATE_BYTES 236
 
 typedef struct {
     uint8_t *p;
@@ -60,6 +60,7 @@ static void w_state(wbuf *w, const rv_state *s)
     for (int i = 0; i < 4; i++) w_u32(w, s->journal_tail[i]);
     w_u32(w, s->halted);
     w_u32(w, s->exit_code);
+    w_u32(w, s->input_eof);
 }
 
 static int page_is_zero(const uint8_t *p)
@@ -157,10 +158,13 @@ static cairn_err g_state(rbuf *r, rv_state *s, const char *which)
     for (int i = 0; i < 4; i++) s->journal_tail[i] = g_u32(r);
     s->halted = g_u32(r);
     s->exit_code = g_u32(r);
+    s->input_eof = g_u32(r);
     RETURN_ERROR_IF(s->pc % 4, CAIRN_ERR_FORMAT, "snapshot %s: pc 0x%x not 4-aligned", which, s->pc);
     RETURN_ERROR_IF(s->halted > 1, CAIRN_ERR_FORMAT, "snapshot %s: halted flag %u", which, s->halted);
     RETURN_ERROR_IF(!s->halted && s->exit_code, CAIRN_ERR_FORMAT,
                     "snapshot %s: exit code %u without a halt", which, s->exit_code);
+    RETURN_ERROR_IF(s->input_eof > 1, CAIRN_ERR_FORMAT, "snapshot %s: input end-of-file flag %u", which,
+                    s->input_eof);
     unsigned used = (unsigned)(s->journal_len & 15);
     for (unsigned b = used; b < 16; b++)
         RETURN_ERROR_IF((s->journal_tail[b / 4] >> (8 * (b % 4))) & 0xff, CAIRN_ERR_FORMAT,
@@ -204,6 +208,8 @@ static cairn_err decode(rv_snapshot *s, rbuf *r)
     RETURN_ERROR_IF(s->start.halted, CAIRN_ERR_FORMAT, "snapshot start state is halted");
     RETURN_ERROR_IF(s->end.input_pos < s->start.input_pos || s->end.journal_len < s->start.journal_len,
                     CAIRN_ERR_FORMAT, "snapshot end state has less input or journal than its start");
+    RETURN_ERROR_IF(s->start.input_eof && (!s->end.input_eof || s->end.input_pos != s->start.input_pos),
+                    CAIRN_ERR_FORMAT, "snapshot reads input after end-of-file or clears the flag");
 
     NEED(r, 4, "page count");
     uint32_t np = g_u32(r);

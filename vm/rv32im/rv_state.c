@@ -19,6 +19,7 @@ void rv_state_elems(gl_t out[RV_STATE_NELEMS], const rv_state *s)
     for (int i = 0; i < 4; i++) out[k++] = s->journal_tail[i];
     out[k++] = s->halted;
     out[k++] = s->exit_code;
+    out[k++] = s->input_eof;
     (void)k;
 }
 
