@@ -64,7 +64,20 @@ enum {
  *   (RV_STATE_END, next_pc, halted, exit_code, input_bytes, journal_bytes,
  *    input_eof): the cpu's last active row; input_bytes / journal_bytes are
  *    the bytes read from fd 0 / written to fd 1 during the segment. */
-enum { RV_STATE_START = 1, RV_STATE_END = 2 };
+/* The state table also SENDS the journal fields to the journal table
+ * (rv_air_io.h), which RECEIVES each once (same tuple length, 7):
+ *   (RV_STATE_JOURNAL_IN, chain[4], start journal_len mod 16, journal_bytes),
+ *   (RV_STATE_JTAIL_IN, start tail[4], 0, 0),
+ *   (RV_STATE_JOURNAL_OUT, end chain[4], 0, 0),
+ *   (RV_STATE_JTAIL_OUT, end tail[4], 0, 0). */
+enum {
+    RV_STATE_START = 1,
+    RV_STATE_END = 2,
+    RV_STATE_JOURNAL_IN = 3,
+    RV_STATE_JTAIL_IN = 4,
+    RV_STATE_JOURNAL_OUT = 5,
+    RV_STATE_JTAIL_OUT = 6
+};
 
 /* Memory-argument timestamps: ts = 8 * (cycle + 1) + slot; 0 = start. */
 enum {

@@ -1,0 +1,463 @@
+/* The io and journal tables of the RV32IM AIR (vm/rv32im/rv_air_io.c) on
+ * the segments of a real program: writes to fd 1 that cross 16-byte
+ * journal blocks within and across segments, a write to fd 2, reads with a
+ * short read that sets end-of-file and a read after it. A stub table
+ * stands in for the cpu's hand-offs, the memory boundary of the io words
+ * and the state table's journal messages. Every segment passes the
+ * checker, one proves and verifies; each forgery (a journal byte altered,
+ * dropped or reordered, a wrong end chain or tail, an io word whose
+ * unmasked bytes change, a read longer than its n) is rejected by the
+ * checker, and some by the verifier. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "rv_air_stub.h"
+#include "rvasm.h"
+#include "stark/stark.h"
+#include "testutil.h"
+#include "vm/rv32im/rv_air_io.h"
+#include "vm/rv32im/rv_air_tables.h"
+
+#define DATA 0x00200000u
+#define PO2 4
+#define IO_LOG 5
+#define J_LOG 3
+#define P2_LOG 2
+#define MAX_SEG 32
+
+enum { T_IO, T_J, T_P2, T_RANGE, T_STUB, NT };
+
+static struct {
+    air_machine *m;
+    stark_pk *pk;
+    stark_vk *vk;
+    rv_snapshot seg[MAX_SEG];
+    size_t nseg;
+    uint8_t journal[256];
+    size_t njournal;
+} fx;
+
+static double test_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static void sys(prog_t *p, uint32_t num, uint32_t fd, uint32_t buf, uint32_t len)
+{
+    emit_li(p, A0, fd);
+    emit_li(p, A1, buf);
+    emit_li(p, A2, len);
+    emit(p, ADDI(A7, ZERO, (int32_t)num));
+    emit(p, ECALL);
+}
+
+static const uint8_t INPUT[20] = "0123456789abcdefghij";
+
+static rv_program *io_program(void)
+{
+    static prog_t p;
+    static uint8_t data[256];
+    for (unsigned i = 0; i < sizeof data; i++) data[i] = (uint8_t)(0x41 + i * 7);
+    p.n = 0;
+    sys(&p, RV_SYS_WRITE, 1, DATA + 1, 5);
+    sys(&p, RV_SYS_READ, 0, DATA + 3, 7);
+    sys(&p, RV_SYS_WRITE, 1, DATA + 2, 13); /* 18: crosses the first block */
+    sys(&p, RV_SYS_WRITE, 2, DATA, 3);
+    for (int i = 0; i < 9; i++) emit(&p, ADDI(ZERO, ZERO, 0));
+    sys(&p, RV_SYS_WRITE, 1, DATA + 7, 20); /* 38 */
+    sys(&p, RV_SYS_READ, 0, DATA + 9, 30);  /* 13 of 30: end-of-file */
+    sys(&p, RV_SYS_READ, 0, DATA, 4);       /* 0 */
+    sys(&p, RV_SYS_WRITE, 1, DATA + 3, 9);  /* 47, from bytes the reads wrote */
+    sys(&p, RV_SYS_WRITE, 1, DATA + 60, 1);
+    sys(&p, RV_SYS_WRITE, 1, DATA + 12, 32); /* 80: ends on a block boundary */
+    emit_exit(&p, 0);
+    size_t len;
+    uint8_t *e = prog_elf(&len, &p, DATA, data, sizeof data, 4096);
+    rv_program *prog = NULL;
+    cairn_err err = rv_elf_load(&prog, e, len);
+    free(e);
+    return err ? NULL : prog;
+}
+
+static cairn_err keep_segment(void *arg, const rv_snapshot *s)
+{
+    (void)arg;
+    if (fx.nseg == MAX_SEG) return cairn_fail(CAIRN_ERR_LIMIT, "test: too many segments");
+    uint8_t *enc;
+    size_t len;
+    FORWARD_IF_ERROR(rv_snapshot_encode(&enc, &len, s));
+    cairn_err e = rv_snapshot_decode(&fx.seg[fx.nseg++], enc, len);
+    free(enc);
+    return e;
+}
+
+static void on_write(void *arg, int fd, const uint8_t *buf, size_t len)
+{
+    (void)arg;
+    if (fd == 1 && fx.njournal + len <= sizeof fx.journal) {
+        memcpy(fx.journal + fx.njournal, buf, len);
+        fx.njournal += len;
+    }
+}
+
+static cairn_err build(air_machine **out)
+{
+    air_machine *m;
+    FORWARD_IF_ERROR(air_machine_new(&m, "io", 0));
+    rv_io_table_add(m);
+    rv_journal_table_add(m);
+    rv_p2_table_add(m);
+    rv_range_table_add(m);
+    stub_table_add(m);
+    cairn_err e = air_machine_finish(m, 3);
+    if (e != CAIRN_OK) {
+        air_machine_free(m);
+        return e;
+    }
+    *out = m;
+    return CAIRN_OK;
+}
+
+typedef struct {
+    gl_t *t[NT];
+    unsigned log[NT];
+    stub_rows stub;
+    size_t io_rows, j_rows;
+} traces;
+
+/* Forgeries applied before the stub, journal and lookup tables are
+ * derived (so that everything else stays consistent with them). */
+enum { HONEST, STUB_CHAIN, STUB_TAIL };
+
+static void make(traces *tr, const rv_snapshot *s, int forge)
+{
+    memset(tr, 0, sizeof *tr);
+    rv_trace t = {0};
+    CU_ASSERT_EQUAL_FATAL(rv_trace_build(&t, s), CAIRN_OK);
+    rv_lookups lk = {0};
+    CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&lk), CAIRN_OK);
+    rv_memtrack mt = {0};
+    CU_ASSERT_EQUAL_FATAL(rv_memtrack_init(&mt, 4096), CAIRN_OK);
+    /* the memory boundary: each io word as the io table first finds it */
+    for (size_t r = 0; r < t.io_nrows; r++) {
+        uint32_t v, ts, a = t.io_col[RV_IO_addr][r] >> 2;
+        if (!rv_memtrack_get(&mt, a, &v, &ts)) {
+            CU_ASSERT_EQUAL_FATAL(rv_memtrack_put(&mt, a, t.io_col[RV_IO_before][r]), CAIRN_OK);
+            stub_mem(&tr->stub, 1, a, t.io_col[RV_IO_before][r], 0);
+        }
+    }
+    tr->log[T_IO] = IO_LOG;
+    tr->t[T_IO] = calloc((size_t)RV_IOT_NCOLS << IO_LOG, sizeof(gl_t));
+    CU_ASSERT_FATAL(tr->t[T_IO] != NULL);
+    CU_ASSERT_EQUAL_FATAL(rv_io_fill(tr->t[T_IO], IO_LOG, &lk, &mt, &t), CAIRN_OK);
+    tr->io_rows = t.io_nrows;
+    size_t nstub = tr->stub.n;
+    for (size_t i = 0; i < nstub; i++) {
+        uint32_t a = (uint32_t)tr->stub.v[i * STUB_NCOLS + STUB_MEM + 1], v, ts;
+        CU_ASSERT_FATAL(rv_memtrack_get(&mt, a, &v, &ts));
+        stub_mem(&tr->stub, -1, a, v, ts);
+    }
+    /* the cpu's hand-offs */
+    for (size_t r = 0; r < t.io_nrows;) {
+        rv_io_call c;
+        CU_ASSERT_EQUAL_FATAL(rv_io_call_at(&c, &t, r), CAIRN_OK);
+        gl_t e[5] = {c.ts, c.fd, c.buf, c.n, c.pos};
+        stub_msg(&tr->stub, STUB_IO, 1, e, 5);
+        r += c.nrows;
+    }
+    /* the state table's journal messages */
+    const rv_state *a = &s->start, *b = &s->end;
+    gl_t m3[7] = {RV_STATE_JOURNAL_IN, a->journal_chain.v[0], a->journal_chain.v[1], a->journal_chain.v[2],
+                  a->journal_chain.v[3], a->journal_len & 15, b->journal_len - a->journal_len};
+    gl_t m4[7] = {RV_STATE_JTAIL_IN, a->journal_tail[0], a->journal_tail[1], a->journal_tail[2], a->journal_tail[3]};
+    gl_t m5[7] = {RV_STATE_JOURNAL_OUT, b->journal_chain.v[0], b->journal_chain.v[1], b->journal_chain.v[2],
+                  b->journal_chain.v[3]};
+    gl_t m6[7] = {RV_STATE_JTAIL_OUT, b->journal_tail[0], b->journal_tail[1], b->journal_tail[2], b->journal_tail[3]};
+    if (forge == STUB_CHAIN) m5[2] = gl_add(m5[2], 1);
+    if (forge == STUB_TAIL) m6[1] ^= 1;
+    stub_msg(&tr->stub, STUB_ST, 1, m3, 7);
+    stub_msg(&tr->stub, STUB_ST, 1, m4, 7);
+    stub_msg(&tr->stub, STUB_ST, 1, m5, 7);
+    stub_msg(&tr->stub, STUB_ST, 1, m6, 7);
+    /* journal, p2, range */
+    rv_p2_calls calls = {0};
+    tr->log[T_J] = J_LOG;
+    tr->t[T_J] = calloc((size_t)RV_JT_NCOLS << J_LOG, sizeof(gl_t));
+    CU_ASSERT_FATAL(tr->t[T_J] != NULL);
+    CU_ASSERT_EQUAL_FATAL(rv_journal_fill(tr->t[T_J], J_LOG, &calls, &lk, s, &t), CAIRN_OK);
+    tr->j_rows = rv_journal_rows(a->journal_len, b->journal_len - a->journal_len);
+    tr->log[T_P2] = P2_LOG;
+    tr->t[T_P2] = calloc((size_t)RV_P2_NCOLS << P2_LOG, sizeof(gl_t));
+    CU_ASSERT_FATAL(tr->t[T_P2] != NULL);
+    CU_ASSERT_EQUAL_FATAL(rv_p2_table_fill(tr->t[T_P2], P2_LOG, calls.v, calls.n), CAIRN_OK);
+    tr->log[T_RANGE] = RV_RANGE_LOG;
+    tr->t[T_RANGE] = calloc((size_t)1 << RV_RANGE_LOG, sizeof(gl_t));
+    CU_ASSERT_FATAL(tr->t[T_RANGE] != NULL);
+    rv_range_table_fill(tr->t[T_RANGE], &lk);
+    tr->t[T_STUB] = stub_trace(&tr->stub, &tr->log[T_STUB]);
+    rv_p2_calls_free(&calls);
+    rv_memtrack_free(&mt);
+    rv_lookups_free(&lk);
+    rv_trace_free(&t);
+}
+
+static void drop(traces *tr)
+{
+    for (int i = 0; i < NT; i++) free(tr->t[i]);
+    free(tr->stub.v);
+}
+
+static cairn_err check(traces *tr)
+{
+    stark_trace st[NT];
+    for (int i = 0; i < NT; i++) st[i] = (stark_trace){tr->t[i], tr->log[i]};
+    return stark_check_trace(fx.m, st, NULL, 0);
+}
+
+/* The checker rejects the trace (message containing msg, if given); with
+ * prove, the verifier rejects a proof of it as well. */
+static void expect(traces *tr, int ok, const char *msg, int prove, const char *what)
+{
+    cairn_err e = check(tr);
+    if ((e == CAIRN_OK) != ok) fprintf(stderr, "%s: checker says %s\n", what, e == CAIRN_OK ? "ok" : cairn_last_error());
+    CU_ASSERT_EQUAL(e == CAIRN_OK, ok);
+    if (!ok && e != CAIRN_OK) fprintf(stderr, "%s: %s\n", what, cairn_last_error());
+    if (!ok && e != CAIRN_OK && msg && !strstr(cairn_last_error(), msg)) {
+        fprintf(stderr, "%s: expected '%s', checker says %s\n", what, msg, cairn_last_error());
+        CU_FAIL("checker message");
+    }
+    if (!prove) return;
+    stark_trace st[NT];
+    for (int i = 0; i < NT; i++) st[i] = (stark_trace){tr->t[i], tr->log[i]};
+    uint8_t *proof = NULL;
+    size_t len = 0;
+    double t0 = test_now();
+    CU_ASSERT_EQUAL_FATAL(stark_prove(fx.pk, st, NULL, 0, &proof, &len), CAIRN_OK);
+    e = stark_verify(fx.vk, NULL, 0, proof, len, tr->log);
+    fprintf(stderr, "%s: prove + verify %.2f s, verifier: %s\n", what, test_now() - t0,
+            e == CAIRN_OK ? "ok" : cairn_last_error());
+    CU_ASSERT_EQUAL(e, ok ? CAIRN_OK : CAIRN_ERR_VERIFY);
+    free(proof);
+}
+
+static gl_t *io_row(traces *tr, size_t r) { return tr->t[T_IO] + r * RV_IOT_NCOLS; }
+static gl_t *j_row(traces *tr, size_t r) { return tr->t[T_J] + r * RV_JT_NCOLS; }
+
+/* The segment with the most journal bytes, and one with a short read. */
+static const rv_snapshot *most_journal(void)
+{
+    const rv_snapshot *best = &fx.seg[0];
+    for (size_t i = 0; i < fx.nseg; i++)
+        if (fx.seg[i].end.journal_len - fx.seg[i].start.journal_len >
+            best->end.journal_len - best->start.journal_len)
+            best = &fx.seg[i];
+    return best;
+}
+
+static const rv_snapshot *short_read(void)
+{
+    for (size_t i = 0; i < fx.nseg; i++)
+        if (!fx.seg[i].start.input_eof && fx.seg[i].end.input_eof) return &fx.seg[i];
+    return NULL;
+}
+
+static void test_program(void)
+{
+    /* what the tests below rely on */
+    CU_ASSERT(fx.nseg >= 6);
+    CU_ASSERT_EQUAL(fx.njournal, 80);
+    CU_ASSERT_EQUAL(fx.seg[fx.nseg - 1].end.journal_len, 80);
+    CU_ASSERT_EQUAL(fx.seg[fx.nseg - 1].end.input_pos, 20);
+    CU_ASSERT_EQUAL(fx.seg[fx.nseg - 1].end.input_eof, 1);
+    CU_ASSERT_PTR_NOT_NULL(short_read());
+    int mid_block = 0;
+    for (size_t i = 0; i < fx.nseg; i++) mid_block += (fx.seg[i].start.journal_len & 15) != 0;
+    CU_ASSERT(mid_block >= 2);
+    /* the journal as the machine committed to it */
+    p2_digest chain = {{0}};
+    for (size_t k = 0; k + 16 <= fx.njournal; k += 16) {
+        p2_digest blk;
+        for (int i = 0; i < 4; i++)
+            blk.v[i] = (uint32_t)fx.journal[k + 4 * i] | (uint32_t)fx.journal[k + 4 * i + 1] << 8 |
+                       (uint32_t)fx.journal[k + 4 * i + 2] << 16 | (uint32_t)fx.journal[k + 4 * i + 3] << 24;
+        p2_compress(&chain, &chain, &blk);
+    }
+    CU_ASSERT_EQUAL(memcmp(&chain, &fx.seg[fx.nseg - 1].end.journal_chain, sizeof chain), 0);
+}
+
+static void test_honest(void)
+{
+    for (size_t i = 0; i < fx.nseg; i++) {
+        traces tr;
+        make(&tr, &fx.seg[i], HONEST);
+        cairn_err e = check(&tr);
+        if (e != CAIRN_OK) fprintf(stderr, "segment %zu: %s\n", i, cairn_last_error());
+        CU_ASSERT_EQUAL(e, CAIRN_OK);
+        drop(&tr);
+    }
+    traces tr;
+    make(&tr, most_journal(), HONEST);
+    expect(&tr, 1, NULL, 1, "honest segment");
+    drop(&tr);
+}
+
+static void test_fill_limits(void)
+{
+    const rv_snapshot *s = most_journal();
+    rv_trace t = {0};
+    CU_ASSERT_EQUAL_FATAL(rv_trace_build(&t, s), CAIRN_OK);
+    rv_lookups lk = {0};
+    CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&lk), CAIRN_OK);
+    rv_memtrack mt = {0};
+    CU_ASSERT_EQUAL_FATAL(rv_memtrack_init(&mt, 4096), CAIRN_OK);
+    for (size_t r = 0; r < t.io_nrows; r++) {
+        uint32_t v, ts, a = t.io_col[RV_IO_addr][r] >> 2;
+        if (!rv_memtrack_get(&mt, a, &v, &ts)) rv_memtrack_put(&mt, a, t.io_col[RV_IO_before][r]);
+    }
+    gl_t *main = calloc((size_t)RV_JT_NCOLS << 2, sizeof(gl_t));
+    rv_p2_calls calls = {0};
+    /* more blocks than rows */
+    CU_ASSERT_EQUAL(rv_journal_fill(main, 0, &calls, &lk, s, &t), CAIRN_ERR_LIMIT);
+    gl_t *io = calloc((size_t)RV_IOT_NCOLS << 2, sizeof(gl_t));
+    CU_ASSERT_EQUAL(rv_io_fill(io, 1, &lk, &mt, &t), CAIRN_ERR_LIMIT);
+    free(io);
+    free(main);
+    rv_p2_calls_free(&calls);
+    rv_memtrack_free(&mt);
+    rv_lookups_free(&lk);
+    rv_trace_free(&t);
+}
+
+static void test_journal_forgeries(void)
+{
+    const rv_snapshot *s = most_journal();
+    traces tr;
+
+    /* a journal byte altered (the block's chain recomputed would not help:
+     * the io table sent the real byte) */
+    make(&tr, s, HONEST);
+    j_row(&tr, 1)[RV_JT_B + 5] = (j_row(&tr, 1)[RV_JT_B + 5] + 1) & 0xff;
+    expect(&tr, 0, "bus 9", 1, "journal byte altered");
+    drop(&tr);
+
+    /* dropped: the last written byte of the last block unwritten */
+    make(&tr, s, HONEST);
+    {
+        size_t r = tr.j_rows - 1;
+        int j = -1;
+        for (;; r--) {
+            gl_t *x = j_row(&tr, r);
+            for (j = 15; j >= 0 && !x[RV_JT_W + j]; j--) {
+            }
+            if (j >= 0 || r == 0) break;
+        }
+        CU_ASSERT_FATAL(j >= 0);
+        gl_t *x = j_row(&tr, r);
+        x[RV_JT_W + j] = 0;
+        x[RV_JT_B + j] = 0;
+        expect(&tr, 0, NULL, 0, "journal byte dropped");
+    }
+    drop(&tr);
+
+    /* two bytes swapped within a block */
+    make(&tr, s, HONEST);
+    {
+        gl_t *x = j_row(&tr, 1);
+        CU_ASSERT_NOT_EQUAL_FATAL(x[RV_JT_B + 3], x[RV_JT_B + 4]);
+        gl_t v = x[RV_JT_B + 3];
+        x[RV_JT_B + 3] = x[RV_JT_B + 4];
+        x[RV_JT_B + 4] = v;
+        expect(&tr, 0, "bus 9", 0, "journal bytes reordered");
+    }
+    drop(&tr);
+
+    /* the end state's chain or tail is not what the bytes give */
+    make(&tr, s, STUB_CHAIN);
+    expect(&tr, 0, "bus 10", 1, "wrong end chain");
+    drop(&tr);
+    make(&tr, s, STUB_TAIL);
+    expect(&tr, 0, "bus 10", 0, "wrong end tail");
+    drop(&tr);
+}
+
+static void test_io_forgeries(void)
+{
+    const rv_snapshot *s = short_read();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    traces tr;
+    /* an fd 0 row whose mask leaves a byte out, before the call's last row */
+    make(&tr, s, HONEST);
+    size_t r = 0;
+    unsigned kb = 4;
+    for (; r < tr.io_rows; r++) {
+        gl_t *x = io_row(&tr, r);
+        if (!x[RV_IOT_FD0]) continue;
+        for (unsigned b = 0; b < 4 && kb == 4; b++)
+            if (!x[RV_IOT_MASK + b]) kb = b;
+        if (kb < 4) break;
+    }
+    CU_ASSERT_FATAL(r < tr.io_rows);
+    const size_t row = r;
+    /* its unmasked byte changes */
+    io_row(&tr, row)[RV_IOT_VALUE] = gl_add(io_row(&tr, row)[RV_IOT_VALUE], (gl_t)1 << (8 * kb));
+    expect(&tr, 0, "io word keeps unmasked bytes", 0, "unmasked byte changed");
+    drop(&tr);
+    /* ... also when the moved byte claims it (byte and value agree) */
+    make(&tr, s, HONEST);
+    {
+        gl_t *x = io_row(&tr, row);
+        x[RV_IOT_BYTE + kb] = (x[RV_IOT_PREV + kb] + 1) & 0xff;
+        x[RV_IOT_VALUE] = gl_add(x[RV_IOT_VALUE], (gl_t)1 << (8 * kb)); /* or wraps: still wrong */
+    }
+    expect(&tr, 0, NULL, 0, "unmasked byte written");
+    drop(&tr);
+    /* the read moves one byte more than its n: the last row's mask takes
+     * the byte after its run */
+    make(&tr, s, HONEST);
+    {
+        gl_t *x = NULL;
+        for (r = 0; r < tr.io_rows && !x; r++)
+            if (io_row(&tr, r)[RV_IOT_FD0] && io_row(&tr, r)[RV_IOT_LAST] && !io_row(&tr, r)[RV_IOT_MASK + 3])
+                x = io_row(&tr, r);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+        for (kb = 3; !x[RV_IOT_MASK + kb - 1]; kb--) {
+        }
+        x[RV_IOT_MASK + kb] = 1;
+        x[RV_IOT_BYTE + kb] = 0x5a;
+        x[RV_IOT_VALUE] = x[RV_IOT_VALUE] - ((x[RV_IOT_PREV + kb] - 0x5a) << (8 * kb));
+    }
+    expect(&tr, 0, "io last row length", 1, "read longer than n");
+    drop(&tr);
+}
+
+int main(void)
+{
+    rv_program *prog = io_program();
+    stark_params p;
+    rv_config cfg = {.segment_po2 = PO2, .input = INPUT, .input_len = sizeof INPUT, .on_segment = keep_segment,
+                     .on_write = on_write};
+    rv_result res;
+    if (!prog || rv_execute(prog, &cfg, &res) != CAIRN_OK || build(&fx.m) != CAIRN_OK ||
+        stark_params_preset(&p, "test") != CAIRN_OK || stark_setup(&fx.pk, &fx.vk, fx.m, &p) != CAIRN_OK) {
+        fprintf(stderr, "setup: %s\n", cairn_last_error());
+        return 1;
+    }
+    rv_program_free(prog);
+    static const test_case cases[] = {{"the program's segments", test_program},
+                                      {"honest segments", test_honest},
+                                      {"fill budgets", test_fill_limits},
+                                      {"journal forgeries rejected", test_journal_forgeries},
+                                      {"io forgeries rejected", test_io_forgeries},
+                                      {NULL, NULL}};
+    int rc = test_run_suite("rv_air_io", cases);
+    for (size_t i = 0; i < fx.nseg; i++) rv_snapshot_free(&fx.seg[i]);
+    stark_pk_free(fx.pk);
+    stark_vk_free(fx.vk);
+    air_machine_free(fx.m);
+    return rc;
+}

@@ -1,0 +1,322 @@
+/* The state table of the RV32IM AIR (vm/rv32im/rv_air_state.c) on the
+ * segments of a real program (seg_prog.h: loads, stores, reads that reach
+ * end-of-file, journal writes, an exit code). A stub table stands in for
+ * the cpu (its STATE messages and the register accesses), the node
+ * table's root and the journal table. The digests the table computes are
+ * rv_state_digest of both states; every segment passes the checker, one
+ * proves and verifies; a start or end digest that is not the public value,
+ * and an end state the segment did not reach (a register, pc, halted,
+ * exit code, input position, journal length, root) are rejected. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "rv_air_stub.h"
+#include "seg_prog.h"
+#include "stark/stark.h"
+#include "testutil.h"
+#include "vm/rv32im/rv_air_state.h"
+#include "vm/rv32im/rv_air_tables.h"
+
+#define PO2 10
+#define P2_LOG 4
+#define MAX_SEG 16
+
+enum { T_ST, T_P2, T_RANGE, T_STUB, NT };
+
+static struct {
+    air_machine *m;
+    stark_pk *pk;
+    stark_vk *vk;
+    rv_snapshot seg[MAX_SEG];
+    size_t nseg;
+} fx;
+
+static const uint8_t INPUT[7] = "abcdefg";
+
+static cairn_err keep_segment(void *arg, const rv_snapshot *s)
+{
+    (void)arg;
+    if (fx.nseg == MAX_SEG) return cairn_fail(CAIRN_ERR_LIMIT, "test: too many segments");
+    uint8_t *enc;
+    size_t len;
+    FORWARD_IF_ERROR(rv_snapshot_encode(&enc, &len, s));
+    cairn_err e = rv_snapshot_decode(&fx.seg[fx.nseg++], enc, len);
+    free(enc);
+    return e;
+}
+
+static cairn_err build(air_machine **out)
+{
+    air_machine *m;
+    FORWARD_IF_ERROR(air_machine_new(&m, "state", RV_STATE_NPUB));
+    rv_state_table_add(m, 0);
+    rv_p2_table_add(m);
+    rv_range_table_add(m);
+    stub_table_add(m);
+    cairn_err e = air_machine_finish(m, 3);
+    if (e != CAIRN_OK) {
+        air_machine_free(m);
+        return e;
+    }
+    *out = m;
+    return CAIRN_OK;
+}
+
+/* Registers as the cpu would leave them in the tracker: a changed one
+ * written once, every third unchanged one read once. */
+static void registers(rv_memtrack *mt, const rv_snapshot *s)
+{
+    CU_ASSERT_EQUAL_FATAL(rv_memtrack_init(mt, 64), CAIRN_OK);
+    for (uint32_t i = 1; i < 32; i++) {
+        uint32_t a = RV_MEM_REG_BASE + i, v, t;
+        CU_ASSERT_EQUAL_FATAL(rv_memtrack_put(mt, a, s->start.x[i]), CAIRN_OK);
+        cairn_err e = CAIRN_OK;
+        if (s->end.x[i] != s->start.x[i])
+            e = rv_memtrack_write(mt, &v, &t, a, 8 * (i + 1) + RV_SLOT_RD, s->end.x[i]);
+        else if (i % 3 == 0)
+            e = rv_memtrack_read(mt, &v, &t, a, 8 * (i + 1) + RV_SLOT_RS1);
+        CU_ASSERT_EQUAL(e, CAIRN_OK);
+    }
+}
+
+typedef struct {
+    gl_t *t[NT];
+    unsigned log[NT];
+    gl_t pub[RV_STATE_NPUB];
+    stub_rows stub;
+} traces;
+
+/* The stub from the honest snapshot s, the state table from `claim` (s
+ * or a forgery of its end state). */
+static void make(traces *tr, const rv_snapshot *s, const rv_snapshot *claim)
+{
+    memset(tr, 0, sizeof *tr);
+    rv_memtrack mt = {0}, mc = {0};
+    registers(&mt, s);
+    registers(&mc, claim);
+    const rv_state *a = &s->start, *b = &s->end;
+    for (uint32_t i = 1; i < 32; i++) {
+        uint32_t v, t;
+        CU_ASSERT_FATAL(rv_memtrack_get(&mt, RV_MEM_REG_BASE + i, &v, &t));
+        stub_mem(&tr->stub, -1, RV_REG_ADDR(i), a->x[i], 0);
+        stub_mem(&tr->stub, 1, RV_REG_ADDR(i), v, t);
+    }
+    gl_t st[7] = {RV_STATE_START, a->pc, a->input_eof};
+    stub_msg(&tr->stub, STUB_ST, 1, st, 7);
+    gl_t en[7] = {RV_STATE_END, b->pc, b->halted, b->exit_code, b->input_pos - a->input_pos,
+                  b->journal_len - a->journal_len, b->input_eof};
+    stub_msg(&tr->stub, STUB_ST, 1, en, 7);
+    gl_t j3[7] = {RV_STATE_JOURNAL_IN, a->journal_chain.v[0], a->journal_chain.v[1], a->journal_chain.v[2],
+                  a->journal_chain.v[3], a->journal_len & 15, b->journal_len - a->journal_len};
+    gl_t j4[7] = {RV_STATE_JTAIL_IN, a->journal_tail[0], a->journal_tail[1], a->journal_tail[2], a->journal_tail[3]};
+    gl_t j5[7] = {RV_STATE_JOURNAL_OUT, b->journal_chain.v[0], b->journal_chain.v[1], b->journal_chain.v[2],
+                  b->journal_chain.v[3]};
+    gl_t j6[7] = {RV_STATE_JTAIL_OUT, b->journal_tail[0], b->journal_tail[1], b->journal_tail[2], b->journal_tail[3]};
+    stub_msg(&tr->stub, STUB_ST, -1, j3, 7);
+    stub_msg(&tr->stub, STUB_ST, -1, j4, 7);
+    stub_msg(&tr->stub, STUB_ST, -1, j5, 7);
+    stub_msg(&tr->stub, STUB_ST, -1, j6, 7);
+    gl_t root[10] = {RV_TREE_DEPTH, 0};
+    for (int i = 0; i < 4; i++) {
+        root[2 + i] = a->root.v[i];
+        root[6 + i] = b->root.v[i];
+    }
+    stub_msg(&tr->stub, STUB_NODE, 1, root, 10);
+
+    rv_lookups lk = {0};
+    CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&lk), CAIRN_OK);
+    rv_p2_calls calls = {0};
+    tr->log[T_ST] = RV_STATE_LOG;
+    tr->t[T_ST] = calloc((size_t)RV_ST_NCOLS << RV_STATE_LOG, sizeof(gl_t));
+    CU_ASSERT_FATAL(tr->t[T_ST] != NULL);
+    CU_ASSERT_EQUAL_FATAL(rv_state_fill(tr->t[T_ST], tr->pub, &calls, &lk, claim, &mc), CAIRN_OK);
+    tr->log[T_P2] = P2_LOG;
+    tr->t[T_P2] = calloc((size_t)RV_P2_NCOLS << P2_LOG, sizeof(gl_t));
+    CU_ASSERT_FATAL(tr->t[T_P2] != NULL);
+    CU_ASSERT_EQUAL_FATAL(rv_p2_table_fill(tr->t[T_P2], P2_LOG, calls.v, calls.n), CAIRN_OK);
+    tr->log[T_RANGE] = RV_RANGE_LOG;
+    tr->t[T_RANGE] = calloc((size_t)1 << RV_RANGE_LOG, sizeof(gl_t));
+    CU_ASSERT_FATAL(tr->t[T_RANGE] != NULL);
+    rv_range_table_fill(tr->t[T_RANGE], &lk);
+    tr->t[T_STUB] = stub_trace(&tr->stub, &tr->log[T_STUB]);
+    rv_p2_calls_free(&calls);
+    rv_lookups_free(&lk);
+    rv_memtrack_free(&mt);
+    rv_memtrack_free(&mc);
+}
+
+static void drop(traces *tr)
+{
+    for (int i = 0; i < NT; i++) free(tr->t[i]);
+    free(tr->stub.v);
+}
+
+static void expect(traces *tr, int ok, const char *msg, int prove, const char *what)
+{
+    stark_trace st[NT];
+    for (int i = 0; i < NT; i++) st[i] = (stark_trace){tr->t[i], tr->log[i]};
+    cairn_err e = stark_check_trace(fx.m, st, tr->pub, RV_STATE_NPUB);
+    if ((e == CAIRN_OK) != ok) fprintf(stderr, "%s: checker says %s\n", what, e == CAIRN_OK ? "ok" : cairn_last_error());
+    CU_ASSERT_EQUAL(e == CAIRN_OK, ok);
+    if (!ok && e != CAIRN_OK) fprintf(stderr, "%s: %.200s\n", what, cairn_last_error());
+    if (!ok && e != CAIRN_OK && msg && !strstr(cairn_last_error(), msg)) {
+        fprintf(stderr, "%s: expected '%s'\n", what, msg);
+        CU_FAIL("checker message");
+    }
+    if (!prove) return;
+    uint8_t *proof = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL_FATAL(stark_prove(fx.pk, st, tr->pub, RV_STATE_NPUB, &proof, &len), CAIRN_OK);
+    e = stark_verify(fx.vk, tr->pub, RV_STATE_NPUB, proof, len, tr->log);
+    if (e != CAIRN_OK) fprintf(stderr, "%s: verifier: %s\n", what, cairn_last_error());
+    CU_ASSERT_EQUAL(e, ok ? CAIRN_OK : CAIRN_ERR_VERIFY);
+    free(proof);
+}
+
+static void test_program(void)
+{
+    CU_ASSERT(fx.nseg >= 3);
+    const rv_snapshot *last = &fx.seg[fx.nseg - 1];
+    CU_ASSERT_EQUAL(last->end.halted, 1);
+    CU_ASSERT_NOT_EQUAL(last->end.exit_code, 0);
+    CU_ASSERT_EQUAL(last->end.input_eof, 1);
+    CU_ASSERT_EQUAL(last->end.input_pos, sizeof INPUT);
+}
+
+static void test_honest(void)
+{
+    for (size_t i = 0; i < fx.nseg; i++) {
+        traces tr;
+        make(&tr, &fx.seg[i], &fx.seg[i]);
+        /* the table's digests are the machine's */
+        p2_digest d0, d1;
+        rv_state_digest(&d0, &fx.seg[i].start);
+        rv_state_digest(&d1, &fx.seg[i].end);
+        CU_ASSERT_EQUAL(memcmp(d0.v, tr.pub, sizeof d0.v), 0);
+        CU_ASSERT_EQUAL(memcmp(d1.v, tr.pub + 4, sizeof d1.v), 0);
+        expect(&tr, 1, NULL, i + 1 == fx.nseg, "honest");
+        drop(&tr);
+    }
+}
+
+static void test_fill_refuses(void)
+{
+    rv_snapshot s = fx.seg[0];
+    s.start.halted = 1;
+    gl_t *main = calloc((size_t)RV_ST_NCOLS << RV_STATE_LOG, sizeof(gl_t));
+    rv_memtrack mt = {0};
+    registers(&mt, &fx.seg[0]);
+    rv_lookups lk = {0};
+    CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&lk), CAIRN_OK);
+    rv_p2_calls calls = {0};
+    CU_ASSERT_EQUAL(rv_state_fill(main, NULL, &calls, &lk, &s, &mt), CAIRN_ERR_VERIFY);
+    s = fx.seg[0];
+    s.end.x[7] ^= 1; /* not what the tracker holds */
+    CU_ASSERT_EQUAL(rv_state_fill(main, NULL, &calls, &lk, &s, &mt), CAIRN_ERR_VERIFY);
+    rv_p2_calls_free(&calls);
+    rv_lookups_free(&lk);
+    rv_memtrack_free(&mt);
+    free(main);
+}
+
+static void test_forgeries(void)
+{
+    const rv_snapshot *s = &fx.seg[1], *h = &fx.seg[fx.nseg - 1];
+    traces tr;
+    rv_snapshot c;
+
+    /* public values that are not the digests */
+    make(&tr, s, s);
+    tr.pub[2] = gl_add(tr.pub[2], 1);
+    expect(&tr, 0, "state start digest", 1, "wrong start digest");
+    drop(&tr);
+    make(&tr, s, s);
+    tr.pub[5] = gl_add(tr.pub[5], 1);
+    expect(&tr, 0, "state end digest", 1, "wrong end digest");
+    drop(&tr);
+
+    /* end states the segment did not reach, with their own digests as the
+     * public values */
+    c = *s;
+    c.end.x[9] ^= 0x100;
+    make(&tr, s, &c);
+    expect(&tr, 0, "bus 1", 1, "wrong end register");
+    drop(&tr);
+    c = *s;
+    c.end.pc += 4;
+    make(&tr, s, &c);
+    expect(&tr, 0, "bus 10", 1, "wrong end pc");
+    drop(&tr);
+    c = *s;
+    c.end.halted = 1;
+    make(&tr, s, &c);
+    expect(&tr, 0, "bus 10", 0, "wrongly halted");
+    drop(&tr);
+    c = *h;
+    c.end.exit_code ^= 1;
+    make(&tr, h, &c);
+    expect(&tr, 0, "bus 10", 0, "wrong exit code");
+    drop(&tr);
+    c = *s;
+    c.end.input_pos += 1;
+    make(&tr, s, &c);
+    expect(&tr, 0, "bus 10", 0, "wrong end input position");
+    drop(&tr);
+    c = *s;
+    c.end.input_eof ^= 1;
+    make(&tr, s, &c);
+    expect(&tr, 0, "bus 10", 0, "wrong end input_eof");
+    drop(&tr);
+    c = *s;
+    c.end.journal_len += 16; /* same tail length, more blocks */
+    make(&tr, s, &c);
+    expect(&tr, 0, "bus 10", 0, "wrong end journal length");
+    drop(&tr);
+    c = *s;
+    c.end.root.v[1] = gl_add(c.end.root.v[1], 1);
+    make(&tr, s, &c);
+    expect(&tr, 0, "bus 8", 0, "wrong end root");
+    drop(&tr);
+
+    /* an end input position without its carry: lo wraps, hi unchanged */
+    make(&tr, s, s);
+    for (unsigned r = 0; r < (1u << RV_STATE_LOG); r++) {
+        gl_t *x = tr.t[T_ST] + r * RV_ST_NCOLS;
+        x[RV_ST_EIPH] = gl_add(x[RV_ST_EIPH], 1);
+    }
+    expect(&tr, 0, "state input_pos hi", 0, "input position hi without carry");
+    drop(&tr);
+
+    /* a halted start state (the slot of start halted set) */
+    make(&tr, s, s);
+    tr.t[T_ST][6 * RV_ST_NCOLS + RV_ST_S + 1] = 1;
+    expect(&tr, 0, NULL, 0, "halted start");
+    drop(&tr);
+}
+
+int main(void)
+{
+    rv_program *prog = seg_program(200);
+    stark_params p;
+    rv_config cfg = {.segment_po2 = PO2, .input = INPUT, .input_len = sizeof INPUT, .on_segment = keep_segment};
+    rv_result res;
+    if (!prog || rv_execute(prog, &cfg, &res) != CAIRN_OK || build(&fx.m) != CAIRN_OK ||
+        stark_params_preset(&p, "test") != CAIRN_OK || stark_setup(&fx.pk, &fx.vk, fx.m, &p) != CAIRN_OK) {
+        fprintf(stderr, "setup: %s\n", cairn_last_error());
+        return 1;
+    }
+    rv_program_free(prog);
+    static const test_case cases[] = {{"the program's segments", test_program},
+                                      {"honest segments", test_honest},
+                                      {"fill refuses a halted start or wrong registers", test_fill_refuses},
+                                      {"forgeries rejected", test_forgeries},
+                                      {NULL, NULL}};
+    int rc = test_run_suite("rv_air_state", cases);
+    for (size_t i = 0; i < fx.nseg; i++) rv_snapshot_free(&fx.seg[i]);
+    stark_pk_free(fx.pk);
+    stark_vk_free(fx.vk);
+    air_machine_free(fx.m);
+    return rc;
+}
