@@ -26,9 +26,10 @@ static void usage(FILE *f, int full)
             "            before the file is read: {\"error\", \"code\", \"status\"})\n"
             "  --check   also read every dataset, verifying its checksums and\n"
             "            compression (slower on large traces)\n"
-            "\nExit status: 0 the file is sound; 1 it opened but a segment is malformed\n"
-            "or --check found damaged data; 2 usage error, or the file is missing,\n"
-            "not HDF5, or not a readable cairn job file.\n");
+            "\nExit status: 0 the file is sound; 1 --check found damaged data (every\n"
+            "object readable, some dataset's checksum or frame wrong); 2 usage error,\n"
+            "or the file is missing, not HDF5, not a cairn job file, or damaged so that\n"
+            "its journal or a segment's metadata cannot be read.\n");
 }
 
 static void hex(FILE *f, const uint8_t *b, size_t n)
@@ -215,7 +216,7 @@ int cmd_inspect(int argc, char **argv)
     h5s_size js = h5s_journal_size(r);
     if ((e = h5s_read_journal_head(r, head, sizeof head, &hn)) != CAIRN_OK) {
         fprintf(stderr, "cairn inspect: %s (%s)\n", cairn_last_error(), cairn_err_name(e));
-        status = EXIT_INVALID;
+        status = EXIT_USAGE; /* damaged input, not a failed check */
     }
     if (check) {
         uint8_t *b;
@@ -226,7 +227,7 @@ int cmd_inspect(int argc, char **argv)
         cairn_err c2 = h5s_read_journal(r, &b, &n);
         if (c2 == CAIRN_OK) free(b);
         else fprintf(stderr, "cairn inspect: %s (%s)\n", cairn_last_error(), cairn_err_name(c2));
-        if (c1 != CAIRN_OK || c2 != CAIRN_OK) status = EXIT_INVALID;
+        if ((c1 != CAIRN_OK || c2 != CAIRN_OK) && status == EXIT_OK) status = EXIT_INVALID;
     }
 
     if (json) {
@@ -278,10 +279,14 @@ int cmd_inspect(int argc, char **argv)
     for (uint64_t s = 0; s < h5s_segment_count(r); s++) {
         h5s_segment_meta m;
         e = h5s_segment(r, s, &m);
+        /* unreadable metadata is damaged input (2); a dataset that --check
+         * reads back wrong is a failed check (1) */
+        int meta_ok = e == CAIRN_OK;
         if (e == CAIRN_OK && check) e = check_segment(r, s, &m);
         if (e != CAIRN_OK) {
             fprintf(stderr, "cairn inspect: %s (%s)\n", cairn_last_error(), cairn_err_name(e));
-            status = EXIT_INVALID;
+            if (!meta_ok) status = EXIT_USAGE;
+            else if (status == EXIT_OK) status = EXIT_INVALID;
             nbad++;
             if (!json) fprintf(o, "segment %" PRIu64 ": unreadable (%s)\n", s, cairn_err_name(e));
             continue;
