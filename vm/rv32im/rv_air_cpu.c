@@ -1,0 +1,809 @@
+/* The cpu table (rv_air_cpu.h): layout, constraints and fill.
+ *
+ * Notation in the comments: A = active, the decode flags LUI .. ECALL
+ * (0/1, degree 1, 0 on inactive rows), ALU = ALUR + ALUI + SHI, LS = LOAD
+ * + STORE, S_x the sub-op flags, ts = 8 (cycle + 1). Every constraint has
+ * degree <= 3. Values are u32 field elements (rv_air_alu.h "Values"):
+ * register values by the memory argument, the immediate from decoding,
+ * and every value written (vd, dnew, npc) by a range check or by being
+ * assembled from checked parts, as each rule below says. */
+#include "rv_air_cpu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/err.h"
+#include "rv_air_tables.h"
+
+#define TWO16 ((gl_t)1 << 16)
+#define TWO32 ((gl_t)1 << 32)
+/* 4^-1 mod p: word address = pc * INV4 for a 4-aligned pc */
+#define INV4 ((gl_t)0xbfffffff40000001ull)
+
+/* ---- layout ------------------------------------------------------------- */
+
+void rv_cpu_layout(rv_cpu *c, unsigned log_n)
+{
+    memset(c, 0, sizeof *c);
+    c->log_n = log_n;
+    rv_cols k = {0};
+#define ONE(f) (c->f = rv_col_alloc(&k, 1))
+    ONE(active);
+    ONE(last);
+    ONE(pc);
+    ONE(pch);
+    ONE(npc);
+    ONE(npch);
+    ONE(imm);
+    ONE(v1);
+    ONE(v2);
+    ONE(vd);
+    ONE(pd);
+    ONE(dprev);
+    ONE(dnew);
+    ONE(daddr);
+    ONE(n1);
+    ONE(n2);
+    ONE(wd);
+    for (int i = 0; i < 3; i++) ONE(cnt[i]);
+    ONE(eof);
+    for (int i = 0; i < RV_CPU_NS; i++) ONE(s[i]);
+    ONE(neg);
+    ONE(taken);
+    ONE(wb);
+    ONE(wh);
+    ONE(ww);
+    ONE(u);
+    for (int i = 0; i < RV_CPU_NE; i++) ONE(e[i]);
+    rv_decode_layout(&c->dec, &k);
+    rv_mem_layout(&c->m_fetch, &k);
+    rv_mem_layout(&c->m_rs1, &k);
+    rv_mem_layout(&c->m_rs2, &k);
+    rv_mem_layout(&c->m_data, &k);
+    rv_mem_layout(&c->m_rd, &k);
+    rv_add_layout(&c->add, &k);
+
+    /* region R: each group of mutually exclusive rows lays out from r0 */
+    c->r0 = k.n;
+    unsigned end = k.n;
+    rv_cols r;
+    /* ALU / branch: comparator (+ eq inverse), or shifter, or bitwise */
+    r = k;
+    rv_lt_layout(&c->lt, &r, 1);
+    c->eq.eq = c->lt.lt;
+    c->eq.inv = rv_col_alloc(&r, 1);
+    end = r.n > end ? r.n : end;
+    r = k;
+    rv_shift_layout(&c->shift, &r, 1);
+    end = r.n > end ? r.n : end;
+    r = k;
+    c->b0 = rv_col_alloc(&r, 1); /* JALR uses nothing else in R */
+    /* loads / stores: bitwise byte splits + selection */
+    r = k;
+    rv_bitwise_layout(&c->bw, &r);
+    for (int i = 0; i < 4; i++) c->p[i] = rv_col_alloc(&r, 1);
+    c->rv = rv_col_alloc(&r, 1);
+    c->msb = rv_col_alloc(&r, 1);
+    c->sx = rv_col_alloc(&r, 1);
+    c->sv = rv_col_alloc(&r, 1);
+    c->wlim = rv_col_alloc(&r, 1);
+    end = r.n > end ? r.n : end;
+    /* ECALL: the comparator (same columns as ALU rows) and its own */
+    r = k;
+    r.n += c->eq.inv + 1 - k.n; /* past lt and eq.inv */
+    c->P1 = rv_col_alloc(&r, 1);
+    c->P2 = rv_col_alloc(&r, 1);
+    c->W1 = rv_col_alloc(&r, 1);
+    c->W2 = rv_col_alloc(&r, 1);
+    c->z = rv_col_alloc(&r, 1);
+    c->wl = rv_col_alloc(&r, 1);
+    c->va = rv_col_alloc(&r, 1);
+    rv_mem_layout(&c->m_arg, &r);
+    c->io = rv_col_alloc(&r, 1);
+    c->nhi = rv_col_alloc(&r, 1);
+    c->lo = rv_col_alloc(&r, 1);
+    c->h = rv_col_alloc(&r, 1);
+    c->bd = rv_col_alloc(&r, 1);
+    c->sh = rv_col_alloc(&r, 1);
+    end = r.n > end ? r.n : end;
+    c->rn = end - c->r0;
+    c->ncols = end;
+#undef ONE
+}
+
+/* ---- build -------------------------------------------------------------- */
+
+typedef struct {
+    air_machine *m;
+    air_table *t;
+} B;
+
+static air_expr col(B *b, unsigned i) { return air_col(b->m, b->t, AIR_MAIN, i, 0); }
+static air_expr nxt(B *b, unsigned i) { return air_col(b->m, b->t, AIR_MAIN, i, 1); }
+static air_expr K(B *b, gl_t v) { return air_const(b->m, b->t, v); }
+static air_expr add(B *b, air_expr x, air_expr y) { return air_add(b->m, b->t, x, y); }
+static air_expr sub(B *b, air_expr x, air_expr y) { return air_sub(b->m, b->t, x, y); }
+static air_expr mul(B *b, air_expr x, air_expr y) { return air_mul(b->m, b->t, x, y); }
+static air_expr scl(B *b, air_expr x, gl_t v) { return mul(b, K(b, v), x); }
+static void con(B *b, air_expr e, const char *name) { air_constrain(b->m, b->t, e, name); }
+static air_expr sum(B *b, const air_expr *x, unsigned n)
+{
+    air_expr s = K(b, 0);
+    for (unsigned i = 0; i < n; i++) s = add(b, s, x[i]);
+    return s;
+}
+/* x (x - 1) */
+static air_expr bit(B *b, air_expr x) { return mul(b, x, sub(b, x, K(b, 1))); }
+/* (x - y)(x - y - 2^32): x = y mod 2^32 for y a u32 and x in [0, 2^33) */
+static air_expr wrap_eq(B *b, air_expr x, air_expr y)
+{
+    air_expr d = sub(b, x, y);
+    return mul(b, d, sub(b, d, K(b, TWO32)));
+}
+/* a range lookup (value, bits) with an expression as width */
+static void range(B *b, air_expr mult, air_expr value, air_expr bits)
+{
+    air_expr tup[2] = {value, bits};
+    air_interact(b->m, b->t, RV_BUS_RANGE, AIR_SEND, mult, tup, 2);
+}
+
+/* rv_op ids of the ALU sub-ops: register form, immediate form (0: none) */
+static const uint8_t ALU_OP_R[RV_CPU_NALU] = {RV_OP_ADD, RV_OP_SUB, RV_OP_SLT, RV_OP_SLTU,
+                                              RV_OP_XOR, RV_OP_OR,  RV_OP_AND, RV_OP_SLL,
+                                              RV_OP_SRL, RV_OP_SRA};
+static const uint8_t ALU_OP_I[RV_CPU_NALU] = {RV_OP_ADDI, 0,         RV_OP_SLTI, RV_OP_SLTIU,
+                                              RV_OP_XORI, RV_OP_ORI, RV_OP_ANDI, RV_OP_SLLI,
+                                              RV_OP_SRLI, RV_OP_SRAI};
+
+static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
+{
+    B bb = {m, t}, *b = &bb;
+    rv_decode_gadget *dg = &c->dec; /* build records expressions in it */
+    air_expr A = col(b, c->active), one = K(b, 1);
+    air_expr FIRST = air_sel(m, t, AIR_SEL_FIRST), LASTR = air_sel(m, t, AIR_SEL_LAST);
+    air_expr TRANS = air_sel(m, t, AIR_SEL_TRANS);
+    air_expr cyc = air_col(m, t, AIR_PRE, 0, 0);
+    air_expr ts = scl(b, add(b, cyc, one), 8);
+    air_expr pc = col(b, c->pc), npc = col(b, c->npc), imm = col(b, c->imm);
+    air_expr v1 = col(b, c->v1), v2 = col(b, c->v2), vd = col(b, c->vd);
+    air_expr dprev = col(b, c->dprev), dnew = col(b, c->dnew), daddr = col(b, c->daddr);
+
+    /* -- active rows: a prefix of length public cycles -- */
+    con(b, bit(b, A), "cpu: active boolean");
+    con(b, mul(b, FIRST, sub(b, one, A)), "cpu: row 0 active");
+    con(b, mul(b, TRANS, mul(b, nxt(b, c->active), sub(b, one, A))), "cpu: active never rises");
+    air_expr last = col(b, c->last);
+    con(b, mul(b, TRANS, add(b, sub(b, last, A), nxt(b, c->active))), "cpu: last = active - active'");
+    con(b, mul(b, LASTR, sub(b, last, A)), "cpu: last on the final row");
+    con(b, mul(b, last, sub(b, add(b, cyc, one), air_pub(m, t, RV_CPU_PUB_CYCLES))),
+        "cpu: cycles = index of the last active row + 1");
+
+    /* -- fetch and decode -- */
+    const unsigned dc = c->dec.col;
+    air_expr rdf = add(b, col(b, dc + RV_DEC_C_RD0), scl(b, col(b, dc + RV_DEC_C_RD_HI), 2));
+    air_expr rs1f = col(b, dc + RV_DEC_C_RS1);
+    air_expr rs2f = add(b, col(b, dc + RV_DEC_C_RS2_0), scl(b, col(b, dc + RV_DEC_C_RS2_HI), 2));
+    air_expr f7 = add(b, col(b, dc + RV_DEC_C_F7LO), scl(b, col(b, dc + RV_DEC_C_SIGN), 64));
+    /* the fetched word is the sum of the decoded fields (each range-checked
+     * by decode, so the sum is the word's unique split; the memory value
+     * is a u32) */
+    air_expr word = col(b, dc + RV_DEC_C_OPCODE);
+    word = add(b, word, scl(b, rdf, 1u << 7));
+    word = add(b, word, scl(b, col(b, dc + RV_DEC_C_FUNCT3), 1u << 12));
+    word = add(b, word, scl(b, rs1f, 1u << 15));
+    word = add(b, word, scl(b, rs2f, 1u << 20));
+    word = add(b, word, scl(b, f7, 1u << 25));
+    rv_decode_build(dg, m, t, A, word);
+    air_expr F[RV_DEC_NFLAGS];
+    for (int i = 0; i < RV_DEC_NFLAGS; i++) F[i] = dg->flag[i];
+    air_expr LOAD = F[RV_DEC_LOAD], STORE = F[RV_DEC_STORE], ECALL = F[RV_DEC_ECALL];
+    air_expr BRANCH = F[RV_DEC_BRANCH], JAL = F[RV_DEC_JAL], JALR = F[RV_DEC_JALR];
+    air_expr ALUIS = add(b, F[RV_DEC_ALUI], F[RV_DEC_SHI]);
+    air_expr ALU = add(b, ALUIS, F[RV_DEC_ALUR]);
+    air_expr LS = add(b, LOAD, STORE);
+    con(b, sub(b, imm, dg->imm), "cpu: imm = decoded immediate");
+
+    /* fetch: word address pc / 4; pc 4-aligned with page >= 1: pc/4 - 256
+     * = lo + 2^16 pch, lo < 2^16, pch < 2^14. pc is a u32 (row 0: the
+     * start state's; later rows: the previous npc), so 4 (pc/4) = pc as
+     * integers, pc is aligned and pc/4 in [256, 2^30). */
+    air_expr pcw = scl(b, pc, INV4);
+    rv_mem_build(&c->m_fetch, m, t, A, pcw, word, word, ts);
+    air_expr pch = col(b, c->pch);
+    range(b, A, sub(b, sub(b, pcw, K(b, 256)), scl(b, pch, TWO16)), K(b, 16));
+    range(b, A, pch, K(b, 14));
+    /* next pc: npc / 4 = lo + 2^16 npch (16 + 14 bits): npc is a 4-aligned
+     * u32 (a misaligned target has no valid row) */
+    air_expr npch = col(b, c->npch);
+    range(b, A, sub(b, scl(b, npc, INV4), scl(b, npch, TWO16)), K(b, 16));
+    range(b, A, npch, K(b, 14));
+    con(b, mul(b, TRANS, mul(b, nxt(b, c->active), sub(b, nxt(b, c->pc), npc))),
+        "cpu: next active row's pc = npc");
+
+    /* -- sub-op flags, tied to the decoded op -- */
+    air_expr S[RV_CPU_NS];
+    for (int i = 0; i < RV_CPU_NS; i++) {
+        S[i] = col(b, c->s[i]);
+        con(b, bit(b, S[i]), "cpu: sub-op flag boolean");
+    }
+    air_expr neg = col(b, c->neg), taken = col(b, c->taken);
+    air_expr WB = col(b, c->wb), WH = col(b, c->wh), WW = col(b, c->ww), U = col(b, c->u);
+    con(b, bit(b, neg), "cpu: neg boolean");
+    con(b, mul(b, neg, sub(b, one, BRANCH)), "cpu: neg only on branches");
+    con(b, bit(b, WB), "cpu: width flag boolean");
+    con(b, bit(b, WH), "cpu: width flag boolean");
+    con(b, bit(b, WW), "cpu: width flag boolean");
+    con(b, bit(b, U), "cpu: unsigned flag boolean");
+    con(b, sub(b, sum(b, S, RV_CPU_NALU), ALU), "cpu: one ALU sub-op");
+    con(b, sub(b, sum(b, S + RV_CPU_NALU, RV_CPU_NS - RV_CPU_NALU), BRANCH), "cpu: one branch kind");
+    con(b, sub(b, add(b, add(b, WB, WH), WW), LS), "cpu: one load/store width");
+    con(b, mul(b, U, sub(b, one, LOAD)), "cpu: unsigned only for loads");
+    con(b, mul(b, U, WW), "cpu: no unsigned word load");
+    {
+        /* op = the id the flags name; ids are distinct within each group,
+         * and a group's absent combinations (SUB with an immediate) map to
+         * 0, which no decoded op of the group has */
+        air_expr rr = K(b, 0), ri = K(b, 0);
+        for (int k = 0; k < RV_CPU_NALU; k++) {
+            rr = add(b, rr, scl(b, S[k], ALU_OP_R[k]));
+            ri = add(b, ri, scl(b, S[k], ALU_OP_I[k]));
+        }
+        air_expr br = add(b, add(b, scl(b, S[RV_CPU_S_BEQ], RV_OP_BEQ), scl(b, S[RV_CPU_S_BLT], RV_OP_BLT)),
+                          add(b, scl(b, S[RV_CPU_S_BLTU], RV_OP_BLTU), neg));
+        air_expr ld = add(b, add(b, scl(b, WB, RV_OP_LB), scl(b, WH, RV_OP_LH)),
+                          add(b, scl(b, WW, RV_OP_LW), scl(b, U, RV_OP_LBU - RV_OP_LB)));
+        air_expr st = add(b, add(b, scl(b, WB, RV_OP_SB), scl(b, WH, RV_OP_SH)), scl(b, WW, RV_OP_SW));
+        air_expr want = add(b, mul(b, F[RV_DEC_ALUR], rr), mul(b, ALUIS, ri));
+        want = add(b, want, add(b, mul(b, BRANCH, br), add(b, mul(b, LOAD, ld), mul(b, STORE, st))));
+        air_expr grp = add(b, add(b, ALU, BRANCH), LS);
+        con(b, sub(b, mul(b, grp, dg->op), want), "cpu: sub-op flags match the op");
+    }
+
+    /* -- registers -- */
+    air_expr n1 = col(b, c->n1), n2 = col(b, c->n2), wd = col(b, c->wd);
+    air_expr E[RV_CPU_NE];
+    for (int i = 0; i < RV_CPU_NE; i++) {
+        E[i] = col(b, c->e[i]);
+        con(b, bit(b, E[i]), "cpu: ecall flag boolean");
+    }
+    air_expr EXIT = E[RV_CPU_E_EXIT];
+    con(b, bit(b, n1), "cpu: n1 boolean");
+    con(b, bit(b, n2), "cpu: n2 boolean");
+    con(b, bit(b, wd), "cpu: wd boolean");
+    con(b, mul(b, n1, sub(b, sub(b, one, dg->reads_rs1), ECALL)), "cpu: rs1 read only if named");
+    con(b, mul(b, n2, sub(b, sub(b, one, dg->reads_rs2), ECALL)), "cpu: rs2 read only if named");
+    con(b, mul(b, wd, sub(b, sub(b, one, dg->writes_rd), ECALL)), "cpu: rd write only if named");
+    con(b, mul(b, wd, EXIT), "cpu: exit writes nothing");
+    con(b, mul(b, add(b, dg->rs1, ECALL), sub(b, one, n1)), "cpu: rs1 != x0 is read");
+    con(b, mul(b, add(b, dg->rs2, ECALL), sub(b, one, n2)), "cpu: rs2 != x0 is read");
+    con(b, mul(b, sub(b, add(b, dg->rd, ECALL), EXIT), sub(b, one, wd)), "cpu: rd != x0 is written");
+    con(b, mul(b, sub(b, one, n1), v1), "cpu: x0 / no rs1 reads 0");
+    con(b, mul(b, sub(b, one, n2), v2), "cpu: x0 / no rs2 reads 0");
+    air_expr regb = K(b, RV_REG_ADDR(0));
+    rv_mem_build(&c->m_rs1, m, t, n1, add(b, regb, add(b, rs1f, scl(b, ECALL, 17))), v1, v1,
+                 add(b, ts, K(b, RV_SLOT_RS1)));
+    rv_mem_build(&c->m_rs2, m, t, n2, add(b, regb, add(b, rs2f, scl(b, ECALL, 10))), v2, v2,
+                 add(b, ts, K(b, RV_SLOT_RS2)));
+    rv_mem_build(&c->m_rd, m, t, wd, add(b, regb, add(b, rdf, scl(b, ECALL, 10))), col(b, c->pd), vd,
+                 add(b, ts, K(b, RV_SLOT_RD)));
+
+    /* -- region R expressions -- */
+    air_expr Fok = add(b, add(b, E[RV_CPU_E_F0], E[RV_CPU_E_F1]), E[RV_CPU_E_F2]);
+    air_expr X = add(b, E[RV_CPU_E_XR], E[RV_CPU_E_XW]);
+    air_expr Ebuf = add(b, Fok, X); /* rows that apply buf_ok */
+    air_expr va = col(b, c->va), z = col(b, c->z);
+
+    /* -- the adder: ADD(I), AUIPC, JAL/JALR link pc + 4, load/store
+     *    address, ECALL buf + len - [len != 0] (its carry: the buffer wraps) */
+    air_expr S_ADD = S[RV_CPU_S_ADD], AUIPC = F[RV_DEC_AUIPC];
+    air_expr LINK = add(b, JAL, JALR);
+    air_expr add_sel = add(b, add(b, add(b, S_ADD, AUIPC), LINK), add(b, LS, Ebuf));
+    air_expr add_a = add(b, add(b, mul(b, add(b, S_ADD, LS), v1), mul(b, add(b, AUIPC, LINK), pc)),
+                         mul(b, Ebuf, dprev));
+    air_expr add_b = add(b, mul(b, S_ADD, add(b, v2, imm)), mul(b, add(b, AUIPC, LS), imm));
+    add_b = add(b, add_b, add(b, scl(b, LINK, 4), mul(b, Ebuf, sub(b, va, z))));
+    air_expr add_c = add(b, col(b, c->add.c.lo), scl(b, col(b, c->add.c.hi), TWO16));
+    rv_add_build(&c->add, m, t, add_sel, add_a, add_b, add_c);
+    con(b, mul(b, add(b, add(b, S_ADD, AUIPC), LINK), sub(b, vd, add_c)), "cpu: rd = adder sum");
+    con(b, mul(b, F[RV_DEC_LUI], sub(b, vd, imm)), "cpu: LUI rd = imm");
+
+    /* -- comparator: SUB, SLT(I)(U), BLT/BGE(U), read(0) n vs len -- */
+    air_expr F0 = E[RV_CPU_E_F0];
+    air_expr ltalu = add(b, add(b, S[RV_CPU_S_SUB], S[RV_CPU_S_SLT]), S[RV_CPU_S_SLTU]);
+    air_expr ltbr = add(b, S[RV_CPU_S_BLT], S[RV_CPU_S_BLTU]);
+    air_expr lt_sel = add(b, add(b, ltalu, ltbr), F0);
+    air_expr lt_sgn = add(b, S[RV_CPU_S_SLT], S[RV_CPU_S_BLT]);
+    air_expr lt_a = add(b, mul(b, add(b, ltalu, ltbr), v1), mul(b, F0, vd));
+    air_expr lt_b = add(b, add(b, mul(b, ltbr, v2), mul(b, ltalu, add(b, v2, imm))), mul(b, F0, va));
+    rv_lt_build(&c->lt, m, t, lt_sel, lt_sgn, lt_a, lt_b);
+    air_expr ltc = col(b, c->lt.lt);
+    air_expr ltd = add(b, col(b, c->lt.d.lo), scl(b, col(b, c->lt.d.hi), TWO16));
+    con(b, mul(b, add(b, S[RV_CPU_S_SLT], S[RV_CPU_S_SLTU]), sub(b, vd, ltc)), "cpu: SLT rd = lt");
+    con(b, mul(b, S[RV_CPU_S_SUB], sub(b, vd, ltd)), "cpu: SUB rd = a - b");
+    rv_eq_build(&c->eq, m, t, S[RV_CPU_S_BEQ], v1, v2);
+
+    /* -- branches and the next pc -- */
+    air_expr cn = mul(b, ltc, neg);
+    con(b, sub(b, taken, mul(b, BRANCH, sub(b, add(b, ltc, neg), add(b, cn, cn)))),
+        "cpu: taken = cond XOR neg");
+    air_expr seq = sub(b, sub(b, A, LINK), taken);
+    con(b, mul(b, seq, wrap_eq(b, add(b, pc, K(b, 4)), npc)), "cpu: npc = pc + 4");
+    con(b, mul(b, add(b, JAL, taken), wrap_eq(b, add(b, pc, imm), npc)), "cpu: npc = pc + imm");
+    air_expr b0 = col(b, c->b0);
+    con(b, mul(b, JALR, bit(b, b0)), "cpu: JALR bit 0 boolean");
+    con(b, mul(b, JALR, wrap_eq(b, sub(b, add(b, v1, imm), b0), npc)),
+        "cpu: JALR npc = (rs1 + imm) & ~1");
+
+    /* -- bitwise; loads/stores use its byte splits of (old word, rs2) -- */
+    air_expr SBW = add(b, add(b, S[RV_CPU_S_AND], S[RV_CPU_S_OR]), S[RV_CPU_S_XOR]);
+    air_expr bw_a = add(b, mul(b, SBW, v1), mul(b, LS, dprev));
+    air_expr bw_b = add(b, mul(b, SBW, add(b, v2, imm)), mul(b, LS, v2));
+    air_expr bw_and = rv_bitwise_expr(&c->bw, m, t, RV_AND, bw_a, bw_b);
+    air_expr bw_out = add(b, mul(b, SBW, vd), mul(b, LS, bw_and));
+    rv_bitwise_build(&c->bw, m, t, add(b, S[RV_CPU_S_AND], LS), S[RV_CPU_S_OR], S[RV_CPU_S_XOR], bw_a,
+                     bw_b, bw_out);
+
+    /* -- shifts -- */
+    rv_shift_build(&c->shift, m, t, S[RV_CPU_S_SLL], S[RV_CPU_S_SRL], S[RV_CPU_S_SRA], v1,
+                   add(b, v2, imm), vd);
+
+    /* -- M extension -- */
+    rv_muldiv_send(m, t, F[RV_DEC_MULDIV], dg->op, v1, v2, vd);
+
+    /* -- loads and stores: byte address = rs1 + imm = 4 daddr + offset
+     * (one-hot p), daddr in [256, 2^30) (page >= 1; with the u32 sum this
+     * also bounds it), the old word's bytes A_i and rs2's bytes B_i from
+     * the bitwise gadget; rv = the old sub-word at the offset, msb its top
+     * bit, sx = msb for signed loads, sv = the stored sub-word -- */
+    air_expr p[4], Ab[4], Bb[4];
+    for (int i = 0; i < 4; i++) {
+        p[i] = col(b, c->p[i]);
+        Ab[i] = col(b, c->bw.a.b[i]);
+        Bb[i] = col(b, c->bw.b.b[i]);
+        con(b, mul(b, LS, bit(b, p[i])), "cpu: offset flag boolean");
+    }
+    con(b, mul(b, LS, sub(b, sum(b, p, 4), one)), "cpu: one offset");
+    air_expr off = add(b, add(b, p[1], scl(b, p[2], 2)), scl(b, p[3], 3));
+    con(b, mul(b, LS, sub(b, add(b, scl(b, daddr, 4), off), add_c)), "cpu: address = 4 word + offset");
+    con(b, mul(b, WH, add(b, p[1], p[3])), "cpu: halfword aligned");
+    con(b, mul(b, WW, sub(b, one, p[0])), "cpu: word aligned");
+    air_expr rvv = col(b, c->rv), msb = col(b, c->msb), sx = col(b, c->sx), sv = col(b, c->sv);
+    air_expr selb = K(b, 0);
+    for (int i = 0; i < 4; i++) selb = add(b, selb, mul(b, p[i], Ab[i]));
+    air_expr h01 = add(b, Ab[0], scl(b, Ab[1], 256)), h23 = add(b, Ab[2], scl(b, Ab[3], 256));
+    air_expr selh = add(b, mul(b, p[0], h01), mul(b, p[2], h23));
+    con(b, mul(b, WB, sub(b, rvv, selb)), "cpu: byte at the offset");
+    con(b, mul(b, WH, sub(b, rvv, selh)), "cpu: halfword at the offset");
+    con(b, mul(b, WW, sub(b, rvv, dprev)), "cpu: word");
+    con(b, mul(b, LS, bit(b, msb)), "cpu: msb boolean");
+    con(b, mul(b, LS, sub(b, sx, mul(b, msb, sub(b, one, U)))), "cpu: sx = msb of a signed load");
+    air_expr ext = add(b, mul(b, WB, K(b, TWO32 - 256)), mul(b, WH, K(b, TWO32 - TWO16)));
+    con(b, mul(b, LOAD, sub(b, vd, add(b, rvv, mul(b, sx, ext)))), "cpu: load rd = extended value");
+    con(b, mul(b, WB, sub(b, sv, Bb[0])), "cpu: stored byte");
+    con(b, mul(b, WH, sub(b, sv, add(b, Bb[0], scl(b, Bb[1], 256)))), "cpu: stored halfword");
+    con(b, mul(b, WW, sub(b, sv, v2)), "cpu: stored word");
+    air_expr P = add(b, add(b, p[0], scl(b, p[1], 256)), add(b, scl(b, p[2], TWO16), scl(b, p[3], 1u << 24)));
+    con(b, mul(b, STORE, sub(b, sub(b, dnew, dprev), mul(b, P, sub(b, sv, rvv)))),
+        "cpu: store replaces the sub-word");
+    con(b, mul(b, sub(b, one, STORE), sub(b, dnew, dprev)), "cpu: only stores change the word");
+    con(b, mul(b, ECALL, sub(b, daddr, K(b, RV_REG_ADDR(11)))), "cpu: ECALL data slot is a1");
+    rv_mem_build(&c->m_data, m, t, add(b, LS, ECALL), daddr, dprev, dnew, add(b, ts, K(b, RV_SLOT_DATA)));
+
+    /* -- ECALL -- */
+    air_expr Eo = sub(b, ECALL, sum(b, E, RV_CPU_NE)); /* any other number */
+    con(b, bit(b, Eo), "cpu: one ecall outcome");
+    air_expr a7 = v1, fd = v2, buf = dprev, L = va;
+    air_expr g63 = mul(b, sub(b, a7, K(b, 63)), sub(b, a7, K(b, 64)));
+    air_expr g93 = mul(b, sub(b, a7, K(b, 93)), sub(b, a7, K(b, 94)));
+    air_expr fd12 = mul(b, sub(b, fd, one), sub(b, fd, K(b, 2)));
+    air_expr RD = add(b, add(b, E[RV_CPU_E_F0], E[RV_CPU_E_BR]), E[RV_CPU_E_XR]);
+    air_expr WR = add(b, add(b, add(b, E[RV_CPU_E_F1], E[RV_CPU_E_F2]), E[RV_CPU_E_BW]), E[RV_CPU_E_XW]);
+    air_expr P1 = col(b, c->P1), P2 = col(b, c->P2), W1 = col(b, c->W1), W2 = col(b, c->W2);
+    con(b, mul(b, EXIT, g93), "cpu: exit is a7 = 93 or 94");
+    con(b, mul(b, RD, sub(b, a7, K(b, RV_SYS_READ))), "cpu: read is a7 = 63");
+    con(b, mul(b, WR, sub(b, a7, K(b, RV_SYS_WRITE))), "cpu: write is a7 = 64");
+    con(b, mul(b, Eo, sub(b, P1, g63)), "cpu: ENOSYS P1");
+    con(b, mul(b, Eo, sub(b, P2, g93)), "cpu: ENOSYS P2");
+    con(b, mul(b, Eo, sub(b, mul(b, P1, W1), one)), "cpu: ENOSYS a7 not 63/64");
+    con(b, mul(b, Eo, sub(b, mul(b, P2, W2), one)), "cpu: ENOSYS a7 not 93/94");
+    con(b, mul(b, add(b, F0, E[RV_CPU_E_XR]), fd), "cpu: read fd 0");
+    con(b, mul(b, E[RV_CPU_E_F1], sub(b, fd, one)), "cpu: write fd 1");
+    con(b, mul(b, E[RV_CPU_E_F2], sub(b, fd, K(b, 2))), "cpu: write fd 2");
+    con(b, mul(b, E[RV_CPU_E_XW], fd12), "cpu: write EFAULT fd 1 or 2");
+    con(b, mul(b, E[RV_CPU_E_BR], sub(b, mul(b, fd, W1), one)), "cpu: read EBADF fd != 0");
+    con(b, mul(b, E[RV_CPU_E_BW], sub(b, P1, fd12)), "cpu: write EBADF P1");
+    con(b, mul(b, E[RV_CPU_E_BW], sub(b, mul(b, P1, W1), one)), "cpu: write EBADF fd not 1/2");
+    con(b, mul(b, add(b, E[RV_CPU_E_BR], E[RV_CPU_E_BW]), sub(b, vd, K(b, TWO32 - RV_EBADF))),
+        "cpu: EBADF result");
+    con(b, mul(b, X, sub(b, vd, K(b, TWO32 - RV_EFAULT))), "cpu: EFAULT result");
+    con(b, mul(b, Eo, sub(b, vd, K(b, TWO32 - RV_ENOSYS))), "cpu: ENOSYS result");
+    con(b, mul(b, add(b, E[RV_CPU_E_F1], E[RV_CPU_E_F2]), sub(b, vd, L)), "cpu: write returns len");
+    /* buf_ok: z = [len != 0] (z = len wl, (1 - z) len = 0); lo = [buf <
+     * 1024] by bd = lo ? 1023 - buf : buf - 1024 in [0, 2^32); the
+     * adder's carry = [buf + len - 1 >= 2^32] (len > 0), i.e. the buffer
+     * wraps. EFAULT needs len > 0 and (lo or wrap); a passing call with
+     * len > 0 has neither. */
+    air_expr lo = col(b, c->lo), hh = col(b, c->h), bd = col(b, c->bd);
+    air_expr carry = col(b, c->add.carry);
+    con(b, mul(b, Ebuf, sub(b, z, mul(b, L, col(b, c->wl)))), "cpu: z = len wl");
+    con(b, mul(b, Ebuf, mul(b, sub(b, one, z), L)), "cpu: z = 0 only for len 0");
+    con(b, mul(b, Ebuf, bit(b, lo)), "cpu: lo boolean");
+    con(b, mul(b, Ebuf, sub(b, bd, add(b, sub(b, buf, K(b, 1024)), mul(b, lo, sub(b, K(b, 2047), scl(b, buf, 2)))))),
+        "cpu: bd = buf - 1024 or 1023 - buf");
+    con(b, mul(b, X, sub(b, one, z)), "cpu: EFAULT needs len > 0");
+    con(b, mul(b, X, mul(b, sub(b, one, lo), sub(b, one, carry))), "cpu: EFAULT needs page 0 or wrap");
+    con(b, mul(b, Fok, mul(b, z, lo)), "cpu: passing call avoids page 0");
+    con(b, mul(b, Fok, mul(b, z, carry)), "cpu: passing call does not wrap");
+    /* n: vd - io is a u32 (slots below) and (1 - io) vd = 0, so io = [n >
+     * 0] and n is a u32; read: n <= len (lt = [n < len]), 0 after
+     * end-of-file, and n < len sets it (sh) */
+    air_expr io = col(b, c->io), sh = col(b, c->sh), eof = col(b, c->eof);
+    con(b, mul(b, Fok, bit(b, io)), "cpu: io boolean");
+    con(b, mul(b, Fok, mul(b, sub(b, one, io), vd)), "cpu: io = [n > 0]");
+    con(b, mul(b, F0, mul(b, sub(b, one, ltc), sub(b, vd, L))), "cpu: read n <= len");
+    con(b, mul(b, F0, mul(b, eof, vd)), "cpu: read after end-of-file returns 0");
+    con(b, mul(b, F0, sub(b, sh, mul(b, ltc, sub(b, one, eof)))), "cpu: short read sets end-of-file");
+    con(b, mul(b, EXIT, sub(b, one, last)), "cpu: exit is the last active row");
+    rv_mem_build(&c->m_arg, m, t, ECALL, K(b, RV_REG_ADDR(12)), va, va, add(b, ts, K(b, RV_SLOT_ARG)));
+
+    /* running counters (before the row) and end-of-file */
+    air_expr FK[3] = {F0, E[RV_CPU_E_F1], E[RV_CPU_E_F2]};
+    air_expr pos = K(b, 0);
+    for (int k = 0; k < 3; k++) {
+        air_expr ck = col(b, c->cnt[k]);
+        con(b, mul(b, FIRST, ck), "cpu: byte counter starts at 0");
+        con(b, mul(b, TRANS, sub(b, sub(b, nxt(b, c->cnt[k]), ck), mul(b, FK[k], vd))),
+            "cpu: byte counter += n");
+        pos = add(b, pos, mul(b, FK[k], ck));
+    }
+    con(b, mul(b, TRANS, sub(b, sub(b, nxt(b, c->eof), eof), mul(b, F0, sh))), "cpu: end-of-file carries");
+
+    /* -- range slots shared by exclusive rows: loads/stores (daddr's 16/14
+     * bit limbs, the sub-word's top bit), passing ECALLs (vd - io as
+     * 16 + 16 bits), buf_ok rows (bd as 16 + 16 bits) -- */
+    air_expr wl_ = col(b, c->wlim), nhi = col(b, c->nhi);
+    range(b, add(b, LS, Fok),
+          add(b, mul(b, LS, sub(b, sub(b, daddr, K(b, 256)), scl(b, wl_, TWO16))),
+              mul(b, Fok, sub(b, sub(b, vd, io), scl(b, nhi, TWO16)))),
+          scl(b, add(b, LS, Fok), 16));
+    range(b, add(b, LS, Fok), add(b, mul(b, LS, wl_), mul(b, Fok, nhi)),
+          add(b, scl(b, LS, 14), scl(b, Fok, 16)));
+    range(b, add(b, add(b, WB, WH), Ebuf),
+          add(b, add(b, mul(b, WB, sub(b, rvv, scl(b, msb, 128))), mul(b, WH, sub(b, rvv, scl(b, msb, 1u << 15)))),
+              mul(b, Ebuf, sub(b, bd, scl(b, hh, TWO16)))),
+          add(b, add(b, scl(b, WB, 7), scl(b, WH, 15)), scl(b, Ebuf, 16)));
+    range(b, Ebuf, hh, K(b, 16));
+
+    /* -- hand-offs: io and state -- */
+    {
+        air_expr tup[5] = {ts, fd, buf, vd, pos};
+        air_interact(m, t, RV_BUS_IO, AIR_SEND, mul(b, Fok, io), tup, 5);
+    }
+    {
+        air_expr st[7] = {K(b, RV_STATE_START), pc, eof, K(b, 0), K(b, 0), K(b, 0), K(b, 0)};
+        air_interact(m, t, RV_BUS_STATE, AIR_SEND, FIRST, st, 7);
+        air_expr en[7] = {K(b, RV_STATE_END),
+                          npc,
+                          EXIT,
+                          mul(b, EXIT, v2),
+                          add(b, col(b, c->cnt[0]), mul(b, F0, vd)),
+                          add(b, col(b, c->cnt[1]), mul(b, E[RV_CPU_E_F1], vd)),
+                          add(b, eof, mul(b, F0, sh))};
+        air_interact(m, t, RV_BUS_STATE, AIR_SEND, last, en, 7);
+    }
+}
+
+air_table *rv_cpu_table_add(air_machine *m, rv_cpu *c, unsigned log_n)
+{
+    rv_cpu_layout(c, log_n);
+    air_table *t = air_table_add(m, "cpu", 1, c->ncols);
+    if (!t) return NULL;
+    size_t n = (size_t)1 << log_n;
+    gl_t *pre = cairn_calloc(n, sizeof *pre);
+    if (!pre) {
+        air_machine_fail(m, CAIRN_ERR_NOMEM, "rv air: out of memory for the cpu cycle column");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) pre[i] = i;
+    air_table_set_pre(m, t, pre, log_n);
+    free(pre);
+    cpu_build(c, m, t);
+    return t;
+}
+
+/* ---- fill --------------------------------------------------------------- */
+
+#define CORRUPT(...) return cairn_fail(CAIRN_ERR_CORRUPT, __VA_ARGS__)
+
+static int is_alu(rv_op op) { return op >= RV_OP_ADDI && op <= RV_OP_AND; }
+
+static int alu_sub(rv_op op)
+{
+    for (int k = 0; k < RV_CPU_NALU; k++)
+        if (ALU_OP_R[k] == op || (ALU_OP_I[k] && ALU_OP_I[k] == op)) return k;
+    return -1;
+}
+
+static int buf_ok(uint32_t buf, uint32_t len)
+{
+    if (len == 0) return 1;
+    return buf >= RV_MEM_MIN && (uint64_t)buf + len <= (1ull << 32);
+}
+
+static gl_t inv0(gl_t x) { return x ? gl_inv(x) : 0; }
+
+cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_lookups *lk,
+                      rv_decode_mult *dm, rv_memtrack *mt, rv_muldiv_call *md, size_t md_cap,
+                      uint32_t *io_prev_ts, const rv_trace *tr, const rv_snapshot *s)
+{
+    const size_t n = (size_t)1 << c->log_n, W = c->ncols, cycles = tr->nrows;
+    RETURN_ERROR_IF(cycles == 0 || cycles > n, CAIRN_ERR_LIMIT,
+                    "rv cpu fill: %zu cycles do not fit a table of 2^%u rows", cycles, c->log_n);
+    memset(main, 0, n * W * sizeof *main);
+    memset(out, 0, sizeof *out);
+    uint64_t cnt[3] = {0, 0, 0};
+    uint32_t eof = s->start.input_eof;
+    size_t io_row = 0;
+    uint32_t npc_last = 0;
+
+    for (size_t i = 0; i < cycles; i++) {
+        gl_t *r = main + i * W;
+#define T(name) (tr->col[RV_COL_##name][i])
+        const uint32_t ts = 8u * (uint32_t)(i + 1), pc = T(pc), npc = T(next_pc);
+        r[c->active] = 1;
+        r[c->last] = i + 1 == cycles;
+        r[c->pc] = pc;
+        r[c->npc] = npc;
+        r[c->cnt[0]] = cnt[0];
+        r[c->cnt[1]] = cnt[1];
+        r[c->cnt[2]] = cnt[2];
+        r[c->eof] = eof;
+        RETURN_ERROR_IF((pc & 3) || pc < RV_MEM_MIN || (npc & 3), CAIRN_ERR_CORRUPT,
+                        "rv cpu fill: cycle %zu: pc 0x%08x / next pc 0x%08x", i, pc, npc);
+        uint32_t w;
+        FORWARD_IF_ERROR(rv_mem_fill_read(&c->m_fetch, r, lk, mt, &w, pc >> 2, ts + RV_SLOT_FETCH));
+        RETURN_ERROR_IF(w != T(insn), CAIRN_ERR_CORRUPT,
+                        "rv cpu fill: cycle %zu: memory holds 0x%08x at pc, the trace 0x%08x", i, w,
+                        T(insn));
+        rv_decoded d;
+        FORWARD_IF_ERROR(rv_decode_fill(&c->dec, r, lk, dm, &d, w));
+        const rv_op op = (rv_op)d.op;
+        RETURN_ERROR_IF(op != T(op), CAIRN_ERR_CORRUPT, "rv cpu fill: cycle %zu: op %u, trace %u", i,
+                        (unsigned)op, T(op));
+        const uint32_t imm = (uint32_t)d.imm;
+        r[c->imm] = imm;
+        uint32_t x = (pc >> 2) - 256;
+        r[c->pch] = x >> 16;
+        rv_lk_range(lk, x & 0xffff, 16);
+        rv_lk_range(lk, x >> 16, 14);
+        r[c->npch] = npc >> 18;
+        rv_lk_range(lk, (npc >> 2) & 0xffff, 16);
+        rv_lk_range(lk, npc >> 18, 14);
+
+        /* registers read */
+        const int ec = op == RV_OP_ECALL;
+        const uint32_t r1 = ec ? 17 : d.rs1, r2 = ec ? 10 : d.rs2;
+        uint32_t v1 = 0, v2 = 0;
+        if (r1) FORWARD_IF_ERROR(rv_mem_fill_read(&c->m_rs1, r, lk, mt, &v1, RV_REG_ADDR(r1), ts + RV_SLOT_RS1));
+        if (r2) FORWARD_IF_ERROR(rv_mem_fill_read(&c->m_rs2, r, lk, mt, &v2, RV_REG_ADDR(r2), ts + RV_SLOT_RS2));
+        RETURN_ERROR_IF(v1 != T(rs1_val) || v2 != T(rs2_val), CAIRN_ERR_CORRUPT,
+                        "rv cpu fill: cycle %zu: register values differ from the trace", i);
+        r[c->n1] = r1 != 0;
+        r[c->n2] = r2 != 0;
+        r[c->v1] = v1;
+        r[c->v2] = v2;
+
+        uint32_t vd = 0;
+        int writes = 0; /* the op has a result for rd */
+        const int ls = op >= RV_OP_LB && op <= RV_OP_SW;
+        if (ls) {
+            const uint32_t addr = rv_add_fill(&c->add, r, lk, v1, imm);
+            RETURN_ERROR_IF(addr != T(mem_addr), CAIRN_ERR_CORRUPT, "rv cpu fill: cycle %zu: address", i);
+            const uint32_t wa = addr >> 2, o = addr & 3;
+            const int store = op >= RV_OP_SB;
+            const unsigned width = store ? 1u << (op - RV_OP_SB) : (op == RV_OP_LB || op == RV_OP_LBU) ? 1 : (op == RV_OP_LW ? 4 : 2);
+            const int uns = op == RV_OP_LBU || op == RV_OP_LHU;
+            r[c->daddr] = wa;
+            r[c->wb] = width == 1;
+            r[c->wh] = width == 2;
+            r[c->ww] = width == 4;
+            r[c->u] = uns;
+            r[c->p[o]] = 1;
+            uint32_t old, nw = 0;
+            if (!store) {
+                FORWARD_IF_ERROR(rv_mem_fill_read(&c->m_data, r, lk, mt, &old, wa, ts + RV_SLOT_DATA));
+                nw = old;
+            } else {
+                uint32_t mask = width == 4 ? 0xffffffffu : ((1u << (8 * width)) - 1) << (8 * o);
+                uint32_t sval = width == 4 ? v2 : v2 & ((1u << (8 * width)) - 1);
+                uint32_t cur;
+                uint32_t pts;
+                if (!rv_memtrack_get(mt, wa, &cur, &pts))
+                    CORRUPT("rv cpu fill: cycle %zu: store to an unknown word 0x%08x", i, wa);
+                nw = (cur & ~mask) | (sval << (8 * o));
+                FORWARD_IF_ERROR(rv_mem_fill_write(&c->m_data, r, lk, mt, &old, wa, ts + RV_SLOT_DATA, nw));
+            }
+            RETURN_ERROR_IF(old != T(mem_before) || nw != T(mem_after), CAIRN_ERR_CORRUPT,
+                            "rv cpu fill: cycle %zu: data word differs from the trace", i);
+            r[c->dprev] = old;
+            r[c->dnew] = nw;
+            rv_bitwise_fill(&c->bw, r, lk, RV_AND, old, v2);
+            const uint32_t sub_old = width == 4 ? old : (old >> (8 * o)) & ((1u << (8 * width)) - 1);
+            const uint32_t m_ = width == 4 ? 0 : (sub_old >> (8 * width - 1)) & 1;
+            r[c->rv] = sub_old;
+            r[c->msb] = m_;
+            r[c->sx] = m_ && !uns;
+            r[c->sv] = width == 4 ? v2 : v2 & ((1u << (8 * width)) - 1);
+            r[c->wlim] = (wa - 256) >> 16;
+            rv_lk_range(lk, (wa - 256) & 0xffff, 16);
+            rv_lk_range(lk, (wa - 256) >> 16, 14);
+            if (width < 4) rv_lk_range(lk, sub_old - (m_ << (8 * width - 1)), 8 * width - 1);
+            if (!store) {
+                vd = (m_ && !uns) ? sub_old | ~0u << (8 * width) : sub_old;
+                writes = 1;
+            }
+        } else if (is_alu(op)) {
+            const int k = alu_sub(op);
+            r[c->s[k]] = 1;
+            const uint32_t bo = v2 + imm;
+            switch (k) {
+            case RV_CPU_S_ADD: vd = rv_add_fill(&c->add, r, lk, v1, bo); break;
+            case RV_CPU_S_SUB: rv_lt_fill(&c->lt, r, lk, 0, v1, bo); vd = v1 - bo; break;
+            case RV_CPU_S_SLT: vd = rv_lt_fill(&c->lt, r, lk, 1, v1, bo); break;
+            case RV_CPU_S_SLTU: vd = rv_lt_fill(&c->lt, r, lk, 0, v1, bo); break;
+            case RV_CPU_S_XOR: vd = rv_bitwise_fill(&c->bw, r, lk, RV_XOR, v1, bo); break;
+            case RV_CPU_S_OR: vd = rv_bitwise_fill(&c->bw, r, lk, RV_OR, v1, bo); break;
+            case RV_CPU_S_AND: vd = rv_bitwise_fill(&c->bw, r, lk, RV_AND, v1, bo); break;
+            case RV_CPU_S_SLL: vd = rv_shift_fill(&c->shift, r, lk, RV_SLL, v1, bo); break;
+            case RV_CPU_S_SRL: vd = rv_shift_fill(&c->shift, r, lk, RV_SRL, v1, bo); break;
+            default: vd = rv_shift_fill(&c->shift, r, lk, RV_SRA, v1, bo); break;
+            }
+            writes = 1;
+        } else if (op >= RV_OP_BEQ && op <= RV_OP_BGEU) {
+            int cond;
+            if (op <= RV_OP_BNE) {
+                r[c->s[RV_CPU_S_BEQ]] = 1;
+                cond = (int)rv_eq_fill(&c->eq, r, lk, v1, v2);
+            } else {
+                const int uns = op >= RV_OP_BLTU;
+                r[c->s[uns ? RV_CPU_S_BLTU : RV_CPU_S_BLT]] = 1;
+                cond = (int)rv_lt_fill(&c->lt, r, lk, !uns, v1, v2);
+            }
+            const int ng = (op - RV_OP_BEQ) & 1;
+            r[c->neg] = ng;
+            r[c->taken] = cond ^ ng;
+        } else if (op == RV_OP_LUI) {
+            vd = imm;
+            writes = 1;
+        } else if (op == RV_OP_AUIPC) {
+            vd = rv_add_fill(&c->add, r, lk, pc, imm);
+            writes = 1;
+        } else if (op == RV_OP_JAL || op == RV_OP_JALR) {
+            vd = rv_add_fill(&c->add, r, lk, pc, 4);
+            if (op == RV_OP_JALR) r[c->b0] = (v1 + imm) & 1;
+            writes = 1;
+        } else if (op >= RV_OP_MUL && op <= RV_OP_REMU) {
+            RETURN_ERROR_IF(out->nmuldiv >= md_cap, CAIRN_ERR_LIMIT,
+                            "rv cpu fill: more than %zu M-extension instructions", md_cap);
+            md[out->nmuldiv++] = (rv_muldiv_call){op, v1, v2};
+            vd = rv_muldiv_result(op, v1, v2);
+            writes = 1;
+        } else if (ec) {
+            uint32_t a1, a2;
+            r[c->daddr] = RV_REG_ADDR(11);
+            FORWARD_IF_ERROR(rv_mem_fill_read(&c->m_data, r, lk, mt, &a1, RV_REG_ADDR(11), ts + RV_SLOT_DATA));
+            FORWARD_IF_ERROR(rv_mem_fill_read(&c->m_arg, r, lk, mt, &a2, RV_REG_ADDR(12), ts + RV_SLOT_ARG));
+            RETURN_ERROR_IF(a1 != T(mem_addr) || a2 != T(mem_val), CAIRN_ERR_CORRUPT,
+                            "rv cpu fill: cycle %zu: ECALL arguments differ from the trace", i);
+            r[c->dprev] = r[c->dnew] = a1;
+            r[c->va] = a2;
+            const uint32_t a7 = v1, fd = v2, buf = a1, len = a2;
+            int e = -1; /* outcome flag, -1: other */
+            if (a7 == RV_SYS_EXIT || a7 == RV_SYS_EXIT_GROUP) {
+                e = RV_CPU_E_EXIT;
+            } else if (a7 == RV_SYS_READ) {
+                e = fd != 0 ? RV_CPU_E_BR : !buf_ok(buf, len) ? RV_CPU_E_XR : RV_CPU_E_F0;
+            } else if (a7 == RV_SYS_WRITE) {
+                e = (fd != 1 && fd != 2) ? RV_CPU_E_BW
+                    : !buf_ok(buf, len)  ? RV_CPU_E_XW
+                    : fd == 1            ? RV_CPU_E_F1
+                                         : RV_CPU_E_F2;
+            }
+            if (e >= 0) r[c->e[e]] = 1;
+            if (e < 0) {
+                r[c->P1] = gl_mul(gl_sub(a7, 63), gl_sub(a7, 64));
+                r[c->P2] = gl_mul(gl_sub(a7, 93), gl_sub(a7, 94));
+                r[c->W1] = inv0(r[c->P1]);
+                r[c->W2] = inv0(r[c->P2]);
+                vd = (uint32_t)-RV_ENOSYS;
+            } else if (e == RV_CPU_E_BR) {
+                r[c->W1] = inv0(fd);
+                vd = (uint32_t)-RV_EBADF;
+            } else if (e == RV_CPU_E_BW) {
+                r[c->P1] = gl_mul(gl_sub(fd, 1), gl_sub(fd, 2));
+                r[c->W1] = inv0(r[c->P1]);
+                vd = (uint32_t)-RV_EBADF;
+            }
+            if (e == RV_CPU_E_XR || e == RV_CPU_E_XW || e == RV_CPU_E_F0 || e == RV_CPU_E_F1 ||
+                e == RV_CPU_E_F2) {
+                const uint32_t zz = len != 0, lo = buf < RV_MEM_MIN;
+                const uint32_t bd = lo ? RV_MEM_MIN - 1 - buf : buf - RV_MEM_MIN;
+                r[c->z] = zz;
+                r[c->wl] = inv0(len);
+                r[c->lo] = lo;
+                r[c->bd] = bd;
+                r[c->h] = bd >> 16;
+                rv_lk_range(lk, bd & 0xffff, 16);
+                rv_lk_range(lk, bd >> 16, 16);
+                rv_add_fill(&c->add, r, lk, buf, len - zz);
+                if (e == RV_CPU_E_XR || e == RV_CPU_E_XW) vd = (uint32_t)-RV_EFAULT;
+            }
+            if (e == RV_CPU_E_F0 || e == RV_CPU_E_F1 || e == RV_CPU_E_F2) {
+                const int k = e - RV_CPU_E_F0;
+                vd = k == 0 ? T(rd_val) : len;
+                if (k == 0) {
+                    const uint32_t l = rv_lt_fill(&c->lt, r, lk, 0, vd, len);
+                    r[c->sh] = l && !eof;
+                }
+                const uint32_t io = vd != 0;
+                r[c->io] = io;
+                r[c->nhi] = (vd - io) >> 16;
+                rv_lk_range(lk, (vd - io) & 0xffff, 16);
+                rv_lk_range(lk, (vd - io) >> 16, 16);
+            }
+            writes = e != RV_CPU_E_EXIT;
+            if (e == RV_CPU_E_EXIT) {
+                out->halted = 1;
+                out->exit_code = fd;
+            }
+        }
+        /* FENCE: nothing */
+
+        /* rd */
+        const uint32_t rdi = ec ? (writes ? 10 : 0) : (writes ? d.rd : 0);
+        r[c->vd] = vd;
+        if (rdi) {
+            uint32_t prev;
+            FORWARD_IF_ERROR(rv_mem_fill_write(&c->m_rd, r, lk, mt, &prev, RV_REG_ADDR(rdi), ts + RV_SLOT_RD, vd));
+            r[c->pd] = prev;
+            r[c->wd] = 1;
+        }
+        RETURN_ERROR_IF(rdi != T(rd) || (rdi && vd != T(rd_val)), CAIRN_ERR_CORRUPT,
+                        "rv cpu fill: cycle %zu (%s): rd x%u = 0x%08x, the trace says x%u = 0x%08x", i,
+                        rv_op_name(op), rdi, vd, T(rd), T(rd_val));
+
+        /* the io table's words of this call, at slot IO */
+        for (; io_row < tr->io_nrows && tr->io_col[RV_IO_cycle][io_row] == i; io_row++) {
+            const uint32_t wa = tr->io_col[RV_IO_addr][io_row] >> 2, after = tr->io_col[RV_IO_after][io_row];
+            uint32_t v, pts;
+            if (!rv_memtrack_get(mt, wa, &v, &pts))
+                CORRUPT("rv cpu fill: io word 0x%08x unknown", wa);
+            if (tr->io_col[RV_IO_fd][io_row] == 0)
+                FORWARD_IF_ERROR(rv_memtrack_write(mt, &v, &pts, wa, ts + RV_SLOT_IO, after));
+            else
+                FORWARD_IF_ERROR(rv_memtrack_read(mt, &v, &pts, wa, ts + RV_SLOT_IO));
+            RETURN_ERROR_IF(v != tr->io_col[RV_IO_before][io_row], CAIRN_ERR_CORRUPT,
+                            "rv cpu fill: io word 0x%08x differs from the trace", wa);
+            if (io_prev_ts) io_prev_ts[io_row] = pts;
+        }
+
+        /* running values after the row */
+        if (r[c->e[RV_CPU_E_F0]]) cnt[0] += vd;
+        if (r[c->e[RV_CPU_E_F1]]) cnt[1] += vd;
+        if (r[c->e[RV_CPU_E_F2]]) cnt[2] += vd;
+        if (r[c->e[RV_CPU_E_F0]] && r[c->sh]) eof = 1;
+        npc_last = npc;
+#undef T
+    }
+    /* padding rows carry the counters and end-of-file */
+    for (size_t i = cycles; i < n; i++) {
+        gl_t *r = main + i * W;
+        for (int k = 0; k < 3; k++) r[c->cnt[k]] = cnt[k];
+        r[c->eof] = eof;
+    }
+    out->next_pc = npc_last;
+    out->input_eof = eof;
+    for (int k = 0; k < 3; k++) out->bytes[k] = cnt[k];
+    return CAIRN_OK;
+}
