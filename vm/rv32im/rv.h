@@ -228,8 +228,30 @@ typedef cairn_err (*rv_segment_fn)(void *arg, const rv_snapshot *s);
 /* Called for each successful write to fd 1 (journal) or fd 2 (debug). */
 typedef void (*rv_write_fn)(void *arg, int fd, const uint8_t *buf, size_t len);
 
+/* Segment budgets (docs/rv-air.md "Shape and segment budgets"): a segment
+ * proof has fixed table heights, so a segment must fit them. With a budget
+ * the executor ends a segment early, before the instruction that would
+ * exceed any limit; such a segment has fewer than 2^po2 cycles and is not
+ * halted. The counts, per segment:
+ *   muldiv    M-extension instructions
+ *   io_words  words moved by read(0)/write(1|2) calls (io table rows)
+ *   journal_blocks  journal table rows the segment's fd 1 bytes need
+ *                   (rv_air_io.h rv_journal_rows of start length and bytes)
+ *   pages     pages touched (fetch, load, store, syscall buffer)
+ *   nodes     Merkle nodes on the union of the touched pages' paths
+ *             (levels 1..22)
+ *   p2        Poseidon2 permutations: 32 per page digest (page-in and
+ *             page-out: 64 per page), 2 per node, 1 per journal block,
+ *             plus p2_fixed (the two state digests)
+ * A zero limit means "no limit" for that count. The AIR's
+ * rv_air_budget(po2) gives the limits that match its tables. */
+typedef struct {
+    uint64_t muldiv, io_words, journal_blocks, pages, nodes, p2, p2_fixed;
+} rv_budget;
+
 typedef struct {
     unsigned segment_po2;       /* 0 = RV_DEFAULT_SEGMENT_PO2 */
+    const rv_budget *budget;    /* NULL: segments end only every 2^po2 cycles */
     uint64_t max_cycles;        /* 0 = unlimited */
     const uint8_t *input;       /* private input; not copied */
     size_t input_len;
