@@ -1,0 +1,61 @@
+/* Segment proofs of the RV32IM machine (docs/rv-air.md): the AIR of one
+ * continuation segment, its fixed shape per segment size, and proving and
+ * verifying a segment from its snapshot.
+ *
+ * A segment proof's statement (its claim): the machine went from the
+ * state with digest `start` to the state with digest `end` in `cycles`
+ * cycles (1..2^po2), by RV32IM as rv.h defines it, with some private input.
+ * One verifying key per (po2, parameters), the same for every program.
+ * Claims chain: a run is proven when segment 0 starts at the image ID,
+ * each segment starts where the previous one ended, and the last one ends
+ * halted (rv_state.halted = 1) with the journal and exit code shown.
+ */
+#ifndef CAIRN_VM_RV_AIR_H
+#define CAIRN_VM_RV_AIR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/error.h"
+#include "rv.h"
+#include "stark/stark.h"
+
+/* Public values of a segment proof: start digest [0..3], end digest
+ * [4..7], cycles [8]. */
+#define RV_AIR_NPUB 9
+
+typedef struct {
+    unsigned po2;      /* segment size 2^po2 (the key) */
+    p2_digest start;   /* rv_state_digest of the start state */
+    p2_digest end;     /* rv_state_digest of the end state */
+    uint64_t cycles;   /* 1..2^po2 */
+} rv_seg_claim;
+
+/* Log heights of every table of the segment machine for a segment size
+ * (the only heights a segment proof may have), in table order; returns
+ * the number of tables. */
+unsigned rv_air_heights(unsigned po2, unsigned log_heights[AIR_MAX_TABLES]);
+
+/* The budgets (rv.h rv_budget) that make every segment the executor
+ * produces fit these heights. */
+void rv_air_budget(rv_budget *out, unsigned po2);
+
+/* Proves one segment from its snapshot (rv_snapshot, self-contained):
+ * re-executes it, builds every table, proves with the parameters p.
+ * *proof is malloc'd (the caller frees it). A segment that faults returns
+ * CAIRN_ERR_FAULT naming pc and instruction; one that does not fit the
+ * shape (made without rv_air_budget) CAIRN_ERR_LIMIT. Keys are built once
+ * per (po2, parameters) and cached; safe to call from several threads. */
+cairn_err rv_prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim,
+                           const rv_snapshot *s, const stark_params *p);
+
+/* Verifies a segment proof against its claim: the key of claim->po2 and
+ * p, the heights of rv_air_heights, the public values from the claim.
+ * CAIRN_ERR_VERIFY / CAIRN_ERR_FORMAT naming what failed. */
+cairn_err rv_verify_segment(const rv_seg_claim *claim, const uint8_t *proof, size_t len,
+                            const stark_params *p);
+
+/* Frees the cached keys (at exit; tests). */
+void rv_air_keys_release(void);
+
+#endif
