@@ -31,9 +31,27 @@ typedef struct {
     uint64_t cycles;   /* 1..2^po2 */
 } rv_seg_claim;
 
+/* Tables of the segment machine, in machine order (indices of
+ * rv_air_heights). */
+enum {
+    RV_AIR_CPU,
+    RV_AIR_DECODE,
+    RV_AIR_RANGE,
+    RV_AIR_BYTES,
+    RV_AIR_MULDIV,
+    RV_AIR_IO,
+    RV_AIR_JOURNAL,
+    RV_AIR_P2,
+    RV_AIR_PAGE,
+    RV_AIR_NODE,
+    RV_AIR_STATE,
+    RV_AIR_NTABLES
+};
+
 /* Log heights of every table of the segment machine for a segment size
  * (the only heights a segment proof may have), in table order; returns
- * the number of tables. */
+ * the number of tables (RV_AIR_NTABLES), 0 if po2 is outside
+ * RV_MIN_SEGMENT_PO2..RV_MAX_SEGMENT_PO2. */
 unsigned rv_air_heights(unsigned po2, unsigned log_heights[AIR_MAX_TABLES]);
 
 /* The budgets (rv.h rv_budget) that make every segment the executor
@@ -57,5 +75,10 @@ cairn_err rv_verify_segment(const rv_seg_claim *claim, const uint8_t *proof, siz
 
 /* Frees the cached keys (at exit; tests). */
 void rv_air_keys_release(void);
+
+/* The machine behind the cached key of (po2, p), built if needed, for
+ * reports (table names, widths, interactions); owned by the cache, valid
+ * until rv_air_keys_release. */
+cairn_err rv_air_machine(const air_machine **m, unsigned po2, const stark_params *p);
 
 #endif
