@@ -101,8 +101,7 @@ static void key_free(rv_air_key *k)
 static int params_eq(const stark_params *a, const stark_params *b)
 {
     return a->log_blowup == b->log_blowup && a->queries == b->queries && a->pow_bits == b->pow_bits &&
-           a->log_arity == b->log_arity && a->log_final_len == b->log_final_len &&
-           a->check_trace == b->check_trace;
+           a->log_arity == b->log_arity && a->log_final_len == b->log_final_len;
 }
 
 /* The machine of one segment size; tables in RV_AIR_* order. */
@@ -112,6 +111,9 @@ static cairn_err key_build(rv_air_key **out, unsigned po2, const stark_params *p
     RETURN_ERROR_IF(!k, CAIRN_ERR_NOMEM, "rv air: out of memory for a key");
     k->po2 = po2;
     k->p = *p;
+    /* check_trace is not part of a key (the verifying key clears it too):
+     * rv_prove_segment runs the checker itself when its caller asks */
+    k->p.check_trace = 0;
     rv_air_heights(po2, k->lh);
     cairn_err e = air_machine_new(&k->m, "rv32im-segment", RV_AIR_NPUB);
     if (e == CAIRN_OK) {
@@ -132,7 +134,7 @@ static cairn_err key_build(rv_air_key **out, unsigned po2, const stark_params *p
             e = cairn_fail(CAIRN_ERR_INTERNAL, "rv air: the machine has %u tables, not %u", m->ntables,
                            (unsigned)RV_AIR_NTABLES);
     }
-    if (e == CAIRN_OK) e = stark_setup(&k->pk, &k->vk, k->m, p);
+    if (e == CAIRN_OK) e = stark_setup(&k->pk, &k->vk, k->m, &k->p);
     if (e != CAIRN_OK) {
         key_free(k);
         return cairn_prefix_error(e, "rv air: keys for po2 %u", po2);
@@ -141,9 +143,9 @@ static cairn_err key_build(rv_air_key **out, unsigned po2, const stark_params *p
     return CAIRN_OK;
 }
 
-/* The cached key of (po2, p), built on first use. Keys are never freed
- * before rv_air_keys_release, so the pointer stays valid without the
- * lock. */
+/* The cached key of (po2, p) (p's check_trace aside), built on first
+ * use. Keys are never freed before rv_air_keys_release, so the pointer
+ * stays valid without the lock. */
 static cairn_err key_get(const rv_air_key **out, unsigned po2, const stark_params *p)
 {
     RETURN_ERROR_IF(po2 < RV_MIN_SEGMENT_PO2 || po2 > RV_MAX_SEGMENT_PO2, CAIRN_ERR_USAGE,
@@ -350,7 +352,8 @@ cairn_err rv_prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim, co
     if (e == CAIRN_OK) {
         stark_trace tt[RV_AIR_NTABLES];
         for (unsigned t = 0; t < RV_AIR_NTABLES; t++) tt[t] = (stark_trace){w.main[t], k->lh[t]};
-        e = stark_prove(k->pk, tt, pub, RV_AIR_NPUB, proof, len);
+        if (p->check_trace) e = stark_check_trace(k->m, tt, pub, RV_AIR_NPUB);
+        if (e == CAIRN_OK) e = stark_prove(k->pk, tt, pub, RV_AIR_NPUB, proof, len);
         if (e != CAIRN_OK) e = cairn_prefix_error(e, "segment %llu", (unsigned long long)s->index);
     }
     work_free(&w);
