@@ -566,6 +566,25 @@ static void copy_file(const char *from, const char *to)
     fclose(b);
 }
 
+/* A fresh fixture from the seed named `seed`, written to `path`. */
+static void good_file(fixture *f, const char *seed, const char *path)
+{
+    rng_t r;
+    rng_seed(&r, test_seed(seed));
+    fixture_make(f, &r);
+    CU_ASSERT_EQUAL_FATAL(fixture_write(f, path, CHUNK), CAIRN_OK);
+}
+
+/* `bad`: a copy of `good` changed by mutate through libhdf5. */
+static void mutated_copy(const char *good, const char *bad, void (*mutate)(hid_t))
+{
+    copy_file(good, bad);
+    hid_t file = H5Fopen(bad, H5F_ACC_RDWR, H5P_DEFAULT);
+    CU_ASSERT_FATAL(file >= 0);
+    mutate(file);
+    CU_ASSERT(H5Fclose(file) >= 0);
+}
+
 /* Reads everything the file holds; returns the first error. */
 static cairn_err read_all(const char *path)
 {
@@ -627,12 +646,9 @@ static void flip_chunk_byte(const char *path, const char *dset, hsize_t idx, dou
 
 static void test_corrupt_chunks(void)
 {
-    rng_t r;
-    rng_seed(&r, test_seed("h5s corrupt"));
     fixture f;
-    fixture_make(&f, &r);
     const char *good = test_path("good.h5"), *bad = test_path("bad.h5");
-    CU_ASSERT_EQUAL_FATAL(fixture_write(&f, good, CHUNK), CAIRN_OK);
+    good_file(&f, "h5s corrupt", good);
     CU_ASSERT_EQUAL(read_all(good), CAIRN_OK);
     const struct {
         const char *dset;
@@ -663,12 +679,9 @@ static void test_corrupt_chunks(void)
  * are what stands between the file and the reader). */
 static void test_lying_frame(void)
 {
-    rng_t r;
-    rng_seed(&r, test_seed("h5s lying frame"));
     fixture f;
-    fixture_make(&f, &r);
     const char *p = test_path("lying.h5");
-    CU_ASSERT_EQUAL_FATAL(fixture_write(&f, p, CHUNK), CAIRN_OK);
+    good_file(&f, "h5s lying frame", p);
     hid_t file = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
     H5Ldelete(file, "segments/000/000002/snapshot", H5P_DEFAULT);
     hsize_t dims = 2 * CHUNK, maxd = H5S_UNLIMITED, chunk = CHUNK;
@@ -705,12 +718,9 @@ static void test_lying_frame(void)
 
 static void test_truncated(void)
 {
-    rng_t r;
-    rng_seed(&r, test_seed("h5s truncated"));
     fixture f;
-    fixture_make(&f, &r);
     const char *good = test_path("trgood.h5"), *bad = test_path("trbad.h5");
-    CU_ASSERT_EQUAL_FATAL(fixture_write(&f, good, CHUNK), CAIRN_OK);
+    good_file(&f, "h5s truncated", good);
     struct stat st;
     stat(good, &st);
     const off_t sizes[] = {0, 7, 100, 2048, st.st_size / 3, st.st_size / 2, st.st_size - 100, st.st_size - 1};
@@ -1039,12 +1049,9 @@ static void m_unwritten(hid_t f)
 
 static void test_wrong_structure(void)
 {
-    rng_t r;
-    rng_seed(&r, test_seed("h5s structure"));
     fixture f;
-    fixture_make(&f, &r);
     const char *good = test_path("sgood.h5"), *bad = test_path("sbad.h5");
-    CU_ASSERT_EQUAL_FATAL(fixture_write(&f, good, CHUNK), CAIRN_OK);
+    good_file(&f, "h5s structure", good);
     const struct {
         void (*mutate)(hid_t);
         cairn_err want;
@@ -1083,11 +1090,7 @@ static void test_wrong_structure(void)
         {m_external_link, CAIRN_ERR_FORMAT, "/segments/000/000001/snapshot: missing", "external link"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        copy_file(good, bad);
-        hid_t file = H5Fopen(bad, H5F_ACC_RDWR, H5P_DEFAULT);
-        CU_ASSERT_FATAL(file >= 0);
-        cases[i].mutate(file);
-        CU_ASSERT(H5Fclose(file) >= 0);
+        mutated_copy(good, bad, cases[i].mutate);
         expect_failure(bad, cases[i].want, cases[i].needle, cases[i].label);
     }
     unlink(good);
@@ -1131,12 +1134,9 @@ static void m_dense_links(hid_t f)
 
 static void test_dense_storage(void)
 {
-    rng_t r;
-    rng_seed(&r, test_seed("h5s dense"));
     fixture f;
-    fixture_make(&f, &r);
     const char *good = test_path("dgood.h5"), *bad = test_path("dbad.h5");
-    CU_ASSERT_EQUAL_FATAL(fixture_write(&f, good, CHUNK), CAIRN_OK);
+    good_file(&f, "h5s dense", good);
     const struct {
         void (*mutate)(hid_t);
         const char *object, *what;
@@ -1146,11 +1146,7 @@ static void test_dense_storage(void)
         {m_dense_links, "/segments/000: object header at 0x", "links in dense storage", 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        copy_file(good, bad);
-        hid_t file = H5Fopen(bad, H5F_ACC_RDWR, H5P_DEFAULT);
-        CU_ASSERT_FATAL(file >= 0);
-        cases[i].mutate(file);
-        CU_ASSERT(H5Fclose(file) >= 0);
+        mutated_copy(good, bad, cases[i].mutate);
         h5s_reader *rd = NULL;
         h5s_segment_meta m;
         cairn_err e = h5s_open(&rd, bad);

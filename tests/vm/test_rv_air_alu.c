@@ -21,9 +21,7 @@
 
 #include "common/err.h"
 #include "common/util.h"
-#include "rvasm.h"
-#include "stark/stark.h"
-#include "testutil.h"
+#include "rv_air_testutil.h"
 #include "vm/rv32im/rv_air_alu.h"
 #include "vm/rv32im/rv_air_tables.h"
 
@@ -105,13 +103,7 @@ static void layout(void)
     L.ncols = c.n;
 }
 
-typedef struct {
-    air_machine *m;
-    stark_pk *pk;
-    stark_vk *vk;
-} fixture;
-
-static fixture fx;
+static rvt_keys fx;
 
 static cairn_err build(air_machine **out)
 {
@@ -142,13 +134,7 @@ static cairn_err build(air_machine **out)
     rv_ext_build(&L.e8, m, t, X(e8_sel), X(e8_sgn), X(e8_v), X(e8_out));
     rv_ext_build(&L.e16, m, t, X(e16_sel), X(e16_sgn), X(e16_v), X(e16_out));
 #undef X
-    cairn_err e = air_machine_finish(m, 3);
-    if (e != CAIRN_OK) {
-        air_machine_free(m);
-        return e;
-    }
-    *out = m;
-    return CAIRN_OK;
+    return rvt_finish(out, m);
 }
 
 /* Fills gadget g of one row honestly (its columns cleared first) and
@@ -265,45 +251,22 @@ static void drop(traces *t)
     rv_lookups_free(&t->lk);
 }
 
+static void as_stark(stark_trace tr[3], const traces *t)
+{
+    tr[0] = (stark_trace){t->alu, t->log_n};
+    tr[1] = (stark_trace){t->range, RV_RANGE_LOG};
+    tr[2] = (stark_trace){t->bytes, RV_BYTES_LOG};
+}
+
 /* Multiplicities of the range and bytes tables recounted from the lookups
  * the alu trace actually makes (as a cheating prover would set them):
  * every valid tuple is counted, invalid ones cannot be. Returns the number
  * of lookups that match no table row. */
-static size_t recount(traces *t, rv_lookups *lk)
+static size_t recount(traces *t)
 {
-    const air_table *at = fx.m->tables[0];
-    gl_t *v = malloc(at->nnodes * sizeof *v);
-    CU_ASSERT_FATAL(v != NULL);
-    rv_lookups_clear(lk);
-    size_t n = (size_t)1 << t->log_n, bad = 0;
-    for (size_t r = 0; r < n; r++) {
-        const gl_t *cur = t->alu + r * L.ncols, *nx = t->alu + ((r + 1) & (n - 1)) * L.ncols;
-        gl_t sel[3] = {r == 0, r == n - 1, r != n - 1};
-        air_eval_row(at, v, NULL, NULL, cur, nx, NULL, sel);
-        for (size_t k = 0; k < at->nints; k++) {
-            const air_interaction *it = &at->ints[k];
-            gl_t mult = v[it->mult], x = v[it->tuple[0]], y = v[it->tuple[1]];
-            if (mult == 0) continue;
-            if (it->bus == RV_BUS_RANGE) {
-                if (y <= RV_RANGE_MAX_BITS && x < ((gl_t)1 << y))
-                    lk->range[rv_range_index((uint32_t)x, (unsigned)y)] += (uint32_t)mult;
-                else bad++;
-            } else {
-                gl_t an = v[it->tuple[2]], o = v[it->tuple[3]], xo = v[it->tuple[4]];
-                if (x < 256 && y < 256 && an == (x & y) && o == (x | y) && xo == (x ^ y))
-                    lk->bytes[x * 256 + y] += (uint32_t)mult;
-                else bad++;
-            }
-        }
-    }
-    free(v);
-    return bad;
-}
-
-static int counts_equal(const rv_lookups *a, const rv_lookups *b)
-{
-    return !memcmp(a->range, b->range, sizeof(uint32_t) << RV_RANGE_LOG) &&
-           !memcmp(a->bytes, b->bytes, sizeof(uint32_t) << RV_BYTES_LOG);
+    stark_trace tr[3];
+    as_stark(tr, t);
+    return rvt_recount(fx.m, tr, NULL);
 }
 
 /* Multiplicity tables from counters. */
@@ -375,39 +338,24 @@ static void make_honest(traces *t, uint64_t seed)
  * or both reject; a rejection by the checker must name `expect`. */
 static void expect(traces *t, int ok, int prove, const char *expect_msg, const char *what)
 {
-    stark_trace tr[3] = {{t->alu, t->log_n}, {t->range, RV_RANGE_LOG}, {t->bytes, RV_BYTES_LOG}};
-    cairn_err e = stark_check_trace(fx.m, tr, NULL, 0);
-    if ((e == CAIRN_OK) != ok) fprintf(stderr, "%s: checker says %s\n", what, cairn_last_error());
-    CU_ASSERT_EQUAL(e == CAIRN_OK, ok);
-    if (!ok && e != CAIRN_OK && !strstr(cairn_last_error(), expect_msg)) {
-        fprintf(stderr, "%s: expected \"%s\", checker says %s\n", what, expect_msg, cairn_last_error());
-        CU_FAIL("checker names another failure");
-    }
-    if (!prove) return;
-    uint8_t *proof = NULL;
-    size_t len = 0;
-    double t0 = now_sec();
-    e = stark_prove(fx.pk, tr, NULL, 0, &proof, &len);
-    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
-    unsigned h[AIR_MAX_TABLES] = {t->log_n, RV_RANGE_LOG, RV_BYTES_LOG};
-    e = stark_verify(fx.vk, NULL, 0, proof, len, h);
-    if ((e == CAIRN_OK) != ok) fprintf(stderr, "%s: verifier says %s\n", what, cairn_last_error());
-    CU_ASSERT_EQUAL(e == CAIRN_OK, ok);
-    fprintf(stderr, "  proof (%s): %zu bytes, %.2f s, %s\n", what, len, now_sec() - t0,
-            e == CAIRN_OK ? "accepted" : "rejected");
-    free(proof);
+    stark_trace tr[3];
+    as_stark(tr, t);
+    rvt_expect(&fx, tr, NULL, 0, ok, prove, expect_msg, NULL, what);
 }
 
 static void test_honest(void)
 {
     traces t;
     make_honest(&t, test_seed("rv air alu honest"));
-    rv_lookups lk = {0};
-    CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&lk), CAIRN_OK);
     /* the fills counted exactly the lookups the constraints make */
-    CU_ASSERT_EQUAL(recount(&t, &lk), 0);
-    CU_ASSERT(counts_equal(&lk, &t.lk));
-    rv_lookups_free(&lk);
+    const size_t nr = (size_t)1 << RV_RANGE_LOG, nb = (size_t)1 << RV_BYTES_LOG;
+    gl_t *filled = malloc((nr + nb) * sizeof *filled);
+    CU_ASSERT_FATAL(filled != NULL);
+    memcpy(filled, t.range, nr * sizeof *filled);
+    memcpy(filled + nr, t.bytes, nb * sizeof *filled);
+    CU_ASSERT_EQUAL(recount(&t), 0);
+    CU_ASSERT(!memcmp(filled, t.range, nr * sizeof *filled) && !memcmp(filled + nr, t.bytes, nb * sizeof *filled));
+    free(filled);
     expect(&t, 1, 1, "", "honest");
     drop(&t);
 }
@@ -511,8 +459,6 @@ static const wrong_case WRONG[] = {
 static void test_wrong(void)
 {
     uint64_t seed = test_seed("rv air alu wrong");
-    rv_lookups lk = {0};
-    CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&lk), CAIRN_OK);
     for (size_t k = 0; k < sizeof WRONG / sizeof WRONG[0]; k++) {
         const wrong_case *w = &WRONG[k];
         traces t;
@@ -525,12 +471,10 @@ static void test_wrong(void)
             *x = gl_add(*x, d >= 0 ? gl_from_u64((uint64_t)d) : gl_neg(gl_from_u64((uint64_t)-d)));
         }
         /* the best multiplicities for the tampered lookups */
-        recount(&t, &lk);
-        set_tables(&t, &lk);
+        recount(&t);
         expect(&t, 0, w->prove, w->expect, w->what);
         drop(&t);
     }
-    rv_lookups_free(&lk);
 }
 
 /* ---- the executor's results --------------------------------------------------- */
@@ -585,17 +529,6 @@ static void diff_prog(prog_t *p, rng_t *r)
     emit_exit(p, 0);
 }
 
-typedef struct {
-    uint8_t *enc;
-    size_t len;
-} kept;
-
-static cairn_err keep_one(void *arg, const rv_snapshot *s)
-{
-    kept *k = arg;
-    return k->enc ? CAIRN_OK : rv_snapshot_encode(&k->enc, &k->len, s);
-}
-
 /* Runs one random program; every ALU/branch/load row of its trace becomes
  * a row of the gadget that computes it, with the executor's result in the
  * result column. Returns the number of rows compared. */
@@ -607,8 +540,8 @@ static size_t diff_run(uint64_t seed, size_t *mismatches)
     diff_prog(&p, &r);
     rv_program *prog = prog_load(&p);
     CU_ASSERT_PTR_NOT_NULL_FATAL(prog);
-    kept k = {NULL, 0};
-    rv_config cfg = {.segment_po2 = 13, .on_segment = keep_one, .segment_arg = &k};
+    rvt_first k = {NULL, 0};
+    rv_config cfg = {.segment_po2 = 13, .on_segment = rvt_keep_first, .segment_arg = &k};
     rv_result res;
     CU_ASSERT_EQUAL_FATAL(rv_execute(prog, &cfg, &res), CAIRN_OK);
     rv_program_free(prog);
@@ -702,22 +635,13 @@ static void test_executor(void)
 
 int main(void)
 {
-    stark_params p;
     double t0 = now_sec();
-    if (build(&fx.m) != CAIRN_OK || stark_params_preset(&p, "test") != CAIRN_OK ||
-        stark_setup(&fx.pk, &fx.vk, fx.m, &p) != CAIRN_OK) {
-        fprintf(stderr, "setup: %s\n", cairn_last_error());
-        return 1;
-    }
+    if (!rvt_setup(&fx, build(&fx.m) == CAIRN_OK)) return 1;
     fprintf(stderr, "alu table: %u columns, %zu constraints, %zu lookups; setup %.2f s\n", L.ncols,
             fx.m->tables[0]->ncons, fx.m->tables[0]->nints, now_sec() - t0);
     static const test_case cases[] = {{"honest rows", test_honest},
                                       {"wrong results rejected", test_wrong},
                                       {"gadgets agree with the executor", test_executor},
                                       {NULL, NULL}};
-    int rc = test_run_suite("rv_air_alu", cases);
-    stark_pk_free(fx.pk);
-    stark_vk_free(fx.vk);
-    air_machine_free(fx.m);
-    return rc;
+    return rvt_run(&fx, "rv_air_alu", cases);
 }

@@ -21,9 +21,7 @@
 
 #include "common/err.h"
 #include "common/util.h"
-#include "rvasm.h"
-#include "stark/stark.h"
-#include "testutil.h"
+#include "rv_air_testutil.h"
 #include "vm/rv32im/rv_air_cpu.h"
 #include "vm/rv32im/rv_air_tables.h"
 
@@ -88,74 +86,17 @@ typedef struct {
     uint32_t *io_pts;
 } run;
 
-typedef struct {
-    uint8_t *enc;
-    size_t len;
-} kept;
-
-static cairn_err keep_one(void *arg, const rv_snapshot *s)
+static void as_stark(stark_trace tt[T_N], const run *r)
 {
-    kept *k = arg;
-    return k->enc ? CAIRN_OK : rv_snapshot_encode(&k->enc, &k->len, s);
-}
-
-static unsigned log_for(size_t n)
-{
-    unsigned l = 2;
-    while (((size_t)1 << l) < n) l++;
-    return l;
+    for (int t = 0; t < T_N; t++) tt[t] = (stark_trace){r->main[t], r->log[t]};
 }
 
 /* the lookup tables' multiplicities, from every send of the other tables */
 static void recount(const mach *x, run *r)
 {
-    rv_lookups lk;
-    rv_lookups_alloc(&lk);
-    rv_decode_mult dm;
-    memset(&dm, 0, sizeof dm);
-    const air_table *dt = x->m->tables[T_DEC];
-    for (unsigned ti = 0; ti < T_N; ti++) {
-        if (ti == T_DEC || ti == T_RANGE || ti == T_BYTES) continue;
-        const air_table *t = x->m->tables[ti];
-        gl_t *v = malloc(t->nnodes * sizeof *v);
-        size_t n = (size_t)1 << r->log[ti];
-        for (size_t row = 0; row < n; row++) {
-            size_t nx = (row + 1) % n;
-            gl_t sel[3] = {row == 0, row == n - 1, row != n - 1};
-            const gl_t *pc = t->npre ? t->pre + row * t->npre : NULL;
-            const gl_t *pn = t->npre ? t->pre + nx * t->npre : NULL;
-            air_eval_row(t, v, pc, pn, r->main[ti] + row * t->nmain, r->main[ti] + nx * t->nmain, r->pub,
-                         sel);
-            for (size_t k = 0; k < t->nints; k++) {
-                const air_interaction *it = &t->ints[k];
-                gl_t mult = v[it->mult];
-                if (it->dir != AIR_SEND || mult == 0) continue;
-                gl_t a = v[it->tuple[0]], b = it->len > 1 ? v[it->tuple[1]] : 0;
-                if (it->bus == RV_BUS_RANGE) {
-                    if (b <= 16 && a < ((gl_t)1 << b)) lk.range[rv_range_index((uint32_t)a, (unsigned)b)] += (uint32_t)mult;
-                } else if (it->bus == RV_BUS_BYTES) {
-                    gl_t an = v[it->tuple[2]], o = v[it->tuple[3]], xr = v[it->tuple[4]];
-                    if (a < 256 && b < 256 && an == (a & b) && o == (a | b) && xr == (a ^ b))
-                        lk.bytes[a * 256 + b] += (uint32_t)mult;
-                } else if (it->bus == RV_BUS_DECODE) {
-                    for (unsigned c = 0; c < RV_DECODE_CLASSES; c++) {
-                        int ok = 1;
-                        for (unsigned e = 0; e < RV_DECODE_TUPLE && ok; e++)
-                            ok = dt->pre[c * RV_DECODE_TUPLE + e] == v[it->tuple[e]];
-                        if (ok) {
-                            dm.n[c] += (uint32_t)mult;
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        free(v);
-    }
-    rv_range_table_fill(r->main[T_RANGE], &lk);
-    rv_bytes_table_fill(r->main[T_BYTES], &lk);
-    rv_decode_table_fill(r->main[T_DEC], &dm);
-    rv_lookups_free(&lk);
+    stark_trace tt[T_N];
+    as_stark(tt, r);
+    rvt_recount(x->m, tt, r->pub);
 }
 
 static void run_free(run *r)
@@ -172,8 +113,8 @@ static int run_make(run *r, const mach *x, const prog_t *p, const char *input)
     memset(r, 0, sizeof *r);
     rv_program *prog = prog_load(p);
     if (!prog) return 0;
-    kept k = {NULL, 0};
-    rv_config cfg = {.segment_po2 = x->po2, .on_segment = keep_one, .segment_arg = &k,
+    rvt_first k = {NULL, 0};
+    rv_config cfg = {.segment_po2 = x->po2, .on_segment = rvt_keep_first, .segment_arg = &k,
                      .input = (const uint8_t *)input, .input_len = input ? strlen(input) : 0};
     rv_result res;
     cairn_err e = rv_execute(prog, &cfg, &res);
@@ -222,7 +163,7 @@ static int run_make(run *r, const mach *x, const prog_t *p, const char *input)
     /* memb: every address known at the start */
     size_t nb = 0;
     for (size_t j = 0; j < mt0.cap; j++) nb += mt0.key[j] != 0;
-    r->log[T_MEMB] = log_for(nb);
+    r->log[T_MEMB] = rvt_log_for(nb);
     r->main[T_MEMB] = calloc((size_t)1 << r->log[T_MEMB], M_NCOLS * sizeof(gl_t));
     size_t row = 0;
     for (size_t j = 0; j < mt0.cap; j++) {
@@ -239,7 +180,7 @@ static int run_make(run *r, const mach *x, const prog_t *p, const char *input)
     /* iost: calls, words, state */
     const rv_trace *tr = &r->tr;
     size_t ni = 2 + 2 * tr->io_nrows;
-    r->log[T_IOST] = log_for(ni);
+    r->log[T_IOST] = rvt_log_for(ni);
     r->main[T_IOST] = calloc((size_t)1 << r->log[T_IOST], I_NCOLS * sizeof(gl_t));
     row = 0;
     for (size_t j = 0; j < tr->io_nrows; j++) {
@@ -296,7 +237,7 @@ static int run_make(run *r, const mach *x, const prog_t *p, const char *input)
 static cairn_err check(const mach *x, const run *r)
 {
     stark_trace tt[T_N];
-    for (int t = 0; t < T_N; t++) tt[t] = (stark_trace){r->main[t], r->log[t]};
+    as_stark(tt, r);
     return stark_check_trace(x->m, tt, r->pub, RV_CPU_NPUB);
 }
 
@@ -373,34 +314,25 @@ static void ops_prog(prog_t *p)
     emit_exit(p, 0);
 }
 
-static void sys(prog_t *p, uint32_t num, uint32_t fd, uint32_t buf, uint32_t len)
-{
-    emit_li(p, A0, fd);
-    emit_li(p, A1, buf);
-    emit_li(p, A2, len);
-    emit(p, ADDI(A7, ZERO, (int32_t)num));
-    emit(p, ECALL);
-}
-
 static const char INPUT[] = "abcdefgh";
 
 static void sys_prog(prog_t *p)
 {
     p->n = 0;
-    sys(p, RV_SYS_READ, 0, BUF + 1, 5);   /* 5 bytes */
+    rvt_syscall(p, RV_SYS_READ, 0, BUF + 1, 5);   /* 5 bytes */
     emit_li(p, S1, BUF);
     emit(p, LW(S0, S1, 4));               /* sees the input bytes */
-    sys(p, RV_SYS_READ, 0, BUF, 10);      /* short: 3, end-of-file */
-    sys(p, RV_SYS_READ, 0, BUF, 4);       /* 0 at end of file */
-    sys(p, RV_SYS_READ, 3, BUF, 4);       /* EBADF */
-    sys(p, RV_SYS_READ, 0, 0x10, 4);      /* EFAULT: page 0 */
-    sys(p, RV_SYS_READ, 0, 0x10, 0);      /* len 0: 0 */
-    sys(p, RV_SYS_WRITE, 1, BUF + 2, 5);  /* journal */
-    sys(p, RV_SYS_WRITE, 2, BUF, 3);      /* debug */
-    sys(p, RV_SYS_WRITE, 5, BUF, 1);      /* EBADF */
-    sys(p, RV_SYS_WRITE, 1, 0xfffffff0u, 0x20); /* EFAULT: wraps */
-    sys(p, RV_SYS_WRITE, 1, BUF, 0);      /* len 0 */
-    sys(p, 1000, 0, 0, 0);                /* ENOSYS */
+    rvt_syscall(p, RV_SYS_READ, 0, BUF, 10);      /* short: 3, end-of-file */
+    rvt_syscall(p, RV_SYS_READ, 0, BUF, 4);       /* 0 at end of file */
+    rvt_syscall(p, RV_SYS_READ, 3, BUF, 4);       /* EBADF */
+    rvt_syscall(p, RV_SYS_READ, 0, 0x10, 4);      /* EFAULT: page 0 */
+    rvt_syscall(p, RV_SYS_READ, 0, 0x10, 0);      /* len 0: 0 */
+    rvt_syscall(p, RV_SYS_WRITE, 1, BUF + 2, 5);  /* journal */
+    rvt_syscall(p, RV_SYS_WRITE, 2, BUF, 3);      /* debug */
+    rvt_syscall(p, RV_SYS_WRITE, 5, BUF, 1);      /* EBADF */
+    rvt_syscall(p, RV_SYS_WRITE, 1, 0xfffffff0u, 0x20); /* EFAULT: wraps */
+    rvt_syscall(p, RV_SYS_WRITE, 1, BUF, 0);      /* len 0 */
+    rvt_syscall(p, 1000, 0, 0, 0);                /* ENOSYS */
     emit_li(p, A0, 42);
     emit(p, ADDI(A7, ZERO, RV_SYS_EXIT_GROUP));
     emit(p, ECALL);
@@ -678,23 +610,9 @@ static void test_prove(void)
             recount(&x, &r);
         }
         stark_trace tt[T_N];
-        for (int t = 0; t < T_N; t++) tt[t] = (stark_trace){r.main[t], r.log[t]};
-        uint8_t *proof = NULL;
-        size_t len = 0;
-        double t0 = now_sec();
-        cairn_err e = stark_prove(pk, tt, r.pub, RV_CPU_NPUB, &proof, &len);
-        double t1 = now_sec();
-        unsigned heights[AIR_MAX_TABLES] = {0};
-        for (int t = 0; t < T_N; t++) heights[t] = r.log[t];
-        cairn_err v = e == CAIRN_OK ? stark_verify(vk, r.pub, RV_CPU_NPUB, proof, len, heights) : e;
-        fprintf(stderr, "  proof (%s): prove %.2f s, %zu bytes, verify: %s\n", cases[k].what, t1 - t0, len,
-                v == CAIRN_OK ? "ok" : cairn_last_error());
-        if (cases[k].f) {
-            CU_ASSERT_NOT_EQUAL(v, CAIRN_OK);
-        } else {
-            CU_ASSERT_EQUAL(v, CAIRN_OK);
-        }
-        free(proof);
+        as_stark(tt, &r);
+        const rvt_keys keys = {x.m, pk, vk};
+        rvt_expect_proof(&keys, tt, r.pub, RV_CPU_NPUB, cases[k].f == NULL, NULL, cases[k].what);
         memcpy(r.main[T_CPU], save, bytes);
         recount(&x, &r);
         free(save);

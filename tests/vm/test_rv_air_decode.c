@@ -13,11 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/err.h"
-#include "stark/stark.h"
-#include "testutil.h"
+#include "common/util.h"
+#include "rv_air_testutil.h"
 #include "vm/rv32im/rv_air_decode.h"
 #include "vm/rv32im/rv_air_tables.h"
 
@@ -27,14 +26,8 @@ enum { W_WORD, W_SEL, W_OP, W_RD, W_RS1, W_RS2, W_IMM, W_GADGET };
 #define BATCH_LOG 12
 #define SMALL_LOG 5
 
-typedef struct {
-    air_machine *m;
-    rv_decode_gadget g;
-    stark_pk *pk;
-    stark_vk *vk;
-} fixture;
-
-static fixture fx;
+static rvt_keys fx;
+static rv_decode_gadget G;
 
 static cairn_err build(air_machine **out, rv_decode_gadget *g)
 {
@@ -65,13 +58,7 @@ static cairn_err build(air_machine **out, rv_decode_gadget *g)
                 air_mul(m, w, sel, air_sub(m, w, eq[k].e, air_col(m, w, AIR_MAIN, eq[k].col, 0))),
                 eq[k].name);
     }
-    cairn_err e = air_machine_finish(m, 3);
-    if (e != CAIRN_OK) {
-        air_machine_free(m);
-        return e;
-    }
-    *out = m;
-    return CAIRN_OK;
+    return rvt_finish(out, m);
 }
 
 /* ---- traces ---- */
@@ -111,7 +98,7 @@ static void tr_add(traces *t, uint32_t word)
     CU_ASSERT_FATAL(t->n < (1u << t->log_n));
     gl_t *row = row_of(t, t->n++);
     rv_decoded d = rv_decode(word), got;
-    cairn_err e = rv_decode_fill(&fx.g, row, &t->lk, &t->dm, &got, word);
+    cairn_err e = rv_decode_fill(&G, row, &t->lk, &t->dm, &got, word);
     if (e != CAIRN_OK) fprintf(stderr, "word 0x%08x: %s\n", word, cairn_last_error());
     CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
     if (memcmp(&got, &d, sizeof d) != 0)
@@ -144,72 +131,12 @@ static void tr_stark(const traces *t, stark_trace tr[3])
     tr[2] = (stark_trace){t->range, RV_RANGE_LOG};
 }
 
-/* ---- which bus does not balance: exact multiset count per bus ---- */
-
-typedef struct {
-    uint32_t bus, len;
-    gl_t mult; /* +m for a send, -m for a receive */
-    gl_t tup[AIR_MAX_TUPLE];
-} entry;
-
-static int entry_cmp(const void *pa, const void *pb)
-{
-    const entry *a = pa, *b = pb;
-    if (a->bus != b->bus) return a->bus < b->bus ? -1 : 1;
-    if (a->len != b->len) return a->len < b->len ? -1 : 1;
-    for (unsigned i = 0; i < a->len; i++)
-        if (a->tup[i] != b->tup[i]) return a->tup[i] < b->tup[i] ? -1 : 1;
-    return 0;
-}
-
 /* Bit b set: bus b carries a tuple whose sends and receives differ. */
 static unsigned unbalanced_buses(const traces *t)
 {
     stark_trace tr[3];
     tr_stark(t, tr);
-    size_t cap = 1024, n = 0;
-    entry *es = malloc(cap * sizeof *es);
-    CU_ASSERT_FATAL(es != NULL);
-    for (unsigned ti = 0; ti < fx.m->ntables; ti++) {
-        const air_table *tb = fx.m->tables[ti];
-        size_t rows = (size_t)1 << tr[ti].log_n;
-        gl_t *v = malloc((tb->nnodes + 1) * sizeof *v);
-        CU_ASSERT_FATAL(v != NULL);
-        for (size_t r = 0; r < rows; r++) {
-            size_t nx = (r + 1) & (rows - 1);
-            gl_t sel[3] = {r == 0, r == rows - 1, r != rows - 1};
-            air_eval_row(tb, v, tb->pre ? tb->pre + r * tb->npre : NULL,
-                         tb->pre ? tb->pre + nx * tb->npre : NULL, tr[ti].main + r * tb->nmain,
-                         tr[ti].main + nx * tb->nmain, NULL, sel);
-            for (size_t k = 0; k < tb->nints; k++) {
-                const air_interaction *it = &tb->ints[k];
-                if (v[it->mult] == 0) continue;
-                if (n == cap) {
-                    cap *= 2;
-                    es = realloc(es, cap * sizeof *es);
-                    CU_ASSERT_FATAL(es != NULL);
-                }
-                entry *e = &es[n++];
-                memset(e, 0, sizeof *e);
-                e->bus = it->bus;
-                e->len = it->len;
-                e->mult = it->dir == AIR_SEND ? v[it->mult] : gl_neg(v[it->mult]);
-                for (unsigned i = 0; i < it->len; i++) e->tup[i] = v[it->tuple[i]];
-            }
-        }
-        free(v);
-    }
-    qsort(es, n, sizeof *es, entry_cmp);
-    unsigned bad = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        gl_t s = 0;
-        for (; j < n && entry_cmp(&es[i], &es[j]) == 0; j++) s = gl_add(s, es[j].mult);
-        if (s != 0) bad |= 1u << es[i].bus;
-        i = j;
-    }
-    free(es);
-    return bad;
+    return rvt_unbalanced(fx.m, tr, NULL);
 }
 
 /* ---- checks ---- */
@@ -240,13 +167,6 @@ static void expect_reject(const traces *t, const char *cons, unsigned buses, con
     }
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---- (1) every (opcode, funct3, funct7) ---- */
 
 static uint32_t word_of(uint32_t opc, uint32_t f3, uint32_t f7, uint32_t rd, uint32_t rs1,
@@ -273,7 +193,7 @@ static void test_exhaustive(void)
     uint64_t seed = test_seed("rv air decode exhaustive");
     rng_t r;
     rng_seed(&r, seed);
-    double t0 = now();
+    double t0 = now_sec();
     traces t;
     tr_new(&t, BATCH_LOG);
     unsigned legal = 0, illegal = 0, ops_seen[RV_NOPS] = {0};
@@ -293,7 +213,7 @@ static void test_exhaustive(void)
                 /* no valid decoding: fill refuses and writes nothing */
                 gl_t row[W_NCOLS] = {0}, zero[W_NCOLS] = {0};
                 rv_decoded got;
-                cairn_err e = rv_decode_fill(&fx.g, row, &t.lk, &t.dm, &got, w);
+                cairn_err e = rv_decode_fill(&G, row, &t.lk, &t.dm, &got, w);
                 if (e != CAIRN_ERR_FAULT) fprintf(stderr, "illegal word 0x%08x filled\n", w);
                 CU_ASSERT_EQUAL(e, CAIRN_ERR_FAULT);
                 CU_ASSERT_EQUAL(got.op, RV_OP_ILLEGAL);
@@ -318,7 +238,7 @@ static void test_exhaustive(void)
     fprintf(stderr,
             "decode exhaustive: %u legal words checked in %u batches of <= 2^%d rows, %u illegal "
             "refused, %.1f s\n",
-            legal, (legal + (1u << BATCH_LOG) - 1) >> BATCH_LOG, BATCH_LOG, illegal, now() - t0);
+            legal, (legal + (1u << BATCH_LOG) - 1) >> BATCH_LOG, BATCH_LOG, illegal, now_sec() - t0);
 }
 
 /* ---- (2) forgeries ---- */
@@ -346,7 +266,7 @@ static void small(traces *t, uint32_t victim)
 static unsigned class_index(uint8_t op)
 {
     for (unsigned i = 0; i < RV_DECODE_CLASSES; i++)
-        if (fx.g.cls[i].op == op) return i;
+        if (G.cls[i].op == op) return i;
     CU_FAIL_FATAL("no class");
     return 0;
 }
@@ -357,7 +277,7 @@ static void claim_class(traces *t, uint8_t from, uint8_t to)
     gl_t *g = row_of(t, 0) + W_GADGET;
     unsigned ci = class_index(to);
     g[RV_DEC_C_OP] = to;
-    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++) g[RV_DEC_C_FLAG0 + k] = fx.g.cls[ci].flag[k];
+    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++) g[RV_DEC_C_FLAG0 + k] = G.cls[ci].flag[k];
     t->decode[class_index(from)] -= 1;
     t->decode[ci] += 1;
     row_of(t, 0)[W_OP] = to;
@@ -527,20 +447,7 @@ static void prove_expect(const traces *t, int ok, const char *what)
 {
     stark_trace tr[3];
     tr_stark(t, tr);
-    uint8_t *proof = NULL;
-    size_t len = 0;
-    double t0 = now();
-    cairn_err e = stark_prove(fx.pk, tr, NULL, 0, &proof, &len);
-    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
-    double t1 = now();
-    unsigned h[AIR_MAX_TABLES] = {SMALL_LOG, RV_DECODE_LOG, RV_RANGE_LOG};
-    e = stark_verify(fx.vk, NULL, 0, proof, len, h);
-    if ((e == CAIRN_OK) != ok) fprintf(stderr, "%s: verifier says %s\n", what, cairn_last_error());
-    CU_ASSERT_EQUAL(e == CAIRN_OK, ok);
-    fprintf(stderr, "decode proof (%s): prove %.2f s, verify %.3f s, %zu bytes, %s%s\n", what,
-            t1 - t0, now() - t1, len,
-            e == CAIRN_OK ? "accepted" : "rejected: ", e == CAIRN_OK ? "" : cairn_last_error());
-    free(proof);
+    rvt_expect_proof(&fx, tr, NULL, 0, ok, NULL, what);
 }
 
 static void test_proofs(void)
@@ -560,12 +467,7 @@ static void test_proofs(void)
 
 int main(void)
 {
-    stark_params p;
-    if (build(&fx.m, &fx.g) != CAIRN_OK || stark_params_preset(&p, "test") != CAIRN_OK ||
-        stark_setup(&fx.pk, &fx.vk, fx.m, &p) != CAIRN_OK) {
-        fprintf(stderr, "setup: %s\n", cairn_last_error());
-        return 1;
-    }
+    if (!rvt_setup(&fx, build(&fx.m, &G) == CAIRN_OK)) return 1;
     fprintf(stderr,
             "decode gadget: %d main columns per row (%d field, 1 op, %d flags), "
             "%zu constraints, %zu interactions\n",
@@ -577,9 +479,5 @@ int main(void)
         {"forgeries rejected, named", test_forgeries},
         {"proofs: honest verifies, forged rejected", test_proofs},
         {NULL, NULL}};
-    int rc = test_run_suite("rv_air_decode", cases);
-    stark_pk_free(fx.pk);
-    stark_vk_free(fx.vk);
-    air_machine_free(fx.m);
-    return rc;
+    return rvt_run(&fx, "rv_air_decode", cases);
 }

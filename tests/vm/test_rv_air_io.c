@@ -11,13 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/err.h"
 #include "rv_air_stub.h"
-#include "rvasm.h"
-#include "stark/stark.h"
-#include "testutil.h"
+#include "rv_air_testutil.h"
 #include "vm/rv32im/rv_air_io.h"
 #include "vm/rv32im/rv_air_tables.h"
 
@@ -26,35 +23,15 @@
 #define IO_LOG 5
 #define J_LOG 3
 #define P2_LOG 2
-#define MAX_SEG 32
 
 enum { T_IO, T_J, T_P2, T_RANGE, T_STUB, NT };
 
+static rvt_keys fx;
 static struct {
-    air_machine *m;
-    stark_pk *pk;
-    stark_vk *vk;
-    rv_snapshot seg[MAX_SEG];
-    size_t nseg;
+    rvt_segments segs;
     uint8_t journal[256];
     size_t njournal;
-} fx;
-
-static double test_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static void sys(prog_t *p, uint32_t num, uint32_t fd, uint32_t buf, uint32_t len)
-{
-    emit_li(p, A0, fd);
-    emit_li(p, A1, buf);
-    emit_li(p, A2, len);
-    emit(p, ADDI(A7, ZERO, (int32_t)num));
-    emit(p, ECALL);
-}
+} run;
 
 static const uint8_t INPUT[20] = "0123456789abcdefghij";
 
@@ -64,17 +41,17 @@ static rv_program *io_program(void)
     static uint8_t data[256];
     for (unsigned i = 0; i < sizeof data; i++) data[i] = (uint8_t)(0x41 + i * 7);
     p.n = 0;
-    sys(&p, RV_SYS_WRITE, 1, DATA + 1, 5);
-    sys(&p, RV_SYS_READ, 0, DATA + 3, 7);
-    sys(&p, RV_SYS_WRITE, 1, DATA + 2, 13); /* 18: crosses the first block */
-    sys(&p, RV_SYS_WRITE, 2, DATA, 3);
+    rvt_syscall(&p, RV_SYS_WRITE, 1, DATA + 1, 5);
+    rvt_syscall(&p, RV_SYS_READ, 0, DATA + 3, 7);
+    rvt_syscall(&p, RV_SYS_WRITE, 1, DATA + 2, 13); /* 18: crosses the first block */
+    rvt_syscall(&p, RV_SYS_WRITE, 2, DATA, 3);
     for (int i = 0; i < 9; i++) emit(&p, ADDI(ZERO, ZERO, 0));
-    sys(&p, RV_SYS_WRITE, 1, DATA + 7, 20); /* 38 */
-    sys(&p, RV_SYS_READ, 0, DATA + 9, 30);  /* 13 of 30: end-of-file */
-    sys(&p, RV_SYS_READ, 0, DATA, 4);       /* 0 */
-    sys(&p, RV_SYS_WRITE, 1, DATA + 3, 9);  /* 47, from bytes the reads wrote */
-    sys(&p, RV_SYS_WRITE, 1, DATA + 60, 1);
-    sys(&p, RV_SYS_WRITE, 1, DATA + 12, 32); /* 80: ends on a block boundary */
+    rvt_syscall(&p, RV_SYS_WRITE, 1, DATA + 7, 20); /* 38 */
+    rvt_syscall(&p, RV_SYS_READ, 0, DATA + 9, 30);  /* 13 of 30: end-of-file */
+    rvt_syscall(&p, RV_SYS_READ, 0, DATA, 4);       /* 0 */
+    rvt_syscall(&p, RV_SYS_WRITE, 1, DATA + 3, 9);  /* 47, from bytes the reads wrote */
+    rvt_syscall(&p, RV_SYS_WRITE, 1, DATA + 60, 1);
+    rvt_syscall(&p, RV_SYS_WRITE, 1, DATA + 12, 32); /* 80: ends on a block boundary */
     emit_exit(&p, 0);
     size_t len;
     uint8_t *e = prog_elf(&len, &p, DATA, data, sizeof data, 4096);
@@ -84,24 +61,12 @@ static rv_program *io_program(void)
     return err ? NULL : prog;
 }
 
-static cairn_err keep_segment(void *arg, const rv_snapshot *s)
-{
-    (void)arg;
-    if (fx.nseg == MAX_SEG) return cairn_fail(CAIRN_ERR_LIMIT, "test: too many segments");
-    uint8_t *enc;
-    size_t len;
-    FORWARD_IF_ERROR(rv_snapshot_encode(&enc, &len, s));
-    cairn_err e = rv_snapshot_decode(&fx.seg[fx.nseg++], enc, len);
-    free(enc);
-    return e;
-}
-
 static void on_write(void *arg, int fd, const uint8_t *buf, size_t len)
 {
     (void)arg;
-    if (fd == 1 && fx.njournal + len <= sizeof fx.journal) {
-        memcpy(fx.journal + fx.njournal, buf, len);
-        fx.njournal += len;
+    if (fd == 1 && run.njournal + len <= sizeof run.journal) {
+        memcpy(run.journal + run.njournal, buf, len);
+        run.njournal += len;
     }
 }
 
@@ -114,13 +79,7 @@ static cairn_err build(air_machine **out)
     rv_p2_table_add(m);
     rv_range_table_add(m);
     stub_table_add(m);
-    cairn_err e = air_machine_finish(m, 3);
-    if (e != CAIRN_OK) {
-        air_machine_free(m);
-        return e;
-    }
-    *out = m;
-    return CAIRN_OK;
+    return rvt_finish(out, m);
 }
 
 typedef struct {
@@ -129,6 +88,19 @@ typedef struct {
     stub_rows stub;
     size_t io_rows, j_rows;
 } traces;
+
+/* The memory boundary: a new tracker holding each io word of t as the io
+ * table first finds it, and (stub given) the words' start messages. */
+static void io_words(rv_memtrack *mt, stub_rows *stub, const rv_trace *t)
+{
+    CU_ASSERT_EQUAL_FATAL(rv_memtrack_init(mt, 4096), CAIRN_OK);
+    for (size_t r = 0; r < t->io_nrows; r++) {
+        uint32_t v, ts, a = t->io_col[RV_IO_addr][r] >> 2;
+        if (rv_memtrack_get(mt, a, &v, &ts)) continue;
+        CU_ASSERT_EQUAL_FATAL(rv_memtrack_put(mt, a, t->io_col[RV_IO_before][r]), CAIRN_OK);
+        if (stub) stub_mem(stub, 1, a, t->io_col[RV_IO_before][r], 0);
+    }
+}
 
 /* Forgeries applied before the stub, journal and lookup tables are
  * derived (so that everything else stays consistent with them). */
@@ -142,15 +114,7 @@ static void make(traces *tr, const rv_snapshot *s, int forge)
     rv_lookups lk = {0};
     CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&lk), CAIRN_OK);
     rv_memtrack mt = {0};
-    CU_ASSERT_EQUAL_FATAL(rv_memtrack_init(&mt, 4096), CAIRN_OK);
-    /* the memory boundary: each io word as the io table first finds it */
-    for (size_t r = 0; r < t.io_nrows; r++) {
-        uint32_t v, ts, a = t.io_col[RV_IO_addr][r] >> 2;
-        if (!rv_memtrack_get(&mt, a, &v, &ts)) {
-            CU_ASSERT_EQUAL_FATAL(rv_memtrack_put(&mt, a, t.io_col[RV_IO_before][r]), CAIRN_OK);
-            stub_mem(&tr->stub, 1, a, t.io_col[RV_IO_before][r], 0);
-        }
-    }
+    io_words(&mt, &tr->stub, &t);
     tr->log[T_IO] = IO_LOG;
     tr->t[T_IO] = calloc((size_t)RV_IOT_NCOLS << IO_LOG, sizeof(gl_t));
     CU_ASSERT_FATAL(tr->t[T_IO] != NULL);
@@ -212,10 +176,15 @@ static void drop(traces *tr)
     free(tr->stub.v);
 }
 
+static void as_stark(stark_trace st[NT], const traces *tr)
+{
+    for (int i = 0; i < NT; i++) st[i] = (stark_trace){tr->t[i], tr->log[i]};
+}
+
 static cairn_err check(traces *tr)
 {
     stark_trace st[NT];
-    for (int i = 0; i < NT; i++) st[i] = (stark_trace){tr->t[i], tr->log[i]};
+    as_stark(st, tr);
     return stark_check_trace(fx.m, st, NULL, 0);
 }
 
@@ -223,26 +192,9 @@ static cairn_err check(traces *tr)
  * prove, the verifier rejects a proof of it as well. */
 static void expect(traces *tr, int ok, const char *msg, int prove, const char *what)
 {
-    cairn_err e = check(tr);
-    if ((e == CAIRN_OK) != ok) fprintf(stderr, "%s: checker says %s\n", what, e == CAIRN_OK ? "ok" : cairn_last_error());
-    CU_ASSERT_EQUAL(e == CAIRN_OK, ok);
-    if (!ok && e != CAIRN_OK) fprintf(stderr, "%s: %s\n", what, cairn_last_error());
-    if (!ok && e != CAIRN_OK && msg && !strstr(cairn_last_error(), msg)) {
-        fprintf(stderr, "%s: expected '%s', checker says %s\n", what, msg, cairn_last_error());
-        CU_FAIL("checker message");
-    }
-    if (!prove) return;
     stark_trace st[NT];
-    for (int i = 0; i < NT; i++) st[i] = (stark_trace){tr->t[i], tr->log[i]};
-    uint8_t *proof = NULL;
-    size_t len = 0;
-    double t0 = test_now();
-    CU_ASSERT_EQUAL_FATAL(stark_prove(fx.pk, st, NULL, 0, &proof, &len), CAIRN_OK);
-    e = stark_verify(fx.vk, NULL, 0, proof, len, tr->log);
-    fprintf(stderr, "%s: prove + verify %.2f s, verifier: %s\n", what, test_now() - t0,
-            e == CAIRN_OK ? "ok" : cairn_last_error());
-    CU_ASSERT_EQUAL(e, ok ? CAIRN_OK : CAIRN_ERR_VERIFY);
-    free(proof);
+    as_stark(st, tr);
+    rvt_expect(&fx, st, NULL, 0, ok, prove, msg, NULL, what);
 }
 
 static gl_t *io_row(traces *tr, size_t r) { return tr->t[T_IO] + r * RV_IOT_NCOLS; }
@@ -251,50 +203,50 @@ static gl_t *j_row(traces *tr, size_t r) { return tr->t[T_J] + r * RV_JT_NCOLS; 
 /* The segment with the most journal bytes, and one with a short read. */
 static const rv_snapshot *most_journal(void)
 {
-    const rv_snapshot *best = &fx.seg[0];
-    for (size_t i = 0; i < fx.nseg; i++)
-        if (fx.seg[i].end.journal_len - fx.seg[i].start.journal_len >
+    const rv_snapshot *best = &run.segs.seg[0];
+    for (size_t i = 0; i < run.segs.n; i++)
+        if (run.segs.seg[i].end.journal_len - run.segs.seg[i].start.journal_len >
             best->end.journal_len - best->start.journal_len)
-            best = &fx.seg[i];
+            best = &run.segs.seg[i];
     return best;
 }
 
 static const rv_snapshot *short_read(void)
 {
-    for (size_t i = 0; i < fx.nseg; i++)
-        if (!fx.seg[i].start.input_eof && fx.seg[i].end.input_eof) return &fx.seg[i];
+    for (size_t i = 0; i < run.segs.n; i++)
+        if (!run.segs.seg[i].start.input_eof && run.segs.seg[i].end.input_eof) return &run.segs.seg[i];
     return NULL;
 }
 
 static void test_program(void)
 {
     /* what the tests below rely on */
-    CU_ASSERT(fx.nseg >= 6);
-    CU_ASSERT_EQUAL(fx.njournal, 80);
-    CU_ASSERT_EQUAL(fx.seg[fx.nseg - 1].end.journal_len, 80);
-    CU_ASSERT_EQUAL(fx.seg[fx.nseg - 1].end.input_pos, 20);
-    CU_ASSERT_EQUAL(fx.seg[fx.nseg - 1].end.input_eof, 1);
+    CU_ASSERT(run.segs.n >= 6);
+    CU_ASSERT_EQUAL(run.njournal, 80);
+    CU_ASSERT_EQUAL(run.segs.seg[run.segs.n - 1].end.journal_len, 80);
+    CU_ASSERT_EQUAL(run.segs.seg[run.segs.n - 1].end.input_pos, 20);
+    CU_ASSERT_EQUAL(run.segs.seg[run.segs.n - 1].end.input_eof, 1);
     CU_ASSERT_PTR_NOT_NULL(short_read());
     int mid_block = 0;
-    for (size_t i = 0; i < fx.nseg; i++) mid_block += (fx.seg[i].start.journal_len & 15) != 0;
+    for (size_t i = 0; i < run.segs.n; i++) mid_block += (run.segs.seg[i].start.journal_len & 15) != 0;
     CU_ASSERT(mid_block >= 2);
     /* the journal as the machine committed to it */
     p2_digest chain = {{0}};
-    for (size_t k = 0; k + 16 <= fx.njournal; k += 16) {
+    for (size_t k = 0; k + 16 <= run.njournal; k += 16) {
         p2_digest blk;
         for (int i = 0; i < 4; i++)
-            blk.v[i] = (uint32_t)fx.journal[k + 4 * i] | (uint32_t)fx.journal[k + 4 * i + 1] << 8 |
-                       (uint32_t)fx.journal[k + 4 * i + 2] << 16 | (uint32_t)fx.journal[k + 4 * i + 3] << 24;
+            blk.v[i] = (uint32_t)run.journal[k + 4 * i] | (uint32_t)run.journal[k + 4 * i + 1] << 8 |
+                       (uint32_t)run.journal[k + 4 * i + 2] << 16 | (uint32_t)run.journal[k + 4 * i + 3] << 24;
         p2_compress(&chain, &chain, &blk);
     }
-    CU_ASSERT_EQUAL(memcmp(&chain, &fx.seg[fx.nseg - 1].end.journal_chain, sizeof chain), 0);
+    CU_ASSERT_EQUAL(memcmp(&chain, &run.segs.seg[run.segs.n - 1].end.journal_chain, sizeof chain), 0);
 }
 
 static void test_honest(void)
 {
-    for (size_t i = 0; i < fx.nseg; i++) {
+    for (size_t i = 0; i < run.segs.n; i++) {
         traces tr;
-        make(&tr, &fx.seg[i], HONEST);
+        make(&tr, &run.segs.seg[i], HONEST);
         cairn_err e = check(&tr);
         if (e != CAIRN_OK) fprintf(stderr, "segment %zu: %s\n", i, cairn_last_error());
         CU_ASSERT_EQUAL(e, CAIRN_OK);
@@ -314,11 +266,7 @@ static void test_fill_limits(void)
     rv_lookups lk = {0};
     CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&lk), CAIRN_OK);
     rv_memtrack mt = {0};
-    CU_ASSERT_EQUAL_FATAL(rv_memtrack_init(&mt, 4096), CAIRN_OK);
-    for (size_t r = 0; r < t.io_nrows; r++) {
-        uint32_t v, ts, a = t.io_col[RV_IO_addr][r] >> 2;
-        if (!rv_memtrack_get(&mt, a, &v, &ts)) rv_memtrack_put(&mt, a, t.io_col[RV_IO_before][r]);
-    }
+    io_words(&mt, NULL, &t);
     gl_t *main = calloc((size_t)RV_JT_NCOLS << 2, sizeof(gl_t));
     rv_p2_calls calls = {0};
     /* more blocks than rows */
@@ -438,26 +386,19 @@ static void test_io_forgeries(void)
 int main(void)
 {
     rv_program *prog = io_program();
-    stark_params p;
-    rv_config cfg = {.segment_po2 = PO2, .input = INPUT, .input_len = sizeof INPUT, .on_segment = keep_segment,
-                     .on_write = on_write};
+    rv_config cfg = {.segment_po2 = PO2, .input = INPUT, .input_len = sizeof INPUT, .on_segment = rvt_keep_segment,
+                     .segment_arg = &run.segs, .on_write = on_write};
     rv_result res;
-    if (!prog || rv_execute(prog, &cfg, &res) != CAIRN_OK || build(&fx.m) != CAIRN_OK ||
-        stark_params_preset(&p, "test") != CAIRN_OK || stark_setup(&fx.pk, &fx.vk, fx.m, &p) != CAIRN_OK) {
-        fprintf(stderr, "setup: %s\n", cairn_last_error());
-        return 1;
-    }
+    int ran = prog && rv_execute(prog, &cfg, &res) == CAIRN_OK;
     rv_program_free(prog);
+    if (!rvt_setup(&fx, ran && build(&fx.m) == CAIRN_OK)) return 1;
     static const test_case cases[] = {{"the program's segments", test_program},
                                       {"honest segments", test_honest},
                                       {"fill budgets", test_fill_limits},
                                       {"journal forgeries rejected", test_journal_forgeries},
                                       {"io forgeries rejected", test_io_forgeries},
                                       {NULL, NULL}};
-    int rc = test_run_suite("rv_air_io", cases);
-    for (size_t i = 0; i < fx.nseg; i++) rv_snapshot_free(&fx.seg[i]);
-    stark_pk_free(fx.pk);
-    stark_vk_free(fx.vk);
-    air_machine_free(fx.m);
+    int rc = rvt_run(&fx, "rv_air_io", cases);
+    rvt_segments_free(&run.segs);
     return rc;
 }

@@ -21,9 +21,7 @@
 #include <string.h>
 
 #include "common/err.h"
-#include "rvasm.h"
-#include "stark/stark.h"
-#include "testutil.h"
+#include "rv_air_testutil.h"
 #include "vm/rv32im/rv_air_mem.h"
 #include "vm/rv32im/rv_air_tables.h"
 
@@ -49,13 +47,11 @@ static const unsigned NCOLS[NTABLES] = {U_NCOLS, RV_PAGE_NCOLS, RV_NODE_NCOLS, R
 
 static const rv_mem_g G = {U_GADGET, U_GADGET + 1};
 
+static rvt_keys fx;
 static struct {
-    air_machine *m;
-    stark_pk *pk;
-    stark_vk *vk;
     rv_snapshot s;
     rv_trace tr;
-} fx;
+} run;
 
 static cairn_err build(air_machine **out)
 {
@@ -82,13 +78,7 @@ static cairn_err build(air_machine **out)
         rout[i] = air_pub(m, b, P2_DIGEST + i);
     }
     rv_mem_root_receive(m, b, air_const(m, b, 1), rin, rout);
-    cairn_err e = air_machine_finish(m, 3);
-    if (e != CAIRN_OK) {
-        air_machine_free(m);
-        return e;
-    }
-    *out = m;
-    return CAIRN_OK;
+    return rvt_finish(out, m);
 }
 
 /* ---- the program and its snapshot --------------------------------------------- */
@@ -138,12 +128,12 @@ static cairn_err make_snapshot(void)
     cairn_err err = rv_elf_load(&prog, e, len);
     free(e);
     FORWARD_IF_ERROR(err);
-    rv_config cfg = {.segment_po2 = 10, .on_segment = keep, .segment_arg = &fx.s};
+    rv_config cfg = {.segment_po2 = 10, .on_segment = keep, .segment_arg = &run.s};
     rv_result res;
     err = rv_execute(prog, &cfg, &res);
     rv_program_free(prog);
     FORWARD_IF_ERROR(err);
-    return rv_trace_build(&fx.tr, &fx.s);
+    return rv_trace_build(&run.tr, &run.s);
 }
 
 /* ---- traces --------------------------------------------------------------------- */
@@ -184,7 +174,7 @@ static void make(traces *t, int forge)
     CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&t->lk), CAIRN_OK);
     /* a snapshot whose page 0x400 has another untouched word: what a
      * prover that lies about the start contents hashes */
-    rv_snapshot s = fx.s;
+    rv_snapshot s = run.s;
     uint8_t *forged = NULL;
     if (forge == WRONG_START_WORD) {
         forged = malloc(s.npages * RV_PAGE_BYTES);
@@ -208,7 +198,7 @@ static void make(traces *t, int forge)
 
     /* the user rows: per cycle the fetch (slot 0) and the data access
      * (slot 3), as the cpu will make them */
-    const rv_trace *tr = &fx.tr;
+    const rv_trace *tr = &run.tr;
     size_t r = 0;
     for (size_t i = 0; i < tr->nrows; i++)
         for (int slot = 0; slot < 2; slot++) {
@@ -279,11 +269,11 @@ static void make(traces *t, int forge)
                               CAIRN_OK);
         /* the forgeries that change the contents change a root */
         if (forge == WRONG_START_WORD || forge == WRONG_SIBLING)
-            CU_ASSERT(memcmp(&root_in, &fx.s.start.root, sizeof root_in) != 0);
-        if (forge == WRONG_END_WORD) CU_ASSERT(memcmp(&root_out, &fx.s.end.root, sizeof root_out) != 0);
+            CU_ASSERT(memcmp(&root_in, &run.s.start.root, sizeof root_in) != 0);
+        if (forge == WRONG_END_WORD) CU_ASSERT(memcmp(&root_out, &run.s.end.root, sizeof root_out) != 0);
         if (forge == DUP_PAGE) {
-            CU_ASSERT(memcmp(&root_in, &fx.s.start.root, sizeof root_in) == 0);
-            CU_ASSERT(memcmp(&root_out, &fx.s.end.root, sizeof root_out) == 0);
+            CU_ASSERT(memcmp(&root_in, &run.s.start.root, sizeof root_in) == 0);
+            CU_ASSERT(memcmp(&root_out, &run.s.end.root, sizeof root_out) == 0);
         }
         free(start);
     }
@@ -291,8 +281,8 @@ static void make(traces *t, int forge)
     CU_ASSERT_EQUAL_FATAL(rv_p2_table_fill(t->t[T_P2], P2_LOG, calls.v, calls.n), CAIRN_OK);
     rv_p2_calls_free(&calls);
     /* the public roots are the snapshot's: the statement a verifier checks */
-    memcpy(t->pub, fx.s.start.root.v, sizeof fx.s.start.root.v);
-    memcpy(t->pub + P2_DIGEST, fx.s.end.root.v, sizeof fx.s.end.root.v);
+    memcpy(t->pub, run.s.start.root.v, sizeof run.s.start.root.v);
+    memcpy(t->pub + P2_DIGEST, run.s.end.root.v, sizeof run.s.end.root.v);
     rv_memtrack_free(&mt);
     free(forged);
     free(nodes);
@@ -338,30 +328,7 @@ static void expect(traces *t, int ok, int prove, const char *msg, const char *vm
     recount(t);
     stark_trace tr[NTABLES];
     for (int i = 0; i < NTABLES; i++) tr[i] = (stark_trace){t->t[i], LOGS[i]};
-    cairn_err e = stark_check_trace(fx.m, tr, t->pub, NPUB);
-    if ((e == CAIRN_OK) != ok)
-        fprintf(stderr, "%s: checker says %s\n", what, e == CAIRN_OK ? "ok" : cairn_last_error());
-    CU_ASSERT_EQUAL(e == CAIRN_OK, ok);
-    if (!ok && e != CAIRN_OK && !strstr(cairn_last_error(), msg)) {
-        fprintf(stderr, "%s: expected '%s', checker says %s\n", what, msg, cairn_last_error());
-        CU_FAIL("checker names another rule");
-    }
-    if (!prove) return;
-    uint8_t *proof = NULL;
-    size_t len = 0;
-    e = stark_prove(fx.pk, tr, t->pub, NPUB, &proof, &len);
-    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
-    unsigned h[AIR_MAX_TABLES];
-    memcpy(h, LOGS, sizeof LOGS);
-    e = stark_verify(fx.vk, t->pub, NPUB, proof, len, h);
-    if ((e == CAIRN_OK) != ok)
-        fprintf(stderr, "%s: verifier says %s\n", what, e == CAIRN_OK ? "ok" : cairn_last_error());
-    CU_ASSERT_EQUAL(e, ok ? CAIRN_OK : CAIRN_ERR_VERIFY);
-    if (!ok && e != CAIRN_OK && !strstr(cairn_last_error(), vmsg)) {
-        fprintf(stderr, "%s: expected '%s', verifier says %s\n", what, vmsg, cairn_last_error());
-        CU_FAIL("verifier names another check");
-    }
-    free(proof);
+    rvt_expect(&fx, tr, t->pub, NPUB, ok, prove, msg, vmsg, what);
 }
 
 /* ---- tests ---------------------------------------------------------------------- */
@@ -399,9 +366,9 @@ static void test_honest(void)
     /* the snapshot has the six pages the program touches */
     static const uint32_t want[] = {CODE_BASE >> 10, DATA >> 10, (DATA >> 10) + 1, (DATA >> 10) + 3, FAR >> 10,
                                     STACK >> 10};
-    CU_ASSERT_EQUAL_FATAL(fx.s.npages, 6);
-    CU_ASSERT_EQUAL(memcmp(fx.s.page_index, want, sizeof want), 0);
-    CU_ASSERT_EQUAL(rv_node_count(fx.s.page_index, fx.s.npages) <= (1u << NODE_LOG), 1);
+    CU_ASSERT_EQUAL_FATAL(run.s.npages, 6);
+    CU_ASSERT_EQUAL(memcmp(run.s.page_index, want, sizeof want), 0);
+    CU_ASSERT_EQUAL(rv_node_count(run.s.page_index, run.s.npages) <= (1u << NODE_LOG), 1);
     traces t;
     make(&t, HONEST);
     /* read-only pages (code, stack) hash both sponges with one call of
@@ -413,7 +380,7 @@ static void test_honest(void)
         nodes += row[RV_NODE_ACTIVE] == 1;
         changed += memcmp(row + RV_NODE_OUT_IN, row + RV_NODE_OUT_OUT, P2_WIDTH * sizeof *row) != 0;
     }
-    CU_ASSERT_EQUAL(nodes, rv_node_count(fx.s.page_index, fx.s.npages));
+    CU_ASSERT_EQUAL(nodes, rv_node_count(run.s.page_index, run.s.npages));
     CU_ASSERT_EQUAL(t.ncalls, 2 * RV_PAGE_ROWS + 4 * (RV_PAGE_ROWS + 1) + nodes + changed);
     rv_lookups fill = t.lk;
     t.lk = (rv_lookups){0};
@@ -639,16 +606,16 @@ static void test_limits(void)
     traces t;
     make(&t, HONEST);
     rv_memtrack mt;
-    CU_ASSERT_EQUAL_FATAL(rv_memtrack_init(&mt, fx.s.npages * RV_PAGE_WORDS + 32), CAIRN_OK);
-    CU_ASSERT_EQUAL_FATAL(rv_memtrack_load(&mt, &fx.s), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rv_memtrack_init(&mt, run.s.npages * RV_PAGE_WORDS + 32), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rv_memtrack_load(&mt, &run.s), CAIRN_OK);
     rv_p2_calls calls = {0};
     /* 6 pages need 192 page rows and more than 64 nodes */
-    CU_ASSERT_EQUAL(rv_paging_fill(t.t[T_PAGE], 7, t.t[T_NODE], NODE_LOG, &calls, &t.lk, &fx.s, &mt),
+    CU_ASSERT_EQUAL(rv_paging_fill(t.t[T_PAGE], 7, t.t[T_NODE], NODE_LOG, &calls, &t.lk, &run.s, &mt),
                     CAIRN_ERR_LIMIT);
-    CU_ASSERT_EQUAL(rv_paging_fill(t.t[T_PAGE], PAGE_LOG, t.t[T_NODE], 6, &calls, &t.lk, &fx.s, &mt),
+    CU_ASSERT_EQUAL(rv_paging_fill(t.t[T_PAGE], PAGE_LOG, t.t[T_NODE], 6, &calls, &t.lk, &run.s, &mt),
                     CAIRN_ERR_LIMIT);
     /* without the segment's accesses the end root is the start root */
-    CU_ASSERT_EQUAL(rv_paging_fill(t.t[T_PAGE], PAGE_LOG, t.t[T_NODE], NODE_LOG, &calls, &t.lk, &fx.s, &mt),
+    CU_ASSERT_EQUAL(rv_paging_fill(t.t[T_PAGE], PAGE_LOG, t.t[T_NODE], NODE_LOG, &calls, &t.lk, &run.s, &mt),
                     CAIRN_ERR_VERIFY);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "end root"));
     rv_p2_calls_free(&calls);
@@ -658,12 +625,7 @@ static void test_limits(void)
 
 int main(void)
 {
-    stark_params p;
-    if (make_snapshot() != CAIRN_OK || build(&fx.m) != CAIRN_OK || stark_params_preset(&p, "test") != CAIRN_OK ||
-        stark_setup(&fx.pk, &fx.vk, fx.m, &p) != CAIRN_OK) {
-        fprintf(stderr, "setup: %s\n", cairn_last_error());
-        return 1;
-    }
+    if (!rvt_setup(&fx, make_snapshot() == CAIRN_OK && build(&fx.m) == CAIRN_OK)) return 1;
     static const test_case cases[] = {{"memory tracker", test_memtrack},
                                       {"honest accesses and paging", test_honest},
                                       {"wrong accesses rejected", test_wrong_access},
@@ -671,11 +633,8 @@ int main(void)
                                       {"broken page and node structure rejected", test_wrong_structure},
                                       {"fill limits and root checks", test_limits},
                                       {NULL, NULL}};
-    int rc = test_run_suite("rv_air_mem", cases);
-    stark_pk_free(fx.pk);
-    stark_vk_free(fx.vk);
-    air_machine_free(fx.m);
-    rv_snapshot_free(&fx.s);
-    rv_trace_free(&fx.tr);
+    int rc = rvt_run(&fx, "rv_air_mem", cases);
+    rv_snapshot_free(&run.s);
+    rv_trace_free(&run.tr);
     return rc;
 }

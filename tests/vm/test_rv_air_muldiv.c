@@ -13,22 +13,15 @@
 
 #include "common/err.h"
 #include "common/util.h"
-#include "stark/stark.h"
-#include "testutil.h"
+#include "rv_air_testutil.h"
 #include "vm/rv32im/rv_air_muldiv.h"
 #include "vm/rv32im/rv_air_tables.h"
 
 enum { CL_SEL, CL_OP, CL_A, CL_B, CL_RES, CL_NCOLS };
 enum { T_CALLER, T_MULDIV, T_RANGE, T_N };
 
-typedef struct {
-    air_machine *m;
-    rv_muldiv_gadget g;
-    stark_pk *pk;
-    stark_vk *vk;
-} fixture;
-
-static fixture fx;
+static rvt_keys fx;
+static rv_muldiv_gadget G;
 
 /* caller: sends (op, a, b, result) with multiplicity sel */
 static cairn_err build(air_machine **out, rv_muldiv_gadget *g)
@@ -43,13 +36,7 @@ static cairn_err build(air_machine **out, rv_muldiv_gadget *g)
     air_constrain(m, c, air_mul(m, c, col[CL_SEL], air_sub(m, c, col[CL_SEL], air_const(m, c, 1))),
                   "caller: sel boolean");
     rv_muldiv_send(m, c, col[CL_SEL], col[CL_OP], col[CL_A], col[CL_B], col[CL_RES]);
-    cairn_err e = air_machine_finish(m, 3);
-    if (e != CAIRN_OK) {
-        air_machine_free(m);
-        return e;
-    }
-    *out = m;
-    return CAIRN_OK;
+    return rvt_finish(out, m);
 }
 
 /* ---- reference from the manual ------------------------------------------ */
@@ -96,7 +83,7 @@ static void make(traces *t, const rv_muldiv_call *calls, size_t n, unsigned log_
     rv_lookups lk = {0};
     CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&lk), CAIRN_OK);
     const size_t rows = (size_t)1 << log_n;
-    rv_muldiv_gadget g = fx.g;
+    rv_muldiv_gadget g = G;
     g.log_n = log_n;
     t->log_n = log_n;
     t->caller = calloc(rows * CL_NCOLS, sizeof(gl_t));
@@ -133,105 +120,29 @@ static void drop(traces *t)
     free(t->lk_range);
 }
 
-/* The range lookups the muldiv rows make, counted from their columns (as a
- * cheating prover would count them for forged rows): a (value, bits) pair
- * outside the table is not counted (nothing can match it). */
-static void recount(traces *t)
-{
-    memset(t->range, 0, ((size_t)1 << RV_RANGE_LOG) * sizeof(gl_t));
-    const air_table *mt = fx.m->tables[T_MULDIV];
-    const size_t rows = (size_t)1 << t->log_n;
-    gl_t *v = malloc(mt->nnodes * sizeof *v);
-    CU_ASSERT_FATAL(v != NULL);
-    for (size_t r = 0; r < rows; r++) {
-        gl_t sel[3] = {r == 0, r == rows - 1, r != rows - 1};
-        const gl_t *cur = t->md + r * RV_MD_NCOLS, *nx = t->md + ((r + 1) % rows) * RV_MD_NCOLS;
-        air_eval_row(mt, v, NULL, NULL, cur, nx, NULL, sel);
-        for (size_t i = 0; i < mt->nints; i++) {
-            const air_interaction *it = &mt->ints[i];
-            if (it->bus != RV_BUS_RANGE || v[it->mult] == 0) continue;
-            gl_t val = v[it->tuple[0]], bits = v[it->tuple[1]];
-            if (bits > RV_RANGE_MAX_BITS || val >= (1u << bits)) continue;
-            size_t k = rv_range_index((uint32_t)val, (unsigned)bits);
-            t->range[k] = gl_add(t->range[k], v[it->mult]);
-        }
-    }
-    free(v);
-}
-
-/* ---- exact bus balance (names the bus the checker's sum cannot) ---------- */
-
-typedef struct {
-    uint32_t bus;
-    gl_t tup[4];
-    gl_t mult; /* signed: sends +, receives - */
-} entry;
-
-static int cmp_entry(const void *x, const void *y)
-{
-    const entry *a = x, *b = y;
-    if (a->bus != b->bus) return a->bus < b->bus ? -1 : 1;
-    for (unsigned i = 0; i < 4; i++)
-        if (a->tup[i] != b->tup[i]) return a->tup[i] < b->tup[i] ? -1 : 1;
-    return 0;
-}
-
-/* Bit `bus` set for every bus whose multisets differ. */
-static unsigned unbalanced(const traces *t)
-{
-    const gl_t *mains[T_N] = {t->caller, t->md, t->range};
-    const unsigned logs[T_N] = {t->log_n, t->log_n, RV_RANGE_LOG};
-    size_t cap = 1 << 16, n = 0;
-    entry *es = malloc(cap * sizeof *es);
-    CU_ASSERT_FATAL(es != NULL);
-    for (unsigned ti = 0; ti < T_N; ti++) {
-        const air_table *tb = fx.m->tables[ti];
-        const size_t rows = (size_t)1 << logs[ti];
-        gl_t *v = malloc(tb->nnodes * sizeof *v);
-        CU_ASSERT_FATAL(v != NULL);
-        for (size_t r = 0; r < rows; r++) {
-            size_t nx = (r + 1) % rows;
-            gl_t sel[3] = {r == 0, r == rows - 1, r != rows - 1};
-            air_eval_row(tb, v, tb->npre ? tb->pre + r * tb->npre : NULL,
-                         tb->npre ? tb->pre + nx * tb->npre : NULL, mains[ti] + r * tb->nmain,
-                         mains[ti] + nx * tb->nmain, NULL, sel);
-            for (size_t i = 0; i < tb->nints; i++) {
-                const air_interaction *it = &tb->ints[i];
-                gl_t mu = v[it->mult];
-                if (mu == 0) continue;
-                if (n == cap) {
-                    cap *= 2;
-                    es = realloc(es, cap * sizeof *es);
-                    CU_ASSERT_FATAL(es != NULL);
-                }
-                entry *e = &es[n++];
-                memset(e, 0, sizeof *e);
-                e->bus = it->bus;
-                for (unsigned k = 0; k < it->len && k < 4; k++) e->tup[k] = v[it->tuple[k]];
-                e->mult = it->dir == AIR_SEND ? mu : gl_neg(mu);
-            }
-        }
-        free(v);
-    }
-    qsort(es, n, sizeof *es, cmp_entry);
-    unsigned mask = 0;
-    for (size_t i = 0; i < n;) {
-        gl_t s = 0;
-        size_t j = i;
-        for (; j < n && cmp_entry(&es[i], &es[j]) == 0; j++) s = gl_add(s, es[j].mult);
-        if (s != 0) mask |= 1u << es[i].bus;
-        i = j;
-    }
-    free(es);
-    return mask;
-}
-
 static stark_trace *as_traces(stark_trace tr[T_N], const traces *t)
 {
     tr[T_CALLER] = (stark_trace){t->caller, t->log_n};
     tr[T_MULDIV] = (stark_trace){t->md, t->log_n};
     tr[T_RANGE] = (stark_trace){t->range, RV_RANGE_LOG};
     return tr;
+}
+
+/* The range lookups the muldiv rows make, counted from their columns (as a
+ * cheating prover would count them for forged rows): a (value, bits) pair
+ * outside the table is not counted (nothing can match it). */
+static void recount(traces *t)
+{
+    stark_trace tr[T_N];
+    rvt_recount(fx.m, as_traces(tr, t), NULL);
+}
+
+/* Bit `bus` set for every bus whose multisets differ (names the bus the
+ * checker's sum cannot). */
+static unsigned unbalanced(const traces *t)
+{
+    stark_trace tr[T_N];
+    return rvt_unbalanced(fx.m, as_traces(tr, t), NULL);
 }
 
 /* The checker rejects; returns the reason: 0 for a constraint (its name
@@ -256,20 +167,10 @@ static unsigned rejected(const traces *t, const char *what)
     return mask;
 }
 
-static int prove_verify(const traces *t)
+static int prove_verify(const traces *t, int ok)
 {
     stark_trace tr[T_N];
-    uint8_t *proof = NULL;
-    size_t len = 0;
-    double t0 = now_sec();
-    cairn_err e = stark_prove(fx.pk, as_traces(tr, t), NULL, 0, &proof, &len);
-    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
-    unsigned h[AIR_MAX_TABLES] = {t->log_n, t->log_n, RV_RANGE_LOG};
-    e = stark_verify(fx.vk, NULL, 0, proof, len, h);
-    fprintf(stderr, "  proof of %zu bytes, prove+verify %.2f s: %s\n", len, now_sec() - t0,
-            e == CAIRN_OK ? "accepted" : cairn_last_error());
-    free(proof);
-    return e == CAIRN_OK;
+    return rvt_expect_proof(&fx, as_traces(tr, t), NULL, 0, ok, NULL, ok ? "honest" : "forged");
 }
 
 /* ---- honest traces -------------------------------------------------------- */
@@ -317,7 +218,7 @@ static void test_fill_errors(void)
 {
     rv_lookups lk = {0};
     CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&lk), CAIRN_OK);
-    rv_muldiv_gadget g = fx.g;
+    rv_muldiv_gadget g = G;
     g.log_n = 2;
     gl_t main[4 * RV_MD_NCOLS];
     rv_muldiv_call calls[5];
@@ -744,7 +645,7 @@ static void test_special(void)
     c = t.md + row72 * RV_MD_NCOLS;
     rv_lookups lk = {0};
     CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&lk), CAIRN_OK);
-    rv_muldiv_fill_row(&fx.g, c, &lk, RV_OP_DIV, 7, 2);
+    rv_muldiv_fill_row(&G, c, &lk, RV_OP_DIV, 7, 2);
     rv_lookups_free(&lk);
     c[RV_MD_C_F0 + 0] = 1;
     c[RV_MD_C_F0 + 1] = gl_neg(1);
@@ -769,7 +670,7 @@ static void test_proofs(void)
 {
     traces t;
     forge_trace(&t);
-    CU_ASSERT(prove_verify(&t));
+    CU_ASSERT(prove_verify(&t, 1));
     drop(&t);
 
     /* MULHU(3, 5) claimed with the 64-bit product 15 + p: every equation
@@ -783,7 +684,7 @@ static void test_proofs(void)
     CU_ASSERT_EQUAL(t.caller[row * CL_NCOLS + CL_RES], 0xffffffffu);
     recount(&t);
     CU_ASSERT_EQUAL(rejected(&t, "MULHU(3, 5) = 0xffffffff"), 1u << RV_BUS_RANGE);
-    CU_ASSERT(!prove_verify(&t));
+    CU_ASSERT(!prove_verify(&t, 0));
     drop(&t);
 
     /* DIV(-7, 2) rounded toward -inf: q = -4, r = 1 */
@@ -797,27 +698,18 @@ static void test_proofs(void)
     recount(&t);
     CU_ASSERT_EQUAL(rejected(&t, "DIV(-7, 2) = -4"), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "sign of r"));
-    CU_ASSERT(!prove_verify(&t));
+    CU_ASSERT(!prove_verify(&t, 0));
     drop(&t);
 }
 
 int main(void)
 {
-    stark_params p;
-    if (build(&fx.m, &fx.g) != CAIRN_OK || stark_params_preset(&p, "test") != CAIRN_OK ||
-        stark_setup(&fx.pk, &fx.vk, fx.m, &p) != CAIRN_OK) {
-        fprintf(stderr, "setup: %s\n", cairn_last_error());
-        return 1;
-    }
+    if (!rvt_setup(&fx, build(&fx.m, &G) == CAIRN_OK)) return 1;
     static const test_case cases[] = {{"honest operations match the manual", test_honest},
                                       {"fill limits", test_fill_errors},
                                       {"forged results rejected", test_forgeries},
                                       {"special cases", test_special},
                                       {"proofs", test_proofs},
                                       {NULL, NULL}};
-    int rc = test_run_suite("rv_air_muldiv", cases);
-    stark_pk_free(fx.pk);
-    stark_vk_free(fx.vk);
-    air_machine_free(fx.m);
-    return rc;
+    return rvt_run(&fx, "rv_air_muldiv", cases);
 }

@@ -11,8 +11,7 @@
 #include <string.h>
 
 #include "common/err.h"
-#include "stark/stark.h"
-#include "testutil.h"
+#include "rv_air_testutil.h"
 #include "vm/rv32im/rv_air_p2.h"
 
 #define MSG_LEN 20
@@ -29,13 +28,7 @@
 #define U_LOG 2
 #define P2_LOG 5
 
-typedef struct {
-    air_machine *m;
-    stark_pk *pk;
-    stark_vk *vk;
-} fixture;
-
-static fixture fx;
+static rvt_keys fx;
 
 static cairn_err build(air_machine **out)
 {
@@ -61,13 +54,7 @@ static cairn_err build(air_machine **out)
         in[2 * P2_DIGEST + i] = zero;
     }
     rv_p2_send(m, u, one, in, c + U_COUT);
-    cairn_err e = air_machine_finish(m, 3);
-    if (e != CAIRN_OK) {
-        air_machine_free(m);
-        return e;
-    }
-    *out = m;
-    return CAIRN_OK;
+    return rvt_finish(out, m);
 }
 
 typedef struct {
@@ -139,26 +126,7 @@ static void drop(traces *t)
 static void expect(traces *t, int ok, const char *msg, const char *vmsg, const char *what)
 {
     stark_trace tr[2] = {{t->user, U_LOG}, {t->p2, P2_LOG}};
-    cairn_err e = stark_check_trace(fx.m, tr, NULL, 0);
-    if ((e == CAIRN_OK) != ok)
-        fprintf(stderr, "%s: checker says %s\n", what, e == CAIRN_OK ? "ok" : cairn_last_error());
-    CU_ASSERT_EQUAL(e == CAIRN_OK, ok);
-    if (!ok && e != CAIRN_OK) {
-        if (!strstr(cairn_last_error(), msg))
-            fprintf(stderr, "%s: expected '%s', checker says %s\n", what, msg, cairn_last_error());
-        CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), msg));
-    }
-    uint8_t *proof = NULL;
-    size_t len = 0;
-    e = stark_prove(fx.pk, tr, NULL, 0, &proof, &len);
-    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
-    unsigned h[AIR_MAX_TABLES] = {U_LOG, P2_LOG};
-    e = stark_verify(fx.vk, NULL, 0, proof, len, h);
-    if ((e == CAIRN_OK) != ok)
-        fprintf(stderr, "%s: verifier says %s\n", what, e == CAIRN_OK ? "ok" : cairn_last_error());
-    CU_ASSERT_EQUAL(e, ok ? CAIRN_OK : CAIRN_ERR_VERIFY);
-    if (!ok && e != CAIRN_OK) CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), vmsg));
-    free(proof);
+    rvt_expect(&fx, tr, NULL, 0, ok, 1, msg, vmsg, what);
 }
 
 /* The sponge steps on values give p2_hash for every length around the
@@ -246,20 +214,11 @@ static void test_wrong(void)
 
 int main(void)
 {
-    stark_params p;
-    if (build(&fx.m) != CAIRN_OK || stark_params_preset(&p, "test") != CAIRN_OK ||
-        stark_setup(&fx.pk, &fx.vk, fx.m, &p) != CAIRN_OK) {
-        fprintf(stderr, "setup: %s\n", cairn_last_error());
-        return 1;
-    }
+    if (!rvt_setup(&fx, build(&fx.m) == CAIRN_OK)) return 1;
     static const test_case cases[] = {{"sponge steps equal p2_hash", test_sponge_values},
                                       {"fill refuses too many calls", test_fill_limit},
                                       {"honest callers", test_honest},
                                       {"wrong traces rejected", test_wrong},
                                       {NULL, NULL}};
-    int rc = test_run_suite("rv_air_p2", cases);
-    stark_pk_free(fx.pk);
-    stark_vk_free(fx.vk);
-    air_machine_free(fx.m);
-    return rc;
+    return rvt_run(&fx, "rv_air_p2", cases);
 }

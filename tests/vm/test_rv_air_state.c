@@ -13,39 +13,20 @@
 
 #include "common/err.h"
 #include "rv_air_stub.h"
+#include "rv_air_testutil.h"
 #include "seg_prog.h"
-#include "stark/stark.h"
-#include "testutil.h"
 #include "vm/rv32im/rv_air_state.h"
 #include "vm/rv32im/rv_air_tables.h"
 
 #define PO2 10
 #define P2_LOG 4
-#define MAX_SEG 16
 
 enum { T_ST, T_P2, T_RANGE, T_STUB, NT };
 
-static struct {
-    air_machine *m;
-    stark_pk *pk;
-    stark_vk *vk;
-    rv_snapshot seg[MAX_SEG];
-    size_t nseg;
-} fx;
+static rvt_keys fx;
+static rvt_segments segs;
 
 static const uint8_t INPUT[7] = "abcdefg";
-
-static cairn_err keep_segment(void *arg, const rv_snapshot *s)
-{
-    (void)arg;
-    if (fx.nseg == MAX_SEG) return cairn_fail(CAIRN_ERR_LIMIT, "test: too many segments");
-    uint8_t *enc;
-    size_t len;
-    FORWARD_IF_ERROR(rv_snapshot_encode(&enc, &len, s));
-    cairn_err e = rv_snapshot_decode(&fx.seg[fx.nseg++], enc, len);
-    free(enc);
-    return e;
-}
 
 static cairn_err build(air_machine **out)
 {
@@ -55,13 +36,7 @@ static cairn_err build(air_machine **out)
     rv_p2_table_add(m);
     rv_range_table_add(m);
     stub_table_add(m);
-    cairn_err e = air_machine_finish(m, 3);
-    if (e != CAIRN_OK) {
-        air_machine_free(m);
-        return e;
-    }
-    *out = m;
-    return CAIRN_OK;
+    return rvt_finish(out, m);
 }
 
 /* Registers as the cpu would leave them in the tracker: a changed one
@@ -157,28 +132,22 @@ static void expect(traces *tr, int ok, const char *msg, int prove, const char *w
 {
     stark_trace st[NT];
     for (int i = 0; i < NT; i++) st[i] = (stark_trace){tr->t[i], tr->log[i]};
-    cairn_err e = stark_check_trace(fx.m, st, tr->pub, RV_STATE_NPUB);
-    if ((e == CAIRN_OK) != ok) fprintf(stderr, "%s: checker says %s\n", what, e == CAIRN_OK ? "ok" : cairn_last_error());
-    CU_ASSERT_EQUAL(e == CAIRN_OK, ok);
-    if (!ok && e != CAIRN_OK) fprintf(stderr, "%s: %.200s\n", what, cairn_last_error());
-    if (!ok && e != CAIRN_OK && msg && !strstr(cairn_last_error(), msg)) {
-        fprintf(stderr, "%s: expected '%s'\n", what, msg);
-        CU_FAIL("checker message");
-    }
-    if (!prove) return;
-    uint8_t *proof = NULL;
-    size_t len = 0;
-    CU_ASSERT_EQUAL_FATAL(stark_prove(fx.pk, st, tr->pub, RV_STATE_NPUB, &proof, &len), CAIRN_OK);
-    e = stark_verify(fx.vk, tr->pub, RV_STATE_NPUB, proof, len, tr->log);
-    if (e != CAIRN_OK) fprintf(stderr, "%s: verifier: %s\n", what, cairn_last_error());
-    CU_ASSERT_EQUAL(e, ok ? CAIRN_OK : CAIRN_ERR_VERIFY);
-    free(proof);
+    rvt_expect(&fx, st, tr->pub, RV_STATE_NPUB, ok, prove, msg, NULL, what);
+}
+
+/* The end state c (a forgery of s's) is rejected. */
+static void expect_end(const rv_snapshot *s, const rv_snapshot *c, const char *msg, int prove, const char *what)
+{
+    traces tr;
+    make(&tr, s, c);
+    expect(&tr, 0, msg, prove, what);
+    drop(&tr);
 }
 
 static void test_program(void)
 {
-    CU_ASSERT(fx.nseg >= 3);
-    const rv_snapshot *last = &fx.seg[fx.nseg - 1];
+    CU_ASSERT(segs.n >= 3);
+    const rv_snapshot *last = &segs.seg[segs.n - 1];
     CU_ASSERT_EQUAL(last->end.halted, 1);
     CU_ASSERT_NOT_EQUAL(last->end.exit_code, 0);
     CU_ASSERT_EQUAL(last->end.input_eof, 1);
@@ -187,32 +156,32 @@ static void test_program(void)
 
 static void test_honest(void)
 {
-    for (size_t i = 0; i < fx.nseg; i++) {
+    for (size_t i = 0; i < segs.n; i++) {
         traces tr;
-        make(&tr, &fx.seg[i], &fx.seg[i]);
+        make(&tr, &segs.seg[i], &segs.seg[i]);
         /* the table's digests are the machine's */
         p2_digest d0, d1;
-        rv_state_digest(&d0, &fx.seg[i].start);
-        rv_state_digest(&d1, &fx.seg[i].end);
+        rv_state_digest(&d0, &segs.seg[i].start);
+        rv_state_digest(&d1, &segs.seg[i].end);
         CU_ASSERT_EQUAL(memcmp(d0.v, tr.pub, sizeof d0.v), 0);
         CU_ASSERT_EQUAL(memcmp(d1.v, tr.pub + 4, sizeof d1.v), 0);
-        expect(&tr, 1, NULL, i + 1 == fx.nseg, "honest");
+        expect(&tr, 1, NULL, i + 1 == segs.n, "honest");
         drop(&tr);
     }
 }
 
 static void test_fill_refuses(void)
 {
-    rv_snapshot s = fx.seg[0];
+    rv_snapshot s = segs.seg[0];
     s.start.halted = 1;
     gl_t *main = calloc((size_t)RV_ST_NCOLS << RV_STATE_LOG, sizeof(gl_t));
     rv_memtrack mt = {0};
-    registers(&mt, &fx.seg[0]);
+    registers(&mt, &segs.seg[0]);
     rv_lookups lk = {0};
     CU_ASSERT_EQUAL_FATAL(rv_lookups_alloc(&lk), CAIRN_OK);
     rv_p2_calls calls = {0};
     CU_ASSERT_EQUAL(rv_state_fill(main, NULL, &calls, &lk, &s, &mt), CAIRN_ERR_VERIFY);
-    s = fx.seg[0];
+    s = segs.seg[0];
     s.end.x[7] ^= 1; /* not what the tracker holds */
     CU_ASSERT_EQUAL(rv_state_fill(main, NULL, &calls, &lk, &s, &mt), CAIRN_ERR_VERIFY);
     rv_p2_calls_free(&calls);
@@ -223,7 +192,7 @@ static void test_fill_refuses(void)
 
 static void test_forgeries(void)
 {
-    const rv_snapshot *s = &fx.seg[1], *h = &fx.seg[fx.nseg - 1];
+    const rv_snapshot *s = &segs.seg[1], *h = &segs.seg[segs.n - 1];
     traces tr;
     rv_snapshot c;
 
@@ -241,44 +210,28 @@ static void test_forgeries(void)
      * public values */
     c = *s;
     c.end.x[9] ^= 0x100;
-    make(&tr, s, &c);
-    expect(&tr, 0, "bus 1", 1, "wrong end register");
-    drop(&tr);
+    expect_end(s, &c, "bus 1", 1, "wrong end register");
     c = *s;
     c.end.pc += 4;
-    make(&tr, s, &c);
-    expect(&tr, 0, "bus 10", 1, "wrong end pc");
-    drop(&tr);
+    expect_end(s, &c, "bus 10", 1, "wrong end pc");
     c = *s;
     c.end.halted = 1;
-    make(&tr, s, &c);
-    expect(&tr, 0, "bus 10", 0, "wrongly halted");
-    drop(&tr);
+    expect_end(s, &c, "bus 10", 0, "wrongly halted");
     c = *h;
     c.end.exit_code ^= 1;
-    make(&tr, h, &c);
-    expect(&tr, 0, "bus 10", 0, "wrong exit code");
-    drop(&tr);
+    expect_end(h, &c, "bus 10", 0, "wrong exit code");
     c = *s;
     c.end.input_pos += 1;
-    make(&tr, s, &c);
-    expect(&tr, 0, "bus 10", 0, "wrong end input position");
-    drop(&tr);
+    expect_end(s, &c, "bus 10", 0, "wrong end input position");
     c = *s;
     c.end.input_eof ^= 1;
-    make(&tr, s, &c);
-    expect(&tr, 0, "bus 10", 0, "wrong end input_eof");
-    drop(&tr);
+    expect_end(s, &c, "bus 10", 0, "wrong end input_eof");
     c = *s;
     c.end.journal_len += 16; /* same tail length, more blocks */
-    make(&tr, s, &c);
-    expect(&tr, 0, "bus 10", 0, "wrong end journal length");
-    drop(&tr);
+    expect_end(s, &c, "bus 10", 0, "wrong end journal length");
     c = *s;
     c.end.root.v[1] = gl_add(c.end.root.v[1], 1);
-    make(&tr, s, &c);
-    expect(&tr, 0, "bus 8", 0, "wrong end root");
-    drop(&tr);
+    expect_end(s, &c, "bus 8", 0, "wrong end root");
 
     /* an end input position without its carry: lo wraps, hi unchanged */
     make(&tr, s, s);
@@ -299,24 +252,18 @@ static void test_forgeries(void)
 int main(void)
 {
     rv_program *prog = seg_program(200);
-    stark_params p;
-    rv_config cfg = {.segment_po2 = PO2, .input = INPUT, .input_len = sizeof INPUT, .on_segment = keep_segment};
+    rv_config cfg = {.segment_po2 = PO2, .input = INPUT, .input_len = sizeof INPUT, .on_segment = rvt_keep_segment,
+                     .segment_arg = &segs};
     rv_result res;
-    if (!prog || rv_execute(prog, &cfg, &res) != CAIRN_OK || build(&fx.m) != CAIRN_OK ||
-        stark_params_preset(&p, "test") != CAIRN_OK || stark_setup(&fx.pk, &fx.vk, fx.m, &p) != CAIRN_OK) {
-        fprintf(stderr, "setup: %s\n", cairn_last_error());
-        return 1;
-    }
+    int ran = prog && rv_execute(prog, &cfg, &res) == CAIRN_OK;
     rv_program_free(prog);
+    if (!rvt_setup(&fx, ran && build(&fx.m) == CAIRN_OK)) return 1;
     static const test_case cases[] = {{"the program's segments", test_program},
                                       {"honest segments", test_honest},
                                       {"fill refuses a halted start or wrong registers", test_fill_refuses},
                                       {"forgeries rejected", test_forgeries},
                                       {NULL, NULL}};
-    int rc = test_run_suite("rv_air_state", cases);
-    for (size_t i = 0; i < fx.nseg; i++) rv_snapshot_free(&fx.seg[i]);
-    stark_pk_free(fx.pk);
-    stark_vk_free(fx.vk);
-    air_machine_free(fx.m);
+    int rc = rvt_run(&fx, "rv_air_state", cases);
+    rvt_segments_free(&segs);
     return rc;
 }

@@ -8,21 +8,14 @@
 #include <string.h>
 
 #include "common/err.h"
-#include "stark/stark.h"
-#include "testutil.h"
+#include "rv_air_testutil.h"
 #include "vm/rv32im/rv_air_tables.h"
 
 enum { U_X, U_BITS_X, U_A, U_B, U_AND, U_OR, U_XOR, U_NCOLS };
 #define U_LOG 6
 #define X_BITS 11
 
-typedef struct {
-    air_machine *m;
-    stark_pk *pk;
-    stark_vk *vk;
-} fixture;
-
-static fixture fx;
+static rvt_keys fx;
 
 /* user: x < 2^16, x < 2^X_BITS (the same x twice: two widths), and the
  * byte relation of (a, b). */
@@ -39,13 +32,7 @@ static cairn_err build(air_machine **out)
     rv_range_send(m, u, one, c[U_X], 16);
     rv_range_send(m, u, one, c[U_BITS_X], X_BITS);
     rv_bytes_send(m, u, one, c[U_A], c[U_B], c[U_AND], c[U_OR], c[U_XOR]);
-    cairn_err e = air_machine_finish(m, 3);
-    if (e != CAIRN_OK) {
-        air_machine_free(m);
-        return e;
-    }
-    *out = m;
-    return CAIRN_OK;
+    return rvt_finish(out, m);
 }
 
 typedef struct {
@@ -98,20 +85,7 @@ static void drop(traces *t)
 static void expect(traces *t, int ok, int prove, const char *what)
 {
     stark_trace tr[3] = {{t->user, U_LOG}, {t->range, RV_RANGE_LOG}, {t->bytes, RV_BYTES_LOG}};
-    cairn_err e = stark_check_trace(fx.m, tr, NULL, 0);
-    if ((e == CAIRN_OK) != ok) fprintf(stderr, "%s: checker says %s\n", what, cairn_last_error());
-    CU_ASSERT_EQUAL(e == CAIRN_OK, ok);
-    if (!ok) CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "balance"));
-    if (!prove) return;
-    uint8_t *proof = NULL;
-    size_t len = 0;
-    e = stark_prove(fx.pk, tr, NULL, 0, &proof, &len);
-    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
-    unsigned h[AIR_MAX_TABLES] = {U_LOG, RV_RANGE_LOG, RV_BYTES_LOG};
-    e = stark_verify(fx.vk, NULL, 0, proof, len, h);
-    if ((e == CAIRN_OK) != ok) fprintf(stderr, "%s: verifier says %s\n", what, cairn_last_error());
-    CU_ASSERT_EQUAL(e == CAIRN_OK, ok);
-    free(proof);
+    rvt_expect(&fx, tr, NULL, 0, ok, prove, "balance", NULL, what);
 }
 
 static void test_honest(void)
@@ -160,18 +134,9 @@ static void test_wrong(void)
 
 int main(void)
 {
-    stark_params p;
-    if (build(&fx.m) != CAIRN_OK || stark_params_preset(&p, "test") != CAIRN_OK ||
-        stark_setup(&fx.pk, &fx.vk, fx.m, &p) != CAIRN_OK) {
-        fprintf(stderr, "setup: %s\n", cairn_last_error());
-        return 1;
-    }
+    if (!rvt_setup(&fx, build(&fx.m) == CAIRN_OK)) return 1;
     static const test_case cases[] = {{"honest lookups", test_honest},
                                       {"wrong values rejected", test_wrong},
                                       {NULL, NULL}};
-    int rc = test_run_suite("rv_air_tables", cases);
-    stark_pk_free(fx.pk);
-    stark_vk_free(fx.vk);
-    air_machine_free(fx.m);
-    return rc;
+    return rvt_run(&fx, "rv_air_tables", cases);
 }
