@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vm/rv32im/rv.h"
 #include "vm/rv32im/rv_air_int.h"
 
 enum {
@@ -62,6 +63,26 @@ static inline void stub_mem(stub_rows *s, int sign, gl_t addr, gl_t value, gl_t 
 {
     gl_t e[3] = {addr, value, ts};
     stub_msg(s, STUB_MEM, sign, e, 3);
+}
+
+/* The state table's four journal messages (RV_BUS_STATE tags 3..6) for a
+ * segment from state a to state b: chain in with the tail length and the
+ * bytes written, tail in, chain out, tail out. */
+static inline void stub_journal_msgs(gl_t m[4][7], const rv_state *a, const rv_state *b)
+{
+    memset(m, 0, 4 * sizeof m[0]);
+    m[0][0] = RV_STATE_JOURNAL_IN;
+    m[1][0] = RV_STATE_JTAIL_IN;
+    m[2][0] = RV_STATE_JOURNAL_OUT;
+    m[3][0] = RV_STATE_JTAIL_OUT;
+    for (int i = 0; i < 4; i++) {
+        m[0][1 + i] = a->journal_chain.v[i];
+        m[1][1 + i] = a->journal_tail[i];
+        m[2][1 + i] = b->journal_chain.v[i];
+        m[3][1 + i] = b->journal_tail[i];
+    }
+    m[0][5] = a->journal_len & 15;
+    m[0][6] = b->journal_len - a->journal_len;
 }
 
 /* The table's rows, padded with zeros to 2^log_n >= max(4, n); the caller

@@ -136,18 +136,11 @@ static void make(traces *tr, const rv_snapshot *s, int forge)
     }
     /* the state table's journal messages */
     const rv_state *a = &s->start, *b = &s->end;
-    gl_t m3[7] = {RV_STATE_JOURNAL_IN, a->journal_chain.v[0], a->journal_chain.v[1], a->journal_chain.v[2],
-                  a->journal_chain.v[3], a->journal_len & 15, b->journal_len - a->journal_len};
-    gl_t m4[7] = {RV_STATE_JTAIL_IN, a->journal_tail[0], a->journal_tail[1], a->journal_tail[2], a->journal_tail[3]};
-    gl_t m5[7] = {RV_STATE_JOURNAL_OUT, b->journal_chain.v[0], b->journal_chain.v[1], b->journal_chain.v[2],
-                  b->journal_chain.v[3]};
-    gl_t m6[7] = {RV_STATE_JTAIL_OUT, b->journal_tail[0], b->journal_tail[1], b->journal_tail[2], b->journal_tail[3]};
-    if (forge == STUB_CHAIN) m5[2] = gl_add(m5[2], 1);
-    if (forge == STUB_TAIL) m6[1] ^= 1;
-    stub_msg(&tr->stub, STUB_ST, 1, m3, 7);
-    stub_msg(&tr->stub, STUB_ST, 1, m4, 7);
-    stub_msg(&tr->stub, STUB_ST, 1, m5, 7);
-    stub_msg(&tr->stub, STUB_ST, 1, m6, 7);
+    gl_t jm[4][7];
+    stub_journal_msgs(jm, a, b);
+    if (forge == STUB_CHAIN) jm[2][2] = gl_add(jm[2][2], 1);
+    if (forge == STUB_TAIL) jm[3][1] ^= 1;
+    for (int k = 0; k < 4; k++) stub_msg(&tr->stub, STUB_ST, 1, jm[k], 7);
     /* journal, p2, range */
     rv_p2_calls calls = {0};
     tr->log[T_J] = J_LOG;

@@ -83,16 +83,9 @@ static void make(traces *tr, const rv_snapshot *s, const rv_snapshot *claim)
     gl_t en[7] = {RV_STATE_END, b->pc, b->halted, b->exit_code, b->input_pos - a->input_pos,
                   b->journal_len - a->journal_len, b->input_eof};
     stub_msg(&tr->stub, STUB_ST, 1, en, 7);
-    gl_t j3[7] = {RV_STATE_JOURNAL_IN, a->journal_chain.v[0], a->journal_chain.v[1], a->journal_chain.v[2],
-                  a->journal_chain.v[3], a->journal_len & 15, b->journal_len - a->journal_len};
-    gl_t j4[7] = {RV_STATE_JTAIL_IN, a->journal_tail[0], a->journal_tail[1], a->journal_tail[2], a->journal_tail[3]};
-    gl_t j5[7] = {RV_STATE_JOURNAL_OUT, b->journal_chain.v[0], b->journal_chain.v[1], b->journal_chain.v[2],
-                  b->journal_chain.v[3]};
-    gl_t j6[7] = {RV_STATE_JTAIL_OUT, b->journal_tail[0], b->journal_tail[1], b->journal_tail[2], b->journal_tail[3]};
-    stub_msg(&tr->stub, STUB_ST, -1, j3, 7);
-    stub_msg(&tr->stub, STUB_ST, -1, j4, 7);
-    stub_msg(&tr->stub, STUB_ST, -1, j5, 7);
-    stub_msg(&tr->stub, STUB_ST, -1, j6, 7);
+    gl_t jm[4][7];
+    stub_journal_msgs(jm, a, b);
+    for (int k = 0; k < 4; k++) stub_msg(&tr->stub, STUB_ST, -1, jm[k], 7);
     gl_t root[10] = {RV_TREE_DEPTH, 0};
     for (int i = 0; i < 4; i++) {
         root[2 + i] = a->root.v[i];
