@@ -34,11 +34,29 @@
  *                             per table, named by the table (same name rules
  *                             as columns), each laid out exactly like
  *                             /segments/000/000000/trace
- *   /params                   group, reserved for the parameter sets used
+ *   /segments/000/000000/proof     u8[n], optional (cairn prove): the segment's
+ *                             proof bytes (vm/rv32im/rv_air.h rv_prove_segment)
+ *   /segments/000/000000/claim     group, present exactly when proof is; attrs
+ *                               po2 (u32), start, end (u8[32]: state digests,
+ *                               4 field elements LE), cycles (u64): the
+ *                               statement the proof is checked against
+ *   /params                   group; without proofs no attributes. With
+ *                             proofs (h5s_job_set_params) attrs preset
+ *                             (fixed string, a name like a column's),
+ *                             log_blowup, queries, pow_bits, log_arity,
+ *                             log_final_len, segment_po2 (u32): the STARK
+ *                             parameters (stark/stark.h stark_params) and
+ *                             segment size every proof was made with
+ *   /claim                    group, optional (cairn prove): attrs
+ *                             final_state (u64[H5S_STATE_ELEMS]: the final
+ *                             machine state as the field elements of
+ *                             vm/rv32im/rv.h rv_state_elems, whose hash is
+ *                             the last segment's end digest), cycles (u64)
  *
- * Names reserved for later issues (a version-1 reader ignores objects it
- * does not know, so adding them does not change the version): /recursion,
- * /proof, /claim, /segments/BBB/NNNNNN/proof, /segments/BBB/NNNNNN/claim.
+ * Names reserved for later issues: /recursion, /proof. A reader of this
+ * version ignores objects it does not know, so adding optional objects
+ * does not change the version (proofs, claims and parameters were added
+ * so; a file without them reads as before).
  *
  * Compact storage only (why segments are grouped by 1000). HDF5 keeps a
  * group's links and an object's attributes as messages in the object
@@ -175,6 +193,13 @@
 #define H5S_MAX_SEGMENTS ((uint64_t)H5S_SEGMENTS_PER_GROUP * H5S_SEGMENTS_PER_GROUP)
 /* Run summary values (/run attributes); each is a header message. */
 #define H5S_MAX_RUN_VALUES 1024u
+/* Elements of a final machine state (/claim final_state): RV_STATE_NELEMS
+ * of vm/rv32im/rv.h (the storage module does not depend on the machine;
+ * cli/prove.c checks that the two agree). */
+#define H5S_STATE_ELEMS 52u
+/* Proof bytes of one segment: far above any proof of a 2^28-row trace. */
+#define H5S_MAX_PROOF_BYTES ((uint64_t)1 << 30)
+
 /* Side tables of one segment (more would not be a trace we wrote). */
 #define H5S_MAX_TABLES 64u
 /* Column names: 1..63 characters of [A-Za-z0-9_.-], not starting with '.'
@@ -233,6 +258,44 @@ cairn_err h5s_job_add_segment_tables(h5s_job *j, const h5s_segment_info *info,
                                      const uint8_t *snapshot, size_t snapshot_len,
                                      const h5s_columns *trace, const h5s_table *tables,
                                      size_t ntables);
+
+/* The statement of a segment proof (vm/rv32im/rv_air.h rv_seg_claim, as
+ * bytes): the machine goes from the state with digest start to the one
+ * with digest end in cycles cycles, segments of 2^po2. */
+typedef struct {
+    uint32_t po2;
+    uint8_t start[32], end[32]; /* state digests, 4 field elements LE */
+    uint64_t cycles;
+} h5s_claim;
+
+/* Everything stored for one segment. */
+typedef struct {
+    const h5s_segment_info *info;
+    const uint8_t *snapshot; size_t snapshot_len; /* snapshot may be NULL when 0 */
+    const h5s_columns *trace;                     /* NULL: no trace */
+    const h5s_table *tables; size_t ntables;      /* side tables (NULL, 0: none) */
+    const uint8_t *proof; size_t proof_len;       /* NULL: no proof; else 1..H5S_MAX_PROOF_BYTES */
+    const h5s_claim *claim;                       /* given exactly when proof is */
+} h5s_segment_data;
+
+/* h5s_job_add_segment_tables with everything a segment may hold,
+ * including its proof and claim. */
+cairn_err h5s_job_add_segment_data(h5s_job *j, const h5s_segment_data *d);
+
+/* Proof parameters (/params): the preset name (h5s_name_ok rules) and the
+ * fields of stark_params that the verifier needs, and the segment size. */
+typedef struct {
+    char preset[H5S_MAX_NAME + 1];
+    uint32_t log_blowup, queries, pow_bits, log_arity, log_final_len;
+    uint32_t segment_po2;
+} h5s_params;
+
+/* Stores the parameters (once per job). */
+cairn_err h5s_job_set_params(h5s_job *j, const h5s_params *p);
+
+/* Stores the final machine state's H5S_STATE_ELEMS field elements and the
+ * total cycle count as /claim (once per job). */
+cairn_err h5s_job_set_final(h5s_job *j, const uint64_t state[H5S_STATE_ELEMS], uint64_t cycles);
 
 /* Stores the journal (replacing one set before). Close stores an empty
  * journal if this was never called. */
@@ -298,6 +361,16 @@ cairn_err h5s_get_attr_u64(const h5s_reader *r, const char *name, uint64_t *valu
 
 uint64_t h5s_segment_count(const h5s_reader *r);
 
+/* The parameters of /params: 1 and *out filled if the file has them, 0 if
+ * not (a file of cairn exec). Validated on opening: all or none of the
+ * attributes, the preset a valid name. */
+int h5s_params_get(const h5s_reader *r, h5s_params *out);
+
+/* The final state of /claim: 1 and out, *cycles filled if the file has
+ * one, 0 if not. Validated on opening (shape and types only: whether the
+ * elements are a machine state is for the verifier to check). */
+int h5s_final_get(const h5s_reader *r, uint64_t out[H5S_STATE_ELEMS], uint64_t *cycles);
+
 typedef struct {
     h5s_segment_info info;
     h5s_size snapshot;
@@ -306,6 +379,9 @@ typedef struct {
     h5s_size trace; /* all columns together */
     uint64_t ntables; /* side tables (each validated like a trace) */
     h5s_size tables;  /* all side tables' columns together */
+    int has_proof;    /* proof and claim (always together) */
+    h5s_size proof;
+    h5s_claim claim;
 } h5s_segment_meta;
 
 /* Validates and describes segment `index` (< h5s_segment_count). */
@@ -313,6 +389,10 @@ cairn_err h5s_segment(h5s_reader *r, uint64_t index, h5s_segment_meta *out);
 
 /* Reads a segment's snapshot into a new buffer the caller frees. */
 cairn_err h5s_read_snapshot(h5s_reader *r, uint64_t index, uint8_t **out, size_t *len);
+
+/* Reads a segment's proof into a new buffer the caller frees;
+ * CAIRN_ERR_USAGE if the segment has none. */
+cairn_err h5s_read_proof(h5s_reader *r, uint64_t index, uint8_t **out, size_t *len);
 
 /* A trace read back, owned by the caller: free with h5s_trace_free. The
  * `view` field points into it, ready to pass back to a writer. */

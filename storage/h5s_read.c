@@ -23,6 +23,9 @@ struct h5s_reader {
     char (*anames)[H5S_MAX_NAME + 1];
     uint64_t *avals;
     uint64_t nseg;
+    int has_params, has_final;
+    h5s_params params;
+    uint64_t final_state[H5S_STATE_ELEMS], final_cycles;
     hid_t group;      /* the /segments/BBB group last opened (checked), or -1 */
     uint64_t group_k; /* its number */
 };
@@ -63,25 +66,92 @@ static cairn_err open_group(hid_t loc, const char *name, const char *what, hid_t
     return CAIRN_OK;
 }
 
+/* A fixed-length string attribute of at most cap - 1 bytes into buf
+ * (NUL-terminated; no NUL inside). */
+static cairn_err get_string_attr(hid_t loc, const char *what, const char *name, char *buf, size_t cap)
+{
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0) return h5s_fail_h5(CAIRN_ERR_FORMAT, "attribute %s/%s: cannot open", what, name);
+    hid_t t = H5Aget_type(a), s = H5Aget_space(a), mt = -1;
+    memset(buf, 0, cap);
+    cairn_err err = CAIRN_OK;
+    if (t < 0 || s < 0 || H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) != 0 || H5Tget_size(t) >= cap ||
+        H5Sget_simple_extent_type(s) != H5S_SCALAR) {
+        err = cairn_fail(CAIRN_ERR_FORMAT, "attribute %s/%s: expected a short fixed-length string", what, name);
+    } else if ((mt = H5Tcopy(t)) < 0 || H5Aread(a, mt, buf) < 0) {
+        err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "attribute %s/%s: cannot read", what, name);
+    }
+    buf[cap - 1] = 0;
+    h5s_close_id(mt);
+    h5s_close_id(s);
+    h5s_close_id(t);
+    h5s_close_id(a);
+    return err;
+}
+
 static cairn_err check_format_name(hid_t root)
 {
     RETURN_ERROR_IF(H5Aexists(root, "cairn_format") <= 0, CAIRN_ERR_FORMAT,
                     "not a cairn job file: attribute /cairn_format missing");
-    hid_t a = H5Aopen(root, "cairn_format", H5P_DEFAULT);
-    if (a < 0) return h5s_fail_h5(CAIRN_ERR_FORMAT, "attribute /cairn_format: cannot open");
-    hid_t t = H5Aget_type(a), mt = -1;
-    char buf[64] = {0};
+    char buf[64];
+    FORWARD_IF_ERROR(get_string_attr(root, "", "cairn_format", buf, sizeof buf));
+    RETURN_ERROR_IF(strcmp(buf, H5S_FORMAT_NAME) != 0, CAIRN_ERR_FORMAT,
+                    "not a cairn job file: /cairn_format is '%.32s'", buf);
+    return CAIRN_OK;
+}
+
+/* /params: no attributes (no proofs), or every one of them. */
+static cairn_err read_params(h5s_reader *r)
+{
+    hid_t g;
+    FORWARD_IF_ERROR(open_group(r->file, "params", "/params", &g));
+    h5s_params *p = &r->params;
+    const struct {
+        const char *name;
+        uint32_t *v;
+    } f[] = {{"log_blowup", &p->log_blowup}, {"queries", &p->queries},       {"pow_bits", &p->pow_bits},
+             {"log_arity", &p->log_arity},   {"log_final_len", &p->log_final_len}, {"segment_po2", &p->segment_po2}};
+    const size_t nf = sizeof f / sizeof f[0];
     cairn_err err = CAIRN_OK;
-    if (t < 0 || H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) != 0 || H5Tget_size(t) >= sizeof buf) {
-        err = cairn_fail(CAIRN_ERR_FORMAT, "attribute /cairn_format: expected a short fixed-length string");
-    } else if ((mt = H5Tcopy(t)) < 0 || H5Aread(a, mt, buf) < 0) {
-        err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "attribute /cairn_format: cannot read");
-    } else if (strcmp(buf, H5S_FORMAT_NAME) != 0) {
-        err = cairn_fail(CAIRN_ERR_FORMAT, "not a cairn job file: /cairn_format is '%.32s'", buf);
+    size_t have = 0;
+    const char *missing = NULL;
+    for (size_t i = 0; i <= nf; i++) {
+        const char *name = i < nf ? f[i].name : "preset";
+        htri_t ex = H5Aexists(g, name);
+        if (ex < 0) {
+            err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "/params: cannot look up attribute %s", name);
+            break;
+        }
+        if (ex) have++;
+        else missing = name;
     }
-    h5s_close_id(mt);
-    h5s_close_id(t);
-    h5s_close_id(a);
+    if (err == CAIRN_OK && have > 0 && have <= nf)
+        err = cairn_fail(CAIRN_ERR_FORMAT, "/params: attribute %s missing (the others are there)", missing);
+    if (err == CAIRN_OK && have > nf) {
+        err = get_string_attr(g, "/params", "preset", p->preset, sizeof p->preset);
+        if (err == CAIRN_OK && !h5s_name_ok(p->preset))
+            err = cairn_fail(CAIRN_ERR_FORMAT, "/params: preset name is not 1..%u characters of [A-Za-z0-9_.-]",
+                             H5S_MAX_NAME);
+        for (size_t i = 0; i < nf && err == CAIRN_OK; i++)
+            err = h5s_get_attr(g, "/params", f[i].name, H5S_U32, 0, f[i].v);
+        r->has_params = err == CAIRN_OK;
+    }
+    h5s_close_id(g);
+    return err;
+}
+
+/* /claim, optional. */
+static cairn_err read_final(h5s_reader *r)
+{
+    int ex = h5s_exists(r->file, "claim");
+    if (ex < 0) return h5s_exists_error("/claim");
+    if (ex == 0) return CAIRN_OK;
+    hid_t g;
+    FORWARD_IF_ERROR(open_group(r->file, "claim", "/claim", &g));
+    cairn_err err = h5s_get_attr(g, "/claim", "final_state", H5S_U64, H5S_STATE_ELEMS, r->final_state);
+    if (err == CAIRN_OK) err = h5s_get_attr(g, "/claim", "cycles", H5S_U64, 0, &r->final_cycles);
+    h5s_close_id(g);
+    r->has_final = err == CAIRN_OK;
     return err;
 }
 
@@ -243,6 +313,8 @@ static cairn_err read_top(h5s_reader *r)
     FORWARD_IF_ERROR(h5s_open_array(r->file, "journal", "/journal", H5S_U8, H5S_MAX_BYTES, &d, &n, &r->journal));
     h5s_close_id(d);
     FORWARD_IF_ERROR(read_run(r));
+    FORWARD_IF_ERROR(read_params(r));
+    FORWARD_IF_ERROR(read_final(r));
     return read_segments(r);
 }
 
@@ -361,6 +433,21 @@ size_t h5s_attr_count(const h5s_reader *r) { return r->nattrs; }
 const char *h5s_attr_name(const h5s_reader *r, size_t i) { return i < r->nattrs ? r->anames[i] : NULL; }
 uint64_t h5s_attr_value(const h5s_reader *r, size_t i) { return i < r->nattrs ? r->avals[i] : 0; }
 uint64_t h5s_segment_count(const h5s_reader *r) { return r->nseg; }
+
+int h5s_params_get(const h5s_reader *r, h5s_params *out)
+{
+    if (!r->has_params) return 0;
+    *out = r->params;
+    return 1;
+}
+
+int h5s_final_get(const h5s_reader *r, uint64_t out[H5S_STATE_ELEMS], uint64_t *cycles)
+{
+    if (!r->has_final) return 0;
+    memcpy(out, r->final_state, sizeof r->final_state);
+    *cycles = r->final_cycles;
+    return 1;
+}
 
 cairn_err h5s_get_attr_u64(const h5s_reader *r, const char *name, uint64_t *value)
 {
@@ -610,6 +697,36 @@ static cairn_err scan_tables(hid_t seg, const char *what, h5s_segment_meta *m)
     return err;
 }
 
+/* A segment's proof and claim (optional, together). */
+static cairn_err load_proof(hid_t g, const char *what, h5s_segment_meta *m)
+{
+    char pwhat[64], cwhat[64];
+    snprintf(pwhat, sizeof pwhat, "%s/proof", what);
+    snprintf(cwhat, sizeof cwhat, "%s/claim", what);
+    int hp = h5s_exists(g, "proof");
+    if (hp < 0) return h5s_exists_error(pwhat);
+    int hc = h5s_exists(g, "claim");
+    if (hc < 0) return h5s_exists_error(cwhat);
+    RETURN_ERROR_IF(hp != hc, CAIRN_ERR_FORMAT, "%s: %s without %s", what, hp ? "proof" : "claim",
+                    hp ? "claim" : "proof");
+    if (!hp) return CAIRN_OK;
+    hid_t d;
+    uint64_t n;
+    FORWARD_IF_ERROR(h5s_open_array(g, "proof", pwhat, H5S_U8, H5S_MAX_PROOF_BYTES, &d, &n, &m->proof));
+    h5s_close_id(d);
+    RETURN_ERROR_IF(n == 0, CAIRN_ERR_FORMAT, "%s: empty", pwhat);
+    hid_t cg;
+    FORWARD_IF_ERROR(open_group(g, "claim", cwhat, &cg));
+    h5s_claim *c = &m->claim;
+    cairn_err err = h5s_get_attr(cg, cwhat, "po2", H5S_U32, 0, &c->po2);
+    if (err == CAIRN_OK) err = h5s_get_attr(cg, cwhat, "start", H5S_U8, 32, c->start);
+    if (err == CAIRN_OK) err = h5s_get_attr(cg, cwhat, "end", H5S_U8, 32, c->end);
+    if (err == CAIRN_OK) err = h5s_get_attr(cg, cwhat, "cycles", H5S_U64, 0, &c->cycles);
+    h5s_close_id(cg);
+    m->has_proof = err == CAIRN_OK;
+    return err;
+}
+
 /* Reads and checks a segment's attributes, snapshot shape and trace. */
 static cairn_err load_segment(hid_t g, const char *what, uint64_t index, h5s_segment_meta *m, h5s_trace *t,
                               int with_data)
@@ -644,6 +761,7 @@ static cairn_err load_segment(hid_t g, const char *what, uint64_t index, h5s_seg
     FORWARD_IF_ERROR(h5s_open_array(g, "snapshot", swhat, H5S_U8, H5S_MAX_BYTES, &d, &n, &m->snapshot));
     h5s_close_id(d);
 
+    FORWARD_IF_ERROR(load_proof(g, what, m));
     char twhat[64];
     /* optional, but a damaged link or header is an error, not "absent" */
     int has = h5s_exists(g, "tables");
@@ -688,6 +806,23 @@ cairn_err h5s_read_snapshot(h5s_reader *r, uint64_t index, uint8_t **out, size_t
     cairn_err err = load_segment(g, what, index, &m, NULL, 0);
     snprintf(swhat, sizeof swhat, "%s/snapshot", what);
     if (err == CAIRN_OK) err = read_bytes(g, "snapshot", swhat, out, len);
+    h5s_close_id(g);
+    return with_path(r, err);
+}
+
+cairn_err h5s_read_proof(h5s_reader *r, uint64_t index, uint8_t **out, size_t *len)
+{
+    RETURN_ERROR_IF(!r || !out || !len, CAIRN_ERR_USAGE, "h5s_read_proof: NULL argument");
+    *out = NULL;
+    *len = 0;
+    hid_t g;
+    char what[48], pwhat[64];
+    h5s_segment_meta m;
+    FORWARD_IF_ERROR(with_path(r, open_segment(r, index, &g, what)));
+    cairn_err err = load_segment(g, what, index, &m, NULL, 0);
+    if (err == CAIRN_OK && !m.has_proof) err = cairn_fail(CAIRN_ERR_USAGE, "%s: no proof stored", what);
+    snprintf(pwhat, sizeof pwhat, "%s/proof", what);
+    if (err == CAIRN_OK) err = read_bytes(g, "proof", pwhat, out, len);
     h5s_close_id(g);
     return with_path(r, err);
 }

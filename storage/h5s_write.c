@@ -22,6 +22,7 @@ struct h5s_job {
     size_t chunk_bytes;
     uint64_t nsegments;
     int journal_set;
+    int params_set, final_set;
 };
 
 static void job_free(h5s_job *j)
@@ -248,10 +249,23 @@ static cairn_err write_tables(h5s_job *j, hid_t seg, const char *segwhat, const 
     return err;
 }
 
-static cairn_err write_segment(h5s_job *j, hid_t g, const char *what, const h5s_segment_info *info,
-                               const uint8_t *snapshot, size_t snapshot_len, const h5s_columns *trace,
-                               const h5s_table *tables, size_t ntables)
+static cairn_err write_claim(hid_t seg, const char *segwhat, const h5s_claim *c)
 {
+    char what[80];
+    snprintf(what, sizeof what, "%s/claim", segwhat);
+    hid_t g = make_group(seg, "claim", 0, 0, 0);
+    if (g < 0) return h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create %s", what);
+    cairn_err err = h5s_put_attr(g, what, "po2", H5S_U32, 0, &c->po2);
+    if (err == CAIRN_OK) err = h5s_put_attr(g, what, "start", H5S_U8, 32, c->start);
+    if (err == CAIRN_OK) err = h5s_put_attr(g, what, "end", H5S_U8, 32, c->end);
+    if (err == CAIRN_OK) err = h5s_put_attr(g, what, "cycles", H5S_U64, 0, &c->cycles);
+    h5s_close_id(g);
+    return err;
+}
+
+static cairn_err write_segment(h5s_job *j, hid_t g, const char *what, const h5s_segment_data *d)
+{
+    const h5s_segment_info *info = d->info;
     uint8_t halted = info->halted ? 1 : 0, complete = 1;
     FORWARD_IF_ERROR(h5s_put_attr(g, what, "index", H5S_U64, 0, &info->index));
     FORWARD_IF_ERROR(h5s_put_attr(g, what, "cycles", H5S_U64, 0, &info->cycles));
@@ -263,13 +277,17 @@ static cairn_err write_segment(h5s_job *j, hid_t g, const char *what, const h5s_
     FORWARD_IF_ERROR(h5s_put_attr(g, what, "end_state", H5S_U8, 32, info->end_state));
     FORWARD_IF_ERROR(h5s_put_attr(g, what, "halted", H5S_U8, 0, &halted));
     FORWARD_IF_ERROR(h5s_put_attr(g, what, "exit_code", H5S_I32, 0, &info->exit_code));
-    FORWARD_IF_ERROR(h5s_put_array(g, "snapshot", H5S_U8, snapshot, snapshot_len, j->level, j->chunk_bytes));
-    if (trace) {
+    FORWARD_IF_ERROR(h5s_put_array(g, "snapshot", H5S_U8, d->snapshot, d->snapshot_len, j->level, j->chunk_bytes));
+    if (d->trace) {
         char twhat[80];
         snprintf(twhat, sizeof twhat, "%s/trace", what);
-        FORWARD_IF_ERROR(write_trace(j, g, "trace", twhat, trace));
+        FORWARD_IF_ERROR(write_trace(j, g, "trace", twhat, d->trace));
     }
-    if (ntables) FORWARD_IF_ERROR(write_tables(j, g, what, tables, ntables));
+    if (d->ntables) FORWARD_IF_ERROR(write_tables(j, g, what, d->tables, d->ntables));
+    if (d->proof) {
+        FORWARD_IF_ERROR(h5s_put_array(g, "proof", H5S_U8, d->proof, d->proof_len, j->level, j->chunk_bytes));
+        FORWARD_IF_ERROR(write_claim(g, what, d->claim));
+    }
     /* Last, so that a segment interrupted part-way never claims to be done
      * (resumable jobs, h5s.h). */
     return h5s_put_attr(g, what, "complete", H5S_U8, 0, &complete);
@@ -285,7 +303,16 @@ cairn_err h5s_job_add_segment_tables(h5s_job *j, const h5s_segment_info *info, c
                                      size_t snapshot_len, const h5s_columns *trace, const h5s_table *tables,
                                      size_t ntables)
 {
-    RETURN_ERROR_IF(!j || !info, CAIRN_ERR_USAGE, "h5s_job_add_segment: job or info is NULL");
+    h5s_segment_data d = {info, snapshot, snapshot_len, trace, tables, ntables, NULL, 0, NULL};
+    return h5s_job_add_segment_data(j, &d);
+}
+
+cairn_err h5s_job_add_segment_data(h5s_job *j, const h5s_segment_data *d)
+{
+    RETURN_ERROR_IF(!j || !d || !d->info, CAIRN_ERR_USAGE, "h5s_job_add_segment: job or info is NULL");
+    const h5s_segment_info *info = d->info;
+    const h5s_table *tables = d->tables;
+    size_t ntables = d->ntables;
     RETURN_ERROR_IF(j->failed != CAIRN_OK, CAIRN_ERR_USAGE,
                     "h5s_job_add_segment: an earlier write to %s failed", j->tmp);
     RETURN_ERROR_IF(info->index != j->nsegments, CAIRN_ERR_USAGE,
@@ -293,10 +320,15 @@ cairn_err h5s_job_add_segment_tables(h5s_job *j, const h5s_segment_info *info, c
                     j->nsegments);
     RETURN_ERROR_IF(j->nsegments >= H5S_MAX_SEGMENTS, CAIRN_ERR_LIMIT,
                     "h5s_job_add_segment: more than %" PRIu64 " segments", H5S_MAX_SEGMENTS);
-    RETURN_ERROR_IF(snapshot_len > 0 && !snapshot, CAIRN_ERR_USAGE, "h5s_job_add_segment: snapshot is NULL");
-    RETURN_ERROR_IF(snapshot_len > H5S_MAX_BYTES, CAIRN_ERR_USAGE,
-                    "h5s_job_add_segment: snapshot of %zu bytes exceeds the format's limit", snapshot_len);
-    if (trace) FORWARD_IF_ERROR(check_trace(trace));
+    RETURN_ERROR_IF(d->snapshot_len > 0 && !d->snapshot, CAIRN_ERR_USAGE, "h5s_job_add_segment: snapshot is NULL");
+    RETURN_ERROR_IF(d->snapshot_len > H5S_MAX_BYTES, CAIRN_ERR_USAGE,
+                    "h5s_job_add_segment: snapshot of %zu bytes exceeds the format's limit", d->snapshot_len);
+    RETURN_ERROR_IF(!d->proof != !d->claim, CAIRN_ERR_USAGE,
+                    "h5s_job_add_segment: a proof and its claim go together (proof %s, claim %s)",
+                    d->proof ? "given" : "missing", d->claim ? "given" : "missing");
+    RETURN_ERROR_IF(d->proof && (d->proof_len == 0 || d->proof_len > H5S_MAX_PROOF_BYTES), CAIRN_ERR_USAGE,
+                    "h5s_job_add_segment: proof of %zu bytes (1..%" PRIu64 ")", d->proof_len, H5S_MAX_PROOF_BYTES);
+    if (d->trace) FORWARD_IF_ERROR(check_trace(d->trace));
     RETURN_ERROR_IF(ntables > H5S_MAX_TABLES, CAIRN_ERR_USAGE, "h5s_job_add_segment: %zu side tables, limit %u",
                     ntables, H5S_MAX_TABLES);
     RETURN_ERROR_IF(ntables && !tables, CAIRN_ERR_USAGE, "h5s_job_add_segment: tables is NULL");
@@ -325,12 +357,50 @@ cairn_err h5s_job_add_segment_tables(h5s_job *j, const h5s_segment_info *info, c
             return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /segments/%s in %s", gname, j->tmp));
     }
     snprintf(what, sizeof what, "/segments/%s/%s", gname, name);
-    /* room for its 11 attributes and 3 links in the first header chunk */
+    /* room for its 11 attributes and 5 links in the first header chunk */
     hid_t g = make_group(j->group, name, 0, 24, 16);
     if (g < 0) return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create %s in %s", what, j->tmp));
-    cairn_err err = write_segment(j, g, what, info, snapshot, snapshot_len, trace, tables, ntables);
+    cairn_err err = write_segment(j, g, what, d);
     h5s_close_id(g);
     if (err == CAIRN_OK) j->nsegments++;
+    return job_failed(j, err);
+}
+
+cairn_err h5s_job_set_params(h5s_job *j, const h5s_params *p)
+{
+    RETURN_ERROR_IF(!j || !p, CAIRN_ERR_USAGE, "h5s_job_set_params: job or parameters are NULL");
+    RETURN_ERROR_IF(j->failed != CAIRN_OK, CAIRN_ERR_USAGE,
+                    "h5s_job_set_params: an earlier write to %s failed", j->tmp);
+    RETURN_ERROR_IF(j->params_set, CAIRN_ERR_USAGE, "h5s_job_set_params: parameters already stored");
+    RETURN_ERROR_IF(memchr(p->preset, 0, sizeof p->preset) == NULL || !h5s_name_ok(p->preset), CAIRN_ERR_USAGE,
+                    "h5s_job_set_params: preset name is not 1..%u characters of [A-Za-z0-9_.-]", H5S_MAX_NAME);
+    hid_t g = H5Gopen2(j->file, "params", H5P_DEFAULT);
+    if (g < 0) return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot open /params in %s", j->tmp));
+    const struct {
+        const char *name;
+        const uint32_t *v;
+    } f[] = {{"log_blowup", &p->log_blowup}, {"queries", &p->queries},       {"pow_bits", &p->pow_bits},
+             {"log_arity", &p->log_arity},   {"log_final_len", &p->log_final_len}, {"segment_po2", &p->segment_po2}};
+    cairn_err err = put_string_attr(g, "preset", p->preset);
+    for (size_t i = 0; i < sizeof f / sizeof f[0] && err == CAIRN_OK; i++)
+        err = h5s_put_attr(g, "/params", f[i].name, H5S_U32, 0, f[i].v);
+    h5s_close_id(g);
+    if (err == CAIRN_OK) j->params_set = 1;
+    return job_failed(j, err);
+}
+
+cairn_err h5s_job_set_final(h5s_job *j, const uint64_t state[H5S_STATE_ELEMS], uint64_t cycles)
+{
+    RETURN_ERROR_IF(!j || !state, CAIRN_ERR_USAGE, "h5s_job_set_final: job or state is NULL");
+    RETURN_ERROR_IF(j->failed != CAIRN_OK, CAIRN_ERR_USAGE,
+                    "h5s_job_set_final: an earlier write to %s failed", j->tmp);
+    RETURN_ERROR_IF(j->final_set, CAIRN_ERR_USAGE, "h5s_job_set_final: final state already stored");
+    hid_t g = make_group(j->file, "claim", 0, 0, 0);
+    if (g < 0) return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /claim in %s", j->tmp));
+    cairn_err err = h5s_put_attr(g, "/claim", "final_state", H5S_U64, H5S_STATE_ELEMS, state);
+    if (err == CAIRN_OK) err = h5s_put_attr(g, "/claim", "cycles", H5S_U64, 0, &cycles);
+    h5s_close_id(g);
+    if (err == CAIRN_OK) j->final_set = 1;
     return job_failed(j, err);
 }
 

@@ -1,0 +1,295 @@
+/* Job files with proofs (cairn prove): each segment's proof bytes and
+ * claim, the parameters (/params) and the final state (/claim) round-trip;
+ * a file without them reads as before (no proof, no parameters, no final
+ * state); the writer refuses a proof without a claim and parameters or a
+ * final state set twice; the reader refuses a proof without its claim, a
+ * claim without its proof, a partial /params, a final state of the wrong
+ * length, and a flipped byte in a proof chunk is CAIRN_ERR_CORRUPT. */
+#include <fcntl.h>
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "storage/h5s.h"
+#include "testutil.h"
+
+#define NSEG 3
+#define CHUNK 1024 /* so that the larger proof spans several chunks */
+
+static const char *dir;
+
+typedef struct {
+    uint8_t image_id[32];
+    h5s_segment_info info[NSEG];
+    uint8_t snap[NSEG][100];
+    uint8_t *proof[NSEG];
+    size_t proof_len[NSEG];
+    h5s_claim claim[NSEG];
+    h5s_params params;
+    uint64_t final_state[H5S_STATE_ELEMS];
+} fixture;
+
+static void fixture_make(fixture *f, const char *seed)
+{
+    rng_t r;
+    rng_seed(&r, test_seed(seed));
+    memset(f, 0, sizeof *f);
+    for (int i = 0; i < 32; i++) f->image_id[i] = (uint8_t)rng_u64(&r);
+    const size_t plen[NSEG] = {1, 5000, 3 * CHUNK};
+    for (int s = 0; s < NSEG; s++) {
+        f->info[s].index = (uint64_t)s;
+        f->info[s].cycles = 1000 + (uint64_t)s;
+        for (int i = 0; i < 100; i++) f->snap[s][i] = (uint8_t)rng_u64(&r);
+        f->proof_len[s] = plen[s];
+        f->proof[s] = malloc(plen[s]);
+        for (size_t i = 0; i < plen[s]; i++) f->proof[s][i] = (uint8_t)(s == 1 ? i / 50 : rng_u64(&r));
+        h5s_claim *c = &f->claim[s];
+        c->po2 = 10 + (uint32_t)s;
+        for (int i = 0; i < 32; i++) {
+            c->start[i] = (uint8_t)rng_u64(&r);
+            c->end[i] = (uint8_t)rng_u64(&r);
+        }
+        c->cycles = (1ull << 40) + (uint64_t)s; /* wider than 32 bits */
+    }
+    f->params = (h5s_params){"conjectured-100", 3, 33, 20, 2, 3, 12};
+    for (unsigned i = 0; i < H5S_STATE_ELEMS; i++) f->final_state[i] = rng_u64(&r);
+    f->final_state[0] = UINT64_MAX; /* edge value: storage keeps any u64 */
+}
+
+static void fixture_free(fixture *f)
+{
+    for (int s = 0; s < NSEG; s++) free(f->proof[s]);
+}
+
+/* Writes the fixture; with_proofs = 0 writes the same segments without
+ * proofs, parameters or final state (a file of cairn exec). */
+static cairn_err fixture_write(const fixture *f, const char *path, int with_proofs)
+{
+    h5s_program prog = {f->image_id, 32, 0x10000, NULL, 0};
+    h5s_job *j;
+    cairn_err e = h5s_job_create(&j, path, &prog);
+    if (e != CAIRN_OK) return e;
+    if ((e = h5s_job_set_compression(j, 3, CHUNK)) != CAIRN_OK) goto fail;
+    for (int s = 0; s < NSEG; s++) {
+        h5s_segment_data d = {&f->info[s], f->snap[s], sizeof f->snap[s], NULL, NULL, 0, NULL, 0, NULL};
+        if (with_proofs) {
+            d.proof = f->proof[s];
+            d.proof_len = f->proof_len[s];
+            d.claim = &f->claim[s];
+        }
+        if ((e = h5s_job_add_segment_data(j, &d)) != CAIRN_OK) goto fail;
+    }
+    if (with_proofs && ((e = h5s_job_set_params(j, &f->params)) != CAIRN_OK ||
+                        (e = h5s_job_set_final(j, f->final_state, 12345)) != CAIRN_OK))
+        goto fail;
+    return h5s_job_close(j);
+fail:
+    h5s_job_abort(j);
+    return e;
+}
+
+static void test_round_trip(void)
+{
+    fixture f;
+    fixture_make(&f, "h5s proofs round trip");
+    const char *path = test_path("proofs.h5");
+    CU_ASSERT_EQUAL_FATAL(fixture_write(&f, path, 1), CAIRN_OK);
+    h5s_reader *r;
+    CU_ASSERT_EQUAL_FATAL(h5s_open(&r, path), CAIRN_OK);
+    h5s_params p;
+    CU_ASSERT_EQUAL(h5s_params_get(r, &p), 1);
+    CU_ASSERT_STRING_EQUAL(p.preset, "conjectured-100");
+    CU_ASSERT(p.log_blowup == 3 && p.queries == 33 && p.pow_bits == 20 && p.log_arity == 2 &&
+              p.log_final_len == 3 && p.segment_po2 == 12);
+    uint64_t st[H5S_STATE_ELEMS], cycles = 0;
+    CU_ASSERT_EQUAL(h5s_final_get(r, st, &cycles), 1);
+    CU_ASSERT(memcmp(st, f.final_state, sizeof st) == 0);
+    CU_ASSERT_EQUAL(cycles, 12345);
+    CU_ASSERT_EQUAL(h5s_segment_count(r), NSEG);
+    for (int s = 0; s < NSEG; s++) {
+        h5s_segment_meta m;
+        CU_ASSERT_EQUAL_FATAL(h5s_segment(r, (uint64_t)s, &m), CAIRN_OK);
+        CU_ASSERT(m.has_proof);
+        CU_ASSERT_EQUAL(m.proof.raw, f.proof_len[s]);
+        CU_ASSERT(m.claim.po2 == f.claim[s].po2 && m.claim.cycles == f.claim[s].cycles);
+        CU_ASSERT(!memcmp(m.claim.start, f.claim[s].start, 32) && !memcmp(m.claim.end, f.claim[s].end, 32));
+        uint8_t *b;
+        size_t n;
+        CU_ASSERT_EQUAL_FATAL(h5s_read_proof(r, (uint64_t)s, &b, &n), CAIRN_OK);
+        CU_ASSERT(n == f.proof_len[s] && !memcmp(b, f.proof[s], n));
+        free(b);
+        CU_ASSERT_EQUAL_FATAL(h5s_read_snapshot(r, (uint64_t)s, &b, &n), CAIRN_OK);
+        CU_ASSERT(n == sizeof f.snap[s] && !memcmp(b, f.snap[s], n));
+        free(b);
+    }
+    h5s_close(r);
+
+    /* the same segments without proofs: nothing proof-related is there */
+    CU_ASSERT_EQUAL_FATAL(fixture_write(&f, path, 0), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(h5s_open(&r, path), CAIRN_OK);
+    CU_ASSERT_EQUAL(h5s_params_get(r, &p), 0);
+    CU_ASSERT_EQUAL(h5s_final_get(r, st, &cycles), 0);
+    h5s_segment_meta m;
+    CU_ASSERT_EQUAL(h5s_segment(r, 1, &m), CAIRN_OK);
+    CU_ASSERT(!m.has_proof);
+    uint8_t *b = (uint8_t *)1;
+    size_t n = 1;
+    CU_ASSERT_EQUAL(h5s_read_proof(r, 1, &b, &n), CAIRN_ERR_USAGE);
+    CU_ASSERT(b == NULL && n == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "no proof"));
+    h5s_close(r);
+    unlink(path);
+    fixture_free(&f);
+}
+
+static void test_writer_checks(void)
+{
+    fixture f;
+    fixture_make(&f, "h5s proofs writer");
+    const char *path = test_path("w.h5");
+    h5s_program prog = {f.image_id, 32, 0, NULL, 0};
+    h5s_job *j;
+    CU_ASSERT_EQUAL_FATAL(h5s_job_create(&j, path, &prog), CAIRN_OK);
+    h5s_segment_data d = {&f.info[0], f.snap[0], 100, NULL, NULL, 0, f.proof[0], 1, NULL};
+    CU_ASSERT_EQUAL(h5s_job_add_segment_data(j, &d), CAIRN_ERR_USAGE); /* proof without claim */
+    d.proof = NULL;
+    d.claim = &f.claim[0];
+    CU_ASSERT_EQUAL(h5s_job_add_segment_data(j, &d), CAIRN_ERR_USAGE); /* claim without proof */
+    d.proof = f.proof[0];
+    d.proof_len = 0;
+    CU_ASSERT_EQUAL(h5s_job_add_segment_data(j, &d), CAIRN_ERR_USAGE); /* empty proof */
+    d.proof_len = 1;
+    CU_ASSERT_EQUAL(h5s_job_add_segment_data(j, &d), CAIRN_OK);
+    h5s_params bad = f.params;
+    snprintf(bad.preset, sizeof bad.preset, "no/slash");
+    CU_ASSERT_EQUAL(h5s_job_set_params(j, &bad), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(h5s_job_set_params(j, &f.params), CAIRN_OK);
+    CU_ASSERT_EQUAL(h5s_job_set_params(j, &f.params), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(h5s_job_set_final(j, f.final_state, 1), CAIRN_OK);
+    CU_ASSERT_EQUAL(h5s_job_set_final(j, f.final_state, 1), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(h5s_job_close(j), CAIRN_OK);
+    unlink(path);
+    fixture_free(&f);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    size_t n;
+    uint8_t *b = test_read_file(from, &n);
+    CU_ASSERT_FATAL(b != NULL);
+    FILE *o = fopen(to, "wb");
+    CU_ASSERT_FATAL(o != NULL);
+    CU_ASSERT(fwrite(b, 1, n, o) == n);
+    fclose(o);
+    free(b);
+}
+
+static void del_claim(hid_t f) { CU_ASSERT(H5Ldelete(f, "segments/000/000001/claim", H5P_DEFAULT) >= 0); }
+static void del_proof(hid_t f) { CU_ASSERT(H5Ldelete(f, "segments/000/000001/proof", H5P_DEFAULT) >= 0); }
+static void del_param(hid_t f) { CU_ASSERT(H5Adelete_by_name(f, "params", "queries", H5P_DEFAULT) >= 0); }
+static void del_claim_attr(hid_t f)
+{
+    CU_ASSERT(H5Adelete_by_name(f, "segments/000/000002/claim", "end", H5P_DEFAULT) >= 0);
+}
+static void short_final(hid_t f)
+{
+    CU_ASSERT(H5Adelete_by_name(f, "claim", "final_state", H5P_DEFAULT) >= 0);
+    hsize_t n = H5S_STATE_ELEMS - 1;
+    uint64_t v[H5S_STATE_ELEMS] = {0};
+    hid_t s = H5Screate_simple(1, &n, NULL);
+    hid_t a = H5Acreate_by_name(f, "claim", "final_state", H5T_STD_U64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CU_ASSERT(a >= 0 && H5Awrite(a, H5T_NATIVE_UINT64, v) >= 0);
+    H5Aclose(a);
+    H5Sclose(s);
+}
+
+/* Opens and reads every segment's proof; the first error. */
+static cairn_err read_all(const char *path)
+{
+    h5s_reader *r;
+    cairn_err e = h5s_open(&r, path);
+    if (e != CAIRN_OK) return e;
+    for (uint64_t s = 0; e == CAIRN_OK && s < h5s_segment_count(r); s++) {
+        uint8_t *b;
+        size_t n;
+        if ((e = h5s_read_proof(r, s, &b, &n)) == CAIRN_OK) free(b);
+    }
+    h5s_close(r);
+    return e;
+}
+
+static void test_reader_checks(void)
+{
+    fixture f;
+    fixture_make(&f, "h5s proofs reader");
+    const char *good = test_path("good.h5"), *bad = test_path("bad.h5");
+    CU_ASSERT_EQUAL_FATAL(fixture_write(&f, good, 1), CAIRN_OK);
+    CU_ASSERT_EQUAL(read_all(good), CAIRN_OK);
+    const struct {
+        void (*mutate)(hid_t);
+        cairn_err want;
+        const char *needle;
+    } cases[] = {
+        {del_claim, CAIRN_ERR_FORMAT, "/segments/000/000001: proof without claim"},
+        {del_proof, CAIRN_ERR_FORMAT, "/segments/000/000001: claim without proof"},
+        {del_param, CAIRN_ERR_FORMAT, "/params: attribute queries missing"},
+        {del_claim_attr, CAIRN_ERR_FORMAT, "/segments/000/000002/claim"},
+        {short_final, CAIRN_ERR_FORMAT, "final_state"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        copy_file(good, bad);
+        hid_t file = H5Fopen(bad, H5F_ACC_RDWR, H5P_DEFAULT);
+        CU_ASSERT_FATAL(file >= 0);
+        cases[i].mutate(file);
+        CU_ASSERT(H5Fclose(file) >= 0);
+        cairn_err e = read_all(bad);
+        int ok = e == cases[i].want && strstr(cairn_last_error(), cases[i].needle);
+        if (!ok)
+            fprintf(stderr, "\n  case %zu: got %s (%s), want %s with '%s'\n", i, cairn_err_name(e),
+                    cairn_last_error(), cairn_err_name(cases[i].want), cases[i].needle);
+        CU_ASSERT(ok);
+    }
+
+    /* a flipped byte inside a proof chunk: Fletcher32 / zstd, never data */
+    copy_file(good, bad);
+    hid_t file = H5Fopen(bad, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(file, "segments/000/000002/proof", H5P_DEFAULT);
+    hid_t sp = H5Dget_space(d);
+    hsize_t off[1], size = 0;
+    unsigned mask;
+    haddr_t addr = 0;
+    CU_ASSERT(H5Dget_chunk_info(d, sp, 1, off, &mask, &addr, &size) >= 0);
+    H5Sclose(sp);
+    H5Dclose(d);
+    H5Fclose(file);
+    CU_ASSERT_FATAL(size > 8);
+    int fd = open(bad, O_RDWR);
+    uint8_t b;
+    CU_ASSERT(pread(fd, &b, 1, (off_t)(addr + size / 2)) == 1);
+    b ^= 0x04;
+    CU_ASSERT(pwrite(fd, &b, 1, (off_t)(addr + size / 2)) == 1);
+    close(fd);
+    cairn_err e = read_all(bad);
+    CU_ASSERT_EQUAL(e, CAIRN_ERR_CORRUPT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "/segments/000/000002/proof"));
+    unlink(good);
+    unlink(bad);
+    fixture_free(&f);
+}
+
+int main(void)
+{
+    dir = test_tmpdir("h5s_proofs_XXXXXX");
+    if (!dir) return 2;
+    static const test_case cases[] = {
+        {"proofs, claims, parameters, final state round trip", test_round_trip},
+        {"writer refuses a proof without claim, double set", test_writer_checks},
+        {"reader refuses partial proofs and parameters", test_reader_checks},
+        {NULL, NULL},
+    };
+    int rc = test_run_suite("h5s_proofs", cases);
+    rmdir(dir);
+    return rc;
+}
