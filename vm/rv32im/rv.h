@@ -70,7 +70,8 @@
  *
  * Segments
  *  - Execution is cut every 2^segment_po2 cycles; the last segment ends at
- *    the halt and may be shorter. Each finished segment is delivered at
+ *    the halt and may be shorter, and with a budget (rv_config.budget) a
+ *    segment may end early, not halted. Each finished segment is delivered at
  *    once as an rv_snapshot through a callback; the machine reuses its
  *    buffers, so memory does not grow with the number of segments.
  *  - A snapshot is self-contained: start and end state, the pages the
@@ -190,7 +191,8 @@ int rv_fault_status(rv_fault_kind k); /* 128 + signal, as qemu-user */
 typedef struct {
     uint64_t index;            /* segment number from 0 */
     uint32_t segment_po2;
-    uint64_t cycles;           /* == 2^po2 unless end.halted */
+    uint64_t cycles;           /* 1..2^po2; < 2^po2 only if end.halted or
+                                  a budget ended the segment early */
     rv_state start, end;
     size_t npages;
     uint32_t *page_index;      /* npages page numbers, strictly ascending */
@@ -244,7 +246,13 @@ typedef void (*rv_write_fn)(void *arg, int fd, const uint8_t *buf, size_t len);
  *             page-out: 64 per page), 2 per node, 1 per journal block,
  *             plus p2_fixed (the two state digests)
  * A zero limit means "no limit" for that count. The AIR's
- * rv_air_budget(po2) gives the limits that match its tables. */
+ * rv_air_budget(po2) gives the limits that match its tables.
+ * The check is exact for the instruction about to run (its fetch page,
+ * the page of a load/store, the bytes a read/write moves, an M op); an
+ * instruction that would not fit even an empty segment (say a read of
+ * more words than io_words) makes rv_run fail with CAIRN_ERR_LIMIT, the
+ * message naming the count. Without any limit the executor runs exactly
+ * as with budget NULL. */
 typedef struct {
     uint64_t muldiv, io_words, journal_blocks, pages, nodes, p2, p2_fixed;
 } rv_budget;

@@ -5,12 +5,19 @@
  * only the parts in use become resident); a page holds its 1 KiB, lazily
  * pre-decoded instructions, and two epoch stamps: the segment number (+1)
  * in which it was last touched and last written. Comparing a stamp with the
- * current epoch replaces a "pages touched" set. */
+ * current epoch replaces a "pages touched" set.
+ *
+ * Segment budgets (rv.h rv_budget) are enforced by a third copy of the
+ * interpreter loop (run_budget), so a run without a budget executes the
+ * same code as before. Its checks sit on the slow paths only: the first
+ * touch of a page in a segment (fetch or data), ECALL and the M ops. */
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
+#include "rv_air_io.h" /* rv_journal_rows: the journal table's row count */
 #include "rv_internal.h"
 
 typedef struct rv_page {
@@ -19,7 +26,7 @@ typedef struct rv_page {
     uint32_t tepoch, wepoch;
 } rv_page;
 
-enum { RV_STOP_CYCLES, RV_STOP_HALT, RV_STOP_FAULT, RV_STOP_ERROR };
+enum { RV_STOP_CYCLES, RV_STOP_HALT, RV_STOP_FAULT, RV_STOP_ERROR, RV_STOP_BUDGET };
 enum { ECALL_CONTINUE, ECALL_HALT, ECALL_ERROR };
 
 struct rv_machine {
@@ -68,7 +75,22 @@ struct rv_machine {
     uint64_t io_pos;
     uint64_t io_journal0; /* journal_len at segment start */
     uint64_t io_log;      /* debug-log bytes written in this segment */
+    /* segment budget (rv.h rv_budget); the page count is ntouched, the
+     * journal rows follow from io.journal_len and seg_start.journal_len */
+    int has_budget;       /* some limit is set: rv_run uses run_budget */
+    rv_budget bud;
+    uint64_t muldiv_lim;  /* bud.muldiv, or UINT64_MAX for "no limit" */
+    uint64_t seg_muldiv;  /* M ops (counted by run_budget only) */
+    uint64_t seg_io;      /* words moved by read(0)/write(1|2) */
+    uint64_t seg_nodes;   /* |union of the touched pages' paths| (nstamp) */
+    uint32_t *nstamp;     /* epoch stamp per tree node of levels 1..22, at
+                             NODE_SLOT(level, index); only when nodes or p2
+                             are limited, else NULL */
 };
+
+/* Tree nodes of levels 1..22 in one array: level l (2^(22-l) nodes)
+ * starts at 2^22 - 2^(23-l); 2^22 - 1 slots in all. */
+#define NODE_SLOT(l, i) ((((size_t)1 << RV_TREE_DEPTH) - ((size_t)2 << (RV_TREE_DEPTH - (l)))) + (i))
 
 /* Decoded entries for "pc in page 0": every fetch faults. */
 static rv_decoded g_fault_dec[RV_PAGE_WORDS];
@@ -150,6 +172,16 @@ static rv_page *touch_slow(rv_machine *m, uint32_t pidx, int write)
         }
         m->touched[m->ntouched++] = pidx;
         p->tepoch = m->epoch;
+        if (m->nstamp) {
+            /* the page's path up to the first node already on another
+             * touched page's path (everything above it is, too) */
+            for (unsigned l = 1; l <= RV_TREE_DEPTH; l++) {
+                uint32_t *st = &m->nstamp[NODE_SLOT(l, pidx >> l)];
+                if (*st == m->epoch) break;
+                *st = m->epoch;
+                m->seg_nodes++;
+            }
+        }
     }
     if (write && p->wepoch != m->epoch) {
         if (!grow_u32(&m->dirty, &m->dirty_cap, m->ndirty + 1)) goto nomem;
@@ -196,6 +228,26 @@ static int buf_ok(uint32_t buf, uint32_t len)
     if (len == 0) return 1;
     uint64_t end = (uint64_t)buf + len;
     return buf >= RV_MEM_MIN && end <= (1ull << 32);
+}
+
+/* Aligned words that [buf, buf+n) overlaps: the io-table rows of a call
+ * that moves n bytes (rv.h "io table"). */
+static uint64_t io_words(uint32_t buf, uint64_t n)
+{
+    return n ? (((uint64_t)buf + n + 3) >> 2) - (buf >> 2) : 0;
+}
+
+/* Bytes that read(0)/write(1|2) with the registers x would move (0 for
+ * a failing call and any other syscall); *fd receives a0. */
+static uint32_t ecall_bytes(const rv_machine *m, const uint32_t *x, uint32_t *fd)
+{
+    uint32_t num = x[17], buf = x[11], len = x[12];
+    *fd = x[10];
+    if (!buf_ok(buf, len)) return 0;
+    if (num == RV_SYS_WRITE) return *fd == 1 || *fd == 2 ? len : 0;
+    if (num != RV_SYS_READ || *fd != 0 || m->io.input_eof) return 0;
+    uint64_t avail = m->input_len - (m->io.input_pos - m->input_base);
+    return len < avail ? len : (uint32_t)avail;
 }
 
 /* Makes room for one more io-table row (rv.h, RV_IO_MAX_ROWS). */
@@ -312,9 +364,11 @@ static int do_ecall(rv_machine *m)
         /* after end-of-file every read returns 0 (an honest run has no
          * bytes left then; a re-executed snapshot must not find any) */
         if (m->io.input_eof) n = 0;
+        assert(n == ecall_bytes(m, x, &fd)); /* the budget's prediction */
         m->io_fd = 0;
         m->io_pos = off;
         if (n && !guest_copy(m, buf, (uint8_t *)m->input + off, n, 1)) goto err;
+        m->seg_io += io_words(buf, n);
         m->io.input_pos += n;
         if (n < len) m->io.input_eof = 1;
         x[10] = n;
@@ -329,6 +383,7 @@ static int do_ecall(rv_machine *m)
             x[10] = (uint32_t)-RV_EFAULT;
             return ECALL_CONTINUE;
         }
+        assert(len == ecall_bytes(m, x, &fd));
         m->io_fd = fd;
         m->io_pos = fd == 1 ? m->io.journal_len - m->io_journal0 : m->io_log;
         for (uint32_t done = 0; done < len;) {
@@ -342,6 +397,7 @@ static int do_ecall(rv_machine *m)
             done += n;
         }
         if (fd == 2) m->io_log += len;
+        m->seg_io += io_words(buf, len);
         x[10] = len;
         return ECALL_CONTINUE;
     }
@@ -354,18 +410,172 @@ err:
     return ECALL_ERROR;
 }
 
-/* ---- the interpreter, twice ------------------------------------------------ */
+/* ---- segment budgets ------------------------------------------------------ */
+
+enum { BUDGET_FITS, BUDGET_FULL, BUDGET_ERROR };
+
+static int page_new(const rv_machine *m, uint32_t pidx)
+{
+    const rv_page *p = m->pt[pidx];
+    return !p || p->tepoch != m->epoch;
+}
+
+/* Path nodes (levels 1..22) that touching the new page pidx adds, given
+ * the segment's nodes and, when have_prev, the new page prev < pidx
+ * counted just before it (a node shared with an earlier new page is
+ * shared with the latest one, as they are counted in ascending order). */
+static uint64_t nodes_new(const rv_machine *m, uint32_t pidx, int have_prev, uint32_t prev)
+{
+    uint64_t k = 0;
+    for (unsigned l = 1; l <= RV_TREE_DEPTH; l++) {
+        if (m->nstamp[NODE_SLOT(l, pidx >> l)] == m->epoch) break;
+        if (have_prev && (prev >> l) == (pidx >> l)) break;
+        k++;
+    }
+    return k;
+}
+
+/* The segment's counts after the instruction about to run. */
+typedef struct {
+    uint64_t v[6]; /* BC_* */
+} bud_counts;
+enum { BC_MULDIV, BC_IO, BC_JOURNAL, BC_PAGES, BC_NODES, BC_P2 };
+static const char *const bc_name[6] = {"muldiv", "io_words", "journal_blocks", "pages", "nodes", "p2"};
+
+static void bud_limits(uint64_t lim[6], const rv_budget *b)
+{
+    lim[BC_MULDIV] = b->muldiv;
+    lim[BC_IO] = b->io_words;
+    lim[BC_JOURNAL] = b->journal_blocks;
+    lim[BC_PAGES] = b->pages;
+    lim[BC_NODES] = b->nodes;
+    lim[BC_P2] = b->p2;
+}
+
+/* Index of the first count over its limit (a zero limit is none), or -1. */
+static int bud_over(const bud_counts *c, const uint64_t lim[6])
+{
+    for (int i = 0; i < 6; i++)
+        if (lim[i] && c->v[i] > lim[i]) return i;
+    return -1;
+}
+
+/* Would the instruction at pc, run with the registers x, keep the segment
+ * within its budget? Counts exactly what it will do: its fetch page, the
+ * page of a load/store, the bytes, words and pages of a read(0)/
+ * write(1|2), an M op. An instruction that will fault is let through
+ * (the fault ends the run). done = cycles of the segment before it; when
+ * it is 0 the instruction cannot fit any segment: BUDGET_ERROR with
+ * CAIRN_ERR_LIMIT naming the count. */
+static int budget_check(rv_machine *m, const uint32_t *x, uint32_t pc, uint64_t done)
+{
+    const uint32_t fp = pc >> RV_PAGE_LOG;
+    if (fp == 0) return BUDGET_FITS; /* fetch fault */
+    uint32_t w = 0;
+    if (m->pt[fp]) memcpy(&w, m->pt[fp]->b + (pc & (RV_PAGE_BYTES - 4)), 4);
+    const rv_decoded d = rv_decode(w);
+    uint64_t muldiv = 0, io = 0, jbytes = 0;
+    uint32_t lo = 1, hi = 0; /* data pages [lo, hi], none when lo > hi */
+    switch ((rv_op)d.op) {
+    case RV_OP_MUL: case RV_OP_MULH: case RV_OP_MULHSU: case RV_OP_MULHU:
+    case RV_OP_DIV: case RV_OP_DIVU: case RV_OP_REM: case RV_OP_REMU:
+        muldiv = 1;
+        break;
+    case RV_OP_LB: case RV_OP_LBU: case RV_OP_SB:
+    case RV_OP_LH: case RV_OP_LHU: case RV_OP_SH:
+    case RV_OP_LW: case RV_OP_SW: {
+        const uint32_t a = x[d.rs1] + (uint32_t)d.imm;
+        const uint32_t width = d.op == RV_OP_LW || d.op == RV_OP_SW ? 4
+                               : d.op == RV_OP_LB || d.op == RV_OP_LBU || d.op == RV_OP_SB ? 1 : 2;
+        if (!(a & (width - 1)) && (a >> RV_PAGE_LOG)) lo = hi = a >> RV_PAGE_LOG; /* else it faults */
+        break;
+    }
+    case RV_OP_ECALL: {
+        uint32_t fd;
+        const uint32_t n = ecall_bytes(m, x, &fd);
+        if (n) {
+            const uint32_t buf = x[11];
+            lo = buf >> RV_PAGE_LOG;
+            hi = (uint32_t)(((uint64_t)buf + n - 1) >> RV_PAGE_LOG);
+            io = io_words(buf, n);
+            if (fd == 1) jbytes = n;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    uint64_t lim[6];
+    bud_limits(lim, &m->bud);
+    bud_counts c;
+    c.v[BC_MULDIV] = m->seg_muldiv + muldiv;
+    c.v[BC_IO] = m->seg_io + io;
+    c.v[BC_JOURNAL] = rv_journal_rows(m->seg_start.journal_len,
+                                      m->io.journal_len - m->seg_start.journal_len + jbytes);
+    c.v[BC_PAGES] = m->ntouched;
+    c.v[BC_NODES] = m->seg_nodes;
+    if (lim[BC_PAGES] || lim[BC_NODES] || lim[BC_P2]) {
+        /* the new pages in ascending order: the fetch page merged into
+         * [lo, hi]; stop once a page-related count is over its limit */
+        const uint64_t p2_rest = c.v[BC_JOURNAL] + m->bud.p2_fixed;
+        int have_prev = 0, fetch_done = !page_new(m, fp);
+        uint32_t prev = 0;
+        uint64_t q = lo;
+        for (;;) {
+            uint32_t pidx;
+            if (!fetch_done && (q > hi || fp <= q)) {
+                pidx = fp;
+                fetch_done = 1;
+            } else if (q <= hi) {
+                pidx = (uint32_t)q++;
+            } else {
+                break;
+            }
+            if ((have_prev && pidx == prev) || !page_new(m, pidx)) continue;
+            c.v[BC_PAGES]++;
+            if (m->nstamp) c.v[BC_NODES] += nodes_new(m, pidx, have_prev, prev);
+            have_prev = 1;
+            prev = pidx;
+            if ((lim[BC_PAGES] && c.v[BC_PAGES] > lim[BC_PAGES]) || (lim[BC_NODES] && c.v[BC_NODES] > lim[BC_NODES]) ||
+                (lim[BC_P2] && 64 * c.v[BC_PAGES] + 2 * c.v[BC_NODES] + p2_rest > lim[BC_P2]))
+                break;
+        }
+    }
+    c.v[BC_P2] = 64 * c.v[BC_PAGES] + 2 * c.v[BC_NODES] + c.v[BC_JOURNAL] + m->bud.p2_fixed;
+    const int over = bud_over(&c, lim);
+    if (over < 0) return BUDGET_FITS;
+    if (done) return BUDGET_FULL;
+    m->err = cairn_fail(CAIRN_ERR_LIMIT,
+                        "segment budget: the instruction at pc 0x%08x (0x%08x, %s) needs %s %llu, over the "
+                        "budget's %llu even at the start of a segment",
+                        pc, w, rv_op_name((rv_op)d.op), bc_name[over], (unsigned long long)c.v[over],
+                        (unsigned long long)lim[over]);
+    return BUDGET_ERROR;
+}
+
+/* ---- the interpreter, three times ------------------------------------------ */
 
 #define RV_LOOP_NAME run_fast
 #define RV_LOOP_TRACE 0
+#define RV_LOOP_BUDGET 0
 #include "rv_loop.inc.h"
 #undef RV_LOOP_NAME
 #undef RV_LOOP_TRACE
+#undef RV_LOOP_BUDGET
 #define RV_LOOP_NAME run_trace
 #define RV_LOOP_TRACE 1
+#define RV_LOOP_BUDGET 0
 #include "rv_loop.inc.h"
 #undef RV_LOOP_NAME
 #undef RV_LOOP_TRACE
+#undef RV_LOOP_BUDGET
+#define RV_LOOP_NAME run_budget
+#define RV_LOOP_TRACE 0
+#define RV_LOOP_BUDGET 1
+#include "rv_loop.inc.h"
+#undef RV_LOOP_NAME
+#undef RV_LOOP_TRACE
+#undef RV_LOOP_BUDGET
 
 /* ---- machine life cycle ------------------------------------------------------ */
 
@@ -406,6 +616,7 @@ void rv_machine_free(rv_machine *m)
     free(m->dirty);
     free(m->iobuf);
     free(m->hwork);
+    free(m->nstamp);
     rv_tree_free(&m->tree);
     free(m);
 }
@@ -457,9 +668,11 @@ static void next_epoch(rv_machine *m)
 {
     if (++m->epoch == 0) { /* after 2^32 segments: restart the stamps */
         for (size_t i = 0; i < m->npages; i++) m->pt[m->pages[i]]->tepoch = m->pt[m->pages[i]]->wepoch = 0;
+        if (m->nstamp) memset(m->nstamp, 0, ((size_t)1 << RV_TREE_DEPTH) * sizeof *m->nstamp);
         m->epoch = 1;
     }
     m->ntouched = m->ndirty = 0;
+    m->seg_muldiv = m->seg_io = m->seg_nodes = 0;
 }
 
 cairn_err rv_machine_new(rv_machine **out, const rv_program *prog, const rv_config *cfg)
@@ -483,6 +696,21 @@ cairn_err rv_machine_new(rv_machine **out, const rv_program *prog, const rv_conf
         m->segment_arg = cfg->segment_arg;
         m->on_write = cfg->on_write;
         m->write_arg = cfg->write_arg;
+        if (cfg->budget) {
+            const rv_budget *b = cfg->budget;
+            m->bud = *b;
+            m->has_budget = b->muldiv || b->io_words || b->journal_blocks || b->pages || b->nodes || b->p2;
+            m->muldiv_lim = b->muldiv ? b->muldiv : UINT64_MAX;
+            if (b->nodes || b->p2) {
+                /* 16 MiB of address space; only the stamps of touched
+                 * paths become resident */
+                m->nstamp = calloc((size_t)1 << RV_TREE_DEPTH, sizeof *m->nstamp);
+                if (!m->nstamp) {
+                    err = cairn_fail(CAIRN_ERR_NOMEM, "no memory for the Merkle node stamps of the budget");
+                    goto fail;
+                }
+            }
+        }
     }
     m->keep_orig = m->on_segment != NULL;
     for (size_t i = 0; i < prog->nsegs; i++) {
@@ -616,7 +844,16 @@ cairn_err rv_run(rv_machine *m, rv_result *res)
         uint64_t stop = seg_end;
         if (m->max_cycles && m->max_cycles < stop) stop = m->max_cycles;
         m->err = CAIRN_OK;
-        int r = run_fast(m, stop);
+        int r = m->has_budget ? run_budget(m, stop) : run_fast(m, stop);
+        if (r == RV_STOP_BUDGET) {
+            /* the next instruction does not fit: the segment ends before
+             * it, shorter than 2^po2 (never empty: budget_check fails an
+             * instruction that does not fit an empty segment) */
+            assert(m->cycle > m->seg_start_cycle);
+            err = finish_segment(m);
+            if (err) break;
+            continue;
+        }
         if (r == RV_STOP_CYCLES) {
             if (m->cycle == seg_end) {
                 err = finish_segment(m);

@@ -1,6 +1,13 @@
-/* The interpreter loop, included twice by rv_exec.c: once without and once
- * with per-cycle trace recording (RV_LOOP_TRACE 0/1), so the fast path
- * carries no recording code. Needs RV_LOOP_NAME and RV_LOOP_TRACE.
+/* The interpreter loop, included three times by rv_exec.c: plain, with
+ * per-cycle trace recording (RV_LOOP_TRACE 1) and with segment budget
+ * checks (RV_LOOP_BUDGET 1), so the fast path carries neither recording
+ * nor budget code. Needs RV_LOOP_NAME, RV_LOOP_TRACE and RV_LOOP_BUDGET.
+ *
+ * With RV_LOOP_BUDGET the loop also stops with RV_STOP_BUDGET before an
+ * instruction that would take the segment past its budget (budget_check,
+ * called where that instruction first touches a page in the segment, at
+ * ECALL and, as a counter compare, at the M ops); pc and cycle then
+ * point at that instruction, which has not run.
  *
  * Per instruction the fast path does: the stop-cycle compare, a page-change
  * test on pc (the decoded page of the current pc is cached in `dec`),
@@ -8,6 +15,10 @@
  * look the page up in the flat page table and test its epoch stamp; only
  * the first touch (or first write) of a page in a segment leaves the fast
  * path. Register index 32 (RV_XSINK) absorbs writes to x0. */
+
+#if RV_LOOP_TRACE && RV_LOOP_BUDGET
+#error "the trace loop re-executes recorded segments and has no budget"
+#endif
 
 static int RV_LOOP_NAME(rv_machine *m, uint64_t stop)
 {
@@ -39,6 +50,29 @@ static int RV_LOOP_NAME(rv_machine *m, uint64_t stop)
 #endif
 
 #define NEXT goto next
+#if RV_LOOP_BUDGET
+/* before the instruction at pc; adj = 1 once its cycle is counted */
+#define BUDGET_CHECK(adj)                                                      \
+    do {                                                                       \
+        int b_ = budget_check(m, x, pc, cycle - (adj) - m->seg_start_cycle);   \
+        if (__builtin_expect(b_ != BUDGET_FITS, 0)) {                          \
+            cycle -= (adj);                                                    \
+            reason = b_ == BUDGET_FULL ? RV_STOP_BUDGET : RV_STOP_ERROR;       \
+            goto out;                                                          \
+        }                                                                      \
+    } while (0)
+/* M ops: only the muldiv count changes (the fetch page is touched) */
+#define MULDIV_GATE                                                            \
+    if (__builtin_expect(m->seg_muldiv >= m->muldiv_lim, 0)) {                 \
+        cycle--;                                                               \
+        reason = RV_STOP_BUDGET;                                               \
+        goto out;                                                              \
+    }                                                                          \
+    m->seg_muldiv++;
+#else
+#define BUDGET_CHECK(adj) ((void)0)
+#define MULDIV_GATE
+#endif
 #define FAULT(kind, addr)                                                      \
     do {                                                                       \
         fkind = (kind);                                                        \
@@ -61,6 +95,7 @@ next:
     if (__builtin_expect((pc ^ dbase) >> RV_PAGE_LOG, 0)) {
         rv_page *p = pt[pc >> RV_PAGE_LOG];
         if (!p || p->tepoch != ep || !p->dec) {
+            if (RV_LOOP_BUDGET && (!p || p->tepoch != ep)) BUDGET_CHECK(0);
             p = fetch_slow(m, pc);
             if (!p) {
                 if (m->err == CAIRN_ERR_FAULT) FAULT(RV_FAULT_ACCESS, pc);
@@ -101,8 +136,9 @@ next:
     cycle++;
     goto *labels[d->op];
 
-#define ALU(name, expr)                                                        \
+#define ALU_(name, gate, expr)                                                 \
     L_##name : {                                                               \
+        gate                                                                   \
         const uint32_t a = x[d->rs1], b = x[d->rs2];                           \
         const uint32_t imm = (uint32_t)d->imm;                                 \
         (void)a; (void)b; (void)imm;                                           \
@@ -110,6 +146,8 @@ next:
         pc += 4;                                                               \
         NEXT;                                                                  \
     }
+#define ALU(name, expr) ALU_(name, , expr)
+#define MALU(name, expr) ALU_(name, MULDIV_GATE, expr)
     ALU(LUI, imm)
     ALU(AUIPC, pc + imm)
     ALU(ADDI, a + imm)
@@ -131,19 +169,21 @@ next:
     ALU(SRA, (uint32_t)((int32_t)a >> (b & 31)))
     ALU(OR, a | b)
     ALU(AND, a & b)
-    ALU(MUL, a * b)
-    ALU(MULH, (uint32_t)(((int64_t)(int32_t)a * (int64_t)(int32_t)b) >> 32))
-    ALU(MULHSU, (uint32_t)(((int64_t)(int32_t)a * (int64_t)(uint64_t)b) >> 32))
-    ALU(MULHU, (uint32_t)(((uint64_t)a * b) >> 32))
+    MALU(MUL, a * b)
+    MALU(MULH, (uint32_t)(((int64_t)(int32_t)a * (int64_t)(int32_t)b) >> 32))
+    MALU(MULHSU, (uint32_t)(((int64_t)(int32_t)a * (int64_t)(uint64_t)b) >> 32))
+    MALU(MULHU, (uint32_t)(((uint64_t)a * b) >> 32))
     /* M extension, "Division Operations": x/0 = -1, x%0 = x, and the one
      * signed overflow INT_MIN / -1 = INT_MIN with remainder 0. */
-    ALU(DIV, b == 0 ? 0xffffffffu
+    MALU(DIV, b == 0 ? 0xffffffffu
              : (a == 0x80000000u && b == 0xffffffffu) ? a
              : (uint32_t)((int32_t)a / (int32_t)b))
-    ALU(DIVU, b == 0 ? 0xffffffffu : a / b)
-    ALU(REM, b == 0 ? a : (a == 0x80000000u && b == 0xffffffffu) ? 0 : (uint32_t)((int32_t)a % (int32_t)b))
-    ALU(REMU, b == 0 ? a : a % b)
+    MALU(DIVU, b == 0 ? 0xffffffffu : a / b)
+    MALU(REM, b == 0 ? a : (a == 0x80000000u && b == 0xffffffffu) ? 0 : (uint32_t)((int32_t)a % (int32_t)b))
+    MALU(REMU, b == 0 ? a : a % b)
 #undef ALU
+#undef MALU
+#undef ALU_
 
 L_FENCE:
     pc += 4;
@@ -204,6 +244,7 @@ L_JALR: {
         if (__builtin_expect(a & ((width) - 1), 0)) FAULT(RV_FAULT_MISALIGNED, a); \
         rv_page *p = pt[a >> RV_PAGE_LOG];                                     \
         if (__builtin_expect(!p || p->tepoch != ep, 0)) {                      \
+            BUDGET_CHECK(1);                                                   \
             p = touch_slow(m, a >> RV_PAGE_LOG, 0);                            \
             if (!p) goto mem_error_##name;                                     \
         }                                                                      \
@@ -236,6 +277,7 @@ L_JALR: {
         if (__builtin_expect(a & ((width) - 1), 0)) FAULT(RV_FAULT_MISALIGNED, a); \
         rv_page *p = pt[a >> RV_PAGE_LOG];                                     \
         if (__builtin_expect(!p || p->wepoch != ep, 0)) {                      \
+            if (RV_LOOP_BUDGET && (!p || p->tepoch != ep)) BUDGET_CHECK(1);    \
             p = touch_slow(m, a >> RV_PAGE_LOG, 1);                            \
             if (!p) goto mem_error_##name;                                     \
         }                                                                      \
@@ -265,6 +307,7 @@ L_JALR: {
 #undef TRACE_MEM
 
 L_ECALL: {
+    if (RV_LOOP_BUDGET) BUDGET_CHECK(1);
     memcpy(m->x, x, sizeof x);
     m->pc = pc;
     m->cycle = cycle;
@@ -340,6 +383,8 @@ out:
     return reason;
 #undef NEXT
 #undef FAULT
+#undef BUDGET_CHECK
+#undef MULDIV_GATE
 #if RV_LOOP_TRACE
 #undef TR
 #endif
