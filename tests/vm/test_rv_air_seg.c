@@ -391,6 +391,15 @@ static void test_limit(void)
     rv_program_free(prog);
 }
 
+/* The same program with rv_air_budget: the executor ends segments before
+ * the pages (and the permutations they cost) overflow the shape, and every
+ * segment, nearly full, proves; the chain still holds. */
+static void test_budget(void)
+{
+    pages_prog(&g_prog);
+    CU_ASSERT(prove_chain(&g_prog, 8, NULL, "pages") >= 2);
+}
+
 /* Columns per table, base cells per cycle and LogUp columns at each po2
  * (the figures of docs/rv-air.md "Width budget"). */
 static void test_shape(void)
@@ -450,6 +459,7 @@ int main(void)
                                       {"wrong claims rejected", test_wrong_claims},
                                       {"illegal instruction is a fault", test_fault},
                                       {"too many pages is a limit", test_limit},
+                                      {"budget-cut segments prove", test_budget},
                                       {"shape figures", test_shape},
                                       {"keys released", test_release},
                                       {NULL, NULL}};
