@@ -9,6 +9,8 @@ static const cli_command commands[] = {
     {"bench", cmd_bench, "measure primitives and provers (cairn bench -h)"},
     {"inspect", cmd_inspect, "describe a job file (.h5): program, journal, segments"},
     {"exec", cmd_exec, "run an RV32IM ELF program (cairn exec --help)"},
+    {"prove", cmd_prove, "run an RV32IM ELF program and prove every segment"},
+    {"verify", cmd_verify, "verify the proofs of a job file (.h5) and print its claim"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,143 @@
+/* Shared by cairn prove / verify and bench prove (proofs.h). */
+#include "proofs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/err.h"
+
+_Static_assert(RV_STATE_NELEMS == H5S_STATE_ELEMS, "the job file's final state is the machine's");
+
+cairn_err cli_preset(stark_params *out, const char *name)
+{
+    cairn_err e = stark_params_preset(out, name);
+    RETURN_ERROR_IF(e != CAIRN_OK, CAIRN_ERR_USAGE, "--preset: unknown preset '%.64s' (proven-100, conjectured-100, test)",
+                    name);
+    return CAIRN_OK;
+}
+
+cairn_err cli_segment_security(stark_security_bits *out, unsigned po2, const stark_params *p)
+{
+    unsigned h[AIR_MAX_TABLES];
+    RETURN_ERROR_IF(rv_air_heights(po2, h) == 0, CAIRN_ERR_USAGE, "segment po2 %u out of range %u..%u", po2,
+                    RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2);
+    const air_machine *m;
+    FORWARD_IF_ERROR(rv_air_machine(&m, po2, p));
+    return stark_security(out, p, m, h);
+}
+
+void cli_params_to_h5s(h5s_params *out, const char *preset, const stark_params *p, unsigned po2)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->preset, sizeof out->preset, "%s", preset);
+    out->log_blowup = p->log_blowup;
+    out->queries = p->queries;
+    out->pow_bits = p->pow_bits;
+    out->log_arity = p->log_arity;
+    out->log_final_len = p->log_final_len;
+    out->segment_po2 = po2;
+}
+
+cairn_err cli_params_from_h5s(stark_params *out, const h5s_params *in)
+{
+    memset(out, 0, sizeof *out);
+    out->log_blowup = in->log_blowup;
+    out->queries = in->queries;
+    out->pow_bits = in->pow_bits;
+    out->log_arity = in->log_arity;
+    out->log_final_len = in->log_final_len;
+    out->check_trace = 0;
+    return stark_params_validate(out);
+}
+
+void cli_claim_to_h5s(h5s_claim *out, const rv_seg_claim *c)
+{
+    out->po2 = c->po2;
+    rv_digest_bytes(out->start, &c->start);
+    rv_digest_bytes(out->end, &c->end);
+    out->cycles = c->cycles;
+}
+
+cairn_err cli_digest_from_bytes(p2_digest *out, const uint8_t b[32])
+{
+    for (int i = 0; i < P2_DIGEST; i++) {
+        uint64_t v = 0;
+        for (int j = 0; j < 8; j++) v |= (uint64_t)b[8 * i + j] << (8 * j);
+        RETURN_ERROR_IF(v >= GL_P, CAIRN_ERR_VERIFY, "digest element %d is not a field element (0x%016llx)", i,
+                        (unsigned long long)v);
+        out->v[i] = v;
+    }
+    return CAIRN_OK;
+}
+
+cairn_err cli_claim_from_h5s(rv_seg_claim *out, const h5s_claim *in)
+{
+    out->po2 = in->po2;
+    out->cycles = in->cycles;
+    cairn_err e = cli_digest_from_bytes(&out->start, in->start);
+    if (e != CAIRN_OK) return cairn_prefix_error(e, "start");
+    e = cli_digest_from_bytes(&out->end, in->end);
+    if (e != CAIRN_OK) return cairn_prefix_error(e, "end");
+    return CAIRN_OK;
+}
+
+cairn_err cli_state_from_elems(rv_state *out, const uint64_t e[RV_STATE_NELEMS])
+{
+    memset(out, 0, sizeof *out);
+    /* every element a u32 but the root's and the chain's (field elements) */
+    for (unsigned i = 0; i < RV_STATE_NELEMS; i++) {
+        int digest = (i >= 33 && i <= 36) || (i >= 41 && i <= 44);
+        RETURN_ERROR_IF(digest ? e[i] >= GL_P : e[i] > UINT32_MAX, CAIRN_ERR_VERIFY,
+                        "state element %u is out of range (%llu)", i, (unsigned long long)e[i]);
+    }
+    RETURN_ERROR_IF(e[0] != RV_STATE_TAG, CAIRN_ERR_VERIFY, "state element 0 is not the state tag");
+    size_t k = 1;
+    out->pc = (uint32_t)e[k++];
+    for (int i = 1; i < 32; i++) out->x[i] = (uint32_t)e[k++];
+    for (int i = 0; i < P2_DIGEST; i++) out->root.v[i] = e[k++];
+    out->input_pos = e[k] | e[k + 1] << 32;
+    k += 2;
+    out->journal_len = e[k] | e[k + 1] << 32;
+    k += 2;
+    for (int i = 0; i < P2_DIGEST; i++) out->journal_chain.v[i] = e[k++];
+    for (int i = 0; i < 4; i++) out->journal_tail[i] = (uint32_t)e[k++];
+    out->halted = (uint32_t)e[k++];
+    out->exit_code = (uint32_t)e[k++];
+    out->input_eof = (uint32_t)e[k++];
+    RETURN_ERROR_IF(out->halted > 1 || out->input_eof > 1, CAIRN_ERR_VERIFY,
+                    "state flags halted = %u, input_eof = %u (0 or 1)", out->halted, out->input_eof);
+    gl_t back[RV_STATE_NELEMS];
+    rv_state_elems(back, out);
+    for (unsigned i = 0; i < RV_STATE_NELEMS; i++)
+        RETURN_ERROR_IF(back[i] != e[i], CAIRN_ERR_VERIFY, "state element %u does not round-trip", i);
+    return CAIRN_OK;
+}
+
+void cli_journal_fields(rv_state *s, const uint8_t *buf, size_t len)
+{
+    /* rv.h: J_0 = 0, J_{k+1} = p2_compress(J_k, block_k as 4 LE words),
+     * tail = the last len % 16 bytes zero-padded, as the executor's
+     * rv_journal_append builds them write by write */
+    memset(&s->journal_chain, 0, sizeof s->journal_chain);
+    memset(s->journal_tail, 0, sizeof s->journal_tail);
+    s->journal_len = len;
+    size_t full = len / 16 * 16;
+    for (size_t off = 0; off < full; off += 16) {
+        p2_digest blk;
+        for (int i = 0; i < 4; i++)
+            blk.v[i] = (uint32_t)buf[off + 4 * i] | (uint32_t)buf[off + 4 * i + 1] << 8 |
+                       (uint32_t)buf[off + 4 * i + 2] << 16 | (uint32_t)buf[off + 4 * i + 3] << 24;
+        p2_compress(&s->journal_chain, &s->journal_chain, &blk);
+    }
+    for (size_t i = full; i < len; i++) s->journal_tail[(i - full) / 4] |= (uint32_t)buf[i] << (8 * ((i - full) % 4));
+}
+
+void cli_hex(char *out, const uint8_t *b, size_t n)
+{
+    static const char d[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = d[b[i] >> 4];
+        out[2 * i + 1] = d[b[i] & 15];
+    }
+    out[2 * n] = 0;
+}

@@ -1,0 +1,302 @@
+/* cairn verify JOB.h5 [--json]: checks that a job file of cairn prove
+ * proves its claim, from the file alone:
+ *
+ *  - the parameters stored in /params are valid (and, for a known preset
+ *    name, exactly that preset's);
+ *  - every segment's proof verifies (rv_verify_segment) against its
+ *    stored claim, with the stored parameters and segment size;
+ *  - the claims chain: segment 0 starts at the image ID (recomputed from
+ *    the stored ELF; taken from /program when no ELF is stored, and the
+ *    output says so), segment i ends where segment i+1 starts;
+ *  - the last segment ends at the stored final state (its elements are
+ *    hashed here, rv_state_digest), which is halted;
+ *  - the stored journal bytes give exactly the final state's journal
+ *    chain, tail and length (rv.h "Journal").
+ * Then prints the verified claim: image ID, journal, exit code, segments,
+ * cycles and the security of the parameters.
+ *
+ * Exit status: 0 valid; 1 invalid, naming what failed (parameters,
+ * segment i proof, chain between i and i+1, image ID, final state,
+ * journal); 2 usage error, or a file that is missing, not a job file, not
+ * a proof job (no parameters, no final state or a segment without a
+ * proof), damaged or truncated (storage/h5s.h reader). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "common/err.h"
+#include "common/util.h"
+#include "proofs.h"
+#include "storage/h5s.h"
+
+static const char USAGE[] = "usage: cairn verify JOB.h5 [--json]\n";
+
+static const char HELP[] =
+    "\nVerifies a job file written by cairn prove: every segment's proof against\n"
+    "its claim with the stored parameters, the chain of claims from the image ID\n"
+    "(recomputed from the stored ELF) to a halted final state, and the stored\n"
+    "journal against that state. Prints the verified image ID, journal, exit\n"
+    "code, segments and cycles (stdout).\n\n"
+    "  --json    the result as one JSON object on stdout; on an error\n"
+    "            {\"error\", \"code\", \"status\"} instead\n\n"
+    "Exit status: 0 valid; 1 invalid (the message names the segment proof, the\n"
+    "chain link, the image ID, the final state or the journal that failed); 2\n"
+    "usage error, or a missing, foreign, damaged or truncated file, or one\n"
+    "without proofs (cairn exec's).\n";
+
+/* Text for people: printable ASCII as is, the rest escaped. */
+static void escaped(FILE *f, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t ch = b[i];
+        if (ch == '\n') fputs("\\n", f);
+        else if (ch == '\t') fputs("\\t", f);
+        else if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+        else if (ch < 0x20 || ch >= 0x7f) fprintf(f, "\\x%02x", ch);
+        else fputc(ch, f);
+    }
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    const char *path = NULL;
+    int json = 0, npos;
+    cli_ctx c;
+    cli_ctx_init(&c, "cairn verify", USAGE, stdout, argc, argv);
+    const cli_opt opts[] = {
+        {"--json", CLI_FLAG, &json, 0, 0, NULL},
+        {NULL, CLI_FLAG, NULL, 0, 0, NULL},
+    };
+    int pr = cli_parse(&c, opts, &path, 1, &npos, argc, argv);
+    if (pr == CLI_HELP || pr == CLI_HELP_FULL) {
+        printf("%s", USAGE);
+        if (pr == CLI_HELP_FULL) printf("%s", HELP);
+        return EXIT_OK;
+    }
+    if (pr != CLI_PARSED) return pr;
+    if (!path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no job file given");
+
+    int status = EXIT_USAGE;
+    h5s_reader *r = NULL;
+    uint8_t *elf = NULL, *journal = NULL, *proof = NULL;
+    size_t elf_len = 0, journal_len = 0, proof_len = 0;
+    rv_program *prog = NULL;
+    cairn_err e;
+    double t0 = now_sec();
+
+    if ((e = h5s_open(&r, path)) != CAIRN_OK) {
+        status = cli_fail(&c, EXIT_USAGE, e, "%s (%s)", cairn_last_error(), cairn_err_name(e));
+        goto done;
+    }
+    h5s_params hp;
+    uint64_t fin_elems[H5S_STATE_ELEMS], fin_cycles;
+    uint64_t nseg = h5s_segment_count(r);
+    if (!h5s_params_get(r, &hp) || !h5s_final_get(r, fin_elems, &fin_cycles) || nseg == 0) {
+        status = cli_fail(&c, EXIT_USAGE, CAIRN_ERR_FORMAT,
+                          "%s: not a proof job (no %s; made by cairn exec? run cairn prove)", path,
+                          !h5s_params_get(r, &hp) ? "proof parameters" : nseg == 0 ? "segments" : "final state");
+        goto done;
+    }
+
+    /* parameters: valid, and a known preset's exactly */
+    stark_params prm, want;
+    if ((e = cli_params_from_h5s(&prm, &hp)) != CAIRN_OK) {
+        status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "parameters: %s", cairn_last_error());
+        goto done;
+    }
+    if (stark_params_preset(&want, hp.preset) == CAIRN_OK &&
+        (want.log_blowup != prm.log_blowup || want.queries != prm.queries || want.pow_bits != prm.pow_bits ||
+         want.log_arity != prm.log_arity || want.log_final_len != prm.log_final_len)) {
+        status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY,
+                          "parameters: the file says preset %s but stores other values (log_blowup %u, queries %u, "
+                          "pow_bits %u, log_arity %u, log_final_len %u)",
+                          hp.preset, prm.log_blowup, prm.queries, prm.pow_bits, prm.log_arity, prm.log_final_len);
+        goto done;
+    }
+    unsigned po2 = hp.segment_po2;
+    stark_security_bits sec;
+    if (po2 < RV_MIN_SEGMENT_PO2 || po2 > RV_MAX_SEGMENT_PO2 ||
+        (e = cli_segment_security(&sec, po2, &prm)) != CAIRN_OK) {
+        status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "parameters: segment po2 %u (%u..%u)%s%s", po2,
+                          RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2, po2 < RV_MIN_SEGMENT_PO2 || po2 > RV_MAX_SEGMENT_PO2 ? "" : ": ",
+                          po2 < RV_MIN_SEGMENT_PO2 || po2 > RV_MAX_SEGMENT_PO2 ? "" : cairn_last_error());
+        goto done;
+    }
+
+    /* the image ID: from the ELF when stored */
+    h5s_program_info pi;
+    h5s_program_get(r, &pi);
+    p2_digest id;
+    int id_from_elf = pi.has_elf;
+    if ((e = h5s_read_elf(r, &elf, &elf_len)) != CAIRN_OK) {
+        status = cli_fail(&c, EXIT_USAGE, e, "%s (%s)", cairn_last_error(), cairn_err_name(e));
+        goto done;
+    }
+    if (id_from_elf) {
+        uint8_t idb[32];
+        if ((e = rv_elf_load(&prog, elf, elf_len)) != CAIRN_OK || (e = rv_image_id(&id, prog)) != CAIRN_OK) {
+            status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "image ID: the stored ELF does not load: %s",
+                              cairn_last_error());
+            goto done;
+        }
+        rv_digest_bytes(idb, &id);
+        if (memcmp(idb, pi.image_id, 32)) {
+            status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY,
+                              "image ID: /program/image_id is not the image ID of the stored ELF");
+            goto done;
+        }
+    } else if ((e = cli_digest_from_bytes(&id, pi.image_id)) != CAIRN_OK) {
+        status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "image ID: %s", cairn_last_error());
+        goto done;
+    }
+
+    /* the final state and the journal */
+    rv_state fin, jr;
+    if ((e = cli_state_from_elems(&fin, fin_elems)) != CAIRN_OK) {
+        status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "final state: %s", cairn_last_error());
+        goto done;
+    }
+    if (!fin.halted) {
+        status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "final state: not halted");
+        goto done;
+    }
+    if ((e = h5s_read_journal(r, &journal, &journal_len)) != CAIRN_OK) {
+        status = cli_fail(&c, EXIT_USAGE, e, "%s (%s)", cairn_last_error(), cairn_err_name(e));
+        goto done;
+    }
+    jr = fin;
+    cli_journal_fields(&jr, journal, journal_len);
+    if (jr.journal_len != fin.journal_len || memcmp(&jr.journal_chain, &fin.journal_chain, sizeof jr.journal_chain) ||
+        memcmp(jr.journal_tail, fin.journal_tail, sizeof jr.journal_tail)) {
+        status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY,
+                          "journal: the stored %zu bytes are not the final state's journal (%" PRIu64 " bytes%s)",
+                          journal_len, fin.journal_len,
+                          jr.journal_len == fin.journal_len ? ", different contents" : "");
+        goto done;
+    }
+    p2_digest fin_digest;
+    rv_state_digest(&fin_digest, &fin);
+
+    /* every segment: proof against claim, claims chained */
+    p2_digest prev = id;
+    uint64_t cycles = 0, proof_bytes = 0;
+    for (uint64_t i = 0; i < nseg; i++) {
+        h5s_segment_meta m;
+        if ((e = h5s_segment(r, i, &m)) != CAIRN_OK) {
+            status = cli_fail(&c, EXIT_USAGE, e, "%s (%s)", cairn_last_error(), cairn_err_name(e));
+            goto done;
+        }
+        if (!m.has_proof) {
+            status = cli_fail(&c, EXIT_USAGE, CAIRN_ERR_FORMAT, "%s: segment %" PRIu64 " has no proof", path, i);
+            goto done;
+        }
+        rv_seg_claim cl;
+        if ((e = cli_claim_from_h5s(&cl, &m.claim)) != CAIRN_OK) {
+            status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "segment %" PRIu64 " claim: %s", i, cairn_last_error());
+            goto done;
+        }
+        if (cl.po2 != po2) {
+            status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY,
+                              "segment %" PRIu64 " claim: po2 %u, the job's segments are 2^%u", i, cl.po2, po2);
+            goto done;
+        }
+        if (memcmp(&cl.start, &prev, sizeof prev)) {
+            if (i == 0)
+                status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY,
+                                  "image ID: segment 0 does not start at the image ID%s",
+                                  id_from_elf ? " of the stored ELF" : "");
+            else
+                status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY,
+                                  "chain between segments %" PRIu64 " and %" PRIu64
+                                  ": segment %" PRIu64 " does not start where segment %" PRIu64 " ends",
+                                  i - 1, i, i, i - 1);
+            goto done;
+        }
+        free(proof);
+        proof = NULL;
+        if ((e = h5s_read_proof(r, i, &proof, &proof_len)) != CAIRN_OK) {
+            status = cli_fail(&c, EXIT_USAGE, e, "%s (%s)", cairn_last_error(), cairn_err_name(e));
+            goto done;
+        }
+        if ((e = rv_verify_segment(&cl, proof, proof_len, &prm)) != CAIRN_OK) {
+            status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "segment %" PRIu64 " proof: %s", i,
+                              cairn_last_error());
+            goto done;
+        }
+        prev = cl.end;
+        cycles += cl.cycles;
+        proof_bytes += proof_len;
+    }
+    if (memcmp(&prev, &fin_digest, sizeof prev)) {
+        status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY,
+                          "final state: the last segment (%" PRIu64 ") does not end in the stored final state",
+                          nseg - 1);
+        goto done;
+    }
+    if (fin_cycles != cycles) {
+        status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY,
+                          "final state: /claim says %" PRIu64 " cycles, the segments' claims %" PRIu64, fin_cycles,
+                          cycles);
+        goto done;
+    }
+    double dt = now_sec() - t0;
+
+    status = EXIT_OK;
+    uint8_t idb[32], jdb[32];
+    char idh[65], jdh[65];
+    p2_digest jd;
+    rv_digest_bytes(idb, &id);
+    cli_hex(idh, idb, 32);
+    rv_journal_digest(&jd, &fin);
+    rv_digest_bytes(jdb, &jd);
+    cli_hex(jdh, jdb, 32);
+    FILE *o = stdout;
+    if (json) {
+        fprintf(o, "{\"valid\": true, \"file\": ");
+        cli_json_str(o, path);
+        fprintf(o, ", \"image_id\": \"%s\", \"image_id_from\": \"%s\", \"exit_code\": %u, \"segments\": %" PRIu64
+                   ", \"segment_po2\": %u, \"cycles\": %" PRIu64 ", \"journal_bytes\": %zu, \"journal_digest\": \"%s\", "
+                   "\"journal_hex\": \"",
+                idh, id_from_elf ? "elf" : "stored", fin.exit_code, nseg, po2, cycles, journal_len, jdh);
+        for (size_t i = 0; i < journal_len; i++) fprintf(o, "%02x", journal[i]);
+        fprintf(o, "\", \"preset\": ");
+        cli_json_str(o, hp.preset);
+        fprintf(o, ", \"proof_bytes\": %" PRIu64 ", \"proven_bits\": %.2f, \"conjectured_bits\": %.2f, \"verify_sec\": %.6f}\n",
+                proof_bytes, sec.proven, sec.conjectured, dt);
+    } else {
+        fprintf(o, "valid        every segment proof verifies; claims chained to a halted final state\n");
+        fprintf(o, "image ID     %s (%s)\n", idh,
+                id_from_elf ? "recomputed from the stored ELF" : "as stored: the job file has no ELF");
+        fprintf(o, "exit code    %u\n", fin.exit_code);
+        fprintf(o, "segments     %" PRIu64 " of at most 2^%u cycles\n", nseg, po2);
+        fprintf(o, "cycles       %" PRIu64 "\n", cycles);
+        fprintf(o, "journal      %zu bytes, digest %s\n", journal_len, jdh);
+        if (journal_len) {
+            /* text when it mostly is, hex for binary journals (digests) */
+            size_t odd = 0;
+            for (size_t i = 0; i < journal_len; i++)
+                odd += (journal[i] < 0x20 && journal[i] != '\n' && journal[i] != '\t') || journal[i] >= 0x7f;
+            if (odd * 4 > journal_len) {
+                fprintf(o, "  hex ");
+                for (size_t i = 0; i < journal_len; i++) fprintf(o, "%02x", journal[i]);
+                fputc('\n', o);
+            } else {
+                fprintf(o, "  \"");
+                escaped(o, journal, journal_len);
+                fprintf(o, "\"\n");
+            }
+        }
+        fprintf(o, "parameters   %s: %.1f proven / %.1f conjectured security bits; %" PRIu64 " proof bytes\n",
+                hp.preset, sec.proven, sec.conjectured, proof_bytes);
+        fprintf(o, "verified in  %.3f s\n", dt);
+    }
+done:
+    free(proof);
+    free(journal);
+    free(elf);
+    rv_program_free(prog);
+    h5s_close(r);
+    return status;
+}
