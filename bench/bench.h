@@ -20,6 +20,7 @@ void bench_end(bench_out *o);
 int bench_primitives(int argc, char **argv);
 int bench_stark(int argc, char **argv); /* prove + verify an example machine */
 int bench_exec(int argc, char **argv); /* RV32IM executor (bench/exec.c) */
+int bench_prove(int argc, char **argv); /* RV32IM segment proofs (bench/prove.c) */
 
 /* Parts of `cairn bench primitives`, one per area. */
 void bench_prim_field(bench_out *o);  /* field, extension, NTT, LDE */

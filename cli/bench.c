@@ -13,6 +13,7 @@ static const struct {
     {"primitives", bench_primitives, "field, NTT, Poseidon2, Merkle throughput"},
     {"stark", bench_stark, "prove and verify an example machine (poseidon2-chain, fib, lookup)"},
     {"exec", bench_exec, "RV32IM executor, snapshots and trace building (vs qemu-riscv32)"},
+    {"prove", bench_prove, "RV32IM segment proofs of a guest: time split, kHz, size, shape, security"},
 };
 #define NBENCH (sizeof benches / sizeof benches[0])
 

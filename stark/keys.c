@@ -138,6 +138,14 @@ p2_digest stark_vk_digest(const stark_vk *vk) { return vk->digest; }
 const stark_params *stark_vk_params(const stark_vk *vk) { return &vk->p; }
 unsigned stark_vk_ntables(const stark_vk *vk) { return vk->m->ntables; }
 
+unsigned stark_vk_logup_columns(const stark_vk *vk, unsigned t)
+{
+    /* the groups of interactions each have a helper column, plus the
+     * running sum (stark_internal.h) */
+    if (t >= vk->m->ntables || !vk->ngroups[t]) return 0;
+    return vk->ngroups[t] + 1;
+}
+
 cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
                       const stark_params *p)
 {

@@ -149,6 +149,11 @@ cairn_err stark_verify(const stark_vk *vk, const gl_t *pub, size_t npub, const u
 /* Number of tables of the key's machine (the length of log_heights). */
 unsigned stark_vk_ntables(const stark_vk *vk);
 
+/* Extension-field LogUp columns of table t in this key's proofs (helper
+ * columns and the running sum; 0 for a table without interactions or t
+ * out of range), for reports. */
+unsigned stark_vk_logup_columns(const stark_vk *vk, unsigned t);
+
 /* Debug constraint checker (check.c): evaluates every constraint of every
  * table on every row and the LogUp balance (with fixed pseudo-random
  * challenges); CAIRN_ERR_VERIFY naming table, row and constraint. */
