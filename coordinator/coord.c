@@ -1,0 +1,908 @@
+/* The coordinator's loop (coord.h): one thread polls MPI, the local
+ * prover, the deadlines and the source, and checks every result. */
+#include "coord.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/alloc.h"
+#include "common/err.h"
+#include "common/util.h"
+#include "coord_local.h"
+#include "worker/task.h"
+
+#ifndef CAIRN_VERSION_STRING
+#define CAIRN_VERSION_STRING "?"
+#endif
+
+#define WHY_MAX 1024 /* a task's accumulated reasons, a rank's reason */
+
+void coord_opts_default(coord_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->comm = MPI_COMM_WORLD;
+    o->po2 = RV_DEFAULT_SEGMENT_PO2;
+    stark_params_preset(&o->params, "proven-100");
+    o->local = 1;
+    o->max_attempts = 3;
+    o->local_hooks.kill_after = -1;
+}
+
+/* ---- state ------------------------------------------------------------------ */
+
+typedef struct ctask {
+    struct ctask *next; /* live tasks in arrival order */
+    uint64_t id;
+    uint32_t kind;
+    uint64_t index;
+    const wrk_task_ops *ops;
+    void *exp;          /* ops->expect */
+    uint8_t *msg;       /* the encoded TASK message */
+    size_t msg_len;
+    int pending;        /* waiting in the queue */
+    unsigned running;   /* ranks working on it (late ones not counted) */
+    unsigned failures;
+    int failed_on[COORD_MAX_ATTEMPTS];
+    char why[WHY_MAX];  /* "; "-joined reasons of the failed attempts */
+} ctask;
+
+typedef enum {
+    W_STARTING, /* hello sent, no hello back yet */
+    W_READY,    /* between messages: a REQUEST (or ERROR) comes next */
+    W_IDLE,     /* its REQUEST waits for an answer */
+    W_BUSY,     /* holds a task */
+    W_LATE,     /* holds a task past the deadline */
+    W_SHUT,     /* SHUTDOWN sent: done */
+    W_STOPPED,  /* stopped itself (ERROR with task id 0): done */
+    W_GONE      /* given up on: done */
+} wstate;
+
+typedef struct {
+    wstate st;
+    int usable;       /* may get tasks */
+    uint64_t task;    /* BUSY / LATE: the task id */
+    double since;     /* when st began (deadlines) */
+    MPI_Request sreq; /* the last Isend */
+    uint8_t *sbuf;
+    int sending;
+    char why[WHY_MAX]; /* why it is out (usable = 0) */
+} cworker;
+
+typedef struct {
+    const coord_opts *o;
+    const coord_source *src;
+    const coord_sink *sink;
+    coord_stats *stats;
+    cmsg_params params;
+    int mpi;               /* workers over MPI */
+    int nranks;
+    cworker *w;            /* nranks entries; [0] unused */
+    coord_local local;
+    int local_on, local_usable, local_busy;
+    uint64_t local_task;
+    char local_why[WHY_MAX];
+    ctask *tasks, *tail;   /* live tasks */
+    size_t npending;
+    uint64_t next_id;
+    int src_done;
+    int stopping;
+    cairn_err err;         /* the job's outcome once stopping */
+    char err_msg[CAIRN_ERROR_MSG_MAX];
+    uint8_t digest[CMSG_DIGEST_BYTES];
+} coord;
+
+static void emit(coord *c, coord_event_type type, int rank, const ctask *t, const char *text)
+{
+    if (!c->o->on_event) return;
+    coord_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = type;
+    ev.rank = rank;
+    if (t) {
+        ev.task_id = t->id;
+        ev.kind = t->kind;
+        ev.index = t->index;
+        ev.attempt = t->failures + 1;
+    }
+    ev.text = text ? text : "";
+    c->o->on_event(c->o->event_arg, &ev);
+}
+
+/* Stops the job with the error now in this thread's message (the first
+ * error wins). */
+static void stop_with(coord *c, cairn_err e)
+{
+    if (c->stopping) return;
+    c->stopping = 1;
+    c->err = e;
+    if (e != CAIRN_OK) snprintf(c->err_msg, sizeof c->err_msg, "%s", cairn_last_error());
+}
+
+static const char *task_noun(const ctask *t) { return t->ops ? t->ops->noun : "task"; }
+
+static void task_free(ctask *t)
+{
+    if (!t) return;
+    free(t->exp);
+    free(t->msg);
+    free(t);
+}
+
+static ctask *task_find(coord *c, uint64_t id)
+{
+    for (ctask *t = c->tasks; t; t = t->next)
+        if (t->id == id) return t;
+    return NULL;
+}
+
+static void task_remove(coord *c, ctask *t)
+{
+    ctask **pp = &c->tasks, *prev = NULL;
+    while (*pp && *pp != t) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    if (!*pp) return;
+    *pp = t->next;
+    if (c->tail == t) c->tail = prev;
+    if (t->pending) c->npending--;
+    task_free(t);
+}
+
+static void append_why(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append_why(char *buf, const char *fmt, ...)
+{
+    size_t n = strlen(buf);
+    if (n + 3 >= WHY_MAX) return;
+    if (n) {
+        memcpy(buf + n, "; ", 3);
+        n += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + n, WHY_MAX - n, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- provers ------------------------------------------------------------------ */
+
+static int worker_alive(const cworker *w)
+{
+    return w->st != W_SHUT && w->st != W_STOPPED && w->st != W_GONE;
+}
+
+/* A rank that may still prove: local usable, or a usable worker that has
+ * not left. Late workers count until they are given up on. */
+static int can_prove(const coord *c, int rank)
+{
+    if (rank == 0) return c->local_on && c->local_usable;
+    return c->w[rank].usable && worker_alive(&c->w[rank]);
+}
+
+static unsigned provers(const coord *c)
+{
+    unsigned n = c->local_on && c->local_usable;
+    for (int r = 1; r < c->nranks; r++) n += can_prove(c, r);
+    return n;
+}
+
+/* Takes a rank out of the job for good (it gets no more tasks). */
+static void refuse(coord *c, int rank, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void refuse(coord *c, int rank, const char *fmt, ...)
+{
+    char why[WHY_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    if (rank == 0) {
+        if (!c->local_usable) return;
+        c->local_usable = 0;
+        snprintf(c->local_why, sizeof c->local_why, "%s", why);
+    } else {
+        if (!c->w[rank].usable) return;
+        c->w[rank].usable = 0;
+        snprintf(c->w[rank].why, sizeof c->w[rank].why, "%s", why);
+    }
+    c->stats->refused++;
+    emit(c, COORD_EV_REFUSED, rank, NULL, why);
+}
+
+/* ---- MPI ------------------------------------------------------------------------ */
+
+static cairn_err mpi_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static cairn_err mpi_fail(int rc, const char *fmt, ...)
+{
+    char what[256], s[MPI_MAX_ERROR_STRING];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    int n = 0;
+    if (MPI_Error_string(rc, s, &n) != MPI_SUCCESS) snprintf(s, sizeof s, "MPI error %d", rc);
+    return cairn_fail(CAIRN_ERR_IO, "coordinator: %s: %s", what, s);
+}
+
+/* Completes the worker's last send if it has completed (or waits for it:
+ * `wait`). 1 when no send is outstanding. */
+static int send_done(cworker *w, int wait)
+{
+    if (!w->sending) return 1;
+    int flag = 0;
+    if (wait) {
+        MPI_Wait(&w->sreq, MPI_STATUS_IGNORE);
+        flag = 1;
+    } else {
+        MPI_Test(&w->sreq, &flag, MPI_STATUS_IGNORE);
+    }
+    if (flag) {
+        free(w->sbuf);
+        w->sbuf = NULL;
+        w->sending = 0;
+    }
+    return flag;
+}
+
+/* Sends bytes (taken: freed once sent) to a worker without blocking on
+ * it. A worker is sent a message only when it waits for one (after its
+ * REQUEST, or the hello at start), so the previous send has been received
+ * by then and the wait below returns at once. */
+static cairn_err send_to(coord *c, int rank, uint8_t *b, size_t n)
+{
+    cworker *w = &c->w[rank];
+    send_done(w, 1);
+    if (n > INT_MAX) {
+        free(b);
+        return cairn_fail(CAIRN_ERR_LIMIT, "coordinator: a message of %zu bytes is too large for MPI", n);
+    }
+    int rc = MPI_Isend(b, (int)n, MPI_BYTE, rank, CMSG_TAG, c->o->comm, &w->sreq);
+    if (rc != MPI_SUCCESS) {
+        free(b);
+        return mpi_fail(rc, "sending to rank %d", rank);
+    }
+    w->sbuf = b;
+    w->sending = 1;
+    return CAIRN_OK;
+}
+
+static cairn_err send_kind(coord *c, int rank, cmsg_kind kind)
+{
+    cmsg m;
+    cmsg_init(&m, kind);
+    uint8_t *b;
+    size_t n;
+    FORWARD_IF_ERROR(cmsg_encode(&b, &n, &m, 0));
+    return send_to(c, rank, b, n);
+}
+
+static cairn_err shutdown_worker(coord *c, int rank)
+{
+    c->w[rank].st = W_SHUT;
+    return send_kind(c, rank, CMSG_SHUTDOWN);
+}
+
+/* ---- tasks ----------------------------------------------------------------------- */
+
+/* One failed attempt of t on rank (t->running already counts it off):
+ * requeue, or stop the job at the bound. */
+static void task_failed(coord *c, ctask *t, int rank, const char *reason)
+{
+    c->stats->failed_attempts++;
+    if (t->failures < COORD_MAX_ATTEMPTS) t->failed_on[t->failures] = rank;
+    t->failures++;
+    append_why(t->why, "rank %d: %s", rank, reason);
+    if (t->failures >= c->o->max_attempts) {
+        cairn_fail(CAIRN_ERR_LIMIT, "%s %llu (task %llu): %u failed attempts, the bound: %s", task_noun(t),
+                   (unsigned long long)t->index, (unsigned long long)t->id, t->failures, t->why);
+        stop_with(c, CAIRN_ERR_LIMIT);
+        return;
+    }
+    if (t->running == 0 && !t->pending) {
+        t->pending = 1;
+        c->npending++;
+    }
+}
+
+static int failed_on(const ctask *t, int rank)
+{
+    unsigned n = t->failures < COORD_MAX_ATTEMPTS ? t->failures : COORD_MAX_ATTEMPTS;
+    for (unsigned i = 0; i < n; i++)
+        if (t->failed_on[i] == rank) return 1;
+    return 0;
+}
+
+/* Whether some rank that may prove has not failed t yet. */
+static int other_rank_for(const coord *c, const ctask *t)
+{
+    for (int r = 0; r < c->nranks; r++)
+        if (can_prove(c, r) && !failed_on(t, r)) return 1;
+    return 0;
+}
+
+/* The next pending task for rank: the oldest it has not failed, or one
+ * that every rank able to prove has failed. */
+static ctask *pick(const coord *c, int rank)
+{
+    for (ctask *t = c->tasks; t; t = t->next) {
+        if (!t->pending) continue;
+        if (!t->failures || !failed_on(t, rank) || !other_rank_for(c, t)) return t;
+    }
+    return NULL;
+}
+
+/* Takes tasks from the source while the queue is below its bound. */
+static void refill(coord *c)
+{
+    size_t bound = c->o->queue_bound ? c->o->queue_bound : provers(c);
+    if (bound < 1) bound = 1;
+    while (!c->stopping && !c->src_done && c->npending < bound) {
+        coord_next st = COORD_NEXT_NONE_YET;
+        coord_task task;
+        memset(&task, 0, sizeof task);
+        cairn_err e = c->src->next(c->src->arg, &st, &task);
+        if (e != CAIRN_OK) {
+            if (st == COORD_NEXT_TASK) free(task.payload);
+            stop_with(c, cairn_prefix_error(e, "task source"));
+            return;
+        }
+        if (st == COORD_NEXT_DONE) {
+            c->src_done = 1;
+            return;
+        }
+        if (st != COORD_NEXT_TASK) return;
+        ctask *t = cairn_calloc(1, sizeof *t);
+        if (!t) {
+            free(task.payload);
+            stop_with(c, cairn_fail_nomem(sizeof *t, "coordinator: out of memory for a task"));
+            return;
+        }
+        t->id = ++c->next_id;
+        t->kind = task.kind;
+        t->index = task.index;
+        t->ops = wrk_task_lookup(task.kind);
+        if (!t->ops)
+            e = cairn_fail(CAIRN_ERR_USAGE, "task source: task kind %u is not in the task table", task.kind);
+        if (e == CAIRN_OK) e = t->ops->expect(&t->exp, task.payload, task.payload_len, &c->params);
+        if (e == CAIRN_OK) {
+            cmsg m;
+            cmsg_init(&m, CMSG_TASK);
+            m.task_id = t->id;
+            m.task_kind = t->kind;
+            m.params = c->params;
+            m.payload = task.payload;
+            m.payload_len = task.payload_len;
+            e = cmsg_encode(&t->msg, &t->msg_len, &m, 1);
+        }
+        free(task.payload);
+        if (e != CAIRN_OK) {
+            uint64_t index = t->index;
+            const char *noun = task_noun(t);
+            task_free(t);
+            stop_with(c, cairn_prefix_error(e, "%s %llu", noun, (unsigned long long)index));
+            return;
+        }
+        t->pending = 1;
+        c->npending++;
+        if (c->tail) c->tail->next = t;
+        else c->tasks = t;
+        c->tail = t;
+    }
+}
+
+/* A result of rank for its task (decoded, untrusted): check, sink. */
+static void take_result(coord *c, int rank, const cmsg *m)
+{
+    ctask *t = task_find(c, m->task_id);
+    if (!t) {
+        c->stats->discarded++;
+        ctask ghost;
+        memset(&ghost, 0, sizeof ghost);
+        ghost.id = m->task_id;
+        ghost.kind = m->task_kind;
+        emit(c, COORD_EV_DISCARDED, rank, &ghost, "already done");
+        return;
+    }
+    cairn_err e = CAIRN_OK;
+    if (m->task_kind != t->kind)
+        e = cairn_fail(CAIRN_ERR_FORMAT, "result of kind %s for a %s task", cmsg_task_kind_name(m->task_kind),
+                       cmsg_task_kind_name(t->kind));
+    else
+        e = t->ops->check(t->exp, m->claim, m->claim_len, m->proof, m->proof_len, &c->params);
+    if (e != CAIRN_OK) {
+        char why[WHY_MAX];
+        snprintf(why, sizeof why, "result rejected: %s", cairn_last_error());
+        c->stats->rejected++;
+        emit(c, COORD_EV_REJECTED, rank, t, why);
+        refuse(c, rank, "quarantined: its %s %llu %s", task_noun(t), (unsigned long long)t->index, why);
+        task_failed(c, t, rank, why);
+        return;
+    }
+    coord_result r;
+    memset(&r, 0, sizeof r);
+    r.task_id = t->id;
+    r.kind = t->kind;
+    r.index = t->index;
+    r.rank = rank;
+    r.seconds = (double)m->micros / 1e6;
+    r.attempt = t->failures + 1;
+    r.proof = m->proof;
+    r.proof_len = m->proof_len;
+    r.claim = m->claim;
+    r.claim_len = m->claim_len;
+    if (t->kind == CMSG_TASK_PROVE_SEGMENT) r.seg = *(const rv_seg_claim *)t->exp;
+    e = c->sink->put(c->sink->arg, &r);
+    if (e != CAIRN_OK) {
+        stop_with(c, cairn_prefix_error(e, "result sink (%s %llu)", task_noun(t), (unsigned long long)t->index));
+        return;
+    }
+    c->stats->tasks++;
+    coord_event ev;
+    memset(&ev, 0, sizeof ev);
+    if (c->o->on_event) {
+        ev.type = COORD_EV_ACCEPTED;
+        ev.rank = rank;
+        ev.task_id = t->id;
+        ev.kind = t->kind;
+        ev.index = t->index;
+        ev.attempt = r.attempt;
+        ev.seconds = r.seconds;
+        ev.text = "";
+        c->o->on_event(c->o->event_arg, &ev);
+    }
+    task_remove(c, t);
+}
+
+/* The end of rank's attempt at task id (result, error or bad reply):
+ * the task no longer counts it as running (a late rank was already
+ * counted off). */
+static ctask *attempt_over(coord *c, uint64_t id, int was_late)
+{
+    ctask *t = task_find(c, id);
+    if (t && !was_late && t->running) t->running--;
+    return t;
+}
+
+/* ---- messages from workers --------------------------------------------------------- */
+
+/* A message the protocol does not allow, or that does not parse: the
+ * sender's task (if any) fails, the sender is quarantined and shut down. */
+static void bad_message(coord *c, int rank, const char *why)
+{
+    cworker *w = &c->w[rank];
+    if (w->st == W_BUSY || w->st == W_LATE) {
+        ctask *t = attempt_over(c, w->task, w->st == W_LATE);
+        if (t && !c->stopping && w->st == W_BUSY) task_failed(c, t, rank, why);
+    }
+    refuse(c, rank, "quarantined: %s", why);
+    if (worker_alive(w)) {
+        cairn_err e = shutdown_worker(c, rank);
+        if (e != CAIRN_OK) stop_with(c, e);
+    }
+}
+
+static void hex(char *out, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static void on_hello(coord *c, int rank, const cmsg *m)
+{
+    cworker *w = &c->w[rank];
+    if (w->st != W_STARTING && w->st != W_GONE) {
+        bad_message(c, rank, "a second hello");
+        return;
+    }
+    int was_gone = w->st == W_GONE;
+    w->st = W_READY;
+    w->since = now_sec();
+    if (was_gone) return; /* too late: it is shut down at its REQUEST */
+    if (m->rank != (uint32_t)rank) {
+        refuse(c, rank, "its hello says rank %u", m->rank);
+    } else if (!cmsg_params_eq(&m->params, &c->params)) {
+        refuse(c, rank, "its hello has other parameters than the job");
+    } else if (memcmp(m->digest, c->digest, CMSG_DIGEST_BYTES)) {
+        char a[2 * CMSG_DIGEST_BYTES + 1], b[2 * CMSG_DIGEST_BYTES + 1];
+        hex(a, m->digest, CMSG_DIGEST_BYTES);
+        hex(b, c->digest, CMSG_DIGEST_BYTES);
+        refuse(c, rank, "refused: verifying-key digest %s (build '%s') differs from the coordinator's %s", a,
+               m->build, b);
+    } else {
+        c->stats->ready++;
+        char text[128];
+        snprintf(text, sizeof text, "%u threads, %s", m->threads, m->build);
+        emit(c, COORD_EV_READY, rank, NULL, text);
+    }
+}
+
+static void on_message(coord *c, int rank, const uint8_t *b, size_t n)
+{
+    cworker *w = &c->w[rank];
+    cmsg m;
+    cairn_err e = cmsg_decode(&m, b, n);
+    if (e != CAIRN_OK) {
+        char why[WHY_MAX];
+        snprintf(why, sizeof why, "bad message: %s", cairn_last_error());
+        bad_message(c, rank, why);
+        return;
+    }
+    if (w->st == W_SHUT || w->st == W_STOPPED) { /* it has been let go: ignore what was on the way */
+        cmsg_free(&m);
+        return;
+    }
+    switch (m.kind) {
+    case CMSG_HELLO: on_hello(c, rank, &m); break;
+    case CMSG_REQUEST:
+        if (w->st != W_READY && w->st != W_GONE) {
+            bad_message(c, rank, "a request while it holds a task or before its hello");
+        } else if (c->stopping || !w->usable || w->st == W_GONE) {
+            e = shutdown_worker(c, rank);
+            if (e != CAIRN_OK) stop_with(c, e);
+        } else {
+            w->st = W_IDLE;
+            w->since = now_sec();
+        }
+        break;
+    case CMSG_RESULT:
+    case CMSG_ERROR:
+        if (m.kind == CMSG_ERROR && m.task_id == 0) { /* it stopped itself */
+            if (w->st == W_BUSY || w->st == W_LATE) {
+                ctask *t = attempt_over(c, w->task, w->st == W_LATE);
+                if (t && !c->stopping && w->st == W_BUSY) task_failed(c, t, rank, m.text);
+            }
+            w->st = W_STOPPED;
+            refuse(c, rank, "stopped: %s", m.text);
+            break;
+        }
+        if ((w->st != W_BUSY && w->st != W_LATE) || m.task_id != w->task) {
+            bad_message(c, rank, "a reply for a task it does not hold");
+            break;
+        }
+        {
+            int late = w->st == W_LATE;
+            w->st = W_READY;
+            ctask *t = attempt_over(c, m.task_id, late);
+            if (c->stopping) break; /* the job is over: drain */
+            if (m.kind == CMSG_RESULT) {
+                take_result(c, rank, &m);
+            } else if (t) {
+                emit(c, COORD_EV_FAILED, rank, t, m.text);
+                if (!late) task_failed(c, t, rank, m.text);
+            }
+        }
+        break;
+    default: {
+        char why[64];
+        snprintf(why, sizeof why, "a %s message from a worker", cmsg_kind_name(m.kind));
+        bad_message(c, rank, why);
+    }
+    }
+    cmsg_free(&m);
+}
+
+/* Receives every message waiting; 1 if there was any. */
+static int poll_mpi(coord *c)
+{
+    int any = 0;
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        int rc = MPI_Iprobe(MPI_ANY_SOURCE, CMSG_TAG, c->o->comm, &flag, &st);
+        if (rc != MPI_SUCCESS) {
+            stop_with(c, mpi_fail(rc, "probing for messages"));
+            c->mpi = 0; /* nothing more can be done over MPI */
+            return any;
+        }
+        if (!flag) return any;
+        any = 1;
+        int count = 0, rank = st.MPI_SOURCE;
+        MPI_Get_count(&st, MPI_BYTE, &count);
+        uint8_t *b = cairn_malloc(count > 0 ? (size_t)count : 1);
+        if (!b) {
+            /* cannot even take it off the wire: receive into a byte and
+             * treat it as a bad message (MPI truncates) */
+            uint8_t tmp;
+            MPI_Recv(&tmp, 1, MPI_BYTE, rank, CMSG_TAG, c->o->comm, MPI_STATUS_IGNORE);
+            bad_message(c, rank, "a message too large for the coordinator's memory");
+            continue;
+        }
+        rc = MPI_Recv(b, count, MPI_BYTE, rank, CMSG_TAG, c->o->comm, MPI_STATUS_IGNORE);
+        if (rc != MPI_SUCCESS) {
+            free(b);
+            stop_with(c, mpi_fail(rc, "receiving from rank %d", rank));
+            c->mpi = 0;
+            return any;
+        }
+        if (rank > 0 && rank < c->nranks) on_message(c, rank, b, (size_t)count);
+        free(b);
+    }
+}
+
+/* The local prover's reply, checked like a worker's. */
+static int poll_local(coord *c)
+{
+    if (!c->local_busy) return 0;
+    uint8_t *b;
+    size_t n;
+    cairn_err e;
+    if (!coord_local_poll(&c->local, &b, &n, &e)) return 0;
+    c->local_busy = 0;
+    ctask *t = attempt_over(c, c->local_task, 0);
+    if (e != CAIRN_OK) {
+        stop_with(c, e);
+        return 1;
+    }
+    cmsg m;
+    e = cmsg_decode(&m, b, n);
+    free(b);
+    if (c->stopping) {
+        cmsg_free(&m);
+        return 1;
+    }
+    if (e != CAIRN_OK || (m.kind != CMSG_RESULT && m.kind != CMSG_ERROR) || m.task_id != c->local_task) {
+        char why[WHY_MAX];
+        snprintf(why, sizeof why, "bad reply from the local prover: %s",
+                 e != CAIRN_OK ? cairn_last_error() : "not a reply to its task");
+        refuse(c, 0, "quarantined: %s", why);
+        if (t) task_failed(c, t, 0, why);
+    } else if (m.kind == CMSG_RESULT) {
+        take_result(c, 0, &m);
+    } else if (t) {
+        emit(c, COORD_EV_FAILED, 0, t, m.text);
+        task_failed(c, t, 0, m.text);
+    }
+    cmsg_free(&m);
+    return 1;
+}
+
+/* ---- assignment and deadlines --------------------------------------------------------- */
+
+static void assign(coord *c, int rank, ctask *t)
+{
+    cairn_err e;
+    if (rank == 0) {
+        e = coord_local_submit(&c->local, t->msg, t->msg_len);
+        if (e == CAIRN_OK) {
+            c->local_busy = 1;
+            c->local_task = t->id;
+        }
+    } else {
+        uint8_t *copy = cairn_malloc(t->msg_len); /* the task may be freed while the send runs */
+        if (!copy) {
+            e = cairn_fail_nomem(t->msg_len, "coordinator: out of memory for a task message");
+        } else {
+            memcpy(copy, t->msg, t->msg_len);
+            e = send_to(c, rank, copy, t->msg_len);
+        }
+        if (e == CAIRN_OK) {
+            c->w[rank].st = W_BUSY;
+            c->w[rank].task = t->id;
+            c->w[rank].since = now_sec();
+        }
+    }
+    if (e != CAIRN_OK) {
+        stop_with(c, e);
+        return;
+    }
+    t->pending = 0;
+    c->npending--;
+    t->running++;
+    emit(c, COORD_EV_ASSIGNED, rank, t, "");
+}
+
+static int assign_all(coord *c)
+{
+    int any = 0;
+    for (int r = 1; r < c->nranks && !c->stopping; r++) {
+        if (c->w[r].st != W_IDLE || !c->w[r].usable) continue;
+        ctask *t = pick(c, r);
+        if (!t) continue;
+        assign(c, r, t);
+        any = 1;
+    }
+    /* rank 0 proves what the waiting workers left (none, or tasks they
+     * have failed) */
+    if (!c->stopping && c->local_on && c->local_usable && !c->local_busy) {
+        ctask *t = pick(c, 0);
+        if (t) {
+            assign(c, 0, t);
+            any = 1;
+        }
+    }
+    return any;
+}
+
+static void check_deadlines(coord *c, double now)
+{
+    double d = c->o->task_deadline;
+    if (d <= 0) return;
+    for (int r = 1; r < c->nranks; r++) {
+        cworker *w = &c->w[r];
+        if (now - w->since <= d) continue;
+        if (w->st == W_STARTING) {
+            w->st = W_GONE;
+            c->stats->unresponsive++;
+            refuse(c, r, "silent: no hello within %.0f s", d);
+        } else if (w->st == W_BUSY) {
+            w->st = W_LATE;
+            w->since = now;
+            c->stats->late++;
+            ctask *t = attempt_over(c, w->task, 0);
+            if (t) {
+                char why[128];
+                snprintf(why, sizeof why, "no result within %.0f s", d);
+                emit(c, COORD_EV_LATE, r, t, why);
+                task_failed(c, t, r, why);
+            }
+        } else if (w->st == W_LATE) {
+            /* a second deadline without a word: presumed dead */
+            w->st = W_GONE;
+            c->stats->unresponsive++;
+            refuse(c, r, "silent: no result within %.0f s after its deadline", d);
+        }
+    }
+}
+
+/* ---- the loop -------------------------------------------------------------------------- */
+
+static void nap(void)
+{
+    struct timespec ts = {0, 500000}; /* 0.5 ms: results take seconds */
+    nanosleep(&ts, NULL);
+}
+
+static int workers_done(coord *c)
+{
+    for (int r = 1; r < c->nranks; r++) {
+        if (worker_alive(&c->w[r])) return 0;
+        if (c->w[r].st != W_GONE && !send_done(&c->w[r], 0)) return 0;
+    }
+    return 1;
+}
+
+static cairn_err start(coord *c)
+{
+    const coord_opts *o = c->o;
+    RETURN_ERROR_IF(o->max_attempts < 1 || o->max_attempts > COORD_MAX_ATTEMPTS, CAIRN_ERR_USAGE,
+                    "coord_run: max_attempts %u outside 1..%u", o->max_attempts, COORD_MAX_ATTEMPTS);
+    RETURN_ERROR_IF(o->po2 < RV_MIN_SEGMENT_PO2 || o->po2 > RV_MAX_SEGMENT_PO2, CAIRN_ERR_USAGE,
+                    "coord_run: segment po2 %u outside %u..%u", o->po2, RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2);
+    FORWARD_IF_ERROR(stark_params_validate(&o->params));
+    cmsg_params_set(&c->params, o->po2, &o->params);
+    int inited = 0;
+    MPI_Initialized(&inited);
+    c->nranks = 1;
+    if (inited && o->comm != MPI_COMM_NULL) {
+        int rank = -1, provided = MPI_THREAD_SINGLE;
+        MPI_Comm_rank(o->comm, &rank);
+        MPI_Comm_size(o->comm, &c->nranks);
+        MPI_Query_thread(&provided);
+        RETURN_ERROR_IF(rank != 0, CAIRN_ERR_USAGE, "coord_run: called on rank %d, not 0", rank);
+        RETURN_ERROR_IF(provided < MPI_THREAD_FUNNELED, CAIRN_ERR_USAGE,
+                        "coord_run: MPI was initialised without MPI_THREAD_FUNNELED");
+        c->mpi = c->nranks > 1;
+    }
+    c->stats->ranks = (unsigned)c->nranks;
+    RETURN_ERROR_IF(c->nranks < 2 && !o->local, CAIRN_ERR_USAGE,
+                    "coord_run: no prover (one rank and the local prover off)");
+    c->w = cairn_calloc((size_t)c->nranks, sizeof *c->w);
+    if (!c->w) return cairn_fail_nomem((size_t)c->nranks * sizeof *c->w, "coord_run: out of memory for the ranks");
+    if (c->mpi) {
+        cairn_err e = wrk_vk_digest(c->digest, o->po2, &o->params);
+        if (e != CAIRN_OK) {
+            /* the workers wait for a hello: send SHUTDOWN instead */
+            char msg[CAIRN_ERROR_MSG_MAX];
+            snprintf(msg, sizeof msg, "%s", cairn_last_error());
+            for (int r = 1; r < c->nranks; r++) {
+                c->w[r].st = W_SHUT;
+                send_kind(c, r, CMSG_SHUTDOWN); /* best effort: the error is what we return */
+            }
+            return cairn_fail(e, "%s", msg);
+        }
+        cmsg h;
+        cmsg_init(&h, CMSG_HELLO);
+        h.rank = 0;
+        h.threads = o->threads;
+        h.params = c->params;
+        memcpy(h.digest, c->digest, CMSG_DIGEST_BYTES);
+        snprintf(h.build, sizeof h.build, "cairn %s msg %u", CAIRN_VERSION_STRING, CMSG_VERSION);
+        double now = now_sec();
+        for (int r = 1; r < c->nranks; r++) {
+            uint8_t *b;
+            size_t n;
+            FORWARD_IF_ERROR(cmsg_encode(&b, &n, &h, 0));
+            c->w[r].st = W_STARTING;
+            c->w[r].usable = 1;
+            c->w[r].since = now;
+            FORWARD_IF_ERROR(send_to(c, r, b, n));
+        }
+    }
+    if (o->local) {
+        FORWARD_IF_ERROR(coord_local_start(&c->local, &o->local_hooks));
+        c->local_on = c->local_usable = 1;
+    }
+    return CAIRN_OK;
+}
+
+/* Until every worker has been let go (or given up on) and the local
+ * prover has finished. */
+static void drain(coord *c)
+{
+    double t0 = now_sec(), d = c->o->task_deadline;
+    for (;;) {
+        int any = c->mpi ? poll_mpi(c) : 0;
+        any |= poll_local(c);
+        for (int r = 1; c->mpi && r < c->nranks; r++)
+            if (c->w[r].st == W_IDLE) {
+                cairn_err e = shutdown_worker(c, r);
+                if (e != CAIRN_OK) stop_with(c, e);
+            }
+        if (!c->local_busy && (!c->mpi || workers_done(c))) return;
+        if (d > 0 && now_sec() - t0 > d) {
+            for (int r = 1; r < c->nranks; r++) {
+                cworker *w = &c->w[r];
+                if (!worker_alive(w)) continue;
+                w->st = W_GONE;
+                c->stats->unresponsive++;
+                emit(c, COORD_EV_REFUSED, r, NULL, "silent at shutdown");
+            }
+            if (!c->local_busy) return;
+        }
+        if (!any) nap();
+    }
+}
+
+cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_sink *sink, coord_stats *stats)
+{
+    coord_stats dummy;
+    if (!stats) stats = &dummy;
+    memset(stats, 0, sizeof *stats);
+    double t0 = now_sec();
+    coord c;
+    memset(&c, 0, sizeof c);
+    c.o = o;
+    c.src = src;
+    c.sink = sink;
+    c.stats = stats;
+    cairn_err e = start(&c);
+    if (e != CAIRN_OK) stop_with(&c, e);
+    while (!c.stopping) {
+        int any = c.mpi ? poll_mpi(&c) : 0;
+        any |= poll_local(&c);
+        check_deadlines(&c, now_sec());
+        refill(&c);
+        any |= assign_all(&c);
+        if (c.stopping) break;
+        if (c.src_done && !c.tasks) {
+            stop_with(&c, CAIRN_OK);
+            break;
+        }
+        if (!provers(&c)) {
+            char why[WHY_MAX] = "";
+            if (c.local_on) append_why(why, "rank 0: %s", c.local_why);
+            for (int r = 1; r < c.nranks; r++) append_why(why, "rank %d: %s", r, c.w[r].why);
+            cairn_fail(CAIRN_ERR_LIMIT, "no rank left that can prove: %s", why);
+            stop_with(&c, CAIRN_ERR_LIMIT);
+            break;
+        }
+        if (!any) nap();
+    }
+    drain(&c);
+    coord_local_stop(&c.local);
+    /* sends to ranks given up on may never complete: their buffers stay */
+    for (int r = 1; c.w && r < c.nranks; r++)
+        if (c.w[r].st != W_GONE) send_done(&c.w[r], 1);
+    free(c.w);
+    while (c.tasks) {
+        ctask *t = c.tasks;
+        c.tasks = t->next;
+        task_free(t);
+    }
+    stats->seconds = now_sec() - t0;
+    if (c.err != CAIRN_OK) return cairn_fail(c.err, "%s", c.err_msg);
+    return CAIRN_OK;
+}

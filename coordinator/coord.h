@@ -1,0 +1,218 @@
+/* The MPI coordinator (prefix coord_): rank 0 of a proving job. It takes
+ * tasks from a source (the executor, one segment at a time), hands them to
+ * worker ranks as they ask for work, checks every result and passes the
+ * verified ones to a sink (the job file). The executor, the job file and
+ * the progress display are the caller's (jobs/, cli/): coord_run sees them
+ * only through the source, sink and event callbacks below.
+ *
+ * ---------------------------------------------------------------------------
+ * Protocol (messages: worker/msg.h; the worker's side: worker/worker.h)
+ *
+ *   coordinator (rank 0)                  worker (rank r > 0)
+ *   HELLO(params, po2, key digest)  --->
+ *                                   <---  HELLO(r, threads, its key digest)
+ *                                   <---  [ERROR(task 0): "refuses to work"
+ *                                          and stops, if the digests differ]
+ *                                   <---  REQUEST
+ *   TASK(id, kind, params, payload) --->          (dynamic: only to a rank
+ *                                                  that asked)
+ *                                   <---  RESULT(id, claim, proof, time)
+ *                                         or ERROR(id, code, message)
+ *                                   <---  REQUEST
+ *   ...
+ *   SHUTDOWN                        --->  (in answer to a REQUEST)
+ *
+ * One MPI tag (CMSG_TAG) and MPI's per-sender ordering carry the sequence.
+ * The coordinator never blocks on one rank: it polls MPI_Iprobe
+ * (MPI_ANY_SOURCE) and sends with MPI_Isend, and between polls it checks
+ * deadlines, asks the source for tasks and feeds its local prover.
+ *
+ * What the coordinator checks, all on untrusted bytes:
+ *  - every message through cmsg_decode (lengths, bounds, checksum, zstd);
+ *    one that does not parse, or that the protocol does not allow in the
+ *    sender's state (a result for a task it does not hold, a second
+ *    hello, ...) counts as a failed attempt of the sender's task, and the
+ *    sender is quarantined (never given another task) and sent SHUTDOWN;
+ *  - a worker's HELLO: its rank, the job's parameters, and its verifying-
+ *    key digest equal to the coordinator's (every rank builds its keys
+ *    itself; another build is refused and never gets a task);
+ *  - a RESULT: the task kind's check (worker/task.h): for PROVE_SEGMENT the
+ *    claim must be exactly what the snapshot handed out implies (po2, start
+ *    digest = the snapshot's start state, end digest = its end state,
+ *    cycles) and the proof must pass rv_verify_segment against that claim
+ *    with the job's parameters. Only then does the result reach the sink.
+ *    A rejected result quarantines its sender.
+ *
+ * Scheduling: dynamic. Tasks wait in a pending queue (oldest first, so a
+ * retried task goes before new ones); an idle worker (one that sent
+ * REQUEST) gets the next pending task it has not already failed (unless
+ * every rank that could take it has). The source is asked for more only
+ * while the queue holds fewer than queue_bound tasks (default one per
+ * prover), so the executor runs ahead of the provers by a bounded amount
+ * (back-pressure; memory on rank 0 stays bounded however long the run).
+ *
+ * Threads (MPI_THREAD_FUNNELED): every MPI call, the source, the sink, the
+ * event callback and every check run on the thread that called coord_run
+ * (the rank's main thread). Rank 0 proves too: a local prover thread (a
+ * plain pthread that never calls MPI) takes a pending task when no worker
+ * is waiting for one, runs it through wrk_serve (the workers' own code,
+ * hooks included) and hands back the encoded reply, which the main thread
+ * checks exactly like a worker's. So rank 0 is never idle while there is
+ * work, and its proofs get no shortcut past verification. The prover's
+ * OpenMP threads run inside the local prover thread. A design with the
+ * prover on the main thread would stop serving MPI for a whole proof.
+ *
+ * Failures:
+ *  - a task that fails (ERROR reply, rejected result, unparseable reply,
+ *    no result within task_deadline) is put back at the front of the queue
+ *    and retried on another rank when there is one; after max_attempts
+ *    failed attempts coord_run stops the job and returns the task's error,
+ *    naming the segment and every attempt's rank and reason;
+ *  - task_deadline (seconds, 0 = none): a worker that holds a task longer
+ *    is marked late and its task is handed out again (the first valid
+ *    result wins; later duplicates are discarded); a late worker that
+ *    answers is taken back. The same deadline bounds the wait for a
+ *    worker's hello and, at the end, for workers to come back for their
+ *    SHUTDOWN; ranks that do not are counted in stats->unresponsive, and
+ *    the caller should then end with MPI_Abort, not MPI_Finalize (a
+ *    silent rank would block it). This is what makes a dead worker
+ *    survivable under `mpirun --enable-recovery`;
+ *  - without --enable-recovery, Open MPI 4.1 (no ULFM) ends the whole job
+ *    when any rank dies, coordinator included: the sink must store each
+ *    result when it gets it (jobs/ does, atomically), so that a resume
+ *    redoes nothing it received;
+ *  - a source or sink error stops the job and is returned (prefixed);
+ *    workers get SHUTDOWN once they come back (within the deadline).
+ * In every case coord_run shuts the workers down (see above) and joins
+ * its local prover before it returns.
+ * ---------------------------------------------------------------------------
+ */
+#ifndef CAIRN_COORDINATOR_COORD_H
+#define CAIRN_COORDINATOR_COORD_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/error.h"
+#include "stark/stark.h"
+#include "vm/rv32im/rv_air.h"
+#include "worker/msg.h"
+#include "worker/worker.h"
+
+/* Failed attempts a task may have at most (max_attempts is capped here). */
+#define COORD_MAX_ATTEMPTS 16
+
+/* ---- the task source ------------------------------------------------------- */
+
+typedef enum {
+    COORD_NEXT_TASK,     /* *task filled */
+    COORD_NEXT_NONE_YET, /* nothing now; ask again later */
+    COORD_NEXT_DONE      /* no more tasks, ever */
+} coord_next;
+
+typedef struct {
+    uint32_t kind;      /* cmsg_task_kind */
+    uint64_t index;     /* what the task is about (segment index), for the sink and messages */
+    uint8_t *payload;   /* malloc'd; coord_run takes it (frees it) on COORD_NEXT_TASK */
+    size_t payload_len; /* PROVE_SEGMENT: rv_snapshot_encode bytes */
+} coord_task;
+
+typedef struct {
+    /* Called on the main thread when the coordinator wants a task. An
+     * error stops the job. The executor may run one segment per call
+     * (rv_run_segment) or hand out segments it has buffered. */
+    cairn_err (*next)(void *arg, coord_next *status, coord_task *task);
+    void *arg;
+} coord_source;
+
+/* ---- the result sink ----------------------------------------------------------- */
+
+typedef struct {
+    uint64_t task_id;
+    uint32_t kind;
+    uint64_t index;           /* the source's index (segment) */
+    int rank;                 /* who proved it (0: the local prover) */
+    double seconds;           /* the task's time as the worker reported it */
+    unsigned attempt;         /* 1 = the first attempt succeeded */
+    const uint8_t *proof;     /* verified; valid during the call only */
+    size_t proof_len;
+    const uint8_t *claim;     /* the claim bytes (msg.h cmsg_seg_claim) */
+    size_t claim_len;
+    rv_seg_claim seg;         /* PROVE_SEGMENT: the verified claim */
+} coord_result;
+
+typedef struct {
+    /* Called on the main thread once per task, with a verified result, in
+     * the order results arrive (not the source's order). An error stops
+     * the job. */
+    cairn_err (*put)(void *arg, const coord_result *r);
+    void *arg;
+} coord_sink;
+
+/* ---- events (progress, logs) ----------------------------------------------------- */
+
+typedef enum {
+    COORD_EV_READY,     /* a rank's hello was accepted */
+    COORD_EV_REFUSED,   /* a rank is out: refused key, stopped itself, quarantined, or silent */
+    COORD_EV_ASSIGNED,  /* a task went to a rank */
+    COORD_EV_ACCEPTED,  /* its result was verified and sunk */
+    COORD_EV_REJECTED,  /* a result failed its check (the attempt failed) */
+    COORD_EV_FAILED,    /* a rank reported an error for a task (the attempt failed) */
+    COORD_EV_LATE,      /* no result within the deadline (the attempt failed) */
+    COORD_EV_DISCARDED  /* a result for a task already done */
+} coord_event_type;
+
+typedef struct {
+    coord_event_type type;
+    int rank;
+    uint64_t task_id;  /* 0 for rank events */
+    uint32_t kind;
+    uint64_t index;
+    unsigned attempt;  /* failed attempts so far + 1 (ASSIGNED, ACCEPTED) */
+    double seconds;    /* ACCEPTED: the worker's time */
+    const char *text;  /* reason (REFUSED, REJECTED, FAILED, LATE); "" otherwise */
+} coord_event;
+
+/* ---- running ---------------------------------------------------------------- */
+
+typedef struct {
+    MPI_Comm comm;           /* rank 0 of it runs coord_run, the others wrk_run;
+                                MPI_COMM_NULL (or MPI not initialised): no
+                                workers, the local prover alone */
+    unsigned po2;            /* segment size of the job */
+    stark_params params;     /* proof parameters (check_trace is not sent) */
+    int local;               /* 1: rank 0 proves too (default) */
+    unsigned max_attempts;   /* failed attempts before the job stops (default 3) */
+    double task_deadline;    /* seconds; 0 = wait as long as it takes (default) */
+    size_t queue_bound;      /* pending tasks; 0 = one per prover (default) */
+    unsigned threads;        /* reported in the hello; 0 = omp_get_max_threads */
+    wrk_hooks local_hooks;   /* TEST ONLY: hooks of the local prover (worker.h) */
+    void (*on_event)(void *arg, const coord_event *ev); /* optional */
+    void *event_arg;
+} coord_opts;
+
+/* Defaults as documented above (comm MPI_COMM_WORLD). */
+void coord_opts_default(coord_opts *o);
+
+typedef struct {
+    uint64_t tasks;             /* results sunk */
+    uint64_t failed_attempts;   /* errors + rejections + deadlines */
+    uint64_t rejected;          /* results that failed their check */
+    uint64_t late;              /* deadlines passed */
+    uint64_t discarded;         /* duplicate results */
+    unsigned ranks;             /* ranks in the job, rank 0 included */
+    unsigned ready;             /* workers whose hello was accepted */
+    unsigned refused;           /* workers refused, stopped or quarantined */
+    unsigned unresponsive;      /* workers given up on (see "Failures") */
+    double seconds;             /* wall time of coord_run */
+} coord_stats;
+
+/* Runs the job on rank 0 until the source is done and every task has a
+ * verified result in the sink (CAIRN_OK), or until a failure stops it
+ * (see "Failures"). MPI, when used, must be initialised with at least
+ * MPI_THREAD_FUNNELED and every other rank of o->comm must run wrk_run.
+ * stats (optional) is filled in every case. */
+cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_sink *sink, coord_stats *stats);
+
+#endif
