@@ -279,8 +279,8 @@ cairn_err stark_params_validate(const stark_params *p)
 {
     RETURN_ERROR_IF(p->log_blowup < 1 || p->log_blowup > 6, CAIRN_ERR_USAGE,
                     "stark params: log_blowup %u outside 1..6", p->log_blowup);
-    RETURN_ERROR_IF(p->queries < 1 || p->queries > 512, CAIRN_ERR_USAGE,
-                    "stark params: queries %u outside 1..512", p->queries);
+    RETURN_ERROR_IF(p->queries < 1 || p->queries > STARK_MAX_QUERIES, CAIRN_ERR_USAGE,
+                    "stark params: queries %u outside 1..%d", p->queries, STARK_MAX_QUERIES);
     RETURN_ERROR_IF(p->pow_bits > 32, CAIRN_ERR_USAGE, "stark params: pow_bits %u > 32",
                     p->pow_bits);
     RETURN_ERROR_IF(p->log_arity < 1 || p->log_arity > 3, CAIRN_ERR_USAGE,

@@ -26,9 +26,11 @@
 #include "gl.h"
 #include "p2.h"
 
+#define STARK_MAX_QUERIES 512
+
 typedef struct {
     unsigned log_blowup;    /* LDE blowup 2^log_blowup, 1..6 */
-    unsigned queries;       /* FRI queries, 1..512 */
+    unsigned queries;       /* FRI queries, 1..STARK_MAX_QUERIES */
     unsigned pow_bits;      /* grinding bits before the queries, 0..32 */
     unsigned log_arity;     /* FRI folding arity 2^log_arity, 1..3 */
     unsigned log_final_len; /* final polynomial has 2^log_final_len coefficients, 0..8 */

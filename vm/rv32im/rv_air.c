@@ -34,7 +34,8 @@
 
 /* ---- shape ------------------------------------------------------------ */
 
-static unsigned umax(unsigned a, unsigned b) { return a > b ? a : b; }
+/* log2 of 2^po2 / 2^shift, at least lo (no unsigned wrap for small po2) */
+static unsigned frac(unsigned po2, unsigned shift, unsigned lo) { return po2 >= shift + lo ? po2 - shift : lo; }
 
 /* Heights as fractions of the cycle count (docs/rv-air.md "Shape"), with
  * floors so that small segments still hold a few pages, a Merkle path per
@@ -48,12 +49,12 @@ unsigned rv_air_heights(unsigned po2, unsigned log_heights[AIR_MAX_TABLES])
     log_heights[RV_AIR_DECODE] = RV_DECODE_LOG;
     log_heights[RV_AIR_RANGE] = RV_RANGE_LOG;
     log_heights[RV_AIR_BYTES] = RV_BYTES_LOG;
-    log_heights[RV_AIR_MULDIV] = umax(po2 - 2, 2);
-    log_heights[RV_AIR_IO] = umax(po2 - 4, 6);
-    log_heights[RV_AIR_JOURNAL] = umax(po2 - 6, 4);
-    log_heights[RV_AIR_P2] = umax(po2 - 4, 11);
-    log_heights[RV_AIR_PAGE] = umax(po2 - 5, 10);
-    log_heights[RV_AIR_NODE] = umax(po2 - 4, 9);
+    log_heights[RV_AIR_MULDIV] = frac(po2, 2, 2);
+    log_heights[RV_AIR_IO] = frac(po2, 4, 6);
+    log_heights[RV_AIR_JOURNAL] = frac(po2, 6, 4);
+    log_heights[RV_AIR_P2] = frac(po2, 4, 11);
+    log_heights[RV_AIR_PAGE] = frac(po2, 5, 10);
+    log_heights[RV_AIR_NODE] = frac(po2, 4, 9);
     log_heights[RV_AIR_STATE] = RV_STATE_LOG;
     return RV_AIR_NTABLES;
 }
@@ -104,25 +105,21 @@ static int params_eq(const stark_params *a, const stark_params *b)
            a->log_arity == b->log_arity && a->log_final_len == b->log_final_len;
 }
 
-/* The machine of one segment size; tables in RV_AIR_* order. */
-static cairn_err key_build(rv_air_key **out, unsigned po2, const stark_params *p)
+/* The machine of one segment size; tables in RV_AIR_* order. It does not
+ * depend on the proof parameters (only the keys do). */
+static cairn_err machine_build(air_machine **out, rv_cpu *cpu, rv_muldiv_gadget *md, unsigned po2)
 {
-    rv_air_key *k = calloc(1, sizeof *k);
-    RETURN_ERROR_IF(!k, CAIRN_ERR_NOMEM, "rv air: out of memory for a key");
-    k->po2 = po2;
-    k->p = *p;
-    /* check_trace is not part of a key (the verifying key clears it too):
-     * rv_prove_segment runs the checker itself when its caller asks */
-    k->p.check_trace = 0;
-    rv_air_heights(po2, k->lh);
-    cairn_err e = air_machine_new(&k->m, "rv32im-segment", RV_AIR_NPUB);
+    unsigned lh[AIR_MAX_TABLES];
+    RETURN_ERROR_IF(!rv_air_heights(po2, lh), CAIRN_ERR_USAGE, "rv air: segment po2 %u outside %u..%u", po2,
+                    RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2);
+    air_machine *m = NULL;
+    cairn_err e = air_machine_new(&m, "rv32im-segment", RV_AIR_NPUB);
     if (e == CAIRN_OK) {
-        air_machine *m = k->m;
-        rv_cpu_table_add(m, &k->cpu, po2);
+        rv_cpu_table_add(m, cpu, po2);
         rv_decode_table_add(m);
         rv_range_table_add(m);
         rv_bytes_table_add(m);
-        rv_muldiv_table_add(m, &k->md, k->lh[RV_AIR_MULDIV]);
+        rv_muldiv_table_add(m, md, lh[RV_AIR_MULDIV]);
         rv_io_table_add(m);
         rv_journal_table_add(m);
         rv_p2_table_add(m);
@@ -134,6 +131,25 @@ static cairn_err key_build(rv_air_key **out, unsigned po2, const stark_params *p
             e = cairn_fail(CAIRN_ERR_INTERNAL, "rv air: the machine has %u tables, not %u", m->ntables,
                            (unsigned)RV_AIR_NTABLES);
     }
+    if (e != CAIRN_OK) {
+        air_machine_free(m);
+        return e;
+    }
+    *out = m;
+    return CAIRN_OK;
+}
+
+static cairn_err key_build(rv_air_key **out, unsigned po2, const stark_params *p)
+{
+    rv_air_key *k = calloc(1, sizeof *k);
+    RETURN_ERROR_IF(!k, CAIRN_ERR_NOMEM, "rv air: out of memory for a key");
+    k->po2 = po2;
+    k->p = *p;
+    /* check_trace is not part of a key (the verifying key clears it too):
+     * rv_prove_segment runs the checker itself when its caller asks */
+    k->p.check_trace = 0;
+    rv_air_heights(po2, k->lh);
+    cairn_err e = machine_build(&k->m, &k->cpu, &k->md, po2);
     if (e == CAIRN_OK) e = stark_setup(&k->pk, &k->vk, k->m, &k->p);
     if (e != CAIRN_OK) {
         key_free(k);
@@ -141,6 +157,44 @@ static cairn_err key_build(rv_air_key **out, unsigned po2, const stark_params *p
     }
     *out = k;
     return CAIRN_OK;
+}
+
+/* Proven presets name a bound, not a query count: the generic preset's
+ * queries (stark_params_preset) are the fewest for the example machines;
+ * the segment machine's many tables and LogUp fractions cost a few bits
+ * more in the LogUp and DEEP terms (docs/security.md), so its queries are
+ * raised to the fewest that reach the bound at its own heights. */
+static double preset_bound(const char *preset)
+{
+    return !strcmp(preset, "proven-100") ? 100.0 : 0.0;
+}
+
+cairn_err rv_air_params(stark_params *out, const char *preset, unsigned po2)
+{
+    unsigned lh[AIR_MAX_TABLES];
+    RETURN_ERROR_IF(!rv_air_heights(po2, lh), CAIRN_ERR_USAGE, "rv air: segment po2 %u outside %u..%u", po2,
+                    RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2);
+    FORWARD_IF_ERROR(stark_params_preset(out, preset));
+    const double bound = preset_bound(preset);
+    if (bound <= 0) return CAIRN_OK;
+    air_machine *m;
+    rv_cpu cpu;
+    rv_muldiv_gadget md;
+    FORWARD_IF_ERROR(machine_build(&m, &cpu, &md, po2));
+    cairn_err e = CAIRN_OK;
+    stark_security_bits sec;
+    for (;;) {
+        e = stark_security(&sec, out, m, lh);
+        if (e != CAIRN_OK || sec.proven >= bound) break;
+        if (out->queries >= STARK_MAX_QUERIES) {
+            e = cairn_fail(CAIRN_ERR_INTERNAL, "rv air: preset %s: %u queries give %.1f proven bits at po2 %u",
+                           preset, out->queries, sec.proven, po2);
+            break;
+        }
+        out->queries++;
+    }
+    air_machine_free(m);
+    return e;
 }
 
 /* The cached key of (po2, p) (p's check_trace aside), built on first

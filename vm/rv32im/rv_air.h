@@ -58,6 +58,13 @@ unsigned rv_air_heights(unsigned po2, unsigned log_heights[AIR_MAX_TABLES]);
  * produces fit these heights. */
 void rv_air_budget(rv_budget *out, unsigned po2);
 
+/* The proof parameters of a preset (stark_params_preset) for segment
+ * proofs of size 2^po2: the same, but for a proven preset (proven-100)
+ * with the query count raised to the fewest that gives the preset's proven
+ * bits (stark_security) on the segment machine at its heights. What
+ * cairn prove uses and cairn verify expects for a preset name. */
+cairn_err rv_air_params(stark_params *out, const char *preset, unsigned po2);
+
 /* Proves one segment from its snapshot (rv_snapshot, self-contained):
  * re-executes it, builds every table, proves with the parameters p.
  * *proof is malloc'd (the caller frees it). A segment that faults returns

@@ -1,0 +1,96 @@
+/* Proof parameters of segment proofs (rv_air.h rv_air_params): a proven
+ * preset reaches its bound on the segment machine with the fewest queries
+ * that do (one query fewer does not), at every tested segment size; the
+ * other presets are stark_params_preset's unchanged; unknown presets and
+ * segment sizes out of range are usage errors. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "testutil.h"
+#include "vm/rv32im/rv_air.h"
+
+static double proven(unsigned po2, const stark_params *p)
+{
+    unsigned lh[AIR_MAX_TABLES];
+    const air_machine *m;
+    stark_security_bits s;
+    CU_ASSERT_EQUAL_FATAL(rv_air_heights(po2, lh), RV_AIR_NTABLES);
+    CU_ASSERT_EQUAL_FATAL(rv_air_machine(&m, po2, p), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(stark_security(&s, p, m, lh), CAIRN_OK);
+    return s.proven;
+}
+
+static void test_proven_fewest(void)
+{
+    /* 17: where the count first grows past the small sizes' */
+    static const unsigned po2s[] = {RV_MIN_SEGMENT_PO2, 12, 16, 17};
+    for (size_t i = 0; i < sizeof po2s / sizeof *po2s; i++) {
+        stark_params p, base;
+        CU_ASSERT_EQUAL_FATAL(rv_air_params(&p, "proven-100", po2s[i]), CAIRN_OK);
+        CU_ASSERT_EQUAL_FATAL(stark_params_preset(&base, "proven-100"), CAIRN_OK);
+        double bits = proven(po2s[i], &p);
+        printf("  po2 %u: %u queries, %.2f proven bits\n", po2s[i], p.queries, bits);
+        CU_ASSERT(bits >= 100.0);
+        /* only the query count differs from the generic preset */
+        CU_ASSERT_EQUAL(p.log_blowup, base.log_blowup);
+        CU_ASSERT_EQUAL(p.pow_bits, base.pow_bits);
+        CU_ASSERT_EQUAL(p.log_arity, base.log_arity);
+        CU_ASSERT_EQUAL(p.log_final_len, base.log_final_len);
+        CU_ASSERT(p.queries >= base.queries);
+        stark_params fewer = p;
+        fewer.queries--;
+        if (p.queries > base.queries) CU_ASSERT(proven(po2s[i], &fewer) < 100.0);
+    }
+    rv_air_keys_release();
+}
+
+/* Every segment size has heights a proof may state, with the fractions of
+ * docs/rv-air.md "Shape" above their floors (po2 4 and 5 once wrapped an
+ * unsigned subtraction into a 2^32-row journal). */
+static void test_heights(void)
+{
+    for (unsigned po2 = RV_MIN_SEGMENT_PO2; po2 <= RV_MAX_SEGMENT_PO2; po2++) {
+        unsigned lh[AIR_MAX_TABLES];
+        CU_ASSERT_EQUAL_FATAL(rv_air_heights(po2, lh), RV_AIR_NTABLES);
+        for (unsigned t = 0; t < RV_AIR_NTABLES; t++) CU_ASSERT(lh[t] >= 2 && lh[t] <= 26);
+        CU_ASSERT_EQUAL(lh[RV_AIR_CPU], po2);
+        CU_ASSERT_EQUAL(lh[RV_AIR_JOURNAL], po2 >= 10 ? po2 - 6 : 4);
+        CU_ASSERT_EQUAL(lh[RV_AIR_MULDIV], po2 - 2);
+        stark_params p;
+        CU_ASSERT_EQUAL(rv_air_params(&p, "proven-100", po2), CAIRN_OK);
+    }
+}
+
+static void test_other_presets(void)
+{
+    static const char *const names[] = {"conjectured-100", "test"};
+    for (size_t i = 0; i < 2; i++) {
+        stark_params p, base;
+        CU_ASSERT_EQUAL(rv_air_params(&p, names[i], 20), CAIRN_OK);
+        CU_ASSERT_EQUAL(stark_params_preset(&base, names[i]), CAIRN_OK);
+        CU_ASSERT(!memcmp(&p, &base, sizeof p));
+    }
+}
+
+static void test_usage(void)
+{
+    stark_params p;
+    CU_ASSERT_EQUAL(rv_air_params(&p, "proven-128", 12), CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "proven-128"));
+    CU_ASSERT_EQUAL(rv_air_params(&p, "proven-100", RV_MIN_SEGMENT_PO2 - 1), CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "po2"));
+    CU_ASSERT_EQUAL(rv_air_params(&p, "proven-100", RV_MAX_SEGMENT_PO2 + 1), CAIRN_ERR_USAGE);
+}
+
+int main(void)
+{
+    static const test_case cases[] = {
+        {"proven-100: >= 100 proven bits with the fewest queries", test_proven_fewest},
+        {"heights and parameters of every segment size", test_heights},
+        {"conjectured-100 and test: the generic presets", test_other_presets},
+        {"unknown preset, segment size out of range", test_usage},
+        {NULL, NULL},
+    };
+    return test_run_suite("rv_air_params", cases);
+}
