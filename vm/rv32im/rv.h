@@ -283,8 +283,18 @@ cairn_err rv_machine_new(rv_machine **out, const rv_program *prog, const rv_conf
 void rv_machine_free(rv_machine *m); /* accepts NULL */
 /* Runs until the guest halts (CAIRN_OK), faults (CAIRN_ERR_FAULT, res->fault
  * set), reaches max_cycles (CAIRN_ERR_LIMIT) or a callback fails. res is
- * filled in every case. Segments are delivered through on_segment. */
+ * filled in every case. Segments are delivered through on_segment. A loop
+ * over rv_run_segment. */
 cairn_err rv_run(rv_machine *m, rv_result *res);
+/* Runs to the end of the next segment and returns, so that a caller (the
+ * coordinator) can do other work between segments: the segment is
+ * delivered through on_segment before this returns CAIRN_OK, and
+ * res->segments counts it; res->final.halted says whether the run is over
+ * (then there is no next segment: a call on a halted machine does nothing
+ * and returns CAIRN_OK). Errors as rv_run's (fault, max_cycles, callback);
+ * res is filled in every case with the totals since the machine began
+ * (cycles, segments) and its current state. */
+cairn_err rv_run_segment(rv_machine *m, rv_result *res);
 /* Current state (root recomputed if stale) and memory access for tests. */
 cairn_err rv_machine_state(rv_machine *m, rv_state *out);
 /* Memory root computed from scratch over every page (slow; tests). */

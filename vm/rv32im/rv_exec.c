@@ -834,12 +834,14 @@ done:
     return err;
 }
 
-cairn_err rv_run(rv_machine *m, rv_result *res)
+cairn_err rv_run_segment(rv_machine *m, rv_result *res)
 {
     memset(res, 0, sizeof *res);
     cairn_err err = CAIRN_OK;
     RETURN_ERROR_IF(m->partial, CAIRN_ERR_USAGE, "rv_run: machine is a re-execution machine");
-    while (!m->io.halted) {
+    /* one pass ends exactly one segment (budget, 2^po2 cycles or halt) or
+     * stops with an error */
+    if (!m->io.halted) {
         uint64_t seg_end = m->seg_start_cycle + (1ull << m->po2);
         uint64_t stop = seg_end;
         if (m->max_cycles && m->max_cycles < stop) stop = m->max_cycles;
@@ -851,33 +853,32 @@ cairn_err rv_run(rv_machine *m, rv_result *res)
              * instruction that does not fit an empty segment) */
             assert(m->cycle > m->seg_start_cycle);
             err = finish_segment(m);
-            if (err) break;
-            continue;
-        }
-        if (r == RV_STOP_CYCLES) {
-            if (m->cycle == seg_end) {
+        } else if (r == RV_STOP_CYCLES) {
+            if (m->cycle == seg_end)
                 err = finish_segment(m);
-                if (err) break;
-                continue;
-            }
-            err = cairn_fail(CAIRN_ERR_LIMIT, "cycle limit of %llu reached at pc 0x%08x",
-                             (unsigned long long)m->max_cycles, m->pc);
-            break;
-        }
-        if (r == RV_STOP_HALT) {
+            else
+                err = cairn_fail(CAIRN_ERR_LIMIT, "cycle limit of %llu reached at pc 0x%08x",
+                                 (unsigned long long)m->max_cycles, m->pc);
+        } else if (r == RV_STOP_HALT) {
             err = finish_segment(m);
-            break;
+        } else {
+            /* a fault (message already set by the loop) or an error */
+            res->fault = m->fault;
+            err = r == RV_STOP_FAULT ? CAIRN_ERR_FAULT : m->err;
         }
-        res->fault = m->fault;
-        err = r == RV_STOP_FAULT ? CAIRN_ERR_FAULT : m->err;
-        if (r == RV_STOP_FAULT) {
-            /* message already set by the loop */
-        }
-        break;
     }
     res->cycles = m->cycle;
     res->segments = m->seg_index;
     live_state(m, &res->final);
+    return err;
+}
+
+cairn_err rv_run(rv_machine *m, rv_result *res)
+{
+    cairn_err err;
+    do {
+        err = rv_run_segment(m, res);
+    } while (err == CAIRN_OK && !res->final.halted);
     return err;
 }
 
