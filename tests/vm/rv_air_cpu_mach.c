@@ -1,0 +1,425 @@
+/* The cpu test machine, its programs and alterations; see rv_air_cpu_mach.h. */
+#include "rv_air_cpu_mach.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "vm/rv32im/rv_air_tables.h"
+
+/* iost columns */
+enum { I_MIO, I_IO, I_MW = I_IO + 5, I_W, I_MST = I_W + 5, I_ST, I_NCOLS = I_ST + 7 };
+/* memb columns */
+enum { M_ACT, M_ADDR, M_START, M_END, M_TLAST, M_NCOLS };
+
+static air_expr C(air_machine *m, air_table *t, unsigned i) { return air_col(m, t, AIR_MAIN, i, 0); }
+
+cairn_err rvc_mach_build(rvc_mach *x, unsigned po2)
+{
+    memset(x, 0, sizeof *x);
+    x->po2 = po2;
+    FORWARD_IF_ERROR(air_machine_new(&x->m, "rv-cpu-test", RV_CPU_NPUB));
+    air_machine *m = x->m;
+    rv_cpu_table_add(m, &x->cpu, po2);
+    rv_decode_table_add(m);
+    rv_range_table_add(m);
+    rv_bytes_table_add(m);
+    rv_muldiv_table_add(m, &x->md, po2 > 4 ? po2 - 2 : 2);
+    air_table *mb = air_table_add(m, "memb", 0, M_NCOLS);
+    if (mb) {
+        air_expr s[3] = {C(m, mb, M_ADDR), C(m, mb, M_START), air_const(m, mb, 0)};
+        air_interact(m, mb, RV_BUS_MEM, AIR_SEND, C(m, mb, M_ACT), s, 3);
+        air_expr r[3] = {C(m, mb, M_ADDR), C(m, mb, M_END), C(m, mb, M_TLAST)};
+        air_interact(m, mb, RV_BUS_MEM, AIR_RECEIVE, C(m, mb, M_ACT), r, 3);
+    }
+    air_table *io = air_table_add(m, "iost", 0, I_NCOLS);
+    if (io) {
+        air_expr t[7];
+        for (int k = 0; k < 5; k++) t[k] = C(m, io, I_IO + k);
+        air_interact(m, io, RV_BUS_IO, AIR_RECEIVE, C(m, io, I_MIO), t, 5);
+        air_expr a[3] = {C(m, io, I_W + 0), C(m, io, I_W + 1), C(m, io, I_W + 2)};
+        air_interact(m, io, RV_BUS_MEM, AIR_RECEIVE, C(m, io, I_MW), a, 3);
+        air_expr b[3] = {C(m, io, I_W + 0), C(m, io, I_W + 3), C(m, io, I_W + 4)};
+        air_interact(m, io, RV_BUS_MEM, AIR_SEND, C(m, io, I_MW), b, 3);
+        for (int k = 0; k < 7; k++) t[k] = C(m, io, I_ST + k);
+        air_interact(m, io, RV_BUS_STATE, AIR_RECEIVE, C(m, io, I_MST), t, 7);
+    }
+    return air_machine_finish(m, 0);
+}
+
+/* ---- one segment's traces ---- */
+
+void rvc_as_stark(stark_trace tt[RVC_NT], const rvc_run *r)
+{
+    for (int t = 0; t < RVC_NT; t++) tt[t] = (stark_trace){r->main[t], r->log[t]};
+}
+
+void rvc_recount(const rvc_mach *x, rvc_run *r)
+{
+    stark_trace tt[RVC_NT];
+    rvc_as_stark(tt, r);
+    rvt_recount(x->m, tt, r->pub);
+}
+
+void rvc_run_free(rvc_run *r)
+{
+    for (int t = 0; t < RVC_NT; t++) free(r->main[t]);
+    rv_trace_free(&r->tr);
+    rv_snapshot_free(&r->s);
+    free(r->io_pts);
+}
+
+int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *input)
+{
+    memset(r, 0, sizeof *r);
+    rv_program *prog = prog_load(p);
+    if (!prog) return 0;
+    rvt_first k = {NULL, 0};
+    rv_config cfg = {.segment_po2 = x->po2, .on_segment = rvt_keep_first, .segment_arg = &k,
+                     .input = (const uint8_t *)input, .input_len = input ? strlen(input) : 0};
+    rv_result res;
+    cairn_err e = rv_execute(prog, &cfg, &res);
+    rv_program_free(prog);
+    if (e != CAIRN_OK || !k.enc) {
+        fprintf(stderr, "run: %s\n", cairn_last_error());
+        free(k.enc);
+        return 0;
+    }
+    e = rv_snapshot_decode(&r->s, k.enc, k.len);
+    free(k.enc);
+    if (e != CAIRN_OK || rv_trace_build(&r->tr, &r->s) != CAIRN_OK) return 0;
+
+    rv_lookups lk;
+    rv_lookups_alloc(&lk);
+    rv_decode_mult dm;
+    memset(&dm, 0, sizeof dm);
+    rv_memtrack mt0 = {0}, mt = {0};
+    size_t words = r->s.npages * RV_PAGE_WORDS + 64;
+    rv_memtrack_init(&mt0, words);
+    rv_memtrack_init(&mt, words);
+    rv_memtrack_load(&mt0, &r->s);
+    rv_memtrack_load(&mt, &r->s);
+    r->log[RVC_CPU] = x->po2;
+    r->log[RVC_DEC] = RV_DECODE_LOG;
+    r->log[RVC_RANGE] = RV_RANGE_LOG;
+    r->log[RVC_BYTES] = RV_BYTES_LOG;
+    r->log[RVC_MD] = x->md.log_n;
+    const air_table *const *tabs = (const air_table *const *)x->m->tables;
+    r->main[RVC_CPU] = calloc((size_t)1 << x->po2, tabs[RVC_CPU]->nmain * sizeof(gl_t));
+    r->main[RVC_DEC] = calloc((size_t)1 << RV_DECODE_LOG, sizeof(gl_t));
+    r->main[RVC_RANGE] = calloc((size_t)1 << RV_RANGE_LOG, sizeof(gl_t));
+    r->main[RVC_BYTES] = calloc((size_t)1 << RV_BYTES_LOG, sizeof(gl_t));
+    r->main[RVC_MD] = calloc((size_t)1 << x->md.log_n, RV_MD_NCOLS * sizeof(gl_t));
+    size_t mdcap = (size_t)1 << x->md.log_n;
+    rv_muldiv_call *calls = calloc(mdcap, sizeof *calls);
+    r->io_pts = calloc(r->tr.io_nrows + 1, sizeof *r->io_pts);
+    e = rv_cpu_fill(&x->cpu, r->main[RVC_CPU], &r->out, &lk, &dm, &mt, calls, mdcap, r->io_pts, &r->tr, &r->s);
+    if (e != CAIRN_OK) {
+        fprintf(stderr, "cpu fill: %s\n", cairn_last_error());
+        return 0;
+    }
+    if (rv_muldiv_fill(&x->md, r->main[RVC_MD], &lk, NULL, calls, r->out.nmuldiv) != CAIRN_OK) return 0;
+    free(calls);
+
+    /* memb: every address known at the start */
+    size_t nb = 0;
+    for (size_t j = 0; j < mt0.cap; j++) nb += mt0.key[j] != 0;
+    r->log[RVC_MEMB] = rvt_log_for(nb);
+    r->main[RVC_MEMB] = calloc((size_t)1 << r->log[RVC_MEMB], M_NCOLS * sizeof(gl_t));
+    size_t row = 0;
+    for (size_t j = 0; j < mt0.cap; j++) {
+        if (!mt0.key[j]) continue;
+        gl_t *q = r->main[RVC_MEMB] + row++ * M_NCOLS;
+        uint32_t a = mt0.key[j] - 1, v, t;
+        rv_memtrack_get(&mt, a, &v, &t);
+        q[M_ACT] = 1;
+        q[M_ADDR] = a;
+        q[M_START] = mt0.value[j];
+        q[M_END] = v;
+        q[M_TLAST] = t;
+    }
+    /* iost: calls, words, state */
+    const rv_trace *tr = &r->tr;
+    size_t ni = 2 + 2 * tr->io_nrows;
+    r->log[RVC_IOST] = rvt_log_for(ni);
+    r->main[RVC_IOST] = calloc((size_t)1 << r->log[RVC_IOST], I_NCOLS * sizeof(gl_t));
+    row = 0;
+    for (size_t j = 0; j < tr->io_nrows; j++) {
+        uint32_t cyc = tr->io_col[RV_IO_cycle][j], ts = 8 * (cyc + 1);
+        if (j == 0 || tr->io_col[RV_IO_cycle][j - 1] != cyc) {
+            gl_t *q = r->main[RVC_IOST] + row++ * I_NCOLS;
+            q[I_MIO] = 1;
+            q[I_IO + 0] = ts;
+            q[I_IO + 1] = tr->io_col[RV_IO_fd][j];
+            q[I_IO + 2] = tr->col[RV_COL_mem_addr][cyc];
+            q[I_IO + 3] = tr->col[RV_COL_rd_val][cyc];
+            q[I_IO + 4] = tr->io_col[RV_IO_pos][j];
+        }
+        gl_t *q = r->main[RVC_IOST] + row++ * I_NCOLS;
+        q[I_MW] = 1;
+        q[I_W + 0] = tr->io_col[RV_IO_addr][j] >> 2;
+        q[I_W + 1] = tr->io_col[RV_IO_before][j];
+        q[I_W + 2] = r->io_pts[j];
+        q[I_W + 3] = tr->io_col[RV_IO_after][j];
+        q[I_W + 4] = ts + RV_SLOT_IO;
+    }
+    gl_t *q = r->main[RVC_IOST] + row++ * I_NCOLS;
+    q[I_MST] = 1;
+    q[I_ST + 0] = RV_STATE_START;
+    q[I_ST + 1] = r->s.start.pc;
+    q[I_ST + 2] = r->s.start.input_eof;
+    q = r->main[RVC_IOST] + row++ * I_NCOLS;
+    q[I_MST] = 1;
+    q[I_ST + 0] = RV_STATE_END;
+    q[I_ST + 1] = r->out.next_pc;
+    q[I_ST + 2] = r->out.halted;
+    q[I_ST + 3] = r->out.exit_code;
+    q[I_ST + 4] = r->out.bytes[0];
+    q[I_ST + 5] = r->out.bytes[1];
+    q[I_ST + 6] = r->out.input_eof;
+    r->pub[RV_CPU_PUB_CYCLES] = tr->nrows;
+
+    rv_range_table_fill(r->main[RVC_RANGE], &lk);
+    rv_bytes_table_fill(r->main[RVC_BYTES], &lk);
+    rv_decode_table_fill(r->main[RVC_DEC], &dm);
+    rv_lookups_free(&lk);
+    rv_memtrack_free(&mt0);
+    rv_memtrack_free(&mt);
+    /* the state the executor reached agrees with the fill's */
+    CU_ASSERT_EQUAL(r->out.next_pc, r->s.end.pc);
+    CU_ASSERT_EQUAL(r->out.halted, r->s.end.halted);
+    CU_ASSERT_EQUAL(r->out.exit_code, r->s.end.exit_code);
+    CU_ASSERT_EQUAL(r->out.input_eof, r->s.end.input_eof);
+    CU_ASSERT_EQUAL(r->out.bytes[0], r->s.end.input_pos - r->s.start.input_pos);
+    CU_ASSERT_EQUAL(r->out.bytes[1], r->s.end.journal_len - r->s.start.journal_len);
+    return 1;
+}
+
+cairn_err rvc_check(const rvc_mach *x, const rvc_run *r)
+{
+    stark_trace tt[RVC_NT];
+    rvc_as_stark(tt, r);
+    return stark_check_trace(x->m, tt, r->pub, RV_CPU_NPUB);
+}
+
+/* ---- programs ---- */
+
+#define DATA 0x20000u
+#define BUF 0x30000u
+
+void rvc_ops_prog(prog_t *p)
+{
+    p->n = 0;
+    emit_li(p, T0, 0x80000001u);
+    emit_li(p, T1, 7);
+    emit_li(p, T2, 0xfffffff0u);
+    emit(p, ADD(S0, T0, T1));
+    emit(p, SUB(S0, T1, T0));
+    emit(p, ROP(0, 1, S0, T0, T1)); /* sll */
+    emit(p, ROP(0, 2, S0, T2, T1)); /* slt */
+    emit(p, ROP(0, 3, S0, T2, T1)); /* sltu */
+    emit(p, ROP(0, 4, S0, T0, T2)); /* xor */
+    emit(p, ROP(0, 5, S0, T2, T1)); /* srl */
+    emit(p, ROP(0x20, 5, S0, T2, T1)); /* sra */
+    emit(p, ROP(0, 6, S0, T0, T1)); /* or */
+    emit(p, ROP(0, 7, S0, T2, T1)); /* and */
+    emit(p, ADDI(S0, T0, -5));
+    emit(p, SLTI(S0, T2, -1));
+    emit(p, SLTIU(S0, T1, -1));
+    emit(p, XORI(S0, T0, 0x555));
+    emit(p, ORI(S0, T1, -256));
+    emit(p, ANDI(S0, T2, 0x7f3));
+    emit(p, SLLI(S0, T0, 3));
+    emit(p, SRLI(S0, T0, 31));
+    emit(p, SRAI(S0, T0, 4));
+    emit(p, LUI(S0, 0xabcde));
+    emit(p, AUIPC(S0, 0x12));
+    for (uint32_t f3 = 0; f3 < 8; f3++) emit(p, ROP(1, f3, S0, T0, T2)); /* MUL .. REMU */
+    emit(p, ROP(1, 4, S0, T0, ZERO)); /* DIV by zero */
+    emit_li(p, S1, DATA);
+    emit(p, SW(T0, S1, 0));
+    emit(p, SH(T2, S1, 6));
+    emit(p, SB(T1, S1, 3));
+    emit(p, LW(S0, S1, 0));
+    emit(p, LH(S0, S1, 6));
+    emit(p, LHU(S0, S1, 6));
+    emit(p, LH(S0, S1, 2));
+    emit(p, LB(S0, S1, 3));
+    emit(p, LB(S0, S1, 6));
+    emit(p, LBU(S0, S1, 7));
+    emit(p, LBU(S0, S1, 0));
+    emit(p, BEQ(T1, T1, 8)); /* taken */
+    emit(p, ADDI(S0, ZERO, 1));
+    emit(p, BNE(T1, T1, 8)); /* not taken */
+    emit(p, BLT(T2, T1, 8)); /* taken */
+    emit(p, ADDI(S0, ZERO, 2));
+    emit(p, BGE(T2, T1, 8)); /* not taken */
+    emit(p, BLTU(T2, T1, 8)); /* not taken */
+    emit(p, BGEU(T2, T1, 8)); /* taken */
+    emit(p, ADDI(S0, ZERO, 3));
+    emit(p, BEQ(T1, T2, 8)); /* not taken */
+    emit(p, BNE(T1, T2, 8)); /* taken */
+    emit(p, ADDI(S0, ZERO, 4));
+    emit(p, JAL(RA, 8));
+    emit(p, ADDI(S0, ZERO, 5));
+    emit(p, AUIPC(A0, 0));
+    emit(p, ADDI(A0, A0, 17)); /* odd: JALR clears bit 0 */
+    emit(p, JALR(RA, A0, 0));
+    emit(p, ADDI(S0, ZERO, 6));
+    emit(p, FENCE);
+    emit(p, ADDI(S2, ZERO, 111)); /* for the stale-read test */
+    emit(p, ADDI(S2, ZERO, 222));
+    emit(p, ADD(ZERO, S2, ZERO));
+    emit(p, SW(T1, S1, 8)); /* for the stale-load test: word was 0 */
+    emit(p, LW(ZERO, S1, 8));
+    emit_exit(p, 0);
+}
+
+const char RVC_INPUT[] = "abcdefgh";
+
+/* the ECALLs of rvc_sys_prog, in order */
+static const char *const SYS_NAMES[RVC_NSYS] = {
+    "read 5 bytes", "read short to end of file", "read at end of file", "read EBADF", "read EFAULT",
+    "read 0 bytes", "write(1) journal", "write(2) debug", "write EBADF", "write EFAULT",
+    "write 0 bytes", "ENOSYS", "exit_group"};
+
+const char *rvc_sys_name(size_t k) { return k < RVC_NSYS ? SYS_NAMES[k] : "?"; }
+
+void rvc_sys_prog(prog_t *p)
+{
+    p->n = 0;
+    rvt_syscall(p, RV_SYS_READ, 0, BUF + 1, 5);   /* 5 bytes */
+    emit_li(p, S1, BUF);
+    emit(p, LW(S0, S1, 4));               /* sees the input bytes */
+    rvt_syscall(p, RV_SYS_READ, 0, BUF, 10);      /* short: 3, end-of-file */
+    rvt_syscall(p, RV_SYS_READ, 0, BUF, 4);       /* 0 at end of file */
+    rvt_syscall(p, RV_SYS_READ, 3, BUF, 4);       /* EBADF */
+    rvt_syscall(p, RV_SYS_READ, 0, 0x10, 4);      /* EFAULT: page 0 */
+    rvt_syscall(p, RV_SYS_READ, 0, 0x10, 0);      /* len 0: 0 */
+    rvt_syscall(p, RV_SYS_WRITE, 1, BUF + 2, 5);  /* journal */
+    rvt_syscall(p, RV_SYS_WRITE, 2, BUF, 3);      /* debug */
+    rvt_syscall(p, RV_SYS_WRITE, 5, BUF, 1);      /* EBADF */
+    rvt_syscall(p, RV_SYS_WRITE, 1, 0xfffffff0u, 0x20); /* EFAULT: wraps */
+    rvt_syscall(p, RV_SYS_WRITE, 1, BUF, 0);      /* len 0 */
+    rvt_syscall(p, 1000, 0, 0, 0);                /* ENOSYS */
+    emit_li(p, A0, 42);
+    emit(p, ADDI(A7, ZERO, RV_SYS_EXIT_GROUP));
+    emit(p, ECALL);
+}
+
+/* ---- alterations ---- */
+
+void rvc_t_vd(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+{
+    (void)r, (void)i;
+    row[c->vd] = (uint32_t)row[c->vd] ^ 1u;
+}
+
+void rvc_t_npc(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+{
+    (void)r, (void)i;
+    /* the other branch outcome / a neighbouring word */
+    uint32_t pc = (uint32_t)row[c->pc], imm = (uint32_t)row[c->imm], npc = (uint32_t)row[c->npc];
+    uint32_t alt = npc == pc + 4 ? pc + imm : pc + 4;
+    if (alt == npc) alt = npc + 4;
+    row[c->npc] = alt;
+    row[c->npch] = alt >> 18;
+}
+
+void rvc_t_taken(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+{
+    rvc_t_npc(c, row, r, i);
+    row[c->taken] ^= 1;
+}
+
+void rvc_t_store(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+{
+    (void)r, (void)i;
+    row[c->dnew] = (uint32_t)row[c->dnew] ^ 0x01010101u;
+}
+
+void rvc_t_exit(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+{
+    (void)r, (void)i;
+    row[c->e[RV_CPU_E_EXIT]] = 0; /* claim ENOSYS, no write */
+}
+
+void rvc_t_ecall_flag(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+{
+    (void)r, (void)i;
+    /* another outcome: EBADF <-> pass, EFAULT <-> pass, ENOSYS -> EBADF */
+    static const int other[RV_CPU_NE] = {RV_CPU_E_EXIT, RV_CPU_E_BW, RV_CPU_E_XR, RV_CPU_E_XW,
+                                         RV_CPU_E_F0,   RV_CPU_E_F1, RV_CPU_E_F2, RV_CPU_E_F1};
+    for (int k = 0; k < RV_CPU_NE; k++)
+        if (row[c->e[k]]) {
+            row[c->e[k]] = 0;
+            row[c->e[other[k]]] = 1;
+            return;
+        }
+    row[c->e[RV_CPU_E_BR]] = 1;
+}
+
+static void add_case(rvc_case *out, size_t *n, int *first, size_t row, rvc_tamper_fn f, const char *what)
+{
+    CU_ASSERT_FATAL(*n < RVC_MAX_CASES);
+    out[(*n)++] = (rvc_case){row, f, what, *first};
+    *first = 0;
+}
+
+size_t rvc_op_cases(rvc_case *out, int *nops, const rvc_run *r)
+{
+    int done[RV_NOPS] = {0};
+    size_t n = 0;
+    *nops = 0;
+    for (size_t i = 0; i < r->tr.nrows; i++) {
+        rv_op op = (rv_op)r->tr.col[RV_COL_op][i];
+        if (done[op] || op == RV_OP_ECALL) continue; /* ECALL: rvc_sys_cases */
+        done[op] = 1;
+        (*nops)++;
+        int writes = r->tr.col[RV_COL_rd][i] != 0, first = 1;
+        int branch = op >= RV_OP_BEQ && op <= RV_OP_BGEU;
+        if (writes) add_case(out, &n, &first, i, rvc_t_vd, "rd value");
+        if (op >= RV_OP_SB && op <= RV_OP_SW) add_case(out, &n, &first, i, rvc_t_store, "stored word");
+        if (branch) {
+            add_case(out, &n, &first, i, rvc_t_npc, "branch target");
+            add_case(out, &n, &first, i, rvc_t_taken, "branch outcome");
+        } else if (op == RV_OP_JAL || op == RV_OP_JALR || op == RV_OP_FENCE || !writes) {
+            add_case(out, &n, &first, i, rvc_t_npc, "next pc");
+        }
+    }
+    return n;
+}
+
+size_t rvc_sys_cases(rvc_case *out, int *necalls, const rvc_run *r)
+{
+    size_t n = 0;
+    *necalls = 0;
+    for (size_t i = 0; i < r->tr.nrows; i++) {
+        if (r->tr.col[RV_COL_op][i] != RV_OP_ECALL) continue;
+        int first = 1;
+        (*necalls)++;
+        if (r->tr.col[RV_COL_rd][i]) {
+            add_case(out, &n, &first, i, rvc_t_vd, "syscall result");
+            add_case(out, &n, &first, i, rvc_t_ecall_flag, "syscall outcome");
+        } else {
+            add_case(out, &n, &first, i, rvc_t_exit, "exit");
+        }
+    }
+    return n;
+}
+
+size_t rvc_cpu_bytes(const rvc_mach *x) { return ((size_t)1 << x->po2) * x->cpu.ncols * sizeof(gl_t); }
+
+void rvc_apply(const rvc_mach *x, rvc_run *r, const rvc_case *c, gl_t *save)
+{
+    memcpy(save, r->main[RVC_CPU], rvc_cpu_bytes(x));
+    c->f(&x->cpu, r->main[RVC_CPU] + c->row * x->cpu.ncols, r, c->row);
+    rvc_recount(x, r);
+}
+
+void rvc_undo(const rvc_mach *x, rvc_run *r, const gl_t *save)
+{
+    memcpy(r->main[RVC_CPU], save, rvc_cpu_bytes(x));
+    rvc_recount(x, r);
+}

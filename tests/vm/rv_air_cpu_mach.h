@@ -1,0 +1,102 @@
+/* The cpu test machine shared by test_rv_air_cpu.c (the checker rejects
+ * every op's altered result) and test_rv_air_cpu_verify.c (the verifier
+ * rejects a proof of each): cpu + decode + range + bytes + muldiv, a
+ * test-only "memb" table standing in for page/state on the memory bus
+ * (sends the start value of every register and word of the segment's pages
+ * at ts 0, receives the final value with its last ts) and a test-only
+ * "iost" table standing in for io/state (receives the IO hand-offs,
+ * performs the io words' memory accesses at slot IO, receives the two
+ * STATE messages); the two programs (every op, every syscall outcome);
+ * the alterations of a cpu row and the list of them both suites apply. */
+#ifndef CAIRN_TESTS_RV_AIR_CPU_MACH_H
+#define CAIRN_TESTS_RV_AIR_CPU_MACH_H
+
+#include "rv_air_testutil.h"
+#include "vm/rv32im/rv_air_cpu.h"
+
+enum { RVC_CPU, RVC_DEC, RVC_RANGE, RVC_BYTES, RVC_MD, RVC_MEMB, RVC_IOST, RVC_NT };
+
+typedef struct {
+    air_machine *m;
+    rv_cpu cpu;
+    rv_muldiv_gadget md;
+    unsigned po2;
+} rvc_mach;
+
+/* Builds the machine for segments of 2^po2 cycles (x->m owned by x). */
+cairn_err rvc_mach_build(rvc_mach *x, unsigned po2);
+
+/* One segment's traces. */
+typedef struct {
+    rv_trace tr;
+    rv_snapshot s;
+    gl_t *main[RVC_NT];
+    unsigned log[RVC_NT];
+    gl_t pub[RV_CPU_NPUB];
+    rv_cpu_fill_out out;
+    uint32_t *io_pts;
+} rvc_run;
+
+/* Runs p (one segment of 2^x->po2 cycles at most) with input (NULL: none)
+ * and fills every table; asserts the fill's end state is the executor's.
+ * 1 on success, else 0 with the reason on stderr. */
+int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *input);
+void rvc_run_free(rvc_run *r);
+
+/* r's tables as the engine takes them. */
+void rvc_as_stark(stark_trace tt[RVC_NT], const rvc_run *r);
+
+/* The lookup tables' multiplicities, from every send of the other tables
+ * (what a cheating prover would set for an altered trace). */
+void rvc_recount(const rvc_mach *x, rvc_run *r);
+
+/* stark_check_trace on r. */
+cairn_err rvc_check(const rvc_mach *x, const rvc_run *r);
+
+/* Every ALU/M/branch/jump/load/store op and FENCE (every op of rv_op but
+ * ILLEGAL/EBREAK/ECALL), a stale-read and a stale-load pattern, exit 0. */
+void rvc_ops_prog(prog_t *p);
+/* Every syscall outcome (RVC_NSYS ECALLs, named by rvc_sys_name); runs on
+ * RVC_INPUT and exits 42. */
+void rvc_sys_prog(prog_t *p);
+extern const char RVC_INPUT[];
+#define RVC_NSYS 13
+/* The outcome of the k-th ECALL of rvc_sys_prog ("read EBADF", ...). */
+const char *rvc_sys_name(size_t k);
+
+/* An alteration of cpu row i (row points at it in the cpu trace). */
+typedef void (*rvc_tamper_fn)(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);
+void rvc_t_vd(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);    /* rd value ^ 1 */
+void rvc_t_npc(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);   /* other target */
+void rvc_t_taken(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i); /* and outcome */
+void rvc_t_store(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i); /* stored word */
+void rvc_t_exit(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);  /* exit: ENOSYS */
+void rvc_t_ecall_flag(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i); /* outcome */
+
+/* One alteration to apply: cpu row, function, what it alters; `first`
+ * marks the first (main) alteration of its op / ECALL. */
+typedef struct {
+    size_t row;
+    rvc_tamper_fn f;
+    const char *what;
+    int first;
+} rvc_case;
+#define RVC_MAX_CASES 128
+
+/* The alterations of the ops run (the first row of every op but ECALL:
+ * rd value if it writes rd, stored word, branch target and outcome, next
+ * pc for jumps, FENCE and stores) into out (RVC_MAX_CASES); their number.
+ * *nops: the ops covered. */
+size_t rvc_op_cases(rvc_case *out, int *nops, const rvc_run *r);
+/* The alterations of the syscalls run (every ECALL: its result and its
+ * outcome flag, or the exit); their number. *necalls: the ECALLs covered
+ * (the k-th is rvc_sys_name(k)). */
+size_t rvc_sys_cases(rvc_case *out, int *necalls, const rvc_run *r);
+
+/* Saves r's cpu trace into save (rvc_cpu_bytes), alters row c->row in
+ * place by c->f and recounts the lookups; rvc_undo restores it. */
+size_t rvc_cpu_bytes(const rvc_mach *x);
+void rvc_apply(const rvc_mach *x, rvc_run *r, const rvc_case *c, gl_t *save);
+void rvc_undo(const rvc_mach *x, rvc_run *r, const gl_t *save);
+
+#endif

@@ -1,0 +1,167 @@
+/* The verifier's side of test_rv_air_cpu.c: for every op of rv_op (the
+ * ops program's first row of each, every alteration the checker test
+ * makes: rd value, stored word, branch target and outcome, next pc) and
+ * every syscall outcome (the syscalls program: read, short read, read at
+ * end of file, read/write EBADF and EFAULT, zero-length read and write,
+ * write(1) journal, write(2) debug, ENOSYS: result and outcome flag; exit:
+ * its exit flag), the altered trace is proven (keys with the checker off,
+ * lookup multiplicities recounted as a cheating prover would set them) and
+ * stark_verify must reject the proof with CAIRN_ERR_VERIFY naming a check.
+ * The honest proofs of both programs verify, so a rejection is due to the
+ * alteration alone. CAIRN_TEST_VERBOSE=1 prints the check that fired for
+ * each; a summary counts them. Under the sanitizer build
+ * (CAIRN_SANITIZE_RUN=1) each op and ECALL gets its first alteration
+ * only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/util.h"
+#include "rv_air_cpu_mach.h"
+
+/* 2^7 cycles hold either program (the syscalls one runs 103) */
+#define PO2 7
+
+static rvc_mach MX;
+static stark_pk *PK;
+static stark_vk *VK;
+static int VERBOSE, FEW;
+
+/* the verifier's messages, counted by the check they name */
+static const char *const CHECKS[] = {"constraint at zeta mismatch", "LogUp buses do not balance",
+                                     "Merkle", "FRI", "DEEP"};
+#define NCHECKS (sizeof CHECKS / sizeof CHECKS[0])
+static unsigned FIRED[NCHECKS + 1];
+static unsigned PROOFS;
+static double PROVE_S;
+static stark_prove_stats SPLIT; /* summed */
+
+/* Proves r as it is (the checker off: an altered trace proves) and
+ * verifies at its heights; the verifier's result, its message in msg. */
+static cairn_err prove_verify(rvc_run *r, char *msg, size_t cap)
+{
+    stark_trace tt[RVC_NT];
+    rvc_as_stark(tt, r);
+    uint8_t *proof = NULL;
+    size_t len = 0;
+    double t0 = now_sec();
+    cairn_err e = stark_prove(PK, tt, r->pub, RV_CPU_NPUB, &proof, &len);
+    PROVE_S += now_sec() - t0;
+    PROOFS++;
+    const stark_prove_stats *st = stark_last_prove_stats();
+    SPLIT.t_main += st->t_main, SPLIT.t_logup += st->t_logup, SPLIT.t_quotient += st->t_quotient;
+    SPLIT.t_open += st->t_open, SPLIT.t_fri += st->t_fri, SPLIT.t_queries += st->t_queries;
+    if (e != CAIRN_OK) fprintf(stderr, "prover: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    unsigned h[AIR_MAX_TABLES] = {0};
+    for (unsigned t = 0; t < RVC_NT; t++) h[t] = tt[t].log_n;
+    e = stark_verify(VK, r->pub, RV_CPU_NPUB, proof, len, h);
+    snprintf(msg, cap, "%s", e == CAIRN_OK ? "accepted" : cairn_last_error());
+    free(proof);
+    return e;
+}
+
+/* Proves the run with alteration c applied: the verifier must reject it. */
+static void expect_rejected(rvc_run *r, const rvc_case *c, const char *name)
+{
+    gl_t *save = malloc(rvc_cpu_bytes(&MX));
+    CU_ASSERT_FATAL(save != NULL);
+    rvc_apply(&MX, r, c, save);
+    char msg[512];
+    cairn_err e = prove_verify(r, msg, sizeof msg);
+    rvc_undo(&MX, r, save);
+    free(save);
+    if (e != CAIRN_ERR_VERIFY)
+        fprintf(stderr, "%s: %s (cycle %zu): the verifier says %s (%d), expected a rejection\n", name, c->what,
+                c->row, msg, (int)e);
+    CU_ASSERT_EQUAL(e, CAIRN_ERR_VERIFY);
+    if (e != CAIRN_ERR_VERIFY) return;
+    size_t k = 0;
+    while (k < NCHECKS && !strstr(msg, CHECKS[k])) k++;
+    FIRED[k]++;
+    if (VERBOSE) fprintf(stderr, "  %-8s %-16s cycle %3zu: %s\n", name, c->what, c->row, msg);
+}
+
+static void expect_accepted(rvc_run *r, const char *what)
+{
+    char msg[512];
+    CU_ASSERT_EQUAL(rvc_check(&MX, r), CAIRN_OK);
+    cairn_err e = prove_verify(r, msg, sizeof msg);
+    if (e != CAIRN_OK) fprintf(stderr, "honest %s: the verifier says %s\n", what, msg);
+    CU_ASSERT_EQUAL(e, CAIRN_OK);
+}
+
+static void test_ops(void)
+{
+    static prog_t p;
+    static rvc_case cs[RVC_MAX_CASES];
+    rvc_run r;
+    rvc_ops_prog(&p);
+    CU_ASSERT_FATAL(rvc_run_make(&r, &MX, &p, NULL));
+    expect_accepted(&r, "ops program");
+    int nops, proven[RV_NOPS] = {0};
+    size_t n = rvc_op_cases(cs, &nops, &r);
+    for (size_t k = 0; k < n; k++) {
+        if (FEW && !cs[k].first) continue;
+        rv_op op = (rv_op)r.tr.col[RV_COL_op][cs[k].row];
+        expect_rejected(&r, &cs[k], rv_op_name(op));
+        proven[op] = 1;
+    }
+    /* every op of rv_op but ILLEGAL/EBREAK (faults: no proof) and ECALL (below) */
+    for (int op = RV_OP_LUI; op <= RV_OP_FENCE; op++) {
+        if (!proven[op]) fprintf(stderr, "op %s: no altered proof\n", rv_op_name((rv_op)op));
+        CU_ASSERT(proven[op]);
+    }
+    rvc_run_free(&r);
+}
+
+static void test_syscalls(void)
+{
+    static prog_t p;
+    static rvc_case cs[RVC_MAX_CASES];
+    rvc_run r;
+    rvc_sys_prog(&p);
+    CU_ASSERT_FATAL(rvc_run_make(&r, &MX, &p, RVC_INPUT));
+    expect_accepted(&r, "syscalls program");
+    int necalls;
+    size_t n = rvc_sys_cases(cs, &necalls, &r);
+    CU_ASSERT_EQUAL_FATAL(necalls, RVC_NSYS);
+    size_t ecall = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (k > 0 && cs[k].first) ecall++;
+        if (FEW && !cs[k].first) continue;
+        expect_rejected(&r, &cs[k], rvc_sys_name(ecall));
+    }
+    CU_ASSERT_EQUAL(ecall + 1, RVC_NSYS);
+    rvc_run_free(&r);
+}
+
+int main(void)
+{
+    VERBOSE = getenv("CAIRN_TEST_VERBOSE") != NULL;
+    FEW = getenv("CAIRN_SANITIZE_RUN") != NULL;
+    stark_params prm;
+    double t0 = now_sec();
+    if (rvc_mach_build(&MX, PO2) != CAIRN_OK || stark_params_preset(&prm, "test") != CAIRN_OK ||
+        (prm.check_trace = 0, stark_setup(&PK, &VK, MX.m, &prm)) != CAIRN_OK) {
+        fprintf(stderr, "setup: %s\n", cairn_last_error());
+        air_machine_free(MX.m);
+        return 1;
+    }
+    fprintf(stderr, "cpu test machine at 2^%u cycles, preset test, keys in %.2f s%s\n", PO2, now_sec() - t0,
+            FEW ? "; sanitizer run: first alteration of each op / ECALL" : "");
+    static const test_case cases[] = {{"altered op results: proofs rejected", test_ops},
+                                      {"altered syscall outcomes: proofs rejected", test_syscalls},
+                                      {NULL, NULL}};
+    int rc = test_run_suite("rv_air_cpu_verify", cases);
+    fprintf(stderr, "%u proofs (%.1f s proving, %.2f s each):", PROOFS, PROVE_S, PROOFS ? PROVE_S / PROOFS : 0);
+    for (size_t k = 0; k <= NCHECKS; k++)
+        if (FIRED[k]) fprintf(stderr, " %s %u;", k < NCHECKS ? CHECKS[k] : "other", FIRED[k]);
+    fprintf(stderr, "\nprover split: main %.1f s, LogUp %.1f s, quotient %.1f s, openings %.1f s, FRI %.1f s, queries %.1f s\n",
+            SPLIT.t_main, SPLIT.t_logup, SPLIT.t_quotient, SPLIT.t_open, SPLIT.t_fri, SPLIT.t_queries);
+    stark_pk_free(PK);
+    stark_vk_free(VK);
+    air_machine_free(MX.m);
+    return rc;
+}
