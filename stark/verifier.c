@@ -69,6 +69,11 @@ typedef struct {
     ve *open; /* nopen */
     ve alpha, lu_alpha, lu_beta, zeta, gamma;
     ve lu_sum[AIR_MAX_TABLES];
+    /* Native evaluation only: the queries are independent once their
+     * indices are drawn, so they may run on several threads, each with a
+     * native context of its own; the first failure (in query order) is
+     * reported into native_fail. NULL for other backends: one pass. */
+    vctx_native *native_fail;
 } vstate;
 
 static ve ext_col(vctx *c, const ve *v)
@@ -229,6 +234,113 @@ static void dig_input(vctx *c, vb out[P2_DIGEST], const p2_digest *d)
     for (int i = 0; i < P2_DIGEST; i++) out[i] = vc_input(c, d->v[i]);
 }
 
+/* What every query checks needs, computed once: the trace roots, the
+ * FRI state, gamma powers and the DEEP constants per LDE size. */
+typedef struct {
+    const vstate *v;
+    const fri_vstate *fs;
+    const ve *gp;
+    vb roots[NTREES][P2_DIGEST];
+    int has_h[33];
+    ve A[33], B1[33], gz[33], gK[33];
+} qconst;
+
+/* Per-context buffers for one query's openings. */
+typedef struct {
+    vb *rows, *paths, *fpaths;
+    ve *fvals;
+} qbufs;
+
+static void qbufs_free(qbufs *b)
+{
+    free(b->rows);
+    free(b->paths);
+    free(b->fvals);
+    free(b->fpaths);
+}
+
+static cairn_err qbufs_alloc(qbufs *b, const stark_shape *s)
+{
+    b->rows = cairn_malloc_array(s->q_rows + 1, sizeof *b->rows);
+    b->paths = cairn_malloc_array((s->q_paths + 1) * P2_DIGEST, sizeof *b->paths);
+    b->fvals = cairn_malloc_array(s->q_fri_vals + 1, sizeof *b->fvals);
+    b->fpaths = cairn_malloc_array((s->q_fri_paths + 1) * P2_DIGEST, sizeof *b->fpaths);
+    if (b->rows && b->paths && b->fvals && b->fpaths) return CAIRN_OK;
+    qbufs_free(b);
+    memset(b, 0, sizeof *b);
+    return cairn_fail(CAIRN_ERR_NOMEM, "stark_verify: out of memory");
+}
+
+/* Queries q0..q1-1 (their index samples drawn): Merkle openings of the
+ * trace trees, the DEEP values at the index, FRI. A failed check is an
+ * assertion of c. */
+static void check_queries(const qconst *qc, vctx *c, const qbufs *b, const vb *samples, unsigned q0,
+                          unsigned q1)
+{
+    const vstate *v = qc->v;
+    const struct stark_vk *vk = v->vk;
+    const stark_shape *s = v->s;
+    const stark_proof *pf = v->pf;
+    const air_machine *m = vk->m;
+    vb *rows = b->rows, *paths = b->paths, *fpaths = b->fpaths;
+    ve *fvals = b->fvals;
+    for (unsigned q = q0; q < q1; q++) {
+        /* the index: low log_l0 bits of one element, as tr_squeeze_bits */
+        vb ib[32];
+        vc_bits(c, ib, samples[q], s->log_l0);
+        const gl_t *qr = pf->q_rows + (size_t)q * s->q_rows;
+        const p2_digest *qp = pf->q_paths + (size_t)q * s->q_paths;
+        for (size_t i = 0; i < s->q_rows; i++) rows[i] = vc_input(c, qr[i]);
+        for (size_t i = 0; i < s->q_paths; i++) dig_input(c, paths + i * P2_DIGEST, &qp[i]);
+        /* Merkle openings of the trace trees; remember each table's rows */
+        const vb *trow[NTREES][AIR_MAX_TABLES] = {{0}};
+        const vb *rp = rows, *pp = paths;
+        static const char *tname[NTREES] = {"preprocessed", "main", "LogUp", "quotient"};
+        for (int k = 0; k < NTREES; k++) {
+            if (!s->tree_nmats[k]) continue;
+            mt_dims dims[AIR_MAX_TABLES];
+            const vb *rr[AIR_MAX_TABLES];
+            for (unsigned i = 0; i < s->tree_nmats[k]; i++) {
+                unsigned t = s->tree_tab[k][i];
+                dims[i] = (mt_dims){(size_t)1 << (s->log_n[t] + s->log_b), s->w[k][t]};
+                rr[i] = rp;
+                trow[k][t] = rp;
+                rp += s->w[k][t];
+            }
+            vmt_verify(c, qc->roots[k], dims, s->tree_nmats[k], ib + (s->log_l0 - s->tree_log_h[k]), rr,
+                       pp, tname[k], q);
+            pp += (size_t)s->tree_log_h[k] * P2_DIGEST;
+        }
+        /* DEEP values at this index, per LDE size */
+        ve ro_at[33];
+        for (unsigned h = 0; h <= s->log_l0; h++) {
+            if (!qc->has_h[h]) continue;
+            vb x = fri_domain_point(c, ib + (s->log_l0 - h), h, STARK_SHIFT);
+            ve xe = vce_from_base(c, x);
+            ve i1 = vce_inv(c, vce_sub(c, xe, v->zeta)), i2 = vce_inv(c, vce_sub(c, xe, qc->gz[h]));
+            ve S1 = vce_const(c, gl3_zero()), S2 = S1;
+            size_t k = 0;
+            for (unsigned t = 0; t < m->ntables; t++) {
+                if (s->log_n[t] + s->log_b != h) continue;
+                for (int tr2 = 0; tr2 < NTREES; tr2++)
+                    for (unsigned col = 0; col < s->w[tr2][t]; col++, k++) {
+                        ve term = vce_mul_base(c, qc->gp[k], trow[tr2][t][col]);
+                        if (tr2 == TREE_Q) S2 = vce_add(c, S2, term);
+                        else S1 = vce_add(c, S1, term);
+                    }
+            }
+            ve a = vce_mul(c, vce_sub(c, vce_add(c, S1, S2), qc->A[h]), i1);
+            ve b = vce_mul(c, vce_mul(c, vce_sub(c, S1, qc->B1[h]), i2), qc->gK[h]);
+            ro_at[h] = vce_add(c, a, b);
+        }
+        const gl3_t *qv = pf->q_fri_vals + (size_t)q * s->q_fri_vals;
+        const p2_digest *qfp = pf->q_fri_paths + (size_t)q * s->q_fri_paths;
+        for (size_t i = 0; i < s->q_fri_vals; i++) fvals[i] = vce_input(c, qv[i]);
+        for (size_t i = 0; i < s->q_fri_paths; i++) dig_input(c, fpaths + i * P2_DIGEST, &qfp[i]);
+        fri_verify_query(c, s, qc->fs, ib, ro_at, fvals, fpaths, q);
+    }
+}
+
 static cairn_err verify(vstate *v)
 {
     vctx *c = v->c;
@@ -300,106 +412,93 @@ static cairn_err verify(vstate *v)
     for (unsigned t = 0; t < m->ntables && err == CAIRN_OK; t++) err = check_constraints(v, t);
     if (err == CAIRN_OK && vk->has_lu) err = check_balance(v);
     /* DEEP constants per LDE size: gamma powers, A, B1, g*zeta */
-    ve *gp = NULL;
+    vb *samples = NULL;
     size_t maxK = 0;
     for (unsigned t = 0; t < m->ntables; t++)
         for (int k = 0; k < NTREES; k++) maxK += s->w[k][t];
-    gp = cairn_malloc_array(maxK + 1, sizeof *gp);
-    ve A[33], B1[33], gz[33], gK[33];
-    vb *rows = cairn_malloc_array(s->q_rows + 1, sizeof *rows);
-    vb *paths = cairn_malloc_array((s->q_paths + 1) * P2_DIGEST, sizeof *paths);
-    ve *fvals = cairn_malloc_array(s->q_fri_vals + 1, sizeof *fvals);
-    vb *fpaths = cairn_malloc_array((s->q_fri_paths + 1) * P2_DIGEST, sizeof *fpaths);
-    if (!gp || !rows || !paths || !fvals || !fpaths) {
+    ve *gp = cairn_malloc_array(maxK + 1, sizeof *gp);
+    if (!gp) {
         if (err == CAIRN_OK) err = cairn_fail(CAIRN_ERR_NOMEM, "stark_verify: out of memory");
         goto done;
     }
     gp[0] = vce_const(c, gl3_one());
     for (size_t k = 1; k <= maxK; k++) gp[k] = vce_mul(c, gp[k - 1], v->gamma);
-    int has_h[33] = {0};
+    qconst qc = {.v = v, .fs = fs, .gp = gp};
+    memcpy(qc.roots, roots, sizeof roots);
     for (unsigned h = 0; h <= s->log_l0; h++) {
         size_t k = 0;
-        A[h] = B1[h] = vce_const(c, gl3_zero());
+        qc.A[h] = qc.B1[h] = vce_const(c, gl3_zero());
         for (unsigned t = 0; t < m->ntables; t++) {
             if (s->log_n[t] + s->log_b != h) continue;
-            if (!has_h[h]) gz[h] = vce_mul(c, v->zeta, vce_const(c, gl3_from_base(gl_root_of_unity(s->log_n[t]))));
-            has_h[h] = 1;
+            if (!qc.has_h[h])
+                qc.gz[h] = vce_mul(c, v->zeta, vce_const(c, gl3_from_base(gl_root_of_unity(s->log_n[t]))));
+            qc.has_h[h] = 1;
             for (int tr2 = 0; tr2 < NTREES; tr2++)
                 for (unsigned col = 0; col < s->w[tr2][t]; col++, k++) {
-                    A[h] = vce_add(c, A[h], vce_mul(c, gp[k], v->open[s->open_off[t][tr2][0] + col]));
+                    qc.A[h] = vce_add(c, qc.A[h], vce_mul(c, gp[k], v->open[s->open_off[t][tr2][0] + col]));
                     if (tr2 != TREE_Q)
-                        B1[h] = vce_add(c, B1[h], vce_mul(c, gp[k], v->open[s->open_off[t][tr2][1] + col]));
+                        qc.B1[h] = vce_add(c, qc.B1[h], vce_mul(c, gp[k], v->open[s->open_off[t][tr2][1] + col]));
                 }
         }
-        if (has_h[h]) gK[h] = gp[k];
+        if (qc.has_h[h]) qc.gK[h] = gp[k];
     }
-    for (unsigned q = 0; q < vk->p.queries && err == CAIRN_OK; q++) {
-        /* the index: low log_l0 bits of one element, as tr_squeeze_bits */
-        vb sample = vtr_squeeze(c, &tr), ib[32];
-        vc_bits(c, ib, sample, s->log_l0);
-        const gl_t *qr = pf->q_rows + (size_t)q * s->q_rows;
-        const p2_digest *qp = pf->q_paths + (size_t)q * s->q_paths;
-        for (size_t i = 0; i < s->q_rows; i++) rows[i] = vc_input(c, qr[i]);
-        for (size_t i = 0; i < s->q_paths; i++) dig_input(c, paths + i * P2_DIGEST, &qp[i]);
-        /* Merkle openings of the trace trees; remember each table's rows */
-        const vb *trow[NTREES][AIR_MAX_TABLES] = {{0}};
-        const vb *rp = rows, *pp = paths;
-        static const char *tname[NTREES] = {"preprocessed", "main", "LogUp", "quotient"};
-        for (int k = 0; k < NTREES; k++) {
-            if (!s->tree_nmats[k]) continue;
-            mt_dims dims[AIR_MAX_TABLES];
-            const vb *rr[AIR_MAX_TABLES];
-            for (unsigned i = 0; i < s->tree_nmats[k]; i++) {
-                unsigned t = s->tree_tab[k][i];
-                dims[i] = (mt_dims){(size_t)1 << (s->log_n[t] + s->log_b), s->w[k][t]};
-                rr[i] = rp;
-                trow[k][t] = rp;
-                rp += s->w[k][t];
+    /* every query index is drawn before any query is checked (the
+     * transcript is only squeezed: the same samples as one at a time) */
+    const unsigned nq = vk->p.queries;
+    samples = cairn_malloc_array(nq, sizeof *samples);
+    if (!samples) {
+        if (err == CAIRN_OK) err = cairn_fail(CAIRN_ERR_NOMEM, "stark_verify: out of memory");
+        goto done;
+    }
+    for (unsigned q = 0; q < nq; q++) samples[q] = vtr_squeeze(c, &tr);
+    if (err == CAIRN_OK && !v->native_fail) {
+        qbufs b;
+        err = qbufs_alloc(&b, s);
+        if (err == CAIRN_OK) check_queries(&qc, c, &b, samples, 0, nq);
+        qbufs_free(&b);
+    } else if (err == CAIRN_OK) {
+        /* native: queries on threads, each with a context of its own; the
+         * failure of the lowest query is reported, as one pass would */
+        unsigned first_q = nq;
+        char first_msg[sizeof v->native_fail->first] = "";
+        int oom = 0;
+#pragma omp parallel
+        {
+            vctx_native tn;
+            vctx_native_init(&tn);
+            qbufs b;
+            if (qbufs_alloc(&b, s) != CAIRN_OK) {
+#pragma omp atomic write
+                oom = 1;
             }
-            vmt_verify(c, roots[k], dims, s->tree_nmats[k], ib + (s->log_l0 - s->tree_log_h[k]), rr,
-                       pp, tname[k], q);
-            pp += (size_t)s->tree_log_h[k] * P2_DIGEST;
-        }
-        /* DEEP values at this index, per LDE size */
-        ve ro_at[33];
-        for (unsigned h = 0; h <= s->log_l0; h++) {
-            if (!has_h[h]) continue;
-            vb x = fri_domain_point(c, ib + (s->log_l0 - h), h, STARK_SHIFT);
-            ve xe = vce_from_base(c, x);
-            ve i1 = vce_inv(c, vce_sub(c, xe, v->zeta)), i2 = vce_inv(c, vce_sub(c, xe, gz[h]));
-            ve S1 = vce_const(c, gl3_zero()), S2 = S1;
-            size_t k = 0;
-            for (unsigned t = 0; t < m->ntables; t++) {
-                if (s->log_n[t] + s->log_b != h) continue;
-                for (int tr2 = 0; tr2 < NTREES; tr2++)
-                    for (unsigned col = 0; col < s->w[tr2][t]; col++, k++) {
-                        ve term = vce_mul_base(c, gp[k], trow[tr2][t][col]);
-                        if (tr2 == TREE_Q) S2 = vce_add(c, S2, term);
-                        else S1 = vce_add(c, S1, term);
+#pragma omp for schedule(dynamic, 1)
+            for (unsigned q = 0; q < nq; q++) {
+                if (!b.rows) continue;
+                tn.failures = 0;
+                check_queries(&qc, &tn.ctx, &b, samples, q, q + 1);
+                if (tn.failures) {
+#pragma omp critical(stark_verify_queries)
+                    if (q < first_q) {
+                        first_q = q;
+                        memcpy(first_msg, tn.first, sizeof first_msg);
                     }
+                }
             }
-            ve a = vce_mul(c, vce_sub(c, vce_add(c, S1, S2), A[h]), i1);
-            ve b = vce_mul(c, vce_mul(c, vce_sub(c, S1, B1[h]), i2), gK[h]);
-            ro_at[h] = vce_add(c, a, b);
+            qbufs_free(&b);
         }
-        const gl3_t *qv = pf->q_fri_vals + (size_t)q * s->q_fri_vals;
-        const p2_digest *qfp = pf->q_fri_paths + (size_t)q * s->q_fri_paths;
-        for (size_t i = 0; i < s->q_fri_vals; i++) fvals[i] = vce_input(c, qv[i]);
-        for (size_t i = 0; i < s->q_fri_paths; i++) dig_input(c, fpaths + i * P2_DIGEST, &qfp[i]);
-        fri_verify_query(c, s, fs, ib, ro_at, fvals, fpaths, q);
+        vctx_native *nf = v->native_fail;
+        if (oom) err = cairn_fail(CAIRN_ERR_NOMEM, "stark_verify: out of memory");
+        else if (first_q < nq && nf->failures++ == 0) memcpy(nf->first, first_msg, sizeof nf->first);
     }
 done:
     free(gp);
-    free(rows);
-    free(paths);
-    free(fvals);
-    free(fpaths);
+    free(samples);
     free(fs);
     return err;
 }
 
-cairn_err stark_verify_vctx(vctx *c, const struct stark_vk *vk, const stark_shape *s,
-                            const stark_proof *pf, const gl_t *pub, size_t npub)
+static cairn_err verify_vctx(vctx *c, vctx_native *native, const struct stark_vk *vk,
+                             const stark_shape *s, const stark_proof *pf, const gl_t *pub, size_t npub)
 {
     RETURN_ERROR_IF(npub != vk->m->npub, CAIRN_ERR_USAGE,
                     "stark_verify: %zu public values, machine %s has %u", npub, vk->m->name,
@@ -411,6 +510,7 @@ cairn_err stark_verify_vctx(vctx *c, const struct stark_vk *vk, const stark_shap
     v.vk = vk;
     v.s = s;
     v.pf = pf;
+    v.native_fail = native;
     for (size_t i = 0; i < npub; i++) {
         RETURN_ERROR_IF(pub[i] >= GL_P, CAIRN_ERR_USAGE,
                         "stark_verify: public value %zu is not canonical", i);
@@ -423,12 +523,18 @@ cairn_err stark_verify_vctx(vctx *c, const struct stark_vk *vk, const stark_shap
     return err;
 }
 
+cairn_err stark_verify_vctx(vctx *c, const struct stark_vk *vk, const stark_shape *s,
+                            const stark_proof *pf, const gl_t *pub, size_t npub)
+{
+    return verify_vctx(c, NULL, vk, s, pf, pub, npub);
+}
+
 cairn_err stark_verify_parsed(const struct stark_vk *vk, const stark_shape *s,
                               const stark_proof *pf, const gl_t *pub, size_t npub)
 {
     vctx_native nat;
     vctx_native_init(&nat);
-    FORWARD_IF_ERROR(stark_verify_vctx(&nat.ctx, vk, s, pf, pub, npub));
+    FORWARD_IF_ERROR(verify_vctx(&nat.ctx, &nat, vk, s, pf, pub, npub));
     RETURN_ERROR_IF(nat.failures, CAIRN_ERR_VERIFY, "%s", nat.first);
     return CAIRN_OK;
 }
