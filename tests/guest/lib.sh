@@ -5,7 +5,11 @@
 # compares the two. A cairn binary whose `exec --help` fails is broken:
 # the script fails. A missing qemu-riscv32 (an optional tool) ends the
 # script with status 77 and the reason, which CTest reports as "skipped"
-# (SKIP_RETURN_CODE in CMakeLists.txt); never as passed.
+# (SKIP_RETURN_CODE in CMakeLists.txt); never as passed. A script that
+# runs no qemu (tests/cli/run_prove.sh) passes QEMU as "-":
+#   . lib.sh "$CAIRN" -
+# The prove helpers at the end (expect, json_field, prove_and_verify) are
+# shared by run_prove_all.sh and tests/cli/run_prove.sh.
 
 set -u
 ulimit -c 0   # a faulting qemu-user would otherwise leave a core file
@@ -22,7 +26,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/cairn-guest-test.XXXXXX")
 KEEP_WORK=0
 trap 'if [ $KEEP_WORK = 0 ]; then rm -rf "$WORK"; else echo "files kept in $WORK" >&2; fi' EXIT
 
-if ! [ -x "$QEMU" ]; then
+if [ "$QEMU" != - ] && ! [ -x "$QEMU" ]; then
     echo "skipped: qemu-riscv32 not found at '$QEMU' (Debian package qemu-user)" >&2
     exit 77
 fi
@@ -113,6 +117,79 @@ expect_file()
 
 # hex_of FILE: the bytes as one lowercase hex string.
 hex_of() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+
+# ---- cairn prove / cairn verify ----
+
+# expect STATUS TEXT CMD...: runs CMD (stdout in $WORK/out, stderr in
+# $WORK/err, stdin empty) and checks its exit status and that stdout or
+# stderr contains TEXT (unless empty).
+expect()
+{
+    local want=$1 text=$2
+    shift 2
+    "$@" >"$WORK/out" 2>"$WORK/err" </dev/null
+    local st=$?
+    if [ "$st" != "$want" ]; then
+        fail "'$*' exited $st, expected $want; stderr:"
+        sed 's/^/    /' "$WORK/err" | tail -20 >&2
+        return 1
+    elif [ -n "$text" ] && ! grep -qF -- "$text" "$WORK/err" "$WORK/out"; then
+        fail "'$*': output lacks '$text':"
+        sed 's/^/    /' "$WORK/err" "$WORK/out" | tail -20 >&2
+        return 1
+    fi
+    pass
+}
+
+# json_field NAME [FILE]: the value of "NAME": (a number or a string) on
+# the last line of FILE (default $WORK/out) that has one.
+json_field()
+{
+    sed -n "s/.*\"$1\": \"\{0,1\}\([^,\"}]*\).*/\1/p" "${2:-$WORK/out}" | tail -1
+}
+
+# prove_and_verify NAME ELF INPUT PO2 JOB REF: `cairn prove ELF --input
+# INPUT --segment-po2 PO2 --preset test -o JOB` exits 0 with the journal
+# REF.out on stdout and its summary's exit code; `cairn verify JOB --json`
+# exits 0, valid, with the journal REF.out and an exit code whose low byte
+# is REF.status (REF: a run_qemu / run_cairn prefix). Sets VERIFIED_EXIT,
+# VERIFIED_SEGMENTS and VERIFIED_CYCLES from the verified claim (empty if
+# a step failed); returns 1 after the first failed check.
+prove_and_verify()
+{
+    local name=$1 elf=$2 input=$3 po2=$4 job=$5 ref=$6
+    VERIFIED_EXIT= VERIFIED_SEGMENTS= VERIFIED_CYCLES=
+    expect 0 "segment 0:" "$CAIRN" prove "$elf" --input "$input" --segment-po2 "$po2" --preset test \
+        -o "$job" || return 1
+    cp "$WORK/err" "$job.prove.err"
+    if ! cmp -s "$WORK/out" "$ref.out"; then
+        fail "$name: cairn prove's journal ($(wc -c <"$WORK/out") bytes) differs from $(basename "$ref")'s ($(wc -c <"$ref.out") bytes)"
+        return 1
+    fi
+    local summary code
+    summary=$(grep -F "cairn prove: exit code" "$job.prove.err" | tail -1)
+    code=$(printf '%s\n' "$summary" | sed -n 's/.*exit code \([0-9]*\),.*/\1/p')
+    expect 0 "" "$CAIRN" verify "$job" --json || return 1
+    if [ "$(json_field valid)" != true ]; then
+        fail "$name: verify --json: valid is '$(json_field valid)'"
+        return 1
+    fi
+    VERIFIED_EXIT=$(json_field exit_code)
+    VERIFIED_SEGMENTS=$(json_field segments)
+    VERIFIED_CYCLES=$(json_field cycles)
+    if [ -z "$VERIFIED_EXIT" ] || [ $((VERIFIED_EXIT & 255)) != "$(status_of "$ref")" ] ||
+        [ "$VERIFIED_EXIT" != "$code" ]; then
+        fail "$name: verified exit code ${VERIFIED_EXIT:-none}, prove says ${code:-none}, $(basename "$ref") exits $(status_of "$ref")"
+        return 1
+    fi
+    if [ "$(json_field journal_hex)" != "$(hex_of "$ref.out")" ]; then
+        fail "$name: the verified journal differs from $(basename "$ref")'s"
+        echo "  verified: $(json_field journal_hex | cut -c1-120)" >&2
+        echo "  expected: $(hex_of "$ref.out" | cut -c1-120)" >&2
+        return 1
+    fi
+    pass
+}
 
 finish()
 {

@@ -1,7 +1,7 @@
 /* rvgen — writes random RV32IM test programs (GNU assembly) for the
  * differential test against qemu-riscv32 (tests/guest/run_random.sh).
  *
- *   rvgen OUTDIR COUNT [LENGTH]     writes OUTDIR/prog_0000.S ...
+ *   rvgen OUTDIR COUNT [LENGTH [CHUNK]]   writes OUTDIR/prog_0000.S ...
  *
  * The seed comes from $CAIRN_TEST_SEED or the clock and is printed
  * (test_seed), so a failing corpus can be regenerated exactly.
@@ -19,7 +19,10 @@
  *    AUIPC, FENCE;
  *  - stores x1..x31 and writes them (124 bytes, x1 first, little-endian)
  *    followed by the scratch buffer (256 bytes) to the journal, and exits
- *    with the value of a random register as exit code.
+ *    with the value of a random register as exit code. The 380 bytes go
+ *    out in one write, or with CHUNK in writes of at most CHUNK bytes
+ *    (the same journal): a segment proof's io table holds 2^6 words at
+ *    segment po2 10, so one 95-word write cannot be proven there.
  * One register per program (the "base", chosen at random) holds the
  * scratch address throughout and is never a destination; across the
  * corpus every register takes both roles.
@@ -194,7 +197,7 @@ static void emit(FILE *f, enum kind k)
     }
 }
 
-static int write_program(const char *path, unsigned length)
+static int write_program(const char *path, unsigned length, unsigned chunk)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -232,7 +235,12 @@ static int write_program(const char *path, unsigned length)
     int regs_off = -(SCRATCH_BYTES / 2) - REG_BYTES;
     for (unsigned r = 1; r < 32; r++) fprintf(f, "\tsw x%u, %d(x%u)\n", r, regs_off + 4 * (int)(r - 1), base);
     fprintf(f, "\taddi x1, x%u, %d\n", base, regs_off);
-    fprintf(f, "\tli a0, 1\n\tmv a1, x1\n\tli a2, %d\n\tli a7, 64\n\tecall\n", REG_BYTES + SCRATCH_BYTES);
+    for (unsigned off = 0; off < REG_BYTES + SCRATCH_BYTES; off += chunk) {
+        unsigned n = REG_BYTES + SCRATCH_BYTES - off < chunk ? REG_BYTES + SCRATCH_BYTES - off : chunk;
+        if (off == 0) fprintf(f, "\tli a0, 1\n\tmv a1, x1\n");
+        else fprintf(f, "\tli a0, 1\n\taddi a1, x1, %u\n", off);
+        fprintf(f, "\tli a2, %u\n\tli a7, 64\n\tecall\n", n);
+    }
     fprintf(f, "\tlw a0, %u(x1)\n\tli a7, 93\n\tecall\n", 4 * rnd(31));
     fprintf(f, "1:\tj 1b\n");
 
@@ -251,22 +259,23 @@ static int write_program(const char *path, unsigned length)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc > 4) {
-        fprintf(stderr, "usage: rvgen OUTDIR COUNT [LENGTH]\n");
+    if (argc < 3 || argc > 5) {
+        fprintf(stderr, "usage: rvgen OUTDIR COUNT [LENGTH [CHUNK]]\n");
         return 2;
     }
     char *end;
     unsigned long count = strtoul(argv[2], &end, 10);
     unsigned long length = argc > 3 ? strtoul(argv[3], NULL, 10) : 200;
-    if (*end || count == 0 || count > 100000 || length > 100000) {
-        fprintf(stderr, "rvgen: bad COUNT or LENGTH\n");
+    unsigned long chunk = argc > 4 ? strtoul(argv[4], NULL, 10) : REG_BYTES + SCRATCH_BYTES;
+    if (*end || count == 0 || count > 100000 || length > 100000 || chunk == 0 || chunk > 2047) {
+        fprintf(stderr, "rvgen: bad COUNT, LENGTH or CHUNK\n");
         return 2;
     }
     rng_seed(&rng, test_seed("rvgen"));
     for (unsigned long i = 0; i < count; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/prog_%04lu.S", argv[1], i);
-        if (write_program(path, (unsigned)length) != 0) return 1;
+        if (write_program(path, (unsigned)length, (unsigned)chunk) != 0) return 1;
     }
     return 0;
 }
