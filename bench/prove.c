@@ -30,6 +30,7 @@
 #include "common/cpu.h"
 #include "common/err.h"
 #include "common/util.h"
+#include "jobs/jobs.h"
 
 #define MAX_ELF_BYTES (UINT64_C(1) << 30) /* as cairn exec */
 
@@ -54,13 +55,9 @@ static cairn_err prove_one(void *arg, const rv_snapshot *s)
         b->stopped = 1;
         return STOP;
     }
-    uint8_t *proof;
-    size_t len;
-    rv_seg_claim claim;
-    double t0 = now_sec();
-    cairn_err e = rv_prove_segment(&proof, &len, &claim, s, &b->prm);
-    double dt = now_sec() - t0;
-    if (e != CAIRN_OK) return cairn_prefix_error(e, "segment %" PRIu64, s->index);
+    jobs_proof p;
+    FORWARD_IF_ERROR(jobs_prove(&p, s, &b->prm));
+    double dt = p.seconds;
     const stark_prove_stats *st = stark_last_prove_stats();
     b->sum.t_main += st->t_main;
     b->sum.t_logup += st->t_logup;
@@ -71,10 +68,11 @@ static cairn_err prove_one(void *arg, const rv_snapshot *s)
     b->sum.t_total += st->t_total;
     b->t_trace += dt - st->t_total;
     b->t_prove += dt;
-    t0 = now_sec();
-    e = rv_verify_segment(&claim, proof, len, &b->prm);
+    double t0 = now_sec();
+    cairn_err e = rv_verify_segment(&p.claim, p.proof, p.len, &b->prm);
     b->t_verify += now_sec() - t0;
-    free(proof);
+    size_t len = p.len;
+    jobs_proof_free(&p);
     if (e != CAIRN_OK) return cairn_prefix_error(e, "segment %" PRIu64 ": its proof does not verify", s->index);
     b->nseg++;
     b->cycles += s->cycles;
@@ -178,20 +176,13 @@ int bench_prove(int argc, char **argv)
         goto done;
     }
 
-    rv_budget budget;
-    rv_air_budget(&budget, (unsigned)po2);
-    rv_config cfg = {
-        .segment_po2 = (unsigned)po2,
-        .budget = &budget,
-        .input = input,
-        .input_len = input_len,
-        .on_segment = prove_one,
-        .segment_arg = &b,
-    };
+    rv_machine *mach = NULL;
     rv_result res;
     double t_run0 = now_sec();
-    e = rv_execute(prog, &cfg, &res);
+    e = jobs_machine_new(&mach, prog, (unsigned)po2, input, input_len, prove_one, &b, NULL, NULL);
+    if (e == CAIRN_OK) e = rv_run(mach, &res);
     double t_wall = now_sec() - t_run0;
+    rv_machine_free(mach);
     if (e == STOP && b.stopped) e = CAIRN_OK;
     if (e != CAIRN_OK) {
         rc = cli_fail(&c, e == CAIRN_ERR_FAULT ? EXIT_USAGE : cli_status(e), e, "%s",

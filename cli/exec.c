@@ -21,8 +21,8 @@
 #include "cairn/error.h"
 #include "commands.h"
 #include "common/util.h"
-#include "storage/h5s.h"
-#include "vm/rv32im/rv.h"
+#include "common/err.h"
+#include "jobs/jobs.h"
 
 /* Largest program file read: far above any RV32 executable (the loader
  * caps the loaded size at RV_ELF_MAX_MEMSZ) with room for debug sections. */
@@ -54,94 +54,24 @@ static const char HELP[] =
     "Numbers are decimal digits only (no sign, no spaces, no 0x).\n";
 
 typedef struct {
-    FILE *journal_out;
-    uint8_t *journal; /* kept for -o */
-    size_t journal_len, journal_cap;
-    int keep_journal;
-    int io_error;
-    h5s_job *job;
+    jobs_execfile *file; /* -o */
     int trace;
     double trace_sec;
     uint64_t trace_rows;
     rv_trace tr; /* reused from segment to segment */
 } exec_ctx;
 
-static void on_write(void *arg, int fd, const uint8_t *buf, size_t len)
-{
-    exec_ctx *c = arg;
-    FILE *f = fd == 1 ? c->journal_out : stderr;
-    if (fwrite(buf, 1, len, f) != len) c->io_error = 1;
-    if (fd == 1 && c->keep_journal) {
-        if (c->journal_len + len > c->journal_cap) {
-            size_t cap = c->journal_cap ? c->journal_cap : 4096;
-            while (cap < c->journal_len + len) cap *= 2;
-            uint8_t *n = realloc(c->journal, cap);
-            if (!n) {
-                c->io_error = 1;
-                return;
-            }
-            c->journal = n;
-            c->journal_cap = cap;
-        }
-        memcpy(c->journal + c->journal_len, buf, len);
-        c->journal_len += len;
-    }
-}
-
 static cairn_err on_segment(void *arg, const rv_snapshot *s)
 {
     exec_ctx *c = arg;
     rv_trace *tr = &c->tr;
-    int have_trace = 0;
     if (c->trace) {
         double t0 = now_sec();
-        cairn_err err = rv_trace_build(tr, s);
-        if (err) return err;
+        FORWARD_IF_ERROR(rv_trace_build(tr, s));
         c->trace_sec += now_sec() - t0;
         c->trace_rows += tr->nrows;
-        have_trace = 1;
     }
-    cairn_err err = CAIRN_OK;
-    if (c->job) {
-        h5s_segment_info info;
-        memset(&info, 0, sizeof info);
-        info.index = s->index;
-        info.cycles = s->cycles;
-        info.start_pc = s->start.pc;
-        info.end_pc = s->end.pc;
-        rv_digest_bytes(info.start_root, &s->start.root);
-        rv_digest_bytes(info.end_root, &s->end.root);
-        p2_digest d;
-        rv_state_digest(&d, &s->start);
-        rv_digest_bytes(info.start_state, &d);
-        rv_state_digest(&d, &s->end);
-        rv_digest_bytes(info.end_state, &d);
-        info.halted = (int)s->end.halted;
-        info.exit_code = (int32_t)s->end.exit_code;
-        uint8_t *bytes;
-        size_t nbytes;
-        err = rv_snapshot_encode(&bytes, &nbytes, s);
-        if (!err) {
-            h5s_columns cols = {0};
-            /* the io table (syscall memory traffic, rv.h) goes with the
-             * main table as the segment's side table "io" */
-            h5s_table io = {RV_IO_TABLE_NAME, {0}};
-            if (have_trace) {
-                cols.nrows = tr->nrows;
-                cols.ncols = RV_TRACE_NCOLS;
-                cols.names = rv_trace_col_names;
-                cols.cols = (const uint32_t *const *)tr->col;
-                io.cols.nrows = tr->io_nrows;
-                io.cols.ncols = RV_IO_NCOLS;
-                io.cols.names = rv_io_col_names;
-                io.cols.cols = (const uint32_t *const *)tr->io_col;
-            }
-            err = h5s_job_add_segment_tables(c->job, &info, bytes, nbytes, have_trace ? &cols : NULL,
-                                             have_trace ? &io : NULL, have_trace ? 1 : 0);
-            free(bytes);
-        }
-    }
-    return err;
+    return c->file ? jobs_execfile_segment(c->file, s, c->trace ? tr : NULL) : CAIRN_OK;
 }
 
 static void hex(char *out, const uint8_t *b, size_t n)
@@ -182,7 +112,8 @@ int cmd_exec(int argc, char **argv)
     size_t elf_len = 0, input_len = 0;
     rv_program *prog = NULL;
     rv_machine *m = NULL;
-    exec_ctx ctx = {.journal_out = stdout, .trace = trace};
+    exec_ctx ctx = {.trace = trace};
+    jobs_output out = {.journal = stdout, .log = stderr, .keep = out_path != NULL};
     cairn_err err;
 
     /* everything that can be checked is checked before the run: a bad -o
@@ -212,23 +143,19 @@ int cmd_exec(int argc, char **argv)
     }
     rv_digest_bytes(id_bytes, &id);
     hex(id_hex, id_bytes, 32);
-    if (out_path) {
-        h5s_program hp = {id_bytes, 32, prog->entry, elf, elf_len};
-        if ((err = h5s_job_create(&ctx.job, out_path, &hp))) {
-            status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
-            goto done;
-        }
-        ctx.keep_journal = 1;
+    if (out_path && (err = jobs_execfile_create(&ctx.file, out_path, id_bytes, prog->entry, elf, elf_len))) {
+        status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
+        goto done;
     }
     rv_config cfg = {
         .segment_po2 = (unsigned)po2,
         .max_cycles = max_cycles,
         .input = input,
         .input_len = input_len,
-        .on_segment = (ctx.job || trace) ? on_segment : NULL,
+        .on_segment = (ctx.file || trace) ? on_segment : NULL,
         .segment_arg = &ctx,
-        .on_write = on_write,
-        .write_arg = &ctx,
+        .on_write = jobs_output_write,
+        .write_arg = &out,
     };
     if ((err = rv_machine_new(&m, prog, &cfg))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
@@ -255,35 +182,23 @@ int cmd_exec(int argc, char **argv)
         fprintf(stderr, "cairn exec: %s\n", cairn_last_error());
         status = EXIT_USAGE;
     }
-    if (ctx.io_error) {
+    if (out.io_error) {
         fprintf(stderr, "cairn exec: error writing the guest's output\n");
         if (status == 0) status = EXIT_USAGE;
     }
-    if (ctx.job) {
-        cairn_err e2 = CAIRN_OK;
+    if (ctx.file) {
         if (err == CAIRN_OK) {
-            e2 = h5s_job_set_journal(ctx.job, ctx.journal, ctx.journal_len);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "cycles", res.cycles);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "segments", res.segments);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "segment_po2", po2);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "exit_code", res.final.exit_code);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "journal_len", res.final.journal_len);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "input_len", res.final.input_pos);
-            if (!e2) {
-                e2 = h5s_job_close(ctx.job);
-            } else {
-                h5s_job_abort(ctx.job);
-            }
+            cairn_err e2 = jobs_execfile_finish(ctx.file, &res, (unsigned)po2, out.bytes, out.len);
             if (e2) {
                 fprintf(stderr, "cairn exec: writing %s: %s\n", out_path, cairn_last_error());
                 status = EXIT_USAGE;
             }
         } else {
             /* a run that did not halt leaves no job file */
-            h5s_job_abort(ctx.job);
+            jobs_execfile_abort(ctx.file);
             fprintf(stderr, "cairn exec: %s not written (the run did not halt)\n", out_path);
         }
-        ctx.job = NULL;
+        ctx.file = NULL;
     }
     if (!quiet) {
         double mhz = dt > 0 ? res.cycles / dt / 1e6 : 0;
@@ -312,12 +227,12 @@ int cmd_exec(int argc, char **argv)
         }
     }
 done:
-    h5s_job_abort(ctx.job);
+    jobs_execfile_abort(ctx.file);
     rv_machine_free(m);
     rv_program_free(prog);
     free(elf);
     free(input);
-    free(ctx.journal);
+    jobs_output_free(&out);
     rv_trace_free(&ctx.tr);
     return status;
 }

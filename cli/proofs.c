@@ -6,8 +6,6 @@
 
 #include "common/err.h"
 
-_Static_assert(RV_STATE_NELEMS == H5S_STATE_ELEMS, "the job file's final state is the machine's");
-
 cairn_err cli_preset(stark_params *out, const char *name)
 {
     cairn_err e = stark_params_preset(out, name);
@@ -24,61 +22,6 @@ cairn_err cli_segment_security(stark_security_bits *out, unsigned po2, const sta
     const air_machine *m;
     FORWARD_IF_ERROR(rv_air_machine(&m, po2, p));
     return stark_security(out, p, m, h);
-}
-
-void cli_params_to_h5s(h5s_params *out, const char *preset, const stark_params *p, unsigned po2)
-{
-    memset(out, 0, sizeof *out);
-    snprintf(out->preset, sizeof out->preset, "%s", preset);
-    out->log_blowup = p->log_blowup;
-    out->queries = p->queries;
-    out->pow_bits = p->pow_bits;
-    out->log_arity = p->log_arity;
-    out->log_final_len = p->log_final_len;
-    out->segment_po2 = po2;
-}
-
-cairn_err cli_params_from_h5s(stark_params *out, const h5s_params *in)
-{
-    memset(out, 0, sizeof *out);
-    out->log_blowup = in->log_blowup;
-    out->queries = in->queries;
-    out->pow_bits = in->pow_bits;
-    out->log_arity = in->log_arity;
-    out->log_final_len = in->log_final_len;
-    out->check_trace = 0;
-    return stark_params_validate(out);
-}
-
-void cli_claim_to_h5s(h5s_claim *out, const rv_seg_claim *c)
-{
-    out->po2 = c->po2;
-    rv_digest_bytes(out->start, &c->start);
-    rv_digest_bytes(out->end, &c->end);
-    out->cycles = c->cycles;
-}
-
-cairn_err cli_digest_from_bytes(p2_digest *out, const uint8_t b[32])
-{
-    for (int i = 0; i < P2_DIGEST; i++) {
-        uint64_t v = 0;
-        for (int j = 0; j < 8; j++) v |= (uint64_t)b[8 * i + j] << (8 * j);
-        RETURN_ERROR_IF(v >= GL_P, CAIRN_ERR_VERIFY, "digest element %d is not a field element (0x%016llx)", i,
-                        (unsigned long long)v);
-        out->v[i] = v;
-    }
-    return CAIRN_OK;
-}
-
-cairn_err cli_claim_from_h5s(rv_seg_claim *out, const h5s_claim *in)
-{
-    out->po2 = in->po2;
-    out->cycles = in->cycles;
-    cairn_err e = cli_digest_from_bytes(&out->start, in->start);
-    if (e != CAIRN_OK) return cairn_prefix_error(e, "start");
-    e = cli_digest_from_bytes(&out->end, in->end);
-    if (e != CAIRN_OK) return cairn_prefix_error(e, "end");
-    return CAIRN_OK;
 }
 
 cairn_err cli_state_from_elems(rv_state *out, const uint64_t e[RV_STATE_NELEMS])

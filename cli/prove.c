@@ -2,20 +2,41 @@
  * delivers it (one process, every core through the prover's OpenMP):
  *
  *   cairn prove PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]
- *               [--preset P] [-o job.h5] [--json] [-q]
+ *               [--preset P] [-o job.h5 [--resume] [--checkpoint N]] [--json] [-q]
  *
- * The executor runs with the segment machine's budgets (rv_air_budget), so
- * every segment fits the fixed shape of its proof. stdout: the guest's
- * journal byte for byte, as cairn exec; stderr: its fd 2 writes, a
- * progress line per segment and a summary (one JSON line with --json;
- * neither with -q). With -o, the job file holds the ELF, the journal, each
- * segment's snapshot, proof and claim, the parameters and the final state
- * (storage/h5s.h), for cairn verify.
+ * The executor runs segment by segment (rv_run_segment) with the segment
+ * machine's budgets (jobs_machine_new), so every segment fits the fixed
+ * shape of its proof. stdout: the guest's journal byte for byte, as cairn
+ * exec; stderr: its fd 2 writes, a progress line per segment and a
+ * summary, or with --json one JSON event per line instead (below; none of
+ * them with -q). With -o the job is stored as it goes (jobs/jobs.h): each
+ * proof is on disk in the record folder job.h5.d/ as soon as it is made,
+ * the job file is checkpointed now and then and written whole at the end
+ * (ELF, journal, each segment's snapshot, proof, claim, rank and time, the
+ * parameters and the final state, for cairn verify), and the folder is
+ * then removed. --resume continues a stored job: the program is run again
+ * (cheap), and a segment whose stored result is still valid (its claim and
+ * snapshot are the re-executed segment's and its proof verifies) is not
+ * proven again.
+ *
+ * --json events on stderr (stdout is the journal), one object a line, the
+ * names shared with the MPI coordinator (issue 9, item 5):
+ *   {"event": "segment_executed", "segment": i, "cycles": n, "halted": b}
+ *   {"event": "segment_reused", "segment": i, "proof_bytes": n}
+ *   {"event": "segment_ignored", "segment": i, "reason": "..."}
+ *   {"event": "task_started", "task": "prove", "segment": i, "rank": 0}
+ *   {"event": "task_finished", "task": "prove", "segment": i, "rank": 0,
+ *    "seconds": s, "proof_bytes": n}
+ *   {"event": "checkpoint", "segments": n}
+ *   {"event": "notice", "message": "..."}
+ *   {"event": "done", ...the summary...}
  *
  * Exit status: 0 when every segment is proven (whatever the guest's exit
  * code, which the summary shows); after a guest fault qemu-user's status
  * (132, 135, 139) as cairn exec, and no job file; 2 for usage and input
- * errors; 1 if cairn's own checks of a proof it made fail. */
+ * errors, a job that cannot be resumed (another program, input or
+ * parameters; a damaged job file) and storage errors; 1 if cairn's own
+ * checks of a proof it made fail. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +46,15 @@
 #include "commands.h"
 #include "common/err.h"
 #include "common/util.h"
+#include "jobs/jobs.h"
 #include "proofs.h"
-#include "storage/h5s.h"
-#include "vm/rv32im/rv.h"
-#include "vm/rv32im/rv_air.h"
 
 #define MAX_PROGRAM_BYTES (UINT64_C(1) << 30) /* as cairn exec */
 
 static const char USAGE[] =
     "usage: cairn prove PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]\n"
-    "                   [--preset proven-100|conjectured-100|test] [-o job.h5] [--json] [-q]\n";
+    "                   [--preset proven-100|conjectured-100|test] [-o job.h5 [--resume]\n"
+    "                   [--checkpoint N]] [--json] [-q]\n";
 
 static const char HELP[] =
     "\nRuns an RV32IM program cut into segments and proves each segment as it\n"
@@ -47,101 +67,136 @@ static const char HELP[] =
     "                     segment may end earlier to fit its proof's tables\n"
     "  --preset P         proof parameters: proven-100 (default), conjectured-100,\n"
     "                     or test (fast, no meaningful security: tests only)\n"
-    "  -o FILE.h5         write the job file (program, journal, snapshots, proofs,\n"
-    "                     claims, parameters, final state) for cairn verify\n"
-    "  --json             summary as one JSON line on stderr (stdout is the journal)\n"
-    "  -q                 no progress lines and no summary\n\n"
+    "  -o FILE.h5         store the job: every proof as soon as it is made (in the\n"
+    "                     record folder FILE.h5.d/), and at the end the job file\n"
+    "                     (program, journal, snapshots, proofs, claims, parameters,\n"
+    "                     final state) for cairn verify; the folder is then removed.\n"
+    "                     An unfinished job at FILE.h5 is refused without --resume;\n"
+    "                     a finished job file there is replaced by the new job\n"
+    "  --resume           continue the job stored at FILE.h5 (start it if there is\n"
+    "                     none): the program runs again and only segments without a\n"
+    "                     valid stored proof are proven. The program, input, preset\n"
+    "                     and segment size must be the job's (else exit 2 naming the\n"
+    "                     difference); a damaged job file is refused, never replaced\n"
+    "  --checkpoint N     write the job file from the stored proofs once segments\n"
+    "                     0..N-1 are proven, then each time that prefix doubles\n"
+    "                     (default 64; 0: only at the end)\n"
+    "  --json             JSON on stderr (stdout is the journal): one event a line\n"
+    "                     (segment_executed, segment_reused, segment_ignored,\n"
+    "                     task_started, task_finished, checkpoint, notice) and the\n"
+    "                     summary as the event \"done\"\n"
+    "  -q                 no progress lines, events or summary\n\n"
     "Exit status: 0 every segment proven; 132/135/139 after a guest fault (as\n"
-    "qemu-riscv32; nothing is proven or written); 2 usage or input error.\n";
+    "qemu-riscv32; nothing is proven or kept); 2 usage or input error, a job that\n"
+    "cannot be resumed, or a storage error (what is stored stays for --resume).\n";
 
 typedef struct {
-    uint8_t *journal; /* kept for the job file */
-    size_t journal_len, journal_cap;
-    int io_error;
-    h5s_job *job;
+    jobs_job *job;
     stark_params prm;
-    int quiet;
-    uint64_t nseg, proof_bytes;
+    int quiet, json;
+    uint64_t nseg, proven, reused, proof_bytes;
     double prove_sec;
     p2_digest last_end;
 } prove_ctx;
 
-static void on_write(void *arg, int fd, const uint8_t *buf, size_t len)
+static void on_job_event(void *arg, const jobs_event *e)
 {
-    prove_ctx *c = arg;
-    if (fwrite(buf, 1, len, fd == 1 ? stdout : stderr) != len) c->io_error = 1;
-    if (fd != 1 || !c->job) return;
-    if (c->journal_len + len > c->journal_cap) {
-        size_t cap = c->journal_cap ? c->journal_cap : 4096;
-        while (cap < c->journal_len + len) cap *= 2;
-        uint8_t *n = realloc(c->journal, cap);
-        if (!n) {
-            c->io_error = 1;
-            return;
+    const prove_ctx *c = arg;
+    switch (e->kind) {
+    case JOBS_EV_STORED: return;
+    case JOBS_EV_IGNORED:
+        /* a damaged or invalid stored result is worth saying even with -q */
+        if (c->json && !c->quiet) {
+            fprintf(stderr, "{\"event\": \"segment_ignored\", \"segment\": %" PRIu64 ", \"reason\": ", e->index);
+            cli_json_str(stderr, e->msg);
+            fprintf(stderr, "}\n");
+        } else {
+            fprintf(stderr, "cairn prove: %s\n", e->msg);
         }
-        c->journal = n;
-        c->journal_cap = cap;
+        return;
+    case JOBS_EV_CHECKPOINT:
+        if (c->quiet) return;
+        if (c->json) fprintf(stderr, "{\"event\": \"checkpoint\", \"segments\": %" PRIu64 "}\n", e->count);
+        else fprintf(stderr, "cairn prove: %s\n", e->msg);
+        return;
+    case JOBS_EV_NOTICE:
+        if (c->quiet) return;
+        if (c->json) {
+            fprintf(stderr, "{\"event\": \"notice\", \"message\": ");
+            cli_json_str(stderr, e->msg);
+            fprintf(stderr, "}\n");
+        } else {
+            fprintf(stderr, "cairn prove: %s\n", e->msg);
+        }
+        return;
     }
-    memcpy(c->journal + c->journal_len, buf, len);
-    c->journal_len += len;
 }
 
 static cairn_err on_segment(void *arg, const rv_snapshot *s)
 {
     prove_ctx *c = arg;
-    uint8_t *proof = NULL, *snap = NULL;
-    size_t len = 0, snap_len = 0;
+    int show = !c->quiet;
+    if (show && c->json)
+        fprintf(stderr, "{\"event\": \"segment_executed\", \"segment\": %" PRIu64 ", \"cycles\": %" PRIu64
+                        ", \"halted\": %s}\n",
+                s->index, s->cycles, s->end.halted ? "true" : "false");
     rv_seg_claim claim;
-    double t0 = now_sec();
-    cairn_err err = rv_prove_segment(&proof, &len, &claim, s, &c->prm);
-    double dt = now_sec() - t0;
-    if (err != CAIRN_OK) return cairn_prefix_error(err, "segment %" PRIu64, s->index);
-    /* the claim is about this snapshot (cheap; a mismatch is cairn's bug) */
-    p2_digest st, en;
-    rv_state_digest(&st, &s->start);
-    rv_state_digest(&en, &s->end);
-    if (memcmp(&st, &claim.start, sizeof st) || memcmp(&en, &claim.end, sizeof en) || claim.cycles != s->cycles) {
-        free(proof);
-        return cairn_fail(CAIRN_ERR_INTERNAL, "segment %" PRIu64 ": the proof's claim is not the snapshot's", s->index);
-    }
-    c->prove_sec += dt;
-    c->proof_bytes += len;
+    jobs_snapshot_claim(&claim, s);
     c->nseg++;
     c->last_end = claim.end;
-    if (!c->quiet)
-        fprintf(stderr, "cairn prove: segment %" PRIu64 ": %" PRIu64 " cycles, %.2f s, %zu proof bytes%s\n", s->index,
-                s->cycles, dt, len, s->end.halted ? " (halted)" : "");
     if (c->job) {
-        h5s_segment_info info;
-        memset(&info, 0, sizeof info);
-        info.index = s->index;
-        info.cycles = s->cycles;
-        info.start_pc = s->start.pc;
-        info.end_pc = s->end.pc;
-        rv_digest_bytes(info.start_root, &s->start.root);
-        rv_digest_bytes(info.end_root, &s->end.root);
-        rv_digest_bytes(info.start_state, &st);
-        rv_digest_bytes(info.end_state, &en);
-        info.halted = (int)s->end.halted;
-        info.exit_code = (int32_t)s->end.exit_code;
-        h5s_claim hc;
-        cli_claim_to_h5s(&hc, &claim);
-        err = rv_snapshot_encode(&snap, &snap_len, s);
-        if (err == CAIRN_OK) {
-            h5s_segment_data d = {&info, snap, snap_len, NULL, NULL, 0, proof, len, &hc};
-            err = h5s_job_add_segment_data(c->job, &d);
+        int reused;
+        size_t plen;
+        FORWARD_IF_ERROR(jobs_reuse(c->job, s, &reused, &plen));
+        if (reused) {
+            c->reused++;
+            c->proof_bytes += plen;
+            if (show && c->json)
+                fprintf(stderr, "{\"event\": \"segment_reused\", \"segment\": %" PRIu64 ", \"proof_bytes\": %zu}\n",
+                        s->index, plen);
+            else if (show)
+                fprintf(stderr, "cairn prove: segment %" PRIu64 ": %" PRIu64 " cycles, stored proof reused%s\n",
+                        s->index, s->cycles, s->end.halted ? " (halted)" : "");
+            return CAIRN_OK;
         }
     }
-    free(snap);
-    free(proof);
+    if (show && c->json)
+        fprintf(stderr, "{\"event\": \"task_started\", \"task\": \"prove\", \"segment\": %" PRIu64 ", \"rank\": 0}\n",
+                s->index);
+    jobs_proof p;
+    FORWARD_IF_ERROR(jobs_prove(&p, s, &c->prm));
+    c->prove_sec += p.seconds;
+    c->proof_bytes += p.len;
+    c->proven++;
+    if (show && c->json)
+        fprintf(stderr,
+                "{\"event\": \"task_finished\", \"task\": \"prove\", \"segment\": %" PRIu64
+                ", \"rank\": 0, \"seconds\": %.6f, \"proof_bytes\": %zu}\n",
+                s->index, p.seconds, p.len);
+    else if (show)
+        fprintf(stderr, "cairn prove: segment %" PRIu64 ": %" PRIu64 " cycles, %.2f s, %zu proof bytes%s\n", s->index,
+                s->cycles, p.seconds, p.len, s->end.halted ? " (halted)" : "");
+    cairn_err err = c->job ? jobs_put_proof(c->job, s, &p, 0) : CAIRN_OK;
+    jobs_proof_free(&p);
     return err;
+}
+
+/* CAIRN_TEST_KILL_AT=N (tests only): die by SIGKILL at the N-th storage
+ * step of the job (jobs_test_kill_at). */
+static int test_kill_hook(void)
+{
+    const char *v = getenv("CAIRN_TEST_KILL_AT");
+    uint64_t n;
+    if (!v || cli_parse_u64(&n, "CAIRN_TEST_KILL_AT", v, 1, UINT64_MAX) != CAIRN_OK) return 0;
+    jobs_test_kill_at(n);
+    return 1;
 }
 
 int cmd_prove(int argc, char **argv)
 {
     const char *elf_path = NULL, *input_path = NULL, *out_path = NULL, *preset = CLI_DEFAULT_PRESET;
-    uint64_t po2 = RV_DEFAULT_SEGMENT_PO2, max_input = CLI_DEFAULT_MAX_INPUT;
-    int json = 0, quiet = 0, npos;
+    uint64_t po2 = RV_DEFAULT_SEGMENT_PO2, max_input = CLI_DEFAULT_MAX_INPUT, checkpoint = JOBS_DEFAULT_CHECKPOINT;
+    int json = 0, quiet = 0, resume = 0, npos;
     cli_ctx c;
     cli_ctx_init(&c, "cairn prove", USAGE, stderr, argc, argv);
     const cli_opt opts[] = {
@@ -150,6 +205,8 @@ int cmd_prove(int argc, char **argv)
         {"--segment-po2", CLI_U64, &po2, RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2, NULL},
         {"--preset", CLI_STR, &preset, 0, 0, NULL},
         {"-o", CLI_STR, &out_path, 0, 0, NULL},
+        {"--resume", CLI_FLAG, &resume, 0, 0, NULL},
+        {"--checkpoint", CLI_U64, &checkpoint, 0, H5S_MAX_SEGMENTS, NULL},
         {"--json", CLI_FLAG, &json, 0, 0, NULL},
         {"-q", CLI_FLAG, &quiet, 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
@@ -162,15 +219,18 @@ int cmd_prove(int argc, char **argv)
     }
     if (r != CLI_PARSED) return r;
     if (!elf_path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no program given");
+    if (resume && !out_path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "--resume needs the job file (-o FILE.h5)");
 
     int status = EXIT_USAGE;
     uint8_t *elf = NULL, *input = NULL;
     size_t elf_len = 0, input_len = 0;
     rv_program *prog = NULL;
     rv_machine *m = NULL;
-    prove_ctx ctx = {.quiet = quiet};
+    prove_ctx ctx = {.quiet = quiet, .json = json};
+    jobs_output out = {.journal = stdout, .log = stderr, .keep = out_path != NULL};
     cairn_err err;
     stark_security_bits sec;
+    int kill_hook = test_kill_hook();
 
     if ((err = cli_preset(&ctx.prm, preset)) != CAIRN_OK) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
@@ -198,53 +258,55 @@ int cmd_prove(int argc, char **argv)
         status = cli_fail(&c, cli_status(err), err, "%s", cairn_last_error());
         goto done;
     }
-    p2_digest id;
-    uint8_t id_bytes[32];
+    jobs_desc desc;
     char id_hex[65];
-    if ((err = rv_image_id(&id, prog))) {
+    if ((err = jobs_desc_make(&desc, elf, elf_len, prog, input, input_len, preset, &ctx.prm, (unsigned)po2))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
-    rv_digest_bytes(id_bytes, &id);
-    cli_hex(id_hex, id_bytes, 32);
+    cli_hex(id_hex, desc.image_id, 32);
     if (out_path) {
-        h5s_program hp = {id_bytes, 32, prog->entry, elf, elf_len};
-        if ((err = h5s_job_create(&ctx.job, out_path, &hp))) {
-            status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
+        jobs_opts jo = {.checkpoint_first = checkpoint, .on_event = on_job_event, .event_arg = &ctx};
+        if ((err = jobs_open(&ctx.job, out_path, &desc, resume ? JOBS_RESUME : JOBS_NEW, &jo))) {
+            /* about the stored job, not the command line: no usage lines */
+            cli_ctx jc = c;
+            jc.usage = NULL;
+            status = cli_fail(&jc, EXIT_USAGE, err, "%s", cairn_last_error());
             goto done;
         }
     }
-    rv_budget budget;
-    rv_air_budget(&budget, (unsigned)po2);
-    rv_config cfg = {
-        .segment_po2 = (unsigned)po2,
-        .budget = &budget,
-        .input = input,
-        .input_len = input_len,
-        .on_segment = on_segment,
-        .segment_arg = &ctx,
-        .on_write = on_write,
-        .write_arg = &ctx,
-    };
-    if ((err = rv_machine_new(&m, prog, &cfg))) {
+    if ((err = jobs_machine_new(&m, prog, (unsigned)po2, input, input_len, on_segment, &ctx, jobs_output_write,
+                                &out))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
     rv_result res;
     double t0 = now_sec();
-    err = rv_run(m, &res);
-    double dt = now_sec() - t0;
+    /* segment by segment: where the coordinator serves its workers */
+    do {
+        err = rv_run_segment(m, &res);
+    } while (err == CAIRN_OK && !res.final.halted);
     fflush(stdout);
     if (err == CAIRN_OK) {
-        /* the last segment ends in the final state */
-        p2_digest fin;
-        rv_state_digest(&fin, &res.final);
-        if (ctx.nseg != res.segments || memcmp(&fin, &ctx.last_end, sizeof fin)) {
-            err = cairn_fail(CAIRN_ERR_INTERNAL, "the last segment's claim does not end in the final state");
-            fprintf(stderr, "cairn prove: %s\n", cairn_last_error());
-            status = EXIT_INVALID;
+        status = EXIT_OK;
+        if (out.io_error) {
+            /* said below; what is stored stays for --resume */
+        } else if (ctx.job) {
+            /* checks the claims' chain to the final state as it writes */
+            err = jobs_finish(ctx.job, res.segments, &res.final, res.cycles, out.bytes, out.len, NULL);
+            if (err != CAIRN_OK) {
+                fprintf(stderr, "cairn prove: writing %s: %s\n", out_path, cairn_last_error());
+                status = err == CAIRN_ERR_INTERNAL ? EXIT_INVALID : EXIT_USAGE;
+            }
         } else {
-            status = EXIT_OK;
+            /* the last segment ends in the final state */
+            p2_digest fin;
+            rv_state_digest(&fin, &res.final);
+            if (ctx.nseg != res.segments || memcmp(&fin, &ctx.last_end, sizeof fin)) {
+                err = cairn_fail(CAIRN_ERR_INTERNAL, "the last segment's claim does not end in the final state");
+                fprintf(stderr, "cairn prove: %s\n", cairn_last_error());
+                status = EXIT_INVALID;
+            }
         }
     } else if (err == CAIRN_ERR_FAULT) {
         status = rv_fault_status(res.fault.kind);
@@ -252,54 +314,28 @@ int cmd_prove(int argc, char **argv)
                         "after %llu cycles; nothing proven\n",
                 rv_fault_name(res.fault.kind), res.fault.pc, res.fault.insn, res.fault.addr,
                 (unsigned long long)res.cycles);
+        /* a faulting run has no proof: nothing to resume */
+        if (ctx.job && jobs_discard(ctx.job) != CAIRN_OK)
+            fprintf(stderr, "cairn prove: removing the job's records: %s\n", cairn_last_error());
     } else {
         status = cli_status(err);
         fprintf(stderr, "cairn prove: %s\n", cairn_last_error());
+        if (ctx.job) fprintf(stderr, "cairn prove: %s: what is stored stays; continue with --resume\n", out_path);
     }
-    if (ctx.io_error) {
+    if (out.io_error) {
         fprintf(stderr, "cairn prove: error writing the guest's output\n");
         if (status == EXIT_OK) status = EXIT_USAGE;
     }
-    if (ctx.job) {
-        cairn_err e2 = CAIRN_OK;
-        if (status == EXIT_OK) {
-            h5s_params hp;
-            cli_params_to_h5s(&hp, preset, &ctx.prm, (unsigned)po2);
-            gl_t fe[RV_STATE_NELEMS];
-            rv_state_elems(fe, &res.final);
-            e2 = h5s_job_set_journal(ctx.job, ctx.journal, ctx.journal_len);
-            if (!e2) e2 = h5s_job_set_params(ctx.job, &hp);
-            if (!e2) e2 = h5s_job_set_final(ctx.job, fe, res.cycles);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "cycles", res.cycles);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "segments", res.segments);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "segment_po2", po2);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "exit_code", res.final.exit_code);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "journal_len", res.final.journal_len);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "input_len", res.final.input_pos);
-            if (!e2) e2 = h5s_job_set_attr_u64(ctx.job, "proof_bytes", ctx.proof_bytes);
-            if (!e2) {
-                e2 = h5s_job_close(ctx.job);
-            } else {
-                h5s_job_abort(ctx.job);
-            }
-            if (e2) {
-                fprintf(stderr, "cairn prove: writing %s: %s\n", out_path, cairn_last_error());
-                status = EXIT_USAGE;
-            }
-        } else {
-            h5s_job_abort(ctx.job);
-            fprintf(stderr, "cairn prove: %s not written\n", out_path);
-        }
-        ctx.job = NULL;
-    }
+    double dt = now_sec() - t0;
     if (!quiet) {
         double khz = dt > 0 ? res.cycles / dt / 1e3 : 0;
         const char *outcome = err == CAIRN_OK ? "exit" : err == CAIRN_ERR_FAULT ? "fault" : "error";
         if (json) {
             fprintf(stderr,
-                    "{\"outcome\": \"%s\", \"status\": %d, \"exit_code\": %u, \"cycles\": %" PRIu64
-                    ", \"segments\": %" PRIu64 ", \"segment_po2\": %" PRIu64 ", \"preset\": ",
-                    outcome, status, res.final.exit_code, res.cycles, ctx.nseg, po2);
+                    "{\"event\": \"done\", \"outcome\": \"%s\", \"status\": %d, \"exit_code\": %u, \"cycles\": %" PRIu64
+                    ", \"segments\": %" PRIu64 ", \"proven\": %" PRIu64 ", \"reused\": %" PRIu64
+                    ", \"segment_po2\": %" PRIu64 ", \"preset\": ",
+                    outcome, status, res.final.exit_code, res.cycles, ctx.nseg, ctx.proven, ctx.reused, po2);
             cli_json_str(stderr, preset);
             fprintf(stderr,
                     ", \"wall_sec\": %.6f, \"prove_sec\": %.6f, \"khz\": %.3f, \"proof_bytes\": %" PRIu64
@@ -314,20 +350,21 @@ int cmd_prove(int argc, char **argv)
         } else if (err == CAIRN_OK) {
             fprintf(stderr,
                     "cairn prove: exit code %u, %" PRIu64 " cycles, %" PRIu64 " segments of 2^%" PRIu64
-                    ", %.2f s (%.2f s proving), %.1f kHz\n",
-                    res.final.exit_code, res.cycles, ctx.nseg, po2, dt, ctx.prove_sec, khz);
+                    " (%" PRIu64 " proven, %" PRIu64 " reused), %.2f s (%.2f s proving), %.1f kHz\n",
+                    res.final.exit_code, res.cycles, ctx.nseg, po2, ctx.proven, ctx.reused, dt, ctx.prove_sec, khz);
             fprintf(stderr, "cairn prove: %" PRIu64 " proof bytes, %s: %.1f proven / %.1f conjectured security bits\n",
                     ctx.proof_bytes, preset, sec.proven, sec.conjectured);
             fprintf(stderr, "cairn prove: image ID %s%s%s\n", id_hex, out_path ? ", job file " : "",
                     out_path ? out_path : "");
         }
     }
+    if (kill_hook) fprintf(stderr, "cairn prove: test: %" PRIu64 " storage steps\n", jobs_test_steps());
 done:
-    h5s_job_abort(ctx.job);
+    jobs_close(ctx.job);
     rv_machine_free(m);
     rv_program_free(prog);
     free(elf);
     free(input);
-    free(ctx.journal);
+    jobs_output_free(&out);
     return status;
 }

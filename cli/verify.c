@@ -19,7 +19,8 @@
  * segment i proof, chain between i and i+1, image ID, final state,
  * journal); 2 usage error, or a file that is missing, not a job file, not
  * a proof job (no parameters, no final state or a segment without a
- * proof), damaged or truncated (storage/h5s.h reader). */
+ * proof), an unfinished job (a checkpoint of cairn prove: parameters
+ * without a final state), damaged or truncated (storage/h5s.h reader). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,14 @@ int cmd_verify(int argc, char **argv)
     h5s_params hp;
     uint64_t fin_elems[H5S_STATE_ELEMS], fin_cycles;
     uint64_t nseg = h5s_segment_count(r);
+    if (h5s_params_get(r, &hp) && !h5s_final_get(r, fin_elems, &fin_cycles)) {
+        /* a checkpoint of cairn prove (jobs/jobs.h) */
+        status = cli_fail(&c, EXIT_USAGE, CAIRN_ERR_FORMAT,
+                          "%s: an unfinished job (a checkpoint of %" PRIu64 " proven segments, no final state): "
+                          "finish it with cairn prove ... -o %s --resume",
+                          path, nseg, path);
+        goto done;
+    }
     if (!h5s_params_get(r, &hp) || !h5s_final_get(r, fin_elems, &fin_cycles) || nseg == 0) {
         status = cli_fail(&c, EXIT_USAGE, CAIRN_ERR_FORMAT,
                           "%s: not a proof job (no %s; made by cairn exec? run cairn prove)", path,
@@ -102,7 +111,7 @@ int cmd_verify(int argc, char **argv)
 
     /* parameters: valid, and a known preset's exactly */
     stark_params prm, want;
-    if ((e = cli_params_from_h5s(&prm, &hp)) != CAIRN_OK) {
+    if ((e = jobs_params_from_h5s(&prm, &hp)) != CAIRN_OK) {
         status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "parameters: %s", cairn_last_error());
         goto done;
     }
@@ -147,7 +156,7 @@ int cmd_verify(int argc, char **argv)
                               "image ID: /program/image_id is not the image ID of the stored ELF");
             goto done;
         }
-    } else if ((e = cli_digest_from_bytes(&id, pi.image_id)) != CAIRN_OK) {
+    } else if ((e = jobs_digest_from_bytes(&id, pi.image_id)) != CAIRN_OK) {
         status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "image ID: %s", cairn_last_error());
         goto done;
     }
@@ -193,7 +202,7 @@ int cmd_verify(int argc, char **argv)
             goto done;
         }
         rv_seg_claim cl;
-        if ((e = cli_claim_from_h5s(&cl, &m.claim)) != CAIRN_OK) {
+        if ((e = jobs_claim_from_h5s(&cl, &m.claim)) != CAIRN_OK) {
             status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "segment %" PRIu64 " claim: %s", i, cairn_last_error());
             goto done;
         }

@@ -5,7 +5,10 @@
  *   /                         attrs cairn_format = "cairn-job" (string),
  *                                   cairn_version (u32) = 2
  *   /program                  group; attrs image_id (u8[32]: 4 Goldilocks
- *                             elements, LE), entry (u32)
+ *                             elements, LE), entry (u32); optional
+ *                             input_digest (u8[32]: jobs/jobs.h
+ *                             jobs_input_digest of the private input, so
+ *                             that a resumed cairn prove job can check it)
  *   /program/elf              u8[n], optional: the ELF that was run
  *   /journal                  u8[n]: everything the guest wrote to fd 1
  *   /run                      group; one scalar u64 attribute per run summary
@@ -22,7 +25,10 @@
  *                               index, cycles (u64), start_pc, end_pc (u32),
  *                               start_root, end_root, start_state,
  *                               end_state (u8[32]), halted (u8),
- *                               exit_code (i32), complete (u8) = 1
+ *                               exit_code (i32), complete (u8) = 1;
+ *                             optional, together: task_rank (u32: the MPI
+ *                             rank that proved it), task_ns (u64: how long
+ *                             the proof took, nanoseconds)
  *   /segments/000/000000/snapshot  u8[n]: rv_snapshot_encode bytes
  *   /segments/000/000000/trace     group, optional; attrs rows (u64), columns
  *                             (u32); one u32[rows] dataset per column, named
@@ -293,6 +299,20 @@ typedef struct {
 /* Stores the parameters (once per job). */
 cairn_err h5s_job_set_params(h5s_job *j, const h5s_params *p);
 
+/* Stores /program input_digest (once per job; optional). */
+cairn_err h5s_job_set_input_digest(h5s_job *j, const uint8_t digest[32]);
+
+/* Who proved a segment and how long it took (segment attributes
+ * task_rank, task_ns). */
+typedef struct {
+    uint32_t rank;
+    uint64_t ns;
+} h5s_task;
+
+/* h5s_job_add_segment_data, with the segment's task when task is not
+ * NULL. */
+cairn_err h5s_job_add_segment_task(h5s_job *j, const h5s_segment_data *d, const h5s_task *task);
+
 /* Stores the final machine state's H5S_STATE_ELEMS field elements and the
  * total cycle count as /claim (once per job). */
 cairn_err h5s_job_set_final(h5s_job *j, const uint64_t state[H5S_STATE_ELEMS], uint64_t cycles);
@@ -366,6 +386,9 @@ uint64_t h5s_segment_count(const h5s_reader *r);
  * attributes, the preset a valid name. */
 int h5s_params_get(const h5s_reader *r, h5s_params *out);
 
+/* The input digest of /program: 1 and out filled if the file has one. */
+int h5s_input_digest_get(const h5s_reader *r, uint8_t out[32]);
+
 /* The final state of /claim: 1 and out, *cycles filled if the file has
  * one, 0 if not. Validated on opening (shape and types only: whether the
  * elements are a machine state is for the verifier to check). */
@@ -382,6 +405,8 @@ typedef struct {
     int has_proof;    /* proof and claim (always together) */
     h5s_size proof;
     h5s_claim claim;
+    int has_task;     /* task_rank and task_ns (always together) */
+    h5s_task task;
 } h5s_segment_meta;
 
 /* Validates and describes segment `index` (< h5s_segment_count). */

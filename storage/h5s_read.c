@@ -23,7 +23,8 @@ struct h5s_reader {
     char (*anames)[H5S_MAX_NAME + 1];
     uint64_t *avals;
     uint64_t nseg;
-    int has_params, has_final;
+    int has_params, has_final, has_input_digest;
+    uint8_t input_digest[32];
     h5s_params params;
     uint64_t final_state[H5S_STATE_ELEMS], final_cycles;
     hid_t group;      /* the /segments/BBB group last opened (checked), or -1 */
@@ -299,6 +300,13 @@ static cairn_err read_top(h5s_reader *r)
     FORWARD_IF_ERROR(open_group(r->file, "program", "/program", &g));
     cairn_err err = h5s_get_attr(g, "/program", "image_id", H5S_U8, 32, r->prog.image_id);
     if (err == CAIRN_OK) err = h5s_get_attr(g, "/program", "entry", H5S_U32, 0, &r->prog.entry);
+    /* optional (resumable jobs); damaged attribute storage is an error */
+    if (err == CAIRN_OK) {
+        htri_t ex = H5Aexists(g, "input_digest");
+        if (ex < 0) err = h5s_fail_h5(CAIRN_ERR_CORRUPT, "/program: cannot look up attribute input_digest");
+        else if (ex) err = h5s_get_attr(g, "/program", "input_digest", H5S_U8, 32, r->input_digest);
+        r->has_input_digest = ex > 0 && err == CAIRN_OK;
+    }
     /* optional, but a damaged link or header is an error, not "absent" */
     int has_elf = err == CAIRN_OK ? h5s_exists(g, "elf") : 0;
     if (has_elf < 0) err = h5s_exists_error("/program/elf");
@@ -438,6 +446,13 @@ int h5s_params_get(const h5s_reader *r, h5s_params *out)
 {
     if (!r->has_params) return 0;
     *out = r->params;
+    return 1;
+}
+
+int h5s_input_digest_get(const h5s_reader *r, uint8_t out[32])
+{
+    if (!r->has_input_digest) return 0;
+    memcpy(out, r->input_digest, 32);
     return 1;
 }
 
@@ -762,6 +777,16 @@ static cairn_err load_segment(hid_t g, const char *what, uint64_t index, h5s_seg
     h5s_close_id(d);
 
     FORWARD_IF_ERROR(load_proof(g, what, m));
+    /* optional, together: who proved it and how long it took */
+    htri_t hr = H5Aexists(g, "task_rank"), hn = H5Aexists(g, "task_ns");
+    if (hr < 0 || hn < 0) return h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: cannot look up its attributes", what);
+    RETURN_ERROR_IF(hr != hn, CAIRN_ERR_FORMAT, "%s: %s without %s", what, hr ? "task_rank" : "task_ns",
+                    hr ? "task_ns" : "task_rank");
+    if (hr) {
+        FORWARD_IF_ERROR(h5s_get_attr(g, what, "task_rank", H5S_U32, 0, &m->task.rank));
+        FORWARD_IF_ERROR(h5s_get_attr(g, what, "task_ns", H5S_U64, 0, &m->task.ns));
+        m->has_task = 1;
+    }
     char twhat[64];
     /* optional, but a damaged link or header is an error, not "absent" */
     int has = h5s_exists(g, "tables");

@@ -22,7 +22,7 @@ struct h5s_job {
     size_t chunk_bytes;
     uint64_t nsegments;
     int journal_set;
-    int params_set, final_set;
+    int params_set, final_set, input_digest_set;
 };
 
 static void job_free(h5s_job *j)
@@ -263,7 +263,8 @@ static cairn_err write_claim(hid_t seg, const char *segwhat, const h5s_claim *c)
     return err;
 }
 
-static cairn_err write_segment(h5s_job *j, hid_t g, const char *what, const h5s_segment_data *d)
+static cairn_err write_segment(h5s_job *j, hid_t g, const char *what, const h5s_segment_data *d,
+                               const h5s_task *task)
 {
     const h5s_segment_info *info = d->info;
     uint8_t halted = info->halted ? 1 : 0, complete = 1;
@@ -288,6 +289,10 @@ static cairn_err write_segment(h5s_job *j, hid_t g, const char *what, const h5s_
         FORWARD_IF_ERROR(h5s_put_array(g, "proof", H5S_U8, d->proof, d->proof_len, j->level, j->chunk_bytes));
         FORWARD_IF_ERROR(write_claim(g, what, d->claim));
     }
+    if (task) {
+        FORWARD_IF_ERROR(h5s_put_attr(g, what, "task_rank", H5S_U32, 0, &task->rank));
+        FORWARD_IF_ERROR(h5s_put_attr(g, what, "task_ns", H5S_U64, 0, &task->ns));
+    }
     /* Last, so that a segment interrupted part-way never claims to be done
      * (resumable jobs, h5s.h). */
     return h5s_put_attr(g, what, "complete", H5S_U8, 0, &complete);
@@ -308,6 +313,11 @@ cairn_err h5s_job_add_segment_tables(h5s_job *j, const h5s_segment_info *info, c
 }
 
 cairn_err h5s_job_add_segment_data(h5s_job *j, const h5s_segment_data *d)
+{
+    return h5s_job_add_segment_task(j, d, NULL);
+}
+
+cairn_err h5s_job_add_segment_task(h5s_job *j, const h5s_segment_data *d, const h5s_task *task)
 {
     RETURN_ERROR_IF(!j || !d || !d->info, CAIRN_ERR_USAGE, "h5s_job_add_segment: job or info is NULL");
     const h5s_segment_info *info = d->info;
@@ -360,7 +370,7 @@ cairn_err h5s_job_add_segment_data(h5s_job *j, const h5s_segment_data *d)
     /* room for its 11 attributes and 5 links in the first header chunk */
     hid_t g = make_group(j->group, name, 0, 24, 16);
     if (g < 0) return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create %s in %s", what, j->tmp));
-    cairn_err err = write_segment(j, g, what, d);
+    cairn_err err = write_segment(j, g, what, d, task);
     h5s_close_id(g);
     if (err == CAIRN_OK) j->nsegments++;
     return job_failed(j, err);
@@ -386,6 +396,20 @@ cairn_err h5s_job_set_params(h5s_job *j, const h5s_params *p)
         err = h5s_put_attr(g, "/params", f[i].name, H5S_U32, 0, f[i].v);
     h5s_close_id(g);
     if (err == CAIRN_OK) j->params_set = 1;
+    return job_failed(j, err);
+}
+
+cairn_err h5s_job_set_input_digest(h5s_job *j, const uint8_t digest[32])
+{
+    RETURN_ERROR_IF(!j || !digest, CAIRN_ERR_USAGE, "h5s_job_set_input_digest: job or digest is NULL");
+    RETURN_ERROR_IF(j->failed != CAIRN_OK, CAIRN_ERR_USAGE,
+                    "h5s_job_set_input_digest: an earlier write to %s failed", j->tmp);
+    RETURN_ERROR_IF(j->input_digest_set, CAIRN_ERR_USAGE, "h5s_job_set_input_digest: already stored");
+    hid_t g = H5Gopen2(j->file, "program", H5P_DEFAULT);
+    if (g < 0) return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot open /program in %s", j->tmp));
+    cairn_err err = h5s_put_attr(g, "/program", "input_digest", H5S_U8, 32, digest);
+    h5s_close_id(g);
+    if (err == CAIRN_OK) j->input_digest_set = 1;
     return job_failed(j, err);
 }
 
