@@ -718,16 +718,16 @@ static int assign_all(coord *c)
 
 static void check_deadlines(coord *c, double now)
 {
-    double d = c->o->task_deadline;
-    if (d <= 0) return;
+    double d = c->o->task_deadline, ds = c->o->start_deadline;
     for (int r = 1; r < c->nranks; r++) {
         cworker *w = &c->w[r];
-        if (now - w->since <= d) continue;
-        if (w->st == W_STARTING) {
+        if (w->st == W_STARTING && ds > 0 && now - w->since > ds) {
             w->st = W_GONE;
             c->stats->unresponsive++;
-            refuse(c, r, "silent: no hello within %.0f s", d);
-        } else if (w->st == W_BUSY) {
+            refuse(c, r, "silent: no hello within %.0f s", ds);
+        }
+        if (d <= 0 || now - w->since <= d) continue;
+        if (w->st == W_BUSY) {
             w->st = W_LATE;
             w->since = now;
             c->stats->late++;
@@ -836,21 +836,22 @@ static void drain(coord *c)
     for (;;) {
         int any = c->mpi ? poll_mpi(c) : 0;
         any |= poll_local(c);
+        check_deadlines(c, now_sec()); /* a late rank is given up on at its second deadline */
         for (int r = 1; c->mpi && r < c->nranks; r++)
             if (c->w[r].st == W_IDLE) {
                 cairn_err e = shutdown_worker(c, r);
                 if (e != CAIRN_OK) stop_with(c, e);
             }
         if (!c->local_busy && (!c->mpi || workers_done(c))) return;
-        if (d > 0 && now_sec() - t0 > d) {
-            for (int r = 1; r < c->nranks; r++) {
-                cworker *w = &c->w[r];
-                if (!worker_alive(w)) continue;
-                w->st = W_GONE;
-                c->stats->unresponsive++;
-                emit(c, COORD_EV_REFUSED, r, NULL, "silent at shutdown");
-            }
-            if (!c->local_busy) return;
+        /* a rank between its reply and its next REQUEST answers at once
+         * unless it died: give up on it after the deadline (starting and
+         * busy ranks have theirs in check_deadlines) */
+        for (int r = 1; d > 0 && now_sec() - t0 > d && r < c->nranks; r++) {
+            cworker *w = &c->w[r];
+            if (w->st != W_READY) continue;
+            w->st = W_GONE;
+            c->stats->unresponsive++;
+            emit(c, COORD_EV_REFUSED, r, NULL, "silent at shutdown");
         }
         if (!any) nap();
     }

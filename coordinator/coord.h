@@ -71,12 +71,16 @@
  *  - task_deadline (seconds, 0 = none): a worker that holds a task longer
  *    is marked late and its task is handed out again (the first valid
  *    result wins; later duplicates are discarded); a late worker that
- *    answers is taken back. The same deadline bounds the wait for a
- *    worker's hello and, at the end, for workers to come back for their
- *    SHUTDOWN; ranks that do not are counted in stats->unresponsive, and
- *    the caller should then end with MPI_Abort, not MPI_Finalize (a
- *    silent rank would block it). This is what makes a dead worker
- *    survivable under `mpirun --enable-recovery`;
+ *    answers is taken back; a late worker silent for a second deadline is
+ *    given up on. At the end the same deadline bounds the wait for a
+ *    worker to come back for its SHUTDOWN. start_deadline (0 = none)
+ *    bounds the wait for a worker's hello: a worker builds its keys before
+ *    it answers, which takes a while at large po2, and a worker that has
+ *    not said hello holds no task, so the default waits. Ranks given up on
+ *    are counted in stats->unresponsive, and the caller should then end
+ *    with MPI_Abort, not MPI_Finalize (a dead rank would block it). This
+ *    is what makes a dead worker survivable under
+ *    `mpirun --enable-recovery`;
  *  - without --enable-recovery, Open MPI 4.1 (no ULFM) ends the whole job
  *    when any rank dies, coordinator included: the sink must store each
  *    result when it gets it (jobs/ does, atomically), so that a resume
@@ -185,6 +189,8 @@ typedef struct {
     int local;               /* 1: rank 0 proves too (default) */
     unsigned max_attempts;   /* failed attempts before the job stops (default 3) */
     double task_deadline;    /* seconds; 0 = wait as long as it takes (default) */
+    double start_deadline;   /* seconds for a worker's hello (it builds its keys
+                                first); 0 = wait (default) */
     size_t queue_bound;      /* pending tasks; 0 = one per prover (default) */
     unsigned threads;        /* reported in the hello; 0 = omp_get_max_threads */
     wrk_hooks local_hooks;   /* TEST ONLY: hooks of the local prover (worker.h) */

@@ -5,7 +5,8 @@
  * (rv_run proving each segment as it comes: the reference).
  *
  *   mpi_prove [--serial] [--no-local] [--po2 K] [--preset P]
- *             [--iterations N] [--deadline S] [--attempts N] [--ahead N]
+ *             [--iterations N] [--deadline S] [--start-deadline S]
+ *             [--attempts N] [--ahead N]
  *   mpi_prove --probe     MPI_Init + MPI_Finalize only (can mpirun start us?)
  *
  * stdout (rank 0): "sunk segment I rank R attempt A" as each verified
@@ -40,7 +41,7 @@
 
 static const char USAGE[] =
     "usage: mpi_prove [--serial] [--no-local] [--po2 K] [--preset P] [--iterations N]\n"
-    "                 [--deadline S] [--attempts N] [--ahead N] | --probe\n";
+    "                 [--deadline S] [--start-deadline S] [--attempts N] [--ahead N] | --probe\n";
 
 /* ---- results ------------------------------------------------------------------ */
 
@@ -339,7 +340,7 @@ int main(int argc, char **argv)
 {
     int serial = 0, no_local = 0, probe = 0;
     const char *preset = "test";
-    uint64_t po2 = 10, iterations = 120, deadline = 0, attempts = 3, ahead = 2;
+    uint64_t po2 = 10, iterations = 120, deadline = 0, start_deadline = 0, attempts = 3, ahead = 2;
     cli_ctx cx;
     cli_ctx_init(&cx, "mpi_prove", USAGE, stdout, argc, argv);
     const cli_opt opts[] = {
@@ -350,6 +351,7 @@ int main(int argc, char **argv)
         {"--preset", CLI_STR, &preset, 0, 0, NULL},
         {"--iterations", CLI_U64, &iterations, 1, 1000000, NULL},
         {"--deadline", CLI_U64, &deadline, 0, 86400, NULL},
+        {"--start-deadline", CLI_U64, &start_deadline, 0, 86400, NULL},
         {"--attempts", CLI_U64, &attempts, 1, COORD_MAX_ATTEMPTS, NULL},
         {"--ahead", CLI_U64, &ahead, 1, 1024, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
@@ -385,6 +387,7 @@ int main(int argc, char **argv)
             o.local = !no_local;
             o.max_attempts = (unsigned)attempts;
             o.task_deadline = (double)deadline;
+            o.start_deadline = (double)start_deadline;
             o.on_event = on_event;
             cairn_err e = wrk_hooks_from_env(&o.local_hooks, 0);
             status = e == CAIRN_OK ? run_coordinator(prog, &o, (unsigned)ahead)

@@ -20,6 +20,10 @@
 #                                         task: the job exits nonzero within a
 #                                         bounded time, and the result it
 #                                         delivered before was sunk
+#   run_mpi.sh MPI_PROVE MPIRUN recovery  under mpirun --enable-recovery, rank 2
+#                                         dies on its first task: after the task
+#                                         deadline (10 s) the task goes to rank
+#                                         1 and the job's claims chain
 #
 # Exits 77 (a skip) when mpirun is missing or cannot start the ranks.
 set -u
@@ -35,6 +39,16 @@ FLAGS=(--oversubscribe --bind-to none -x OMP_NUM_THREADS=1)
 [ "$(id -u)" = 0 ] && FLAGS+=(--allow-run-as-root)
 # every rank proves with one thread: the tests run 3 ranks on 2 cores
 export OMP_NUM_THREADS=1
+# Sanitizer build (make test-sanitize, CAIRN_SANITIZE_RUN=1): Open MPI
+# keeps memory until exit, and its plugins, built without frame pointers,
+# leave LeakSanitizer stacks it cannot attribute: leaks are off for these
+# runs (mpi_coord and mpi_msg check the same code without MPI, leaks
+# included); ASan and UBSan stay on. Runs that repeat a configuration are
+# left out there (marked below) to bound the time.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+SAN=${CAIRN_SANITIZE_RUN:-}
+LIMIT=180
+[ -n "$SAN" ] && LIMIT=600
 unset CAIRN_TEST_WORKER_CORRUPT CAIRN_TEST_WORKER_FAIL CAIRN_TEST_WORKER_KILL CAIRN_TEST_WORKER_STALL \
     CAIRN_TEST_WORKER_VK
 
@@ -64,13 +78,13 @@ run()
     shift 2
     local t0=$(date +%s)
     if [ "$np" = - ]; then
-        timeout -k 10 180 "$PROVE" "$@" >"$W/$name.out" 2>"$W/$name.err" </dev/null
+        timeout -k 10 $LIMIT "$PROVE" "$@" >"$W/$name.out" 2>"$W/$name.err" </dev/null
     else
-        timeout -k 10 180 "$MPIRUN" "${FLAGS[@]}" -np "$np" "$PROVE" "$@" >"$W/$name.out" 2>"$W/$name.err" </dev/null
+        timeout -k 10 $LIMIT "$MPIRUN" "${FLAGS[@]}" -np "$np" "$PROVE" "$@" >"$W/$name.out" 2>"$W/$name.err" </dev/null
     fi
     ST=$?
     SECS=$(($(date +%s) - t0))
-    [ "$ST" = 124 ] || [ "$ST" = 137 -a "$SECS" -ge 180 ] && fail "$name: timed out after $SECS s"
+    if [ "$ST" = 124 ] || { [ "$ST" = 137 ] && [ "$SECS" -ge $LIMIT ]; }; then fail "$name: timed out after $SECS s"; fi
 }
 
 # claims NAME: the claims and final state of a run (not who proved what)
@@ -103,7 +117,9 @@ claims)
     run ref - --serial
     expect_ok ref
     [ "$(claims ref | grep -c '^segment ')" -ge 3 ] || fail "the reference run has fewer than 3 segments"
-    for cfg in "single - " "np1 1 " "np2 2 " "np3 3 --no-local"; do
+    cfgs=("single - " "np1 1 " "np2 2 " "np3 3 --no-local")
+    [ -n "$SAN" ] && cfgs=("np2 2 " "np3 3 --no-local") # (sanitizer: 2 of 4)
+    for cfg in "${cfgs[@]}"; do
         set -- $cfg
         name=$1 np=$2
         shift 2
@@ -138,10 +154,12 @@ fail)
 refuse)
     # rank 2 refused, the job goes on with ranks 0 and 1 (and mpirun does
     # not take it down: the refusing rank exits 0)
-    CAIRN_TEST_WORKER_VK=2 run refuse3 3
-    expect_ok refuse3
-    has refuse3 err 'refused: rank 2: refused: verifying-key digest'
-    if grep -q '^sunk .* rank 2 ' "$W/refuse3.out"; then fail "refuse3: rank 2 proved"; fi
+    if [ -z "$SAN" ]; then # (not under the sanitizer: a whole job)
+        CAIRN_TEST_WORKER_VK=2 run refuse3 3
+        expect_ok refuse3
+        has refuse3 err 'refused: rank 2: refused: verifying-key digest'
+        if grep -q '^sunk .* rank 2 ' "$W/refuse3.out"; then fail "refuse3: rank 2 proved"; fi
+    fi
     # no other prover: the job stops naming the refused rank
     CAIRN_TEST_WORKER_VK=1 run refuse 2 --no-local
     [ "$ST" = 1 ] || { fail "refuse: exited $ST, expected 1"; show refuse; }
@@ -151,14 +169,35 @@ refuse)
 kill)
     CAIRN_TEST_WORKER_KILL=1:1 run kill 2 --no-local
     if [ "$ST" = 0 ]; then fail "kill: exited 0"; show kill; fi
-    [ "$SECS" -le 90 ] || fail "kill: took $SECS s to go down"
+    [ "$SECS" -le $((LIMIT / 2)) ] || fail "kill: took $SECS s to go down"
     has kill out '^sunk segment 0 rank 1 attempt 1$'
     has kill err 'SIGKILL after 1 tasks'
     if grep -q '^chain ok' "$W/kill.out"; then fail "kill: the job completed"; fi
     echo "kill: exit status $ST after $SECS s" >&2
     ;;
+recovery)
+    # Open MPI's --enable-recovery keeps the other ranks alive when one
+    # dies (no notification): the coordinator's task deadline notices the
+    # silent rank and hands its task to another. Once the job is done the
+    # driver ends with MPI_Abort (a dead rank would block MPI_Finalize),
+    # whose status mpirun does not pass on in this mode: the outcome is
+    # what was sunk and the chain.
+    if ! timeout -k 5 60 "$MPIRUN" "${FLAGS[@]}" --enable-recovery -np 1 "$PROVE" --probe >"$W/probe" 2>&1; then
+        echo "SKIP: mpirun --enable-recovery does not start here:" >&2
+        sed 's/^/    /' "$W/probe" >&2
+        exit 77
+    fi
+    FLAGS+=(--enable-recovery)
+    CAIRN_TEST_WORKER_KILL=2:0 run recovery 3 --no-local --deadline 10
+    if ! grep -qx 'chain ok' "$W/recovery.out"; then fail "recovery: the claims do not chain"; show recovery; fi
+    has recovery err 'SIGKILL after 0 tasks'
+    has recovery err 'late: segment [0-9]+ \(task [0-9]+, attempt 1\) rank 2: no result within 10 s'
+    has recovery out '^sunk segment [0-9]+ rank 1 attempt 2$'
+    has recovery err '1 unresponsive'
+    echo "recovery: exit status $ST after $SECS s" >&2
+    ;;
 *)
-    echo "usage: run_mpi.sh MPI_PROVE MPIRUN claims|corrupt|fail|refuse|kill" >&2
+    echo "usage: run_mpi.sh MPI_PROVE MPIRUN claims|corrupt|fail|refuse|kill|recovery" >&2
     exit 2
     ;;
 esac
