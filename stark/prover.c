@@ -51,12 +51,15 @@ typedef struct {
 } ev_src;
 
 /* v: nnodes x B values; row/nrow: matrix rows of the current and next row;
- * sel: 3 x B selector values (first, last, transition). */
+ * sel: 3 x B selector values (first, last, transition). Evaluates the
+ * nodes list[0..nlist) (ascending), or every node if list is NULL. */
 static void eval_block(const air_table *t, gl_t *v, size_t B, const ev_src *s, const size_t *row,
-                       const size_t *nrow, const gl_t *sel)
+                       const size_t *nrow, const gl_t *sel, const uint32_t *list, size_t nlist)
 {
     static const gl_t zeros[BLK];
-    for (size_t i = 0; i < t->nnodes; i++) {
+    const size_t cnt = list ? nlist : t->nnodes;
+    for (size_t li = 0; li < cnt; li++) {
+        const size_t i = list ? list[li] : li;
         const air_node *n = &t->nodes[i];
         gl_t *o = v + i * B;
         switch (n->op) {
@@ -83,37 +86,167 @@ static void eval_block(const air_table *t, gl_t *v, size_t B, const ev_src *s, c
     }
 }
 
-/* ---- LogUp columns on the trace domain ---- */
+/* ---- fingerprints with the powers of alpha computed once ----
+ * fpk_eval(f, bus, t, len) equals stark_fingerprint(alpha, beta, bus, t,
+ * len): the same sum, with the products accumulated lazily and reduced once
+ * per component (field arithmetic is exact, so the bits agree). */
+typedef struct {
+    gl3_t beta;
+    gl3_t pw[AIR_MAX_TUPLE]; /* alpha^(k+1) */
+} fpk;
+
+static void fpk_init(fpk *f, gl3_t alpha, gl3_t beta)
+{
+    f->beta = beta;
+    f->pw[0] = alpha;
+    for (unsigned k = 1; k < AIR_MAX_TUPLE; k++) f->pw[k] = gl3_mul(f->pw[k - 1], alpha);
+}
+
+static inline gl3_t fpk_eval(const fpk *f, unsigned bus, const gl_t *t, unsigned len)
+{
+    lacc a0 = {0, 0}, a1 = {0, 0}, a2 = {0, 0};
+    for (unsigned k = 0; k < len; k++) {
+        lacc_mad(&a0, f->pw[k].c[0], t[k]);
+        lacc_mad(&a1, f->pw[k].c[1], t[k]);
+        lacc_mad(&a2, f->pw[k].c[2], t[k]);
+    }
+    gl3_t s = {{lacc_reduce(&a0), lacc_reduce(&a1), lacc_reduce(&a2)}};
+    return gl3_add(gl3_add_base(f->beta, gl_from_u64(bus)), s);
+}
+
+/* gl3_batch_inv in place with the caller's scratch of n elements (no
+ * allocation: callable in a parallel region); zero maps to zero. */
+static void batch_inv3(gl3_t *a, size_t n, gl3_t *pre)
+{
+    if (n == 0) return;
+    gl3_t acc = gl3_one(), zero = gl3_zero();
+    for (size_t i = 0; i < n; i++) {
+        pre[i] = acc;
+        if (!gl3_eq(a[i], zero)) acc = gl3_mul(acc, a[i]);
+    }
+    gl3_t inv = gl3_inv(acc);
+    for (size_t i = n; i-- > 0;) {
+        gl3_t x = a[i];
+        if (!gl3_eq(x, zero)) {
+            a[i] = gl3_mul(inv, pre[i]);
+            inv = gl3_mul(inv, x);
+        }
+    }
+}
+
+static void batch_inv1(gl_t *a, size_t n, gl_t *pre)
+{
+    if (n == 0) return;
+    gl_t acc = 1;
+    for (size_t i = 0; i < n; i++) {
+        pre[i] = acc;
+        if (a[i]) acc = gl_mul(acc, a[i]);
+    }
+    gl_t inv = gl_inv(acc);
+    for (size_t i = n; i-- > 0;) {
+        gl_t x = a[i];
+        if (x) {
+            a[i] = gl_mul(inv, pre[i]);
+            inv = gl_mul(inv, x);
+        }
+    }
+}
+
+/* Batch inversions of long arrays, in place and in parallel: chunks of
+ * INV_CHUNK elements each pay one inversion, with scratch on the stack. */
+#define INV_CHUNK 1024
+static void par_batch_inv3(gl3_t *a, size_t n)
+{
+    size_t nch = (n + INV_CHUNK - 1) / INV_CHUNK;
+#pragma omp parallel for schedule(static) if (nch > 4)
+    for (size_t c = 0; c < nch; c++) {
+        gl3_t pre[INV_CHUNK];
+        size_t lo = c * INV_CHUNK, len = n - lo < INV_CHUNK ? n - lo : INV_CHUNK;
+        batch_inv3(a + lo, len, pre);
+    }
+}
+
+static void par_batch_inv1(gl_t *a, size_t n)
+{
+    size_t nch = (n + INV_CHUNK - 1) / INV_CHUNK;
+#pragma omp parallel for schedule(static) if (nch > 4)
+    for (size_t c = 0; c < nch; c++) {
+        gl_t pre[INV_CHUNK];
+        size_t lo = c * INV_CHUNK, len = n - lo < INV_CHUNK ? n - lo : INV_CHUNK;
+        batch_inv1(a + lo, len, pre);
+    }
+}
+
+/* ---- LogUp columns on the trace domain ----
+ * Blocks of BLK rows go to the threads; a block evaluates only the DAG
+ * nodes its interactions use, inverts its fingerprints in one batch,
+ * writes its helper columns and its running sum counted from zero, and
+ * records its total. The running sums are then offset by the exclusive
+ * prefix sums of the block totals (a parallel prefix sum), so memory is
+ * per thread and per block, not per interaction and row. */
+
+/* The nodes the interactions of t read, ascending (the DAG is
+ * topologically ordered); NULL on out of memory. */
+static uint32_t *lu_nodes(const air_table *t, size_t *count)
+{
+    uint8_t *need = cairn_calloc(t->nnodes ? t->nnodes : 1, 1);
+    uint32_t *list = cairn_malloc_array(t->nnodes ? t->nnodes : 1, sizeof *list);
+    if (!need || !list) {
+        free(need);
+        free(list);
+        return NULL;
+    }
+    for (size_t k = 0; k < t->nints; k++) {
+        need[t->ints[k].mult] = 1;
+        for (unsigned e = 0; e < t->ints[k].len; e++) need[t->ints[k].tuple[e]] = 1;
+    }
+    for (size_t i = t->nnodes; i-- > 0;) {
+        const air_node *n = &t->nodes[i];
+        if (!need[i] || n->op < AIR_ADD) continue;
+        need[n->a] = 1;
+        if (n->op != AIR_NEG) need[n->b] = 1;
+    }
+    size_t c = 0;
+    for (size_t i = 0; i < t->nnodes; i++)
+        if (need[i]) list[c++] = (uint32_t)i;
+    free(need);
+    *count = c;
+    return list;
+}
+
 cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsigned ti,
                            const gl_t *pre, const gl_t *main, unsigned log_n, const gl_t *pub,
                            gl3_t lu_alpha, gl3_t lu_beta)
 {
     const air_table *t = vk->m->tables[ti];
     const size_t n = (size_t)1 << log_n, ni = t->nints, G = vk->ngroups[ti], W = 3 * (G + 1);
-    size_t nni = 0;
-    const int fits = cairn_mul_size(&nni, n, ni);
-    gl3_t *fp = fits ? cairn_malloc_array(nni, sizeof *fp) : NULL;
-    gl_t *mult = fits ? cairn_malloc_array(nni, sizeof *mult) : NULL;
-    gl_t *vals = NULL;
-    if (!fp || !mult) {
-        free(fp);
-        free(mult);
-        return cairn_fail_nomem(fits ? nni * (sizeof *fp + sizeof *mult) : SIZE_MAX,
-                                "stark: out of memory for the LogUp fractions of table %s", t->name);
+    const size_t nblk = (n + BLK - 1) / BLK;
+    size_t nlist = 0;
+    uint32_t *list = lu_nodes(t, &nlist);
+    gl3_t *tot = cairn_malloc_array(nblk, sizeof *tot);
+    if (!list || !tot) {
+        free(list);
+        free(tot);
+        return cairn_fail_nomem(nblk * sizeof *tot + t->nnodes * sizeof *list,
+                                "stark: out of memory for the LogUp block sums of table %s", t->name);
     }
+    fpk fk;
+    fpk_init(&fk, lu_alpha, lu_beta);
     ev_src src = {pre, t->npre, main, t->nmain, pub};
     int oom = 0;
-#pragma omp parallel
+#pragma omp parallel if (nblk > 1)
     {
         gl_t *v = cairn_malloc_array(t->nnodes * BLK, sizeof *v);
-        if (!v) {
+        gl3_t *fp = cairn_malloc_array(BLK * ni + 1, 2 * sizeof *fp); /* fractions, then scratch */
+        gl_t *mult = cairn_malloc_array(BLK * ni + 1, sizeof *mult);
+        if (!v || !fp || !mult) {
 #pragma omp atomic write
             oom = 1;
         }
-#pragma omp for schedule(static)
-        for (size_t b0 = 0; b0 < n; b0 += BLK) {
-            if (!v) continue;
-            size_t B = n - b0 < BLK ? n - b0 : BLK;
+#pragma omp for schedule(dynamic, 8)
+        for (size_t bi = 0; bi < nblk; bi++) {
+            if (!v || !fp || !mult) continue;
+            const size_t b0 = bi * BLK, B = n - b0 < BLK ? n - b0 : BLK;
             size_t row[BLK], nrow[BLK];
             gl_t sel[3 * BLK];
             for (size_t j = 0; j < B; j++) {
@@ -123,47 +256,65 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
                 sel[B + j] = b0 + j == n - 1;
                 sel[2 * B + j] = b0 + j != n - 1;
             }
-            eval_block(t, v, B, &src, row, nrow, sel);
+            eval_block(t, v, B, &src, row, nrow, sel, list, nlist);
             for (size_t j = 0; j < B; j++)
                 for (size_t k = 0; k < ni; k++) {
                     const air_interaction *it = &t->ints[k];
                     gl_t tup[AIR_MAX_TUPLE];
                     for (unsigned e = 0; e < it->len; e++) tup[e] = v[(size_t)it->tuple[e] * B + j];
-                    fp[(b0 + j) * ni + k] = stark_fingerprint(lu_alpha, lu_beta, it->bus, tup, it->len);
+                    fp[j * ni + k] = fpk_eval(&fk, it->bus, tup, it->len);
                     gl_t m = v[(size_t)it->mult * B + j];
-                    mult[(b0 + j) * ni + k] = it->dir == AIR_SEND ? m : gl_neg(m);
+                    mult[j * ni + k] = it->dir == AIR_SEND ? m : gl_neg(m);
                 }
+            batch_inv3(fp, B * ni, fp + BLK * ni + 1);
+            gl3_t run = gl3_zero();
+            for (size_t j = 0; j < B; j++) {
+                gl_t *rw = lu + (b0 + j) * W;
+                gl3_t H = gl3_zero();
+                for (size_t g = 0; g < G; g++) {
+                    gl3_t h = gl3_zero();
+                    for (unsigned e = 0; e < vk->group_size[ti][g]; e++) {
+                        size_t k = vk->group_first[ti][g] + e;
+                        h = gl3_add(h, gl3_mul_base(fp[j * ni + k], mult[j * ni + k]));
+                    }
+                    memcpy(rw + 3 * g, h.c, sizeof h.c);
+                    H = gl3_add(H, h);
+                }
+                run = gl3_add(run, H);
+                memcpy(rw + 3 * G, run.c, sizeof run.c);
+            }
+            tot[bi] = run;
         }
         free(v);
-    }
-    (void)vals;
-    if (oom) {
         free(fp);
         free(mult);
-        return cairn_fail_nomem(t->nnodes * BLK * sizeof(gl_t),
+    }
+    if (oom) {
+        free(list);
+        free(tot);
+        return cairn_fail_nomem((t->nnodes + 7 * ni) * BLK * sizeof(gl_t),
                                 "stark: out of memory for the LogUp evaluation of table %s (per thread)",
                                 t->name);
     }
-    gl3_batch_inv(fp, fp, n * ni);
+    /* exclusive prefix sums of the block totals, then the offsets */
     gl3_t run = gl3_zero();
-    for (size_t r = 0; r < n; r++) {
-        gl_t *row = lu + r * W;
-        gl3_t H = gl3_zero();
-        for (size_t g = 0; g < G; g++) {
-            gl3_t h = gl3_zero();
-            for (unsigned e = 0; e < vk->group_size[ti][g]; e++) {
-                size_t k = vk->group_first[ti][g] + e;
-                h = gl3_add(h, gl3_mul_base(fp[r * ni + k], mult[r * ni + k]));
-            }
-            memcpy(row + 3 * g, h.c, sizeof h.c);
-            H = gl3_add(H, h);
-        }
-        run = gl3_add(run, H);
-        memcpy(row + 3 * G, run.c, sizeof run.c);
+    for (size_t bi = 0; bi < nblk; bi++) {
+        gl3_t x = tot[bi];
+        tot[bi] = run;
+        run = gl3_add(run, x);
     }
     *sum = run;
-    free(fp);
-    free(mult);
+#pragma omp parallel for schedule(static) if (n >= 4096)
+    for (size_t bi = 1; bi < nblk; bi++) {
+        const gl3_t off = tot[bi];
+        const size_t b0 = bi * BLK, B = n - b0 < BLK ? n - b0 : BLK;
+        for (size_t j = 0; j < B; j++) {
+            gl_t *s = lu + (b0 + j) * W + 3 * G;
+            for (int c = 0; c < 3; c++) s[c] = gl_add(s[c], off.c[c]);
+        }
+    }
+    free(list);
+    free(tot);
     return CAIRN_OK;
 }
 
@@ -173,6 +324,7 @@ typedef struct {
     const stark_shape *s;
     const gl_t *pub;
     gl3_t alpha, lu_alpha, lu_beta;
+    fpk fk; /* fingerprints with lu_alpha, lu_beta */
 } qctx;
 
 /* LogUp constraints of one row of the quotient domain (logup_impl.h). */
@@ -197,7 +349,7 @@ static inline gl_t plu_neg(gl_t x) { return gl_neg(x); }
 
 static inline gl3_t plu_fp(const plu *l, unsigned bus, const gl_t *tup, unsigned len)
 {
-    return stark_fingerprint(l->q->lu_alpha, l->q->lu_beta, bus, tup, len);
+    return fpk_eval(&l->q->fk, bus, tup, len);
 }
 
 #define LU_FN(name) p_##name
@@ -255,8 +407,8 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
             d1[i] = gl_sub(xs[i], 1);
             d2[i] = gl_sub(xs[i], ginv);
         }
-        gl_batch_inv(d1, d1, Q);
-        gl_batch_inv(d2, d2, Q);
+        par_batch_inv1(d1, Q);
+        par_batch_inv1(d2, Q);
         /* Z_H(x) = x^n - 1 takes nq values: shift^n * w_nq^j - 1 */
         gl_t zh[8], zinv[8], sn = gl_exp(STARK_SHIFT, n), wnq = gl_root_of_unity(qlog);
         for (size_t j = 0; j < nq; j++) {
@@ -293,7 +445,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
                     sel[B + j] = gl_mul(gl_mul(zn, ginv), d2[i]);
                     sel[2 * B + j] = gl_sub(1, sel[B + j]);
                 }
-                eval_block(t, v, B, &src, row, nrow, sel);
+                eval_block(t, v, B, &src, row, nrow, sel, NULL, 0);
                 memset(acc, 0, sizeof acc);
                 for (size_t k = 0; k < t->ncons; k++) {
                     const gl_t *cv = v + (size_t)t->cons[k].e * B;
@@ -365,7 +517,7 @@ static cairn_err open_at(gl3_t *out, const gl_t *vals, size_t w, unsigned log_n,
     wp[0] = 1;
     for (size_t i = 1; i < n; i++) wp[i] = gl_mul(wp[i - 1], w0);
     for (size_t i = 0; i < n; i++) c[i] = gl3_sub(z, gl3_from_base(wp[i]));
-    gl3_batch_inv(c, c, n);
+    par_batch_inv3(c, n);
     for (size_t i = 0; i < n; i++) c[i] = gl3_mul_base(c[i], wp[i]);
     /* factor (z^n - 1)/n */
     gl3_t f = gl3_mul_base(gl3_sub(gl3_exp(z, n), gl3_one()), gl_inv(gl_from_u64(n)));
@@ -515,8 +667,8 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
             i2[r] = gl3_sub(gl3_from_base(x), gz);
         }
         free(pw);
-        gl3_batch_inv(i1, i1, L);
-        gl3_batch_inv(i2, i2, L);
+        par_batch_inv3(i1, L);
+        par_batch_inv3(i2, L);
         const gl3_t gK = gp[K];
 #pragma omp parallel for schedule(static)
         for (size_t r = 0; r < L; r++) {
@@ -684,7 +836,8 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     st->t_logup = now_sec() - tl;
     tl = now_sec();
     /* quotient */
-    qctx qc = {vk, s, pub, tr_squeeze_ext(&tr), lu_alpha, lu_beta};
+    qctx qc = {.vk = vk, .s = s, .pub = pub, .alpha = tr_squeeze_ext(&tr), .lu_alpha = lu_alpha, .lu_beta = lu_beta};
+    fpk_init(&qc.fk, lu_alpha, lu_beta);
     tamper_lde(ps, s, tp, TREE_MAIN, 1); /* test only: the quotient sees honest LDEs */
     tamper_lde(ps, s, tp, TREE_LU, 1);
     for (unsigned t = 0; t < m->ntables; t++) {
