@@ -8,6 +8,7 @@
 
 #include "common/alloc.h"
 #include "common/err.h"
+#include "hugemem.h"
 #include "ntt.h"
 
 /* Coset shift of a codeword of log size h: each binary fold squares the
@@ -78,8 +79,8 @@ cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, tran
         tr_absorb_digest(tr, &pf->fri_root[l]);
         gl3_t beta = tr_squeeze_ext(tr);
         /* k binary folds with beta, beta^2, ... */
-        gl3_t *next = cairn_malloc_array((size_t)1 << (h - 1), sizeof *next);
-        tmp = cairn_malloc_array((size_t)1 << (h - 1), sizeof *tmp);
+        gl3_t *next = stark_huge_alloc_array((size_t)1 << (h - 1), sizeof *next);
+        tmp = stark_huge_alloc_array((size_t)1 << (h - 1), sizeof *tmp);
         if (!next || !tmp) {
             free(next);
             free(tmp);

@@ -20,6 +20,7 @@
 
 #include "common/alloc.h"
 #include "common/err.h"
+#include "hugemem.h"
 
 struct mt_tree {
     mt_matrix *mats; /* copy of the descriptors; the data stays the caller's */
@@ -206,7 +207,7 @@ cairn_err mt_commit(mt_tree **out, const mt_matrix *mats, size_t nmats)
     mt_tree *t = cairn_calloc(1, sizeof *t);
     RETURN_ERROR_IF(!t, CAIRN_ERR_NOMEM, "mt_commit: out of memory for the tree");
     t->mats = cairn_malloc_array(nmats, sizeof *t->mats);
-    t->nodes = cairn_malloc_array(2 * H - 1, sizeof *t->nodes); /* 2H fits: check_matrices */
+    t->nodes = stark_huge_alloc_array(2 * H - 1, sizeof *t->nodes); /* 2H fits: check_matrices */
     if (!t->mats || !t->nodes) {
         mt_free(t);
         return cairn_fail_nomem((2 * H - 1) * sizeof *t->nodes,

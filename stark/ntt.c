@@ -54,6 +54,7 @@
 #include "../common/alloc.h"
 #include "../common/cpu.h"
 #include "../common/err.h"
+#include "hugemem.h"
 #include "ntt_kern.h"
 
 /* ---- tuning (measured on the 2-core Zen 5 host, see bench/prim_field.c) */
@@ -140,7 +141,11 @@ static const ntt_kern *kern(void)
 
 /* Work memory, aligned to a cache line so that a 64-byte vector never
  * straddles two. */
-static void *aligned_bytes(size_t bytes) { return cairn_aligned_alloc(64, bytes); }
+static void *aligned_bytes(size_t bytes)
+{
+    /* large buffers (column copies of long transforms) on huge pages */
+    return bytes >= ((size_t)2 << 20) ? stark_huge_alloc(bytes) : cairn_aligned_alloc(64, bytes);
+}
 
 /* Work memory of n elements, NULL if it cannot be had (nothing reported:
  * callable inside a parallel region). */

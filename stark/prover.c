@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "common/util.h"
 #include "fri.h"
+#include "hugemem.h"
 #include "ntt.h"
 #include "stark_internal.h"
 
@@ -385,9 +386,9 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
     const size_t n = (size_t)1 << log_n, Q = (size_t)1 << lq, nq = (size_t)1 << qlog;
     const size_t G = vk->ngroups[ti], luw = t->nints ? 3 * (G + 1) : 0;
     cairn_err err = CAIRN_OK;
-    gl_t *xs = cairn_malloc_array(Q, sizeof *xs), *d1 = cairn_malloc_array(Q, sizeof *d1);
-    gl_t *d2 = cairn_malloc_array(Q, sizeof *d2);
-    gl3_t *qv = cairn_malloc_array(Q, sizeof *qv);
+    gl_t *xs = stark_huge_alloc_array(Q, sizeof *xs), *d1 = stark_huge_alloc_array(Q, sizeof *d1);
+    gl_t *d2 = stark_huge_alloc_array(Q, sizeof *d2);
+    gl3_t *qv = stark_huge_alloc_array(Q, sizeof *qv);
     gl_t *alpha_pw = NULL;
     size_t ncomb = t->ncons + (t->nints ? G + 3 : 0);
     gl3_t *apw = cairn_malloc_array(ncomb + 1, sizeof *apw);
@@ -624,8 +625,8 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
             for (int k = 0; k < NTREES; k++) K += s->w[k][tabs[i]];
         gl3_t *gp = cairn_malloc_array(K + 1, sizeof *gp);
         const size_t L = (size_t)1 << h;
-        gl3_t *ro = cairn_malloc_array(L, sizeof *ro), *i1 = cairn_malloc_array(L, sizeof *i1);
-        gl3_t *i2 = cairn_malloc_array(L, sizeof *i2);
+        gl3_t *ro = stark_huge_alloc_array(L, sizeof *ro), *i1 = stark_huge_alloc_array(L, sizeof *i1);
+        gl3_t *i2 = stark_huge_alloc_array(L, sizeof *i2);
         if (!gp || !ro || !i1 || !i2) {
             free(gp);
             free(ro);
@@ -649,7 +650,7 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
         }
         gl3_t gz = gl3_mul_base(zeta, gl_root_of_unity(s->log_n[tabs[0]]));
         gl_t wh = gl_root_of_unity(h);
-        gl_t *pw = cairn_malloc_array(L, sizeof *pw);
+        gl_t *pw = stark_huge_alloc_array(L, sizeof *pw);
         if (!pw) {
             free(gp);
             free(ro);
@@ -777,7 +778,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         const air_table *tb = m->tables[t];
         if (!tb->nmain) continue;
         size_t bytes = lde_bytes(log_n[t] + lb, tb->nmain);
-        ps->main_lde[t] = cairn_malloc(bytes);
+        ps->main_lde[t] = stark_huge_alloc(bytes);
         if (!ps->main_lde[t])
             return cairn_fail_nomem(bytes, "stark_prove: out of memory for the main LDE of table %s",
                                     tb->name);
@@ -803,8 +804,8 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
             if (!tb->nints) continue;
             size_t n = (size_t)1 << log_n[t], W = s->w[TREE_LU][t];
             size_t bytes = lde_bytes(log_n[t], W), lde = lde_bytes(log_n[t] + lb, W);
-            ps->lu[t] = cairn_malloc(bytes);
-            ps->lu_lde[t] = cairn_malloc(lde);
+            ps->lu[t] = stark_huge_alloc(bytes);
+            ps->lu_lde[t] = stark_huge_alloc(lde);
             if (!ps->lu[t] || !ps->lu_lde[t])
                 return cairn_fail_nomem(lde + bytes, "stark_prove: out of memory for the LogUp columns of table %s",
                                         tb->name);
@@ -843,8 +844,8 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     for (unsigned t = 0; t < m->ntables; t++) {
         size_t n = (size_t)1 << log_n[t], W = s->w[TREE_Q][t];
         size_t bytes = lde_bytes(log_n[t], W), lde = lde_bytes(log_n[t] + lb, W);
-        ps->qcoef[t] = cairn_calloc(1, bytes);
-        ps->q_lde[t] = cairn_calloc(1, lde);
+        ps->qcoef[t] = stark_huge_alloc(bytes);
+        ps->q_lde[t] = stark_huge_alloc(lde);
         if (!ps->qcoef[t] || !ps->q_lde[t])
             return cairn_fail_nomem(lde + bytes, "stark_prove: out of memory for the quotient of table %s",
                                     m->tables[t]->name);
@@ -854,6 +855,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
             ps->qcoef[t][tp->index] = gl_add(ps->qcoef[t][tp->index], tp->delta.c[0]); /* test only */
         /* chunk LDEs from coefficients: zero-pad, coset NTT, bit-reverse */
         memcpy(ps->q_lde[t], ps->qcoef[t], n * W * sizeof(gl_t));
+        memset(ps->q_lde[t] + n * W, 0, lde - n * W * sizeof(gl_t));
         cairn_err e = ntt_coset_forward_batch(ps->q_lde[t], log_n[t] + lb, W, STARK_SHIFT);
         if (e != CAIRN_OK)
             return cairn_prefix_error(e, "stark_prove: quotient LDE of table %s", m->tables[t]->name);
