@@ -32,7 +32,6 @@
 #include "common/util.h"
 #include "jobs/jobs.h"
 
-#define MAX_ELF_BYTES (UINT64_C(1) << 30) /* as cairn exec */
 
 typedef struct {
     stark_params prm;
@@ -138,7 +137,7 @@ int bench_prove(int argc, char **argv)
         snprintf(defpath, sizeof defpath, "%s/guest/sha256.elf", dirname(exe));
         path = defpath;
     }
-    if ((e = cli_read_file(&elf, &elf_len, "program", path, MAX_ELF_BYTES, NULL)) != CAIRN_OK) {
+    if ((e = cli_read_file(&elf, &elf_len, "program", path, CLI_MAX_PROGRAM_BYTES, NULL)) != CAIRN_OK) {
         rc = cli_fail(&c, EXIT_USAGE, e, "%s%s", cairn_last_error(),
                       default_elf ? " (the example guests need the riscv64-unknown-elf cross compiler; give an ELF)" : "");
         goto done;

@@ -23,10 +23,8 @@
 #include "common/util.h"
 #include "common/err.h"
 #include "jobs/jobs.h"
+#include "proofs.h"
 
-/* Largest program file read: far above any RV32 executable (the loader
- * caps the loaded size at RV_ELF_MAX_MEMSZ) with room for debug sections. */
-#define MAX_PROGRAM_BYTES (UINT64_C(1) << 30)
 
 static const char USAGE[] =
     "usage: cairn exec PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]\n"
@@ -108,9 +106,7 @@ int cmd_exec(int argc, char **argv)
     if (!elf_path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no program given");
 
     int status = EXIT_USAGE;
-    uint8_t *elf = NULL, *input = NULL;
-    size_t elf_len = 0, input_len = 0;
-    rv_program *prog = NULL;
+    cli_program pg = {0};
     rv_machine *m = NULL;
     exec_ctx ctx = {.trace = trace};
     jobs_output out = {.journal = stdout, .log = stderr, .keep = out_path != NULL};
@@ -122,42 +118,32 @@ int cmd_exec(int argc, char **argv)
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
-    if ((err = cli_read_file(&elf, &elf_len, "program", elf_path, MAX_PROGRAM_BYTES, NULL))) {
-        status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
-        goto done;
-    }
-    if (input_path && (err = cli_read_file(&input, &input_len, "--input", input_path, max_input, "--max-input"))) {
-        status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
-        goto done;
-    }
-    if ((err = rv_elf_load(&prog, elf, elf_len))) {
-        status = cli_fail(&c, EXIT_USAGE, err, "%s: %s", elf_path, cairn_last_error());
-        goto done;
-    }
+    if ((status = cli_program_load(&pg, &c, elf_path, input_path, max_input)) != EXIT_OK) goto done;
+    status = EXIT_USAGE;
     p2_digest id;
     uint8_t id_bytes[32];
     char id_hex[65];
-    if ((err = rv_image_id(&id, prog))) {
+    if ((err = rv_image_id(&id, pg.prog))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
     rv_digest_bytes(id_bytes, &id);
     hex(id_hex, id_bytes, 32);
-    if (out_path && (err = jobs_execfile_create(&ctx.file, out_path, id_bytes, prog->entry, elf, elf_len))) {
+    if (out_path && (err = jobs_execfile_create(&ctx.file, out_path, id_bytes, pg.prog->entry, pg.elf, pg.elf_len))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
     rv_config cfg = {
         .segment_po2 = (unsigned)po2,
         .max_cycles = max_cycles,
-        .input = input,
-        .input_len = input_len,
+        .input = pg.input,
+        .input_len = pg.input_len,
         .on_segment = (ctx.file || trace) ? on_segment : NULL,
         .segment_arg = &ctx,
         .on_write = jobs_output_write,
         .write_arg = &out,
     };
-    if ((err = rv_machine_new(&m, prog, &cfg))) {
+    if ((err = rv_machine_new(&m, pg.prog, &cfg))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
@@ -229,9 +215,7 @@ int cmd_exec(int argc, char **argv)
 done:
     jobs_execfile_abort(ctx.file);
     rv_machine_free(m);
-    rv_program_free(prog);
-    free(elf);
-    free(input);
+    cli_program_free(&pg);
     jobs_output_free(&out);
     rv_trace_free(&ctx.tr);
     return status;

@@ -2,9 +2,32 @@
 #include "proofs.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
+
+int cli_program_load(cli_program *out, const cli_ctx *c, const char *elf_path, const char *input_path,
+                     uint64_t max_input)
+{
+    memset(out, 0, sizeof *out);
+    cairn_err err = cli_read_file(&out->elf, &out->elf_len, "program", elf_path, CLI_MAX_PROGRAM_BYTES, NULL);
+    if (err) return cli_fail(c, EXIT_USAGE, err, "%s", cairn_last_error());
+    if (input_path &&
+        (err = cli_read_file(&out->input, &out->input_len, "--input", input_path, max_input, "--max-input")))
+        return cli_fail(c, EXIT_USAGE, err, "%s", cairn_last_error());
+    if ((err = rv_elf_load(&out->prog, out->elf, out->elf_len)))
+        return cli_fail(c, EXIT_USAGE, err, "%s: %s", elf_path, cairn_last_error());
+    return EXIT_OK;
+}
+
+void cli_program_free(cli_program *p)
+{
+    rv_program_free(p->prog);
+    free(p->elf);
+    free(p->input);
+    memset(p, 0, sizeof *p);
+}
 
 cairn_err cli_preset(stark_params *out, const char *name)
 {

@@ -10,9 +10,29 @@
 
 #include "cairn/error.h"
 #include "jobs/jobs.h"
+#include "util.h"
 #include "stark/stark.h"
 #include "vm/rv32im/rv.h"
 #include "vm/rv32im/rv_air.h"
+
+/* Largest program file read: far above any RV32 executable (the loader
+ * caps the loaded size at RV_ELF_MAX_MEMSZ) with room for debug sections. */
+#define CLI_MAX_PROGRAM_BYTES (UINT64_C(1) << 30)
+
+/* A program to run: the ELF's bytes, the private input, the loaded
+ * program. */
+typedef struct {
+    uint8_t *elf, *input;
+    size_t elf_len, input_len;
+    rv_program *prog;
+} cli_program;
+
+/* Reads the ELF at elf_path and the input at input_path (NULL: empty; at
+ * most max_input bytes, --max-input) and loads the ELF. Returns EXIT_OK,
+ * or the exit status after reporting the error through c (cli_fail). */
+int cli_program_load(cli_program *out, const cli_ctx *c, const char *elf_path, const char *input_path,
+                     uint64_t max_input);
+void cli_program_free(cli_program *p); /* accepts a zeroed struct */
 
 /* Default of --preset (stark.h). */
 #define CLI_DEFAULT_PRESET "proven-100"

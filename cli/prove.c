@@ -49,8 +49,6 @@
 #include "jobs/jobs.h"
 #include "proofs.h"
 
-#define MAX_PROGRAM_BYTES (UINT64_C(1) << 30) /* as cairn exec */
-
 static const char USAGE[] =
     "usage: cairn prove PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]\n"
     "                   [--preset proven-100|conjectured-100|test] [-o job.h5 [--resume]\n"
@@ -222,9 +220,7 @@ int cmd_prove(int argc, char **argv)
     if (resume && !out_path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "--resume needs the job file (-o FILE.h5)");
 
     int status = EXIT_USAGE;
-    uint8_t *elf = NULL, *input = NULL;
-    size_t elf_len = 0, input_len = 0;
-    rv_program *prog = NULL;
+    cli_program pg = {0};
     rv_machine *m = NULL;
     prove_ctx ctx = {.quiet = quiet, .json = json};
     jobs_output out = {.journal = stdout, .log = stderr, .keep = out_path != NULL};
@@ -240,18 +236,8 @@ int cmd_prove(int argc, char **argv)
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
-    if ((err = cli_read_file(&elf, &elf_len, "program", elf_path, MAX_PROGRAM_BYTES, NULL))) {
-        status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
-        goto done;
-    }
-    if (input_path && (err = cli_read_file(&input, &input_len, "--input", input_path, max_input, "--max-input"))) {
-        status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
-        goto done;
-    }
-    if ((err = rv_elf_load(&prog, elf, elf_len))) {
-        status = cli_fail(&c, EXIT_USAGE, err, "%s: %s", elf_path, cairn_last_error());
-        goto done;
-    }
+    if ((status = cli_program_load(&pg, &c, elf_path, input_path, max_input)) != EXIT_OK) goto done;
+    status = EXIT_USAGE;
     /* the machine's key and its security figures before the run: they
      * do not depend on the program */
     if ((err = cli_segment_security(&sec, (unsigned)po2, &ctx.prm)) != CAIRN_OK) {
@@ -260,7 +246,7 @@ int cmd_prove(int argc, char **argv)
     }
     jobs_desc desc;
     char id_hex[65];
-    if ((err = jobs_desc_make(&desc, elf, elf_len, prog, input, input_len, preset, &ctx.prm, (unsigned)po2))) {
+    if ((err = jobs_desc_make(&desc, pg.elf, pg.elf_len, pg.prog, pg.input, pg.input_len, preset, &ctx.prm, (unsigned)po2))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
@@ -275,7 +261,7 @@ int cmd_prove(int argc, char **argv)
             goto done;
         }
     }
-    if ((err = jobs_machine_new(&m, prog, (unsigned)po2, input, input_len, on_segment, &ctx, jobs_output_write,
+    if ((err = jobs_machine_new(&m, pg.prog, (unsigned)po2, pg.input, pg.input_len, on_segment, &ctx, jobs_output_write,
                                 &out))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
@@ -362,9 +348,7 @@ int cmd_prove(int argc, char **argv)
 done:
     jobs_close(ctx.job);
     rv_machine_free(m);
-    rv_program_free(prog);
-    free(elf);
-    free(input);
+    cli_program_free(&pg);
     jobs_output_free(&out);
     return status;
 }
