@@ -37,8 +37,9 @@
 /* log2 of 2^po2 / 2^shift, at least lo (no unsigned wrap for small po2) */
 static unsigned frac(unsigned po2, unsigned shift, unsigned lo) { return po2 >= shift + lo ? po2 - shift : lo; }
 
-/* Heights as fractions of the cycle count (docs/rv-air.md "Shape"), with
- * floors so that small segments still hold a few pages, a Merkle path per
+/* Heights as fractions of the cycle count (docs/rv-air.md "Shape": p2
+ * 2^(po2-5), page and node 2^(po2-6): 512 written pages per 2^20 cycles),
+ * with floors so that small segments still hold a few pages, a Merkle path per
  * page and the state digests: 2^10 page rows = 32 pages, 2^9 nodes (a
  * path is 22 nodes), 2^11 permutations (64 per page + 2 per node + 14 for
  * the state digests). */
@@ -52,9 +53,9 @@ unsigned rv_air_heights(unsigned po2, unsigned log_heights[AIR_MAX_TABLES])
     log_heights[RV_AIR_MULDIV] = frac(po2, 2, 2);
     log_heights[RV_AIR_IO] = frac(po2, 4, 6);
     log_heights[RV_AIR_JOURNAL] = frac(po2, 6, 4);
-    log_heights[RV_AIR_P2] = frac(po2, 4, 11);
-    log_heights[RV_AIR_PAGE] = frac(po2, 5, 10);
-    log_heights[RV_AIR_NODE] = frac(po2, 4, 9);
+    log_heights[RV_AIR_P2] = frac(po2, 5, 11);
+    log_heights[RV_AIR_PAGE] = frac(po2, 6, 10);
+    log_heights[RV_AIR_NODE] = frac(po2, 6, 9);
     log_heights[RV_AIR_STATE] = RV_STATE_LOG;
     return RV_AIR_NTABLES;
 }
