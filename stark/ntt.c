@@ -754,6 +754,10 @@ static cairn_err lde_bitrev_fused(gl_t *out, const gl_t *evals, unsigned L, size
     FORWARD_IF_ERROR(tables(R.tw, L, 1));
     FORWARD_IF_ERROR(tables(twf, L, 0));
     pre_op gather = {.src = evals, .scale = 1, .src_bitrev = 1, .src_bits = L, .src_cols = cols};
+    if (evals == out) { /* in place: the DIT's input order first */
+        ntt_bitrev_rows(out, L, cols);
+        gather = (pre_op){.scale = 1};
+    }
     pass_blocks(&R, b[0], b[1], &gather);
     for (unsigned p = 1; p + 1 < np; p++) FORWARD_IF_ERROR(pass_strided(&R, b[p], b[p + 1], NULL));
 

@@ -46,7 +46,8 @@ cairn_err ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, g
  * of the same polynomials evaluated over shift*H' (H' of order
  * 2^(log_n+log_blowup)), in natural order, or bit-reversed row order if
  * bitrev is nonzero (the order FRI and Merkle openings use). out must not
- * alias evals. */
+ * overlap evals, except that out == evals runs in place (the evaluations in
+ * the first 2^log_n rows of out). */
 cairn_err ntt_lde_batch(gl_t *out, const gl_t *evals, unsigned log_n, size_t cols,
                         unsigned log_blowup, gl_t shift, int bitrev);
 

@@ -503,30 +503,59 @@ done:
     return err;
 }
 
-/* ---- openings at an out-of-domain point (barycentric on H) ---- */
-static cairn_err open_at(gl3_t *out, const gl_t *vals, size_t w, unsigned log_n, gl3_t z)
+/* ---- openings at an out-of-domain point ----
+ * The first n = 2^log_n rows of a bit-reversed LDE on the coset s H' (any
+ * blowup) are the evaluations on s H, H of order n, in bit-reversed order:
+ * row r holds f(s u_r), u_r = w^bitrev(r) with w of order n. Barycentric
+ * interpolation on that coset:
+ *     f(z) = (y^n - 1)/n * sum_r u_r / (y - u_r) * f(s u_r),   y = z / s,
+ * so every opening reads n rows of an LDE the prover keeps anyway (no
+ * trace-domain copy of the LogUp columns or quotient coefficients). */
+
+/* out[i] = base * r^i, i < n, in parallel chunks. */
+static void powers(gl_t *out, size_t n, gl_t base, gl_t r)
+{
+    const size_t chunk = 4096, nch = (n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static) if (nch > 4)
+    for (size_t c = 0; c < nch; c++) {
+        size_t lo = c * chunk, hi = lo + chunk < n ? lo + chunk : n;
+        gl_t x = gl_mul(base, gl_exp(r, lo));
+        for (size_t i = lo; i < hi; i++) {
+            out[i] = x;
+            x = gl_mul(x, r);
+        }
+    }
+}
+
+/* Weights c[r] = u_r / (y - u_r) of the rows of s H (above) for the point
+ * z; returns the factor (y^n - 1)/n. wp: n elements of scratch. */
+static gl3_t coset_weights(gl3_t *c, gl_t *wp, unsigned log_n, gl3_t z)
 {
     const size_t n = (size_t)1 << log_n;
-    gl3_t *c = cairn_malloc_array(n, sizeof *c);
-    gl_t *wp = cairn_malloc_array(n, sizeof *wp);
-    if (!c || !wp) {
-        free(c);
-        free(wp);
-        return cairn_fail_nomem(n * (sizeof *c + sizeof *wp), "stark: out of memory opening columns");
-    }
-    gl_t w0 = gl_root_of_unity(log_n);
-    wp[0] = 1;
-    for (size_t i = 1; i < n; i++) wp[i] = gl_mul(wp[i - 1], w0);
-    for (size_t i = 0; i < n; i++) c[i] = gl3_sub(z, gl3_from_base(wp[i]));
+    const gl3_t y = gl3_mul_base(z, gl_inv(STARK_SHIFT));
+    powers(wp, n, 1, gl_root_of_unity(log_n));
+#pragma omp parallel for schedule(static) if (n >= 4096)
+    for (size_t r = 0; r < n; r++) c[r] = gl3_sub(y, gl3_from_base(wp[stark_bitrev((uint32_t)r, log_n)]));
     par_batch_inv3(c, n);
-    for (size_t i = 0; i < n; i++) c[i] = gl3_mul_base(c[i], wp[i]);
-    /* factor (z^n - 1)/n */
-    gl3_t f = gl3_mul_base(gl3_sub(gl3_exp(z, n), gl3_one()), gl_inv(gl_from_u64(n)));
-    for (size_t k = 0; k < w; k++) out[k] = gl3_zero();
+#pragma omp parallel for schedule(static) if (n >= 4096)
+    for (size_t r = 0; r < n; r++) c[r] = gl3_mul_base(c[r], wp[stark_bitrev((uint32_t)r, log_n)]);
+    return gl3_mul_base(gl3_sub(gl3_exp(y, n), gl3_one()), gl_inv(gl_from_u64(n)));
+}
+
+/* Openings of the w columns of vals (the first n rows of an LDE) at one
+ * point (c0, f0) or two (and c1, f1; c1 NULL for one): out0[k], out1[k]. */
+static cairn_err open_rows(gl3_t *out0, gl3_t *out1, const gl_t *vals, size_t w, size_t n,
+                           const gl3_t *c0, gl3_t f0, const gl3_t *c1, gl3_t f1)
+{
+    const size_t np = c1 ? 2 : 1;
+    for (size_t k = 0; k < w; k++) {
+        out0[k] = gl3_zero();
+        if (c1) out1[k] = gl3_zero();
+    }
     int oom = 0;
-#pragma omp parallel
+#pragma omp parallel if (n * w >= 4096)
     {
-        lacc *acc = cairn_calloc(3 * w + 1, sizeof *acc);
+        lacc *acc = cairn_calloc(3 * np * w + 1, sizeof *acc);
         if (!acc) {
 #pragma omp atomic write
             oom = 1;
@@ -535,36 +564,52 @@ static cairn_err open_at(gl3_t *out, const gl_t *vals, size_t w, unsigned log_n,
         for (size_t i = 0; i < n; i++) {
             if (!acc) continue;
             const gl_t *r = vals + i * w;
-            const gl_t c0 = c[i].c[0], c1 = c[i].c[1], c2 = c[i].c[2];
-            for (size_t k = 0; k < w; k++) {
-                lacc_mad(&acc[3 * k], c0, r[k]);
-                lacc_mad(&acc[3 * k + 1], c1, r[k]);
-                lacc_mad(&acc[3 * k + 2], c2, r[k]);
+            const gl_t a0 = c0[i].c[0], a1 = c0[i].c[1], a2 = c0[i].c[2];
+            if (c1) {
+                const gl_t b0 = c1[i].c[0], b1 = c1[i].c[1], b2 = c1[i].c[2];
+                for (size_t k = 0; k < w; k++) {
+                    lacc *a = acc + 6 * k;
+                    lacc_mad(&a[0], a0, r[k]);
+                    lacc_mad(&a[1], a1, r[k]);
+                    lacc_mad(&a[2], a2, r[k]);
+                    lacc_mad(&a[3], b0, r[k]);
+                    lacc_mad(&a[4], b1, r[k]);
+                    lacc_mad(&a[5], b2, r[k]);
+                }
+            } else {
+                for (size_t k = 0; k < w; k++) {
+                    lacc *a = acc + 3 * k;
+                    lacc_mad(&a[0], a0, r[k]);
+                    lacc_mad(&a[1], a1, r[k]);
+                    lacc_mad(&a[2], a2, r[k]);
+                }
             }
         }
 #pragma omp critical
         {
             if (acc)
-                for (size_t k = 0; k < w; k++) {
-                    gl3_t v = {{lacc_reduce(&acc[3 * k]), lacc_reduce(&acc[3 * k + 1]),
-                                lacc_reduce(&acc[3 * k + 2])}};
-                    out[k] = gl3_add(out[k], v);
-                }
+                for (size_t k = 0; k < w; k++)
+                    for (size_t p = 0; p < np; p++) {
+                        const lacc *a = acc + 3 * (np * k + p);
+                        gl3_t v = {{lacc_reduce(&a[0]), lacc_reduce(&a[1]), lacc_reduce(&a[2])}};
+                        gl3_t *o = p ? &out1[k] : &out0[k];
+                        *o = gl3_add(*o, v);
+                    }
         }
         free(acc);
     }
-    for (size_t k = 0; k < w; k++) out[k] = gl3_mul(out[k], f);
-    free(c);
-    free(wp);
     if (oom) /* a thread's rows were left out: the sums are wrong */
-        return cairn_fail_nomem((3 * w + 1) * sizeof(lacc), "stark: out of memory opening columns (per thread)");
+        return cairn_fail_nomem((3 * np * w + 1) * sizeof(lacc), "stark: out of memory opening columns (per thread)");
+    for (size_t k = 0; k < w; k++) {
+        out0[k] = gl3_mul(out0[k], f0);
+        if (c1) out1[k] = gl3_mul(out1[k], f1);
+    }
     return CAIRN_OK;
 }
 
 /* ---- the prover ---- */
 typedef struct {
-    gl_t *main_lde[AIR_MAX_TABLES], *lu[AIR_MAX_TABLES], *lu_lde[AIR_MAX_TABLES];
-    gl_t *qcoef[AIR_MAX_TABLES], *q_lde[AIR_MAX_TABLES];
+    gl_t *main_lde[AIR_MAX_TABLES], *lu_lde[AIR_MAX_TABLES], *q_lde[AIR_MAX_TABLES];
     mt_tree *tree[NTREES];
     gl3_t *ro[33];
     fri_prover fri;
@@ -575,9 +620,7 @@ static void pstate_free(pstate *ps)
 {
     for (int t = 0; t < AIR_MAX_TABLES; t++) {
         free(ps->main_lde[t]);
-        free(ps->lu[t]);
         free(ps->lu_lde[t]);
-        free(ps->qcoef[t]);
         free(ps->q_lde[t]);
     }
     for (int k = 1; k < NTREES; k++) mt_free(ps->tree[k]);
@@ -609,31 +652,80 @@ static cairn_err commit_tree(mt_tree **out, p2_digest *root, const stark_shape *
     return CAIRN_OK;
 }
 
-/* DEEP codeword for every LDE size (see stark.h and the verifier). */
+/* Openings of every table at zeta and g zeta (not the quotient's at g
+ * zeta) from the first n rows of its LDEs; the weights are computed once
+ * per table height. */
+static cairn_err open_tables(pstate *ps, const stark_pk *pk, const stark_shape *s, gl3_t zeta)
+{
+    size_t nmax = 0;
+    for (unsigned t = 0; t < s->ntables; t++)
+        if (((size_t)1 << s->log_n[t]) > nmax) nmax = (size_t)1 << s->log_n[t];
+    gl3_t *c0 = stark_huge_alloc_array(nmax, sizeof *c0), *c1 = stark_huge_alloc_array(nmax, sizeof *c1);
+    gl_t *wp = stark_huge_alloc_array(nmax, sizeof *wp);
+    cairn_err err = CAIRN_OK;
+    if (!c0 || !c1 || !wp) {
+        err = cairn_fail_nomem(nmax * (2 * sizeof *c0 + sizeof *wp), "stark: out of memory for the opening weights");
+        goto done;
+    }
+    for (unsigned L = 0; L <= STARK_MAX_LOG_N && err == CAIRN_OK; L++) {
+        int any = 0;
+        for (unsigned t = 0; t < s->ntables; t++) any |= s->log_n[t] == L;
+        if (!any) continue;
+        const size_t n = (size_t)1 << L;
+        const gl3_t gz = gl3_mul_base(zeta, gl_root_of_unity(L));
+        const gl3_t f0 = coset_weights(c0, wp, L, zeta), f1 = coset_weights(c1, wp, L, gz);
+        for (unsigned t = 0; t < s->ntables && err == CAIRN_OK; t++) {
+            if (s->log_n[t] != L) continue;
+            const gl_t *src[NTREES] = {pk->pre_lde[t], ps->main_lde[t], ps->lu_lde[t], ps->q_lde[t]};
+            for (int k = 0; k < NTREES && err == CAIRN_OK; k++) {
+                if (!s->w[k][t]) continue;
+                const int two = k != TREE_Q;
+                err = open_rows(ps->pf.open + s->open_off[t][k][0], two ? ps->pf.open + s->open_off[t][k][1] : NULL,
+                                src[k], s->w[k][t], n, c0, f0, two ? c1 : NULL, f1);
+            }
+        }
+    }
+done:
+    free(c0);
+    free(c1);
+    free(wp);
+    return err;
+}
+
+/* DEEP codeword for every LDE size (see stark.h and the verifier):
+ *   ro(x) = (S1(x) + S2(x) - A) / (x - zeta) + (S1(x) - B1) gamma^K / (x - g zeta)
+ * with S1 = sum gamma^k f_k over the preprocessed, main and LogUp columns
+ * and S2 over the quotient chunks, in the order table, tree, column. The
+ * sums are linear in the columns, so they are formed on the first n rows
+ * of the LDEs (the coset s H, openings above) and extended to the LDE
+ * domain as two extension columns, instead of being summed on every row of
+ * every LDE. */
+#define DEEP_CHUNK 512
 static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shape *s, gl3_t zeta,
                                 gl3_t gamma)
 {
-    const air_machine *m = pk->vk.m;
     for (unsigned h = 0; h <= s->log_l0; h++) {
         unsigned tabs[AIR_MAX_TABLES], nt = 0;
         for (unsigned t = 0; t < s->ntables; t++)
             if (s->log_n[t] + s->log_b == h) tabs[nt++] = t;
         if (!nt) continue;
+        const unsigned log_n = s->log_n[tabs[0]];
+        const size_t n = (size_t)1 << log_n, L = (size_t)1 << h;
         /* gamma powers in the order: table, tree (pre, main, lu, q), column */
         size_t K = 0;
         for (unsigned i = 0; i < nt; i++)
             for (int k = 0; k < NTREES; k++) K += s->w[k][tabs[i]];
+        const unsigned lo_bits = (h + 1) / 2;
+        const size_t nlo = (size_t)1 << lo_bits, nhi = (size_t)1 << (h - lo_bits);
         gl3_t *gp = cairn_malloc_array(K + 1, sizeof *gp);
-        const size_t L = (size_t)1 << h;
-        gl3_t *ro = stark_huge_alloc_array(L, sizeof *ro), *i1 = stark_huge_alloc_array(L, sizeof *i1);
-        gl3_t *i2 = stark_huge_alloc_array(L, sizeof *i2);
-        if (!gp || !ro || !i1 || !i2) {
-            free(gp);
-            free(ro);
-            free(i1);
-            free(i2);
-            return cairn_fail_nomem(3 * L * sizeof *ro,
-                                    "stark: out of memory for the DEEP codeword of size 2^%u", h);
+        gl_t *comb = stark_huge_alloc_array(n, 6 * sizeof *comb), *ext = stark_huge_alloc_array(L, 6 * sizeof *ext);
+        gl_t *tlo = cairn_malloc_array(nlo, sizeof *tlo), *thi = cairn_malloc_array(nhi, sizeof *thi);
+        gl3_t *ro = stark_huge_alloc_array(L, sizeof *ro);
+        cairn_err err = CAIRN_OK;
+        if (!gp || !comb || !ext || !tlo || !thi || !ro) {
+            err = cairn_fail_nomem(L * (6 * sizeof *ext + sizeof *ro) + n * 6 * sizeof *comb,
+                                   "stark: out of memory for the DEEP codeword of size 2^%u", h);
+            goto fail;
         }
         gp[0] = gl3_one();
         for (size_t k = 1; k <= K; k++) gp[k] = gl3_mul(gp[k - 1], gamma);
@@ -648,66 +740,85 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
                         B1 = gl3_add(B1, gl3_mul(gp[k], ps->pf.open[s->open_off[t][tr][1] + c]));
                 }
         }
-        gl3_t gz = gl3_mul_base(zeta, gl_root_of_unity(s->log_n[tabs[0]]));
-        gl_t wh = gl_root_of_unity(h);
-        gl_t *pw = stark_huge_alloc_array(L, sizeof *pw);
-        if (!pw) {
-            free(gp);
-            free(ro);
-            free(i1);
-            free(i2);
-            return cairn_fail_nomem(L * sizeof *pw,
-                                    "stark: out of memory for the DEEP codeword of size 2^%u", h);
-        }
-        pw[0] = STARK_SHIFT;
-        for (size_t r = 1; r < L; r++) pw[r] = gl_mul(pw[r - 1], wh);
-#pragma omp parallel for schedule(static)
-        for (size_t r = 0; r < L; r++) {
-            gl_t x = pw[stark_bitrev((uint32_t)r, h)];
-            i1[r] = gl3_sub(gl3_from_base(x), zeta);
-            i2[r] = gl3_sub(gl3_from_base(x), gz);
-        }
-        free(pw);
-        par_batch_inv3(i1, L);
-        par_batch_inv3(i2, L);
-        const gl3_t gK = gp[K];
-#pragma omp parallel for schedule(static)
-        for (size_t r = 0; r < L; r++) {
-            gl3_t S1 = gl3_zero(), S2 = gl3_zero();
+        /* S1, S2 on the rows of s H (bit-reversed order) */
+#pragma omp parallel for schedule(static) if (n >= 1024)
+        for (size_t r = 0; r < n; r++) {
+            lacc l1[3] = {{0, 0}, {0, 0}, {0, 0}}, l2[3] = {{0, 0}, {0, 0}, {0, 0}};
             size_t kk = 0;
             for (unsigned i = 0; i < nt; i++) {
                 unsigned t = tabs[i];
-                const gl_t *rows[NTREES] = {
-                    pk->pre_lde[t] ? pk->pre_lde[t] + r * s->w[TREE_PRE][t] : NULL,
-                    ps->main_lde[t] ? ps->main_lde[t] + r * s->w[TREE_MAIN][t] : NULL,
-                    ps->lu_lde[t] ? ps->lu_lde[t] + r * s->w[TREE_LU][t] : NULL,
-                    ps->q_lde[t] + r * s->w[TREE_Q][t]};
+                const gl_t *lde[NTREES] = {pk->pre_lde[t], ps->main_lde[t], ps->lu_lde[t], ps->q_lde[t]};
                 for (int tr = 0; tr < NTREES; tr++) {
-                    unsigned w = s->w[tr][t];
-                    lacc l[3] = {{0, 0}, {0, 0}, {0, 0}};
+                    const unsigned w = s->w[tr][t];
+                    if (!w) continue;
+                    lacc *l = tr == TREE_Q ? l2 : l1;
                     const gl3_t *g = gp + kk;
-                    const gl_t *rw = rows[tr];
+                    const gl_t *rw = lde[tr] + r * w;
                     for (unsigned c = 0; c < w; c++) {
                         lacc_mad(&l[0], g[c].c[0], rw[c]);
                         lacc_mad(&l[1], g[c].c[1], rw[c]);
                         lacc_mad(&l[2], g[c].c[2], rw[c]);
                     }
-                    gl3_t acc = {{lacc_reduce(&l[0]), lacc_reduce(&l[1]), lacc_reduce(&l[2])}};
                     kk += w;
-                    if (tr == TREE_Q) S2 = gl3_add(S2, acc);
-                    else S1 = gl3_add(S1, acc);
                 }
             }
-            gl3_t a = gl3_mul(gl3_sub(gl3_add(S1, S2), A), i1[r]);
-            gl3_t b = gl3_mul(gl3_mul(gl3_sub(S1, B1), i2[r]), gK);
-            ro[r] = gl3_add(a, b);
+            gl_t *o = comb + 6 * r;
+            for (int c = 0; c < 3; c++) {
+                o[c] = lacc_reduce(&l1[c]);
+                o[3 + c] = lacc_reduce(&l2[c]);
+            }
+        }
+        /* natural order on s H = the values of S(s y) on H; their LDE with
+         * shift 1 is S on the bit-reversed rows of s H' */
+        ntt_bitrev_rows(comb, log_n, 6);
+        err = ntt_lde_batch(ext, comb, log_n, 6, s->log_b, 1, 1);
+        if (err != CAIRN_OK) {
+            err = cairn_prefix_error(err, "stark: DEEP codeword of size 2^%u", h);
+            goto fail;
+        }
+        free(comb);
+        comb = NULL;
+        /* x_r = s wh^bitrev(r) = (s wh^(e mod 2^lo_bits)) wh^(e - e mod 2^lo_bits) */
+        const gl_t wh = gl_root_of_unity(h);
+        powers(tlo, nlo, STARK_SHIFT, wh);
+        powers(thi, nhi, 1, gl_exp(wh, nlo));
+        const gl3_t gz = gl3_mul_base(zeta, gl_root_of_unity(log_n)), gK = gp[K];
+        const size_t nch = (L + DEEP_CHUNK - 1) / DEEP_CHUNK;
+#pragma omp parallel for schedule(static) if (nch > 4)
+        for (size_t ci = 0; ci < nch; ci++) {
+            gl3_t i1[DEEP_CHUNK], i2[DEEP_CHUNK], pre[DEEP_CHUNK];
+            const size_t r0 = ci * DEEP_CHUNK, len = L - r0 < DEEP_CHUNK ? L - r0 : DEEP_CHUNK;
+            for (size_t j = 0; j < len; j++) {
+                uint32_t e = stark_bitrev((uint32_t)(r0 + j), h);
+                gl3_t x = gl3_from_base(gl_mul(tlo[e & (nlo - 1)], thi[e >> lo_bits]));
+                i1[j] = gl3_sub(x, zeta);
+                i2[j] = gl3_sub(x, gz);
+            }
+            batch_inv3(i1, len, pre);
+            batch_inv3(i2, len, pre);
+            for (size_t j = 0; j < len; j++) {
+                const gl_t *e = ext + 6 * (r0 + j);
+                gl3_t S1 = {{e[0], e[1], e[2]}}, S2 = {{e[3], e[4], e[5]}};
+                gl3_t a = gl3_mul(gl3_sub(gl3_add(S1, S2), A), i1[j]);
+                gl3_t b = gl3_mul(gl3_mul(gl3_sub(S1, B1), i2[j]), gK);
+                ro[r0 + j] = gl3_add(a, b);
+            }
         }
         free(gp);
-        free(i1);
-        free(i2);
+        free(ext);
+        free(tlo);
+        free(thi);
         ps->ro[h] = ro;
+        continue;
+    fail:
+        free(gp);
+        free(comb);
+        free(ext);
+        free(tlo);
+        free(thi);
+        free(ro);
+        return err;
     }
-    (void)m;
     return CAIRN_OK;
 }
 
@@ -803,25 +914,25 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
             const air_table *tb = m->tables[t];
             if (!tb->nints) continue;
             size_t n = (size_t)1 << log_n[t], W = s->w[TREE_LU][t];
-            size_t bytes = lde_bytes(log_n[t], W), lde = lde_bytes(log_n[t] + lb, W);
-            ps->lu[t] = stark_huge_alloc(bytes);
-            ps->lu_lde[t] = stark_huge_alloc(lde);
-            if (!ps->lu[t] || !ps->lu_lde[t])
-                return cairn_fail_nomem(lde + bytes, "stark_prove: out of memory for the LogUp columns of table %s",
+            size_t lde = lde_bytes(log_n[t] + lb, W);
+            /* the columns in the first n rows, then their LDE in place */
+            gl_t *lu = ps->lu_lde[t] = stark_huge_alloc(lde);
+            if (!lu)
+                return cairn_fail_nomem(lde, "stark_prove: out of memory for the LogUp columns of table %s",
                                         tb->name);
-            FORWARD_IF_ERROR(stark_lu_columns(ps->lu[t], &pf->lu_sum[t], vk, t, tb->pre,
+            FORWARD_IF_ERROR(stark_lu_columns(lu, &pf->lu_sum[t], vk, t, tb->pre,
                                               traces[t].main, log_n[t], pub, lu_alpha, lu_beta));
             if (stark_tampering(tp, STARK_TAMPER_LU_SUM) && tp->table == t) /* test only */
                 pf->lu_sum[t] = gl3_add(pf->lu_sum[t], tp->delta);
             if (stark_tampering(tp, STARK_TAMPER_LU_RUNNING) && tp->table == t) { /* test only */
                 for (size_t r = 0; r < n; r++)
                     for (int c = 0; c < 3; c++) {
-                        gl_t *x = &ps->lu[t][r * W + W - 3 + c];
+                        gl_t *x = &lu[r * W + W - 3 + c];
                         *x = gl_add(*x, tp->delta.c[c]);
                     }
                 pf->lu_sum[t] = gl3_add(pf->lu_sum[t], tp->delta);
             }
-            cairn_err e = ntt_lde_batch(ps->lu_lde[t], ps->lu[t], log_n[t], W, lb, STARK_SHIFT, 1);
+            cairn_err e = ntt_lde_batch(lu, lu, log_n[t], W, lb, STARK_SHIFT, 1);
             if (e != CAIRN_OK)
                 return cairn_prefix_error(e, "stark_prove: LogUp LDE of table %s", tb->name);
         }
@@ -843,23 +954,21 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     tamper_lde(ps, s, tp, TREE_LU, 1);
     for (unsigned t = 0; t < m->ntables; t++) {
         size_t n = (size_t)1 << log_n[t], W = s->w[TREE_Q][t];
-        size_t bytes = lde_bytes(log_n[t], W), lde = lde_bytes(log_n[t] + lb, W);
-        ps->qcoef[t] = stark_huge_alloc(bytes);
-        ps->q_lde[t] = stark_huge_alloc(lde);
-        if (!ps->qcoef[t] || !ps->q_lde[t])
-            return cairn_fail_nomem(lde + bytes, "stark_prove: out of memory for the quotient of table %s",
+        size_t lde = lde_bytes(log_n[t] + lb, W);
+        gl_t *q = ps->q_lde[t] = stark_huge_alloc(lde);
+        if (!q)
+            return cairn_fail_nomem(lde, "stark_prove: out of memory for the quotient of table %s",
                                     m->tables[t]->name);
+        /* chunk coefficients in the first n rows, zero-padded, then their
+         * bit-reversed coset evaluations in place */
         FORWARD_IF_ERROR(quotient_table(&qc, t, pk->pre_lde[t], ps->main_lde[t], ps->lu_lde[t],
-                                        pf->lu_sum[t], ps->qcoef[t]));
+                                        pf->lu_sum[t], q));
         if (stark_tampering(tp, STARK_TAMPER_QUOTIENT) && tp->table == t && tp->index < n * W)
-            ps->qcoef[t][tp->index] = gl_add(ps->qcoef[t][tp->index], tp->delta.c[0]); /* test only */
-        /* chunk LDEs from coefficients: zero-pad, coset NTT, bit-reverse */
-        memcpy(ps->q_lde[t], ps->qcoef[t], n * W * sizeof(gl_t));
-        memset(ps->q_lde[t] + n * W, 0, lde - n * W * sizeof(gl_t));
-        cairn_err e = ntt_coset_forward_batch(ps->q_lde[t], log_n[t] + lb, W, STARK_SHIFT);
+            q[tp->index] = gl_add(q[tp->index], tp->delta.c[0]); /* test only */
+        memset(q + n * W, 0, lde - n * W * sizeof(gl_t));
+        cairn_err e = ntt_coset_forward_batch_bitrev(q, log_n[t] + lb, W, STARK_SHIFT);
         if (e != CAIRN_OK)
             return cairn_prefix_error(e, "stark_prove: quotient LDE of table %s", m->tables[t]->name);
-        ntt_bitrev_rows(ps->q_lde[t], log_n[t] + lb, W);
     }
     tamper_lde(ps, s, tp, TREE_MAIN, 0); /* test only */
     tamper_lde(ps, s, tp, TREE_LU, 0);
@@ -871,23 +980,13 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     tl = now_sec();
     /* openings */
     gl3_t zeta = tr_squeeze_ext(&tr);
-    for (unsigned t = 0; t < m->ntables; t++) {
-        const air_table *tb = m->tables[t];
-        gl3_t gz = gl3_mul_base(zeta, gl_root_of_unity(log_n[t]));
-        const gl_t *src[3] = {tb->pre, traces[t].main, ps->lu[t]};
-        for (int k = 0; k < 3; k++) {
-            if (!s->w[k][t]) continue;
-            FORWARD_IF_ERROR(open_at(pf->open + s->open_off[t][k][0], src[k], s->w[k][t], log_n[t], zeta));
-            FORWARD_IF_ERROR(open_at(pf->open + s->open_off[t][k][1], src[k], s->w[k][t], log_n[t], gz));
-        }
-        size_t n = (size_t)1 << log_n[t], W = s->w[TREE_Q][t];
-        for (size_t c = 0; c < W; c++) {
-            gl3_t acc = gl3_zero();
-            for (size_t r = n; r-- > 0;)
-                acc = gl3_add(gl3_mul(acc, zeta), gl3_from_base(ps->qcoef[t][r * W + c]));
-            pf->open[s->open_off[t][TREE_Q][0] + c] = acc;
-        }
-    }
+    tamper_lde(ps, s, tp, TREE_MAIN, 1); /* test only: openings of the honest columns */
+    tamper_lde(ps, s, tp, TREE_LU, 1);
+    tamper_lde(ps, s, tp, TREE_Q, 1);
+    FORWARD_IF_ERROR(open_tables(ps, pk, s, zeta));
+    tamper_lde(ps, s, tp, TREE_MAIN, 0); /* test only */
+    tamper_lde(ps, s, tp, TREE_LU, 0);
+    tamper_lde(ps, s, tp, TREE_Q, 0);
     /* test only: a changed opening goes into the proof and the transcript,
      * the honest one into the DEEP codewords */
     const int bad_open = stark_tampering(tp, STARK_TAMPER_OPENING) && tp->index < s->nopen;

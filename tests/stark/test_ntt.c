@@ -310,6 +310,18 @@ static void test_lde(void)
                     printf("  lde 2^%u x %zu blowup 2^%u %s blocking %s: %d wrong\n", L, cols, k,
                            br ? "bitrev" : "natural", BLOCKINGS[b].name, bad);
                 CU_ASSERT_EQUAL(bad, 0);
+                /* in place: evaluations in the first n rows of out */
+                gl_t *io = malloc(N * cols * sizeof *io);
+                memcpy(io, evals, n * cols * sizeof *io);
+                set_blocking(b);
+                ntt_lde_batch(io, io, L, cols, k, pt.shift, br);
+                restore();
+                int diff = memcmp(io, out, N * cols * sizeof *io) != 0;
+                if (diff)
+                    printf("  in-place lde 2^%u x %zu blowup 2^%u %s blocking %s differs\n", L, cols, k,
+                           br ? "bitrev" : "natural", BLOCKINGS[b].name);
+                CU_ASSERT_EQUAL(diff, 0);
+                free(io);
                 free(out);
             }
             free(coef);
@@ -458,7 +470,7 @@ int main(void)
         {"inverse(forward(x)) = x, columns and matrices", test_roundtrip},
         {"batch equals column by column", test_batch_vs_single},
         {"coset forward vs direct evaluation", test_coset},
-        {"LDE vs direct evaluation, natural and bit-reversed", test_lde},
+        {"LDE vs direct evaluation, natural and bit-reversed, out of place and in place", test_lde},
         {"every SIMD path vs scalar", test_paths},
         {"bit reversal of rows", test_bitrev},
         {"twiddle preparation and its errors", test_prepare},
