@@ -77,10 +77,12 @@
  *    bounds the wait for a worker's hello: a worker builds its keys before
  *    it answers, which takes a while at large po2, and a worker that has
  *    not said hello holds no task, so the default waits. Ranks given up on
- *    are counted in stats->unresponsive, and the caller should then end
- *    with MPI_Abort, not MPI_Finalize (a dead rank would block it). This
- *    is what makes a dead worker survivable under
- *    `mpirun --enable-recovery`;
+ *    are counted in stats->unresponsive. This is what makes a dead worker
+ *    survivable under `mpirun --enable-recovery`: the job completes and
+ *    MPI_Finalize returns (measured with Open MPI 4.1.4; MPI_Abort there
+ *    can leave mpirun hanging). A rank that is alive but never answers
+ *    (stuck) blocks MPI_Finalize and MPI_Abort alike: mpirun's own
+ *    timeout (--timeout) or the batch system's limit ends such a job;
  *  - without --enable-recovery, Open MPI 4.1 (no ULFM) ends the whole job
  *    when any rank dies, coordinator included: the sink must store each
  *    result when it gets it (jobs/ does, atomically), so that a resume

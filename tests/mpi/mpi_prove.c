@@ -329,10 +329,9 @@ static int run_coordinator(const rv_program *prog, coord_opts *o, unsigned ahead
     free(res.have);
     pthread_cond_destroy(&x.cv);
     pthread_mutex_destroy(&x.lock);
-    if (st.unresponsive) {
-        fprintf(stderr, "mpi_prove: %u ranks did not come back: MPI_Abort\n", st.unresponsive);
-        MPI_Abort(o->comm, status ? status : 3);
-    }
+    /* Ranks given up on: under --enable-recovery dead ones do not block
+     * MPI_Finalize (Debian's Open MPI 4.1 can hang in MPI_Abort instead) */
+    if (st.unresponsive) fprintf(stderr, "mpi_prove: %u ranks did not come back\n", st.unresponsive);
     return status;
 }
 
