@@ -121,7 +121,7 @@ int bench_prove(int argc, char **argv)
     stark_vk *vk = NULL;
     char defpath[PATH_MAX + 32];
     cairn_err e;
-    if ((e = cli_preset(&b.prm, preset)) != CAIRN_OK) {
+    if ((e = cli_preset(&b.prm, preset, (unsigned)po2)) != CAIRN_OK) {
         rc = cli_fail(&c, EXIT_USAGE, e, "%s", cairn_last_error());
         goto done;
     }

@@ -29,9 +29,10 @@ void cli_program_free(cli_program *p)
     memset(p, 0, sizeof *p);
 }
 
-cairn_err cli_preset(stark_params *out, const char *name)
+cairn_err cli_preset(stark_params *out, const char *name, unsigned po2)
 {
     cairn_err e = stark_params_preset(out, name);
+    if (e == CAIRN_OK) return rv_air_params(out, name, po2);
     RETURN_ERROR_IF(e != CAIRN_OK, CAIRN_ERR_USAGE, "--preset: unknown preset '%.64s' (proven-100, conjectured-100, test)",
                     name);
     return CAIRN_OK;

@@ -37,9 +37,10 @@ void cli_program_free(cli_program *p); /* accepts a zeroed struct */
 /* Default of --preset (stark.h). */
 #define CLI_DEFAULT_PRESET "proven-100"
 
-/* Parameters of a preset (stark_params_preset), for a usage error naming
- * the option on an unknown name. */
-cairn_err cli_preset(stark_params *out, const char *name);
+/* Parameters of a preset for segment proofs of size 2^po2 (rv_air_params:
+ * a proven preset with the fewest queries that reach its bound on the
+ * segment machine), a usage error naming the option on an unknown name. */
+cairn_err cli_preset(stark_params *out, const char *name, unsigned po2);
 
 /* Security of segment proofs of size 2^po2 with parameters p, at the
  * segment machine's fixed heights (rv_air_heights). */

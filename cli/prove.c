@@ -228,7 +228,7 @@ int cmd_prove(int argc, char **argv)
     stark_security_bits sec;
     int kill_hook = test_kill_hook();
 
-    if ((err = cli_preset(&ctx.prm, preset)) != CAIRN_OK) {
+    if ((err = cli_preset(&ctx.prm, preset, (unsigned)po2)) != CAIRN_OK) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }

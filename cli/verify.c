@@ -2,7 +2,8 @@
  * proves its claim, from the file alone:
  *
  *  - the parameters stored in /params are valid (and, for a known preset
- *    name, exactly that preset's);
+ *    name, exactly that preset's for the stored segment size:
+ *    rv_air_params, which for proven-100 means >= 100 proven bits);
  *  - every segment's proof verifies (rv_verify_segment) against its
  *    stored claim, with the stored parameters and segment size;
  *  - the claims chain: segment 0 starts at the image ID (recomputed from
@@ -115,7 +116,8 @@ int cmd_verify(int argc, char **argv)
         status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "parameters: %s", cairn_last_error());
         goto done;
     }
-    if (stark_params_preset(&want, hp.preset) == CAIRN_OK &&
+    if (hp.segment_po2 >= RV_MIN_SEGMENT_PO2 && hp.segment_po2 <= RV_MAX_SEGMENT_PO2 &&
+        stark_params_preset(&want, hp.preset) == CAIRN_OK && rv_air_params(&want, hp.preset, hp.segment_po2) == CAIRN_OK &&
         (want.log_blowup != prm.log_blowup || want.queries != prm.queries || want.pow_bits != prm.pow_bits ||
          want.log_arity != prm.log_arity || want.log_final_len != prm.log_final_len)) {
         status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY,

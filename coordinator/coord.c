@@ -27,7 +27,7 @@ void coord_opts_default(coord_opts *o)
     memset(o, 0, sizeof *o);
     o->comm = MPI_COMM_WORLD;
     o->po2 = RV_DEFAULT_SEGMENT_PO2;
-    stark_params_preset(&o->params, "proven-100");
+    if (rv_air_params(&o->params, "proven-100", o->po2) != CAIRN_OK) stark_params_preset(&o->params, "proven-100");
     o->local = 1;
     o->max_attempts = 3;
     o->local_hooks.kill_after = -1;
