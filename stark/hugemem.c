@@ -7,6 +7,7 @@
 #include "common/alloc.h"
 
 #define HUGE_PAGE ((size_t)2 << 20)
+#define SMALL_PAGE ((size_t)4096)
 
 void *stark_huge_alloc(size_t bytes)
 {
@@ -23,4 +24,17 @@ void *stark_huge_alloc_array(size_t n, size_t size)
 {
     size_t bytes;
     return cairn_mul_size(&bytes, n, size) ? stark_huge_alloc(bytes) : NULL;
+}
+
+void stark_huge_trim(void *p, size_t keep, size_t total)
+{
+#ifdef MADV_DONTNEED
+    uintptr_t a = ((uintptr_t)p + keep + SMALL_PAGE - 1) & ~(uintptr_t)(SMALL_PAGE - 1);
+    uintptr_t e = ((uintptr_t)p + total) & ~(uintptr_t)(SMALL_PAGE - 1);
+    if (p && keep < total && a < e) (void)madvise((void *)a, e - a, MADV_DONTNEED);
+#else
+    (void)p;
+    (void)keep;
+    (void)total;
+#endif
 }

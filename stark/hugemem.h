@@ -23,4 +23,11 @@ void *stark_huge_alloc(size_t bytes);
 /* n elements of size bytes; NULL if n * size overflows. */
 void *stark_huge_alloc_array(size_t n, size_t size);
 
+/* Gives the pages of bytes [keep, total) of p (a buffer of total bytes)
+ * back to the system; the buffer stays allocated (free it as usual) but
+ * its contents past keep are lost (they read as zero, or garbage on
+ * systems without MADV_DONTNEED). Cannot fail: where the system refuses,
+ * the memory simply stays resident. */
+void stark_huge_trim(void *p, size_t keep, size_t total);
+
 #endif

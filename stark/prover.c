@@ -319,6 +319,92 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
     return CAIRN_OK;
 }
 
+/* out[i] = base * r^i, i < n, in parallel chunks. */
+static void powers(gl_t *out, size_t n, gl_t base, gl_t r)
+{
+    const size_t chunk = 4096, nch = (n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static) if (nch > 4)
+    for (size_t c = 0; c < nch; c++) {
+        size_t lo = c * chunk, hi = lo + chunk < n ? lo + chunk : n;
+        gl_t x = gl_mul(base, gl_exp(r, lo));
+        for (size_t i = lo; i < hi; i++) {
+            out[i] = x;
+            x = gl_mul(x, r);
+        }
+    }
+}
+
+/* dst[i] = src[i], i < n, in parallel */
+static void par_copy(gl_t *dst, const gl_t *src, size_t n)
+{
+    const size_t chunk = (size_t)1 << 16, nch = (n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static) if (nch > 1)
+    for (size_t c = 0; c < nch; c++) {
+        size_t lo = c * chunk, len = n - lo < chunk ? n - lo : chunk;
+        memcpy(dst + lo, src + lo, len * sizeof *dst);
+    }
+}
+
+/* ---- LDE blocks recomputed from block 0 ----
+ * Block y (rows y n .. y n + n - 1) of a bit-reversed LDE of blowup 2^lb
+ * on s H' holds P on the coset s w_N^bitrev_lb(y) H in bit-reversed order
+ * (N = n 2^lb). With g(u) = P(s u), whose coefficients come from block 0
+ * (bit reversal, inverse NTT), block y is the bit-reversed coset transform
+ * of g's coefficients with shift w_N^bitrev_lb(y). After their commitment
+ * the prover keeps only block 0 of the main and LogUp LDEs and rebuilds
+ * the other blocks where the quotient and the queries need them. */
+
+static gl_t block_shift(unsigned log_n, unsigned lb, size_t y)
+{
+    return gl_exp(gl_root_of_unity(log_n + lb), stark_bitrev((uint32_t)y, lb));
+}
+
+/* out (nb - 1 blocks of n x cols): blocks 1 .. nb-1 from blk0. */
+static cairn_err lde_blocks(gl_t *out, const gl_t *blk0, unsigned log_n, size_t cols, unsigned lb,
+                            size_t nb)
+{
+    const size_t n = (size_t)1 << log_n, sz = n * cols;
+    if (nb < 2 || cols == 0) return CAIRN_OK;
+    gl_t *coef = out + (nb - 2) * sz;
+    par_copy(coef, blk0, sz);
+    ntt_bitrev_rows(coef, log_n, cols);
+    FORWARD_IF_ERROR(ntt_inverse_batch(coef, log_n, cols));
+    for (size_t y = 1; y + 1 < nb; y++) {
+        par_copy(out + (y - 1) * sz, coef, sz);
+        FORWARD_IF_ERROR(ntt_coset_forward_batch_bitrev(out + (y - 1) * sz, log_n, cols, block_shift(log_n, lb, y)));
+    }
+    return ntt_coset_forward_batch_bitrev(coef, log_n, cols, block_shift(log_n, lb, nb - 1));
+}
+
+/* out[q] (cols elements each) = row rows[q] (< n 2^lb) of the LDE whose
+ * block 0 is blk0; blk0 is overwritten (by g's coefficients). */
+static cairn_err lde_rows(gl_t *out, gl_t *blk0, unsigned log_n, size_t cols, unsigned lb,
+                          const size_t *rows, size_t nrows)
+{
+    const size_t n = (size_t)1 << log_n, nb = (size_t)1 << lb;
+    int later = 0;
+    for (size_t q = 0; q < nrows; q++) {
+        if (rows[q] < n) memcpy(out + q * cols, blk0 + rows[q] * cols, cols * sizeof *out);
+        else later = 1;
+    }
+    if (!later || cols == 0) return CAIRN_OK;
+    gl_t *buf = stark_huge_alloc_array(n, cols * sizeof *buf);
+    if (!buf) return cairn_fail_nomem(n * cols * sizeof *buf, "stark: out of memory for an LDE block (queries)");
+    ntt_bitrev_rows(blk0, log_n, cols);
+    cairn_err err = ntt_inverse_batch(blk0, log_n, cols);
+    for (size_t y = 1; y < nb && err == CAIRN_OK; y++) {
+        int any = 0;
+        for (size_t q = 0; q < nrows; q++) any |= rows[q] / n == y;
+        if (!any) continue;
+        par_copy(buf, blk0, n * cols);
+        err = ntt_coset_forward_batch_bitrev(buf, log_n, cols, block_shift(log_n, lb, y));
+        for (size_t q = 0; q < nrows && err == CAIRN_OK; q++)
+            if (rows[q] / n == y) memcpy(out + q * cols, buf + (rows[q] - y * n) * cols, cols * sizeof *out);
+    }
+    free(buf);
+    return err;
+}
+
 /* ---- quotient ---- */
 typedef struct {
     const struct stark_vk *vk;
@@ -377,7 +463,7 @@ static inline gl3_t plu_fp(const plu *l, unsigned bus, const gl_t *tup, unsigned
  * coef receives n rows x 3*nq columns (column 3j+c = component c of chunk
  * j), in coefficient order. */
 static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
-                                const gl_t *main_lde, const gl_t *lu_lde, gl3_t lu_sum,
+                                const gl_t *const *main_blk, const gl_t *const *lu_blk, gl3_t lu_sum,
                                 gl_t *coef)
 {
     const struct stark_vk *vk = q->vk;
@@ -401,9 +487,10 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
         gl_t wq = gl_root_of_unity(lq), g = gl_root_of_unity(log_n), ginv = gl_inv(g);
         /* natural powers then bit-reversed placement */
         gl_t *pw = d1;
-        pw[0] = STARK_SHIFT;
-        for (size_t i = 1; i < Q; i++) pw[i] = gl_mul(pw[i - 1], wq);
+        powers(pw, Q, STARK_SHIFT, wq);
+#pragma omp parallel for schedule(static) if (Q >= 4096)
         for (size_t i = 0; i < Q; i++) xs[i] = pw[stark_bitrev((uint32_t)i, lq)];
+#pragma omp parallel for schedule(static) if (Q >= 4096)
         for (size_t i = 0; i < Q; i++) {
             d1[i] = gl_sub(xs[i], 1);
             d2[i] = gl_sub(xs[i], ginv);
@@ -419,7 +506,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
         gl_t ninv = gl_inv(gl_from_u64(n));
         apw[0] = gl3_one();
         for (size_t k = 1; k <= ncomb; k++) apw[k] = gl3_mul(apw[k - 1], q->alpha);
-        ev_src src = {pre_lde, t->npre, main_lde, t->nmain, q->pub};
+        const size_t nch = (n + BLK - 1) / BLK;
         int oom = 0;
 #pragma omp parallel
         {
@@ -429,17 +516,21 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
 #pragma omp atomic write
                 oom = 1;
             }
+            /* rows of LDE block y (the first Q rows are blocks 0 .. nq-1);
+             * the next row of a point x w_n stays in its block */
 #pragma omp for schedule(dynamic, 4)
-            for (size_t b0 = 0; b0 < Q; b0 += BLK) {
+            for (size_t ci = 0; ci < nq * nch; ci++) {
                 if (!v || !tmp) continue;
-                size_t B = Q - b0 < BLK ? Q - b0 : BLK;
+                const size_t y = ci / nch, off = y * n, b0 = off + (ci % nch) * BLK;
+                const size_t B = off + n - b0 < BLK ? off + n - b0 : BLK;
+                const ev_src src = {pre_lde ? pre_lde + off * t->npre : NULL, t->npre, main_blk[y], t->nmain, q->pub};
                 size_t row[BLK], nrow[BLK];
                 gl_t sel[3 * BLK], acc[3][BLK];
                 for (size_t j = 0; j < B; j++) {
                     size_t i = b0 + j;
                     uint32_t br = stark_bitrev((uint32_t)i, lq);
-                    row[j] = i;
-                    nrow[j] = stark_bitrev((uint32_t)((br + nq) & (Q - 1)), lq);
+                    row[j] = i - off;
+                    nrow[j] = stark_bitrev((uint32_t)((br + nq) & (Q - 1)), lq) - off;
                     gl_t z = zh[br & (nq - 1)];
                     gl_t zn = gl_mul(z, ninv);
                     sel[j] = gl_mul(zn, d1[i]);
@@ -458,7 +549,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
                 for (size_t j = 0; j < B; j++) {
                     gl3_t a = {{acc[0][j], acc[1][j], acc[2][j]}};
                     if (t->nints) {
-                        plu l = {q, v, B, j, lu_lde + row[j] * luw, lu_lde + nrow[j] * luw,
+                        plu l = {q, v, B, j, lu_blk[y] + row[j] * luw, lu_blk[y] + nrow[j] * luw,
                                  sel, lu_sum, apw, a};
                         p_logup_constraints(&l, vk, ti);
                         a = l.acc;
@@ -511,21 +602,6 @@ done:
  *     f(z) = (y^n - 1)/n * sum_r u_r / (y - u_r) * f(s u_r),   y = z / s,
  * so every opening reads n rows of an LDE the prover keeps anyway (no
  * trace-domain copy of the LogUp columns or quotient coefficients). */
-
-/* out[i] = base * r^i, i < n, in parallel chunks. */
-static void powers(gl_t *out, size_t n, gl_t base, gl_t r)
-{
-    const size_t chunk = 4096, nch = (n + chunk - 1) / chunk;
-#pragma omp parallel for schedule(static) if (nch > 4)
-    for (size_t c = 0; c < nch; c++) {
-        size_t lo = c * chunk, hi = lo + chunk < n ? lo + chunk : n;
-        gl_t x = gl_mul(base, gl_exp(r, lo));
-        for (size_t i = lo; i < hi; i++) {
-            out[i] = x;
-            x = gl_mul(x, r);
-        }
-    }
-}
 
 /* Weights c[r] = u_r / (y - u_r) of the rows of s H (above) for the point
  * z; returns the factor (y^n - 1)/n. wp: n elements of scratch. */
@@ -610,6 +686,9 @@ static cairn_err open_rows(gl3_t *out0, gl3_t *out1, const gl_t *vals, size_t w,
 /* ---- the prover ---- */
 typedef struct {
     gl_t *main_lde[AIR_MAX_TABLES], *lu_lde[AIR_MAX_TABLES], *q_lde[AIR_MAX_TABLES];
+    int trimmed[NTREES]; /* main, LogUp: only block 0 of the LDEs is kept */
+    uint32_t *qidx;                        /* query indices */
+    gl_t *qrows[NTREES][AIR_MAX_TABLES];   /* main, LogUp: queried rows */
     mt_tree *tree[NTREES];
     gl3_t *ro[33];
     fri_prover fri;
@@ -624,6 +703,9 @@ static void pstate_free(pstate *ps)
         free(ps->q_lde[t]);
     }
     for (int k = 1; k < NTREES; k++) mt_free(ps->tree[k]);
+    for (int k = 0; k < NTREES; k++)
+        for (int t = 0; t < AIR_MAX_TABLES; t++) free(ps->qrows[k][t]);
+    free(ps->qidx);
     fri_prover_free(&ps->fri);
     for (int h = 0; h < 33; h++) free(ps->ro[h]);
     stark_proof_free(&ps->pf);
@@ -822,6 +904,48 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
     return CAIRN_OK;
 }
 
+/* Keeps block 0 (the first n rows) of the LDEs of tree k (main or
+ * LogUp) once they are committed. */
+static void trim_tree(pstate *ps, const stark_shape *s, int k)
+{
+    gl_t **ldes = k == TREE_MAIN ? ps->main_lde : ps->lu_lde;
+    for (unsigned t = 0; t < s->ntables; t++)
+        if (ldes[t])
+            stark_huge_trim(ldes[t], lde_bytes(s->log_n[t], s->w[k][t]), lde_bytes(s->log_n[t] + s->log_b, s->w[k][t]));
+    ps->trimmed[k] = 1;
+}
+
+/* Draws the query indices into ps->qidx and puts the queried rows of the
+ * main and LogUp LDEs into ps->qrows (their blocks 0 become coefficients). */
+static cairn_err query_rows(pstate *ps, const stark_shape *s, transcript *tr, unsigned queries)
+{
+    ps->qidx = cairn_malloc_array(queries, sizeof *ps->qidx);
+    size_t *rows = cairn_malloc_array(queries, sizeof *rows);
+    cairn_err err = CAIRN_OK;
+    if (!ps->qidx || !rows) {
+        err = cairn_fail_nomem(queries * (sizeof *rows + sizeof *ps->qidx), "stark_prove: out of memory for the query indices");
+        goto done;
+    }
+    for (unsigned q = 0; q < queries; q++) ps->qidx[q] = tr_squeeze_bits(tr, s->log_l0);
+    for (int k = TREE_MAIN; k <= TREE_LU && err == CAIRN_OK; k++) {
+        gl_t **ldes = k == TREE_MAIN ? ps->main_lde : ps->lu_lde;
+        for (unsigned t = 0; t < s->ntables && err == CAIRN_OK; t++) {
+            const size_t w = s->w[k][t];
+            if (!w) continue;
+            ps->qrows[k][t] = cairn_malloc_array(queries, w * sizeof(gl_t));
+            if (!ps->qrows[k][t]) {
+                err = cairn_fail_nomem(queries * w * sizeof(gl_t), "stark_prove: out of memory for the queried rows");
+                break;
+            }
+            for (unsigned q = 0; q < queries; q++) rows[q] = ps->qidx[q] >> (s->log_l0 - s->log_n[t] - s->log_b);
+            err = lde_rows(ps->qrows[k][t], ldes[t], s->log_n[t], w, s->log_b, rows, queries);
+        }
+    }
+done:
+    free(rows);
+    return err;
+}
+
 /* Test only (STARK_TAMPER_COLUMN): adds (undo: subtracts) the tamper's
  * delta to one column of a main, LogUp or quotient LDE. */
 static void tamper_lde(pstate *ps, const stark_shape *s, const stark_tamper *tp, int tree, int undo)
@@ -832,7 +956,8 @@ static void tamper_lde(pstate *ps, const stark_shape *s, const stark_tamper *tp,
     gl_t *lde = tree == TREE_MAIN ? ps->main_lde[tp->table]
               : tree == TREE_LU   ? ps->lu_lde[tp->table]
                                   : ps->q_lde[tp->table];
-    const size_t w = s->w[tree][tp->table], rows = (size_t)1 << (s->log_n[tp->table] + s->log_b);
+    const size_t w = s->w[tree][tp->table];
+    const size_t rows = (size_t)1 << (s->log_n[tp->table] + (ps->trimmed[tree] ? 0 : s->log_b));
     const gl_t d = undo ? gl_neg(tp->delta.c[0]) : tp->delta.c[0];
     for (size_t r = 0; r < rows; r++) lde[r * w + tp->index] = gl_add(lde[r * w + tp->index], d);
 }
@@ -900,6 +1025,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     tamper_lde(ps, s, tp, TREE_MAIN, 0); /* test only */
     if (s->tree_nmats[TREE_MAIN]) {
         FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_MAIN], &pf->main_root, s, TREE_MAIN, ps->main_lde));
+        trim_tree(ps, s, TREE_MAIN);
         stark_tamper_root(tp, TREE_MAIN, 0, &pf->main_root); /* test only */
         tr_absorb_digest(&tr, &pf->main_root);
     }
@@ -939,6 +1065,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         if (s->tree_nmats[TREE_LU]) {
             tamper_lde(ps, s, tp, TREE_LU, 0); /* test only */
             FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_LU], &pf->lu_root, s, TREE_LU, ps->lu_lde));
+            trim_tree(ps, s, TREE_LU);
             stark_tamper_root(tp, TREE_LU, 0, &pf->lu_root); /* test only */
             tr_absorb_digest(&tr, &pf->lu_root);
         }
@@ -959,10 +1086,32 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         if (!q)
             return cairn_fail_nomem(lde, "stark_prove: out of memory for the quotient of table %s",
                                     m->tables[t]->name);
+        /* LDE blocks 1 .. nq-1 of the main and LogUp columns, rebuilt */
+        const size_t nq = (size_t)1 << vk->qlog[t], wm = s->w[TREE_MAIN][t], wl = s->w[TREE_LU][t];
+        gl_t *more = NULL;
+        const gl_t *mblk[8] = {ps->main_lde[t]}, *lblk[8] = {ps->lu_lde[t]};
+        if (nq > 1 && wm + wl) {
+            more = stark_huge_alloc_array((nq - 1) * n, (wm + wl) * sizeof *more);
+            if (!more)
+                return cairn_fail_nomem((nq - 1) * n * (wm + wl) * sizeof *more,
+                                        "stark_prove: out of memory for the LDE blocks of table %s", m->tables[t]->name);
+            gl_t *lmore = more + (nq - 1) * n * wm;
+            cairn_err e = lde_blocks(more, ps->main_lde[t], log_n[t], wm, lb, nq);
+            if (e == CAIRN_OK) e = lde_blocks(lmore, ps->lu_lde[t], log_n[t], wl, lb, nq);
+            if (e != CAIRN_OK) {
+                free(more);
+                return cairn_prefix_error(e, "stark_prove: LDE blocks of table %s", m->tables[t]->name);
+            }
+            for (size_t y = 1; y < nq; y++) {
+                mblk[y] = wm ? more + (y - 1) * n * wm : NULL;
+                lblk[y] = wl ? lmore + (y - 1) * n * wl : NULL;
+            }
+        }
         /* chunk coefficients in the first n rows, zero-padded, then their
          * bit-reversed coset evaluations in place */
-        FORWARD_IF_ERROR(quotient_table(&qc, t, pk->pre_lde[t], ps->main_lde[t], ps->lu_lde[t],
-                                        pf->lu_sum[t], q));
+        cairn_err qe = quotient_table(&qc, t, pk->pre_lde[t], mblk, lblk, pf->lu_sum[t], q);
+        free(more);
+        FORWARD_IF_ERROR(qe);
         if (stark_tampering(tp, STARK_TAMPER_QUOTIENT) && tp->table == t && tp->index < n * W)
             q[tp->index] = gl_add(q[tp->index], tp->delta.c[0]); /* test only */
         memset(q + n * W, 0, lde - n * W * sizeof(gl_t));
@@ -1009,11 +1158,13 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         pf->pow_nonce = pow_grind(&tr, vk->p.pow_bits);
     st->t_fri = now_sec() - tl;
     tl = now_sec();
-    /* queries */
+    /* queries: the indices first (nothing is absorbed between them), the
+     * rows of the main and LogUp LDEs rebuilt from their blocks 0 */
+    FORWARD_IF_ERROR(query_rows(ps, s, &tr, vk->p.queries));
     const mt_tree *trees[NTREES] = {pk->pre_tree, ps->tree[TREE_MAIN], ps->tree[TREE_LU],
                                     ps->tree[TREE_Q]};
     for (unsigned q = 0; q < vk->p.queries; q++) {
-        uint32_t idx = tr_squeeze_bits(&tr, s->log_l0);
+        uint32_t idx = ps->qidx[q];
         gl_t *rows = pf->q_rows + (size_t)q * s->q_rows;
         p2_digest *paths = pf->q_paths + (size_t)q * s->q_paths;
         for (int k = 0; k < NTREES; k++) {
@@ -1021,8 +1172,11 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
             mt_opening o;
             FORWARD_IF_ERROR(mt_open(trees[k], &o, idx >> (s->log_l0 - s->tree_log_h[k])));
             for (unsigned i = 0; i < s->tree_nmats[k]; i++) {
-                unsigned w = s->w[k][s->tree_tab[k][i]];
-                memcpy(rows, o.rows[i], w * sizeof *rows);
+                unsigned t = s->tree_tab[k][i], w = s->w[k][t];
+                const gl_t *src = k == TREE_MAIN ? ps->qrows[TREE_MAIN][t] + (size_t)q * w
+                                : k == TREE_LU   ? ps->qrows[TREE_LU][t] + (size_t)q * w
+                                                 : o.rows[i];
+                memcpy(rows, src, w * sizeof *rows);
                 rows += w;
             }
             memcpy(paths, o.path, s->tree_log_h[k] * sizeof *paths);
