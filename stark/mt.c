@@ -94,13 +94,15 @@ static cairn_err hash_group(p2_digest *out, const mt_matrix *mats, size_t nmats,
         p2_hash_rows(out, mats[only].data, h, width, width);
         return CAIRN_OK;
     }
-    size_t block = MT_GATHER_ELEMS / width;
-    if (block == 0) block = 1;
+    /* a multiple of the widest hash kernel's 16 rows, so that no block
+     * leaves a tail for the narrower kernels */
+    size_t block = (MT_GATHER_ELEMS / width) & ~(size_t)15;
+    if (block == 0) block = 16;
     if (block > h) block = h;
     const long nblocks = (long)((h + block - 1) / block);
     const int nthreads = omp_get_max_threads();
-    /* block * width <= max(MT_GATHER_ELEMS, width), and width * 8 fits
-     * (checked in mt_commit) */
+    /* block <= h, and h * width * 8 fits (checked in mt_commit);
+     * cairn_malloc_array checks the product with nthreads */
     gl_t *bufs = cairn_malloc_array((size_t)nthreads * block, width * sizeof *bufs);
     if (!bufs)
         return cairn_fail_nomem((size_t)nthreads * block * width * sizeof *bufs,
