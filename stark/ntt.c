@@ -616,6 +616,28 @@ cairn_err ntt_inverse_batch(gl_t *m, unsigned log_n, size_t cols)
     return CAIRN_OK;
 }
 
+/* Rows in bit-reversed order: the inverse DIT, which takes that order,
+ * with 1/n folded into its first pass (no bit-reversal pass). */
+static cairn_err inverse_from_bitrev(gl_t *m, unsigned log_n, size_t cols)
+{
+    pre_op pre = {.scale = gl_inv(gl_from_u64((uint64_t)1 << log_n))};
+    return run(m, log_n, cols, 1, 0, 0, &pre);
+}
+
+static cairn_err col_inverse_br(gl_t *a, unsigned L, void *arg)
+{
+    (void)arg;
+    return inverse_from_bitrev(a, L, 1);
+}
+
+cairn_err ntt_inverse_batch_bitrev(gl_t *m, unsigned log_n, size_t cols)
+{
+    FORWARD_IF_ERROR(check_log(log_n));
+    if (cols == 0) return CAIRN_OK;
+    if (cols == 1 || cols >= MIN_BATCH_COLS) return inverse_from_bitrev(m, log_n, cols);
+    return by_column(m, log_n, cols, col_inverse_br, NULL);
+}
+
 /* shift^i on coefficient i while DIF loads, then the DIF (bit-reversed
  * output), and the bit reversal of an ordinary forward transform unless
  * that order is wanted. */

@@ -33,6 +33,11 @@ cairn_err ntt_inverse(gl_t *a, unsigned log_n);
 cairn_err ntt_forward_batch(gl_t *m, unsigned log_n, size_t cols);
 cairn_err ntt_inverse_batch(gl_t *m, unsigned log_n, size_t cols);
 
+/* ntt_inverse_batch of a matrix whose rows are in bit-reversed order
+ * (row i holds the values at w^bitrev(i)): natural-order coefficients out,
+ * without a bit-reversal pass. */
+cairn_err ntt_inverse_batch_bitrev(gl_t *m, unsigned log_n, size_t cols);
+
 /* Coefficients -> evaluations on the coset shift*H of order 2^log_n. */
 cairn_err ntt_coset_forward_batch(gl_t *m, unsigned log_n, size_t cols, gl_t shift);
 

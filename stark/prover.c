@@ -349,7 +349,7 @@ static void par_copy(gl_t *dst, const gl_t *src, size_t n)
  * Block y (rows y n .. y n + n - 1) of a bit-reversed LDE of blowup 2^lb
  * on s H' holds P on the coset s w_N^bitrev_lb(y) H in bit-reversed order
  * (N = n 2^lb). With g(u) = P(s u), whose coefficients come from block 0
- * (bit reversal, inverse NTT), block y is the bit-reversed coset transform
+ * (the inverse NTT of bit-reversed rows), block y is the bit-reversed coset transform
  * of g's coefficients with shift w_N^bitrev_lb(y). After their commitment
  * the prover keeps only block 0 of the main and LogUp LDEs and rebuilds
  * the other blocks where the quotient and the queries need them. */
@@ -367,8 +367,7 @@ static cairn_err lde_blocks(gl_t *out, const gl_t *blk0, unsigned log_n, size_t 
     if (nb < 2 || cols == 0) return CAIRN_OK;
     gl_t *coef = out + (nb - 2) * sz;
     par_copy(coef, blk0, sz);
-    ntt_bitrev_rows(coef, log_n, cols);
-    FORWARD_IF_ERROR(ntt_inverse_batch(coef, log_n, cols));
+    FORWARD_IF_ERROR(ntt_inverse_batch_bitrev(coef, log_n, cols));
     for (size_t y = 1; y + 1 < nb; y++) {
         par_copy(out + (y - 1) * sz, coef, sz);
         FORWARD_IF_ERROR(ntt_coset_forward_batch_bitrev(out + (y - 1) * sz, log_n, cols, block_shift(log_n, lb, y)));
@@ -390,8 +389,7 @@ static cairn_err lde_rows(gl_t *out, gl_t *blk0, unsigned log_n, size_t cols, un
     if (!later || cols == 0) return CAIRN_OK;
     gl_t *buf = stark_huge_alloc_array(n, cols * sizeof *buf);
     if (!buf) return cairn_fail_nomem(n * cols * sizeof *buf, "stark: out of memory for an LDE block (queries)");
-    ntt_bitrev_rows(blk0, log_n, cols);
-    cairn_err err = ntt_inverse_batch(blk0, log_n, cols);
+    cairn_err err = ntt_inverse_batch_bitrev(blk0, log_n, cols);
     for (size_t y = 1; y < nb && err == CAIRN_OK; y++) {
         int any = 0;
         for (size_t q = 0; q < nrows; q++) any |= rows[q] / n == y;

@@ -170,12 +170,21 @@ static void test_roundtrip(void)
                 if (b == 2 && LS[li] == 13 && cols == 64) continue; /* slow with tiny groups */
                 gl_t *in = rand_vec(n * cols), *a = copy_vec(in, n * cols);
                 ntt_forward_batch(a, LS[li], cols);
+                gl_t *br = copy_vec(a, n * cols); /* evaluations, rows bit-reversed */
+                ntt_bitrev_rows(br, LS[li], cols);
                 ntt_inverse_batch(a, LS[li], cols);
+                ntt_inverse_batch_bitrev(br, LS[li], cols);
                 int ok = !memcmp(a, in, n * cols * sizeof *a);
                 if (!ok) printf("  roundtrip 2^%u x %zu blocking %s fails\n", LS[li], cols, BLOCKINGS[b].name);
                 CU_ASSERT(ok);
+                ok = !memcmp(br, in, n * cols * sizeof *br);
+                if (!ok)
+                    printf("  roundtrip from bit-reversed rows 2^%u x %zu blocking %s fails\n", LS[li], cols,
+                           BLOCKINGS[b].name);
+                CU_ASSERT(ok);
                 free(in);
                 free(a);
+                free(br);
             }
     }
     restore();
@@ -333,9 +342,10 @@ static void test_lde(void)
 
 /* ---- every SIMD path against the scalar path ---- */
 
-enum { F_FWD, F_INV, F_FWD_B, F_INV_B, F_COSET, F_COSET_BR, F_LDE_NAT, F_LDE_REV, NF };
+enum { F_FWD, F_INV, F_FWD_B, F_INV_B, F_INV_BR, F_COSET, F_COSET_BR, F_LDE_NAT, F_LDE_REV, NF };
 static const char *const F_NAME[] = {"forward", "inverse", "forward batch", "inverse batch",
-                                     "coset forward", "coset forward bitrev", "LDE natural", "LDE bitrev"};
+                                     "inverse batch from bit-reversed rows", "coset forward",
+                                     "coset forward bitrev", "LDE natural", "LDE bitrev"};
 
 static gl_t *apply(int f, const gl_t *in, unsigned L, size_t cols, size_t *outlen)
 {
@@ -358,6 +368,7 @@ static gl_t *apply(int f, const gl_t *in, unsigned L, size_t cols, size_t *outle
     case F_INV: ntt_inverse(a, L); break;
     case F_FWD_B: ntt_forward_batch(a, L, cols); break;
     case F_INV_B: ntt_inverse_batch(a, L, cols); break;
+    case F_INV_BR: ntt_inverse_batch_bitrev(a, L, cols); break;
     case F_COSET: ntt_coset_forward_batch(a, L, cols, 0x1234567890abcdefull % GL_P); break;
     default: ntt_coset_forward_batch_bitrev(a, L, cols, 0x1234567890abcdefull % GL_P); break;
     }
