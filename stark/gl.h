@@ -163,16 +163,43 @@ static inline gl3_t gl3_add_base(gl3_t a, gl_t s)
     return (gl3_t){{gl_add(a.c[0], s), a.c[1], a.c[2]}};
 }
 
-/* Schoolbook product c0..c4, then X^3 = X + 1 and X^4 = X^2 + X. */
+/* s + k 2^128 (k < 5) modulo p, with 2^128 = -2^32 (mod p) */
+static inline gl_t gl3_reduce_acc(unsigned __int128 s, uint64_t k)
+{
+    return gl_sub(gl_reduce128(s), k << 32);
+}
+
+static inline void gl3_acc(unsigned __int128 *s, uint64_t *k, unsigned __int128 x)
+{
+    *s += x;
+    *k += *s < x;
+}
+
+/* Schoolbook product c0..c4, then X^3 = X + 1 and X^4 = X^2 + X:
+ * (c0 + c3, c1 + c3 + c4, c2 + c4), each a sum of at most five 128-bit
+ * products reduced once (three reductions instead of nine). */
 static inline gl3_t gl3_mul(gl3_t a, gl3_t b)
 {
-    gl_t c0 = gl_mul(a.c[0], b.c[0]);
-    gl_t c1 = gl_add(gl_mul(a.c[0], b.c[1]), gl_mul(a.c[1], b.c[0]));
-    gl_t c2 = gl_add(gl_add(gl_mul(a.c[0], b.c[2]), gl_mul(a.c[1], b.c[1])),
-                     gl_mul(a.c[2], b.c[0]));
-    gl_t c3 = gl_add(gl_mul(a.c[1], b.c[2]), gl_mul(a.c[2], b.c[1]));
-    gl_t c4 = gl_mul(a.c[2], b.c[2]);
-    return (gl3_t){{gl_add(c0, c3), gl_add(gl_add(c1, c3), c4), gl_add(c2, c4)}};
+    typedef unsigned __int128 u128;
+    GL_CHECK(a.c[0]);
+    GL_CHECK(a.c[1]);
+    GL_CHECK(a.c[2]);
+    GL_CHECK(b.c[0]);
+    GL_CHECK(b.c[1]);
+    GL_CHECK(b.c[2]);
+    const u128 p12 = (u128)a.c[1] * b.c[2], p21 = (u128)a.c[2] * b.c[1], p22 = (u128)a.c[2] * b.c[2];
+    u128 s0 = (u128)a.c[0] * b.c[0], s1 = (u128)a.c[0] * b.c[1], s2 = (u128)a.c[0] * b.c[2];
+    uint64_t k0 = 0, k1 = 0, k2 = 0;
+    gl3_acc(&s0, &k0, p12);
+    gl3_acc(&s0, &k0, p21);
+    gl3_acc(&s1, &k1, (u128)a.c[1] * b.c[0]);
+    gl3_acc(&s1, &k1, p12);
+    gl3_acc(&s1, &k1, p21);
+    gl3_acc(&s1, &k1, p22);
+    gl3_acc(&s2, &k2, (u128)a.c[1] * b.c[1]);
+    gl3_acc(&s2, &k2, (u128)a.c[2] * b.c[0]);
+    gl3_acc(&s2, &k2, p22);
+    return (gl3_t){{gl3_reduce_acc(s0, k0), gl3_reduce_acc(s1, k1), gl3_reduce_acc(s2, k2)}};
 }
 
 static inline gl3_t gl3_sqr(gl3_t a) { return gl3_mul(a, a); }

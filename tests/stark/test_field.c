@@ -125,6 +125,9 @@ static void test_extension(void)
     for (size_t i = 0; i < NEDGE; i++)
         for (size_t j = 0; j < NEDGE; j++) {
             gl3_t a = {{EDGE[i], EDGE[j], EDGE[(i + j) % NEDGE]}};
+            gl3_t bb = {{EDGE[(i + 2 * j) % NEDGE], EDGE[i], EDGE[j]}};
+            CU_ASSERT(gl3_eq(gl3_mul(a, bb), ref_mul3(a, bb))); /* carries of the lazy sums */
+            CU_ASSERT(gl3_eq(gl3_mul(a, a), ref_mul3(a, a)));
             if (gl3_eq(a, gl3_zero())) continue;
             CU_ASSERT(gl3_eq(gl3_mul(a, gl3_inv(a)), gl3_one()));
         }
