@@ -836,9 +836,12 @@ static cairn_err get_from_file(jobs_job *j, uint64_t index, jobs_stored *out)
     FORWARD_IF_ERROR(h5s_read_proof(j->rd, index, &out->proof, &out->proof_len));
     RETURN_ERROR_IF(!out->snapshot || !out->proof, CAIRN_ERR_FORMAT, "%s: segment %" PRIu64 ": empty snapshot or proof",
                     j->path, index);
+    int has_task;
+    h5s_task t;
+    FORWARD_IF_ERROR(h5s_segment_task(j->rd, index, &has_task, &t));
     out->claim = m.claim;
-    out->rank = m.has_task ? m.task.rank : 0;
-    out->task_ns = m.has_task ? m.task.ns : 0;
+    out->rank = t.rank;
+    out->task_ns = t.ns;
     out->state = JOBS_SEG_PROVEN;
     return CAIRN_OK;
 }

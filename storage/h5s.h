@@ -104,10 +104,13 @@
  *   h5s_job_close, after flushing and fsync; a job that fails or is never
  *   closed leaves no PATH (an older PATH stays untouched);
  * - a segment group's `complete` attribute is written after everything
- *   else in the group. Whole files never hold an incomplete segment today,
- *   but a resumable job that appends to an existing file (later work)
- *   treats a segment without `complete` = 1 as not done and rewrites it;
- *   h5s_segment() reports such a segment as CAIRN_ERR_FORMAT.
+ *   else in the group; h5s_segment() reports a segment without it as
+ *   CAIRN_ERR_FORMAT. Whole files never hold an incomplete segment.
+ * Resumable jobs do not append to a job file either: results arriving
+ * one by one go to a folder of checksummed records written atomically,
+ * and the job file is written whole from them at checkpoints and at the
+ * end (jobs/jobs.h, "Storage", argues why this survives a SIGKILL at any
+ * instant and HDF5 in place would not).
  *
  * The reader trusts nothing: it checks the version, that every expected
  * object exists as a hard link with the expected type class, size,
@@ -405,12 +408,15 @@ typedef struct {
     int has_proof;    /* proof and claim (always together) */
     h5s_size proof;
     h5s_claim claim;
-    int has_task;     /* task_rank and task_ns (always together) */
-    h5s_task task;
 } h5s_segment_meta;
 
 /* Validates and describes segment `index` (< h5s_segment_count). */
 cairn_err h5s_segment(h5s_reader *r, uint64_t index, h5s_segment_meta *out);
+
+/* Who proved segment `index` and how long it took (its task_rank and
+ * task_ns attributes, which h5s_segment checks come together): *has = 1
+ * and *out filled if the segment has them, *has = 0 if not. */
+cairn_err h5s_segment_task(h5s_reader *r, uint64_t index, int *has, h5s_task *out);
 
 /* Reads a segment's snapshot into a new buffer the caller frees. */
 cairn_err h5s_read_snapshot(h5s_reader *r, uint64_t index, uint8_t **out, size_t *len);

@@ -742,6 +742,22 @@ static cairn_err load_proof(hid_t g, const char *what, h5s_segment_meta *m)
     return err;
 }
 
+/* A segment's task attributes: optional, together. */
+static cairn_err load_task(hid_t g, const char *what, int *has, h5s_task *t)
+{
+    memset(t, 0, sizeof *t);
+    *has = 0;
+    htri_t hr = H5Aexists(g, "task_rank"), hn = H5Aexists(g, "task_ns");
+    if (hr < 0 || hn < 0) return h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: cannot look up its attributes", what);
+    RETURN_ERROR_IF(hr != hn, CAIRN_ERR_FORMAT, "%s: %s without %s", what, hr ? "task_rank" : "task_ns",
+                    hr ? "task_ns" : "task_rank");
+    if (!hr) return CAIRN_OK;
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "task_rank", H5S_U32, 0, &t->rank));
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, "task_ns", H5S_U64, 0, &t->ns));
+    *has = 1;
+    return CAIRN_OK;
+}
+
 /* Reads and checks a segment's attributes, snapshot shape and trace. */
 static cairn_err load_segment(hid_t g, const char *what, uint64_t index, h5s_segment_meta *m, h5s_trace *t,
                               int with_data)
@@ -777,16 +793,10 @@ static cairn_err load_segment(hid_t g, const char *what, uint64_t index, h5s_seg
     h5s_close_id(d);
 
     FORWARD_IF_ERROR(load_proof(g, what, m));
-    /* optional, together: who proved it and how long it took */
-    htri_t hr = H5Aexists(g, "task_rank"), hn = H5Aexists(g, "task_ns");
-    if (hr < 0 || hn < 0) return h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: cannot look up its attributes", what);
-    RETURN_ERROR_IF(hr != hn, CAIRN_ERR_FORMAT, "%s: %s without %s", what, hr ? "task_rank" : "task_ns",
-                    hr ? "task_ns" : "task_rank");
-    if (hr) {
-        FORWARD_IF_ERROR(h5s_get_attr(g, what, "task_rank", H5S_U32, 0, &m->task.rank));
-        FORWARD_IF_ERROR(h5s_get_attr(g, what, "task_ns", H5S_U64, 0, &m->task.ns));
-        m->has_task = 1;
-    }
+    /* the task attributes are checked here, read by h5s_segment_task */
+    int has_task;
+    h5s_task task;
+    FORWARD_IF_ERROR(load_task(g, what, &has_task, &task));
     char twhat[64];
     /* optional, but a damaged link or header is an error, not "absent" */
     int has = h5s_exists(g, "tables");
@@ -815,6 +825,17 @@ cairn_err h5s_segment(h5s_reader *r, uint64_t index, h5s_segment_meta *out)
     char what[48];
     FORWARD_IF_ERROR(with_path(r, open_segment(r, index, &g, what)));
     cairn_err err = load_segment(g, what, index, out, NULL, 0);
+    h5s_close_id(g);
+    return with_path(r, err);
+}
+
+cairn_err h5s_segment_task(h5s_reader *r, uint64_t index, int *has, h5s_task *out)
+{
+    RETURN_ERROR_IF(!r || !has || !out, CAIRN_ERR_USAGE, "h5s_segment_task: NULL argument");
+    hid_t g;
+    char what[48];
+    FORWARD_IF_ERROR(with_path(r, open_segment(r, index, &g, what)));
+    cairn_err err = load_task(g, what, has, out);
     h5s_close_id(g);
     return with_path(r, err);
 }

@@ -100,9 +100,11 @@ static void free_ref(ref_job *ref)
 static int ref_result(ref_job *ref, uint64_t i, jobs_result *out, uint8_t **snap, uint8_t **proof)
 {
     h5s_segment_meta m;
+    h5s_task t;
+    int has_task;
     size_t sl, pl;
-    if (h5s_segment(ref->r, i, &m) != CAIRN_OK || h5s_read_snapshot(ref->r, i, snap, &sl) != CAIRN_OK ||
-        h5s_read_proof(ref->r, i, proof, &pl) != CAIRN_OK)
+    if (h5s_segment(ref->r, i, &m) != CAIRN_OK || h5s_segment_task(ref->r, i, &has_task, &t) != CAIRN_OK ||
+        h5s_read_snapshot(ref->r, i, snap, &sl) != CAIRN_OK || h5s_read_proof(ref->r, i, proof, &pl) != CAIRN_OK)
         return die("reference segment");
     memset(out, 0, sizeof *out);
     out->index = i;
@@ -111,8 +113,8 @@ static int ref_result(ref_job *ref, uint64_t i, jobs_result *out, uint8_t **snap
     out->proof = *proof;
     out->proof_len = pl;
     if (jobs_claim_from_h5s(&out->claim, &m.claim) != CAIRN_OK) return die("reference claim");
-    out->rank = m.has_task ? m.task.rank : 0;
-    out->seconds = m.has_task ? (double)m.task.ns / 1e9 : 0;
+    out->rank = t.rank;
+    out->seconds = (double)t.ns / 1e9;
     return 0;
 }
 

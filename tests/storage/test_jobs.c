@@ -468,7 +468,10 @@ static void t_store(void)
         jobs_snapshot_claim(&want, &f.snap[i]);
         jobs_claim_to_h5s(&hc, &want);
         CU_ASSERT(m.has_proof && !memcmp(&m.claim, &hc, sizeof hc));
-        CU_ASSERT(m.has_task && m.task.rank == i + 1 && m.task.ns == 250000000 * (i + 1));
+        int has_task;
+        h5s_task t;
+        CU_ASSERT_EQUAL_FATAL(h5s_segment_task(r, i, &has_task, &t), CAIRN_OK);
+        CU_ASSERT(has_task && t.rank == i + 1 && t.ns == 250000000 * (i + 1));
     }
     uint64_t v;
     CU_ASSERT(h5s_get_attr_u64(r, "proof_bytes", &v) == CAIRN_OK && v == 256);
