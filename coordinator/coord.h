@@ -78,11 +78,14 @@
  *    it answers, which takes a while at large po2, and a worker that has
  *    not said hello holds no task, so the default waits. Ranks given up on
  *    are counted in stats->unresponsive. This is what makes a dead worker
- *    survivable under `mpirun --enable-recovery`: the job completes and
- *    MPI_Finalize returns (measured with Open MPI 4.1.4; MPI_Abort there
- *    can leave mpirun hanging). A rank that is alive but never answers
- *    (stuck) blocks MPI_Finalize and MPI_Abort alike: mpirun's own
- *    timeout (--timeout) or the batch system's limit ends such a job;
+ *    survivable under `mpirun --enable-recovery`: the job completes. The
+ *    caller should then end rank 0 without MPI_Finalize (flush its output
+ *    and _exit with its status): with Open MPI 4.1.4, MPI_Finalize's
+ *    closing fence sometimes waits forever for the dead rank, and
+ *    MPI_Abort can leave mpirun hanging; after such an exit mpirun ends
+ *    the job, with rank 0's status under --enable-recovery (measured:
+ *    tests/mpi mpi_recovery), and it also kills a rank that is alive but
+ *    stuck;
  *  - without --enable-recovery, Open MPI 4.1 (no ULFM) ends the whole job
  *    when any rank dies, coordinator included: the sink must store each
  *    result when it gets it (jobs/ does, atomically), so that a resume

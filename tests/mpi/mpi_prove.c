@@ -16,7 +16,9 @@
  * in order, "final cycles C exit E state HEX" and "chain ok" once the
  * claims chain from the image ID to the final state. Events go to stderr.
  * Exit status: 0 proven; 1 the job failed or the claims do not chain;
- * 2 usage. Test hooks: worker/worker.h (CAIRN_TEST_WORKER_*).
+ * 2 usage. When the coordinator gave up on a rank, rank 0 ends without
+ * MPI_Finalize (coord.h "Failures"). Test hooks: worker/worker.h
+ * (CAIRN_TEST_WORKER_*).
  *
  * The executor: rv_run runs the whole program and delivers segments
  * through a callback, so it cannot return between segments to let the
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/util.h"
 #include "common/alloc.h"
@@ -280,7 +283,7 @@ static void on_event(void *arg, const coord_event *ev)
         fprintf(stderr, "coord: %s: rank %d%s%s\n", names[ev->type], ev->rank, ev->text[0] ? ": " : "", ev->text);
 }
 
-static int run_coordinator(const rv_program *prog, coord_opts *o, unsigned ahead)
+static int run_coordinator(const rv_program *prog, coord_opts *o, unsigned ahead, int *lost)
 {
     executor x;
     memset(&x, 0, sizeof x);
@@ -329,9 +332,10 @@ static int run_coordinator(const rv_program *prog, coord_opts *o, unsigned ahead
     free(res.have);
     pthread_cond_destroy(&x.cv);
     pthread_mutex_destroy(&x.lock);
-    /* Ranks given up on: under --enable-recovery dead ones do not block
-     * MPI_Finalize (Debian's Open MPI 4.1 can hang in MPI_Abort instead) */
+    /* Ranks given up on (coord.h "Failures"): skip MPI_Finalize, whose
+     * closing fence can wait for them forever; see main */
     if (st.unresponsive) fprintf(stderr, "mpi_prove: %u ranks did not come back\n", st.unresponsive);
+    *lost = st.unresponsive > 0;
     return status;
 }
 
@@ -389,8 +393,18 @@ int main(int argc, char **argv)
             o.start_deadline = (double)start_deadline;
             o.on_event = on_event;
             cairn_err e = wrk_hooks_from_env(&o.local_hooks, 0);
-            status = e == CAIRN_OK ? run_coordinator(prog, &o, (unsigned)ahead)
+            int lost = 0;
+            status = e == CAIRN_OK ? run_coordinator(prog, &o, (unsigned)ahead, &lost)
                                    : cli_fail(&cx, EXIT_USAGE, e, "%s", cairn_last_error());
+            if (lost) {
+                /* everything is printed; the process ends here, without
+                 * MPI_Finalize: mpirun then ends the job (with this status
+                 * under --enable-recovery) */
+                fflush(stdout);
+                fflush(stderr);
+                rv_program_free(prog);
+                _exit(status);
+            }
         } else {
             wrk_opts wo;
             memset(&wo, 0, sizeof wo);
