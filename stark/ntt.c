@@ -414,6 +414,9 @@ typedef struct {
     size_t cols; /* 1: one column (lanes along the column); else row mode */
     const gl_t *tw[GL_TWO_ADICITY];
     int dif;
+    /* DIF only: blocks of the contiguous pass (the last one) to run; NULL:
+     * all (rows of the other blocks are then left unfinished) */
+    const uint8_t *blk_mask;
 } run_t;
 
 /* Layers [s0, s1) (DIT upwards, DIF downwards) on a gathered group of
@@ -485,6 +488,7 @@ static void pass_blocks(const run_t *R, unsigned s_lo, unsigned s1, const pre_op
     if (cols == 1) {
 #pragma omp parallel for schedule(static) if (nb > 1 && nb * rows >= PAR_MIN)
         for (size_t b = 0; b < nb; b++) {
+            if (R->blk_mask && !R->blk_mask[b]) continue;
             gl_t *a = R->m + b * rows;
             if (use_pre) pre_col(pre, a, a, R->m, rows, b * rows);
             R->k->block(a, s_lo, s1, R->tw, R->dif);
@@ -498,6 +502,7 @@ static void pass_blocks(const run_t *R, unsigned s_lo, unsigned s1, const pre_op
 #pragma omp parallel for schedule(static) if (ngroups > 1 && rows * cols * nb >= PAR_MIN)
     for (size_t gi = 0; gi < ngroups; gi++) {
         size_t strip = gi % nstrips, b = gi / nstrips, w = width;
+        if (R->blk_mask && !R->blk_mask[b]) continue;
         if (cols - strip * width < w) w = cols - strip * width;
         gl_t *blk = R->m + b * rows * cols + strip * width;
         if (use_pre)
@@ -528,6 +533,43 @@ static unsigned plan_for(unsigned *b, unsigned s_lo, unsigned L, size_t cols)
 
 /* Runs layers [s_lo, L) of a DIT or DIF over m (cols == 1: one column),
  * applying pre while loading the first pass. */
+/* run() for a DIF of which only output rows rows[0..nrows) are wanted
+ * (rows NULL: all): the last pass, on contiguous blocks, skips the blocks
+ * that hold none of them. */
+static cairn_err run_rows(gl_t *m, unsigned L, size_t cols, int inv, int dif, unsigned s_lo, const pre_op *pre,
+                          const size_t *rows, size_t nrows)
+{
+    run_t R = {.k = kern(), .m = m, .L = L, .cols = cols, .dif = dif};
+    FORWARD_IF_ERROR(tables(R.tw, L, inv));
+    unsigned b[GL_TWO_ADICITY + 2];
+    unsigned np = plan_for(b, s_lo, L, cols);
+    uint8_t *mask = NULL;
+    if (rows && dif && np > 0) {
+        size_t nb = (size_t)1 << (L - b[1]);
+        mask = cairn_calloc(nb, 1);
+        if (!mask) return cairn_fail_nomem(nb, "NTT: out of memory for a block mask");
+        for (size_t i = 0; i < nrows; i++) mask[(rows[i] >> b[1]) & (nb - 1)] = 1;
+        R.blk_mask = mask;
+    }
+    cairn_err err = CAIRN_OK;
+    if (np == 0) {
+        /* no layers: only the load step (a transform of size 1) */
+        if (pre_active(pre)) {
+            if (cols == 1) pre_col(pre, m, m, m, 1, 0);
+            else pre_row(pre, m, m, m, cols, 0);
+        }
+        return CAIRN_OK;
+    }
+    for (unsigned k = 0; k < np && err == CAIRN_OK; k++) {
+        unsigned p = dif ? np - 1 - k : k; /* DIF runs the passes top down */
+        const pre_op *pp = k == 0 ? pre : NULL;
+        if (p == 0) pass_blocks(&R, b[0], b[1], pp);
+        else err = pass_strided(&R, b[p], b[p + 1], pp);
+    }
+    free(mask);
+    return err;
+}
+
 static cairn_err run(gl_t *m, unsigned L, size_t cols, int inv, int dif, unsigned s_lo, const pre_op *pre)
 {
     run_t R = {.k = kern(), .m = m, .L = L, .cols = cols, .dif = dif};
@@ -641,14 +683,20 @@ cairn_err ntt_inverse_batch_bitrev(gl_t *m, unsigned log_n, size_t cols)
 /* shift^i on coefficient i while DIF loads, then the DIF (bit-reversed
  * output), and the bit reversal of an ordinary forward transform unless
  * that order is wanted. */
-static cairn_err coset_forward(gl_t *m, unsigned log_n, size_t cols, gl_t shift, int bitrev)
+static cairn_err coset_forward_rows(gl_t *m, unsigned log_n, size_t cols, gl_t shift, int bitrev,
+                                    const size_t *rows, size_t nrows)
 {
     pre_op pre = {.scale = 1};
     cairn_err err = pre_twist(&pre, log_n, 1, shift);
-    if (err == CAIRN_OK) err = run(m, log_n, cols, 0, 1, 0, &pre);
+    if (err == CAIRN_OK) err = run_rows(m, log_n, cols, 0, 1, 0, &pre, rows, nrows);
     pre_free(&pre);
     if (err == CAIRN_OK && !bitrev) ntt_bitrev_rows(m, log_n, cols);
     return err;
+}
+
+static cairn_err coset_forward(gl_t *m, unsigned log_n, size_t cols, gl_t shift, int bitrev)
+{
+    return coset_forward_rows(m, log_n, cols, shift, bitrev, NULL, 0);
 }
 
 static cairn_err col_coset(gl_t *a, unsigned L, void *arg)
@@ -666,6 +714,28 @@ cairn_err ntt_coset_forward_batch(gl_t *m, unsigned log_n, size_t cols, gl_t shi
     if (cols == 0) return CAIRN_OK;
     if (cols == 1 || cols >= MIN_BATCH_COLS) return coset_forward(m, log_n, cols, shift, 0);
     return by_column(m, log_n, cols, col_coset, &shift);
+}
+
+typedef struct {
+    gl_t shift;
+    const size_t *rows;
+    size_t nrows;
+} rows_arg;
+
+static cairn_err col_coset_br_rows(gl_t *a, unsigned L, void *arg)
+{
+    const rows_arg *r = arg;
+    return coset_forward_rows(a, L, 1, r->shift, 1, r->rows, r->nrows);
+}
+
+cairn_err ntt_coset_forward_batch_bitrev_rows(gl_t *m, unsigned log_n, size_t cols, gl_t shift,
+                                              const size_t *rows, size_t nrows)
+{
+    FORWARD_IF_ERROR(check_log(log_n));
+    if (cols == 0) return CAIRN_OK;
+    if (cols == 1 || cols >= MIN_BATCH_COLS) return coset_forward_rows(m, log_n, cols, shift, 1, rows, nrows);
+    rows_arg ra = {shift, rows, nrows};
+    return by_column(m, log_n, cols, col_coset_br_rows, &ra);
 }
 
 cairn_err ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, gl_t shift)

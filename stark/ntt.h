@@ -46,6 +46,13 @@ cairn_err ntt_coset_forward_batch(gl_t *m, unsigned log_n, size_t cols, gl_t shi
  * bit-reversal passes over the matrix. */
 cairn_err ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, gl_t shift);
 
+/* The same when only rows rows[0..nrows) of the result are wanted (each
+ * < 2^log_n; any order, repeats allowed): those rows are exact, the others
+ * unspecified. Skips the last pass over the blocks of rows that hold none
+ * of them (about half the work for a few rows of a large matrix). */
+cairn_err ntt_coset_forward_batch_bitrev_rows(gl_t *m, unsigned log_n, size_t cols, gl_t shift,
+                                              const size_t *rows, size_t nrows);
+
 /* Low-degree extension: `evals` holds a 2^log_n x cols matrix of
  * evaluations over H; out receives the 2^(log_n+log_blowup) x cols matrix
  * of the same polynomials evaluated over shift*H' (H' of order

@@ -388,18 +388,25 @@ static cairn_err lde_rows(gl_t *out, gl_t *blk0, unsigned log_n, size_t cols, un
     }
     if (!later || cols == 0) return CAIRN_OK;
     gl_t *buf = stark_huge_alloc_array(n, cols * sizeof *buf);
-    if (!buf) return cairn_fail_nomem(n * cols * sizeof *buf, "stark: out of memory for an LDE block (queries)");
+    size_t *in = cairn_malloc_array(nrows, sizeof *in);
+    if (!buf || !in) {
+        free(buf);
+        free(in);
+        return cairn_fail_nomem(n * cols * sizeof *buf, "stark: out of memory for an LDE block (queries)");
+    }
     cairn_err err = ntt_inverse_batch_bitrev(blk0, log_n, cols);
     for (size_t y = 1; y < nb && err == CAIRN_OK; y++) {
-        int any = 0;
-        for (size_t q = 0; q < nrows; q++) any |= rows[q] / n == y;
-        if (!any) continue;
+        size_t cnt = 0;
+        for (size_t q = 0; q < nrows; q++)
+            if (rows[q] / n == y) in[cnt++] = rows[q] - y * n;
+        if (!cnt) continue;
         par_copy(buf, blk0, n * cols);
-        err = ntt_coset_forward_batch_bitrev(buf, log_n, cols, block_shift(log_n, lb, y));
+        err = ntt_coset_forward_batch_bitrev_rows(buf, log_n, cols, block_shift(log_n, lb, y), in, cnt);
         for (size_t q = 0; q < nrows && err == CAIRN_OK; q++)
             if (rows[q] / n == y) memcpy(out + q * cols, buf + (rows[q] - y * n) * cols, cols * sizeof *out);
     }
     free(buf);
+    free(in);
     return err;
 }
 

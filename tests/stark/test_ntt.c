@@ -410,6 +410,38 @@ static void test_paths(void)
     }
 }
 
+/* ---- selected rows of a bit-reversed coset transform ---- */
+
+static void test_coset_rows(void)
+{
+    static const struct { unsigned L; size_t cols, nrows; } CASES[] = {
+        {0, 1, 1}, {4, 1, 3}, {13, 1, 5}, {15, 1, 40}, {10, 3, 7}, {12, 5, 2},
+        {9, 8, 1}, {11, 17, 9}, {12, 64, 20}, {10, 130, 33}};
+    for (int b = 0; b < NBLOCKING; b++) {
+        for (size_t t = 0; t < sizeof CASES / sizeof CASES[0]; t++) {
+            unsigned L = CASES[t].L;
+            size_t cols = CASES[t].cols, n = (size_t)1 << L, nr = CASES[t].nrows;
+            gl_t shift = rand_gl() | 1;
+            gl_t *in = rand_vec(n * cols), *full = copy_vec(in, n * cols), *part = copy_vec(in, n * cols);
+            size_t rows[64];
+            for (size_t i = 0; i < nr; i++) rows[i] = rng_u64(R()) % n;
+            if (nr > 1) rows[1] = rows[0]; /* a repeat */
+            set_blocking(b);
+            ntt_coset_forward_batch_bitrev(full, L, cols, shift);
+            CU_ASSERT_EQUAL(ntt_coset_forward_batch_bitrev_rows(part, L, cols, shift, rows, nr), CAIRN_OK);
+            restore();
+            int bad = 0;
+            for (size_t i = 0; i < nr; i++) bad += memcmp(part + rows[i] * cols, full + rows[i] * cols, cols * sizeof *part) != 0;
+            if (bad)
+                printf("  coset rows 2^%u x %zu blocking %s: %d of %zu rows wrong\n", L, cols, BLOCKINGS[b].name, bad, nr);
+            CU_ASSERT_EQUAL(bad, 0);
+            free(in);
+            free(full);
+            free(part);
+        }
+    }
+}
+
 /* ---- bit reversal ---- */
 
 static void test_bitrev(void)
@@ -482,6 +514,7 @@ int main(void)
         {"batch equals column by column", test_batch_vs_single},
         {"coset forward vs direct evaluation", test_coset},
         {"LDE vs direct evaluation, natural and bit-reversed, out of place and in place", test_lde},
+        {"selected rows of a bit-reversed coset transform", test_coset_rows},
         {"every SIMD path vs scalar", test_paths},
         {"bit reversal of rows", test_bitrev},
         {"twiddle preparation and its errors", test_prepare},
