@@ -359,43 +359,45 @@ static gl_t block_shift(unsigned log_n, unsigned lb, size_t y)
     return gl_exp(gl_root_of_unity(log_n + lb), stark_bitrev((uint32_t)y, lb));
 }
 
-/* out (nb - 1 blocks of n x cols): blocks 1 .. nb-1 from blk0. */
+/* out (nb - y0 blocks of n x cols): blocks y0 .. nb-1 (y0 >= 1) from blk0. */
 static cairn_err lde_blocks(gl_t *out, const gl_t *blk0, unsigned log_n, size_t cols, unsigned lb,
-                            size_t nb)
+                            size_t y0, size_t nb)
 {
     const size_t n = (size_t)1 << log_n, sz = n * cols;
-    if (nb < 2 || cols == 0) return CAIRN_OK;
-    gl_t *coef = out + (nb - 2) * sz;
+    if (y0 >= nb || cols == 0) return CAIRN_OK;
+    gl_t *coef = out + (nb - 1 - y0) * sz;
     par_copy(coef, blk0, sz);
     FORWARD_IF_ERROR(ntt_inverse_batch_bitrev(coef, log_n, cols));
-    for (size_t y = 1; y + 1 < nb; y++) {
-        par_copy(out + (y - 1) * sz, coef, sz);
-        FORWARD_IF_ERROR(ntt_coset_forward_batch_bitrev(out + (y - 1) * sz, log_n, cols, block_shift(log_n, lb, y)));
+    for (size_t y = y0; y + 1 < nb; y++) {
+        par_copy(out + (y - y0) * sz, coef, sz);
+        FORWARD_IF_ERROR(ntt_coset_forward_batch_bitrev(out + (y - y0) * sz, log_n, cols, block_shift(log_n, lb, y)));
     }
     return ntt_coset_forward_batch_bitrev(coef, log_n, cols, block_shift(log_n, lb, nb - 1));
 }
 
 /* out[q] (cols elements each) = row rows[q] (< n 2^lb) of the LDE whose
- * block 0 is blk0; blk0 is overwritten (by g's coefficients). */
-static cairn_err lde_rows(gl_t *out, gl_t *blk0, unsigned log_n, size_t cols, unsigned lb,
+ * first `keep` blocks are in blk0; blk0 is overwritten (block 0 by g's
+ * coefficients, block 1 serves as the work block). */
+static cairn_err lde_rows(gl_t *out, gl_t *blk0, unsigned log_n, size_t cols, unsigned lb, size_t keep,
                           const size_t *rows, size_t nrows)
 {
     const size_t n = (size_t)1 << log_n, nb = (size_t)1 << lb;
     int later = 0;
     for (size_t q = 0; q < nrows; q++) {
-        if (rows[q] < n) memcpy(out + q * cols, blk0 + rows[q] * cols, cols * sizeof *out);
+        if (rows[q] < keep * n) memcpy(out + q * cols, blk0 + rows[q] * cols, cols * sizeof *out);
         else later = 1;
     }
     if (!later || cols == 0) return CAIRN_OK;
-    gl_t *buf = stark_huge_alloc_array(n, cols * sizeof *buf);
+    gl_t *own = keep >= 2 ? NULL : stark_huge_alloc_array(n, cols * sizeof *own);
+    gl_t *buf = keep >= 2 ? blk0 + n * cols : own;
     size_t *in = cairn_malloc_array(nrows, sizeof *in);
     if (!buf || !in) {
-        free(buf);
+        free(own);
         free(in);
         return cairn_fail_nomem(n * cols * sizeof *buf, "stark: out of memory for an LDE block (queries)");
     }
     cairn_err err = ntt_inverse_batch_bitrev(blk0, log_n, cols);
-    for (size_t y = 1; y < nb && err == CAIRN_OK; y++) {
+    for (size_t y = keep; y < nb && err == CAIRN_OK; y++) {
         size_t cnt = 0;
         for (size_t q = 0; q < nrows; q++)
             if (rows[q] / n == y) in[cnt++] = rows[q] - y * n;
@@ -405,7 +407,7 @@ static cairn_err lde_rows(gl_t *out, gl_t *blk0, unsigned log_n, size_t cols, un
         for (size_t q = 0; q < nrows && err == CAIRN_OK; q++)
             if (rows[q] / n == y) memcpy(out + q * cols, buf + (rows[q] - y * n) * cols, cols * sizeof *out);
     }
-    free(buf);
+    free(own);
     free(in);
     return err;
 }
@@ -464,9 +466,10 @@ static inline gl3_t plu_fp(const plu *l, unsigned bus, const gl_t *tup, unsigned
 #include "logup_impl.h"
 
 /* Evaluations of the combined constraint divided by Z_H on the quotient
- * coset (first Q rows of the bit-reversed LDEs), then chunk coefficients:
- * coef receives n rows x 3*nq columns (column 3j+c = component c of chunk
- * j), in coefficient order. */
+ * coset (first Q rows of the bit-reversed LDEs: blocks 0 .. nq-1, given
+ * per block in main_blk[y] and lu_blk[y]; the preprocessed LDE whole),
+ * then chunk coefficients: coef receives n rows x 3*nq columns (column
+ * 3j+c = component c of chunk j), in coefficient order. */
 static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
                                 const gl_t *const *main_blk, const gl_t *const *lu_blk, gl3_t lu_sum,
                                 gl_t *coef)
@@ -691,7 +694,9 @@ static cairn_err open_rows(gl3_t *out0, gl3_t *out1, const gl_t *vals, size_t w,
 /* ---- the prover ---- */
 typedef struct {
     gl_t *main_lde[AIR_MAX_TABLES], *lu_lde[AIR_MAX_TABLES], *q_lde[AIR_MAX_TABLES];
-    int trimmed[NTREES]; /* main, LogUp: only block 0 of the LDEs is kept */
+    /* main, LogUp: log2 of the rows each LDE buffer holds (all 2^(log_n +
+     * log_b) until the commitment, then the kept blocks) */
+    unsigned rows_log[NTREES][AIR_MAX_TABLES];
     uint32_t *qidx;                        /* query indices */
     gl_t *qrows[NTREES][AIR_MAX_TABLES];   /* main, LogUp: queried rows */
     mt_tree *tree[NTREES];
@@ -909,15 +914,24 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
     return CAIRN_OK;
 }
 
-/* Keeps block 0 (the first n rows) of the LDEs of tree k (main or
- * LogUp) once they are committed. */
+/* Blocks of each main and LogUp LDE kept once they are committed:
+ * 2^keep_log(s). Two, because the quotient of degree-3 constraints is
+ * evaluated on the first 2n rows of the LDEs (blocks 0 and 1), the
+ * openings and the DEEP codewords read block 0, and only the queries need
+ * the others, a few rows of them, which are rebuilt. */
+static unsigned keep_log(const stark_shape *s) { return s->log_b < 1 ? s->log_b : 1; }
+
+/* Keeps the first kept blocks of the LDEs of tree k (main or LogUp) once
+ * they are committed. */
 static void trim_tree(pstate *ps, const stark_shape *s, int k)
 {
     gl_t **ldes = k == TREE_MAIN ? ps->main_lde : ps->lu_lde;
-    for (unsigned t = 0; t < s->ntables; t++)
-        if (ldes[t])
-            stark_huge_trim(ldes[t], lde_bytes(s->log_n[t], s->w[k][t]), lde_bytes(s->log_n[t] + s->log_b, s->w[k][t]));
-    ps->trimmed[k] = 1;
+    for (unsigned t = 0; t < s->ntables; t++) {
+        const unsigned want = s->log_n[t] + keep_log(s);
+        if (!ldes[t] || ps->rows_log[k][t] <= want) continue;
+        stark_huge_trim(ldes[t], lde_bytes(want, s->w[k][t]), lde_bytes(ps->rows_log[k][t], s->w[k][t]));
+        ps->rows_log[k][t] = want;
+    }
 }
 
 /* Draws the query indices into ps->qidx and puts the queried rows of the
@@ -928,7 +942,8 @@ static cairn_err query_rows(pstate *ps, const stark_shape *s, transcript *tr, un
     size_t *rows = cairn_malloc_array(queries, sizeof *rows);
     cairn_err err = CAIRN_OK;
     if (!ps->qidx || !rows) {
-        err = cairn_fail_nomem(queries * (sizeof *rows + sizeof *ps->qidx), "stark_prove: out of memory for the query indices");
+        err = cairn_fail_nomem(queries * (sizeof *rows + sizeof *ps->qidx),
+                               "stark_prove: out of memory for the query indices");
         goto done;
     }
     for (unsigned q = 0; q < queries; q++) ps->qidx[q] = tr_squeeze_bits(tr, s->log_l0);
@@ -943,12 +958,120 @@ static cairn_err query_rows(pstate *ps, const stark_shape *s, transcript *tr, un
                 break;
             }
             for (unsigned q = 0; q < queries; q++) rows[q] = ps->qidx[q] >> (s->log_l0 - s->log_n[t] - s->log_b);
-            err = lde_rows(ps->qrows[k][t], ldes[t], s->log_n[t], w, s->log_b, rows, queries);
+            err = lde_rows(ps->qrows[k][t], ldes[t], s->log_n[t], w, s->log_b,
+                           (size_t)1 << (ps->rows_log[k][t] - s->log_n[t]), rows, queries);
         }
     }
 done:
     free(rows);
     return err;
+}
+
+/* Test only (STARK_TAMPER_COLUMN): the tamper's delta added to its column
+ * in rows [0, rows) of lde, if it names tree k and table t. */
+static void tamper_rows(const stark_tamper *tp, const stark_shape *s, int k, unsigned t, gl_t *lde, size_t rows)
+{
+    if (!stark_tampering(tp, STARK_TAMPER_COLUMN) || tp->tree != (unsigned)k || tp->table != t ||
+        tp->index >= s->w[k][t])
+        return;
+    const size_t w = s->w[k][t];
+    for (size_t r = 0; r < rows; r++) lde[r * w + tp->index] = gl_add(lde[r * w + tp->index], tp->delta.c[0]);
+}
+
+/* The LogUp columns, their LDEs and their commitment. The tables of the
+ * tree's largest height (the cpu table, the largest LDEs of a proof) never
+ * hold their whole LDE: their columns become coefficients in a buffer of
+ * the kept blocks, and the LDE blocks are made last to first (block 0 in
+ * place of the coefficients), their rows hashed into the tree's leaves as
+ * they come; blocks past the kept ones go through a scratch block. The
+ * other tables' LDEs are made whole and trimmed after the commitment. */
+static cairn_err logup_commit(pstate *ps, const struct stark_vk *vk, const stark_shape *s,
+                              const stark_trace *traces, const gl_t *pub, gl3_t lu_alpha, gl3_t lu_beta,
+                              const stark_tamper *tp)
+{
+    const air_machine *m = vk->m;
+    const unsigned lb = s->log_b, kb = keep_log(s), HL = s->tree_log_h[TREE_LU];
+    stark_proof *pf = &ps->pf;
+    unsigned tall[AIR_MAX_TABLES], ntall = 0;
+    for (unsigned t = 0; t < m->ntables; t++) {
+        const air_table *tb = m->tables[t];
+        if (!tb->nints) continue;
+        const size_t n = (size_t)1 << s->log_n[t], W = s->w[TREE_LU][t];
+        const int is_tall = s->log_n[t] + lb == HL;
+        const size_t bytes = lde_bytes(s->log_n[t] + (is_tall ? kb : lb), W);
+        /* the columns in the first n rows */
+        gl_t *lu = ps->lu_lde[t] = stark_huge_alloc(bytes);
+        ps->rows_log[TREE_LU][t] = s->log_n[t] + (is_tall ? kb : lb);
+        if (!lu)
+            return cairn_fail_nomem(bytes, "stark_prove: out of memory for the LogUp columns of table %s", tb->name);
+        FORWARD_IF_ERROR(stark_lu_columns(lu, &pf->lu_sum[t], vk, t, tb->pre, traces[t].main, s->log_n[t], pub,
+                                          lu_alpha, lu_beta));
+        if (stark_tampering(tp, STARK_TAMPER_LU_SUM) && tp->table == t) /* test only */
+            pf->lu_sum[t] = gl3_add(pf->lu_sum[t], tp->delta);
+        if (stark_tampering(tp, STARK_TAMPER_LU_RUNNING) && tp->table == t) { /* test only */
+            for (size_t r = 0; r < n; r++)
+                for (int c = 0; c < 3; c++) {
+                    gl_t *x = &lu[r * W + W - 3 + c];
+                    *x = gl_add(*x, tp->delta.c[c]);
+                }
+            pf->lu_sum[t] = gl3_add(pf->lu_sum[t], tp->delta);
+        }
+        cairn_err e;
+        if (is_tall) {
+            tall[ntall++] = t;
+            e = ntt_inverse_batch(lu, s->log_n[t], W);
+        } else {
+            e = ntt_lde_batch(lu, lu, s->log_n[t], W, lb, STARK_SHIFT, 1);
+            tamper_rows(tp, s, TREE_LU, t, lu, n << lb); /* test only */
+        }
+        if (e != CAIRN_OK) return cairn_prefix_error(e, "stark_prove: LogUp LDE of table %s", tb->name);
+    }
+    if (!s->tree_nmats[TREE_LU]) return CAIRN_OK;
+    mt_matrix mats[AIR_MAX_TABLES];
+    for (unsigned i = 0; i < s->tree_nmats[TREE_LU]; i++) {
+        unsigned t = s->tree_tab[TREE_LU][i];
+        int is_tall = s->log_n[t] + lb == HL;
+        mats[i] = (mt_matrix){is_tall ? NULL : ps->lu_lde[t], (size_t)1 << (s->log_n[t] + lb), s->w[TREE_LU][t]};
+    }
+    FORWARD_IF_ERROR(mt_commit_begin(&ps->tree[TREE_LU], mats, s->tree_nmats[TREE_LU]));
+    p2_digest *leaves = mt_leaves(ps->tree[TREE_LU]);
+    const unsigned L = HL - lb;
+    const size_t n = (size_t)1 << L, nb = (size_t)1 << lb, keep = (size_t)1 << kb;
+    gl_t *scratch[AIR_MAX_TABLES] = {0};
+    cairn_err err = CAIRN_OK;
+    for (size_t y = nb; y-- > 0 && err == CAIRN_OK;) {
+        mt_matrix blk[AIR_MAX_TABLES];
+        for (unsigned i = 0; i < ntall && err == CAIRN_OK; i++) {
+            const unsigned t = tall[i];
+            const size_t W = s->w[TREE_LU][t];
+            gl_t *coef = ps->lu_lde[t], *dst = coef + y * n * W;
+            if (y >= keep) {
+                if (!scratch[i] && !(scratch[i] = stark_huge_alloc_array(n, W * sizeof(gl_t)))) {
+                    err = cairn_fail_nomem(n * W * sizeof(gl_t),
+                                           "stark_prove: out of memory for a LogUp LDE block of table %s",
+                                           m->tables[t]->name);
+                    break;
+                }
+                dst = scratch[i];
+            }
+            if (y > 0) par_copy(dst, coef, n * W);
+            err = ntt_coset_forward_batch_bitrev(dst, L, W, gl_mul(STARK_SHIFT, block_shift(L, lb, y)));
+            tamper_rows(tp, s, TREE_LU, t, dst, n); /* test only */
+            blk[i] = (mt_matrix){dst, n, W};
+        }
+        if (err == CAIRN_OK) err = mt_hash_rows(leaves + y * n, blk, ntall, n);
+        if (y == keep)
+            for (unsigned i = 0; i < ntall; i++) {
+                free(scratch[i]);
+                scratch[i] = NULL;
+            }
+    }
+    for (unsigned i = 0; i < ntall; i++) free(scratch[i]);
+    if (err == CAIRN_OK) err = mt_commit_finish(ps->tree[TREE_LU]);
+    if (err != CAIRN_OK) return cairn_prefix_error(err, "stark_prove: LogUp commitment");
+    pf->lu_root = mt_root(ps->tree[TREE_LU]);
+    trim_tree(ps, s, TREE_LU);
+    return CAIRN_OK;
 }
 
 /* Test only (STARK_TAMPER_COLUMN): adds (undo: subtracts) the tamper's
@@ -962,7 +1085,8 @@ static void tamper_lde(pstate *ps, const stark_shape *s, const stark_tamper *tp,
               : tree == TREE_LU   ? ps->lu_lde[tp->table]
                                   : ps->q_lde[tp->table];
     const size_t w = s->w[tree][tp->table];
-    const size_t rows = (size_t)1 << (s->log_n[tp->table] + (ps->trimmed[tree] ? 0 : s->log_b));
+    const unsigned log_rows = tree == TREE_Q ? s->log_n[tp->table] + s->log_b : ps->rows_log[tree][tp->table];
+    const size_t rows = (size_t)1 << log_rows;
     const gl_t d = undo ? gl_neg(tp->delta.c[0]) : tp->delta.c[0];
     for (size_t r = 0; r < rows; r++) lde[r * w + tp->index] = gl_add(lde[r * w + tp->index], d);
 }
@@ -1020,6 +1144,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         if (!tb->nmain) continue;
         size_t bytes = lde_bytes(log_n[t] + lb, tb->nmain);
         ps->main_lde[t] = stark_huge_alloc(bytes);
+        ps->rows_log[TREE_MAIN][t] = log_n[t] + lb;
         if (!ps->main_lde[t])
             return cairn_fail_nomem(bytes, "stark_prove: out of memory for the main LDE of table %s",
                                     tb->name);
@@ -1041,36 +1166,8 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     if (vk->has_lu) {
         lu_alpha = tr_squeeze_ext(&tr);
         lu_beta = tr_squeeze_ext(&tr);
-        for (unsigned t = 0; t < m->ntables; t++) {
-            const air_table *tb = m->tables[t];
-            if (!tb->nints) continue;
-            size_t n = (size_t)1 << log_n[t], W = s->w[TREE_LU][t];
-            size_t lde = lde_bytes(log_n[t] + lb, W);
-            /* the columns in the first n rows, then their LDE in place */
-            gl_t *lu = ps->lu_lde[t] = stark_huge_alloc(lde);
-            if (!lu)
-                return cairn_fail_nomem(lde, "stark_prove: out of memory for the LogUp columns of table %s",
-                                        tb->name);
-            FORWARD_IF_ERROR(stark_lu_columns(lu, &pf->lu_sum[t], vk, t, tb->pre,
-                                              traces[t].main, log_n[t], pub, lu_alpha, lu_beta));
-            if (stark_tampering(tp, STARK_TAMPER_LU_SUM) && tp->table == t) /* test only */
-                pf->lu_sum[t] = gl3_add(pf->lu_sum[t], tp->delta);
-            if (stark_tampering(tp, STARK_TAMPER_LU_RUNNING) && tp->table == t) { /* test only */
-                for (size_t r = 0; r < n; r++)
-                    for (int c = 0; c < 3; c++) {
-                        gl_t *x = &lu[r * W + W - 3 + c];
-                        *x = gl_add(*x, tp->delta.c[c]);
-                    }
-                pf->lu_sum[t] = gl3_add(pf->lu_sum[t], tp->delta);
-            }
-            cairn_err e = ntt_lde_batch(lu, lu, log_n[t], W, lb, STARK_SHIFT, 1);
-            if (e != CAIRN_OK)
-                return cairn_prefix_error(e, "stark_prove: LogUp LDE of table %s", tb->name);
-        }
+        FORWARD_IF_ERROR(logup_commit(ps, vk, s, traces, pub, lu_alpha, lu_beta, tp));
         if (s->tree_nmats[TREE_LU]) {
-            tamper_lde(ps, s, tp, TREE_LU, 0); /* test only */
-            FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_LU], &pf->lu_root, s, TREE_LU, ps->lu_lde));
-            trim_tree(ps, s, TREE_LU);
             stark_tamper_root(tp, TREE_LU, 0, &pf->lu_root); /* test only */
             tr_absorb_digest(&tr, &pf->lu_root);
         }
@@ -1091,25 +1188,34 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         if (!q)
             return cairn_fail_nomem(lde, "stark_prove: out of memory for the quotient of table %s",
                                     m->tables[t]->name);
-        /* LDE blocks 1 .. nq-1 of the main and LogUp columns, rebuilt */
+        /* LDE blocks 0 .. nq-1 of the main and LogUp columns: kept, or
+         * rebuilt past the kept ones */
         const size_t nq = (size_t)1 << vk->qlog[t], wm = s->w[TREE_MAIN][t], wl = s->w[TREE_LU][t];
+        const size_t km = wm ? (size_t)1 << (ps->rows_log[TREE_MAIN][t] - log_n[t]) : nq;
+        const size_t kl = wl ? (size_t)1 << (ps->rows_log[TREE_LU][t] - log_n[t]) : nq;
         gl_t *more = NULL;
-        const gl_t *mblk[8] = {ps->main_lde[t]}, *lblk[8] = {ps->lu_lde[t]};
-        if (nq > 1 && wm + wl) {
-            more = stark_huge_alloc_array((nq - 1) * n, (wm + wl) * sizeof *more);
+        const gl_t *mblk[8] = {0}, *lblk[8] = {0};
+        for (size_t y = 0; y < nq; y++) {
+            if (wm && y < km) mblk[y] = ps->main_lde[t] + y * n * wm;
+            if (wl && y < kl) lblk[y] = ps->lu_lde[t] + y * n * wl;
+        }
+        const size_t rm = km < nq ? nq - km : 0, rl = kl < nq ? nq - kl : 0;
+        if (rm + rl) {
+            more = stark_huge_alloc_array(n, (rm * wm + rl * wl) * sizeof *more);
             if (!more)
-                return cairn_fail_nomem((nq - 1) * n * (wm + wl) * sizeof *more,
-                                        "stark_prove: out of memory for the LDE blocks of table %s", m->tables[t]->name);
-            gl_t *lmore = more + (nq - 1) * n * wm;
-            cairn_err e = lde_blocks(more, ps->main_lde[t], log_n[t], wm, lb, nq);
-            if (e == CAIRN_OK) e = lde_blocks(lmore, ps->lu_lde[t], log_n[t], wl, lb, nq);
+                return cairn_fail_nomem(n * (rm * wm + rl * wl) * sizeof *more,
+                                        "stark_prove: out of memory for the LDE blocks of table %s",
+                                        m->tables[t]->name);
+            gl_t *lmore = more + rm * n * wm;
+            cairn_err e = lde_blocks(more, ps->main_lde[t], log_n[t], wm, lb, km, nq);
+            if (e == CAIRN_OK) e = lde_blocks(lmore, ps->lu_lde[t], log_n[t], wl, lb, kl, nq);
             if (e != CAIRN_OK) {
                 free(more);
                 return cairn_prefix_error(e, "stark_prove: LDE blocks of table %s", m->tables[t]->name);
             }
-            for (size_t y = 1; y < nq; y++) {
-                mblk[y] = wm ? more + (y - 1) * n * wm : NULL;
-                lblk[y] = wl ? lmore + (y - 1) * n * wl : NULL;
+            for (size_t y = 0; y < nq; y++) {
+                if (wm && y >= km) mblk[y] = more + (y - km) * n * wm;
+                if (wl && y >= kl) lblk[y] = lmore + (y - kl) * n * wl;
             }
         }
         /* chunk coefficients in the first n rows, zero-padded, then their

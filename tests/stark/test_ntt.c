@@ -431,9 +431,11 @@ static void test_coset_rows(void)
             CU_ASSERT_EQUAL(ntt_coset_forward_batch_bitrev_rows(part, L, cols, shift, rows, nr), CAIRN_OK);
             restore();
             int bad = 0;
-            for (size_t i = 0; i < nr; i++) bad += memcmp(part + rows[i] * cols, full + rows[i] * cols, cols * sizeof *part) != 0;
+            for (size_t i = 0; i < nr; i++)
+                bad += memcmp(part + rows[i] * cols, full + rows[i] * cols, cols * sizeof *part) != 0;
             if (bad)
-                printf("  coset rows 2^%u x %zu blocking %s: %d of %zu rows wrong\n", L, cols, BLOCKINGS[b].name, bad, nr);
+                printf("  coset rows 2^%u x %zu blocking %s: %d of %zu rows wrong\n", L, cols, BLOCKINGS[b].name,
+                       bad, nr);
             CU_ASSERT_EQUAL(bad, 0);
             free(in);
             free(full);
