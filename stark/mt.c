@@ -28,6 +28,8 @@ struct mt_tree {
     size_t height; /* H, the largest height */
     unsigned log_height;
     p2_digest *nodes; /* 2H - 1 digests, layout above */
+    int given_leaves; /* the matrices of height H have no data: the caller
+                       * writes the leaf layer (mt_commit_begin) */
 };
 
 /* Rows gathered per block when several matrices share a height: about
@@ -130,16 +132,33 @@ static cairn_err hash_group(p2_digest *out, const mt_matrix *mats, size_t nmats,
     return CAIRN_OK;
 }
 
-/* Checks the descriptors; sets *height to the largest height. */
-static cairn_err check_matrices(const mt_matrix *mats, size_t nmats, size_t *height)
+/* Checks the descriptors; sets *height to the largest height and
+ * *no_data to whether the matrices of that height come without data (all
+ * or none of them may: then the caller gives their leaf digests). */
+static cairn_err check_matrices(const mt_matrix *mats, size_t nmats, size_t *height, int *no_data)
 {
     RETURN_ERROR_IF(nmats == 0 || !mats, CAIRN_ERR_USAGE, "mt_commit: no matrices");
     size_t h = 0;
     for (size_t k = 0; k < nmats; k++) {
         RETURN_ERROR_IF(!is_pow2(mats[k].height), CAIRN_ERR_USAGE,
                         "mt_commit: matrix %zu height %zu is not a power of two", k, mats[k].height);
-        RETURN_ERROR_IF(mats[k].width != 0 && !mats[k].data, CAIRN_ERR_USAGE,
+        if (mats[k].height > h) h = mats[k].height;
+    }
+    int with = 0, without = 0;
+    for (size_t k = 0; k < nmats; k++) {
+        int missing = mats[k].width != 0 && !mats[k].data;
+        if (mats[k].height == h && mats[k].width != 0) {
+            with |= !missing;
+            without |= missing;
+        }
+        RETURN_ERROR_IF(missing && (mats[k].height != h || !no_data), CAIRN_ERR_USAGE,
                         "mt_commit: matrix %zu has no data", k);
+    }
+    RETURN_ERROR_IF(with && without, CAIRN_ERR_USAGE,
+                    "mt_commit_begin: the matrices of height %zu must all have data or none", h);
+    if (no_data) *no_data = without;
+    h = 0;
+    for (size_t k = 0; k < nmats; k++) {
         RETURN_ERROR_IF(mats[k].width > (SIZE_MAX / sizeof(gl_t)) / mats[k].height,
                         CAIRN_ERR_USAGE, "mt_commit: matrix %zu of %zu x %zu is too large", k,
                         mats[k].height, mats[k].width);
@@ -165,7 +184,7 @@ static cairn_err build(mt_tree *t)
 {
     const size_t H = t->height;
     p2_digest *nodes = t->nodes;
-    FORWARD_IF_ERROR(hash_group(nodes, t->mats, t->nmats, H));
+    if (!t->given_leaves) FORWARD_IF_ERROR(hash_group(nodes, t->mats, t->nmats, H));
     p2_digest *inj = NULL, *pairs = NULL;
     cairn_err err = CAIRN_OK;
     for (unsigned l = 0; l < t->log_height; l++) {
@@ -200,12 +219,13 @@ static cairn_err build(mt_tree *t)
     return err;
 }
 
-cairn_err mt_commit(mt_tree **out, const mt_matrix *mats, size_t nmats)
+/* The tree without its layers; *no_data as check_matrices. */
+static cairn_err commit_alloc(mt_tree **out, const mt_matrix *mats, size_t nmats, int *no_data)
 {
     RETURN_ERROR_IF(!out, CAIRN_ERR_USAGE, "mt_commit: no output pointer");
     *out = NULL;
     size_t H = 0;
-    FORWARD_IF_ERROR(check_matrices(mats, nmats, &H));
+    FORWARD_IF_ERROR(check_matrices(mats, nmats, &H, no_data));
     mt_tree *t = cairn_calloc(1, sizeof *t);
     RETURN_ERROR_IF(!t, CAIRN_ERR_NOMEM, "mt_commit: out of memory for the tree");
     t->mats = cairn_malloc_array(nmats, sizeof *t->mats);
@@ -219,6 +239,17 @@ cairn_err mt_commit(mt_tree **out, const mt_matrix *mats, size_t nmats)
     t->nmats = nmats;
     t->height = H;
     t->log_height = log2_pow2(H);
+    t->given_leaves = no_data ? *no_data : 0;
+    *out = t;
+    return CAIRN_OK;
+}
+
+cairn_err mt_commit(mt_tree **out, const mt_matrix *mats, size_t nmats)
+{
+    RETURN_ERROR_IF(!out, CAIRN_ERR_USAGE, "mt_commit: no output pointer");
+    *out = NULL;
+    mt_tree *t;
+    FORWARD_IF_ERROR(commit_alloc(&t, mats, nmats, NULL));
     cairn_err err = build(t);
     if (err != CAIRN_OK) {
         mt_free(t);
@@ -226,6 +257,41 @@ cairn_err mt_commit(mt_tree **out, const mt_matrix *mats, size_t nmats)
     }
     *out = t;
     return CAIRN_OK;
+}
+
+cairn_err mt_commit_begin(mt_tree **out, const mt_matrix *mats, size_t nmats)
+{
+    int no_data = 0;
+    return commit_alloc(out, mats, nmats, &no_data);
+}
+
+p2_digest *mt_leaves(mt_tree *t) { return t->given_leaves ? t->nodes : NULL; }
+
+cairn_err mt_commit_finish(mt_tree *t)
+{
+    RETURN_ERROR_IF(!t, CAIRN_ERR_USAGE, "mt_commit_finish: no tree");
+    return build(t);
+}
+
+cairn_err mt_hash_rows(p2_digest *out, const mt_matrix *mats, size_t nmats, size_t nrows)
+{
+    RETURN_ERROR_IF(nmats == 0 || !mats || !out, CAIRN_ERR_USAGE, "mt_hash_rows: no matrices or output");
+    if (nrows == 0) return CAIRN_OK;
+    mt_matrix *m = cairn_malloc_array(nmats, sizeof *m);
+    if (!m) return cairn_fail_nomem(nmats * sizeof *m, "mt_hash_rows: out of memory for %zu descriptors", nmats);
+    size_t w = 0;
+    cairn_err err = CAIRN_OK;
+    for (size_t k = 0; k < nmats && err == CAIRN_OK; k++) {
+        m[k] = (mt_matrix){mats[k].data, nrows, mats[k].width};
+        if (m[k].width > (SIZE_MAX / sizeof(gl_t)) / nrows || m[k].width > SIZE_MAX / sizeof(gl_t) - w ||
+            (m[k].width && !m[k].data))
+            err = cairn_fail(CAIRN_ERR_USAGE, "mt_hash_rows: matrix %zu (%zu x %zu) is too large or has no data", k,
+                             nrows, m[k].width);
+        w += m[k].width;
+    }
+    if (err == CAIRN_OK) err = hash_group(out, m, nmats, nrows);
+    free(m);
+    return err;
 }
 
 void mt_free(mt_tree *t)

@@ -44,6 +44,26 @@ typedef struct { size_t height, width; } mt_dims;
  * a power of two, or missing data. */
 cairn_err mt_commit(mt_tree **out, const mt_matrix *mats, size_t nmats);
 void mt_free(mt_tree *t); /* accepts NULL */
+
+/* The same commitment in steps, for a caller that produces its tallest
+ * matrices a block of rows at a time and does not keep them whole:
+ * mt_commit_begin checks and records the matrices like mt_commit, except
+ * that the matrices of the largest height H may all come without data
+ * (NULL; all or none of them). Then the caller writes the H leaf digests
+ * into mt_leaves(t) (digest i = p2_hash of row i of those matrices,
+ * concatenated in order; mt_hash_rows computes it for a block of rows) and
+ * mt_commit_finish builds the tree; mt_commit is begin + finish with the
+ * leaves hashed from the data. mt_leaves is NULL when the matrices of
+ * height H have data. mt_open gives NULL rows for matrices without data.
+ * After a failure the tree is still the caller's to mt_free. */
+cairn_err mt_commit_begin(mt_tree **out, const mt_matrix *mats, size_t nmats);
+p2_digest *mt_leaves(mt_tree *t);
+cairn_err mt_commit_finish(mt_tree *t);
+
+/* out[j] = p2_hash of row j of mats[0], row j of mats[1], ... (concatenated),
+ * j < nrows, where mats[k].data points at the first of those rows (the
+ * heights are not looked at): the leaf digests of a block of rows. */
+cairn_err mt_hash_rows(p2_digest *out, const mt_matrix *mats, size_t nmats, size_t nrows);
 p2_digest mt_root(const mt_tree *t);
 unsigned mt_log_height(const mt_tree *t); /* log2 of the largest height */
 size_t mt_num_matrices(const mt_tree *t);

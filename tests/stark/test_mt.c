@@ -123,6 +123,94 @@ static void test_naive_root(void)
     }
 }
 
+/* mt_commit_begin / mt_hash_rows by blocks / mt_commit_finish gives
+ * mt_commit's tree (root and every path) when the tallest matrices come
+ * without data; the argument checks of the steps. */
+static void test_stepwise(void)
+{
+    rng_t r;
+    rng_seed(&r, test_seed("mt stepwise"));
+    static const size_t TWO_TALL[][2] = {{32, 9}, {32, 1}, {8, 16}, {4, 3}};
+    const struct {
+        const size_t (*hw)[2];
+        size_t n;
+    } cfg[] = {{MIXED, 4}, {MIXED2, 6}, {TWO_TALL, 4}};
+    for (size_t c = 0; c < sizeof cfg / sizeof cfg[0]; c++) {
+        matset s;
+        matset_make(&s, &r, cfg[c].n, cfg[c].hw);
+        const size_t H = max_height(&s);
+        mt_tree *want = NULL, *got = NULL;
+        CU_ASSERT_EQUAL_FATAL(mt_commit(&want, s.m, s.n), CAIRN_OK);
+        /* with data: the leaves are hashed by finish */
+        CU_ASSERT_EQUAL_FATAL(mt_commit_begin(&got, s.m, s.n), CAIRN_OK);
+        CU_ASSERT_PTR_NULL(mt_leaves(got));
+        CU_ASSERT_EQUAL(mt_commit_finish(got), CAIRN_OK);
+        CU_ASSERT(digest_eq(mt_root(got), mt_root(want)));
+        mt_free(got);
+        /* without: blocks of 8 rows hashed by the caller */
+        mt_matrix m[8], blk[8];
+        size_t nt = 0;
+        for (size_t k = 0; k < s.n; k++) {
+            m[k] = s.m[k];
+            if (m[k].height == H) m[k].data = NULL;
+        }
+        CU_ASSERT_EQUAL_FATAL(mt_commit_begin(&got, m, s.n), CAIRN_OK);
+        p2_digest *leaves = mt_leaves(got);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(leaves);
+        for (size_t r0 = 0; r0 < H; r0 += 8) {
+            nt = 0;
+            for (size_t k = 0; k < s.n; k++)
+                if (s.m[k].height == H) blk[nt++] = (mt_matrix){s.m[k].data + r0 * s.m[k].width, 8, s.m[k].width};
+            CU_ASSERT_EQUAL(mt_hash_rows(leaves + r0, blk, nt, H - r0 < 8 ? H - r0 : 8), CAIRN_OK);
+        }
+        CU_ASSERT_EQUAL(mt_commit_finish(got), CAIRN_OK);
+        CU_ASSERT(digest_eq(mt_root(got), mt_root(want)));
+        for (size_t i = 0; i < H; i++) {
+            mt_opening a, b;
+            CU_ASSERT_EQUAL_FATAL(mt_open(want, &a, i), CAIRN_OK);
+            CU_ASSERT_EQUAL_FATAL(mt_open(got, &b, i), CAIRN_OK);
+            CU_ASSERT_EQUAL(memcmp(a.path, b.path, mt_log_height(want) * sizeof *a.path), 0);
+            for (size_t k = 0; k < s.n; k++)
+                if (s.m[k].height == H && s.m[k].width) CU_ASSERT_PTR_NULL(b.rows[k]);
+            mt_opening_free(&a);
+            mt_opening_free(&b);
+        }
+        mt_free(got);
+        mt_free(want);
+        /* some tall matrices with data and some without; a short one without */
+        if (nt > 1 || cfg[c].n > 1) {
+            for (size_t k = 0; k < s.n; k++) m[k] = s.m[k];
+            size_t tall = 0, low = 0;
+            for (size_t k = 0; k < s.n; k++) {
+                if (s.m[k].height == H && s.m[k].width) tall++;
+                if (s.m[k].height < H && s.m[k].width) low = k + 1;
+            }
+            if (tall > 1) {
+                for (size_t k = 0; k < s.n; k++)
+                    if (s.m[k].height == H && s.m[k].width) {
+                        m[k].data = NULL;
+                        break;
+                    }
+                got = (mt_tree *)1;
+                CU_ASSERT_EQUAL(mt_commit_begin(&got, m, s.n), CAIRN_ERR_USAGE);
+                CU_ASSERT_PTR_NULL(got);
+                for (size_t k = 0; k < s.n; k++) m[k] = s.m[k];
+            }
+            if (low) {
+                m[low - 1].data = NULL;
+                CU_ASSERT_EQUAL(mt_commit_begin(&got, m, s.n), CAIRN_ERR_USAGE);
+                CU_ASSERT_EQUAL(mt_commit(&got, m, s.n), CAIRN_ERR_USAGE);
+            }
+        }
+        matset_free(&s);
+    }
+    mt_matrix none = {NULL, 4, 2};
+    p2_digest d[4];
+    CU_ASSERT_EQUAL(mt_hash_rows(d, &none, 1, 4), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(mt_hash_rows(d, NULL, 0, 4), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(mt_commit_finish(NULL), CAIRN_ERR_USAGE);
+}
+
 static void test_height_one(void)
 {
     rng_t r;
@@ -482,6 +570,7 @@ int main(void)
     static const test_case cases[] = {
         {"root equals naive recomputation from p2_hash/p2_compress", test_naive_root},
         {"height-1 trees", test_height_one},
+        {"stepwise commitment with caller-hashed leaves equals mt_commit", test_stepwise},
         {"mixed heights open and verify at every index", test_open_every_index},
         {"every single-bit change of an opening is rejected", test_tamper},
         {"non-canonical elements are rejected", test_noncanonical},
