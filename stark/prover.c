@@ -793,6 +793,7 @@ done:
  * domain as two extension columns, instead of being summed on every row of
  * every LDE. */
 #define DEEP_CHUNK 512
+#define DEEP_COLS 8
 static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shape *s, gl3_t zeta,
                                 gl3_t gamma)
 {
@@ -810,12 +811,15 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
         const unsigned lo_bits = (h + 1) / 2;
         const size_t nlo = (size_t)1 << lo_bits, nhi = (size_t)1 << (h - lo_bits);
         gl3_t *gp = cairn_malloc_array(K + 1, sizeof *gp);
-        gl_t *comb = stark_huge_alloc_array(n, 6 * sizeof *comb), *ext = stark_huge_alloc_array(L, 6 * sizeof *ext);
+        /* S1, S2 as six base columns, padded to eight (DEEP_COLS) for the
+         * NTT's matrix path: one vector across a row */
+        gl_t *comb = stark_huge_alloc_array(n, DEEP_COLS * sizeof *comb);
+        gl_t *ext = stark_huge_alloc_array(L, DEEP_COLS * sizeof *ext);
         gl_t *tlo = cairn_malloc_array(nlo, sizeof *tlo), *thi = cairn_malloc_array(nhi, sizeof *thi);
         gl3_t *ro = stark_huge_alloc_array(L, sizeof *ro);
         cairn_err err = CAIRN_OK;
         if (!gp || !comb || !ext || !tlo || !thi || !ro) {
-            err = cairn_fail_nomem(L * (6 * sizeof *ext + sizeof *ro) + n * 6 * sizeof *comb,
+            err = cairn_fail_nomem(L * (DEEP_COLS * sizeof *ext + sizeof *ro) + n * DEEP_COLS * sizeof *comb,
                                    "stark: out of memory for the DEEP codeword of size 2^%u", h);
             goto fail;
         }
@@ -854,16 +858,17 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
                     kk += w;
                 }
             }
-            gl_t *o = comb + 6 * r;
+            gl_t *o = comb + DEEP_COLS * r;
             for (int c = 0; c < 3; c++) {
                 o[c] = lacc_reduce(&l1[c]);
                 o[3 + c] = lacc_reduce(&l2[c]);
             }
+            o[6] = o[7] = 0;
         }
         /* natural order on s H = the values of S(s y) on H; their LDE with
          * shift 1 is S on the bit-reversed rows of s H' */
-        ntt_bitrev_rows(comb, log_n, 6);
-        err = ntt_lde_batch(ext, comb, log_n, 6, s->log_b, 1, 1);
+        ntt_bitrev_rows(comb, log_n, DEEP_COLS);
+        err = ntt_lde_batch(ext, comb, log_n, DEEP_COLS, s->log_b, 1, 1);
         if (err != CAIRN_OK) {
             err = cairn_prefix_error(err, "stark: DEEP codeword of size 2^%u", h);
             goto fail;
@@ -889,7 +894,7 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
             batch_inv3(i1, len, pre);
             batch_inv3(i2, len, pre);
             for (size_t j = 0; j < len; j++) {
-                const gl_t *e = ext + 6 * (r0 + j);
+                const gl_t *e = ext + DEEP_COLS * (r0 + j);
                 gl3_t S1 = {{e[0], e[1], e[2]}}, S2 = {{e[3], e[4], e[5]}};
                 gl3_t a = gl3_mul(gl3_sub(gl3_add(S1, S2), A), i1[j]);
                 gl3_t b = gl3_mul(gl3_mul(gl3_sub(S1, B1), i2[j]), gK);
@@ -921,14 +926,16 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
  * the others, a few rows of them, which are rebuilt. */
 static unsigned keep_log(const stark_shape *s) { return s->log_b < 1 ? s->log_b : 1; }
 
-/* Keeps the first kept blocks of the LDEs of tree k (main or LogUp) once
- * they are committed. */
+/* Keeps the first kept blocks of the LDEs of tree k (main or LogUp) of
+ * the tree's largest height once they are committed. The smaller LDEs
+ * (at most half as tall; a few tenths of the memory) stay whole: their
+ * rebuilds would cost more, for small matrices, than they save. */
 static void trim_tree(pstate *ps, const stark_shape *s, int k)
 {
     gl_t **ldes = k == TREE_MAIN ? ps->main_lde : ps->lu_lde;
     for (unsigned t = 0; t < s->ntables; t++) {
         const unsigned want = s->log_n[t] + keep_log(s);
-        if (!ldes[t] || ps->rows_log[k][t] <= want) continue;
+        if (!ldes[t] || ps->rows_log[k][t] <= want || s->log_n[t] + s->log_b != s->tree_log_h[k]) continue;
         stark_huge_trim(ldes[t], lde_bytes(want, s->w[k][t]), lde_bytes(ps->rows_log[k][t], s->w[k][t]));
         ps->rows_log[k][t] = want;
     }

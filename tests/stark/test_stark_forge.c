@@ -898,6 +898,16 @@ static void test_fri(void)
                 tamper_mini(&p, 5, (stark_tamper){.kind = STARK_TAMPER_COLUMN, .tree = k, .table = t,
                                                   .index = s.w[k][t] - 1, .delta = ONE3},
                             "FRI query 0: final polynomial mismatch");
+        /* the same at blowup 4, where the prover keeps only blocks 0 and 1
+         * of the tallest main and LogUp LDEs, streams the LogUp blocks into
+         * the tree and rebuilds the queried rows of blocks 2 and 3 */
+        stark_params p4 = p;
+        p4.log_blowup = 2;
+        for (unsigned t = 0; t < 3 && arity == 1; t++)
+            for (unsigned k = TREE_MAIN; k < NTREES; k++)
+                tamper_mini(&p4, 5, (stark_tamper){.kind = STARK_TAMPER_COLUMN, .tree = k, .table = t,
+                                                   .index = s.w[k][t] - 1, .delta = ONE3},
+                            "FRI query 0: final polynomial mismatch");
         /* V7: a final coefficient, first and last */
         size_t nc = (size_t)1 << s.log_final;
         tamper_mini(&p, 5, (stark_tamper){.kind = STARK_TAMPER_FINAL, .index = 0, .delta = ONE3},
@@ -1062,6 +1072,31 @@ static void test_keys(void)
     p = ok;
     p.log_blowup = 2;
     EXPECT(stark_setup(&pk, &vk, m, &p), CAIRN_OK, NULL);
+    stark_pk_free(pk);
+    stark_vk_free(vk);
+    air_machine_free(m);
+    /* and proves: x^5 = x on a 0/1 column (4 quotient chunks, so the
+     * prover rebuilds LDE blocks 2 and 3 for the quotient) */
+    CU_ASSERT_EQUAL_FATAL(air_machine_new(&m, "deg5b", 0), CAIRN_OK);
+    t = air_table_add(m, "t", 0, 1);
+    x = air_col(m, t, AIR_MAIN, 0, 0);
+    x2 = air_mul(m, t, x, x);
+    air_constrain(m, t, air_sub(m, t, air_mul(m, t, x, air_mul(m, t, x2, x2)), x), "x5 = x");
+    CU_ASSERT_EQUAL_FATAL(air_machine_finish(m, 5), CAIRN_OK);
+    EXPECT(stark_setup(&pk, &vk, m, &p), CAIRN_OK, NULL);
+    gl_t col[64];
+    for (int i = 0; i < 64; i++) col[i] = (gl_t)((i * 7 + 3) % 5 < 2);
+    stark_trace tr = {col, 6};
+    uint8_t *proof = NULL;
+    size_t len = 0;
+    EXPECT(stark_prove(pk, &tr, NULL, 0, &proof, &len), CAIRN_OK, NULL);
+    EXPECT(stark_verify(vk, NULL, 0, proof, len, TEST_ANY_HEIGHTS), CAIRN_OK, NULL);
+    col[5] = 2; /* 2^5 != 2 */
+    free(proof);
+    proof = NULL;
+    if (stark_prove(pk, &tr, NULL, 0, &proof, &len) == CAIRN_OK)
+        CU_ASSERT_NOT_EQUAL(stark_verify(vk, NULL, 0, proof, len, TEST_ANY_HEIGHTS), CAIRN_OK);
+    free(proof);
     stark_pk_free(pk);
     stark_vk_free(vk);
     air_machine_free(m);
