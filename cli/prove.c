@@ -1,32 +1,47 @@
 /* cairn prove: runs an RV32IM ELF and proves every segment as the executor
- * delivers it (one process, every core through the prover's OpenMP):
+ * delivers it:
  *
  *   cairn prove PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]
- *               [--preset P] [-o job.h5 [--resume] [--checkpoint N]] [--json] [-q]
+ *               [--preset P] [-o job.h5 [--resume] [--checkpoint N]]
+ *               [--task-deadline S] [--attempts N] [--no-local] [--json] [-q]
  *
- * The executor runs segment by segment (rv_run_segment) with the segment
- * machine's budgets (jobs_machine_new), so every segment fits the fixed
- * shape of its proof. stdout: the guest's journal byte for byte, as cairn
- * exec; stderr: its fd 2 writes, a progress line per segment and a
+ * One process, or many under mpirun / srun --mpi=pmix (DESIGN.md
+ * "Distribution"): rank 0 runs the executor and the coordinator
+ * (coordinator/coord.h), the other ranks are workers (worker/worker.h).
+ * Without a launcher the same coordinator runs with its local prover alone
+ * (no MPI_Init): one code path for both. The executor runs segment by
+ * segment (rv_run_segment, with the segment machine's budgets from
+ * jobs_machine_new, so every segment fits the fixed shape of its proof) as
+ * the coordinator's task source: it runs only as far ahead of the provers
+ * as the coordinator's queue bound (back-pressure), and the snapshots
+ * handed out wait in memory until their proof is back (one per task in
+ * flight: bounded by the ranks). Every proof, rank 0's too, is verified by
+ * the coordinator before it is stored.
+ *
+ * stdout: the guest's journal byte for byte, as cairn exec; stderr: its fd
+ * 2 writes, a line per segment, a progress line on a terminal and a
  * summary, or with --json one JSON event per line instead (below; none of
  * them with -q). With -o the job is stored as it goes (jobs/jobs.h): each
- * proof is on disk in the record folder job.h5.d/ as soon as it is made,
- * the job file is checkpointed now and then and written whole at the end
- * (ELF, journal, each segment's snapshot, proof, claim, rank and time, the
- * parameters and the final state, for cairn verify), and the folder is
- * then removed. --resume continues a stored job: the program is run again
- * (cheap), and a segment whose stored result is still valid (its claim and
- * snapshot are the re-executed segment's and its proof verifies) is not
- * proven again.
+ * proof is on disk in the record folder job.h5.d/ as soon as it is
+ * verified, the job file is checkpointed now and then and written whole at
+ * the end (ELF, journal, each segment's snapshot, proof, claim, rank and
+ * time, the parameters and the final state, for cairn verify), and the
+ * folder is then removed. --resume continues a stored job: the program is
+ * run again (cheap), and a segment whose stored result is still valid (its
+ * claim and snapshot are the re-executed segment's and its proof verifies)
+ * is not proven again.
  *
- * --json events on stderr (stdout is the journal), one object a line, the
- * names shared with the MPI coordinator (issue 9, item 5):
+ * --json events on stderr (stdout is the journal), one object a line:
  *   {"event": "segment_executed", "segment": i, "cycles": n, "halted": b}
  *   {"event": "segment_reused", "segment": i, "proof_bytes": n}
  *   {"event": "segment_ignored", "segment": i, "reason": "..."}
- *   {"event": "task_started", "task": "prove", "segment": i, "rank": 0}
- *   {"event": "task_finished", "task": "prove", "segment": i, "rank": 0,
- *    "seconds": s, "proof_bytes": n}
+ *   {"event": "task_started", "task": "prove", "segment": i, "rank": r, "attempt": a}
+ *   {"event": "task_finished", "task": "prove", "segment": i, "rank": r,
+ *    "seconds": s, "proof_bytes": n, "attempt": a}
+ *   {"event": "retry", "task": "prove", "segment": i, "rank": r, "attempt": a,
+ *    "why": "failed"|"rejected"|"late", "reason": "..."}
+ *   {"event": "rank_ready", "rank": r, "info": "..."}
+ *   {"event": "rank_out", "rank": r, "reason": "..."}
  *   {"event": "checkpoint", "segments": n}
  *   {"event": "notice", "message": "..."}
  *   {"event": "done", ...the summary...}
@@ -35,42 +50,59 @@
  * code, which the summary shows); after a guest fault qemu-user's status
  * (132, 135, 139) as cairn exec, and no job file; 2 for usage and input
  * errors, a job that cannot be resumed (another program, input or
- * parameters; a damaged job file) and storage errors; 1 if cairn's own
- * checks of a proof it made fail. */
+ * parameters; a damaged job file), storage errors and a job stopped by
+ * failing tasks (what is stored stays for --resume); 1 if cairn's own
+ * checks of a proof it made fail. Under mpirun the launcher reports rank
+ * 0's status. */
 #include <inttypes.h>
+#include <mpi.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cairn/error.h"
 #include "commands.h"
+#include "common/alloc.h"
 #include "common/err.h"
 #include "common/util.h"
+#include "coordinator/coord.h"
 #include "jobs/jobs.h"
+#include "progress.h"
 #include "proofs.h"
+#include "worker/worker.h"
 
 static const char USAGE[] =
     "usage: cairn prove PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]\n"
     "                   [--preset proven-100|conjectured-100|test] [-o job.h5 [--resume]\n"
-    "                   [--checkpoint N]] [--json] [-q]\n";
+    "                   [--checkpoint N]] [--task-deadline S] [--attempts N] [--no-local]\n"
+    "                   [--json] [-q]\n"
+    "       mpirun -np N cairn prove ...   |   srun --mpi=pmix cairn prove ...\n";
 
 static const char HELP[] =
     "\nRuns an RV32IM program cut into segments and proves each segment as it\n"
     "completes. The journal (fd 1) goes to stdout as with cairn exec; fd 2, one\n"
-    "progress line per segment and a summary (cycles, segments, time, kHz, proof\n"
-    "bytes, proven and conjectured security bits) to stderr.\n\n"
+    "line per proven segment, a progress line (on a terminal) and a summary\n"
+    "(cycles, segments, time, kHz, proof bytes, proven and conjectured security\n"
+    "bits) to stderr.\n\n"
+    "Under mpirun or srun --mpi=pmix, rank 0 executes the program, hands the\n"
+    "segments to the other ranks as they ask for work, verifies every proof they\n"
+    "return and stores it; it proves too when no worker is waiting. Each rank\n"
+    "proves with OpenMP threads (OMP_NUM_THREADS, or the cores it is bound to).\n\n"
     "  --input FILE|-     private input read by the guest from fd 0 (default empty)\n"
     "  --max-input BYTES  refuse a larger input (default 1073741824, 1 GiB)\n"
     "  --segment-po2 K    segments of at most 2^K cycles (4..24, default 20); a\n"
     "                     segment may end earlier to fit its proof's tables\n"
     "  --preset P         proof parameters: proven-100 (default), conjectured-100,\n"
     "                     or test (fast, no meaningful security: tests only)\n"
-    "  -o FILE.h5         store the job: every proof as soon as it is made (in the\n"
-    "                     record folder FILE.h5.d/), and at the end the job file\n"
-    "                     (program, journal, snapshots, proofs, claims, parameters,\n"
-    "                     final state) for cairn verify; the folder is then removed.\n"
-    "                     An unfinished job at FILE.h5 is refused without --resume;\n"
-    "                     a finished job file there is replaced by the new job\n"
+    "  -o FILE.h5         store the job: every proof as soon as it is verified (in\n"
+    "                     the record folder FILE.h5.d/), and at the end the job file\n"
+    "                     (program, journal, snapshots, proofs, claims, ranks and\n"
+    "                     times, parameters, final state) for cairn verify; the\n"
+    "                     folder is then removed. An unfinished job at FILE.h5 is\n"
+    "                     refused without --resume; a finished job file there is\n"
+    "                     replaced by the new job\n"
     "  --resume           continue the job stored at FILE.h5 (start it if there is\n"
     "                     none): the program runs again and only segments without a\n"
     "                     valid stored proof are proven. The program, input, preset\n"
@@ -79,43 +111,88 @@ static const char HELP[] =
     "  --checkpoint N     write the job file from the stored proofs once segments\n"
     "                     0..N-1 are proven, then each time that prefix doubles\n"
     "                     (default 64; 0: only at the end)\n"
+    "  --task-deadline S  a rank that holds a task longer than S seconds is late:\n"
+    "                     its task goes to another rank, and a rank silent for a\n"
+    "                     second deadline is given up on (for mpirun\n"
+    "                     --enable-recovery; default 0: wait as long as it takes)\n"
+    "  --attempts N       failed attempts of a task (error, rejected proof,\n"
+    "                     deadline) before the job stops (1..16, default 3)\n"
+    "  --no-local         rank 0 only executes and verifies; the workers prove\n"
+    "                     (needs at least two ranks)\n"
     "  --json             JSON on stderr (stdout is the journal): one event a line\n"
     "                     (segment_executed, segment_reused, segment_ignored,\n"
-    "                     task_started, task_finished, checkpoint, notice) and the\n"
-    "                     summary as the event \"done\"\n"
-    "  -q                 no progress lines, events or summary\n\n"
+    "                     task_started, task_finished, retry, rank_ready, rank_out,\n"
+    "                     checkpoint, notice) and the summary as the event \"done\"\n"
+    "  -q                 no progress, events or summary\n\n"
     "Exit status: 0 every segment proven; 132/135/139 after a guest fault (as\n"
     "qemu-riscv32; nothing is proven or kept); 2 usage or input error, a job that\n"
-    "cannot be resumed, or a storage error (what is stored stays for --resume).\n";
+    "cannot be resumed, a storage error, or a task that failed on every attempt\n"
+    "(what is stored stays for --resume); 1 a proof cairn made failed its checks.\n";
+
+/* A snapshot handed to the coordinator, kept until its proof is back
+ * (the job file stores it with the proof). */
+typedef struct held {
+    struct held *next;
+    uint64_t index, cycles;
+    uint8_t *bytes;
+    size_t len;
+} held;
 
 typedef struct {
     jobs_job *job;
-    stark_params prm;
     int quiet, json;
-    uint64_t nseg, proven, reused, proof_bytes;
+    cli_progress bar;
+    /* the executor (the coordinator's source) */
+    rv_machine *m;
+    rv_result res;
+    int halted;     /* the run is over: the source is done */
+    cairn_err fault; /* CAIRN_ERR_FAULT once rv_run_segment reported one */
+    held *next;     /* the segment rv_run_segment just delivered (not reused) */
+    held *out;      /* handed out, proof not back yet */
+    /* counts */
+    uint64_t nseg, proven, reused, proof_bytes, retries;
     double prove_sec;
-    p2_digest last_end;
 } prove_ctx;
+
+static void held_free(held *h)
+{
+    if (!h) return;
+    free(h->bytes);
+    free(h);
+}
+
+/* Text on stderr: the progress line is taken away first. */
+static void say(prove_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(prove_ctx *c, const char *fmt, ...)
+{
+    cli_progress_clear(&c->bar);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+static void json_event_str(const char *name, const char *key, uint64_t index, const char *field, const char *text)
+{
+    fprintf(stderr, "{\"event\": \"%s\", \"%s\": %" PRIu64 ", \"%s\": ", name, key, index, field);
+    cli_json_str(stderr, text);
+    fprintf(stderr, "}\n");
+}
 
 static void on_job_event(void *arg, const jobs_event *e)
 {
-    const prove_ctx *c = arg;
+    prove_ctx *c = arg;
     switch (e->kind) {
     case JOBS_EV_STORED: return;
     case JOBS_EV_IGNORED:
         /* a damaged or invalid stored result is worth saying even with -q */
-        if (c->json && !c->quiet) {
-            fprintf(stderr, "{\"event\": \"segment_ignored\", \"segment\": %" PRIu64 ", \"reason\": ", e->index);
-            cli_json_str(stderr, e->msg);
-            fprintf(stderr, "}\n");
-        } else {
-            fprintf(stderr, "cairn prove: %s\n", e->msg);
-        }
+        if (c->json && !c->quiet) json_event_str("segment_ignored", "segment", e->index, "reason", e->msg);
+        else say(c, "cairn prove: %s\n", e->msg);
         return;
     case JOBS_EV_CHECKPOINT:
         if (c->quiet) return;
         if (c->json) fprintf(stderr, "{\"event\": \"checkpoint\", \"segments\": %" PRIu64 "}\n", e->count);
-        else fprintf(stderr, "cairn prove: %s\n", e->msg);
+        else say(c, "cairn prove: %s\n", e->msg);
         return;
     case JOBS_EV_NOTICE:
         if (c->quiet) return;
@@ -124,12 +201,28 @@ static void on_job_event(void *arg, const jobs_event *e)
             cli_json_str(stderr, e->msg);
             fprintf(stderr, "}\n");
         } else {
-            fprintf(stderr, "cairn prove: %s\n", e->msg);
+            say(c, "cairn prove: %s\n", e->msg);
         }
         return;
     }
 }
 
+/* The guest's writes: fd 2 must not land in the middle of the progress
+ * line. */
+typedef struct {
+    jobs_output out;
+    prove_ctx *c;
+} guest_output;
+
+static void on_write(void *arg, int fd, const uint8_t *buf, size_t len)
+{
+    guest_output *g = arg;
+    if (fd != 1 && len) cli_progress_clear(&g->c->bar);
+    jobs_output_write(&g->out, fd, buf, len);
+}
+
+/* The executor delivered segment s: reuse a stored proof, or keep the
+ * encoded snapshot for the coordinator. */
 static cairn_err on_segment(void *arg, const rv_snapshot *s)
 {
     prove_ctx *c = arg;
@@ -138,10 +231,10 @@ static cairn_err on_segment(void *arg, const rv_snapshot *s)
         fprintf(stderr, "{\"event\": \"segment_executed\", \"segment\": %" PRIu64 ", \"cycles\": %" PRIu64
                         ", \"halted\": %s}\n",
                 s->index, s->cycles, s->end.halted ? "true" : "false");
-    rv_seg_claim claim;
-    jobs_snapshot_claim(&claim, s);
     c->nseg++;
-    c->last_end = claim.end;
+    c->bar.executed++;
+    c->bar.cycles_total += s->cycles;
+    cli_progress_update(&c->bar, 0);
     if (c->job) {
         int reused;
         size_t plen;
@@ -149,34 +242,221 @@ static cairn_err on_segment(void *arg, const rv_snapshot *s)
         if (reused) {
             c->reused++;
             c->proof_bytes += plen;
+            c->bar.proven++;
+            c->bar.cycles_done += s->cycles;
             if (show && c->json)
                 fprintf(stderr, "{\"event\": \"segment_reused\", \"segment\": %" PRIu64 ", \"proof_bytes\": %zu}\n",
                         s->index, plen);
             else if (show)
-                fprintf(stderr, "cairn prove: segment %" PRIu64 ": %" PRIu64 " cycles, stored proof reused%s\n",
-                        s->index, s->cycles, s->end.halted ? " (halted)" : "");
+                say(c, "cairn prove: segment %" PRIu64 ": %" PRIu64 " cycles, stored proof reused%s\n", s->index,
+                    s->cycles, s->end.halted ? " (halted)" : "");
             return CAIRN_OK;
         }
     }
-    if (show && c->json)
-        fprintf(stderr, "{\"event\": \"task_started\", \"task\": \"prove\", \"segment\": %" PRIu64 ", \"rank\": 0}\n",
-                s->index);
-    jobs_proof p;
-    FORWARD_IF_ERROR(jobs_prove(&p, s, &c->prm));
-    c->prove_sec += p.seconds;
-    c->proof_bytes += p.len;
+    held *h = cairn_calloc(1, sizeof *h);
+    RETURN_ERROR_IF(!h, CAIRN_ERR_NOMEM, "out of memory for segment %" PRIu64, s->index);
+    h->index = s->index;
+    h->cycles = s->cycles;
+    cairn_err e = rv_snapshot_encode(&h->bytes, &h->len, s);
+    if (e != CAIRN_OK) {
+        free(h);
+        return e;
+    }
+    c->next = h;
+    return CAIRN_OK;
+}
+
+/* The coordinator's source: one segment per call. */
+static cairn_err source_next(void *arg, coord_next *status, coord_task *task)
+{
+    prove_ctx *c = arg;
+    *status = COORD_NEXT_DONE;
+    if (c->halted) return CAIRN_OK;
+    cairn_err e = rv_run_segment(c->m, &c->res);
+    if (e != CAIRN_OK) {
+        held_free(c->next);
+        c->next = NULL;
+        if (e == CAIRN_ERR_FAULT) c->fault = e;
+        return cairn_prefix_error(e, "executor");
+    }
+    if (c->res.final.halted) {
+        c->halted = 1;
+        c->bar.total = c->nseg;
+    }
+    held *h = c->next;
+    if (!h) {
+        /* reused, or halted exactly at the last segment's end */
+        *status = c->halted ? COORD_NEXT_DONE : COORD_NEXT_NONE_YET;
+        return CAIRN_OK;
+    }
+    uint8_t *copy = cairn_malloc(h->len);
+    RETURN_ERROR_IF(!copy, CAIRN_ERR_NOMEM, "out of memory for segment %" PRIu64, h->index);
+    memcpy(copy, h->bytes, h->len);
+    c->next = NULL;
+    h->next = c->out;
+    c->out = h;
+    task->kind = CMSG_TASK_PROVE_SEGMENT;
+    task->index = h->index;
+    task->payload = copy;
+    task->payload_len = h->len;
+    *status = COORD_NEXT_TASK;
+    return CAIRN_OK;
+}
+
+/* A verified proof: store it with its snapshot. */
+static cairn_err sink_put(void *arg, const coord_result *r)
+{
+    prove_ctx *c = arg;
+    held **pp = &c->out;
+    while (*pp && (*pp)->index != r->index) pp = &(*pp)->next;
+    RETURN_ERROR_IF(!*pp, CAIRN_ERR_INTERNAL, "a proof of segment %" PRIu64 " that was not handed out", r->index);
+    held *h = *pp;
+    *pp = h->next;
     c->proven++;
-    if (show && c->json)
+    c->prove_sec += r->seconds;
+    c->proof_bytes += r->proof_len;
+    c->bar.proven++;
+    c->bar.cycles_done += h->cycles;
+    if (!c->quiet && c->json)
         fprintf(stderr,
                 "{\"event\": \"task_finished\", \"task\": \"prove\", \"segment\": %" PRIu64
-                ", \"rank\": 0, \"seconds\": %.6f, \"proof_bytes\": %zu}\n",
-                s->index, p.seconds, p.len);
-    else if (show)
-        fprintf(stderr, "cairn prove: segment %" PRIu64 ": %" PRIu64 " cycles, %.2f s, %zu proof bytes%s\n", s->index,
-                s->cycles, p.seconds, p.len, s->end.halted ? " (halted)" : "");
-    cairn_err err = c->job ? jobs_put_proof(c->job, s, &p, 0) : CAIRN_OK;
-    jobs_proof_free(&p);
+                ", \"rank\": %d, \"seconds\": %.6f, \"proof_bytes\": %zu, \"attempt\": %u}\n",
+                r->index, r->rank, r->seconds, r->proof_len, r->attempt);
+    else if (!c->quiet)
+        say(c, "cairn prove: segment %" PRIu64 ": %" PRIu64 " cycles, %.2f s on rank %d, %zu proof bytes\n",
+            r->index, h->cycles, r->seconds, r->rank, r->proof_len);
+    /* the event first (the task is over); then the proof is stored */
+    cairn_err err = CAIRN_OK;
+    if (c->job) {
+        jobs_result jr = {.index = r->index,
+                          .snapshot = h->bytes,
+                          .snapshot_len = h->len,
+                          .proof = r->proof,
+                          .proof_len = r->proof_len,
+                          .claim = r->seg,
+                          .rank = (uint32_t)r->rank,
+                          .seconds = r->seconds};
+        err = jobs_put(c->job, &jr);
+    }
+    held_free(h);
+    cli_progress_update(&c->bar, 0);
     return err;
+}
+
+static void on_coord_event(void *arg, const coord_event *ev)
+{
+    prove_ctx *c = arg;
+    static const char *why[] = {[COORD_EV_FAILED] = "failed", [COORD_EV_REJECTED] = "rejected",
+                                [COORD_EV_LATE] = "late"};
+    switch (ev->type) {
+    case COORD_EV_ASSIGNED:
+        if (!c->quiet && c->json)
+            fprintf(stderr,
+                    "{\"event\": \"task_started\", \"task\": \"prove\", \"segment\": %" PRIu64
+                    ", \"rank\": %d, \"attempt\": %u}\n",
+                    ev->index, ev->rank, ev->attempt);
+        cli_progress_update(&c->bar, 0);
+        return;
+    case COORD_EV_FAILED:
+    case COORD_EV_REJECTED:
+    case COORD_EV_LATE:
+        /* a failed attempt is worth saying even with -q */
+        c->retries++;
+        if (c->json && !c->quiet) {
+            fprintf(stderr,
+                    "{\"event\": \"retry\", \"task\": \"prove\", \"segment\": %" PRIu64
+                    ", \"rank\": %d, \"attempt\": %u, \"why\": \"%s\", \"reason\": ",
+                    ev->index, ev->rank, ev->attempt, why[ev->type]);
+            cli_json_str(stderr, ev->text);
+            fprintf(stderr, "}\n");
+        } else {
+            say(c, "cairn prove: segment %" PRIu64 ": attempt %u on rank %d %s: %s\n", ev->index, ev->attempt,
+                ev->rank, why[ev->type], ev->text);
+        }
+        return;
+    case COORD_EV_READY:
+        if (!c->quiet && c->json) json_event_str("rank_ready", "rank", (uint64_t)ev->rank, "info", ev->text);
+        return;
+    case COORD_EV_REFUSED:
+        if (c->json && !c->quiet) json_event_str("rank_out", "rank", (uint64_t)ev->rank, "reason", ev->text);
+        else say(c, "cairn prove: rank %d is out: %s\n", ev->rank, ev->text);
+        return;
+    case COORD_EV_ACCEPTED:
+    case COORD_EV_DISCARDED: return;
+    }
+}
+
+/* ---- MPI ---- */
+
+/* Whether a launcher started this process as one rank of several. A
+ * process started by srun without an MPI plugin cannot know its peers:
+ * each would run the whole job alone (and write the same job file), so
+ * that is refused. */
+static int mpi_launched(const cli_ctx *c, int *status)
+{
+    static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if (getenv(vars[i])) return 1;
+    const char *n = getenv("SLURM_STEP_NUM_TASKS");
+    if (n && strtoul(n, NULL, 10) > 1 && getenv("SLURM_PROCID")) {
+        cli_ctx nc = *c; /* not a command-line error: no usage lines */
+        nc.usage = NULL;
+        *status = cli_fail(&nc, EXIT_USAGE, CAIRN_ERR_USAGE,
+                           "started by srun as one of %s tasks without an MPI plugin: use srun --mpi=pmix", n);
+        return -1;
+    }
+    return 0;
+}
+
+/* Ranks 1..N-1: serve the coordinator until it lets go. */
+static int run_worker(int rank)
+{
+    wrk_opts wo = {.comm = MPI_COMM_WORLD};
+    cairn_err e = wrk_hooks_from_env(&wo.hooks, rank);
+    if (e == CAIRN_OK) e = wrk_run(&wo);
+    if (e == CAIRN_OK) return EXIT_OK;
+    fprintf(stderr, "cairn prove: rank %d: %s\n", rank, cairn_last_error());
+    /* a refusal was reported to the coordinator, which goes on without
+     * this rank: a nonzero status would make mpirun abort every rank */
+    return e == CAIRN_ERR_UNSUPPORTED ? EXIT_OK : EXIT_USAGE;
+}
+
+
+/* The summary line(s) of a run that ended (err: how). */
+static void summary(const prove_ctx *c, cairn_err err, int status, double dt, const char *preset, uint64_t po2,
+                    const stark_security_bits *sec, const char *id_hex, const coord_stats *st, const char *out_path)
+{
+    const rv_result *res = &c->res;
+    double khz = dt > 0 ? res->cycles / dt / 1e3 : 0;
+    const char *outcome = err == CAIRN_OK ? "exit" : err == CAIRN_ERR_FAULT ? "fault" : "error";
+    if (c->json) {
+        fprintf(stderr,
+                "{\"event\": \"done\", \"outcome\": \"%s\", \"status\": %d, \"exit_code\": %u, \"cycles\": %" PRIu64
+                ", \"segments\": %" PRIu64 ", \"proven\": %" PRIu64 ", \"reused\": %" PRIu64 ", \"segment_po2\": %" PRIu64
+                ", \"preset\": ",
+                outcome, status, res->final.exit_code, res->cycles, c->nseg, c->proven, c->reused, po2);
+        cli_json_str(stderr, preset);
+        fprintf(stderr,
+                ", \"wall_sec\": %.6f, \"prove_sec\": %.6f, \"khz\": %.3f, \"proof_bytes\": %" PRIu64
+                ", \"proven_bits\": %.2f, \"conjectured_bits\": %.2f, \"image_id\": \"%s\", \"journal_bytes\": %" PRIu64
+                ", \"input_bytes\": %" PRIu64 ", \"ranks\": %u, \"failed_attempts\": %" PRIu64,
+                dt, c->prove_sec, khz, c->proof_bytes, sec->proven, sec->conjectured, id_hex, res->final.journal_len,
+                res->final.input_pos, st->ranks, st->failed_attempts);
+        if (err == CAIRN_ERR_FAULT)
+            fprintf(stderr, ", \"fault\": \"%s\", \"fault_pc\": %u, \"fault_insn\": %u, \"fault_addr\": %u",
+                    rv_fault_name(res->fault.kind), res->fault.pc, res->fault.insn, res->fault.addr);
+        fprintf(stderr, "}\n");
+    } else if (err == CAIRN_OK) {
+        fprintf(stderr,
+                "cairn prove: exit code %u, %" PRIu64 " cycles, %" PRIu64 " segments of 2^%" PRIu64 " (%" PRIu64
+                " proven, %" PRIu64 " reused), %.2f s (%.2f s proving on %u rank%s), %.1f kHz\n",
+                res->final.exit_code, res->cycles, c->nseg, po2, c->proven, c->reused, dt, c->prove_sec, st->ranks,
+                st->ranks == 1 ? "" : "s", khz);
+        fprintf(stderr, "cairn prove: %" PRIu64 " proof bytes, %s: %.1f proven / %.1f conjectured security bits\n",
+                c->proof_bytes, preset, sec->proven, sec->conjectured);
+        fprintf(stderr, "cairn prove: image ID %s%s%s\n", id_hex, out_path ? ", job file " : "",
+                out_path ? out_path : "");
+    }
 }
 
 /* CAIRN_TEST_KILL_AT=N (tests only): die by SIGKILL at the N-th storage
@@ -194,7 +474,8 @@ int cmd_prove(int argc, char **argv)
 {
     const char *elf_path = NULL, *input_path = NULL, *out_path = NULL, *preset = CLI_DEFAULT_PRESET;
     uint64_t po2 = RV_DEFAULT_SEGMENT_PO2, max_input = CLI_DEFAULT_MAX_INPUT, checkpoint = JOBS_DEFAULT_CHECKPOINT;
-    int json = 0, quiet = 0, resume = 0, npos;
+    uint64_t deadline = 0, attempts = 3;
+    int json = 0, quiet = 0, resume = 0, no_local = 0, npos;
     cli_ctx c;
     cli_ctx_init(&c, "cairn prove", USAGE, stderr, argc, argv);
     const cli_opt opts[] = {
@@ -205,6 +486,9 @@ int cmd_prove(int argc, char **argv)
         {"-o", CLI_STR, &out_path, 0, 0, NULL},
         {"--resume", CLI_FLAG, &resume, 0, 0, NULL},
         {"--checkpoint", CLI_U64, &checkpoint, 0, H5S_MAX_SEGMENTS, NULL},
+        {"--task-deadline", CLI_U64, &deadline, 0, 7 * 86400, NULL},
+        {"--attempts", CLI_U64, &attempts, 1, COORD_MAX_ATTEMPTS, NULL},
+        {"--no-local", CLI_FLAG, &no_local, 0, 0, NULL},
         {"--json", CLI_FLAG, &json, 0, 0, NULL},
         {"-q", CLI_FLAG, &quiet, 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
@@ -219,17 +503,48 @@ int cmd_prove(int argc, char **argv)
     if (!elf_path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no program given");
     if (resume && !out_path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "--resume needs the job file (-o FILE.h5)");
 
-    int status = EXIT_USAGE;
-    cli_program pg = {0};
-    rv_machine *m = NULL;
-    prove_ctx ctx = {.quiet = quiet, .json = json};
-    jobs_output out = {.journal = stdout, .log = stderr, .keep = out_path != NULL};
-    cairn_err err;
-    stark_security_bits sec;
-    int kill_hook = test_kill_hook();
+    /* every rank parsed the same command line; from here rank 0 alone
+     * reads the program and writes the job */
+    int status = EXIT_USAGE, rank = 0, nranks = 1;
+    int mpi = mpi_launched(&c, &status);
+    if (mpi < 0) return status;
+    if (mpi) {
+        int provided = 0;
+        if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+            return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_IO, "MPI_Init_thread failed");
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+        if (provided < MPI_THREAD_FUNNELED) {
+            /* every rank sees the same level: all stop */
+            status = cli_fail(&c, EXIT_USAGE, CAIRN_ERR_UNSUPPORTED, "MPI gives no MPI_THREAD_FUNNELED");
+            MPI_Finalize();
+            return status;
+        }
+        if (rank > 0) {
+            status = run_worker(rank);
+            MPI_Finalize();
+            rv_air_keys_release();
+            return status;
+        }
+    }
 
-    if ((err = cli_preset(&ctx.prm, preset, (unsigned)po2)) != CAIRN_OK) {
+    cli_program pg = {0};
+    prove_ctx ctx = {.quiet = quiet, .json = json};
+    guest_output gout = {.out = {.journal = stdout, .log = stderr, .keep = out_path != NULL}, .c = &ctx};
+    coord_stats st = {.ranks = (unsigned)nranks};
+    cairn_err err = CAIRN_OK;
+    stark_security_bits sec;
+    int kill_hook = test_kill_hook(), started = 0;
+    coord_opts co;
+    coord_opts_default(&co);
+    cli_progress_init(&ctx.bar, stderr, !quiet && !json);
+
+    if ((err = cli_preset(&co.params, preset, (unsigned)po2)) != CAIRN_OK) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
+        goto done;
+    }
+    if (no_local && nranks < 2) {
+        status = cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "--no-local needs workers (run under mpirun -np N, N >= 2)");
         goto done;
     }
     if (out_path && (err = cli_check_output("-o", out_path))) {
@@ -240,13 +555,14 @@ int cmd_prove(int argc, char **argv)
     status = EXIT_USAGE;
     /* the machine's key and its security figures before the run: they
      * do not depend on the program */
-    if ((err = cli_segment_security(&sec, (unsigned)po2, &ctx.prm)) != CAIRN_OK) {
+    if ((err = cli_segment_security(&sec, (unsigned)po2, &co.params)) != CAIRN_OK) {
         status = cli_fail(&c, cli_status(err), err, "%s", cairn_last_error());
         goto done;
     }
     jobs_desc desc;
     char id_hex[65];
-    if ((err = jobs_desc_make(&desc, pg.elf, pg.elf_len, pg.prog, pg.input, pg.input_len, preset, &ctx.prm, (unsigned)po2))) {
+    if ((err = jobs_desc_make(&desc, pg.elf, pg.elf_len, pg.prog, pg.input, pg.input_len, preset, &co.params,
+                              (unsigned)po2))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
@@ -261,94 +577,97 @@ int cmd_prove(int argc, char **argv)
             goto done;
         }
     }
-    if ((err = jobs_machine_new(&m, pg.prog, (unsigned)po2, pg.input, pg.input_len, on_segment, &ctx, jobs_output_write,
-                                &out))) {
+    if ((err = jobs_machine_new(&ctx.m, pg.prog, (unsigned)po2, pg.input, pg.input_len, on_segment, &ctx, on_write,
+                                &gout))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }
-    rv_result res;
+    co.comm = mpi ? MPI_COMM_WORLD : MPI_COMM_NULL;
+    co.po2 = (unsigned)po2;
+    co.local = !no_local;
+    co.max_attempts = (unsigned)attempts;
+    co.task_deadline = (double)deadline;
+    co.on_event = on_coord_event;
+    co.event_arg = &ctx;
+    if ((err = wrk_hooks_from_env(&co.local_hooks, 0)) != CAIRN_OK) {
+        status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
+        goto done;
+    }
     double t0 = now_sec();
-    /* segment by segment: where the coordinator serves its workers */
-    do {
-        err = rv_run_segment(m, &res);
-    } while (err == CAIRN_OK && !res.final.halted);
+    coord_source src = {source_next, &ctx};
+    coord_sink sink = {sink_put, &ctx};
+    started = 1;
+    err = coord_run(&co, &src, &sink, &st);
+    cli_progress_update(&ctx.bar, 1);
+    cli_progress_clear(&ctx.bar);
     fflush(stdout);
     if (err == CAIRN_OK) {
         status = EXIT_OK;
-        if (out.io_error) {
+        if (gout.out.io_error) {
             /* said below; what is stored stays for --resume */
         } else if (ctx.job) {
             /* checks the claims' chain to the final state as it writes */
-            err = jobs_finish(ctx.job, res.segments, &res.final, res.cycles, out.bytes, out.len, NULL);
+            err = jobs_finish(ctx.job, ctx.res.segments, &ctx.res.final, ctx.res.cycles, gout.out.bytes, gout.out.len,
+                              NULL);
             if (err != CAIRN_OK) {
                 fprintf(stderr, "cairn prove: writing %s: %s\n", out_path, cairn_last_error());
                 status = err == CAIRN_ERR_INTERNAL ? EXIT_INVALID : EXIT_USAGE;
             }
-        } else {
-            /* the last segment ends in the final state */
-            p2_digest fin;
-            rv_state_digest(&fin, &res.final);
-            if (ctx.nseg != res.segments || memcmp(&fin, &ctx.last_end, sizeof fin)) {
-                err = cairn_fail(CAIRN_ERR_INTERNAL, "the last segment's claim does not end in the final state");
-                fprintf(stderr, "cairn prove: %s\n", cairn_last_error());
-                status = EXIT_INVALID;
-            }
+        } else if (ctx.proven + ctx.reused != ctx.res.segments || ctx.out || !ctx.halted) {
+            /* the coordinator checked each claim against its snapshot;
+             * here only that every segment has its proof */
+            err = cairn_fail(CAIRN_ERR_INTERNAL, "%" PRIu64 " of %" PRIu64 " segments proven",
+                             ctx.proven + ctx.reused, ctx.res.segments);
+            fprintf(stderr, "cairn prove: %s\n", cairn_last_error());
+            status = EXIT_INVALID;
         }
-    } else if (err == CAIRN_ERR_FAULT) {
-        status = rv_fault_status(res.fault.kind);
+    } else if (ctx.fault == CAIRN_ERR_FAULT) {
+        err = CAIRN_ERR_FAULT;
+        const rv_result *res = &ctx.res;
+        status = rv_fault_status(res->fault.kind);
         fprintf(stderr, "cairn prove: guest fault: %s at pc 0x%08x (instruction 0x%08x), address 0x%08x, "
                         "after %llu cycles; nothing proven\n",
-                rv_fault_name(res.fault.kind), res.fault.pc, res.fault.insn, res.fault.addr,
-                (unsigned long long)res.cycles);
+                rv_fault_name(res->fault.kind), res->fault.pc, res->fault.insn, res->fault.addr,
+                (unsigned long long)res->cycles);
         /* a faulting run has no proof: nothing to resume */
         if (ctx.job && jobs_discard(ctx.job) != CAIRN_OK)
             fprintf(stderr, "cairn prove: removing the job's records: %s\n", cairn_last_error());
     } else {
         status = cli_status(err);
+        if (err == CAIRN_ERR_LIMIT) status = EXIT_USAGE; /* no rank left that can prove */
         fprintf(stderr, "cairn prove: %s\n", cairn_last_error());
         if (ctx.job) fprintf(stderr, "cairn prove: %s: what is stored stays; continue with --resume\n", out_path);
     }
-    if (out.io_error) {
+    if (gout.out.io_error) {
         fprintf(stderr, "cairn prove: error writing the guest's output\n");
         if (status == EXIT_OK) status = EXIT_USAGE;
     }
-    double dt = now_sec() - t0;
-    if (!quiet) {
-        double khz = dt > 0 ? res.cycles / dt / 1e3 : 0;
-        const char *outcome = err == CAIRN_OK ? "exit" : err == CAIRN_ERR_FAULT ? "fault" : "error";
-        if (json) {
-            fprintf(stderr,
-                    "{\"event\": \"done\", \"outcome\": \"%s\", \"status\": %d, \"exit_code\": %u, \"cycles\": %" PRIu64
-                    ", \"segments\": %" PRIu64 ", \"proven\": %" PRIu64 ", \"reused\": %" PRIu64
-                    ", \"segment_po2\": %" PRIu64 ", \"preset\": ",
-                    outcome, status, res.final.exit_code, res.cycles, ctx.nseg, ctx.proven, ctx.reused, po2);
-            cli_json_str(stderr, preset);
-            fprintf(stderr,
-                    ", \"wall_sec\": %.6f, \"prove_sec\": %.6f, \"khz\": %.3f, \"proof_bytes\": %" PRIu64
-                    ", \"proven_bits\": %.2f, \"conjectured_bits\": %.2f, \"image_id\": \"%s\", \"journal_bytes\": %" PRIu64
-                    ", \"input_bytes\": %" PRIu64,
-                    dt, ctx.prove_sec, khz, ctx.proof_bytes, sec.proven, sec.conjectured, id_hex,
-                    res.final.journal_len, res.final.input_pos);
-            if (err == CAIRN_ERR_FAULT)
-                fprintf(stderr, ", \"fault\": \"%s\", \"fault_pc\": %u, \"fault_insn\": %u, \"fault_addr\": %u",
-                        rv_fault_name(res.fault.kind), res.fault.pc, res.fault.insn, res.fault.addr);
-            fprintf(stderr, "}\n");
-        } else if (err == CAIRN_OK) {
-            fprintf(stderr,
-                    "cairn prove: exit code %u, %" PRIu64 " cycles, %" PRIu64 " segments of 2^%" PRIu64
-                    " (%" PRIu64 " proven, %" PRIu64 " reused), %.2f s (%.2f s proving), %.1f kHz\n",
-                    res.final.exit_code, res.cycles, ctx.nseg, po2, ctx.proven, ctx.reused, dt, ctx.prove_sec, khz);
-            fprintf(stderr, "cairn prove: %" PRIu64 " proof bytes, %s: %.1f proven / %.1f conjectured security bits\n",
-                    ctx.proof_bytes, preset, sec.proven, sec.conjectured);
-            fprintf(stderr, "cairn prove: image ID %s%s%s\n", id_hex, out_path ? ", job file " : "",
-                    out_path ? out_path : "");
-        }
-    }
+    if (!quiet) summary(&ctx, err, status, now_sec() - t0, preset, po2, &sec, id_hex, &st, out_path);
     if (kill_hook) fprintf(stderr, "cairn prove: test: %" PRIu64 " storage steps\n", jobs_test_steps());
 done:
+    if (mpi && !started) coord_cancel(MPI_COMM_WORLD);
     jobs_close(ctx.job);
-    rv_machine_free(m);
+    rv_machine_free(ctx.m);
+    held_free(ctx.next);
+    while (ctx.out) {
+        held *h = ctx.out;
+        ctx.out = h->next;
+        held_free(h);
+    }
     cli_program_free(&pg);
-    jobs_output_free(&out);
+    jobs_output_free(&gout.out);
+    if (mpi) {
+        if (st.unresponsive) {
+            /* ranks given up on (coord.h "Failures"): MPI_Finalize's closing
+             * fence could wait for them forever; mpirun ends the job with
+             * this status */
+            fprintf(stderr, "cairn prove: %u rank%s did not come back; ending without MPI_Finalize\n",
+                    st.unresponsive, st.unresponsive == 1 ? "" : "s");
+            fflush(stdout);
+            fflush(stderr);
+            _exit(status);
+        }
+        MPI_Finalize();
+    }
     return status;
 }

@@ -907,3 +907,24 @@ cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_si
     if (c.err != CAIRN_OK) return cairn_fail(c.err, "%s", c.err_msg);
     return CAIRN_OK;
 }
+
+cairn_err coord_cancel(MPI_Comm comm)
+{
+    int inited = 0, n = 1;
+    MPI_Initialized(&inited);
+    if (!inited || comm == MPI_COMM_NULL) return CAIRN_OK;
+    MPI_Comm_size(comm, &n);
+    cmsg m;
+    cmsg_init(&m, CMSG_SHUTDOWN);
+    uint8_t *b;
+    size_t len;
+    FORWARD_IF_ERROR(cmsg_encode(&b, &len, &m, 0));
+    cairn_err err = CAIRN_OK;
+    /* a few bytes each: MPI_Send returns once they are buffered */
+    for (int r = 1; r < n; r++) {
+        int rc = MPI_Send(b, (int)len, MPI_BYTE, r, CMSG_TAG, comm);
+        if (rc != MPI_SUCCESS && err == CAIRN_OK) err = mpi_fail(rc, "sending SHUTDOWN to rank %d", r);
+    }
+    free(b);
+    return err;
+}

@@ -226,4 +226,11 @@ typedef struct {
  * stats (optional) is filled in every case. */
 cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_sink *sink, coord_stats *stats);
 
+/* For rank 0 when it cannot start the job at all (a bad program, input or
+ * output path found before coord_run): sends SHUTDOWN to every other rank
+ * of comm in place of the hello they wait for, so that they end normally
+ * (wrk_run returns CAIRN_OK) and the launcher reports rank 0's status.
+ * Does nothing without MPI or with one rank. */
+cairn_err coord_cancel(MPI_Comm comm);
+
 #endif

@@ -6,7 +6,7 @@
  *
  *   mpi_prove [--serial] [--no-local] [--po2 K] [--preset P]
  *             [--iterations N] [--deadline S] [--start-deadline S]
- *             [--attempts N] [--ahead N]
+ *             [--attempts N]
  *   mpi_prove --probe     MPI_Init + MPI_Finalize only (can mpirun start us?)
  *
  * stdout (rank 0): "sunk segment I rank R attempt A" as each verified
@@ -20,14 +20,10 @@
  * MPI_Finalize (coord.h "Failures"). Test hooks: worker/worker.h
  * (CAIRN_TEST_WORKER_*).
  *
- * The executor: rv_run runs the whole program and delivers segments
- * through a callback, so it cannot return between segments to let the
- * coordinator serve MPI. It runs here on a thread of its own that blocks
- * when --ahead encoded snapshots wait (back-pressure); the coordinator's
- * source takes them from that queue. With the step-by-segment
- * rv_run_segment the source can run one segment per call instead. */
+ * The executor is the coordinator's source: each call runs one segment
+ * (rv_run_segment) on the coordinator's thread, and the coordinator calls
+ * only while its queue is below its bound (back-pressure). */
 #include <mpi.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +40,7 @@
 
 static const char USAGE[] =
     "usage: mpi_prove [--serial] [--no-local] [--po2 K] [--preset P] [--iterations N]\n"
-    "                 [--deadline S] [--start-deadline S] [--attempts N] [--ahead N] | --probe\n";
+    "                 [--deadline S] [--start-deadline S] [--attempts N] | --probe\n";
 
 /* ---- results ------------------------------------------------------------------ */
 
@@ -178,88 +174,44 @@ static int run_serial(const rv_program *prog, unsigned po2, const stark_params *
     return ok ? 0 : 1;
 }
 
-/* ---- the executor thread and the coordinator's source ------------------------------ */
+/* ---- the executor as the coordinator's source ---------------------------------------- */
 
+/* One segment per source call (rv_run_segment), so the executor runs only
+ * as far ahead as the coordinator's queue bound lets it. */
 typedef struct {
-    uint8_t *bytes;
+    rv_machine *m;
+    rv_result res;
+    uint8_t *bytes; /* the segment just run, encoded (handed to the coordinator) */
     size_t len;
     uint64_t index;
-} qitem;
-
-typedef struct {
-    pthread_mutex_t lock;
-    pthread_cond_t cv;
-    qitem *q;
-    size_t cap, head, count;
-    int finished, cancel;
-    cairn_err err;
-    char err_msg[CAIRN_ERROR_MSG_MAX];
-    const rv_program *prog;
-    unsigned po2;
-    rv_result res;
+    int have;
 } executor;
 
 static cairn_err exec_segment(void *arg, const rv_snapshot *s)
 {
     executor *x = arg;
-    uint8_t *b;
-    size_t n;
-    FORWARD_IF_ERROR(rv_snapshot_encode(&b, &n, s));
-    pthread_mutex_lock(&x->lock);
-    while (x->count == x->cap && !x->cancel) pthread_cond_wait(&x->cv, &x->lock);
-    if (x->cancel) {
-        pthread_mutex_unlock(&x->lock);
-        free(b);
-        return cairn_fail(CAIRN_ERR_USAGE, "executor cancelled");
-    }
-    x->q[(x->head + x->count) % x->cap] = (qitem){b, n, s->index};
-    x->count++;
-    pthread_mutex_unlock(&x->lock);
+    FORWARD_IF_ERROR(rv_snapshot_encode(&x->bytes, &x->len, s));
+    x->index = s->index;
+    x->have = 1;
     return CAIRN_OK;
-}
-
-static void *exec_main(void *arg)
-{
-    executor *x = arg;
-    rv_config cfg;
-    rv_budget budget;
-    exec_config(&cfg, &budget, x->po2);
-    cfg.on_segment = exec_segment;
-    cfg.segment_arg = x;
-    rv_result res;
-    cairn_err e = rv_execute(x->prog, &cfg, &res);
-    pthread_mutex_lock(&x->lock);
-    x->res = res;
-    x->err = e;
-    if (e != CAIRN_OK) snprintf(x->err_msg, sizeof x->err_msg, "%s", cairn_last_error());
-    x->finished = 1;
-    pthread_mutex_unlock(&x->lock);
-    return NULL;
 }
 
 static cairn_err source_next(void *arg, coord_next *status, coord_task *task)
 {
     executor *x = arg;
-    cairn_err e = CAIRN_OK;
-    pthread_mutex_lock(&x->lock);
-    if (x->count) {
-        qitem it = x->q[x->head];
-        x->head = (x->head + 1) % x->cap;
-        x->count--;
-        pthread_cond_signal(&x->cv);
-        task->kind = CMSG_TASK_PROVE_SEGMENT;
-        task->index = it.index;
-        task->payload = it.bytes;
-        task->payload_len = it.len;
-        *status = COORD_NEXT_TASK;
-    } else if (x->finished) {
-        if (x->err != CAIRN_OK) e = cairn_fail(x->err, "executor: %s", x->err_msg);
-        *status = COORD_NEXT_DONE;
-    } else {
-        *status = COORD_NEXT_NONE_YET;
-    }
-    pthread_mutex_unlock(&x->lock);
-    return e;
+    *status = COORD_NEXT_DONE;
+    if (x->res.final.halted) return CAIRN_OK;
+    cairn_err e = rv_run_segment(x->m, &x->res);
+    if (e != CAIRN_OK) return cairn_prefix_error(e, "executor");
+    if (!x->have) return CAIRN_OK; /* halted exactly at the last segment's end */
+    task->kind = CMSG_TASK_PROVE_SEGMENT;
+    task->index = x->index;
+    task->payload = x->bytes;
+    task->payload_len = x->len;
+    x->bytes = NULL;
+    x->have = 0;
+    *status = COORD_NEXT_TASK;
+    return CAIRN_OK;
 }
 
 static cairn_err sink_put(void *arg, const coord_result *r)
@@ -283,25 +235,20 @@ static void on_event(void *arg, const coord_event *ev)
         fprintf(stderr, "coord: %s: rank %d%s%s\n", names[ev->type], ev->rank, ev->text[0] ? ": " : "", ev->text);
 }
 
-static int run_coordinator(const rv_program *prog, coord_opts *o, unsigned ahead, int *lost)
+static int run_coordinator(const rv_program *prog, coord_opts *o, int *lost)
 {
     executor x;
     memset(&x, 0, sizeof x);
-    pthread_mutex_init(&x.lock, NULL);
-    pthread_cond_init(&x.cv, NULL);
-    x.cap = ahead;
-    x.q = calloc(ahead, sizeof *x.q);
-    x.prog = prog;
-    x.po2 = o->po2;
+    rv_config cfg;
+    rv_budget budget;
+    exec_config(&cfg, &budget, o->po2);
+    cfg.on_segment = exec_segment;
+    cfg.segment_arg = &x;
     results res = {0};
     p2_digest image;
-    pthread_t th;
-    int status = 1, started = 0;
-    cairn_err e = x.q ? rv_image_id(&image, prog) : cairn_fail(CAIRN_ERR_NOMEM, "out of memory");
-    if (e == CAIRN_OK) {
-        started = pthread_create(&th, NULL, exec_main, &x) == 0;
-        if (!started) e = cairn_fail(CAIRN_ERR_INTERNAL, "cannot start the executor thread");
-    }
+    int status = 1;
+    cairn_err e = rv_image_id(&image, prog);
+    if (e == CAIRN_OK) e = rv_machine_new(&x.m, prog, &cfg);
     coord_stats st;
     memset(&st, 0, sizeof st);
     if (e == CAIRN_OK) {
@@ -315,23 +262,12 @@ static int run_coordinator(const rv_program *prog, coord_opts *o, unsigned ahead
                 (unsigned long long)st.rejected, (unsigned long long)st.late, st.refused, st.unresponsive,
                 st.seconds);
     }
-    char msg[CAIRN_ERROR_MSG_MAX];
-    snprintf(msg, sizeof msg, "%s", cairn_last_error());
-    if (started) {
-        pthread_mutex_lock(&x.lock);
-        x.cancel = 1;
-        pthread_cond_broadcast(&x.cv);
-        pthread_mutex_unlock(&x.lock);
-        pthread_join(th, NULL);
-    }
-    if (e != CAIRN_OK) fprintf(stderr, "mpi_prove: %s\n", msg);
+    if (e != CAIRN_OK) fprintf(stderr, "mpi_prove: %s\n", cairn_last_error());
     else status = report(&res, &image, &x.res, x.res.segments) ? 0 : 1;
-    for (size_t i = 0; i < x.count; i++) free(x.q[(x.head + i) % x.cap].bytes);
-    free(x.q);
+    free(x.bytes);
+    rv_machine_free(x.m);
     free(res.claims);
     free(res.have);
-    pthread_cond_destroy(&x.cv);
-    pthread_mutex_destroy(&x.lock);
     /* Ranks given up on (coord.h "Failures"): skip MPI_Finalize, whose
      * closing fence can wait for them forever; see main */
     if (st.unresponsive) fprintf(stderr, "mpi_prove: %u ranks did not come back\n", st.unresponsive);
@@ -343,7 +279,7 @@ int main(int argc, char **argv)
 {
     int serial = 0, no_local = 0, probe = 0;
     const char *preset = "test";
-    uint64_t po2 = 10, iterations = 120, deadline = 0, start_deadline = 0, attempts = 3, ahead = 2;
+    uint64_t po2 = 10, iterations = 120, deadline = 0, start_deadline = 0, attempts = 3;
     cli_ctx cx;
     cli_ctx_init(&cx, "mpi_prove", USAGE, stdout, argc, argv);
     const cli_opt opts[] = {
@@ -356,7 +292,6 @@ int main(int argc, char **argv)
         {"--deadline", CLI_U64, &deadline, 0, 86400, NULL},
         {"--start-deadline", CLI_U64, &start_deadline, 0, 86400, NULL},
         {"--attempts", CLI_U64, &attempts, 1, COORD_MAX_ATTEMPTS, NULL},
-        {"--ahead", CLI_U64, &ahead, 1, 1024, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
     int npos = 0;
@@ -394,7 +329,7 @@ int main(int argc, char **argv)
             o.on_event = on_event;
             cairn_err e = wrk_hooks_from_env(&o.local_hooks, 0);
             int lost = 0;
-            status = e == CAIRN_OK ? run_coordinator(prog, &o, (unsigned)ahead, &lost)
+            status = e == CAIRN_OK ? run_coordinator(prog, &o, &lost)
                                    : cli_fail(&cx, EXIT_USAGE, e, "%s", cairn_last_error());
             if (lost) {
                 /* everything is printed; the process ends here, without
