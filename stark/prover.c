@@ -926,16 +926,22 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
  * the others, a few rows of them, which are rebuilt. */
 static unsigned keep_log(const stark_shape *s) { return s->log_b < 1 ? s->log_b : 1; }
 
-/* Keeps the first kept blocks of the LDEs of tree k (main or LogUp) of
- * the tree's largest height once they are committed. The smaller LDEs
- * (at most half as tall; a few tenths of the memory) stay whole: their
- * rebuilds would cost more, for small matrices, than they save. */
+/* LDEs of at least this many elements (128 MiB) are trimmed whatever
+ * their height. */
+#define TRIM_MIN_ELEMS ((size_t)1 << 24)
+
+/* Keeps the first kept blocks of the LDEs of tree k (main or LogUp) once
+ * they are committed: those of the tree's largest height and the large
+ * ones. Small LDEs stay whole: rebuilding their queried rows would cost
+ * more, for small matrices, than the memory is worth. */
 static void trim_tree(pstate *ps, const stark_shape *s, int k)
 {
     gl_t **ldes = k == TREE_MAIN ? ps->main_lde : ps->lu_lde;
     for (unsigned t = 0; t < s->ntables; t++) {
         const unsigned want = s->log_n[t] + keep_log(s);
-        if (!ldes[t] || ps->rows_log[k][t] <= want || s->log_n[t] + s->log_b != s->tree_log_h[k]) continue;
+        const int tallest = s->log_n[t] + s->log_b == s->tree_log_h[k];
+        const int large = ((size_t)s->w[k][t] << ps->rows_log[k][t]) >= TRIM_MIN_ELEMS;
+        if (!ldes[t] || ps->rows_log[k][t] <= want || !(tallest || large)) continue;
         stark_huge_trim(ldes[t], lde_bytes(want, s->w[k][t]), lde_bytes(ps->rows_log[k][t], s->w[k][t]));
         ps->rows_log[k][t] = want;
     }
