@@ -60,6 +60,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cairn/error.h"
@@ -422,6 +423,14 @@ static int run_worker(int rank)
 }
 
 
+/* This process's peak resident memory (rank 0's: the executor, the
+ * coordinator and its local prover). */
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0;
+}
+
 /* The summary line(s) of a run that ended (err: how). */
 static void summary(const prove_ctx *c, cairn_err err, int status, double dt, const char *preset, uint64_t po2,
                     const stark_security_bits *sec, const char *id_hex, const coord_stats *st, const char *out_path)
@@ -439,9 +448,9 @@ static void summary(const prove_ctx *c, cairn_err err, int status, double dt, co
         fprintf(stderr,
                 ", \"wall_sec\": %.6f, \"prove_sec\": %.6f, \"khz\": %.3f, \"proof_bytes\": %" PRIu64
                 ", \"proven_bits\": %.2f, \"conjectured_bits\": %.2f, \"image_id\": \"%s\", \"journal_bytes\": %" PRIu64
-                ", \"input_bytes\": %" PRIu64 ", \"ranks\": %u, \"failed_attempts\": %" PRIu64,
+                ", \"input_bytes\": %" PRIu64 ", \"ranks\": %u, \"failed_attempts\": %" PRIu64 ", \"peak_rss_mb\": %.1f",
                 dt, c->prove_sec, khz, c->proof_bytes, sec->proven, sec->conjectured, id_hex, res->final.journal_len,
-                res->final.input_pos, st->ranks, st->failed_attempts);
+                res->final.input_pos, st->ranks, st->failed_attempts, peak_rss_mb());
         if (err == CAIRN_ERR_FAULT)
             fprintf(stderr, ", \"fault\": \"%s\", \"fault_pc\": %u, \"fault_insn\": %u, \"fault_addr\": %u",
                     rv_fault_name(res->fault.kind), res->fault.pc, res->fault.insn, res->fault.addr);
