@@ -86,41 +86,13 @@ cairn_err wrk_hooks_from_env(wrk_hooks *out, int rank)
 
 /* ---- verifying-key digest --------------------------------------------------- */
 
-/* The last digest computed: the coordinator and its local prover ask for
- * the same one, and a key setup is not free. */
-static pthread_mutex_t g_vk_lock = PTHREAD_MUTEX_INITIALIZER;
-static int g_vk_valid;
-static cmsg_params g_vk_params;
-static uint8_t g_vk_digest[CMSG_DIGEST_BYTES];
-
 cairn_err wrk_vk_digest(uint8_t out[CMSG_DIGEST_BYTES], unsigned po2, const stark_params *p)
 {
-    stark_params q = *p;
-    q.check_trace = 0; /* not part of a key */
-    cmsg_params key;
-    cmsg_params_set(&key, po2, &q);
-    pthread_mutex_lock(&g_vk_lock);
-    cairn_err e = CAIRN_OK;
-    if (!g_vk_valid || !cmsg_params_eq(&key, &g_vk_params)) {
-        /* rv_air.h exposes the segment machine, not its cached key: build a
-         * key over the same machine (an extra setup per rank and job) */
-        const air_machine *m;
-        stark_pk *pk = NULL;
-        stark_vk *vk = NULL;
-        e = rv_air_machine(&m, po2, &q);
-        if (e == CAIRN_OK) e = stark_setup(&pk, &vk, m, &q);
-        if (e == CAIRN_OK) {
-            p2_digest d = stark_vk_digest(vk);
-            rv_digest_bytes(g_vk_digest, &d);
-            g_vk_params = key;
-            g_vk_valid = 1;
-        }
-        stark_pk_free(pk);
-        stark_vk_free(vk);
-    }
-    if (e == CAIRN_OK) memcpy(out, g_vk_digest, CMSG_DIGEST_BYTES);
-    pthread_mutex_unlock(&g_vk_lock);
+    /* the key this rank proves and verifies with (cached by rv_air) */
+    p2_digest d;
+    cairn_err e = rv_air_vk_digest(&d, po2, p);
     if (e != CAIRN_OK) return cairn_prefix_error(e, "verifying-key digest for po2 %u", po2);
+    rv_digest_bytes(out, &d);
     return CAIRN_OK;
 }
 

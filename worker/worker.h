@@ -65,8 +65,9 @@ typedef struct {
 cairn_err wrk_hooks_from_env(wrk_hooks *out, int rank);
 
 /* The verifying-key digest of segment proofs of size 2^po2 with
- * parameters p, as 32 bytes (rv_digest_bytes). Builds a key for it
- * (stark_setup over rv_air_machine), so it costs about one key setup. */
+ * parameters p, as 32 bytes (rv_digest_bytes): the digest of the key the
+ * rank then proves and verifies with (rv_air's cache; the first call
+ * builds it). */
 cairn_err wrk_vk_digest(uint8_t out[CMSG_DIGEST_BYTES], unsigned po2, const stark_params *p);
 
 /* One rank's task server, shared by wrk_run and the coordinator's local

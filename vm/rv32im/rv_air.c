@@ -245,6 +245,14 @@ cairn_err rv_air_machine(const air_machine **m, unsigned po2, const stark_params
     return CAIRN_OK;
 }
 
+cairn_err rv_air_vk_digest(p2_digest *out, unsigned po2, const stark_params *p)
+{
+    const rv_air_key *k;
+    FORWARD_IF_ERROR(key_get(&k, po2, p));
+    *out = stark_vk_digest(k->vk);
+    return CAIRN_OK;
+}
+
 /* ---- proving ------------------------------------------------------------ */
 
 /* The io table, call by call. The cpu fill already performed the io words'

@@ -88,4 +88,9 @@ void rv_air_keys_release(void);
  * until rv_air_keys_release. */
 cairn_err rv_air_machine(const air_machine **m, unsigned po2, const stark_params *p);
 
+/* The digest of the cached verifying key of (po2, p) (p's check_trace
+ * aside), built if needed: what two ranks compare to know that they prove
+ * and verify the same machine (worker/worker.h). */
+cairn_err rv_air_vk_digest(p2_digest *out, unsigned po2, const stark_params *p);
+
 #endif
