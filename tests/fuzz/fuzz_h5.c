@@ -1,7 +1,8 @@
 /* libFuzzer harness for the job file reader (storage/h5s.h): the input is
  * a job file image, opened with h5s_open_image; every getter runs on it
- * (program, ELF, journal, run values, each segment's description,
- * snapshot, trace and side tables), then the reader is closed. Nothing may
+ * (program, ELF, journal, run values, parameters, input digest, final
+ * state, each segment's description, task, snapshot, proof, trace and side
+ * tables), then the reader is closed. Nothing may
  * crash, hang, leak memory or leak HDF5 identifiers.
  *
  * Input modes (first byte b):
@@ -27,9 +28,10 @@
  * (storage/h5s.h, "Compact storage only"); the chunk index (v1 B-tree
  * nodes) still reaches libhdf5 unchecked, so CTest runs without this mode.
  *
- * Seeds: 1, 2 and 3 segments of small jobs, and a job of 12 segments (more
- * than 8, past which format version 1 used dense storage) with traces of
- * 9 columns on some.
+ * Seeds: 1, 2 and 3 segments of small jobs (the 3-segment one proven:
+ * parameters, input digest, final state, and per segment a proof, its
+ * claim and its task), and a job of 12 segments (more than 8, past which
+ * format version 1 used dense storage) with traces of 9 columns on some.
  *
  * FUZZ_H5_SEEDS=DIR keeps the seed files in DIR, to look at what an
  * artifact's edits hit. */
@@ -129,6 +131,15 @@ static uint64_t read_everything(h5s_reader *r)
     }
     uint64_t v;
     (void)h5s_get_attr_u64(r, "no-such-value", &v);
+    /* a proven job's parameters, input digest and final state (each is
+     * optional: 0 when absent) */
+    h5s_params prm;
+    memset(&prm, 0, sizeof prm);
+    if (h5s_params_get(r, &prm)) h = mix(h, &prm, sizeof prm);
+    uint8_t dig[32];
+    if (h5s_input_digest_get(r, dig)) h = mix(h, dig, 32);
+    uint64_t fin[H5S_STATE_ELEMS], fcycles = 0;
+    if (h5s_final_get(r, fin, &fcycles)) h = mix(mix(h, fin, sizeof fin), &fcycles, 8);
 
     uint8_t *b;
     size_t n;
@@ -155,8 +166,25 @@ static uint64_t read_everything(h5s_reader *r)
         if (h5s_segment(r, s, &m) == CAIRN_OK) {
             if (s == nseg) abort();
             h = mix(mix(mix(h, &m.info, sizeof m.info), &m.trace_rows, 8), &m.ntables, 8);
+            if (m.has_proof) h = mix(mix(h, &m.claim, sizeof m.claim), &m.proof.raw, 8);
         } else {
             ok &= s == nseg;
+        }
+        int has_task = 0;
+        h5s_task task;
+        memset(&task, 0, sizeof task);
+        if (h5s_segment_task(r, s, &has_task, &task) == CAIRN_OK) {
+            if (s == nseg) abort();
+            if (has_task) h = mix(h, &task, sizeof task);
+        } else {
+            ok &= s == nseg;
+        }
+        if (h5s_read_proof(r, s, &b, &n) == CAIRN_OK) {
+            if (!m.has_proof) abort(); /* a proof the description did not announce */
+            h = mix(h, b, n);
+            free(b);
+        } else if (s < nseg && m.has_proof) {
+            ok = 0;
         }
         if (h5s_read_snapshot(r, s, &b, &n) == CAIRN_OK) {
             h = mix(h, b, n);
@@ -259,9 +287,32 @@ static void write_seed(const char *path, int kind)
         size_t ntab = kind == 0 ? 0 : (size_t)(s % 3);
         /* kind 3: a trace on every fourth segment (small inputs stay fast) */
         int has_trace = kind == 3 ? s % 4 == 1 : s > 0;
-        if (h5s_job_add_segment_tables(j, &info, snap, (size_t)(kind == 3 ? 10 + s : 100 * (s + 1)),
-                                       has_trace ? &tr : NULL, tabs, ntab) !=
-            CAIRN_OK)
+        /* kind 2: a proven job (proof, claim, task per segment) */
+        static uint8_t proof[900];
+        for (int i = 0; i < 900; i++) proof[i] = (uint8_t)(i * 13 + s);
+        h5s_claim cl = {.po2 = 9, .cycles = 300};
+        cl.start[0] = (uint8_t)s;
+        cl.end[0] = (uint8_t)(s + 1);
+        h5s_task task = {.rank = (uint32_t)s, .ns = 1000000u * (uint64_t)(s + 1)};
+        h5s_segment_data d = {.info = &info,
+                              .snapshot = snap,
+                              .snapshot_len = (size_t)(kind == 3 ? 10 + s : 100 * (s + 1)),
+                              .trace = has_trace ? &tr : NULL,
+                              .tables = tabs,
+                              .ntables = ntab,
+                              .proof = kind == 2 ? proof : NULL,
+                              .proof_len = kind == 2 ? 300u + 200u * (size_t)s : 0,
+                              .claim = kind == 2 ? &cl : NULL};
+        if (h5s_job_add_segment_task(j, &d, kind == 2 ? &task : NULL) != CAIRN_OK) goto fail;
+    }
+    if (kind == 2) {
+        h5s_params prm = {.log_blowup = 2, .queries = 19, .pow_bits = 8, .log_arity = 1, .log_final_len = 3,
+                          .segment_po2 = 9};
+        snprintf(prm.preset, sizeof prm.preset, "test");
+        uint64_t fin[H5S_STATE_ELEMS];
+        for (unsigned i = 0; i < H5S_STATE_ELEMS; i++) fin[i] = i * 3u;
+        if (h5s_job_set_params(j, &prm) != CAIRN_OK || h5s_job_set_input_digest(j, id) != CAIRN_OK ||
+            h5s_job_set_final(j, fin, 900) != CAIRN_OK)
             goto fail;
     }
     if (kind && h5s_job_set_journal(j, (const uint8_t *)"hello, world\n", 13) != CAIRN_OK) goto fail;
