@@ -3,6 +3,7 @@
 #ifndef CAIRN_BENCH_H
 #define CAIRN_BENCH_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 /* Output sink shared by benchmarks: one "key value unit" line per figure,
@@ -16,6 +17,11 @@ void bench_begin(bench_out *o, int json);
 void bench_report(bench_out *o, const char *key, double value, const char *unit);
 void bench_report_str(bench_out *o, const char *key, const char *value);
 void bench_end(bench_out *o);
+
+/* out = "<folder of the running cairn binary>/guest/<name>" (where the
+ * build puts the example guests); -1 if /proc/self/exe cannot be read or
+ * the path does not fit cap. */
+int bench_guest_path(char *out, size_t cap, const char *name);
 
 int bench_primitives(int argc, char **argv);
 int bench_stark(int argc, char **argv); /* prove + verify an example machine */

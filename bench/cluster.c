@@ -31,7 +31,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <math.h>
 #include <spawn.h>
@@ -199,15 +198,13 @@ int bench_cluster(int argc, char **argv)
     }
     if (pr != CLI_PARSED) return pr;
 
-    char exe[PATH_MAX], dir[PATH_MAX], defpath[PATH_MAX + 32], tmpl[] = "/tmp/cairn-bench-cluster.XXXXXX";
+    char exe[PATH_MAX], defpath[PATH_MAX + 32], fib[PATH_MAX + 32], tmpl[] = "/tmp/cairn-bench-cluster.XXXXXX";
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_IO, "cannot find the cairn binary");
+    if (n <= 0 || bench_guest_path(defpath, sizeof defpath, "sha256.elf") != 0 ||
+        bench_guest_path(fib, sizeof fib, "fibonacci.elf") != 0)
+        return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_IO, "cannot find the cairn binary");
     exe[n] = 0;
-    if (!path) {
-        snprintf(dir, sizeof dir, "%s", exe);
-        snprintf(defpath, sizeof defpath, "%s/guest/sha256.elf", dirname(dir));
-        path = defpath;
-    }
+    if (!path) path = defpath;
     if (access(path, R_OK) != 0)
         return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_IO, "program %s: %s%s", path, strerror(errno),
                         path == defpath ? " (the example guests need the riscv64 cross compiler; give an ELF)" : "");
@@ -247,9 +244,6 @@ int bench_cluster(int argc, char **argv)
     if (ok) report_run(&o, "ranks2_threads1", &two);
     /* the coordinator's memory: fibonacci(n) runs about 11 cycles per
      * step, so n = 23 per segment of 2^8 */
-    char fib[PATH_MAX + 32];
-    snprintf(dir, sizeof dir, "%s", exe);
-    snprintf(fib, sizeof fib, "%s/guest/fibonacci.elf", dirname(dir));
     if (ok && memseg && access(fib, R_OK) != 0) {
         fprintf(stderr, "bench cluster: %s missing: no coordinator memory figures\n", fib);
         memseg = 0;

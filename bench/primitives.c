@@ -1,12 +1,25 @@
 /* cairn bench primitives: throughput of the building blocks every proof
  * uses. Figures only; the foundation issue lists the targets. */
+#include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "cli/util.h"
 #include "common/cpu.h"
+
+int bench_guest_path(char *out, size_t cap, const char *name)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return -1;
+    exe[n] = 0;
+    int len = snprintf(out, cap, "%s/guest/%s", dirname(exe), name);
+    return len < 0 || (size_t)len >= cap ? -1 : 0;
+}
 
 void bench_begin(bench_out *o, int json)
 {

@@ -15,7 +15,6 @@
  * verify time, the shape (base-field main cells per cycle per table and
  * in total, LogUp extension columns) and the security of the parameters. */
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,14 +126,10 @@ int bench_prove(int argc, char **argv)
     }
     int default_elf = !path;
     if (default_elf) {
-        char exe[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (n <= 0) {
+        if (bench_guest_path(defpath, sizeof defpath, "sha256.elf") != 0) {
             rc = cli_fail(&c, EXIT_USAGE, CAIRN_ERR_IO, "cannot find the cairn binary; give an ELF");
             goto done;
         }
-        exe[n] = 0;
-        snprintf(defpath, sizeof defpath, "%s/guest/sha256.elf", dirname(exe));
         path = defpath;
     }
     if ((e = cli_read_file(&elf, &elf_len, "program", path, CLI_MAX_PROGRAM_BYTES, NULL)) != CAIRN_OK) {

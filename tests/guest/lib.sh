@@ -200,3 +200,25 @@ finish()
     echo "all $CHECKS checks passed" >&2
     exit 0
 }
+
+# claim_of JOB: cairn verify --json of JOB without the file name and the
+# time, i.e. the verified claim (image ID, journal, exit code, segments,
+# cycles, parameters); empty if it does not verify
+claim_of()
+{
+    "$CAIRN" verify "$1" --json 2>/dev/null | sed 's/"file": "[^"]*", //; s/, "verify_sec": [0-9.]*//'
+}
+
+# same_claim_as NAME JOB REF_CLAIM_FILE: JOB verifies with the claim stored
+# in the file (a claim_of output); fails the check naming both otherwise
+same_claim_as()
+{
+    local got
+    got=$(claim_of "$2")
+    if [ -z "$got" ] || [ "$got" != "$(cat "$3")" ]; then
+        fail "$1: the claim of $2 is not the reference's"
+        echo "  got:      ${got:-(does not verify)}" >&2
+        echo "  expected: $(cat "$3")" >&2
+        return 1
+    fi
+}
