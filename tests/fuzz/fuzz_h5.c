@@ -158,6 +158,14 @@ static uint64_t read_everything(h5s_reader *r)
         } else {
             ok &= s == nseg;
         }
+        int has_task = 0;
+        h5s_task task;
+        if (h5s_segment_task(r, s, &has_task, &task) == CAIRN_OK) {
+            if (s == nseg) abort();
+            h = mix(mix(h, &has_task, sizeof has_task), &task, sizeof task);
+        } else {
+            ok &= s == nseg;
+        }
         if (h5s_read_snapshot(r, s, &b, &n) == CAIRN_OK) {
             h = mix(h, b, n);
             free(b);
@@ -259,10 +267,12 @@ static void write_seed(const char *path, int kind)
         size_t ntab = kind == 0 ? 0 : (size_t)(s % 3);
         /* kind 3: a trace on every fourth segment (small inputs stay fast) */
         int has_trace = kind == 3 ? s % 4 == 1 : s > 0;
-        if (h5s_job_add_segment_tables(j, &info, snap, (size_t)(kind == 3 ? 10 + s : 100 * (s + 1)),
-                                       has_trace ? &tr : NULL, tabs, ntab) !=
-            CAIRN_OK)
-            goto fail;
+        h5s_segment_data d = {&info, snap, (size_t)(kind == 3 ? 10 + s : 100 * (s + 1)),
+                              has_trace ? &tr : NULL, tabs, ntab, NULL, 0, NULL};
+        /* kind 1: proving tasks, one with its start and execution times */
+        h5s_task task = {(uint32_t)s, 1000000u * (unsigned)(s + 1), s ? 0 : UINT64_C(1764000000000000000),
+                         s ? 0 : UINT64_C(1763999999000000000)};
+        if (h5s_job_add_segment_task(j, &d, kind == 1 ? &task : NULL) != CAIRN_OK) goto fail;
     }
     if (kind && h5s_job_set_journal(j, (const uint8_t *)"hello, world\n", 13) != CAIRN_OK) goto fail;
     if (kind && h5s_job_set_attr_u64(j, "cycles", 300u * (unsigned)nseg) != CAIRN_OK) goto fail;
