@@ -20,7 +20,10 @@ static void usage(FILE *f, int full)
             "stored ELF), journal (length and a preview), run summary values, and each\n"
             "segment (cycles, pc range, memory roots and state digests, halt/exit code,\n"
             "snapshot size, trace columns and rows, side tables (such as the io table of\n"
-            "syscall memory traffic), raw vs stored bytes).\n"
+            "syscall memory traffic), raw vs stored bytes) and, in a job of cairn prove,\n"
+            "which rank proved it, how long the proof took and, when the file records\n"
+            "them, when its task started and when the segment was executed (UTC;\n"
+            "cairn report draws them as a timeline).\n"
             "\n"
             "  --json    one JSON object on stdout instead of text (on an error\n"
             "            before the file is read: {\"error\", \"code\", \"status\"})\n"
@@ -113,6 +116,36 @@ static void tables_out(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_met
     if (json) fprintf(o, "]");
 }
 
+/* The proving task of a segment (h5s_segment_task): text lines, or a
+ * JSON member "task": null | {rank, ns, seconds, start_ns, exec_ns} with
+ * null for an unknown time. */
+static void task_out(FILE *o, h5s_reader *r, uint64_t s, int json)
+{
+    int has = 0;
+    h5s_task t;
+    /* h5s_segment has checked the attributes: an error here is not expected */
+    if (h5s_segment_task(r, s, &has, &t) != CAIRN_OK) has = 0;
+    if (json) {
+        if (!has) {
+            fprintf(o, ",\"task\":null");
+            return;
+        }
+        fprintf(o, ",\"task\":{\"rank\":%" PRIu32 ",\"ns\":%" PRIu64 ",\"seconds\":%.9f,\"start_ns\":", t.rank, t.ns,
+                (double)t.ns / 1e9);
+        if (t.start_ns) fprintf(o, "%" PRIu64, t.start_ns);
+        else fprintf(o, "null");
+        fprintf(o, ",\"exec_ns\":");
+        if (t.exec_ns) fprintf(o, "%" PRIu64 "}", t.exec_ns);
+        else fprintf(o, "null}");
+        return;
+    }
+    if (!has) return;
+    char when[CLI_TIME_UTC_CAP];
+    fprintf(o, "  proved by    rank %" PRIu32 " in %.3f s\n", t.rank, (double)t.ns / 1e9);
+    if (t.start_ns) fprintf(o, "  task start   %s\n", cli_time_utc(when, t.start_ns));
+    if (t.exec_ns) fprintf(o, "  executed     %s\n", cli_time_utc(when, t.exec_ns));
+}
+
 static void segment_text(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_meta *m)
 {
     const h5s_segment_info *i = &m->info;
@@ -129,7 +162,9 @@ static void segment_text(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_m
     hex(o, i->end_state, 32);
     fprintf(o, "\n  snapshot     ");
     size_text(o, m->snapshot);
-    fprintf(o, "\n  trace        ");
+    fputc('\n', o);
+    task_out(o, r, s, 0);
+    fprintf(o, "  trace        ");
     if (!m->has_trace) {
         fprintf(o, "none\n");
         tables_out(o, r, s, m, 0);
@@ -166,6 +201,7 @@ static void segment_json(FILE *o, h5s_reader *r, const h5s_segment_meta *m)
     }
     fprintf(o, ",\"halted\":%s,\"exit_code\":%" PRId32 ",\"snapshot\":", i->halted ? "true" : "false", i->exit_code);
     size_json(o, m->snapshot);
+    task_out(o, r, i->index, 1);
     tables_out(o, r, i->index, m, 1);
     fprintf(o, ",\"trace\":");
     h5s_trace *t;

@@ -115,4 +115,10 @@ cairn_err cli_read_file(uint8_t **out, size_t *len, const char *what, const char
  * ("-o") and path. */
 cairn_err cli_check_output(const char *what, const char *path);
 
+/* Writes a Unix-epoch time in nanoseconds as UTC ISO 8601 with
+ * milliseconds ("2026-12-05T10:31:02.123Z") into buf (at least
+ * CLI_TIME_UTC_CAP bytes); returns buf. */
+#define CLI_TIME_UTC_CAP 32
+const char *cli_time_utc(char *buf, uint64_t ns);
+
 #endif
