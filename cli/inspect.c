@@ -11,29 +11,24 @@
 
 static const char USAGE[] = "usage: cairn inspect FILE.h5 [--json] [--check]\n";
 
-static void usage(FILE *f, int full)
-{
-    fputs(USAGE, f);
-    if (!full) return;
-    fprintf(f,
-            "\nDescribes a cairn job file: format version, program (image ID, entry,\n"
-            "stored ELF), journal (length and a preview), run summary values, and each\n"
-            "segment (cycles, pc range, memory roots and state digests, halt/exit code,\n"
-            "snapshot size, trace columns and rows, side tables (such as the io table of\n"
-            "syscall memory traffic), raw vs stored bytes) and, in a job of cairn prove,\n"
-            "which rank proved it, how long the proof took and, when the file records\n"
-            "them, when its task started and when the segment was executed (UTC;\n"
-            "cairn report draws them as a timeline).\n"
-            "\n"
-            "  --json    one JSON object on stdout instead of text (on an error\n"
-            "            before the file is read: {\"error\", \"code\", \"status\"})\n"
-            "  --check   also read every dataset, verifying its checksums and\n"
-            "            compression (slower on large traces)\n"
-            "\nExit status: 0 the file is sound; 1 --check found damaged data (every\n"
-            "object readable, some dataset's checksum or frame wrong); 2 usage error,\n"
-            "or the file is missing, not HDF5, not a cairn job file, or damaged so that\n"
-            "its journal or a segment's metadata cannot be read.\n");
-}
+static const char HELP[] =
+    "\nDescribes a cairn job file: format version, program (image ID, entry,\n"
+    "stored ELF), journal (length and a preview), run summary values, and each\n"
+    "segment (cycles, pc range, memory roots and state digests, halt/exit code,\n"
+    "snapshot size, trace columns and rows, side tables (such as the io table of\n"
+    "syscall memory traffic), raw vs stored bytes) and, in a job of cairn prove,\n"
+    "which rank proved it, how long the proof took and, when the file records\n"
+    "them, when its task started and when the segment was executed (UTC;\n"
+    "cairn report draws them as a timeline).\n"
+    "\n"
+    "  --json    one JSON object on stdout instead of text (on an error\n"
+    "            before the file is read: {\"error\", \"code\", \"status\"})\n"
+    "  --check   also read every dataset, verifying its checksums and\n"
+    "            compression (slower on large traces)\n"
+    "\nExit status: 0 the file is sound; 1 --check found damaged data (every\n"
+    "object readable, some dataset's checksum or frame wrong); 2 usage error,\n"
+    "or the file is missing, not HDF5, not a cairn job file, or damaged so that\n"
+    "its journal or a segment's metadata cannot be read.\n";
 
 static void hex(FILE *f, const uint8_t *b, size_t n)
 {
@@ -223,7 +218,7 @@ static void segment_json(FILE *o, h5s_reader *r, const h5s_segment_meta *m)
 int cmd_inspect(int argc, char **argv)
 {
     const char *path = NULL;
-    int json = 0, check = 0, npos;
+    int json = 0, check = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn inspect", USAGE, stdout, argc, argv);
     const cli_opt opts[] = {
@@ -231,19 +226,14 @@ int cmd_inspect(int argc, char **argv)
         {"--check", CLI_FLAG, &check, 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    int pr = cli_parse(&c, opts, &path, 1, &npos, argc, argv);
-    if (pr == CLI_HELP || pr == CLI_HELP_FULL) {
-        usage(stdout, pr == CLI_HELP_FULL);
-        return EXIT_OK;
-    }
-    if (pr != CLI_PARSED) return pr;
+    int status = EXIT_OK;
+    if (!cli_parse_command(&c, opts, &path, argc, argv, HELP, &status)) return status;
     if (!path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no file given");
 
     h5s_reader *r;
     cairn_err e = h5s_open(&r, path);
     if (e != CAIRN_OK)
         return cli_fail(&c, EXIT_USAGE, e, "%s (%s)", cairn_last_error(), cairn_err_name(e));
-    int status = EXIT_OK;
     FILE *o = stdout;
     h5s_program_info p;
     h5s_program_get(r, &p);

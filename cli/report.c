@@ -449,7 +449,7 @@ static void summary_json(FILE *o, const timeline *tl, const char *svg_path)
 int cmd_report(int argc, char **argv)
 {
     const char *path = NULL, *out = NULL;
-    int json = 0, npos;
+    int json = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn report", USAGE, stdout, argc, argv);
     const cli_opt opts[] = {
@@ -457,13 +457,8 @@ int cmd_report(int argc, char **argv)
         {"-o", CLI_STR, &out, 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    int pr = cli_parse(&c, opts, &path, 1, &npos, argc, argv);
-    if (pr == CLI_HELP || pr == CLI_HELP_FULL) {
-        printf("%s", USAGE);
-        if (pr == CLI_HELP_FULL) printf("%s", HELP);
-        return EXIT_OK;
-    }
-    if (pr != CLI_PARSED) return pr;
+    int status = EXIT_OK;
+    if (!cli_parse_command(&c, opts, &path, argc, argv, HELP, &status)) return status;
     if (!path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no job file given");
     cairn_err e;
     if (out && (e = cli_check_output("-o", out)) != CAIRN_OK)
@@ -473,7 +468,6 @@ int cmd_report(int argc, char **argv)
     memset(&tl, 0, sizeof tl);
     tl.path = path;
     h5s_reader *r = NULL;
-    int status = EXIT_OK;
     e = h5s_open(&r, path);
     if (e == CAIRN_OK) e = load(&tl, r);
     h5s_close(r);

@@ -133,6 +133,21 @@ int cli_parse(const cli_ctx *c, const cli_opt *opts, const char **pos, int npos_
     return CLI_PARSED;
 }
 
+int cli_parse_command(const cli_ctx *c, const cli_opt *opts, const char **path, int argc, char **argv,
+                      const char *help, int *status)
+{
+    int npos;
+    *path = NULL;
+    int pr = cli_parse(c, opts, path, 1, &npos, argc, argv);
+    if (pr == CLI_HELP || pr == CLI_HELP_FULL) {
+        printf("%s%s", c->usage ? c->usage : "", pr == CLI_HELP_FULL ? help : "");
+        *status = EXIT_OK;
+        return 0;
+    }
+    *status = pr;
+    return pr == CLI_PARSED;
+}
+
 static const char *file_kind(mode_t m)
 {
     if (S_ISDIR(m)) return "a directory";
