@@ -130,7 +130,7 @@ static cairn_err load(timeline *tl, h5s_reader *r)
         while (l < tl->nlane && tl->lane[l].rank != k.rank) l++;
         if (l == tl->nlane) tl->lane[tl->nlane++].rank = k.rank;
     }
-    RETURN_ERROR_IF(tl->n == 0, CAIRN_ERR_USAGE,
+    RETURN_ERROR_IF(tl->n == 0, CAIRN_ERR_FORMAT,
                     "%s: no segment records a proving task (a job file of cairn exec, or an empty job)", tl->path);
     qsort(tl->lane, tl->nlane, sizeof *tl->lane, by_rank);
     return CAIRN_OK;
