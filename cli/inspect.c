@@ -11,26 +11,24 @@
 
 static const char USAGE[] = "usage: cairn inspect FILE.h5 [--json] [--check]\n";
 
-static void usage(FILE *f, int full)
-{
-    fputs(USAGE, f);
-    if (!full) return;
-    fprintf(f,
-            "\nDescribes a cairn job file: format version, program (image ID, entry,\n"
-            "stored ELF), journal (length and a preview), run summary values, and each\n"
-            "segment (cycles, pc range, memory roots and state digests, halt/exit code,\n"
-            "snapshot size, trace columns and rows, side tables (such as the io table of\n"
-            "syscall memory traffic), raw vs stored bytes).\n"
-            "\n"
-            "  --json    one JSON object on stdout instead of text (on an error\n"
-            "            before the file is read: {\"error\", \"code\", \"status\"})\n"
-            "  --check   also read every dataset, verifying its checksums and\n"
-            "            compression (slower on large traces)\n"
-            "\nExit status: 0 the file is sound; 1 --check found damaged data (every\n"
-            "object readable, some dataset's checksum or frame wrong); 2 usage error,\n"
-            "or the file is missing, not HDF5, not a cairn job file, or damaged so that\n"
-            "its journal or a segment's metadata cannot be read.\n");
-}
+static const char HELP[] =
+    "\nDescribes a cairn job file: format version, program (image ID, entry,\n"
+    "stored ELF), journal (length and a preview), run summary values, and each\n"
+    "segment (cycles, pc range, memory roots and state digests, halt/exit code,\n"
+    "snapshot size, trace columns and rows, side tables (such as the io table of\n"
+    "syscall memory traffic), raw vs stored bytes) and, in a job of cairn prove,\n"
+    "which rank proved it, how long the proof took and, when the file records\n"
+    "them, when its task started and when the segment was executed (UTC;\n"
+    "cairn report draws them as a timeline).\n"
+    "\n"
+    "  --json    one JSON object on stdout instead of text (on an error\n"
+    "            before the file is read: {\"error\", \"code\", \"status\"})\n"
+    "  --check   also read every dataset, verifying its checksums and\n"
+    "            compression (slower on large traces)\n"
+    "\nExit status: 0 the file is sound; 1 --check found damaged data (every\n"
+    "object readable, some dataset's checksum or frame wrong); 2 usage error,\n"
+    "or the file is missing, not HDF5, not a cairn job file, or damaged so that\n"
+    "its journal or a segment's metadata cannot be read.\n";
 
 static void hex(FILE *f, const uint8_t *b, size_t n)
 {
@@ -113,6 +111,36 @@ static void tables_out(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_met
     if (json) fprintf(o, "]");
 }
 
+/* The proving task of a segment (h5s_segment_task): text lines, or a
+ * JSON member "task": null | {rank, ns, seconds, start_ns, exec_ns} with
+ * null for an unknown time. */
+static void task_out(FILE *o, h5s_reader *r, uint64_t s, int json)
+{
+    int has = 0;
+    h5s_task t;
+    /* h5s_segment has checked the attributes: an error here is not expected */
+    if (h5s_segment_task(r, s, &has, &t) != CAIRN_OK) has = 0;
+    if (json) {
+        if (!has) {
+            fprintf(o, ",\"task\":null");
+            return;
+        }
+        fprintf(o, ",\"task\":{\"rank\":%" PRIu32 ",\"ns\":%" PRIu64 ",\"seconds\":%.9f,\"start_ns\":", t.rank, t.ns,
+                (double)t.ns / 1e9);
+        if (t.start_ns) fprintf(o, "%" PRIu64, t.start_ns);
+        else fprintf(o, "null");
+        fprintf(o, ",\"exec_ns\":");
+        if (t.exec_ns) fprintf(o, "%" PRIu64 "}", t.exec_ns);
+        else fprintf(o, "null}");
+        return;
+    }
+    if (!has) return;
+    char when[CLI_TIME_UTC_CAP];
+    fprintf(o, "  proved by    rank %" PRIu32 " in %.3f s\n", t.rank, (double)t.ns / 1e9);
+    if (t.start_ns) fprintf(o, "  task start   %s\n", cli_time_utc(when, t.start_ns));
+    if (t.exec_ns) fprintf(o, "  executed     %s\n", cli_time_utc(when, t.exec_ns));
+}
+
 static void segment_text(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_meta *m)
 {
     const h5s_segment_info *i = &m->info;
@@ -129,7 +157,9 @@ static void segment_text(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_m
     hex(o, i->end_state, 32);
     fprintf(o, "\n  snapshot     ");
     size_text(o, m->snapshot);
-    fprintf(o, "\n  trace        ");
+    fputc('\n', o);
+    task_out(o, r, s, 0);
+    fprintf(o, "  trace        ");
     if (!m->has_trace) {
         fprintf(o, "none\n");
         tables_out(o, r, s, m, 0);
@@ -166,6 +196,7 @@ static void segment_json(FILE *o, h5s_reader *r, const h5s_segment_meta *m)
     }
     fprintf(o, ",\"halted\":%s,\"exit_code\":%" PRId32 ",\"snapshot\":", i->halted ? "true" : "false", i->exit_code);
     size_json(o, m->snapshot);
+    task_out(o, r, i->index, 1);
     tables_out(o, r, i->index, m, 1);
     fprintf(o, ",\"trace\":");
     h5s_trace *t;
@@ -187,7 +218,7 @@ static void segment_json(FILE *o, h5s_reader *r, const h5s_segment_meta *m)
 int cmd_inspect(int argc, char **argv)
 {
     const char *path = NULL;
-    int json = 0, check = 0, npos;
+    int json = 0, check = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn inspect", USAGE, stdout, argc, argv);
     const cli_opt opts[] = {
@@ -195,19 +226,14 @@ int cmd_inspect(int argc, char **argv)
         {"--check", CLI_FLAG, &check, 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    int pr = cli_parse(&c, opts, &path, 1, &npos, argc, argv);
-    if (pr == CLI_HELP || pr == CLI_HELP_FULL) {
-        usage(stdout, pr == CLI_HELP_FULL);
-        return EXIT_OK;
-    }
-    if (pr != CLI_PARSED) return pr;
+    int status = EXIT_OK;
+    if (!cli_parse_command(&c, opts, &path, argc, argv, HELP, &status)) return status;
     if (!path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no file given");
 
     h5s_reader *r;
     cairn_err e = h5s_open(&r, path);
     if (e != CAIRN_OK)
         return cli_fail(&c, EXIT_USAGE, e, "%s (%s)", cairn_last_error(), cairn_err_name(e));
-    int status = EXIT_OK;
     FILE *o = stdout;
     h5s_program_info p;
     h5s_program_get(r, &p);

@@ -11,6 +11,7 @@ static const cli_command commands[] = {
     {"exec", cmd_exec, "run an RV32IM ELF program (cairn exec --help)"},
     {"prove", cmd_prove, "run an RV32IM ELF program and prove every segment"},
     {"verify", cmd_verify, "verify the proofs of a job file (.h5) and print its claim"},
+    {"report", cmd_report, "where a proven job's time went: per-rank figures, SVG timeline"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -131,6 +133,21 @@ int cli_parse(const cli_ctx *c, const cli_opt *opts, const char **pos, int npos_
     return CLI_PARSED;
 }
 
+int cli_parse_command(const cli_ctx *c, const cli_opt *opts, const char **path, int argc, char **argv,
+                      const char *help, int *status)
+{
+    int npos;
+    *path = NULL;
+    int pr = cli_parse(c, opts, path, 1, &npos, argc, argv);
+    if (pr == CLI_HELP || pr == CLI_HELP_FULL) {
+        printf("%s%s", c->usage ? c->usage : "", pr == CLI_HELP_FULL ? help : "");
+        *status = EXIT_OK;
+        return 0;
+    }
+    *status = pr;
+    return pr == CLI_PARSED;
+}
+
 static const char *file_kind(mode_t m)
 {
     if (S_ISDIR(m)) return "a directory";
@@ -242,4 +259,17 @@ cairn_err cli_check_output(const char *what, const char *path)
                          strerror(errno));
     free(dir);
     return err;
+}
+
+const char *cli_time_utc(char *buf, uint64_t ns)
+{
+    time_t t = (time_t)(ns / 1000000000u);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999) {
+        snprintf(buf, CLI_TIME_UTC_CAP, "@%" PRIu64 "ns", ns);
+        return buf;
+    }
+    size_t n = strftime(buf, CLI_TIME_UTC_CAP, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, CLI_TIME_UTC_CAP - n, ".%03uZ", (unsigned)(ns / 1000000u % 1000u));
+    return buf;
 }

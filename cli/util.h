@@ -96,6 +96,13 @@ enum { CLI_PARSED = 0, CLI_HELP = -1, CLI_HELP_FULL = -2 };
 int cli_parse(const cli_ctx *c, const cli_opt *opts, const char **pos, int npos_max, int *npos,
               int argc, char **argv);
 
+/* cli_parse for a command of one positional argument (*path, NULL when
+ * absent) whose -h prints c->usage and --help c->usage then help, on
+ * stdout. Returns 1 when the command goes on; 0 when it ends with
+ * *status (EXIT_OK after the help, EXIT_USAGE after a reported error). */
+int cli_parse_command(const cli_ctx *c, const cli_opt *opts, const char **path, int argc, char **argv,
+                      const char *help, int *status);
+
 /* Reads all of path ("-": stdin) into a malloc'd buffer (*out, *len;
  * caller frees; never NULL on success, even when empty). At most max bytes
  * are accepted: a regular file is refused from its size before it is
@@ -114,5 +121,11 @@ cairn_err cli_read_file(uint8_t **out, size_t *len, const char *what, const char
  * replace rather than write through) is refused: CAIRN_ERR_IO naming what
  * ("-o") and path. */
 cairn_err cli_check_output(const char *what, const char *path);
+
+/* Writes a Unix-epoch time in nanoseconds as UTC ISO 8601 with
+ * milliseconds ("2026-12-05T10:31:02.123Z") into buf (at least
+ * CLI_TIME_UTC_CAP bytes); returns buf. */
+#define CLI_TIME_UTC_CAP 32
+const char *cli_time_utc(char *buf, uint64_t ns);
 
 #endif

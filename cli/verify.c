@@ -64,23 +64,18 @@ static void escaped(FILE *f, const uint8_t *b, size_t n)
 int cmd_verify(int argc, char **argv)
 {
     const char *path = NULL;
-    int json = 0, npos;
+    int json = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn verify", USAGE, stdout, argc, argv);
     const cli_opt opts[] = {
         {"--json", CLI_FLAG, &json, 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    int pr = cli_parse(&c, opts, &path, 1, &npos, argc, argv);
-    if (pr == CLI_HELP || pr == CLI_HELP_FULL) {
-        printf("%s", USAGE);
-        if (pr == CLI_HELP_FULL) printf("%s", HELP);
-        return EXIT_OK;
-    }
-    if (pr != CLI_PARSED) return pr;
+    int status;
+    if (!cli_parse_command(&c, opts, &path, argc, argv, HELP, &status)) return status;
     if (!path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no job file given");
 
-    int status = EXIT_USAGE;
+    status = EXIT_USAGE;
     h5s_reader *r = NULL;
     uint8_t *elf = NULL, *journal = NULL, *proof = NULL;
     size_t elf_len = 0, journal_len = 0, proof_len = 0;

@@ -6,7 +6,8 @@
  * and STARK parameters and the segment size (jobs_desc). Its results are
  * segment proofs that may arrive in any order from any rank (jobs_put,
  * or a jobs_sink), each with the segment's snapshot, its claim, the rank
- * that proved it and how long that took. When every segment is proven,
+ * that proved it and how long that took, and when known the times it was
+ * executed and handed to that rank. When every segment is proven,
  * jobs_finish writes the job file that cairn verify and cairn inspect
  * read (storage/h5s.h layout, unchanged).
  *
@@ -235,6 +236,12 @@ typedef struct {
     rv_seg_claim claim; /* with a proof: what it proves */
     uint32_t rank;      /* that proved it */
     double seconds;     /* that the proof took */
+    /* Unix-epoch nanoseconds, 0 = unknown (what cairn report draws):
+     * exec_ns when rank 0 finished executing the segment (may come with an
+     * executed-only result; a proven result without it keeps the stored
+     * one), start_ns when the proving task was handed to a rank (proven
+     * results only). */
+    uint64_t exec_ns, start_ns;
 } jobs_result;
 
 /* Stores a result durably (its record is on disk when this returns) and
@@ -277,6 +284,7 @@ typedef struct {
     h5s_claim claim;
     uint32_t rank;
     uint64_t task_ns;
+    uint64_t exec_ns, start_ns; /* jobs_result's; 0 = unknown */
 } jobs_stored;
 
 /* Reads segment index's stored result (CAIRN_ERR_USAGE if there is none;

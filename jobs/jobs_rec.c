@@ -249,6 +249,8 @@ cairn_err jobs_rec_decode_job(jobs_rec_job *out, const uint8_t *buf, size_t len)
 
 #define SEG_FIXED (8u + 4 + 4 + 8 + 4 + 32 + 32 + 8 + 8 + 8)
 #define SEG_FLAG_PROVEN 1u
+/* the optional timing tail: exec_ns, start_ns */
+#define SEG_TIMING 16u
 
 static int all_zero(const uint8_t *b, size_t n)
 {
@@ -275,7 +277,12 @@ static cairn_err seg_check(const jobs_rec_seg *s, cairn_err code)
                             s->claim_cycles != 0 || !all_zero(s->claim_start, 32) || !all_zero(s->claim_end, 32),
                         code, "segment record %" PRIu64 ": not proven, but proof, rank, time or claim fields are set",
                         s->index);
+        RETURN_ERROR_IF(s->start_ns != 0, code,
+                        "segment record %" PRIu64 ": not proven, but its task's start time is set", s->index);
     }
+    RETURN_ERROR_IF(s->start_ns > UINT64_MAX - s->task_ns, code,
+                    "segment record %" PRIu64 ": task start %" PRIu64 " ns + %" PRIu64 " ns is past 2^64", s->index,
+                    s->start_ns, s->task_ns);
     return CAIRN_OK;
 }
 
@@ -291,7 +298,9 @@ cairn_err jobs_rec_encode_seg(uint8_t **out, size_t *len, const jobs_rec_seg *s)
     wcur w = {NULL};
     uint8_t *b = NULL;
     size_t n = 0;
-    FORWARD_IF_ERROR(frame_begin(&b, &n, &w, JOBS_REC_SEGMENT, (uint64_t)SEG_FIXED + s->snapshot_len + s->proof_len));
+    int timed = s->exec_ns != 0 || s->start_ns != 0;
+    FORWARD_IF_ERROR(frame_begin(&b, &n, &w, JOBS_REC_SEGMENT,
+                                 (uint64_t)SEG_FIXED + s->snapshot_len + s->proof_len + (timed ? SEG_TIMING : 0)));
     put_u64(&w, s->index);
     put_u32(&w, s->proven ? SEG_FLAG_PROVEN : 0);
     put_u32(&w, s->rank);
@@ -304,6 +313,10 @@ cairn_err jobs_rec_encode_seg(uint8_t **out, size_t *len, const jobs_rec_seg *s)
     put_u64(&w, s->proof_len);
     put_bytes(&w, s->snapshot, s->snapshot_len);
     put_bytes(&w, s->proof, s->proof_len);
+    if (timed) {
+        put_u64(&w, s->exec_ns);
+        put_u64(&w, s->start_ns);
+    }
     frame_end(b, n);
     *out = b;
     *len = n;
@@ -327,14 +340,27 @@ cairn_err jobs_rec_decode_seg(jobs_rec_seg *out, const uint8_t *buf, size_t len)
     RETURN_ERROR_IF(flags & ~SEG_FLAG_PROVEN, CAIRN_ERR_FORMAT, "segment record %" PRIu64 ": unknown flags 0x%x",
                     out->index, flags);
     out->proven = (flags & SEG_FLAG_PROVEN) != 0;
-    /* each length on its own first: their sum must not wrap */
-    RETURN_ERROR_IF(slen > r.left || plen > r.left || slen + plen != r.left, CAIRN_ERR_FORMAT,
-                    "segment record %" PRIu64 ": snapshot %" PRIu64 " + proof %" PRIu64 " bytes, but %zu bytes follow",
-                    out->index, slen, plen, r.left);
+    /* each length on its own first: their sum must not wrap; then nothing
+     * or the timing tail */
+    RETURN_ERROR_IF(slen > r.left || plen > r.left || slen + plen > r.left ||
+                        (r.left - slen - plen != 0 && r.left - slen - plen != SEG_TIMING),
+                    CAIRN_ERR_FORMAT,
+                    "segment record %" PRIu64 ": snapshot %" PRIu64 " + proof %" PRIu64
+                    " bytes, but %zu bytes follow (with or without the %u of timing)",
+                    out->index, slen, plen, r.left, SEG_TIMING);
     out->snapshot_len = (size_t)slen;
     out->proof_len = (size_t)plen;
-    FORWARD_IF_ERROR(seg_check(out, CAIRN_ERR_FORMAT));
     out->snapshot = r.p;
     out->proof = plen ? r.p + slen : NULL;
+    if (r.left - slen - plen == SEG_TIMING) {
+        r.p += slen + plen;
+        r.left = SEG_TIMING;
+        get_u64(&r, &out->exec_ns);
+        get_u64(&r, &out->start_ns);
+        RETURN_ERROR_IF(!out->exec_ns && !out->start_ns, CAIRN_ERR_FORMAT,
+                        "segment record %" PRIu64 ": timing present but both times 0 (unknown times are left out)",
+                        out->index);
+    }
+    FORWARD_IF_ERROR(seg_check(out, CAIRN_ERR_FORMAT));
     return CAIRN_OK;
 }

@@ -43,8 +43,19 @@
  *   8       proof length P (1..JOBS_REC_MAX_PROOF_BYTES if proven, else 0)
  *   S       snapshot bytes (vm/rv32im/rv.h rv_snapshot_encode)
  *   P       proof bytes (vm/rv32im/rv_air.h rv_prove_segment)
+ *   0 or 16 timing, both Unix-epoch nanoseconds, 0 = unknown:
+ *           8 exec_ns   when rank 0 finished executing the segment
+ *           8 start_ns  when its proving task was handed to a rank
+ *                       (0 when not proven; start_ns + task_ns < 2^64)
+ *           present exactly when one of the two is not 0
  * A record without the proven flag holds a segment that is executed but
  * not yet proven (its snapshot waits on disk, not in memory).
+ *
+ * The timing tail was added after version 1 was in use (issue 9): its
+ * length is what the body holds beyond the snapshot and proof (0 or 16,
+ * anything else is refused), so a record written before it reads as
+ * before, with unknown times, and the encoding stays canonical (a record
+ * without times is written without the tail). The version stays 1.
  *
  * Why CRC-64 and not a cryptographic hash: the checksum is there to catch
  * accidental damage (a torn or bit-flipped file); a record made on purpose
@@ -91,6 +102,7 @@ typedef struct {
     int proven; /* 0 or 1 */
     uint32_t rank;
     uint64_t task_ns;
+    uint64_t exec_ns, start_ns; /* Unix-epoch nanoseconds, 0 = unknown */
     uint32_t claim_po2;
     uint8_t claim_start[32], claim_end[32];
     uint64_t claim_cycles;

@@ -754,12 +754,15 @@ cairn_err jobs_put(jobs_job *j, const jobs_result *r)
     s.index = r->index;
     s.snapshot = r->snapshot;
     s.snapshot_len = r->snapshot_len;
+    s.exec_ns = r->exec_ns;
     jobs_stored executed = {0};
     if (!r->snapshot || r->snapshot_len == 0) {
-        /* the snapshot stored when the segment was executed */
+        /* the snapshot (and execution time) stored when the segment was
+         * executed */
         FORWARD_IF_ERROR(jobs_get(j, r->index, &executed));
         s.snapshot = executed.snapshot;
         s.snapshot_len = executed.snapshot_len;
+        if (!s.exec_ns) s.exec_ns = executed.exec_ns;
     }
     if (r->proof) {
         h5s_claim hc;
@@ -767,6 +770,7 @@ cairn_err jobs_put(jobs_job *j, const jobs_result *r)
         s.proven = 1;
         s.rank = r->rank;
         s.task_ns = r->seconds > 0 ? (uint64_t)(r->seconds * 1e9) : 0;
+        s.start_ns = r->start_ns;
         s.claim_po2 = hc.po2;
         memcpy(s.claim_start, hc.start, 32);
         memcpy(s.claim_end, hc.end, 32);
@@ -842,6 +846,8 @@ static cairn_err get_from_file(jobs_job *j, uint64_t index, jobs_stored *out)
     out->claim = m.claim;
     out->rank = t.rank;
     out->task_ns = t.ns;
+    out->exec_ns = t.exec_ns;
+    out->start_ns = t.start_ns;
     out->state = JOBS_SEG_PROVEN;
     return CAIRN_OK;
 }
@@ -881,6 +887,8 @@ cairn_err jobs_get(jobs_job *j, uint64_t index, jobs_stored *out)
                 out->claim.cycles = s.claim_cycles;
                 out->rank = s.rank;
                 out->task_ns = s.task_ns;
+                out->exec_ns = s.exec_ns;
+                out->start_ns = s.start_ns;
                 out->state = s.proven ? JOBS_SEG_PROVEN : JOBS_SEG_EXECUTED;
             }
         } else {
@@ -1009,7 +1017,7 @@ static cairn_err write_file(jobs_job *j, uint64_t n, const rv_state *final, uint
                                   .proof = st.proof,
                                   .proof_len = st.proof_len,
                                   .claim = &st.claim};
-            h5s_task t = {st.rank, st.task_ns};
+            h5s_task t = {st.rank, st.task_ns, st.start_ns, st.exec_ns};
             err = h5s_job_add_segment_task(w, &d, &t);
             total += st.proof_len;
         }

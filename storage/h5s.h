@@ -28,7 +28,13 @@
  *                               exit_code (i32), complete (u8) = 1;
  *                             optional, together: task_rank (u32: the MPI
  *                             rank that proved it), task_ns (u64: how long
- *                             the proof took, nanoseconds)
+ *                             the proof took, nanoseconds); optional, each
+ *                             only with those two: task_start_ns (u64: when
+ *                             the task was handed to the rank), exec_ns
+ *                             (u64: when rank 0 finished executing the
+ *                             segment), both Unix-epoch nanoseconds, never
+ *                             0 (absent = unknown), task_start_ns +
+ *                             task_ns below 2^64
  *   /segments/000/000000/snapshot  u8[n]: rv_snapshot_encode bytes
  *   /segments/000/000000/trace     group, optional; attrs rows (u64), columns
  *                             (u32); one u32[rows] dataset per column, named
@@ -306,10 +312,14 @@ cairn_err h5s_job_set_params(h5s_job *j, const h5s_params *p);
 cairn_err h5s_job_set_input_digest(h5s_job *j, const uint8_t digest[32]);
 
 /* Who proved a segment and how long it took (segment attributes
- * task_rank, task_ns). */
+ * task_rank, task_ns), and when known (not 0) when the task was handed to
+ * the rank (task_start_ns) and when the segment was executed (exec_ns),
+ * Unix-epoch nanoseconds. Written only with the task: the job files that
+ * hold proofs are the ones that have tasks. */
 typedef struct {
     uint32_t rank;
     uint64_t ns;
+    uint64_t start_ns, exec_ns; /* 0 = unknown: not written */
 } h5s_task;
 
 /* h5s_job_add_segment_data, with the segment's task when task is not
@@ -414,8 +424,9 @@ typedef struct {
 cairn_err h5s_segment(h5s_reader *r, uint64_t index, h5s_segment_meta *out);
 
 /* Who proved segment `index` and how long it took (its task_rank and
- * task_ns attributes, which h5s_segment checks come together): *has = 1
- * and *out filled if the segment has them, *has = 0 if not. */
+ * task_ns attributes, which h5s_segment checks come together, and the
+ * optional task_start_ns and exec_ns, 0 when absent): *has = 1 and *out
+ * filled if the segment has them, *has = 0 (and *out zero) if not. */
 cairn_err h5s_segment_task(h5s_reader *r, uint64_t index, int *has, h5s_task *out);
 
 /* Reads a segment's snapshot into a new buffer the caller frees. */

@@ -742,18 +742,40 @@ static cairn_err load_proof(hid_t g, const char *what, h5s_segment_meta *m)
     return err;
 }
 
-/* A segment's task attributes: optional, together. */
+/* An optional time attribute (Unix-epoch ns): *v = 0 when absent; a
+ * stored 0 is refused (the writer leaves an unknown time out). */
+static cairn_err load_time(hid_t g, const char *what, const char *name, uint64_t *v)
+{
+    *v = 0;
+    htri_t h = H5Aexists(g, name);
+    if (h < 0) return h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: cannot look up its attributes", what);
+    if (!h) return CAIRN_OK;
+    FORWARD_IF_ERROR(h5s_get_attr(g, what, name, H5S_U64, 0, v));
+    RETURN_ERROR_IF(*v == 0, CAIRN_ERR_FORMAT, "%s: %s = 0 (an unknown time is left out)", what, name);
+    return CAIRN_OK;
+}
+
+/* A segment's task attributes: task_rank and task_ns optional, together;
+ * task_start_ns and exec_ns optional, only with them. */
 static cairn_err load_task(hid_t g, const char *what, int *has, h5s_task *t)
 {
     memset(t, 0, sizeof *t);
     *has = 0;
     htri_t hr = H5Aexists(g, "task_rank"), hn = H5Aexists(g, "task_ns");
-    if (hr < 0 || hn < 0) return h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: cannot look up its attributes", what);
+    htri_t hs = H5Aexists(g, "task_start_ns"), he = H5Aexists(g, "exec_ns");
+    if (hr < 0 || hn < 0 || hs < 0 || he < 0)
+        return h5s_fail_h5(CAIRN_ERR_CORRUPT, "%s: cannot look up its attributes", what);
     RETURN_ERROR_IF(hr != hn, CAIRN_ERR_FORMAT, "%s: %s without %s", what, hr ? "task_rank" : "task_ns",
                     hr ? "task_ns" : "task_rank");
+    RETURN_ERROR_IF(!hr && (hs || he), CAIRN_ERR_FORMAT, "%s: %s without task_rank and task_ns", what,
+                    hs ? "task_start_ns" : "exec_ns");
     if (!hr) return CAIRN_OK;
     FORWARD_IF_ERROR(h5s_get_attr(g, what, "task_rank", H5S_U32, 0, &t->rank));
     FORWARD_IF_ERROR(h5s_get_attr(g, what, "task_ns", H5S_U64, 0, &t->ns));
+    FORWARD_IF_ERROR(load_time(g, what, "task_start_ns", &t->start_ns));
+    FORWARD_IF_ERROR(load_time(g, what, "exec_ns", &t->exec_ns));
+    RETURN_ERROR_IF(t->start_ns > UINT64_MAX - t->ns, CAIRN_ERR_FORMAT,
+                    "%s: task_start_ns %" PRIu64 " + task_ns %" PRIu64 " is past 2^64", what, t->start_ns, t->ns);
     *has = 1;
     return CAIRN_OK;
 }

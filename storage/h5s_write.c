@@ -292,6 +292,8 @@ static cairn_err write_segment(h5s_job *j, hid_t g, const char *what, const h5s_
     if (task) {
         FORWARD_IF_ERROR(h5s_put_attr(g, what, "task_rank", H5S_U32, 0, &task->rank));
         FORWARD_IF_ERROR(h5s_put_attr(g, what, "task_ns", H5S_U64, 0, &task->ns));
+        if (task->start_ns) FORWARD_IF_ERROR(h5s_put_attr(g, what, "task_start_ns", H5S_U64, 0, &task->start_ns));
+        if (task->exec_ns) FORWARD_IF_ERROR(h5s_put_attr(g, what, "exec_ns", H5S_U64, 0, &task->exec_ns));
     }
     /* Last, so that a segment interrupted part-way never claims to be done
      * (resumable jobs, h5s.h). */
@@ -338,6 +340,9 @@ cairn_err h5s_job_add_segment_task(h5s_job *j, const h5s_segment_data *d, const 
                     d->proof ? "given" : "missing", d->claim ? "given" : "missing");
     RETURN_ERROR_IF(d->proof && (d->proof_len == 0 || d->proof_len > H5S_MAX_PROOF_BYTES), CAIRN_ERR_USAGE,
                     "h5s_job_add_segment: proof of %zu bytes (1..%" PRIu64 ")", d->proof_len, H5S_MAX_PROOF_BYTES);
+    RETURN_ERROR_IF(task && task->start_ns > UINT64_MAX - task->ns, CAIRN_ERR_USAGE,
+                    "h5s_job_add_segment: task start %" PRIu64 " ns + %" PRIu64 " ns is past 2^64", task->start_ns,
+                    task->ns);
     if (d->trace) FORWARD_IF_ERROR(check_trace(d->trace));
     RETURN_ERROR_IF(ntables > H5S_MAX_TABLES, CAIRN_ERR_USAGE, "h5s_job_add_segment: %zu side tables, limit %u",
                     ntables, H5S_MAX_TABLES);

@@ -22,6 +22,13 @@
  *   cli_jobcrash probe REF.h5 JOB.h5 SEED
  *       the checks of check, without completing the job (after a killed
  *       cairn prove, whose deterministic proofs are REF's).
+ *   cli_jobcrash timed REF.h5 JOB.h5 RANKS [partial]
+ *       REF's results stored again as a finished job with known timing,
+ *       for cairn report's tests (run_report.sh): segment i is executed
+ *       at T0 + 0.5 s * (i + 1), its proof takes (i % 3 + 1) * 0.25 s on
+ *       the rank of 0..RANKS-1 that is free first (the lowest of equals),
+ *       handed to it when both are ready. With "partial", the odd
+ *       segments carry no times (as written before they were recorded).
  * Exit 0 when done, 1 when a check fails (the message says which), 2 on a
  * usage error. */
 #include <dirent.h>
@@ -115,7 +122,36 @@ static int ref_result(ref_job *ref, uint64_t i, jobs_result *out, uint8_t **snap
     if (jobs_claim_from_h5s(&out->claim, &m.claim) != CAIRN_OK) return die("reference claim");
     out->rank = t.rank;
     out->seconds = (double)t.ns / 1e9;
+    out->exec_ns = t.exec_ns;
+    out->start_ns = t.start_ns;
     return 0;
+}
+
+/* Known timing (the timed mode): a list schedule over nranks ranks. */
+#define TIMED_T0 UINT64_C(1764000000000000000)
+#define MAX_RANKS 16
+
+typedef struct {
+    uint32_t rank;
+    uint64_t ns, exec_ns, start_ns;
+} timing;
+
+static timing *g_timing; /* NULL: REF's own */
+
+static void schedule(timing *t, uint64_t nseg, unsigned nranks, int partial)
+{
+    uint64_t free_at[MAX_RANKS];
+    for (unsigned r = 0; r < nranks; r++) free_at[r] = TIMED_T0;
+    for (uint64_t i = 0; i < nseg; i++) {
+        unsigned best = 0;
+        for (unsigned r = 1; r < nranks; r++)
+            if (free_at[r] < free_at[best]) best = r;
+        uint64_t exec = TIMED_T0 + 500000000u * (i + 1), ns = 250000000u * (i % 3 + 1);
+        uint64_t start = exec > free_at[best] ? exec : free_at[best];
+        free_at[best] = start + ns;
+        int untimed = partial && i % 2 == 1;
+        t[i] = (timing){best, ns, untimed ? 0 : exec, untimed ? 0 : start};
+    }
 }
 
 /* Puts REF's results that the job lacks, in REF's order, and finishes. */
@@ -127,6 +163,12 @@ static int complete(ref_job *ref, jobs_job *j)
         jobs_result r;
         uint8_t *snap = NULL, *proof = NULL;
         int bad = ref_result(ref, i, &r, &snap, &proof);
+        if (g_timing) {
+            r.rank = g_timing[i].rank;
+            r.seconds = (double)g_timing[i].ns / 1e9;
+            r.exec_ns = g_timing[i].exec_ns;
+            r.start_ns = g_timing[i].start_ns;
+        }
         cairn_err e = bad ? CAIRN_OK : jobs_put(j, &r);
         free(snap);
         free(proof);
@@ -235,15 +277,28 @@ static int check(ref_job *ref, const char *job, int finish)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5 || (strcmp(argv[1], "replay") && strcmp(argv[1], "check") && strcmp(argv[1], "probe"))) {
-        fprintf(stderr, "usage: cli_jobcrash replay|check|probe REF.h5 JOB.h5 SEED\n");
+    int timed = argc >= 2 && !strcmp(argv[1], "timed");
+    if (timed ? argc != 5 && !(argc == 6 && !strcmp(argv[5], "partial"))
+              : argc != 5 || (strcmp(argv[1], "replay") && strcmp(argv[1], "check") && strcmp(argv[1], "probe"))) {
+        fprintf(stderr, "usage: cli_jobcrash replay|check|probe REF.h5 JOB.h5 SEED\n"
+                        "       cli_jobcrash timed REF.h5 JOB.h5 RANKS [partial]\n");
+        return 2;
+    }
+    unsigned long nranks = timed ? strtoul(argv[4], NULL, 10) : 0;
+    if (timed && (nranks == 0 || nranks > MAX_RANKS)) {
+        fprintf(stderr, "cli_jobcrash: RANKS must be 1..%d\n", MAX_RANKS);
         return 2;
     }
     const char *kill_at = getenv("CAIRN_TEST_KILL_AT");
     if (kill_at) jobs_test_kill_at(strtoull(kill_at, NULL, 10));
     ref_job ref;
-    int rc = load_ref(&ref, argv[2], strtoull(argv[4], NULL, 10));
-    if (rc == 0 && !strcmp(argv[1], "replay")) {
+    int rc = load_ref(&ref, argv[2], timed ? 0 : strtoull(argv[4], NULL, 10));
+    static timing t[MAX_SEGMENTS];
+    if (rc == 0 && timed) {
+        schedule(t, ref.nseg, (unsigned)nranks, argc == 6);
+        g_timing = t;
+    }
+    if (rc == 0 && (timed || !strcmp(argv[1], "replay"))) {
         jobs_opts o = {.checkpoint_first = 1};
         jobs_job *j;
         if (jobs_open(&j, argv[3], &ref.desc, JOBS_NEW, &o) != CAIRN_OK) {
@@ -252,7 +307,7 @@ int main(int argc, char **argv)
             rc = complete(&ref, j);
             jobs_close(j);
         }
-        printf("steps: %" PRIu64 "\n", jobs_test_steps());
+        if (!timed) printf("steps: %" PRIu64 "\n", jobs_test_steps());
     } else if (rc == 0) {
         rc = check(&ref, argv[3], !strcmp(argv[1], "check"));
     }

@@ -5,6 +5,7 @@
  * the limit) and the output-path check (absent, regular, directory, FIFO,
  * device node, symbolic link, missing or non-directory parent). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,48 @@ static void test_parse_options(void)
     CU_ASSERT_EQUAL(cli_parse(&c, opts, pos, 2, &npos, 1, a8), CLI_PARSED);
     CU_ASSERT_EQUAL(npos, 0);
     CU_ASSERT_EQUAL(given, 0);
+}
+
+/* cli_parse_command: one positional, -h / --help printed on stdout. */
+static void test_parse_command(void)
+{
+    int flag = 0, st = -1;
+    const char *path = "stale";
+    cli_opt opts[] = {{"--flag", CLI_FLAG, &flag, 0, 0, NULL}, {NULL, CLI_FLAG, NULL, 0, 0, NULL}};
+    cli_ctx c = {"test", "usage: test FILE\n", 0, stderr};
+    char *a1[] = {"x", "--flag", "F", NULL};
+    CU_ASSERT_EQUAL(cli_parse_command(&c, opts, &path, 3, a1, "help text\n", &st), 1);
+    CU_ASSERT(path && !strcmp(path, "F") && flag == 1 && st == EXIT_OK);
+    char *a2[] = {"x", NULL};
+    CU_ASSERT_EQUAL(cli_parse_command(&c, opts, &path, 1, a2, "help text\n", &st), 1);
+    CU_ASSERT_PTR_NULL(path);
+    char *a3[] = {"x", "F", "G", NULL};
+    CU_ASSERT_EQUAL(cli_parse_command(&c, opts, &path, 3, a3, "help text\n", &st), 0);
+    CU_ASSERT_EQUAL(st, EXIT_USAGE);
+    char *a4[] = {"x", "--bogus", NULL};
+    CU_ASSERT_EQUAL(cli_parse_command(&c, opts, &path, 2, a4, "help text\n", &st), 0);
+    CU_ASSERT_EQUAL(st, EXIT_USAGE);
+    /* the help goes to stdout: captured in a file */
+    const char *cap = "parse_command.out";
+    for (int full = 0; full < 2; full++) {
+        char *a5[] = {"x", full ? "--help" : "-h", NULL};
+        fflush(stdout);
+        int saved = dup(1), fd = open(cap, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
+        dup2(fd, 1);
+        close(fd);
+        int r = cli_parse_command(&c, opts, &path, 2, a5, "help text\n", &st);
+        fflush(stdout);
+        dup2(saved, 1);
+        close(saved);
+        CU_ASSERT(r == 0 && st == EXIT_OK);
+        size_t n;
+        char *got = (char *)test_read_file(cap, &n);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+        CU_ASSERT_STRING_EQUAL(got, full ? "usage: test FILE\nhelp text\n" : "usage: test FILE\n");
+        free(got);
+    }
+    unlink(cap);
 }
 
 /* Runs cli_fail (or cli_json_str) with the JSON stream in memory. */
@@ -302,6 +345,7 @@ int main(void)
         {"cli_parse_u64 refuses what is not a decimal number", test_u64_not_numbers},
         {"cli_parse_u64 refuses values out of range and overflow", test_u64_out_of_range},
         {"cli_parse options, values, positionals, help", test_parse_options},
+        {"cli_parse_command: one file, help on stdout", test_parse_command},
         {"cli_fail JSON error object", test_json_errors},
         {"cli_read_file limits, directory, FIFO", test_reader},
         {"cli_check_output refuses all but regular files", test_check_output},

@@ -293,7 +293,12 @@ static void write_seed(const char *path, int kind)
         h5s_claim cl = {.po2 = 9, .cycles = 300};
         cl.start[0] = (uint8_t)s;
         cl.end[0] = (uint8_t)(s + 1);
+        /* kind 1: proving tasks, one with its start and execution times */
         h5s_task task = {.rank = (uint32_t)s, .ns = 1000000u * (uint64_t)(s + 1)};
+        if (kind == 1 && s == 0) {
+            task.start_ns = UINT64_C(1764000000000000000);
+            task.exec_ns = UINT64_C(1763999999000000000);
+        }
         h5s_segment_data d = {.info = &info,
                               .snapshot = snap,
                               .snapshot_len = (size_t)(kind == 3 ? 10 + s : 100 * (s + 1)),
@@ -303,7 +308,7 @@ static void write_seed(const char *path, int kind)
                               .proof = kind == 2 ? proof : NULL,
                               .proof_len = kind == 2 ? 300u + 200u * (size_t)s : 0,
                               .claim = kind == 2 ? &cl : NULL};
-        if (h5s_job_add_segment_task(j, &d, kind == 2 ? &task : NULL) != CAIRN_OK) goto fail;
+        if (h5s_job_add_segment_task(j, &d, kind == 1 || kind == 2 ? &task : NULL) != CAIRN_OK) goto fail;
     }
     if (kind == 2) {
         h5s_params prm = {.log_blowup = 2, .queries = 19, .pow_bits = 8, .log_arity = 1, .log_final_len = 3,

@@ -5,8 +5,10 @@
  *
  * Input modes (first byte):
  *   bit 0 clear: the bytes after it are the record (decoded as both kinds);
- *   bit 0 set:   bits 1..2 pick a valid template record (a job
- *                description, a proven segment, an executed segment),
+ *   bit 0 set:   bits 1, 2 and 5 pick a valid template record (a job
+ *                description, a proven segment, an executed segment, a
+ *                proven segment with its timing tail, an executed one
+ *                with its execution time),
  *                bytes 1..2 say where to start XORing the rest onto it,
  *                and bit 3 truncates it there;
  *   bit 4 set:   the checksum is recomputed before parsing, so that
@@ -19,7 +21,7 @@
 
 #include "jobs/jobs_rec.h"
 
-#define NTEMPLATES 3
+#define NTEMPLATES 5
 static uint8_t *g_tmpl[NTEMPLATES];
 static size_t g_tlen[NTEMPLATES];
 
@@ -58,9 +60,15 @@ static void make_templates(void)
     e.index = 8;
     e.snapshot = snap;
     e.snapshot_len = sizeof snap;
+    jobs_rec_seg st = s, et = e;
+    st.exec_ns = UINT64_C(1764000000000000000);
+    st.start_ns = st.exec_ns + 123456;
+    et.exec_ns = st.exec_ns;
     if (jobs_rec_encode_job(&g_tmpl[0], &g_tlen[0], &j) != CAIRN_OK ||
         jobs_rec_encode_seg(&g_tmpl[1], &g_tlen[1], &s) != CAIRN_OK ||
-        jobs_rec_encode_seg(&g_tmpl[2], &g_tlen[2], &e) != CAIRN_OK)
+        jobs_rec_encode_seg(&g_tmpl[2], &g_tlen[2], &e) != CAIRN_OK ||
+        jobs_rec_encode_seg(&g_tmpl[3], &g_tlen[3], &st) != CAIRN_OK ||
+        jobs_rec_encode_seg(&g_tmpl[4], &g_tlen[4], &et) != CAIRN_OK)
         abort();
 }
 
@@ -97,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *b;
     size_t n;
     if (mode & 1) {
-        unsigned t = (mode >> 1) % NTEMPLATES;
+        unsigned t = (((mode >> 1) & 3u) | ((mode >> 3) & 4u)) % NTEMPLATES;
         n = g_tlen[t];
         b = malloc(n);
         memcpy(b, g_tmpl[t], n);

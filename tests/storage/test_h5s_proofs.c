@@ -4,7 +4,10 @@
  * state); the writer refuses a proof without a claim and parameters or a
  * final state set twice; the reader refuses a proof without its claim, a
  * claim without its proof, a partial /params, a final state of the wrong
- * length, and a flipped byte in a proof chunk is CAIRN_ERR_CORRUPT. */
+ * length, and a flipped byte in a proof chunk is CAIRN_ERR_CORRUPT. The
+ * segments' tasks (rank, time, and the optional start and execution
+ * times) round-trip; times of the wrong type, a stored 0, times without a
+ * task and a start whose end is past 2^64 are refused. */
 #include <fcntl.h>
 #include <hdf5.h>
 #include <stdio.h>
@@ -27,6 +30,7 @@ typedef struct {
     uint8_t *proof[NSEG];
     size_t proof_len[NSEG];
     h5s_claim claim[NSEG];
+    h5s_task task[NSEG];
     h5s_params params;
     uint64_t final_state[H5S_STATE_ELEMS];
 } fixture;
@@ -53,6 +57,11 @@ static void fixture_make(fixture *f, const char *seed)
         }
         c->cycles = (1ull << 40) + (uint64_t)s; /* wider than 32 bits */
     }
+    /* every time known; none (a file of before issue 9); execution only */
+    const uint64_t t0 = UINT64_C(1764000000000000000); /* late 2025 */
+    f->task[0] = (h5s_task){1, 1500000000, t0 + 2000000000, t0 + 1000000000};
+    f->task[1] = (h5s_task){0, 2500000000, 0, 0};
+    f->task[2] = (h5s_task){7, 1, 0, t0};
     f->params = (h5s_params){"conjectured-100", 3, 33, 20, 2, 3, 12};
     for (unsigned i = 0; i < H5S_STATE_ELEMS; i++) f->final_state[i] = rng_u64(&r);
     f->final_state[0] = UINT64_MAX; /* edge value: storage keeps any u64 */
@@ -79,7 +88,7 @@ static cairn_err fixture_write(const fixture *f, const char *path, int with_proo
             d.proof_len = f->proof_len[s];
             d.claim = &f->claim[s];
         }
-        if ((e = h5s_job_add_segment_data(j, &d)) != CAIRN_OK) goto fail;
+        if ((e = h5s_job_add_segment_task(j, &d, with_proofs ? &f->task[s] : NULL)) != CAIRN_OK) goto fail;
     }
     if (with_proofs && ((e = h5s_job_set_params(j, &f->params)) != CAIRN_OK ||
                         (e = h5s_job_set_final(j, f->final_state, 12345)) != CAIRN_OK))
@@ -123,6 +132,10 @@ static void test_round_trip(void)
         CU_ASSERT_EQUAL_FATAL(h5s_read_snapshot(r, (uint64_t)s, &b, &n), CAIRN_OK);
         CU_ASSERT(n == sizeof f.snap[s] && !memcmp(b, f.snap[s], n));
         free(b);
+        int has = 0;
+        h5s_task t;
+        CU_ASSERT_EQUAL_FATAL(h5s_segment_task(r, (uint64_t)s, &has, &t), CAIRN_OK);
+        CU_ASSERT(has && !memcmp(&t, &f.task[s], sizeof t));
     }
     h5s_close(r);
 
@@ -134,6 +147,10 @@ static void test_round_trip(void)
     h5s_segment_meta m;
     CU_ASSERT_EQUAL(h5s_segment(r, 1, &m), CAIRN_OK);
     CU_ASSERT(!m.has_proof);
+    int has = 1;
+    h5s_task t = {1, 1, 1, 1};
+    CU_ASSERT_EQUAL(h5s_segment_task(r, 0, &has, &t), CAIRN_OK);
+    CU_ASSERT(!has && !t.rank && !t.ns && !t.start_ns && !t.exec_ns);
     uint8_t *b = (uint8_t *)1;
     size_t n = 1;
     CU_ASSERT_EQUAL(h5s_read_proof(r, 1, &b, &n), CAIRN_ERR_USAGE);
@@ -161,6 +178,10 @@ static void test_writer_checks(void)
     d.proof_len = 0;
     CU_ASSERT_EQUAL(h5s_job_add_segment_data(j, &d), CAIRN_ERR_USAGE); /* empty proof */
     d.proof_len = 1;
+    /* a task whose end would be past 2^64 */
+    h5s_task late = {0, 2, UINT64_MAX - 1, 0};
+    CU_ASSERT_EQUAL(h5s_job_add_segment_task(j, &d, &late), CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "past 2^64"));
     CU_ASSERT_EQUAL(h5s_job_add_segment_data(j, &d), CAIRN_OK);
     h5s_params bad = f.params;
     snprintf(bad.preset, sizeof bad.preset, "no/slash");
@@ -205,7 +226,29 @@ static void short_final(hid_t f)
     H5Sclose(s);
 }
 
-/* Opens and reads every segment's proof; the first error. */
+/* Replaces attribute name of segment 0 by a scalar of type and value. */
+static void set_seg0(hid_t f, const char *name, hid_t type, uint64_t v)
+{
+    const char *seg = "segments/000/000000";
+    if (H5Aexists_by_name(f, seg, name, H5P_DEFAULT) > 0)
+        CU_ASSERT(H5Adelete_by_name(f, seg, name, H5P_DEFAULT) >= 0);
+    hid_t s = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate_by_name(f, seg, name, type, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CU_ASSERT(a >= 0 && H5Awrite(a, H5T_NATIVE_UINT64, &v) >= 0);
+    H5Aclose(a);
+    H5Sclose(s);
+}
+static void start_u32(hid_t f) { set_seg0(f, "task_start_ns", H5T_STD_U32LE, 5); }
+static void start_zero(hid_t f) { set_seg0(f, "task_start_ns", H5T_STD_U64LE, 0); }
+static void exec_zero(hid_t f) { set_seg0(f, "exec_ns", H5T_STD_U64LE, 0); }
+static void start_wraps(hid_t f) { set_seg0(f, "task_start_ns", H5T_STD_U64LE, UINT64_MAX - 10); }
+static void times_without_task(hid_t f)
+{
+    CU_ASSERT(H5Adelete_by_name(f, "segments/000/000000", "task_rank", H5P_DEFAULT) >= 0);
+    CU_ASSERT(H5Adelete_by_name(f, "segments/000/000000", "task_ns", H5P_DEFAULT) >= 0);
+}
+
+/* Opens and reads every segment's proof and task; the first error. */
 static cairn_err read_all(const char *path)
 {
     h5s_reader *r;
@@ -214,7 +257,10 @@ static cairn_err read_all(const char *path)
     for (uint64_t s = 0; e == CAIRN_OK && s < h5s_segment_count(r); s++) {
         uint8_t *b;
         size_t n;
+        int has;
+        h5s_task t;
         if ((e = h5s_read_proof(r, s, &b, &n)) == CAIRN_OK) free(b);
+        if (e == CAIRN_OK) e = h5s_segment_task(r, s, &has, &t);
     }
     h5s_close(r);
     return e;
@@ -237,6 +283,11 @@ static void test_reader_checks(void)
         {del_param, CAIRN_ERR_FORMAT, "/params: attribute queries missing"},
         {del_claim_attr, CAIRN_ERR_FORMAT, "/segments/000/000002/claim"},
         {short_final, CAIRN_ERR_FORMAT, "final_state"},
+        {start_u32, CAIRN_ERR_FORMAT, "/segments/000/000000: attribute task_start_ns"},
+        {start_zero, CAIRN_ERR_FORMAT, "/segments/000/000000: task_start_ns = 0"},
+        {exec_zero, CAIRN_ERR_FORMAT, "/segments/000/000000: exec_ns = 0"},
+        {start_wraps, CAIRN_ERR_FORMAT, "task_start_ns 18446744073709551605 + task_ns 1500000000 is past 2^64"},
+        {times_without_task, CAIRN_ERR_FORMAT, "/segments/000/000000: task_start_ns without task_rank"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         copy_file(good, bad);
@@ -286,7 +337,7 @@ int main(void)
     static const test_case cases[] = {
         {"proofs, claims, parameters, final state round trip", test_round_trip},
         {"writer refuses a proof without claim, double set", test_writer_checks},
-        {"reader refuses partial proofs and parameters", test_reader_checks},
+        {"reader refuses partial proofs, parameters, bad task times", test_reader_checks},
         {NULL, NULL},
     };
     int rc = test_run_suite("h5s_proofs", cases);

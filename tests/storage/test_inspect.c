@@ -58,7 +58,11 @@ static void write_job(const char *path)
     memset(s0.end_root, 0xee, 32);
     h5s_segment_info s1 = {.index = 1, .cycles = 77, .start_pc = 0x12000, .end_pc = 0x12100, .halted = 1, .exit_code = -3};
     CU_ASSERT_EQUAL(h5s_job_add_segment(j, &s0, snap, sizeof snap, &t), CAIRN_OK);
-    CU_ASSERT_EQUAL(h5s_job_add_segment(j, &s1, snap, 100, NULL), CAIRN_OK);
+    /* segment 1 was proven on rank 2, its times known (segment 0's task
+     * is not recorded, as in a file of cairn exec) */
+    h5s_segment_data d1 = {.info = &s1, .snapshot = snap, .snapshot_len = 100};
+    h5s_task t1 = {2, 1500000000, UINT64_C(1764000000250000000), UINT64_C(1763999999500000000)};
+    CU_ASSERT_EQUAL(h5s_job_add_segment_task(j, &d1, &t1), CAIRN_OK);
     CU_ASSERT_EQUAL(h5s_job_set_journal(j, (const uint8_t *)"hi \"there\"\n\x01", 12), CAIRN_OK);
     CU_ASSERT_EQUAL(h5s_job_set_attr_u64(j, "cycles", 5077), CAIRN_OK);
     CU_ASSERT_EQUAL(h5s_job_set_attr_u64(j, "segment_po2", 12), CAIRN_OK);
@@ -78,7 +82,9 @@ static void test_text(void)
                           "ELF          3000 bytes", "journal      12 bytes", "\"hi \\\"there\\\"\\n\\x01\"",
                           "cycles               5077", "segments     2", "segment 0: 5000 cycles, pc 0x00010074 -> 0x00012000",
                           "end root     eeeeeeee", "snapshot     20000 bytes", "5000 rows x 2 columns",
-                          "columns      pc insn", "halted, exit code -3", "trace        none"};
+                          "columns      pc insn", "halted, exit code -3", "trace        none",
+                          "proved by    rank 2 in 1.500 s", "task start   2025-11-24T16:00:00.250Z",
+                          "executed     2025-11-24T15:59:59.500Z"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         if (!strstr(out, want[i])) fprintf(stderr, "\n  inspect output lacks '%s':\n%s\n", want[i], out);
         CU_ASSERT_PTR_NOT_NULL(strstr(out, want[i]));
@@ -124,7 +130,9 @@ static void test_json(void)
     CU_ASSERT_EQUAL(inspect(args, &out, &err), 0);
     const char *want[] = {"\"version\":2", "\"entry\":65652", "\"elf\":{\"raw\":3000", "\"cycles\":5077",
                           "\"columns\":[\"pc\",\"insn\"]", "\"halted\":true,\"exit_code\":-3", "\"trace\":null",
-                          "\"head_hex\":\"686920227468657265220a01\"", "\"ok\":true"};
+                          "\"head_hex\":\"686920227468657265220a01\"", "\"ok\":true", "\"task\":null",
+                          "\"task\":{\"rank\":2,\"ns\":1500000000,\"seconds\":1.500000000,"
+                          "\"start_ns\":1764000000250000000,\"exec_ns\":1763999999500000000}"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         if (!strstr(out, want[i])) fprintf(stderr, "\n  inspect --json lacks '%s':\n%s\n", want[i], out);
         CU_ASSERT_PTR_NOT_NULL(strstr(out, want[i]));

@@ -78,16 +78,29 @@ static jobs_rec_job sample_job(void)
     return j;
 }
 
+/* Timing variants of the sample records: none, execution only, both. */
+#define T0 UINT64_C(1764000000000000000)
+static void set_timing(jobs_rec_seg *s, int variant)
+{
+    s->exec_ns = variant >= 1 ? T0 : 0;
+    s->start_ns = variant == 2 && s->proven ? T0 + 5000 : 0;
+}
+
 static void t_rec_roundtrip(void)
 {
-    for (int proven = 0; proven < 2; proven++) {
+    for (int k = 0; k < 6; k++) {
+        int proven = k & 1, timing = k >> 1;
         jobs_rec_seg s = sample_seg(proven), d;
+        set_timing(&s, timing);
+        int timed = s.exec_ns || s.start_ns;
         uint8_t *b, *b2;
         size_t n, n2;
         CU_ASSERT_EQUAL_FATAL(jobs_rec_encode_seg(&b, &n, &s), CAIRN_OK);
-        CU_ASSERT_EQUAL(n, JOBS_REC_HEADER_BYTES + JOBS_REC_TRAILER_BYTES + 116 + s.snapshot_len + s.proof_len);
+        CU_ASSERT_EQUAL(n, JOBS_REC_HEADER_BYTES + JOBS_REC_TRAILER_BYTES + 116 + s.snapshot_len + s.proof_len +
+                               (timed ? 16 : 0));
         CU_ASSERT_EQUAL_FATAL(jobs_rec_decode_seg(&d, b, n), CAIRN_OK);
         CU_ASSERT(d.index == 42 && d.proven == proven && d.rank == s.rank && d.task_ns == s.task_ns);
+        CU_ASSERT(d.exec_ns == s.exec_ns && d.start_ns == s.start_ns);
         CU_ASSERT(d.claim_cycles == s.claim_cycles && !memcmp(d.claim_end, s.claim_end, 32));
         CU_ASSERT(d.snapshot_len == sizeof g_snap && !memcmp(d.snapshot, g_snap, sizeof g_snap));
         CU_ASSERT(d.proof_len == s.proof_len && (!proven || !memcmp(d.proof, g_proof, sizeof g_proof)));
@@ -113,9 +126,55 @@ static void t_rec_roundtrip(void)
     jobs_rec_seg s = sample_seg(0);
     s.rank = 1; /* not proven: no rank */
     CU_ASSERT_EQUAL(jobs_rec_encode_seg(&b, &n, &s), CAIRN_ERR_USAGE);
-    s = sample_seg(1);
-    s.proof_len = 0;
+    s = sample_seg(0);
+    s.start_ns = T0; /* not proven: no task, no start */
     CU_ASSERT_EQUAL(jobs_rec_encode_seg(&b, &n, &s), CAIRN_ERR_USAGE);
+    s = sample_seg(1);
+    s.start_ns = UINT64_MAX - s.task_ns + 1; /* ends past 2^64 */
+    CU_ASSERT_EQUAL(jobs_rec_encode_seg(&b, &n, &s), CAIRN_ERR_USAGE);
+    s.proof_len = 0;
+    s.start_ns = 0;
+    CU_ASSERT_EQUAL(jobs_rec_encode_seg(&b, &n, &s), CAIRN_ERR_USAGE);
+}
+
+static void put_le(uint8_t *p, uint64_t v, int bytes);
+static void reseal(uint8_t *b, size_t n);
+
+/* A proven segment record as written before the timing tail existed,
+ * laid out by hand from the version 1 layout: it reads with unknown
+ * times, and re-encodes to the same bytes. */
+static void t_rec_old(void)
+{
+    jobs_rec_seg s = sample_seg(1), d;
+    const size_t body = 116 + sizeof g_snap + sizeof g_proof, n = 24 + body + 8;
+    uint8_t *b = calloc(1, n), *p = b;
+    memcpy(p, "CAIRNREC", 8);
+    put_le(p + 8, 1, 4);
+    put_le(p + 12, 2, 4);
+    put_le(p + 16, body, 8);
+    p += 24;
+    put_le(p, s.index, 8);
+    put_le(p + 8, 1, 4);
+    put_le(p + 12, s.rank, 4);
+    put_le(p + 16, s.task_ns, 8);
+    put_le(p + 24, s.claim_po2, 4);
+    memcpy(p + 28, s.claim_start, 32);
+    memcpy(p + 60, s.claim_end, 32);
+    put_le(p + 92, s.claim_cycles, 8);
+    put_le(p + 100, sizeof g_snap, 8);
+    put_le(p + 108, sizeof g_proof, 8);
+    memcpy(p + 116, g_snap, sizeof g_snap);
+    memcpy(p + 116 + sizeof g_snap, g_proof, sizeof g_proof);
+    reseal(b, n);
+    CU_ASSERT_EQUAL_FATAL(jobs_rec_decode_seg(&d, b, n), CAIRN_OK);
+    CU_ASSERT(d.proven && d.rank == 3 && d.task_ns == 123456789 && d.exec_ns == 0 && d.start_ns == 0);
+    CU_ASSERT(d.proof_len == sizeof g_proof && !memcmp(d.proof, g_proof, sizeof g_proof));
+    uint8_t *e;
+    size_t en;
+    CU_ASSERT_EQUAL_FATAL(jobs_rec_encode_seg(&e, &en, &d), CAIRN_OK);
+    CU_ASSERT(en == n && !memcmp(e, b, n));
+    free(e);
+    free(b);
 }
 
 /* Writes the checksum of a record whose bytes were edited on purpose. */
@@ -177,6 +236,35 @@ static void t_rec_damage(void)
         CU_ASSERT_NOT_EQUAL(err, CAIRN_OK);
         if (err == CAIRN_OK) fprintf(stderr, "edit %zu accepted\n", e);
     }
+    /* the timing tail: both 0, cut short, not proven yet started, an end
+     * past 2^64 */
+    jobs_rec_seg ts = sample_seg(1);
+    set_timing(&ts, 2);
+    uint8_t *tb;
+    size_t tn;
+    CU_ASSERT_EQUAL_FATAL(jobs_rec_encode_seg(&tb, &tn, &ts), CAIRN_OK);
+    const size_t tail = tn - 8 - 16;
+    uint8_t *tc = malloc(tn);
+    for (int e = 0; e < 3; e++) {
+        memcpy(tc, tb, tn);
+        if (e == 0) memset(tc + tail, 0, 16);
+        if (e == 1) put_le(tc + tail + 8, UINT64_MAX - ts.task_ns + 1, 8);
+        if (e == 2) put_le(tc + 16, tn - 32 - 8, 8); /* an 8-byte tail */
+        size_t len = e == 2 ? tn - 8 : tn;
+        if (e == 2) memmove(tc + tail + 8, tc + tail + 16, 8);
+        reseal(tc, len);
+        CU_ASSERT_EQUAL(jobs_rec_decode_seg(&d, tc, len), CAIRN_ERR_FORMAT);
+    }
+    free(tc);
+    free(tb);
+    ts = sample_seg(0);
+    set_timing(&ts, 1);
+    CU_ASSERT_EQUAL_FATAL(jobs_rec_encode_seg(&tb, &tn, &ts), CAIRN_OK);
+    put_le(tb + tn - 8 - 8, T0, 8); /* a start time on an unproven segment */
+    reseal(tb, tn);
+    CU_ASSERT_EQUAL(jobs_rec_decode_seg(&d, tb, tn), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "start time"));
+    free(tb);
     /* not proven, yet a rank */
     jobs_rec_seg u = sample_seg(0);
     uint8_t *ub;
@@ -346,7 +434,10 @@ static jobs_result fake_result(const fixture *f, uint64_t i)
                      .proof = g_fake[i],
                      .proof_len = sizeof g_fake[i],
                      .rank = (uint32_t)(i + 1),
-                     .seconds = 0.25 * (double)(i + 1)};
+                     .seconds = 0.25 * (double)(i + 1),
+                     /* segment 0 of an older writer: no times */
+                     .exec_ns = i ? T0 + i * 1000 : 0,
+                     .start_ns = i ? T0 + i * 2000 : 0};
     jobs_snapshot_claim(&r.claim, &f->snap[i]);
     return r;
 }
@@ -395,6 +486,7 @@ static void t_store(void)
     jobs_stored st;
     CU_ASSERT_EQUAL_FATAL(jobs_get(j, 2, &st), CAIRN_OK);
     CU_ASSERT(st.state == JOBS_SEG_PROVEN && st.rank == 3 && st.task_ns == 750000000);
+    CU_ASSERT(st.exec_ns == T0 + 2000 && st.start_ns == T0 + 4000);
     CU_ASSERT(st.snapshot_len == f.segs.len[2] && !memcmp(st.snapshot, f.segs.enc[2], st.snapshot_len));
     CU_ASSERT(st.proof_len == 64 && st.proof[0] == 0x32);
     jobs_stored_free(&st);
@@ -406,11 +498,13 @@ static void t_store(void)
     CU_ASSERT_EQUAL_FATAL(jobs_open(&j, path, &f.desc, JOBS_RESUME, &o), CAIRN_OK);
     CU_ASSERT(jobs_proven_count(j) == 3 && jobs_state(j, 1) == JOBS_SEG_MISSING);
     /* an executed segment, then its proof without the snapshot */
-    jobs_result ex = {.index = 1, .snapshot = f.segs.enc[1], .snapshot_len = f.segs.len[1]};
+    /* its execution time comes with the executed result and is kept */
+    jobs_result ex = {.index = 1, .snapshot = f.segs.enc[1], .snapshot_len = f.segs.len[1], .exec_ns = T0 + 1000};
     CU_ASSERT_EQUAL(jobs_put(j, &ex), CAIRN_OK);
     CU_ASSERT_EQUAL(jobs_state(j, 1), JOBS_SEG_EXECUTED);
     jobs_result r1 = fake_result(&f, 1);
     r1.snapshot = NULL;
+    r1.exec_ns = 0;
     r1.snapshot_len = 0;
     CU_ASSERT_EQUAL(jobs_put(j, &r1), CAIRN_OK);
     CU_ASSERT_EQUAL(jobs_proven_prefix(j), 4);
@@ -447,6 +541,10 @@ static void t_store(void)
     CU_ASSERT_EQUAL(jobs_proven_prefix(j), 4);
     CU_ASSERT_EQUAL_FATAL(jobs_get(j, 0, &st), CAIRN_OK);
     CU_ASSERT(st.rank == 1 && st.task_ns == 250000000 && st.proof[0] == 0x30);
+    CU_ASSERT(st.exec_ns == 0 && st.start_ns == 0);
+    jobs_stored_free(&st);
+    CU_ASSERT_EQUAL_FATAL(jobs_get(j, 3, &st), CAIRN_OK); /* from the checkpoint file */
+    CU_ASSERT(st.exec_ns == T0 + 3000 && st.start_ns == T0 + 6000);
     jobs_stored_free(&st);
     const uint8_t journal[6] = "hello\n";
     uint64_t pb = 0;
@@ -472,6 +570,7 @@ static void t_store(void)
         h5s_task t;
         CU_ASSERT_EQUAL_FATAL(h5s_segment_task(r, i, &has_task, &t), CAIRN_OK);
         CU_ASSERT(has_task && t.rank == i + 1 && t.ns == 250000000 * (i + 1));
+        CU_ASSERT(t.exec_ns == (i ? T0 + i * 1000 : 0) && t.start_ns == (i ? T0 + i * 2000 : 0));
     }
     uint64_t v;
     CU_ASSERT(h5s_get_attr_u64(r, "proof_bytes", &v) == CAIRN_OK && v == 256);
@@ -622,6 +721,7 @@ int main(void)
     static const test_case cases[] = {
         {"crc64 check value", t_crc64},
         {"records round-trip", t_rec_roundtrip},
+        {"records without timing (before issue 9) read", t_rec_old},
         {"damaged records refused", t_rec_damage},
         {"input digest", t_input_digest},
         {"rv_run_segment = rv_run", t_run_segment},
