@@ -60,7 +60,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cairn/error.h"
@@ -137,6 +136,10 @@ typedef struct held {
     uint64_t index, cycles;
     uint8_t *bytes;
     size_t len;
+    uint64_t exec_ns;                      /* when it was executed (Unix ns) */
+    uint64_t start_ns[COORD_MAX_ATTEMPTS]; /* when each attempt was handed out */
+    int start_rank[COORD_MAX_ATTEMPTS];
+    unsigned nstarts;
 } held;
 
 typedef struct {
@@ -258,6 +261,7 @@ static cairn_err on_segment(void *arg, const rv_snapshot *s)
     RETURN_ERROR_IF(!h, CAIRN_ERR_NOMEM, "out of memory for segment %" PRIu64, s->index);
     h->index = s->index;
     h->cycles = s->cycles;
+    h->exec_ns = unix_ns();
     cairn_err e = rv_snapshot_encode(&h->bytes, &h->len, s);
     if (e != CAIRN_OK) {
         free(h);
@@ -326,7 +330,14 @@ static cairn_err sink_put(void *arg, const coord_result *r)
     else if (!c->quiet)
         say(c, "cairn prove: segment %" PRIu64 ": %" PRIu64 " cycles, %.2f s on rank %d, %zu proof bytes\n",
             r->index, h->cycles, r->seconds, r->rank, r->proof_len);
-    /* the event first (the task is over); then the proof is stored */
+    /* the event first (the task is over); then the proof is stored, with
+     * when the attempt that made it was handed out */
+    uint64_t start = 0;
+    for (unsigned i = h->nstarts; i-- > 0;)
+        if (h->start_rank[i] == r->rank) {
+            start = h->start_ns[i];
+            break;
+        }
     cairn_err err = CAIRN_OK;
     if (c->job) {
         jobs_result jr = {.index = r->index,
@@ -336,7 +347,9 @@ static cairn_err sink_put(void *arg, const coord_result *r)
                           .proof_len = r->proof_len,
                           .claim = r->seg,
                           .rank = (uint32_t)r->rank,
-                          .seconds = r->seconds};
+                          .seconds = r->seconds,
+                          .exec_ns = h->exec_ns,
+                          .start_ns = start};
         err = jobs_put(c->job, &jr);
     }
     held_free(h);
@@ -350,7 +363,13 @@ static void on_coord_event(void *arg, const coord_event *ev)
     static const char *why[] = {[COORD_EV_FAILED] = "failed", [COORD_EV_REJECTED] = "rejected",
                                 [COORD_EV_LATE] = "late"};
     switch (ev->type) {
-    case COORD_EV_ASSIGNED:
+    case COORD_EV_ASSIGNED: {
+        held *h = c->out;
+        while (h && h->index != ev->index) h = h->next;
+        if (h && h->nstarts < COORD_MAX_ATTEMPTS) {
+            h->start_ns[h->nstarts] = unix_ns();
+            h->start_rank[h->nstarts++] = ev->rank;
+        }
         if (!c->quiet && c->json)
             fprintf(stderr,
                     "{\"event\": \"task_started\", \"task\": \"prove\", \"segment\": %" PRIu64
@@ -358,6 +377,7 @@ static void on_coord_event(void *arg, const coord_event *ev)
                     ev->index, ev->rank, ev->attempt);
         cli_progress_update(&c->bar, 0);
         return;
+    }
     case COORD_EV_FAILED:
     case COORD_EV_REJECTED:
     case COORD_EV_LATE:
@@ -423,14 +443,6 @@ static int run_worker(int rank)
 }
 
 
-/* This process's peak resident memory (rank 0's: the executor, the
- * coordinator and its local prover). */
-static double peak_rss_mb(void)
-{
-    struct rusage ru;
-    return getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0;
-}
-
 /* The summary line(s) of a run that ended (err: how). */
 static void summary(const prove_ctx *c, cairn_err err, int status, double dt, const char *preset, uint64_t po2,
                     const stark_security_bits *sec, const char *id_hex, const coord_stats *st, const char *out_path)
@@ -450,7 +462,7 @@ static void summary(const prove_ctx *c, cairn_err err, int status, double dt, co
                 ", \"proven_bits\": %.2f, \"conjectured_bits\": %.2f, \"image_id\": \"%s\", \"journal_bytes\": %" PRIu64
                 ", \"input_bytes\": %" PRIu64 ", \"ranks\": %u, \"failed_attempts\": %" PRIu64 ", \"peak_rss_mb\": %.1f",
                 dt, c->prove_sec, khz, c->proof_bytes, sec->proven, sec->conjectured, id_hex, res->final.journal_len,
-                res->final.input_pos, st->ranks, st->failed_attempts, peak_rss_mb());
+                res->final.input_pos, st->ranks, st->failed_attempts, (double)peak_rss_bytes() / (1 << 20));
         if (err == CAIRN_ERR_FAULT)
             fprintf(stderr, ", \"fault\": \"%s\", \"fault_pc\": %u, \"fault_insn\": %u, \"fault_addr\": %u",
                     rv_fault_name(res->fault.kind), res->fault.pc, res->fault.insn, res->fault.addr);

@@ -17,9 +17,12 @@
  * (busy / span) and idle seconds; and the critical path, the chain that
  * bounds the wall time, walked back from the last-finishing task L: the
  * executor until L's segment was executed, L waiting for a rank, L
- * proving. Execution bounds the job when the first part is the longer
- * (more ranks would not help; the provers kept up), proving when the
- * other two are (tasks queued for ranks). It needs every task's start
+ * proving. Execution bounds the job when L was handed to a rank at once
+ * (its wait is at most 5% of the span: the provers kept up) and the first
+ * part is the longer; proving otherwise. The executor of cairn prove runs
+ * only a queue's length ahead of the provers (back-pressure), so a long
+ * first part alone does not mean a slow executor: when tasks waited for
+ * ranks, it waited for them too. It needs every task's start
  * time (else which task finished last is not known) and L's execution
  * time; without them the critical path is reported unknown.
  *
@@ -206,7 +209,8 @@ static double idle_total(const timeline *tl)
 
 static const char *bound(const timeline *tl)
 {
-    return tl->cp_exec >= tl->cp_wait + tl->cp_prove ? "execution" : "proving";
+    double span = tl->cp_exec + tl->cp_wait + tl->cp_prove;
+    return tl->cp_wait <= 0.05 * span && tl->cp_exec >= tl->cp_wait + tl->cp_prove ? "execution" : "proving";
 }
 
 /* ---- notes (text, JSON and the SVG show the same) ---- */

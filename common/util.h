@@ -19,6 +19,10 @@ uint64_t test_seed(const char *name);
 /* Seconds from a monotonic clock. */
 double now_sec(void);
 
+/* Wall-clock time: nanoseconds since the Unix epoch (CLOCK_REALTIME), for
+ * timestamps stored in job files. */
+uint64_t unix_ns(void);
+
 /* Peak resident set size of this process in bytes (0 if unknown). */
 size_t peak_rss_bytes(void);
 
