@@ -14,6 +14,7 @@ static const struct {
     {"stark", bench_stark, "prove and verify an example machine (poseidon2-chain, fib, lookup)"},
     {"exec", bench_exec, "RV32IM executor, snapshots and trace building (vs qemu-riscv32)"},
     {"prove", bench_prove, "RV32IM segment proofs of a guest: time split, kHz, size, shape, security"},
+    {"sched", bench_sched, "the coordinator's scheduling on a simulated clock: efficiency at 16..1024 ranks"},
 };
 #define NBENCH (sizeof benches / sizeof benches[0])
 
