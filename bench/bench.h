@@ -28,6 +28,7 @@ int bench_stark(int argc, char **argv); /* prove + verify an example machine */
 int bench_exec(int argc, char **argv); /* RV32IM executor (bench/exec.c) */
 int bench_prove(int argc, char **argv); /* RV32IM segment proofs (bench/prove.c) */
 int bench_cluster(int argc, char **argv); /* cairn prove on 1 and 2 ranks (bench/cluster.c) */
+int bench_sched(int argc, char **argv); /* the coordinator's scheduling, simulated (bench/sched.c) */
 
 /* Parts of `cairn bench primitives`, one per area. */
 void bench_prim_field(bench_out *o);  /* field, extension, NTT, LDE */

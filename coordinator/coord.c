@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "common/util.h"
 #include "coord_local.h"
+#include "sched.h"
 #include "worker/task.h"
 
 #ifndef CAIRN_VERSION_STRING
@@ -35,42 +36,26 @@ void coord_opts_default(coord_opts *o)
 
 /* ---- state ------------------------------------------------------------------ */
 
+/* A task: its scheduling state (sched.h, first: sched's task pointers are
+ * ctask pointers) and what the coordinator sends and checks. */
 typedef struct ctask {
-    struct ctask *next; /* live tasks in arrival order */
-    uint64_t id;
+    sched_task s;
     uint32_t kind;
     uint64_t index;
     const wrk_task_ops *ops;
     void *exp;          /* ops->expect */
     uint8_t *msg;       /* the encoded TASK message */
     size_t msg_len;
-    int pending;        /* waiting in the queue */
-    unsigned running;   /* ranks working on it (late ones not counted) */
-    unsigned failures;
-    int failed_on[COORD_MAX_ATTEMPTS];
     char why[WHY_MAX];  /* "; "-joined reasons of the failed attempts */
 } ctask;
 
-typedef enum {
-    W_STARTING, /* hello sent, no hello back yet */
-    W_READY,    /* between messages: a REQUEST (or ERROR) comes next */
-    W_IDLE,     /* its REQUEST waits for an answer */
-    W_BUSY,     /* holds a task */
-    W_LATE,     /* holds a task past the deadline */
-    W_SHUT,     /* SHUTDOWN sent: done */
-    W_STOPPED,  /* stopped itself (ERROR with task id 0): done */
-    W_GONE      /* given up on: done */
-} wstate;
-
+/* A worker's messages; its state (STARTING ... GONE), whether it may get
+ * tasks and its task are the scheduler's (c->rk[rank], sched.h). */
 typedef struct {
-    wstate st;
-    int usable;       /* may get tasks */
-    uint64_t task;    /* BUSY / LATE: the task id */
-    double since;     /* when st began (deadlines) */
     MPI_Request sreq; /* the last Isend */
     uint8_t *sbuf;
     int sending;
-    char why[WHY_MAX]; /* why it is out (usable = 0) */
+    char why[WHY_MAX]; /* why it is out (not usable) */
 } cworker;
 
 typedef struct {
@@ -82,13 +67,11 @@ typedef struct {
     int mpi;               /* workers over MPI */
     int nranks;
     cworker *w;            /* nranks entries; [0] unused */
+    sched_rank *rk;        /* nranks entries: [0] the local prover (IDLE or BUSY) */
+    sched s;               /* the queue, the ranks' states, the policy */
     coord_local local;
-    int local_on, local_usable, local_busy;
-    uint64_t local_task;
+    int local_on;
     char local_why[WHY_MAX];
-    ctask *tasks, *tail;   /* live tasks */
-    size_t npending;
-    uint64_t next_id;
     int src_done;
     int stopping;
     cairn_err err;         /* the job's outcome once stopping */
@@ -104,10 +87,10 @@ static void emit(coord *c, coord_event_type type, int rank, const ctask *t, cons
     ev.type = type;
     ev.rank = rank;
     if (t) {
-        ev.task_id = t->id;
+        ev.task_id = t->s.id;
         ev.kind = t->kind;
         ev.index = t->index;
-        ev.attempt = t->failures + 1;
+        ev.attempt = t->s.failures + 1;
     }
     ev.text = text ? text : "";
     c->o->on_event(c->o->event_arg, &ev);
@@ -133,24 +116,11 @@ static void task_free(ctask *t)
     free(t);
 }
 
-static ctask *task_find(coord *c, uint64_t id)
-{
-    for (ctask *t = c->tasks; t; t = t->next)
-        if (t->id == id) return t;
-    return NULL;
-}
+static ctask *task_find(coord *c, uint64_t id) { return (ctask *)sched_find(&c->s, id); }
 
 static void task_remove(coord *c, ctask *t)
 {
-    ctask **pp = &c->tasks, *prev = NULL;
-    while (*pp && *pp != t) {
-        prev = *pp;
-        pp = &(*pp)->next;
-    }
-    if (!*pp) return;
-    *pp = t->next;
-    if (c->tail == t) c->tail = prev;
-    if (t->pending) c->npending--;
+    sched_remove(&c->s, &t->s);
     task_free(t);
 }
 
@@ -171,26 +141,6 @@ static void append_why(char *buf, const char *fmt, ...)
 
 /* ---- provers ------------------------------------------------------------------ */
 
-static int worker_alive(const cworker *w)
-{
-    return w->st != W_SHUT && w->st != W_STOPPED && w->st != W_GONE;
-}
-
-/* A rank that may still prove: local usable, or a usable worker that has
- * not left. Late workers count until they are given up on. */
-static int can_prove(const coord *c, int rank)
-{
-    if (rank == 0) return c->local_on && c->local_usable;
-    return c->w[rank].usable && worker_alive(&c->w[rank]);
-}
-
-static unsigned provers(const coord *c)
-{
-    unsigned n = c->local_on && c->local_usable;
-    for (int r = 1; r < c->nranks; r++) n += can_prove(c, r);
-    return n;
-}
-
 /* Takes a rank out of the job for good (it gets no more tasks). */
 static void refuse(coord *c, int rank, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void refuse(coord *c, int rank, const char *fmt, ...)
@@ -200,15 +150,10 @@ static void refuse(coord *c, int rank, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    if (rank == 0) {
-        if (!c->local_usable) return;
-        c->local_usable = 0;
-        snprintf(c->local_why, sizeof c->local_why, "%s", why);
-    } else {
-        if (!c->w[rank].usable) return;
-        c->w[rank].usable = 0;
-        snprintf(c->w[rank].why, sizeof c->w[rank].why, "%s", why);
-    }
+    if (!c->rk[rank].usable) return;
+    c->rk[rank].usable = 0;
+    if (rank == 0) snprintf(c->local_why, sizeof c->local_why, "%s", why);
+    else snprintf(c->w[rank].why, sizeof c->w[rank].why, "%s", why);
     c->stats->refused++;
     emit(c, COORD_EV_REFUSED, rank, NULL, why);
 }
@@ -282,7 +227,7 @@ static cairn_err send_kind(coord *c, int rank, cmsg_kind kind)
 
 static cairn_err shutdown_worker(coord *c, int rank)
 {
-    c->w[rank].st = W_SHUT;
+    c->rk[rank].st = SCHED_SHUT;
     return send_kind(c, rank, CMSG_SHUTDOWN);
 }
 
@@ -293,54 +238,18 @@ static cairn_err shutdown_worker(coord *c, int rank)
 static void task_failed(coord *c, ctask *t, int rank, const char *reason)
 {
     c->stats->failed_attempts++;
-    if (t->failures < COORD_MAX_ATTEMPTS) t->failed_on[t->failures] = rank;
-    t->failures++;
     append_why(t->why, "rank %d: %s", rank, reason);
-    if (t->failures >= c->o->max_attempts) {
+    if (sched_fail(&c->s, &t->s, rank)) {
         cairn_fail(CAIRN_ERR_LIMIT, "%s %llu (task %llu): %u failed attempts, the bound: %s", task_noun(t),
-                   (unsigned long long)t->index, (unsigned long long)t->id, t->failures, t->why);
+                   (unsigned long long)t->index, (unsigned long long)t->s.id, t->s.failures, t->why);
         stop_with(c, CAIRN_ERR_LIMIT);
-        return;
     }
-    if (t->running == 0 && !t->pending) {
-        t->pending = 1;
-        c->npending++;
-    }
-}
-
-static int failed_on(const ctask *t, int rank)
-{
-    unsigned n = t->failures < COORD_MAX_ATTEMPTS ? t->failures : COORD_MAX_ATTEMPTS;
-    for (unsigned i = 0; i < n; i++)
-        if (t->failed_on[i] == rank) return 1;
-    return 0;
-}
-
-/* Whether some rank that may prove has not failed t yet. */
-static int other_rank_for(const coord *c, const ctask *t)
-{
-    for (int r = 0; r < c->nranks; r++)
-        if (can_prove(c, r) && !failed_on(t, r)) return 1;
-    return 0;
-}
-
-/* The next pending task for rank: the oldest it has not failed, or one
- * that every rank able to prove has failed. */
-static ctask *pick(const coord *c, int rank)
-{
-    for (ctask *t = c->tasks; t; t = t->next) {
-        if (!t->pending) continue;
-        if (!t->failures || !failed_on(t, rank) || !other_rank_for(c, t)) return t;
-    }
-    return NULL;
 }
 
 /* Takes tasks from the source while the queue is below its bound. */
 static void refill(coord *c)
 {
-    size_t bound = c->o->queue_bound ? c->o->queue_bound : provers(c);
-    if (bound < 1) bound = 1;
-    while (!c->stopping && !c->src_done && c->npending < bound) {
+    while (!c->stopping && !c->src_done && sched_wants_more(&c->s)) {
         coord_next st = COORD_NEXT_NONE_YET;
         coord_task task;
         memset(&task, 0, sizeof task);
@@ -361,7 +270,6 @@ static void refill(coord *c)
             stop_with(c, cairn_fail_nomem(sizeof *t, "coordinator: out of memory for a task"));
             return;
         }
-        t->id = ++c->next_id;
         t->kind = task.kind;
         t->index = task.index;
         t->ops = wrk_task_lookup(task.kind);
@@ -371,7 +279,7 @@ static void refill(coord *c)
         if (e == CAIRN_OK) {
             cmsg m;
             cmsg_init(&m, CMSG_TASK);
-            m.task_id = t->id;
+            m.task_id = c->s.next_id + 1; /* the id sched_add gives it */
             m.task_kind = t->kind;
             m.params = c->params;
             m.payload = task.payload;
@@ -386,11 +294,7 @@ static void refill(coord *c)
             stop_with(c, cairn_prefix_error(e, "%s %llu", noun, (unsigned long long)index));
             return;
         }
-        t->pending = 1;
-        c->npending++;
-        if (c->tail) c->tail->next = t;
-        else c->tasks = t;
-        c->tail = t;
+        sched_add(&c->s, &t->s);
     }
 }
 
@@ -402,7 +306,7 @@ static void take_result(coord *c, int rank, const cmsg *m)
         c->stats->discarded++;
         ctask ghost;
         memset(&ghost, 0, sizeof ghost);
-        ghost.id = m->task_id;
+        ghost.s.id = m->task_id;
         ghost.kind = m->task_kind;
         emit(c, COORD_EV_DISCARDED, rank, &ghost, "already done");
         return;
@@ -424,12 +328,12 @@ static void take_result(coord *c, int rank, const cmsg *m)
     }
     coord_result r;
     memset(&r, 0, sizeof r);
-    r.task_id = t->id;
+    r.task_id = t->s.id;
     r.kind = t->kind;
     r.index = t->index;
     r.rank = rank;
     r.seconds = (double)m->micros / 1e6;
-    r.attempt = t->failures + 1;
+    r.attempt = t->s.failures + 1;
     r.proof = m->proof;
     r.proof_len = m->proof_len;
     r.claim = m->claim;
@@ -446,7 +350,7 @@ static void take_result(coord *c, int rank, const cmsg *m)
     if (c->o->on_event) {
         ev.type = COORD_EV_ACCEPTED;
         ev.rank = rank;
-        ev.task_id = t->id;
+        ev.task_id = t->s.id;
         ev.kind = t->kind;
         ev.index = t->index;
         ev.attempt = r.attempt;
@@ -462,9 +366,7 @@ static void take_result(coord *c, int rank, const cmsg *m)
  * counted off). */
 static ctask *attempt_over(coord *c, uint64_t id, int was_late)
 {
-    ctask *t = task_find(c, id);
-    if (t && !was_late && t->running) t->running--;
-    return t;
+    return (ctask *)sched_attempt_over(&c->s, id, was_late);
 }
 
 /* ---- messages from workers --------------------------------------------------------- */
@@ -473,13 +375,13 @@ static ctask *attempt_over(coord *c, uint64_t id, int was_late)
  * sender's task (if any) fails, the sender is quarantined and shut down. */
 static void bad_message(coord *c, int rank, const char *why)
 {
-    cworker *w = &c->w[rank];
-    if (w->st == W_BUSY || w->st == W_LATE) {
-        ctask *t = attempt_over(c, w->task, w->st == W_LATE);
-        if (t && !c->stopping && w->st == W_BUSY) task_failed(c, t, rank, why);
+    sched_rank *k = &c->rk[rank];
+    if (k->st == SCHED_BUSY || k->st == SCHED_LATE) {
+        ctask *t = attempt_over(c, k->task, k->st == SCHED_LATE);
+        if (t && !c->stopping && k->st == SCHED_BUSY) task_failed(c, t, rank, why);
     }
     refuse(c, rank, "quarantined: %s", why);
-    if (worker_alive(w)) {
+    if (sched_alive(&c->s, rank)) {
         cairn_err e = shutdown_worker(c, rank);
         if (e != CAIRN_OK) stop_with(c, e);
     }
@@ -492,14 +394,14 @@ static void hex(char *out, const uint8_t *b, size_t n)
 
 static void on_hello(coord *c, int rank, const cmsg *m)
 {
-    cworker *w = &c->w[rank];
-    if (w->st != W_STARTING && w->st != W_GONE) {
+    sched_rank *k = &c->rk[rank];
+    if (k->st != SCHED_STARTING && k->st != SCHED_GONE) {
         bad_message(c, rank, "a second hello");
         return;
     }
-    int was_gone = w->st == W_GONE;
-    w->st = W_READY;
-    w->since = now_sec();
+    int was_gone = k->st == SCHED_GONE;
+    k->st = SCHED_READY;
+    k->since = now_sec();
     if (was_gone) return; /* too late: it is shut down at its REQUEST */
     if (m->rank != (uint32_t)rank) {
         refuse(c, rank, "its hello says rank %u", m->rank);
@@ -521,7 +423,7 @@ static void on_hello(coord *c, int rank, const cmsg *m)
 
 static void on_message(coord *c, int rank, const uint8_t *b, size_t n)
 {
-    cworker *w = &c->w[rank];
+    sched_rank *k = &c->rk[rank];
     cmsg m;
     cairn_err e = cmsg_decode(&m, b, n);
     if (e != CAIRN_OK) {
@@ -530,41 +432,40 @@ static void on_message(coord *c, int rank, const uint8_t *b, size_t n)
         bad_message(c, rank, why);
         return;
     }
-    if (w->st == W_SHUT || w->st == W_STOPPED) { /* it has been let go: ignore what was on the way */
+    if (k->st == SCHED_SHUT || k->st == SCHED_STOPPED) { /* it has been let go: ignore what was on the way */
         cmsg_free(&m);
         return;
     }
     switch (m.kind) {
     case CMSG_HELLO: on_hello(c, rank, &m); break;
     case CMSG_REQUEST:
-        if (w->st != W_READY && w->st != W_GONE) {
+        if (k->st != SCHED_READY && k->st != SCHED_GONE) {
             bad_message(c, rank, "a request while it holds a task or before its hello");
-        } else if (c->stopping || !w->usable || w->st == W_GONE) {
+        } else if (c->stopping || !k->usable || k->st == SCHED_GONE) {
             e = shutdown_worker(c, rank);
             if (e != CAIRN_OK) stop_with(c, e);
         } else {
-            w->st = W_IDLE;
-            w->since = now_sec();
+            sched_idle(&c->s, rank, now_sec());
         }
         break;
     case CMSG_RESULT:
     case CMSG_ERROR:
         if (m.kind == CMSG_ERROR && m.task_id == 0) { /* it stopped itself */
-            if (w->st == W_BUSY || w->st == W_LATE) {
-                ctask *t = attempt_over(c, w->task, w->st == W_LATE);
-                if (t && !c->stopping && w->st == W_BUSY) task_failed(c, t, rank, m.text);
+            if (k->st == SCHED_BUSY || k->st == SCHED_LATE) {
+                ctask *t = attempt_over(c, k->task, k->st == SCHED_LATE);
+                if (t && !c->stopping && k->st == SCHED_BUSY) task_failed(c, t, rank, m.text);
             }
-            w->st = W_STOPPED;
+            k->st = SCHED_STOPPED;
             refuse(c, rank, "stopped: %s", m.text);
             break;
         }
-        if ((w->st != W_BUSY && w->st != W_LATE) || m.task_id != w->task) {
+        if ((k->st != SCHED_BUSY && k->st != SCHED_LATE) || m.task_id != k->task) {
             bad_message(c, rank, "a reply for a task it does not hold");
             break;
         }
         {
-            int late = w->st == W_LATE;
-            w->st = W_READY;
+            int late = k->st == SCHED_LATE;
+            k->st = SCHED_READY;
             ctask *t = attempt_over(c, m.task_id, late);
             if (c->stopping) break; /* the job is over: drain */
             if (m.kind == CMSG_RESULT) {
@@ -622,16 +523,18 @@ static int poll_mpi(coord *c)
     }
 }
 
+static int local_busy(const coord *c) { return c->rk && c->rk[0].st == SCHED_BUSY; }
+
 /* The local prover's reply, checked like a worker's. */
 static int poll_local(coord *c)
 {
-    if (!c->local_busy) return 0;
+    if (!local_busy(c)) return 0;
     uint8_t *b;
     size_t n;
     cairn_err e;
     if (!coord_local_poll(&c->local, &b, &n, &e)) return 0;
-    c->local_busy = 0;
-    ctask *t = attempt_over(c, c->local_task, 0);
+    c->rk[0].st = SCHED_IDLE;
+    ctask *t = attempt_over(c, c->rk[0].task, 0);
     if (e != CAIRN_OK) {
         stop_with(c, e);
         return 1;
@@ -643,7 +546,7 @@ static int poll_local(coord *c)
         cmsg_free(&m);
         return 1;
     }
-    if (e != CAIRN_OK || (m.kind != CMSG_RESULT && m.kind != CMSG_ERROR) || m.task_id != c->local_task) {
+    if (e != CAIRN_OK || (m.kind != CMSG_RESULT && m.kind != CMSG_ERROR) || m.task_id != c->rk[0].task) {
         char why[WHY_MAX];
         snprintf(why, sizeof why, "bad reply from the local prover: %s",
                  e != CAIRN_OK ? cairn_last_error() : "not a reply to its task");
@@ -666,10 +569,6 @@ static void assign(coord *c, int rank, ctask *t)
     cairn_err e;
     if (rank == 0) {
         e = coord_local_submit(&c->local, t->msg, t->msg_len);
-        if (e == CAIRN_OK) {
-            c->local_busy = 1;
-            c->local_task = t->id;
-        }
     } else {
         uint8_t *copy = cairn_malloc(t->msg_len); /* the task may be freed while the send runs */
         if (!copy) {
@@ -678,40 +577,25 @@ static void assign(coord *c, int rank, ctask *t)
             memcpy(copy, t->msg, t->msg_len);
             e = send_to(c, rank, copy, t->msg_len);
         }
-        if (e == CAIRN_OK) {
-            c->w[rank].st = W_BUSY;
-            c->w[rank].task = t->id;
-            c->w[rank].since = now_sec();
-        }
     }
     if (e != CAIRN_OK) {
         stop_with(c, e);
         return;
     }
-    t->pending = 0;
-    c->npending--;
-    t->running++;
+    sched_assign(&c->s, rank, &t->s, now_sec());
     emit(c, COORD_EV_ASSIGNED, rank, t, "");
 }
 
+/* Every assignment the scheduler makes now: idle workers in rank order,
+ * then rank 0 with what the waiting workers left (none, or tasks they have
+ * failed). */
 static int assign_all(coord *c)
 {
-    int any = 0;
-    for (int r = 1; r < c->nranks && !c->stopping; r++) {
-        if (c->w[r].st != W_IDLE || !c->w[r].usable) continue;
-        ctask *t = pick(c, r);
-        if (!t) continue;
-        assign(c, r, t);
+    int any = 0, rank;
+    ctask *t;
+    while (!c->stopping && (t = (ctask *)sched_match(&c->s, &rank))) {
+        assign(c, rank, t);
         any = 1;
-    }
-    /* rank 0 proves what the waiting workers left (none, or tasks they
-     * have failed) */
-    if (!c->stopping && c->local_on && c->local_usable && !c->local_busy) {
-        ctask *t = pick(c, 0);
-        if (t) {
-            assign(c, 0, t);
-            any = 1;
-        }
     }
     return any;
 }
@@ -720,29 +604,28 @@ static void check_deadlines(coord *c, double now)
 {
     double d = c->o->task_deadline, ds = c->o->start_deadline;
     for (int r = 1; r < c->nranks; r++) {
-        cworker *w = &c->w[r];
-        if (w->st == W_STARTING && ds > 0 && now - w->since > ds) {
-            w->st = W_GONE;
+        sched_task *st;
+        switch (sched_check_deadline(&c->s, r, now, &st)) {
+        case SCHED_DL_SILENT:
             c->stats->unresponsive++;
             refuse(c, r, "silent: no hello within %.0f s", ds);
-        }
-        if (d <= 0 || now - w->since <= d) continue;
-        if (w->st == W_BUSY) {
-            w->st = W_LATE;
-            w->since = now;
+            break;
+        case SCHED_DL_LATE:
             c->stats->late++;
-            ctask *t = attempt_over(c, w->task, 0);
-            if (t) {
+            if (st) {
+                ctask *t = (ctask *)st;
                 char why[128];
                 snprintf(why, sizeof why, "no result within %.0f s", d);
                 emit(c, COORD_EV_LATE, r, t, why);
                 task_failed(c, t, r, why);
             }
-        } else if (w->st == W_LATE) {
+            break;
+        case SCHED_DL_GIVEN_UP:
             /* a second deadline without a word: presumed dead */
-            w->st = W_GONE;
             c->stats->unresponsive++;
             refuse(c, r, "silent: no result within %.0f s after its deadline", d);
+            break;
+        case SCHED_DL_NONE: break;
         }
     }
 }
@@ -758,8 +641,8 @@ static void nap(void)
 static int workers_done(coord *c)
 {
     for (int r = 1; r < c->nranks; r++) {
-        if (worker_alive(&c->w[r])) return 0;
-        if (c->w[r].st != W_GONE && !send_done(&c->w[r], 0)) return 0;
+        if (sched_alive(&c->s, r)) return 0;
+        if (c->rk[r].st != SCHED_GONE && !send_done(&c->w[r], 0)) return 0;
     }
     return 1;
 }
@@ -790,7 +673,11 @@ static cairn_err start(coord *c)
     RETURN_ERROR_IF(c->nranks < 2 && !o->local, CAIRN_ERR_USAGE,
                     "coord_run: no prover (one rank and the local prover off)");
     c->w = cairn_calloc((size_t)c->nranks, sizeof *c->w);
-    if (!c->w) return cairn_fail_nomem((size_t)c->nranks * sizeof *c->w, "coord_run: out of memory for the ranks");
+    c->rk = cairn_calloc((size_t)c->nranks, sizeof *c->rk);
+    if (!c->w || !c->rk)
+        return cairn_fail_nomem((size_t)c->nranks * (sizeof *c->w + sizeof *c->rk),
+                                "coord_run: out of memory for the ranks");
+    sched_init(&c->s, c->rk, c->nranks, o->max_attempts, o->queue_bound, o->task_deadline, o->start_deadline);
     if (c->mpi) {
         cairn_err e = wrk_vk_digest(c->digest, o->po2, &o->params);
         if (e != CAIRN_OK) {
@@ -798,7 +685,7 @@ static cairn_err start(coord *c)
             char msg[CAIRN_ERROR_MSG_MAX];
             snprintf(msg, sizeof msg, "%s", cairn_last_error());
             for (int r = 1; r < c->nranks; r++) {
-                c->w[r].st = W_SHUT;
+                c->rk[r].st = SCHED_SHUT;
                 send_kind(c, r, CMSG_SHUTDOWN); /* best effort: the error is what we return */
             }
             return cairn_fail(e, "%s", msg);
@@ -815,15 +702,16 @@ static cairn_err start(coord *c)
             uint8_t *b;
             size_t n;
             FORWARD_IF_ERROR(cmsg_encode(&b, &n, &h, 0));
-            c->w[r].st = W_STARTING;
-            c->w[r].usable = 1;
-            c->w[r].since = now;
+            c->rk[r].st = SCHED_STARTING;
+            c->rk[r].usable = 1;
+            c->rk[r].since = now;
             FORWARD_IF_ERROR(send_to(c, r, b, n));
         }
     }
     if (o->local) {
         FORWARD_IF_ERROR(coord_local_start(&c->local, &o->local_hooks));
-        c->local_on = c->local_usable = 1;
+        c->local_on = c->rk[0].usable = 1;
+        c->rk[0].st = SCHED_IDLE;
     }
     return CAIRN_OK;
 }
@@ -838,18 +726,18 @@ static void drain(coord *c)
         any |= poll_local(c);
         check_deadlines(c, now_sec()); /* a late rank is given up on at its second deadline */
         for (int r = 1; c->mpi && r < c->nranks; r++)
-            if (c->w[r].st == W_IDLE) {
+            if (c->rk[r].st == SCHED_IDLE) {
                 cairn_err e = shutdown_worker(c, r);
                 if (e != CAIRN_OK) stop_with(c, e);
             }
-        if (!c->local_busy && (!c->mpi || workers_done(c))) return;
+        if (!local_busy(c) && (!c->mpi || workers_done(c))) return;
         /* a rank between its reply and its next REQUEST answers at once
          * unless it died: give up on it after the deadline (starting and
          * busy ranks have theirs in check_deadlines) */
         for (int r = 1; d > 0 && now_sec() - t0 > d && r < c->nranks; r++) {
-            cworker *w = &c->w[r];
-            if (w->st != W_READY) continue;
-            w->st = W_GONE;
+            sched_rank *k = &c->rk[r];
+            if (k->st != SCHED_READY) continue;
+            k->st = SCHED_GONE;
             c->stats->unresponsive++;
             emit(c, COORD_EV_REFUSED, r, NULL, "silent at shutdown");
         }
@@ -878,11 +766,11 @@ cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_si
         refill(&c);
         any |= assign_all(&c);
         if (c.stopping) break;
-        if (c.src_done && !c.tasks) {
+        if (c.src_done && !c.s.tasks) {
             stop_with(&c, CAIRN_OK);
             break;
         }
-        if (!provers(&c)) {
+        if (!sched_provers(&c.s)) {
             char why[WHY_MAX] = "";
             if (c.local_on) append_why(why, "rank 0: %s", c.local_why);
             for (int r = 1; r < c.nranks; r++) append_why(why, "rank %d: %s", r, c.w[r].why);
@@ -896,13 +784,14 @@ cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_si
     coord_local_stop(&c.local);
     /* sends to ranks given up on may never complete: their buffers stay */
     for (int r = 1; c.w && r < c.nranks; r++)
-        if (c.w[r].st != W_GONE) send_done(&c.w[r], 1);
+        if (c.rk[r].st != SCHED_GONE) send_done(&c.w[r], 1);
     free(c.w);
-    while (c.tasks) {
-        ctask *t = c.tasks;
-        c.tasks = t->next;
+    while (c.s.tasks) {
+        ctask *t = (ctask *)c.s.tasks;
+        sched_remove(&c.s, &t->s);
         task_free(t);
     }
+    free(c.rk);
     stats->seconds = now_sec() - t0;
     if (c.err != CAIRN_OK) return cairn_fail(c.err, "%s", c.err_msg);
     return CAIRN_OK;

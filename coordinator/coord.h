@@ -50,6 +50,11 @@
  * while the queue holds fewer than queue_bound tasks (default one per
  * prover), so the executor runs ahead of the provers by a bounded amount
  * (back-pressure; memory on rank 0 stays bounded however long the run).
+ * These decisions, the ranks' states and the deadlines are coordinator/
+ * sched.h (no MPI, no clock), which `cairn bench sched` also drives on a
+ * simulated clock; each pass of the loop polls every message waiting
+ * (checking each result), then the local prover, the deadlines, refills
+ * the queue and only then hands out tasks.
  *
  * Threads (MPI_THREAD_FUNNELED): every MPI call, the source, the sink, the
  * event callback and every check run on the thread that called coord_run
@@ -104,13 +109,14 @@
 #include <stdint.h>
 
 #include "cairn/error.h"
+#include "coordinator/sched.h"
 #include "stark/stark.h"
 #include "vm/rv32im/rv_air.h"
 #include "worker/msg.h"
 #include "worker/worker.h"
 
 /* Failed attempts a task may have at most (max_attempts is capped here). */
-#define COORD_MAX_ATTEMPTS 16
+#define COORD_MAX_ATTEMPTS SCHED_MAX_ATTEMPTS
 
 /* ---- the task source ------------------------------------------------------- */
 
