@@ -276,7 +276,10 @@ uint32_t rv_bitwise_fill(const rv_bitwise_g *g, gl_t *row, rv_lookups *lk, int o
  * so the equation holds over the integers and, as for rv_sub, lt = [a' <
  * b']. Unsigned: a' < b' iff a < b. Signed: x -> x XOR 2^31 maps the
  * int32 order to the u32 order, and s_a, s_b are the true sign bits
- * (rv_sign, which also proves a and b are u32). */
+ * (rv_sign, which also proves a and b are u32). The sign gadgets are gated
+ * by sgn, not sel: on an unsigned comparison their columns are unused (the
+ * sign term is multiplied by sgn = 0) and free for the caller's other
+ * gadgets; sgn = 1 only where sel = 1 (rv_air_alu.h). */
 
 void rv_lt_layout(rv_lt_g *g, rv_cols *c, int signed_ok)
 {
@@ -302,8 +305,8 @@ void rv_lt_build(const rv_lt_g *g, air_machine *m, air_table *t, air_expr sel, a
     rv_range_send(m, t, sel, col(m, t, g->d.lo), 16);
     rv_range_send(m, t, sel, col(m, t, g->d.hi), 16);
     if (g->signed_ok) {
-        rv_sign_build(&g->sa, m, t, sel, a);
-        rv_sign_build(&g->sb, m, t, sel, b);
+        rv_sign_build(&g->sa, m, t, sgn, a);
+        rv_sign_build(&g->sb, m, t, sgn, b);
     }
 }
 
@@ -313,7 +316,7 @@ uint32_t rv_lt_fill(const rv_lt_g *g, gl_t *row, rv_lookups *lk, int sgn, uint32
     uint32_t x = a ^ flip, y = b ^ flip;
     row[g->lt] = x < y;
     rv_u32_fill(&g->d, row, lk, x - y);
-    if (g->signed_ok) {
+    if (g->signed_ok && sgn) {
         rv_sign_fill(&g->sa, row, lk, a);
         rv_sign_fill(&g->sb, row, lk, b);
     }

@@ -133,7 +133,10 @@ uint32_t rv_bitwise_fill(const rv_bitwise_g *g, gl_t *row, rv_lookups *lk, int o
  * order of a ^ 2^31 and b ^ 2^31, i.e. of a + 2^31 - 2^32 s_a and
  * b + 2^31 - 2^32 s_b with the sign bits s_a, s_b (rv_sign of a and b). A
  * gadget laid out with `signed_ok` = 0 has no sign columns and ignores
- * sgn (unsigned only). The result is the column `lt`. */
+ * sgn (unsigned only). The result is the column `lt`. sgn is a 0/1
+ * expression of degree <= 1 that is 1 only where sel is: the sign columns
+ * (sa, sb) and their lookups are gated by sgn, so an unsigned comparison
+ * leaves them free for other gadgets of the row. */
 typedef struct {
     unsigned lt;
     rv_u32_g d; /* (a' - b') mod 2^32 */

@@ -89,9 +89,10 @@ void rv_cpu_layout(rv_cpu *c, unsigned log_n)
     c->sv = rv_col_alloc(&r, 1);
     c->wlim = rv_col_alloc(&r, 1);
     end = r.n > end ? r.n : end;
-    /* ECALL: the comparator (same columns as ALU rows) and its own */
+    /* ECALL: the comparator's unsigned columns (lt, d: read(0) compares
+     * n with len unsigned, so the sign columns are free) and its own */
     r = k;
-    r.n += c->eq.inv + 1 - k.n; /* past lt and eq.inv */
+    r.n = c->lt.d.hi + 1;
     c->P1 = rv_col_alloc(&r, 1);
     c->P2 = rv_col_alloc(&r, 1);
     c->W1 = rv_col_alloc(&r, 1);
