@@ -154,7 +154,7 @@ int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *inp
             q[I_IO + 1] = tr->io_col[RV_IO_fd][j];
             q[I_IO + 2] = tr->col[RV_COL_mem_addr][cyc];
             q[I_IO + 3] = tr->col[RV_COL_rd_val][cyc];
-            q[I_IO + 4] = tr->io_col[RV_IO_pos][j];
+            q[I_IO + 4] = tr->io_col[RV_IO_fd][j] == 2 ? 0 : tr->io_col[RV_IO_pos][j]; /* rv_air_int.h */
         }
         gl_t *q = r->main[RVC_IOST] + row++ * I_NCOLS;
         q[I_MW] = 1;

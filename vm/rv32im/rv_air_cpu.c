@@ -42,13 +42,14 @@ void rv_cpu_layout(rv_cpu *c, unsigned log_n)
     ONE(v2);
     ONE(vd);
     ONE(pd);
+    c->sv = c->pd; /* stores write no rd: their stored sub-word takes pd's column */
     ONE(dprev);
     ONE(dnew);
     ONE(daddr);
     ONE(n1);
     ONE(n2);
     ONE(wd);
-    for (int i = 0; i < 3; i++) ONE(cnt[i]);
+    for (int i = 0; i < 2; i++) ONE(cnt[i]);
     ONE(eof);
     ONE(taken);
     for (int i = 0; i < RV_CPU_NE; i++) ONE(e[i]);
@@ -87,7 +88,6 @@ void rv_cpu_layout(rv_cpu *c, unsigned log_n)
     for (int i = 0; i < 4; i++) c->p[i] = rv_col_alloc(&r, 1);
     c->rv = rv_col_alloc(&r, 1);
     c->msb = rv_col_alloc(&r, 1);
-    c->sv = rv_col_alloc(&r, 1);
     end = r.n > end ? r.n : end;
     /* ECALL: the comparator's unsigned columns (lt, d: read(0) compares
      * n with len unsigned, so the sign columns are free) and its own */
@@ -372,9 +372,11 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
      * loads), so the sign extension msb (LOAD - U) ext vanishes off them */
     con(b, sub(b, mul(b, LOAD, sub(b, vd, rvv)), mul(b, mul(b, msb, sub(b, LOAD, U)), ext)),
         "cpu: load rd = extended value");
-    con(b, mul(b, WB, sub(b, sv, Bb[0])), "cpu: stored byte");
-    con(b, mul(b, WH, sub(b, sv, add(b, Bb[0], scl(b, Bb[1], 256)))), "cpu: stored halfword");
-    con(b, mul(b, WW, sub(b, sv, v2)), "cpu: stored word");
+    /* sv is the column of pd, which a store (no rd write: wd = 0) leaves
+     * free; its rules are gated by STORE */
+    con(b, mul(b, mul(b, STORE, WB), sub(b, sv, Bb[0])), "cpu: stored byte");
+    con(b, mul(b, mul(b, STORE, WH), sub(b, sv, add(b, Bb[0], scl(b, Bb[1], 256)))), "cpu: stored halfword");
+    con(b, mul(b, mul(b, STORE, WW), sub(b, sv, v2)), "cpu: stored word");
     air_expr P = add(b, add(b, p[0], scl(b, p[1], 256)), add(b, scl(b, p[2], TWO16), scl(b, p[3], 1u << 24)));
     con(b, mul(b, STORE, sub(b, sub(b, dnew, dprev), mul(b, P, sub(b, sv, rvv)))),
         "cpu: store replaces the sub-word");
@@ -446,10 +448,11 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     con(b, mul(b, EXIT, sub(b, one, last)), "cpu: exit is the last active row");
     rv_mem_build(&c->m_arg, m, t, ECALL, K(b, RV_REG_ADDR(12)), va, va, add(b, ts, K(b, RV_SLOT_ARG)));
 
-    /* running counters (before the row) and end-of-file */
-    air_expr FK[3] = {F0, E[RV_CPU_E_F1], E[RV_CPU_E_F2]};
+    /* running byte counters of fd 0 and 1 (before the row; fd 2's debug
+     * log is in no statement, its calls have pos 0) and end-of-file */
+    air_expr FK[2] = {F0, E[RV_CPU_E_F1]};
     air_expr pos = K(b, 0);
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 2; k++) {
         air_expr ck = col(b, c->cnt[k]);
         con(b, mul(b, FIRST, ck), "cpu: byte counter starts at 0");
         con(b, mul(b, TRANS, sub(b, sub(b, nxt(b, c->cnt[k]), ck), mul(b, FK[k], vd))),
@@ -558,7 +561,6 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
         r[c->npc] = npc;
         r[c->cnt[0]] = cnt[0];
         r[c->cnt[1]] = cnt[1];
-        r[c->cnt[2]] = cnt[2];
         r[c->eof] = eof;
         RETURN_ERROR_IF((pc & 3) || pc < RV_MEM_MIN || (npc & 3), CAIRN_ERR_CORRUPT,
                         "rv cpu fill: cycle %zu: pc 0x%08x / next pc 0x%08x", i, pc, npc);
@@ -638,7 +640,7 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
             const uint32_t m_ = width == 4 ? 0 : (sub_old >> (8 * width - 1)) & 1;
             r[c->rv] = sub_old;
             r[c->msb] = m_;
-            r[c->sv] = width == 4 ? v2 : v2 & ((1u << (8 * width)) - 1);
+            if (store) r[c->sv] = width == 4 ? v2 : v2 & ((1u << (8 * width)) - 1);
             if (width < 4) rv_lk_range(lk, sub_old - (m_ << (8 * width - 1)), 8 * width - 1);
             if (!store) {
                 vd = (m_ && !uns) ? sub_old | ~0u << (8 * width) : sub_old;
@@ -795,7 +797,7 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
     /* padding rows carry the counters and end-of-file */
     for (size_t i = cycles; i < n; i++) {
         gl_t *r = main + i * W;
-        for (int k = 0; k < 3; k++) r[c->cnt[k]] = cnt[k];
+        for (int k = 0; k < 2; k++) r[c->cnt[k]] = cnt[k];
         r[c->eof] = eof;
     }
     out->next_pc = npc_last;

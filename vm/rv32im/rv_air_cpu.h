@@ -20,7 +20,8 @@
  * rv_exec.c), n: read(0) returns n <= len with the input end-of-file rule
  * (docs/rv-air.md "Input end-of-file"), write returns len. Calls with n > 0
  * SEND (ts, fd, buf, n, pos) on RV_BUS_IO, pos the running byte count of
- * the fd (0: input, 1: journal, 2: debug log) at the call.
+ * the fd (0: input, 1: journal) at the call, 0 for fd 2 (the debug log is
+ * in no statement).
  *
  * State: row 0 SENDS (RV_STATE_START, pc, input_eof, 0, 0, 0, 0); the last
  * active row SENDS (RV_STATE_END, next_pc, halted, exit_code, input_bytes,
@@ -37,8 +38,8 @@
  * witnesses). Selectors are columns of their own: the class and sub-op
  * flags are the decode gadget's (pinned by the decode lookup, no
  * constraint here), the ECALL outcomes are the cpu's. The adder's limbs
- * double as the word address of loads and stores. 94 columns (region R
- * 19); docs/rv-air.md "Width budget".
+ * double as the word address of loads and stores. 92 columns (region R
+ * 18); docs/rv-air.md "Width budget".
  */
 #ifndef CAIRN_VM_RV_AIR_CPU_H
 #define CAIRN_VM_RV_AIR_CPU_H
@@ -77,7 +78,7 @@ typedef struct {
     /* always-on columns */
     unsigned active, last, pc, pch, npc, npch, imm;
     unsigned v1, v2, vd, pd, dprev, dnew, daddr;
-    unsigned n1, n2, wd, cnt[3], eof;
+    unsigned n1, n2, wd, cnt[2], eof; /* byte counters of fd 0, 1 */
     unsigned taken;
     unsigned e[RV_CPU_NE];
     rv_decode_gadget dec;
@@ -90,7 +91,8 @@ typedef struct {
     rv_shift_g shift;
     rv_bitwise_g bw;   /* AND/OR/XOR; loads/stores: byte splits */
     unsigned b0;       /* JALR: bit 0 of rs1 + imm */
-    unsigned p[4], rv, msb, sv; /* loads/stores */
+    unsigned p[4], rv, msb; /* loads/stores */
+    unsigned sv;            /* stores: the stored sub-word, in pd's column */
     unsigned P1, P2, W1, W2, z, wl, va, io, nhi, lo, h, bd, sh; /* ECALL */
     unsigned isw, q, isf, fl; /* ECALL errors: the columns of P2, W2 (ENOSYS only), io, nhi */
 } rv_cpu;
