@@ -19,8 +19,9 @@
  *   (opcode, funct3, f7key, the stored class flags, sub[0..RV_DEC_NSUB-1])
  * The class flags ALUR and LOAD are not stored: they are sums of other
  * flags (ALUR = the ALU sub-ops - ALUI - SHI - (BRANCH - BEQ), LOAD = WB +
- * WH + WW - STORE), which keeps the tuple within AIR_MAX_TUPLE. The rv_op id is an expression of the flags (and funct3
- * for the M extension), not a column.
+ * WH + WW - STORE), which keeps the tuple within AIR_MAX_TUPLE. The
+ * rv_op id is an expression of the flags (and funct3 for the M
+ * extension), not a column.
  * f7key = funct7 for classes whose funct7 selects the operation (R-type,
  * M extension, shifts by an immediate: the flags ALUR, MULDIV, SHI) and 0
  * for every other class; it is the expression (ALUR + SHI + MULDIV) *
