@@ -154,7 +154,7 @@ int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *inp
             q[I_IO + 1] = tr->io_col[RV_IO_fd][j];
             q[I_IO + 2] = tr->col[RV_COL_mem_addr][cyc];
             q[I_IO + 3] = tr->col[RV_COL_rd_val][cyc];
-            q[I_IO + 4] = tr->io_col[RV_IO_pos][j];
+            q[I_IO + 4] = tr->io_col[RV_IO_fd][j] == 2 ? 0 : tr->io_col[RV_IO_pos][j]; /* rv_air_int.h */
         }
         gl_t *q = r->main[RVC_IOST] + row++ * I_NCOLS;
         q[I_MW] = 1;
@@ -348,16 +348,32 @@ void rvc_t_exit(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
 void rvc_t_ecall_flag(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
 {
     (void)r, (void)i;
-    /* another outcome: EBADF <-> pass, EFAULT <-> pass, ENOSYS -> EBADF */
-    static const int other[RV_CPU_NE] = {RV_CPU_E_EXIT, RV_CPU_E_BW, RV_CPU_E_XR, RV_CPU_E_XW,
-                                         RV_CPU_E_F0,   RV_CPU_E_F1, RV_CPU_E_F2, RV_CPU_E_F1};
+    /* another outcome: pass -> error, error -> pass (as a write of fd 1),
+     * ENOSYS -> error */
+    static const int other[RV_CPU_NE] = {RV_CPU_E_EXIT, RV_CPU_E_ERR, RV_CPU_E_ERR, RV_CPU_E_ERR,
+                                         RV_CPU_E_F1};
     for (int k = 0; k < RV_CPU_NE; k++)
         if (row[c->e[k]]) {
             row[c->e[k]] = 0;
             row[c->e[other[k]]] = 1;
             return;
         }
-    row[c->e[RV_CPU_E_BR]] = 1;
+    row[c->e[RV_CPU_E_ERR]] = 1;
+}
+
+void rvc_t_ecall_isw(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+{
+    (void)r, (void)i;
+    /* an EBADF / EFAULT row claims the other call (read <-> write) */
+    row[c->isw] ^= 1;
+}
+
+void rvc_t_ecall_isf(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+{
+    (void)r, (void)i;
+    /* an EBADF row claims EFAULT and the other way round, with the result */
+    row[c->isf] ^= 1;
+    row[c->vd] = (uint32_t)(row[c->isf] ? -RV_EFAULT : -RV_EBADF);
 }
 
 static void add_case(rvc_case *out, size_t *n, int *first, size_t row, rvc_tamper_fn f, const char *what)
@@ -402,6 +418,12 @@ size_t rvc_sys_cases(rvc_case *out, int *necalls, const rvc_run *r)
         if (r->tr.col[RV_COL_rd][i]) {
             add_case(out, &n, &first, i, rvc_t_vd, "syscall result");
             add_case(out, &n, &first, i, rvc_t_ecall_flag, "syscall outcome");
+            if (r->tr.col[RV_COL_rd_val][i] == (uint32_t)-RV_EBADF ||
+                r->tr.col[RV_COL_rd_val][i] == (uint32_t)-RV_EFAULT)
+            {
+                add_case(out, &n, &first, i, rvc_t_ecall_isw, "syscall read/write kind");
+                add_case(out, &n, &first, i, rvc_t_ecall_isf, "syscall EBADF/EFAULT kind");
+            }
         } else {
             add_case(out, &n, &first, i, rvc_t_exit, "exit");
         }

@@ -72,6 +72,8 @@ void rvc_t_taken(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i); /* and
 void rvc_t_store(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i); /* stored word */
 void rvc_t_exit(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);  /* exit: ENOSYS */
 void rvc_t_ecall_flag(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i); /* outcome */
+void rvc_t_ecall_isw(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);  /* read <-> write */
+void rvc_t_ecall_isf(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);  /* EBADF <-> EFAULT */
 
 /* One alteration to apply: cpu row, function, what it alters; `first`
  * marks the first (main) alteration of its op / ECALL. */

@@ -301,6 +301,7 @@ static void make_honest(traces *t, uint64_t seed)
         if (i >= n - 4) {
             for (unsigned c = 0; c < L.ncols; c++) row[c] = gl_from_u64(rng_u64(&r));
             for (size_t s = 0; s < NSELS; s++) row[*SELS[s]] = 0;
+            row[L.lt_sgn] = 0; /* sgn gates the sign columns: 1 only where sel is */
             continue;
         }
         uint32_t a, b;

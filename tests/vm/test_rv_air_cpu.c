@@ -9,7 +9,9 @@
  * word, link, ECALL result) altered is rejected by the checker (lookup
  * multiplicities recounted from the tampered trace, so only the alteration
  * is wrong); a stale register read and a load that misses the last store
- * are rejected by the memory bus balance. test_rv_air_cpu_verify.c proves
+ * are rejected by the memory bus balance; a sub-op flag that is not the
+ * decoded class's (with a result that happens to agree) is rejected by the
+ * decode bus balance. test_rv_air_cpu_verify.c proves
  * the same alterations and has the verifier reject them. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +130,28 @@ static void t_stale_load(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
     rv_lookups_free(&lk);
 }
 
+/* ADD x0, s2, x0 (second operand 0) claims SUB's sub-op flag, with the
+ * comparator filled honestly: a - 0 is the same result, so only the decode
+ * lookup can tell (the flag is not the class's). */
+static void t_add_as_sub(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+{
+    (void)r, (void)i;
+    rv_lookups lk;
+    rv_lookups_alloc(&lk);
+    row[c->dec.col + RV_DEC_C_SUB0 + RV_DEC_S_ADD] = 0;
+    row[c->dec.col + RV_DEC_C_SUB0 + RV_DEC_S_SUB] = 1;
+    rv_lt_fill(&c->lt, row, &lk, 0, (uint32_t)row[c->v1], 0);
+    rv_lookups_free(&lk);
+}
+
+/* LBU of a byte below 128 claims to be LB (no unsigned flag): the same
+ * value, so again only the decode lookup can tell. */
+static void t_lbu_as_lb(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+{
+    (void)r, (void)i;
+    row[c->dec.col + RV_DEC_C_SUB0 + RV_DEC_S_U] = 0;
+}
+
 static void test_stale(void)
 {
     static prog_t p;
@@ -155,6 +179,16 @@ static void test_stale(void)
     STALE_T = 0;
     CU_ASSERT(rejected(&MX, &r, &(rvc_case){ld, t_stale_load, "load missing the last store", 1}));
     CU_ASSERT_PTR_NOT_NULL(strstr(LASTMSG, "do not balance: bus 1"));
+    /* sub-op flags that are not the class's, on the ADD x0 row and on an
+     * LBU of a byte below 128 */
+    size_t lbu = SIZE_MAX;
+    for (size_t k = 0; k < r.tr.nrows; k++)
+        if (r.tr.col[RV_COL_op][k] == RV_OP_LBU && r.tr.col[RV_COL_rd_val][k] < 128) lbu = k;
+    CU_ASSERT_FATAL(lbu != SIZE_MAX);
+    CU_ASSERT(rejected(&MX, &r, &(rvc_case){i, t_add_as_sub, "ADD with SUB's flag", 1}));
+    CU_ASSERT_PTR_NOT_NULL(strstr(LASTMSG, "do not balance: bus 4;")); /* RV_BUS_DECODE alone */
+    CU_ASSERT(rejected(&MX, &r, &(rvc_case){lbu, t_lbu_as_lb, "LBU as LB", 1}));
+    CU_ASSERT_PTR_NOT_NULL(strstr(LASTMSG, "do not balance: bus 4;"));
     rvc_run_free(&r);
 }
 
@@ -171,7 +205,7 @@ int main(void)
     static const test_case cases[] = {{"honest traces", test_honest},
                                       {"altered op results rejected", test_wrong_ops},
                                       {"altered syscall results rejected", test_wrong_syscalls},
-                                      {"stale register / load rejected", test_stale},
+                                      {"stale register / load, foreign sub-op flag rejected", test_stale},
                                       {NULL, NULL}};
     int rc = test_run_suite("rv_air_cpu", cases);
     air_machine_free(MX.m);

@@ -271,13 +271,15 @@ static unsigned class_index(uint8_t op)
     return 0;
 }
 
-/* row 0 claims the class of op (op id, flags, decode multiplicity) */
+/* row 0 claims the class of op (flags, decode multiplicity; the op id the
+ * flags name follows) */
 static void claim_class(traces *t, uint8_t from, uint8_t to)
 {
     gl_t *g = row_of(t, 0) + W_GADGET;
     unsigned ci = class_index(to);
-    g[RV_DEC_C_OP] = to;
-    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++) g[RV_DEC_C_FLAG0 + k] = G.cls[ci].flag[k];
+    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++)
+        if (rv_decode_flag_col(k) >= 0) g[rv_decode_flag_col(k)] = G.cls[ci].flag[k];
+    for (unsigned k = 0; k < RV_DEC_NSUB; k++) g[RV_DEC_C_SUB0 + k] = G.cls[ci].sub[k];
     t->decode[class_index(from)] -= 1;
     t->decode[ci] += 1;
     row_of(t, 0)[W_OP] = to;
@@ -326,8 +328,6 @@ static void test_forgeries(void)
     /* ... and with f7key 0 by flags that say funct7 does not matter
      * (ADDI's class): no such class for opcode 0x33 */
     claim_class(&t, RV_OP_ADD, RV_OP_ADDI);
-    row[W_OP] = RV_OP_ADD; /* what the forger wants the cpu to do */
-    g[RV_DEC_C_OP] = RV_OP_ADD;
     row[W_RS2] = 0;     /* an ALUI class reads no rs2 ... */
     row[W_IMM] = 0x043; /* ... and has an I immediate */
     expect_reject(&t, NULL, BUS(RV_BUS_DECODE), "R-type with f7key 0");
@@ -428,10 +428,35 @@ static void test_forgeries(void)
     expect_reject(&t, "word = sum", 0, "word + 2^7");
     tr_free(&t);
 
-    /* a class flag on an inactive row */
+    /* a class flag, or a sub-op flag, on an inactive row */
     small(&t, 0x003100b3);
-    row_of(&t, 1u << SMALL_LOG >> 1)[W_GADGET + RV_DEC_C_FLAG0 + RV_DEC_ALUR] = 1;
+    row_of(&t, 1u << SMALL_LOG >> 1)[W_GADGET + rv_decode_flag_col(RV_DEC_ALUI)] = 1;
     expect_reject(&t, "flag 0 where inactive", 0, "flag on padding");
+    tr_free(&t);
+    small(&t, 0x003100b3);
+    row_of(&t, 1u << SMALL_LOG >> 1)[W_GADGET + RV_DEC_C_SUB0 + RV_DEC_S_ADD] = 1;
+    expect_reject(&t, "flag 0 where inactive", 0, "sub-op flag on padding");
+    tr_free(&t);
+
+    /* a sub-op flag that is not the class's (the op the flags name made to
+     * agree): ADD's word with SUB's ALU flag, BNE's without the negation,
+     * LBU's without the unsigned flag; no class has these tuples */
+    small(&t, 0x003100b3);
+    g = row_of(&t, 0) + W_GADGET;
+    g[RV_DEC_C_SUB0 + RV_DEC_S_ADD] = 0;
+    g[RV_DEC_C_SUB0 + RV_DEC_S_SUB] = 1;
+    row_of(&t, 0)[W_OP] = RV_OP_SUB;
+    expect_reject(&t, NULL, BUS(RV_BUS_DECODE), "ADD with SUB's sub-op flag");
+    tr_free(&t);
+    small(&t, 0xfe209ee3);
+    row_of(&t, 0)[W_GADGET + RV_DEC_C_SUB0 + RV_DEC_S_NEG] = 0;
+    row_of(&t, 0)[W_OP] = RV_OP_BEQ;
+    expect_reject(&t, NULL, BUS(RV_BUS_DECODE), "BNE without the negation");
+    tr_free(&t);
+    small(&t, 0x00014083); /* lbu x1, 0(x2) */
+    row_of(&t, 0)[W_GADGET + RV_DEC_C_SUB0 + RV_DEC_S_U] = 0;
+    row_of(&t, 0)[W_OP] = RV_OP_LB;
+    expect_reject(&t, NULL, BUS(RV_BUS_DECODE), "LBU as a signed load");
     tr_free(&t);
 
     /* a decode multiplicity off by one */
@@ -469,9 +494,9 @@ int main(void)
 {
     if (!rvt_setup(&fx, build(&fx.m, &G) == CAIRN_OK)) return 1;
     fprintf(stderr,
-            "decode gadget: %d main columns per row (%d field, 1 op, %d flags), "
+            "decode gadget: %d main columns per row (%d field, %d class flags, %d sub-op flags), "
             "%zu constraints, %zu interactions\n",
-            RV_DEC_NCOLS, RV_DEC_C_OP, RV_DEC_NFLAGS, fx.m->tables[0]->ncons - 6,
+            RV_DEC_NCOLS, RV_DEC_C_FLAG0, RV_DEC_NSTORED, RV_DEC_NSUB, fx.m->tables[0]->ncons - 6,
             fx.m->tables[0]->nints);
     static const test_case cases[] = {
         {"every opcode/funct3/funct7 against rv_decode", test_exhaustive},

@@ -59,6 +59,7 @@ void rv_u32_layout(rv_u32_g *g, rv_cols *c)
 {
     g->lo = rv_col_alloc(c, 1);
     g->hi = rv_col_alloc(c, 1);
+    g->ext = 0;
 }
 
 static air_expr u32_value(const rv_u32_g *g, air_machine *m, air_table *t)
@@ -69,6 +70,7 @@ static air_expr u32_value(const rv_u32_g *g, air_machine *m, air_table *t)
 void rv_u32_build(const rv_u32_g *g, air_machine *m, air_table *t, air_expr sel, air_expr x)
 {
     gated(m, t, sel, air_sub(m, t, x, u32_value(g, m, t)), "u32: x = lo + 2^16 hi");
+    if (g->ext) return;
     rv_range_send(m, t, sel, col(m, t, g->lo), 16);
     rv_range_send(m, t, sel, col(m, t, g->hi), 16);
 }
@@ -126,6 +128,7 @@ void rv_sign_layout(rv_sign_g *g, rv_cols *c)
     g->l0 = rv_col_alloc(c, 1);
     g->l1 = rv_col_alloc(c, 1);
     g->s = rv_col_alloc(c, 1);
+    g->ext = 0;
 }
 
 void rv_sign_build(const rv_sign_g *g, air_machine *m, air_table *t, air_expr sel, air_expr x)
@@ -134,6 +137,7 @@ void rv_sign_build(const rv_sign_g *g, air_machine *m, air_table *t, air_expr se
     v = air_add(m, t, v, scale(m, t, col(m, t, g->s), (gl_t)1 << 31));
     gated(m, t, sel, air_sub(m, t, x, v), "sign: x = l0 + 2^16 l1 + 2^31 s");
     boolean(m, t, sel, col(m, t, g->s), "sign: s boolean");
+    if (g->ext) return;
     rv_range_send(m, t, sel, col(m, t, g->l0), 16);
     rv_range_send(m, t, sel, col(m, t, g->l1), 15);
 }
@@ -276,7 +280,10 @@ uint32_t rv_bitwise_fill(const rv_bitwise_g *g, gl_t *row, rv_lookups *lk, int o
  * so the equation holds over the integers and, as for rv_sub, lt = [a' <
  * b']. Unsigned: a' < b' iff a < b. Signed: x -> x XOR 2^31 maps the
  * int32 order to the u32 order, and s_a, s_b are the true sign bits
- * (rv_sign, which also proves a and b are u32). */
+ * (rv_sign, which also proves a and b are u32). The sign gadgets are gated
+ * by sgn, not sel: on an unsigned comparison their columns are unused (the
+ * sign term is multiplied by sgn = 0) and free for the caller's other
+ * gadgets; sgn = 1 only where sel = 1 (rv_air_alu.h). */
 
 void rv_lt_layout(rv_lt_g *g, rv_cols *c, int signed_ok)
 {
@@ -299,11 +306,13 @@ void rv_lt_build(const rv_lt_g *g, air_machine *m, air_table *t, air_expr sel, a
     }
     gated(m, t, sel, air_sub(m, t, lhs, u32_value(&g->d, m, t)), "lt: a' - b' + 2^32 lt = d");
     boolean(m, t, sel, col(m, t, g->lt), "lt: lt boolean");
-    rv_range_send(m, t, sel, col(m, t, g->d.lo), 16);
-    rv_range_send(m, t, sel, col(m, t, g->d.hi), 16);
+    if (!g->d.ext) {
+        rv_range_send(m, t, sel, col(m, t, g->d.lo), 16);
+        rv_range_send(m, t, sel, col(m, t, g->d.hi), 16);
+    }
     if (g->signed_ok) {
-        rv_sign_build(&g->sa, m, t, sel, a);
-        rv_sign_build(&g->sb, m, t, sel, b);
+        rv_sign_build(&g->sa, m, t, sgn, a);
+        rv_sign_build(&g->sb, m, t, sgn, b);
     }
 }
 
@@ -313,7 +322,7 @@ uint32_t rv_lt_fill(const rv_lt_g *g, gl_t *row, rv_lookups *lk, int sgn, uint32
     uint32_t x = a ^ flip, y = b ^ flip;
     row[g->lt] = x < y;
     rv_u32_fill(&g->d, row, lk, x - y);
-    if (g->signed_ok) {
+    if (g->signed_ok && sgn) {
         rv_sign_fill(&g->sa, row, lk, a);
         rv_sign_fill(&g->sb, row, lk, b);
     }
@@ -440,12 +449,14 @@ uint32_t rv_pow2_fill(const rv_pow2_g *g, gl_t *row, rv_lookups *lk, uint32_t am
 
 void rv_shift_layout(rv_shift_g *g, rv_cols *c, int reg)
 {
-    rv_pow2_layout(&g->p, c, reg);
+    /* c and sa first, in rv_lt's order of d and sa (the cpu lays both
+     * gadgets over the same columns and shares their lookups) */
     rv_u32_layout(&g->c, c);
+    rv_sign_layout(&g->sa, c);
+    rv_pow2_layout(&g->p, c, reg);
     g->v0 = rv_col_alloc(c, 1);
     g->v1 = rv_col_alloc(c, 1);
     g->t1 = rv_col_alloc(c, 1);
-    rv_sign_layout(&g->sa, c);
 }
 
 void rv_shift_build(const rv_shift_g *g, air_machine *m, air_table *t, air_expr f_sll,

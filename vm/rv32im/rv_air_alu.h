@@ -45,9 +45,14 @@
 
 /* ---- u32 range check --------------------------------------------------- */
 
-/* x = lo + 2^16 hi, lo and hi 16-bit: x is (the field element of) a u32. */
+/* x = lo + 2^16 hi, lo and hi 16-bit: x is (the field element of) a u32.
+ * `ext` (0 after layout; rv_sign_g has one too): the caller makes the
+ * range lookups of lo and hi itself, with a multiplicity that is 1 on every
+ * row where the gadget's sel is, e.g. one lookup for two gadgets of
+ * exclusive rows laid out on the same columns; fill still counts them. */
 typedef struct {
     unsigned lo, hi;
+    int ext;
 } rv_u32_g;
 
 void rv_u32_layout(rv_u32_g *g, rv_cols *c);
@@ -74,6 +79,7 @@ void rv_bytes4_fill(const rv_bytes4_g *g, gl_t *row, rv_lookups *lk, uint32_t x)
  * u32 and s its bit 31 (the sign of x as an int32). */
 typedef struct {
     unsigned l0, l1, s;
+    int ext; /* as rv_u32_g's: the caller makes the lookups of l0 and l1 */
 } rv_sign_g;
 
 void rv_sign_layout(rv_sign_g *g, rv_cols *c);
@@ -133,7 +139,10 @@ uint32_t rv_bitwise_fill(const rv_bitwise_g *g, gl_t *row, rv_lookups *lk, int o
  * order of a ^ 2^31 and b ^ 2^31, i.e. of a + 2^31 - 2^32 s_a and
  * b + 2^31 - 2^32 s_b with the sign bits s_a, s_b (rv_sign of a and b). A
  * gadget laid out with `signed_ok` = 0 has no sign columns and ignores
- * sgn (unsigned only). The result is the column `lt`. */
+ * sgn (unsigned only). The result is the column `lt`. sgn is a 0/1
+ * expression of degree <= 1 that is 1 only where sel is: the sign columns
+ * (sa, sb) and their lookups are gated by sgn, so an unsigned comparison
+ * leaves them free for other gadgets of the row. */
 typedef struct {
     unsigned lt;
     rv_u32_g d; /* (a' - b') mod 2^32 */

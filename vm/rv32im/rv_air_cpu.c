@@ -2,13 +2,15 @@
  *
  * Notation in the comments: A = active, the decode flags LUI .. ECALL
  * (0/1, degree 1, 0 on inactive rows), ALU = ALUR + ALUI + SHI, LS = LOAD
- * + STORE, S_x the sub-op flags, ts = 8 (cycle + 1). Every constraint has
+ * + STORE, S_x the sub-op flags (decode's, equally trustworthy: the
+ * decode lookup pins them), ts = 8 (cycle + 1). Every constraint has
  * degree <= 3. Values are u32 field elements (rv_air_alu.h "Values"):
  * register values by the memory argument, the immediate from decoding,
  * and every value written (vd, dnew, npc) by a range check or by being
  * assembled from checked parts, as each rule below says. */
 #include "rv_air_cpu.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,21 +42,16 @@ void rv_cpu_layout(rv_cpu *c, unsigned log_n)
     ONE(v2);
     ONE(vd);
     ONE(pd);
+    c->sv = c->pd; /* stores write no rd: their stored sub-word takes pd's column */
     ONE(dprev);
     ONE(dnew);
     ONE(daddr);
     ONE(n1);
     ONE(n2);
     ONE(wd);
-    for (int i = 0; i < 3; i++) ONE(cnt[i]);
+    for (int i = 0; i < 2; i++) ONE(cnt[i]);
     ONE(eof);
-    for (int i = 0; i < RV_CPU_NS; i++) ONE(s[i]);
-    ONE(neg);
     ONE(taken);
-    ONE(wb);
-    ONE(wh);
-    ONE(ww);
-    ONE(u);
     for (int i = 0; i < RV_CPU_NE; i++) ONE(e[i]);
     rv_decode_layout(&c->dec, &k);
     rv_mem_layout(&c->m_fetch, &k);
@@ -74,8 +71,14 @@ void rv_cpu_layout(rv_cpu *c, unsigned log_n)
     c->eq.eq = c->lt.lt;
     c->eq.inv = rv_col_alloc(&r, 1);
     end = r.n > end ? r.n : end;
+    /* the shifter's result limbs and sign of a on the comparator's d and
+     * sa: one range lookup per column serves both (cpu_build) */
     r = k;
+    r.n = c->lt.d.lo;
     rv_shift_layout(&c->shift, &r, 1);
+    assert(c->shift.c.lo == c->lt.d.lo && c->shift.c.hi == c->lt.d.hi &&
+           c->shift.sa.l0 == c->lt.sa.l0 && c->shift.sa.l1 == c->lt.sa.l1);
+    c->lt.d.ext = c->shift.c.ext = c->lt.sa.ext = c->shift.sa.ext = 1;
     end = r.n > end ? r.n : end;
     r = k;
     c->b0 = rv_col_alloc(&r, 1); /* JALR uses nothing else in R */
@@ -85,13 +88,11 @@ void rv_cpu_layout(rv_cpu *c, unsigned log_n)
     for (int i = 0; i < 4; i++) c->p[i] = rv_col_alloc(&r, 1);
     c->rv = rv_col_alloc(&r, 1);
     c->msb = rv_col_alloc(&r, 1);
-    c->sx = rv_col_alloc(&r, 1);
-    c->sv = rv_col_alloc(&r, 1);
-    c->wlim = rv_col_alloc(&r, 1);
     end = r.n > end ? r.n : end;
-    /* ECALL: the comparator (same columns as ALU rows) and its own */
+    /* ECALL: the comparator's unsigned columns (lt, d: read(0) compares
+     * n with len unsigned, so the sign columns are free) and its own */
     r = k;
-    r.n += c->eq.inv + 1 - k.n; /* past lt and eq.inv */
+    r.n = c->lt.d.hi + 1;
     c->P1 = rv_col_alloc(&r, 1);
     c->P2 = rv_col_alloc(&r, 1);
     c->W1 = rv_col_alloc(&r, 1);
@@ -106,6 +107,10 @@ void rv_cpu_layout(rv_cpu *c, unsigned log_n)
     c->h = rv_col_alloc(&r, 1);
     c->bd = rv_col_alloc(&r, 1);
     c->sh = rv_col_alloc(&r, 1);
+    c->isw = c->P2; /* P2, W2: ENOSYS rows only; isw, q: EBADF / EFAULT rows */
+    c->q = c->W2;
+    c->isf = c->io; /* io, nhi: passing calls only; isf, fl: EBADF / EFAULT rows */
+    c->fl = c->nhi;
     end = r.n > end ? r.n : end;
     c->rn = end - c->r0;
     c->ncols = end;
@@ -147,14 +152,6 @@ static void range(B *b, air_expr mult, air_expr value, air_expr bits)
     air_expr tup[2] = {value, bits};
     air_interact(b->m, b->t, RV_BUS_RANGE, AIR_SEND, mult, tup, 2);
 }
-
-/* rv_op ids of the ALU sub-ops: register form, immediate form (0: none) */
-static const uint8_t ALU_OP_R[RV_CPU_NALU] = {RV_OP_ADD, RV_OP_SUB, RV_OP_SLT, RV_OP_SLTU,
-                                              RV_OP_XOR, RV_OP_OR,  RV_OP_AND, RV_OP_SLL,
-                                              RV_OP_SRL, RV_OP_SRA};
-static const uint8_t ALU_OP_I[RV_CPU_NALU] = {RV_OP_ADDI, 0,         RV_OP_SLTI, RV_OP_SLTIU,
-                                              RV_OP_XORI, RV_OP_ORI, RV_OP_ANDI, RV_OP_SLLI,
-                                              RV_OP_SRLI, RV_OP_SRAI};
 
 static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
 {
@@ -199,8 +196,6 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     for (int i = 0; i < RV_DEC_NFLAGS; i++) F[i] = dg->flag[i];
     air_expr LOAD = F[RV_DEC_LOAD], STORE = F[RV_DEC_STORE], ECALL = F[RV_DEC_ECALL];
     air_expr BRANCH = F[RV_DEC_BRANCH], JAL = F[RV_DEC_JAL], JALR = F[RV_DEC_JALR];
-    air_expr ALUIS = add(b, F[RV_DEC_ALUI], F[RV_DEC_SHI]);
-    air_expr ALU = add(b, ALUIS, F[RV_DEC_ALUR]);
     air_expr LS = add(b, LOAD, STORE);
     con(b, sub(b, imm, dg->imm), "cpu: imm = decoded immediate");
 
@@ -221,44 +216,12 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     con(b, mul(b, TRANS, mul(b, nxt(b, c->active), sub(b, nxt(b, c->pc), npc))),
         "cpu: next active row's pc = npc");
 
-    /* -- sub-op flags, tied to the decoded op -- */
-    air_expr S[RV_CPU_NS];
-    for (int i = 0; i < RV_CPU_NS; i++) {
-        S[i] = col(b, c->s[i]);
-        con(b, bit(b, S[i]), "cpu: sub-op flag boolean");
-    }
-    air_expr neg = col(b, c->neg), taken = col(b, c->taken);
-    air_expr WB = col(b, c->wb), WH = col(b, c->wh), WW = col(b, c->ww), U = col(b, c->u);
-    con(b, bit(b, neg), "cpu: neg boolean");
-    con(b, mul(b, neg, sub(b, one, BRANCH)), "cpu: neg only on branches");
-    con(b, bit(b, WB), "cpu: width flag boolean");
-    con(b, bit(b, WH), "cpu: width flag boolean");
-    con(b, bit(b, WW), "cpu: width flag boolean");
-    con(b, bit(b, U), "cpu: unsigned flag boolean");
-    con(b, sub(b, sum(b, S, RV_CPU_NALU), ALU), "cpu: one ALU sub-op");
-    con(b, sub(b, sum(b, S + RV_CPU_NALU, RV_CPU_NS - RV_CPU_NALU), BRANCH), "cpu: one branch kind");
-    con(b, sub(b, add(b, add(b, WB, WH), WW), LS), "cpu: one load/store width");
-    con(b, mul(b, U, sub(b, one, LOAD)), "cpu: unsigned only for loads");
-    con(b, mul(b, U, WW), "cpu: no unsigned word load");
-    {
-        /* op = the id the flags name; ids are distinct within each group,
-         * and a group's absent combinations (SUB with an immediate) map to
-         * 0, which no decoded op of the group has */
-        air_expr rr = K(b, 0), ri = K(b, 0);
-        for (int k = 0; k < RV_CPU_NALU; k++) {
-            rr = add(b, rr, scl(b, S[k], ALU_OP_R[k]));
-            ri = add(b, ri, scl(b, S[k], ALU_OP_I[k]));
-        }
-        air_expr br = add(b, add(b, scl(b, S[RV_CPU_S_BEQ], RV_OP_BEQ), scl(b, S[RV_CPU_S_BLT], RV_OP_BLT)),
-                          add(b, scl(b, S[RV_CPU_S_BLTU], RV_OP_BLTU), neg));
-        air_expr ld = add(b, add(b, scl(b, WB, RV_OP_LB), scl(b, WH, RV_OP_LH)),
-                          add(b, scl(b, WW, RV_OP_LW), scl(b, U, RV_OP_LBU - RV_OP_LB)));
-        air_expr st = add(b, add(b, scl(b, WB, RV_OP_SB), scl(b, WH, RV_OP_SH)), scl(b, WW, RV_OP_SW));
-        air_expr want = add(b, mul(b, F[RV_DEC_ALUR], rr), mul(b, ALUIS, ri));
-        want = add(b, want, add(b, mul(b, BRANCH, br), add(b, mul(b, LOAD, ld), mul(b, STORE, st))));
-        air_expr grp = add(b, add(b, ALU, BRANCH), LS);
-        con(b, sub(b, mul(b, grp, dg->op), want), "cpu: sub-op flags match the op");
-    }
+    /* -- sub-op flags: columns of the decode gadget, pinned by the decode
+     * lookup to the class's values (one-hot in their group, 0 elsewhere) -- */
+    air_expr S[RV_DEC_NSUB];
+    for (int i = 0; i < RV_DEC_NSUB; i++) S[i] = dg->sub[i];
+    air_expr neg = S[RV_DEC_S_NEG], taken = col(b, c->taken);
+    air_expr WB = S[RV_DEC_S_WB], WH = S[RV_DEC_S_WH], WW = S[RV_DEC_S_WW], U = S[RV_DEC_S_U];
 
     /* -- registers -- */
     air_expr n1 = col(b, c->n1), n2 = col(b, c->n2), wd = col(b, c->wd);
@@ -290,38 +253,57 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
 
     /* -- region R expressions -- */
     air_expr Fok = add(b, add(b, E[RV_CPU_E_F0], E[RV_CPU_E_F1]), E[RV_CPU_E_F2]);
-    air_expr X = add(b, E[RV_CPU_E_XR], E[RV_CPU_E_XW]);
-    air_expr Ebuf = add(b, Fok, X); /* rows that apply buf_ok */
+    air_expr ER = E[RV_CPU_E_ERR];
+    /* rows that evaluate buf_ok: the passing calls and the error rows (an
+     * EBADF row evaluates it too, harmlessly: it is defined for any buffer) */
+    air_expr Ebuf = add(b, Fok, ER);
     air_expr va = col(b, c->va), z = col(b, c->z);
 
     /* -- the adder: ADD(I), AUIPC, JAL/JALR link pc + 4, load/store
      *    address, ECALL buf + len - [len != 0] (its carry: the buffer wraps) */
-    air_expr S_ADD = S[RV_CPU_S_ADD], AUIPC = F[RV_DEC_AUIPC];
+    air_expr S_ADD = S[RV_DEC_S_ADD], AUIPC = F[RV_DEC_AUIPC];
     air_expr LINK = add(b, JAL, JALR);
     air_expr add_sel = add(b, add(b, add(b, S_ADD, AUIPC), LINK), add(b, LS, Ebuf));
     air_expr add_a = add(b, add(b, mul(b, add(b, S_ADD, LS), v1), mul(b, add(b, AUIPC, LINK), pc)),
                          mul(b, Ebuf, dprev));
     air_expr add_b = add(b, mul(b, S_ADD, add(b, v2, imm)), mul(b, add(b, AUIPC, LS), imm));
     add_b = add(b, add_b, add(b, scl(b, LINK, 4), mul(b, Ebuf, sub(b, va, z))));
-    air_expr add_c = add(b, col(b, c->add.c.lo), scl(b, col(b, c->add.c.hi), TWO16));
-    rv_add_build(&c->add, m, t, add_sel, add_a, add_b, add_c);
+    /* The sum's two limbs have two readings. Loads/stores: the word address
+     * minus 256 (16 + 14 bits: page >= 1, below 2^30) and the sum 4 (256 +
+     * limbs) + offset, in [1024, 2^32); every other adder row: the sum itself
+     * (16 + 16 bits, rv_add). Either way a + b = c + 2^32 carry is an integer
+     * equation (both sides below 2^33 < p) and c = (a + b) mod 2^32. */
+    air_expr p[4];
+    for (int i = 0; i < 4; i++) p[i] = col(b, c->p[i]);
+    air_expr off = add(b, add(b, p[1], scl(b, p[2], 2)), scl(b, p[3], 3));
+    air_expr alo = col(b, c->add.c.lo), ahi = col(b, c->add.c.hi), carry = col(b, c->add.carry);
+    air_expr limbs = add(b, alo, scl(b, ahi, TWO16));
+    air_expr add_c = add(b, limbs, mul(b, LS, add(b, add(b, scl(b, limbs, 3), K(b, 1024)), off)));
+    con(b, mul(b, add_sel, sub(b, add(b, add_a, add_b), add(b, add_c, scl(b, carry, TWO32)))),
+        "cpu: adder a + b = c + 2^32 carry");
+    con(b, mul(b, add_sel, bit(b, carry)), "cpu: adder carry boolean");
+    range(b, add_sel, alo, K(b, 16));
+    range(b, add_sel, ahi, sub(b, K(b, 16), scl(b, LS, 2)));
     con(b, mul(b, add(b, add(b, S_ADD, AUIPC), LINK), sub(b, vd, add_c)), "cpu: rd = adder sum");
     con(b, mul(b, F[RV_DEC_LUI], sub(b, vd, imm)), "cpu: LUI rd = imm");
 
-    /* -- comparator: SUB, SLT(I)(U), BLT/BGE(U), read(0) n vs len -- */
+    /* -- comparator: SUB, SLT(I)(U), BLT/BGE(U) (branches carry SLT's /
+     * SLTU's flag), read(0) n vs len. b is rs2 on register forms and
+     * branches (whose immediate is the offset), the immediate on SLTI(U)
+     * (rs2 reads 0 there) -- */
     air_expr F0 = E[RV_CPU_E_F0];
-    air_expr ltalu = add(b, add(b, S[RV_CPU_S_SUB], S[RV_CPU_S_SLT]), S[RV_CPU_S_SLTU]);
-    air_expr ltbr = add(b, S[RV_CPU_S_BLT], S[RV_CPU_S_BLTU]);
-    air_expr lt_sel = add(b, add(b, ltalu, ltbr), F0);
-    air_expr lt_sgn = add(b, S[RV_CPU_S_SLT], S[RV_CPU_S_BLT]);
-    air_expr lt_a = add(b, mul(b, add(b, ltalu, ltbr), v1), mul(b, F0, vd));
-    air_expr lt_b = add(b, add(b, mul(b, ltbr, v2), mul(b, ltalu, add(b, v2, imm))), mul(b, F0, va));
+    air_expr ltop = add(b, add(b, S[RV_DEC_S_SUB], S[RV_DEC_S_SLT]), S[RV_DEC_S_SLTU]);
+    air_expr lt_sel = add(b, ltop, F0);
+    air_expr lt_sgn = S[RV_DEC_S_SLT];
+    air_expr lt_a = add(b, mul(b, ltop, v1), mul(b, F0, vd));
+    air_expr lt_b = add(b, add(b, mul(b, ltop, v2), mul(b, F[RV_DEC_ALUI], imm)), mul(b, F0, va));
     rv_lt_build(&c->lt, m, t, lt_sel, lt_sgn, lt_a, lt_b);
     air_expr ltc = col(b, c->lt.lt);
     air_expr ltd = add(b, col(b, c->lt.d.lo), scl(b, col(b, c->lt.d.hi), TWO16));
-    con(b, mul(b, add(b, S[RV_CPU_S_SLT], S[RV_CPU_S_SLTU]), sub(b, vd, ltc)), "cpu: SLT rd = lt");
-    con(b, mul(b, S[RV_CPU_S_SUB], sub(b, vd, ltd)), "cpu: SUB rd = a - b");
-    rv_eq_build(&c->eq, m, t, S[RV_CPU_S_BEQ], v1, v2);
+    air_expr slt = sub(b, add(b, S[RV_DEC_S_SLT], S[RV_DEC_S_SLTU]), sub(b, BRANCH, S[RV_DEC_S_BEQ]));
+    con(b, mul(b, slt, sub(b, vd, ltc)), "cpu: SLT rd = lt");
+    con(b, mul(b, S[RV_DEC_S_SUB], sub(b, vd, ltd)), "cpu: SUB rd = a - b");
+    rv_eq_build(&c->eq, m, t, S[RV_DEC_S_BEQ], v1, v2);
 
     /* -- branches and the next pc -- */
     air_expr cn = mul(b, ltc, neg);
@@ -336,39 +318,47 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
         "cpu: JALR npc = (rs1 + imm) & ~1");
 
     /* -- bitwise; loads/stores use its byte splits of (old word, rs2) -- */
-    air_expr SBW = add(b, add(b, S[RV_CPU_S_AND], S[RV_CPU_S_OR]), S[RV_CPU_S_XOR]);
+    air_expr SBW = add(b, add(b, S[RV_DEC_S_AND], S[RV_DEC_S_OR]), S[RV_DEC_S_XOR]);
     air_expr bw_a = add(b, mul(b, SBW, v1), mul(b, LS, dprev));
     air_expr bw_b = add(b, mul(b, SBW, add(b, v2, imm)), mul(b, LS, v2));
     air_expr bw_and = rv_bitwise_expr(&c->bw, m, t, RV_AND, bw_a, bw_b);
     air_expr bw_out = add(b, mul(b, SBW, vd), mul(b, LS, bw_and));
-    rv_bitwise_build(&c->bw, m, t, add(b, S[RV_CPU_S_AND], LS), S[RV_CPU_S_OR], S[RV_CPU_S_XOR], bw_a,
+    rv_bitwise_build(&c->bw, m, t, add(b, S[RV_DEC_S_AND], LS), S[RV_DEC_S_OR], S[RV_DEC_S_XOR], bw_a,
                      bw_b, bw_out);
 
     /* -- shifts -- */
-    rv_shift_build(&c->shift, m, t, S[RV_CPU_S_SLL], S[RV_CPU_S_SRL], S[RV_CPU_S_SRA], v1,
+    rv_shift_build(&c->shift, m, t, S[RV_DEC_S_SLL], S[RV_DEC_S_SRL], S[RV_DEC_S_SRA], v1,
                    add(b, v2, imm), vd);
+    /* the range lookups the comparator and the shifter share (rv_cpu_layout;
+     * their rows are exclusive): d / the shift result, 16 + 16 bits; the
+     * sign split of a (signed comparisons, SRA), 16 + 15 bits */
+    air_expr shift_sel = add(b, add(b, S[RV_DEC_S_SLL], S[RV_DEC_S_SRL]), S[RV_DEC_S_SRA]);
+    air_expr sgn_sel = add(b, lt_sgn, S[RV_DEC_S_SRA]);
+    range(b, add(b, lt_sel, shift_sel), col(b, c->lt.d.lo), K(b, 16));
+    range(b, add(b, lt_sel, shift_sel), col(b, c->lt.d.hi), K(b, 16));
+    range(b, sgn_sel, col(b, c->lt.sa.l0), K(b, 16));
+    range(b, sgn_sel, col(b, c->lt.sa.l1), K(b, 15));
 
     /* -- M extension -- */
-    rv_muldiv_send(m, t, F[RV_DEC_MULDIV], dg->op, v1, v2, vd);
+    /* the op id: MUL + funct3 (rv.h orders the M ops as funct3 does) */
+    rv_muldiv_send(m, t, F[RV_DEC_MULDIV], add(b, K(b, RV_OP_MUL), dg->funct3), v1, v2, vd);
 
     /* -- loads and stores: byte address = rs1 + imm = 4 daddr + offset
      * (one-hot p), daddr in [256, 2^30) (page >= 1; with the u32 sum this
      * also bounds it), the old word's bytes A_i and rs2's bytes B_i from
      * the bitwise gadget; rv = the old sub-word at the offset, msb its top
-     * bit, sx = msb for signed loads, sv = the stored sub-word -- */
-    air_expr p[4], Ab[4], Bb[4];
+     * bit, sv = the stored sub-word -- */
+    air_expr Ab[4], Bb[4];
     for (int i = 0; i < 4; i++) {
-        p[i] = col(b, c->p[i]);
         Ab[i] = col(b, c->bw.a.b[i]);
         Bb[i] = col(b, c->bw.b.b[i]);
         con(b, mul(b, LS, bit(b, p[i])), "cpu: offset flag boolean");
     }
     con(b, mul(b, LS, sub(b, sum(b, p, 4), one)), "cpu: one offset");
-    air_expr off = add(b, add(b, p[1], scl(b, p[2], 2)), scl(b, p[3], 3));
-    con(b, mul(b, LS, sub(b, add(b, scl(b, daddr, 4), off), add_c)), "cpu: address = 4 word + offset");
+    con(b, mul(b, LS, sub(b, daddr, add(b, K(b, 256), limbs))), "cpu: word address = 256 + adder limbs");
     con(b, mul(b, WH, add(b, p[1], p[3])), "cpu: halfword aligned");
     con(b, mul(b, WW, sub(b, one, p[0])), "cpu: word aligned");
-    air_expr rvv = col(b, c->rv), msb = col(b, c->msb), sx = col(b, c->sx), sv = col(b, c->sv);
+    air_expr rvv = col(b, c->rv), msb = col(b, c->msb), sv = col(b, c->sv);
     air_expr selb = K(b, 0);
     for (int i = 0; i < 4; i++) selb = add(b, selb, mul(b, p[i], Ab[i]));
     air_expr h01 = add(b, Ab[0], scl(b, Ab[1], 256)), h23 = add(b, Ab[2], scl(b, Ab[3], 256));
@@ -377,12 +367,16 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     con(b, mul(b, WH, sub(b, rvv, selh)), "cpu: halfword at the offset");
     con(b, mul(b, WW, sub(b, rvv, dprev)), "cpu: word");
     con(b, mul(b, LS, bit(b, msb)), "cpu: msb boolean");
-    con(b, mul(b, LS, sub(b, sx, mul(b, msb, sub(b, one, U)))), "cpu: sx = msb of a signed load");
     air_expr ext = add(b, mul(b, WB, K(b, TWO32 - 256)), mul(b, WH, K(b, TWO32 - TWO16)));
-    con(b, mul(b, LOAD, sub(b, vd, add(b, rvv, mul(b, sx, ext)))), "cpu: load rd = extended value");
-    con(b, mul(b, WB, sub(b, sv, Bb[0])), "cpu: stored byte");
-    con(b, mul(b, WH, sub(b, sv, add(b, Bb[0], scl(b, Bb[1], 256)))), "cpu: stored halfword");
-    con(b, mul(b, WW, sub(b, sv, v2)), "cpu: stored word");
+    /* LOAD - U is 1 on signed loads and 0 on every other row (U only on
+     * loads), so the sign extension msb (LOAD - U) ext vanishes off them */
+    con(b, sub(b, mul(b, LOAD, sub(b, vd, rvv)), mul(b, mul(b, msb, sub(b, LOAD, U)), ext)),
+        "cpu: load rd = extended value");
+    /* sv is the column of pd, which a store (no rd write: wd = 0) leaves
+     * free; its rules are gated by STORE */
+    con(b, mul(b, mul(b, STORE, WB), sub(b, sv, Bb[0])), "cpu: stored byte");
+    con(b, mul(b, mul(b, STORE, WH), sub(b, sv, add(b, Bb[0], scl(b, Bb[1], 256)))), "cpu: stored halfword");
+    con(b, mul(b, mul(b, STORE, WW), sub(b, sv, v2)), "cpu: stored word");
     air_expr P = add(b, add(b, p[0], scl(b, p[1], 256)), add(b, scl(b, p[2], TWO16), scl(b, p[3], 1u << 24)));
     con(b, mul(b, STORE, sub(b, sub(b, dnew, dprev), mul(b, P, sub(b, sv, rvv)))),
         "cpu: store replaces the sub-word");
@@ -397,26 +391,32 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     air_expr g63 = mul(b, sub(b, a7, K(b, 63)), sub(b, a7, K(b, 64)));
     air_expr g93 = mul(b, sub(b, a7, K(b, 93)), sub(b, a7, K(b, 94)));
     air_expr fd12 = mul(b, sub(b, fd, one), sub(b, fd, K(b, 2)));
-    air_expr RD = add(b, add(b, E[RV_CPU_E_F0], E[RV_CPU_E_BR]), E[RV_CPU_E_XR]);
-    air_expr WR = add(b, add(b, add(b, E[RV_CPU_E_F1], E[RV_CPU_E_F2]), E[RV_CPU_E_BW]), E[RV_CPU_E_XW]);
     air_expr P1 = col(b, c->P1), P2 = col(b, c->P2), W1 = col(b, c->W1), W2 = col(b, c->W2);
+    air_expr isw = col(b, c->isw), q = col(b, c->q), isf = col(b, c->isf);
     con(b, mul(b, EXIT, g93), "cpu: exit is a7 = 93 or 94");
-    con(b, mul(b, RD, sub(b, a7, K(b, RV_SYS_READ))), "cpu: read is a7 = 63");
-    con(b, mul(b, WR, sub(b, a7, K(b, RV_SYS_WRITE))), "cpu: write is a7 = 64");
+    con(b, mul(b, F0, sub(b, a7, K(b, RV_SYS_READ))), "cpu: read is a7 = 63");
+    con(b, mul(b, add(b, E[RV_CPU_E_F1], E[RV_CPU_E_F2]), sub(b, a7, K(b, RV_SYS_WRITE))),
+        "cpu: write is a7 = 64");
     con(b, mul(b, Eo, sub(b, P1, g63)), "cpu: ENOSYS P1");
     con(b, mul(b, Eo, sub(b, P2, g93)), "cpu: ENOSYS P2");
     con(b, mul(b, Eo, sub(b, mul(b, P1, W1), one)), "cpu: ENOSYS a7 not 63/64");
     con(b, mul(b, Eo, sub(b, mul(b, P2, W2), one)), "cpu: ENOSYS a7 not 93/94");
-    con(b, mul(b, add(b, F0, E[RV_CPU_E_XR]), fd), "cpu: read fd 0");
+    con(b, mul(b, F0, fd), "cpu: read fd 0");
     con(b, mul(b, E[RV_CPU_E_F1], sub(b, fd, one)), "cpu: write fd 1");
     con(b, mul(b, E[RV_CPU_E_F2], sub(b, fd, K(b, 2))), "cpu: write fd 2");
-    con(b, mul(b, E[RV_CPU_E_XW], fd12), "cpu: write EFAULT fd 1 or 2");
-    con(b, mul(b, E[RV_CPU_E_BR], sub(b, mul(b, fd, W1), one)), "cpu: read EBADF fd != 0");
-    con(b, mul(b, E[RV_CPU_E_BW], sub(b, P1, fd12)), "cpu: write EBADF P1");
-    con(b, mul(b, E[RV_CPU_E_BW], sub(b, mul(b, P1, W1), one)), "cpu: write EBADF fd not 1/2");
-    con(b, mul(b, add(b, E[RV_CPU_E_BR], E[RV_CPU_E_BW]), sub(b, vd, K(b, TWO32 - RV_EBADF))),
-        "cpu: EBADF result");
-    con(b, mul(b, X, sub(b, vd, K(b, TWO32 - RV_EFAULT))), "cpu: EFAULT result");
+    /* EBADF / EFAULT (one flag ER; isf = [EFAULT]): isw = [write] (a7 = 63
+     * + isw); q = the read's fd or the write's (fd - 1)(fd - 2) (P1), zero
+     * exactly when the fd is one the call accepts: EBADF has q != 0 (q W1 =
+     * 1), EFAULT q = 0 (and the buffer rule below) */
+    con(b, mul(b, ER, bit(b, isw)), "cpu: isw boolean");
+    con(b, mul(b, ER, bit(b, isf)), "cpu: isf boolean");
+    con(b, mul(b, ER, sub(b, a7, add(b, K(b, RV_SYS_READ), isw))), "cpu: EBADF/EFAULT is a7 = 63 + isw");
+    con(b, mul(b, ER, sub(b, P1, fd12)), "cpu: EBADF/EFAULT P1 = (fd - 1)(fd - 2)");
+    con(b, mul(b, ER, sub(b, q, add(b, fd, mul(b, isw, sub(b, P1, fd))))), "cpu: EBADF/EFAULT q");
+    con(b, mul(b, ER, add(b, sub(b, mul(b, q, W1), one), isf)), "cpu: EBADF fd not accepted");
+    con(b, mul(b, mul(b, ER, isf), q), "cpu: EFAULT fd accepted");
+    con(b, mul(b, ER, add(b, sub(b, vd, K(b, TWO32 - RV_EBADF)), scl(b, isf, RV_EFAULT - RV_EBADF))),
+        "cpu: EBADF / EFAULT result");
     con(b, mul(b, Eo, sub(b, vd, K(b, TWO32 - RV_ENOSYS))), "cpu: ENOSYS result");
     con(b, mul(b, add(b, E[RV_CPU_E_F1], E[RV_CPU_E_F2]), sub(b, vd, L)), "cpu: write returns len");
     /* buf_ok: z = [len != 0] (z = len wl, (1 - z) len = 0); lo = [buf <
@@ -425,14 +425,15 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
      * wraps. EFAULT needs len > 0 and (lo or wrap); a passing call with
      * len > 0 has neither. */
     air_expr lo = col(b, c->lo), hh = col(b, c->h), bd = col(b, c->bd);
-    air_expr carry = col(b, c->add.carry);
     con(b, mul(b, Ebuf, sub(b, z, mul(b, L, col(b, c->wl)))), "cpu: z = len wl");
     con(b, mul(b, Ebuf, mul(b, sub(b, one, z), L)), "cpu: z = 0 only for len 0");
     con(b, mul(b, Ebuf, bit(b, lo)), "cpu: lo boolean");
     con(b, mul(b, Ebuf, sub(b, bd, add(b, sub(b, buf, K(b, 1024)), mul(b, lo, sub(b, K(b, 2047), scl(b, buf, 2)))))),
         "cpu: bd = buf - 1024 or 1023 - buf");
-    con(b, mul(b, X, sub(b, one, z)), "cpu: EFAULT needs len > 0");
-    con(b, mul(b, X, mul(b, sub(b, one, lo), sub(b, one, carry))), "cpu: EFAULT needs page 0 or wrap");
+    air_expr fl = col(b, c->fl); /* error rows: [buf >= 1024 and no wrap] */
+    con(b, mul(b, ER, sub(b, fl, mul(b, sub(b, one, lo), sub(b, one, carry)))), "cpu: fl");
+    con(b, mul(b, mul(b, ER, isf), sub(b, one, z)), "cpu: EFAULT needs len > 0");
+    con(b, mul(b, mul(b, ER, isf), fl), "cpu: EFAULT needs page 0 or wrap");
     con(b, mul(b, Fok, mul(b, z, lo)), "cpu: passing call avoids page 0");
     con(b, mul(b, Fok, mul(b, z, carry)), "cpu: passing call does not wrap");
     /* n: vd - io is a u32 (slots below) and (1 - io) vd = 0, so io = [n >
@@ -447,10 +448,11 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     con(b, mul(b, EXIT, sub(b, one, last)), "cpu: exit is the last active row");
     rv_mem_build(&c->m_arg, m, t, ECALL, K(b, RV_REG_ADDR(12)), va, va, add(b, ts, K(b, RV_SLOT_ARG)));
 
-    /* running counters (before the row) and end-of-file */
-    air_expr FK[3] = {F0, E[RV_CPU_E_F1], E[RV_CPU_E_F2]};
+    /* running byte counters of fd 0 and 1 (before the row; fd 2's debug
+     * log is in no statement, its calls have pos 0) and end-of-file */
+    air_expr FK[2] = {F0, E[RV_CPU_E_F1]};
     air_expr pos = K(b, 0);
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 2; k++) {
         air_expr ck = col(b, c->cnt[k]);
         con(b, mul(b, FIRST, ck), "cpu: byte counter starts at 0");
         con(b, mul(b, TRANS, sub(b, sub(b, nxt(b, c->cnt[k]), ck), mul(b, FK[k], vd))),
@@ -459,21 +461,24 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     }
     con(b, mul(b, TRANS, sub(b, sub(b, nxt(b, c->eof), eof), mul(b, F0, sh))), "cpu: end-of-file carries");
 
-    /* -- range slots shared by exclusive rows: loads/stores (daddr's 16/14
-     * bit limbs, the sub-word's top bit), passing ECALLs (vd - io as
-     * 16 + 16 bits), buf_ok rows (bd as 16 + 16 bits) -- */
-    air_expr wl_ = col(b, c->wlim), nhi = col(b, c->nhi);
-    range(b, add(b, LS, Fok),
-          add(b, mul(b, LS, sub(b, sub(b, daddr, K(b, 256)), scl(b, wl_, TWO16))),
-              mul(b, Fok, sub(b, sub(b, vd, io), scl(b, nhi, TWO16)))),
-          scl(b, add(b, LS, Fok), 16));
-    range(b, add(b, LS, Fok), add(b, mul(b, LS, wl_), mul(b, Fok, nhi)),
-          add(b, scl(b, LS, 14), scl(b, Fok, 16)));
+    /* -- range checks of passing ECALLs (vd - io as 16 + 16 bits) and
+     * buf_ok rows (bd's high limb; its low limb shares the slot of the
+     * loads' sub-word top bit below). The engine pairs consecutive
+     * interactions of degree-1 tuples into one LogUp helper column, so the
+     * degree-2 tuples (that slot, the io hand-off, the end state) come
+     * last. -- */
+    air_expr nhi = col(b, c->nhi);
+    range(b, Fok, sub(b, sub(b, vd, io), scl(b, nhi, TWO16)), K(b, 16));
+    range(b, Fok, nhi, K(b, 16));
+    range(b, Ebuf, hh, K(b, 16));
+    air_expr st[7] = {K(b, RV_STATE_START), pc, eof, K(b, 0), K(b, 0), K(b, 0), K(b, 0)};
+    air_interact(m, t, RV_BUS_STATE, AIR_SEND, FIRST, st, 7);
+    /* a slot shared by exclusive rows: loads/stores of a byte or halfword
+     * (the sub-word's top bit), buf_ok rows (bd's low limb) */
     range(b, add(b, add(b, WB, WH), Ebuf),
           add(b, add(b, mul(b, WB, sub(b, rvv, scl(b, msb, 128))), mul(b, WH, sub(b, rvv, scl(b, msb, 1u << 15)))),
               mul(b, Ebuf, sub(b, bd, scl(b, hh, TWO16)))),
           add(b, add(b, scl(b, WB, 7), scl(b, WH, 15)), scl(b, Ebuf, 16)));
-    range(b, Ebuf, hh, K(b, 16));
 
     /* -- hand-offs: io and state -- */
     {
@@ -481,8 +486,6 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
         air_interact(m, t, RV_BUS_IO, AIR_SEND, mul(b, Fok, io), tup, 5);
     }
     {
-        air_expr st[7] = {K(b, RV_STATE_START), pc, eof, K(b, 0), K(b, 0), K(b, 0), K(b, 0)};
-        air_interact(m, t, RV_BUS_STATE, AIR_SEND, FIRST, st, 7);
         air_expr en[7] = {K(b, RV_STATE_END),
                           npc,
                           EXIT,
@@ -518,10 +521,11 @@ air_table *rv_cpu_table_add(air_machine *m, rv_cpu *c, unsigned log_n)
 
 static int is_alu(rv_op op) { return op >= RV_OP_ADDI && op <= RV_OP_AND; }
 
-static int alu_sub(rv_op op)
+/* The ALU sub-op the decoded row's flags name. */
+static int alu_sub(const rv_cpu *c, const gl_t *r)
 {
-    for (int k = 0; k < RV_CPU_NALU; k++)
-        if (ALU_OP_R[k] == op || (ALU_OP_I[k] && ALU_OP_I[k] == op)) return k;
+    for (int k = 0; k < RV_DEC_NALU; k++)
+        if (r[c->dec.col + RV_DEC_C_SUB0 + k]) return k;
     return -1;
 }
 
@@ -557,7 +561,6 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
         r[c->npc] = npc;
         r[c->cnt[0]] = cnt[0];
         r[c->cnt[1]] = cnt[1];
-        r[c->cnt[2]] = cnt[2];
         r[c->eof] = eof;
         RETURN_ERROR_IF((pc & 3) || pc < RV_MEM_MIN || (npc & 3), CAIRN_ERR_CORRUPT,
                         "rv cpu fill: cycle %zu: pc 0x%08x / next pc 0x%08x", i, pc, npc);
@@ -598,17 +601,21 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
         int writes = 0; /* the op has a result for rd */
         const int ls = op >= RV_OP_LB && op <= RV_OP_SW;
         if (ls) {
-            const uint32_t addr = rv_add_fill(&c->add, r, lk, v1, imm);
-            RETURN_ERROR_IF(addr != T(mem_addr), CAIRN_ERR_CORRUPT, "rv cpu fill: cycle %zu: address", i);
+            const uint64_t sum = (uint64_t)v1 + imm;
+            const uint32_t addr = (uint32_t)sum;
+            RETURN_ERROR_IF(addr != T(mem_addr) || addr < RV_MEM_MIN, CAIRN_ERR_CORRUPT,
+                            "rv cpu fill: cycle %zu: address", i);
             const uint32_t wa = addr >> 2, o = addr & 3;
+            /* the adder's limbs hold wa - 256 (16 + 14 bits) */
+            r[c->add.carry] = sum >> 32;
+            r[c->add.c.lo] = (wa - 256) & 0xffff;
+            r[c->add.c.hi] = (wa - 256) >> 16;
+            rv_lk_range(lk, (wa - 256) & 0xffff, 16);
+            rv_lk_range(lk, (wa - 256) >> 16, 14);
             const int store = op >= RV_OP_SB;
             const unsigned width = store ? 1u << (op - RV_OP_SB) : (op == RV_OP_LB || op == RV_OP_LBU) ? 1 : (op == RV_OP_LW ? 4 : 2);
             const int uns = op == RV_OP_LBU || op == RV_OP_LHU;
             r[c->daddr] = wa;
-            r[c->wb] = width == 1;
-            r[c->wh] = width == 2;
-            r[c->ww] = width == 4;
-            r[c->u] = uns;
             r[c->p[o]] = 1;
             uint32_t old, nw = 0;
             if (!store) {
@@ -633,45 +640,37 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
             const uint32_t m_ = width == 4 ? 0 : (sub_old >> (8 * width - 1)) & 1;
             r[c->rv] = sub_old;
             r[c->msb] = m_;
-            r[c->sx] = m_ && !uns;
-            r[c->sv] = width == 4 ? v2 : v2 & ((1u << (8 * width)) - 1);
-            r[c->wlim] = (wa - 256) >> 16;
-            rv_lk_range(lk, (wa - 256) & 0xffff, 16);
-            rv_lk_range(lk, (wa - 256) >> 16, 14);
+            if (store) r[c->sv] = width == 4 ? v2 : v2 & ((1u << (8 * width)) - 1);
             if (width < 4) rv_lk_range(lk, sub_old - (m_ << (8 * width - 1)), 8 * width - 1);
             if (!store) {
                 vd = (m_ && !uns) ? sub_old | ~0u << (8 * width) : sub_old;
                 writes = 1;
             }
         } else if (is_alu(op)) {
-            const int k = alu_sub(op);
-            r[c->s[k]] = 1;
+            const int k = alu_sub(c, r);
             const uint32_t bo = v2 + imm;
             switch (k) {
-            case RV_CPU_S_ADD: vd = rv_add_fill(&c->add, r, lk, v1, bo); break;
-            case RV_CPU_S_SUB: rv_lt_fill(&c->lt, r, lk, 0, v1, bo); vd = v1 - bo; break;
-            case RV_CPU_S_SLT: vd = rv_lt_fill(&c->lt, r, lk, 1, v1, bo); break;
-            case RV_CPU_S_SLTU: vd = rv_lt_fill(&c->lt, r, lk, 0, v1, bo); break;
-            case RV_CPU_S_XOR: vd = rv_bitwise_fill(&c->bw, r, lk, RV_XOR, v1, bo); break;
-            case RV_CPU_S_OR: vd = rv_bitwise_fill(&c->bw, r, lk, RV_OR, v1, bo); break;
-            case RV_CPU_S_AND: vd = rv_bitwise_fill(&c->bw, r, lk, RV_AND, v1, bo); break;
-            case RV_CPU_S_SLL: vd = rv_shift_fill(&c->shift, r, lk, RV_SLL, v1, bo); break;
-            case RV_CPU_S_SRL: vd = rv_shift_fill(&c->shift, r, lk, RV_SRL, v1, bo); break;
+            case RV_DEC_S_ADD: vd = rv_add_fill(&c->add, r, lk, v1, bo); break;
+            case RV_DEC_S_SUB: rv_lt_fill(&c->lt, r, lk, 0, v1, bo); vd = v1 - bo; break;
+            case RV_DEC_S_SLT: vd = rv_lt_fill(&c->lt, r, lk, 1, v1, bo); break;
+            case RV_DEC_S_SLTU: vd = rv_lt_fill(&c->lt, r, lk, 0, v1, bo); break;
+            case RV_DEC_S_XOR: vd = rv_bitwise_fill(&c->bw, r, lk, RV_XOR, v1, bo); break;
+            case RV_DEC_S_OR: vd = rv_bitwise_fill(&c->bw, r, lk, RV_OR, v1, bo); break;
+            case RV_DEC_S_AND: vd = rv_bitwise_fill(&c->bw, r, lk, RV_AND, v1, bo); break;
+            case RV_DEC_S_SLL: vd = rv_shift_fill(&c->shift, r, lk, RV_SLL, v1, bo); break;
+            case RV_DEC_S_SRL: vd = rv_shift_fill(&c->shift, r, lk, RV_SRL, v1, bo); break;
             default: vd = rv_shift_fill(&c->shift, r, lk, RV_SRA, v1, bo); break;
             }
             writes = 1;
         } else if (op >= RV_OP_BEQ && op <= RV_OP_BGEU) {
             int cond;
             if (op <= RV_OP_BNE) {
-                r[c->s[RV_CPU_S_BEQ]] = 1;
                 cond = (int)rv_eq_fill(&c->eq, r, lk, v1, v2);
             } else {
                 const int uns = op >= RV_OP_BLTU;
-                r[c->s[uns ? RV_CPU_S_BLTU : RV_CPU_S_BLT]] = 1;
                 cond = (int)rv_lt_fill(&c->lt, r, lk, !uns, v1, v2);
             }
             const int ng = (op - RV_OP_BEQ) & 1;
-            r[c->neg] = ng;
             r[c->taken] = cond ^ ng;
         } else if (op == RV_OP_LUI) {
             vd = imm;
@@ -699,16 +698,15 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
             r[c->dprev] = r[c->dnew] = a1;
             r[c->va] = a2;
             const uint32_t a7 = v1, fd = v2, buf = a1, len = a2;
-            int e = -1; /* outcome flag, -1: other */
+            int e = -1, fault = 0; /* outcome flag, -1: other; EFAULT (not EBADF) */
             if (a7 == RV_SYS_EXIT || a7 == RV_SYS_EXIT_GROUP) {
                 e = RV_CPU_E_EXIT;
             } else if (a7 == RV_SYS_READ) {
-                e = fd != 0 ? RV_CPU_E_BR : !buf_ok(buf, len) ? RV_CPU_E_XR : RV_CPU_E_F0;
+                fault = fd == 0 && !buf_ok(buf, len);
+                e = fd != 0 || fault ? RV_CPU_E_ERR : RV_CPU_E_F0;
             } else if (a7 == RV_SYS_WRITE) {
-                e = (fd != 1 && fd != 2) ? RV_CPU_E_BW
-                    : !buf_ok(buf, len)  ? RV_CPU_E_XW
-                    : fd == 1            ? RV_CPU_E_F1
-                                         : RV_CPU_E_F2;
+                fault = (fd == 1 || fd == 2) && !buf_ok(buf, len);
+                e = (fd != 1 && fd != 2) || fault ? RV_CPU_E_ERR : fd == 1 ? RV_CPU_E_F1 : RV_CPU_E_F2;
             }
             if (e >= 0) r[c->e[e]] = 1;
             if (e < 0) {
@@ -717,16 +715,16 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
                 r[c->W1] = inv0(r[c->P1]);
                 r[c->W2] = inv0(r[c->P2]);
                 vd = (uint32_t)-RV_ENOSYS;
-            } else if (e == RV_CPU_E_BR) {
-                r[c->W1] = inv0(fd);
-                vd = (uint32_t)-RV_EBADF;
-            } else if (e == RV_CPU_E_BW) {
+            } else if (e == RV_CPU_E_ERR) {
+                const int w = a7 == RV_SYS_WRITE;
+                r[c->isw] = w;
+                r[c->isf] = fault;
                 r[c->P1] = gl_mul(gl_sub(fd, 1), gl_sub(fd, 2));
-                r[c->W1] = inv0(r[c->P1]);
-                vd = (uint32_t)-RV_EBADF;
+                r[c->q] = w ? r[c->P1] : fd;
+                r[c->W1] = inv0(r[c->q]);
+                vd = (uint32_t)(fault ? -RV_EFAULT : -RV_EBADF);
             }
-            if (e == RV_CPU_E_XR || e == RV_CPU_E_XW || e == RV_CPU_E_F0 || e == RV_CPU_E_F1 ||
-                e == RV_CPU_E_F2) {
+            if (e == RV_CPU_E_ERR || e == RV_CPU_E_F0 || e == RV_CPU_E_F1 || e == RV_CPU_E_F2) {
                 const uint32_t zz = len != 0, lo = buf < RV_MEM_MIN;
                 const uint32_t bd = lo ? RV_MEM_MIN - 1 - buf : buf - RV_MEM_MIN;
                 r[c->z] = zz;
@@ -737,7 +735,7 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
                 rv_lk_range(lk, bd & 0xffff, 16);
                 rv_lk_range(lk, bd >> 16, 16);
                 rv_add_fill(&c->add, r, lk, buf, len - zz);
-                if (e == RV_CPU_E_XR || e == RV_CPU_E_XW) vd = (uint32_t)-RV_EFAULT;
+                if (e == RV_CPU_E_ERR) r[c->fl] = !lo && !r[c->add.carry];
             }
             if (e == RV_CPU_E_F0 || e == RV_CPU_E_F1 || e == RV_CPU_E_F2) {
                 const int k = e - RV_CPU_E_F0;
@@ -799,7 +797,7 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
     /* padding rows carry the counters and end-of-file */
     for (size_t i = cycles; i < n; i++) {
         gl_t *r = main + i * W;
-        for (int k = 0; k < 3; k++) r[c->cnt[k]] = cnt[k];
+        for (int k = 0; k < 2; k++) r[c->cnt[k]] = cnt[k];
         r[c->eof] = eof;
     }
     out->next_pc = npc_last;

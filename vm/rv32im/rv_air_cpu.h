@@ -20,7 +20,8 @@
  * rv_exec.c), n: read(0) returns n <= len with the input end-of-file rule
  * (docs/rv-air.md "Input end-of-file"), write returns len. Calls with n > 0
  * SEND (ts, fd, buf, n, pos) on RV_BUS_IO, pos the running byte count of
- * the fd (0: input, 1: journal, 2: debug log) at the call.
+ * the fd (0: input, 1: journal) at the call, 0 for fd 2 (the debug log is
+ * in no statement).
  *
  * State: row 0 SENDS (RV_STATE_START, pc, input_eof, 0, 0, 0, 0); the last
  * active row SENDS (RV_STATE_END, next_pc, halted, exit_code, input_bytes,
@@ -32,9 +33,13 @@
  * Width. Columns shared between mutually exclusive ops (rv_air_alu.h
  * "Sharing columns"): a region R holds the comparator / shifter /
  * bitwise gadgets of ALU and branch rows, the byte split and sub-word
- * selection of loads and stores, and the ECALL logic; flags used as
- * selectors have columns of their own. Counts: RV_CPU_NCOLS_REPORT below
- * and rv_cpu_stats.
+ * selection of loads and stores, and the ECALL logic (over the
+ * comparator's unsigned columns and, on its error rows, over the ENOSYS
+ * witnesses). Selectors are columns of their own: the class and sub-op
+ * flags are the decode gadget's (pinned by the decode lookup, no
+ * constraint here), the ECALL outcomes are the cpu's. The adder's limbs
+ * double as the word address of loads and stores. 92 columns (region R
+ * 18); docs/rv-air.md "Width budget".
  */
 #ifndef CAIRN_VM_RV_AIR_CPU_H
 #define CAIRN_VM_RV_AIR_CPU_H
@@ -54,36 +59,15 @@
 #define RV_CPU_PUB_CYCLES 8
 #define RV_CPU_NPUB 9
 
-/* Sub-op flags of ALU (register and immediate forms share one flag) and
- * branch rows: one-hot per group, tied to the decoded op id. */
-enum {
-    RV_CPU_S_ADD,
-    RV_CPU_S_SUB,
-    RV_CPU_S_SLT,
-    RV_CPU_S_SLTU,
-    RV_CPU_S_XOR,
-    RV_CPU_S_OR,
-    RV_CPU_S_AND,
-    RV_CPU_S_SLL,
-    RV_CPU_S_SRL,
-    RV_CPU_S_SRA,
-    RV_CPU_NALU,
-    RV_CPU_S_BEQ = RV_CPU_NALU, /* BEQ / BNE (neg) */
-    RV_CPU_S_BLT,               /* BLT / BGE */
-    RV_CPU_S_BLTU,              /* BLTU / BGEU */
-    RV_CPU_NS
-};
-
-/* ECALL outcome flags (one-hot with the implied "other number" flag). */
+/* ECALL outcome flags (one-hot with the implied "other number" flag).
+ * The error outcomes of read and write share one flag; the region columns
+ * `isw` (a7 = 63 + isw) and `isf` (EFAULT, not EBADF) tell them apart. */
 enum {
     RV_CPU_E_EXIT,
-    RV_CPU_E_F0, /* read(0) that passes the fd and buffer rules */
-    RV_CPU_E_F1, /* write(1), passes */
-    RV_CPU_E_F2, /* write(2), passes */
-    RV_CPU_E_BR, /* read, EBADF */
-    RV_CPU_E_BW, /* write, EBADF */
-    RV_CPU_E_XR, /* read, EFAULT */
-    RV_CPU_E_XW, /* write, EFAULT */
+    RV_CPU_E_F0,  /* read(0) that passes the fd and buffer rules */
+    RV_CPU_E_F1,  /* write(1), passes */
+    RV_CPU_E_F2,  /* write(2), passes */
+    RV_CPU_E_ERR, /* read or write, EBADF or EFAULT */
     RV_CPU_NE
 };
 
@@ -94,9 +78,8 @@ typedef struct {
     /* always-on columns */
     unsigned active, last, pc, pch, npc, npch, imm;
     unsigned v1, v2, vd, pd, dprev, dnew, daddr;
-    unsigned n1, n2, wd, cnt[3], eof;
-    unsigned s[RV_CPU_NS], neg, taken;
-    unsigned wb, wh, ww, u; /* load/store width one-hot, unsigned load */
+    unsigned n1, n2, wd, cnt[2], eof; /* byte counters of fd 0, 1 */
+    unsigned taken;
     unsigned e[RV_CPU_NE];
     rv_decode_gadget dec;
     rv_mem_g m_fetch, m_rs1, m_rs2, m_data, m_rd, m_arg;
@@ -108,8 +91,10 @@ typedef struct {
     rv_shift_g shift;
     rv_bitwise_g bw;   /* AND/OR/XOR; loads/stores: byte splits */
     unsigned b0;       /* JALR: bit 0 of rs1 + imm */
-    unsigned p[4], rv, msb, sx, sv, wlim; /* loads/stores */
+    unsigned p[4], rv, msb; /* loads/stores */
+    unsigned sv;            /* stores: the stored sub-word, in pd's column */
     unsigned P1, P2, W1, W2, z, wl, va, io, nhi, lo, h, bd, sh; /* ECALL */
+    unsigned isw, q, isf, fl; /* ECALL errors: the columns of P2, W2 (ENOSYS only), io, nhi */
 } rv_cpu;
 
 /* Lays out the columns (no machine needed). */

@@ -85,6 +85,52 @@ static int f7_matters(const uint8_t *flag)
     return flag[RV_DEC_ALUR] | flag[RV_DEC_SHI] | flag[RV_DEC_MULDIV];
 }
 
+/* The sub-op flags of op (rv_air_decode.h). */
+static void sub_of(uint8_t sub[RV_DEC_NSUB], uint8_t op)
+{
+    static const struct {
+        uint8_t op, s1, s2; /* s2 = RV_DEC_NSUB: none */
+    } map[] = {
+        {RV_OP_ADD, RV_DEC_S_ADD, RV_DEC_NSUB},    {RV_OP_ADDI, RV_DEC_S_ADD, RV_DEC_NSUB},
+        {RV_OP_SUB, RV_DEC_S_SUB, RV_DEC_NSUB},    {RV_OP_SLT, RV_DEC_S_SLT, RV_DEC_NSUB},
+        {RV_OP_SLTI, RV_DEC_S_SLT, RV_DEC_NSUB},   {RV_OP_SLTU, RV_DEC_S_SLTU, RV_DEC_NSUB},
+        {RV_OP_SLTIU, RV_DEC_S_SLTU, RV_DEC_NSUB}, {RV_OP_XOR, RV_DEC_S_XOR, RV_DEC_NSUB},
+        {RV_OP_XORI, RV_DEC_S_XOR, RV_DEC_NSUB},   {RV_OP_OR, RV_DEC_S_OR, RV_DEC_NSUB},
+        {RV_OP_ORI, RV_DEC_S_OR, RV_DEC_NSUB},     {RV_OP_AND, RV_DEC_S_AND, RV_DEC_NSUB},
+        {RV_OP_ANDI, RV_DEC_S_AND, RV_DEC_NSUB},   {RV_OP_SLL, RV_DEC_S_SLL, RV_DEC_NSUB},
+        {RV_OP_SLLI, RV_DEC_S_SLL, RV_DEC_NSUB},   {RV_OP_SRL, RV_DEC_S_SRL, RV_DEC_NSUB},
+        {RV_OP_SRLI, RV_DEC_S_SRL, RV_DEC_NSUB},   {RV_OP_SRA, RV_DEC_S_SRA, RV_DEC_NSUB},
+        {RV_OP_SRAI, RV_DEC_S_SRA, RV_DEC_NSUB},   {RV_OP_BEQ, RV_DEC_S_BEQ, RV_DEC_NSUB},
+        {RV_OP_BNE, RV_DEC_S_BEQ, RV_DEC_S_NEG},   {RV_OP_BLT, RV_DEC_S_SLT, RV_DEC_NSUB},
+        {RV_OP_BGE, RV_DEC_S_SLT, RV_DEC_S_NEG},   {RV_OP_BLTU, RV_DEC_S_SLTU, RV_DEC_NSUB},
+        {RV_OP_BGEU, RV_DEC_S_SLTU, RV_DEC_S_NEG}, {RV_OP_LB, RV_DEC_S_WB, RV_DEC_NSUB},
+        {RV_OP_LH, RV_DEC_S_WH, RV_DEC_NSUB},      {RV_OP_LW, RV_DEC_S_WW, RV_DEC_NSUB},
+        {RV_OP_LBU, RV_DEC_S_WB, RV_DEC_S_U},      {RV_OP_LHU, RV_DEC_S_WH, RV_DEC_S_U},
+        {RV_OP_SB, RV_DEC_S_WB, RV_DEC_NSUB},      {RV_OP_SH, RV_DEC_S_WH, RV_DEC_NSUB},
+        {RV_OP_SW, RV_DEC_S_WW, RV_DEC_NSUB},
+    };
+    for (unsigned k = 0; k < RV_DEC_NSUB; k++) sub[k] = 0;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (map[i].op == op) {
+            sub[map[i].s1] = 1;
+            if (map[i].s2 < RV_DEC_NSUB) sub[map[i].s2] = 1;
+        }
+}
+
+/* The stored class flags (columns and tuple elements), in order; ALUR and
+ * LOAD are sums of other flags (rv_air_decode.h). */
+static const uint8_t STORED[RV_DEC_NSTORED] = {RV_DEC_LUI,    RV_DEC_AUIPC, RV_DEC_JAL,
+                                               RV_DEC_JALR,   RV_DEC_BRANCH, RV_DEC_STORE,
+                                               RV_DEC_ALUI,   RV_DEC_SHI,   RV_DEC_MULDIV,
+                                               RV_DEC_ECALL};
+
+int rv_decode_flag_col(unsigned k)
+{
+    for (unsigned i = 0; i < RV_DEC_NSTORED; i++)
+        if (STORED[i] == k) return (int)(RV_DEC_C_FLAG0 + i);
+    return -1;
+}
+
 static unsigned class_key(const rv_decode_class *c)
 {
     return (unsigned)c->opcode << 11 | (unsigned)c->funct3 << 8 | c->f7key;
@@ -104,7 +150,17 @@ void rv_decode_classes(rv_decode_class cls[RV_DECODE_CLASSES])
                                    .f7key = s->f7 == ANY ? 0 : (uint8_t)s->f7,
                                    .op = s->op};
             if (s->flag != NOFLAG) c->flag[s->flag] = 1;
+            sub_of(c->sub, s->op);
             assert((s->f7 != ANY) == f7_matters(c->flag));
+            /* the flags that are not stored are these sums (rv_decode_build) */
+            unsigned alu = 0;
+            for (unsigned k = 0; k < RV_DEC_NALU; k++) alu += c->sub[k];
+            assert(c->flag[RV_DEC_ALUR] + c->flag[RV_DEC_ALUI] + c->flag[RV_DEC_SHI] +
+                       c->flag[RV_DEC_BRANCH] - c->sub[RV_DEC_S_BEQ] ==
+                   alu);
+            assert(c->flag[RV_DEC_LOAD] + c->flag[RV_DEC_STORE] ==
+                   c->sub[RV_DEC_S_WB] + c->sub[RV_DEC_S_WH] + c->sub[RV_DEC_S_WW]);
+            (void)alu;
         }
     }
     assert(n == RV_DECODE_CLASSES);
@@ -157,6 +213,52 @@ static const int FMT_J[] = {RV_DEC_JAL, -1};
 static const int FMT_SH[] = {RV_DEC_SHI, -1};
 static const int F7_MATTERS[] = {RV_DEC_ALUR, RV_DEC_SHI, RV_DEC_MULDIV, -1};
 
+/* The rv_op id the flags name (degree 2): FENCE where no class flag is
+ * set, else the id of the one class: a constant for LUI .. JALR and
+ * ECALL; the sub-op's id for loads and stores (LBU / LHU = LB / LH + 3,
+ * Sx = Lx + 5) and register ALU ops, moved to the immediate form's id on
+ * ALUI / SHI rows and to BLT / BLTU on branch rows (BEQ's flag: BEQ; +1
+ * for the negated branches); MUL + funct3 for the M extension (rv.h
+ * orders both as funct3 does). */
+static air_expr op_expr(const rv_decode_gadget *g, air_machine *m, air_table *t, air_expr funct3)
+{
+    static const uint8_t ALU_R[RV_DEC_NALU] = {RV_OP_ADD, RV_OP_SUB, RV_OP_SLT, RV_OP_SLTU,
+                                               RV_OP_XOR, RV_OP_OR,  RV_OP_AND, RV_OP_SLL,
+                                               RV_OP_SRL, RV_OP_SRA};
+    static const uint8_t ALU_I[RV_DEC_NALU] = {RV_OP_ADDI, RV_OP_SUB,  RV_OP_SLTI, RV_OP_SLTIU,
+                                               RV_OP_XORI, RV_OP_ORI,  RV_OP_ANDI, RV_OP_SLLI,
+                                               RV_OP_SRLI, RV_OP_SRAI}; /* SUB: no I form */
+    static const struct {
+        uint8_t flag, op;
+    } fixed[] = {{RV_DEC_LUI, RV_OP_LUI},   {RV_DEC_AUIPC, RV_OP_AUIPC}, {RV_DEC_JAL, RV_OP_JAL},
+                 {RV_DEC_JALR, RV_OP_JALR}, {RV_DEC_ECALL, RV_OP_ECALL}};
+    static const struct {
+        uint8_t sub, op;
+    } subs[] = {{RV_DEC_S_BEQ, RV_OP_BEQ},
+                {RV_DEC_S_WB, RV_OP_LB},   {RV_DEC_S_WH, RV_OP_LH},   {RV_DEC_S_WW, RV_OP_LW}};
+    const gl_t F = RV_OP_FENCE;
+    air_expr op = air_const(m, t, F);
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        op = mac(m, t, op, gl_sub(fixed[i].op, F), g->flag[fixed[i].flag]);
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        op = mac(m, t, op, gl_sub(subs[i].op, F), g->sub[subs[i].sub]);
+    op = air_add(m, t, op, g->sub[RV_DEC_S_NEG]);
+    op = mac(m, t, op, RV_OP_LBU - RV_OP_LB, g->sub[RV_DEC_S_U]);
+    op = mac(m, t, op, RV_OP_SB - RV_OP_LB, g->flag[RV_DEC_STORE]);
+    air_expr to_i = air_const(m, t, 0);
+    for (unsigned k = 0; k < RV_DEC_NALU; k++) {
+        op = mac(m, t, op, gl_sub(ALU_R[k], F), g->sub[k]);
+        to_i = mac(m, t, to_i, gl_sub(ALU_I[k], ALU_R[k]), g->sub[k]);
+    }
+    op = air_add(m, t, op, air_mul(m, t, air_add(m, t, g->flag[RV_DEC_ALUI], g->flag[RV_DEC_SHI]), to_i));
+    /* BLT / BLTU carry SLT's / SLTU's flag */
+    air_expr to_b = mac(m, t, air_const(m, t, 0), gl_sub(RV_OP_BLT, RV_OP_SLT), g->sub[RV_DEC_S_SLT]);
+    to_b = mac(m, t, to_b, gl_sub(RV_OP_BLTU, RV_OP_SLTU), g->sub[RV_DEC_S_SLTU]);
+    op = air_add(m, t, op, air_mul(m, t, g->flag[RV_DEC_BRANCH], to_b));
+    air_expr md = air_add(m, t, air_const(m, t, gl_sub(RV_OP_MUL, F)), funct3);
+    return air_add(m, t, op, air_mul(m, t, g->flag[RV_DEC_MULDIV], md));
+}
+
 /* Sign extension of word bit 31 from immediate bit k: -2^k mod 2^32. */
 #define SEXT(k) ((gl_t)0x100000000ull - ((gl_t)1 << (k)))
 
@@ -171,8 +273,19 @@ void rv_decode_build(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr
     g->opcode = c[RV_DEC_C_OPCODE];
     g->funct3 = c[RV_DEC_C_FUNCT3];
     g->funct7 = f7;
-    g->op = c[RV_DEC_C_OP];
-    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++) g->flag[k] = c[RV_DEC_C_FLAG0 + k];
+    for (unsigned k = 0; k < RV_DEC_NSUB; k++) g->sub[k] = c[RV_DEC_C_SUB0 + k];
+    for (unsigned i = 0; i < RV_DEC_NSTORED; i++) g->flag[STORED[i]] = c[RV_DEC_C_FLAG0 + i];
+    /* the flags that are sums of others (rv_decode_classes checks each
+     * class) */
+    air_expr alu = air_const(m, t, 0);
+    for (unsigned k = 0; k < RV_DEC_NALU; k++) alu = air_add(m, t, alu, g->sub[k]);
+    air_expr brlt = air_sub(m, t, g->flag[RV_DEC_BRANCH], g->sub[RV_DEC_S_BEQ]); /* BLT .. BGEU */
+    g->flag[RV_DEC_ALUR] = air_sub(
+        m, t, alu, air_add(m, t, air_add(m, t, g->flag[RV_DEC_ALUI], g->flag[RV_DEC_SHI]), brlt));
+    air_expr ls = air_add(m, t, air_add(m, t, g->sub[RV_DEC_S_WB], g->sub[RV_DEC_S_WH]),
+                          g->sub[RV_DEC_S_WW]);
+    g->flag[RV_DEC_LOAD] = air_sub(m, t, ls, g->flag[RV_DEC_STORE]);
+    g->op = op_expr(g, m, t, c[RV_DEC_C_FUNCT3]);
 
     /* the fields are the word's bits: with every field in range (below) the
      * sum is < 2^32 < p, so this is the unique split of the u32 word */
@@ -204,14 +317,13 @@ void rv_decode_build(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr
     /* the class: the flags come from the table where sel = 1 and are 0
      * elsewhere, so they are trustworthy degree-1 selectors */
     air_expr off = air_sub(m, t, one, sel);
-    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++)
-        air_constrain(m, t, air_mul(m, t, off, g->flag[k]), "decode: flag 0 where inactive");
+    for (unsigned k = RV_DEC_C_FLAG0; k < RV_DEC_NCOLS; k++)
+        air_constrain(m, t, air_mul(m, t, off, c[k]), "decode: flag 0 where inactive");
     air_expr tup[RV_DECODE_TUPLE];
     tup[0] = c[RV_DEC_C_OPCODE];
     tup[1] = c[RV_DEC_C_FUNCT3];
     tup[2] = air_mul(m, t, flag_sum(m, t, g, F7_MATTERS), f7); /* f7key */
-    tup[3] = c[RV_DEC_C_OP];
-    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++) tup[4 + k] = g->flag[k];
+    for (unsigned k = RV_DEC_C_FLAG0; k < RV_DEC_NCOLS; k++) tup[3 + k - RV_DEC_C_FLAG0] = c[k];
     air_interact(m, t, RV_BUS_DECODE, AIR_SEND, sel, tup, RV_DECODE_TUPLE);
 
     /* ECALL is the one SYSTEM word 0x00000073: opcode and funct3 come from
@@ -295,8 +407,8 @@ cairn_err rv_decode_fill(const rv_decode_gadget *g, gl_t *row, rv_lookups *lk, r
     r[RV_DEC_C_RS2_0] = rs2 & 1;
     r[RV_DEC_C_F7LO] = (word >> 25) & 63;
     r[RV_DEC_C_SIGN] = word >> 31;
-    r[RV_DEC_C_OP] = c->op;
-    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++) r[RV_DEC_C_FLAG0 + k] = c->flag[k];
+    for (unsigned i = 0; i < RV_DEC_NSTORED; i++) r[RV_DEC_C_FLAG0 + i] = c->flag[STORED[i]];
+    for (unsigned k = 0; k < RV_DEC_NSUB; k++) r[RV_DEC_C_SUB0 + k] = c->sub[k];
     rv_lk_range(lk, rd >> 1, 4);
     rv_lk_range(lk, rs1, 5);
     rv_lk_range(lk, rs2 >> 1, 4);
@@ -306,40 +418,58 @@ cairn_err rv_decode_fill(const rv_decode_gadget *g, gl_t *row, rv_lookups *lk, r
     return CAIRN_OK;
 }
 
-static int any_flag(const gl_t *r, const int *k)
+static int any_flag(const uint8_t *flag, const int *k)
 {
-    gl_t s = 0;
-    for (; *k >= 0; k++) s += r[RV_DEC_C_FLAG0 + *k];
+    unsigned s = 0;
+    for (; *k >= 0; k++) s += flag[*k];
     return s != 0;
+}
+
+/* The class a row's columns name (its key and every flag), or -1. */
+static int row_class(const rv_decode_gadget *g, const gl_t *r)
+{
+    const gl_t f7 = r[RV_DEC_C_F7LO] + 64 * r[RV_DEC_C_SIGN];
+    for (unsigned i = 0; i < RV_DECODE_CLASSES; i++) {
+        const rv_decode_class *c = &g->cls[i];
+        int ok = r[RV_DEC_C_OPCODE] == c->opcode && r[RV_DEC_C_FUNCT3] == c->funct3 &&
+                 (!f7_matters(c->flag) || f7 == c->f7key);
+        for (unsigned k = 0; ok && k < RV_DEC_NSTORED; k++) ok = r[RV_DEC_C_FLAG0 + k] == c->flag[STORED[k]];
+        for (unsigned k = 0; ok && k < RV_DEC_NSUB; k++) ok = r[RV_DEC_C_SUB0 + k] == c->sub[k];
+        if (ok) return (int)i;
+    }
+    return -1;
 }
 
 rv_decoded rv_decode_row(const rv_decode_gadget *g, const gl_t *row)
 {
     const gl_t *r = row + g->col;
+    const int ci = row_class(g, r);
+    if (ci < 0) return (rv_decoded){RV_OP_ILLEGAL, 0, 0, 0, 0};
+    const uint8_t *fl = g->cls[ci].flag;
     uint32_t rd = (uint32_t)(2 * r[RV_DEC_C_RD_HI] + r[RV_DEC_C_RD0]);
     uint32_t rs1 = (uint32_t)r[RV_DEC_C_RS1];
     uint32_t rs2 = (uint32_t)(2 * r[RV_DEC_C_RS2_HI] + r[RV_DEC_C_RS2_0]);
     uint32_t f7lo = (uint32_t)r[RV_DEC_C_F7LO], s = (uint32_t)r[RV_DEC_C_SIGN];
     uint32_t upper = (uint32_t)r[RV_DEC_C_FUNCT3] << 12 | rs1 << 15;
     uint32_t imm = 0;
-    if (any_flag(r, FMT_I))
+    if (any_flag(fl, FMT_I))
         imm = rs2 + 32 * f7lo + (uint32_t)SEXT(11) * s;
-    else if (any_flag(r, FMT_S))
+    else if (any_flag(fl, FMT_S))
         imm = rd + 32 * f7lo + (uint32_t)SEXT(11) * s;
-    else if (any_flag(r, FMT_B))
+    else if (any_flag(fl, FMT_B))
         imm = 2 * (uint32_t)r[RV_DEC_C_RD_HI] + ((uint32_t)r[RV_DEC_C_RD0] << 11) + 32 * f7lo +
               (uint32_t)SEXT(12) * s;
-    else if (any_flag(r, FMT_U))
+    else if (any_flag(fl, FMT_U))
         imm = upper | rs2 << 20 | f7lo << 25 | s << 31;
-    else if (any_flag(r, FMT_J))
+    else if (any_flag(fl, FMT_J))
         imm = 2 * (uint32_t)r[RV_DEC_C_RS2_HI] + ((uint32_t)r[RV_DEC_C_RS2_0] << 11) + 32 * f7lo +
               upper + (uint32_t)SEXT(20) * s;
-    else if (any_flag(r, FMT_SH))
+    else if (any_flag(fl, FMT_SH))
         imm = rs2;
-    rv_decoded d = {(uint8_t)r[RV_DEC_C_OP], 0, 0, 0, (int32_t)imm};
-    if (any_flag(r, WRITES_RD)) d.rd = (uint8_t)rd;
-    if (any_flag(r, READS_RS1)) d.rs1 = (uint8_t)rs1;
-    if (any_flag(r, READS_RS2)) d.rs2 = (uint8_t)rs2;
+    rv_decoded d = {g->cls[ci].op, 0, 0, 0, (int32_t)imm};
+    if (any_flag(fl, WRITES_RD)) d.rd = (uint8_t)rd;
+    if (any_flag(fl, READS_RS1)) d.rs1 = (uint8_t)rs1;
+    if (any_flag(fl, READS_RS2)) d.rs2 = (uint8_t)rs2;
     return d;
 }
 
@@ -364,8 +494,8 @@ air_table *rv_decode_table_add(air_machine *m)
         p[0] = c->opcode;
         p[1] = c->funct3;
         p[2] = c->f7key;
-        p[3] = c->op;
-        for (unsigned k = 0; k < RV_DEC_NFLAGS; k++) p[4 + k] = c->flag[k];
+        for (unsigned k = 0; k < RV_DEC_NSTORED; k++) p[3 + k] = c->flag[STORED[k]];
+        for (unsigned k = 0; k < RV_DEC_NSUB; k++) p[3 + RV_DEC_NSTORED + k] = c->sub[k];
     }
     air_table_set_pre(m, t, pre, RV_DECODE_LOG);
     free(pre);

@@ -8,13 +8,20 @@
  *     rd0, rs2_0 and s (= word bit 31, the sign of every immediate) are the
  *     bits the immediate formats move, so they have columns of their own;
  *   - the class (opcode, funct3, f7key) is looked up in the preprocessed
- *     `decode` table on RV_BUS_DECODE, which returns the rv_op id and the
- *     class flags;
+ *     `decode` table on RV_BUS_DECODE, which returns the class flags and
+ *     the sub-op flags (the flags are the row's columns: the lookup pins
+ *     every one of them to the class's value, so the cpu uses them as
+ *     degree-1 selectors with no constraint of its own);
  *   - the immediate of the class's format and the register fields it
  *     names are expressions over these columns.
  *
- * Decode bus tuple (RV_BUS_DECODE, 16 elements):
- *   (opcode, funct3, f7key, op, flag[0..RV_DEC_NFLAGS-1])
+ * Decode bus tuple (RV_BUS_DECODE, RV_DECODE_TUPLE = 29 elements):
+ *   (opcode, funct3, f7key, the stored class flags, sub[0..RV_DEC_NSUB-1])
+ * The class flags ALUR and LOAD are not stored: they are sums of other
+ * flags (ALUR = the ALU sub-ops - ALUI - SHI - (BRANCH - BEQ), LOAD = WB +
+ * WH + WW - STORE), which keeps the tuple within AIR_MAX_TUPLE. The
+ * rv_op id is an expression of the flags (and funct3 for the M
+ * extension), not a column.
  * f7key = funct7 for classes whose funct7 selects the operation (R-type,
  * M extension, shifts by an immediate: the flags ALUR, MULDIV, SHI) and 0
  * for every other class; it is the expression (ALUR + SHI + MULDIV) *
@@ -54,12 +61,42 @@ enum {
     RV_DEC_NFLAGS
 };
 
+/* Sub-op flags of a class (0 where the class has none): the ALU operation
+ * (register and immediate forms share one; one-hot on ALUR, ALUI and SHI
+ * classes), the branch comparison (one-hot on branches: BEQ, or the
+ * comparator's SLT / SLTU flag, which the branch shares with the ALU op)
+ * and its negation (BNE, BGE, BGEU), the load/store width (one-hot on loads
+ * and stores) and the unsigned loads (LBU, LHU). */
+enum {
+    RV_DEC_S_ADD,
+    RV_DEC_S_SUB,
+    RV_DEC_S_SLT,
+    RV_DEC_S_SLTU,
+    RV_DEC_S_XOR,
+    RV_DEC_S_OR,
+    RV_DEC_S_AND,
+    RV_DEC_S_SLL,
+    RV_DEC_S_SRL,
+    RV_DEC_S_SRA,
+    RV_DEC_NALU,
+    RV_DEC_S_BEQ = RV_DEC_NALU, /* BEQ / BNE (NEG); BLT / BGE: SLT, BLTU / BGEU: SLTU */
+    RV_DEC_S_NEG,
+    RV_DEC_S_WB,
+    RV_DEC_S_WH,
+    RV_DEC_S_WW,
+    RV_DEC_S_U,
+    RV_DEC_NSUB
+};
+
+/* The class flags that are columns (and tuple elements), in order. */
+#define RV_DEC_NSTORED 10
+
 /* The decode table: RV_DECODE_CLASSES legal classes padded with copies of
  * class 0 to 2^RV_DECODE_LOG rows (a copy's multiplicity stays 0; a
  * duplicate row only splits a multiplicity, it admits nothing new). */
 #define RV_DECODE_LOG 7
 #define RV_DECODE_CLASSES 69
-#define RV_DECODE_TUPLE (4 + RV_DEC_NFLAGS)
+#define RV_DECODE_TUPLE (3 + RV_DEC_NSTORED + RV_DEC_NSUB)
 
 /* Multiplicities of the decode table, counted while rows are filled. */
 typedef struct {
@@ -70,6 +107,7 @@ typedef struct {
 typedef struct {
     uint8_t opcode, funct3, f7key, op;
     uint8_t flag[RV_DEC_NFLAGS];
+    uint8_t sub[RV_DEC_NSUB];
 } rv_decode_class;
 
 /* Columns of the gadget (in the order allocated by layout). */
@@ -83,10 +121,14 @@ enum {
     RV_DEC_C_RS2_0,  /* rs2 & 1 (J immediate bit 11) */
     RV_DEC_C_F7LO,   /* funct7 & 63 */
     RV_DEC_C_SIGN,   /* word bit 31 */
-    RV_DEC_C_OP,     /* rv_op id */
-    RV_DEC_C_FLAG0,  /* RV_DEC_NFLAGS flags follow */
-    RV_DEC_NCOLS = RV_DEC_C_FLAG0 + RV_DEC_NFLAGS
+    RV_DEC_C_FLAG0,  /* the RV_DEC_NSTORED stored class flags follow */
+    RV_DEC_C_SUB0 = RV_DEC_C_FLAG0 + RV_DEC_NSTORED, /* then RV_DEC_NSUB sub-op flags */
+    RV_DEC_NCOLS = RV_DEC_C_SUB0 + RV_DEC_NSUB
 };
+
+/* Column (offset from the gadget's first) of class flag k, or -1 for a
+ * flag that is a sum of others (ALUR, LOAD). */
+int rv_decode_flag_col(unsigned k);
 
 typedef struct {
     unsigned col; /* first column; column k of the enum above is col + k */
@@ -94,8 +136,9 @@ typedef struct {
     uint8_t first[1u << 10];
     rv_decode_class cls[RV_DECODE_CLASSES];
     /* Expressions set by build (valid where sel = 1): */
-    air_expr op;                              /* rv_op id (a column) */
-    air_expr flag[RV_DEC_NFLAGS];             /* the flag columns (0 where sel = 0) */
+    air_expr op;                              /* rv_op id (degree 2) */
+    air_expr flag[RV_DEC_NFLAGS];             /* class flags, degree 1 (0 where sel = 0) */
+    air_expr sub[RV_DEC_NSUB];                /* sub-op flags, columns (0 where sel = 0) */
     air_expr opcode, funct3, funct7;          /* raw fields (degree 1) */
     air_expr rd, rs1, rs2;                    /* registers the instruction names, 0 for
                                                * fields its format lacks (degree 2) */
@@ -114,10 +157,10 @@ void rv_decode_layout(rv_decode_gadget *g, rv_cols *cols);
  *   rd0, rs2_0, s boolean, opcode and funct3 by the decode lookup (the
  *   table holds only legal ones): the sum is then < 2^32 < p, so it is the
  *   unique split of the u32 word (word must be a u32: it comes off MEM);
- *   the class on RV_BUS_DECODE; flags 0 where sel = 0, so the cpu can use
- *   them as degree-1 selectors; ECALL: rd = rs1 = rs2 = funct7 = 0 (with
- *   the table's opcode 0x73 and funct3 0, the word is exactly 0x00000073:
- *   EBREAK and the Zicsr words have no valid row).
+ *   the class on RV_BUS_DECODE; flags (class and sub-op) 0 where sel = 0,
+ *   so the cpu can use them as degree-1 selectors; ECALL: rd = rs1 = rs2 =
+ *   funct7 = 0 (with the table's opcode 0x73 and funct3 0, the word is
+ *   exactly 0x00000073: EBREAK and the Zicsr words have no valid row).
  * Sets the expressions of g. Interactions: 4 range sends, 1 decode send
  * (its tuple has degree 2, so it forms a LogUp group alone). */
 void rv_decode_build(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr sel,

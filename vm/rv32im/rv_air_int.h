@@ -56,7 +56,8 @@ enum {
  * rules), ts = the ECALL's base timestamp 8 * (cycle + 1), buf = a1 (byte
  * address), pos = the stream offset of its first byte counted from the
  * segment's start (input bytes read so far for fd 0, journal bytes
- * written so far for fd 1, debug bytes for fd 2); the io table RECEIVES it
+ * written so far for fd 1; 0 for fd 2: the host's debug log is in no
+ * statement and its bytes need no order); the io table RECEIVES it
  * on the call's first row and moves the bytes (its memory accesses use
  * slot RV_SLOT_IO of that ts). */
 /* RV_BUS_STATE tuples (the state table RECEIVES each exactly once):

@@ -60,7 +60,7 @@ cairn_err rv_io_call_at(rv_io_call *c, const rv_trace *tr, size_t first)
     c->fd = fd;
     c->buf = io[RV_IO_addr][first] + lowbit4(io[RV_IO_mask][first]);
     c->n = n;
-    c->pos = io[RV_IO_pos][first];
+    c->pos = fd == 2 ? 0 : io[RV_IO_pos][first]; /* the debug log's bytes have no order (rv_air_int.h) */
     c->first = first;
     c->nrows = r - first;
     return CAIRN_OK;

@@ -12,7 +12,8 @@
  *   waddr                 word address (byte address >> 2), < 2^30
  *   buf, rem              first row: the buffer's byte address; every row:
  *                         bytes of the call from this row's first one on
- *   pos                   stream offset of the row's first moved byte
+ *   pos                   stream offset of the row's first moved byte (fd 2:
+ *                         counted from the call's first byte, rv_air_int.h)
  *   mask[4]               byte k of the word is moved
  *   prev[4]               bytes of the word before the access (8-bit)
  *   byte[4]               the moved bytes (8-bit): fd 0 the input bytes

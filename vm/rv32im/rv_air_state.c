@@ -13,8 +13,8 @@
 #define NROWS (1u << RV_STATE_LOG)
 #define NSLOTS (8 * RV_STATE_STEPS) /* 56: the elements and the padding */
 
-static const rv_u32_g U_IP = {RV_ST_UIP, RV_ST_UIP + 1};
-static const rv_u32_g U_JL = {RV_ST_UJL, RV_ST_UJL + 1};
+static const rv_u32_g U_IP = {RV_ST_UIP, RV_ST_UIP + 1, 0};
+static const rv_u32_g U_JL = {RV_ST_UJL, RV_ST_UJL + 1, 0};
 
 static air_expr col(air_machine *m, air_table *t, unsigned i) { return air_col(m, t, AIR_MAIN, i, 0); }
 static air_expr pre(air_machine *m, air_table *t, unsigned i) { return air_col(m, t, AIR_PRE, i, 0); }
