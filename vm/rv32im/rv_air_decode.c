@@ -153,7 +153,7 @@ void rv_decode_classes(rv_decode_class cls[RV_DECODE_CLASSES])
             sub_of(c->sub, s->op);
             assert((s->f7 != ANY) == f7_matters(c->flag));
             /* the flags that are not stored are these sums (rv_decode_build) */
-            unsigned alu = 0;
+            int alu = 0;
             for (unsigned k = 0; k < RV_DEC_NALU; k++) alu += c->sub[k];
             assert(c->flag[RV_DEC_ALUR] + c->flag[RV_DEC_ALUI] + c->flag[RV_DEC_SHI] +
                        c->flag[RV_DEC_BRANCH] - c->sub[RV_DEC_S_BEQ] ==
