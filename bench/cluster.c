@@ -223,7 +223,7 @@ int bench_cluster(int argc, char **argv)
     int status;
     if (!cli_parse_command(&c, opts, &path, argc, argv, HELP, &status)) return status;
 
-    char exe[PATH_MAX], defpath[PATH_MAX + 32], fib[PATH_MAX + 32], tmpl[] = "/tmp/cairn-bench-cluster.XXXXXX";
+    char exe[PATH_MAX], defpath[PATH_MAX + 32], fib[PATH_MAX + 32], tmpl[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0 || bench_guest_path(defpath, sizeof defpath, "sha256.elf") != 0 ||
         bench_guest_path(fib, sizeof fib, "fibonacci.elf") != 0)
@@ -233,6 +233,12 @@ int bench_cluster(int argc, char **argv)
     if (access(path, R_OK) != 0)
         return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_IO, "program %s: %s%s", path, strerror(errno),
                         path == defpath ? " (the example guests need the riscv64 cross compiler; give an ELF)" : "");
+    /* the job files go to a fresh folder under $TMPDIR (mkdtemp fills in
+     * the six trailing characters of its template) */
+    const char *tmpdir = getenv("TMPDIR");
+    if ((size_t)snprintf(tmpl, sizeof tmpl, "%s/cairn-bench-cluster.%s", tmpdir && *tmpdir ? tmpdir : "/tmp",
+                         "XXXXXX") >= sizeof tmpl)
+        return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "TMPDIR is too long");
     const char *tmp = mkdtemp(tmpl);
     if (!tmp) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_IO, "cannot make a temporary folder: %s", strerror(errno));
     char in[PATH_MAX], job[PATH_MAX], err[PATH_MAX], po2s[16];
@@ -244,8 +250,14 @@ int bench_cluster(int argc, char **argv)
     /* the SHA-256 guest spends about 80 cycles a byte after ~20k cycles
      * of start-up (measured); a little under N full segments (a segment
      * may also end early when it would not fit its tables) */
-    size_t want = (size_t)(((double)nseg * (double)(1u << po2) - 24000.0) / 80.0);
-    if (!input_path && write_input(in, want > 64 ? want : 64) != 0) {
+    /* in double, clamped before the conversion: below the start-up's
+     * cycles (small N and K) the difference is negative, and a negative
+     * double converted to size_t is undefined (it once wrote a 77 GB
+     * input); above, at most the largest input cairn prove reads */
+    double bytes = ((double)nseg * (double)(UINT64_C(1) << po2) - 24000.0) / 80.0;
+    if (bytes < 64) bytes = 64;
+    if (bytes > (double)CLI_DEFAULT_MAX_INPUT) bytes = (double)CLI_DEFAULT_MAX_INPUT;
+    if (!input_path && write_input(in, (size_t)bytes) != 0) {
         cli_fail(&c, EXIT_USAGE, CAIRN_ERR_IO, "cannot write %s", in);
         goto done;
     }
