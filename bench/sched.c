@@ -138,10 +138,10 @@ static const char *const legend[][2] = {
     {"proving", "the ranks prove at least 90% of the time"},
     {"executor", "ranks wait while rank 0 executes: each refill runs the executor until the queue holds its\n"
                  "  bound (one task per prover) before any task goes out, and no result is taken meanwhile"},
-    {"verification", "ranks wait while rank 0 verifies: coord_run receives and verifies every result that has\n"
-                     "  arrived before it hands out the next task, so the results of a round queue behind each\n"
-                     "  other and the ranks stay in lockstep (rank 0 may be idle most of the time and still bound\n"
-                     "  the run)"},
+    {"verification", "ranks wait while rank 0 receives or verifies results: a rank gets its next task before\n"
+                     "  its result is checked (one check per pass of coord_run), so this binds only when results\n"
+                     "  arrive faster than rank 0 checks them (more waiting than there are ranks), or when idle\n"
+                     "  ranks wait for the checks before rank 0 executes the next segment"},
     {"tail", "nothing left to hand out: the last round is partly empty"},
     {"network", "snapshots on their way over rank 0's link"},
     {"failures", "failed attempts"},

@@ -24,8 +24,15 @@ typedef struct {
     int fail;
 } attempt;
 
-/* What rank 0's main thread is doing while the clock moves. */
-typedef enum { DO_VERIFY, DO_EXEC, DO_WAIT } doing;
+/* What rank 0's main thread is doing while the clock moves: receiving a
+ * result, checking one, executing, or waiting. */
+typedef enum { DO_RECV, DO_VERIFY, DO_EXEC, DO_WAIT } doing;
+
+/* A result received and not yet checked (coord.c's unchecked queue). */
+typedef struct {
+    uint64_t task;
+    int rank;
+} received;
 
 typedef struct {
     const ssim_params *p;
@@ -35,6 +42,8 @@ typedef struct {
     attempt *heap; /* the workers' attempts, a min-heap on done */
     size_t nheap;
     attempt local; /* rank 0's attempt, when rk[0] is BUSY */
+    received *uq;  /* results waiting for their check: a ring of 2 nranks */
+    size_t uq_head, uq_len;
     double now, link_out;
     unsigned nidle;
     uint64_t produced, rng;
@@ -94,17 +103,21 @@ static void advance(sim *m, double dt, doing what)
     if (m->rk[0].st == SCHED_BUSY && m->local.done < t1) w += t1 - (m->local.done > t0 ? m->local.done : t0);
     double idle = (double)m->nidle * dt;
     ssim_result *r = m->r;
-    if (what == DO_VERIFY) r->lost_verify += w;
+    if (what == DO_RECV || what == DO_VERIFY) r->lost_verify += w;
     else if (what == DO_EXEC) r->lost_exec += w;
-    if (!m->s.npending && m->src_done) r->lost_tail += idle;
-    else if (what == DO_VERIFY) r->lost_verify += idle;
+    /* a rank idle while rank 0 checks a result waits for that check
+     * (tasks are handed out before it: nothing was pending, and what
+     * comes next, a new segment or the end of the job, waits for it) */
+    if (what == DO_VERIFY) r->lost_verify += idle;
+    else if (!m->s.npending && m->src_done) r->lost_tail += idle;
+    else if (what == DO_RECV) r->lost_verify += idle;
     else if (what == DO_EXEC) r->lost_exec += idle;
     else r->lost_starved += idle;
     m->now = t1;
 }
 
-/* A result (or ERROR reply) taken off the wire and checked; then the
- * rank's REQUEST. 1 when the job stops. */
+/* A result (or ERROR reply) taken off the wire: a result waits for its
+ * check, the rank's REQUEST follows at once. 1 when the job stops. */
 static int take(sim *m, const attempt *a)
 {
     const ssim_params *p = m->p;
@@ -112,12 +125,10 @@ static int take(sim *m, const attempt *a)
     if (!a->fail) {
         double dt = p->bandwidth > 0 && a->rank ? p->proof_bytes / p->bandwidth : 0;
         r->r0_msg += dt;
-        r->r0_verify += p->verify_s;
         /* a worker's popped result no longer waits in the heap: its rank
-         * loses this time too (rank 0's own is still BUSY, advance books it) */
-        if (a->rank) r->lost_verify += dt + p->verify_s;
-        advance(m, dt, DO_VERIFY);
-        advance(m, p->verify_s, DO_VERIFY);
+         * loses the transfer too (rank 0's own is still BUSY, advance books it) */
+        if (a->rank) r->lost_verify += dt;
+        advance(m, dt, DO_RECV);
     }
     m->rk[a->rank].st = SCHED_READY;
     sched_task *t = sched_attempt_over(&m->s, a->task, 0);
@@ -125,15 +136,34 @@ static int take(sim *m, const attempt *a)
         r->failed_attempts++;
         r->wasted += p->prove_s;
         if (t && sched_fail(&m->s, t, a->rank)) return 1;
-    } else if (t) {
+    } else {
+        m->uq[(m->uq_head + m->uq_len++) % (2 * (size_t)m->s.nranks)] = (received){a->task, a->rank};
+    }
+    sched_idle(&m->s, a->rank, m->now);
+    m->nidle++;
+    return 0;
+}
+
+/* coord.c's check_one: the oldest result received is verified (and
+ * stored); 1 if there was one. */
+static int check_one(sim *m)
+{
+    if (!m->uq_len) return 0;
+    const ssim_params *p = m->p;
+    ssim_result *r = m->r;
+    received u = m->uq[m->uq_head];
+    m->uq_head = (m->uq_head + 1) % (2 * (size_t)m->s.nranks);
+    m->uq_len--;
+    r->r0_verify += p->verify_s;
+    advance(m, p->verify_s, DO_VERIFY);
+    sched_task *t = sched_find(&m->s, u.task);
+    if (t) {
         r->prove += p->prove_s;
         if (!r->accepted++) r->first_proof = m->now;
         sched_remove(&m->s, t);
         free(t);
     }
-    sched_idle(&m->s, a->rank, m->now);
-    m->nidle++;
-    return 0;
+    return 1;
 }
 
 static void assign(sim *m, int rank, sched_task *t)
@@ -185,9 +215,12 @@ int ssim_run(ssim_result *r, const ssim_params *p)
     int n = p->ranks ? (int)p->ranks : 1;
     m.rk = calloc((size_t)n, sizeof *m.rk);
     m.heap = calloc((size_t)n, sizeof *m.heap);
-    if (!m.rk || !m.heap) {
+    /* at most nranks wait after a pass, and a pass receives one per rank */
+    m.uq = calloc(2 * (size_t)n, sizeof *m.uq);
+    if (!m.rk || !m.heap || !m.uq) {
         free(m.rk);
         free(m.heap);
+        free(m.uq);
         return -1;
     }
     sched_init(&m.s, m.rk, n, p->max_attempts, p->queue_bound, 0, 0);
@@ -217,6 +250,8 @@ int ssim_run(ssim_result *r, const ssim_params *p)
             any = 1;
         }
         if (r->stopped) break;
+        /* coord.c bounds the results waiting for their check */
+        while (m.uq_len > (size_t)n) check_one(&m);
         /* refill: the source executes one segment per call */
         while (!m.src_done && sched_wants_more(&m.s)) {
             if (m.produced == p->segments) {
@@ -239,6 +274,7 @@ int ssim_run(ssim_result *r, const ssim_params *p)
             assign(&m, rank, t);
             any = 1;
         }
+        any |= check_one(&m);
         if (m.src_done && !m.s.tasks) break;
         if (!sched_provers(&m.s)) break; /* cannot happen: ranks are never refused here */
         if (!any) {
@@ -264,5 +300,6 @@ out:
     }
     free(m.rk);
     free(m.heap);
+    free(m.uq);
     return rc;
 }

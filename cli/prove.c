@@ -429,12 +429,14 @@ static int mpi_launched(const cli_ctx *c, int *status)
     return 0;
 }
 
-/* Ranks 1..N-1: serve the coordinator until it lets go. */
-static int run_worker(int rank)
+/* Ranks 1..N-1: serve the coordinator until it lets go. *lost: ranks the
+ * coordinator gave up on (end without MPI_Finalize, as rank 0 does). */
+static int run_worker(int rank, unsigned *lost)
 {
     wrk_opts wo = {.comm = MPI_COMM_WORLD};
+    *lost = 0;
     cairn_err e = wrk_hooks_from_env(&wo.hooks, rank);
-    if (e == CAIRN_OK) e = wrk_run(&wo);
+    if (e == CAIRN_OK) e = wrk_run(&wo, lost);
     if (e == CAIRN_OK) return EXIT_OK;
     fprintf(stderr, "cairn prove: rank %d: %s\n", rank, cairn_last_error());
     /* a refusal was reported to the coordinator, which goes on without
@@ -542,7 +544,13 @@ int cmd_prove(int argc, char **argv)
             return status;
         }
         if (rank > 0) {
-            status = run_worker(rank);
+            unsigned lost;
+            status = run_worker(rank, &lost);
+            if (lost) { /* see the end of rank 0 below */
+                fflush(stdout);
+                fflush(stderr);
+                _exit(status);
+            }
             MPI_Finalize();
             rv_air_keys_release();
             return status;

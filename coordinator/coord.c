@@ -58,6 +58,14 @@ typedef struct {
     char why[WHY_MAX]; /* why it is out (not usable) */
 } cworker;
 
+/* A result taken off the wire and not yet checked (coord_run checks one
+ * per pass, after handing out tasks). */
+typedef struct unchecked {
+    struct unchecked *next;
+    int rank;
+    cmsg m; /* decoded: owns its body */
+} unchecked;
+
 typedef struct {
     const coord_opts *o;
     const coord_source *src;
@@ -72,6 +80,9 @@ typedef struct {
     coord_local local;
     int local_on;
     char local_why[WHY_MAX];
+    unchecked *uq, **uq_tail; /* results waiting for their check, oldest first */
+    size_t nuq;
+    int sink_failed;       /* the sink returned an error: store nothing more */
     int src_done;
     int stopping;
     cairn_err err;         /* the job's outcome once stopping */
@@ -215,20 +226,18 @@ static cairn_err send_to(coord *c, int rank, uint8_t *b, size_t n)
     return CAIRN_OK;
 }
 
-static cairn_err send_kind(coord *c, int rank, cmsg_kind kind)
+/* Lets a worker go: SHUTDOWN with the count of ranks given up on so far
+ * (final once the job's end is settled, see drain). */
+static cairn_err shutdown_worker(coord *c, int rank)
 {
+    c->rk[rank].st = SCHED_SHUT;
     cmsg m;
-    cmsg_init(&m, kind);
+    cmsg_init(&m, CMSG_SHUTDOWN);
+    m.lost = c->stats->unresponsive;
     uint8_t *b;
     size_t n;
     FORWARD_IF_ERROR(cmsg_encode(&b, &n, &m, 0));
     return send_to(c, rank, b, n);
-}
-
-static cairn_err shutdown_worker(coord *c, int rank)
-{
-    c->rk[rank].st = SCHED_SHUT;
-    return send_kind(c, rank, CMSG_SHUTDOWN);
 }
 
 /* ---- tasks ----------------------------------------------------------------------- */
@@ -341,6 +350,7 @@ static void take_result(coord *c, int rank, const cmsg *m)
     if (t->kind == CMSG_TASK_PROVE_SEGMENT) r.seg = *(const rv_seg_claim *)t->exp;
     e = c->sink->put(c->sink->arg, &r);
     if (e != CAIRN_OK) {
+        c->sink_failed = 1;
         stop_with(c, cairn_prefix_error(e, "result sink (%s %llu)", task_noun(t), (unsigned long long)t->index));
         return;
     }
@@ -359,6 +369,38 @@ static void take_result(coord *c, int rank, const cmsg *m)
         c->o->on_event(c->o->event_arg, &ev);
     }
     task_remove(c, t);
+}
+
+/* Queues a decoded result for its check (takes over what m owns). */
+static void defer_result(coord *c, int rank, cmsg *m)
+{
+    unchecked *u = cairn_malloc(sizeof *u);
+    if (!u) { /* cannot keep it: check it now */
+        take_result(c, rank, m);
+        return;
+    }
+    u->next = NULL;
+    u->rank = rank;
+    u->m = *m;
+    memset(m, 0, sizeof *m); /* the body is u's now */
+    if (!c->uq) c->uq_tail = &c->uq;
+    *c->uq_tail = u;
+    c->uq_tail = &u->next;
+    c->nuq++;
+}
+
+/* Checks (and sinks) the oldest result waiting; 1 if there was one. After
+ * a sink error results are dropped: the job is stopping. */
+static int check_one(coord *c)
+{
+    unchecked *u = c->uq;
+    if (!u) return 0;
+    c->uq = u->next;
+    c->nuq--;
+    if (!c->sink_failed) take_result(c, u->rank, &u->m);
+    cmsg_free(&u->m);
+    free(u);
+    return 1;
 }
 
 /* The end of rank's attempt at task id (result, error or bad reply):
@@ -441,10 +483,12 @@ static void on_message(coord *c, int rank, const uint8_t *b, size_t n)
     case CMSG_REQUEST:
         if (k->st != SCHED_READY && k->st != SCHED_GONE) {
             bad_message(c, rank, "a request while it holds a task or before its hello");
-        } else if (c->stopping || !k->usable || k->st == SCHED_GONE) {
+        } else if (k->st == SCHED_GONE) { /* given up on, so the count it gets is final enough: > 0 */
             e = shutdown_worker(c, rank);
             if (e != CAIRN_OK) stop_with(c, e);
         } else {
+            /* a refused rank waits too (never matched) and, like every
+             * idle rank once the job is over, is let go by drain */
             sched_idle(&c->s, rank, now_sec());
         }
         break;
@@ -455,7 +499,10 @@ static void on_message(coord *c, int rank, const uint8_t *b, size_t n)
                 ctask *t = attempt_over(c, k->task, k->st == SCHED_LATE);
                 if (t && !c->stopping && k->st == SCHED_BUSY) task_failed(c, t, rank, m.text);
             }
-            k->st = SCHED_STOPPED;
+            /* a refusal (another key) waits for its SHUTDOWN like an idle
+             * rank (worker.h); any other stop is final */
+            k->st = m.code == CAIRN_ERR_UNSUPPORTED ? SCHED_IDLE : SCHED_STOPPED;
+            k->since = now_sec();
             refuse(c, rank, "stopped: %s", m.text);
             break;
         }
@@ -469,7 +516,7 @@ static void on_message(coord *c, int rank, const uint8_t *b, size_t n)
             ctask *t = attempt_over(c, m.task_id, late);
             if (c->stopping) break; /* the job is over: drain */
             if (m.kind == CMSG_RESULT) {
-                take_result(c, rank, &m);
+                defer_result(c, rank, &m);
             } else if (t) {
                 emit(c, COORD_EV_FAILED, rank, t, m.text);
                 if (!late) task_failed(c, t, rank, m.text);
@@ -553,7 +600,7 @@ static int poll_local(coord *c)
         refuse(c, 0, "quarantined: %s", why);
         if (t) task_failed(c, t, 0, why);
     } else if (m.kind == CMSG_RESULT) {
-        take_result(c, 0, &m);
+        defer_result(c, 0, &m);
     } else if (t) {
         emit(c, COORD_EV_FAILED, 0, t, m.text);
         task_failed(c, t, 0, m.text);
@@ -684,10 +731,8 @@ static cairn_err start(coord *c)
             /* the workers wait for a hello: send SHUTDOWN instead */
             char msg[CAIRN_ERROR_MSG_MAX];
             snprintf(msg, sizeof msg, "%s", cairn_last_error());
-            for (int r = 1; r < c->nranks; r++) {
-                c->rk[r].st = SCHED_SHUT;
-                send_kind(c, r, CMSG_SHUTDOWN); /* best effort: the error is what we return */
-            }
+            for (int r = 1; r < c->nranks; r++)
+                shutdown_worker(c, r); /* best effort: the error is what we return */
             return cairn_fail(e, "%s", msg);
         }
         cmsg h;
@@ -716,21 +761,38 @@ static cairn_err start(coord *c)
     return CAIRN_OK;
 }
 
+/* Whether no worker can still change how the job ends: none is starting,
+ * between messages or holding a task (each of those either comes back
+ * or is given up on at its deadline). */
+static int settled(const coord *c)
+{
+    for (int r = 1; r < c->nranks; r++) {
+        sched_rstate st = c->rk[r].st;
+        if (st == SCHED_STARTING || st == SCHED_READY || st == SCHED_BUSY || st == SCHED_LATE) return 0;
+    }
+    return 1;
+}
+
 /* Until every worker has been let go (or given up on) and the local
- * prover has finished. */
+ * prover has finished. The waiting workers are let go together once the
+ * end is settled, so that their SHUTDOWN carries the final count of ranks
+ * given up on: a worker told none were lost calls MPI_Finalize, and that
+ * must not happen while another rank may yet be lost (the fence would
+ * wait for it forever). */
 static void drain(coord *c)
 {
     double t0 = now_sec(), d = c->o->task_deadline;
     for (;;) {
         int any = c->mpi ? poll_mpi(c) : 0;
         any |= poll_local(c);
+        any |= check_one(c); /* what arrived before the stop is still stored */
         check_deadlines(c, now_sec()); /* a late rank is given up on at its second deadline */
-        for (int r = 1; c->mpi && r < c->nranks; r++)
+        for (int r = 1; c->mpi && settled(c) && r < c->nranks; r++)
             if (c->rk[r].st == SCHED_IDLE) {
                 cairn_err e = shutdown_worker(c, r);
                 if (e != CAIRN_OK) stop_with(c, e);
             }
-        if (!local_busy(c) && (!c->mpi || workers_done(c))) return;
+        if (!local_busy(c) && !c->uq && (!c->mpi || workers_done(c))) return;
         /* a rank between its reply and its next REQUEST answers at once
          * unless it died: give up on it after the deadline (starting and
          * busy ranks have theirs in check_deadlines) */
@@ -762,9 +824,16 @@ cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_si
     while (!c.stopping) {
         int any = c.mpi ? poll_mpi(&c) : 0;
         any |= poll_local(&c);
+        /* at most as many results as ranks wait for their check (memory:
+         * each holds a proof) */
+        while (c.nuq > (size_t)c.nranks) check_one(&c);
         check_deadlines(&c, now_sec());
         refill(&c);
         any |= assign_all(&c);
+        /* results are checked after the ranks that sent them have their
+         * next task, one per pass, so that a burst of results does not
+         * keep every rank waiting for the whole burst's checks */
+        any |= check_one(&c);
         if (c.stopping) break;
         if (c.src_done && !c.s.tasks) {
             stop_with(&c, CAIRN_OK);

@@ -11,8 +11,9 @@
  *   coordinator (rank 0)                  worker (rank r > 0)
  *   HELLO(params, po2, key digest)  --->
  *                                   <---  HELLO(r, threads, its key digest)
- *                                   <---  [ERROR(task 0): "refuses to work"
- *                                          and stops, if the digests differ]
+ *                                   <---  [ERROR(task 0, UNSUPPORTED):
+ *                                          "refuses to work", if the digests
+ *                                          differ; it then waits for SHUTDOWN]
  *                                   <---  REQUEST
  *   TASK(id, kind, params, payload) --->          (dynamic: only to a rank
  *                                                  that asked)
@@ -20,7 +21,8 @@
  *                                         or ERROR(id, code, message)
  *                                   <---  REQUEST
  *   ...
- *   SHUTDOWN                        --->  (in answer to a REQUEST)
+ *   SHUTDOWN(lost)                  --->  (in answer to a REQUEST, once the
+ *                                          job is over and settled: see below)
  *
  * One MPI tag (CMSG_TAG) and MPI's per-sender ordering carry the sequence.
  * The coordinator never blocks on one rank: it polls MPI_Iprobe
@@ -52,9 +54,18 @@
  * (back-pressure; memory on rank 0 stays bounded however long the run).
  * These decisions, the ranks' states and the deadlines are coordinator/
  * sched.h (no MPI, no clock), which `cairn bench sched` also drives on a
- * simulated clock; each pass of the loop polls every message waiting
- * (checking each result), then the local prover, the deadlines, refills
- * the queue and only then hands out tasks.
+ * simulated clock; each pass of the loop receives every message waiting
+ * (a result joins the queue of unchecked results, the sender's REQUEST
+ * makes it idle), then the local prover's reply, checks results while
+ * more of them wait than there are ranks, then the deadlines, refills the
+ * queue,
+ * hands out tasks, and only then checks the oldest unchecked result:
+ * a rank gets its next task before its last result is verified, so a
+ * burst of results (ranks that started together finish together) does
+ * not hold every rank for the whole burst's checks. A task counts as done
+ * once its result passed the check; a rejected one goes back to the
+ * queue as a failed attempt and its sender is quarantined (a task it
+ * took meanwhile still runs: its result is checked like any other).
  *
  * Threads (MPI_THREAD_FUNNELED): every MPI call, the source, the sink, the
  * event callback and every check run on the thread that called coord_run
@@ -78,7 +89,14 @@
  *    result wins; later duplicates are discarded); a late worker that
  *    answers is taken back; a late worker silent for a second deadline is
  *    given up on. At the end the same deadline bounds the wait for a
- *    worker to come back for its SHUTDOWN. start_deadline (0 = none)
+ *    worker to come back for its SHUTDOWN. The waiting workers (refused
+ *    ones included) are let go together only when no rank can still be
+ *    lost (none starting, between messages or holding a task), and
+ *    SHUTDOWN tells each how many ranks were given up on: with any, every
+ *    worker ends without MPI_Finalize as rank 0 does (below), so no
+ *    process sits in the closing fence waiting for a dead rank (one in
+ *    that fence stopped mpirun from ending a job under --enable-recovery
+ *    in a loaded CI run). start_deadline (0 = none)
  *    bounds the wait for a worker's hello: a worker builds its keys before
  *    it answers, which takes a while at large po2, and a worker that has
  *    not said hello holds no task, so the default waits. Ranks given up on

@@ -204,6 +204,7 @@ cairn_err cmsg_encode(uint8_t **out, size_t *len, const cmsg *m, int compress)
     case CMSG_TASK: body_len = 24 + 8 + m->payload_len; break;
     case CMSG_RESULT: body_len = 8 + 8 + m->claim_len + 8 + m->proof_len; break;
     case CMSG_ERROR: body_len = 8 + text_len; break;
+    case CMSG_SHUTDOWN: body_len = 4; break;
     default: break;
     }
     RETURN_ERROR_IF(body_len > CMSG_MAX_BODY || m->payload_len > CMSG_MAX_BODY || m->claim_len > CMSG_MAX_BODY ||
@@ -240,6 +241,10 @@ cairn_err cmsg_encode(uint8_t **out, size_t *len, const cmsg *m, int compress)
         put_u32(p + 4, (uint32_t)text_len);
         memcpy(p + 8, m->text, text_len);
         p += 8 + text_len;
+        break;
+    case CMSG_SHUTDOWN:
+        put_u32(p, m->lost);
+        p += 4;
         break;
     default: break;
     }
@@ -380,6 +385,7 @@ static cairn_err parse_body(cmsg *m, reader *r)
                         "message error: error code %u is not a cairn error", m->code);
         FORWARD_IF_ERROR(rd_text(r, m->text, CMSG_TEXT_MAX, "error text"));
         break;
+    case CMSG_SHUTDOWN: FORWARD_IF_ERROR(rd_u32(r, &m->lost, "lost ranks")); break;
     default: break;
     }
     RETURN_ERROR_IF(r->off != r->len, CAIRN_ERR_FORMAT, "message %s: %zu trailing body bytes at offset %zu",

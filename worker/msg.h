@@ -29,7 +29,9 @@
  *             cmsg_seg_claim for PROVE_SEGMENT), proof bytes
  *   ERROR     u32 cairn_err code, u32 length + message (printable ASCII,
  *             <= CMSG_TEXT_MAX bytes)
- *   SHUTDOWN  empty
+ *   SHUTDOWN  u32 lost: ranks the coordinator gave up on (coordinator/
+ *             coord.h "Failures"); when nonzero the worker ends without
+ *             MPI_Finalize, whose closing fence could wait for them
  * A body must be consumed exactly (no trailing bytes).
  *
  * Bodies of at least CMSG_COMPRESS_MIN bytes are zstd-compressed when that
@@ -55,7 +57,7 @@
 #include "vm/rv32im/rv_air.h"
 
 #define CMSG_MAGIC 0x47534d43u /* "CMSG" as little-endian bytes */
-#define CMSG_VERSION 1u
+#define CMSG_VERSION 2u
 #define CMSG_HEADER_BYTES 48u
 /* MPI tag of every protocol message (one tag: MPI keeps the messages of
  * one sender in order, which the protocol relies on). */
@@ -123,6 +125,8 @@ typedef struct {
     /* ERROR */
     uint32_t code;
     char text[CMSG_TEXT_MAX + 1];
+    /* SHUTDOWN */
+    uint32_t lost;
     uint8_t *owned_;
 } cmsg;
 

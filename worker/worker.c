@@ -224,8 +224,16 @@ static cairn_err send_fatal(MPI_Comm comm, cairn_err e)
 
 static cairn_err recv_bytes(MPI_Comm comm, uint8_t **out, size_t *len)
 {
+    /* polled with naps rather than MPI_Probe, which Open MPI implements
+     * by spinning: a worker waiting for a task (or for its SHUTDOWN) must
+     * not take a core from the provers and the executor beside it. A nap
+     * of 1 ms is nothing next to a task's seconds. */
     MPI_Status st;
-    int rc = MPI_Probe(0, CMSG_TAG, comm, &st);
+    int flag = 0, rc;
+    while ((rc = MPI_Iprobe(0, CMSG_TAG, comm, &flag, &st)) == MPI_SUCCESS && !flag) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
     if (rc != MPI_SUCCESS) return mpi_fail(rc, "worker: waiting for the coordinator");
     int count = 0;
     MPI_Get_count(&st, MPI_BYTE, &count);
@@ -247,9 +255,41 @@ static void hex(char *out, const uint8_t *b, size_t n)
     for (size_t i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
+/* Receives the coordinator's next message: a TASK is left undecoded in
+ * *task (wrk_serve decodes it), SHUTDOWN sets *shut and *lost, another
+ * kind is a protocol error (reported to the coordinator); what names
+ * the kinds expected, for that error. */
+static cairn_err next_message(MPI_Comm comm, int rank, const char *what, uint8_t **task, size_t *task_len, int *shut,
+                              unsigned *lost)
+{
+    *task = NULL;
+    *shut = 0;
+    uint8_t *b;
+    size_t n;
+    FORWARD_IF_ERROR(recv_bytes(comm, &b, &n));
+    if (n >= CMSG_HEADER_BYTES && (b[6] | b[7] << 8) == CMSG_TASK) {
+        *task = b;
+        *task_len = n;
+        return CAIRN_OK;
+    }
+    cmsg m;
+    cairn_err e = cmsg_decode(&m, b, n);
+    free(b);
+    if (e != CAIRN_OK) return send_fatal(comm, cairn_prefix_error(e, "rank %d: the coordinator's message", rank));
+    cmsg_kind k = m.kind;
+    uint32_t l = m.lost;
+    cmsg_free(&m);
+    if (k != CMSG_SHUTDOWN)
+        return send_fatal(comm, cairn_fail(CAIRN_ERR_FORMAT, "rank %d: expected %s, got %s", rank, what,
+                                           cmsg_kind_name(k)));
+    *shut = 1;
+    *lost = l;
+    return CAIRN_OK;
+}
+
 /* Steps 1-2 of the loop (worker.h); *shut: the coordinator sent SHUTDOWN
  * instead of its hello (it could not start the job). */
-static cairn_err handshake(MPI_Comm comm, int rank, const wrk_opts *o, int *shut)
+static cairn_err handshake(MPI_Comm comm, int rank, const wrk_opts *o, int *shut, unsigned *lost)
 {
     *shut = 0;
     uint8_t *b;
@@ -260,6 +300,7 @@ static cairn_err handshake(MPI_Comm comm, int rank, const wrk_opts *o, int *shut
     free(b);
     if (e != CAIRN_OK) return send_fatal(comm, cairn_prefix_error(e, "rank %d: the coordinator's hello", rank));
     if (h.kind == CMSG_SHUTDOWN) {
+        *lost = h.lost;
         cmsg_free(&h);
         *shut = 1;
         return CAIRN_OK;
@@ -300,44 +341,46 @@ static cairn_err handshake(MPI_Comm comm, int rank, const wrk_opts *o, int *shut
     return CAIRN_OK;
 }
 
-cairn_err wrk_run(const wrk_opts *o)
+cairn_err wrk_run(const wrk_opts *o, unsigned *lost)
 {
+    *lost = 0;
     int rank = 0, size = 0;
     MPI_Comm_rank(o->comm, &rank);
     MPI_Comm_size(o->comm, &size);
     RETURN_ERROR_IF(rank == 0, CAIRN_ERR_USAGE, "wrk_run: rank 0 is the coordinator");
     int shut;
-    FORWARD_IF_ERROR(handshake(o->comm, rank, o, &shut));
+    uint8_t *b;
+    size_t n;
+    cairn_err e = handshake(o->comm, rank, o, &shut, lost);
+    if (e == CAIRN_ERR_UNSUPPORTED) {
+        /* refused: the coordinator goes on without this rank and lets it
+         * go at the end, with the count of ranks lost meanwhile */
+        char why[CAIRN_ERROR_MSG_MAX];
+        snprintf(why, sizeof why, "%s", cairn_last_error());
+        FORWARD_IF_ERROR(next_message(o->comm, rank, "shutdown", &b, &n, &shut, lost));
+        if (b) {
+            free(b);
+            return send_fatal(o->comm, cairn_fail(CAIRN_ERR_FORMAT, "rank %d: expected shutdown, got task", rank));
+        }
+        return cairn_fail(e, "%s", why);
+    }
+    FORWARD_IF_ERROR(e);
     if (shut) return CAIRN_OK;
     wrk_ctx ctx = {rank, o->hooks, 0};
     cmsg req;
     cmsg_init(&req, CMSG_REQUEST);
     for (;;) {
         FORWARD_IF_ERROR(send_msg(o->comm, &req));
-        uint8_t *b;
-        size_t n;
-        FORWARD_IF_ERROR(recv_bytes(o->comm, &b, &n));
-        /* a TASK goes to wrk_serve as bytes (decoded there, once); other
-         * kinds are decoded here */
-        if (n >= CMSG_HEADER_BYTES && (b[6] | b[7] << 8) == CMSG_TASK) {
-            uint8_t *reply;
-            size_t rlen;
-            cairn_err e = wrk_serve(&ctx, &reply, &rlen, b, n, 1);
-            free(b);
-            FORWARD_IF_ERROR(e);
-            e = send_bytes(o->comm, reply, rlen);
-            free(reply);
-            FORWARD_IF_ERROR(e);
-            continue;
-        }
-        cmsg m;
-        cairn_err e = cmsg_decode(&m, b, n);
+        e = next_message(o->comm, rank, "a task or shutdown", &b, &n, &shut, lost);
+        FORWARD_IF_ERROR(e);
+        if (shut) return CAIRN_OK;
+        uint8_t *reply;
+        size_t rlen;
+        e = wrk_serve(&ctx, &reply, &rlen, b, n, 1);
         free(b);
-        if (e != CAIRN_OK) return send_fatal(o->comm, cairn_prefix_error(e, "rank %d", rank));
-        cmsg_kind k = m.kind;
-        cmsg_free(&m);
-        if (k == CMSG_SHUTDOWN) return CAIRN_OK;
-        return send_fatal(o->comm, cairn_fail(CAIRN_ERR_FORMAT, "rank %d: expected a task or shutdown, got %s", rank,
-                                              cmsg_kind_name(k)));
+        FORWARD_IF_ERROR(e);
+        e = send_bytes(o->comm, reply, rlen);
+        free(reply);
+        FORWARD_IF_ERROR(e);
     }
 }

@@ -9,16 +9,23 @@
  *   2. compute its own verifying-key digest for those parameters
  *      (wrk_vk_digest: every rank builds its keys itself) and send HELLO
  *      back (rank, threads, digest, build string). If the digests differ
- *      (another build of the prover), send ERROR (task id 0) saying so and
- *      stop: the worker refuses to work rather than produce proofs the
- *      coordinator would reject;
+ *      (another build of the prover), send ERROR (task id 0, code
+ *      CAIRN_ERR_UNSUPPORTED) saying so and wait for SHUTDOWN: the worker
+ *      refuses to work rather than produce proofs the coordinator would
+ *      reject, and leaves when the job ends (below);
  *   3. loop: send REQUEST; receive TASK or SHUTDOWN; on SHUTDOWN return
  *      CAIRN_OK; on TASK run its kind's handler (task.h) and send RESULT
  *      (claim, proof, microseconds) or ERROR (task id, error code,
  *      message).
+ * SHUTDOWN carries how many ranks the coordinator gave up on (dead or
+ * silent, coord.h "Failures"); it is sent only once the job's end is
+ * settled, so the count is final, and when it is nonzero the process must
+ * end without MPI_Finalize (its closing fence could wait forever for the
+ * lost ranks): wrk_run returns the count for the caller to act on.
  * Every received message goes through cmsg_decode (untrusted bytes). A
- * worker only ever talks to rank 0 and blocks on it: it has nothing else
- * to do, and if the coordinator dies Open MPI takes the job down.
+ * worker only ever talks to rank 0 and waits on it (polling with 1 ms
+ * naps: MPI_Probe would spin a core): it has nothing else to do, and if
+ * the coordinator dies Open MPI takes the job down.
  * Threads: the loop is the rank's main (MPI) thread; the prover uses
  * OpenMP threads inside a task (OMP_NUM_THREADS).
  *
@@ -97,9 +104,12 @@ typedef struct {
  * initialised (MPI_THREAD_FUNNELED at least). Returns CAIRN_OK after
  * SHUTDOWN (or a SHUTDOWN in place of the hello: the coordinator could not
  * start), CAIRN_ERR_UNSUPPORTED when the rank refused the job (another
- * key digest; the coordinator was told and goes on without it, so the
- * process should end normally: under mpirun a nonzero exit status aborts
- * every rank), other errors when the protocol broke. */
-cairn_err wrk_run(const wrk_opts *opts);
+ * key digest; the coordinator was told, went on without it and has now
+ * let it go, so the process should end normally: under mpirun a nonzero
+ * exit status aborts every rank), other errors when the protocol broke.
+ * *lost: the ranks the coordinator gave up on, from its SHUTDOWN (0 when
+ * none came); nonzero: end the process without MPI_Finalize (flush, then
+ * _exit). */
+cairn_err wrk_run(const wrk_opts *opts, unsigned *lost);
 
 #endif

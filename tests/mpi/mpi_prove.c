@@ -344,8 +344,9 @@ int main(int argc, char **argv)
             wrk_opts wo;
             memset(&wo, 0, sizeof wo);
             wo.comm = MPI_COMM_WORLD;
+            unsigned lost = 0;
             cairn_err e = wrk_hooks_from_env(&wo.hooks, rank);
-            if (e == CAIRN_OK) e = wrk_run(&wo);
+            if (e == CAIRN_OK) e = wrk_run(&wo, &lost);
             status = 0;
             if (e != CAIRN_OK) {
                 fprintf(stderr, "mpi_prove: worker rank %d: %s\n", rank, cairn_last_error());
@@ -353,6 +354,14 @@ int main(int argc, char **argv)
                  * without this rank: a nonzero status would make mpirun
                  * abort the whole job */
                 status = e == CAIRN_ERR_UNSUPPORTED ? 0 : 1;
+            }
+            if (lost) { /* ranks were given up on: no MPI_Finalize (worker.h) */
+                fprintf(stderr, "mpi_prove: worker rank %d: %u ranks lost, ending without MPI_Finalize\n", rank,
+                        lost);
+                fflush(stdout);
+                fflush(stderr);
+                rv_program_free(prog);
+                _exit(status);
             }
         }
         MPI_Finalize();

@@ -126,16 +126,23 @@ static void test_roundtrip(void)
         cmsg_free(&d);
         free(b);
 
-        const cmsg_kind empty[] = {CMSG_REQUEST, CMSG_SHUTDOWN};
-        for (int k = 0; k < 2; k++) {
-            cmsg_init(&m, empty[k]);
-            CU_ASSERT_EQUAL_FATAL(cmsg_encode(&b, &n, &m, compress), CAIRN_OK);
-            CU_ASSERT_EQUAL(n, CMSG_HEADER_BYTES);
-            CU_ASSERT_EQUAL_FATAL(cmsg_decode(&d, b, n), CAIRN_OK);
-            CU_ASSERT_EQUAL(d.kind, empty[k]);
-            cmsg_free(&d);
-            free(b);
-        }
+        cmsg_init(&m, CMSG_REQUEST);
+        CU_ASSERT_EQUAL_FATAL(cmsg_encode(&b, &n, &m, compress), CAIRN_OK);
+        CU_ASSERT_EQUAL(n, CMSG_HEADER_BYTES);
+        CU_ASSERT_EQUAL_FATAL(cmsg_decode(&d, b, n), CAIRN_OK);
+        CU_ASSERT_EQUAL(d.kind, CMSG_REQUEST);
+        cmsg_free(&d);
+        free(b);
+
+        cmsg_init(&m, CMSG_SHUTDOWN);
+        m.lost = 3;
+        CU_ASSERT_EQUAL_FATAL(cmsg_encode(&b, &n, &m, compress), CAIRN_OK);
+        CU_ASSERT_EQUAL(n, CMSG_HEADER_BYTES + 4);
+        CU_ASSERT_EQUAL_FATAL(cmsg_decode(&d, b, n), CAIRN_OK);
+        CU_ASSERT_EQUAL(d.kind, CMSG_SHUTDOWN);
+        CU_ASSERT_EQUAL(d.lost, 3);
+        cmsg_free(&d);
+        free(b);
     }
 }
 
@@ -207,7 +214,7 @@ static void test_forged(void)
 
     expect_reject(b, 10, CAIRN_ERR_FORMAT, "shorter than the 48-byte header");
     FORGE(c[0] = 'X', CAIRN_ERR_FORMAT, "magic");
-    FORGE(c[4] = 2, CAIRN_ERR_FORMAT, "version 2");
+    FORGE(c[4] = 9, CAIRN_ERR_FORMAT, "version 9");
     FORGE(c[6] = 9, CAIRN_ERR_FORMAT, "unknown kind 9");
     FORGE(c[8] = 5, CAIRN_ERR_FORMAT, "task kind 5");
     FORGE(c[12] = 2, CAIRN_ERR_FORMAT, "unknown flags");
@@ -232,6 +239,23 @@ static void test_forged(void)
     q[16] = 1;
     reseal(q, qn);
     expect_reject(q, qn, CAIRN_ERR_FORMAT, "a request carries no task");
+    free(q);
+    /* a shutdown without its count, and with a byte more */
+    cmsg_init(&r, CMSG_SHUTDOWN);
+    CU_ASSERT_EQUAL_FATAL(cmsg_encode(&q, &qn, &r, 0), CAIRN_OK);
+    put_u64(q + 24, 3);
+    put_u64(q + 32, 3);
+    reseal(q, qn - 1);
+    expect_reject(q, qn - 1, CAIRN_ERR_FORMAT, "lost ranks needs 4 bytes");
+    uint8_t *q5 = malloc(qn + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(q5);
+    memcpy(q5, q, qn);
+    q5[qn] = 0;
+    put_u64(q5 + 24, 5);
+    put_u64(q5 + 32, 5);
+    reseal(q5, qn + 1);
+    expect_reject(q5, qn + 1, CAIRN_ERR_FORMAT, "1 trailing body bytes");
+    free(q5);
     free(q);
     /* error text that is not printable, error code out of range */
     cmsg_init(&r, CMSG_ERROR);

@@ -39,15 +39,20 @@ static const sim_case cases_by_hand[] = {
      * by 30 s while rank 0 executes the next four (until 40 s: the results
      * wait), which are done at 50 s */
     {"slow executor", 4, 8, 0, 5, 0, 0, 0, 0, 50, 40, 0.4, 40, 0, 0, 120, 0, 0, 0, "executor"},
-    /* verifying takes 5 s on rank 0: a round's four results are verified
-     * one after the other (10..30 s) before the next round goes out;
-     * again 40..60 s, with the ranks done idle (tail: 15 + 10 + 5 s) */
-    {"serial verification", 4, 8, 0, 0, 5, 0, 0, 0, 60, 15, 80.0 / 240, 0, 40, 0, 0, 30, 0, 0, "verification"},
+    /* verifying takes 5 s on rank 0: the second round goes out at 10 s,
+     * as soon as the first round's results are in, and the first round is
+     * checked meanwhile (10..30 s, the first proof at 15 s); the second
+     * round's results (in at 20 s) wait for their checks until 50 s, the
+     * four ranks idle for 30 s each (lost to verification, none to the
+     * tail). Before the checks came after the handing out, the second
+     * round waited for the first round's checks: 60 s. */
+    {"serial verification", 4, 8, 0, 0, 5, 0, 0, 0, 50, 15, 80.0 / 200, 0, 40, 0, 0, 0, 0, 0, "verification"},
     /* 1 MB snapshots, 2 MB proofs, 1 MB/s each way: rank 1 starts at 1 s,
      * rank 2 at 2 s (the sends queue); rank 1's proof takes 2 s to
-     * receive (in at 13 s), rank 2's is in at 15 s; rank 0 has no task
-     * (tail: 15 s, and rank 1 for 2 s) */
-    {"transfers", 3, 2, 0, 0, 0, 1e6, 2e6, 1e6, 15, 13, 20.0 / 45, 0, 0, 4, 0, 17, 3, 0, "tail"},
+     * receive (in at 13 s), rank 2's is in at 15 s, both checked then (the
+     * first proof at 15 s: every message waiting is received first); rank
+     * 0 has no task (tail: 15 s, and rank 1 for 2 s) */
+    {"transfers", 3, 2, 0, 0, 0, 1e6, 2e6, 1e6, 15, 15, 20.0 / 45, 0, 0, 4, 0, 17, 3, 0, "tail"},
 };
 
 static void expect(const char *what, const char *figure, double got, double want)
