@@ -1,0 +1,329 @@
+/* The verifier recorded as a recursion program (recursion/rc.h) against
+ * the native verifier, on the example machines (stark/machines.h, preset
+ * "test"):
+ *  - honest proofs: the recorded run accepts, rc_exec accepts the
+ *    program on the recorded witness, and the witness has the length of
+ *    stark/verify_rec.h's layout;
+ *  - the program depends on the key and the shape only: proofs of other
+ *    traces (other public values) give byte-identical programs, forged
+ *    proofs too;
+ *  - forgeries (an opened value, a Merkle sibling, a trace row, a FRI
+ *    value, a FRI final coefficient, the proof-of-work nonce, a public
+ *    value): the native verifier rejects, the recorded run rejects, and
+ *    rc_exec of the honest proof's program on the forged witness rejects
+ *    at an assertion whose reason is the native verifier's message;
+ *  - instruction counts per kind, printed (docs/recursion.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "recursion/rc.h"
+#include "stark/machines.h"
+#include "stark/stark.h"
+#include "stark/stark_internal.h"
+#include "testutil.h"
+
+enum { M_FIB, M_LOOKUP, M_P2CHAIN, NMACH };
+static const char *mname[NMACH] = {"fib", "lookup", "p2chain"};
+static const unsigned mlog[NMACH] = {5, 4, 3}; /* log height of the free table */
+static air_machine *mach[NMACH];
+static stark_pk *pk[NMACH];
+static stark_vk *vk[NMACH];
+
+typedef struct {
+    gl_t pub[STARK_MAX_PUB];
+    size_t npub;
+    uint8_t *proof;
+    size_t len;
+    unsigned heights[AIR_MAX_TABLES];
+} proved;
+
+static int prove(proved *o, unsigned m, uint64_t seed)
+{
+    memset(o, 0, sizeof *o);
+    gl_t *t0 = NULL, *t1 = NULL;
+    stark_trace tr[2];
+    unsigned log_n = mlog[m];
+    cairn_err e;
+    if (m == M_FIB) {
+        e = stark_fib_trace(&t0, o->pub, log_n, seed);
+        o->npub = STARK_FIB_NPUB;
+        tr[0] = (stark_trace){t0, log_n};
+    } else if (m == M_LOOKUP) {
+        e = stark_lookup_trace(&t0, &t1, o->pub, log_n, seed);
+        o->npub = STARK_LOOKUP_NPUB;
+        tr[0] = (stark_trace){t0, log_n};
+        tr[1] = (stark_trace){t1, STARK_LOOKUP_RANGE_LOG};
+    } else {
+        e = stark_p2chain_trace(&t0, o->pub, log_n, seed);
+        o->npub = STARK_P2CHAIN_NPUB;
+        tr[0] = (stark_trace){t0, log_n};
+    }
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    e = stark_prove(pk[m], tr, o->pub, o->npub, &o->proof, &o->len);
+    free(t0);
+    free(t1);
+    if (e != CAIRN_OK) fprintf(stderr, "prove %s: %s\n", mname[m], cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    /* the recorded shape: every height stated */
+    for (unsigned t = 0; t < stark_vk_ntables(vk[m]); t++)
+        o->heights[t] = m == M_LOOKUP && t == 1 ? STARK_LOOKUP_RANGE_LOG : log_n;
+    return 0;
+}
+
+typedef struct {
+    rc_program *prog;
+    gl_t *wit;
+    size_t nwit;
+    int accepted;
+    char first[256];
+    uint8_t *bytes;
+    size_t nbytes;
+    p2_digest digest;
+} recorded;
+
+static void record(recorded *r, unsigned m, const gl_t *pub, size_t npub, const uint8_t *proof,
+                   size_t len, const unsigned *heights)
+{
+    memset(r, 0, sizeof *r);
+    cairn_err e = rc_record_verifier(&r->prog, &r->wit, &r->nwit, &r->accepted, r->first, vk[m],
+                                     pub, npub, proof, len, heights);
+    if (e != CAIRN_OK) fprintf(stderr, "record %s: %s\n", mname[m], cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_program_ninputs(r->prog), r->nwit);
+    CU_ASSERT_EQUAL_FATAL(rc_program_encode(&r->bytes, &r->nbytes, r->prog), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rc_program_digest(&r->digest, r->prog), CAIRN_OK);
+}
+
+static void unrecord(recorded *r)
+{
+    rc_program_free(r->prog);
+    free(r->wit);
+    free(r->bytes);
+    memset(r, 0, sizeof *r);
+}
+
+static int same_program(const recorded *a, const recorded *b)
+{
+    return a->nbytes == b->nbytes && memcmp(a->bytes, b->bytes, a->nbytes) == 0 &&
+           memcmp(&a->digest, &b->digest, sizeof a->digest) == 0;
+}
+
+/* (a) honest proofs of every example machine */
+static void test_honest(void)
+{
+    for (unsigned m = 0; m < NMACH; m++) {
+        proved p;
+        prove(&p, m, 10 + m);
+        CU_ASSERT_EQUAL(stark_verify(vk[m], p.pub, p.npub, p.proof, p.len,
+                                     (unsigned[AIR_MAX_TABLES]){0}),
+                        CAIRN_OK);
+        recorded r;
+        record(&r, m, p.pub, p.npub, p.proof, p.len, p.heights);
+        CU_ASSERT(r.accepted);
+        CU_ASSERT_STRING_EQUAL(r.first, "");
+        rc_exec_result res;
+        cairn_err e = rc_exec(&res, r.prog, r.wit, r.nwit);
+        if (e != CAIRN_OK) fprintf(stderr, "%s: %s\n", mname[m], cairn_last_error());
+        CU_ASSERT_EQUAL(e, CAIRN_OK);
+        CU_ASSERT(res.accepted);
+        CU_ASSERT_EQUAL(res.failures, 0);
+        /* the encoding parses back to the same bytes, and runs the same */
+        rc_program *q;
+        CU_ASSERT_EQUAL_FATAL(rc_program_parse(&q, r.bytes, r.nbytes), CAIRN_OK);
+        uint8_t *b2;
+        size_t n2;
+        CU_ASSERT_EQUAL_FATAL(rc_program_encode(&b2, &n2, q), CAIRN_OK);
+        CU_ASSERT(n2 == r.nbytes && memcmp(b2, r.bytes, n2) == 0);
+        CU_ASSERT_EQUAL(rc_exec(NULL, q, r.wit, r.nwit), CAIRN_OK);
+        /* a program whose heights differ is another program: a proof of
+         * another shape is refused when the heights are stated */
+        unsigned h2[AIR_MAX_TABLES];
+        memcpy(h2, p.heights, sizeof h2);
+        h2[0] += 1;
+        rc_program *x = NULL;
+        gl_t *xw = NULL;
+        size_t xn = 0;
+        int acc = 1;
+        CU_ASSERT_EQUAL(rc_record_verifier(&x, &xw, &xn, &acc, NULL, vk[m], p.pub, p.npub, p.proof,
+                                           p.len, h2),
+                        CAIRN_ERR_VERIFY);
+        CU_ASSERT(strstr(cairn_last_error(), "log height") != NULL);
+        CU_ASSERT_PTR_NULL(x);
+        CU_ASSERT_EQUAL(acc, 0);
+        free(b2);
+        rc_program_free(q);
+        unrecord(&r);
+        free(p.proof);
+    }
+}
+
+/* (b) one program per shape */
+static void test_same_program(void)
+{
+    for (unsigned m = 0; m < NMACH; m++) {
+        proved p1, p2;
+        prove(&p1, m, 100);
+        prove(&p2, m, 200);
+        /* different traces: different proofs (and, but for lookup's n,
+         * different public values) */
+        CU_ASSERT(p1.len != p2.len || memcmp(p1.proof, p2.proof, p1.len) != 0);
+        recorded r1, r2;
+        record(&r1, m, p1.pub, p1.npub, p1.proof, p1.len, p1.heights);
+        record(&r2, m, p2.pub, p2.npub, p2.proof, p2.len, p2.heights);
+        CU_ASSERT(r1.accepted && r2.accepted);
+        CU_ASSERT(same_program(&r1, &r2));
+        CU_ASSERT_EQUAL(r1.nwit, r2.nwit);
+        CU_ASSERT(memcmp(r1.wit, r2.wit, r1.nwit * sizeof *r1.wit) != 0);
+        /* each witness runs on the other's program */
+        CU_ASSERT_EQUAL(rc_exec(NULL, r1.prog, r2.wit, r2.nwit), CAIRN_OK);
+        unrecord(&r1);
+        unrecord(&r2);
+        free(p1.proof);
+        free(p2.proof);
+    }
+}
+
+/* (c) forgeries. Each edits the parsed honest proof (or the public
+ * values) and serialises it again. */
+enum { F_OPEN, F_SIBLING, F_ROW, F_FRI_VAL, F_FINAL, F_NONCE, F_PUB, NFORGE };
+static const char *fname[NFORGE] = {"opened value",   "Merkle sibling", "trace row",
+                                    "FRI value",      "FRI final coefficient",
+                                    "proof-of-work nonce", "public value"};
+
+static void forge_one(unsigned m, const proved *p, const recorded *honest, unsigned f)
+{
+    stark_proof pf;
+    stark_shape s;
+    CU_ASSERT_EQUAL_FATAL(stark_proof_read(&pf, &s, vk[m], p->proof, p->len), CAIRN_OK);
+    gl_t pub[STARK_MAX_PUB];
+    memcpy(pub, p->pub, sizeof pub);
+    const gl3_t one3 = {{1, 0, 0}};
+    switch (f) {
+    case F_OPEN: pf.open[s.nopen / 2] = gl3_add(pf.open[s.nopen / 2], one3); break;
+    case F_SIBLING: pf.q_paths[1].v[2] = gl_add(pf.q_paths[1].v[2], 1); break;
+    case F_ROW: pf.q_rows[0] = gl_add(pf.q_rows[0], 1); break;
+    case F_FRI_VAL: pf.q_fri_vals[0] = gl3_add(pf.q_fri_vals[0], one3); break;
+    case F_FINAL: pf.final_poly[0] = gl3_add(pf.final_poly[0], one3); break;
+    case F_NONCE: pf.pow_nonce = gl_add(pf.pow_nonce, 1); break;
+    case F_PUB: pub[0] = gl_add(pub[0], 1); break;
+    }
+    uint8_t *b;
+    size_t len;
+    CU_ASSERT_EQUAL_FATAL(stark_proof_write(&b, &len, &pf, &s, vk[m]), CAIRN_OK);
+    stark_proof_free(&pf);
+    /* the native verifier's verdict and message */
+    cairn_err ne = stark_verify(vk[m], pub, p->npub, b, len, (unsigned[AIR_MAX_TABLES]){0});
+    char native[256];
+    snprintf(native, sizeof native, "%s", cairn_last_error());
+    CU_ASSERT_EQUAL(ne, CAIRN_ERR_VERIFY);
+    /* recorded run on the forgery: same program, rejects with the same
+     * first failure */
+    recorded r;
+    record(&r, m, pub, p->npub, b, len, p->heights);
+    CU_ASSERT_EQUAL(r.accepted, 0);
+    CU_ASSERT_STRING_EQUAL(r.first, native);
+    CU_ASSERT(same_program(&r, honest));
+    /* the honest program on the forged witness */
+    rc_exec_result res;
+    CU_ASSERT_EQUAL(rc_exec(&res, honest->prog, r.wit, r.nwit), CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL(res.accepted, 0);
+    CU_ASSERT(res.failures >= 1);
+    CU_ASSERT_STRING_EQUAL(res.reason, native);
+    CU_ASSERT(strstr(cairn_last_error(), native) != NULL);
+    fprintf(stderr, "  %s, %s: instruction %zu of %zu (%zu failed): %s\n", mname[m], fname[f],
+            res.failed_instr, rc_program_ninstrs(honest->prog), res.failures, res.reason);
+    unrecord(&r);
+    free(b);
+}
+
+static void test_forgeries(void)
+{
+    for (unsigned m = 0; m < NMACH; m++) {
+        proved p;
+        prove(&p, m, 300 + m);
+        recorded honest;
+        record(&honest, m, p.pub, p.npub, p.proof, p.len, p.heights);
+        CU_ASSERT_FATAL(honest.accepted);
+        for (unsigned f = 0; f < NFORGE; f++) forge_one(m, &p, &honest, f);
+        unrecord(&honest);
+        free(p.proof);
+    }
+}
+
+/* (e) instruction counts per kind, for sizing the AIR's tables */
+static void test_counts(void)
+{
+    fprintf(stderr, "\n%-12s", "instruction");
+    size_t counts[NMACH][RC_NOPS], total[NMACH], vars[NMACH], inputs[NMACH], bytes[NMACH];
+    for (unsigned m = 0; m < NMACH; m++) {
+        proved p;
+        prove(&p, m, 400 + m);
+        recorded r;
+        record(&r, m, p.pub, p.npub, p.proof, p.len, p.heights);
+        CU_ASSERT(r.accepted);
+        rc_program_counts(r.prog, counts[m]);
+        total[m] = 0;
+        for (unsigned op = 0; op < RC_NOPS; op++) total[m] += counts[m][op];
+        CU_ASSERT_EQUAL(total[m], rc_program_ninstrs(r.prog));
+        CU_ASSERT_EQUAL(counts[m][0], 0);
+        /* every query hashes: permutations, bit decompositions, selects,
+         * asserts are all there */
+        CU_ASSERT(counts[m][RC_PERMUTE] > 0 && counts[m][RC_BITS] > 0 &&
+                  counts[m][RC_SELECT] > 0 && counts[m][RC_ASSERT_EQ] > 0 &&
+                  counts[m][RC_E_ASSERT_EQ] > 0);
+        /* inputs: one instruction per base input, one per extension input */
+        CU_ASSERT_EQUAL(counts[m][RC_INPUT] + 3 * counts[m][RC_E_INPUT], r.nwit);
+        vars[m] = rc_program_nvars(r.prog);
+        inputs[m] = r.nwit;
+        bytes[m] = r.nbytes;
+        fprintf(stderr, " %12s", mname[m]);
+        unrecord(&r);
+        free(p.proof);
+    }
+    fprintf(stderr, "\n");
+    for (unsigned op = 1; op < RC_NOPS; op++) {
+        fprintf(stderr, "%-12s", rc_op_name(op));
+        for (unsigned m = 0; m < NMACH; m++) fprintf(stderr, " %12zu", counts[m][op]);
+        fprintf(stderr, "\n");
+    }
+#define ROW(label, arr)                                                                   \
+    do {                                                                                  \
+        fprintf(stderr, "%-12s", label);                                                  \
+        for (unsigned m = 0; m < NMACH; m++) fprintf(stderr, " %12zu", arr[m]);           \
+        fprintf(stderr, "\n");                                                            \
+    } while (0)
+    ROW("total", total);
+    ROW("variables", vars);
+    ROW("witness", inputs);
+    ROW("bytes", bytes);
+#undef ROW
+}
+
+int main(void)
+{
+    stark_params par;
+    if (stark_params_preset(&par, "test") != CAIRN_OK) return 1;
+    if (stark_machine_fib(&mach[M_FIB]) != CAIRN_OK ||
+        stark_machine_lookup(&mach[M_LOOKUP]) != CAIRN_OK ||
+        stark_machine_p2chain(&mach[M_P2CHAIN]) != CAIRN_OK)
+        return 1;
+    for (unsigned m = 0; m < NMACH; m++)
+        if (stark_setup(&pk[m], &vk[m], mach[m], &par) != CAIRN_OK) {
+            fprintf(stderr, "setup %s: %s\n", mname[m], cairn_last_error());
+            return 1;
+        }
+    static const test_case cases[] = {{"(a) honest proofs accepted", test_honest},
+                                      {"(b) one program per shape", test_same_program},
+                                      {"(c) forgeries rejected at the native reason", test_forgeries},
+                                      {"(e) instruction counts", test_counts},
+                                      {NULL, NULL}};
+    int rc = test_run_suite("rc_verifier", cases);
+    for (unsigned m = 0; m < NMACH; m++) {
+        stark_pk_free(pk[m]);
+        stark_vk_free(vk[m]);
+        air_machine_free(mach[m]);
+    }
+    return rc;
+}
