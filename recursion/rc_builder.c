@@ -473,6 +473,20 @@ cairn_err rc_builder_finish(rc_builder *b, rc_program **prog, gl_t **witness, si
     if (b->nwit != b->p->ninputs)
         return cairn_fail(CAIRN_ERR_INTERNAL, "rc_builder_finish: %zu witness elements, %zu inputs",
                           b->nwit, b->p->ninputs);
+    /* The recorded program must be one the parser accepts (e.g. every
+     * select bit an output of bits: a verifier change that selected on
+     * another value would show here, not in a later layer). Encoding and
+     * parsing cost a few ms for the verifiers recorded so far. */
+    uint8_t *enc;
+    size_t elen;
+    FORWARD_IF_ERROR(rc_program_encode(&enc, &elen, b->p));
+    rc_program *check;
+    cairn_err e = rc_program_parse(&check, enc, elen);
+    free(enc);
+    if (e == CAIRN_ERR_FORMAT)
+        return cairn_prefix_error(CAIRN_ERR_INTERNAL, "rc_builder_finish: the recorded program is invalid");
+    FORWARD_IF_ERROR(e);
+    rc_program_free(check);
     gl_t *w = b->wit ? b->wit : cairn_malloc(sizeof *w);
     RETURN_ERROR_IF(!w, CAIRN_ERR_NOMEM, "rc_builder_finish: out of memory");
     *prog = b->p;

@@ -109,8 +109,10 @@ cairn_err rc_program_emit(rc_program *p, unsigned op, unsigned n, uint32_t dst,
     in->dst = dst;
     in->arg = p->nargs;
     in->extra = extra;
-    memcpy(p->args + p->nargs, args, na * sizeof *args);
-    p->nargs += na;
+    if (na) {
+        memcpy(p->args + p->nargs, args, na * sizeof *args);
+        p->nargs += na;
+    }
     if (ni) {
         in->extra = (uint32_t)p->nimm;
         memcpy(p->imm + p->nimm, imm, ni * sizeof *imm);
