@@ -12,6 +12,10 @@
  *    value): the native verifier rejects, the recorded run rejects, and
  *    rc_exec of the honest proof's program on the forged witness rejects
  *    at an assertion whose reason is the native verifier's message;
+ *  - forgeries the prover makes consistently with the transcript
+ *    (stark_prove_tampered), each failing at one check of the verifier
+ *    (proof of work, constraints at zeta, LogUp balance, Merkle paths,
+ *    DEEP, FRI folds, final polynomial): the same comparison;
  *  - instruction counts per kind, printed for presets "test" and
  *    "proven-100" (docs/recursion.md; lookup at proven-100 only with
  *    CAIRN_RC_COUNTS_FULL=1 in the environment: its proof takes seconds). */
@@ -47,7 +51,10 @@ typedef struct {
     unsigned heights[AIR_MAX_TABLES];
 } proved;
 
-static int prove(proved *o, unsigned m, uint64_t seed)
+/* tp: a transcript-consistent forgery made by the prover (NULL: none);
+ * bad_mult: lookup's range multiplicities off by one (the bus does not
+ * balance; the prover does not check its witness under preset test) */
+static int prove_t(proved *o, unsigned m, uint64_t seed, const stark_tamper *tp, int bad_mult)
 {
     memset(o, 0, sizeof *o);
     gl_t *t0 = NULL, *t1 = NULL;
@@ -61,6 +68,7 @@ static int prove(proved *o, unsigned m, uint64_t seed)
     } else if (m == M_LOOKUP) {
         e = stark_lookup_trace(&t0, &t1, o->pub, log_n, seed);
         o->npub = STARK_LOOKUP_NPUB;
+        if (e == CAIRN_OK && bad_mult) t1[5] += 1;
         tr[0] = (stark_trace){t0, log_n};
         tr[1] = (stark_trace){t1, STARK_LOOKUP_RANGE_LOG};
     } else {
@@ -69,7 +77,7 @@ static int prove(proved *o, unsigned m, uint64_t seed)
         tr[0] = (stark_trace){t0, log_n};
     }
     CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
-    e = stark_prove(pk[m], tr, o->pub, o->npub, &o->proof, &o->len);
+    e = stark_prove_tampered(pk[m], tr, o->pub, o->npub, tp, &o->proof, &o->len);
     free(t0);
     free(t1);
     if (e != CAIRN_OK) fprintf(stderr, "prove %s: %s\n", mname[m], cairn_last_error());
@@ -79,6 +87,8 @@ static int prove(proved *o, unsigned m, uint64_t seed)
         o->heights[t] = m == M_LOOKUP && t == 1 ? STARK_LOOKUP_RANGE_LOG : log_n;
     return 0;
 }
+
+static int prove(proved *o, unsigned m, uint64_t seed) { return prove_t(o, m, seed, NULL, 0); }
 
 typedef struct {
     rc_program *prog;
@@ -200,6 +210,10 @@ static const char *fname[NFORGE] = {"opened value",   "Merkle sibling", "trace r
                                     "FRI value",      "FRI final coefficient",
                                     "proof-of-work nonce", "public value"};
 
+static void compare_forgery(unsigned m, const recorded *honest, const gl_t *pub, size_t npub,
+                            const uint8_t *b, size_t len, const unsigned *heights,
+                            const char *what, const char *want);
+
 static void forge_one(unsigned m, const proved *p, const recorded *honest, unsigned f)
 {
     stark_proof pf;
@@ -221,15 +235,31 @@ static void forge_one(unsigned m, const proved *p, const recorded *honest, unsig
     size_t len;
     CU_ASSERT_EQUAL_FATAL(stark_proof_write(&b, &len, &pf, &s, vk[m]), CAIRN_OK);
     stark_proof_free(&pf);
+    compare_forgery(m, honest, pub, p->npub, b, len, p->heights, fname[f], NULL);
+    free(b);
+}
+
+/* A forged proof: the native verifier rejects it (with want in its
+ * message, if given), the recording of it is the honest program and
+ * rejects with the native message, and the honest program rejects the
+ * forged witness at an assertion with the native message. */
+static void compare_forgery(unsigned m, const recorded *honest, const gl_t *pub, size_t npub,
+                            const uint8_t *b, size_t len, const unsigned *heights,
+                            const char *what, const char *want)
+{
     /* the native verifier's verdict and message */
-    cairn_err ne = stark_verify(vk[m], pub, p->npub, b, len, (unsigned[AIR_MAX_TABLES]){0});
+    cairn_err ne = stark_verify(vk[m], pub, npub, b, len, (unsigned[AIR_MAX_TABLES]){0});
     char native[256];
     snprintf(native, sizeof native, "%s", cairn_last_error());
     CU_ASSERT_EQUAL(ne, CAIRN_ERR_VERIFY);
+    if (want && !strstr(native, want)) {
+        fprintf(stderr, "%s, %s: native message '%s', expected '%s'\n", mname[m], what, native, want);
+        CU_FAIL("native message");
+    }
     /* recorded run on the forgery: same program, rejects with the same
      * first failure */
     recorded r;
-    record(&r, m, pub, p->npub, b, len, p->heights);
+    record(&r, m, pub, npub, b, len, heights);
     CU_ASSERT_EQUAL(r.accepted, 0);
     CU_ASSERT_STRING_EQUAL(r.first, native);
     CU_ASSERT(same_program(&r, honest));
@@ -240,10 +270,9 @@ static void forge_one(unsigned m, const proved *p, const recorded *honest, unsig
     CU_ASSERT(res.failures >= 1);
     CU_ASSERT_STRING_EQUAL(res.reason, native);
     CU_ASSERT(strstr(cairn_last_error(), native) != NULL);
-    fprintf(stderr, "  %s, %s: instruction %zu of %zu (%zu failed): %s\n", mname[m], fname[f],
+    fprintf(stderr, "  %s, %s: instruction %zu of %zu (%zu failed): %s\n", mname[m], what,
             res.failed_instr, rc_program_ninstrs(honest->prog), res.failures, res.reason);
     unrecord(&r);
-    free(b);
 }
 
 static void test_forgeries(void)
@@ -258,6 +287,71 @@ static void test_forgeries(void)
         unrecord(&honest);
         free(p.proof);
     }
+}
+
+/* (c) continued: forgeries the prover makes consistently with the
+ * transcript (stark_prove_tampered, as tests/stark/test_stark_forge.c),
+ * so that each fails at one particular check, deep in the verifier: the
+ * recorded program fails at the same assertion as the native verifier. */
+typedef struct {
+    unsigned m;
+    stark_tamper tp;
+    int bad_mult;
+    const char *what, *want;
+} tampered;
+
+static void test_tampered(void)
+{
+    const gl3_t one3 = {{1, 0, 0}}, x3 = {{0, 1, 0}};
+    recorded honest[NMACH];
+    stark_shape sh[NMACH];
+    for (unsigned m = 0; m < NMACH; m++) {
+        proved p;
+        prove(&p, m, 500 + m);
+        record(&honest[m], m, p.pub, p.npub, p.proof, p.len, p.heights);
+        CU_ASSERT_FATAL(honest[m].accepted);
+        stark_proof pf;
+        CU_ASSERT_EQUAL_FATAL(stark_proof_read(&pf, &sh[m], vk[m], p.proof, p.len), CAIRN_OK);
+        stark_proof_free(&pf);
+        free(p.proof);
+    }
+    const stark_shape *sf = &sh[M_FIB];
+    CU_ASSERT_FATAL(sf->nlayers >= 2);
+    const tampered cases[] = {
+        {M_FIB, {.kind = STARK_TAMPER_POW_SHORT}, 0, "nonce one bit short", "proof-of-work nonce is invalid"},
+        {M_FIB, {.kind = STARK_TAMPER_QUOTIENT, .index = 0, .delta = one3}, 0, "quotient coefficient",
+         "table fib: constraint at zeta mismatch"},
+        {M_FIB, {.kind = STARK_TAMPER_OPENING, .index = 0, .delta = x3}, 0, "absorbed opening",
+         "table fib: constraint at zeta mismatch"},
+        {M_FIB, {.kind = STARK_TAMPER_ROOT, .tree = TREE_MAIN, .index = 1, .delta = one3}, 0,
+         "main root", "main Merkle path mismatch"},
+        {M_FIB, {.kind = STARK_TAMPER_DEEP, .h = sf->log_l0, .delta = one3}, 0, "DEEP codeword",
+         "layer 0: value does not match the DEEP composition"},
+        {M_FIB, {.kind = STARK_TAMPER_FRI_LAYER, .layer = 1, .delta = one3}, 0, "FRI layer 1",
+         "layer 1: value does not match the fold of layer 0"},
+        {M_FIB, {.kind = STARK_TAMPER_FINAL, .index = 0, .delta = x3}, 0, "final coefficient",
+         "final polynomial mismatch"},
+        {M_FIB, {.kind = STARK_TAMPER_COLUMN, .tree = TREE_MAIN, .index = 0, .delta = one3}, 0,
+         "committed column", "final polynomial mismatch"},
+        {M_LOOKUP, {.kind = STARK_TAMPER_LU_SUM, .table = 0, .delta = one3}, 0, "LogUp sum",
+         "table values: constraint at zeta mismatch"},
+        {M_LOOKUP, {.kind = STARK_TAMPER_LU_RUNNING, .table = 1, .delta = one3}, 0, "LogUp running sum",
+         "table range: constraint at zeta mismatch"},
+        {M_LOOKUP, {.kind = STARK_TAMPER_NONE}, 1, "range multiplicity", "LogUp buses do not balance"},
+        {M_P2CHAIN, {.kind = STARK_TAMPER_QUOTIENT, .index = 5, .delta = one3}, 0, "quotient coefficient",
+         "constraint at zeta mismatch"},
+        {M_P2CHAIN, {.kind = STARK_TAMPER_FRI_LAYER, .layer = 0, .delta = x3}, 0, "FRI layer 0",
+         "layer 0: value does not match"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const tampered *c = &cases[i];
+        proved p;
+        prove_t(&p, c->m, 500 + c->m, c->tp.kind ? &c->tp : NULL, c->bad_mult);
+        compare_forgery(c->m, &honest[c->m], p.pub, p.npub, p.proof, p.len, p.heights, c->what,
+                        c->want);
+        free(p.proof);
+    }
+    for (unsigned m = 0; m < NMACH; m++) unrecord(&honest[m]);
 }
 
 /* (e) instruction counts per kind, for sizing the AIR's tables */
@@ -352,6 +446,7 @@ int main(void)
     static const test_case cases[] = {{"(a) honest proofs accepted", test_honest},
                                       {"(b) one program per shape", test_same_program},
                                       {"(c) forgeries rejected at the native reason", test_forgeries},
+                                      {"(c) prover-made forgeries, each failing at one check", test_tampered},
                                       {"(e) instruction counts", test_counts},
                                       {NULL, NULL}};
     int rc = test_run_suite("rc_verifier", cases);
