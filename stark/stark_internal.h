@@ -1,5 +1,7 @@
 /* Internal to the stark engine (prover.c, verifier.c, keys.c, proof.c,
- * fri.c, check.c): keys, the shape of a proof, the parsed proof. */
+ * fri.c, check.c, verify_rec.c): keys, the shape of a proof, the parsed
+ * proof. Modules above the proof system that run the verifier on a
+ * backend of their own use verify_rec.h instead. */
 #ifndef CAIRN_STARK_STARK_INTERNAL_H
 #define CAIRN_STARK_STARK_INTERNAL_H
 

@@ -1,6 +1,7 @@
 /* The verifier's narrow arithmetic interface (DESIGN.md: the verifier is
  * written once; native evaluation is one backend, the recursion VM's
- * program builder will be another).
+ * program builder is another: recursion/rc_builder.c, which reaches the
+ * verifier through verify_rec.h).
  *
  * Values are opaque 64-bit slots: the native backend stores canonical field
  * elements in them, a recording backend would store variable ids. The

@@ -1,0 +1,60 @@
+/* Internal to recursion/: the in-memory form of a program, shared by the
+ * parser/encoder (rc_program.c), the executor (rc_exec.c) and the builder
+ * (rc_builder.c). */
+#ifndef CAIRN_RECURSION_RC_INTERNAL_H
+#define CAIRN_RECURSION_RC_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rc.h"
+
+#define RC_MAGIC "CAIRNRCP"
+#define RC_VERSION 1u
+/* Largest variable count: indices are u32 and a multi-output instruction
+ * defines up to 64 variables past its dst. */
+#define RC_MAX_VARS (UINT32_MAX - 128u)
+#define RC_MAX_REASON 255u /* bytes of one reason string (vctx_native's buffer) */
+#define RC_MAX_ARGS P2_WIDTH
+
+typedef struct {
+    uint8_t op;
+    uint8_t n;      /* RC_BITS: number of bits (1..64) */
+    uint32_t dst;   /* first variable defined (asserts: unused, 0) */
+    size_t arg;     /* operands are args[arg .. arg + rc_nargs(op)) */
+    uint32_t extra; /* consts: index of the value(s) in imm; asserts: reason */
+} rc_instr;
+
+struct rc_program {
+    rc_instr *ins;
+    size_t nins, cap_ins;
+    uint32_t *args;
+    size_t nargs, cap_args;
+    gl_t *imm;
+    size_t nimm, cap_imm;
+    char **reasons;
+    size_t nreasons, cap_reasons;
+    size_t nvars;
+    size_t ninputs; /* base witness elements read */
+};
+
+/* Per-opcode facts (op < RC_NOPS, op != 0). */
+typedef enum { RC_T_NONE = 0, RC_T_BASE = 1, RC_T_EXT = 2 } rc_type;
+unsigned rc_nargs(unsigned op);
+/* type of operand i */
+rc_type rc_arg_type(unsigned op, unsigned i);
+/* type and number of the variables defined (n: RC_BITS's bit count) */
+rc_type rc_out_type(unsigned op);
+unsigned rc_nouts(unsigned op, unsigned n);
+/* number of immediates (u64) */
+unsigned rc_nimm(unsigned op);
+
+rc_program *rc_program_alloc(void);
+/* Appends an instruction (operands copied); CAIRN_ERR_NOMEM. */
+cairn_err rc_program_emit(rc_program *p, unsigned op, unsigned n, uint32_t dst,
+                          const uint32_t *args, const gl_t *imm, uint32_t extra);
+/* Appends a reason string (copied, at most RC_MAX_REASON bytes); its index
+ * in *idx. */
+cairn_err rc_program_add_reason(rc_program *p, uint32_t *idx, const char *s);
+
+#endif

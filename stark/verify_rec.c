@@ -1,0 +1,78 @@
+/* verify_rec.h: the verifier's interface for a recording backend, a thin
+ * layer over stark_internal.h (the parser and stark_verify_vctx). */
+#include "verify_rec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/err.h"
+#include "stark_internal.h"
+
+struct stark_vrec_proof {
+    stark_proof pf;
+    stark_shape s;
+};
+
+cairn_err stark_vrec_parse(stark_vrec_proof **out, const stark_vk *vk, const uint8_t *proof,
+                           size_t len, const unsigned *log_heights)
+{
+    *out = NULL;
+    RETURN_ERROR_IF(!log_heights, CAIRN_ERR_USAGE,
+                    "stark_vrec_parse: no table heights given (see stark.h)");
+    stark_vrec_proof *p = cairn_calloc(1, sizeof *p);
+    RETURN_ERROR_IF(!p, CAIRN_ERR_NOMEM, "stark_vrec_parse: out of memory");
+    cairn_err err = stark_proof_read(&p->pf, &p->s, vk, proof, len);
+    if (err != CAIRN_OK) {
+        free(p);
+        return err;
+    }
+    const air_machine *m = vk->m;
+    for (unsigned t = 0; t < m->ntables && err == CAIRN_OK; t++)
+        if (log_heights[t] && log_heights[t] != p->s.log_n[t])
+            err = cairn_fail(CAIRN_ERR_VERIFY,
+                             "stark_vrec_parse: table %s has log height %u in the proof, %u expected",
+                             m->tables[t]->name, p->s.log_n[t], log_heights[t]);
+    if (err != CAIRN_OK) {
+        stark_vrec_free(p);
+        return err;
+    }
+    *out = p;
+    return CAIRN_OK;
+}
+
+void stark_vrec_free(stark_vrec_proof *p)
+{
+    if (!p) return;
+    stark_proof_free(&p->pf);
+    free(p);
+}
+
+void stark_vrec_heights(const stark_vrec_proof *p, unsigned *log_heights)
+{
+    for (unsigned t = 0; t < p->s.ntables; t++) log_heights[t] = p->s.log_n[t];
+}
+
+size_t stark_vrec_ninputs(const stark_vk *vk, const stark_vrec_proof *p)
+{
+    /* the layout of verify_rec.h, item by item */
+    const stark_shape *s = &p->s;
+    size_t n = vk->m->npub;
+    if (s->tree_nmats[TREE_MAIN]) n += P2_DIGEST;
+    n += P2_DIGEST; /* LogUp root or the unused zero digest */
+    if (vk->has_lu) n += 3 * (size_t)s->nlu_sums;
+    n += P2_DIGEST;
+    n += 3 * s->nopen;
+    n += (size_t)P2_DIGEST * s->nlayers;
+    n += (size_t)3 << s->log_final;
+    n += 1;
+    n += (size_t)vk->p.queries *
+         (s->q_rows + P2_DIGEST * s->q_paths + 3 * s->q_fri_vals + P2_DIGEST * s->q_fri_paths);
+    return n;
+}
+
+cairn_err stark_vrec_run(vctx *c, const stark_vk *vk, const stark_vrec_proof *p, const gl_t *pub,
+                         size_t npub)
+{
+    return stark_verify_vctx(c, vk, &p->s, &p->pf, pub, npub);
+}

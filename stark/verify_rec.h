@@ -1,0 +1,69 @@
+/* What a second backend of vctx.h (the recursion program builder) needs
+ * from the verifier, and nothing more (issue 10, item 6): parse a proof
+ * for a key at heights the caller fixes, and run the one verifier
+ * (verifier.c) on any vctx. The parsed proof and its shape stay internal
+ * to the stark engine (stark_internal.h); this header is what modules
+ * above the proof system use.
+ *
+ * Witness layout. The verifier reads proof values only through vc_input /
+ * vce_input, in a fixed order that depends on the key and the heights
+ * alone (never on proof values; tests/stark/test_stark_forge.c checks the
+ * control flow, tests/recursion that the recorded programs are identical).
+ * An extension value is read as its 3 coefficients (c0, c1, c2), so the
+ * witness is a sequence of base elements:
+ *
+ *   1. the public values, npub elements, in order;
+ *   2. the main-trace root (4), if some table has main columns;
+ *   3. if the machine has any LogUp interaction: the LogUp root (4; the
+ *      zero digest when no table has interactions, in which case no check
+ *      uses it), then the terminal LogUp sum (3) of each table with
+ *      interactions, in table order; otherwise the zero digest (4, unused);
+ *   4. the quotient root (4);
+ *   5. the opened values (3 each), in the proof's order;
+ *   6. the FRI layer roots (4 each), layer order;
+ *   7. the final polynomial's coefficients (3 each), lowest first;
+ *   8. the proof-of-work nonce (1);
+ *   9. per query, in query order: the opened trace rows (q_rows), their
+ *      Merkle paths (4 per node), the FRI coset values (3 each), the FRI
+ *      Merkle paths (4 per node).
+ *
+ * Apart from items 1 and the unused zero digests, this is the order of the
+ * field elements in the proof bytes. stark_vrec_ninputs gives the total.
+ */
+#ifndef CAIRN_STARK_VERIFY_REC_H
+#define CAIRN_STARK_VERIFY_REC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/error.h"
+#include "stark.h"
+#include "vctx.h"
+
+/* A proof parsed against a key (owned; stark_vrec_free). */
+typedef struct stark_vrec_proof stark_vrec_proof;
+
+/* Parses proof bytes for vk (CAIRN_ERR_FORMAT for malformed bytes, as
+ * stark_verify). log_heights (one entry per table, never NULL) fixes the
+ * heights as in stark_verify: a nonzero entry must equal the proof's
+ * height (CAIRN_ERR_VERIFY), a zero entry accepts any height the key
+ * allows. A recursion program is recorded for one shape, so callers that
+ * record programs state every height. */
+cairn_err stark_vrec_parse(stark_vrec_proof **out, const stark_vk *vk, const uint8_t *proof,
+                           size_t len, const unsigned *log_heights);
+void stark_vrec_free(stark_vrec_proof *p); /* accepts NULL */
+
+/* Log heights of the parsed proof's tables (stark_vk_ntables entries). */
+void stark_vrec_heights(const stark_vrec_proof *p, unsigned *log_heights);
+
+/* Number of base elements the verifier reads through vc_input/vce_input
+ * for this key and shape (the witness layout above). */
+size_t stark_vrec_ninputs(const stark_vk *vk, const stark_vrec_proof *p);
+
+/* Runs the verifier on backend c (CAIRN_ERR_USAGE for a wrong number of
+ * public values or a non-canonical one, CAIRN_ERR_NOMEM). Every check is an
+ * assertion of c: whether the proof is accepted is the backend's to say. */
+cairn_err stark_vrec_run(vctx *c, const stark_vk *vk, const stark_vrec_proof *p, const gl_t *pub,
+                         size_t npub);
+
+#endif
