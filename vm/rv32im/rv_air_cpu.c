@@ -184,8 +184,9 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     air_expr f7 = add(b, col(b, dc + RV_DEC_C_F7LO), scl(b, col(b, dc + RV_DEC_C_SIGN), 64));
     /* the fetched word is the sum of the decoded fields (each range-checked
      * by decode, so the sum is the word's unique split; the memory value
-     * is a u32) */
-    air_expr word = col(b, dc + RV_DEC_C_OPCODE);
+     * is a u32); the opcode is the expression of the class flags that the
+     * decode lookup pins to the class's opcode (rv_decode_opcode) */
+    air_expr word = rv_decode_opcode(dg, m, t, A);
     word = add(b, word, scl(b, rdf, 1u << 7));
     word = add(b, word, scl(b, col(b, dc + RV_DEC_C_FUNCT3), 1u << 12));
     word = add(b, word, scl(b, rs1f, 1u << 15));

@@ -17,6 +17,13 @@
  *
  * Decode bus tuple (RV_BUS_DECODE, RV_DECODE_TUPLE = 29 elements):
  *   (opcode, funct3, f7key, the stored class flags, sub[0..RV_DEC_NSUB-1])
+ * The opcode is not a column either: every class flag names one opcode
+ * (LUI 0x37, ..., ECALL 0x73) and FENCE / FENCE.I, the classes with no
+ * flag, have opcode 0x0f, so opcode = 0x0f sel + sum_k flag_k (opcode_k -
+ * 0x0f), an expression of degree 1 that goes into the tuple and into the
+ * word's split; the lookup then states that it is the class's opcode
+ * (rv_decode_classes asserts that every class's opcode is the one its
+ * flags name).
  * The class flags ALUR and LOAD are not stored: they are sums of other
  * flags (ALUR = the ALU sub-ops - ALUI - SHI - (BRANCH - BEQ), LOAD = WB +
  * WH + WW - STORE), which keeps the tuple within AIR_MAX_TUPLE. The
@@ -112,7 +119,6 @@ typedef struct {
 
 /* Columns of the gadget (in the order allocated by layout). */
 enum {
-    RV_DEC_C_OPCODE,
     RV_DEC_C_RD_HI, /* rd >> 1, 4 bits */
     RV_DEC_C_RD0,   /* rd & 1 (B immediate bit 11) */
     RV_DEC_C_FUNCT3,
@@ -139,7 +145,8 @@ typedef struct {
     air_expr op;                              /* rv_op id (degree 2) */
     air_expr flag[RV_DEC_NFLAGS];             /* class flags, degree 1 (0 where sel = 0) */
     air_expr sub[RV_DEC_NSUB];                /* sub-op flags, columns (0 where sel = 0) */
-    air_expr opcode, funct3, funct7;          /* raw fields (degree 1) */
+    air_expr opcode, funct3, funct7;          /* raw fields (degree 1; opcode an expression
+                                               * of the flags) */
     air_expr rd, rs1, rs2;                    /* registers the instruction names, 0 for
                                                * fields its format lacks (degree 2) */
     air_expr imm;                             /* the immediate as a u32 (sign-extended;
@@ -151,10 +158,15 @@ typedef struct {
  * list (the same one rv_decode_table_add builds). */
 void rv_decode_layout(rv_decode_gadget *g, rv_cols *cols);
 
+/* The opcode expression (degree 1): 0x0f sel + sum_k flag_k (opcode_k -
+ * 0x0f) over the class flags (sets g's flag and sub expressions). The cpu
+ * calls it to assemble the fetched word before rv_decode_build. */
+air_expr rv_decode_opcode(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr sel);
+
 /* Constraints of table t, gated by sel (a boolean of degree <= 1):
  *   word = opcode + 2^7 rd + 2^12 funct3 + 2^15 rs1 + 2^20 rs2 + 2^25 funct7,
  *   rd_hi < 2^4, rs1 < 2^5, rs2_hi < 2^4, f7lo < 2^6 on RV_BUS_RANGE,
- *   rd0, rs2_0, s boolean, opcode and funct3 by the decode lookup (the
+ *   rd0, rs2_0, s boolean, opcode (from the flags) and funct3 by the decode lookup (the
  *   table holds only legal ones): the sum is then < 2^32 < p, so it is the
  *   unique split of the u32 word (word must be a u32: it comes off MEM);
  *   the class on RV_BUS_DECODE; flags (class and sub-op) 0 where sel = 0,
