@@ -36,7 +36,6 @@ void rv_cpu_layout(rv_cpu *c, unsigned log_n)
     ONE(pc);
     ONE(pch);
     ONE(npc);
-    ONE(npch);
     ONE(imm);
     ONE(v1);
     ONE(v2);
@@ -209,11 +208,13 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     air_expr pch = col(b, c->pch);
     range(b, A, sub(b, sub(b, pcw, K(b, 256)), scl(b, pch, TWO16)), K(b, 16));
     range(b, A, pch, K(b, 14));
-    /* next pc: npc / 4 = lo + 2^16 npch (16 + 14 bits): npc is a 4-aligned
-     * u32 (a misaligned target has no valid row) */
-    air_expr npch = col(b, c->npch);
-    range(b, A, sub(b, scl(b, npc, INV4), scl(b, npch, TWO16)), K(b, 16));
-    range(b, A, npch, K(b, 14));
+    /* next pc: a 4-aligned u32 on every active row (a misaligned target
+     * has no valid row), with no limbs of its own: a row followed by an
+     * active row has npc = the next row's pc, which that row's fetch
+     * checks above (16 + 14 bits, also page >= 1: a jump to page 0 faults
+     * there); the last active row's npc is the end state's pc, which the
+     * state table checks (16 + 14 bits, rv_air_state.h). The wrap_eq
+     * rules below rely on npc being a u32. */
     con(b, mul(b, TRANS, mul(b, nxt(b, c->active), sub(b, nxt(b, c->pc), npc))),
         "cpu: next active row's pc = npc");
 
@@ -581,9 +582,6 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
         r[c->pch] = x >> 16;
         rv_lk_range(lk, x & 0xffff, 16);
         rv_lk_range(lk, x >> 16, 14);
-        r[c->npch] = npc >> 18;
-        rv_lk_range(lk, (npc >> 2) & 0xffff, 16);
-        rv_lk_range(lk, npc >> 18, 14);
 
         /* registers read */
         const int ec = op == RV_OP_ECALL;
