@@ -222,8 +222,12 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
      * lookup to the class's values (one-hot in their group, 0 elsewhere) -- */
     air_expr S[RV_DEC_NSUB];
     for (int i = 0; i < RV_DEC_NSUB; i++) S[i] = dg->sub[i];
-    air_expr neg = S[RV_DEC_S_NEG], taken = col(b, c->taken);
-    air_expr WB = S[RV_DEC_S_WB], WH = S[RV_DEC_S_WH], WW = S[RV_DEC_S_WW], U = S[RV_DEC_S_U];
+    /* NEG and U are no columns: the decode gadget's degree-1 expressions of
+     * funct3 and the flags, which are the flag's value on branch rows (neg)
+     * and on load/store rows (U); each rule below that uses one is gated
+     * so that it vanishes on every other row (rv_air_decode.h) */
+    air_expr neg = dg->neg_br, taken = col(b, c->taken);
+    air_expr WB = S[RV_DEC_S_WB], WH = S[RV_DEC_S_WH], WW = S[RV_DEC_S_WW], U = dg->u_ls;
 
     /* -- registers -- */
     air_expr n1 = col(b, c->n1), n2 = col(b, c->n2), wd = col(b, c->wd);
@@ -308,6 +312,7 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     rv_eq_build(&c->eq, m, t, S[RV_DEC_S_BEQ], v1, v2);
 
     /* -- branches and the next pc -- */
+    /* (neg is NEG where BRANCH = 1, and taken's rule is gated by BRANCH) */
     air_expr cn = mul(b, ltc, neg);
     con(b, sub(b, taken, mul(b, BRANCH, sub(b, add(b, ltc, neg), add(b, cn, cn)))),
         "cpu: taken = cond XOR neg");
@@ -370,8 +375,10 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     con(b, mul(b, WW, sub(b, rvv, dprev)), "cpu: word");
     con(b, mul(b, LS, bit(b, msb)), "cpu: msb boolean");
     air_expr ext = add(b, mul(b, WB, K(b, TWO32 - 256)), mul(b, WH, K(b, TWO32 - TWO16)));
-    /* LOAD - U is 1 on signed loads and 0 on every other row (U only on
-     * loads), so the sign extension msb (LOAD - U) ext vanishes off them */
+    /* LOAD - U is 1 on signed loads and 0 on unsigned loads and on
+     * stores (U is the load/store rows' value there); ext is 0 off byte
+     * and halfword loads/stores, so the sign extension msb (LOAD - U) ext
+     * vanishes off signed loads */
     con(b, sub(b, mul(b, LOAD, sub(b, vd, rvv)), mul(b, mul(b, msb, sub(b, LOAD, U)), ext)),
         "cpu: load rd = extended value");
     /* sv is the column of pd, which a store (no rd write: wd = 0) leaves

@@ -179,6 +179,15 @@ void rv_decode_classes(rv_decode_class cls[RV_DECODE_CLASSES])
                    alu);
             assert(c->flag[RV_DEC_LOAD] + c->flag[RV_DEC_STORE] ==
                    c->sub[RV_DEC_S_WB] + c->sub[RV_DEC_S_WH] + c->sub[RV_DEC_S_WW]);
+            /* NEG and U are these expressions of funct3 and the other
+             * flags (set_flags) */
+            const int f3 = c->funct3, ls = c->sub[RV_DEC_S_WB] + c->sub[RV_DEC_S_WH] + c->sub[RV_DEC_S_WW];
+            assert(c->sub[RV_DEC_S_NEG] ==
+                   (c->flag[RV_DEC_BRANCH]
+                        ? f3 - 4 * (c->sub[RV_DEC_S_SLT] + c->sub[RV_DEC_S_SLTU]) - 2 * c->sub[RV_DEC_S_SLTU]
+                        : 0));
+            assert(4 * c->sub[RV_DEC_S_U] == (ls ? f3 - c->sub[RV_DEC_S_WH] - 2 * c->sub[RV_DEC_S_WW] : 0));
+            (void)f3, (void)ls;
             /* the opcode is the one its flags name (rv_decode_build's
              * opcode expression) */
             assert(c->opcode == flag_opcode(c->flag));
@@ -289,7 +298,8 @@ static air_expr op_expr(const rv_decode_gadget *g, air_machine *m, air_table *t,
  * of others (rv_decode_classes checks each class). */
 static void set_flags(rv_decode_gadget *g, air_machine *m, air_table *t)
 {
-    for (unsigned k = 0; k < RV_DEC_NSUB; k++) g->sub[k] = air_col(m, t, AIR_MAIN, g->col + RV_DEC_C_SUB0 + k, 0);
+    for (unsigned k = 0; k < RV_DEC_NSUBCOL; k++)
+        g->sub[k] = air_col(m, t, AIR_MAIN, g->col + RV_DEC_C_SUB0 + k, 0);
     for (unsigned i = 0; i < RV_DEC_NSTORED; i++)
         g->flag[STORED[i]] = air_col(m, t, AIR_MAIN, g->col + RV_DEC_C_FLAG0 + i, 0);
     air_expr alu = air_const(m, t, 0);
@@ -300,6 +310,18 @@ static void set_flags(rv_decode_gadget *g, air_machine *m, air_table *t)
     air_expr ls = air_add(m, t, air_add(m, t, g->sub[RV_DEC_S_WB], g->sub[RV_DEC_S_WH]),
                           g->sub[RV_DEC_S_WW]);
     g->flag[RV_DEC_LOAD] = air_sub(m, t, ls, g->flag[RV_DEC_STORE]);
+    /* NEG and U from funct3 (rv_air_decode.h; the branch and load/store
+     * encodings of the ISA manual): degree 1 where the class is a branch /
+     * a load or store, and gated by BRANCH / LS = WB + WH + WW to degree 2,
+     * 0 on every other row. The lookup pins funct3 and the flags these are
+     * made of, so they are the class's values. */
+    air_expr f3 = air_col(m, t, AIR_MAIN, g->col + RV_DEC_C_FUNCT3, 0);
+    air_expr slt = g->sub[RV_DEC_S_SLT], sltu = g->sub[RV_DEC_S_SLTU];
+    g->neg_br = air_sub(m, t, f3, mac(m, t, air_mul(m, t, air_const(m, t, 4), slt), 6, sltu));
+    g->u_ls = air_mul(m, t, air_const(m, t, 0xbfffffff40000001ull), /* 4^-1 mod p */
+                      air_sub(m, t, f3, mac(m, t, g->sub[RV_DEC_S_WH], 2, g->sub[RV_DEC_S_WW])));
+    g->sub[RV_DEC_S_NEG] = air_mul(m, t, g->flag[RV_DEC_BRANCH], g->neg_br);
+    g->sub[RV_DEC_S_U] = air_mul(m, t, ls, g->u_ls);
 }
 
 air_expr rv_decode_opcode(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr sel)
@@ -367,7 +389,8 @@ void rv_decode_build(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr
     tup[0] = opcode;
     tup[1] = c[RV_DEC_C_FUNCT3];
     tup[2] = air_mul(m, t, flag_sum(m, t, g, F7_MATTERS), f7); /* f7key */
-    for (unsigned k = RV_DEC_C_FLAG0; k < RV_DEC_NCOLS; k++) tup[3 + k - RV_DEC_C_FLAG0] = c[k];
+    for (unsigned k = 0; k < RV_DEC_NSTORED; k++) tup[3 + k] = c[RV_DEC_C_FLAG0 + k];
+    for (unsigned k = 0; k < RV_DEC_NSUB; k++) tup[3 + RV_DEC_NSTORED + k] = g->sub[k];
     air_interact(m, t, RV_BUS_DECODE, AIR_SEND, sel, tup, RV_DECODE_TUPLE);
 
     /* ECALL is the one SYSTEM word 0x00000073: opcode and funct3 come from
@@ -451,7 +474,7 @@ cairn_err rv_decode_fill(const rv_decode_gadget *g, gl_t *row, rv_lookups *lk, r
     r[RV_DEC_C_F7LO] = (word >> 25) & 63;
     r[RV_DEC_C_SIGN] = word >> 31;
     for (unsigned i = 0; i < RV_DEC_NSTORED; i++) r[RV_DEC_C_FLAG0 + i] = c->flag[STORED[i]];
-    for (unsigned k = 0; k < RV_DEC_NSUB; k++) r[RV_DEC_C_SUB0 + k] = c->sub[k];
+    for (unsigned k = 0; k < RV_DEC_NSUBCOL; k++) r[RV_DEC_C_SUB0 + k] = c->sub[k];
     rv_lk_range(lk, rd >> 1, 4);
     rv_lk_range(lk, rs1, 5);
     rv_lk_range(lk, rs2 >> 1, 4);
@@ -478,7 +501,8 @@ static int row_class(const rv_decode_gadget *g, const gl_t *r)
         int ok = r[RV_DEC_C_FUNCT3] == c->funct3 &&
                  (!f7_matters(c->flag) || f7 == c->f7key);
         for (unsigned k = 0; ok && k < RV_DEC_NSTORED; k++) ok = r[RV_DEC_C_FLAG0 + k] == c->flag[STORED[k]];
-        for (unsigned k = 0; ok && k < RV_DEC_NSUB; k++) ok = r[RV_DEC_C_SUB0 + k] == c->sub[k];
+        /* (NEG and U follow from funct3 and these) */
+        for (unsigned k = 0; ok && k < RV_DEC_NSUBCOL; k++) ok = r[RV_DEC_C_SUB0 + k] == c->sub[k];
         if (ok) return (int)i;
     }
     return -1;

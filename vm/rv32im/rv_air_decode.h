@@ -73,7 +73,15 @@ enum {
  * classes), the branch comparison (one-hot on branches: BEQ, or the
  * comparator's SLT / SLTU flag, which the branch shares with the ALU op)
  * and its negation (BNE, BGE, BGEU), the load/store width (one-hot on loads
- * and stores) and the unsigned loads (LBU, LHU). */
+ * and stores) and the unsigned loads (LBU, LHU).
+ * The last two (NEG, U) are not columns: funct3 and the other flags give
+ * them (ISA manual, "Conditional Branches" and "Load and Store
+ * Instructions": funct3 is 0 BEQ, 1 BNE, 4 BLT, 5 BGE, 6 BLTU, 7 BGEU and
+ * 0 LB/SB, 1 LH/SH, 2 LW/SW, 4 LBU, 5 LHU):
+ *   NEG = funct3 - 4 (SLT + SLTU) - 2 SLTU   on branch rows,
+ *   U   = (funct3 - WH - 2 WW) / 4           on load and store rows,
+ * and 0 on every other class (rv_decode_classes asserts both for every
+ * class). */
 enum {
     RV_DEC_S_ADD,
     RV_DEC_S_SUB,
@@ -87,10 +95,11 @@ enum {
     RV_DEC_S_SRA,
     RV_DEC_NALU,
     RV_DEC_S_BEQ = RV_DEC_NALU, /* BEQ / BNE (NEG); BLT / BGE: SLT, BLTU / BGEU: SLTU */
-    RV_DEC_S_NEG,
     RV_DEC_S_WB,
     RV_DEC_S_WH,
     RV_DEC_S_WW,
+    RV_DEC_NSUBCOL, /* the sub-op flags above are columns, those below expressions */
+    RV_DEC_S_NEG = RV_DEC_NSUBCOL,
     RV_DEC_S_U,
     RV_DEC_NSUB
 };
@@ -128,8 +137,9 @@ enum {
     RV_DEC_C_F7LO,   /* funct7 & 63 */
     RV_DEC_C_SIGN,   /* word bit 31 */
     RV_DEC_C_FLAG0,  /* the RV_DEC_NSTORED stored class flags follow */
-    RV_DEC_C_SUB0 = RV_DEC_C_FLAG0 + RV_DEC_NSTORED, /* then RV_DEC_NSUB sub-op flags */
-    RV_DEC_NCOLS = RV_DEC_C_SUB0 + RV_DEC_NSUB
+    RV_DEC_C_SUB0 = RV_DEC_C_FLAG0 + RV_DEC_NSTORED, /* then the RV_DEC_NSUBCOL sub-op flags
+                                                       * that are columns */
+    RV_DEC_NCOLS = RV_DEC_C_SUB0 + RV_DEC_NSUBCOL
 };
 
 /* Column (offset from the gadget's first) of class flag k, or -1 for a
@@ -144,7 +154,10 @@ typedef struct {
     /* Expressions set by build (valid where sel = 1): */
     air_expr op;                              /* rv_op id (degree 2) */
     air_expr flag[RV_DEC_NFLAGS];             /* class flags, degree 1 (0 where sel = 0) */
-    air_expr sub[RV_DEC_NSUB];                /* sub-op flags, columns (0 where sel = 0) */
+    air_expr sub[RV_DEC_NSUB];                /* sub-op flags, 0 where sel = 0: columns, and
+                                               * NEG, U of degree 2 (gated by BRANCH, LS) */
+    air_expr neg_br, u_ls;                    /* NEG, U of degree 1, valid only where
+                                               * BRANCH = 1 / LOAD + STORE = 1 */
     air_expr opcode, funct3, funct7;          /* raw fields (degree 1; opcode an expression
                                                * of the flags) */
     air_expr rd, rs1, rs2;                    /* registers the instruction names, 0 for
