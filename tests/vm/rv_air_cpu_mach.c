@@ -324,7 +324,6 @@ void rvc_t_npc(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
     uint32_t alt = npc == pc + 4 ? pc + imm : pc + 4;
     if (alt == npc) alt = npc + 4;
     row[c->npc] = alt;
-    row[c->npch] = alt >> 18;
 }
 
 void rvc_t_taken(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)

@@ -279,7 +279,7 @@ static void claim_class(traces *t, uint8_t from, uint8_t to)
     unsigned ci = class_index(to);
     for (unsigned k = 0; k < RV_DEC_NFLAGS; k++)
         if (rv_decode_flag_col(k) >= 0) g[rv_decode_flag_col(k)] = G.cls[ci].flag[k];
-    for (unsigned k = 0; k < RV_DEC_NSUB; k++) g[RV_DEC_C_SUB0 + k] = G.cls[ci].sub[k];
+    for (unsigned k = 0; k < RV_DEC_NSUBCOL; k++) g[RV_DEC_C_SUB0 + k] = G.cls[ci].sub[k];
     t->decode[class_index(from)] -= 1;
     t->decode[ci] += 1;
     row_of(t, 0)[W_OP] = to;
@@ -326,11 +326,17 @@ static void test_forgeries(void)
     t.range[rv_range_index(2, 6)] += 1;
     expect_reject(&t, NULL, BUS(RV_BUS_DECODE), "funct7 0x02 as ADD");
     /* ... and with f7key 0 by flags that say funct7 does not matter
-     * (ADDI's class): no such class for opcode 0x33 */
+     * (ADDI's class): the opcode is the flags' (0x13), so the fields no
+     * longer add up to the word's opcode 0x33 ... */
     claim_class(&t, RV_OP_ADD, RV_OP_ADDI);
     row[W_RS2] = 0;     /* an ALUI class reads no rs2 ... */
     row[W_IMM] = 0x043; /* ... and has an I immediate */
-    expect_reject(&t, NULL, BUS(RV_BUS_DECODE), "R-type with f7key 0");
+    expect_reject(&t, "word = sum", 0, "R-type with f7key 0");
+    /* ... and the opcode's difference 0x20 moved into rd_hi (2^8 rd_hi:
+     * + 1/8) leaves rd_hi out of range */
+    g[RV_DEC_C_RD_HI] = gl_add(g[RV_DEC_C_RD_HI], gl_inv(8));
+    row[W_RD] = gl_add(gl_mul(2, g[RV_DEC_C_RD_HI]), g[RV_DEC_C_RD0]);
+    expect_reject(&t, NULL, BUS(RV_BUS_RANGE), "R-type as ADDI, opcode moved into rd");
     tr_free(&t);
 
     /* ... or f7key 0 by moving funct7's bits out of the funct7 columns:
@@ -367,9 +373,10 @@ static void test_forgeries(void)
     g[RV_DEC_C_RS2_0] = 1;
     g[RV_DEC_C_F7LO] = 0x18;
     expect_reject(&t, "ECALL word", 0, "CSRRW as ECALL");
-    /* ... or as a class without flags (FENCE's): no class has its key */
+    /* ... or as a class without flags (FENCE's): the flags say opcode
+     * 0x0f, the word's is 0x73 */
     claim_class(&t, RV_OP_ECALL, RV_OP_FENCE);
-    expect_reject(&t, NULL, BUS(RV_BUS_DECODE) | BUS(RV_BUS_RANGE), "CSRRW as a no-op");
+    expect_reject(&t, "word = sum", 0, "CSRRW as a no-op");
     tr_free(&t);
 
     /* a wrong immediate with the honest witness: the class fixes it */
@@ -439,8 +446,11 @@ static void test_forgeries(void)
     tr_free(&t);
 
     /* a sub-op flag that is not the class's (the op the flags name made to
-     * agree): ADD's word with SUB's ALU flag, BNE's without the negation,
-     * LBU's without the unsigned flag; no class has these tuples */
+     * agree): ADD's word with SUB's ALU flag; no class has this tuple.
+     * BNE's without the negation and LBU's without the unsigned flag: the
+     * two are funct3's (rv_air_decode.h), so BEQ's / LB's flags leave the
+     * op at BNE / LBU, and their funct3 does not split the word (or, moved
+     * into rd, leaves rd_hi out of range) */
     small(&t, 0x003100b3);
     g = row_of(&t, 0) + W_GADGET;
     g[RV_DEC_C_SUB0 + RV_DEC_S_ADD] = 0;
@@ -449,14 +459,26 @@ static void test_forgeries(void)
     expect_reject(&t, NULL, BUS(RV_BUS_DECODE), "ADD with SUB's sub-op flag");
     tr_free(&t);
     small(&t, 0xfe209ee3);
-    row_of(&t, 0)[W_GADGET + RV_DEC_C_SUB0 + RV_DEC_S_NEG] = 0;
-    row_of(&t, 0)[W_OP] = RV_OP_BEQ;
-    expect_reject(&t, NULL, BUS(RV_BUS_DECODE), "BNE without the negation");
+    claim_class(&t, RV_OP_BNE, RV_OP_BEQ); /* the same stored flags */
+    expect_reject(&t, "test: op", 0, "BNE without the negation");
+    g = row_of(&t, 0) + W_GADGET;
+    g[RV_DEC_C_FUNCT3] = 0;
+    expect_reject(&t, "word = sum", 0, "BNE with BEQ's funct3");
+    /* funct3's 2^12 as 2^8 rd_hi: + 16; B immediate bits 4:1 = rd_hi */
+    g[RV_DEC_C_RD_HI] += 16;
+    row_of(&t, 0)[W_IMM] += 32;
+    expect_reject(&t, NULL, BUS(RV_BUS_RANGE), "BNE as BEQ, funct3 moved into rd");
     tr_free(&t);
     small(&t, 0x00014083); /* lbu x1, 0(x2) */
-    row_of(&t, 0)[W_GADGET + RV_DEC_C_SUB0 + RV_DEC_S_U] = 0;
-    row_of(&t, 0)[W_OP] = RV_OP_LB;
-    expect_reject(&t, NULL, BUS(RV_BUS_DECODE), "LBU as a signed load");
+    claim_class(&t, RV_OP_LBU, RV_OP_LB);
+    expect_reject(&t, "test: op", 0, "LBU as a signed load");
+    g = row_of(&t, 0) + W_GADGET;
+    g[RV_DEC_C_FUNCT3] = 0;
+    expect_reject(&t, "word = sum", 0, "LBU with LB's funct3");
+    /* funct3's 4 2^12 as 2^8 rd_hi: + 64 */
+    g[RV_DEC_C_RD_HI] += 64;
+    row_of(&t, 0)[W_RD] += 128;
+    expect_reject(&t, NULL, BUS(RV_BUS_RANGE), "LBU as LB, funct3 moved into rd");
     tr_free(&t);
 
     /* a decode multiplicity off by one */

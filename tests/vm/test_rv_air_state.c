@@ -207,6 +207,14 @@ static void test_forgeries(void)
     c = *s;
     c.end.pc += 4;
     expect_end(s, &c, "bus 10", 1, "wrong end pc");
+    /* an end pc that is no 4-aligned u32, with a cpu message that agrees
+     * (the cpu checks its last row's npc only through this table): the
+     * range check of pc / 4 rejects it */
+    c = *s;
+    c.end.pc += 2;
+    make(&tr, &c, &c);
+    expect(&tr, 0, "bus 2", 1, "misaligned end pc");
+    drop(&tr);
     c = *s;
     c.end.halted = 1;
     expect_end(s, &c, "bus 10", 0, "wrongly halted");

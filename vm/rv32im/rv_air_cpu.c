@@ -36,7 +36,6 @@ void rv_cpu_layout(rv_cpu *c, unsigned log_n)
     ONE(pc);
     ONE(pch);
     ONE(npc);
-    ONE(npch);
     ONE(imm);
     ONE(v1);
     ONE(v2);
@@ -184,8 +183,9 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     air_expr f7 = add(b, col(b, dc + RV_DEC_C_F7LO), scl(b, col(b, dc + RV_DEC_C_SIGN), 64));
     /* the fetched word is the sum of the decoded fields (each range-checked
      * by decode, so the sum is the word's unique split; the memory value
-     * is a u32) */
-    air_expr word = col(b, dc + RV_DEC_C_OPCODE);
+     * is a u32); the opcode is the expression of the class flags that the
+     * decode lookup pins to the class's opcode (rv_decode_opcode) */
+    air_expr word = rv_decode_opcode(dg, m, t, A);
     word = add(b, word, scl(b, rdf, 1u << 7));
     word = add(b, word, scl(b, col(b, dc + RV_DEC_C_FUNCT3), 1u << 12));
     word = add(b, word, scl(b, rs1f, 1u << 15));
@@ -208,11 +208,13 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     air_expr pch = col(b, c->pch);
     range(b, A, sub(b, sub(b, pcw, K(b, 256)), scl(b, pch, TWO16)), K(b, 16));
     range(b, A, pch, K(b, 14));
-    /* next pc: npc / 4 = lo + 2^16 npch (16 + 14 bits): npc is a 4-aligned
-     * u32 (a misaligned target has no valid row) */
-    air_expr npch = col(b, c->npch);
-    range(b, A, sub(b, scl(b, npc, INV4), scl(b, npch, TWO16)), K(b, 16));
-    range(b, A, npch, K(b, 14));
+    /* next pc: a 4-aligned u32 on every active row (a misaligned target
+     * has no valid row), with no limbs of its own: a row followed by an
+     * active row has npc = the next row's pc, which that row's fetch
+     * checks above (16 + 14 bits, also page >= 1: a jump to page 0 faults
+     * there); the last active row's npc is the end state's pc, which the
+     * state table checks (16 + 14 bits, rv_air_state.h). The wrap_eq
+     * rules below rely on npc being a u32. */
     con(b, mul(b, TRANS, mul(b, nxt(b, c->active), sub(b, nxt(b, c->pc), npc))),
         "cpu: next active row's pc = npc");
 
@@ -220,8 +222,12 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
      * lookup to the class's values (one-hot in their group, 0 elsewhere) -- */
     air_expr S[RV_DEC_NSUB];
     for (int i = 0; i < RV_DEC_NSUB; i++) S[i] = dg->sub[i];
-    air_expr neg = S[RV_DEC_S_NEG], taken = col(b, c->taken);
-    air_expr WB = S[RV_DEC_S_WB], WH = S[RV_DEC_S_WH], WW = S[RV_DEC_S_WW], U = S[RV_DEC_S_U];
+    /* NEG and U are no columns: the decode gadget's degree-1 expressions of
+     * funct3 and the flags, which are the flag's value on branch rows (neg)
+     * and on load/store rows (U); each rule below that uses one is gated
+     * so that it vanishes on every other row (rv_air_decode.h) */
+    air_expr neg = dg->neg_br, taken = col(b, c->taken);
+    air_expr WB = S[RV_DEC_S_WB], WH = S[RV_DEC_S_WH], WW = S[RV_DEC_S_WW], U = dg->u_ls;
 
     /* -- registers -- */
     air_expr n1 = col(b, c->n1), n2 = col(b, c->n2), wd = col(b, c->wd);
@@ -306,6 +312,7 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     rv_eq_build(&c->eq, m, t, S[RV_DEC_S_BEQ], v1, v2);
 
     /* -- branches and the next pc -- */
+    /* (neg is NEG where BRANCH = 1, and taken's rule is gated by BRANCH) */
     air_expr cn = mul(b, ltc, neg);
     con(b, sub(b, taken, mul(b, BRANCH, sub(b, add(b, ltc, neg), add(b, cn, cn)))),
         "cpu: taken = cond XOR neg");
@@ -368,8 +375,10 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     con(b, mul(b, WW, sub(b, rvv, dprev)), "cpu: word");
     con(b, mul(b, LS, bit(b, msb)), "cpu: msb boolean");
     air_expr ext = add(b, mul(b, WB, K(b, TWO32 - 256)), mul(b, WH, K(b, TWO32 - TWO16)));
-    /* LOAD - U is 1 on signed loads and 0 on every other row (U only on
-     * loads), so the sign extension msb (LOAD - U) ext vanishes off them */
+    /* LOAD - U is 1 on signed loads and 0 on unsigned loads and on
+     * stores (U is the load/store rows' value there); ext is 0 off byte
+     * and halfword loads/stores, so the sign extension msb (LOAD - U) ext
+     * vanishes off signed loads */
     con(b, sub(b, mul(b, LOAD, sub(b, vd, rvv)), mul(b, mul(b, msb, sub(b, LOAD, U)), ext)),
         "cpu: load rd = extended value");
     /* sv is the column of pd, which a store (no rd write: wd = 0) leaves
@@ -580,9 +589,6 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
         r[c->pch] = x >> 16;
         rv_lk_range(lk, x & 0xffff, 16);
         rv_lk_range(lk, x >> 16, 14);
-        r[c->npch] = npc >> 18;
-        rv_lk_range(lk, (npc >> 2) & 0xffff, 16);
-        rv_lk_range(lk, npc >> 18, 14);
 
         /* registers read */
         const int ec = op == RV_OP_ECALL;

@@ -38,7 +38,7 @@
  * witnesses). Selectors are columns of their own: the class and sub-op
  * flags are the decode gadget's (pinned by the decode lookup, no
  * constraint here), the ECALL outcomes are the cpu's. The adder's limbs
- * double as the word address of loads and stores. 92 columns (region R
+ * double as the word address of loads and stores. 88 columns (region R
  * 18); docs/rv-air.md "Width budget".
  */
 #ifndef CAIRN_VM_RV_AIR_CPU_H
@@ -76,7 +76,7 @@ enum {
 typedef struct {
     unsigned ncols, log_n;
     /* always-on columns */
-    unsigned active, last, pc, pch, npc, npch, imm;
+    unsigned active, last, pc, pch, npc, imm;
     unsigned v1, v2, vd, pd, dprev, dnew, daddr;
     unsigned n1, n2, wd, cnt[2], eof; /* byte counters of fd 0, 1 */
     unsigned taken;

@@ -131,6 +131,25 @@ int rv_decode_flag_col(unsigned k)
     return -1;
 }
 
+/* The opcode of each class flag; FENCE / FENCE.I (no flag) have
+ * FENCE_OPCODE. rv_decode_build states opcode = FENCE_OPCODE sel + sum_k
+ * flag_k (FLAG_OPCODE[k] - FENCE_OPCODE) (ISA manual, "RV32/64G Instruction
+ * Set Listings": one major opcode per class). */
+#define FENCE_OPCODE 0x0f
+static const uint8_t FLAG_OPCODE[RV_DEC_NFLAGS] = {
+    [RV_DEC_LUI] = 0x37,  [RV_DEC_AUIPC] = 0x17, [RV_DEC_JAL] = 0x6f,    [RV_DEC_JALR] = 0x67,
+    [RV_DEC_BRANCH] = 0x63, [RV_DEC_LOAD] = 0x03, [RV_DEC_STORE] = 0x23, [RV_DEC_ALUI] = 0x13,
+    [RV_DEC_SHI] = 0x13,  [RV_DEC_ALUR] = 0x33,  [RV_DEC_MULDIV] = 0x33, [RV_DEC_ECALL] = 0x73};
+
+/* The opcode a class's flags name (at most one flag is set). */
+static unsigned flag_opcode(const uint8_t *flag)
+{
+    unsigned opc = FENCE_OPCODE;
+    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++)
+        if (flag[k]) opc = FLAG_OPCODE[k];
+    return opc;
+}
+
 static unsigned class_key(const rv_decode_class *c)
 {
     return (unsigned)c->opcode << 11 | (unsigned)c->funct3 << 8 | c->f7key;
@@ -160,6 +179,19 @@ void rv_decode_classes(rv_decode_class cls[RV_DECODE_CLASSES])
                    alu);
             assert(c->flag[RV_DEC_LOAD] + c->flag[RV_DEC_STORE] ==
                    c->sub[RV_DEC_S_WB] + c->sub[RV_DEC_S_WH] + c->sub[RV_DEC_S_WW]);
+            /* NEG and U are these expressions of funct3 and the other
+             * flags (set_flags) */
+            const int f3 = c->funct3, ls = c->sub[RV_DEC_S_WB] + c->sub[RV_DEC_S_WH] + c->sub[RV_DEC_S_WW];
+            assert(c->sub[RV_DEC_S_NEG] ==
+                   (c->flag[RV_DEC_BRANCH]
+                        ? f3 - 4 * (c->sub[RV_DEC_S_SLT] + c->sub[RV_DEC_S_SLTU]) - 2 * c->sub[RV_DEC_S_SLTU]
+                        : 0));
+            assert(4 * c->sub[RV_DEC_S_U] == (ls ? f3 - c->sub[RV_DEC_S_WH] - 2 * c->sub[RV_DEC_S_WW] : 0));
+            (void)f3, (void)ls;
+            /* the opcode is the one its flags name (rv_decode_build's
+             * opcode expression) */
+            assert(c->opcode == flag_opcode(c->flag));
+            (void)flag_opcode; /* used by the assert only */
             (void)alu;
         }
     }
@@ -262,21 +294,14 @@ static air_expr op_expr(const rv_decode_gadget *g, air_machine *m, air_table *t,
 /* Sign extension of word bit 31 from immediate bit k: -2^k mod 2^32. */
 #define SEXT(k) ((gl_t)0x100000000ull - ((gl_t)1 << (k)))
 
-void rv_decode_build(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr sel, air_expr word)
+/* The flag expressions: the stored flags are columns, ALUR and LOAD sums
+ * of others (rv_decode_classes checks each class). */
+static void set_flags(rv_decode_gadget *g, air_machine *m, air_table *t)
 {
-    air_expr c[RV_DEC_NCOLS];
-    for (unsigned k = 0; k < RV_DEC_NCOLS; k++) c[k] = air_col(m, t, AIR_MAIN, g->col + k, 0);
-    air_expr one = air_const(m, t, 1);
-    air_expr rd = mac(m, t, c[RV_DEC_C_RD0], 2, c[RV_DEC_C_RD_HI]);
-    air_expr rs2 = mac(m, t, c[RV_DEC_C_RS2_0], 2, c[RV_DEC_C_RS2_HI]);
-    air_expr f7 = mac(m, t, c[RV_DEC_C_F7LO], 64, c[RV_DEC_C_SIGN]);
-    g->opcode = c[RV_DEC_C_OPCODE];
-    g->funct3 = c[RV_DEC_C_FUNCT3];
-    g->funct7 = f7;
-    for (unsigned k = 0; k < RV_DEC_NSUB; k++) g->sub[k] = c[RV_DEC_C_SUB0 + k];
-    for (unsigned i = 0; i < RV_DEC_NSTORED; i++) g->flag[STORED[i]] = c[RV_DEC_C_FLAG0 + i];
-    /* the flags that are sums of others (rv_decode_classes checks each
-     * class) */
+    for (unsigned k = 0; k < RV_DEC_NSUBCOL; k++)
+        g->sub[k] = air_col(m, t, AIR_MAIN, g->col + RV_DEC_C_SUB0 + k, 0);
+    for (unsigned i = 0; i < RV_DEC_NSTORED; i++)
+        g->flag[STORED[i]] = air_col(m, t, AIR_MAIN, g->col + RV_DEC_C_FLAG0 + i, 0);
     air_expr alu = air_const(m, t, 0);
     for (unsigned k = 0; k < RV_DEC_NALU; k++) alu = air_add(m, t, alu, g->sub[k]);
     air_expr brlt = air_sub(m, t, g->flag[RV_DEC_BRANCH], g->sub[RV_DEC_S_BEQ]); /* BLT .. BGEU */
@@ -285,11 +310,51 @@ void rv_decode_build(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr
     air_expr ls = air_add(m, t, air_add(m, t, g->sub[RV_DEC_S_WB], g->sub[RV_DEC_S_WH]),
                           g->sub[RV_DEC_S_WW]);
     g->flag[RV_DEC_LOAD] = air_sub(m, t, ls, g->flag[RV_DEC_STORE]);
+    /* NEG and U from funct3 (rv_air_decode.h; the branch and load/store
+     * encodings of the ISA manual): degree 1 where the class is a branch /
+     * a load or store, and gated by BRANCH / LS = WB + WH + WW to degree 2,
+     * 0 on every other row. The lookup pins funct3 and the flags these are
+     * made of, so they are the class's values. */
+    air_expr f3 = air_col(m, t, AIR_MAIN, g->col + RV_DEC_C_FUNCT3, 0);
+    air_expr slt = g->sub[RV_DEC_S_SLT], sltu = g->sub[RV_DEC_S_SLTU];
+    g->neg_br = air_sub(m, t, f3, mac(m, t, air_mul(m, t, air_const(m, t, 4), slt), 6, sltu));
+    g->u_ls = air_mul(m, t, air_const(m, t, 0xbfffffff40000001ull), /* 4^-1 mod p */
+                      air_sub(m, t, f3, mac(m, t, g->sub[RV_DEC_S_WH], 2, g->sub[RV_DEC_S_WW])));
+    g->sub[RV_DEC_S_NEG] = air_mul(m, t, g->flag[RV_DEC_BRANCH], g->neg_br);
+    g->sub[RV_DEC_S_U] = air_mul(m, t, ls, g->u_ls);
+}
+
+air_expr rv_decode_opcode(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr sel)
+{
+    set_flags(g, m, t);
+    /* Each class flag names its class's major opcode, and FENCE / FENCE.I
+     * (no flag) are 0x0f (FLAG_OPCODE); 0 where sel = 0 (every flag is 0
+     * there). The decode lookup pins it, with the flags, to a legal
+     * class's opcode, so the word's split is the one of a legal opcode
+     * without a column of its own. */
+    air_expr opcode = air_mul(m, t, air_const(m, t, FENCE_OPCODE), sel);
+    for (unsigned k = 0; k < RV_DEC_NFLAGS; k++)
+        opcode = mac(m, t, opcode, gl_sub(FLAG_OPCODE[k], FENCE_OPCODE), g->flag[k]);
+    g->opcode = opcode;
+    return opcode;
+}
+
+void rv_decode_build(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr sel, air_expr word)
+{
+    air_expr c[RV_DEC_NCOLS];
+    for (unsigned k = 0; k < RV_DEC_NCOLS; k++) c[k] = air_col(m, t, AIR_MAIN, g->col + k, 0);
+    air_expr one = air_const(m, t, 1);
+    air_expr rd = mac(m, t, c[RV_DEC_C_RD0], 2, c[RV_DEC_C_RD_HI]);
+    air_expr rs2 = mac(m, t, c[RV_DEC_C_RS2_0], 2, c[RV_DEC_C_RS2_HI]);
+    air_expr f7 = mac(m, t, c[RV_DEC_C_F7LO], 64, c[RV_DEC_C_SIGN]);
+    air_expr opcode = rv_decode_opcode(g, m, t, sel);
+    g->funct3 = c[RV_DEC_C_FUNCT3];
+    g->funct7 = f7;
     g->op = op_expr(g, m, t, c[RV_DEC_C_FUNCT3]);
 
     /* the fields are the word's bits: with every field in range (below) the
      * sum is < 2^32 < p, so this is the unique split of the u32 word */
-    air_expr sum = c[RV_DEC_C_OPCODE];
+    air_expr sum = opcode;
     sum = mac(m, t, sum, 1u << 7, rd);
     sum = mac(m, t, sum, 1u << 12, c[RV_DEC_C_FUNCT3]);
     sum = mac(m, t, sum, 1u << 15, c[RV_DEC_C_RS1]);
@@ -308,7 +373,8 @@ void rv_decode_build(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr
         air_constrain(m, t, air_mul(m, t, sel, air_mul(m, t, b, air_sub(m, t, b, one))),
                       bits[k].name);
     }
-    /* opcode and funct3 are ranged by the decode lookup */
+    /* opcode (an expression of the flags) and funct3 are ranged by the
+     * decode lookup */
     rv_range_send(m, t, sel, c[RV_DEC_C_RD_HI], 4);
     rv_range_send(m, t, sel, c[RV_DEC_C_RS1], 5);
     rv_range_send(m, t, sel, c[RV_DEC_C_RS2_HI], 4);
@@ -320,10 +386,11 @@ void rv_decode_build(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr
     for (unsigned k = RV_DEC_C_FLAG0; k < RV_DEC_NCOLS; k++)
         air_constrain(m, t, air_mul(m, t, off, c[k]), "decode: flag 0 where inactive");
     air_expr tup[RV_DECODE_TUPLE];
-    tup[0] = c[RV_DEC_C_OPCODE];
+    tup[0] = opcode;
     tup[1] = c[RV_DEC_C_FUNCT3];
     tup[2] = air_mul(m, t, flag_sum(m, t, g, F7_MATTERS), f7); /* f7key */
-    for (unsigned k = RV_DEC_C_FLAG0; k < RV_DEC_NCOLS; k++) tup[3 + k - RV_DEC_C_FLAG0] = c[k];
+    for (unsigned k = 0; k < RV_DEC_NSTORED; k++) tup[3 + k] = c[RV_DEC_C_FLAG0 + k];
+    for (unsigned k = 0; k < RV_DEC_NSUB; k++) tup[3 + RV_DEC_NSTORED + k] = g->sub[k];
     air_interact(m, t, RV_BUS_DECODE, AIR_SEND, sel, tup, RV_DECODE_TUPLE);
 
     /* ECALL is the one SYSTEM word 0x00000073: opcode and funct3 come from
@@ -398,7 +465,6 @@ cairn_err rv_decode_fill(const rv_decode_gadget *g, gl_t *row, rv_lookups *lk, r
     const rv_decode_class *c = &g->cls[ci];
     gl_t *r = row + g->col;
     uint32_t rd = (word >> 7) & 31, rs1 = (word >> 15) & 31, rs2 = (word >> 20) & 31;
-    r[RV_DEC_C_OPCODE] = word & 0x7f;
     r[RV_DEC_C_RD_HI] = rd >> 1;
     r[RV_DEC_C_RD0] = rd & 1;
     r[RV_DEC_C_FUNCT3] = (word >> 12) & 7;
@@ -408,7 +474,7 @@ cairn_err rv_decode_fill(const rv_decode_gadget *g, gl_t *row, rv_lookups *lk, r
     r[RV_DEC_C_F7LO] = (word >> 25) & 63;
     r[RV_DEC_C_SIGN] = word >> 31;
     for (unsigned i = 0; i < RV_DEC_NSTORED; i++) r[RV_DEC_C_FLAG0 + i] = c->flag[STORED[i]];
-    for (unsigned k = 0; k < RV_DEC_NSUB; k++) r[RV_DEC_C_SUB0 + k] = c->sub[k];
+    for (unsigned k = 0; k < RV_DEC_NSUBCOL; k++) r[RV_DEC_C_SUB0 + k] = c->sub[k];
     rv_lk_range(lk, rd >> 1, 4);
     rv_lk_range(lk, rs1, 5);
     rv_lk_range(lk, rs2 >> 1, 4);
@@ -431,10 +497,12 @@ static int row_class(const rv_decode_gadget *g, const gl_t *r)
     const gl_t f7 = r[RV_DEC_C_F7LO] + 64 * r[RV_DEC_C_SIGN];
     for (unsigned i = 0; i < RV_DECODE_CLASSES; i++) {
         const rv_decode_class *c = &g->cls[i];
-        int ok = r[RV_DEC_C_OPCODE] == c->opcode && r[RV_DEC_C_FUNCT3] == c->funct3 &&
+        /* the opcode is the flags' (checked with them below) */
+        int ok = r[RV_DEC_C_FUNCT3] == c->funct3 &&
                  (!f7_matters(c->flag) || f7 == c->f7key);
         for (unsigned k = 0; ok && k < RV_DEC_NSTORED; k++) ok = r[RV_DEC_C_FLAG0 + k] == c->flag[STORED[k]];
-        for (unsigned k = 0; ok && k < RV_DEC_NSUB; k++) ok = r[RV_DEC_C_SUB0 + k] == c->sub[k];
+        /* (NEG and U follow from funct3 and these) */
+        for (unsigned k = 0; ok && k < RV_DEC_NSUBCOL; k++) ok = r[RV_DEC_C_SUB0 + k] == c->sub[k];
         if (ok) return (int)i;
     }
     return -1;

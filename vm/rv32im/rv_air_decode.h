@@ -17,6 +17,13 @@
  *
  * Decode bus tuple (RV_BUS_DECODE, RV_DECODE_TUPLE = 29 elements):
  *   (opcode, funct3, f7key, the stored class flags, sub[0..RV_DEC_NSUB-1])
+ * The opcode is not a column either: every class flag names one opcode
+ * (LUI 0x37, ..., ECALL 0x73) and FENCE / FENCE.I, the classes with no
+ * flag, have opcode 0x0f, so opcode = 0x0f sel + sum_k flag_k (opcode_k -
+ * 0x0f), an expression of degree 1 that goes into the tuple and into the
+ * word's split; the lookup then states that it is the class's opcode
+ * (rv_decode_classes asserts that every class's opcode is the one its
+ * flags name).
  * The class flags ALUR and LOAD are not stored: they are sums of other
  * flags (ALUR = the ALU sub-ops - ALUI - SHI - (BRANCH - BEQ), LOAD = WB +
  * WH + WW - STORE), which keeps the tuple within AIR_MAX_TUPLE. The
@@ -66,7 +73,15 @@ enum {
  * classes), the branch comparison (one-hot on branches: BEQ, or the
  * comparator's SLT / SLTU flag, which the branch shares with the ALU op)
  * and its negation (BNE, BGE, BGEU), the load/store width (one-hot on loads
- * and stores) and the unsigned loads (LBU, LHU). */
+ * and stores) and the unsigned loads (LBU, LHU).
+ * The last two (NEG, U) are not columns: funct3 and the other flags give
+ * them (ISA manual, "Conditional Branches" and "Load and Store
+ * Instructions": funct3 is 0 BEQ, 1 BNE, 4 BLT, 5 BGE, 6 BLTU, 7 BGEU and
+ * 0 LB/SB, 1 LH/SH, 2 LW/SW, 4 LBU, 5 LHU):
+ *   NEG = funct3 - 4 (SLT + SLTU) - 2 SLTU   on branch rows,
+ *   U   = (funct3 - WH - 2 WW) / 4           on load and store rows,
+ * and 0 on every other class (rv_decode_classes asserts both for every
+ * class). */
 enum {
     RV_DEC_S_ADD,
     RV_DEC_S_SUB,
@@ -80,10 +95,11 @@ enum {
     RV_DEC_S_SRA,
     RV_DEC_NALU,
     RV_DEC_S_BEQ = RV_DEC_NALU, /* BEQ / BNE (NEG); BLT / BGE: SLT, BLTU / BGEU: SLTU */
-    RV_DEC_S_NEG,
     RV_DEC_S_WB,
     RV_DEC_S_WH,
     RV_DEC_S_WW,
+    RV_DEC_NSUBCOL, /* the sub-op flags above are columns, those below expressions */
+    RV_DEC_S_NEG = RV_DEC_NSUBCOL,
     RV_DEC_S_U,
     RV_DEC_NSUB
 };
@@ -112,7 +128,6 @@ typedef struct {
 
 /* Columns of the gadget (in the order allocated by layout). */
 enum {
-    RV_DEC_C_OPCODE,
     RV_DEC_C_RD_HI, /* rd >> 1, 4 bits */
     RV_DEC_C_RD0,   /* rd & 1 (B immediate bit 11) */
     RV_DEC_C_FUNCT3,
@@ -122,8 +137,9 @@ enum {
     RV_DEC_C_F7LO,   /* funct7 & 63 */
     RV_DEC_C_SIGN,   /* word bit 31 */
     RV_DEC_C_FLAG0,  /* the RV_DEC_NSTORED stored class flags follow */
-    RV_DEC_C_SUB0 = RV_DEC_C_FLAG0 + RV_DEC_NSTORED, /* then RV_DEC_NSUB sub-op flags */
-    RV_DEC_NCOLS = RV_DEC_C_SUB0 + RV_DEC_NSUB
+    RV_DEC_C_SUB0 = RV_DEC_C_FLAG0 + RV_DEC_NSTORED, /* then the RV_DEC_NSUBCOL sub-op flags
+                                                       * that are columns */
+    RV_DEC_NCOLS = RV_DEC_C_SUB0 + RV_DEC_NSUBCOL
 };
 
 /* Column (offset from the gadget's first) of class flag k, or -1 for a
@@ -138,8 +154,12 @@ typedef struct {
     /* Expressions set by build (valid where sel = 1): */
     air_expr op;                              /* rv_op id (degree 2) */
     air_expr flag[RV_DEC_NFLAGS];             /* class flags, degree 1 (0 where sel = 0) */
-    air_expr sub[RV_DEC_NSUB];                /* sub-op flags, columns (0 where sel = 0) */
-    air_expr opcode, funct3, funct7;          /* raw fields (degree 1) */
+    air_expr sub[RV_DEC_NSUB];                /* sub-op flags, 0 where sel = 0: columns, and
+                                               * NEG, U of degree 2 (gated by BRANCH, LS) */
+    air_expr neg_br, u_ls;                    /* NEG, U of degree 1, valid only where
+                                               * BRANCH = 1 / LOAD + STORE = 1 */
+    air_expr opcode, funct3, funct7;          /* raw fields (degree 1; opcode an expression
+                                               * of the flags) */
     air_expr rd, rs1, rs2;                    /* registers the instruction names, 0 for
                                                * fields its format lacks (degree 2) */
     air_expr imm;                             /* the immediate as a u32 (sign-extended;
@@ -151,10 +171,15 @@ typedef struct {
  * list (the same one rv_decode_table_add builds). */
 void rv_decode_layout(rv_decode_gadget *g, rv_cols *cols);
 
+/* The opcode expression (degree 1): 0x0f sel + sum_k flag_k (opcode_k -
+ * 0x0f) over the class flags (sets g's flag and sub expressions). The cpu
+ * calls it to assemble the fetched word before rv_decode_build. */
+air_expr rv_decode_opcode(rv_decode_gadget *g, air_machine *m, air_table *t, air_expr sel);
+
 /* Constraints of table t, gated by sel (a boolean of degree <= 1):
  *   word = opcode + 2^7 rd + 2^12 funct3 + 2^15 rs1 + 2^20 rs2 + 2^25 funct7,
  *   rd_hi < 2^4, rs1 < 2^5, rs2_hi < 2^4, f7lo < 2^6 on RV_BUS_RANGE,
- *   rd0, rs2_0, s boolean, opcode and funct3 by the decode lookup (the
+ *   rd0, rs2_0, s boolean, opcode (from the flags) and funct3 by the decode lookup (the
  *   table holds only legal ones): the sum is then < 2^32 < p, so it is the
  *   unique split of the u32 word (word must be a u32: it comes off MEM);
  *   the class on RV_BUS_DECODE; flags (class and sub-op) 0 where sel = 0,

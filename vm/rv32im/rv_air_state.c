@@ -171,6 +171,18 @@ air_table *rv_state_table_add(air_machine *m, unsigned pub0)
     rv_range_send(m, t, row[0], col(m, t, RV_ST_S0), 4);
     rv_range_send(m, t, row[0], col(m, t, RV_ST_Q0), 16);
     rv_range_send(m, t, row[0], col(m, t, RV_ST_Q1), 12);
+    /* The end pc (the last active cpu row's next pc) is a 4-aligned u32:
+     * pc / 4 = lo + 2^16 EPCH, lo < 2^16, EPCH < 2^14 (4^-1 mod p times
+     * pc is an integer below 2^30 only if pc is a multiple of 4 below
+     * 2^32). RV32IM pcs are 4-aligned u32s (no C extension: a misaligned
+     * jump target faults); the cpu relies on it for its last row's npc
+     * (rv_air_cpu.c, "next pc"). */
+    {
+        air_expr pcw = air_mul(m, t, k(m, t, 0xbfffffff40000001ull), col(m, t, RV_ST_EPC));
+        air_expr eh = col(m, t, RV_ST_EPCH);
+        rv_range_send(m, t, row[0], air_sub(m, t, pcw, air_mul(m, t, k(m, t, 1u << 16), eh)), 16);
+        rv_range_send(m, t, row[0], eh, 14);
+    }
     /* halt and end-of-file */
     air_expr halt = col(m, t, RV_ST_EHALT), seof = col(m, t, RV_ST_SEOF), eeof = col(m, t, RV_ST_EEOF);
     boolean(m, t, halt, "state halted boolean");
@@ -241,6 +253,7 @@ cairn_err rv_state_fill(gl_t *main, gl_t pub[RV_STATE_NPUB], rv_p2_calls *calls,
     g[RV_ST_S0] = jl & 15;
     g[RV_ST_Q0] = (jl >> 4) & 0xffff;
     g[RV_ST_Q1] = jl >> 20;
+    g[RV_ST_EPCH] = b->pc >> 18;
     /* the sponges */
     gl_t ss[W], se[W];
     rv_p2_sponge_init(ss, RV_STATE_NELEMS);
@@ -279,6 +292,8 @@ cairn_err rv_state_fill(gl_t *main, gl_t pub[RV_STATE_NPUB], rv_p2_calls *calls,
     rv_lk_range(lk, jl & 15, 4);
     rv_lk_range(lk, (jl >> 4) & 0xffff, 16);
     rv_lk_range(lk, jl >> 20, 12);
+    rv_lk_range(lk, (b->pc >> 2) & 0xffff, 16);
+    rv_lk_range(lk, b->pc >> 18, 14);
     if (pub) {
         /* the digests the sponges reached: p2_hash of rv_state_elems */
         for (unsigned i = 0; i < D; i++) {

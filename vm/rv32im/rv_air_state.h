@@ -37,6 +37,9 @@
  *   - SENDS the journal fields to the journal table (rv_air_int.h tags
  *     RV_STATE_JOURNAL_IN .. RV_STATE_JTAIL_OUT) with s0 = start
  *     journal_len mod 16;
+ *   - the end pc is a 4-aligned u32 (pc / 4 as 16 + 14 bits): the cpu
+ *     checks every other next pc through the next row's fetch, not this
+ *     one;
  *   - the start state is not halted and has exit code 0; the end's halted
  *     and input_eof are booleans, its exit code is 0 unless halted;
  *     input_eof never goes from 1 to 0 and, once set at the start, no input
@@ -77,6 +80,7 @@ enum {
     RV_ST_JB, /* journal bytes written */
     RV_ST_CIP, RV_ST_CJL, /* carries */
     RV_ST_S0, RV_ST_Q0, RV_ST_Q1,
+    RV_ST_EPCH, /* end pc / 4 = lo + 2^16 EPCH: the end pc is a 4-aligned u32 */
     RV_ST_UIP, /* 2: rv_u32_g of the end input_pos lo */
     RV_ST_UJL = RV_ST_UIP + 2,
     RV_ST_NCOLS = RV_ST_UJL + 2
