@@ -526,6 +526,19 @@ static void summary(const prove_ctx *c, cairn_err err, int status, double dt, co
     }
 }
 
+/* A decimal number from the environment (SLURM_JOB_ID, ...); 0 when
+ * unset or not a number. */
+static uint64_t env_u64(const char *name)
+{
+    const char *v = getenv(name);
+    uint64_t n = 0;
+    if (!v || cli_parse_u64(&n, name, v, 0, UINT64_MAX) != CAIRN_OK) {
+        cairn_clear_error();
+        return 0;
+    }
+    return n;
+}
+
 /* After a checkpoint on a signal: how long it took and what it kept;
  * said even with -q (the job is not finished). */
 static void stopped_report(const prove_ctx *c, const coord_stats *st, const char *out_path)
@@ -560,7 +573,7 @@ int cmd_prove(int argc, char **argv)
 {
     const char *elf_path = NULL, *input_path = NULL, *out_path = NULL, *preset = CLI_DEFAULT_PRESET;
     uint64_t po2 = RV_DEFAULT_SEGMENT_PO2, max_input = CLI_DEFAULT_MAX_INPUT, checkpoint = JOBS_DEFAULT_CHECKPOINT;
-    uint64_t deadline = 0, attempts = 3, ckpt_wait = 60;
+    uint64_t deadline = 0, attempts = 3, ckpt_wait = 60, attempt_t0 = 0;
     int json = 0, quiet = 0, resume = 0, no_local = 0, npos;
     cli_ctx c;
     cli_ctx_init(&c, "cairn prove", USAGE, stderr, argc, argv);
@@ -665,6 +678,16 @@ int cmd_prove(int argc, char **argv)
             status = cli_fail(&jc, EXIT_USAGE, err, "%s", cairn_last_error());
             goto done;
         }
+        /* in a Slurm job, this run is an attempt of the job (jobs.h
+         * "attempts"): its job ID, restart count and time are recorded.
+         * Outside Slurm nothing is (the record folder holds what it always
+         * did). */
+        uint64_t slurm_id = env_u64("SLURM_JOB_ID");
+        attempt_t0 = slurm_id ? unix_ns() : 0;
+        if (slurm_id && (err = jobs_attempt_begin(ctx.job, slurm_id, env_u64("SLURM_RESTART_COUNT"), attempt_t0))) {
+            status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
+            goto done;
+        }
     }
     if ((err = jobs_machine_new(&ctx.m, pg.prog, (unsigned)po2, pg.input, pg.input_len, on_segment, &ctx, on_write,
                                 &gout))) {
@@ -692,6 +715,9 @@ int cmd_prove(int argc, char **argv)
     cli_progress_update(&ctx.bar, 1);
     cli_progress_clear(&ctx.bar);
     fflush(stdout);
+    /* the attempt's time, stored before the job file is written */
+    if (ctx.job && attempt_t0 && jobs_attempt_end(ctx.job, unix_ns() - attempt_t0) != CAIRN_OK)
+        fprintf(stderr, "cairn prove: recording the attempt's time: %s\n", cairn_last_error());
     if (err == CAIRN_OK && st.stopped) {
         status = EXIT_CHECKPOINTED;
         stopped_report(&ctx, &st, out_path);

@@ -102,11 +102,20 @@ signal_run()
     [ "$(count '"event": "task_finished"' "$WORK/err")" = $((NSEG - proven)) ] ||
         fail "$name: --resume proved $(count '"event": "task_finished"' "$WORK/err"), expected $((NSEG - proven))"
     expect 0 "" "$CAIRN" verify "$job"
+    # the two runs are the job's attempts when SLURM_JOB_ID is set (usr1),
+    # none are recorded otherwise
+    "$CAIRN" inspect --json "$job" >"$WORK/inspect.json"
+    if [ "$name" = usr1 ]; then
+        grep -q '"attempts":\[{"slurm_job_id":500,"restart_count":0,[^]]*{"slurm_job_id":500,"restart_count":0,' \
+            "$WORK/inspect.json" || fail "$name: the job file does not list the two attempts of Slurm job 500"
+    else
+        grep -q '"attempts":\[\]' "$WORK/inspect.json" || fail "$name: attempts recorded outside Slurm"
+    fi
 }
 
 mode_signal()
 {
-    signal_run usr1 USR1 1 env
+    signal_run usr1 USR1 1 env SLURM_JOB_ID=500 SLURM_RESTART_COUNT=0
     signal_run term TERM 0 env
     expect 2 "--checkpoint-wait: 0 is out of range" "$CAIRN" prove "$WORK/loop.elf" --checkpoint-wait 0
     if [ -n "$MPIRUN" ] && command -v "$MPIRUN" >/dev/null 2>&1; then
@@ -295,9 +304,17 @@ mode_checkpoint()
     [ "$(proved "$log")" = "$NSEG" ] || fail "$(proved "$log") proofs made in all, $NSEG segments"
     [ "$(reused "$log")" = "$before" ] || fail "the resumed attempt reused $(reused "$log"), $before were stored"
     local early
-    early=$("$CAIRN" inspect --json "$job" | grep -o '"start_ns":[0-9]*' | cut -d: -f2 |
+    early=$("$CAIRN" inspect --json "$job" | sed 's/.*"segments":\[//' | grep -o '"start_ns":[0-9]*' | cut -d: -f2 |
         awk -v t="$t_requeue" '$1 < t {n++} END {print n + 0}')
     [ "$early" = "$before" ] || fail "the job file has $early proofs from before the requeue, expected $before"
+    # the attempts in the job file: Slurm job $id, restart counts 0 and 1,
+    # each with the time it ran
+    "$CAIRN" inspect --json "$job" >"$WORK/inspect.json"
+    grep -q "\"attempts\":\[{\"slurm_job_id\":$id,\"restart_count\":0,[^]]*{\"slurm_job_id\":$id,\"restart_count\":1," \
+        "$WORK/inspect.json" || fail "the job file does not record attempts 0 and 1 of Slurm job $id"
+    grep -o '"used_ns":0,' "$WORK/inspect.json" && fail "an attempt without its time"
+    "$CAIRN" inspect "$job" | grep -q "attempt 1: Slurm job $id, restart 1, started .*, ran [0-9.]* s" ||
+        fail "cairn inspect does not show attempt 1"
 }
 
 mode_cancel()
@@ -326,6 +343,9 @@ mode_cancel()
     [ "$(proved "$WORK/second.log")" = $((NSEG - stored)) ] ||
         fail "the resubmitted job proved $(proved "$WORK/second.log"), expected $((NSEG - stored))"
     echo "cancel: $stored proofs stored at scancel, reused by job $id2" >&2
+    "$CAIRN" inspect --json "$job" >"$WORK/inspect.json"
+    grep -q "\"attempts\":\[{\"slurm_job_id\":$id,\"restart_count\":0,[^]]*{\"slurm_job_id\":$id2,\"restart_count\":0," \
+        "$WORK/inspect.json" || fail "the job file does not record the attempts of jobs $id and $id2"
 }
 
 case $MODE in
