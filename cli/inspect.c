@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common/alloc.h"
+#include "common/err.h"
+#include "jobs/jobs.h"
 #include "storage/h5s.h"
 
 #define PREVIEW 64 /* journal bytes shown */
@@ -19,7 +22,10 @@ static const char HELP[] =
     "syscall memory traffic), raw vs stored bytes) and, in a job of cairn prove,\n"
     "which rank proved it, how long the proof took and, when the file records\n"
     "them, when its task started and when the segment was executed (UTC;\n"
-    "cairn report draws them as a timeline).\n"
+    "cairn report draws them as a timeline). A job of cairn prove also lists\n"
+    "its attempts: each run on it (a Slurm job and its requeues: the Slurm job\n"
+    "ID and restart count, 0 outside Slurm), when it started and how long it\n"
+    "ran (0: stopped by a crash or still running).\n"
     "\n"
     "  --json    one JSON object on stdout instead of text (on an error\n"
     "            before the file is read: {\"error\", \"code\", \"status\"})\n"
@@ -244,6 +250,16 @@ int cmd_inspect(int argc, char **argv)
         fprintf(stderr, "cairn inspect: %s (%s)\n", cairn_last_error(), cairn_err_name(e));
         status = EXIT_USAGE; /* damaged input, not a failed check */
     }
+    /* the attempts (jobs.h), listed apart from the run summary */
+    jobs_attempt *att = cairn_malloc(JOBS_REC_MAX_ATTEMPTS * sizeof *att);
+    size_t natt = 0;
+    if (!att || (e = jobs_attempts_read(r, att, &natt)) != CAIRN_OK) {
+        fprintf(stderr, "cairn inspect: attempts: %s\n", att ? cairn_last_error() : "out of memory");
+        natt = 0;
+        status = EXIT_USAGE; /* damaged input */
+    }
+    size_t nrun = 0;
+    for (size_t i = 0; i < h5s_attr_count(r); i++) nrun += !jobs_attempt_attr(h5s_attr_name(r, i));
     if (check) {
         uint8_t *b;
         size_t n;
@@ -267,9 +283,17 @@ int cmd_inspect(int argc, char **argv)
         fprintf(o, ",\"journal\":{\"raw\":%" PRIu64 ",\"stored\":%" PRIu64 ",\"head_hex\":\"", js.raw, js.stored);
         hex(o, head, hn);
         fprintf(o, "\"},\"run\":{");
-        for (size_t i = 0; i < h5s_attr_count(r); i++)
-            fprintf(o, "%s\"%s\":%" PRIu64, i ? "," : "", h5s_attr_name(r, i), h5s_attr_value(r, i));
-        fprintf(o, "},\"segments\":[");
+        for (size_t i = 0, k = 0; i < h5s_attr_count(r); i++)
+            if (!jobs_attempt_attr(h5s_attr_name(r, i)))
+                fprintf(o, "%s\"%s\":%" PRIu64, k++ ? "," : "", h5s_attr_name(r, i), h5s_attr_value(r, i));
+        fprintf(o, "},\"attempts\":[");
+        for (size_t i = 0; i < natt; i++)
+            fprintf(o,
+                    "%s{\"slurm_job_id\":%" PRIu64 ",\"restart_count\":%" PRIu64 ",\"start_ns\":%" PRIu64
+                    ",\"used_ns\":%" PRIu64 ",\"seconds\":%.3f}",
+                    i ? "," : "", att[i].slurm_job_id, att[i].restart_count, att[i].start_ns, att[i].used_ns,
+                    (double)att[i].used_ns / 1e9);
+        fprintf(o, "],\"segments\":[");
     } else {
         fprintf(o, "file         %s\n", path);
         fprintf(o, "format       %s version %u\n", H5S_FORMAT_NAME, h5s_version(r));
@@ -296,9 +320,20 @@ int cmd_inspect(int argc, char **argv)
             }
             if (js.raw > hn) fprintf(o, "...");
         }
-        fprintf(o, "\nrun summary%s\n", h5s_attr_count(r) ? "" : "  (none)");
+        fprintf(o, "\nrun summary%s\n", nrun ? "" : "  (none)");
         for (size_t i = 0; i < h5s_attr_count(r); i++)
-            fprintf(o, "  %-20s %" PRIu64 "\n", h5s_attr_name(r, i), h5s_attr_value(r, i));
+            if (!jobs_attempt_attr(h5s_attr_name(r, i)))
+                fprintf(o, "  %-20s %" PRIu64 "\n", h5s_attr_name(r, i), h5s_attr_value(r, i));
+        if (natt) fprintf(o, "attempts     %zu\n", natt);
+        for (size_t i = 0; i < natt; i++) {
+            char t[CLI_TIME_UTC_CAP];
+            fprintf(o, "  attempt %zu: ", i);
+            if (att[i].slurm_job_id)
+                fprintf(o, "Slurm job %" PRIu64 ", restart %" PRIu64 ", ", att[i].slurm_job_id, att[i].restart_count);
+            fprintf(o, "started %s, ", cli_time_utc(t, att[i].start_ns));
+            if (att[i].used_ns) fprintf(o, "ran %.2f s\n", (double)att[i].used_ns / 1e9);
+            else fprintf(o, "time not recorded (stopped by a crash)\n");
+        }
         fprintf(o, "segments     %" PRIu64 "\n", h5s_segment_count(r));
     }
     uint64_t nbad = 0;
@@ -331,5 +366,6 @@ int cmd_inspect(int argc, char **argv)
         fprintf(o, "check        %s\n", status == EXIT_OK ? "every dataset read back; checksums and frames verified"
                                                           : "FAILED (see messages above)");
     h5s_close(r);
+    free(att);
     return status;
 }

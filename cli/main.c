@@ -12,6 +12,7 @@ static const cli_command commands[] = {
     {"prove", cmd_prove, "run an RV32IM ELF program and prove every segment"},
     {"verify", cmd_verify, "verify the proofs of a job file (.h5) and print its claim"},
     {"report", cmd_report, "where a proven job's time went: per-rank figures, SVG timeline"},
+    {"submit", cmd_submit, "prove a program as a Slurm batch job that survives time limits"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -3,7 +3,8 @@
  *
  *   cairn prove PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]
  *               [--preset P] [-o job.h5 [--resume] [--checkpoint N]]
- *               [--task-deadline S] [--attempts N] [--no-local] [--json] [-q]
+ *               [--task-deadline S] [--attempts N] [--no-local]
+ *               [--checkpoint-wait S] [--json] [-q]
  *
  * One process, or many under mpirun / srun --mpi=pmix (DESIGN.md
  * "Distribution"): rank 0 runs the executor and the coordinator
@@ -44,6 +45,8 @@
  *   {"event": "rank_out", "rank": r, "reason": "..."}
  *   {"event": "checkpoint", "segments": n}
  *   {"event": "notice", "message": "..."}
+ *   {"event": "stopped", "signal": "USR1"|"TERM", "seconds": s, "in_flight": n,
+ *    "lost": n, "proven": n}    (a checkpoint on a signal, below)
  *   {"event": "done", ...the summary...}
  *
  * Exit status: 0 when every segment is proven (whatever the guest's exit
@@ -52,10 +55,21 @@
  * errors, a job that cannot be resumed (another program, input or
  * parameters; a damaged job file), storage errors and a job stopped by
  * failing tasks (what is stored stays for --resume); 1 if cairn's own
- * checks of a proof it made fail. Under mpirun the launcher reports rank
- * 0's status. */
+ * checks of a proof it made fail; 3 (EXIT_CHECKPOINTED) after a checkpoint
+ * on a signal. Under mpirun the launcher reports rank 0's status.
+ *
+ * Checkpoint on a signal (issue 11; Slurm sends SIGUSR1 before a time
+ * limit when asked with --signal, SIGTERM at the limit and on scancel):
+ * rank 0's handler only sets a flag (stop_signal); the coordinator then
+ * stops executing and handing out tasks, waits for the tasks in flight
+ * (--checkpoint-wait, coord.h "Stopping early"), every result it got is
+ * already stored, and cairn prove exits with status 3 after printing how
+ * long the checkpoint took. The other ranks ignore both signals (srun
+ * forwards a signal to every task, and SIGUSR1's default action ends the
+ * process): they finish their task and are then shut down by rank 0. */
 #include <inttypes.h>
 #include <mpi.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +91,7 @@ static const char USAGE[] =
     "usage: cairn prove PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]\n"
     "                   [--preset proven-100|conjectured-100|test] [-o job.h5 [--resume]\n"
     "                   [--checkpoint N]] [--task-deadline S] [--attempts N] [--no-local]\n"
-    "                   [--json] [-q]\n"
+    "                   [--checkpoint-wait S] [--json] [-q]\n"
     "       mpirun -np N cairn prove ...   |   srun --mpi=pmix cairn prove ...\n";
 
 static const char HELP[] =
@@ -119,15 +133,40 @@ static const char HELP[] =
     "                     deadline) before the job stops (1..16, default 3)\n"
     "  --no-local         rank 0 only executes and verifies; the workers prove\n"
     "                     (needs at least two ranks)\n"
+    "  --checkpoint-wait S  on SIGUSR1 or SIGTERM (Slurm: --signal, time limit,\n"
+    "                     scancel) stop executing and handing out segments, wait\n"
+    "                     at most S seconds for the proofs in flight, keep what\n"
+    "                     is stored and exit 3 (1..3600, default 60; rank 0's own\n"
+    "                     proof in flight is always waited for)\n"
     "  --json             JSON on stderr (stdout is the journal): one event a line\n"
     "                     (segment_executed, segment_reused, segment_ignored,\n"
     "                     task_started, task_finished, retry, rank_ready, rank_out,\n"
-    "                     checkpoint, notice) and the summary as the event \"done\"\n"
+    "                     checkpoint, notice, stopped) and the summary as the event \"done\"\n"
     "  -q                 no progress, events or summary\n\n"
     "Exit status: 0 every segment proven; 132/135/139 after a guest fault (as\n"
     "qemu-riscv32; nothing is proven or kept); 2 usage or input error, a job that\n"
     "cannot be resumed, a storage error, or a task that failed on every attempt\n"
-    "(what is stored stays for --resume); 1 a proof cairn made failed its checks.\n";
+    "(what is stored stays for --resume); 1 a proof cairn made failed its checks;\n"
+    "3 stopped by SIGUSR1/SIGTERM after storing what was proven (--resume ends it).\n";
+
+/* The signal that asked for a checkpoint (0: none); set by the handler
+ * only (async-signal-safe), read by the coordinator each pass. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+/* Rank 0: SIGUSR1 and SIGTERM ask for a checkpoint. Other ranks: both are
+ * ignored (see the top of the file). */
+static void catch_stop_signals(int coordinator)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = coordinator ? on_stop_signal : SIG_IGN;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 /* A snapshot handed to the coordinator, kept until its proof is back
  * (the job file stores it with the proof). */
@@ -451,7 +490,9 @@ static void summary(const prove_ctx *c, cairn_err err, int status, double dt, co
 {
     const rv_result *res = &c->res;
     double khz = dt > 0 ? res->cycles / dt / 1e3 : 0;
-    const char *outcome = err == CAIRN_OK ? "exit" : err == CAIRN_ERR_FAULT ? "fault" : "error";
+    const char *outcome = err == CAIRN_OK          ? (st->stopped ? "stopped" : "exit")
+                          : err == CAIRN_ERR_FAULT ? "fault"
+                                                   : "error";
     if (c->json) {
         fprintf(stderr,
                 "{\"event\": \"done\", \"outcome\": \"%s\", \"status\": %d, \"exit_code\": %u, \"cycles\": %" PRIu64
@@ -469,6 +510,11 @@ static void summary(const prove_ctx *c, cairn_err err, int status, double dt, co
             fprintf(stderr, ", \"fault\": \"%s\", \"fault_pc\": %u, \"fault_insn\": %u, \"fault_addr\": %u",
                     rv_fault_name(res->fault.kind), res->fault.pc, res->fault.insn, res->fault.addr);
         fprintf(stderr, "}\n");
+    } else if (err == CAIRN_OK && st->stopped) {
+        fprintf(stderr,
+                "cairn prove: stopped after %" PRIu64 " segments executed (%" PRIu64 " proven, %" PRIu64
+                " reused), %.2f s on %u rank%s\n",
+                c->nseg, c->proven, c->reused, dt, st->ranks, st->ranks == 1 ? "" : "s");
     } else if (err == CAIRN_OK) {
         fprintf(stderr,
                 "cairn prove: exit code %u, %" PRIu64 " cycles, %" PRIu64 " segments of 2^%" PRIu64 " (%" PRIu64
@@ -479,6 +525,38 @@ static void summary(const prove_ctx *c, cairn_err err, int status, double dt, co
                 c->proof_bytes, preset, sec->proven, sec->conjectured);
         fprintf(stderr, "cairn prove: image ID %s%s%s\n", id_hex, out_path ? ", job file " : "",
                 out_path ? out_path : "");
+    }
+}
+
+/* A decimal number from the environment (SLURM_JOB_ID, ...); 0 when
+ * unset or not a number. */
+static uint64_t env_u64(const char *name)
+{
+    const char *v = getenv(name);
+    uint64_t n = 0;
+    if (!v || cli_parse_u64(&n, name, v, 0, UINT64_MAX) != CAIRN_OK) {
+        cairn_clear_error();
+        return 0;
+    }
+    return n;
+}
+
+/* After a checkpoint on a signal: how long it took and what it kept;
+ * said even with -q (the job is not finished). */
+static void stopped_report(const prove_ctx *c, const coord_stats *st, const char *out_path)
+{
+    const char *sig = stop_signal == SIGTERM ? "TERM" : "USR1";
+    if (c->json) {
+        fprintf(stderr,
+                "{\"event\": \"stopped\", \"signal\": \"%s\", \"seconds\": %.3f, \"in_flight\": %u, \"lost\": %u"
+                ", \"proven\": %" PRIu64 "}\n",
+                sig, st->stop_seconds, st->stop_in_flight, st->stop_lost, c->proven);
+    } else {
+        fprintf(stderr,
+                "cairn prove: checkpoint on SIG%s in %.2f s: %u of %u proofs in flight stored, %" PRIu64
+                " proofs stored by this run%s%s\n",
+                sig, st->stop_seconds, st->stop_in_flight - st->stop_lost, st->stop_in_flight, c->proven,
+                out_path ? "; continue with --resume -o " : " (no -o: nothing kept)", out_path ? out_path : "");
     }
 }
 
@@ -497,7 +575,7 @@ int cmd_prove(int argc, char **argv)
 {
     const char *elf_path = NULL, *input_path = NULL, *out_path = NULL, *preset = CLI_DEFAULT_PRESET;
     uint64_t po2 = RV_DEFAULT_SEGMENT_PO2, max_input = CLI_DEFAULT_MAX_INPUT, checkpoint = JOBS_DEFAULT_CHECKPOINT;
-    uint64_t deadline = 0, attempts = 3;
+    uint64_t deadline = 0, attempts = 3, ckpt_wait = 60, attempt_t0 = 0;
     int json = 0, quiet = 0, resume = 0, no_local = 0, npos;
     cli_ctx c;
     cli_ctx_init(&c, "cairn prove", USAGE, stderr, argc, argv);
@@ -512,6 +590,7 @@ int cmd_prove(int argc, char **argv)
         {"--task-deadline", CLI_U64, &deadline, 0, 7 * 86400, NULL},
         {"--attempts", CLI_U64, &attempts, 1, COORD_MAX_ATTEMPTS, NULL},
         {"--no-local", CLI_FLAG, &no_local, 0, 0, NULL},
+        {"--checkpoint-wait", CLI_U64, &ckpt_wait, 1, 3600, NULL},
         {"--json", CLI_FLAG, &json, 0, 0, NULL},
         {"-q", CLI_FLAG, &quiet, 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
@@ -531,6 +610,7 @@ int cmd_prove(int argc, char **argv)
     int status = EXIT_USAGE, rank = 0, nranks = 1;
     int mpi = mpi_launched(&c, &status);
     if (mpi < 0) return status;
+    if (!mpi) catch_stop_signals(1);
     if (mpi) {
         int provided = 0;
         if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
@@ -543,6 +623,7 @@ int cmd_prove(int argc, char **argv)
             MPI_Finalize();
             return status;
         }
+        catch_stop_signals(rank == 0);
         if (rank > 0) {
             unsigned lost;
             status = run_worker(rank, &lost);
@@ -605,6 +686,16 @@ int cmd_prove(int argc, char **argv)
             status = cli_fail(&jc, EXIT_USAGE, err, "%s", cairn_last_error());
             goto done;
         }
+        /* in a Slurm job, this run is an attempt of the job (jobs.h
+         * "attempts"): its job ID, restart count and time are recorded.
+         * Outside Slurm nothing is (the record folder holds what it always
+         * did). */
+        uint64_t slurm_id = env_u64("SLURM_JOB_ID");
+        attempt_t0 = slurm_id ? unix_ns() : 0;
+        if (slurm_id && (err = jobs_attempt_begin(ctx.job, slurm_id, env_u64("SLURM_RESTART_COUNT"), attempt_t0))) {
+            status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
+            goto done;
+        }
     }
     if ((err = jobs_machine_new(&ctx.m, pg.prog, (unsigned)po2, pg.input, pg.input_len, on_segment, &ctx, on_write,
                                 &gout))) {
@@ -618,6 +709,8 @@ int cmd_prove(int argc, char **argv)
     co.task_deadline = (double)deadline;
     co.on_event = on_coord_event;
     co.event_arg = &ctx;
+    co.stop_request = &stop_signal;
+    co.stop_wait = (double)ckpt_wait;
     if ((err = wrk_hooks_from_env(&co.local_hooks, 0)) != CAIRN_OK) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
@@ -630,7 +723,13 @@ int cmd_prove(int argc, char **argv)
     cli_progress_update(&ctx.bar, 1);
     cli_progress_clear(&ctx.bar);
     fflush(stdout);
-    if (err == CAIRN_OK) {
+    /* the attempt's time, stored before the job file is written */
+    if (ctx.job && attempt_t0 && jobs_attempt_end(ctx.job, unix_ns() - attempt_t0) != CAIRN_OK)
+        fprintf(stderr, "cairn prove: recording the attempt's time: %s\n", cairn_last_error());
+    if (err == CAIRN_OK && st.stopped) {
+        status = EXIT_CHECKPOINTED;
+        stopped_report(&ctx, &st, out_path);
+    } else if (err == CAIRN_OK) {
         status = EXIT_OK;
         if (gout.out.io_error) {
             /* said below; what is stored stays for --resume */

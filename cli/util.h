@@ -26,6 +26,10 @@
 /* Exit status of every command (STYLE.md): 0 success, 1 a proof/claim is
  * invalid or a check failed, 2 usage or input error. */
 enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
+/* cairn prove only: stopped on SIGUSR1/SIGTERM after storing what was
+ * finished; --resume completes the job (the batch script of cairn submit
+ * requeues the job on this status: slurm/slurm.h). */
+enum { EXIT_CHECKPOINTED = 3 };
 
 /* Default of --max-input: the largest input file read (1 GiB). */
 #define CLI_DEFAULT_MAX_INPUT (UINT64_C(1) << 30)

@@ -85,6 +85,7 @@ typedef struct {
     int sink_failed;       /* the sink returned an error: store nothing more */
     int src_done;
     int stopping;
+    double stop_t0;        /* > 0: a stop request was seen then ("Stopping early") */
     cairn_err err;         /* the job's outcome once stopping */
     char err_msg[CAIRN_ERROR_MSG_MAX];
     uint8_t digest[CMSG_DIGEST_BYTES];
@@ -807,6 +808,41 @@ static void drain(coord *c)
     }
 }
 
+/* Ranks holding a task: the local prover (BUSY) and workers (BUSY, LATE). */
+static unsigned in_flight(const coord *c)
+{
+    unsigned n = local_busy(c) ? 1 : 0;
+    for (int r = 1; r < c->nranks; r++) n += c->rk[r].st == SCHED_BUSY || c->rk[r].st == SCHED_LATE;
+    return n;
+}
+
+/* coord.h "Stopping early": 1 once the job stops (nothing in flight, or
+ * the bound passed). */
+static int stop_early(coord *c, double now)
+{
+    if (c->stop_t0 <= 0) {
+        c->stop_t0 = now > 0 ? now : 1e-9;
+        c->stats->stop_in_flight = in_flight(c);
+    }
+    unsigned n = in_flight(c);
+    double wait = c->o->stop_wait;
+    /* results received and not yet checked are waited for too (after
+     * the bound drain still checks and stores them) */
+    if ((n || c->uq) && (wait <= 0 || now - c->stop_t0 < wait)) return 0;
+    for (int r = 1; n && r < c->nranks; r++) {
+        sched_rank *k = &c->rk[r];
+        if (k->st != SCHED_BUSY && k->st != SCHED_LATE) continue;
+        k->st = SCHED_GONE;
+        c->stats->unresponsive++;
+        emit(c, COORD_EV_REFUSED, r, NULL, "still proving when the checkpoint's wait ended");
+    }
+    c->stats->stop_lost = n;
+    c->stats->stop_seconds = now - c->stop_t0;
+    c->stats->stopped = 1;
+    stop_with(c, CAIRN_OK);
+    return 1;
+}
+
 cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_sink *sink, coord_stats *stats)
 {
     coord_stats dummy;
@@ -828,6 +864,13 @@ cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_si
          * each holds a proof) */
         while (c.nuq > (size_t)c.nranks) check_one(&c);
         check_deadlines(&c, now_sec());
+        if (c.stopping) break;
+        if (c.stop_t0 > 0 || (o->stop_request && *o->stop_request)) {
+            any |= check_one(&c);
+            if (stop_early(&c, now_sec())) break;
+            if (!any) nap();
+            continue;
+        }
         refill(&c);
         any |= assign_all(&c);
         /* results are checked after the ranks that sent them have their

@@ -117,12 +117,30 @@
  *    workers get SHUTDOWN once they come back (within the deadline).
  * In every case coord_run shuts the workers down (see above) and joins
  * its local prover before it returns.
+ *
+ * Stopping early (a checkpoint: SIGUSR1 / SIGTERM in cairn prove, which
+ * Slurm sends before a time limit; issue 11):
+ *  - stop_request (optional) is read once per pass of the loop; once it is
+ *    nonzero the coordinator no longer asks the source for tasks nor hands
+ *    out any (pending tasks are dropped: the caller re-creates them on
+ *    resume), and it keeps polling until every task in flight has its
+ *    result sunk (or failed) or stop_wait seconds have passed since it saw
+ *    the request. Then it shuts down as after the last task and returns
+ *    CAIRN_OK with stats->stopped = 1 (the job is not complete).
+ *  - at the bound, workers still busy are given up on (state GONE,
+ *    counted in stats->unresponsive and stats->stop_lost: the caller ends
+ *    without MPI_Finalize, see "Failures"); the local prover cannot be
+ *    interrupted: its task is waited for (coord_local_stop) but its
+ *    result is dropped, and counted in stop_lost.
+ *  - a handler that sets the flag is the caller's (async-signal-safe: it
+ *    only stores to a volatile sig_atomic_t).
  * ---------------------------------------------------------------------------
  */
 #ifndef CAIRN_COORDINATOR_COORD_H
 #define CAIRN_COORDINATOR_COORD_H
 
 #include <mpi.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -225,6 +243,10 @@ typedef struct {
     wrk_hooks local_hooks;   /* TEST ONLY: hooks of the local prover (worker.h) */
     void (*on_event)(void *arg, const coord_event *ev); /* optional */
     void *event_arg;
+    const volatile sig_atomic_t *stop_request; /* optional: nonzero = stop early
+                                                  ("Stopping early") */
+    double stop_wait;        /* seconds the tasks in flight are waited for
+                                after a stop request; 0 = as long as they take */
 } coord_opts;
 
 /* Defaults as documented above (comm MPI_COMM_WORLD). */
@@ -241,6 +263,10 @@ typedef struct {
     unsigned refused;           /* workers refused, stopped or quarantined */
     unsigned unresponsive;      /* workers given up on (see "Failures") */
     double seconds;             /* wall time of coord_run */
+    int stopped;                /* stopped early on stop_request ("Stopping early") */
+    unsigned stop_in_flight;    /* tasks in flight when the request was seen */
+    unsigned stop_lost;         /* of those, results not sunk (bound passed) */
+    double stop_seconds;        /* from seeing the request to the decision to stop */
 } coord_stats;
 
 /* Runs the job on rank 0 until the source is done and every task has a

@@ -321,6 +321,34 @@ cairn_err jobs_discard(jobs_job *j);
 /* Closes the job; what is stored stays for a later resume. Accepts NULL. */
 void jobs_close(jobs_job *j);
 
+/* ---- attempts (issue 11) ------------------------------------------------ */
+
+/* Each run of cairn prove on a job in a Slurm job is an attempt: the
+ * Slurm job ID and restart count it ran under (the caller's; cairn prove
+ * records attempts only when SLURM_JOB_ID is set), when it started and how
+ * long it ran. They are kept in the record folder (attempts.rec, jobs_rec.h,
+ * rewritten at each begin and end) and in the job file as /run values
+ * "attempts" (the count) and attempt_NNN_slurm_job_id, _restart_count,
+ * _start_ns, _used_ns (NNN from 000, oldest first), written by every
+ * checkpoint and jobs_finish. At most JOBS_REC_MAX_ATTEMPTS are kept (the
+ * oldest dropped). A log only: nothing a proof depends on. */
+typedef jobs_rec_attempt jobs_attempt;
+
+/* Starts an attempt (appends it, used_ns 0) and stores it. */
+cairn_err jobs_attempt_begin(jobs_job *j, uint64_t slurm_job_id, uint64_t restart_count, uint64_t start_ns);
+/* Sets the current attempt's time used and stores it (call before
+ * jobs_finish so that the job file has it). */
+cairn_err jobs_attempt_end(jobs_job *j, uint64_t used_ns);
+/* The attempts known, oldest first (*out valid until the next call on j). */
+size_t jobs_attempts(const jobs_job *j, const jobs_attempt **out);
+/* Reads a job file's attempts into out (room for JOBS_REC_MAX_ATTEMPTS);
+ * *n = 0 for a file without them; CAIRN_ERR_FORMAT (naming the value) for
+ * an inconsistent set. */
+cairn_err jobs_attempts_read(const h5s_reader *r, jobs_attempt *out, size_t *n);
+/* 1 if a /run name is one of the attempts' (cairn inspect lists them
+ * apart from the run summary). */
+int jobs_attempt_attr(const char *name);
+
 /* Test only (the crash-consistency tests): the process kills itself with
  * SIGKILL at its n-th storage step (n >= 1; 0 turns it off). A step is
  * each write, fsync, rename and delete of a record, and each stage of

@@ -171,7 +171,9 @@ static cairn_err frame_open(rcur *body, const uint8_t *buf, size_t len, uint32_t
     RETURN_ERROR_IF(want != got, CAIRN_ERR_CORRUPT, "record checksum mismatch (stored %016" PRIx64 ", computed %016" PRIx64 ")",
                     want, got);
     RETURN_ERROR_IF(kind != want_kind, CAIRN_ERR_FORMAT, "record kind %u, expected %u (%s)", kind, want_kind,
-                    want_kind == JOBS_REC_JOB ? "a job description" : "a segment result");
+                    want_kind == JOBS_REC_JOB       ? "a job description"
+                    : want_kind == JOBS_REC_SEGMENT ? "a segment result"
+                                                    : "attempts");
     body->p = buf + JOBS_REC_HEADER_BYTES;
     body->left = (size_t)body_len;
     return CAIRN_OK;
@@ -362,5 +364,67 @@ cairn_err jobs_rec_decode_seg(jobs_rec_seg *out, const uint8_t *buf, size_t len)
                         out->index);
     }
     FORWARD_IF_ERROR(seg_check(out, CAIRN_ERR_FORMAT));
+    return CAIRN_OK;
+}
+
+/* ---- attempts ---- */
+
+#define ATTEMPT_BYTES 32u
+
+static cairn_err attempt_check(const jobs_rec_attempt *a, size_t i, cairn_err code)
+{
+    RETURN_ERROR_IF(a->start_ns == 0, code, "attempts record: attempt %zu has no start time", i);
+    RETURN_ERROR_IF(a->used_ns > UINT64_MAX - a->start_ns, code,
+                    "attempts record: attempt %zu ends after 2^64 ns (start %" PRIu64 ", used %" PRIu64 ")", i,
+                    a->start_ns, a->used_ns);
+    return CAIRN_OK;
+}
+
+cairn_err jobs_rec_encode_attempts(uint8_t **out, size_t *len, const jobs_rec_attempt *a, size_t n)
+{
+    RETURN_ERROR_IF(!out || !len || (!a && n), CAIRN_ERR_USAGE, "jobs_rec_encode_attempts: NULL argument");
+    *out = NULL;
+    *len = 0;
+    RETURN_ERROR_IF(n < 1 || n > JOBS_REC_MAX_ATTEMPTS, CAIRN_ERR_USAGE, "attempts record: %zu attempts, not 1..%u",
+                    n, JOBS_REC_MAX_ATTEMPTS);
+    for (size_t i = 0; i < n; i++) FORWARD_IF_ERROR(attempt_check(&a[i], i, CAIRN_ERR_USAGE));
+    wcur w = {NULL};
+    uint8_t *b = NULL;
+    size_t total = 0;
+    FORWARD_IF_ERROR(frame_begin(&b, &total, &w, JOBS_REC_ATTEMPTS, 8 + (uint64_t)n * ATTEMPT_BYTES));
+    put_u64(&w, n);
+    for (size_t i = 0; i < n; i++) {
+        put_u64(&w, a[i].slurm_job_id);
+        put_u64(&w, a[i].restart_count);
+        put_u64(&w, a[i].start_ns);
+        put_u64(&w, a[i].used_ns);
+    }
+    frame_end(b, total);
+    *out = b;
+    *len = total;
+    return CAIRN_OK;
+}
+
+cairn_err jobs_rec_decode_attempts(jobs_rec_attempt *out, size_t *n, const uint8_t *buf, size_t len)
+{
+    RETURN_ERROR_IF(!out || !n, CAIRN_ERR_USAGE, "jobs_rec_decode_attempts: NULL argument");
+    *n = 0;
+    rcur r;
+    FORWARD_IF_ERROR(frame_open(&r, buf, len, JOBS_REC_ATTEMPTS));
+    uint64_t count = 0;
+    RETURN_ERROR_IF(!get_u64(&r, &count), CAIRN_ERR_FORMAT, "attempts record: no count");
+    RETURN_ERROR_IF(count < 1 || count > JOBS_REC_MAX_ATTEMPTS, CAIRN_ERR_FORMAT,
+                    "attempts record: count %" PRIu64 " not 1..%u", count, JOBS_REC_MAX_ATTEMPTS);
+    RETURN_ERROR_IF(r.left != count * ATTEMPT_BYTES, CAIRN_ERR_FORMAT,
+                    "attempts record: %zu bytes for %" PRIu64 " attempts of %u", r.left, count, ATTEMPT_BYTES);
+    for (size_t i = 0; i < (size_t)count; i++) {
+        jobs_rec_attempt *a = &out[i];
+        get_u64(&r, &a->slurm_job_id);
+        get_u64(&r, &a->restart_count);
+        get_u64(&r, &a->start_ns);
+        get_u64(&r, &a->used_ns);
+        FORWARD_IF_ERROR(attempt_check(a, i, CAIRN_ERR_FORMAT));
+    }
+    *n = (size_t)count;
     return CAIRN_OK;
 }

@@ -51,6 +51,19 @@
  * A record without the proven flag holds a segment that is executed but
  * not yet proven (its snapshot waits on disk, not in memory).
  *
+ * Attempts body (JOBS_REC_ATTEMPTS, file "attempts.rec"; issue 11): the
+ * runs of cairn prove on the job, oldest first, rewritten whole when one
+ * starts and when it ends:
+ *   8       count N (1..JOBS_REC_MAX_ATTEMPTS)
+ *   N x 32  per attempt:
+ *           8 slurm_job_id    SLURM_JOB_ID, 0 = not run by Slurm
+ *           8 restart_count   SLURM_RESTART_COUNT (0 without Slurm)
+ *           8 start_ns        when it started, Unix-epoch ns, never 0
+ *           8 used_ns         how long it ran, 0 = still running or
+ *                             killed; start_ns + used_ns < 2^64
+ * (Added after version 1 was in use: a new kind in a new file, so the
+ * other records and their readers are unchanged; the version stays 1.)
+ *
  * The timing tail was added after version 1 was in use (issue 9): its
  * length is what the body holds beyond the snapshot and proof (0 or 16,
  * anything else is refused), so a record written before it reads as
@@ -73,7 +86,10 @@
 
 #define JOBS_REC_MAGIC "CAIRNREC"
 #define JOBS_REC_VERSION 1u
-enum { JOBS_REC_JOB = 1, JOBS_REC_SEGMENT = 2 };
+enum { JOBS_REC_JOB = 1, JOBS_REC_SEGMENT = 2, JOBS_REC_ATTEMPTS = 3 };
+/* Attempts kept (the oldest are dropped beyond): 4 job file values each
+ * fit /run's H5S_MAX_RUN_VALUES with room for the run summary. */
+#define JOBS_REC_MAX_ATTEMPTS 200u
 
 /* Header (magic, version, kind, body length) and trailer (checksum). */
 #define JOBS_REC_HEADER_BYTES 24u
@@ -112,6 +128,10 @@ typedef struct {
     size_t proof_len;
 } jobs_rec_seg;
 
+typedef struct {
+    uint64_t slurm_job_id, restart_count, start_ns, used_ns;
+} jobs_rec_attempt;
+
 /* CRC-64/XZ (ECMA-182 polynomial, reflected, initial and final value all
  * ones): jobs_crc64(0, "123456789", 9) = 0x995dc9bbdf1939fa. Pass the
  * previous result as crc to continue over more bytes. */
@@ -125,6 +145,7 @@ int jobs_rec_name_ok(const char *name);
  * a value the format cannot hold (the message names it). */
 cairn_err jobs_rec_encode_job(uint8_t **out, size_t *len, const jobs_rec_job *j);
 cairn_err jobs_rec_encode_seg(uint8_t **out, size_t *len, const jobs_rec_seg *s);
+cairn_err jobs_rec_encode_attempts(uint8_t **out, size_t *len, const jobs_rec_attempt *a, size_t n);
 
 /* Decode untrusted bytes (len = the whole file). The pointers of *out
  * point into buf. CAIRN_ERR_CORRUPT for a checksum that does not match,
@@ -133,5 +154,7 @@ cairn_err jobs_rec_encode_seg(uint8_t **out, size_t *len, const jobs_rec_seg *s)
  * it). */
 cairn_err jobs_rec_decode_job(jobs_rec_job *out, const uint8_t *buf, size_t len);
 cairn_err jobs_rec_decode_seg(jobs_rec_seg *out, const uint8_t *buf, size_t len);
+/* out has room for JOBS_REC_MAX_ATTEMPTS entries; *n gets the count. */
+cairn_err jobs_rec_decode_attempts(jobs_rec_attempt *out, size_t *n, const uint8_t *buf, size_t len);
 
 #endif

@@ -44,6 +44,8 @@ struct jobs_job {
     uint64_t next_ckpt; /* automatic checkpoint at this proven prefix */
     h5s_reader *rd;     /* PATH, while it exists */
     int file_final;     /* PATH is a finished job file */
+    jobs_attempt att[JOBS_REC_MAX_ATTEMPTS]; /* the runs on this job, oldest first */
+    size_t natt;
 };
 
 /* ---- test hook -------------------------------------------------------- */
@@ -62,8 +64,11 @@ uint64_t jobs_test_steps(void)
 
 /* One storage step: where the crash tests may stop the process dead (a
  * SIGKILL cannot be caught, so nothing after it runs, as in a real crash). */
+static int g_steps_off; /* attempts.rec writes are not steps (write_attempts) */
+
 static void step(void)
 {
+    if (g_steps_off) return;
     g_steps++;
     if (g_kill_at && g_steps == g_kill_at) raise(SIGKILL);
 }
@@ -665,6 +670,138 @@ static cairn_err open_resume(jobs_job *j, int have_file, int have_dir)
     return write_job_rec(j);
 }
 
+/* ---- attempts (jobs.h "Attempts") ----------------------------------------------- */
+
+#define ATTEMPTS_REC "attempts.rec"
+#define MAX_ATTEMPTS_RECORD (JOBS_REC_HEADER_BYTES + JOBS_REC_TRAILER_BYTES + 8 + 32u * JOBS_REC_MAX_ATTEMPTS)
+
+static void attempt_attr(char *out, size_t cap, size_t i, const char *field)
+{
+    snprintf(out, cap, "attempt_%03zu_%s", i, field);
+}
+
+int jobs_attempt_attr(const char *name)
+{
+    return !strcmp(name, "attempts") || !strncmp(name, "attempt_", 8);
+}
+
+cairn_err jobs_attempts_read(const h5s_reader *r, jobs_attempt *out, size_t *n)
+{
+    *n = 0;
+    uint64_t count;
+    if (h5s_get_attr_u64(r, "attempts", &count) != CAIRN_OK) {
+        cairn_clear_error();
+        return CAIRN_OK; /* written before attempts were recorded */
+    }
+    RETURN_ERROR_IF(count < 1 || count > JOBS_REC_MAX_ATTEMPTS, CAIRN_ERR_FORMAT,
+                    "/run attempts = %" PRIu64 ", not 1..%u", count, JOBS_REC_MAX_ATTEMPTS);
+    static const char *const fields[4] = {"slurm_job_id", "restart_count", "start_ns", "used_ns"};
+    for (size_t i = 0; i < (size_t)count; i++) {
+        uint64_t v[4];
+        for (int k = 0; k < 4; k++) {
+            char name[64];
+            attempt_attr(name, sizeof name, i, fields[k]);
+            FORWARD_IF_ERROR(h5s_get_attr_u64(r, name, &v[k]));
+        }
+        jobs_attempt a = {v[0], v[1], v[2], v[3]};
+        RETURN_ERROR_IF(a.start_ns == 0 || a.used_ns > UINT64_MAX - a.start_ns, CAIRN_ERR_FORMAT,
+                        "/run attempt %zu: start %" PRIu64 " ns, used %" PRIu64 " ns", i, a.start_ns, a.used_ns);
+        out[i] = a;
+    }
+    *n = (size_t)count;
+    return CAIRN_OK;
+}
+
+static cairn_err write_attempts_attrs(const jobs_job *j, h5s_job *w)
+{
+    if (!j->natt) return CAIRN_OK;
+    static const char *const fields[4] = {"slurm_job_id", "restart_count", "start_ns", "used_ns"};
+    FORWARD_IF_ERROR(h5s_job_set_attr_u64(w, "attempts", j->natt));
+    for (size_t i = 0; i < j->natt; i++) {
+        const uint64_t v[4] = {j->att[i].slurm_job_id, j->att[i].restart_count, j->att[i].start_ns,
+                               j->att[i].used_ns};
+        for (int k = 0; k < 4; k++) {
+            char name[64];
+            attempt_attr(name, sizeof name, i, fields[k]);
+            FORWARD_IF_ERROR(h5s_job_set_attr_u64(w, name, v[k]));
+        }
+    }
+    return CAIRN_OK;
+}
+
+/* The attempts so far: from the job file's /run and from the record
+ * (written at each attempt's start and end, so it is the newer when it
+ * has at least as many). Damage in either is said and that copy ignored:
+ * the attempts are a log, not something a proof depends on. */
+static void load_attempts(jobs_job *j)
+{
+    size_t nf = 0;
+    if (j->rd && jobs_attempts_read(j->rd, j->att, &nf) != CAIRN_OK) {
+        event(j, JOBS_EV_NOTICE, 0, 0, "%s: the attempts recorded in the job file are not used: %s", j->path,
+              cairn_last_error());
+        nf = 0;
+    }
+    j->natt = nf;
+    if (j->dirfd < 0) return;
+    uint8_t *b = NULL;
+    size_t len = 0;
+    int missing = 1;
+    jobs_attempt *rec = cairn_malloc(JOBS_REC_MAX_ATTEMPTS * sizeof *rec);
+    size_t nr = 0;
+    cairn_err e = rec ? read_record(j, ATTEMPTS_REC, MAX_ATTEMPTS_RECORD, &b, &len, &missing)
+                      : cairn_fail(CAIRN_ERR_NOMEM, "out of memory");
+    if (e == CAIRN_OK && !missing) e = jobs_rec_decode_attempts(rec, &nr, b, len);
+    free(b);
+    if (e != CAIRN_OK)
+        event(j, JOBS_EV_NOTICE, 0, 0, "%s/%s is not used: %s", j->dir, ATTEMPTS_REC, cairn_last_error());
+    else if (!missing && nr >= nf) {
+        memcpy(j->att, rec, nr * sizeof rec[0]);
+        j->natt = nr;
+    }
+    free(rec);
+}
+
+static cairn_err write_attempts(jobs_job *j)
+{
+    if (j->dirfd < 0 || !j->natt) return CAIRN_OK;
+    uint8_t *b;
+    size_t n;
+    FORWARD_IF_ERROR(jobs_rec_encode_attempts(&b, &n, j->att, j->natt));
+    /* the same atomic write as every record, but not counted as storage
+     * steps: the crash tests (CAIRN_TEST_KILL_AT) aim at the segment
+     * records' steps, whose numbers stay as before attempts existed */
+    g_steps_off = 1;
+    cairn_err e = write_record(j, ATTEMPTS_REC, b, n);
+    g_steps_off = 0;
+    free(b);
+    return e;
+}
+
+cairn_err jobs_attempt_begin(jobs_job *j, uint64_t slurm_job_id, uint64_t restart_count, uint64_t start_ns)
+{
+    RETURN_ERROR_IF(!j || start_ns == 0, CAIRN_ERR_USAGE, "jobs_attempt_begin: NULL job or no start time");
+    if (j->natt == JOBS_REC_MAX_ATTEMPTS) {
+        memmove(j->att, j->att + 1, (j->natt - 1) * sizeof j->att[0]);
+        j->natt--;
+    }
+    j->att[j->natt++] = (jobs_attempt){slurm_job_id, restart_count, start_ns, 0};
+    return write_attempts(j);
+}
+
+cairn_err jobs_attempt_end(jobs_job *j, uint64_t used_ns)
+{
+    RETURN_ERROR_IF(!j || !j->natt, CAIRN_ERR_USAGE, "jobs_attempt_end: no attempt begun");
+    jobs_attempt *a = &j->att[j->natt - 1];
+    a->used_ns = used_ns > UINT64_MAX - a->start_ns ? UINT64_MAX - a->start_ns : used_ns;
+    return write_attempts(j);
+}
+
+size_t jobs_attempts(const jobs_job *j, const jobs_attempt **out)
+{
+    *out = j->att;
+    return j->natt;
+}
+
 cairn_err jobs_open(jobs_job **out, const char *path, const jobs_desc *d, jobs_mode mode, const jobs_opts *opts)
 {
     RETURN_ERROR_IF(!out || !path || !*path || !d, CAIRN_ERR_USAGE, "jobs_open: NULL argument");
@@ -712,6 +849,7 @@ cairn_err jobs_open(jobs_job **out, const char *path, const jobs_desc *d, jobs_m
     }
     err = mode == JOBS_NEW ? open_new(j, have_file, have_dir) : open_resume(j, have_file, have_dir);
     if (err != CAIRN_OK) goto fail;
+    load_attempts(j);
     uint64_t first = j->opts.checkpoint_first;
     uint64_t in_file = j->rd ? h5s_segment_count(j->rd) : 0;
     j->next_ckpt = first == 0 ? UINT64_MAX : in_file >= first ? 2 * in_file : first;
@@ -983,6 +1121,7 @@ static cairn_err write_file(jobs_job *j, uint64_t n, const rv_state *final, uint
     FORWARD_IF_ERROR(h5s_job_create(&w, j->path, &hp));
     cairn_err err = h5s_job_set_input_digest(w, j->desc.input_digest);
     if (err == CAIRN_OK) err = h5s_job_set_params(w, &j->desc.params);
+    if (err == CAIRN_OK) err = write_attempts_attrs(j, w);
     uint64_t total = 0;
     p2_digest prev = {{0}};
     for (uint64_t i = 0; i < n && err == CAIRN_OK; i++) {
@@ -1100,7 +1239,8 @@ static cairn_err remove_folder(jobs_job *j)
     while ((de = readdir(dp))) {
         const char *nm = de->d_name;
         if (!strcmp(nm, ".") || !strcmp(nm, "..") || !strcmp(nm, JOB_REC)) continue;
-        if (parse_seg_name(nm, &idx) || ends_with(nm, ".tmp") || ends_with(nm, ".bad")) {
+        if (parse_seg_name(nm, &idx) || !strcmp(nm, ATTEMPTS_REC) || ends_with(nm, ".tmp") ||
+            ends_with(nm, ".bad")) {
             unlinkat(j->dirfd, nm, 0);
             step();
         } else {

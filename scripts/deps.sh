@@ -13,6 +13,8 @@ PKGS=(
   libcunit1-dev                       # test suites
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf  # guest programs
   qemu-user                           # qemu-riscv32, differential reference
+  slurmctld slurmd slurm-client munge # cairn submit and its tests (a local Slurm)
+  libpmix-dev                         # srun --mpi=pmix: Slurm's pmix plugin dlopens its libpmix.so
 )
 
 missing=()

@@ -4,11 +4,11 @@
  * exactly the same bytes (the encoding is canonical).
  *
  * Input modes (first byte):
- *   bit 0 clear: the bytes after it are the record (decoded as both kinds);
+ *   bit 0 clear: the bytes after it are the record (decoded as every kind);
  *   bit 0 set:   bits 1, 2 and 5 pick a valid template record (a job
  *                description, a proven segment, an executed segment, a
  *                proven segment with its timing tail, an executed one
- *                with its execution time),
+ *                with its execution time, an attempts record),
  *                bytes 1..2 say where to start XORing the rest onto it,
  *                and bit 3 truncates it there;
  *   bit 4 set:   the checksum is recomputed before parsing, so that
@@ -21,7 +21,7 @@
 
 #include "jobs/jobs_rec.h"
 
-#define NTEMPLATES 5
+#define NTEMPLATES 6
 static uint8_t *g_tmpl[NTEMPLATES];
 static size_t g_tlen[NTEMPLATES];
 
@@ -64,11 +64,15 @@ static void make_templates(void)
     st.exec_ns = UINT64_C(1764000000000000000);
     st.start_ns = st.exec_ns + 123456;
     et.exec_ns = st.exec_ns;
+    const jobs_rec_attempt att[3] = {{41, 0, st.exec_ns, 5000000000u},
+                                     {41, 1, st.exec_ns + 9000000000u, 0},
+                                     {0, 0, UINT64_MAX - 7, 7}};
     if (jobs_rec_encode_job(&g_tmpl[0], &g_tlen[0], &j) != CAIRN_OK ||
         jobs_rec_encode_seg(&g_tmpl[1], &g_tlen[1], &s) != CAIRN_OK ||
         jobs_rec_encode_seg(&g_tmpl[2], &g_tlen[2], &e) != CAIRN_OK ||
         jobs_rec_encode_seg(&g_tmpl[3], &g_tlen[3], &st) != CAIRN_OK ||
-        jobs_rec_encode_seg(&g_tmpl[4], &g_tlen[4], &et) != CAIRN_OK)
+        jobs_rec_encode_seg(&g_tmpl[4], &g_tlen[4], &et) != CAIRN_OK ||
+        jobs_rec_encode_attempts(&g_tmpl[5], &g_tlen[5], att, 3) != CAIRN_OK)
         abort();
 }
 
@@ -93,6 +97,14 @@ static void check(const uint8_t *buf, size_t len)
         uint8_t *enc;
         size_t n;
         if (jobs_rec_encode_seg(&enc, &n, &s) != CAIRN_OK || n != len || memcmp(enc, buf, len)) abort();
+        free(enc);
+    }
+    static jobs_rec_attempt a[JOBS_REC_MAX_ATTEMPTS];
+    size_t na;
+    if (jobs_rec_decode_attempts(a, &na, buf, len) == CAIRN_OK) {
+        uint8_t *enc;
+        size_t n;
+        if (jobs_rec_encode_attempts(&enc, &n, a, na) != CAIRN_OK || n != len || memcmp(enc, buf, len)) abort();
         free(enc);
     }
 }

@@ -716,6 +716,107 @@ static void t_damaged_records(void)
     fixture_free(&f);
 }
 
+/* Attempts (issue 11): the record round-trips and refuses bad values;
+ * begin/end survive a reopen through the record folder, go into a
+ * checkpoint and the finished job file (/run), and come back from the
+ * file when the folder is gone; the oldest are dropped beyond the bound. */
+static void t_attempts(void)
+{
+    jobs_rec_attempt a[3] = {{41, 0, T0, 5000000000u}, {41, 1, T0 + 9000000000u, 0}, {0, 0, UINT64_MAX - 7, 7}};
+    jobs_rec_attempt back[JOBS_REC_MAX_ATTEMPTS];
+    uint8_t *b;
+    size_t n, nb;
+    CU_ASSERT_EQUAL_FATAL(jobs_rec_encode_attempts(&b, &n, a, 3), CAIRN_OK);
+    CU_ASSERT_EQUAL(n, JOBS_REC_HEADER_BYTES + JOBS_REC_TRAILER_BYTES + 8 + 3 * 32);
+    CU_ASSERT_EQUAL(jobs_rec_decode_attempts(back, &nb, b, n), CAIRN_OK);
+    CU_ASSERT(nb == 3 && !memcmp(back, a, sizeof a));
+    /* another kind's decoder refuses it, and it refuses the others */
+    jobs_rec_seg sg;
+    CU_ASSERT_EQUAL(jobs_rec_decode_seg(&sg, b, n), CAIRN_ERR_FORMAT);
+    b[JOBS_REC_HEADER_BYTES + 8 + 16] ^= 1; /* a start time: the checksum */
+    CU_ASSERT_EQUAL(jobs_rec_decode_attempts(back, &nb, b, n), CAIRN_ERR_CORRUPT);
+    b[JOBS_REC_HEADER_BYTES + 8 + 16] ^= 1;
+    put_le(b + JOBS_REC_HEADER_BYTES, 4, 8); /* a count the bytes do not hold */
+    reseal(b, n);
+    CU_ASSERT_EQUAL(jobs_rec_decode_attempts(back, &nb, b, n), CAIRN_ERR_FORMAT);
+    put_le(b + JOBS_REC_HEADER_BYTES, 3, 8);
+    put_le(b + JOBS_REC_HEADER_BYTES + 8 + 2 * 32 + 16, 0, 8); /* no start time */
+    reseal(b, n);
+    CU_ASSERT_EQUAL(jobs_rec_decode_attempts(back, &nb, b, n), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "attempt 2"));
+    free(b);
+    CU_ASSERT_EQUAL(jobs_rec_encode_attempts(&b, &n, a, 0), CAIRN_ERR_USAGE);
+    jobs_rec_attempt over = {1, 0, UINT64_MAX - 7, 8};
+    CU_ASSERT_EQUAL(jobs_rec_encode_attempts(&b, &n, &over, 1), CAIRN_ERR_USAGE);
+    jobs_rec_job jr = sample_job();
+    CU_ASSERT_EQUAL_FATAL(jobs_rec_encode_job(&b, &n, &jr), CAIRN_OK);
+    CU_ASSERT_EQUAL(jobs_rec_decode_attempts(back, &nb, b, n), CAIRN_ERR_FORMAT);
+    free(b);
+
+    fixture f;
+    fixture_make(&f);
+    CU_ASSERT_EQUAL_FATAL(f.segs.n, 4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(test_tmpdir("jobs_attempts_XXXXXX"));
+    const char *path = test_path("job.h5");
+    jobs_opts o = {.checkpoint_first = 0};
+    jobs_job *j;
+    const jobs_attempt *got;
+    CU_ASSERT_EQUAL_FATAL(jobs_open(&j, path, &f.desc, JOBS_NEW, &o), CAIRN_OK);
+    CU_ASSERT_EQUAL(jobs_attempts(j, &got), 0);
+    CU_ASSERT_EQUAL(jobs_attempt_end(j, 1), CAIRN_ERR_USAGE); /* none begun */
+    CU_ASSERT_EQUAL(jobs_attempt_begin(j, 41, 0, T0), CAIRN_OK);
+    jobs_result r = fake_result(&f, 0);
+    CU_ASSERT_EQUAL(jobs_put(j, &r), CAIRN_OK);
+    jobs_close(j); /* killed: no end */
+    CU_ASSERT_EQUAL_FATAL(jobs_open(&j, path, &f.desc, JOBS_RESUME, &o), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(jobs_attempts(j, &got), 1);
+    CU_ASSERT(got[0].slurm_job_id == 41 && got[0].restart_count == 0 && got[0].start_ns == T0 && got[0].used_ns == 0);
+    CU_ASSERT_EQUAL(jobs_attempt_begin(j, 41, 1, T0 + 100), CAIRN_OK);
+    CU_ASSERT_EQUAL(jobs_attempt_end(j, 2500), CAIRN_OK);
+    CU_ASSERT_EQUAL(jobs_checkpoint(j), CAIRN_OK); /* segment 0 into the file, with the attempts */
+    jobs_close(j);
+    h5s_reader *rd;
+    CU_ASSERT_EQUAL_FATAL(h5s_open(&rd, path), CAIRN_OK);
+    CU_ASSERT_EQUAL(jobs_attempts_read(rd, back, &nb), CAIRN_OK);
+    CU_ASSERT(nb == 2 && back[1].restart_count == 1 && back[1].start_ns == T0 + 100 && back[1].used_ns == 2500);
+    h5s_close(rd);
+    CU_ASSERT_EQUAL_FATAL(jobs_open(&j, path, &f.desc, JOBS_RESUME, &o), CAIRN_OK);
+    CU_ASSERT_EQUAL(jobs_attempts(j, &got), 2);
+    CU_ASSERT_EQUAL(jobs_attempt_begin(j, 0, 0, T0 + 200), CAIRN_OK);
+    for (uint64_t i = 1; i < 4; i++) {
+        r = fake_result(&f, i);
+        CU_ASSERT_EQUAL(jobs_put(j, &r), CAIRN_OK);
+    }
+    CU_ASSERT_EQUAL(jobs_attempt_end(j, 3000), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(jobs_finish(j, 4, &f.res.final, f.res.cycles, NULL, 0, NULL), CAIRN_OK);
+    jobs_close(j);
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s.d", path);
+    CU_ASSERT(!exists(dir)); /* attempts.rec went with the folder */
+    CU_ASSERT_EQUAL_FATAL(h5s_open(&rd, path), CAIRN_OK);
+    CU_ASSERT_EQUAL(jobs_attempts_read(rd, back, &nb), CAIRN_OK);
+    CU_ASSERT(nb == 3 && back[0].slurm_job_id == 41 && back[2].slurm_job_id == 0 && back[2].used_ns == 3000);
+    uint64_t v;
+    CU_ASSERT(h5s_get_attr_u64(rd, "attempt_001_restart_count", &v) == CAIRN_OK && v == 1);
+    CU_ASSERT(jobs_attempt_attr("attempts") && jobs_attempt_attr("attempt_002_used_ns") && !jobs_attempt_attr("cycles"));
+    h5s_close(rd);
+    /* a finished job resumed: its attempts come from the file */
+    CU_ASSERT_EQUAL_FATAL(jobs_open(&j, path, &f.desc, JOBS_RESUME, &o), CAIRN_OK);
+    CU_ASSERT_EQUAL(jobs_attempts(j, &got), 3);
+    /* the bound: the oldest go */
+    for (unsigned i = 0; i < JOBS_REC_MAX_ATTEMPTS; i++) CU_ASSERT_EQUAL(jobs_attempt_begin(j, 1000 + i, i, T0 + i), CAIRN_OK);
+    CU_ASSERT_EQUAL(jobs_attempts(j, &got), JOBS_REC_MAX_ATTEMPTS);
+    CU_ASSERT(got[0].slurm_job_id == 1000 && got[JOBS_REC_MAX_ATTEMPTS - 1].slurm_job_id == 1000 + JOBS_REC_MAX_ATTEMPTS - 1);
+    /* all of them fit the job file's /run with the run summary */
+    CU_ASSERT_EQUAL(jobs_finish(j, 4, &f.res.final, f.res.cycles, NULL, 0, NULL), CAIRN_OK);
+    jobs_close(j);
+    CU_ASSERT_EQUAL_FATAL(h5s_open(&rd, path), CAIRN_OK);
+    CU_ASSERT_EQUAL(jobs_attempts_read(rd, back, &nb), CAIRN_OK);
+    CU_ASSERT(nb == JOBS_REC_MAX_ATTEMPTS && back[nb - 1].restart_count == JOBS_REC_MAX_ATTEMPTS - 1);
+    h5s_close(rd);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     static const test_case cases[] = {
@@ -728,6 +829,7 @@ int main(void)
         {"results out of order, checkpoint, finish", t_store},
         {"resume refused naming the difference", t_resume_refused},
         {"damaged records set aside", t_damaged_records},
+        {"attempts: record, folder, job file", t_attempts},
         {NULL, NULL},
     };
     int rc = test_run_suite("jobs", cases);
