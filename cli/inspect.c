@@ -3,11 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "common/alloc.h"
 #include "common/err.h"
 #include "jobs/jobs.h"
+#include "jobs/jobs_rec.h"
 #include "storage/h5s.h"
 
 #define PREVIEW 64 /* journal bytes shown */
@@ -26,6 +29,12 @@ static const char HELP[] =
     "its attempts: each run on it (a Slurm job and its requeues: the Slurm job\n"
     "ID and restart count, 0 outside Slurm), when it started and how long it\n"
     "ran (0: stopped by a crash or still running).\n"
+    "\n"
+    "A job that has no job file yet (cairn prove is running on it, or it\n"
+    "stopped at a checkpoint, on an error or in a crash) is described from its\n"
+    "record folder FILE.h5.d: program, parameters, attempts, and each segment\n"
+    "recorded so far (proven: by which rank and in how long; or executed and\n"
+    "waiting for a proof).\n"
     "\n"
     "  --json    one JSON object on stdout instead of text (on an error\n"
     "            before the file is read: {\"error\", \"code\", \"status\"})\n"
@@ -221,6 +230,176 @@ static void segment_json(FILE *o, h5s_reader *r, const h5s_segment_meta *m)
     h5s_trace_free(t);
 }
 
+/* The attempts of a job (jobs.h), as JSON ("attempts":[...]) and text. */
+static void attempts_json(FILE *o, const jobs_attempt *att, size_t natt)
+{
+    fprintf(o, "\"attempts\":[");
+    for (size_t i = 0; i < natt; i++)
+        fprintf(o,
+                "%s{\"slurm_job_id\":%" PRIu64 ",\"restart_count\":%" PRIu64 ",\"start_ns\":%" PRIu64
+                ",\"used_ns\":%" PRIu64 ",\"seconds\":%.3f}",
+                i ? "," : "", att[i].slurm_job_id, att[i].restart_count, att[i].start_ns, att[i].used_ns,
+                (double)att[i].used_ns / 1e9);
+    fputc(']', o);
+}
+
+static void attempts_text(FILE *o, const jobs_attempt *att, size_t natt)
+{
+    if (natt) fprintf(o, "attempts     %zu\n", natt);
+    for (size_t i = 0; i < natt; i++) {
+        char t[CLI_TIME_UTC_CAP];
+        fprintf(o, "  attempt %zu: ", i);
+        if (att[i].slurm_job_id)
+            fprintf(o, "Slurm job %" PRIu64 ", restart %" PRIu64 ", ", att[i].slurm_job_id, att[i].restart_count);
+        fprintf(o, "started %s, ", cli_time_utc(t, att[i].start_ns));
+        if (att[i].used_ns) fprintf(o, "ran %.2f s\n", (double)att[i].used_ns / 1e9);
+        else fprintf(o, "time not recorded (still running, or stopped by a crash)\n");
+    }
+}
+
+/* One record of the folder, read whole and decoded by the caller; NULL
+ * (with a message on stderr) when it cannot be read. */
+static uint8_t *read_record(size_t *len, const char *dir, const char *name)
+{
+    char p[4096];
+    if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, name) >= sizeof p) return NULL;
+    uint8_t *b = NULL;
+    cairn_err e = cli_read_file(&b, len, "record", p, JOBS_REC_MAX_BYTES + JOBS_REC_MAX_PROOF_BYTES + 4096, NULL);
+    if (e != CAIRN_OK) {
+        fprintf(stderr, "cairn inspect: %s (%s)\n", cairn_last_error(), cairn_err_name(e));
+        return NULL;
+    }
+    return b;
+}
+
+typedef struct {
+    uint64_t index, task_ns;
+    uint32_t rank;
+    int proven;
+} rec_seg;
+
+static int rec_seg_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const rec_seg *)a)->index, y = ((const rec_seg *)b)->index;
+    return x < y ? -1 : x > y;
+}
+
+/* A job that has no job file yet (cairn prove is running on it, or stopped
+ * at a checkpoint or by a crash): what its record folder says (jobs.h
+ * "Storage"). Every record is decoded (checksums included); one that does
+ * not decode is reported and the exit status is 2. */
+static int inspect_records(const char *path, const char *dir, int json)
+{
+    FILE *o = stdout;
+    int status = EXIT_OK;
+    size_t n;
+    uint8_t *b = read_record(&n, dir, "job.rec");
+    jobs_rec_job job;
+    cairn_err e = b ? jobs_rec_decode_job(&job, b, n) : CAIRN_ERR_IO;
+    if (e != CAIRN_OK) {
+        if (b) fprintf(stderr, "cairn inspect: %s/job.rec: %s (%s)\n", dir, cairn_last_error(), cairn_err_name(e));
+        free(b);
+        return EXIT_USAGE;
+    }
+    rec_seg *segs = NULL;
+    size_t nseg = 0, cap = 0, nproven = 0;
+    jobs_attempt *att = cairn_malloc(JOBS_REC_MAX_ATTEMPTS * sizeof *att);
+    size_t natt = 0;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && att && (de = readdir(d))) {
+        const char *nm = de->d_name;
+        size_t len = strlen(nm);
+        int is_seg = !strncmp(nm, "seg-", 4) && len > 8 && !strcmp(nm + len - 4, ".rec");
+        if (!is_seg && strcmp(nm, "attempts.rec")) continue;
+        size_t rn;
+        uint8_t *rb = read_record(&rn, dir, nm);
+        if (!rb) {
+            status = EXIT_USAGE;
+            continue;
+        }
+        if (is_seg) {
+            jobs_rec_seg sr;
+            e = jobs_rec_decode_seg(&sr, rb, rn);
+            if (e == CAIRN_OK && nseg == cap) {
+                rec_seg *ns = cairn_realloc_array(segs, cap ? 2 * cap : 64, sizeof *ns);
+                if (ns) {
+                    segs = ns;
+                    cap = cap ? 2 * cap : 64;
+                } else {
+                    e = cairn_fail_nomem(cap * sizeof *ns, "out of memory");
+                }
+            }
+            if (e == CAIRN_OK) {
+                segs[nseg++] = (rec_seg){sr.index, sr.task_ns, sr.rank, sr.proven};
+                nproven += sr.proven != 0;
+            }
+        } else {
+            e = jobs_rec_decode_attempts(att, &natt, rb, rn);
+        }
+        if (e != CAIRN_OK) {
+            fprintf(stderr, "cairn inspect: %s/%s: %s (%s)\n", dir, nm, cairn_last_error(), cairn_err_name(e));
+            status = EXIT_USAGE;
+        }
+        free(rb);
+    }
+    if (d) {
+        closedir(d);
+    } else {
+        fprintf(stderr, "cairn inspect: %s: cannot list the record folder\n", dir);
+        status = EXIT_USAGE;
+    }
+    if (!att) {
+        fprintf(stderr, "cairn inspect: out of memory for the attempts\n");
+        natt = 0;
+        status = EXIT_USAGE;
+    }
+    if (nseg) qsort(segs, nseg, sizeof *segs, rec_seg_cmp);
+    if (json) {
+        fprintf(o, "{\"file\":");
+        cli_json_str(o, path);
+        fprintf(o, ",\"in_progress\":true,\"records\":");
+        cli_json_str(o, dir);
+        fprintf(o, ",\"image_id\":\"");
+        hex(o, job.image_id, 32);
+        fprintf(o, "\",\"entry\":%" PRIu32 ",\"segment_po2\":%" PRIu32 ",\"preset\":", job.entry, job.segment_po2);
+        cli_json_str(o, job.preset);
+        fprintf(o, ",\"segments_recorded\":%zu,\"proven\":%zu,\"executed\":%zu,", nseg, nproven, nseg - nproven);
+        attempts_json(o, att, natt);
+        fprintf(o, ",\"segments\":[");
+        for (size_t i = 0; i < nseg; i++) {
+            fprintf(o, "%s{\"index\":%" PRIu64 ",\"proven\":%s", i ? "," : "", segs[i].index,
+                    segs[i].proven ? "true" : "false");
+            if (segs[i].proven)
+                fprintf(o, ",\"rank\":%" PRIu32 ",\"seconds\":%.3f", segs[i].rank, (double)segs[i].task_ns / 1e9);
+            fputc('}', o);
+        }
+        fprintf(o, "],\"ok\":%s}\n", status == EXIT_OK ? "true" : "false");
+    } else {
+        fprintf(o, "file         %s: not written yet (the job is running, or stopped: --resume continues it)\n",
+                path);
+        fprintf(o, "records      %s\n", dir);
+        fprintf(o, "image ID     ");
+        hex(o, job.image_id, 32);
+        fprintf(o, "\nentry        0x%08" PRIx32 "\n", job.entry);
+        fprintf(o, "parameters   segment po2 %" PRIu32 ", preset %s\n", job.segment_po2, job.preset);
+        attempts_text(o, att, natt);
+        fprintf(o, "segments     %zu recorded: %zu proven, %zu executed and waiting for a proof\n", nseg, nproven,
+                nseg - nproven);
+        for (size_t i = 0; i < nseg; i++) {
+            fprintf(o, "segment %" PRIu64 ": ", segs[i].index);
+            if (segs[i].proven)
+                fprintf(o, "proven by rank %" PRIu32 " in %.2f s\n", segs[i].rank, (double)segs[i].task_ns / 1e9);
+            else
+                fprintf(o, "executed, not proven\n");
+        }
+    }
+    free(segs);
+    free(att);
+    free(b);
+    return status;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
     const char *path = NULL;
@@ -236,6 +415,14 @@ int cmd_inspect(int argc, char **argv)
     if (!cli_parse_command(&c, opts, &path, argc, argv, HELP, &status)) return status;
     if (!path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no file given");
 
+    /* no job file yet, but its record folder: a job in progress */
+    char dir[4096];
+    struct stat st;
+    if (stat(path, &st) != 0 && (size_t)snprintf(dir, sizeof dir, "%s.d", path) < sizeof dir) {
+        char jr[4200];
+        snprintf(jr, sizeof jr, "%s/job.rec", dir);
+        if (stat(jr, &st) == 0) return inspect_records(path, dir, json);
+    }
     h5s_reader *r;
     cairn_err e = h5s_open(&r, path);
     if (e != CAIRN_OK)
@@ -286,14 +473,9 @@ int cmd_inspect(int argc, char **argv)
         for (size_t i = 0, k = 0; i < h5s_attr_count(r); i++)
             if (!jobs_attempt_attr(h5s_attr_name(r, i)))
                 fprintf(o, "%s\"%s\":%" PRIu64, k++ ? "," : "", h5s_attr_name(r, i), h5s_attr_value(r, i));
-        fprintf(o, "},\"attempts\":[");
-        for (size_t i = 0; i < natt; i++)
-            fprintf(o,
-                    "%s{\"slurm_job_id\":%" PRIu64 ",\"restart_count\":%" PRIu64 ",\"start_ns\":%" PRIu64
-                    ",\"used_ns\":%" PRIu64 ",\"seconds\":%.3f}",
-                    i ? "," : "", att[i].slurm_job_id, att[i].restart_count, att[i].start_ns, att[i].used_ns,
-                    (double)att[i].used_ns / 1e9);
-        fprintf(o, "],\"segments\":[");
+        fprintf(o, "},");
+        attempts_json(o, att, natt);
+        fprintf(o, ",\"segments\":[");
     } else {
         fprintf(o, "file         %s\n", path);
         fprintf(o, "format       %s version %u\n", H5S_FORMAT_NAME, h5s_version(r));
@@ -324,16 +506,7 @@ int cmd_inspect(int argc, char **argv)
         for (size_t i = 0; i < h5s_attr_count(r); i++)
             if (!jobs_attempt_attr(h5s_attr_name(r, i)))
                 fprintf(o, "  %-20s %" PRIu64 "\n", h5s_attr_name(r, i), h5s_attr_value(r, i));
-        if (natt) fprintf(o, "attempts     %zu\n", natt);
-        for (size_t i = 0; i < natt; i++) {
-            char t[CLI_TIME_UTC_CAP];
-            fprintf(o, "  attempt %zu: ", i);
-            if (att[i].slurm_job_id)
-                fprintf(o, "Slurm job %" PRIu64 ", restart %" PRIu64 ", ", att[i].slurm_job_id, att[i].restart_count);
-            fprintf(o, "started %s, ", cli_time_utc(t, att[i].start_ns));
-            if (att[i].used_ns) fprintf(o, "ran %.2f s\n", (double)att[i].used_ns / 1e9);
-            else fprintf(o, "time not recorded (stopped by a crash)\n");
-        }
+        attempts_text(o, att, natt);
         fprintf(o, "segments     %" PRIu64 "\n", h5s_segment_count(r));
     }
     uint64_t nbad = 0;

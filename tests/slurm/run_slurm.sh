@@ -95,6 +95,24 @@ signal_run()
     [ "$proven" -lt "$NSEG" ] || { fail "$name: everything was proven before the signal"; return; }
     [ -d "$job.d" ] || { fail "$name: no record folder kept"; return; }
     [ "$(find "$job.d" -name 'seg-*.rec' | wc -l)" = "$proven" ] || fail "$name: not one record per proof"
+    # where the stopped job stands: cairn inspect reads its record folder
+    # (no job file yet), text and JSON
+    [ ! -e "$job" ] || fail "$name: a job file before the job is complete"
+    "$CAIRN" inspect "$job" >"$WORK/inspect.txt" 2>&1 || fail "$name: cairn inspect of the stopped job failed"
+    grep -q "^segments     $proven recorded: $proven proven, 0 executed" "$WORK/inspect.txt" ||
+        { fail "$name: cairn inspect does not count the $proven stored proofs"; cat "$WORK/inspect.txt" >&2; }
+    "$CAIRN" inspect --json "$job" >"$WORK/inspect.json" || fail "$name: cairn inspect --json of the stopped job failed"
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["in_progress"] and d["proven"] == int(sys.argv[2]) and len(d["segments"]) == int(sys.argv[2]), d
+assert all(s["proven"] and s["seconds"] > 0 for s in d["segments"]), d
+assert (len(d["attempts"]) == 1) == (sys.argv[3] == "usr1"), d' "$WORK/inspect.json" "$proven" "$name" ||
+        fail "$name: cairn inspect --json of the stopped job is wrong"
+    # a damaged record is named, status 2
+    cp "$job.d/job.rec" "$WORK/job.rec.saved"
+    printf 'X' | dd of="$job.d/job.rec" bs=1 seek=30 conv=notrunc 2>/dev/null
+    expect 2 "job.rec" "$CAIRN" inspect "$job"
+    cp "$WORK/job.rec.saved" "$job.d/job.rec"
     [ "$resume" = 1 ] || return
     expect 0 "" "$@" "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" -o "$job" --resume --json || return
     [ "$(count '"event": "segment_reused"' "$WORK/err")" = "$proven" ] ||
