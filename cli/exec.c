@@ -81,7 +81,7 @@ int cmd_exec(int argc, char **argv)
 {
     const char *elf_path = NULL, *input_path = NULL, *out_path = NULL;
     uint64_t po2 = RV_DEFAULT_SEGMENT_PO2, max_cycles = 0, max_input = CLI_DEFAULT_MAX_INPUT;
-    int json = 0, quiet = 0, trace = 0, npos;
+    int json = 0, quiet = 0, trace = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn exec", USAGE, stderr, argc, argv);
     const cli_opt opts[] = {
@@ -96,13 +96,8 @@ int cmd_exec(int argc, char **argv)
         {"-q", CLI_FLAG, &quiet, 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    int r = cli_parse(&c, opts, &elf_path, 1, &npos, argc, argv);
-    if (r == CLI_HELP || r == CLI_HELP_FULL) {
-        printf("%s", USAGE);
-        if (r == CLI_HELP_FULL) printf("%s", HELP);
-        return EXIT_OK;
-    }
-    if (r != CLI_PARSED) return r;
+    int r;
+    if (!cli_parse_command(&c, opts, &elf_path, argc, argv, HELP, &r)) return r;
     if (!elf_path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no program given");
 
     int status = EXIT_USAGE;

@@ -576,7 +576,7 @@ int cmd_prove(int argc, char **argv)
     const char *elf_path = NULL, *input_path = NULL, *out_path = NULL, *preset = CLI_DEFAULT_PRESET;
     uint64_t po2 = RV_DEFAULT_SEGMENT_PO2, max_input = CLI_DEFAULT_MAX_INPUT, checkpoint = JOBS_DEFAULT_CHECKPOINT;
     uint64_t deadline = 0, attempts = 3, ckpt_wait = 60, attempt_t0 = 0;
-    int json = 0, quiet = 0, resume = 0, no_local = 0, npos;
+    int json = 0, quiet = 0, resume = 0, no_local = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn prove", USAGE, stderr, argc, argv);
     const cli_opt opts[] = {
@@ -595,13 +595,8 @@ int cmd_prove(int argc, char **argv)
         {"-q", CLI_FLAG, &quiet, 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    int r = cli_parse(&c, opts, &elf_path, 1, &npos, argc, argv);
-    if (r == CLI_HELP || r == CLI_HELP_FULL) {
-        printf("%s", USAGE);
-        if (r == CLI_HELP_FULL) printf("%s", HELP);
-        return EXIT_OK;
-    }
-    if (r != CLI_PARSED) return r;
+    int r;
+    if (!cli_parse_command(&c, opts, &elf_path, argc, argv, HELP, &r)) return r;
     if (!elf_path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no program given");
     if (resume && !out_path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "--resume needs the job file (-o FILE.h5)");
 

@@ -229,7 +229,7 @@ int cmd_submit(int argc, char **argv)
     const char *elf_path = NULL, *input_path = NULL, *out_path = NULL, *preset = NULL;
     const char *time_s = NULL, *partition = NULL, *account = NULL, *mem = NULL;
     uint64_t nodes = 0, ntasks = 0, cpus = 0, po2 = 0, lead = SLURM_DEFAULT_SIGNAL_LEAD;
-    int json = 0, quiet = 0, verbose = 0, dry = 0, resume = 0, npos, status = EXIT_USAGE;
+    int json = 0, quiet = 0, verbose = 0, dry = 0, resume = 0, status = EXIT_USAGE;
     int po2_given = 0;
     /* what follows "--" is sbatch's */
     int nargs = argc, extra0 = argc;
@@ -261,13 +261,8 @@ int cmd_submit(int argc, char **argv)
         {"-v", CLI_FLAG, &verbose, 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    int r = cli_parse(&c, opts, &elf_path, 1, &npos, nargs, argv);
-    if (r == CLI_HELP || r == CLI_HELP_FULL) {
-        printf("%s", USAGE);
-        if (r == CLI_HELP_FULL) printf("%s", HELP);
-        return EXIT_OK;
-    }
-    if (r != CLI_PARSED) return r;
+    int r;
+    if (!cli_parse_command(&c, opts, &elf_path, nargs, argv, HELP, &r)) return r;
     if (!elf_path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no program given");
     if (!out_path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no job file given (-o job.h5)");
     if (input_path && !strcmp(input_path, "-"))
