@@ -152,8 +152,35 @@ CONF
 }
 
 # slurm_kick JOBID: a requeued job waits for its BeginTime (about 2 min);
-# start it now.
-slurm_kick() { scontrol update JobId="$1" StartTime=now >/dev/null 2>&1; }
+# start it now. First the node must be idle again (the killed batch step
+# gone) and a second boundary must have passed: slurmd revokes the job's
+# credential when the requeue kills it and refuses a new launch whose
+# credential is dated the same second (whole-second times), and the job
+# then ends FAILED instead of starting. Production Slurm never starts a
+# requeued job that early (BeginTime); only this shortcut can.
+slurm_kick()
+{
+    local st= t0
+    for _ in $(seq 100); do
+        st=$(sinfo -h -N -o '%t' 2>/dev/null | head -n 1)
+        [ "$st" = idle ] && break
+        sleep 0.1
+    done
+    t0=$(date +%s)
+    while [ "$(date +%s)" -le $((t0 + 1)) ]; do sleep 0.2; done
+    scontrol update JobId="$1" StartTime=now >/dev/null 2>&1
+}
+
+# slurm_logs JOBID: what slurmctld and slurmd logged about the job (to
+# stderr, for a test that failed: the folder is removed at exit)
+slurm_logs()
+{
+    [ -n "$SLURM_DIR" ] || return 0
+    echo "--- slurmctld and slurmd about job $1:" >&2
+    grep -hE "JobId=$1([^0-9]|\$)|job $1([^0-9]|\$)|StepId=$1\.|error" \
+        "$SLURM_DIR/log/slurmctld.log" "$SLURM_DIR/log/slurmd.log" 2>/dev/null | tail -n 40 | sed 's/^/    /' >&2
+    scontrol show job "$1" 2>/dev/null | sed 's/^/    /' >&2
+}
 
 # slurm_state JOBID: the job's state (PENDING, RUNNING, COMPLETED, ...)
 slurm_state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1; }

@@ -252,8 +252,8 @@ submit_job()
 wait_done()
 {
     slurm_wait_state "$1" "$2" COMPLETED FAILED CANCELLED TIMEOUT NODE_FAIL OUT_OF_MEMORY ||
-        { fail "job $1 did not end within $2 s (state $(slurm_state "$1"))"; return 1; }
-    [ "$(slurm_state "$1")" = COMPLETED ] || { fail "job $1 ended $(slurm_state "$1")"; return 1; }
+        { fail "job $1 did not end within $2 s (state $(slurm_state "$1"))"; slurm_logs "$1"; return 1; }
+    [ "$(slurm_state "$1")" = COMPLETED ] || { fail "job $1 ended $(slurm_state "$1")"; slurm_logs "$1"; return 1; }
     pass
 }
 
