@@ -37,12 +37,31 @@ static char journal_bytes[BUF_SIZE], log_bytes[BUF_SIZE];
 static out_buf out_journal = {CAIRN_FD_JOURNAL, 0, 0, journal_bytes};
 static out_buf out_log = {CAIRN_FD_LOG, 1, 0, log_bytes};
 
+/* One read or write of len bytes as system calls of at most
+ * CAIRN_IO_CHUNK bytes (cairn_guest.h says why), with the result one call
+ * would have: the bytes moved, or the negative error if the first call
+ * failed. A read stops early at the end of input (a call that returns less
+ * than it asked for); a write when the host accepts less than it was
+ * given. */
+static long io_chunked(long num, int fd, char *buf, size_t len)
+{
+    size_t done = 0;
+    do { /* one call at least: a call of 0 bytes still checks fd */
+        const size_t ask = len - done < CAIRN_IO_CHUNK ? len - done : CAIRN_IO_CHUNK;
+        long n = cairn_syscall3(num, fd, (long)(buf + done), (long)ask);
+        if (n < 0) return done ? (long)done : n;
+        done += (size_t)n;
+        if ((size_t)n < ask) break;
+    } while (done < len);
+    return (long)done;
+}
+
 /* Writes all of buf to fd; returns 0, or the negative error of the call. */
 static long write_all(int fd, const void *buf, size_t len)
 {
     const char *p = buf;
     while (len > 0) {
-        long n = cairn_syscall3(CAIRN_SYS_WRITE, fd, (long)p, (long)len);
+        long n = io_chunked(CAIRN_SYS_WRITE, fd, (char *)p, len);
         if (n < 0) return n;
         if (n == 0) return -EIO; /* the host accepted nothing: don't spin */
         p += n;
@@ -94,7 +113,7 @@ static int log_flush(FILE *f)
  * and scanf cost one system call per buffer, not per byte. */
 static struct {
     size_t pos, len;
-    uint8_t buf[256];
+    uint8_t buf[CAIRN_IO_CHUNK];
 } in_buf;
 
 static int input_get(FILE *f)
@@ -131,7 +150,7 @@ ssize_t read(int fd, void *buf, size_t len)
         in_buf.pos += n;
         return (ssize_t)n;
     }
-    long n = cairn_syscall3(CAIRN_SYS_READ, fd, (long)buf, (long)len);
+    long n = io_chunked(CAIRN_SYS_READ, fd, buf, len);
     if (n < 0) {
         errno = (int)-n;
         return -1;
@@ -144,7 +163,7 @@ ssize_t write(int fd, const void *buf, size_t len)
     /* Keep the order of buffered stdio output and direct writes. */
     if (fd == CAIRN_FD_JOURNAL) out_flush(&out_journal);
     if (fd == CAIRN_FD_LOG) out_flush(&out_log);
-    long n = cairn_syscall3(CAIRN_SYS_WRITE, fd, (long)buf, (long)len);
+    long n = io_chunked(CAIRN_SYS_WRITE, fd, (char *)buf, len);
     if (n < 0) {
         errno = (int)-n;
         return -1;

@@ -43,10 +43,25 @@ extern "C" {
 #define CAIRN_FD_JOURNAL 1
 #define CAIRN_FD_LOG     2
 
+/* The most bytes one read or write system call moves in cairn's runtime
+ * below (read, write, cairn_read, cairn_commit, printf's flushes): larger
+ * requests are split into calls of at most this many bytes, with the same
+ * results as one call (qemu-riscv32 gives the same). Why: a segment proof
+ * holds a system call's whole transfer in the segment of its ECALL, and
+ * the smallest segments hold 2^6 words of input/output and 2^4 journal
+ * blocks of 16 bytes (vm/rv32im/rv_air.c, rv_air_heights); 224 bytes at
+ * any alignment fit both (57 words, 15 blocks), so a guest built on this
+ * runtime proves at every segment size whatever the size of its input or
+ * journal. A raw cairn_syscall3 is not split: at segment size 2^K one
+ * call may move 4 * 2^max(K-4, 6) bytes (and write(1) less for K <= 10);
+ * more stops `cairn prove` with an error naming the instruction. */
+#define CAIRN_IO_CHUNK 224
+
 /* Error results of the system calls (negated Linux errno values). */
 #define CAIRN_EBADF  (-9)
 #define CAIRN_ENOSYS (-38)
 
+#if defined(__riscv) /* the constants above serve host code too (tests) */
 /* Raw system call with up to three arguments; returns a0. No buffering,
  * no flushing: prefer the functions below. */
 static inline long cairn_syscall3(long num, long a0, long a1, long a2)
@@ -98,6 +113,7 @@ static inline char *cairn_hex(char *out, const void *in, size_t len)
 
 /* Flushes stdout/stderr and halts with code (the host reports code & 0xff). */
 _Noreturn void cairn_exit(int code);
+#endif /* __riscv */
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,8 @@
 #include "rvasm.h"
 #include "seg_prog.h"
 #include "testutil.h"
+#include "guest/include/cairn_guest.h"
+#include "vm/rv32im/rv_air.h"
 #include "vm/rv32im/rv_air_io.h"
 
 enum { C_MULDIV, C_IO, C_JOURNAL, C_PAGES, C_NODES, C_P2, NC };
@@ -373,6 +375,47 @@ static rv_program *io_program(void)
 
 static uint8_t g_input[700];
 
+/* The guest runtime splits every read and write into system calls of at
+ * most CAIRN_IO_CHUNK bytes so that each fits a segment of any size
+ * (guest/include/cairn_guest.h). A read and a journal write of that many
+ * bytes at each alignment, across a page boundary, at every segment size
+ * with the proof's budget (rv_air_budget): the run completes (run_both
+ * fails on CAIRN_ERR_LIMIT) and the same as without a budget. */
+static void test_guest_io_chunk(void)
+{
+    static prog_t p;
+    p.n = 0;
+    emit(&p, ADDI(S1, ZERO, 0));
+    emit(&p, ADDI(S2, ZERO, 4));
+    size_t loop = p.n;
+    emit_li(&p, S0, DATA + 0x3f0); /* 16 bytes before a page boundary */
+    emit(&p, ADD(S0, S0, S1));
+    emit(&p, ADDI(A0, ZERO, 0));
+    emit(&p, ADDI(A1, S0, 0));
+    emit(&p, ADDI(A2, ZERO, CAIRN_IO_CHUNK));
+    emit(&p, ADDI(A7, ZERO, RV_SYS_READ));
+    emit(&p, ECALL);
+    emit(&p, ADDI(A2, A0, 0));
+    emit(&p, ADDI(A0, ZERO, 1));
+    emit(&p, ADDI(A1, S0, 0));
+    emit(&p, ADDI(A7, ZERO, RV_SYS_WRITE));
+    emit(&p, ECALL);
+    emit(&p, ADDI(S1, S1, 1));
+    emit(&p, BNE(S1, S2, -(int32_t)(4 * (p.n - loop))));
+    emit_exit(&p, 0);
+    rv_program *prog = prog_load(&p);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(prog);
+    static uint8_t in[4 * CAIRN_IO_CHUNK];
+    for (size_t i = 0; i < sizeof in; i++) in[i] = (uint8_t)(i * 13 + 5);
+    for (unsigned po2 = RV_MIN_SEGMENT_PO2; po2 <= 12; po2++) {
+        rv_budget b;
+        rv_air_budget(&b, po2);
+        bud_ctx c;
+        run_both(&c, prog, po2, &b, in, sizeof in);
+    }
+    rv_program_free(prog);
+}
+
 static void test_io_words(void)
 {
     for (size_t i = 0; i < sizeof g_input; i++) g_input[i] = (uint8_t)(i * 31 + 7);
@@ -611,6 +654,7 @@ int main(void)
         {"pages: loops over 40 pages", test_pages_loop},
         {"muldiv", test_muldiv},
         {"io words", test_io_words},
+        {"the guest runtime's io chunk at every segment size", test_guest_io_chunk},
         {"journal blocks", test_journal_blocks},
         {"nodes and p2 of pages far apart", test_nodes},
         {"nodes and p2 of calls spanning pages", test_nodes_one_call},
