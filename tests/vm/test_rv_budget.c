@@ -347,19 +347,21 @@ static void test_muldiv(void)
 
 /* (c) read(0) 37 bytes to an unaligned, moving buffer and write(1) what
  * was read, until the input runs out, then a few empty rounds */
-static rv_program *io_program(void)
+/* count times: read len bytes of input to base + (i & mask), then write
+ * what was read to the journal from there */
+static rv_program *io_program_at(int32_t count, uint32_t base, int32_t mask, int32_t len)
 {
     static prog_t p;
     p.n = 0;
     emit(&p, ADDI(S1, ZERO, 0));
-    emit(&p, ADDI(S2, ZERO, 30));
+    emit(&p, ADDI(S2, ZERO, count));
     size_t loop = p.n;
-    emit(&p, ANDI(T0, S1, 15));
-    emit_li(&p, S0, DATA + 1);
+    emit(&p, ANDI(T0, S1, mask));
+    emit_li(&p, S0, base);
     emit(&p, ADD(S0, S0, T0));
     emit(&p, ADDI(A0, ZERO, 0));
     emit(&p, ADDI(A1, S0, 0));
-    emit(&p, ADDI(A2, ZERO, 37));
+    emit(&p, ADDI(A2, ZERO, len));
     emit(&p, ADDI(A7, ZERO, RV_SYS_READ));
     emit(&p, ECALL);
     emit(&p, ADDI(A2, A0, 0));
@@ -373,6 +375,8 @@ static rv_program *io_program(void)
     return prog_load(&p);
 }
 
+static rv_program *io_program(void) { return io_program_at(30, DATA + 1, 15, 37); }
+
 static uint8_t g_input[700];
 
 /* The guest runtime splits every read and write into system calls of at
@@ -383,27 +387,8 @@ static uint8_t g_input[700];
  * fails on CAIRN_ERR_LIMIT) and the same as without a budget. */
 static void test_guest_io_chunk(void)
 {
-    static prog_t p;
-    p.n = 0;
-    emit(&p, ADDI(S1, ZERO, 0));
-    emit(&p, ADDI(S2, ZERO, 4));
-    size_t loop = p.n;
-    emit_li(&p, S0, DATA + 0x3f0); /* 16 bytes before a page boundary */
-    emit(&p, ADD(S0, S0, S1));
-    emit(&p, ADDI(A0, ZERO, 0));
-    emit(&p, ADDI(A1, S0, 0));
-    emit(&p, ADDI(A2, ZERO, CAIRN_IO_CHUNK));
-    emit(&p, ADDI(A7, ZERO, RV_SYS_READ));
-    emit(&p, ECALL);
-    emit(&p, ADDI(A2, A0, 0));
-    emit(&p, ADDI(A0, ZERO, 1));
-    emit(&p, ADDI(A1, S0, 0));
-    emit(&p, ADDI(A7, ZERO, RV_SYS_WRITE));
-    emit(&p, ECALL);
-    emit(&p, ADDI(S1, S1, 1));
-    emit(&p, BNE(S1, S2, -(int32_t)(4 * (p.n - loop))));
-    emit_exit(&p, 0);
-    rv_program *prog = prog_load(&p);
+    /* 16 bytes before a page boundary, at offsets 0..3 */
+    rv_program *prog = io_program_at(4, DATA + 0x3f0, 3, CAIRN_IO_CHUNK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(prog);
     static uint8_t in[4 * CAIRN_IO_CHUNK];
     for (size_t i = 0; i < sizeof in; i++) in[i] = (uint8_t)(i * 13 + 5);
