@@ -57,4 +57,10 @@ cairn_err rc_program_emit(rc_program *p, unsigned op, unsigned n, uint32_t dst,
  * in *idx. */
 cairn_err rc_program_add_reason(rc_program *p, uint32_t *idx, const char *s);
 
+/* rc_exec, with the value of every variable left in v (p->nvars entries,
+ * the caller's; base values as (x, 0, 0)): the trace generator's source of
+ * values, so that the AIR proves exactly what rc_exec computes. */
+cairn_err rc_exec_run(gl3_t *v, rc_exec_result *res, const rc_program *p, const gl_t *witness,
+                      size_t n);
+
 #endif
