@@ -87,7 +87,8 @@ void rc_trace_free(rc_trace *t); /* accepts NULL */
  * The proof's public values are witness[0 .. npub). */
 cairn_err rc_prove(uint8_t **proof, size_t *len, const rc_air *a, const gl_t *witness, size_t n);
 
-/* Verifies a recursion proof under a program's key with public values
+/* Verifies a recursion proof under a program's key (rc_air_vk of a live
+ * rc_air: the key refers to its machine) with public values
  * pub (npub of them); the heights are the key's. CAIRN_ERR_VERIFY /
  * CAIRN_ERR_FORMAT as stark_verify; CAIRN_ERR_USAGE for a key that is not
  * a recursion VM's. */

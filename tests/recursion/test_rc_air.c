@@ -152,6 +152,7 @@ static void test_every_opcode(void)
     /* the public inputs have no row */
     CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, every_air, nth(every, RC_INPUT, 0)), CAIRN_ERR_USAGE);
     CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, every_air, nth(every, RC_INPUT, 2)), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, every_air, rc_program_ninstrs(every)), CAIRN_ERR_USAGE);
     rc_trace_free(&t);
 
     uint8_t *proof;
@@ -249,6 +250,7 @@ static const tamper TAMPERS[] = {
     {"e_from_base", RC_E_FROM_BASE, 0, RC_EXT_OUT, 1, 0, "e_from_base: out = a (limb 0)"},
     {"e_add", RC_E_ADD, 0, RC_EXT_OUT + 2, 1, 0, "e_add: out = a + b (limb 2)"},
     {"e_sub", RC_E_SUB, 0, RC_EXT_OUT, 1, 0, "e_sub: out = a - b (limb 0)"},
+    {"e_mul limb 0", RC_E_MUL, 0, RC_EXT_OUT, 1, 0, "e_mul: out = a b (limb 0)"},
     {"e_mul limb 1", RC_E_MUL, 0, RC_EXT_OUT + 1, 1, 0, "e_mul: out = a b (limb 1)"},
     {"e_mul limb 2", RC_E_MUL, 0, RC_EXT_OUT + 2, 1, 0, "e_mul: out = a b (limb 2)"},
     {"e_mul_base", RC_E_MUL_BASE, 0, RC_EXT_OUT + 1, 1, 0, "e_mul_base: out = a b0 (limb 1)"},
@@ -426,12 +428,14 @@ static void test_fib_verifier(void)
     double t1 = now_sec();
     printf("  fib verifier (2^%u rows, preset test): %zu instructions, %zu witness elements\n", log_n,
            rc_program_ninstrs(p), n);
-    printf("  %-6s %8s %8s %5s %5s\n", "table", "rows", "height", "pre", "main");
+    /* LogUp columns are extension columns: 3 base columns each */
+    printf("  %-6s %8s %8s %5s %5s %6s\n", "table", "rows", "height", "pre", "main", "logup");
     const unsigned w[RC_AIR_NTABLES] = {RC_BASE_NMAIN, RC_EXT_NMAIN, RC_BITS_NMAIN, RC_P2_NMAIN,
                                         RC_PARTS_NMAIN};
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++)
-        printf("  %-6s %8zu %8zu %5u %5u\n", rc_air_table_name(t), rc_air_rows(air, t),
-               (size_t)1 << rc_air_log_height(air, t), rc_air_machine(air)->tables[t]->npre, w[t]);
+        printf("  %-6s %8zu %8zu %5u %5u %6u\n", rc_air_table_name(t), rc_air_rows(air, t),
+               (size_t)1 << rc_air_log_height(air, t), rc_air_machine(air)->tables[t]->npre, w[t],
+               3 * stark_vk_logup_columns(rc_air_vk(air), t));
     /* the honest trace satisfies every constraint */
     rc_trace t;
     CU_ASSERT_EQUAL_FATAL(rc_air_trace(&t, air, wit, n), CAIRN_OK);
@@ -455,6 +459,8 @@ static void test_fib_verifier(void)
         bad[i] = gl_add(bad[i], 1);
         CU_ASSERT_EQUAL(rc_verify(rc_air_vk(air), bad, STARK_FIB_NPUB, proof, len), CAIRN_ERR_VERIFY);
     }
+    /* the inner key is not a recursion VM's */
+    CU_ASSERT_EQUAL(rc_verify(vk, pub, STARK_FIB_NPUB, proof, len), CAIRN_ERR_USAGE);
     printf("  build+setup %.3f s, trace+check %.3f s, prove %.3f s, verify %.3f s, proof %zu bytes\n",
            t1 - t0, t2 - t1, t3 - t2, t4 - t3, len);
     free(proof);
