@@ -91,7 +91,7 @@ int bench_recursion(int argc, char **argv)
 {
     const char *machine = "fib", *ipreset = "test", *opreset = "test";
     uint64_t log_rows64 = 5;
-    int json = 0, npos;
+    int json = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn bench recursion", USAGE, stdout, argc, argv);
     const cli_opt opts[] = {
@@ -102,13 +102,10 @@ int bench_recursion(int argc, char **argv)
         {"--log-rows", CLI_U64, &log_rows64, 2, 16, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    int pr = cli_parse(&c, opts, NULL, 0, &npos, argc, argv);
-    if (pr == CLI_HELP || pr == CLI_HELP_FULL) {
-        fputs(USAGE, stdout);
-        if (pr == CLI_HELP_FULL) fputs(HELP, stdout);
-        return EXIT_OK;
-    }
-    if (pr != CLI_PARSED) return pr;
+    const char *extra;
+    int st;
+    if (!cli_parse_command(&c, opts, &extra, argc, argv, HELP, &st)) return st;
+    if (extra) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "unexpected argument '%s'", extra);
     stark_params ip, op;
     cairn_err e = stark_params_preset(&ip, ipreset);
     if (e != CAIRN_OK) return cli_fail(&c, EXIT_USAGE, e, "--inner-preset: %s", cairn_last_error());

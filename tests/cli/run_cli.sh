@@ -87,6 +87,7 @@ status_cases()
     expect 2 "--log-rows: 17 is out of range 2..16" "$CAIRN" bench recursion --log-rows 17
     expect 2 "--inner-preset: " "$CAIRN" bench recursion --inner-preset nope
     expect 2 "--preset: " "$CAIRN" bench recursion --preset nope
+    expect 2 "unexpected argument 'extra'" "$CAIRN" bench recursion extra
     expect 0 "" "$CAIRN" bench recursion -h
     expect 2 "unknown command 'nope'" "$CAIRN" nope
     # exec numbers

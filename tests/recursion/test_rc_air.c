@@ -11,7 +11,9 @@
  *      prover sends what it has instead of stopping) is rejected; a wrong
  *      public value; a proof under another program's key;
  *  (d) what cannot be proven or built: a failed assertion (named), public
- *      values that an e_input reads or that nothing reads, too many. */
+ *      values that an e_input reads or that nothing reads, too many;
+ *  (e) the fib verifier on a forged proof's witness: no trace; the trace
+ *      filled anyway (rc_air_trace_unchecked) fails an assertion row. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,6 +461,23 @@ static void test_fib_verifier(void)
         bad[i] = gl_add(bad[i], 1);
         CU_ASSERT_EQUAL(rc_verify(rc_air_vk(air), bad, STARK_FIB_NPUB, proof, len), CAIRN_ERR_VERIFY);
     }
+    /* a forged inner proof (the last witness element: a sibling on the
+     * last query's FRI Merkle path): the recorded verifier rejects it, so
+     * there is no trace; filled anyway, the AIR rejects it at an
+     * assertion row */
+    gl_t *forged = malloc(n * sizeof *forged);
+    CU_ASSERT_FATAL(forged != NULL);
+    memcpy(forged, wit, n * sizeof *forged);
+    forged[n - 1] = gl_add(forged[n - 1], 1);
+    rc_exec_result res;
+    CU_ASSERT_EQUAL(rc_exec(&res, p, forged, n), CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL(rc_air_trace(&t, air, forged, n), CAIRN_ERR_VERIFY);
+    CU_ASSERT(strstr(cairn_last_error(), res.reason) != NULL);
+    CU_ASSERT_EQUAL_FATAL(rc_air_trace_unchecked(&t, air, forged, n), CAIRN_OK);
+    printf("  forged inner proof: rc_exec: %s\n", res.reason);
+    expect_bad(air, &t, t.pub, "forged inner proof", "assert_eq");
+    rc_trace_free(&t);
+    free(forged);
     /* the inner key is not a recursion VM's */
     CU_ASSERT_EQUAL(rc_verify(vk, pub, STARK_FIB_NPUB, proof, len), CAIRN_ERR_USAGE);
     printf("  build+setup %.3f s, trace+check %.3f s, prove %.3f s, verify %.3f s, proof %zu bytes\n",
