@@ -24,9 +24,13 @@
 #include "common/alloc.h"
 #include "common/err.h"
 #include "rc_internal.h"
+#include "stark/machines.h"
 
 #define W P2_WIDTH
 #define NOROW UINT8_MAX /* rc_air.tab of an input defined by a public value */
+/* The tallest table a proof may state (stark_internal.h's STARK_MAX_LOG_N,
+ * also machines.h's STARK_MACHINE_MAX_LOG_N) */
+#define MAX_LOG_N STARK_MACHINE_MAX_LOG_N
 
 /* Preprocessed columns. base and ext: the operand layout, then flags. */
 enum { P_ADDR_A, P_ADDR_B, P_ADDR_C, P_ADDR_OUT, P_MULT_OUT, P_RA, P_RB, P_RC, P_NOPER };
@@ -391,7 +395,7 @@ static cairn_err place(rc_air *a)
                     wi);
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
         a->log_n[t] = log_height(a->rows[t]);
-        RETURN_ERROR_IF(a->log_n[t] > 26, CAIRN_ERR_LIMIT,
+        RETURN_ERROR_IF(a->log_n[t] > MAX_LOG_N, CAIRN_ERR_LIMIT,
                         "rc_air: table %s needs 2^%u rows (more than a proof may have)", TNAME[t],
                         a->log_n[t]);
     }
