@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "stark/stark.h"
+
 /* Output sink shared by benchmarks: one "key value unit" line per figure,
  * or one JSON object with a member per figure. */
 typedef struct {
@@ -29,6 +31,24 @@ int bench_exec(int argc, char **argv); /* RV32IM executor (bench/exec.c) */
 int bench_prove(int argc, char **argv); /* RV32IM segment proofs (bench/prove.c) */
 int bench_cluster(int argc, char **argv); /* cairn prove on 1 and 2 ranks (bench/cluster.c) */
 int bench_sched(int argc, char **argv); /* the coordinator's scheduling, simulated (bench/sched.c) */
+int bench_recursion(int argc, char **argv); /* an example proof's verifier proven (bench/recursion.c) */
+
+/* An example machine of stark/machines.h by its benchmark name
+ * ("poseidon2-chain", "fib", "lookup") with a trace of 2^log_rows rows
+ * (seed 1; lookup's range table has its fixed 2^16 rows): traces tr[0 ..
+ * ntr), public values pub[0 .. npub). Everything is owned by x
+ * (bench_example_free; also after a failure). CAIRN_ERR_USAGE naming an
+ * unknown machine. */
+typedef struct {
+    air_machine *m;
+    gl_t *main[2];
+    stark_trace tr[2];
+    unsigned ntr;
+    gl_t pub[STARK_MAX_PUB];
+    size_t npub;
+} bench_example;
+cairn_err bench_example_make(bench_example *x, const char *name, unsigned log_rows);
+void bench_example_free(bench_example *x);
 
 /* Parts of `cairn bench primitives`, one per area. */
 void bench_prim_field(bench_out *o);  /* field, extension, NTT, LDE */

@@ -12,6 +12,7 @@
 #include "bench.h"
 #include "cli/util.h"
 #include "common/cpu.h"
+#include "common/err.h"
 #include "common/util.h"
 #include "stark/machines.h"
 #include "stark/stark.h"
@@ -80,36 +81,15 @@ int bench_stark(int argc, char **argv)
     if (has_ar) p.log_arity = (unsigned)ar;
     if ((e = stark_params_validate(&p)) != CAIRN_OK)
         return cli_fail(&c, EXIT_USAGE, e, "%s", cairn_last_error());
-    air_machine *m = NULL;
-    gl_t *main = NULL, *range = NULL, pub[8];
-    size_t npub = 0;
-    stark_trace tr[2];
-    unsigned ntr = 1;
-    double hashes = 0;
-    if (!strcmp(machine, "poseidon2-chain")) {
-        e = stark_machine_p2chain(&m);
-        if (e == CAIRN_OK) e = stark_p2chain_trace(&main, pub, log_rows, 1);
-        npub = STARK_P2CHAIN_NPUB;
-        hashes = (double)((size_t)1 << log_rows);
-    } else if (!strcmp(machine, "fib")) {
-        e = stark_machine_fib(&m);
-        if (e == CAIRN_OK) e = stark_fib_trace(&main, pub, log_rows, 1);
-        npub = STARK_FIB_NPUB;
-    } else if (!strcmp(machine, "lookup")) {
-        e = stark_machine_lookup(&m);
-        if (e == CAIRN_OK) e = stark_lookup_trace(&main, &range, pub, log_rows, 1);
-        npub = STARK_LOOKUP_NPUB;
-        ntr = 2;
-    }
-    if (e != CAIRN_OK) {
-        int st = cli_fail(&c, EXIT_USAGE, e, "%s", cairn_last_error());
-        air_machine_free(m);
-        free(main);
-        free(range);
-        return st;
-    }
-    tr[0] = (stark_trace){main, log_rows};
-    tr[1] = (stark_trace){range, STARK_LOOKUP_RANGE_LOG};
+    bench_example x;
+    if ((e = bench_example_make(&x, machine, log_rows)) != CAIRN_OK)
+        return cli_fail(&c, EXIT_USAGE, e, "%s", cairn_last_error());
+    const air_machine *m = x.m;
+    const stark_trace *tr = x.tr;
+    const gl_t *pub = x.pub;
+    const size_t npub = x.npub;
+    const unsigned ntr = x.ntr;
+    const double hashes = !strcmp(machine, "poseidon2-chain") ? (double)((size_t)1 << log_rows) : 0;
     unsigned heights[2] = {log_rows, STARK_LOOKUP_RANGE_LOG};
     double cells = 0;
     for (unsigned t = 0; t < ntr; t++)
@@ -175,8 +155,44 @@ int bench_stark(int argc, char **argv)
     free(proof);
     stark_pk_free(pk);
     stark_vk_free(vk);
-    free(main);
-    free(range);
-    air_machine_free(m);
+    bench_example_free(&x);
     return rc;
+}
+
+cairn_err bench_example_make(bench_example *x, const char *name, unsigned log_rows)
+{
+    memset(x, 0, sizeof *x);
+    cairn_err e;
+    x->ntr = 1;
+    if (!strcmp(name, "poseidon2-chain")) {
+        e = stark_machine_p2chain(&x->m);
+        if (e == CAIRN_OK) e = stark_p2chain_trace(&x->main[0], x->pub, log_rows, 1);
+        x->npub = STARK_P2CHAIN_NPUB;
+    } else if (!strcmp(name, "fib")) {
+        e = stark_machine_fib(&x->m);
+        if (e == CAIRN_OK) e = stark_fib_trace(&x->main[0], x->pub, log_rows, 1);
+        x->npub = STARK_FIB_NPUB;
+    } else if (!strcmp(name, "lookup")) {
+        e = stark_machine_lookup(&x->m);
+        if (e == CAIRN_OK) e = stark_lookup_trace(&x->main[0], &x->main[1], x->pub, log_rows, 1);
+        x->npub = STARK_LOOKUP_NPUB;
+        x->ntr = 2;
+    } else {
+        e = cairn_fail(CAIRN_ERR_USAGE, "unknown machine '%s' (poseidon2-chain, fib or lookup)", name);
+    }
+    if (e != CAIRN_OK) {
+        bench_example_free(x);
+        return e;
+    }
+    x->tr[0] = (stark_trace){x->main[0], log_rows};
+    x->tr[1] = (stark_trace){x->main[1], STARK_LOOKUP_RANGE_LOG};
+    return CAIRN_OK;
+}
+
+void bench_example_free(bench_example *x)
+{
+    air_machine_free(x->m);
+    free(x->main[0]);
+    free(x->main[1]);
+    memset(x, 0, sizeof *x);
 }

@@ -15,6 +15,7 @@ static const struct {
     {"exec", bench_exec, "RV32IM executor, snapshots and trace building (vs qemu-riscv32)"},
     {"prove", bench_prove, "RV32IM segment proofs of a guest: time split, kHz, size, shape, security"},
     {"cluster", bench_cluster, "cairn prove as 1 rank x 2 threads and mpirun 2 x 1: pipeline overhead, rank 0 memory"},
+    {"recursion", bench_recursion, "an example proof's verifier as a recursion program, proven: rows per table, times"},
     {"sched", bench_sched, "the coordinator's scheduling on a simulated clock: efficiency at 16..1024 ranks"},
 };
 #define NBENCH (sizeof benches / sizeof benches[0])

@@ -1,7 +1,8 @@
 /* The executor: runs a (valid) program on witness values with the native
  * field code (stark/gl.h, stark/p2.h). Each instruction computes exactly
- * what its constraint in the recursion VM's AIR will force
- * (docs/recursion.md), so a later trace generator can follow this loop. */
+ * what its constraint in the recursion VM's AIR forces
+ * (docs/recursion.md); the trace generator (rc_air.c) takes the values of
+ * every variable from rc_exec_run, so the AIR proves exactly this run. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,8 @@
 #include "common/err.h"
 #include "rc_internal.h"
 
-cairn_err rc_exec(rc_exec_result *res, const rc_program *p, const gl_t *witness, size_t n)
+cairn_err rc_exec_run(gl3_t *v, rc_exec_result *res, const rc_program *p, const gl_t *witness,
+                      size_t n)
 {
     rc_exec_result dummy;
     if (!res) res = &dummy;
@@ -20,8 +22,6 @@ cairn_err rc_exec(rc_exec_result *res, const rc_program *p, const gl_t *witness,
     for (size_t i = 0; i < n; i++)
         RETURN_ERROR_IF(witness[i] >= GL_P, CAIRN_ERR_USAGE,
                         "rc_exec: witness element %zu is not canonical (>= p)", i);
-    gl3_t *v = cairn_malloc_array(p->nvars + 1, sizeof *v);
-    if (!v) return cairn_fail_nomem(SIZE_MAX, "rc_exec: out of memory for %zu variables", p->nvars);
     size_t wi = 0;
     for (size_t i = 0; i < p->nins; i++) {
         const rc_instr *in = &p->ins[i];
@@ -70,7 +70,6 @@ cairn_err rc_exec(rc_exec_result *res, const rc_program *p, const gl_t *witness,
         case RC_ASSERT_EQ: ok = v[a[0]].c[0] == v[a[1]].c[0]; break;
         case RC_E_ASSERT_EQ: ok = gl3_eq(v[a[0]], v[a[1]]); break;
         default:
-            free(v);
             return cairn_fail(CAIRN_ERR_INTERNAL, "rc_exec: opcode %u in a parsed program", in->op);
         }
         if (!ok && res->failures++ == 0) {
@@ -78,10 +77,18 @@ cairn_err rc_exec(rc_exec_result *res, const rc_program *p, const gl_t *witness,
             res->reason = p->reasons[in->extra];
         }
     }
-    free(v);
     res->accepted = res->failures == 0;
     RETURN_ERROR_IF(!res->accepted, CAIRN_ERR_VERIFY,
                     "recursion program: assertion at instruction %zu failed: %s", res->failed_instr,
                     res->reason);
     return CAIRN_OK;
+}
+
+cairn_err rc_exec(rc_exec_result *res, const rc_program *p, const gl_t *witness, size_t n)
+{
+    gl3_t *v = cairn_malloc_array(p->nvars + 1, sizeof *v);
+    if (!v) return cairn_fail_nomem(SIZE_MAX, "rc_exec: out of memory for %zu variables", p->nvars);
+    cairn_err e = rc_exec_run(v, res, p, witness, n);
+    free(v);
+    return e;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "rc.h"
+#include "rc_air.h"
 
 #define RC_MAGIC "CAIRNRCP"
 #define RC_VERSION 1u
@@ -56,5 +57,18 @@ cairn_err rc_program_emit(rc_program *p, unsigned op, unsigned n, uint32_t dst,
 /* Appends a reason string (copied, at most RC_MAX_REASON bytes); its index
  * in *idx. */
 cairn_err rc_program_add_reason(rc_program *p, uint32_t *idx, const char *s);
+
+/* rc_exec, with the value of every variable left in v (p->nvars entries,
+ * the caller's; base values as (x, 0, 0)): the trace generator's source of
+ * values, so that the AIR proves exactly what rc_exec computes. */
+cairn_err rc_exec_run(gl3_t *v, rc_exec_result *res, const rc_program *p, const gl_t *witness,
+                      size_t n);
+
+/* Test only (tests/recursion/test_rc_air.c): rc_air_trace that fills the
+ * tables even when an assertion fails, so that a test can show that the
+ * AIR itself rejects a run whose verifier rejected (an assert_eq row does
+ * not hold). Here rather than in rc_air.h: nothing else should make such
+ * a trace. */
+cairn_err rc_air_trace_unchecked(rc_trace *out, const rc_air *a, const gl_t *witness, size_t n);
 
 #endif

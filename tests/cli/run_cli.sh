@@ -82,6 +82,13 @@ status_cases()
     expect 2 "program $W: is a directory" "$CAIRN" bench exec "$W"
     expect 2 "unknown option '--bogus'" "$CAIRN" bench primitives --bogus
     expect 2 "unknown benchmark 'nope'" "$CAIRN" bench nope
+    # bench recursion: the same parser; the machine is checked before any proof
+    expect 2 "unknown machine 'nope'" "$CAIRN" bench recursion --machine nope
+    expect 2 "--log-rows: 17 is out of range 2..16" "$CAIRN" bench recursion --log-rows 17
+    expect 2 "--inner-preset: " "$CAIRN" bench recursion --inner-preset nope
+    expect 2 "--preset: " "$CAIRN" bench recursion --preset nope
+    expect 2 "unexpected argument 'extra'" "$CAIRN" bench recursion extra
+    expect 0 "" "$CAIRN" bench recursion -h
     expect 2 "unknown command 'nope'" "$CAIRN" nope
     # exec numbers
     expect 2 "--max-cycles: 18446744073709551616 is out of range 1..18446744073709551615" \

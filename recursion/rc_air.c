@@ -1,0 +1,617 @@
+/* The recursion VM's AIR (rc_air.h): machine, trace generator, prove and
+ * verify. docs/recursion.md "The AIR" is the reference for the layout.
+ *
+ * One row per instruction, in five tables:
+ *   base   const, input, add, sub, mul, inv, select, assert_eq
+ *   ext    e_const, e_input, e_from_base, e_add, e_sub, e_mul, e_mul_base,
+ *          e_inv, e_select, e_assert_eq
+ *   bits   bits (all 64 bits witnessed, the low n written)
+ *   p2     permute (the stark module's p2_air gadget)
+ *   parts  e_parts
+ * base and ext rows share one operand layout: up to three operands a, b, c
+ * (in the instruction's operand order) and one result out. The opcode is a
+ * one-hot set of preprocessed flags, so each constraint is
+ * flag * (its rule) and a padding row (all flags and multiplicities 0)
+ * constrains nothing and moves nothing on the bus. Every constraint has
+ * degree <= 3 (air.h's default bound): a flag (1) times a product of two
+ * columns (2). */
+#include "rc_air.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/err.h"
+#include "rc_internal.h"
+#include "stark/machines.h"
+
+#define W P2_WIDTH
+#define NOROW UINT8_MAX /* rc_air.tab of an input defined by a public value */
+/* The tallest table a proof may state (stark_internal.h's STARK_MAX_LOG_N,
+ * also machines.h's STARK_MACHINE_MAX_LOG_N) */
+#define MAX_LOG_N STARK_MACHINE_MAX_LOG_N
+
+/* Preprocessed columns. base and ext: the operand layout, then flags. */
+enum { P_ADDR_A, P_ADDR_B, P_ADDR_C, P_ADDR_OUT, P_MULT_OUT, P_RA, P_RB, P_RC, P_NOPER };
+enum { BF_ADD = P_NOPER, BF_SUB, BF_MUL, BF_SEL, BF_INV, BF_ASSERT, BF_CONST, B_IMM, B_NPRE };
+enum {
+    EF_CONST = P_NOPER, EF_ADD, EF_SUB, EF_MUL, EF_MULB, EF_FB, EF_INV, EF_SEL, EF_ASSERT,
+    E_IMM, E_NPRE = E_IMM + 3
+};
+/* bits: the operand x, the first output's address, one multiplicity per bit */
+enum { BI_ADDR_X, BI_RX, BI_ADDR_DST, BI_MULT, BI_NPRE = BI_MULT + 64 };
+/* p2: 12 input addresses and one read flag, the first output's address, 12
+ * output multiplicities */
+enum { PP_ADDR_IN, PP_R = W, PP_ADDR_DST, PP_MULT, PP_NPRE = PP_MULT + W };
+/* parts: the extension operand, the first output's address, 3 multiplicities */
+enum { PA_ADDR_A, PA_RA, PA_ADDR_DST, PA_MULT, PA_NPRE = PA_MULT + 3 };
+
+static const char *const TNAME[RC_AIR_NTABLES] = {"base", "ext", "bits", "p2", "parts"};
+static const unsigned NPRE[RC_AIR_NTABLES] = {B_NPRE, E_NPRE, BI_NPRE, PP_NPRE, PA_NPRE};
+static const unsigned NMAIN[RC_AIR_NTABLES] = {RC_BASE_NMAIN, RC_EXT_NMAIN, RC_BITS_NMAIN,
+                                               RC_P2_NMAIN, RC_PARTS_NMAIN};
+static const p2_air GADGET = {RC_P2_GADGET};
+
+struct rc_air {
+    const rc_program *p;
+    unsigned npub;
+    air_machine *m;
+    stark_pk *pk;
+    stark_vk *vk;
+    uint8_t *tab;  /* per instruction: its table, NOROW for a public input */
+    uint32_t *row; /* per instruction: its row */
+    size_t rows[RC_AIR_NTABLES];
+    unsigned log_n[RC_AIR_NTABLES];
+};
+
+const char *rc_air_table_name(unsigned t) { return t < RC_AIR_NTABLES ? TNAME[t] : "?"; }
+const air_machine *rc_air_machine(const rc_air *a) { return a->m; }
+const stark_pk *rc_air_pk(const rc_air *a) { return a->pk; }
+const stark_vk *rc_air_vk(const rc_air *a) { return a->vk; }
+unsigned rc_air_npub(const rc_air *a) { return a->npub; }
+size_t rc_air_rows(const rc_air *a, unsigned t) { return t < RC_AIR_NTABLES ? a->rows[t] : 0; }
+unsigned rc_air_log_height(const rc_air *a, unsigned t)
+{
+    return t < RC_AIR_NTABLES ? a->log_n[t] : 0;
+}
+
+cairn_err rc_air_locate(unsigned *table, size_t *row, const rc_air *a, size_t i)
+{
+    RETURN_ERROR_IF(i >= a->p->nins, CAIRN_ERR_USAGE, "rc_air: instruction %zu out of range (%zu)", i,
+                    a->p->nins);
+    RETURN_ERROR_IF(a->tab[i] == NOROW, CAIRN_ERR_USAGE,
+                    "rc_air: instruction %zu is a public input: it has no row", i);
+    *table = a->tab[i];
+    *row = a->row[i];
+    return CAIRN_OK;
+}
+
+static unsigned table_of(unsigned op)
+{
+    switch (op) {
+    case RC_BITS: return RC_TAB_BITS;
+    case RC_PERMUTE: return RC_TAB_P2;
+    case RC_E_PARTS: return RC_TAB_PARTS;
+    case RC_CONST: case RC_INPUT: case RC_ADD: case RC_SUB: case RC_MUL: case RC_INV:
+    case RC_SELECT: case RC_ASSERT_EQ: return RC_TAB_BASE;
+    default: return RC_TAB_EXT;
+    }
+}
+
+/* The flag column of a base or ext opcode; -1 for the inputs, which have
+ * no rule (their value is the witness). */
+static int flag_of(unsigned op)
+{
+    switch (op) {
+    case RC_CONST: return BF_CONST;
+    case RC_ADD: return BF_ADD;
+    case RC_SUB: return BF_SUB;
+    case RC_MUL: return BF_MUL;
+    case RC_INV: return BF_INV;
+    case RC_SELECT: return BF_SEL;
+    case RC_ASSERT_EQ: return BF_ASSERT;
+    case RC_E_CONST: return EF_CONST;
+    case RC_E_FROM_BASE: return EF_FB;
+    case RC_E_ADD: return EF_ADD;
+    case RC_E_SUB: return EF_SUB;
+    case RC_E_MUL: return EF_MUL;
+    case RC_E_MUL_BASE: return EF_MULB;
+    case RC_E_INV: return EF_INV;
+    case RC_E_SELECT: return EF_SEL;
+    case RC_E_ASSERT_EQ: return EF_ASSERT;
+    default: return -1;
+    }
+}
+
+static int is_assert(unsigned op) { return op == RC_ASSERT_EQ || op == RC_E_ASSERT_EQ; }
+
+/* ---- constraints ---- */
+
+typedef struct {
+    air_machine *m;
+    air_table *t;
+} bld;
+
+static air_expr pre(bld *b, unsigned c) { return air_col(b->m, b->t, AIR_PRE, c, 0); }
+static air_expr col(bld *b, unsigned c) { return air_col(b->m, b->t, AIR_MAIN, c, 0); }
+static air_expr cst(bld *b, gl_t x) { return air_const(b->m, b->t, x); }
+static air_expr add(bld *b, air_expr x, air_expr y) { return air_add(b->m, b->t, x, y); }
+static air_expr sub(bld *b, air_expr x, air_expr y) { return air_sub(b->m, b->t, x, y); }
+static air_expr mul(bld *b, air_expr x, air_expr y) { return air_mul(b->m, b->t, x, y); }
+
+/* flag * e = 0: the rule e holds on the rows of the flag's opcode */
+static void rule(bld *b, unsigned flag, air_expr e, const char *name)
+{
+    air_constrain(b->m, b->t, mul(b, pre(b, flag), e), name);
+}
+
+/* One memory message (var, v0, v1, v2). */
+static void mem(bld *b, int dir, air_expr mult, air_expr addr, air_expr v0, air_expr v1, air_expr v2)
+{
+    air_expr tup[4] = {addr, v0, v1, v2};
+    air_interact(b->m, b->t, RC_AIR_BUS_MEM, dir, mult, tup, 4);
+}
+
+/* base and ext rows: write out, read a, b, c. A base operand read by an
+ * ext row is the tuple (var, a0, a1, a2): the write was (var, x, 0, 0), so
+ * the bus itself forces a1 = a2 = 0 and no constraint is needed. */
+static void operand_bus(bld *b, const air_expr out[3], const air_expr a[3], const air_expr bb[3],
+                        const air_expr c[3])
+{
+    mem(b, AIR_SEND, pre(b, P_MULT_OUT), pre(b, P_ADDR_OUT), out[0], out[1], out[2]);
+    mem(b, AIR_RECEIVE, pre(b, P_RA), pre(b, P_ADDR_A), a[0], a[1], a[2]);
+    mem(b, AIR_RECEIVE, pre(b, P_RB), pre(b, P_ADDR_B), bb[0], bb[1], bb[2]);
+    mem(b, AIR_RECEIVE, pre(b, P_RC), pre(b, P_ADDR_C), c[0], c[1], c[2]);
+}
+
+static void build_base(bld *b)
+{
+    air_expr a = col(b, RC_BASE_A), bb = col(b, RC_BASE_B), c = col(b, RC_BASE_C);
+    air_expr out = col(b, RC_BASE_OUT), z = col(b, RC_BASE_Z), one = cst(b, 1), zero = cst(b, 0);
+    rule(b, BF_CONST, sub(b, out, pre(b, B_IMM)), "const: out = imm");
+    rule(b, BF_ADD, sub(b, out, add(b, a, bb)), "add: out = a + b");
+    rule(b, BF_SUB, sub(b, out, sub(b, a, bb)), "sub: out = a - b");
+    rule(b, BF_MUL, sub(b, out, mul(b, a, bb)), "mul: out = a * b");
+    /* select's operands are (bit, a, b), in columns a, b, c; the bit is
+     * boolean by construction (rc.h: an output of bits or a constant 0/1) */
+    rule(b, BF_SEL, sub(b, out, add(b, c, mul(b, a, sub(b, bb, c)))), "select: out = b + bit (a - b)");
+    /* inv with the witnessed zero flag z: a != 0 forces z = 0 and
+     * out = 1/a; a = 0 forces z = 1, then out = 0 (inv(0) = 0) */
+    rule(b, BF_INV, add(b, sub(b, mul(b, a, out), one), z), "inv: a out = 1 - z");
+    rule(b, BF_INV, mul(b, a, z), "inv: a z = 0");
+    rule(b, BF_INV, mul(b, out, z), "inv: out z = 0");
+    rule(b, BF_ASSERT, sub(b, a, bb), "assert_eq: a = b");
+    air_expr vo[3] = {out, zero, zero}, va[3] = {a, zero, zero}, vb[3] = {bb, zero, zero};
+    air_expr vc[3] = {c, zero, zero};
+    operand_bus(b, vo, va, vb, vc);
+}
+
+/* x * y in F_p[X]/(X^3 - X - 1): the schoolbook product d0..d4 reduced by
+ * X^3 = X + 1, X^4 = X^2 + X (as gl3_mul) */
+static void ext_mul(bld *b, air_expr r[3], const air_expr x[3], const air_expr y[3])
+{
+    air_expr d0 = mul(b, x[0], y[0]);
+    air_expr d1 = add(b, mul(b, x[0], y[1]), mul(b, x[1], y[0]));
+    air_expr d2 = add(b, add(b, mul(b, x[0], y[2]), mul(b, x[1], y[1])), mul(b, x[2], y[0]));
+    air_expr d3 = add(b, mul(b, x[1], y[2]), mul(b, x[2], y[1]));
+    air_expr d4 = mul(b, x[2], y[2]);
+    r[0] = add(b, d0, d3);
+    r[1] = add(b, add(b, d1, d3), d4);
+    r[2] = add(b, d2, d4);
+}
+
+static void build_ext(bld *b)
+{
+    air_expr a[3], bb[3], c[3], out[3], prod[3], inv[3];
+    for (unsigned i = 0; i < 3; i++) {
+        a[i] = col(b, RC_EXT_A + i);
+        bb[i] = col(b, RC_EXT_B + i);
+        c[i] = col(b, RC_EXT_C + i);
+        out[i] = col(b, RC_EXT_OUT + i);
+    }
+    air_expr z = col(b, RC_EXT_Z), one = cst(b, 1);
+    ext_mul(b, prod, a, bb);
+    ext_mul(b, inv, a, out);
+    char name[48];
+    for (unsigned i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "e_const: out = imm (limb %u)", i);
+        rule(b, EF_CONST, sub(b, out[i], pre(b, E_IMM + i)), name);
+        /* e_from_base reads a base variable: a1 = a2 = 0 by the bus */
+        snprintf(name, sizeof name, "e_from_base: out = a (limb %u)", i);
+        rule(b, EF_FB, sub(b, out[i], a[i]), name);
+        snprintf(name, sizeof name, "e_add: out = a + b (limb %u)", i);
+        rule(b, EF_ADD, sub(b, out[i], add(b, a[i], bb[i])), name);
+        snprintf(name, sizeof name, "e_sub: out = a - b (limb %u)", i);
+        rule(b, EF_SUB, sub(b, out[i], sub(b, a[i], bb[i])), name);
+        snprintf(name, sizeof name, "e_mul: out = a b (limb %u)", i);
+        rule(b, EF_MUL, sub(b, out[i], prod[i]), name);
+        /* b is a base variable (b1 = b2 = 0 by the bus) */
+        snprintf(name, sizeof name, "e_mul_base: out = a b0 (limb %u)", i);
+        rule(b, EF_MULB, sub(b, out[i], mul(b, a[i], bb[0])), name);
+        /* (bit, a, b) in columns a, b, c; the bit is a0 */
+        snprintf(name, sizeof name, "e_select: out = b + bit (a - b) (limb %u)", i);
+        rule(b, EF_SEL, sub(b, out[i], add(b, c[i], mul(b, a[0], sub(b, bb[i], c[i])))), name);
+        snprintf(name, sizeof name, "e_assert_eq: a = b (limb %u)", i);
+        rule(b, EF_ASSERT, sub(b, a[i], bb[i]), name);
+        /* e_inv: a out = (1 - z, 0, 0), a z = 0, out z = 0 with z base:
+         * a != 0 has some a_i != 0, forcing z = 0 and out = 1/a; a = 0
+         * forces z = 1, then out = 0 */
+        snprintf(name, sizeof name, "e_inv: a out = 1 - z (limb %u)", i);
+        rule(b, EF_INV, i == 0 ? add(b, sub(b, inv[0], one), z) : inv[i], name);
+        snprintf(name, sizeof name, "e_inv: a z = 0 (limb %u)", i);
+        rule(b, EF_INV, mul(b, a[i], z), name);
+        snprintf(name, sizeof name, "e_inv: out z = 0 (limb %u)", i);
+        rule(b, EF_INV, mul(b, out[i], z), name);
+    }
+    operand_bus(b, out, a, bb, c);
+}
+
+static void build_bits(bld *b)
+{
+    air_expr x = col(b, RC_BITS_X), t = col(b, RC_BITS_T), one = cst(b, 1), zero = cst(b, 0);
+    air_expr sum = zero, lo = zero, hi = zero;
+    for (unsigned i = 0; i < 64; i++) {
+        air_expr bit = col(b, RC_BITS_B + i);
+        air_constrain(b->m, b->t, mul(b, bit, sub(b, one, bit)), "bits: bit boolean");
+        sum = add(b, sum, mul(b, cst(b, gl_from_u64(1ull << i)), bit));
+        if (i < 32) lo = add(b, lo, mul(b, cst(b, (gl_t)1 << i), bit));
+        else hi = add(b, hi, mul(b, cst(b, (gl_t)1 << (i - 32)), bit));
+    }
+    /* x = sum b_i 2^i holds mod p; canonicity makes the integer sum < p,
+     * so the decomposition is the binary form of the canonical x: the
+     * integer is >= p only if hi = 2^32 - 1 and lo != 0, and
+     * lo (1 - (hi - (2^32 - 1)) t) = 0 rules exactly that out (hi != 2^32 - 1
+     * admits t = 1 / (hi - (2^32 - 1)); hi = 2^32 - 1 forces lo = 0) */
+    air_constrain(b->m, b->t, sub(b, x, sum), "bits: x = sum of bits");
+    air_expr d = sub(b, hi, cst(b, 0xffffffffull));
+    air_constrain(b->m, b->t, mul(b, lo, sub(b, one, mul(b, d, t))), "bits: canonical (< p)");
+    mem(b, AIR_RECEIVE, pre(b, BI_RX), pre(b, BI_ADDR_X), x, zero, zero);
+    for (unsigned i = 0; i < 64; i++)
+        mem(b, AIR_SEND, pre(b, BI_MULT + i), add(b, pre(b, BI_ADDR_DST), cst(b, i)),
+            col(b, RC_BITS_B + i), zero, zero);
+}
+
+static void build_p2(bld *b)
+{
+    air_expr in[W], out[W], zero = cst(b, 0);
+    for (unsigned i = 0; i < W; i++) in[i] = col(b, RC_P2_IN + i);
+    p2_air_build(&GADGET, b->m, b->t, out, in);
+    for (unsigned i = 0; i < W; i++)
+        mem(b, AIR_RECEIVE, pre(b, PP_R), pre(b, PP_ADDR_IN + i), in[i], zero, zero);
+    for (unsigned i = 0; i < W; i++)
+        mem(b, AIR_SEND, pre(b, PP_MULT + i), add(b, pre(b, PP_ADDR_DST), cst(b, i)), out[i], zero,
+            zero);
+}
+
+/* e_parts has no constraint of its own: the read of (a, c0, c1, c2) and
+ * the writes (dst + i, ci) on the bus are the whole rule. */
+static void build_parts(bld *b)
+{
+    air_expr c[3], zero = cst(b, 0);
+    for (unsigned i = 0; i < 3; i++) c[i] = col(b, RC_PARTS_C + i);
+    mem(b, AIR_RECEIVE, pre(b, PA_RA), pre(b, PA_ADDR_A), c[0], c[1], c[2]);
+    for (unsigned i = 0; i < 3; i++)
+        mem(b, AIR_SEND, pre(b, PA_MULT + i), add(b, pre(b, PA_ADDR_DST), cst(b, i)), c[i], zero,
+            zero);
+}
+
+/* ---- the program's preprocessed columns ---- */
+
+static unsigned log_height(size_t rows)
+{
+    unsigned l = 2; /* STARK_MIN_LOG_N: the smallest table a proof may have */
+    while (((size_t)1 << l) < rows) l++;
+    return l;
+}
+
+/* Row layout and preprocessed values of every table; reads[v] is the
+ * number of reads of variable v. */
+static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t *reads)
+{
+    const rc_program *p = a->p;
+    for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
+        size_t n = (size_t)1 << a->log_n[t];
+        prev[t] = cairn_calloc(n, NPRE[t] * sizeof(gl_t));
+        if (!prev[t])
+            return cairn_fail_nomem(n * NPRE[t] * sizeof(gl_t),
+                                    "rc_air: out of memory for the preprocessed columns of %s", TNAME[t]);
+    }
+    for (size_t i = 0; i < p->nins; i++) {
+        if (a->tab[i] == NOROW) continue;
+        const rc_instr *in = &p->ins[i];
+        const uint32_t *arg = p->args + in->arg;
+        const unsigned t = a->tab[i], na = rc_nargs(in->op);
+        gl_t *r = prev[t] + (size_t)a->row[i] * NPRE[t];
+        switch (t) {
+        case RC_TAB_BASE:
+        case RC_TAB_EXT: {
+            for (unsigned k = 0; k < na; k++) {
+                r[P_ADDR_A + k] = arg[k];
+                r[P_RA + k] = 1;
+            }
+            if (!is_assert(in->op)) {
+                r[P_ADDR_OUT] = in->dst;
+                r[P_MULT_OUT] = reads[in->dst];
+            }
+            int f = flag_of(in->op);
+            if (f >= 0) r[f] = 1;
+            if (in->op == RC_CONST) r[B_IMM] = p->imm[in->extra];
+            if (in->op == RC_E_CONST)
+                for (unsigned k = 0; k < 3; k++) r[E_IMM + k] = p->imm[in->extra + k];
+            break;
+        }
+        case RC_TAB_BITS:
+            r[BI_ADDR_X] = arg[0];
+            r[BI_RX] = 1;
+            r[BI_ADDR_DST] = in->dst;
+            for (unsigned k = 0; k < in->n; k++) r[BI_MULT + k] = reads[in->dst + k];
+            break;
+        case RC_TAB_P2:
+            for (unsigned k = 0; k < W; k++) {
+                r[PP_ADDR_IN + k] = arg[k];
+                r[PP_MULT + k] = reads[in->dst + k];
+            }
+            r[PP_R] = 1;
+            r[PP_ADDR_DST] = in->dst;
+            break;
+        default:
+            r[PA_ADDR_A] = arg[0];
+            r[PA_RA] = 1;
+            r[PA_ADDR_DST] = in->dst;
+            for (unsigned k = 0; k < 3; k++) r[PA_MULT + k] = reads[in->dst + k];
+            break;
+        }
+    }
+    return CAIRN_OK;
+}
+
+/* Rows of every instruction; the first npub witness elements must be
+ * read by `input` instructions, which get no row. */
+static cairn_err place(rc_air *a)
+{
+    const rc_program *p = a->p;
+    size_t wi = 0;
+    for (size_t i = 0; i < p->nins; i++) {
+        const rc_instr *in = &p->ins[i];
+        if (wi < a->npub && (in->op == RC_INPUT || in->op == RC_E_INPUT)) {
+            RETURN_ERROR_IF(in->op == RC_E_INPUT, CAIRN_ERR_USAGE,
+                            "rc_air: public value %zu is read by e_input (instruction %zu); the "
+                            "public values must be base inputs",
+                            wi, i);
+            a->tab[i] = NOROW;
+            wi++;
+            continue;
+        }
+        if (in->op == RC_INPUT) wi++;
+        else if (in->op == RC_E_INPUT) wi += 3;
+        unsigned t = table_of(in->op);
+        RETURN_ERROR_IF(a->rows[t] >= UINT32_MAX, CAIRN_ERR_LIMIT, "rc_air: table %s too tall", TNAME[t]);
+        a->tab[i] = (uint8_t)t;
+        a->row[i] = (uint32_t)a->rows[t]++;
+    }
+    RETURN_ERROR_IF(wi < a->npub, CAIRN_ERR_USAGE,
+                    "rc_air: %u public values, but the program reads %zu witness elements", a->npub,
+                    wi);
+    for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
+        a->log_n[t] = log_height(a->rows[t]);
+        RETURN_ERROR_IF(a->log_n[t] > MAX_LOG_N, CAIRN_ERR_LIMIT,
+                        "rc_air: table %s needs 2^%u rows (more than a proof may have)", TNAME[t],
+                        a->log_n[t]);
+    }
+    return CAIRN_OK;
+}
+
+static cairn_err build_machine(rc_air *a, const uint32_t *reads)
+{
+    const rc_program *p = a->p;
+    FORWARD_IF_ERROR(air_machine_new(&a->m, "recursion", a->npub));
+    air_machine *m = a->m;
+    air_table *tabs[RC_AIR_NTABLES];
+    for (unsigned t = 0; t < RC_AIR_NTABLES; t++) tabs[t] = air_table_add(m, TNAME[t], NPRE[t], NMAIN[t]);
+    if (m->err != CAIRN_OK) return cairn_fail(m->err, "%s", m->errmsg);
+    void (*const fn[RC_AIR_NTABLES])(bld *) = {build_base, build_ext, build_bits, build_p2, build_parts};
+    for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
+        bld b = {m, tabs[t]};
+        fn[t](&b);
+    }
+    /* public inputs: the boundary defines them, (var, pub_i) sent with
+     * multiplicity = its reads, so the bus balances only if every read
+     * sees the public value */
+    bld bd = {m, m->boundary};
+    size_t k = 0;
+    for (size_t i = 0; i < p->nins && k < a->npub; i++) {
+        if (a->tab[i] != NOROW) continue;
+        uint32_t v = p->ins[i].dst;
+        RETURN_ERROR_IF(reads[v] == 0, CAIRN_ERR_USAGE,
+                        "rc_air: public value %zu (variable %u) is never read, so no proof could "
+                        "bind it",
+                        k, v);
+        mem(&bd, AIR_SEND, cst(&bd, reads[v]), cst(&bd, v), air_pub(m, m->boundary, (unsigned)k),
+            cst(&bd, 0), cst(&bd, 0));
+        k++;
+    }
+    gl_t *prev[RC_AIR_NTABLES] = {0};
+    cairn_err e = fill_pre(a, prev, reads);
+    for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
+        if (e == CAIRN_OK) air_table_set_pre(m, tabs[t], prev[t], a->log_n[t]);
+        free(prev[t]);
+    }
+    FORWARD_IF_ERROR(e);
+    return air_machine_finish(m, 3);
+}
+
+cairn_err rc_air_build(rc_air **out, const rc_program *p, unsigned npub, const stark_params *params)
+{
+    *out = NULL;
+    RETURN_ERROR_IF(npub > STARK_MAX_PUB, CAIRN_ERR_USAGE, "rc_air: %u public values (max %d)", npub,
+                    STARK_MAX_PUB);
+    rc_air *a = cairn_calloc(1, sizeof *a);
+    RETURN_ERROR_IF(!a, CAIRN_ERR_NOMEM, "rc_air: out of memory");
+    a->p = p;
+    a->npub = npub;
+    a->tab = cairn_calloc(p->nins + 1, sizeof *a->tab);
+    a->row = cairn_calloc(p->nins + 1, sizeof *a->row);
+    uint32_t *reads = cairn_calloc(p->nvars + 1, sizeof *reads);
+    cairn_err e = CAIRN_OK;
+    if (!a->tab || !a->row || !reads)
+        e = cairn_fail_nomem((p->nins * 5 + p->nvars * 4), "rc_air: out of memory for %zu instructions",
+                             p->nins);
+    /* a variable's read count is its write's multiplicity (a u32 count of
+     * operands, far below p) */
+    for (size_t i = 0; e == CAIRN_OK && i < p->nins; i++) {
+        const rc_instr *in = &p->ins[i];
+        for (unsigned k = 0; k < rc_nargs(in->op); k++) reads[p->args[in->arg + k]]++;
+    }
+    if (e == CAIRN_OK) e = place(a);
+    if (e == CAIRN_OK) e = build_machine(a, reads);
+    if (e == CAIRN_OK) e = stark_setup(&a->pk, &a->vk, a->m, params);
+    free(reads);
+    if (e != CAIRN_OK) {
+        rc_air_free(a);
+        return e;
+    }
+    *out = a;
+    return CAIRN_OK;
+}
+
+void rc_air_free(rc_air *a)
+{
+    if (!a) return;
+    stark_pk_free(a->pk);
+    stark_vk_free(a->vk);
+    air_machine_free(a->m);
+    free(a->tab);
+    free(a->row);
+    free(a);
+}
+
+/* ---- trace ---- */
+
+void rc_trace_free(rc_trace *t)
+{
+    if (!t) return;
+    for (unsigned i = 0; i < RC_AIR_NTABLES; i++) free(t->main[i]);
+    memset(t, 0, sizeof *t);
+}
+
+/* One row of base or ext: operands and result, and the zero flag of an
+ * inverse. */
+static void fill_operands(gl_t *r, unsigned t, const rc_instr *in, const uint32_t *arg,
+                          const gl3_t *v)
+{
+    const unsigned na = rc_nargs(in->op);
+    if (t == RC_TAB_BASE) {
+        for (unsigned k = 0; k < na; k++) r[RC_BASE_A + k] = v[arg[k]].c[0];
+        if (!is_assert(in->op)) r[RC_BASE_OUT] = v[in->dst].c[0];
+        if (in->op == RC_INV) r[RC_BASE_Z] = r[RC_BASE_A] == 0;
+        return;
+    }
+    for (unsigned k = 0; k < na; k++)
+        for (unsigned l = 0; l < 3; l++) r[RC_EXT_A + 3 * k + l] = v[arg[k]].c[l];
+    if (!is_assert(in->op))
+        for (unsigned l = 0; l < 3; l++) r[RC_EXT_OUT + l] = v[in->dst].c[l];
+    if (in->op == RC_E_INV) r[RC_EXT_Z] = gl3_eq(v[arg[0]], gl3_zero());
+}
+
+static void fill_bits(gl_t *r, gl_t x)
+{
+    r[RC_BITS_X] = x;
+    for (unsigned k = 0; k < 64; k++) r[RC_BITS_B + k] = (x >> k) & 1;
+    /* the canonicity helper: 1 / (hi - (2^32 - 1)) when it exists; when
+     * hi = 2^32 - 1 the canonical x has lo = 0 and t is free (0) */
+    gl_t hi = x >> 32;
+    r[RC_BITS_T] = hi == 0xffffffffull ? 0 : gl_inv(gl_sub(hi, 0xffffffffull));
+}
+
+static cairn_err trace(rc_trace *out, const rc_air *a, const gl_t *witness, size_t n, int checked)
+{
+    memset(out, 0, sizeof *out);
+    const rc_program *p = a->p;
+    gl3_t *v = cairn_malloc_array(p->nvars + 1, sizeof *v);
+    if (!v) return cairn_fail_nomem(p->nvars * sizeof *v, "rc_air_trace: out of memory for %zu variables", p->nvars);
+    rc_exec_result res;
+    cairn_err e = rc_exec_run(v, &res, p, witness, n);
+    /* unchecked (tests): a failed assertion still leaves every value */
+    if (e == CAIRN_ERR_VERIFY && !checked && res.failures) e = CAIRN_OK;
+    if (e != CAIRN_OK) {
+        free(v);
+        return cairn_prefix_error(e, "rc_air_trace");
+    }
+    for (unsigned t = 0; t < RC_AIR_NTABLES && e == CAIRN_OK; t++) {
+        size_t rows = (size_t)1 << a->log_n[t];
+        out->main[t] = cairn_calloc(rows, NMAIN[t] * sizeof(gl_t));
+        if (!out->main[t])
+            e = cairn_fail_nomem(rows * NMAIN[t] * sizeof(gl_t),
+                                 "rc_air_trace: out of memory for table %s", TNAME[t]);
+        out->tr[t] = (stark_trace){out->main[t], a->log_n[t]};
+    }
+    /* p2 padding rows hold the permutation of the zero state: the gadget's
+     * constraints hold on every row (p2_air.h) */
+    gl_t zin[W] = {0}, zout[W];
+    for (size_t r = a->rows[RC_TAB_P2]; e == CAIRN_OK && r < ((size_t)1 << a->log_n[RC_TAB_P2]); r++)
+        e = p2_air_fill(&GADGET, out->main[RC_TAB_P2] + r * RC_P2_NMAIN, zout, zin);
+    for (size_t i = 0; i < p->nins && e == CAIRN_OK; i++) {
+        if (a->tab[i] == NOROW) continue;
+        const rc_instr *in = &p->ins[i];
+        const uint32_t *arg = p->args + in->arg;
+        const unsigned t = a->tab[i];
+        gl_t *r = out->main[t] + (size_t)a->row[i] * NMAIN[t];
+        switch (t) {
+        case RC_TAB_BASE:
+        case RC_TAB_EXT: fill_operands(r, t, in, arg, v); break;
+        case RC_TAB_BITS: fill_bits(r, v[arg[0]].c[0]); break;
+        case RC_TAB_P2: {
+            gl_t s[W], o[W];
+            for (unsigned k = 0; k < W; k++) r[RC_P2_IN + k] = s[k] = v[arg[k]].c[0];
+            e = p2_air_fill(&GADGET, r, o, s);
+            break;
+        }
+        default:
+            for (unsigned k = 0; k < 3; k++) r[RC_PARTS_C + k] = v[arg[0]].c[k];
+            break;
+        }
+    }
+    free(v);
+    if (e != CAIRN_OK) {
+        rc_trace_free(out);
+        return e;
+    }
+    out->npub = a->npub;
+    memcpy(out->pub, witness, a->npub * sizeof *witness);
+    return CAIRN_OK;
+}
+
+cairn_err rc_air_trace(rc_trace *out, const rc_air *a, const gl_t *witness, size_t n)
+{
+    return trace(out, a, witness, n, 1);
+}
+
+cairn_err rc_air_trace_unchecked(rc_trace *out, const rc_air *a, const gl_t *witness, size_t n)
+{
+    return trace(out, a, witness, n, 0);
+}
+
+cairn_err rc_prove(uint8_t **proof, size_t *len, const rc_air *a, const gl_t *witness, size_t n)
+{
+    *proof = NULL;
+    *len = 0;
+    rc_trace tr;
+    FORWARD_IF_ERROR(rc_air_trace(&tr, a, witness, n));
+    cairn_err e = stark_prove(a->pk, tr.tr, tr.pub, tr.npub, proof, len);
+    rc_trace_free(&tr);
+    if (e != CAIRN_OK) return cairn_prefix_error(e, "rc_prove");
+    return CAIRN_OK;
+}
+
+cairn_err rc_verify(const stark_vk *vk, const gl_t *pub, size_t npub, const uint8_t *proof,
+                    size_t len)
+{
+    RETURN_ERROR_IF(stark_vk_ntables(vk) != RC_AIR_NTABLES, CAIRN_ERR_USAGE,
+                    "rc_verify: the key has %u tables, a recursion VM's has %d", stark_vk_ntables(vk),
+                    RC_AIR_NTABLES);
+    /* every table has preprocessed columns, so the key fixes every height:
+     * zeros accept exactly those */
+    unsigned h[AIR_MAX_TABLES] = {0};
+    return stark_verify(vk, pub, npub, proof, len, h);
+}

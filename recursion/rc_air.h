@@ -1,0 +1,98 @@
+/* The recursion VM's AIR (DESIGN.md "Recursion", issue 10): the STARK
+ * machine that proves one execution of one recursion program (rc.h), its
+ * trace generator, and prove / verify. docs/recursion.md ("The AIR")
+ * lists every table, column and constraint.
+ *
+ * One machine per program: the program's shape (which instruction sits in
+ * which row, the variable addresses, how often each variable is read, the
+ * constants) is in preprocessed columns, so the verifying key commits to
+ * the program, and every table height is fixed by it. Instructions talk
+ * over one LogUp bus, the write-once memory: the defining row sends
+ * (var, value) with multiplicity = the number of reads of var, every read
+ * receives (var, value) once.
+ *
+ * Public values: the caller states how many leading witness elements are
+ * public (npub; for a recorded verifier, the inner proof's public values,
+ * docs/recursion.md "Witness layout"). Those variables are defined by the
+ * proof's boundary terms (var, public value) instead of a table row, so the
+ * bus balances only if every read of them sees the public value.
+ */
+#ifndef CAIRN_RECURSION_RC_AIR_H
+#define CAIRN_RECURSION_RC_AIR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/error.h"
+#include "rc.h"
+#include "stark/p2_air.h"
+#include "stark/stark.h"
+
+/* Tables, in the machine's order. */
+enum { RC_TAB_BASE, RC_TAB_EXT, RC_TAB_BITS, RC_TAB_P2, RC_TAB_PARTS, RC_AIR_NTABLES };
+
+/* The memory bus id; its tuples are (var, v0, v1, v2), base values as
+ * (var, x, 0, 0). */
+#define RC_AIR_BUS_MEM 1
+
+/* Main columns of each table (docs/recursion.md "The AIR"). */
+enum { RC_BASE_A, RC_BASE_B, RC_BASE_C, RC_BASE_OUT, RC_BASE_Z, RC_BASE_NMAIN };
+enum { RC_EXT_A = 0, RC_EXT_B = 3, RC_EXT_C = 6, RC_EXT_OUT = 9, RC_EXT_Z = 12, RC_EXT_NMAIN = 13 };
+enum { RC_BITS_X = 0, RC_BITS_B = 1, RC_BITS_T = 65, RC_BITS_NMAIN = 66 };
+enum { RC_P2_IN = 0, RC_P2_GADGET = P2_WIDTH, RC_P2_NMAIN = P2_WIDTH + P2_AIR_NCOLS };
+enum { RC_PARTS_C = 0, RC_PARTS_NMAIN = 3 };
+
+typedef struct rc_air rc_air;
+
+/* Builds the machine of program p with the first npub witness elements
+ * public, and its keys for params. p must outlive the result (it is not
+ * copied). CAIRN_ERR_USAGE if npub > STARK_MAX_PUB, if one of the first
+ * npub witness elements is not read by an `input` instruction (an
+ * `e_input` straddles it), or if a public variable is never read (nothing
+ * would bind it). */
+cairn_err rc_air_build(rc_air **out, const rc_program *p, unsigned npub, const stark_params *params);
+void rc_air_free(rc_air *a); /* accepts NULL */
+
+const air_machine *rc_air_machine(const rc_air *a);
+const stark_pk *rc_air_pk(const rc_air *a);
+const stark_vk *rc_air_vk(const rc_air *a);
+unsigned rc_air_npub(const rc_air *a);
+const char *rc_air_table_name(unsigned t); /* "?" out of range */
+/* Rows the program uses in table t (before padding) and the table's log
+ * height (fixed by the program). */
+size_t rc_air_rows(const rc_air *a, unsigned t);
+unsigned rc_air_log_height(const rc_air *a, unsigned t);
+/* Table and row of instruction i: CAIRN_ERR_USAGE if i is out of range or
+ * has no row (an input defined by a public value). */
+cairn_err rc_air_locate(unsigned *table, size_t *row, const rc_air *a, size_t i);
+
+/* The traces of one execution (every buffer owned; rc_trace_free). */
+typedef struct {
+    gl_t *main[RC_AIR_NTABLES];
+    stark_trace tr[RC_AIR_NTABLES];
+    gl_t pub[STARK_MAX_PUB];
+    size_t npub;
+} rc_trace;
+
+/* Runs the program on the witness (rc_exec's semantics) and fills every
+ * table: inverse zero flags, the 64 bits and the canonicity helper of
+ * each decomposition, the Poseidon2 round columns. A failed assertion is
+ * CAIRN_ERR_VERIFY naming the instruction and its reason (a verifier that
+ * rejected cannot be proven); a witness of the wrong length or with a
+ * non-canonical element CAIRN_ERR_USAGE. */
+cairn_err rc_air_trace(rc_trace *out, const rc_air *a, const gl_t *witness, size_t n);
+void rc_trace_free(rc_trace *t); /* accepts NULL */
+
+/* Trace + stark_prove. *proof (malloc'd, *len bytes) goes to the caller.
+ * The proof's public values are witness[0 .. npub). */
+cairn_err rc_prove(uint8_t **proof, size_t *len, const rc_air *a, const gl_t *witness, size_t n);
+
+/* Verifies a recursion proof under a program's key (rc_air_vk of a live
+ * rc_air: the key refers to its machine) with public values
+ * pub (npub of them); the heights are the key's. CAIRN_ERR_VERIFY /
+ * CAIRN_ERR_FORMAT as stark_verify; CAIRN_ERR_USAGE for a key that is not
+ * a recursion VM's. */
+cairn_err rc_verify(const stark_vk *vk, const gl_t *pub, size_t npub, const uint8_t *proof,
+                    size_t len);
+
+#endif

@@ -1,0 +1,516 @@
+/* The recursion VM's AIR (recursion/rc_air.h), preset "test":
+ *  (a) a hand-written program that uses every opcode: its trace passes the
+ *      constraint checker, it proves and verifies, and its public values
+ *      are the first witness elements;
+ *  (b) the recorded verifier of a fib proof (2^5 rows) proves and verifies
+ *      with the inner proof's public values as its own; rows per table
+ *      are printed;
+ *  (c) one wrong value per constraint (and per bus rule): the debug
+ *      checker names the constraint, and a proof made from the trace
+ *      without the checker (stark_prove_tampered with no tamper: the
+ *      prover sends what it has instead of stopping) is rejected; a wrong
+ *      public value; a proof under another program's key;
+ *  (d) what cannot be proven or built: a failed assertion (named), public
+ *      values that an e_input reads or that nothing reads, too many;
+ *  (e) the fib verifier on a forged proof's witness: no trace; the trace
+ *      filled anyway (rc_air_trace_unchecked) fails an assertion row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "recursion/rc.h"
+#include "recursion/rc_air.h"
+#include "recursion/rc_internal.h"
+#include "stark/machines.h"
+#include "stark/p2_air.h"
+#include "stark/stark.h"
+#include "stark/stark_internal.h"
+#include "testutil.h"
+
+static stark_params prm; /* "test", without the prover's checker */
+
+/* x and y are public (npub 2), w private. kconst changes one constant:
+ * another program of the same shape. The first inv and e_inv have a
+ * nonzero operand, the second a zero one. */
+enum { EVERY_NPUB = 2 };
+static cairn_err every_program(rc_program **prog, gl_t **wit, size_t *n, gl_t kconst)
+{
+    rc_builder *b;
+    FORWARD_IF_ERROR(rc_builder_new(&b));
+    vctx *c = rc_builder_vctx(b);
+    vb x = vc_input(c, 0x123456789ull), y = vc_input(c, 7), w = vc_input(c, 5);
+    ve u = vce_input(c, (gl3_t){{11, 22, 33}});
+    ve v = vce_input(c, (gl3_t){{GL_P - 1, 5, 1ull << 40}});
+    vb k = vc_const(c, kconst);
+    vb s = vc_add(c, x, y), d = vc_sub(c, x, k), m = vc_mul(c, s, d);
+    vb ix = vc_inv(c, w), i0 = vc_inv(c, vc_const(c, 0));
+    vb bits[64], low[3];
+    vc_bits(c, bits, x, 64);
+    vc_bits(c, low, w, 3);
+    vb sel = vc_select(c, bits[0], m, ix);
+    vb sel2 = vc_select(c, low[1], y, i0);
+    ve ka = vce_const(c, (gl3_t){{1, 2, 3}});
+    ve ea = vce_add(c, u, ka), es = vce_sub(c, ea, v), em = vce_mul(c, es, u);
+    ve eb = vce_mul_base(c, em, sel);
+    ve ei = vce_inv(c, eb), e0 = vce_inv(c, vce_const(c, gl3_zero()));
+    ve ef = vce_from_base(c, sel2);
+    ve esel = vce_select(c, low[0], ei, e0);
+    vb parts[3];
+    vce_parts(c, parts, esel);
+    vb st[P2_WIDTH];
+    for (int i = 0; i < P2_WIDTH; i++)
+        st[i] = i < 3 ? parts[i] : i < 6 ? bits[i] : i == 6 ? sel2 : vc_const(c, (gl_t)i);
+    vc_permute(c, st);
+    vc_assert_eq(c, vc_mul(c, ix, w), vc_const(c, 1), "w times its inverse is 1");
+    vce_assert_eq(c, vce_mul(c, ei, eb), vce_const(c, gl3_one()), "extension inverse");
+    vce_assert_eq(c, vce_add(c, ef, esel), vce_add(c, esel, ef), "extension sum commutes");
+    vc_assert_eq(c, vc_add(c, st[0], st[11]), vc_add(c, st[11], st[0]), "permutation output read");
+    cairn_err e = rc_builder_failures(b) ? cairn_fail(CAIRN_ERR_INTERNAL, "every: %s",
+                                                      rc_builder_first_failure(b))
+                                         : rc_builder_finish(b, prog, wit, n);
+    rc_builder_free(b);
+    return e;
+}
+
+static rc_program *every;
+static gl_t *every_wit;
+static size_t every_n;
+static rc_air *every_air;
+
+/* instruction index of the k-th instruction with opcode op */
+static size_t nth(const rc_program *p, unsigned op, unsigned k)
+{
+    for (size_t i = 0; i < p->nins; i++)
+        if (p->ins[i].op == op && k-- == 0) return i;
+    CU_FAIL_FATAL("no such instruction");
+    return 0;
+}
+
+static void honest_trace(rc_trace *t)
+{
+    cairn_err e = rc_air_trace(t, every_air, every_wit, every_n);
+    if (e != CAIRN_OK) fprintf(stderr, "trace: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+}
+
+/* A trace the honest prover would not make: proven without the checker,
+ * with a no-op tamper so that the prover sends its (not low-degree)
+ * codeword instead of stopping; the verifier must reject the proof. */
+static void prove_rejected(const rc_air *a, const rc_trace *t, const gl_t *pub, const char *what)
+{
+    stark_tamper none = {.kind = STARK_TAMPER_NONE};
+    uint8_t *proof = NULL;
+    size_t len = 0;
+    cairn_err e = stark_prove_tampered(rc_air_pk(a), t->tr, pub, t->npub, &none, &proof, &len);
+    if (e != CAIRN_OK) fprintf(stderr, "%s: prove: %s\n", what, cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    e = rc_verify(rc_air_vk(a), pub, t->npub, proof, len);
+    if (e == CAIRN_OK) fprintf(stderr, "%s: the verifier accepted\n", what);
+    else printf("  %s: verifier: %.150s\n", what, cairn_last_error());
+    CU_ASSERT_EQUAL(e, CAIRN_ERR_VERIFY);
+    free(proof);
+}
+
+/* The checker names `want`; the proof is rejected. */
+static void expect_bad(const rc_air *a, const rc_trace *t, const gl_t *pub, const char *what,
+                       const char *want)
+{
+    cairn_err e = stark_check_trace(rc_air_machine(a), t->tr, pub, t->npub);
+    CU_ASSERT_EQUAL(e, CAIRN_ERR_VERIFY);
+    if (e != CAIRN_ERR_VERIFY || !strstr(cairn_last_error(), want)) {
+        fprintf(stderr, "%s: checker said '%s', expected '%s'\n", what,
+                e == CAIRN_OK ? "ok" : cairn_last_error(), want);
+        CU_FAIL("checker message");
+    } else {
+        printf("  %s: checker: %.150s\n", what, cairn_last_error());
+    }
+    prove_rejected(a, t, pub, what);
+}
+
+/* (a) */
+static void test_every_opcode(void)
+{
+    size_t counts[RC_NOPS];
+    rc_program_counts(every, counts);
+    for (unsigned op = 1; op < RC_NOPS; op++) {
+        if (!counts[op]) fprintf(stderr, "opcode %s unused\n", rc_op_name(op));
+        CU_ASSERT(counts[op] > 0);
+    }
+    rc_trace t;
+    honest_trace(&t);
+    CU_ASSERT_EQUAL(t.npub, EVERY_NPUB);
+    CU_ASSERT(t.pub[0] == every_wit[0] && t.pub[1] == every_wit[1]);
+    cairn_err e = stark_check_trace(rc_air_machine(every_air), t.tr, t.pub, t.npub);
+    if (e != CAIRN_OK) fprintf(stderr, "check: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL(e, CAIRN_OK);
+    /* the rows hold what rc_exec computes: a zero flag where inv's operand is 0 */
+    unsigned tab;
+    size_t row;
+    CU_ASSERT_EQUAL_FATAL(rc_air_locate(&tab, &row, every_air, nth(every, RC_INV, 1)), CAIRN_OK);
+    CU_ASSERT_EQUAL(tab, RC_TAB_BASE);
+    CU_ASSERT_EQUAL(t.main[tab][row * RC_BASE_NMAIN + RC_BASE_Z], 1);
+    CU_ASSERT_EQUAL(t.main[tab][row * RC_BASE_NMAIN + RC_BASE_OUT], 0);
+    /* the public inputs have no row */
+    CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, every_air, nth(every, RC_INPUT, 0)), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, every_air, nth(every, RC_INPUT, 2)), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, every_air, rc_program_ninstrs(every)), CAIRN_ERR_USAGE);
+    rc_trace_free(&t);
+
+    uint8_t *proof;
+    size_t len;
+    e = rc_prove(&proof, &len, every_air, every_wit, every_n);
+    if (e != CAIRN_OK) fprintf(stderr, "prove: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    const stark_vk *vk = rc_air_vk(every_air);
+    e = rc_verify(vk, every_wit, EVERY_NPUB, proof, len);
+    if (e != CAIRN_OK) fprintf(stderr, "verify: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL(e, CAIRN_OK);
+    /* a wrong public value, and a wrong count of them */
+    gl_t pub[EVERY_NPUB] = {every_wit[0], gl_add(every_wit[1], 1)};
+    CU_ASSERT_EQUAL(rc_verify(vk, pub, EVERY_NPUB, proof, len), CAIRN_ERR_VERIFY);
+    CU_ASSERT_NOT_EQUAL(rc_verify(vk, every_wit, EVERY_NPUB - 1, proof, len), CAIRN_OK);
+    /* a damaged proof */
+    proof[len / 2] ^= 1;
+    e = rc_verify(vk, every_wit, EVERY_NPUB, proof, len);
+    CU_ASSERT(e == CAIRN_ERR_VERIFY || e == CAIRN_ERR_FORMAT);
+    free(proof);
+    printf("  every opcode: %zu instructions, rows", rc_program_ninstrs(every));
+    for (unsigned i = 0; i < RC_AIR_NTABLES; i++)
+        printf(" %s %zu/2^%u", rc_air_table_name(i), rc_air_rows(every_air, i),
+               rc_air_log_height(every_air, i));
+    printf(", proof %zu bytes\n", len);
+}
+
+/* (c) one wrong value in one row */
+typedef struct {
+    const char *what;
+    unsigned op, k;  /* the k-th instruction with opcode op */
+    unsigned col;    /* main column of its table */
+    gl_t delta;      /* added to the column */
+    int custom;      /* a special edit (below) instead of col += delta */
+    const char *want; /* in the checker's message */
+} tamper;
+
+enum { C_NONE, C_INV_ZERO, C_INV_OUT, C_EINV_ZERO, C_EINV_OUT, C_BIT, C_NONCANON, C_BUS_ADD };
+
+static void edit(gl_t *r, const tamper *tp)
+{
+    switch (tp->custom) {
+    case C_INV_ZERO: /* claim inv(a) = 0 for a != 0 with the flag z = 1 */
+        r[RC_BASE_Z] = 1;
+        r[RC_BASE_OUT] = 0;
+        break;
+    case C_INV_OUT: /* inv(0) = 5 with the flag set */
+        r[RC_BASE_OUT] = 5;
+        break;
+    case C_EINV_ZERO:
+        r[RC_EXT_Z] = 1;
+        for (int i = 0; i < 3; i++) r[RC_EXT_OUT + i] = 0;
+        break;
+    case C_EINV_OUT: r[RC_EXT_OUT + 2] = 5; break;
+    case C_BIT: {
+        /* b_(k-1) = 2, b_k = 0 where the bits were (0, 1): the sum is
+         * unchanged, only booleanity fails */
+        int k = 1;
+        while (k < 32 && !(r[RC_BITS_B + k] == 1 && r[RC_BITS_B + k - 1] == 0)) k++;
+        CU_ASSERT_FATAL(k < 32);
+        r[RC_BITS_B + k] = 0;
+        r[RC_BITS_B + k - 1] = 2;
+        break;
+    }
+    case C_NONCANON: {
+        /* the bits of x + p (x < 2^32 - 1 so it fits in 64 bits): boolean,
+         * summing to x mod p, but hi = 2^32 - 1 with lo != 0 */
+        uint64_t big = r[RC_BITS_X] + GL_P;
+        CU_ASSERT_FATAL(r[RC_BITS_X] < 0xffffffffull);
+        for (int i = 0; i < 64; i++) r[RC_BITS_B + i] = (big >> i) & 1;
+        break;
+    }
+    case C_BUS_ADD: /* the add reads a + 1 and adds correctly: only the read is wrong */
+        r[RC_BASE_A] = gl_add(r[RC_BASE_A], 1);
+        r[RC_BASE_OUT] = gl_add(r[RC_BASE_OUT], 1);
+        break;
+    default: r[tp->col] = gl_add(r[tp->col], tp->delta); break;
+    }
+}
+
+#define P2_LAST_OUT(lane) (RC_P2_GADGET + (P2_AIR_FULL_ROUNDS - 1) * 2 * P2_WIDTH + P2_WIDTH + (lane))
+
+static const tamper TAMPERS[] = {
+    {"const", RC_CONST, 0, RC_BASE_OUT, 1, 0, "const: out = imm"},
+    {"add", RC_ADD, 0, RC_BASE_OUT, 1, 0, "add: out = a + b"},
+    {"sub", RC_SUB, 0, RC_BASE_OUT, 1, 0, "sub: out = a - b"},
+    {"mul", RC_MUL, 0, RC_BASE_OUT, GL_P - 1, 0, "mul: out = a * b"},
+    {"select", RC_SELECT, 0, RC_BASE_OUT, 1, 0, "select: out = b + bit"},
+    {"inverse", RC_INV, 0, RC_BASE_OUT, 1, 0, "inv: a out = 1 - z"},
+    {"inv zero flag on a nonzero operand", RC_INV, 0, 0, 0, C_INV_ZERO, "inv: a z = 0"},
+    {"inv(0) nonzero", RC_INV, 1, 0, 0, C_INV_OUT, "inv: out z = 0"},
+    {"inv(0) zero flag cleared", RC_INV, 1, RC_BASE_Z, GL_P - 1, 0, "inv: a out = 1 - z"},
+    {"assert_eq operands", RC_ASSERT_EQ, 0, RC_BASE_B, 1, 0, "assert_eq: a = b"},
+    {"e_const", RC_E_CONST, 0, RC_EXT_OUT + 1, 1, 0, "e_const: out = imm (limb 1)"},
+    {"e_from_base", RC_E_FROM_BASE, 0, RC_EXT_OUT, 1, 0, "e_from_base: out = a (limb 0)"},
+    {"e_add", RC_E_ADD, 0, RC_EXT_OUT + 2, 1, 0, "e_add: out = a + b (limb 2)"},
+    {"e_sub", RC_E_SUB, 0, RC_EXT_OUT, 1, 0, "e_sub: out = a - b (limb 0)"},
+    {"e_mul limb 0", RC_E_MUL, 0, RC_EXT_OUT, 1, 0, "e_mul: out = a b (limb 0)"},
+    {"e_mul limb 1", RC_E_MUL, 0, RC_EXT_OUT + 1, 1, 0, "e_mul: out = a b (limb 1)"},
+    {"e_mul limb 2", RC_E_MUL, 0, RC_EXT_OUT + 2, 1, 0, "e_mul: out = a b (limb 2)"},
+    {"e_mul_base", RC_E_MUL_BASE, 0, RC_EXT_OUT + 1, 1, 0, "e_mul_base: out = a b0 (limb 1)"},
+    {"e_inverse", RC_E_INV, 0, RC_EXT_OUT + 1, 1, 0, "e_inv: a out = 1 - z (limb"},
+    {"e_inv zero flag on a nonzero operand", RC_E_INV, 0, 0, 0, C_EINV_ZERO, "e_inv: a z = 0"},
+    {"e_inv(0) nonzero", RC_E_INV, 1, 0, 0, C_EINV_OUT, "e_inv: out z = 0 (limb 2)"},
+    {"e_select", RC_E_SELECT, 0, RC_EXT_OUT + 2, 1, 0, "e_select: out = b + bit (a - b) (limb 2)"},
+    {"e_assert_eq operands", RC_E_ASSERT_EQ, 0, RC_EXT_B + 1, 1, 0, "e_assert_eq: a = b (limb 1)"},
+    {"non-boolean bit", RC_BITS, 0, 0, 0, C_BIT, "bits: bit boolean"},
+    {"bits of another x", RC_BITS, 1, RC_BITS_X, 1, 0, "bits: x = sum of bits"},
+    {"bits of x + p", RC_BITS, 1, 0, 0, C_NONCANON, "bits: canonical (< p)"},
+    {"Poseidon2 output lane 5", RC_PERMUTE, 0, P2_LAST_OUT(5), 1, 0, "p2 full round 7 S-box"},
+    {"read of another value (add)", RC_ADD, 0, 0, 0, C_BUS_ADD, "do not balance: bus 1"},
+    {"read of another value (e_parts)", RC_E_PARTS, 0, RC_PARTS_C + 1, 1, 0, "do not balance: bus 1"},
+    {"private input written, read differently", RC_INPUT, 2, RC_BASE_OUT, 1, 0,
+     "do not balance: bus 1"},
+};
+
+static void test_wrong_values(void)
+{
+    for (size_t i = 0; i < sizeof TAMPERS / sizeof *TAMPERS; i++) {
+        const tamper *tp = &TAMPERS[i];
+        rc_trace t;
+        honest_trace(&t);
+        unsigned tab;
+        size_t row;
+        CU_ASSERT_EQUAL_FATAL(rc_air_locate(&tab, &row, every_air, nth(every, tp->op, tp->k)), CAIRN_OK);
+        const unsigned w[RC_AIR_NTABLES] = {RC_BASE_NMAIN, RC_EXT_NMAIN, RC_BITS_NMAIN, RC_P2_NMAIN,
+                                            RC_PARTS_NMAIN};
+        edit(t.main[tab] + row * w[tab], tp);
+        expect_bad(every_air, &t, t.pub, tp->what, tp->want);
+        rc_trace_free(&t);
+    }
+}
+
+/* (c) the public values: an honest trace with a wrong public value does
+ * not balance the bus (the boundary sends the public value) */
+static void test_wrong_public(void)
+{
+    rc_trace t;
+    honest_trace(&t);
+    gl_t pub[EVERY_NPUB] = {gl_add(t.pub[0], 1), t.pub[1]};
+    expect_bad(every_air, &t, pub, "wrong public value", "do not balance: bus 1");
+    rc_trace_free(&t);
+}
+
+/* (c) a proof of program A under program B's key (same shape, one
+ * constant differs) */
+static void test_other_program(void)
+{
+    rc_program *b;
+    gl_t *bw;
+    size_t bn;
+    CU_ASSERT_EQUAL_FATAL(every_program(&b, &bw, &bn, 1001), CAIRN_OK);
+    rc_air *ba;
+    CU_ASSERT_EQUAL_FATAL(rc_air_build(&ba, b, EVERY_NPUB, &prm), CAIRN_OK);
+    for (unsigned t = 0; t < RC_AIR_NTABLES; t++)
+        CU_ASSERT_EQUAL(rc_air_log_height(ba, t), rc_air_log_height(every_air, t));
+    uint8_t *pa, *pb;
+    size_t la, lb;
+    CU_ASSERT_EQUAL_FATAL(rc_prove(&pa, &la, every_air, every_wit, every_n), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rc_prove(&pb, &lb, ba, bw, bn), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_verify(rc_air_vk(ba), bw, EVERY_NPUB, pb, lb), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_verify(rc_air_vk(ba), every_wit, EVERY_NPUB, pa, la), CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL(rc_verify(rc_air_vk(every_air), bw, EVERY_NPUB, pb, lb), CAIRN_ERR_VERIFY);
+    /* B's witness does not satisfy A's trace either: A's constant is used */
+    rc_trace t;
+    CU_ASSERT_EQUAL_FATAL(rc_air_trace(&t, ba, every_wit, every_n), CAIRN_OK);
+    expect_bad(every_air, &t, t.pub, "program B's trace under program A", "const: out = imm");
+    rc_trace_free(&t);
+    free(pa);
+    free(pb);
+    rc_air_free(ba);
+    rc_program_free(b);
+    free(bw);
+}
+
+/* (c) an assertion between unequal values, in a trace whose bus balances:
+ * inputs a, b, assert_eq(a, b) proven for a = b, then b's write and the
+ * assertion's read both changed. (d) rc_air_trace names the failure. */
+static void test_failed_assertion(void)
+{
+    rc_builder *bl;
+    CU_ASSERT_EQUAL_FATAL(rc_builder_new(&bl), CAIRN_OK);
+    vctx *c = rc_builder_vctx(bl);
+    vb a = vc_input(c, 3), b = vc_input(c, 3);
+    vc_assert_eq(c, a, b, "a equals b");
+    rc_program *p;
+    gl_t *wit;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(rc_builder_finish(bl, &p, &wit, &n), CAIRN_OK);
+    rc_builder_free(bl);
+    rc_air *air;
+    CU_ASSERT_EQUAL_FATAL(rc_air_build(&air, p, 0, &prm), CAIRN_OK);
+    rc_trace t;
+    CU_ASSERT_EQUAL_FATAL(rc_air_trace(&t, air, wit, n), CAIRN_OK);
+    CU_ASSERT_EQUAL(stark_check_trace(rc_air_machine(air), t.tr, NULL, 0), CAIRN_OK);
+    unsigned tab;
+    size_t rb, ra;
+    CU_ASSERT_EQUAL_FATAL(rc_air_locate(&tab, &rb, air, 1), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rc_air_locate(&tab, &ra, air, 2), CAIRN_OK);
+    t.main[RC_TAB_BASE][rb * RC_BASE_NMAIN + RC_BASE_OUT] = 4;
+    t.main[RC_TAB_BASE][ra * RC_BASE_NMAIN + RC_BASE_B] = 4;
+    expect_bad(air, &t, NULL, "assert_eq of 3 and 4", "assert_eq: a = b");
+    rc_trace_free(&t);
+    /* the witness (3, 4): no trace, and the reason is named */
+    wit[1] = 4;
+    CU_ASSERT_EQUAL(rc_air_trace(&t, air, wit, n), CAIRN_ERR_VERIFY);
+    CU_ASSERT(strstr(cairn_last_error(), "a equals b") != NULL);
+    CU_ASSERT(strstr(cairn_last_error(), "instruction 2") != NULL);
+    uint8_t *proof = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL(rc_prove(&proof, &len, air, wit, n), CAIRN_ERR_VERIFY);
+    CU_ASSERT_PTR_NULL(proof);
+    /* a witness of the wrong length */
+    CU_ASSERT_EQUAL(rc_air_trace(&t, air, wit, n - 1), CAIRN_ERR_USAGE);
+    rc_air_free(air);
+    /* (d) public values that cannot be bound */
+    CU_ASSERT_EQUAL(rc_air_build(&air, p, 3, &prm), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_air_build(&air, p, STARK_MAX_PUB + 1, &prm), CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NULL(air);
+    rc_program_free(p);
+    free(wit);
+
+    CU_ASSERT_EQUAL_FATAL(rc_builder_new(&bl), CAIRN_OK);
+    c = rc_builder_vctx(bl);
+    a = vc_input(c, 1);
+    (void)vc_input(c, 2); /* never read */
+    ve e = vce_input(c, gl3_one());
+    vce_assert_eq(c, e, vce_from_base(c, a), "e is a");
+    CU_ASSERT_EQUAL_FATAL(rc_builder_finish(bl, &p, &wit, &n), CAIRN_OK);
+    rc_builder_free(bl);
+    CU_ASSERT_EQUAL(rc_air_build(&air, p, 1, &prm), CAIRN_OK);
+    rc_air_free(air);
+    CU_ASSERT_EQUAL(rc_air_build(&air, p, 2, &prm), CAIRN_ERR_USAGE);
+    CU_ASSERT(strstr(cairn_last_error(), "never read") != NULL);
+    CU_ASSERT_EQUAL(rc_air_build(&air, p, 3, &prm), CAIRN_ERR_USAGE);
+    CU_ASSERT(strstr(cairn_last_error(), "e_input") != NULL);
+    rc_program_free(p);
+    free(wit);
+}
+
+/* (b) the verifier of a fib proof, proven */
+static void test_fib_verifier(void)
+{
+    air_machine *fib;
+    CU_ASSERT_EQUAL_FATAL(stark_machine_fib(&fib), CAIRN_OK);
+    stark_pk *pk;
+    stark_vk *vk;
+    CU_ASSERT_EQUAL_FATAL(stark_setup(&pk, &vk, fib, &prm), CAIRN_OK);
+    const unsigned log_n = 5;
+    gl_t *main, pub[STARK_FIB_NPUB];
+    CU_ASSERT_EQUAL_FATAL(stark_fib_trace(&main, pub, log_n, 42), CAIRN_OK);
+    stark_trace tr = {main, log_n};
+    uint8_t *proof;
+    size_t len;
+    CU_ASSERT_EQUAL_FATAL(stark_prove(pk, &tr, pub, STARK_FIB_NPUB, &proof, &len), CAIRN_OK);
+    free(main);
+    rc_program *p;
+    gl_t *wit;
+    size_t n;
+    int accepted = 0;
+    unsigned heights[AIR_MAX_TABLES] = {log_n};
+    CU_ASSERT_EQUAL_FATAL(rc_record_verifier(&p, &wit, &n, &accepted, NULL, vk, pub, STARK_FIB_NPUB,
+                                             proof, len, heights),
+                          CAIRN_OK);
+    CU_ASSERT_FATAL(accepted);
+    free(proof);
+
+    double t0 = now_sec();
+    rc_air *air;
+    cairn_err e = rc_air_build(&air, p, STARK_FIB_NPUB, &prm);
+    if (e != CAIRN_OK) fprintf(stderr, "build: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    double t1 = now_sec();
+    printf("  fib verifier (2^%u rows, preset test): %zu instructions, %zu witness elements\n", log_n,
+           rc_program_ninstrs(p), n);
+    /* LogUp columns are extension columns: 3 base columns each */
+    printf("  %-6s %8s %8s %5s %5s %6s\n", "table", "rows", "height", "pre", "main", "logup");
+    const unsigned w[RC_AIR_NTABLES] = {RC_BASE_NMAIN, RC_EXT_NMAIN, RC_BITS_NMAIN, RC_P2_NMAIN,
+                                        RC_PARTS_NMAIN};
+    for (unsigned t = 0; t < RC_AIR_NTABLES; t++)
+        printf("  %-6s %8zu %8zu %5u %5u %6u\n", rc_air_table_name(t), rc_air_rows(air, t),
+               (size_t)1 << rc_air_log_height(air, t), rc_air_machine(air)->tables[t]->npre, w[t],
+               3 * stark_vk_logup_columns(rc_air_vk(air), t));
+    /* the honest trace satisfies every constraint */
+    rc_trace t;
+    CU_ASSERT_EQUAL_FATAL(rc_air_trace(&t, air, wit, n), CAIRN_OK);
+    e = stark_check_trace(rc_air_machine(air), t.tr, t.pub, t.npub);
+    if (e != CAIRN_OK) fprintf(stderr, "check: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL(e, CAIRN_OK);
+    rc_trace_free(&t);
+    double t2 = now_sec();
+    e = rc_prove(&proof, &len, air, wit, n);
+    if (e != CAIRN_OK) fprintf(stderr, "prove: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    double t3 = now_sec();
+    /* its public values are the inner proof's */
+    e = rc_verify(rc_air_vk(air), pub, STARK_FIB_NPUB, proof, len);
+    if (e != CAIRN_OK) fprintf(stderr, "verify: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL(e, CAIRN_OK);
+    double t4 = now_sec();
+    for (unsigned i = 0; i < STARK_FIB_NPUB; i++) {
+        gl_t bad[STARK_FIB_NPUB];
+        memcpy(bad, pub, sizeof bad);
+        bad[i] = gl_add(bad[i], 1);
+        CU_ASSERT_EQUAL(rc_verify(rc_air_vk(air), bad, STARK_FIB_NPUB, proof, len), CAIRN_ERR_VERIFY);
+    }
+    /* a forged inner proof (the last witness element: a sibling on the
+     * last query's FRI Merkle path): the recorded verifier rejects it, so
+     * there is no trace; filled anyway, the AIR rejects it at an
+     * assertion row */
+    gl_t *forged = malloc(n * sizeof *forged);
+    CU_ASSERT_FATAL(forged != NULL);
+    memcpy(forged, wit, n * sizeof *forged);
+    forged[n - 1] = gl_add(forged[n - 1], 1);
+    rc_exec_result res;
+    CU_ASSERT_EQUAL(rc_exec(&res, p, forged, n), CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL(rc_air_trace(&t, air, forged, n), CAIRN_ERR_VERIFY);
+    CU_ASSERT(strstr(cairn_last_error(), res.reason) != NULL);
+    CU_ASSERT_EQUAL_FATAL(rc_air_trace_unchecked(&t, air, forged, n), CAIRN_OK);
+    printf("  forged inner proof: rc_exec: %s\n", res.reason);
+    expect_bad(air, &t, t.pub, "forged inner proof", "assert_eq");
+    rc_trace_free(&t);
+    free(forged);
+    /* the inner key is not a recursion VM's */
+    CU_ASSERT_EQUAL(rc_verify(vk, pub, STARK_FIB_NPUB, proof, len), CAIRN_ERR_USAGE);
+    printf("  build+setup %.3f s, trace+check %.3f s, prove %.3f s, verify %.3f s, proof %zu bytes\n",
+           t1 - t0, t2 - t1, t3 - t2, t4 - t3, len);
+    free(proof);
+    rc_air_free(air);
+    rc_program_free(p);
+    free(wit);
+    stark_pk_free(pk);
+    stark_vk_free(vk);
+    air_machine_free(fib);
+}
+
+int main(void)
+{
+    if (stark_params_preset(&prm, "test") != CAIRN_OK) return 1;
+    prm.check_trace = 0;
+    if (every_program(&every, &every_wit, &every_n, 1000) != CAIRN_OK ||
+        rc_air_build(&every_air, every, EVERY_NPUB, &prm) != CAIRN_OK) {
+        fprintf(stderr, "setup: %s\n", cairn_last_error());
+        return 1;
+    }
+    static const test_case cases[] = {{"(a) every opcode", test_every_opcode},
+                                      {"(b) fib verifier", test_fib_verifier},
+                                      {"(c) wrong values", test_wrong_values},
+                                      {"(c) wrong public value", test_wrong_public},
+                                      {"(c) another program's key", test_other_program},
+                                      {"(c,d) failed assertion, bad public values",
+                                       test_failed_assertion},
+                                      {NULL, NULL}};
+    int rc = test_run_suite("rc_air", cases);
+    rc_air_free(every_air);
+    rc_program_free(every);
+    free(every_wit);
+    return rc;
+}
