@@ -26,6 +26,7 @@ cairn_err rvc_mach_build(rvc_mach *x, unsigned po2)
     rv_range_table_add(m);
     rv_bytes_table_add(m);
     rv_muldiv_table_add(m, &x->md, po2 > 4 ? po2 - 2 : 2);
+    rv_ecall_table_add(m, &x->ec, RVC_EC_LOG);
     air_table *mb = air_table_add(m, "memb", 0, M_NCOLS);
     if (mb) {
         air_expr s[3] = {C(m, mb, M_ADDR), C(m, mb, M_START), air_const(m, mb, 0)};
@@ -105,16 +106,19 @@ int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *inp
     r->log[RVC_RANGE] = RV_RANGE_LOG;
     r->log[RVC_BYTES] = RV_BYTES_LOG;
     r->log[RVC_MD] = x->md.log_n;
+    r->log[RVC_EC] = RVC_EC_LOG;
     const air_table *const *tabs = (const air_table *const *)x->m->tables;
     r->main[RVC_CPU] = calloc((size_t)1 << x->po2, tabs[RVC_CPU]->nmain * sizeof(gl_t));
     r->main[RVC_DEC] = calloc((size_t)1 << RV_DECODE_LOG, sizeof(gl_t));
     r->main[RVC_RANGE] = calloc((size_t)1 << RV_RANGE_LOG, sizeof(gl_t));
     r->main[RVC_BYTES] = calloc((size_t)1 << RV_BYTES_LOG, sizeof(gl_t));
     r->main[RVC_MD] = calloc((size_t)1 << x->md.log_n, RV_MD_NCOLS * sizeof(gl_t));
+    r->main[RVC_EC] = calloc((size_t)1 << RVC_EC_LOG, x->ec.ncols * sizeof(gl_t));
     size_t mdcap = (size_t)1 << x->md.log_n;
     rv_muldiv_call *calls = calloc(mdcap, sizeof *calls);
     r->io_pts = calloc(r->tr.io_nrows + 1, sizeof *r->io_pts);
-    e = rv_cpu_fill(&x->cpu, r->main[RVC_CPU], &r->out, &lk, &dm, &mt, calls, mdcap, r->io_pts, &r->tr, &r->s);
+    e = rv_cpu_fill(&x->cpu, r->main[RVC_CPU], &r->out, &lk, &dm, &mt, calls, mdcap, r->io_pts, &x->ec,
+                    r->main[RVC_EC], &r->tr, &r->s);
     if (e != CAIRN_OK) {
         fprintf(stderr, "cpu fill: %s\n", cairn_last_error());
         return 0;
@@ -141,7 +145,7 @@ int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *inp
     }
     /* iost: calls, words, state */
     const rv_trace *tr = &r->tr;
-    size_t ni = 2 + 2 * tr->io_nrows;
+    size_t ni = 3 + 2 * tr->io_nrows;
     r->log[RVC_IOST] = rvt_log_for(ni);
     r->main[RVC_IOST] = calloc((size_t)1 << r->log[RVC_IOST], I_NCOLS * sizeof(gl_t));
     row = 0;
@@ -168,11 +172,14 @@ int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *inp
     q[I_MST] = 1;
     q[I_ST + 0] = RV_STATE_START;
     q[I_ST + 1] = r->s.start.pc;
-    q[I_ST + 2] = r->s.start.input_eof;
     q = r->main[RVC_IOST] + row++ * I_NCOLS;
     q[I_MST] = 1;
     q[I_ST + 0] = RV_STATE_END;
     q[I_ST + 1] = r->out.next_pc;
+    q = r->main[RVC_IOST] + row++ * I_NCOLS;
+    q[I_MST] = 1;
+    q[I_ST + 0] = RV_STATE_ECALLS;
+    q[I_ST + 1] = r->s.start.input_eof;
     q[I_ST + 2] = r->out.halted;
     q[I_ST + 3] = r->out.exit_code;
     q[I_ST + 4] = r->out.bytes[0];
@@ -338,47 +345,142 @@ void rvc_t_store(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
     row[c->dnew] = (uint32_t)row[c->dnew] ^ 0x01010101u;
 }
 
-void rvc_t_exit(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+/* ---- alterations of the ecall table (i: the ECALL's cpu row) ---- */
+
+/* The ecall row of the ECALL at cpu row i. */
+static size_t ec_row(const rvc_mach *x, const rvc_run *r, size_t i)
 {
-    (void)r, (void)i;
-    row[c->e[RV_CPU_E_EXIT]] = 0; /* claim ENOSYS, no write */
+    const size_t n = (size_t)1 << RVC_EC_LOG;
+    for (size_t k = 0; k < n; k++) {
+        const gl_t *q = r->main[RVC_EC] + k * x->ec.ncols;
+        if (q[x->ec.active] && q[x->ec.ts] == 8 * (i + 1)) return k;
+    }
+    CU_FAIL_FATAL("no ecall row for the ECALL");
+    return 0;
+}
+static gl_t *ec_at(const rvc_mach *x, rvc_run *r, size_t k) { return r->main[RVC_EC] + k * x->ec.ncols; }
+/* adds d to column c of every row after row k */
+static void ec_shift_after(const rvc_mach *x, rvc_run *r, size_t k, unsigned c, gl_t d)
+{
+    for (size_t j = k + 1; j < (size_t)1 << RVC_EC_LOG; j++) ec_at(x, r, j)[c] = gl_add(ec_at(x, r, j)[c], d);
 }
 
-void rvc_t_ecall_flag(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+static void et_vd(const rvc_mach *x, rvc_run *r, size_t i)
 {
-    (void)r, (void)i;
+    gl_t *q = ec_at(x, r, ec_row(x, r, i));
+    q[x->ec.vd] = (uint32_t)q[x->ec.vd] ^ 1u;
+}
+
+static void et_exit(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    ec_at(x, r, ec_row(x, r, i))[x->ec.e[RV_EC_EXIT]] = 0; /* claim ENOSYS */
+}
+
+static void et_flag(const rvc_mach *x, rvc_run *r, size_t i)
+{
     /* another outcome: pass -> error, error -> pass (as a write of fd 1),
      * ENOSYS -> error */
-    static const int other[RV_CPU_NE] = {RV_CPU_E_EXIT, RV_CPU_E_ERR, RV_CPU_E_ERR, RV_CPU_E_ERR,
-                                         RV_CPU_E_F1};
-    for (int k = 0; k < RV_CPU_NE; k++)
-        if (row[c->e[k]]) {
-            row[c->e[k]] = 0;
-            row[c->e[other[k]]] = 1;
+    static const int other[RV_EC_NE] = {RV_EC_EXIT, RV_EC_ERR, RV_EC_ERR, RV_EC_ERR, RV_EC_F1};
+    gl_t *q = ec_at(x, r, ec_row(x, r, i));
+    for (int k = 0; k < RV_EC_NE; k++)
+        if (q[x->ec.e[k]]) {
+            q[x->ec.e[k]] = 0;
+            q[x->ec.e[other[k]]] = 1;
             return;
         }
-    row[c->e[RV_CPU_E_ERR]] = 1;
+    q[x->ec.e[RV_EC_ERR]] = 1;
 }
 
-void rvc_t_ecall_isw(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+static void et_isw(const rvc_mach *x, rvc_run *r, size_t i)
 {
-    (void)r, (void)i;
     /* an EBADF / EFAULT row claims the other call (read <-> write) */
-    row[c->isw] ^= 1;
+    ec_at(x, r, ec_row(x, r, i))[x->ec.isw] ^= 1;
 }
 
-void rvc_t_ecall_isf(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
+static void et_isf(const rvc_mach *x, rvc_run *r, size_t i)
 {
-    (void)r, (void)i;
     /* an EBADF row claims EFAULT and the other way round, with the result */
-    row[c->isf] ^= 1;
-    row[c->vd] = (uint32_t)(row[c->isf] ? -RV_EFAULT : -RV_EBADF);
+    gl_t *q = ec_at(x, r, ec_row(x, r, i));
+    q[x->ec.isf] ^= 1;
+    q[x->ec.vd] = (uint32_t)(q[x->ec.isf] ? -RV_EFAULT : -RV_EBADF);
+}
+
+static void et_io(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    ec_at(x, r, ec_row(x, r, i))[x->ec.io] = 0; /* no hand-off to io */
+}
+
+/* the counter of the call's fd (0 or 1) one more after the call */
+static void et_cnt(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    const size_t k = ec_row(x, r, i);
+    ec_shift_after(x, r, k, x->ec.cnt[ec_at(x, r, k)[x->ec.e[RV_EC_F1]] ? 1 : 0], 1);
+}
+
+static void et_eof(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    ec_shift_after(x, r, ec_row(x, r, i), x->ec.eof, GL_P - 1); /* 1 -> 0 after the short read */
+}
+
+static void et_halt(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    ec_shift_after(x, r, ec_row(x, r, i), x->ec.halt, GL_P - 1); /* not halted after the exit */
+}
+
+static void et_xc(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    ec_shift_after(x, r, ec_row(x, r, i), x->ec.xc, 1); /* another exit code */
+}
+
+/* the ECALL's row removed (later rows move up, the final padding row
+ * repeats its predecessor): the cpu's ECALL cycle has no ecall row */
+static void et_delete(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    const size_t k = ec_row(x, r, i), n = (size_t)1 << RVC_EC_LOG, w = x->ec.ncols;
+    memmove(ec_at(x, r, k), ec_at(x, r, k + 1), (n - 1 - k) * w * sizeof(gl_t));
+    memcpy(ec_at(x, r, n - 1), ec_at(x, r, n - 2), w * sizeof(gl_t));
+    /* the row moved into k keeps the cycle order with its new predecessor */
+    gl_t *q = ec_at(x, r, k);
+    if (k > 0 && q[x->ec.active]) {
+        const uint32_t gap = (uint32_t)(q[x->ec.ts] - ec_at(x, r, k - 1)[x->ec.ts] - 1);
+        q[x->ec.olo] = gap & 0xffff;
+        q[x->ec.ohi] = gap >> 16;
+    }
+}
+
+/* the row of a non-final ECALL claims the segment's last cycle: (ts, 1)
+ * is no tuple the cpu sends, and nothing else changes (only an exit
+ * row's rules read `last`) */
+static void et_last(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    ec_at(x, r, ec_row(x, r, i))[x->ec.last] = 1;
+}
+
+/* a copy of the ENOSYS row i placed after the last active row, at the
+ * next cycle: an ecall row that no cpu ECALL cycle sends */
+static void et_spurious(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    const size_t k = ec_row(x, r, i), n = (size_t)1 << RVC_EC_LOG, w = x->ec.ncols;
+    size_t j = 0;
+    while (j < n && ec_at(x, r, j)[x->ec.active]) j++;
+    CU_ASSERT_FATAL(j > 0 && j < n);
+    gl_t *q = ec_at(x, r, j);
+    const gl_t prev_ts = ec_at(x, r, j - 1)[x->ec.ts];
+    gl_t keep[6];
+    const unsigned run[6] = {x->ec.cnt[0], x->ec.cnt[1], x->ec.eof, x->ec.seof, x->ec.halt, x->ec.xc};
+    for (int c = 0; c < 6; c++) keep[c] = q[run[c]];
+    memcpy(q, ec_at(x, r, k), w * sizeof(gl_t));
+    for (int c = 0; c < 6; c++) q[run[c]] = keep[c];
+    q[x->ec.ts] = prev_ts + 8;
+    q[x->ec.last] = 0;
+    q[x->ec.olo] = 7;
+    q[x->ec.ohi] = 0;
 }
 
 static void add_case(rvc_case *out, size_t *n, int *first, size_t row, rvc_tamper_fn f, const char *what)
 {
     CU_ASSERT_FATAL(*n < RVC_MAX_CASES);
-    out[(*n)++] = (rvc_case){row, f, what, *first};
+    out[(*n)++] = (rvc_case){row, f, what, *first, NULL};
     *first = 0;
 }
 
@@ -406,41 +508,70 @@ size_t rvc_op_cases(rvc_case *out, int *nops, const rvc_run *r)
     return n;
 }
 
+static void add_ecase(rvc_case *out, size_t *n, int *first, size_t row, rvc_etamper_fn f, const char *what)
+{
+    CU_ASSERT_FATAL(*n < RVC_MAX_CASES);
+    out[(*n)++] = (rvc_case){row, NULL, what, *first, f};
+    *first = 0;
+}
+
 size_t rvc_sys_cases(rvc_case *out, int *necalls, const rvc_run *r)
 {
-    size_t n = 0;
+    size_t n = 0, enosys = SIZE_MAX;
     *necalls = 0;
     for (size_t i = 0; i < r->tr.nrows; i++) {
         if (r->tr.col[RV_COL_op][i] != RV_OP_ECALL) continue;
         int first = 1;
         (*necalls)++;
+        const uint32_t a7 = r->tr.col[RV_COL_rs1_val][i], res = r->tr.col[RV_COL_rd_val][i];
+        const uint32_t fd = r->tr.col[RV_COL_rs2_val][i];
         if (r->tr.col[RV_COL_rd][i]) {
-            add_case(out, &n, &first, i, rvc_t_vd, "syscall result");
-            add_case(out, &n, &first, i, rvc_t_ecall_flag, "syscall outcome");
-            if (r->tr.col[RV_COL_rd_val][i] == (uint32_t)-RV_EBADF ||
-                r->tr.col[RV_COL_rd_val][i] == (uint32_t)-RV_EFAULT)
-            {
-                add_case(out, &n, &first, i, rvc_t_ecall_isw, "syscall read/write kind");
-                add_case(out, &n, &first, i, rvc_t_ecall_isf, "syscall EBADF/EFAULT kind");
+            add_ecase(out, &n, &first, i, et_vd, "syscall result");
+            add_ecase(out, &n, &first, i, et_flag, "syscall outcome");
+            if (res == (uint32_t)-RV_EBADF || res == (uint32_t)-RV_EFAULT) {
+                add_ecase(out, &n, &first, i, et_isw, "syscall read/write kind");
+                add_ecase(out, &n, &first, i, et_isf, "syscall EBADF/EFAULT kind");
             }
+            if (res == (uint32_t)-RV_ENOSYS) enosys = i;
+            const int moves = (a7 == RV_SYS_READ || a7 == RV_SYS_WRITE) && res && res < (uint32_t)-4096;
+            if (moves) add_ecase(out, &n, &first, i, et_io, "io hand-off dropped");
+            if (moves && fd < 2) add_ecase(out, &n, &first, i, et_cnt, "byte counter");
+            if (a7 == RV_SYS_READ && moves && res < r->tr.col[RV_COL_mem_val][i])
+                add_ecase(out, &n, &first, i, et_eof, "end-of-file");
         } else {
-            add_case(out, &n, &first, i, rvc_t_exit, "exit");
+            add_ecase(out, &n, &first, i, et_exit, "exit");
+            add_ecase(out, &n, &first, i, et_vd, "exit leaves a0");
+            add_ecase(out, &n, &first, i, et_halt, "halted");
+            add_ecase(out, &n, &first, i, et_xc, "exit code");
         }
+        add_ecase(out, &n, &first, i, et_delete, "ecall row missing");
     }
+    CU_ASSERT_FATAL(enosys != SIZE_MAX);
+    int first = 0;
+    add_ecase(out, &n, &first, enosys, et_last, "ecall row unmatched (last cycle)");
+    add_ecase(out, &n, &first, enosys, et_spurious, "spurious ecall row");
     return n;
 }
 
-size_t rvc_cpu_bytes(const rvc_mach *x) { return ((size_t)1 << x->po2) * x->cpu.ncols * sizeof(gl_t); }
+static size_t cpu_bytes(const rvc_mach *x) { return ((size_t)1 << x->po2) * x->cpu.ncols * sizeof(gl_t); }
+static size_t ec_bytes(const rvc_mach *x) { return ((size_t)1 << RVC_EC_LOG) * x->ec.ncols * sizeof(gl_t); }
+
+size_t rvc_cpu_bytes(const rvc_mach *x) { return cpu_bytes(x) + ec_bytes(x); }
 
 void rvc_apply(const rvc_mach *x, rvc_run *r, const rvc_case *c, gl_t *save)
 {
-    memcpy(save, r->main[RVC_CPU], rvc_cpu_bytes(x));
-    c->f(&x->cpu, r->main[RVC_CPU] + c->row * x->cpu.ncols, r, c->row);
+    memcpy(save, r->main[RVC_CPU], cpu_bytes(x));
+    memcpy((char *)save + cpu_bytes(x), r->main[RVC_EC], ec_bytes(x));
+    if (c->ef)
+        c->ef(x, r, c->row);
+    else
+        c->f(&x->cpu, r->main[RVC_CPU] + c->row * x->cpu.ncols, r, c->row);
     rvc_recount(x, r);
 }
 
 void rvc_undo(const rvc_mach *x, rvc_run *r, const gl_t *save)
 {
-    memcpy(r->main[RVC_CPU], save, rvc_cpu_bytes(x));
+    memcpy(r->main[RVC_CPU], save, cpu_bytes(x));
+    memcpy(r->main[RVC_EC], (const char *)save + cpu_bytes(x), ec_bytes(x));
     rvc_recount(x, r);
 }

@@ -1,6 +1,6 @@
 /* The cpu test machine shared by test_rv_air_cpu.c (the checker rejects
  * every op's altered result) and test_rv_air_cpu_verify.c (the verifier
- * rejects a proof of each): cpu + decode + range + bytes + muldiv, a
+ * rejects a proof of each): cpu + decode + range + bytes + muldiv + ecall, a
  * test-only "memb" table standing in for page/state on the memory bus
  * (sends the start value of every register and word of the segment's pages
  * at ts 0, receives the final value with its last ts) and a test-only
@@ -14,12 +14,16 @@
 #include "rv_air_testutil.h"
 #include "vm/rv32im/rv_air_cpu.h"
 
-enum { RVC_CPU, RVC_DEC, RVC_RANGE, RVC_BYTES, RVC_MD, RVC_MEMB, RVC_IOST, RVC_NT };
+enum { RVC_CPU, RVC_DEC, RVC_RANGE, RVC_BYTES, RVC_MD, RVC_EC, RVC_MEMB, RVC_IOST, RVC_NT };
+
+/* the ecall table's height in the test machine (the segment machine's floor) */
+#define RVC_EC_LOG RV_ECALL_FLOOR
 
 typedef struct {
     air_machine *m;
     rv_cpu cpu;
     rv_muldiv_gadget md;
+    rv_ecall ec;
     unsigned po2;
 } rvc_mach;
 
@@ -70,18 +74,18 @@ void rvc_t_vd(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);    /* rd 
 void rvc_t_npc(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);   /* other target */
 void rvc_t_taken(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i); /* and outcome */
 void rvc_t_store(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i); /* stored word */
-void rvc_t_exit(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);  /* exit: ENOSYS */
-void rvc_t_ecall_flag(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i); /* outcome */
-void rvc_t_ecall_isw(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);  /* read <-> write */
-void rvc_t_ecall_isf(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);  /* EBADF <-> EFAULT */
+/* An alteration of the ecall table for the ECALL of cpu row i. */
+typedef void (*rvc_etamper_fn)(const rvc_mach *x, rvc_run *r, size_t i);
 
-/* One alteration to apply: cpu row, function, what it alters; `first`
- * marks the first (main) alteration of its op / ECALL. */
+/* One alteration to apply: cpu row, function (f on the cpu row, or ef on
+ * the ecall table), what it alters; `first` marks the first (main)
+ * alteration of its op / ECALL. */
 typedef struct {
     size_t row;
     rvc_tamper_fn f;
     const char *what;
     int first;
+    rvc_etamper_fn ef;
 } rvc_case;
 #define RVC_MAX_CASES 128
 
@@ -90,13 +94,20 @@ typedef struct {
  * pc for jumps, FENCE and stores) into out (RVC_MAX_CASES); their number.
  * *nops: the ops covered. */
 size_t rvc_op_cases(rvc_case *out, int *nops, const rvc_run *r);
-/* The alterations of the syscalls run (every ECALL: its result and its
- * outcome flag, or the exit); their number. *necalls: the ECALLs covered
- * (the k-th is rvc_sys_name(k)). */
+/* The alterations of the syscalls run, all in the ecall table: every
+ * ECALL's result in a0, its outcome flag (exit: claimed ENOSYS), its row
+ * deleted (the cpu's ECALL cycle unmatched); EBADF / EFAULT rows their
+ * read/write and EBADF/EFAULT kind; calls that move bytes their io
+ * hand-off dropped and the byte counter after them; the short read the
+ * end-of-file after it; the exit the halted flag and exit code after it;
+ * then, with the ENOSYS call, a row whose (ts, last) the cpu never sends
+ * and a spurious row after the exit (the last two cases). Their number; *necalls: the ECALLs
+ * covered (the k-th is rvc_sys_name(k)). */
 size_t rvc_sys_cases(rvc_case *out, int *necalls, const rvc_run *r);
 
-/* Saves r's cpu trace into save (rvc_cpu_bytes), alters row c->row in
- * place by c->f and recounts the lookups; rvc_undo restores it. */
+/* Saves r's cpu and ecall traces into save (rvc_cpu_bytes: the size of
+ * both), applies c in place and recounts the lookups; rvc_undo restores
+ * them. */
 size_t rvc_cpu_bytes(const rvc_mach *x);
 void rvc_apply(const rvc_mach *x, rvc_run *r, const rvc_case *c, gl_t *save);
 void rvc_undo(const rvc_mach *x, rvc_run *r, const gl_t *save);

@@ -425,11 +425,32 @@ static void test_shape(void)
                    c);
         }
         printf("  po2 %u: %.1f main cells per cycle, %.1f LogUp extension cells per cycle\n", po2, cells, lu_cells);
+        /* the same machine (widths and LogUp columns do not depend on the
+         * heights) at the segment sizes of docs/rv-air.md's figures */
+        for (unsigned big = 18; po2 == 10 && big <= 20; big += 2) {
+            unsigned lb[AIR_MAX_TABLES];
+            CU_ASSERT_EQUAL_FATAL(rv_air_heights(big, lb), RV_AIR_NTABLES);
+            double bc = 0, bl = 0, cpu = 0;
+            unsigned lcols = 0;
+            for (unsigned t = 0; t < m->ntables; t++) {
+                const double f = (double)((size_t)1 << lb[t]) / (double)((size_t)1 << big);
+                const unsigned lu = vk->ngroups[t] ? vk->ngroups[t] + 1 : 0;
+                bc += m->tables[t]->nmain * f;
+                bl += lu * f;
+                lcols += lu;
+                if (t == RV_AIR_CPU) cpu = m->tables[t]->nmain * f;
+            }
+            printf("  po2 %u: %.2f main cells per cycle (cpu %.0f), %.2f LogUp extension cells per cycle, %u LogUp "
+                   "extension columns\n",
+                   big, bc, cpu, bl, lcols);
+            CU_ASSERT(bc <= 100.0); /* issue 8's target */
+        }
         rv_budget b;
         rv_air_budget(&b, po2);
-        printf("  po2 %u budget: muldiv %llu, io words %llu, journal blocks %llu, pages %llu, nodes %llu, p2 %llu "
-               "(fixed %llu)\n",
-               po2, (unsigned long long)b.muldiv, (unsigned long long)b.io_words, (unsigned long long)b.journal_blocks,
+        printf("  po2 %u budget: muldiv %llu, ecalls %llu, io words %llu, journal blocks %llu, pages %llu, nodes %llu, "
+               "p2 %llu (fixed %llu)\n",
+               po2, (unsigned long long)b.muldiv, (unsigned long long)b.ecalls, (unsigned long long)b.io_words,
+               (unsigned long long)b.journal_blocks,
                (unsigned long long)b.pages, (unsigned long long)b.nodes, (unsigned long long)b.p2,
                (unsigned long long)b.p2_fixed);
         CU_ASSERT_EQUAL(b.pages * 32, (uint64_t)1 << lh[RV_AIR_PAGE]);

@@ -78,11 +78,13 @@ static void make(traces *tr, const rv_snapshot *s, const rv_snapshot *claim)
         stub_mem(&tr->stub, -1, RV_REG_ADDR(i), a->x[i], 0);
         stub_mem(&tr->stub, 1, RV_REG_ADDR(i), v, t);
     }
-    gl_t st[7] = {RV_STATE_START, a->pc, a->input_eof};
+    gl_t st[7] = {RV_STATE_START, a->pc};
     stub_msg(&tr->stub, STUB_ST, 1, st, 7);
-    gl_t en[7] = {RV_STATE_END, b->pc, b->halted, b->exit_code, b->input_pos - a->input_pos,
-                  b->journal_len - a->journal_len, b->input_eof};
+    gl_t en[7] = {RV_STATE_END, b->pc};
     stub_msg(&tr->stub, STUB_ST, 1, en, 7);
+    gl_t ec[7] = {RV_STATE_ECALLS, a->input_eof, b->halted, b->exit_code, b->input_pos - a->input_pos,
+                  b->journal_len - a->journal_len, b->input_eof};
+    stub_msg(&tr->stub, STUB_ST, 1, ec, 7);
     gl_t jm[4][7];
     stub_journal_msgs(jm, a, b);
     for (int k = 0; k < 4; k++) stub_msg(&tr->stub, STUB_ST, -1, jm[k], 7);

@@ -21,12 +21,13 @@
 #include "vm/rv32im/rv_air.h"
 #include "vm/rv32im/rv_air_io.h"
 
-enum { C_MULDIV, C_IO, C_JOURNAL, C_PAGES, C_NODES, C_P2, NC };
-static const char *const CNAME[NC] = {"muldiv", "io_words", "journal_blocks", "pages", "nodes", "p2"};
+enum { C_MULDIV, C_ECALL, C_IO, C_JOURNAL, C_PAGES, C_NODES, C_P2, NC };
+static const char *const CNAME[NC] = {"muldiv", "ecalls", "io_words", "journal_blocks", "pages", "nodes", "p2"};
 
 static void limits(uint64_t lim[NC], const rv_budget *b)
 {
     lim[C_MULDIV] = b->muldiv;
+    lim[C_ECALL] = b->ecalls;
     lim[C_IO] = b->io_words;
     lim[C_JOURNAL] = b->journal_blocks;
     lim[C_PAGES] = b->pages;
@@ -111,6 +112,7 @@ static void check_next_insn(bud_ctx *c, const rv_snapshot *s)
     }
     uint64_t nc[NC];
     nc[C_MULDIV] = c->prev_c[C_MULDIV] + is_mop(t->col[RV_COL_op][0]);
+    nc[C_ECALL] = c->prev_c[C_ECALL] + (t->col[RV_COL_op][0] == RV_OP_ECALL);
     nc[C_IO] = c->prev_c[C_IO] + io;
     nc[C_JOURNAL] = rv_journal_rows(c->prev_jstart, c->prev_J + jb);
     nc[C_PAGES] = n;
@@ -167,7 +169,10 @@ counts:
         return CAIRN_OK;
     }
     uint64_t k[NC] = {0};
-    for (size_t r = 0; r < c->tr.nrows; r++) k[C_MULDIV] += is_mop(c->tr.col[RV_COL_op][r]);
+    for (size_t r = 0; r < c->tr.nrows; r++) {
+        k[C_MULDIV] += is_mop(c->tr.col[RV_COL_op][r]);
+        k[C_ECALL] += c->tr.col[RV_COL_op][r] == RV_OP_ECALL;
+    }
     k[C_IO] = c->tr.io_nrows;
     const uint64_t J = s->end.journal_len - s->start.journal_len;
     k[C_JOURNAL] = rv_journal_rows(s->start.journal_len, J);
@@ -411,6 +416,12 @@ static void test_io_words(void)
     run_both(&c, prog, 10, &b, g_input, sizeof g_input);
     CU_ASSERT(c.bind[C_IO] >= 10);
     CU_ASSERT(c.max_c[C_IO] <= 30 && c.max_c[C_IO] >= 20);
+    /* the ecall table's rows: 61 ECALLs (a read and a write per round,
+     * the exit), at most 7 per segment */
+    rv_budget be = {.ecalls = 7};
+    run_both(&c, prog, 10, &be, g_input, sizeof g_input);
+    CU_ASSERT(c.bind[C_ECALL] >= 8);
+    CU_ASSERT_EQUAL(c.max_c[C_ECALL], 7);
     rv_program_free(prog);
 }
 
@@ -540,8 +551,8 @@ static void test_all_limits(void)
     static const unsigned PO2[2] = {10, 14};
     const int nsizes = g_sanitize ? 1 : 2;
     for (int k = 0; k < nsizes; k++) {
-        rv_budget b = {.muldiv = 12, .io_words = 1, .journal_blocks = 2, .pages = 6, .nodes = 60, .p2 = 480,
-                       .p2_fixed = 14};
+        rv_budget b = {.muldiv = 12, .ecalls = 2, .io_words = 1, .journal_blocks = 2, .pages = 6, .nodes = 60,
+                       .p2 = 480, .p2_fixed = 14};
         bud_ctx c;
         run_both(&c, prog, PO2[k], &b, TEXT, sizeof TEXT - 1);
         CU_ASSERT(c.early > 50);
@@ -638,7 +649,7 @@ int main(void)
         {"pages: a fetch and a store on new pages", test_pages_fetch_and_store},
         {"pages: loops over 40 pages", test_pages_loop},
         {"muldiv", test_muldiv},
-        {"io words", test_io_words},
+        {"io words and ECALLs", test_io_words},
         {"the guest runtime's io chunk at every segment size", test_guest_io_chunk},
         {"journal blocks", test_journal_blocks},
         {"nodes and p2 of pages far apart", test_nodes},

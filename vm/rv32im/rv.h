@@ -236,6 +236,7 @@ typedef void (*rv_write_fn)(void *arg, int fd, const uint8_t *buf, size_t len);
  * exceed any limit; such a segment has fewer than 2^po2 cycles and is not
  * halted. The counts, per segment:
  *   muldiv    M-extension instructions
+ *   ecalls    ECALL instructions (ecall table rows)
  *   io_words  words moved by read(0)/write(1|2) calls (io table rows)
  *   journal_blocks  journal table rows the segment's fd 1 bytes need
  *                   (rv_air_io.h rv_journal_rows of start length and bytes)
@@ -254,7 +255,7 @@ typedef void (*rv_write_fn)(void *arg, int fd, const uint8_t *buf, size_t len);
  * message naming the count. Without any limit the executor runs exactly
  * as with budget NULL. */
 typedef struct {
-    uint64_t muldiv, io_words, journal_blocks, pages, nodes, p2, p2_fixed;
+    uint64_t muldiv, ecalls, io_words, journal_blocks, pages, nodes, p2, p2_fixed;
 } rv_budget;
 
 typedef struct {

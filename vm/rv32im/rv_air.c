@@ -1,4 +1,4 @@
-/* The RV32IM segment machine (rv_air.h, docs/rv-air.md): the eleven tables
+/* The RV32IM segment machine (rv_air.h, docs/rv-air.md): the twelve tables
  * in one air_machine, the fixed shape per segment size, the key cache, and
  * proving / verifying a segment from its snapshot.
  *
@@ -21,6 +21,7 @@
 #include "common/err.h"
 #include "rv_air_cpu.h"
 #include "rv_air_decode.h"
+#include "rv_air_ecall.h"
 #include "rv_air_io.h"
 #include "rv_air_mem.h"
 #include "rv_air_muldiv.h"
@@ -51,6 +52,7 @@ unsigned rv_air_heights(unsigned po2, unsigned log_heights[AIR_MAX_TABLES])
     log_heights[RV_AIR_RANGE] = RV_RANGE_LOG;
     log_heights[RV_AIR_BYTES] = RV_BYTES_LOG;
     log_heights[RV_AIR_MULDIV] = frac(po2, 2, 2);
+    log_heights[RV_AIR_ECALL] = frac(po2, RV_ECALL_SHIFT, RV_ECALL_FLOOR);
     log_heights[RV_AIR_IO] = frac(po2, 4, 6);
     log_heights[RV_AIR_JOURNAL] = frac(po2, 6, 4);
     log_heights[RV_AIR_P2] = frac(po2, 5, 11);
@@ -66,6 +68,7 @@ void rv_air_budget(rv_budget *out, unsigned po2)
     memset(out, 0, sizeof *out);
     if (!rv_air_heights(po2, lh)) return;
     out->muldiv = (uint64_t)1 << lh[RV_AIR_MULDIV];
+    out->ecalls = (uint64_t)1 << lh[RV_AIR_ECALL];
     out->io_words = (uint64_t)1 << lh[RV_AIR_IO];
     out->journal_blocks = (uint64_t)1 << lh[RV_AIR_JOURNAL];
     out->pages = ((uint64_t)1 << lh[RV_AIR_PAGE]) / RV_PAGE_ROWS;
@@ -84,6 +87,7 @@ typedef struct rv_air_key {
     air_machine *m; /* the keys point into it: it lives as long as they do */
     rv_cpu cpu;
     rv_muldiv_gadget md;
+    rv_ecall ec;
     stark_pk *pk;
     stark_vk *vk;
 } rv_air_key;
@@ -108,7 +112,8 @@ static int params_eq(const stark_params *a, const stark_params *b)
 
 /* The machine of one segment size; tables in RV_AIR_* order. It does not
  * depend on the proof parameters (only the keys do). */
-static cairn_err machine_build(air_machine **out, rv_cpu *cpu, rv_muldiv_gadget *md, unsigned po2)
+static cairn_err machine_build(air_machine **out, rv_cpu *cpu, rv_muldiv_gadget *md, rv_ecall *ec,
+                               unsigned po2)
 {
     unsigned lh[AIR_MAX_TABLES];
     RETURN_ERROR_IF(!rv_air_heights(po2, lh), CAIRN_ERR_USAGE, "rv air: segment po2 %u outside %u..%u", po2,
@@ -121,6 +126,7 @@ static cairn_err machine_build(air_machine **out, rv_cpu *cpu, rv_muldiv_gadget 
         rv_range_table_add(m);
         rv_bytes_table_add(m);
         rv_muldiv_table_add(m, md, lh[RV_AIR_MULDIV]);
+        rv_ecall_table_add(m, ec, lh[RV_AIR_ECALL]);
         rv_io_table_add(m);
         rv_journal_table_add(m);
         rv_p2_table_add(m);
@@ -150,7 +156,7 @@ static cairn_err key_build(rv_air_key **out, unsigned po2, const stark_params *p
      * rv_prove_segment runs the checker itself when its caller asks */
     k->p.check_trace = 0;
     rv_air_heights(po2, k->lh);
-    cairn_err e = machine_build(&k->m, &k->cpu, &k->md, po2);
+    cairn_err e = machine_build(&k->m, &k->cpu, &k->md, &k->ec, po2);
     if (e == CAIRN_OK) e = stark_setup(&k->pk, &k->vk, k->m, &k->p);
     if (e != CAIRN_OK) {
         key_free(k);
@@ -181,7 +187,8 @@ cairn_err rv_air_params(stark_params *out, const char *preset, unsigned po2)
     air_machine *m;
     rv_cpu cpu;
     rv_muldiv_gadget md;
-    FORWARD_IF_ERROR(machine_build(&m, &cpu, &md, po2));
+    rv_ecall ec;
+    FORWARD_IF_ERROR(machine_build(&m, &cpu, &md, &ec, po2));
     cairn_err e = CAIRN_OK;
     stark_security_bits sec;
     for (;;) {
@@ -308,9 +315,8 @@ static void work_free(seg_work *w)
     for (unsigned t = 0; t < AIR_MAX_TABLES; t++) free(w->main[t]);
 }
 
-static const char *const TABLE_NAMES[RV_AIR_NTABLES] = {"cpu",     "decode", "range", "bytes",
-                                                         "muldiv",  "io",     "journal", "p2",
-                                                         "page",    "node",   "state"};
+static const char *const TABLE_NAMES[RV_AIR_NTABLES] = {"cpu", "decode",  "range", "bytes", "muldiv", "ecall",
+                                                         "io",  "journal", "p2",    "page",  "node",   "state"};
 
 /* Checks the counts that have a table of their own against its height
  * before anything is filled, so the error names the table and both
@@ -340,11 +346,15 @@ static cairn_err check_fits(const rv_air_key *k, const rv_snapshot *s, const rv_
     RETURN_ERROR_IF(jrows > CAP(RV_AIR_JOURNAL), CAIRN_ERR_LIMIT,
                     "segment %llu: %llu journal bytes need %zu journal blocks, the journal table has 2^%u rows",
                     (unsigned long long)idx, (unsigned long long)jb, jrows, lh[RV_AIR_JOURNAL]);
-    size_t nmd = 0;
+    size_t nmd = 0, nec = 0;
     for (size_t i = 0; i < tr->nrows; i++) {
         const uint32_t op = tr->col[RV_COL_op][i];
         nmd += op >= RV_OP_MUL && op <= RV_OP_REMU;
+        nec += op == RV_OP_ECALL;
     }
+    RETURN_ERROR_IF(nec > CAP(RV_AIR_ECALL), CAIRN_ERR_LIMIT,
+                    "segment %llu: %zu ECALLs, the ecall table has 2^%u rows", (unsigned long long)idx, nec,
+                    lh[RV_AIR_ECALL]);
     RETURN_ERROR_IF(nmd > CAP(RV_AIR_MULDIV), CAIRN_ERR_LIMIT,
                     "segment %llu: %zu M-extension instructions, the muldiv table has 2^%u rows",
                     (unsigned long long)idx, nmd, lh[RV_AIR_MULDIV]);
@@ -382,7 +392,8 @@ static cairn_err seg_fill(seg_work *w, gl_t pub[RV_AIR_NPUB], const rv_air_key *
     FORWARD_IF_ERROR(rv_memtrack_load(&w->mt, s));
 
     rv_cpu_fill_out co;
-    e = rv_cpu_fill(&k->cpu, w->main[RV_AIR_CPU], &co, &w->lk, &w->dm, &w->mt, w->md, mdcap, w->io_pts, tr, s);
+    e = rv_cpu_fill(&k->cpu, w->main[RV_AIR_CPU], &co, &w->lk, &w->dm, &w->mt, w->md, mdcap, w->io_pts, &k->ec,
+                    w->main[RV_AIR_ECALL], tr, s);
     if (e == CAIRN_OK) e = rv_muldiv_fill(&k->md, w->main[RV_AIR_MULDIV], &w->lk, NULL, w->md, co.nmuldiv);
     if (e == CAIRN_OK) e = io_table_fill(w->main[RV_AIR_IO], lh[RV_AIR_IO], &w->lk, tr, w->io_pts);
     if (e == CAIRN_OK)

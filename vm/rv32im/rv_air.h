@@ -39,6 +39,7 @@ enum {
     RV_AIR_RANGE,
     RV_AIR_BYTES,
     RV_AIR_MULDIV,
+    RV_AIR_ECALL,
     RV_AIR_IO,
     RV_AIR_JOURNAL,
     RV_AIR_P2,

@@ -16,6 +16,7 @@
 
 #include "common/alloc.h"
 #include "common/err.h"
+#include "rv_air_bld.h"
 #include "rv_air_tables.h"
 
 #define TWO16 ((gl_t)1 << 16)
@@ -48,10 +49,7 @@ void rv_cpu_layout(rv_cpu *c, unsigned log_n)
     ONE(n1);
     ONE(n2);
     ONE(wd);
-    for (int i = 0; i < 2; i++) ONE(cnt[i]);
-    ONE(eof);
     ONE(taken);
-    for (int i = 0; i < RV_CPU_NE; i++) ONE(e[i]);
     rv_decode_layout(&c->dec, &k);
     rv_mem_layout(&c->m_fetch, &k);
     rv_mem_layout(&c->m_rs1, &k);
@@ -88,29 +86,6 @@ void rv_cpu_layout(rv_cpu *c, unsigned log_n)
     c->rv = rv_col_alloc(&r, 1);
     c->msb = rv_col_alloc(&r, 1);
     end = r.n > end ? r.n : end;
-    /* ECALL: the comparator's unsigned columns (lt, d: read(0) compares
-     * n with len unsigned, so the sign columns are free) and its own */
-    r = k;
-    r.n = c->lt.d.hi + 1;
-    c->P1 = rv_col_alloc(&r, 1);
-    c->P2 = rv_col_alloc(&r, 1);
-    c->W1 = rv_col_alloc(&r, 1);
-    c->W2 = rv_col_alloc(&r, 1);
-    c->z = rv_col_alloc(&r, 1);
-    c->wl = rv_col_alloc(&r, 1);
-    c->va = rv_col_alloc(&r, 1);
-    rv_mem_layout(&c->m_arg, &r);
-    c->io = rv_col_alloc(&r, 1);
-    c->nhi = rv_col_alloc(&r, 1);
-    c->lo = rv_col_alloc(&r, 1);
-    c->h = rv_col_alloc(&r, 1);
-    c->bd = rv_col_alloc(&r, 1);
-    c->sh = rv_col_alloc(&r, 1);
-    c->isw = c->P2; /* P2, W2: ENOSYS rows only; isw, q: EBADF / EFAULT rows */
-    c->q = c->W2;
-    c->isf = c->io; /* io, nhi: passing calls only; isf, fl: EBADF / EFAULT rows */
-    c->fl = c->nhi;
-    end = r.n > end ? r.n : end;
     c->rn = end - c->r0;
     c->ncols = end;
 #undef ONE
@@ -118,27 +93,12 @@ void rv_cpu_layout(rv_cpu *c, unsigned log_n)
 
 /* ---- build -------------------------------------------------------------- */
 
-typedef struct {
-    air_machine *m;
-    air_table *t;
-} B;
-
-static air_expr col(B *b, unsigned i) { return air_col(b->m, b->t, AIR_MAIN, i, 0); }
-static air_expr nxt(B *b, unsigned i) { return air_col(b->m, b->t, AIR_MAIN, i, 1); }
-static air_expr K(B *b, gl_t v) { return air_const(b->m, b->t, v); }
-static air_expr add(B *b, air_expr x, air_expr y) { return air_add(b->m, b->t, x, y); }
-static air_expr sub(B *b, air_expr x, air_expr y) { return air_sub(b->m, b->t, x, y); }
-static air_expr mul(B *b, air_expr x, air_expr y) { return air_mul(b->m, b->t, x, y); }
-static air_expr scl(B *b, air_expr x, gl_t v) { return mul(b, K(b, v), x); }
-static void con(B *b, air_expr e, const char *name) { air_constrain(b->m, b->t, e, name); }
 static air_expr sum(B *b, const air_expr *x, unsigned n)
 {
     air_expr s = K(b, 0);
     for (unsigned i = 0; i < n; i++) s = add(b, s, x[i]);
     return s;
 }
-/* x (x - 1) */
-static air_expr bit(B *b, air_expr x) { return mul(b, x, sub(b, x, K(b, 1))); }
 /* (x - y)(x - y - 2^32): x = y mod 2^32 for y a u32 and x in [0, 2^33) */
 static air_expr wrap_eq(B *b, air_expr x, air_expr y)
 {
@@ -231,49 +191,31 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
 
     /* -- registers -- */
     air_expr n1 = col(b, c->n1), n2 = col(b, c->n2), wd = col(b, c->wd);
-    air_expr E[RV_CPU_NE];
-    for (int i = 0; i < RV_CPU_NE; i++) {
-        E[i] = col(b, c->e[i]);
-        con(b, bit(b, E[i]), "cpu: ecall flag boolean");
-    }
-    air_expr EXIT = E[RV_CPU_E_EXIT];
     con(b, bit(b, n1), "cpu: n1 boolean");
     con(b, bit(b, n2), "cpu: n2 boolean");
     con(b, bit(b, wd), "cpu: wd boolean");
-    con(b, mul(b, n1, sub(b, sub(b, one, dg->reads_rs1), ECALL)), "cpu: rs1 read only if named");
-    con(b, mul(b, n2, sub(b, sub(b, one, dg->reads_rs2), ECALL)), "cpu: rs2 read only if named");
-    con(b, mul(b, wd, sub(b, sub(b, one, dg->writes_rd), ECALL)), "cpu: rd write only if named");
-    con(b, mul(b, wd, EXIT), "cpu: exit writes nothing");
-    con(b, mul(b, add(b, dg->rs1, ECALL), sub(b, one, n1)), "cpu: rs1 != x0 is read");
-    con(b, mul(b, add(b, dg->rs2, ECALL), sub(b, one, n2)), "cpu: rs2 != x0 is read");
-    con(b, mul(b, sub(b, add(b, dg->rd, ECALL), EXIT), sub(b, one, wd)), "cpu: rd != x0 is written");
+    /* (an ECALL names no register: the ecall table makes its accesses) */
+    con(b, mul(b, n1, sub(b, one, dg->reads_rs1)), "cpu: rs1 read only if named");
+    con(b, mul(b, n2, sub(b, one, dg->reads_rs2)), "cpu: rs2 read only if named");
+    con(b, mul(b, wd, sub(b, one, dg->writes_rd)), "cpu: rd write only if named");
+    con(b, mul(b, dg->rs1, sub(b, one, n1)), "cpu: rs1 != x0 is read");
+    con(b, mul(b, dg->rs2, sub(b, one, n2)), "cpu: rs2 != x0 is read");
+    con(b, mul(b, dg->rd, sub(b, one, wd)), "cpu: rd != x0 is written");
     con(b, mul(b, sub(b, one, n1), v1), "cpu: x0 / no rs1 reads 0");
     con(b, mul(b, sub(b, one, n2), v2), "cpu: x0 / no rs2 reads 0");
     air_expr regb = K(b, RV_REG_ADDR(0));
-    rv_mem_build(&c->m_rs1, m, t, n1, add(b, regb, add(b, rs1f, scl(b, ECALL, 17))), v1, v1,
-                 add(b, ts, K(b, RV_SLOT_RS1)));
-    rv_mem_build(&c->m_rs2, m, t, n2, add(b, regb, add(b, rs2f, scl(b, ECALL, 10))), v2, v2,
-                 add(b, ts, K(b, RV_SLOT_RS2)));
-    rv_mem_build(&c->m_rd, m, t, wd, add(b, regb, add(b, rdf, scl(b, ECALL, 10))), col(b, c->pd), vd,
-                 add(b, ts, K(b, RV_SLOT_RD)));
-
-    /* -- region R expressions -- */
-    air_expr Fok = add(b, add(b, E[RV_CPU_E_F0], E[RV_CPU_E_F1]), E[RV_CPU_E_F2]);
-    air_expr ER = E[RV_CPU_E_ERR];
-    /* rows that evaluate buf_ok: the passing calls and the error rows (an
-     * EBADF row evaluates it too, harmlessly: it is defined for any buffer) */
-    air_expr Ebuf = add(b, Fok, ER);
-    air_expr va = col(b, c->va), z = col(b, c->z);
+    rv_mem_build(&c->m_rs1, m, t, n1, add(b, regb, rs1f), v1, v1, add(b, ts, K(b, RV_SLOT_RS1)));
+    rv_mem_build(&c->m_rs2, m, t, n2, add(b, regb, rs2f), v2, v2, add(b, ts, K(b, RV_SLOT_RS2)));
+    rv_mem_build(&c->m_rd, m, t, wd, add(b, regb, rdf), col(b, c->pd), vd, add(b, ts, K(b, RV_SLOT_RD)));
 
     /* -- the adder: ADD(I), AUIPC, JAL/JALR link pc + 4, load/store
-     *    address, ECALL buf + len - [len != 0] (its carry: the buffer wraps) */
+     *    address */
     air_expr S_ADD = S[RV_DEC_S_ADD], AUIPC = F[RV_DEC_AUIPC];
     air_expr LINK = add(b, JAL, JALR);
-    air_expr add_sel = add(b, add(b, add(b, S_ADD, AUIPC), LINK), add(b, LS, Ebuf));
-    air_expr add_a = add(b, add(b, mul(b, add(b, S_ADD, LS), v1), mul(b, add(b, AUIPC, LINK), pc)),
-                         mul(b, Ebuf, dprev));
+    air_expr add_sel = add(b, add(b, add(b, S_ADD, AUIPC), LINK), LS);
+    air_expr add_a = add(b, mul(b, add(b, S_ADD, LS), v1), mul(b, add(b, AUIPC, LINK), pc));
     air_expr add_b = add(b, mul(b, S_ADD, add(b, v2, imm)), mul(b, add(b, AUIPC, LS), imm));
-    add_b = add(b, add_b, add(b, scl(b, LINK, 4), mul(b, Ebuf, sub(b, va, z))));
+    add_b = add(b, add_b, scl(b, LINK, 4));
     /* The sum's two limbs have two readings. Loads/stores: the word address
      * minus 256 (16 + 14 bits: page >= 1, below 2^30) and the sum 4 (256 +
      * limbs) + offset, in [1024, 2^32); every other adder row: the sum itself
@@ -294,15 +236,14 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     con(b, mul(b, F[RV_DEC_LUI], sub(b, vd, imm)), "cpu: LUI rd = imm");
 
     /* -- comparator: SUB, SLT(I)(U), BLT/BGE(U) (branches carry SLT's /
-     * SLTU's flag), read(0) n vs len. b is rs2 on register forms and
-     * branches (whose immediate is the offset), the immediate on SLTI(U)
-     * (rs2 reads 0 there) -- */
-    air_expr F0 = E[RV_CPU_E_F0];
+     * SLTU's flag). b is rs2 on register forms and branches (whose
+     * immediate is the offset), the immediate on SLTI(U) (rs2 reads 0
+     * there) -- */
     air_expr ltop = add(b, add(b, S[RV_DEC_S_SUB], S[RV_DEC_S_SLT]), S[RV_DEC_S_SLTU]);
-    air_expr lt_sel = add(b, ltop, F0);
+    air_expr lt_sel = ltop;
     air_expr lt_sgn = S[RV_DEC_S_SLT];
-    air_expr lt_a = add(b, mul(b, ltop, v1), mul(b, F0, vd));
-    air_expr lt_b = add(b, add(b, mul(b, ltop, v2), mul(b, F[RV_DEC_ALUI], imm)), mul(b, F0, va));
+    air_expr lt_a = mul(b, ltop, v1);
+    air_expr lt_b = add(b, mul(b, ltop, v2), mul(b, F[RV_DEC_ALUI], imm));
     rv_lt_build(&c->lt, m, t, lt_sel, lt_sgn, lt_a, lt_b);
     air_expr ltc = col(b, c->lt.lt);
     air_expr ltd = add(b, col(b, c->lt.d.lo), scl(b, col(b, c->lt.d.hi), TWO16));
@@ -390,120 +331,27 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     con(b, mul(b, STORE, sub(b, sub(b, dnew, dprev), mul(b, P, sub(b, sv, rvv)))),
         "cpu: store replaces the sub-word");
     con(b, mul(b, sub(b, one, STORE), sub(b, dnew, dprev)), "cpu: only stores change the word");
-    con(b, mul(b, ECALL, sub(b, daddr, K(b, RV_REG_ADDR(11)))), "cpu: ECALL data slot is a1");
-    rv_mem_build(&c->m_data, m, t, add(b, LS, ECALL), daddr, dprev, dnew, add(b, ts, K(b, RV_SLOT_DATA)));
+    rv_mem_build(&c->m_data, m, t, LS, daddr, dprev, dnew, add(b, ts, K(b, RV_SLOT_DATA)));
 
-    /* -- ECALL -- */
-    air_expr Eo = sub(b, ECALL, sum(b, E, RV_CPU_NE)); /* any other number */
-    con(b, bit(b, Eo), "cpu: one ecall outcome");
-    air_expr a7 = v1, fd = v2, buf = dprev, L = va;
-    air_expr g63 = mul(b, sub(b, a7, K(b, 63)), sub(b, a7, K(b, 64)));
-    air_expr g93 = mul(b, sub(b, a7, K(b, 93)), sub(b, a7, K(b, 94)));
-    air_expr fd12 = mul(b, sub(b, fd, one), sub(b, fd, K(b, 2)));
-    air_expr P1 = col(b, c->P1), P2 = col(b, c->P2), W1 = col(b, c->W1), W2 = col(b, c->W2);
-    air_expr isw = col(b, c->isw), q = col(b, c->q), isf = col(b, c->isf);
-    con(b, mul(b, EXIT, g93), "cpu: exit is a7 = 93 or 94");
-    con(b, mul(b, F0, sub(b, a7, K(b, RV_SYS_READ))), "cpu: read is a7 = 63");
-    con(b, mul(b, add(b, E[RV_CPU_E_F1], E[RV_CPU_E_F2]), sub(b, a7, K(b, RV_SYS_WRITE))),
-        "cpu: write is a7 = 64");
-    con(b, mul(b, Eo, sub(b, P1, g63)), "cpu: ENOSYS P1");
-    con(b, mul(b, Eo, sub(b, P2, g93)), "cpu: ENOSYS P2");
-    con(b, mul(b, Eo, sub(b, mul(b, P1, W1), one)), "cpu: ENOSYS a7 not 63/64");
-    con(b, mul(b, Eo, sub(b, mul(b, P2, W2), one)), "cpu: ENOSYS a7 not 93/94");
-    con(b, mul(b, F0, fd), "cpu: read fd 0");
-    con(b, mul(b, E[RV_CPU_E_F1], sub(b, fd, one)), "cpu: write fd 1");
-    con(b, mul(b, E[RV_CPU_E_F2], sub(b, fd, K(b, 2))), "cpu: write fd 2");
-    /* EBADF / EFAULT (one flag ER; isf = [EFAULT]): isw = [write] (a7 = 63
-     * + isw); q = the read's fd or the write's (fd - 1)(fd - 2) (P1), zero
-     * exactly when the fd is one the call accepts: EBADF has q != 0 (q W1 =
-     * 1), EFAULT q = 0 (and the buffer rule below) */
-    con(b, mul(b, ER, bit(b, isw)), "cpu: isw boolean");
-    con(b, mul(b, ER, bit(b, isf)), "cpu: isf boolean");
-    con(b, mul(b, ER, sub(b, a7, add(b, K(b, RV_SYS_READ), isw))), "cpu: EBADF/EFAULT is a7 = 63 + isw");
-    con(b, mul(b, ER, sub(b, P1, fd12)), "cpu: EBADF/EFAULT P1 = (fd - 1)(fd - 2)");
-    con(b, mul(b, ER, sub(b, q, add(b, fd, mul(b, isw, sub(b, P1, fd))))), "cpu: EBADF/EFAULT q");
-    con(b, mul(b, ER, add(b, sub(b, mul(b, q, W1), one), isf)), "cpu: EBADF fd not accepted");
-    con(b, mul(b, mul(b, ER, isf), q), "cpu: EFAULT fd accepted");
-    con(b, mul(b, ER, add(b, sub(b, vd, K(b, TWO32 - RV_EBADF)), scl(b, isf, RV_EFAULT - RV_EBADF))),
-        "cpu: EBADF / EFAULT result");
-    con(b, mul(b, Eo, sub(b, vd, K(b, TWO32 - RV_ENOSYS))), "cpu: ENOSYS result");
-    con(b, mul(b, add(b, E[RV_CPU_E_F1], E[RV_CPU_E_F2]), sub(b, vd, L)), "cpu: write returns len");
-    /* buf_ok: z = [len != 0] (z = len wl, (1 - z) len = 0); lo = [buf <
-     * 1024] by bd = lo ? 1023 - buf : buf - 1024 in [0, 2^32); the
-     * adder's carry = [buf + len - 1 >= 2^32] (len > 0), i.e. the buffer
-     * wraps. EFAULT needs len > 0 and (lo or wrap); a passing call with
-     * len > 0 has neither. */
-    air_expr lo = col(b, c->lo), hh = col(b, c->h), bd = col(b, c->bd);
-    con(b, mul(b, Ebuf, sub(b, z, mul(b, L, col(b, c->wl)))), "cpu: z = len wl");
-    con(b, mul(b, Ebuf, mul(b, sub(b, one, z), L)), "cpu: z = 0 only for len 0");
-    con(b, mul(b, Ebuf, bit(b, lo)), "cpu: lo boolean");
-    con(b, mul(b, Ebuf, sub(b, bd, add(b, sub(b, buf, K(b, 1024)), mul(b, lo, sub(b, K(b, 2047), scl(b, buf, 2)))))),
-        "cpu: bd = buf - 1024 or 1023 - buf");
-    air_expr fl = col(b, c->fl); /* error rows: [buf >= 1024 and no wrap] */
-    con(b, mul(b, ER, sub(b, fl, mul(b, sub(b, one, lo), sub(b, one, carry)))), "cpu: fl");
-    con(b, mul(b, mul(b, ER, isf), sub(b, one, z)), "cpu: EFAULT needs len > 0");
-    con(b, mul(b, mul(b, ER, isf), fl), "cpu: EFAULT needs page 0 or wrap");
-    con(b, mul(b, Fok, mul(b, z, lo)), "cpu: passing call avoids page 0");
-    con(b, mul(b, Fok, mul(b, z, carry)), "cpu: passing call does not wrap");
-    /* n: vd - io is a u32 (slots below) and (1 - io) vd = 0, so io = [n >
-     * 0] and n is a u32; read: n <= len (lt = [n < len]), 0 after
-     * end-of-file, and n < len sets it (sh) */
-    air_expr io = col(b, c->io), sh = col(b, c->sh), eof = col(b, c->eof);
-    con(b, mul(b, Fok, bit(b, io)), "cpu: io boolean");
-    con(b, mul(b, Fok, mul(b, sub(b, one, io), vd)), "cpu: io = [n > 0]");
-    con(b, mul(b, F0, mul(b, sub(b, one, ltc), sub(b, vd, L))), "cpu: read n <= len");
-    con(b, mul(b, F0, mul(b, eof, vd)), "cpu: read after end-of-file returns 0");
-    con(b, mul(b, F0, sub(b, sh, mul(b, ltc, sub(b, one, eof)))), "cpu: short read sets end-of-file");
-    con(b, mul(b, EXIT, sub(b, one, last)), "cpu: exit is the last active row");
-    rv_mem_build(&c->m_arg, m, t, ECALL, K(b, RV_REG_ADDR(12)), va, va, add(b, ts, K(b, RV_SLOT_ARG)));
-
-    /* running byte counters of fd 0 and 1 (before the row; fd 2's debug
-     * log is in no statement, its calls have pos 0) and end-of-file */
-    air_expr FK[2] = {F0, E[RV_CPU_E_F1]};
-    air_expr pos = K(b, 0);
-    for (int k = 0; k < 2; k++) {
-        air_expr ck = col(b, c->cnt[k]);
-        con(b, mul(b, FIRST, ck), "cpu: byte counter starts at 0");
-        con(b, mul(b, TRANS, sub(b, sub(b, nxt(b, c->cnt[k]), ck), mul(b, FK[k], vd))),
-            "cpu: byte counter += n");
-        pos = add(b, pos, mul(b, FK[k], ck));
-    }
-    con(b, mul(b, TRANS, sub(b, sub(b, nxt(b, c->eof), eof), mul(b, F0, sh))), "cpu: end-of-file carries");
-
-    /* -- range checks of passing ECALLs (vd - io as 16 + 16 bits) and
-     * buf_ok rows (bd's high limb; its low limb shares the slot of the
-     * loads' sub-word top bit below). The engine pairs consecutive
-     * interactions of degree-1 tuples into one LogUp helper column, so the
-     * degree-2 tuples (that slot, the io hand-off, the end state) come
-     * last. -- */
-    air_expr nhi = col(b, c->nhi);
-    range(b, Fok, sub(b, sub(b, vd, io), scl(b, nhi, TWO16)), K(b, 16));
-    range(b, Fok, nhi, K(b, 16));
-    range(b, Ebuf, hh, K(b, 16));
-    air_expr st[7] = {K(b, RV_STATE_START), pc, eof, K(b, 0), K(b, 0), K(b, 0), K(b, 0)};
-    air_interact(m, t, RV_BUS_STATE, AIR_SEND, FIRST, st, 7);
-    /* a slot shared by exclusive rows: loads/stores of a byte or halfword
-     * (the sub-word's top bit), buf_ok rows (bd's low limb) */
-    range(b, add(b, add(b, WB, WH), Ebuf),
-          add(b, add(b, mul(b, WB, sub(b, rvv, scl(b, msb, 128))), mul(b, WH, sub(b, rvv, scl(b, msb, 1u << 15)))),
-              mul(b, Ebuf, sub(b, bd, scl(b, hh, TWO16)))),
-          add(b, add(b, scl(b, WB, 7), scl(b, WH, 15)), scl(b, Ebuf, 16)));
-
-    /* -- hand-offs: io and state -- */
+    /* -- ECALL: the ecall table (rv_air_ecall.h) does the call; the row
+     * fetches, decodes and moves to pc + 4 (seq above), and hands the
+     * ecall table its ts and whether it is the last active row -- */
     {
-        air_expr tup[5] = {ts, fd, buf, vd, pos};
-        air_interact(m, t, RV_BUS_IO, AIR_SEND, mul(b, Fok, io), tup, 5);
+        air_expr tup[2] = {ts, last};
+        air_interact(m, t, RV_BUS_ECALL, AIR_SEND, ECALL, tup, 2);
     }
     {
-        air_expr en[7] = {K(b, RV_STATE_END),
-                          npc,
-                          EXIT,
-                          mul(b, EXIT, v2),
-                          add(b, col(b, c->cnt[0]), mul(b, F0, vd)),
-                          add(b, col(b, c->cnt[1]), mul(b, E[RV_CPU_E_F1], vd)),
-                          add(b, eof, mul(b, F0, sh))};
+        air_expr z = K(b, 0);
+        air_expr st[7] = {K(b, RV_STATE_START), pc, z, z, z, z, z};
+        air_interact(m, t, RV_BUS_STATE, AIR_SEND, FIRST, st, 7);
+        air_expr en[7] = {K(b, RV_STATE_END), npc, z, z, z, z, z};
         air_interact(m, t, RV_BUS_STATE, AIR_SEND, last, en, 7);
     }
+    /* loads/stores of a byte or halfword: the sub-word below its top bit
+     * (degree-2 tuple: last, so that the degree-1 ones pair up) */
+    range(b, add(b, WB, WH),
+          add(b, mul(b, WB, sub(b, rvv, scl(b, msb, 128))), mul(b, WH, sub(b, rvv, scl(b, msb, 1u << 15)))),
+          add(b, scl(b, WB, 7), scl(b, WH, 15)));
 }
 
 air_table *rv_cpu_table_add(air_machine *m, rv_cpu *c, unsigned log_n)
@@ -538,25 +386,18 @@ static int alu_sub(const rv_cpu *c, const gl_t *r)
     return -1;
 }
 
-static int buf_ok(uint32_t buf, uint32_t len)
-{
-    if (len == 0) return 1;
-    return buf >= RV_MEM_MIN && (uint64_t)buf + len <= (1ull << 32);
-}
-
-static gl_t inv0(gl_t x) { return x ? gl_inv(x) : 0; }
-
 cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_lookups *lk,
                       rv_decode_mult *dm, rv_memtrack *mt, rv_muldiv_call *md, size_t md_cap,
-                      uint32_t *io_prev_ts, const rv_trace *tr, const rv_snapshot *s)
+                      uint32_t *io_prev_ts, const rv_ecall *ec, gl_t *ec_main, const rv_trace *tr,
+                      const rv_snapshot *s)
 {
     const size_t n = (size_t)1 << c->log_n, W = c->ncols, cycles = tr->nrows;
     RETURN_ERROR_IF(cycles == 0 || cycles > n, CAIRN_ERR_LIMIT,
                     "rv cpu fill: %zu cycles do not fit a table of 2^%u rows", cycles, c->log_n);
     memset(main, 0, n * W * sizeof *main);
     memset(out, 0, sizeof *out);
-    uint64_t cnt[3] = {0, 0, 0};
-    uint32_t eof = s->start.input_eof;
+    rv_ecall_fill_st ef;
+    rv_ecall_fill_begin(&ef, ec, ec_main, s->start.input_eof);
     size_t io_row = 0;
     uint32_t npc_last = 0;
 
@@ -568,9 +409,6 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
         r[c->last] = i + 1 == cycles;
         r[c->pc] = pc;
         r[c->npc] = npc;
-        r[c->cnt[0]] = cnt[0];
-        r[c->cnt[1]] = cnt[1];
-        r[c->eof] = eof;
         RETURN_ERROR_IF((pc & 3) || pc < RV_MEM_MIN || (npc & 3), CAIRN_ERR_CORRUPT,
                         "rv cpu fill: cycle %zu: pc 0x%08x / next pc 0x%08x", i, pc, npc);
         uint32_t w;
@@ -591,12 +429,12 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
         rv_lk_range(lk, x >> 16, 14);
 
         /* registers read */
-        const int ec = op == RV_OP_ECALL;
-        const uint32_t r1 = ec ? 17 : d.rs1, r2 = ec ? 10 : d.rs2;
+        const int is_ecall = op == RV_OP_ECALL; /* the ecall table reads its registers */
+        const uint32_t r1 = is_ecall ? 0 : d.rs1, r2 = is_ecall ? 0 : d.rs2;
         uint32_t v1 = 0, v2 = 0;
         if (r1) FORWARD_IF_ERROR(rv_mem_fill_read(&c->m_rs1, r, lk, mt, &v1, RV_REG_ADDR(r1), ts + RV_SLOT_RS1));
         if (r2) FORWARD_IF_ERROR(rv_mem_fill_read(&c->m_rs2, r, lk, mt, &v2, RV_REG_ADDR(r2), ts + RV_SLOT_RS2));
-        RETURN_ERROR_IF(v1 != T(rs1_val) || v2 != T(rs2_val), CAIRN_ERR_CORRUPT,
+        RETURN_ERROR_IF(!is_ecall && (v1 != T(rs1_val) || v2 != T(rs2_val)), CAIRN_ERR_CORRUPT,
                         "rv cpu fill: cycle %zu: register values differ from the trace", i);
         r[c->n1] = r1 != 0;
         r[c->n2] = r2 != 0;
@@ -694,78 +532,21 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
             md[out->nmuldiv++] = (rv_muldiv_call){op, v1, v2};
             vd = rv_muldiv_result(op, v1, v2);
             writes = 1;
-        } else if (ec) {
-            uint32_t a1, a2;
-            r[c->daddr] = RV_REG_ADDR(11);
-            FORWARD_IF_ERROR(rv_mem_fill_read(&c->m_data, r, lk, mt, &a1, RV_REG_ADDR(11), ts + RV_SLOT_DATA));
-            FORWARD_IF_ERROR(rv_mem_fill_read(&c->m_arg, r, lk, mt, &a2, RV_REG_ADDR(12), ts + RV_SLOT_ARG));
-            RETURN_ERROR_IF(a1 != T(mem_addr) || a2 != T(mem_val), CAIRN_ERR_CORRUPT,
-                            "rv cpu fill: cycle %zu: ECALL arguments differ from the trace", i);
-            r[c->dprev] = r[c->dnew] = a1;
-            r[c->va] = a2;
-            const uint32_t a7 = v1, fd = v2, buf = a1, len = a2;
-            int e = -1, fault = 0; /* outcome flag, -1: other; EFAULT (not EBADF) */
-            if (a7 == RV_SYS_EXIT || a7 == RV_SYS_EXIT_GROUP) {
-                e = RV_CPU_E_EXIT;
-            } else if (a7 == RV_SYS_READ) {
-                fault = fd == 0 && !buf_ok(buf, len);
-                e = fd != 0 || fault ? RV_CPU_E_ERR : RV_CPU_E_F0;
-            } else if (a7 == RV_SYS_WRITE) {
-                fault = (fd == 1 || fd == 2) && !buf_ok(buf, len);
-                e = (fd != 1 && fd != 2) || fault ? RV_CPU_E_ERR : fd == 1 ? RV_CPU_E_F1 : RV_CPU_E_F2;
-            }
-            if (e >= 0) r[c->e[e]] = 1;
-            if (e < 0) {
-                r[c->P1] = gl_mul(gl_sub(a7, 63), gl_sub(a7, 64));
-                r[c->P2] = gl_mul(gl_sub(a7, 93), gl_sub(a7, 94));
-                r[c->W1] = inv0(r[c->P1]);
-                r[c->W2] = inv0(r[c->P2]);
-                vd = (uint32_t)-RV_ENOSYS;
-            } else if (e == RV_CPU_E_ERR) {
-                const int w = a7 == RV_SYS_WRITE;
-                r[c->isw] = w;
-                r[c->isf] = fault;
-                r[c->P1] = gl_mul(gl_sub(fd, 1), gl_sub(fd, 2));
-                r[c->q] = w ? r[c->P1] : fd;
-                r[c->W1] = inv0(r[c->q]);
-                vd = (uint32_t)(fault ? -RV_EFAULT : -RV_EBADF);
-            }
-            if (e == RV_CPU_E_ERR || e == RV_CPU_E_F0 || e == RV_CPU_E_F1 || e == RV_CPU_E_F2) {
-                const uint32_t zz = len != 0, lo = buf < RV_MEM_MIN;
-                const uint32_t bd = lo ? RV_MEM_MIN - 1 - buf : buf - RV_MEM_MIN;
-                r[c->z] = zz;
-                r[c->wl] = inv0(len);
-                r[c->lo] = lo;
-                r[c->bd] = bd;
-                r[c->h] = bd >> 16;
-                rv_lk_range(lk, bd & 0xffff, 16);
-                rv_lk_range(lk, bd >> 16, 16);
-                rv_add_fill(&c->add, r, lk, buf, len - zz);
-                if (e == RV_CPU_E_ERR) r[c->fl] = !lo && !r[c->add.carry];
-            }
-            if (e == RV_CPU_E_F0 || e == RV_CPU_E_F1 || e == RV_CPU_E_F2) {
-                const int k = e - RV_CPU_E_F0;
-                vd = k == 0 ? T(rd_val) : len;
-                if (k == 0) {
-                    const uint32_t l = rv_lt_fill(&c->lt, r, lk, 0, vd, len);
-                    r[c->sh] = l && !eof;
-                }
-                const uint32_t io = vd != 0;
-                r[c->io] = io;
-                r[c->nhi] = (vd - io) >> 16;
-                rv_lk_range(lk, (vd - io) & 0xffff, 16);
-                rv_lk_range(lk, (vd - io) >> 16, 16);
-            }
-            writes = e != RV_CPU_E_EXIT;
-            if (e == RV_CPU_E_EXIT) {
-                out->halted = 1;
-                out->exit_code = fd;
-            }
+        } else if (is_ecall) {
+            /* the ecall table's row: its own accesses, the result in a0 */
+            uint32_t a0;
+            FORWARD_IF_ERROR(rv_ecall_fill_row(&ef, lk, mt, ts, i + 1 == cycles, T(rd_val), &a0, &writes));
+            RETURN_ERROR_IF(T(rs1_val) != ec_main[(ef.row - 1) * ec->ncols + ec->a7] ||
+                                T(rs2_val) != ec_main[(ef.row - 1) * ec->ncols + ec->fd] ||
+                                T(mem_addr) != ec_main[(ef.row - 1) * ec->ncols + ec->buf] ||
+                                T(mem_val) != ec_main[(ef.row - 1) * ec->ncols + ec->len] ||
+                                (uint32_t)T(rd) != (writes ? 10u : 0u) || (writes && T(rd_val) != a0),
+                            CAIRN_ERR_CORRUPT, "rv cpu fill: cycle %zu: the ECALL differs from the trace", i);
         }
         /* FENCE: nothing */
 
-        /* rd */
-        const uint32_t rdi = ec ? (writes ? 10 : 0) : (writes ? d.rd : 0);
+        /* rd (an ECALL's a0 is the ecall table's) */
+        const uint32_t rdi = is_ecall ? 0 : writes ? d.rd : 0;
         r[c->vd] = vd;
         if (rdi) {
             uint32_t prev;
@@ -773,7 +554,7 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
             r[c->pd] = prev;
             r[c->wd] = 1;
         }
-        RETURN_ERROR_IF(rdi != T(rd) || (rdi && vd != T(rd_val)), CAIRN_ERR_CORRUPT,
+        RETURN_ERROR_IF(!is_ecall && (rdi != T(rd) || (rdi && vd != T(rd_val))), CAIRN_ERR_CORRUPT,
                         "rv cpu fill: cycle %zu (%s): rd x%u = 0x%08x, the trace says x%u = 0x%08x", i,
                         rv_op_name(op), rdi, vd, T(rd), T(rd_val));
 
@@ -792,22 +573,14 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
             if (io_prev_ts) io_prev_ts[io_row] = pts;
         }
 
-        /* running values after the row */
-        if (r[c->e[RV_CPU_E_F0]]) cnt[0] += vd;
-        if (r[c->e[RV_CPU_E_F1]]) cnt[1] += vd;
-        if (r[c->e[RV_CPU_E_F2]]) cnt[2] += vd;
-        if (r[c->e[RV_CPU_E_F0]] && r[c->sh]) eof = 1;
         npc_last = npc;
 #undef T
     }
-    /* padding rows carry the counters and end-of-file */
-    for (size_t i = cycles; i < n; i++) {
-        gl_t *r = main + i * W;
-        for (int k = 0; k < 2; k++) r[c->cnt[k]] = cnt[k];
-        r[c->eof] = eof;
-    }
+    rv_ecall_fill_end(&ef);
     out->next_pc = npc_last;
-    out->input_eof = eof;
-    for (int k = 0; k < 3; k++) out->bytes[k] = cnt[k];
+    out->halted = ef.halted;
+    out->exit_code = ef.exit_code;
+    out->input_eof = ef.eof;
+    for (int k = 0; k < 3; k++) out->bytes[k] = ef.cnt[k];
     return CAIRN_OK;
 }

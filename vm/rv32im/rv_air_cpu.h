@@ -14,32 +14,27 @@
  * need a send with a smaller ts). A read whose flag is 0 has value 0. So
  * x0 reads as 0 and writes to x0 are dropped, without an is-zero witness.
  *
- * ECALL: a7 at slot RS1, a0 at RS2, a1 at DATA, a2 at ARG, the result in
- * a0 at RD (none for exit). Classes by a7 (exit / exit_group, read, write,
- * any other -> -ENOSYS), fd and buffer rules (EBADF, EFAULT as buf_ok in
- * rv_exec.c), n: read(0) returns n <= len with the input end-of-file rule
- * (docs/rv-air.md "Input end-of-file"), write returns len. Calls with n > 0
- * SEND (ts, fd, buf, n, pos) on RV_BUS_IO, pos the running byte count of
- * the fd (0: input, 1: journal) at the call, 0 for fd 2 (the debug log is
- * in no statement).
+ * ECALL: the row fetches, decodes and moves to pc + 4; it names no
+ * register (n1 = n2 = wd = 0) and SENDS (ts, last) on RV_BUS_ECALL: the
+ * ecall table (rv_air_ecall.h) reads a7, a0..a2, writes a0, decides the
+ * outcome, hands reads and writes to io, and keeps the byte counters,
+ * end-of-file, halted and the exit code. An exit row of that table needs
+ * last = 1: an exit ECALL is the last active row.
  *
- * State: row 0 SENDS (RV_STATE_START, pc, input_eof, 0, 0, 0, 0); the last
- * active row SENDS (RV_STATE_END, next_pc, halted, exit_code, input_bytes,
- * journal_bytes, input_eof). Public value RV_CPU_PUB_CYCLES is the number of
- * active rows (a boolean `active` that starts at 1 and never rises again,
- * and a `last` flag on the row whose preprocessed cycle index is
- * cycles - 1). An exit ECALL is the last active row.
+ * State: row 0 SENDS (RV_STATE_START, pc, 0, 0, 0, 0, 0); the last active
+ * row SENDS (RV_STATE_END, next_pc, 0, 0, 0, 0, 0). Public value
+ * RV_CPU_PUB_CYCLES is the number of active rows (a boolean `active` that
+ * starts at 1 and never rises again, and a `last` flag on the row whose
+ * preprocessed cycle index is cycles - 1).
  *
  * Width. Columns shared between mutually exclusive ops (rv_air_alu.h
  * "Sharing columns"): a region R holds the comparator / shifter /
- * bitwise gadgets of ALU and branch rows, the byte split and sub-word
- * selection of loads and stores, and the ECALL logic (over the
- * comparator's unsigned columns and, on its error rows, over the ENOSYS
- * witnesses). Selectors are columns of their own: the class and sub-op
- * flags are the decode gadget's (pinned by the decode lookup, no
- * constraint here), the ECALL outcomes are the cpu's. The adder's limbs
- * double as the word address of loads and stores. 88 columns (region R
- * 18); docs/rv-air.md "Width budget".
+ * bitwise gadgets of ALU and branch rows and the byte split and sub-word
+ * selection of loads and stores. Selectors are columns of their own: the
+ * class and sub-op flags are the decode gadget's (pinned by the decode
+ * lookup, no constraint here). The adder's limbs double as the word
+ * address of loads and stores. 80 columns (region R 18); docs/rv-air.md
+ * "Width budget".
  */
 #ifndef CAIRN_VM_RV_AIR_CPU_H
 #define CAIRN_VM_RV_AIR_CPU_H
@@ -50,6 +45,7 @@
 #include "rv.h"
 #include "rv_air_alu.h"
 #include "rv_air_decode.h"
+#include "rv_air_ecall.h"
 #include "rv_air_int.h"
 #include "rv_air_mem.h"
 #include "rv_air_muldiv.h"
@@ -59,18 +55,6 @@
 #define RV_CPU_PUB_CYCLES 8
 #define RV_CPU_NPUB 9
 
-/* ECALL outcome flags (one-hot with the implied "other number" flag).
- * The error outcomes of read and write share one flag; the region columns
- * `isw` (a7 = 63 + isw) and `isf` (EFAULT, not EBADF) tell them apart. */
-enum {
-    RV_CPU_E_EXIT,
-    RV_CPU_E_F0,  /* read(0) that passes the fd and buffer rules */
-    RV_CPU_E_F1,  /* write(1), passes */
-    RV_CPU_E_F2,  /* write(2), passes */
-    RV_CPU_E_ERR, /* read or write, EBADF or EFAULT */
-    RV_CPU_NE
-};
-
 /* Column indices (main trace; the one preprocessed column is the row
  * index, the cycle). */
 typedef struct {
@@ -78,23 +62,20 @@ typedef struct {
     /* always-on columns */
     unsigned active, last, pc, pch, npc, imm;
     unsigned v1, v2, vd, pd, dprev, dnew, daddr;
-    unsigned n1, n2, wd, cnt[2], eof; /* byte counters of fd 0, 1 */
+    unsigned n1, n2, wd;
     unsigned taken;
-    unsigned e[RV_CPU_NE];
     rv_decode_gadget dec;
-    rv_mem_g m_fetch, m_rs1, m_rs2, m_data, m_rd, m_arg;
+    rv_mem_g m_fetch, m_rs1, m_rs2, m_data, m_rd;
     rv_add_g add;
     /* region R: first column and width */
     unsigned r0, rn;
-    rv_lt_g lt;        /* ALU/branch compare; read(0): n < len */
+    rv_lt_g lt;        /* ALU/branch compare */
     rv_eq_g eq;        /* eq column = lt.lt */
     rv_shift_g shift;
     rv_bitwise_g bw;   /* AND/OR/XOR; loads/stores: byte splits */
     unsigned b0;       /* JALR: bit 0 of rs1 + imm */
     unsigned p[4], rv, msb; /* loads/stores */
     unsigned sv;            /* stores: the stored sub-word, in pd's column */
-    unsigned P1, P2, W1, W2, z, wl, va, io, nhi, lo, h, bd, sh; /* ECALL */
-    unsigned isw, q, isf, fl; /* ECALL errors: the columns of P2, W2 (ENOSYS only), io, nhi */
 } rv_cpu;
 
 /* Lays out the columns (no machine needed). */
@@ -116,16 +97,20 @@ typedef struct {
 /* Writes the main trace (2^c->log_n rows x c->ncols, row-major, owned by
  * the caller) from a segment's trace tr of snapshot s. mt must hold the
  * segment's start memory and registers (rv_memtrack_load(mt, s)) and
- * receives every access, including the io table's words at slot IO (so
- * mt ends as the segment's end memory); io_prev_ts (tr->io_nrows entries,
- * optional) receives each io word's previous ts for the io table. Counts
- * range/bytes lookups in lk and decode classes in dm, and lists the
- * M-extension calls in md (capacity md_cap) for the muldiv table.
- * CAIRN_ERR_LIMIT if the segment is longer than the table or md is too
- * small; CAIRN_ERR_CORRUPT if the trace disagrees with the memory or with
+ * receives every access, including the ecall table's register accesses
+ * and the io table's words at slot IO (so mt ends as the segment's end
+ * memory); io_prev_ts (tr->io_nrows entries, optional) receives each io
+ * word's previous ts for the io table. Writes the ecall table (ec_main:
+ * 2^ec->log_n x ec->ncols, the caller's) row by row as it meets the
+ * ECALLs; out's halted, exit code, end-of-file and byte counts are that
+ * table's. Counts range/bytes lookups in lk and decode classes in dm, and
+ * lists the M-extension calls in md (capacity md_cap) for the muldiv
+ * table. CAIRN_ERR_LIMIT if the segment is longer than the table or md or
+ * the ecall table is too small; CAIRN_ERR_CORRUPT if the trace disagrees with the memory or with
  * the semantics; CAIRN_ERR_FAULT for an undecodable word. */
 cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_lookups *lk,
                       rv_decode_mult *dm, rv_memtrack *mt, rv_muldiv_call *md, size_t md_cap,
-                      uint32_t *io_prev_ts, const rv_trace *tr, const rv_snapshot *s);
+                      uint32_t *io_prev_ts, const rv_ecall *ec, gl_t *ec_main, const rv_trace *tr,
+                      const rv_snapshot *s);
 
 #endif

@@ -48,10 +48,11 @@ enum {
     RV_BUS_P2 = 7,      /* (in[12], out[12]): out = Poseidon2(in) */
     RV_BUS_NODE = 8,    /* (level, index, digest_in[4], digest_out[4]) */
     RV_BUS_JOURNAL = 9, /* (pos, byte) */
-    RV_BUS_STATE = 10   /* (tag, ...): cpu <-> state, see below */
+    RV_BUS_STATE = 10,  /* (tag, ...): cpu, ecall <-> state, see below */
+    RV_BUS_ECALL = 11   /* (ts, last): cpu ECALL row -> ecall table (rv_air_ecall.h) */
 };
 
-/* RV_BUS_IO: the cpu SENDS (ts, fd, buf, n, pos) for every read(0) /
+/* RV_BUS_IO: the ecall table SENDS (ts, fd, buf, n, pos) for every read(0) /
  * write(1|2) ECALL that moves n > 0 bytes (after the EBADF and EFAULT
  * rules), ts = the ECALL's base timestamp 8 * (cycle + 1), buf = a1 (byte
  * address), pos = the stream offset of its first byte counted from the
@@ -61,10 +62,12 @@ enum {
  * on the call's first row and moves the bytes (its memory accesses use
  * slot RV_SLOT_IO of that ts). */
 /* RV_BUS_STATE tuples (the state table RECEIVES each exactly once):
- *   (RV_STATE_START, pc, input_eof, 0, 0, 0, 0): cpu row 0 (always active);
- *   (RV_STATE_END, next_pc, halted, exit_code, input_bytes, journal_bytes,
- *    input_eof): the cpu's last active row; input_bytes / journal_bytes are
- *    the bytes read from fd 0 / written to fd 1 during the segment. */
+ *   (RV_STATE_START, pc, 0, 0, 0, 0, 0): cpu row 0 (always active);
+ *   (RV_STATE_END, next_pc, 0, 0, 0, 0, 0): the cpu's last active row;
+ *   (RV_STATE_ECALLS, start input_eof, halted, exit_code, input_bytes,
+ *    journal_bytes, end input_eof): the ecall table's final row;
+ *    input_bytes / journal_bytes are the bytes read from fd 0 / written to
+ *    fd 1 during the segment. */
 /* The state table also SENDS the journal fields to the journal table
  * (rv_air_io.h), which RECEIVES each once (same tuple length, 7):
  *   (RV_STATE_JOURNAL_IN, chain[4], start journal_len mod 16, journal_bytes),
@@ -77,16 +80,17 @@ enum {
     RV_STATE_JOURNAL_IN = 3,
     RV_STATE_JTAIL_IN = 4,
     RV_STATE_JOURNAL_OUT = 5,
-    RV_STATE_JTAIL_OUT = 6
+    RV_STATE_JTAIL_OUT = 6,
+    RV_STATE_ECALLS = 7
 };
 
 /* Memory-argument timestamps: ts = 8 * (cycle + 1) + slot; 0 = start. */
 enum {
     RV_SLOT_FETCH = 0,
-    RV_SLOT_RS1 = 1, /* ECALL: a7 */
-    RV_SLOT_RS2 = 2, /* ECALL: a0 */
+    RV_SLOT_RS1 = 1, /* ECALL (ecall table): a7 */
+    RV_SLOT_RS2 = 2,
     RV_SLOT_DATA = 3, /* load/store word; ECALL: a1 */
-    RV_SLOT_RD = 4,   /* ECALL: a0 result */
+    RV_SLOT_RD = 4,   /* ECALL: a0, found (the argument) and left (the result) */
     RV_SLOT_ARG = 5,  /* ECALL: a2 */
     RV_SLOT_IO = 6    /* io table words of the ECALL */
 };

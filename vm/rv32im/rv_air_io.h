@@ -22,8 +22,8 @@
  *   mem[2], wlo, whi      the access gadget's ts limbs; waddr's 16/14-bit limbs
  * Constraints (the rules of rv.h's io table):
  *   - the first row RECEIVES (ts, fd1 + 2 fd2, buf, rem, pos) on RV_BUS_IO
- *     (the cpu's hand-off: rem = n there) and covers buf: buf = 4 waddr +
- *     (index of its first masked byte), mask nonzero;
+ *     (the ecall table's hand-off: rem = n there) and covers buf:
+ *     buf = 4 waddr + (index of its first masked byte), mask nonzero;
  *   - masks are contiguous runs; a row that is not its call's first has
  *     mask[0] = 1, one that is not its call's last has mask[3] = 1;
  *   - within a call the next row has the same ts and fd, waddr + 1,
@@ -36,8 +36,8 @@
  *     byte[k] = prev[k] where masked (a read: value = prev);
  *   - fd 1 rows SEND (pos + masked bytes before k, byte[k]) on
  *     RV_BUS_JOURNAL for every masked k (multiplicity fd1 * mask[k]).
- * The io table relies on the cpu for the hand-off: n > 0 only for calls
- * that pass the EBADF/EFAULT rules (so [buf, buf + n) avoids page 0 and
+ * The io table relies on the ecall table for the hand-off: n > 0 only for
+ * calls that pass the EBADF/EFAULT rules (so [buf, buf + n) avoids page 0 and
  * does not wrap; waddr < 2^30 is checked here regardless, so no io word is
  * ever a register address).
  *

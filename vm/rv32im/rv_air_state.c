@@ -191,13 +191,15 @@ air_table *rv_state_table_add(air_machine *m, unsigned pub0)
     boolean(m, t, eeof, "state input_eof boolean");
     air_constrain(m, t, air_mul(m, t, seof, one_minus(m, t, eeof)), "state input_eof stays");
     air_constrain(m, t, air_mul(m, t, seof, col(m, t, RV_ST_IB)), "state no input after end-of-file");
-    /* the cpu's messages */
+    /* the cpu's messages (the pcs) and the ecall table's (the rest) */
     {
-        air_expr st[7] = {k(m, t, RV_STATE_START), col(m, t, RV_ST_SPC), seof, zr, zr, zr, zr};
+        air_expr st[7] = {k(m, t, RV_STATE_START), col(m, t, RV_ST_SPC), zr, zr, zr, zr, zr};
         air_interact(m, t, RV_BUS_STATE, AIR_RECEIVE, row[0], st, 7);
-        air_expr en[7] = {k(m, t, RV_STATE_END),  col(m, t, RV_ST_EPC), halt, col(m, t, RV_ST_EEXIT),
-                          col(m, t, RV_ST_IB), col(m, t, RV_ST_JB), eeof};
+        air_expr en[7] = {k(m, t, RV_STATE_END), col(m, t, RV_ST_EPC), zr, zr, zr, zr, zr};
         air_interact(m, t, RV_BUS_STATE, AIR_RECEIVE, row[0], en, 7);
+        air_expr ec[7] = {k(m, t, RV_STATE_ECALLS), seof, halt, col(m, t, RV_ST_EEXIT),
+                          col(m, t, RV_ST_IB), col(m, t, RV_ST_JB), eeof};
+        air_interact(m, t, RV_BUS_STATE, AIR_RECEIVE, row[0], ec, 7);
     }
     /* the journal table's */
     state_send(m, t, row[0], RV_STATE_JOURNAL_IN, RV_ST_SCH, col(m, t, RV_ST_S0), col(m, t, RV_ST_JB));

@@ -28,9 +28,10 @@
  *     element of the states and never on the bus;
  *   - the root message (RV_TREE_DEPTH, 0, root_in, root_out) is RECEIVED on
  *     RV_BUS_NODE: root_in is the start state's root, root_out the end's;
- *   - RECEIVES (RV_STATE_START, pc, input_eof, 0, 0, 0, 0) and
- *     (RV_STATE_END, next_pc, halted, exit_code, input_bytes,
- *     journal_bytes, input_eof) on RV_BUS_STATE (from the cpu);
+ *   - RECEIVES (RV_STATE_START, pc, 0, 0, 0, 0, 0) and (RV_STATE_END,
+ *     next_pc, 0, 0, 0, 0, 0) from the cpu and (RV_STATE_ECALLS, start
+ *     input_eof, halted, exit_code, input_bytes, journal_bytes, end
+ *     input_eof) from the ecall table on RV_BUS_STATE;
  *   - end input_pos = start input_pos + input_bytes and end journal_len =
  *     start journal_len + journal_bytes, as 64-bit sums of lo/hi halves
  *     (carry boolean, the end's lo a range-checked u32);

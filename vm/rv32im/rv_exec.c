@@ -81,6 +81,7 @@ struct rv_machine {
     rv_budget bud;
     uint64_t muldiv_lim;  /* bud.muldiv, or UINT64_MAX for "no limit" */
     uint64_t seg_muldiv;  /* M ops (counted by run_budget only) */
+    uint64_t seg_ecalls;  /* ECALLs */
     uint64_t seg_io;      /* words moved by read(0)/write(1|2) */
     uint64_t seg_nodes;   /* |union of the touched pages' paths| (nstamp) */
     uint32_t *nstamp;     /* epoch stamp per tree node of levels 1..22, at
@@ -342,6 +343,7 @@ static int guest_copy(rv_machine *m, uint32_t addr, uint8_t *host, uint32_t len,
 static int do_ecall(rv_machine *m)
 {
     uint32_t *x = m->x;
+    m->seg_ecalls++;
     uint32_t num = x[17], fd = x[10], buf = x[11], len = x[12];
     switch (num) {
     case RV_SYS_EXIT:
@@ -435,16 +437,17 @@ static uint64_t nodes_new(const rv_machine *m, uint32_t pidx, int have_prev, uin
     return k;
 }
 
+enum { BC_MULDIV, BC_ECALL, BC_IO, BC_JOURNAL, BC_PAGES, BC_NODES, BC_P2, BC_N };
 /* The segment's counts after the instruction about to run. */
 typedef struct {
-    uint64_t v[6]; /* BC_* */
+    uint64_t v[BC_N];
 } bud_counts;
-enum { BC_MULDIV, BC_IO, BC_JOURNAL, BC_PAGES, BC_NODES, BC_P2 };
-static const char *const bc_name[6] = {"muldiv", "io_words", "journal_blocks", "pages", "nodes", "p2"};
+static const char *const bc_name[BC_N] = {"muldiv", "ecalls", "io_words", "journal_blocks", "pages", "nodes", "p2"};
 
-static void bud_limits(uint64_t lim[6], const rv_budget *b)
+static void bud_limits(uint64_t lim[BC_N], const rv_budget *b)
 {
     lim[BC_MULDIV] = b->muldiv;
+    lim[BC_ECALL] = b->ecalls;
     lim[BC_IO] = b->io_words;
     lim[BC_JOURNAL] = b->journal_blocks;
     lim[BC_PAGES] = b->pages;
@@ -453,9 +456,9 @@ static void bud_limits(uint64_t lim[6], const rv_budget *b)
 }
 
 /* Index of the first count over its limit (a zero limit is none), or -1. */
-static int bud_over(const bud_counts *c, const uint64_t lim[6])
+static int bud_over(const bud_counts *c, const uint64_t lim[BC_N])
 {
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < BC_N; i++)
         if (lim[i] && c->v[i] > lim[i]) return i;
     return -1;
 }
@@ -474,7 +477,7 @@ static int budget_check(rv_machine *m, const uint32_t *x, uint32_t pc, uint64_t 
     uint32_t w = 0;
     if (m->pt[fp]) memcpy(&w, m->pt[fp]->b + (pc & (RV_PAGE_BYTES - 4)), 4);
     const rv_decoded d = rv_decode(w);
-    uint64_t muldiv = 0, io = 0, jbytes = 0;
+    uint64_t muldiv = 0, io = 0, jbytes = 0, ecalls = 0;
     uint32_t lo = 1, hi = 0; /* data pages [lo, hi], none when lo > hi */
     switch ((rv_op)d.op) {
     case RV_OP_MUL: case RV_OP_MULH: case RV_OP_MULHSU: case RV_OP_MULHU:
@@ -493,6 +496,7 @@ static int budget_check(rv_machine *m, const uint32_t *x, uint32_t pc, uint64_t 
     case RV_OP_ECALL: {
         uint32_t fd;
         const uint32_t n = ecall_bytes(m, x, &fd);
+        ecalls = 1;
         if (n) {
             const uint32_t buf = x[11];
             lo = buf >> RV_PAGE_LOG;
@@ -505,10 +509,11 @@ static int budget_check(rv_machine *m, const uint32_t *x, uint32_t pc, uint64_t 
     default:
         break;
     }
-    uint64_t lim[6];
+    uint64_t lim[BC_N];
     bud_limits(lim, &m->bud);
     bud_counts c;
     c.v[BC_MULDIV] = m->seg_muldiv + muldiv;
+    c.v[BC_ECALL] = m->seg_ecalls + ecalls;
     c.v[BC_IO] = m->seg_io + io;
     c.v[BC_JOURNAL] = rv_journal_rows(m->seg_start.journal_len,
                                       m->io.journal_len - m->seg_start.journal_len + jbytes);
@@ -672,7 +677,7 @@ static void next_epoch(rv_machine *m)
         m->epoch = 1;
     }
     m->ntouched = m->ndirty = 0;
-    m->seg_muldiv = m->seg_io = m->seg_nodes = 0;
+    m->seg_muldiv = m->seg_ecalls = m->seg_io = m->seg_nodes = 0;
 }
 
 cairn_err rv_machine_new(rv_machine **out, const rv_program *prog, const rv_config *cfg)
@@ -699,7 +704,7 @@ cairn_err rv_machine_new(rv_machine **out, const rv_program *prog, const rv_conf
         if (cfg->budget) {
             const rv_budget *b = cfg->budget;
             m->bud = *b;
-            m->has_budget = b->muldiv || b->io_words || b->journal_blocks || b->pages || b->nodes || b->p2;
+            m->has_budget = b->muldiv || b->ecalls || b->io_words || b->journal_blocks || b->pages || b->nodes || b->p2;
             m->muldiv_lim = b->muldiv ? b->muldiv : UINT64_MAX;
             if (b->nodes || b->p2) {
                 /* 16 MiB of address space; only the stamps of touched
