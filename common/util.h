@@ -19,6 +19,9 @@ uint64_t test_seed(const char *name);
 /* Seconds from a monotonic clock. */
 double now_sec(void);
 
+/* CPU seconds the calling thread has used (CLOCK_THREAD_CPUTIME_ID). */
+double thread_cpu_sec(void);
+
 /* Wall-clock time: nanoseconds since the Unix epoch (CLOCK_REALTIME), for
  * timestamps stored in job files. */
 uint64_t unix_ns(void);
