@@ -874,7 +874,7 @@ cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_si
     coord_stats dummy;
     if (!stats) stats = &dummy;
     memset(stats, 0, sizeof *stats);
-    double t0 = now_sec(), cpu0 = thread_cpu_sec();
+    double t0 = now_sec(), cpu0 = thread_cpu_sec(), pcpu0 = process_cpu_sec();
     coord c;
     memset(&c, 0, sizeof c);
     c.o = o;
@@ -920,7 +920,6 @@ cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_si
     }
     drain(&c);
     coord_local_stop(&c.local);
-    stats->local_cpu = c.local.cpu;
     stats->local_task = c.local.wall;
     /* sends to ranks given up on may never complete: their buffers stay */
     for (int r = 1; c.w && r < c.nranks; r++)
@@ -934,6 +933,9 @@ cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_si
     free(c.rk);
     stats->seconds = now_sec() - t0;
     stats->cpu = thread_cpu_sec() - cpu0;
+    /* the rest of the process: the local prover's thread and its OpenMP
+     * threads (and MPI's helper threads, which sleep) */
+    stats->local_cpu = process_cpu_sec() - pcpu0 - stats->cpu;
     if (c.err != CAIRN_OK) return cairn_fail(c.err, "%s", c.err_msg);
     return CAIRN_OK;
 }

@@ -283,7 +283,8 @@ typedef struct {
     double cpu_check;           /* checking results (verifying proofs) */
     double cpu_sink;            /* the sink (storing) */
     uint64_t wakeups;           /* passes of the loop that found nothing to do */
-    double local_cpu;           /* the local prover's thread, over its tasks */
+    double local_cpu;           /* the rest of the process (the local prover's
+                                   thread and its OpenMP threads) */
     double local_task;          /* wall seconds of the local prover's tasks */
 } coord_stats;
 

@@ -25,7 +25,7 @@ typedef struct {
     size_t reply_len;
     cairn_err err;
     char err_msg[256];
-    double cpu, wall; /* the thread's CPU and wall seconds in its tasks */
+    double wall; /* seconds spent in tasks */
     wrk_ctx ctx;
 } coord_local;
 

@@ -216,7 +216,6 @@ static void test_idle_wait(void)
         fprintf(stderr, "\n  %" PRIu64 " wake-ups in %.2f s\n", st.wakeups, st.seconds);
     CU_ASSERT((double)st.wakeups < 100 * st.seconds);
     CU_ASSERT(st.local_task >= 1.0);
-    CU_ASSERT(st.local_cpu < st.local_task); /* the stall sleeps */
     src_free(&x);
 }
 
