@@ -277,7 +277,7 @@ typedef struct {
     unsigned stop_lost;         /* of those, results not sunk (bound passed) */
     double stop_seconds;        /* from seeing the request to the decision to stop */
     /* where rank 0's time goes (CPU seconds of the thread that ran
-     * coord_run, and of the local prover's thread) */
+     * coord_run, and of the rest of the process) */
     double cpu;                 /* the coordinator's thread, all of coord_run */
     double cpu_source;          /* of which: asking the source (the executor) */
     double cpu_check;           /* checking results (verifying proofs) */
