@@ -468,6 +468,22 @@ static int mpi_launched(const cli_ctx *c, int *status)
     return 0;
 }
 
+/* A worker's keys, built from the command line every rank parsed while
+ * rank 0 builds its own (before its hello): the worker then answers the
+ * hello at once and its first task starts with rank 0's. Built after the
+ * hello, the worker started a key build later than rank 0 (at po2 18,
+ * 9 s on a loaded 2-core machine: the 2-rank job's tail waited for it;
+ * issue 9). Best effort: the hello's parameters decide (the key cache
+ * rv_air keeps is per parameters), an error here is only a lost head
+ * start. */
+static void prebuild_keys(const char *preset, unsigned po2)
+{
+    stark_params p;
+    uint8_t digest[CMSG_DIGEST_BYTES];
+    if (cli_preset(&p, preset, po2) == CAIRN_OK) wrk_vk_digest(digest, po2, &p);
+    cairn_clear_error();
+}
+
 /* Ranks 1..N-1: serve the coordinator until it lets go. *lost: ranks the
  * coordinator gave up on (end without MPI_Finalize, as rank 0 does). */
 static int run_worker(int rank, unsigned *lost)
@@ -506,6 +522,13 @@ static void summary(const prove_ctx *c, cairn_err err, int status, double dt, co
                 ", \"input_bytes\": %" PRIu64 ", \"ranks\": %u, \"failed_attempts\": %" PRIu64 ", \"peak_rss_mb\": %.1f",
                 dt, c->prove_sec, khz, c->proof_bytes, sec->proven, sec->conjectured, id_hex, res->final.journal_len,
                 res->final.input_pos, st->ranks, st->failed_attempts, (double)peak_rss_bytes() / (1 << 20));
+        /* where rank 0's CPU went (coord.h coord_stats): the figures of
+         * cairn bench cluster's "rank 0" lines */
+        fprintf(stderr,
+                ", \"coord_cpu_sec\": %.6f, \"coord_exec_cpu_sec\": %.6f, \"coord_check_cpu_sec\": %.6f"
+                ", \"coord_store_cpu_sec\": %.6f, \"coord_wakeups\": %" PRIu64
+                ", \"local_cpu_sec\": %.6f, \"local_task_sec\": %.6f",
+                st->cpu, st->cpu_source, st->cpu_check, st->cpu_sink, st->wakeups, st->local_cpu, st->local_task);
         if (err == CAIRN_ERR_FAULT)
             fprintf(stderr, ", \"fault\": \"%s\", \"fault_pc\": %u, \"fault_insn\": %u, \"fault_addr\": %u",
                     rv_fault_name(res->fault.kind), res->fault.pc, res->fault.insn, res->fault.addr);
@@ -620,6 +643,7 @@ int cmd_prove(int argc, char **argv)
         }
         catch_stop_signals(rank == 0);
         if (rank > 0) {
+            prebuild_keys(preset, (unsigned)po2);
             unsigned lost;
             status = run_worker(rank, &lost);
             if (lost) { /* see the end of rank 0 below */

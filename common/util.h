@@ -19,6 +19,12 @@ uint64_t test_seed(const char *name);
 /* Seconds from a monotonic clock. */
 double now_sec(void);
 
+/* CPU seconds the calling thread has used (CLOCK_THREAD_CPUTIME_ID). */
+double thread_cpu_sec(void);
+
+/* CPU seconds the process has used, all threads (CLOCK_PROCESS_CPUTIME_ID). */
+double process_cpu_sec(void);
+
 /* Wall-clock time: nanoseconds since the Unix epoch (CLOCK_REALTIME), for
  * timestamps stored in job files. */
 uint64_t unix_ns(void);

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/alloc.h"
 #include "common/err.h"
+#include "common/util.h"
 
 static void *local_main(void *arg)
 {
@@ -20,9 +22,12 @@ static void *local_main(void *arg)
         pthread_mutex_unlock(&l->lock);
         uint8_t *reply = NULL;
         size_t rlen = 0;
+        double t0 = now_sec();
         /* no compression: the reply stays in this process */
         cairn_err e = wrk_serve(&l->ctx, &reply, &rlen, task, len, 0);
+        double wall = now_sec() - t0;
         pthread_mutex_lock(&l->lock);
+        l->wall += wall;
         free(l->task);
         l->task = NULL;
         l->reply = reply;
@@ -30,6 +35,7 @@ static void *local_main(void *arg)
         l->err = e;
         if (e != CAIRN_OK) snprintf(l->err_msg, sizeof l->err_msg, "%s", cairn_last_error());
         l->done = 1;
+        pthread_cond_signal(&l->done_cv);
     }
     pthread_mutex_unlock(&l->lock);
     return NULL;
@@ -41,11 +47,24 @@ cairn_err coord_local_start(coord_local *l, const wrk_hooks *hooks)
     l->ctx.rank = 0;
     l->ctx.hooks = *hooks;
     RETURN_ERROR_IF(pthread_mutex_init(&l->lock, NULL) != 0, CAIRN_ERR_INTERNAL, "local prover: mutex");
-    if (pthread_cond_init(&l->wake, NULL) != 0) {
+    /* the coordinator's timed wait runs on the monotonic clock (a change
+     * of the wall clock must not stretch it) */
+    pthread_condattr_t ca;
+    int ok = pthread_condattr_init(&ca) == 0;
+    if (ok) {
+        ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 && pthread_cond_init(&l->done_cv, &ca) == 0;
+        pthread_condattr_destroy(&ca);
+    }
+    if (ok && pthread_cond_init(&l->wake, NULL) != 0) {
+        pthread_cond_destroy(&l->done_cv);
+        ok = 0;
+    }
+    if (!ok) {
         pthread_mutex_destroy(&l->lock);
         return cairn_fail(CAIRN_ERR_INTERNAL, "local prover: condition variable");
     }
     if (pthread_create(&l->thread, NULL, local_main, l) != 0) {
+        pthread_cond_destroy(&l->done_cv);
         pthread_cond_destroy(&l->wake);
         pthread_mutex_destroy(&l->lock);
         return cairn_fail(CAIRN_ERR_INTERNAL, "local prover: cannot start its thread");
@@ -94,6 +113,26 @@ int coord_local_poll(coord_local *l, uint8_t **reply, size_t *len, cairn_err *er
     return got;
 }
 
+void coord_local_wait(coord_local *l, double seconds)
+{
+    struct timespec ts;
+    if (!l->started) {
+        ts.tv_sec = (time_t)seconds;
+        ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+        nanosleep(&ts, NULL);
+        return;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double t = (double)ts.tv_nsec * 1e-9 + seconds;
+    ts.tv_sec += (time_t)t;
+    ts.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
+    pthread_mutex_lock(&l->lock);
+    /* one wait: a spurious or early wakeup only makes the caller poll
+     * sooner */
+    if (!(l->busy && l->done)) pthread_cond_timedwait(&l->done_cv, &l->lock, &ts);
+    pthread_mutex_unlock(&l->lock);
+}
+
 void coord_local_stop(coord_local *l)
 {
     if (!l->started) return;
@@ -104,6 +143,7 @@ void coord_local_stop(coord_local *l)
     pthread_join(l->thread, NULL);
     free(l->task);
     free(l->reply);
+    pthread_cond_destroy(&l->done_cv);
     pthread_cond_destroy(&l->wake);
     pthread_mutex_destroy(&l->lock);
     l->started = 0;

@@ -82,6 +82,11 @@ cairn_err h5s_get_attr(hid_t loc, const char *what, const char *name, h5s_itype 
  * made); the caller closes them. The writer's. */
 hid_t h5s_fapl(void);
 
+/* Sets fapl (the writer's and the reader's) to evict an object's metadata
+ * from HDF5's cache when the object is closed: memory stays flat however
+ * many segments a file has (h5s_h5.c). */
+void h5s_set_evict_on_close(hid_t fapl);
+
 /* File access properties for reading a job file through cairn's read-only
  * driver (h5s_vfd.c): with image non-NULL the len bytes there, which must
  * stay valid until the file is closed; else with fd >= 0 that open file

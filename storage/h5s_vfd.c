@@ -264,5 +264,6 @@ hid_t h5s_fapl_read(const void *image, size_t len, int fd)
         H5Pclose(fapl);
         return -1;
     }
+    h5s_set_evict_on_close(fapl);
     return fapl;
 }

@@ -227,11 +227,17 @@ static cairn_err recv_bytes(MPI_Comm comm, uint8_t **out, size_t *len)
     /* polled with naps rather than MPI_Probe, which Open MPI implements
      * by spinning: a worker waiting for a task (or for its SHUTDOWN) must
      * not take a core from the provers and the executor beside it. A nap
-     * of 1 ms is nothing next to a task's seconds. */
+     * is 1/16 of the wait so far, 1 to 20 ms: a task (the coordinator
+     * answers a REQUEST within milliseconds) is seen within 1 ms, and a
+     * long wait (the hello while rank 0 builds its keys, the SHUTDOWN
+     * while other ranks finish) wakes 50 times a second, not 1000. */
     MPI_Status st;
     int flag = 0, rc;
+    double t0 = now_sec();
     while ((rc = MPI_Iprobe(0, CMSG_TAG, comm, &flag, &st)) == MPI_SUCCESS && !flag) {
-        struct timespec ts = {0, 1000000};
+        double d = (now_sec() - t0) / 16;
+        d = d < 0.001 ? 0.001 : d > 0.02 ? 0.02 : d;
+        struct timespec ts = {0, (long)(d * 1e9)};
         nanosleep(&ts, NULL);
     }
     if (rc != MPI_SUCCESS) return mpi_fail(rc, "worker: waiting for the coordinator");
