@@ -33,8 +33,9 @@ test: compile
 # harnesses are left out: they already run under both sanitizers in
 # `make test`. UBSan stops at the first report (-fno-sanitize-recover, see
 # CMakeLists.txt); leaks fail a test too (LeakSanitizer). A test too slow
-# under ASan may read CAIRN_SANITIZE_RUN=1 and pick smaller sizes; none
-# needs to today (build and run take about 12 minutes on 2 cores).
+# under ASan reads CAIRN_SANITIZE_RUN=1 and picks smaller sizes or fewer
+# cases (rv_budget, rv_air_cpu_verify, cli_prove_mpi, the slurm tests...);
+# build and run take about 23 minutes on 2 cores.
 SANITIZE_BUILD ?= build-sanitize
 SANITIZE_ENV = $(TEST_ENV) CAIRN_SANITIZE_RUN=1 \
 	ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
