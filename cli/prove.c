@@ -529,6 +529,9 @@ static void summary(const prove_ctx *c, cairn_err err, int status, double dt, co
                 ", \"coord_store_cpu_sec\": %.6f, \"coord_wakeups\": %" PRIu64
                 ", \"local_cpu_sec\": %.6f, \"local_task_sec\": %.6f",
                 st->cpu, st->cpu_source, st->cpu_check, st->cpu_sink, st->wakeups, st->local_cpu, st->local_task);
+        /* rank 0's prover: what it needs and may hold (coord.h "Memory") */
+        fprintf(stderr, ", \"mem_need_mb\": %.1f, \"mem_limit_mb\": %.1f", (double)st->mem_need / (1 << 20),
+                (double)st->mem_limit / (1 << 20));
         if (err == CAIRN_ERR_FAULT)
             fprintf(stderr, ", \"fault\": \"%s\", \"fault_pc\": %u, \"fault_insn\": %u, \"fault_addr\": %u",
                     rv_fault_name(res->fault.kind), res->fault.pc, res->fault.insn, res->fault.addr);
@@ -687,6 +690,27 @@ int cmd_prove(int argc, char **argv)
     if ((err = cli_segment_security(&sec, (unsigned)po2, &co.params)) != CAIRN_OK) {
         status = cli_fail(&c, cli_status(err), err, "%s", cairn_last_error());
         goto done;
+    }
+    if (nranks < 2) {
+        /* alone, a process that cannot hold a segment proof says so before
+         * it makes a job (under mpirun the coordinator counts every rank:
+         * coord.h "Memory") */
+        rv_air_mem need;
+        const uint64_t limit = wrk_mem_limit();
+        if ((err = rv_air_prove_mem(&need, (unsigned)po2, &co.params)) != CAIRN_OK) {
+            status = cli_fail(&c, cli_status(err), err, "%s", cairn_last_error());
+            goto done;
+        }
+        const uint64_t total = (uint64_t)need.key + (uint64_t)need.segment;
+        if (limit && total > limit) {
+            status = cli_fail(&c, EXIT_USAGE, CAIRN_ERR_LIMIT,
+                              "proving segments of 2^%" PRIu64 " needs %.2f GiB (key %.2f + segment %.2f) and this "
+                              "process may hold %.2f GiB (its memory, cgroup, ulimit or CAIRN_MEM_LIMIT): use a "
+                              "smaller --segment-po2",
+                              po2, (double)total / (1 << 30), (double)need.key / (1 << 30),
+                              (double)need.segment / (1 << 30), (double)limit / (1 << 30));
+            goto done;
+        }
     }
     jobs_desc desc;
     char id_hex[65];

@@ -89,6 +89,14 @@ typedef struct {
     cairn_err err;         /* the job's outcome once stopping */
     char err_msg[CAIRN_ERROR_MSG_MAX];
     uint8_t digest[CMSG_DIGEST_BYTES];
+    /* memory (coord.h "Memory"): per host, what the accepted provers
+     * there need and the smallest limit one of them reported */
+    struct coord_host {
+        char name[CMSG_HOST_MAX + 1];
+        uint64_t used, limit;
+        unsigned provers;
+    } *hosts;
+    int nhosts;
 } coord;
 
 static void emit(coord *c, coord_event_type type, int rank, const ctask *t, const char *text)
@@ -442,6 +450,43 @@ static void hex(char *out, const uint8_t *b, size_t n)
     for (size_t i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
+static double gib(uint64_t b) { return (double)b / (double)(UINT64_C(1) << 30); }
+
+/* Books a prover of need bytes on host (limit: what it may hold, 0 =
+ * unknown) against what the host's other provers need. 1 if it fits;
+ * else 0 and why (WHY_MAX). */
+static int mem_book(coord *c, char *why, const char *host, uint64_t need, uint64_t limit)
+{
+    if (limit && need > limit) {
+        snprintf(why, WHY_MAX,
+                 "it needs %.2f GiB to prove segments of 2^%u and may hold %.2f GiB (its memory, cgroup, "
+                 "ulimit or CAIRN_MEM_LIMIT): use a smaller --segment-po2 or a node with more memory",
+                 gib(need), c->o->po2, gib(limit));
+        return 0;
+    }
+    struct coord_host *h = NULL;
+    for (int i = 0; i < c->nhosts; i++)
+        if (!strcmp(c->hosts[i].name, host)) h = &c->hosts[i];
+    if (!h) {
+        h = &c->hosts[c->nhosts++]; /* at most one per rank: sized nranks */
+        snprintf(h->name, sizeof h->name, "%s", host);
+    }
+    const uint64_t lim = h->limit && (!limit || h->limit < limit) ? h->limit : limit;
+    if (lim && h->used + need > lim) {
+        snprintf(why, WHY_MAX,
+                 "host %s: its %u prover%s already need%s %.2f GiB of the %.2f GiB there, this rank %.2f GiB "
+                 "more: start fewer ranks per node (mpirun --map-by ppr:N:node, sbatch --ntasks-per-node) or "
+                 "use a smaller --segment-po2",
+                 host, h->provers, h->provers == 1 ? "" : "s", h->provers == 1 ? "s" : "", gib(h->used), gib(lim),
+                 gib(need));
+        return 0;
+    }
+    h->used += need;
+    h->limit = lim;
+    h->provers++;
+    return 1;
+}
+
 static void on_hello(coord *c, int rank, const cmsg *m)
 {
     sched_rank *k = &c->rk[rank];
@@ -464,9 +509,15 @@ static void on_hello(coord *c, int rank, const cmsg *m)
         refuse(c, rank, "refused: verifying-key digest %s (build '%s') differs from the coordinator's %s", a,
                m->build, b);
     } else {
+        char why[WHY_MAX];
+        if (!mem_book(c, why, m->host, m->mem_need, m->mem_limit)) {
+            refuse(c, rank, "%s", why);
+            return;
+        }
         c->stats->ready++;
-        char text[128];
-        snprintf(text, sizeof text, "%u threads, %s", m->threads, m->build);
+        char text[256];
+        snprintf(text, sizeof text, "%u threads, %s, host %s, needs %.2f GiB of %.2f GiB", m->threads, m->build,
+                 m->host, gib(m->mem_need), gib(m->mem_limit));
         emit(c, COORD_EV_READY, rank, NULL, text);
     }
 }
@@ -748,7 +799,8 @@ static cairn_err start(coord *c)
                     "coord_run: no prover (one rank and the local prover off)");
     c->w = cairn_calloc((size_t)c->nranks, sizeof *c->w);
     c->rk = cairn_calloc((size_t)c->nranks, sizeof *c->rk);
-    if (!c->w || !c->rk)
+    c->hosts = cairn_calloc((size_t)c->nranks, sizeof *c->hosts);
+    if (!c->w || !c->rk || !c->hosts)
         return cairn_fail_nomem((size_t)c->nranks * (sizeof *c->w + sizeof *c->rk),
                                 "coord_run: out of memory for the ranks");
     sched_init(&c->s, c->rk, c->nranks, o->max_attempts, o->queue_bound, o->task_deadline, o->start_deadline);
@@ -781,6 +833,22 @@ static cairn_err start(coord *c)
         }
     }
     if (o->local) {
+        /* rank 0's own prover, booked on its host first */
+        cmsg me;
+        cmsg_init(&me, CMSG_HELLO);
+        FORWARD_IF_ERROR(wrk_mem_hello(&me, o->po2, &o->params));
+        c->stats->mem_need = me.mem_need;
+        c->stats->mem_limit = me.mem_limit;
+        char why[WHY_MAX];
+        if (!mem_book(c, why, me.host, me.mem_need, me.mem_limit)) {
+            c->local_on = 1; /* for the messages: rank 0 was a prover */
+            snprintf(c->local_why, sizeof c->local_why, "%s", why);
+            c->stats->refused++;
+            emit(c, COORD_EV_REFUSED, 0, NULL, why);
+            /* the workers may still prove the job; alone, nothing can */
+            RETURN_ERROR_IF(c->nranks < 2, CAIRN_ERR_LIMIT, "cannot prove: %s", why);
+            return CAIRN_OK;
+        }
         FORWARD_IF_ERROR(coord_local_start(&c->local, &o->local_hooks));
         c->local_on = c->rk[0].usable = 1;
         c->rk[0].st = SCHED_IDLE;
@@ -931,6 +999,7 @@ cairn_err coord_run(const coord_opts *o, const coord_source *src, const coord_si
         task_free(t);
     }
     free(c.rk);
+    free(c.hosts);
     stats->seconds = now_sec() - t0;
     stats->cpu = thread_cpu_sec() - cpu0;
     /* the rest of the process: the local prover's thread and its OpenMP

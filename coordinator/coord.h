@@ -286,6 +286,9 @@ typedef struct {
     double local_cpu;           /* the rest of the process (the local prover's
                                    thread and its OpenMP threads) */
     double local_task;          /* wall seconds of the local prover's tasks */
+    uint64_t mem_need;          /* rank 0's prover: bytes it needs (coord.h
+                                   "Memory"; 0 without the local prover) */
+    uint64_t mem_limit;         /* and may hold (0 = unknown) */
 } coord_stats;
 
 /* Runs the job on rank 0 until the source is done and every task has a

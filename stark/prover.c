@@ -793,7 +793,7 @@ done:
  * domain as two extension columns, instead of being summed on every row of
  * every LDE. */
 #define DEEP_CHUNK 512
-#define DEEP_COLS 8
+#define DEEP_COLS STARK_DEEP_COLS
 static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shape *s, gl3_t zeta,
                                 gl3_t gamma)
 {
@@ -919,29 +919,14 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
     return CAIRN_OK;
 }
 
-/* Blocks of each main and LogUp LDE kept once they are committed:
- * 2^keep_log(s). Two, because the quotient of degree-3 constraints is
- * evaluated on the first 2n rows of the LDEs (blocks 0 and 1), the
- * openings and the DEEP codewords read block 0, and only the queries need
- * the others, a few rows of them, which are rebuilt. */
-static unsigned keep_log(const stark_shape *s) { return s->log_b < 1 ? s->log_b : 1; }
-
-/* LDEs of at least this many elements (128 MiB) are trimmed whatever
- * their height. */
-#define TRIM_MIN_ELEMS ((size_t)1 << 24)
-
 /* Keeps the first kept blocks of the LDEs of tree k (main or LogUp) once
- * they are committed: those of the tree's largest height and the large
- * ones. Small LDEs stay whole: rebuilding their queried rows would cost
- * more, for small matrices, than the memory is worth. */
+ * they are committed (stark_trimmed says which). */
 static void trim_tree(pstate *ps, const stark_shape *s, int k)
 {
     gl_t **ldes = k == TREE_MAIN ? ps->main_lde : ps->lu_lde;
     for (unsigned t = 0; t < s->ntables; t++) {
-        const unsigned want = s->log_n[t] + keep_log(s);
-        const int tallest = s->log_n[t] + s->log_b == s->tree_log_h[k];
-        const int large = ((size_t)s->w[k][t] << ps->rows_log[k][t]) >= TRIM_MIN_ELEMS;
-        if (!ldes[t] || ps->rows_log[k][t] <= want || !(tallest || large)) continue;
+        const unsigned want = s->log_n[t] + stark_keep_log(s);
+        if (!ldes[t] || !stark_trimmed(s, k, t, ps->rows_log[k][t])) continue;
         stark_huge_trim(ldes[t], lde_bytes(want, s->w[k][t]), lde_bytes(ps->rows_log[k][t], s->w[k][t]));
         ps->rows_log[k][t] = want;
     }
@@ -1003,7 +988,7 @@ static cairn_err logup_commit(pstate *ps, const struct stark_vk *vk, const stark
                               const stark_tamper *tp)
 {
     const air_machine *m = vk->m;
-    const unsigned lb = s->log_b, kb = keep_log(s), HL = s->tree_log_h[TREE_LU];
+    const unsigned lb = s->log_b, kb = stark_keep_log(s), HL = s->tree_log_h[TREE_LU];
     stark_proof *pf = &ps->pf;
     unsigned tall[AIR_MAX_TABLES], ntall = 0;
     for (unsigned t = 0; t < m->ntables; t++) {

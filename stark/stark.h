@@ -127,6 +127,22 @@ typedef struct {
 cairn_err stark_prove(const stark_pk *pk, const stark_trace *traces, const gl_t *pub,
                       size_t npub, uint8_t **proof, size_t *len);
 
+/* Memory, in bytes, sized before proving (STYLE.md: large working memory
+ * is sized by a query function), so that a worker can say that it cannot
+ * hold a task instead of being killed half-way through it:
+ *   stark_prove_mem   the prover's own buffers at their high point during
+ *                     one stark_prove with these heights (one per table):
+ *                     LDEs, Merkle trees, quotient, DEEP and FRI codewords,
+ *                     the proof; SIZE_MAX if the heights do not fit the key;
+ *   stark_pk_mem      what the proving key holds (the preprocessed columns
+ *                     of its machine, their LDE and tree);
+ *   stark_traces_mem  the main traces of m at these heights (the caller's).
+ * Resident bytes, modelled on the prover's allocations (prove_mem.c);
+ * checked against measured peaks by tests/stark/test_prove_mem.c. */
+size_t stark_prove_mem(const stark_pk *pk, const unsigned *log_heights);
+size_t stark_pk_mem(const stark_pk *pk);
+size_t stark_traces_mem(const air_machine *m, const unsigned *log_heights);
+
 /* Verifies proof bytes; CAIRN_ERR_FORMAT for malformed bytes,
  * CAIRN_ERR_VERIFY naming the first failed check.
  *

@@ -76,6 +76,33 @@ typedef struct {
     size_t q_rows, q_paths, q_fri_vals, q_fri_paths;
 } stark_shape;
 
+/* Blocks of each main and LogUp LDE the prover keeps once they are
+ * committed: 2^stark_keep_log(s). Two, because the quotient of degree-3
+ * constraints is evaluated on the first 2n rows of the LDEs (blocks 0 and
+ * 1), the openings and the DEEP codewords read block 0, and only the
+ * queries need the others, a few rows of them, which are rebuilt. */
+static inline unsigned stark_keep_log(const stark_shape *s) { return s->log_b < 1 ? s->log_b : 1; }
+
+/* LDEs of at least this many elements (128 MiB) are trimmed whatever
+ * their height. */
+#define STARK_TRIM_MIN_ELEMS ((size_t)1 << 24)
+
+/* Whether the prover trims table t's LDE in tree k (main or LogUp), now of
+ * 2^rows_log rows, to its kept blocks after the commitment: those of the
+ * tree's largest height and the large ones. Small LDEs stay whole:
+ * rebuilding their queried rows would cost more, for small matrices, than
+ * the memory is worth. (prover.c trims; prove_mem.c counts on it.) */
+static inline int stark_trimmed(const stark_shape *s, int k, unsigned t, unsigned rows_log)
+{
+    const int tallest = s->log_n[t] + s->log_b == s->tree_log_h[k];
+    const int large = ((size_t)s->w[k][t] << rows_log) >= STARK_TRIM_MIN_ELEMS;
+    return rows_log > s->log_n[t] + stark_keep_log(s) && (tallest || large);
+}
+
+/* Columns of the DEEP buffers (S1, S2 as six base columns, padded to
+ * eight for the NTT's matrix path). */
+#define STARK_DEEP_COLS 8
+
 /* Computes the shape; CAIRN_ERR_FORMAT if heights are out of range or
  * contradict the key. */
 cairn_err stark_shape_init(stark_shape *s, const struct stark_vk *vk, const unsigned *log_n);

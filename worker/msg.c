@@ -193,14 +193,17 @@ cairn_err cmsg_encode(uint8_t **out, size_t *len, const cmsg *m, int compress)
         RETURN_ERROR_IF(m->task_id || m->task_kind, CAIRN_ERR_USAGE, "cmsg_encode: %s with a task",
                         cmsg_kind_name(m->kind));
     size_t build_len = strnlen(m->build, sizeof m->build), text_len = strnlen(m->text, sizeof m->text);
+    size_t host_len = strnlen(m->host, sizeof m->host);
     RETURN_ERROR_IF(build_len > CMSG_BUILD_MAX || !printable(m->build, build_len), CAIRN_ERR_USAGE,
                     "cmsg_encode: build string not printable or too long");
+    RETURN_ERROR_IF(host_len > CMSG_HOST_MAX || !printable(m->host, host_len), CAIRN_ERR_USAGE,
+                    "cmsg_encode: host name not printable or too long");
     RETURN_ERROR_IF(text_len > CMSG_TEXT_MAX || !printable(m->text, text_len), CAIRN_ERR_USAGE,
                     "cmsg_encode: error text not printable or too long (use cmsg_set_text)");
 
     size_t body_len = 0;
     switch (m->kind) {
-    case CMSG_HELLO: body_len = 8 + 24 + CMSG_DIGEST_BYTES + 4 + build_len; break;
+    case CMSG_HELLO: body_len = 8 + 24 + CMSG_DIGEST_BYTES + 4 + build_len + 16 + 4 + host_len; break;
     case CMSG_TASK: body_len = 24 + 8 + m->payload_len; break;
     case CMSG_RESULT: body_len = 8 + 8 + m->claim_len + 8 + m->proof_len; break;
     case CMSG_ERROR: body_len = 8 + text_len; break;
@@ -226,6 +229,11 @@ cairn_err cmsg_encode(uint8_t **out, size_t *len, const cmsg *m, int compress)
         put_u32(p, (uint32_t)build_len);
         memcpy(p + 4, m->build, build_len);
         p += 4 + build_len;
+        put_u64(p, m->mem_need);
+        put_u64(p + 8, m->mem_limit);
+        put_u32(p + 16, (uint32_t)host_len);
+        memcpy(p + 20, m->host, host_len);
+        p += 20 + host_len;
         break;
     case CMSG_TASK:
         p = put_params(p, &m->params);
@@ -369,6 +377,9 @@ static cairn_err parse_body(cmsg *m, reader *r)
         memcpy(m->digest, r->p + r->off, CMSG_DIGEST_BYTES);
         r->off += CMSG_DIGEST_BYTES;
         FORWARD_IF_ERROR(rd_text(r, m->build, CMSG_BUILD_MAX, "build string"));
+        FORWARD_IF_ERROR(rd_u64(r, &m->mem_need, "memory need"));
+        FORWARD_IF_ERROR(rd_u64(r, &m->mem_limit, "memory limit"));
+        FORWARD_IF_ERROR(rd_text(r, m->host, CMSG_HOST_MAX, "host name"));
         break;
     case CMSG_TASK:
         FORWARD_IF_ERROR(rd_params(r, &m->params));

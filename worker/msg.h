@@ -21,7 +21,11 @@
  *   HELLO     u32 rank, u32 threads, params (6 x u32: po2, log_blowup,
  *             queries, pow_bits, log_arity, log_final_len), 32-byte
  *             verifying-key digest (rv_digest_bytes of stark_vk_digest),
- *             u32 length + build string (printable ASCII, < 64 bytes)
+ *             u32 length + build string (printable ASCII, < 64 bytes),
+ *             u64 mem_need (bytes the sender needs to prove the job's
+ *             segments: rv_air_prove_mem's key + segment), u64 mem_limit
+ *             (bytes its process may hold: wrk_mem_limit; 0 = unknown),
+ *             u32 length + host name (printable ASCII, < 64 bytes)
  *   REQUEST   empty
  *   TASK      params (6 x u32), payload bytes (per task kind: the snapshot
  *             bytes of rv_snapshot_encode for PROVE_SEGMENT)
@@ -57,7 +61,7 @@
 #include "vm/rv32im/rv_air.h"
 
 #define CMSG_MAGIC 0x47534d43u /* "CMSG" as little-endian bytes */
-#define CMSG_VERSION 2u
+#define CMSG_VERSION 3u
 #define CMSG_HEADER_BYTES 48u
 /* MPI tag of every protocol message (one tag: MPI keeps the messages of
  * one sender in order, which the protocol relies on). */
@@ -70,6 +74,7 @@
 #define CMSG_COMPRESS_MIN 512u
 #define CMSG_TEXT_MAX 1024u  /* ERROR message bytes */
 #define CMSG_BUILD_MAX 63u   /* HELLO build string bytes */
+#define CMSG_HOST_MAX 63u    /* HELLO host name bytes */
 #define CMSG_DIGEST_BYTES 32u
 
 typedef enum {
@@ -111,6 +116,8 @@ typedef struct {
     uint32_t rank, threads;
     uint8_t digest[CMSG_DIGEST_BYTES];
     char build[CMSG_BUILD_MAX + 1];
+    uint64_t mem_need, mem_limit;
+    char host[CMSG_HOST_MAX + 1];
     /* HELLO, TASK */
     cmsg_params params;
     /* TASK */

@@ -323,6 +323,7 @@ static cairn_err handshake(MPI_Comm comm, int rank, const wrk_opts *o, int *shut
     cmsg_init(&m, CMSG_HELLO);
     e = stark_params_validate(&p);
     if (e == CAIRN_OK) e = wrk_vk_digest(m.digest, h.params.po2, &p);
+    if (e == CAIRN_OK) e = wrk_mem_hello(&m, h.params.po2, &p);
     if (e != CAIRN_OK) {
         cmsg_free(&h);
         return send_fatal(comm, cairn_prefix_error(e, "rank %d: the job's parameters", rank));

@@ -77,6 +77,21 @@ cairn_err wrk_hooks_from_env(wrk_hooks *out, int rank);
  * builds it). */
 cairn_err wrk_vk_digest(uint8_t out[CMSG_DIGEST_BYTES], unsigned po2, const stark_params *p);
 
+/* Memory (worker/mem.c). A rank needs the key and one segment proof's
+ * working memory (rv_air_prove_mem: one prover per rank, its OpenMP
+ * threads inside). What it may hold, wrk_mem_limit: CAIRN_MEM_LIMIT from
+ * the environment when set (bytes, or with a K/M/G/T suffix: a user's
+ * cap, and how the tests play a small node), else the smallest of the
+ * node's memory (MemTotal), the cgroup's memory.max (v2, up the
+ * hierarchy; v1's limit_in_bytes), RLIMIT_AS / RLIMIT_DATA and Slurm's
+ * SLURM_MEM_PER_NODE; 0 if none is known. The figures are per process;
+ * ranks on one host share its memory, which the coordinator counts
+ * (coord.h "Memory"). wrk_mem_hello fills a HELLO's mem_need, mem_limit
+ * and host for a job of segments of 2^po2 with p (building the key if
+ * it is not cached). */
+uint64_t wrk_mem_limit(void);
+cairn_err wrk_mem_hello(cmsg *m, unsigned po2, const stark_params *p);
+
 /* One rank's task server, shared by wrk_run and the coordinator's local
  * prover. */
 typedef struct {

@@ -69,6 +69,7 @@ count() { grep -cE -- "$1" "$WORK/err"; }
 # the reference, without a launcher
 expect 0 "" "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" -o "$WORK/ref.h5" --json || finish
 cp "$WORK/out" "$WORK/ref.journal"
+cp "$WORK/err" "$WORK/ref.err"
 claim_of "$WORK/ref.h5" >"$WORK/ref.claim"
 grep -q '"valid": true' "$WORK/ref.claim" || fail "the reference job does not verify"
 NSEG=$(json_field segments "$WORK/err")
@@ -95,6 +96,22 @@ if [ "${CAIRN_SANITIZE_RUN:-}" != 1 ]; then
         fail "corrupting worker: no rejected attempt of rank 1 reported"
     [ "$(count '"event": "task_finished".*"rank": 1,')" = 0 ] || fail "corrupting worker: a proof of rank 1 was stored"
 fi
+
+# memory (coord.h "Memory"): a node that holds two provers but not three
+# (CAIRN_MEM_LIMIT plays its size): the third rank is turned away naming
+# the host, the job ends with two; left out of the sanitizer run (a full
+# job more). Alone, a process that cannot hold one proof stops at once.
+NEED=$(json_field mem_need_mb <(grep '"event": "done"' "$WORK/ref.err"))
+if [ "${CAIRN_SANITIZE_RUN:-}" != 1 ] && [ -n "$NEED" ]; then
+    LIMIT=$(python3 -c "print(int(float('$NEED') * 2.5 * 1048576))")
+    expect 0 "" env CAIRN_MEM_LIMIT="$LIMIT" "${MPI[@]}" -np 3 "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" \
+        -o "$WORK/mem.h5" --json && same_as_ref "two provers per node" "$WORK/mem.h5"
+    [ "$(count '"event": "rank_out".*"reason": "host .*start fewer ranks per node')" = 1 ] ||
+        fail "node memory: not one rank turned away naming its host"
+fi
+[ -n "$NEED" ] || fail "the reference's done event has no mem_need_mb"
+expect 2 "may hold 0.00 GiB" env CAIRN_MEM_LIMIT=1M "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" -o "$WORK/small.h5"
+[ ! -e "$WORK/small.h5.d" ] || fail "a process too small for one proof made a job"
 
 # every attempt fails: the job stops at the retry bound, resumable
 expect 2 "3 failed attempts" env CAIRN_TEST_WORKER_FAIL=all "${MPI[@]}" -np 2 "$CAIRN" prove "$WORK/loop.elf" \

@@ -38,6 +38,9 @@ static void make_templates(void)
     m[0].threads = 4;
     m[0].params = (cmsg_params){10, 1, 2, 0, 1, 0};
     memcpy(m[0].build, "cairn", 6);
+    m[0].mem_need = UINT64_C(1) << 30;
+    m[0].mem_limit = UINT64_C(8) << 30;
+    memcpy(m[0].host, "node1", 6);
     cmsg_init(&m[1], CMSG_TASK);
     m[1].task_id = 3;
     m[1].task_kind = CMSG_TASK_PROVE_SEGMENT;

@@ -85,6 +85,9 @@ static void test_roundtrip(void)
         m.params = (cmsg_params){12, 2, 50, 16, 2, 3};
         for (int i = 0; i < 32; i++) m.digest[i] = (uint8_t)(i * 9);
         strcpy(m.build, "cairn test");
+        m.mem_need = UINT64_C(6) << 30;
+        m.mem_limit = (UINT64_C(24) << 30) + 5;
+        strcpy(m.host, "node-17.cluster");
         CU_ASSERT_EQUAL_FATAL(cmsg_encode(&b, &n, &m, compress), CAIRN_OK);
         CU_ASSERT_EQUAL_FATAL(cmsg_decode(&d, b, n), CAIRN_OK);
         CU_ASSERT_EQUAL(d.rank, 3);
@@ -92,6 +95,9 @@ static void test_roundtrip(void)
         CU_ASSERT(cmsg_params_eq(&d.params, &m.params));
         CU_ASSERT(!memcmp(d.digest, m.digest, 32));
         CU_ASSERT_STRING_EQUAL(d.build, "cairn test");
+        CU_ASSERT_EQUAL(d.mem_need, m.mem_need);
+        CU_ASSERT_EQUAL(d.mem_limit, m.mem_limit);
+        CU_ASSERT_STRING_EQUAL(d.host, "node-17.cluster");
         cmsg_free(&d);
         free(b);
 

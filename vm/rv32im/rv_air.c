@@ -260,6 +260,40 @@ cairn_err rv_air_vk_digest(p2_digest *out, unsigned po2, const stark_params *p)
     return CAIRN_OK;
 }
 
+/* What the model of the prover's buffers leaves out, measured as the
+ * growth of a process's resident memory over the figure below at segment
+ * sizes 2^4 to 2^14 (tests/vm/test_rv_prove_mem.c): 17-25 MiB of thread
+ * stacks and per-thread blocks, the allocator's per-thread arenas, the
+ * re-executing machine's page table and pages. */
+#define SEG_MEM_SLACK ((size_t)32 << 20)
+
+/* The memory of one rv_prove_segment besides the key's (rv_air.h): the
+ * tables' traces, the prover's buffers (stark_prove_mem), and the segment's
+ * own working set: the re-executed trace (per cycle and io rows), the
+ * address tracker (sized for every page the budget allows), the lookup
+ * counters and the M-extension calls; and the slack above. */
+static size_t seg_mem(const rv_air_key *k)
+{
+    rv_budget b;
+    rv_air_budget(&b, k->po2);
+    size_t track = 16;
+    while (track < 2 * (b.pages * RV_PAGE_WORDS + 32)) track *= 2;
+    return stark_traces_mem(k->m, k->lh) + stark_prove_mem(k->pk, k->lh) +
+           ((size_t)RV_TRACE_NCOLS * sizeof(uint32_t) << k->po2) +
+           ((size_t)RV_IO_NCOLS * sizeof(uint32_t) << k->lh[RV_AIR_IO]) + track * 3 * sizeof(uint32_t) +
+           (((size_t)1 << RV_RANGE_LOG) + ((size_t)1 << RV_BYTES_LOG)) * sizeof(uint32_t) +
+           (sizeof(rv_muldiv_call) << k->lh[RV_AIR_MULDIV]) + SEG_MEM_SLACK;
+}
+
+cairn_err rv_air_prove_mem(rv_air_mem *out, unsigned po2, const stark_params *p)
+{
+    const rv_air_key *k;
+    FORWARD_IF_ERROR(key_get(&k, po2, p));
+    out->key = stark_pk_mem(k->pk);
+    out->segment = seg_mem(k);
+    return CAIRN_OK;
+}
+
 /* ---- proving ------------------------------------------------------------ */
 
 /* The io table, call by call. The cpu fill already performed the io words'

@@ -94,4 +94,15 @@ cairn_err rv_air_machine(const air_machine **m, unsigned po2, const stark_params
  * and verify the same machine (worker/worker.h). */
 cairn_err rv_air_vk_digest(p2_digest *out, unsigned po2, const stark_params *p);
 
+/* Memory a rank needs to prove segments of 2^po2 with p (STYLE.md: large
+ * working memory is sized by a query function): the key, built once per
+ * (po2, p) and shared by a rank's provers, and what one rv_prove_segment
+ * holds at its high point on top of it (traces, the prover's buffers,
+ * the re-executed segment). Resident bytes; a rank with T concurrent
+ * provers needs key + T x segment. Builds the key if it is not cached. */
+typedef struct {
+    size_t key, segment;
+} rv_air_mem;
+cairn_err rv_air_prove_mem(rv_air_mem *out, unsigned po2, const stark_params *p);
+
 #endif
