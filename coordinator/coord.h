@@ -46,7 +46,8 @@
  *    sender is quarantined (never given another task) and sent SHUTDOWN;
  *  - a worker's HELLO: its rank, the job's parameters, and its verifying-
  *    key digest equal to the coordinator's (every rank builds its keys
- *    itself; another build is refused and never gets a task);
+ *    itself; another build is refused and never gets a task), and its
+ *    memory (below);
  *  - a RESULT: the task kind's check (worker/task.h): for PROVE_SEGMENT the
  *    claim must be exactly what the snapshot handed out implies (po2, start
  *    digest = the snapshot's start state, end digest = its end state,
@@ -86,6 +87,15 @@
  * work, and its proofs get no shortcut past verification. The prover's
  * OpenMP threads run inside the local prover thread. A design with the
  * prover on the main thread would stop serving MPI for a whole proof.
+ *
+ * Memory: each rank's HELLO says what it needs to prove the job's
+ * segments (rv_air_prove_mem: key + one proof), what it may hold
+ * (wrk_mem_limit) and its host. The coordinator books rank 0's own
+ * prover first, then each worker as its hello arrives, per host against
+ * the smallest limit a rank there reported: one that needs more than it
+ * may hold, or more than its host has left, is refused with the figures
+ * (COORD_EV_REFUSED) and never gets a task; the others prove. With no
+ * prover left the job stops (CAIRN_ERR_LIMIT, every rank's reason).
  *
  * Failures:
  *  - a task that fails (ERROR reply, rejected result, unparseable reply,
