@@ -220,7 +220,7 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
                            gl3_t lu_alpha, gl3_t lu_beta)
 {
     const air_table *t = vk->m->tables[ti];
-    const size_t n = (size_t)1 << log_n, ni = t->nints, G = vk->ngroups[ti], W = 3 * (G + 1);
+    const size_t n = (size_t)1 << log_n, ni = t->nints, G = vk->ngroups[ti], W = 3 * G;
     const size_t nblk = (n + BLK - 1) / BLK;
     size_t nlist = 0;
     uint32_t *list = lu_nodes(t, &nlist);
@@ -268,21 +268,22 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
                     mult[j * ni + k] = it->dir == AIR_SEND ? m : gl_neg(m);
                 }
             batch_inv3(fp, B * ni, fp + BLK * ni + 1);
+            /* helpers of groups 0..G-2; column G-1 gets the running sum
+             * of the row totals before the row (exclusive, from zero in
+             * the block): the offsets below make it sum_{i<r} (T_i - S/n) */
             gl3_t run = gl3_zero();
             for (size_t j = 0; j < B; j++) {
                 gl_t *rw = lu + (b0 + j) * W;
-                gl3_t H = gl3_zero();
+                memcpy(rw + 3 * (G - 1), run.c, sizeof run.c);
                 for (size_t g = 0; g < G; g++) {
                     gl3_t h = gl3_zero();
                     for (unsigned e = 0; e < vk->group_size[ti][g]; e++) {
                         size_t k = vk->group_first[ti][g] + e;
                         h = gl3_add(h, gl3_mul_base(fp[j * ni + k], mult[j * ni + k]));
                     }
-                    memcpy(rw + 3 * g, h.c, sizeof h.c);
-                    H = gl3_add(H, h);
+                    if (g + 1 < G) memcpy(rw + 3 * g, h.c, sizeof h.c);
+                    run = gl3_add(run, h);
                 }
-                run = gl3_add(run, H);
-                memcpy(rw + 3 * G, run.c, sizeof run.c);
             }
             tot[bi] = run;
         }
@@ -305,13 +306,17 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
         run = gl3_add(run, x);
     }
     *sum = run;
+    /* row r: block offset + in-block sum - r S/n (so that s' - s = T_r -
+     * S/n on every row, cyclically: row n wraps to s_0 = 0) */
+    const gl3_t per_row = gl3_mul_base(run, gl_inv(gl_from_u64(n)));
 #pragma omp parallel for schedule(static) if (n >= 4096)
-    for (size_t bi = 1; bi < nblk; bi++) {
-        const gl3_t off = tot[bi];
+    for (size_t bi = 0; bi < nblk; bi++) {
         const size_t b0 = bi * BLK, B = n - b0 < BLK ? n - b0 : BLK;
+        gl3_t off = gl3_sub(tot[bi], gl3_mul_base(per_row, gl_from_u64(b0)));
         for (size_t j = 0; j < B; j++) {
-            gl_t *s = lu + (b0 + j) * W + 3 * G;
+            gl_t *s = lu + (b0 + j) * W + 3 * (G - 1);
             for (int c = 0; c < 3; c++) s[c] = gl_add(s[c], off.c[c]);
+            off = gl3_sub(off, per_row);
         }
     }
     free(list);
@@ -427,8 +432,7 @@ typedef struct {
     const gl_t *v;      /* DAG values of the block, node-major: v[node * B + j] */
     size_t B, j;
     const gl_t *lr, *ln; /* LogUp LDE rows at this point and the next */
-    const gl_t *sel;    /* selectors of the block: sel[which * B + j] */
-    gl3_t sum;          /* terminal sum */
+    gl3_t sum_row;      /* terminal sum / n */
     const gl3_t *apw;   /* alpha powers */
     gl3_t acc;
 } plu;
@@ -460,8 +464,7 @@ static inline gl3_t plu_fp(const plu *l, unsigned bus, const gl_t *tup, unsigned
 #define LU_FP(l, bus, tup, len) plu_fp((l), (bus), (tup), (len))
 #define LU_VAL(l, node) ((l)->v[(size_t)(node) * (l)->B + (l)->j])
 #define LU_HELPER(l, g, next) plu_helper((l), (g), (next))
-#define LU_SUM(l) ((l)->sum)
-#define LU_SEL(l, which) ((l)->sel[(size_t)(which) * (l)->B + (l)->j])
+#define LU_SUM_ROW(l) ((l)->sum_row)
 #define LU_EMIT(l, k, e) ((l)->acc = gl3_add((l)->acc, gl3_mul((l)->apw[k], (e))))
 #include "logup_impl.h"
 
@@ -478,13 +481,13 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
     const air_table *t = vk->m->tables[ti];
     const unsigned log_n = q->s->log_n[ti], qlog = vk->qlog[ti], lq = log_n + qlog;
     const size_t n = (size_t)1 << log_n, Q = (size_t)1 << lq, nq = (size_t)1 << qlog;
-    const size_t G = vk->ngroups[ti], luw = t->nints ? 3 * (G + 1) : 0;
+    const size_t G = vk->ngroups[ti], luw = t->nints ? 3 * G : 0;
     cairn_err err = CAIRN_OK;
     gl_t *xs = stark_huge_alloc_array(Q, sizeof *xs), *d1 = stark_huge_alloc_array(Q, sizeof *d1);
     gl_t *d2 = stark_huge_alloc_array(Q, sizeof *d2);
     gl3_t *qv = stark_huge_alloc_array(Q, sizeof *qv);
     gl_t *alpha_pw = NULL;
-    size_t ncomb = t->ncons + (t->nints ? G + 3 : 0);
+    size_t ncomb = t->ncons + (t->nints ? G : 0);
     gl3_t *apw = cairn_malloc_array(ncomb + 1, sizeof *apw);
     if (!xs || !d1 || !d2 || !qv || !apw) {
         err = cairn_fail_nomem(Q * (3 * sizeof *xs + sizeof *qv),
@@ -512,6 +515,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
             zinv[j] = gl_inv(zh[j]);
         }
         gl_t ninv = gl_inv(gl_from_u64(n));
+        const gl3_t lu_row = gl3_mul_base(lu_sum, ninv);
         apw[0] = gl3_one();
         for (size_t k = 1; k <= ncomb; k++) apw[k] = gl3_mul(apw[k - 1], q->alpha);
         const size_t nch = (n + BLK - 1) / BLK;
@@ -558,7 +562,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
                     gl3_t a = {{acc[0][j], acc[1][j], acc[2][j]}};
                     if (t->nints) {
                         plu l = {q, v, B, j, lu_blk[y] + row[j] * luw, lu_blk[y] + nrow[j] * luw,
-                                 sel, lu_sum, apw, a};
+                                 lu_row, apw, a};
                         p_logup_constraints(&l, vk, ti);
                         a = l.acc;
                     }
