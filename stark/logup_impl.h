@@ -35,7 +35,8 @@
  *   LU_E_MUL_B(c, e, b)   extension value times DAG value
  *   LU_E_FROM_B(c, b)
  *   LU_B_NEG(c, b)
- *   LU_FP(c, bus, tup, len)   fingerprint of a tuple of DAG values
+ *   LU_FP(c, k, bus, tup, len) fingerprint of interaction k of the table,
+ *                             whose tuple has the DAG values tup[0..len)
  *   LU_VAL(c, node)           DAG value of a node on the row
  *   LU_HELPER(c, g, next)     LogUp column g (G-1 = running sum) on the row
  *                             (next = 0) or the next row (next = 1)
@@ -65,10 +66,11 @@ static void LU_FN(logup_constraints)(LU_CTX c, const struct stark_vk *vk, unsign
         LU_B mv[2];
         const unsigned gs = vk->group_size[ti][g];
         for (unsigned e = 0; e < gs; e++) {
-            const air_interaction *it = &t->ints[vk->group_first[ti][g] + e];
+            const unsigned ki = vk->group_first[ti][g] + e;
+            const air_interaction *it = &t->ints[ki];
             LU_B tup[AIR_MAX_TUPLE];
             for (unsigned u = 0; u < it->len; u++) tup[u] = LU_VAL(c, it->tuple[u]);
-            fp[e] = LU_FP(c, it->bus, tup, it->len);
+            fp[e] = LU_FP(c, ki, it->bus, tup, it->len);
             mv[e] = LU_VAL(c, it->mult);
             if (it->dir == AIR_RECEIVE) mv[e] = LU_B_NEG(c, mv[e]);
         }

@@ -87,10 +87,7 @@ static void eval_block(const air_table *t, gl_t *v, size_t B, const ev_src *s, c
     }
 }
 
-/* ---- fingerprints with the powers of alpha computed once ----
- * fpk_eval(f, bus, t, len) equals stark_fingerprint(alpha, beta, bus, t,
- * len): the same sum, with the products accumulated lazily and reduced once
- * per component (field arithmetic is exact, so the bits agree). */
+/* ---- fingerprints with the powers of alpha computed once ---- */
 typedef struct {
     gl3_t beta;
     gl3_t pw[AIR_MAX_TUPLE]; /* alpha^(k+1) */
@@ -103,16 +100,29 @@ static void fpk_init(fpk *f, gl3_t alpha, gl3_t beta)
     for (unsigned k = 1; k < AIR_MAX_TUPLE; k++) f->pw[k] = gl3_mul(f->pw[k - 1], alpha);
 }
 
-static inline gl3_t fpk_eval(const fpk *f, unsigned bus, const gl_t *t, unsigned len)
+/* stark_fingerprint(alpha, beta, bus, tuple of row j) of interaction it
+ * for the B rows of a block at once, column by column with the vector
+ * field operations (v: DAG values, node-major as eval_block leaves them),
+ * into out[j * stride]. Field arithmetic is exact, so the bits agree with
+ * the row-by-row sum; tests/stark/test_stark_lu.c checks it. */
+static void fpk_eval_block(const fpk *f, gl3_t *out, size_t stride, const air_interaction *it,
+                           const gl_t *v, size_t B)
 {
-    lacc a0 = {0, 0}, a1 = {0, 0}, a2 = {0, 0};
-    for (unsigned k = 0; k < len; k++) {
-        lacc_mad(&a0, f->pw[k].c[0], t[k]);
-        lacc_mad(&a1, f->pw[k].c[1], t[k]);
-        lacc_mad(&a2, f->pw[k].c[2], t[k]);
+    gl_t acc[3][BLK], tmp[BLK];
+    const gl_t b0 = gl_add(f->beta.c[0], gl_from_u64(it->bus));
+    for (size_t j = 0; j < B; j++) {
+        acc[0][j] = b0;
+        acc[1][j] = f->beta.c[1];
+        acc[2][j] = f->beta.c[2];
     }
-    gl3_t s = {{lacc_reduce(&a0), lacc_reduce(&a1), lacc_reduce(&a2)}};
-    return gl3_add(gl3_add_base(f->beta, gl_from_u64(bus)), s);
+    for (unsigned e = 0; e < it->len; e++) {
+        const gl_t *x = v + (size_t)it->tuple[e] * B;
+        for (int c = 0; c < 3; c++) {
+            gl_vec_mul_scalar(tmp, x, f->pw[e].c[c], B);
+            gl_vec_add(acc[c], acc[c], tmp, B);
+        }
+    }
+    for (size_t j = 0; j < B; j++) out[j * stride] = (gl3_t){{acc[0][j], acc[1][j], acc[2][j]}};
 }
 
 /* gl3_batch_inv in place with the caller's scratch of n elements (no
@@ -258,15 +268,14 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
                 sel[2 * B + j] = b0 + j != n - 1;
             }
             eval_block(t, v, B, &src, row, nrow, sel, list, nlist);
-            for (size_t j = 0; j < B; j++)
-                for (size_t k = 0; k < ni; k++) {
-                    const air_interaction *it = &t->ints[k];
-                    gl_t tup[AIR_MAX_TUPLE];
-                    for (unsigned e = 0; e < it->len; e++) tup[e] = v[(size_t)it->tuple[e] * B + j];
-                    fp[j * ni + k] = fpk_eval(&fk, it->bus, tup, it->len);
+            for (size_t k = 0; k < ni; k++) {
+                const air_interaction *it = &t->ints[k];
+                fpk_eval_block(&fk, fp + k, ni, it, v, B);
+                for (size_t j = 0; j < B; j++) {
                     gl_t m = v[(size_t)it->mult * B + j];
                     mult[j * ni + k] = it->dir == AIR_SEND ? m : gl_neg(m);
                 }
+            }
             batch_inv3(fp, B * ni, fp + BLK * ni + 1);
             /* helpers of groups 0..G-2; column G-1 gets the running sum
              * of the row totals before the row (exclusive, from zero in
@@ -432,6 +441,7 @@ typedef struct {
     const gl_t *v;      /* DAG values of the block, node-major: v[node * B + j] */
     size_t B, j;
     const gl_t *lr, *ln; /* LogUp LDE rows at this point and the next */
+    const gl3_t *fpb;   /* fingerprints of the block: fpb[interaction * B + j] */
     gl3_t sum_row;      /* terminal sum / n */
     const gl3_t *apw;   /* alpha powers */
     gl3_t acc;
@@ -445,9 +455,13 @@ static inline gl3_t plu_helper(const plu *l, unsigned g, int next)
 
 static inline gl_t plu_neg(gl_t x) { return gl_neg(x); }
 
-static inline gl3_t plu_fp(const plu *l, unsigned bus, const gl_t *tup, unsigned len)
+/* the block's fingerprints, computed before its rows (fpk_eval_block);
+ * the tuple logup_impl.h gathers is not needed (its loads are dead code
+ * once inlined) */
+static inline gl3_t plu_fp(const plu *l, unsigned k, const gl_t *tup)
 {
-    return fpk_eval(&l->q->fk, bus, tup, len);
+    (void)tup;
+    return l->fpb[(size_t)k * l->B + l->j];
 }
 
 #define LU_FN(name) p_##name
@@ -461,7 +475,7 @@ static inline gl3_t plu_fp(const plu *l, unsigned bus, const gl_t *tup, unsigned
 #define LU_E_MUL_B(l, e, b) gl3_mul_base((e), (b))
 #define LU_E_FROM_B(l, b) gl3_from_base(b)
 #define LU_B_NEG(l, b) plu_neg(b)
-#define LU_FP(l, bus, tup, len) plu_fp((l), (bus), (tup), (len))
+#define LU_FP(l, k, bus, tup, len) plu_fp((l), (k), (tup))
 #define LU_VAL(l, node) ((l)->v[(size_t)(node) * (l)->B + (l)->j])
 #define LU_HELPER(l, g, next) plu_helper((l), (g), (next))
 #define LU_SUM_ROW(l) ((l)->sum_row)
@@ -524,7 +538,8 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
         {
             gl_t *v = cairn_malloc_array(t->nnodes * BLK, sizeof *v);
             gl_t *tmp = cairn_malloc_array(BLK, sizeof *tmp);
-            if (!v || !tmp) {
+            gl3_t *fpb = cairn_malloc_array(t->nints * BLK + 1, sizeof *fpb);
+            if (!v || !tmp || !fpb) {
 #pragma omp atomic write
                 oom = 1;
             }
@@ -532,7 +547,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
              * the next row of a point x w_n stays in its block */
 #pragma omp for schedule(dynamic, 4)
             for (size_t ci = 0; ci < nq * nch; ci++) {
-                if (!v || !tmp) continue;
+                if (!v || !tmp || !fpb) continue;
                 const size_t y = ci / nch, off = y * n, b0 = off + (ci % nch) * BLK;
                 const size_t B = off + n - b0 < BLK ? off + n - b0 : BLK;
                 const ev_src src = {pre_lde ? pre_lde + off * t->npre : NULL, t->npre, main_blk[y], t->nmain, q->pub};
@@ -558,11 +573,12 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
                         gl_vec_add(acc[c], acc[c], tmp, B);
                     }
                 }
+                for (size_t k = 0; k < t->nints; k++) fpk_eval_block(&q->fk, fpb + k * B, 1, &t->ints[k], v, B);
                 for (size_t j = 0; j < B; j++) {
                     gl3_t a = {{acc[0][j], acc[1][j], acc[2][j]}};
                     if (t->nints) {
                         plu l = {q, v, B, j, lu_blk[y] + row[j] * luw, lu_blk[y] + nrow[j] * luw,
-                                 lu_row, apw, a};
+                                 fpb, lu_row, apw, a};
                         p_logup_constraints(&l, vk, ti);
                         a = l.acc;
                     }
@@ -572,6 +588,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
             }
             free(v);
             free(tmp);
+            free(fpb);
         }
         if (oom) {
             err = cairn_fail_nomem((t->nnodes + 1) * BLK * sizeof(gl_t),
