@@ -1138,6 +1138,17 @@ static uint64_t pow_short(transcript *tr, unsigned bits)
     }
 }
 
+/* Ends a phase of stark_prove_stats: its wall and process CPU seconds
+ * since *tl and *cl, which move to now. */
+static void phase_end(double *wall, double *cpu, double *tl, double *cl)
+{
+    double t = now_sec(), c = process_cpu_sec();
+    *wall = t - *tl;
+    *cpu = c - *cl;
+    *tl = t;
+    *cl = c;
+}
+
 static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces,
                        const gl_t *pub, size_t npub, const stark_tamper *tp, uint8_t **out,
                        size_t *outlen)
@@ -1146,7 +1157,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     const air_machine *m = vk->m;
     stark_prove_stats *st = &last_stats;
     memset(st, 0, sizeof *st);
-    double t0 = now_sec(), tl = t0;
+    double t0 = now_sec(), tl = t0, cl = process_cpu_sec();
     RETURN_ERROR_IF(npub != m->npub, CAIRN_ERR_USAGE, "stark_prove: %zu public values, machine %s has %u",
                     npub, m->name, m->npub);
     unsigned log_n[AIR_MAX_TABLES];
@@ -1193,8 +1204,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         stark_tamper_root(tp, TREE_MAIN, 0, &pf->main_root); /* test only */
         tr_absorb_digest(&tr, &pf->main_root);
     }
-    st->t_main = now_sec() - tl;
-    tl = now_sec();
+    phase_end(&st->t_main, &st->c_main, &tl, &cl);
     /* LogUp */
     gl3_t lu_alpha = gl3_zero(), lu_beta = gl3_zero();
     if (vk->has_lu) {
@@ -1208,8 +1218,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         for (unsigned t = 0; t < m->ntables; t++)
             if (m->tables[t]->nints) tr_absorb_ext(&tr, &pf->lu_sum[t], 1);
     }
-    st->t_logup = now_sec() - tl;
-    tl = now_sec();
+    phase_end(&st->t_logup, &st->c_logup, &tl, &cl);
     /* quotient */
     qctx qc = {.vk = vk, .s = s, .pub = pub, .alpha = tr_squeeze_ext(&tr), .lu_alpha = lu_alpha, .lu_beta = lu_beta};
     fpk_init(&qc.fk, lu_alpha, lu_beta);
@@ -1270,8 +1279,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_Q], &pf->q_root, s, TREE_Q, ps->q_lde));
     stark_tamper_root(tp, TREE_Q, 0, &pf->q_root); /* test only */
     tr_absorb_digest(&tr, &pf->q_root);
-    st->t_quotient = now_sec() - tl;
-    tl = now_sec();
+    phase_end(&st->t_quotient, &st->c_quotient, &tl, &cl);
     /* openings */
     gl3_t zeta = tr_squeeze_ext(&tr);
     tamper_lde(ps, s, tp, TREE_MAIN, 1); /* test only: openings of the honest columns */
@@ -1293,16 +1301,14 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     if (stark_tampering(tp, STARK_TAMPER_DEEP) && tp->h <= s->log_l0 && ps->ro[tp->h])
         for (size_t i = 0; i < (size_t)1 << tp->h; i++) /* test only */
             ps->ro[tp->h][i] = gl3_add(ps->ro[tp->h][i], tp->delta);
-    st->t_open = now_sec() - tl;
-    tl = now_sec();
+    phase_end(&st->t_open, &st->c_open, &tl, &cl);
     /* FRI */
     FORWARD_IF_ERROR(fri_commit(&ps->fri, s, ps->ro, &tr, pf, tp));
     if (stark_tampering(tp, STARK_TAMPER_POW_SHORT) && vk->p.pow_bits > 0)
         pf->pow_nonce = pow_short(&tr, vk->p.pow_bits); /* test only */
     else
         pf->pow_nonce = pow_grind(&tr, vk->p.pow_bits);
-    st->t_fri = now_sec() - tl;
-    tl = now_sec();
+    phase_end(&st->t_fri, &st->c_fri, &tl, &cl);
     /* queries: the indices first (nothing is absorbed between them), the
      * rows of the main and LogUp LDEs rebuilt from their blocks 0 */
     FORWARD_IF_ERROR(query_rows(ps, s, &tr, vk->p.queries));
@@ -1330,7 +1336,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         }
         FORWARD_IF_ERROR(fri_open(&ps->fri, s, pf, q, idx));
     }
-    st->t_queries = now_sec() - tl;
+    phase_end(&st->t_queries, &st->c_queries, &tl, &cl);
     FORWARD_IF_ERROR(stark_proof_write(out, outlen, pf, s, vk));
     st->t_total = now_sec() - t0;
     return CAIRN_OK;
