@@ -23,7 +23,7 @@ static unsigned tuple_degree(const air_table *t, const air_interaction *it)
 static unsigned group_interactions(struct stark_vk *vk, unsigned ti, const air_table *t,
                                    unsigned D)
 {
-    unsigned g = 0, maxd = 2; /* running-sum constraints have degree 2 */
+    unsigned g = 0, maxd = 2; /* the degree-2 floor of every table (stark_setup) */
     for (unsigned i = 0; i < t->nints;) {
         const air_interaction *a = &t->ints[i];
         unsigned da = tuple_degree(t, a), ma = air_degree(t, a->mult);
@@ -140,10 +140,10 @@ unsigned stark_vk_ntables(const stark_vk *vk) { return vk->m->ntables; }
 
 unsigned stark_vk_logup_columns(const stark_vk *vk, unsigned t)
 {
-    /* the groups of interactions each have a helper column, plus the
-     * running sum (stark_internal.h) */
+    /* a helper column per group of interactions but the last, whose
+     * fractions the running sum carries (logup_impl.h) */
     if (t >= vk->m->ntables || !vk->ngroups[t]) return 0;
-    return vk->ngroups[t] + 1;
+    return vk->ngroups[t];
 }
 
 cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,

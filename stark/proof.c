@@ -46,7 +46,7 @@ cairn_err stark_shape_init(stark_shape *s, const struct stark_vk *vk, const unsi
         s->log_n[t] = ln;
         s->w[TREE_PRE][t] = tb->npre;
         s->w[TREE_MAIN][t] = tb->nmain;
-        s->w[TREE_LU][t] = tb->nints ? 3 * (vk->ngroups[t] + 1) : 0;
+        s->w[TREE_LU][t] = tb->nints ? 3 * vk->ngroups[t] : 0; /* logup_impl.h */
         s->nq[t] = 1u << vk->qlog[t];
         s->w[TREE_Q][t] = 3 * s->nq[t];
         if (ln + s->log_b > s->log_l0) s->log_l0 = ln + s->log_b;

@@ -87,10 +87,7 @@ static void eval_block(const air_table *t, gl_t *v, size_t B, const ev_src *s, c
     }
 }
 
-/* ---- fingerprints with the powers of alpha computed once ----
- * fpk_eval(f, bus, t, len) equals stark_fingerprint(alpha, beta, bus, t,
- * len): the same sum, with the products accumulated lazily and reduced once
- * per component (field arithmetic is exact, so the bits agree). */
+/* ---- fingerprints with the powers of alpha computed once ---- */
 typedef struct {
     gl3_t beta;
     gl3_t pw[AIR_MAX_TUPLE]; /* alpha^(k+1) */
@@ -103,16 +100,29 @@ static void fpk_init(fpk *f, gl3_t alpha, gl3_t beta)
     for (unsigned k = 1; k < AIR_MAX_TUPLE; k++) f->pw[k] = gl3_mul(f->pw[k - 1], alpha);
 }
 
-static inline gl3_t fpk_eval(const fpk *f, unsigned bus, const gl_t *t, unsigned len)
+/* stark_fingerprint(alpha, beta, bus, tuple of row j) of interaction it
+ * for the B rows of a block at once, column by column with the vector
+ * field operations (v: DAG values, node-major as eval_block leaves them),
+ * into out[j * stride]. Field arithmetic is exact, so the bits agree with
+ * the row-by-row sum; tests/stark/test_stark_lu.c checks it. */
+static void fpk_eval_block(const fpk *f, gl3_t *out, size_t stride, const air_interaction *it,
+                           const gl_t *v, size_t B)
 {
-    lacc a0 = {0, 0}, a1 = {0, 0}, a2 = {0, 0};
-    for (unsigned k = 0; k < len; k++) {
-        lacc_mad(&a0, f->pw[k].c[0], t[k]);
-        lacc_mad(&a1, f->pw[k].c[1], t[k]);
-        lacc_mad(&a2, f->pw[k].c[2], t[k]);
+    gl_t acc[3][BLK], tmp[BLK];
+    const gl_t b0 = gl_add(f->beta.c[0], gl_from_u64(it->bus));
+    for (size_t j = 0; j < B; j++) {
+        acc[0][j] = b0;
+        acc[1][j] = f->beta.c[1];
+        acc[2][j] = f->beta.c[2];
     }
-    gl3_t s = {{lacc_reduce(&a0), lacc_reduce(&a1), lacc_reduce(&a2)}};
-    return gl3_add(gl3_add_base(f->beta, gl_from_u64(bus)), s);
+    for (unsigned e = 0; e < it->len; e++) {
+        const gl_t *x = v + (size_t)it->tuple[e] * B;
+        for (int c = 0; c < 3; c++) {
+            gl_vec_mul_scalar(tmp, x, f->pw[e].c[c], B);
+            gl_vec_add(acc[c], acc[c], tmp, B);
+        }
+    }
+    for (size_t j = 0; j < B; j++) out[j * stride] = (gl3_t){{acc[0][j], acc[1][j], acc[2][j]}};
 }
 
 /* gl3_batch_inv in place with the caller's scratch of n elements (no
@@ -220,7 +230,7 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
                            gl3_t lu_alpha, gl3_t lu_beta)
 {
     const air_table *t = vk->m->tables[ti];
-    const size_t n = (size_t)1 << log_n, ni = t->nints, G = vk->ngroups[ti], W = 3 * (G + 1);
+    const size_t n = (size_t)1 << log_n, ni = t->nints, G = vk->ngroups[ti], W = 3 * G;
     const size_t nblk = (n + BLK - 1) / BLK;
     size_t nlist = 0;
     uint32_t *list = lu_nodes(t, &nlist);
@@ -258,31 +268,31 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
                 sel[2 * B + j] = b0 + j != n - 1;
             }
             eval_block(t, v, B, &src, row, nrow, sel, list, nlist);
-            for (size_t j = 0; j < B; j++)
-                for (size_t k = 0; k < ni; k++) {
-                    const air_interaction *it = &t->ints[k];
-                    gl_t tup[AIR_MAX_TUPLE];
-                    for (unsigned e = 0; e < it->len; e++) tup[e] = v[(size_t)it->tuple[e] * B + j];
-                    fp[j * ni + k] = fpk_eval(&fk, it->bus, tup, it->len);
+            for (size_t k = 0; k < ni; k++) {
+                const air_interaction *it = &t->ints[k];
+                fpk_eval_block(&fk, fp + k, ni, it, v, B);
+                for (size_t j = 0; j < B; j++) {
                     gl_t m = v[(size_t)it->mult * B + j];
                     mult[j * ni + k] = it->dir == AIR_SEND ? m : gl_neg(m);
                 }
+            }
             batch_inv3(fp, B * ni, fp + BLK * ni + 1);
+            /* helpers of groups 0..G-2; column G-1 gets the running sum
+             * of the row totals before the row (exclusive, from zero in
+             * the block): the offsets below make it sum_{i<r} (T_i - S/n) */
             gl3_t run = gl3_zero();
             for (size_t j = 0; j < B; j++) {
                 gl_t *rw = lu + (b0 + j) * W;
-                gl3_t H = gl3_zero();
+                memcpy(rw + 3 * (G - 1), run.c, sizeof run.c);
                 for (size_t g = 0; g < G; g++) {
                     gl3_t h = gl3_zero();
                     for (unsigned e = 0; e < vk->group_size[ti][g]; e++) {
                         size_t k = vk->group_first[ti][g] + e;
                         h = gl3_add(h, gl3_mul_base(fp[j * ni + k], mult[j * ni + k]));
                     }
-                    memcpy(rw + 3 * g, h.c, sizeof h.c);
-                    H = gl3_add(H, h);
+                    if (g + 1 < G) memcpy(rw + 3 * g, h.c, sizeof h.c);
+                    run = gl3_add(run, h);
                 }
-                run = gl3_add(run, H);
-                memcpy(rw + 3 * G, run.c, sizeof run.c);
             }
             tot[bi] = run;
         }
@@ -305,13 +315,17 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
         run = gl3_add(run, x);
     }
     *sum = run;
+    /* row r: block offset + in-block sum - r S/n (so that s' - s = T_r -
+     * S/n on every row, cyclically: row n wraps to s_0 = 0) */
+    const gl3_t per_row = gl3_mul_base(run, gl_inv(gl_from_u64(n)));
 #pragma omp parallel for schedule(static) if (n >= 4096)
-    for (size_t bi = 1; bi < nblk; bi++) {
-        const gl3_t off = tot[bi];
+    for (size_t bi = 0; bi < nblk; bi++) {
         const size_t b0 = bi * BLK, B = n - b0 < BLK ? n - b0 : BLK;
+        gl3_t off = gl3_sub(tot[bi], gl3_mul_base(per_row, gl_from_u64(b0)));
         for (size_t j = 0; j < B; j++) {
-            gl_t *s = lu + (b0 + j) * W + 3 * G;
+            gl_t *s = lu + (b0 + j) * W + 3 * (G - 1);
             for (int c = 0; c < 3; c++) s[c] = gl_add(s[c], off.c[c]);
+            off = gl3_sub(off, per_row);
         }
     }
     free(list);
@@ -427,8 +441,8 @@ typedef struct {
     const gl_t *v;      /* DAG values of the block, node-major: v[node * B + j] */
     size_t B, j;
     const gl_t *lr, *ln; /* LogUp LDE rows at this point and the next */
-    const gl_t *sel;    /* selectors of the block: sel[which * B + j] */
-    gl3_t sum;          /* terminal sum */
+    const gl3_t *fpb;   /* fingerprints of the block: fpb[interaction * B + j] */
+    gl3_t sum_row;      /* terminal sum / n */
     const gl3_t *apw;   /* alpha powers */
     gl3_t acc;
 } plu;
@@ -441,9 +455,13 @@ static inline gl3_t plu_helper(const plu *l, unsigned g, int next)
 
 static inline gl_t plu_neg(gl_t x) { return gl_neg(x); }
 
-static inline gl3_t plu_fp(const plu *l, unsigned bus, const gl_t *tup, unsigned len)
+/* the block's fingerprints, computed before its rows (fpk_eval_block);
+ * the tuple logup_impl.h gathers is not needed (its loads are dead code
+ * once inlined) */
+static inline gl3_t plu_fp(const plu *l, unsigned k, const gl_t *tup)
 {
-    return fpk_eval(&l->q->fk, bus, tup, len);
+    (void)tup;
+    return l->fpb[(size_t)k * l->B + l->j];
 }
 
 #define LU_FN(name) p_##name
@@ -457,11 +475,10 @@ static inline gl3_t plu_fp(const plu *l, unsigned bus, const gl_t *tup, unsigned
 #define LU_E_MUL_B(l, e, b) gl3_mul_base((e), (b))
 #define LU_E_FROM_B(l, b) gl3_from_base(b)
 #define LU_B_NEG(l, b) plu_neg(b)
-#define LU_FP(l, bus, tup, len) plu_fp((l), (bus), (tup), (len))
+#define LU_FP(l, k, bus, tup, len) plu_fp((l), (k), (tup))
 #define LU_VAL(l, node) ((l)->v[(size_t)(node) * (l)->B + (l)->j])
 #define LU_HELPER(l, g, next) plu_helper((l), (g), (next))
-#define LU_SUM(l) ((l)->sum)
-#define LU_SEL(l, which) ((l)->sel[(size_t)(which) * (l)->B + (l)->j])
+#define LU_SUM_ROW(l) ((l)->sum_row)
 #define LU_EMIT(l, k, e) ((l)->acc = gl3_add((l)->acc, gl3_mul((l)->apw[k], (e))))
 #include "logup_impl.h"
 
@@ -478,13 +495,13 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
     const air_table *t = vk->m->tables[ti];
     const unsigned log_n = q->s->log_n[ti], qlog = vk->qlog[ti], lq = log_n + qlog;
     const size_t n = (size_t)1 << log_n, Q = (size_t)1 << lq, nq = (size_t)1 << qlog;
-    const size_t G = vk->ngroups[ti], luw = t->nints ? 3 * (G + 1) : 0;
+    const size_t G = vk->ngroups[ti], luw = t->nints ? 3 * G : 0;
     cairn_err err = CAIRN_OK;
     gl_t *xs = stark_huge_alloc_array(Q, sizeof *xs), *d1 = stark_huge_alloc_array(Q, sizeof *d1);
     gl_t *d2 = stark_huge_alloc_array(Q, sizeof *d2);
     gl3_t *qv = stark_huge_alloc_array(Q, sizeof *qv);
     gl_t *alpha_pw = NULL;
-    size_t ncomb = t->ncons + (t->nints ? G + 3 : 0);
+    size_t ncomb = t->ncons + (t->nints ? G : 0);
     gl3_t *apw = cairn_malloc_array(ncomb + 1, sizeof *apw);
     if (!xs || !d1 || !d2 || !qv || !apw) {
         err = cairn_fail_nomem(Q * (3 * sizeof *xs + sizeof *qv),
@@ -512,6 +529,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
             zinv[j] = gl_inv(zh[j]);
         }
         gl_t ninv = gl_inv(gl_from_u64(n));
+        const gl3_t lu_row = gl3_mul_base(lu_sum, ninv);
         apw[0] = gl3_one();
         for (size_t k = 1; k <= ncomb; k++) apw[k] = gl3_mul(apw[k - 1], q->alpha);
         const size_t nch = (n + BLK - 1) / BLK;
@@ -520,7 +538,8 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
         {
             gl_t *v = cairn_malloc_array(t->nnodes * BLK, sizeof *v);
             gl_t *tmp = cairn_malloc_array(BLK, sizeof *tmp);
-            if (!v || !tmp) {
+            gl3_t *fpb = cairn_malloc_array(t->nints * BLK + 1, sizeof *fpb);
+            if (!v || !tmp || !fpb) {
 #pragma omp atomic write
                 oom = 1;
             }
@@ -528,7 +547,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
              * the next row of a point x w_n stays in its block */
 #pragma omp for schedule(dynamic, 4)
             for (size_t ci = 0; ci < nq * nch; ci++) {
-                if (!v || !tmp) continue;
+                if (!v || !tmp || !fpb) continue;
                 const size_t y = ci / nch, off = y * n, b0 = off + (ci % nch) * BLK;
                 const size_t B = off + n - b0 < BLK ? off + n - b0 : BLK;
                 const ev_src src = {pre_lde ? pre_lde + off * t->npre : NULL, t->npre, main_blk[y], t->nmain, q->pub};
@@ -554,11 +573,12 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
                         gl_vec_add(acc[c], acc[c], tmp, B);
                     }
                 }
+                for (size_t k = 0; k < t->nints; k++) fpk_eval_block(&q->fk, fpb + k * B, 1, &t->ints[k], v, B);
                 for (size_t j = 0; j < B; j++) {
                     gl3_t a = {{acc[0][j], acc[1][j], acc[2][j]}};
                     if (t->nints) {
                         plu l = {q, v, B, j, lu_blk[y] + row[j] * luw, lu_blk[y] + nrow[j] * luw,
-                                 sel, lu_sum, apw, a};
+                                 fpb, lu_row, apw, a};
                         p_logup_constraints(&l, vk, ti);
                         a = l.acc;
                     }
@@ -568,6 +588,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
             }
             free(v);
             free(tmp);
+            free(fpb);
         }
         if (oom) {
             err = cairn_fail_nomem((t->nnodes + 1) * BLK * sizeof(gl_t),
@@ -1102,6 +1123,17 @@ static uint64_t pow_short(transcript *tr, unsigned bits)
     }
 }
 
+/* Ends a phase of stark_prove_stats: its wall and process CPU seconds
+ * since *tl and *cl, which move to now. */
+static void phase_end(double *wall, double *cpu, double *tl, double *cl)
+{
+    double t = now_sec(), c = process_cpu_sec();
+    *wall = t - *tl;
+    *cpu = c - *cl;
+    *tl = t;
+    *cl = c;
+}
+
 static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces,
                        const gl_t *pub, size_t npub, const stark_tamper *tp, uint8_t **out,
                        size_t *outlen)
@@ -1110,7 +1142,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     const air_machine *m = vk->m;
     stark_prove_stats *st = &last_stats;
     memset(st, 0, sizeof *st);
-    double t0 = now_sec(), tl = t0;
+    double t0 = now_sec(), tl = t0, cl = process_cpu_sec();
     RETURN_ERROR_IF(npub != m->npub, CAIRN_ERR_USAGE, "stark_prove: %zu public values, machine %s has %u",
                     npub, m->name, m->npub);
     unsigned log_n[AIR_MAX_TABLES];
@@ -1157,8 +1189,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         stark_tamper_root(tp, TREE_MAIN, 0, &pf->main_root); /* test only */
         tr_absorb_digest(&tr, &pf->main_root);
     }
-    st->t_main = now_sec() - tl;
-    tl = now_sec();
+    phase_end(&st->t_main, &st->c_main, &tl, &cl);
     /* LogUp */
     gl3_t lu_alpha = gl3_zero(), lu_beta = gl3_zero();
     if (vk->has_lu) {
@@ -1172,8 +1203,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         for (unsigned t = 0; t < m->ntables; t++)
             if (m->tables[t]->nints) tr_absorb_ext(&tr, &pf->lu_sum[t], 1);
     }
-    st->t_logup = now_sec() - tl;
-    tl = now_sec();
+    phase_end(&st->t_logup, &st->c_logup, &tl, &cl);
     /* quotient */
     qctx qc = {.vk = vk, .s = s, .pub = pub, .alpha = tr_squeeze_ext(&tr), .lu_alpha = lu_alpha, .lu_beta = lu_beta};
     fpk_init(&qc.fk, lu_alpha, lu_beta);
@@ -1234,8 +1264,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_Q], &pf->q_root, s, TREE_Q, ps->q_lde));
     stark_tamper_root(tp, TREE_Q, 0, &pf->q_root); /* test only */
     tr_absorb_digest(&tr, &pf->q_root);
-    st->t_quotient = now_sec() - tl;
-    tl = now_sec();
+    phase_end(&st->t_quotient, &st->c_quotient, &tl, &cl);
     /* openings */
     gl3_t zeta = tr_squeeze_ext(&tr);
     tamper_lde(ps, s, tp, TREE_MAIN, 1); /* test only: openings of the honest columns */
@@ -1257,16 +1286,14 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     if (stark_tampering(tp, STARK_TAMPER_DEEP) && tp->h <= s->log_l0 && ps->ro[tp->h])
         for (size_t i = 0; i < (size_t)1 << tp->h; i++) /* test only */
             ps->ro[tp->h][i] = gl3_add(ps->ro[tp->h][i], tp->delta);
-    st->t_open = now_sec() - tl;
-    tl = now_sec();
+    phase_end(&st->t_open, &st->c_open, &tl, &cl);
     /* FRI */
     FORWARD_IF_ERROR(fri_commit(&ps->fri, s, ps->ro, &tr, pf, tp));
     if (stark_tampering(tp, STARK_TAMPER_POW_SHORT) && vk->p.pow_bits > 0)
         pf->pow_nonce = pow_short(&tr, vk->p.pow_bits); /* test only */
     else
         pf->pow_nonce = pow_grind(&tr, vk->p.pow_bits);
-    st->t_fri = now_sec() - tl;
-    tl = now_sec();
+    phase_end(&st->t_fri, &st->c_fri, &tl, &cl);
     /* queries: the indices first (nothing is absorbed between them), the
      * rows of the main and LogUp LDEs rebuilt from their blocks 0 */
     FORWARD_IF_ERROR(query_rows(ps, s, &tr, vk->p.queries));
@@ -1294,7 +1321,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         }
         FORWARD_IF_ERROR(fri_open(&ps->fri, s, pf, q, idx));
     }
-    st->t_queries = now_sec() - tl;
+    phase_end(&st->t_queries, &st->c_queries, &tl, &cl);
     FORWARD_IF_ERROR(stark_proof_write(out, outlen, pf, s, vk));
     st->t_total = now_sec() - t0;
     return CAIRN_OK;

@@ -328,7 +328,8 @@ static unsigned umax(unsigned a, unsigned b) { return a > b ? a : b; }
  * stark_shape_init (proof.c) and key generation (keys.c). Where the key's
  * choices are not visible from the machine, upper bounds are used, which
  * only lower the result: every LogUp interaction is taken to have its own
- * helper column (keys.c pairs some), and a table with interactions to
+ * helper column (keys.c pairs some, and the last group shares the
+ * running sum's column, logup_impl.h), and a table with interactions to
  * reach the machine's maximum degree. The counts enter the bound through
  * log2 only. */
 cairn_err stark_security_shape_of(stark_security_shape *s, const stark_params *p,
@@ -356,7 +357,7 @@ cairn_err stark_security_shape_of(stark_security_shape *s, const stark_params *p
         RETURN_ERROR_IF(tb->npre && ln[t] != tb->pre_log_n, CAIRN_ERR_USAGE,
                         "stark security: table %s: log height %u, its preprocessed columns fix %u",
                         tb->name, ln[t], tb->pre_log_n);
-        unsigned d = 2; /* as keys.c: running-sum constraints have degree 2 */
+        unsigned d = 2; /* as keys.c: the degree-2 floor of every table */
         for (size_t c = 0; c < tb->ncons; c++) d = umax(d, air_degree(tb, tb->cons[c].e));
         if (tb->nints) d = umax(d, maxdeg);
         unsigned qlog = 0;
@@ -367,8 +368,9 @@ cairn_err stark_security_shape_of(stark_security_shape *s, const stark_params *p
         words[t] = 2u * (tb->npre + tb->nmain + wlu) + wq;
         s->table[t].log_n = ln[t];
         s->table[t].degree = d;
-        /* LogUp adds one constraint per helper column and three for the
-         * running sum (prover.c quotient_table) */
+        /* LogUp adds one constraint per group of interactions
+         * (logup_impl.h); nints + 3 is the count of the earlier layout
+         * with a separate running sum, kept as an upper bound */
         s->table[t].constraints = (unsigned)tb->ncons + (tb->nints ? (unsigned)tb->nints + 3u : 0);
         if (tb->nints) {
             s->logup_fractions += exp2((double)ln[t]) * (double)tb->nints;

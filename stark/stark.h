@@ -178,9 +178,13 @@ unsigned stark_vk_logup_columns(const stark_vk *vk, unsigned t);
 cairn_err stark_check_trace(const air_machine *m, const stark_trace *traces, const gl_t *pub,
                             size_t npub);
 
-/* Prover statistics of the last stark_prove on this thread (benchmarks). */
+/* Prover statistics of the last stark_prove on this thread (benchmarks):
+ * wall seconds per phase (t_), and the process's CPU seconds, all threads,
+ * during each phase (c_), which other work on a shared machine disturbs
+ * less than the wall time. */
 typedef struct {
     double t_main, t_logup, t_quotient, t_open, t_fri, t_queries, t_total;
+    double c_main, c_logup, c_quotient, c_open, c_fri, c_queries;
 } stark_prove_stats;
 const stark_prove_stats *stark_last_prove_stats(void);
 

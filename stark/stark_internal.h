@@ -12,7 +12,7 @@
 #include "vctx.h"
 
 #define STARK_MAGIC "CAIRNPRF"
-#define STARK_VERSION 1u
+#define STARK_VERSION 2u
 #define STARK_DOMAIN_TAG "cairn-stark-v1"
 #define STARK_MAX_INTS 160   /* interactions per table (the RV32IM cpu table needs ~60-100; group indices fit uint8_t) */
 #define STARK_MAX_LAYERS 40  /* FRI layers */
@@ -140,8 +140,9 @@ cairn_err stark_verify_vctx(vctx *c, const struct stark_vk *vk, const stark_shap
                             const stark_proof *pf, const gl_t *pub, size_t npub);
 
 /* LogUp columns of one table over its trace domain (prover.c; also used
- * by the checker): lu receives n rows x 3*(ngroups+1) base columns (helper
- * columns, then the running sum), *sum the table's terminal sum. */
+ * by the checker): lu receives n rows x 3*ngroups base columns (the
+ * helper columns of every group but the last, then the running sum, as
+ * logup_impl.h defines them), *sum the table's terminal sum. */
 cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsigned ti,
                            const gl_t *pre, const gl_t *main, unsigned log_n, const gl_t *pub,
                            gl3_t lu_alpha, gl3_t lu_beta);
@@ -160,8 +161,8 @@ typedef enum {
      * quotient uses the changed sum) */
     STARK_TAMPER_LU_SUM,
     /* the running-sum column of `table` += delta on every row, and its
-     * terminal sum too, before commitment: only the first-row constraint
-     * s(first) = H(first) breaks */
+     * terminal sum too, before commitment: s' - s stays, S/n moves, so the
+     * last group's constraint (logup_impl.h) breaks on every row */
     STARK_TAMPER_LU_RUNNING,
     /* base element `index` of `table`'s quotient chunk coefficients
      * (n rows x 3 nq, stark_shape) += delta.c[0], before its LDE, commitment

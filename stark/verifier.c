@@ -100,7 +100,7 @@ typedef struct {
     vstate *v;
     unsigned ti;
     const ve *val;     /* DAG values at zeta */
-    const ve *sel;     /* first, last, transition */
+    ve sum_row;        /* the table's terminal sum / its height */
     const ve *lz, *lg; /* LogUp openings at zeta and g * zeta */
     ve acc, apw;       /* combination: acc += apw * constraint; apw *= alpha */
 } vlu;
@@ -123,11 +123,10 @@ static void vlu_emit(vlu *l, ve e)
 #define LU_E_MUL_B(l, e, b) vce_mul((l)->v->c, (e), (b))
 #define LU_E_FROM_B(l, b) (b)
 #define LU_B_NEG(l, b) vce_sub((l)->v->c, vce_const((l)->v->c, gl3_zero()), (b))
-#define LU_FP(l, bus, tup, len) fingerprint((l)->v->c, (l)->v->lu_alpha, (l)->v->lu_beta, (bus), (tup), (len))
+#define LU_FP(l, k, bus, tup, len) fingerprint((l)->v->c, (l)->v->lu_alpha, (l)->v->lu_beta, (bus), (tup), (len))
 #define LU_VAL(l, node) ((l)->val[node])
 #define LU_HELPER(l, g, next) ext_col((l)->v->c, ((next) ? (l)->lg : (l)->lz) + 3 * (g))
-#define LU_SUM(l) ((l)->v->lu_sum[(l)->ti])
-#define LU_SEL(l, which) ((l)->sel[which])
+#define LU_SUM_ROW(l) ((l)->sum_row)
 #define LU_EMIT(l, k, e) vlu_emit((l), (e))
 #include "logup_impl.h"
 
@@ -183,7 +182,8 @@ static cairn_err check_constraints(vstate *v, unsigned ti)
         apw = vce_mul(c, apw, v->alpha);
     }
     if (t->nints) {
-        vlu l = {v, ti, val, sel, v->open + s->open_off[ti][TREE_LU][0],
+        ve sum_row = vce_mul(c, v->lu_sum[ti], vce_const(c, gl3_from_base(gl_inv(n))));
+        vlu l = {v, ti, val, sum_row, v->open + s->open_off[ti][TREE_LU][0],
                  v->open + s->open_off[ti][TREE_LU][1], acc, apw};
         v_logup_constraints(&l, vk, ti);
         acc = l.acc;

@@ -49,8 +49,9 @@
  *  V1  proof of work: the sample after the nonce has pow_bits leading
  *      zero bits                                               "proof-of-work"
  *  V2  per table, the constraint identity at zeta: AIR constraints, LogUp
- *      helper columns, running sum (first row, transitions, last row =
- *      terminal sum), combined with alpha, equal Z_H(zeta) * sum_j
+ *      helper columns, the last group through the cyclic running sum
+ *      (logup_impl.h: s' - s - helpers + terminal sum / n on every row),
+ *      combined with alpha, equal Z_H(zeta) * sum_j
  *      zeta^(jn) Q_j(zeta)                                     "table T: constraint at zeta"
  *  V3  LogUp balance: the tables' terminal sums plus the boundary terms
  *      over public values add to 0, checked whenever the machine has any
@@ -370,8 +371,12 @@ static void test_parser(void)
     }
     /* P3 */
     RESET();
-    b[8] = 2;
-    EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, "version 2");
+    b[8] = STARK_VERSION + 1;
+    {
+        char want_ver[32];
+        snprintf(want_ver, sizeof want_ver, "version %u", STARK_VERSION + 1);
+        EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, want_ver);
+    }
     RESET();
     b[11] = 1;
     EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, "version");
@@ -664,7 +669,8 @@ static void test_constraints(void)
         tamper_mini(&p, 5, (stark_tamper){.kind = STARK_TAMPER_LU_SUM, .table = t, .delta = X3},
                     want);
         /* the running sum shifted on every row together with its terminal
-         * sum: transitions and last row hold, the first row does not */
+         * sum: s' - s holds, sum / n moves, the last group's constraint
+         * fails on every row */
         tamper_mini(&p, 5,
                     (stark_tamper){.kind = STARK_TAMPER_LU_RUNNING, .table = t, .delta = ONE3},
                     want);

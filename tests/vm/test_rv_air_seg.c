@@ -417,7 +417,7 @@ static void test_shape(void)
         printf("  po2 %u: table     rows  main  pre  ints  logup(ext cols)  main cells/cycle\n", po2);
         for (unsigned t = 0; t < m->ntables; t++) {
             const air_table *tb = m->tables[t];
-            unsigned lu = vk->ngroups[t] ? vk->ngroups[t] + 1 : 0;
+            unsigned lu = stark_vk_logup_columns(vk, t);
             double c = (double)tb->nmain * (double)((size_t)1 << lh[t]) / (double)((size_t)1 << po2);
             cells += c;
             lu_cells += (double)lu * (double)((size_t)1 << lh[t]) / (double)((size_t)1 << po2);
@@ -434,7 +434,7 @@ static void test_shape(void)
             unsigned lcols = 0;
             for (unsigned t = 0; t < m->ntables; t++) {
                 const double f = (double)((size_t)1 << lb[t]) / (double)((size_t)1 << big);
-                const unsigned lu = vk->ngroups[t] ? vk->ngroups[t] + 1 : 0;
+                const unsigned lu = stark_vk_logup_columns(vk, t);
                 bc += m->tables[t]->nmain * f;
                 bl += lu * f;
                 lcols += lu;
