@@ -1,7 +1,10 @@
-/* cairn bench recursion: proves an example machine, records its verifier
- * as a recursion program (recursion/rc.h), and proves that program's run
- * with the recursion VM's AIR (recursion/rc_air.h): rows per table, the
- * time of each step, the recursion proof's size and security. */
+/* cairn bench recursion: proves an example machine, or one RV32IM segment
+ * (--machine rv32im: the first segment of the SHA-256 example guest, as
+ * cairn bench prove runs it), records its verifier as a recursion program
+ * (recursion/rc.h; for a segment, the lift of recursion/rc_lift.h), and
+ * proves that program's run with the recursion VM's AIR
+ * (recursion/rc_air.h): rows per table, instructions per kind, the time
+ * of each step, the recursion proof's size and security. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,19 +14,25 @@
 #endif
 
 #include "bench.h"
+#include "cli/proofs.h"
 #include "cli/util.h"
 #include "common/err.h"
 #include "common/util.h"
+#include "jobs/jobs.h"
 #include "recursion/rc.h"
 #include "recursion/rc_air.h"
+#include "recursion/rc_lift.h"
 
 static const char USAGE[] =
-    "usage: cairn bench recursion [--machine fib|lookup|poseidon2-chain] [--log-rows N]\n"
-    "       [--inner-preset NAME] [--preset NAME] [--json]\n";
+    "usage: cairn bench recursion [--machine fib|lookup|poseidon2-chain|rv32im] [--log-rows N]\n"
+    "       [--segment-po2 K] [--inner-preset NAME] [--preset NAME] [--json]\n";
 
 static const char HELP[] =
-    "\n  --machine M        example machine whose proof is verified (default fib)\n"
+    "\n  --machine M        example machine whose proof is verified (default fib);\n"
+    "                     rv32im: the lift of one segment proof of the SHA-256\n"
+    "                     example guest (<build>/guest/sha256.elf)\n"
     "  --log-rows N       2^N rows in its main table (2..16, default 5)\n"
+    "  --segment-po2 K    rv32im: segment size 2^K (default 10)\n"
     "  --inner-preset P   parameters of that proof (default test)\n"
     "  --preset P         parameters of the recursion proof (default test)\n"
     "                     presets: proven-100, conjectured-100, test\n"
@@ -34,6 +43,11 @@ static const char HELP[] =
 /* Everything the benchmark owns, freed at one point. */
 typedef struct {
     bench_example x;
+    /* rv32im: the segment's claim and the public values (x unused) */
+    rv_seg_claim claim;
+    gl_t seg_pub[RV_AIR_NPUB];
+    const gl_t *pub;
+    size_t npub;
     stark_pk *pk;
     stark_vk *vk;
     uint8_t *inner, *outer;
@@ -56,33 +70,102 @@ static void run_free(run *r)
     rc_air_free(r->air);
 }
 
+/* rv32im: the first segment of the SHA-256 guest over 2^(K-5) generated
+ * bytes (a full segment: the run takes about 2.6 segments), proven with
+ * the segment parameters of the inner preset; the run stops after it. */
+typedef struct {
+    const stark_params *prm;
+    jobs_proof p;
+    int have;
+} first_segment;
+
+#define STOP CAIRN_ERR_LIMIT /* on_segment's way of ending the run early */
+
+static cairn_err prove_first(void *arg, const rv_snapshot *s)
+{
+    first_segment *f = arg;
+    if (!f->have) {
+        FORWARD_IF_ERROR(jobs_prove(&f->p, s, f->prm));
+        f->have = 1;
+    }
+    return STOP;
+}
+
+static cairn_err segment_proof(run *r, double *t, unsigned po2, const stark_params *ip)
+{
+    char path[4096];
+    RETURN_ERROR_IF(bench_guest_path(path, sizeof path, "sha256.elf") != 0, CAIRN_ERR_IO,
+                    "cannot find the cairn binary (and the SHA-256 guest next to it)");
+    uint8_t *elf = NULL, *input = NULL;
+    size_t elf_len = 0, input_len = (size_t)1 << (po2 > 5 ? po2 - 5 : 0);
+    rv_program *prog = NULL;
+    rv_machine *mach = NULL;
+    first_segment f = {.prm = ip};
+    cairn_err e = cli_read_file(&elf, &elf_len, "program", path, CLI_MAX_PROGRAM_BYTES, NULL);
+    if (e == CAIRN_OK) e = rv_elf_load(&prog, elf, elf_len);
+    if (e == CAIRN_OK && !(input = malloc(input_len)))
+        e = cairn_fail(CAIRN_ERR_NOMEM, "out of memory for the input");
+    for (size_t i = 0; e == CAIRN_OK && i < input_len; i++) input[i] = (uint8_t)(i * 7 + (i >> 8));
+    if (e == CAIRN_OK) e = jobs_machine_new(&mach, prog, po2, input, input_len, prove_first, &f, NULL, NULL);
+    rv_result res;
+    if (e == CAIRN_OK) e = rv_run(mach, &res);
+    if (e == STOP && f.have) e = CAIRN_OK;
+    if (e == CAIRN_OK && !f.have) e = cairn_fail(CAIRN_ERR_USAGE, "the guest made no segment");
+    rv_machine_free(mach);
+    rv_program_free(prog);
+    free(elf);
+    free(input);
+    if (e != CAIRN_OK) {
+        jobs_proof_free(&f.p);
+        return e;
+    }
+    *t = f.p.seconds;
+    r->claim = f.p.claim;
+    r->inner = f.p.proof;
+    r->inner_len = f.p.len;
+    return rv_seg_claim_pub(r->seg_pub, &r->claim);
+}
+
 /* The steps; t[] gets the time of each: inner prove, record, build + key,
  * prove, verify. */
-static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_rows,
+static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_rows, unsigned po2,
                        const stark_params *ip, const stark_params *op)
 {
-    FORWARD_IF_ERROR(bench_example_make(&r->x, machine, log_rows));
-    FORWARD_IF_ERROR(stark_setup(&r->pk, &r->vk, r->x.m, ip));
-    double t0 = now_sec();
-    FORWARD_IF_ERROR(stark_prove(r->pk, r->x.tr, r->x.pub, r->x.npub, &r->inner, &r->inner_len));
-    t[0] = now_sec() - t0;
-    unsigned h[AIR_MAX_TABLES] = {0};
-    for (unsigned i = 0; i < r->x.ntr; i++) h[i] = r->x.tr[i].log_n;
     int accepted = 0;
     char first[256];
-    t0 = now_sec();
-    FORWARD_IF_ERROR(rc_record_verifier(&r->prog, &r->wit, &r->nwit, &accepted, first, r->vk, r->x.pub,
-                                        r->x.npub, r->inner, r->inner_len, h));
-    t[1] = now_sec() - t0;
+    double t0;
+    if (!strcmp(machine, "rv32im")) {
+        FORWARD_IF_ERROR(segment_proof(r, &t[0], po2, ip));
+        r->pub = r->seg_pub;
+        r->npub = RV_AIR_NPUB;
+        t0 = now_sec();
+        FORWARD_IF_ERROR(rc_lift_record(&r->prog, &r->wit, &r->nwit, &accepted, first, &r->claim, r->inner,
+                                        r->inner_len, ip));
+        t[1] = now_sec() - t0;
+    } else {
+        FORWARD_IF_ERROR(bench_example_make(&r->x, machine, log_rows));
+        FORWARD_IF_ERROR(stark_setup(&r->pk, &r->vk, r->x.m, ip));
+        r->pub = r->x.pub;
+        r->npub = r->x.npub;
+        t0 = now_sec();
+        FORWARD_IF_ERROR(stark_prove(r->pk, r->x.tr, r->x.pub, r->x.npub, &r->inner, &r->inner_len));
+        t[0] = now_sec() - t0;
+        unsigned h[AIR_MAX_TABLES] = {0};
+        for (unsigned i = 0; i < r->x.ntr; i++) h[i] = r->x.tr[i].log_n;
+        t0 = now_sec();
+        FORWARD_IF_ERROR(rc_record_verifier(&r->prog, &r->wit, &r->nwit, &accepted, first, r->vk, r->x.pub,
+                                            r->x.npub, r->inner, r->inner_len, h));
+        t[1] = now_sec() - t0;
+    }
     RETURN_ERROR_IF(!accepted, CAIRN_ERR_VERIFY, "the recorded verifier rejected: %s", first);
     t0 = now_sec();
-    FORWARD_IF_ERROR(rc_air_build(&r->air, r->prog, (unsigned)r->x.npub, op));
+    FORWARD_IF_ERROR(rc_air_build(&r->air, r->prog, (unsigned)r->npub, op));
     t[2] = now_sec() - t0;
     t0 = now_sec();
     FORWARD_IF_ERROR(rc_prove(&r->outer, &r->outer_len, r->air, r->wit, r->nwit));
     t[3] = now_sec() - t0;
     t0 = now_sec();
-    FORWARD_IF_ERROR(rc_verify(rc_air_vk(r->air), r->x.pub, r->x.npub, r->outer, r->outer_len));
+    FORWARD_IF_ERROR(rc_verify(rc_air_vk(r->air), r->pub, r->npub, r->outer, r->outer_len));
     t[4] = now_sec() - t0;
     return CAIRN_OK;
 }
@@ -90,7 +173,7 @@ static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_ro
 int bench_recursion(int argc, char **argv)
 {
     const char *machine = "fib", *ipreset = "test", *opreset = "test";
-    uint64_t log_rows64 = 5;
+    uint64_t log_rows64 = 5, po2 = 10;
     int json = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn bench recursion", USAGE, stdout, argc, argv);
@@ -100,6 +183,7 @@ int bench_recursion(int argc, char **argv)
         {"--inner-preset", CLI_STR, &ipreset, 0, 0, NULL},
         {"--preset", CLI_STR, &opreset, 0, 0, NULL},
         {"--log-rows", CLI_U64, &log_rows64, 2, 16, NULL},
+        {"--segment-po2", CLI_U64, &po2, RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
     const char *extra;
@@ -107,14 +191,17 @@ int bench_recursion(int argc, char **argv)
     if (!cli_parse_command(&c, opts, &extra, argc, argv, HELP, &st)) return st;
     if (extra) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "unexpected argument '%s'", extra);
     stark_params ip, op;
-    cairn_err e = stark_params_preset(&ip, ipreset);
+    int rv = !strcmp(machine, "rv32im");
+    /* a segment proof's parameters are the segment preset's (rv_air_params:
+     * a proven preset's queries raised for the segment machine) */
+    cairn_err e = rv ? rv_air_params(&ip, ipreset, (unsigned)po2) : stark_params_preset(&ip, ipreset);
     if (e != CAIRN_OK) return cli_fail(&c, EXIT_USAGE, e, "--inner-preset: %s", cairn_last_error());
     if ((e = stark_params_preset(&op, opreset)) != CAIRN_OK)
         return cli_fail(&c, EXIT_USAGE, e, "--preset: %s", cairn_last_error());
     run r;
     memset(&r, 0, sizeof r);
     double t[5] = {0};
-    e = steps(&r, t, machine, (unsigned)log_rows64, &ip, &op);
+    e = steps(&r, t, machine, (unsigned)log_rows64, (unsigned)po2, &ip, &op);
     int rc = EXIT_OK;
     if (e != CAIRN_OK) {
         rc = cli_fail(&c, cli_status(e), e, "%s", cairn_last_error());
@@ -125,11 +212,17 @@ int bench_recursion(int argc, char **argv)
         stark_security(&sec, &op, rc_air_machine(r.air), h);
         bench_out o;
         bench_begin(&o, json);
+        char key[48];
         bench_report_str(&o, "machine", machine);
 #ifdef _OPENMP
         bench_report(&o, "threads", omp_get_max_threads(), "");
 #endif
-        bench_report(&o, "log_rows", (double)log_rows64, "");
+        if (rv) {
+            bench_report(&o, "segment_po2", (double)po2, "");
+            bench_report(&o, "segment_cycles", (double)r.claim.cycles, "");
+        } else {
+            bench_report(&o, "log_rows", (double)log_rows64, "");
+        }
         bench_report_str(&o, "inner_preset", ipreset);
         bench_report_str(&o, "preset", opreset);
         bench_report(&o, "inner_prove_s", t[0], "s");
@@ -137,7 +230,13 @@ int bench_recursion(int argc, char **argv)
         bench_report(&o, "record_s", t[1], "s");
         bench_report(&o, "instructions", (double)rc_program_ninstrs(r.prog), "");
         bench_report(&o, "witness", (double)r.nwit, "");
-        char key[48];
+        /* instructions per kind: where the rows go (docs/recursion.md) */
+        size_t counts[RC_NOPS];
+        rc_program_counts(r.prog, counts);
+        for (unsigned op_ = 1; op_ < RC_NOPS; op_++) {
+            snprintf(key, sizeof key, "ops_%s", rc_op_name(op_));
+            bench_report(&o, key, (double)counts[op_], "");
+        }
         for (unsigned i = 0; i < RC_AIR_NTABLES; i++) {
             snprintf(key, sizeof key, "rows_%s", rc_air_table_name(i));
             bench_report(&o, key, (double)rc_air_rows(r.air, i), "");
