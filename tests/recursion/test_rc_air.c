@@ -13,7 +13,8 @@
  *  (d) what cannot be proven or built: a failed assertion (named), public
  *      values that an e_input reads or that nothing reads, too many;
  *  (e) the fib verifier on a forged proof's witness: no trace; the trace
- *      filled anyway (rc_air_trace_unchecked) fails an assertion row. */
+ *      filled anyway (rc_air_trace_unchecked) fails an assertion row;
+ *  (f) shapes: fixed heights, a program that does not fit is refused. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,8 +152,12 @@ static void test_every_opcode(void)
     CU_ASSERT_EQUAL(tab, RC_TAB_BASE);
     CU_ASSERT_EQUAL(t.main[tab][row * RC_BASE_NMAIN + RC_BASE_Z], 1);
     CU_ASSERT_EQUAL(t.main[tab][row * RC_BASE_NMAIN + RC_BASE_OUT], 0);
-    /* the public inputs have no row */
-    CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, every_air, nth(every, RC_INPUT, 0)), CAIRN_ERR_USAGE);
+    /* a public input's row copies the public value (operand a, read from
+     * the boundary's address p - 1) into its variable */
+    CU_ASSERT_EQUAL_FATAL(rc_air_locate(&tab, &row, every_air, nth(every, RC_INPUT, 0)), CAIRN_OK);
+    CU_ASSERT_EQUAL(tab, RC_TAB_BASE);
+    CU_ASSERT_EQUAL(t.main[tab][row * RC_BASE_NMAIN + RC_BASE_A], every_wit[0]);
+    CU_ASSERT_EQUAL(t.main[tab][row * RC_BASE_NMAIN + RC_BASE_OUT], every_wit[0]);
     CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, every_air, nth(every, RC_INPUT, 2)), CAIRN_OK);
     CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, every_air, rc_program_ninstrs(every)), CAIRN_ERR_USAGE);
     rc_trace_free(&t);
@@ -269,6 +274,10 @@ static const tamper TAMPERS[] = {
     {"read of another value (e_parts)", RC_E_PARTS, 0, RC_PARTS_C + 1, 1, 0, "do not balance: bus 1"},
     {"private input written, read differently", RC_INPUT, 2, RC_BASE_OUT, 1, 0,
      "do not balance: bus 1"},
+    {"public input copied wrongly", RC_INPUT, 0, RC_BASE_OUT, 1, 0, "public input: out = the public value"},
+    /* a and out both off by one: the copy rule holds, the read of the
+     * boundary's value does not */
+    {"public input read as another value", RC_INPUT, 0, 0, 0, C_BUS_ADD, "do not balance: bus 1"},
 };
 
 static void test_wrong_values(void)
@@ -328,6 +337,62 @@ static void test_other_program(void)
     rc_air_free(ba);
     rc_program_free(b);
     free(bw);
+}
+
+/* (f) shapes: programs padded to a named shape have its heights, prove
+ * and verify; two programs of one shape differ in their keys; a program
+ * that does not fit is refused naming the table; an unknown shape too. */
+static void test_shape(void)
+{
+    const rc_shape *sh;
+    CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, "test"), CAIRN_OK);
+    rc_air *a = NULL, *b = NULL;
+    CU_ASSERT_EQUAL_FATAL(rc_air_build_shape(&a, every, EVERY_NPUB, "test", &prm), CAIRN_OK);
+    rc_program *bp;
+    gl_t *bw;
+    size_t bn;
+    CU_ASSERT_EQUAL_FATAL(every_program(&bp, &bw, &bn, 1001), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rc_air_build_shape(&b, bp, EVERY_NPUB, "test", &prm), CAIRN_OK);
+    for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
+        CU_ASSERT_EQUAL(rc_air_log_height(a, t), sh->log_n[t]);
+        CU_ASSERT_EQUAL(rc_air_log_height(b, t), sh->log_n[t]);
+        CU_ASSERT(rc_air_rows(a, t) < ((size_t)1 << sh->log_n[t]));
+    }
+    p2_digest da = stark_vk_digest(rc_air_vk(a)), db = stark_vk_digest(rc_air_vk(b));
+    CU_ASSERT(memcmp(&da, &db, sizeof da) != 0);
+    uint8_t *proof;
+    size_t len;
+    CU_ASSERT_EQUAL_FATAL(rc_prove(&proof, &len, a, every_wit, every_n), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_verify(rc_air_vk(a), every_wit, EVERY_NPUB, proof, len), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_verify(rc_air_vk(b), every_wit, EVERY_NPUB, proof, len), CAIRN_ERR_VERIFY);
+    free(proof);
+    rc_air_free(a);
+    rc_air_free(b);
+    rc_program_free(bp);
+    free(bw);
+    /* 200 decompositions need 2^8 bits rows; the shape has 2^7 */
+    rc_builder *bl;
+    CU_ASSERT_EQUAL_FATAL(rc_builder_new(&bl), CAIRN_OK);
+    vctx *c = rc_builder_vctx(bl);
+    vb x = vc_input(c, 12345), bits[8];
+    for (int i = 0; i < 200; i++) vc_bits(c, bits, x, 8);
+    vc_assert_eq(c, bits[0], vc_const(c, 1), "bit 0");
+    rc_program *big;
+    gl_t *w;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(rc_builder_finish(bl, &big, &w, &n), CAIRN_OK);
+    rc_builder_free(bl);
+    a = NULL;
+    CU_ASSERT_EQUAL(rc_air_build_shape(&a, big, 1, "test", &prm), CAIRN_ERR_LIMIT);
+    CU_ASSERT_PTR_NULL(a);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "table bits needs 200 rows"));
+    CU_ASSERT_EQUAL(rc_air_build(&a, big, 1, &prm), CAIRN_OK); /* its own heights fit */
+    rc_air_free(a);
+    a = NULL;
+    CU_ASSERT_EQUAL(rc_air_build_shape(&a, big, 1, "no such shape", &prm), CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "no such shape"));
+    rc_program_free(big);
+    free(w);
 }
 
 /* (c) an assertion between unequal values, in a trace whose bus balances:
@@ -507,6 +572,7 @@ int main(void)
                                       {"(c) another program's key", test_other_program},
                                       {"(c,d) failed assertion, bad public values",
                                        test_failed_assertion},
+                                      {"(f) shapes", test_shape},
                                       {NULL, NULL}};
     int rc = test_run_suite("rc_air", cases);
     rc_air_free(every_air);
