@@ -122,6 +122,22 @@ const char *rc_builder_first_failure(const rc_builder *b);
  * remembers it and reports it here). The builder is spent afterwards. */
 cairn_err rc_builder_finish(rc_builder *b, rc_program **prog, gl_t **witness, size_t *n);
 
+/* Records the verifier of vk on one proof into b (stark/verify_rec.h),
+ * after whatever b holds: parses the proof at the given heights (one per
+ * table, never NULL; zero = any) and runs the verifier on b; whether it
+ * accepted is rc_builder_failures / rc_builder_first_failure. With
+ * pre_root NULL the key enters as constants. With pre_root set, the key
+ * is an input (stark_vrec_parse_key): the verifier reads the claimed root
+ * *pre_root as 4 witness elements after the public values and computes
+ * the key digest in the program; root and digest (each may be NULL) get
+ * their variables, for the caller to constrain (the recorded program does
+ * not depend on the root: one program for every key of the inner shape).
+ * CAIRN_ERR_FORMAT / CAIRN_ERR_VERIFY for bytes that do not parse for the
+ * (claimed) key at the heights. */
+cairn_err rc_builder_verify(rc_builder *b, vb root[P2_DIGEST], vb digest[P2_DIGEST], const stark_vk *vk,
+                            const p2_digest *pre_root, const gl_t *pub, size_t npub, const uint8_t *proof,
+                            size_t len, const unsigned *log_heights);
+
 /* Records the verifier of vk on one proof (stark/verify_rec.h): parses
  * the proof at the given heights (one per table, never NULL; zero = any),
  * runs the verifier on a builder. *prog, *witness (n elements) go to the
