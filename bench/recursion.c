@@ -43,9 +43,11 @@ static const char HELP[] =
 /* Everything the benchmark owns, freed at one point. */
 typedef struct {
     bench_example x;
-    /* rv32im: the segment's claim and the public values (x unused) */
+    /* rv32im: the segment's claim, the lift's claim (a zero control root,
+     * then the segment's public values; x unused) */
     rv_seg_claim claim;
-    gl_t seg_pub[RV_AIR_NPUB];
+    p2_digest ctrl;
+    gl_t seg_pub[RC_LIFT_NPUB];
     const gl_t *pub;
     size_t npub;
     stark_pk *pk;
@@ -123,7 +125,8 @@ static cairn_err segment_proof(run *r, double *t, unsigned po2, const stark_para
     r->claim = f.p.claim;
     r->inner = f.p.proof;
     r->inner_len = f.p.len;
-    return rv_seg_claim_pub(r->seg_pub, &r->claim);
+    memcpy(r->seg_pub, r->ctrl.v, sizeof r->ctrl.v);
+    return rv_seg_claim_pub(r->seg_pub + RC_CLAIM_START, &r->claim);
 }
 
 /* The steps; t[] gets the time of each: inner prove, record, build + key,
@@ -137,9 +140,9 @@ static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_ro
     if (!strcmp(machine, "rv32im")) {
         FORWARD_IF_ERROR(segment_proof(r, &t[0], po2, ip));
         r->pub = r->seg_pub;
-        r->npub = RV_AIR_NPUB;
+        r->npub = RC_LIFT_NPUB;
         t0 = now_sec();
-        FORWARD_IF_ERROR(rc_lift_record(&r->prog, &r->wit, &r->nwit, &accepted, first, &r->claim, r->inner,
+        FORWARD_IF_ERROR(rc_lift_record(&r->prog, &r->wit, &r->nwit, &accepted, first, &r->ctrl, &r->claim, r->inner,
                                         r->inner_len, ip));
         t[1] = now_sec() - t0;
     } else {

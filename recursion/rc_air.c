@@ -76,9 +76,10 @@ static const rc_shape SHAPES[] = {
     /* tests: the hand-written programs and the fib verifier at preset
      * test (3208 / 724 / 9 / 269 / 75 rows) */
     {"test", {12, 11, 7, 10, 8}},
-    /* lift of a segment proof of po2 <= 12 at preset test, recorded at
-     * preset test (36412 / 42894 / 9 / 4472 / 2627 rows at po2 8) */
-    {"lift-test", {16, 16, 4, 13, 12}},
+    /* lift and join at preset test, of segment proofs of po2 8..12 at
+     * preset test (lift: 36412 / 42894 / 9 / 4472 / 2627 rows at po2 8;
+     * join: docs/recursion.md) */
+    {"rc-test", {16, 16, 5, 13, 12}},
 };
 
 cairn_err rc_shape_find(const rc_shape **out, const char *name)
@@ -89,7 +90,7 @@ cairn_err rc_shape_find(const rc_shape **out, const char *name)
             *out = &SHAPES[i];
             return CAIRN_OK;
         }
-    return cairn_fail(CAIRN_ERR_USAGE, "rc_air: no recursion shape named '%s' (test, lift-test)", name);
+    return cairn_fail(CAIRN_ERR_USAGE, "rc_air: no recursion shape named '%s' (test, rc-test)", name);
 }
 
 const char *rc_air_table_name(unsigned t) { return t < RC_AIR_NTABLES ? TNAME[t] : "?"; }

@@ -98,6 +98,7 @@ typedef struct {
     p2_digest pre_root; /* the root's value (the witness) */
     vb root[P2_DIGEST];   /* out: the root as read by the verifier */
     vb digest[P2_DIGEST]; /* out: the digest the verifier computed */
+    vb pub[STARK_MAX_PUB];  /* out: the public values as read */
 } stark_key_input;
 
 cairn_err stark_key_input_init(stark_key_input *k, const struct stark_vk *vk, const p2_digest *pre_root);

@@ -557,8 +557,10 @@ static cairn_err verify_vctx(vctx *c, vctx_native *native, const struct stark_vk
     }
     /* the inner key's root: the witness right after the public values */
     v.key = key;
-    if (key)
+    if (key) {
+        memcpy(key->pub, v.pub, npub * sizeof *v.pub);
         for (int i = 0; i < P2_DIGEST; i++) key->root[i] = vc_input(c, key->pre_root.v[i]);
+    }
     v.open = cairn_malloc_array(s->nopen + 1, sizeof *v.open);
     RETURN_ERROR_IF(!v.open, CAIRN_ERR_NOMEM, "stark_verify: out of memory");
     cairn_err err = verify(&v);

@@ -114,11 +114,13 @@ cairn_err stark_vrec_run(vctx *c, const stark_vk *vk, stark_vrec_proof *p, const
     return stark_verify_vctx_key(c, &p->kv, &p->s, &p->pf, pub, npub, &p->key);
 }
 
-cairn_err stark_vrec_key_vars(const stark_vrec_proof *p, vb root[P2_DIGEST], vb digest[P2_DIGEST])
+cairn_err stark_vrec_key_vars(const stark_vrec_proof *p, vb root[P2_DIGEST], vb digest[P2_DIGEST],
+                              vb *pub)
 {
     RETURN_ERROR_IF(!p->key_input, CAIRN_ERR_USAGE,
                     "stark_vrec_key_vars: the proof was parsed with the key as constants");
     memcpy(root, p->key.root, sizeof p->key.root);
     memcpy(digest, p->key.digest, sizeof p->key.digest);
+    if (pub) memcpy(pub, p->key.pub, p->kv.m->npub * sizeof *pub);
     return CAIRN_OK;
 }

@@ -91,8 +91,10 @@ cairn_err stark_vrec_run(vctx *c, const stark_vk *vk, stark_vrec_proof *p, const
                          size_t npub);
 
 /* After stark_vrec_run of a proof parsed with stark_vrec_parse_key: the
- * backend's values of the root as read and of the key digest computed
- * from it (CAIRN_ERR_USAGE for a proof parsed with the key as constants). */
-cairn_err stark_vrec_key_vars(const stark_vrec_proof *p, vb root[P2_DIGEST], vb digest[P2_DIGEST]);
+ * backend's values of the root as read, of the key digest computed from
+ * it, and (pub, may be NULL; npub entries) of the public values as read
+ * (CAIRN_ERR_USAGE for a proof parsed with the key as constants). */
+cairn_err stark_vrec_key_vars(const stark_vrec_proof *p, vb root[P2_DIGEST], vb digest[P2_DIGEST],
+                              vb *pub);
 
 #endif

@@ -421,7 +421,7 @@ static void record_key(keyrec *r, const rc_air *a, const p2_digest *root, const 
     CU_ASSERT_EQUAL_FATAL(rc_builder_new(&bl), CAIRN_OK);
     vctx *c = rc_builder_vctx(bl);
     vb vroot[P2_DIGEST], vdig[P2_DIGEST];
-    cairn_err e = rc_builder_verify(bl, vroot, vdig, rc_air_vk(a), root, pub, EVERY_NPUB, proof, len, sh->log_n);
+    cairn_err e = rc_builder_verify(bl, vroot, vdig, NULL, rc_air_vk(a), root, pub, EVERY_NPUB, proof, len, sh->log_n);
     if (e != CAIRN_OK) fprintf(stderr, "record: %s\n", cairn_last_error());
     CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
     /* the caller's constraint on the key: here, equal to a claimed digest */
@@ -493,7 +493,7 @@ static void test_key_input(void)
     /* the claimed key must be the proof's: parsing refuses B's proof under A's root */
     rc_builder *bl;
     CU_ASSERT_EQUAL_FATAL(rc_builder_new(&bl), CAIRN_OK);
-    CU_ASSERT_EQUAL(rc_builder_verify(bl, NULL, NULL, ka, &ra, bw, EVERY_NPUB, pb, lb, sh->log_n), CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL(rc_builder_verify(bl, NULL, NULL, NULL, ka, &ra, bw, EVERY_NPUB, pb, lb, sh->log_n), CAIRN_ERR_VERIFY);
     rc_builder_free(bl);
     /* the native backend runs the same verifier with the key as input */
     stark_vrec_proof *vp;
@@ -503,7 +503,7 @@ static void test_key_input(void)
     CU_ASSERT_EQUAL(stark_vrec_run(&nat.ctx, ka, vp, bw, EVERY_NPUB), CAIRN_OK);
     CU_ASSERT_EQUAL(nat.failures, 0);
     vb vr[P2_DIGEST], vd[P2_DIGEST];
-    CU_ASSERT_EQUAL(stark_vrec_key_vars(vp, vr, vd), CAIRN_OK);
+    CU_ASSERT_EQUAL(stark_vrec_key_vars(vp, vr, vd, NULL), CAIRN_OK);
     for (int i = 0; i < P2_DIGEST; i++) CU_ASSERT_EQUAL(vctx_native_value(vd[i]), db.v[i]);
     /* a proof parsed for one key is not run under another */
     CU_ASSERT_EQUAL(stark_vrec_run(&nat.ctx, kb, vp, bw, EVERY_NPUB), CAIRN_ERR_USAGE);

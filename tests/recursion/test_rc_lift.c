@@ -13,38 +13,59 @@
  *  (c) a claim that is not the proof's (end digest changed) records a run
  *      that rejects; truncated proof bytes and a claim outside the segment
  *      shape are refused before recording.
- * Under CAIRN_SANITIZE_RUN the recursion proof of (a) is skipped (its
- * 2^16-row trace takes most of the suite's time there); the recorded runs
- * and the traces, which hold every check, still run. */
+ *  (d) join (rc_join.h): segments 0 and 1 lifted under a control root
+ *      holding the lift and join keys, joined, proven and verified with
+ *      the claim (root, start 0, end 1, cycles); joins out of order,
+ *      under a root without the lift key, of a lift under another root,
+ *      and with a claimed key that is not the proof's are rejected.
+ * Lifts and joins are of one shape (rc-test). Under CAIRN_SANITIZE_RUN
+ * the recursion proofs are skipped ((a)'s, and (d) whole: its four
+ * 2^16-row proofs take minutes there); the recorded runs and the traces
+ * of (a)-(c), which hold every check, still run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../vm/seg_prog.h"
 #include "common/err.h"
 #include "recursion/rc.h"
 #include "recursion/rc_air.h"
+#include "recursion/rc_join.h"
 #include "recursion/rc_lift.h"
 #include "testutil.h"
 #include "vm/rv32im/rv_air.h"
 
 #define PO2 8
+#define SHAPE "rc-test" /* lift and join proofs of one shape */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
 
 static stark_params g_seg, g_rec; /* segment proof, recursion proof */
 static int g_sanitize;
 
-/* The first segment's proof and claim. */
-static struct {
+/* The first two segments' proofs and claims. */
+typedef struct {
     uint8_t *proof;
     size_t len;
     rv_seg_claim claim;
-} g;
+} segproof;
+static segproof g, g2;
+/* the control root the lifts of (a)-(c) carry (any value: the lift does
+ * not check it) */
+static const p2_digest g_ctrl = {{11, 22, 33, 44}};
 
 static cairn_err prove_first(void *arg, const rv_snapshot *s)
 {
     (void)arg;
-    if (g.proof) return CAIRN_OK;
-    return rv_prove_segment(&g.proof, &g.len, &g.claim, s, &g_seg);
+    segproof *t = !g.proof ? &g : !g2.proof ? &g2 : NULL;
+    if (!t) return CAIRN_OK;
+    return rv_prove_segment(&t->proof, &t->len, &t->claim, s, &g_seg);
 }
 
 static cairn_err setup(void)
@@ -59,7 +80,7 @@ static cairn_err setup(void)
     rv_result res;
     cairn_err e = rv_execute(prog, &cfg, &res);
     rv_program_free(prog);
-    if (e == CAIRN_OK && !g.proof) e = cairn_fail(CAIRN_ERR_INTERNAL, "test: no segment");
+    if (e == CAIRN_OK && !g2.proof) e = cairn_fail(CAIRN_ERR_INTERNAL, "test: fewer than two segments");
     return e;
 }
 
@@ -83,18 +104,25 @@ static void lifted_free(lifted *l)
     memset(l, 0, sizeof *l);
 }
 
-static void lift(lifted *l, const rv_seg_claim *c, const uint8_t *proof, size_t len)
+static void lift_ctrl(lifted *l, const p2_digest *ctrl, const rv_seg_claim *c, const uint8_t *proof, size_t len)
 {
     memset(l, 0, sizeof *l);
-    cairn_err e = rc_lift_record(&l->prog, &l->wit, &l->n, &l->accepted, l->first, c, proof, len, &g_seg);
+    cairn_err e = rc_lift_record(&l->prog, &l->wit, &l->n, &l->accepted, l->first, ctrl, c, proof, len, &g_seg);
     if (e != CAIRN_OK) fprintf(stderr, "lift: %s\n", cairn_last_error());
     CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
     CU_ASSERT_EQUAL_FATAL(rc_program_encode(&l->enc, &l->enc_len, l->prog), CAIRN_OK);
 }
 
-static void claim_pub(gl_t pub[RC_LIFT_NPUB], const rv_seg_claim *c)
+static void lift(lifted *l, const rv_seg_claim *c, const uint8_t *proof, size_t len)
 {
-    CU_ASSERT_EQUAL_FATAL(rv_seg_claim_pub(pub, c), CAIRN_OK);
+    lift_ctrl(l, &g_ctrl, c, proof, len);
+}
+
+/* the lift's claim: the control root, then the segment's public values */
+static void claim_pub(gl_t pub[RC_LIFT_NPUB], const p2_digest *ctrl, const rv_seg_claim *c)
+{
+    memcpy(pub, ctrl->v, sizeof ctrl->v);
+    CU_ASSERT_EQUAL_FATAL(rv_seg_claim_pub(pub + RC_CLAIM_START, c), CAIRN_OK);
 }
 
 static lifted g_honest;
@@ -108,11 +136,11 @@ static void test_honest(void)
     CU_ASSERT_STRING_EQUAL(l->first, "");
     /* the statement: the first witness elements are the claim */
     gl_t pub[RC_LIFT_NPUB];
-    claim_pub(pub, &g.claim);
+    claim_pub(pub, &g_ctrl, &g.claim);
     CU_ASSERT_FATAL(l->n > RC_LIFT_NPUB);
     CU_ASSERT(memcmp(l->wit, pub, sizeof pub) == 0);
     CU_ASSERT_EQUAL(rc_exec(NULL, l->prog, l->wit, l->n), CAIRN_OK);
-    cairn_err e = rc_air_build(&g_air, l->prog, RC_LIFT_NPUB, &g_rec);
+    cairn_err e = rc_air_build_shape(&g_air, l->prog, RC_LIFT_NPUB, SHAPE, &g_rec);
     if (e != CAIRN_OK) fprintf(stderr, "build: %s\n", cairn_last_error());
     CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
     const rc_air *a = g_air;
@@ -137,7 +165,7 @@ static void test_honest(void)
     /* another claim: end digest, cycles */
     gl_t bad[RC_LIFT_NPUB];
     memcpy(bad, pub, sizeof bad);
-    bad[P2_DIGEST] = gl_add(bad[P2_DIGEST], 1);
+    bad[RC_CLAIM_END] = gl_add(bad[RC_CLAIM_END], 1);
     CU_ASSERT_EQUAL(rc_verify(rc_air_vk(a), bad, RC_LIFT_NPUB, proof, len), CAIRN_ERR_VERIFY);
     memcpy(bad, pub, sizeof bad);
     bad[RC_LIFT_NPUB - 1] = gl_add(bad[RC_LIFT_NPUB - 1], 1);
@@ -226,18 +254,154 @@ static void test_wrong_claim(void)
     gl_t *w = NULL;
     size_t n = 0;
     int acc = 1;
-    CU_ASSERT_EQUAL(rc_lift_record(&p, &w, &n, &acc, NULL, &g.claim, g.proof, g.len - 8, &g_seg),
+    CU_ASSERT_EQUAL(rc_lift_record(&p, &w, &n, &acc, NULL, &g_ctrl, &g.claim, g.proof, g.len - 8, &g_seg),
                     CAIRN_ERR_FORMAT);
     CU_ASSERT(p == NULL && w == NULL && n == 0 && !acc);
     c = g.claim;
     c.cycles = (1u << PO2) + 1;
-    CU_ASSERT_EQUAL(rc_lift_record(&p, &w, &n, &acc, NULL, &c, g.proof, g.len, &g_seg), CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL(rc_lift_record(&p, &w, &n, &acc, NULL, &g_ctrl, &c, g.proof, g.len, &g_seg), CAIRN_ERR_VERIFY);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "cycles"));
     c = g.claim;
     c.po2 = PO2 + 1; /* the po2 9 key parses these bytes at other heights */
-    cairn_err e = rc_lift_record(&p, &w, &n, &acc, NULL, &c, g.proof, g.len, &g_seg);
+    cairn_err e = rc_lift_record(&p, &w, &n, &acc, NULL, &g_ctrl, &c, g.proof, g.len, &g_seg);
     CU_ASSERT(e == CAIRN_ERR_FORMAT || e == CAIRN_ERR_VERIFY);
     CU_ASSERT(p == NULL && !acc);
+}
+
+/* (d) join. The control root holds the lift key (po2 8) and the join key
+ * (both programs are independent of the proofs and of the root's value:
+ * the join program is recorded once on any two proofs of the shape to
+ * learn its key). Segments 0 and 1 are lifted under that root and
+ * joined: the join accepts, its claim is (root, start 0, end 1, cycles
+ * 0 + 1), and it proves and verifies. Rejected: the two in the wrong
+ * order (left end != right start), a root without the lift key, a left
+ * lift under another control root. */
+typedef struct {
+    uint8_t *proof;
+    size_t len;
+    gl_t claim[RC_CLAIM_NPUB];
+} rproof;
+
+static void lift_prove(rproof *r, const p2_digest *ctrl, const segproof *sp)
+{
+    lifted l;
+    lift_ctrl(&l, ctrl, &sp->claim, sp->proof, sp->len);
+    CU_ASSERT_FATAL(l.accepted);
+    CU_ASSERT_FATAL(l.enc_len == g_honest.enc_len && !memcmp(l.enc, g_honest.enc, l.enc_len));
+    memcpy(r->claim, l.wit, sizeof r->claim);
+    cairn_err e = rc_prove(&r->proof, &r->len, g_air, l.wit, l.n);
+    if (e != CAIRN_OK) fprintf(stderr, "lift prove: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    lifted_free(&l);
+}
+
+static void join(lifted *j, const p2_digest *keys, size_t nkeys, const rproof *a, const p2_digest *ra,
+                 const rproof *b, const p2_digest *rb)
+{
+    const rc_shape *sh;
+    CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, SHAPE), CAIRN_OK);
+    rc_join_input l = {a->proof, a->len, a->claim, *ra}, r = {b->proof, b->len, b->claim, *rb};
+    memset(j, 0, sizeof *j);
+    cairn_err e = rc_join_record(&j->prog, &j->wit, &j->n, &j->accepted, j->first, rc_air_vk(g_air), sh->log_n,
+                                 keys, nkeys, &l, &r);
+    if (e != CAIRN_OK) fprintf(stderr, "join: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rc_program_encode(&j->enc, &j->enc_len, j->prog), CAIRN_OK);
+}
+
+static void expect_join_rejected(const lifted *j, const lifted *honest, const char *want)
+{
+    CU_ASSERT(!j->accepted);
+    if (!strstr(j->first, want)) fprintf(stderr, "join rejected with '%s', expected '%s'\n", j->first, want);
+    CU_ASSERT_PTR_NOT_NULL(strstr(j->first, want));
+    CU_ASSERT(j->enc_len == honest->enc_len && !memcmp(j->enc, honest->enc, j->enc_len));
+}
+
+static void test_join(void)
+{
+    if (g_sanitize) {
+        /* four recursion proofs of 2^16 rows: minutes under the
+         * sanitizers; the recorded checks of join run in the release suite */
+        printf("  skipped under CAIRN_SANITIZE_RUN\n");
+        return;
+    }
+    CU_ASSERT_FATAL(g_air != NULL);
+    const p2_digest rl = stark_vk_pre_root(rc_air_vk(g_air));
+    /* the join program, from any two proofs of the shape (here the lift
+     * of (a) twice: the run rejects, the program is the same) */
+    rproof dummy;
+    lift_prove(&dummy, &g_ctrl, &g);
+    p2_digest keys[2] = {stark_vk_digest(rc_air_vk(g_air))};
+    lifted j0;
+    join(&j0, keys, 1, &dummy, &rl, &dummy, &rl);
+    CU_ASSERT(!j0.accepted);
+    rc_air *ja = NULL;
+    cairn_err e = rc_air_build_shape(&ja, j0.prog, RC_CLAIM_NPUB, SHAPE, &g_rec);
+    if (e != CAIRN_OK) fprintf(stderr, "join build: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    printf("  join (verifies two recursion proofs of shape %s): %zu instructions, witness %zu\n", SHAPE,
+           rc_program_ninstrs(j0.prog), j0.n);
+    for (unsigned t = 0; t < RC_AIR_NTABLES; t++)
+        printf("    %-6s %7zu rows (2^%u)\n", rc_air_table_name(t), rc_air_rows(ja, t), rc_air_log_height(ja, t));
+    keys[1] = stark_vk_digest(rc_air_vk(ja));
+    p2_digest root;
+    CU_ASSERT_EQUAL_FATAL(rc_ctrl_root(&root, keys, 2), CAIRN_OK);
+    /* segments 0 and 1 lifted under the root, joined */
+    rproof l0, l1;
+    lift_prove(&l0, &root, &g);
+    lift_prove(&l1, &root, &g2);
+    lifted j;
+    join(&j, keys, 2, &l0, &rl, &l1, &rl);
+    if (!j.accepted) fprintf(stderr, "join rejected: %s\n", j.first);
+    CU_ASSERT_FATAL(j.accepted);
+    CU_ASSERT(j.enc_len == j0.enc_len && !memcmp(j.enc, j0.enc, j.enc_len));
+    gl_t want[RC_CLAIM_NPUB];
+    memcpy(want, root.v, sizeof root.v);
+    memcpy(want + RC_CLAIM_START, g.claim.start.v, sizeof g.claim.start.v);
+    memcpy(want + RC_CLAIM_END, g2.claim.end.v, sizeof g2.claim.end.v);
+    want[RC_CLAIM_CYCLES] = g.claim.cycles + g2.claim.cycles;
+    CU_ASSERT(memcmp(j.wit, want, sizeof want) == 0);
+    uint8_t *jp = NULL;
+    size_t jl = 0;
+    double t0 = now_s();
+    e = rc_prove(&jp, &jl, ja, j.wit, j.n);
+    double t1 = now_s();
+    if (e != CAIRN_OK) fprintf(stderr, "join prove: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_verify(rc_air_vk(ja), want, RC_CLAIM_NPUB, jp, jl), CAIRN_OK);
+    printf("  join proven in %.2f s (one thread), proof %zu bytes\n", t1 - t0, jl);
+    want[RC_CLAIM_END] = gl_add(want[RC_CLAIM_END], 1);
+    CU_ASSERT_EQUAL(rc_verify(rc_air_vk(ja), want, RC_CLAIM_NPUB, jp, jl), CAIRN_ERR_VERIFY);
+    free(jp);
+    /* rejected: out of order, the lift key not in the root, a left lift
+     * under another root */
+    lifted bad;
+    join(&bad, keys, 2, &l1, &rl, &l0, &rl);
+    expect_join_rejected(&bad, &j0, "left end != right start");
+    lifted_free(&bad);
+    join(&bad, keys + 1, 1, &l0, &rl, &l1, &rl);
+    expect_join_rejected(&bad, &j0, "left key is not in the control root");
+    lifted_free(&bad);
+    join(&bad, keys, 2, &dummy, &rl, &l1, &rl);
+    expect_join_rejected(&bad, &j0, "control root");
+    lifted_free(&bad);
+    /* a claimed key that is not the proof's: refused at parsing */
+    rc_join_input li = {l0.proof, l0.len, l0.claim, stark_vk_pre_root(rc_air_vk(ja))}, ri = li;
+    rc_program *p = NULL;
+    gl_t *w = NULL;
+    size_t n = 0;
+    int acc = 1;
+    const rc_shape *sh;
+    CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, SHAPE), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, rc_air_vk(g_air), sh->log_n, keys, 2, &li, &ri),
+                    CAIRN_ERR_VERIFY);
+    CU_ASSERT(p == NULL && !acc);
+    lifted_free(&j);
+    lifted_free(&j0);
+    rc_air_free(ja);
+    free(dummy.proof);
+    free(l0.proof);
+    free(l1.proof);
 }
 
 static void test_release(void)
@@ -246,7 +410,8 @@ static void test_release(void)
     rc_air_free(g_air);
     g_air = NULL;
     free(g.proof);
-    g.proof = NULL;
+    free(g2.proof);
+    g.proof = g2.proof = NULL;
     rv_air_keys_release();
 }
 
@@ -262,6 +427,7 @@ int main(void)
     static const test_case cases[] = {{"(a) honest segment proof: lift, prove, verify", test_honest},
                                       {"(b) forged segment proofs", test_forged},
                                       {"(c) wrong claims", test_wrong_claim},
+                                      {"(d) join", test_join},
                                       {"release", test_release},
                                       {NULL, NULL}};
     return test_run_suite("rc_lift", cases);
