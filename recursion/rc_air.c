@@ -74,7 +74,7 @@ struct rc_air {
  * of two, in table order base, ext, bits, p2, parts. */
 static const rc_shape SHAPES[] = {
     /* tests: the hand-written programs and the fib verifier at preset
-     * test (3208 / 724 / 9 / 269 / 75 rows) */
+     * test (3212 / 724 / 9 / 269 / 75 rows) */
     {"test", {12, 11, 7, 10, 8}},
     /* lift and join at preset test, of segment proofs of po2 8..12 at
      * preset test (lift: 36412 / 42894 / 9 / 4472 / 2627 rows at po2 8;
