@@ -345,27 +345,14 @@ static void check_queries(const qconst *qc, vctx *c, const qbufs *b, const vb *s
 
 /* The key digest from the root inputs: p2_hash (p2.c) finished over the
  * description's tail and the root, from the state after its full blocks
- * (stark_key_input_init). The same sponge as p2_hash: blocks of 8 written
- * over the rate, the last partial block padded 1 0*. */
+ * (stark_key_input_init), with vhash's sponge (fri.c). */
 static void key_digest(vctx *c, stark_key_input *k)
 {
     vb st[P2_WIDTH], e[P2_RATE + P2_DIGEST];
     for (int i = 0; i < P2_WIDTH; i++) st[i] = vc_const(c, k->state[i]);
-    const size_t n = k->ntail + P2_DIGEST;
     for (unsigned i = 0; i < k->ntail; i++) e[i] = vc_const(c, k->tail[i]);
     for (int i = 0; i < P2_DIGEST; i++) e[k->ntail + i] = k->root[i];
-    size_t i = 0;
-    do {
-        size_t take = n - i < P2_RATE ? n - i : P2_RATE;
-        for (size_t j = 0; j < take; j++) st[j] = e[i + j];
-        if (take < P2_RATE) {
-            st[take] = vc_const(c, 1);
-            for (size_t j = take + 1; j < P2_RATE; j++) st[j] = vc_const(c, 0);
-        }
-        vc_permute(c, st);
-        i += take;
-    } while (i < n);
-    memcpy(k->digest, st, sizeof k->digest);
+    vhash_from(c, k->digest, st, e, k->ntail + P2_DIGEST);
 }
 
 static cairn_err verify(vstate *v)

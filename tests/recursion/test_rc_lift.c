@@ -126,6 +126,14 @@ static void claim_pub(gl_t pub[RC_LIFT_NPUB], const p2_digest *ctrl, const rv_se
 }
 
 static lifted g_honest;
+typedef struct {
+    uint8_t *proof;
+    size_t len;
+    gl_t claim[RC_CLAIM_NPUB];
+} rproof;
+
+/* (a)'s recursion proof: the lift of segment 0 under g_ctrl (kept for (d)) */
+static rproof g_lift0;
 static rc_air *g_air; /* the honest lift's machine (a forged proof records the same program) */
 
 static void test_honest(void)
@@ -156,9 +164,10 @@ static void test_honest(void)
         rc_trace_free(&tr);
         return;
     }
-    uint8_t *proof = NULL;
-    size_t len = 0;
-    e = rc_prove(&proof, &len, a, l->wit, l->n);
+    e = rc_prove(&g_lift0.proof, &g_lift0.len, a, l->wit, l->n);
+    memcpy(g_lift0.claim, pub, sizeof pub);
+    const uint8_t *proof = g_lift0.proof;
+    const size_t len = g_lift0.len;
     if (e != CAIRN_OK) fprintf(stderr, "prove: %s\n", cairn_last_error());
     CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
     CU_ASSERT_EQUAL(rc_verify(rc_air_vk(a), pub, RC_LIFT_NPUB, proof, len), CAIRN_OK);
@@ -170,7 +179,6 @@ static void test_honest(void)
     memcpy(bad, pub, sizeof bad);
     bad[RC_LIFT_NPUB - 1] = gl_add(bad[RC_LIFT_NPUB - 1], 1);
     CU_ASSERT_EQUAL(rc_verify(rc_air_vk(a), bad, RC_LIFT_NPUB, proof, len), CAIRN_ERR_VERIFY);
-    free(proof);
 }
 
 /* A forged proof: same program, the run rejects with reason containing
@@ -276,12 +284,6 @@ static void test_wrong_claim(void)
  * 0 + 1), and it proves and verifies. Rejected: the two in the wrong
  * order (left end != right start), a root without the lift key, a left
  * lift under another control root. */
-typedef struct {
-    uint8_t *proof;
-    size_t len;
-    gl_t claim[RC_CLAIM_NPUB];
-} rproof;
-
 static void lift_prove(rproof *r, const p2_digest *ctrl, const segproof *sp)
 {
     lifted l;
@@ -329,8 +331,8 @@ static void test_join(void)
     const p2_digest rl = stark_vk_pre_root(rc_air_vk(g_air));
     /* the join program, from any two proofs of the shape (here the lift
      * of (a) twice: the run rejects, the program is the same) */
-    rproof dummy;
-    lift_prove(&dummy, &g_ctrl, &g);
+    CU_ASSERT_FATAL(g_lift0.proof != NULL);
+    const rproof dummy = g_lift0;
     p2_digest keys[2] = {stark_vk_digest(rc_air_vk(g_air))};
     lifted j0;
     join(&j0, keys, 1, &dummy, &rl, &dummy, &rl);
@@ -399,7 +401,6 @@ static void test_join(void)
     lifted_free(&j);
     lifted_free(&j0);
     rc_air_free(ja);
-    free(dummy.proof);
     free(l0.proof);
     free(l1.proof);
 }
@@ -407,6 +408,8 @@ static void test_join(void)
 static void test_release(void)
 {
     lifted_free(&g_honest);
+    free(g_lift0.proof);
+    g_lift0.proof = NULL;
     rc_air_free(g_air);
     g_air = NULL;
     free(g.proof);
