@@ -80,6 +80,10 @@ static const rc_shape SHAPES[] = {
      * preset test (lift: 36412 / 42894 / 9 / 4472 / 2627 rows at po2 8;
      * join: docs/recursion.md) */
     {"rc-test", {16, 16, 5, 13, 12}},
+    /* lift (po2 16..20: up to 415004 / 265819 / 89 / 40344 / 5369 rows)
+     * and join at proven-100, segment proofs at proven-100; bits holds the
+     * 2 x 82 decompositions of a join */
+    {"rc-100", {19, 19, 8, 16, 13}},
 };
 
 cairn_err rc_shape_find(const rc_shape **out, const char *name)
@@ -90,7 +94,7 @@ cairn_err rc_shape_find(const rc_shape **out, const char *name)
             *out = &SHAPES[i];
             return CAIRN_OK;
         }
-    return cairn_fail(CAIRN_ERR_USAGE, "rc_air: no recursion shape named '%s' (test, rc-test)", name);
+    return cairn_fail(CAIRN_ERR_USAGE, "rc_air: no recursion shape named '%s' (test, rc-test, rc-100)", name);
 }
 
 const char *rc_air_table_name(unsigned t) { return t < RC_AIR_NTABLES ? TNAME[t] : "?"; }
