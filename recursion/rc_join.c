@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "common/err.h"
-#include "stark/verify_rec.h"
+#include "rc_air.h"
 
 /* Every level of the control tree over keys padded with zero digests:
  * lv[0] the leaves, lv[RC_CTRL_DEPTH][0] the root. */
@@ -69,8 +69,11 @@ cairn_err rc_join_record(rc_program **prog, gl_t **witness, size_t *n, int *acce
     *n = 0;
     *accepted = 0;
     if (first) first[0] = 0;
-    RETURN_ERROR_IF(stark_vk_ntables(shape_vk) == 0 || nkeys == 0 || nkeys > RC_CTRL_MAX, CAIRN_ERR_USAGE,
-                    "join: %zu allowed keys (1..%u)", nkeys, RC_CTRL_MAX);
+    RETURN_ERROR_IF(stark_vk_ntables(shape_vk) != RC_AIR_NTABLES, CAIRN_ERR_USAGE,
+                    "join: the shape's key has %u tables, a recursion VM's has %d", stark_vk_ntables(shape_vk),
+                    RC_AIR_NTABLES);
+    RETURN_ERROR_IF(nkeys == 0 || nkeys > RC_CTRL_MAX, CAIRN_ERR_USAGE, "join: %zu allowed keys (1..%u)", nkeys,
+                    RC_CTRL_MAX);
     p2_digest lv[RC_CTRL_DEPTH + 1][RC_CTRL_MAX];
     ctrl_tree(lv, keys, nkeys);
     for (unsigned i = 0; i < RC_CLAIM_NPUB; i++)

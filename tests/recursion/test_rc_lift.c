@@ -405,6 +405,42 @@ static void test_join(void)
     free(l1.proof);
 }
 
+/* (e) refused arguments: a control tree of 0 or 17 keys, a join under a
+ * key that is not a recursion VM's, with no keys or a non-canonical claim,
+ * a lift under a non-canonical root. */
+static void test_bad_arguments(void)
+{
+    p2_digest keys[RC_CTRL_MAX + 1] = {{{0}}}, root;
+    CU_ASSERT_EQUAL(rc_ctrl_root(&root, keys, 0), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_ctrl_root(&root, keys, RC_CTRL_MAX + 1), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_ctrl_root(&root, keys, RC_CTRL_MAX), CAIRN_OK);
+    CU_ASSERT_FATAL(g_air != NULL);
+    const rc_shape *sh;
+    CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, SHAPE), CAIRN_OK);
+    gl_t claim[RC_CLAIM_NPUB] = {0};
+    rc_join_input in = {g.proof, g.len, claim, {{0}}};
+    rc_program *p = NULL;
+    gl_t *w = NULL;
+    size_t n = 0;
+    int acc = 1;
+    const stark_vk *seg;
+    CU_ASSERT_EQUAL_FATAL(rv_air_vk(&seg, PO2, &g_seg), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, seg, sh->log_n, keys, 1, &in, &in), CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "recursion VM"));
+    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, rc_air_vk(g_air), sh->log_n, keys, 0, &in, &in),
+                    CAIRN_ERR_USAGE);
+    claim[RC_CLAIM_CYCLES] = GL_P;
+    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, rc_air_vk(g_air), sh->log_n, keys, 1, &in, &in),
+                    CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "not canonical"));
+    CU_ASSERT(p == NULL && w == NULL && n == 0 && !acc);
+    p2_digest bad = g_ctrl;
+    bad.v[2] = GL_P;
+    CU_ASSERT_EQUAL(rc_lift_record(&p, &w, &n, &acc, NULL, &bad, &g.claim, g.proof, g.len, &g_seg),
+                    CAIRN_ERR_USAGE);
+    CU_ASSERT(p == NULL && !acc);
+}
+
 static void test_release(void)
 {
     lifted_free(&g_honest);
@@ -431,6 +467,7 @@ int main(void)
                                       {"(b) forged segment proofs", test_forged},
                                       {"(c) wrong claims", test_wrong_claim},
                                       {"(d) join", test_join},
+                                      {"(e) refused arguments", test_bad_arguments},
                                       {"release", test_release},
                                       {NULL, NULL}};
     return test_run_suite("rc_lift", cases);
