@@ -435,18 +435,24 @@ static cairn_err place(rc_air *a, const rc_shape *shape)
     RETURN_ERROR_IF(wi < a->npub, CAIRN_ERR_USAGE,
                     "rc_air: %u public values, but the program reads %zu witness elements", a->npub,
                     wi);
+    /* every table that does not fit is named, so that one try sizes a
+     * shape */
+    char msg[320] = "";
+    size_t used = 0;
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
         a->log_n[t] = log_height(a->rows[t]);
         RETURN_ERROR_IF(a->log_n[t] > MAX_LOG_N, CAIRN_ERR_LIMIT,
                         "rc_air: table %s needs 2^%u rows (more than a proof may have)", TNAME[t],
                         a->log_n[t]);
         if (!shape) continue;
-        RETURN_ERROR_IF(a->log_n[t] > shape->log_n[t], CAIRN_ERR_LIMIT,
-                        "rc_air: the program does not fit shape %s: table %s needs %zu rows, the "
-                        "shape has 2^%u",
-                        shape->name, TNAME[t], a->rows[t], shape->log_n[t]);
+        if (a->log_n[t] > shape->log_n[t] && used < sizeof msg) {
+            int k = snprintf(msg + used, sizeof msg - used, "%stable %s needs %zu rows, the shape has 2^%u",
+                             used ? "; " : "", TNAME[t], a->rows[t], shape->log_n[t]);
+            used += k > 0 ? (size_t)k : 0;
+        }
         a->log_n[t] = shape->log_n[t];
     }
+    RETURN_ERROR_IF(used, CAIRN_ERR_LIMIT, "rc_air: the program does not fit shape %s: %s", shape->name, msg);
     return CAIRN_OK;
 }
 
