@@ -81,9 +81,10 @@ static const rc_shape SHAPES[] = {
      * join: docs/recursion.md) */
     {"rc-test", {16, 16, 5, 13, 12}},
     /* lift (po2 16..20: up to 415004 / 265819 / 89 / 40344 / 5369 rows)
-     * and join at proven-100, segment proofs at proven-100; bits holds the
-     * 2 x 82 decompositions of a join */
-    {"rc-100", {19, 19, 8, 16, 13}},
+     * and join at proven-100, segment proofs at proven-100: the join of
+     * two proofs of base 2^19 needed 584088 base rows, hence 2^20; bits
+     * holds the 2 x 82 decompositions of a join */
+    {"rc-100", {20, 19, 8, 16, 13}},
 };
 
 cairn_err rc_shape_find(const rc_shape **out, const char *name)
