@@ -323,6 +323,9 @@ int bench_recursion(int argc, char **argv)
     const int is_join = !strcmp(machine, "join");
     int rv = !strcmp(machine, "rv32im") || is_join;
     if (!shape) shape = !strcmp(opreset, "test") ? "rc-test" : "rc-100";
+    const rc_shape *sh;
+    if (is_join && rc_shape_find(&sh, shape) != CAIRN_OK)
+        return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "--shape: %s", cairn_last_error());
     /* a segment proof's parameters are the segment preset's (rv_air_params:
      * a proven preset's queries raised for the segment machine) */
     cairn_err e = rv ? rv_air_params(&ip, ipreset, (unsigned)po2) : stark_params_preset(&ip, ipreset);
