@@ -158,6 +158,19 @@ static cairn_err segment_proof(run *r, join_run *j, double *t, unsigned po2, con
     return rv_seg_claim_pub(r->seg_pub + RC_CLAIM_START, &r->claim);
 }
 
+/* The last two steps: prove r's recorded run in r->air, verify it
+ * (t[3], t[4]). */
+static cairn_err prove_verify(run *r, double t[5])
+{
+    double t0 = now_sec();
+    FORWARD_IF_ERROR(rc_prove(&r->outer, &r->outer_len, r->air, r->wit, r->nwit));
+    t[3] = now_sec() - t0;
+    t0 = now_sec();
+    FORWARD_IF_ERROR(rc_verify(rc_air_vk(r->air), r->pub, r->npub, r->outer, r->outer_len));
+    t[4] = now_sec() - t0;
+    return CAIRN_OK;
+}
+
 /* join: lift of segment k (0, 1) under ctrl into slot i, proven in the
  * lift's machine (built at the shape on first use). */
 static cairn_err lift_prove(run *r, join_run *j, int i, int k, const p2_digest *ctrl, const char *shape,
@@ -245,13 +258,7 @@ static cairn_err join_steps(run *r, join_run *j, double t[5], unsigned po2, cons
     memcpy(r->seg_pub, r->wit, sizeof r->seg_pub);
     r->pub = r->seg_pub;
     r->npub = RC_CLAIM_NPUB;
-    t0 = now_sec();
-    FORWARD_IF_ERROR(rc_prove(&r->outer, &r->outer_len, r->air, r->wit, r->nwit));
-    t[3] = now_sec() - t0;
-    t0 = now_sec();
-    FORWARD_IF_ERROR(rc_verify(rc_air_vk(r->air), r->pub, r->npub, r->outer, r->outer_len));
-    t[4] = now_sec() - t0;
-    return CAIRN_OK;
+    return prove_verify(r, t);
 }
 
 /* The steps; t[] gets the time of each: inner prove, record, build + key,
@@ -289,13 +296,7 @@ static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_ro
     t0 = now_sec();
     FORWARD_IF_ERROR(rc_air_build(&r->air, r->prog, (unsigned)r->npub, op));
     t[2] = now_sec() - t0;
-    t0 = now_sec();
-    FORWARD_IF_ERROR(rc_prove(&r->outer, &r->outer_len, r->air, r->wit, r->nwit));
-    t[3] = now_sec() - t0;
-    t0 = now_sec();
-    FORWARD_IF_ERROR(rc_verify(rc_air_vk(r->air), r->pub, r->npub, r->outer, r->outer_len));
-    t[4] = now_sec() - t0;
-    return CAIRN_OK;
+    return prove_verify(r, t);
 }
 
 int bench_recursion(int argc, char **argv)
