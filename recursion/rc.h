@@ -114,6 +114,9 @@ cairn_err rc_builder_new(rc_builder **out);
 void rc_builder_free(rc_builder *b); /* accepts NULL */
 vctx *rc_builder_vctx(rc_builder *b);
 /* Failed assertions so far and the first one's reason ("" if none). */
+/* The value a base variable has in the recording (what the program
+ * computes on the witness so far); 0 once the builder is finished. */
+gl_t rc_builder_value(const rc_builder *b, vb x);
 size_t rc_builder_failures(const rc_builder *b);
 const char *rc_builder_first_failure(const rc_builder *b);
 /* Ends recording: *prog and *witness (n elements, malloc'd) go to the
@@ -121,6 +124,32 @@ const char *rc_builder_first_failure(const rc_builder *b);
  * or variables on the way (vctx operations cannot fail, so the builder
  * remembers it and reports it here). The builder is spent afterwards. */
 cairn_err rc_builder_finish(rc_builder *b, rc_program **prog, gl_t **witness, size_t *n);
+
+/* Records the verifier of vk on one proof into b (stark/verify_rec.h),
+ * after whatever b holds: parses the proof at the given heights (one per
+ * table, never NULL; zero = any) and runs the verifier on b; whether it
+ * accepted is rc_builder_failures / rc_builder_first_failure. With
+ * pre_root NULL the key enters as constants. With pre_root set, the key
+ * is an input (stark_vrec_parse_key): the verifier reads the claimed root
+ * *pre_root as 4 witness elements after the public values and computes
+ * the key digest in the program; root, digest and pubv (npub entries;
+ * each may be NULL) get the variables of the root, the digest and the
+ * public values as read, for the caller to constrain (the recorded
+ * program does not depend on the root: one program for every key of the
+ * inner shape).
+ * CAIRN_ERR_FORMAT / CAIRN_ERR_VERIFY for bytes that do not parse for the
+ * (claimed) key at the heights. */
+cairn_err rc_builder_verify(rc_builder *b, vb root[P2_DIGEST], vb digest[P2_DIGEST], vb *pubv,
+                            const stark_vk *vk, const p2_digest *pre_root, const gl_t *pub, size_t npub,
+                            const uint8_t *proof, size_t len, const unsigned *log_heights);
+
+/* Ends a recording made with rc_builder_verify and the caller's own
+ * instructions: *accepted (and first, may be NULL, >= 256 bytes: the
+ * first failed assertion's reason) from the builder, then
+ * rc_builder_finish. Frees b in every case; on error nothing goes to the
+ * caller. */
+cairn_err rc_builder_end(rc_builder *b, rc_program **prog, gl_t **witness, size_t *n, int *accepted,
+                         char *first);
 
 /* Records the verifier of vk on one proof (stark/verify_rec.h): parses
  * the proof at the given heights (one per table, never NULL; zero = any),

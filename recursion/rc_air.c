@@ -27,14 +27,17 @@
 #include "stark/machines.h"
 
 #define W P2_WIDTH
-#define NOROW UINT8_MAX /* rc_air.tab of an input defined by a public value */
+/* The memory address of public value i: p - 1 - i, which no variable has
+ * (variables are u32), so the boundary's sends of the public values are
+ * the same for every program with npub public values. */
+#define PUB_ADDR(i) (GL_P - 1 - (gl_t)(i))
 /* The tallest table a proof may state (stark_internal.h's STARK_MAX_LOG_N,
  * also machines.h's STARK_MACHINE_MAX_LOG_N) */
 #define MAX_LOG_N STARK_MACHINE_MAX_LOG_N
 
 /* Preprocessed columns. base and ext: the operand layout, then flags. */
 enum { P_ADDR_A, P_ADDR_B, P_ADDR_C, P_ADDR_OUT, P_MULT_OUT, P_RA, P_RB, P_RC, P_NOPER };
-enum { BF_ADD = P_NOPER, BF_SUB, BF_MUL, BF_SEL, BF_INV, BF_ASSERT, BF_CONST, B_IMM, B_NPRE };
+enum { BF_ADD = P_NOPER, BF_SUB, BF_MUL, BF_SEL, BF_INV, BF_ASSERT, BF_CONST, BF_PUB, B_IMM, B_NPRE };
 enum {
     EF_CONST = P_NOPER, EF_ADD, EF_SUB, EF_MUL, EF_MULB, EF_FB, EF_INV, EF_SEL, EF_ASSERT,
     E_IMM, E_NPRE = E_IMM + 3
@@ -59,11 +62,41 @@ struct rc_air {
     air_machine *m;
     stark_pk *pk;
     stark_vk *vk;
-    uint8_t *tab;  /* per instruction: its table, NOROW for a public input */
+    uint8_t *tab;  /* per instruction: its table */
     uint32_t *row; /* per instruction: its row */
+    uint32_t *pubvar; /* the variable of each public value (npub) */
     size_t rows[RC_AIR_NTABLES];
     unsigned log_n[RC_AIR_NTABLES];
 };
+
+/* Named shapes (rc_air.h). Each is sized from the measured rows of the
+ * programs it is for (docs/recursion.md "Shapes"), rounded up to powers
+ * of two, in table order base, ext, bits, p2, parts. */
+static const rc_shape SHAPES[] = {
+    /* tests: the hand-written programs and the fib verifier at preset
+     * test (3212 / 724 / 9 / 269 / 75 rows) */
+    {"test", {12, 11, 7, 10, 8}},
+    /* lift and join at preset test, of segment proofs of po2 8..12 at
+     * preset test (lift: 36412 / 42894 / 9 / 4472 / 2627 rows at po2 8;
+     * join: docs/recursion.md) */
+    {"rc-test", {16, 16, 5, 13, 12}},
+    /* lift (po2 16..20: up to 415004 / 265819 / 89 / 40344 / 5369 rows)
+     * and join at proven-100, segment proofs at proven-100: the join of
+     * two proofs of base 2^19 needed 584088 base rows, hence 2^20; bits
+     * holds the 2 x 82 decompositions of a join */
+    {"rc-100", {20, 19, 8, 16, 13}},
+};
+
+cairn_err rc_shape_find(const rc_shape **out, const char *name)
+{
+    *out = NULL;
+    for (size_t i = 0; i < sizeof SHAPES / sizeof SHAPES[0]; i++)
+        if (!strcmp(SHAPES[i].name, name)) {
+            *out = &SHAPES[i];
+            return CAIRN_OK;
+        }
+    return cairn_fail(CAIRN_ERR_USAGE, "rc_air: no recursion shape named '%s' (test, rc-test, rc-100)", name);
+}
 
 const char *rc_air_table_name(unsigned t) { return t < RC_AIR_NTABLES ? TNAME[t] : "?"; }
 const air_machine *rc_air_machine(const rc_air *a) { return a->m; }
@@ -80,8 +113,6 @@ cairn_err rc_air_locate(unsigned *table, size_t *row, const rc_air *a, size_t i)
 {
     RETURN_ERROR_IF(i >= a->p->nins, CAIRN_ERR_USAGE, "rc_air: instruction %zu out of range (%zu)", i,
                     a->p->nins);
-    RETURN_ERROR_IF(a->tab[i] == NOROW, CAIRN_ERR_USAGE,
-                    "rc_air: instruction %zu is a public input: it has no row", i);
     *table = a->tab[i];
     *row = a->row[i];
     return CAIRN_OK;
@@ -182,6 +213,9 @@ static void build_base(bld *b)
     rule(b, BF_INV, mul(b, a, z), "inv: a z = 0");
     rule(b, BF_INV, mul(b, out, z), "inv: out z = 0");
     rule(b, BF_ASSERT, sub(b, a, bb), "assert_eq: a = b");
+    /* a public input copies the value that the boundary sent to its
+     * public address (read as operand a) into its variable */
+    rule(b, BF_PUB, sub(b, out, a), "public input: out = the public value");
     air_expr vo[3] = {out, zero, zero}, va[3] = {a, zero, zero}, vb[3] = {bb, zero, zero};
     air_expr vc[3] = {c, zero, zero};
     operand_bus(b, vo, va, vb, vc);
@@ -317,12 +351,21 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
             return cairn_fail_nomem(n * NPRE[t] * sizeof(gl_t),
                                     "rc_air: out of memory for the preprocessed columns of %s", TNAME[t]);
     }
+    size_t pubk = 0;
     for (size_t i = 0; i < p->nins; i++) {
-        if (a->tab[i] == NOROW) continue;
         const rc_instr *in = &p->ins[i];
         const uint32_t *arg = p->args + in->arg;
         const unsigned t = a->tab[i], na = rc_nargs(in->op);
         gl_t *r = prev[t] + (size_t)a->row[i] * NPRE[t];
+        if (pubk < a->npub && in->op == RC_INPUT && in->dst == a->pubvar[pubk]) {
+            r[P_ADDR_A] = PUB_ADDR(pubk);
+            r[P_RA] = 1;
+            r[P_ADDR_OUT] = in->dst;
+            r[P_MULT_OUT] = reads[in->dst];
+            r[BF_PUB] = 1;
+            pubk++;
+            continue;
+        }
         switch (t) {
         case RC_TAB_BASE:
         case RC_TAB_EXT: {
@@ -367,8 +410,10 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
 }
 
 /* Rows of every instruction; the first npub witness elements must be
- * read by `input` instructions, which get no row. */
-static cairn_err place(rc_air *a)
+ * read by `input` instructions (their rows copy the public values). With
+ * a shape, every table has the shape's height, and a program that needs
+ * more rows is refused. */
+static cairn_err place(rc_air *a, const rc_shape *shape)
 {
     const rc_program *p = a->p;
     size_t wi = 0;
@@ -379,9 +424,7 @@ static cairn_err place(rc_air *a)
                             "rc_air: public value %zu is read by e_input (instruction %zu); the "
                             "public values must be base inputs",
                             wi, i);
-            a->tab[i] = NOROW;
-            wi++;
-            continue;
+            a->pubvar[wi] = in->dst;
         }
         if (in->op == RC_INPUT) wi++;
         else if (in->op == RC_E_INPUT) wi += 3;
@@ -393,18 +436,29 @@ static cairn_err place(rc_air *a)
     RETURN_ERROR_IF(wi < a->npub, CAIRN_ERR_USAGE,
                     "rc_air: %u public values, but the program reads %zu witness elements", a->npub,
                     wi);
+    /* every table that does not fit is named, so that one try sizes a
+     * shape */
+    char msg[320] = "";
+    size_t used = 0;
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
         a->log_n[t] = log_height(a->rows[t]);
         RETURN_ERROR_IF(a->log_n[t] > MAX_LOG_N, CAIRN_ERR_LIMIT,
                         "rc_air: table %s needs 2^%u rows (more than a proof may have)", TNAME[t],
                         a->log_n[t]);
+        if (!shape) continue;
+        if (a->log_n[t] > shape->log_n[t] && used < sizeof msg) {
+            int k = snprintf(msg + used, sizeof msg - used, "%stable %s needs %zu rows, the shape has 2^%u",
+                             used ? "; " : "", TNAME[t], a->rows[t], shape->log_n[t]);
+            used += k > 0 ? (size_t)k : 0;
+        }
+        a->log_n[t] = shape->log_n[t];
     }
+    RETURN_ERROR_IF(used, CAIRN_ERR_LIMIT, "rc_air: the program does not fit shape %s: %s", shape->name, msg);
     return CAIRN_OK;
 }
 
 static cairn_err build_machine(rc_air *a, const uint32_t *reads)
 {
-    const rc_program *p = a->p;
     FORWARD_IF_ERROR(air_machine_new(&a->m, "recursion", a->npub));
     air_machine *m = a->m;
     air_table *tabs[RC_AIR_NTABLES];
@@ -415,21 +469,21 @@ static cairn_err build_machine(rc_air *a, const uint32_t *reads)
         bld b = {m, tabs[t]};
         fn[t](&b);
     }
-    /* public inputs: the boundary defines them, (var, pub_i) sent with
-     * multiplicity = its reads, so the bus balances only if every read
-     * sees the public value */
+    /* public inputs: the boundary sends (PUB_ADDR(i), pub_i) once; the
+     * input row of public value i reads it and writes its variable, so
+     * the bus balances only if every read sees the public value. Only
+     * npub enters these terms (no variable, no read count): two programs
+     * with as many public values and one shape have one constraint
+     * system, and their keys differ only in the preprocessed columns */
     bld bd = {m, m->boundary};
-    size_t k = 0;
-    for (size_t i = 0; i < p->nins && k < a->npub; i++) {
-        if (a->tab[i] != NOROW) continue;
-        uint32_t v = p->ins[i].dst;
+    for (unsigned k = 0; k < a->npub; k++) {
+        uint32_t v = a->pubvar[k];
         RETURN_ERROR_IF(reads[v] == 0, CAIRN_ERR_USAGE,
-                        "rc_air: public value %zu (variable %u) is never read, so no proof could "
+                        "rc_air: public value %u (variable %u) is never read, so no proof could "
                         "bind it",
                         k, v);
-        mem(&bd, AIR_SEND, cst(&bd, reads[v]), cst(&bd, v), air_pub(m, m->boundary, (unsigned)k),
-            cst(&bd, 0), cst(&bd, 0));
-        k++;
+        mem(&bd, AIR_SEND, cst(&bd, 1), cst(&bd, PUB_ADDR(k)), air_pub(m, m->boundary, k), cst(&bd, 0),
+            cst(&bd, 0));
     }
     gl_t *prev[RC_AIR_NTABLES] = {0};
     cairn_err e = fill_pre(a, prev, reads);
@@ -443,6 +497,12 @@ static cairn_err build_machine(rc_air *a, const uint32_t *reads)
 
 cairn_err rc_air_build(rc_air **out, const rc_program *p, unsigned npub, const stark_params *params)
 {
+    return rc_air_build_shape(out, p, npub, NULL, params);
+}
+
+cairn_err rc_air_build_shape(rc_air **out, const rc_program *p, unsigned npub, const char *shape,
+                             const stark_params *params)
+{
     *out = NULL;
     RETURN_ERROR_IF(npub > STARK_MAX_PUB, CAIRN_ERR_USAGE, "rc_air: %u public values (max %d)", npub,
                     STARK_MAX_PUB);
@@ -452,9 +512,16 @@ cairn_err rc_air_build(rc_air **out, const rc_program *p, unsigned npub, const s
     a->npub = npub;
     a->tab = cairn_calloc(p->nins + 1, sizeof *a->tab);
     a->row = cairn_calloc(p->nins + 1, sizeof *a->row);
+    a->pubvar = cairn_calloc(npub + 1, sizeof *a->pubvar);
     uint32_t *reads = cairn_calloc(p->nvars + 1, sizeof *reads);
     cairn_err e = CAIRN_OK;
-    if (!a->tab || !a->row || !reads)
+    const rc_shape *sh = NULL;
+    if (shape && (e = rc_shape_find(&sh, shape)) != CAIRN_OK) {
+        free(reads);
+        rc_air_free(a);
+        return e;
+    }
+    if (!a->tab || !a->row || !a->pubvar || !reads)
         e = cairn_fail_nomem((p->nins * 5 + p->nvars * 4), "rc_air: out of memory for %zu instructions",
                              p->nins);
     /* a variable's read count is its write's multiplicity (a u32 count of
@@ -463,7 +530,7 @@ cairn_err rc_air_build(rc_air **out, const rc_program *p, unsigned npub, const s
         const rc_instr *in = &p->ins[i];
         for (unsigned k = 0; k < rc_nargs(in->op); k++) reads[p->args[in->arg + k]]++;
     }
-    if (e == CAIRN_OK) e = place(a);
+    if (e == CAIRN_OK) e = place(a, sh);
     if (e == CAIRN_OK) e = build_machine(a, reads);
     if (e == CAIRN_OK) e = stark_setup(&a->pk, &a->vk, a->m, params);
     free(reads);
@@ -483,6 +550,7 @@ void rc_air_free(rc_air *a)
     air_machine_free(a->m);
     free(a->tab);
     free(a->row);
+    free(a->pubvar);
     free(a);
 }
 
@@ -504,6 +572,9 @@ static void fill_operands(gl_t *r, unsigned t, const rc_instr *in, const uint32_
     if (t == RC_TAB_BASE) {
         for (unsigned k = 0; k < na; k++) r[RC_BASE_A + k] = v[arg[k]].c[0];
         if (!is_assert(in->op)) r[RC_BASE_OUT] = v[in->dst].c[0];
+        /* a public input's row reads its value as operand a (from the
+         * boundary); a private input's a is read by nothing */
+        if (in->op == RC_INPUT) r[RC_BASE_A] = r[RC_BASE_OUT];
         if (in->op == RC_INV) r[RC_BASE_Z] = r[RC_BASE_A] == 0;
         return;
     }
@@ -552,7 +623,6 @@ static cairn_err trace(rc_trace *out, const rc_air *a, const gl_t *witness, size
     for (size_t r = a->rows[RC_TAB_P2]; e == CAIRN_OK && r < ((size_t)1 << a->log_n[RC_TAB_P2]); r++)
         e = p2_air_fill(&GADGET, out->main[RC_TAB_P2] + r * RC_P2_NMAIN, zout, zin);
     for (size_t i = 0; i < p->nins && e == CAIRN_OK; i++) {
-        if (a->tab[i] == NOROW) continue;
         const rc_instr *in = &p->ins[i];
         const uint32_t *arg = p->args + in->arg;
         const unsigned t = a->tab[i];

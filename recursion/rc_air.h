@@ -13,9 +13,10 @@
  *
  * Public values: the caller states how many leading witness elements are
  * public (npub; for a recorded verifier, the inner proof's public values,
- * docs/recursion.md "Witness layout"). Those variables are defined by the
- * proof's boundary terms (var, public value) instead of a table row, so the
- * bus balances only if every read of them sees the public value.
+ * docs/recursion.md "Witness layout"). The proof's boundary terms send
+ * public value i to the address p - 1 - i (no variable's), and the input
+ * row of public value i copies it into its variable, so the bus balances
+ * only if every read of them sees the public value.
  */
 #ifndef CAIRN_RECURSION_RC_AIR_H
 #define CAIRN_RECURSION_RC_AIR_H
@@ -44,6 +45,20 @@ enum { RC_PARTS_C = 0, RC_PARTS_NMAIN = 3 };
 
 typedef struct rc_air rc_air;
 
+/* A shape: the log height of every table (RC_AIR_NTABLES, table order).
+ * Every recursion proof of one shape has these heights, whatever program
+ * it runs (the program is padded with no-op rows: every flag and
+ * multiplicity 0), so a verifier recorded for one shape verifies proofs
+ * of every program of that shape (docs/recursion.md "Shapes"). */
+typedef struct {
+    const char *name;
+    unsigned log_n[RC_AIR_NTABLES];
+} rc_shape;
+
+/* The named shape (static storage); CAIRN_ERR_USAGE naming the shapes
+ * there are for an unknown name. */
+cairn_err rc_shape_find(const rc_shape **out, const char *name);
+
 /* Builds the machine of program p with the first npub witness elements
  * public, and its keys for params. p must outlive the result (it is not
  * copied). CAIRN_ERR_USAGE if npub > STARK_MAX_PUB, if one of the first
@@ -51,6 +66,14 @@ typedef struct rc_air rc_air;
  * `e_input` straddles it), or if a public variable is never read (nothing
  * would bind it). */
 cairn_err rc_air_build(rc_air **out, const rc_program *p, unsigned npub, const stark_params *params);
+/* rc_air_build with every table at the height of the named shape (NULL:
+ * the rows the program needs, as rc_air_build). A program that needs more
+ * rows in some table than the shape has is refused: CAIRN_ERR_LIMIT
+ * naming the shape, the table and the rows. Two programs built with one
+ * shape, one npub and one params have one constraint system: their keys
+ * differ only in the preprocessed root (and the key digest over it). */
+cairn_err rc_air_build_shape(rc_air **out, const rc_program *p, unsigned npub, const char *shape,
+                             const stark_params *params);
 void rc_air_free(rc_air *a); /* accepts NULL */
 
 const air_machine *rc_air_machine(const rc_air *a);
@@ -62,8 +85,7 @@ const char *rc_air_table_name(unsigned t); /* "?" out of range */
  * height (fixed by the program). */
 size_t rc_air_rows(const rc_air *a, unsigned t);
 unsigned rc_air_log_height(const rc_air *a, unsigned t);
-/* Table and row of instruction i: CAIRN_ERR_USAGE if i is out of range or
- * has no row (an input defined by a public value). */
+/* Table and row of instruction i: CAIRN_ERR_USAGE if i is out of range. */
 cairn_err rc_air_locate(unsigned *table, size_t *row, const rc_air *a, size_t i);
 
 /* The traces of one execution (every buffer owned; rc_trace_free). */

@@ -98,6 +98,8 @@ static gl3_t V(const rc_builder *b, uint64_t id)
 
 #define B(c) ((rc_builder *)(c)->impl)
 
+gl_t rc_builder_value(const rc_builder *b, vb x) { return b->p ? V(b, x.v).c[0] : 0; }
+
 /* ---- id tables ---- */
 typedef int (*id_eq)(const rc_builder *b, uint32_t id, const void *key);
 
@@ -498,6 +500,44 @@ cairn_err rc_builder_finish(rc_builder *b, rc_program **prog, gl_t **witness, si
     return CAIRN_OK;
 }
 
+cairn_err rc_builder_verify(rc_builder *b, vb root[P2_DIGEST], vb digest[P2_DIGEST], vb *pubv,
+                            const stark_vk *vk, const p2_digest *pre_root, const gl_t *pub, size_t npub,
+                            const uint8_t *proof, size_t len, const unsigned *log_heights)
+{
+    RETURN_ERROR_IF(!b->p, CAIRN_ERR_USAGE, "rc_builder_verify: the builder was already finished");
+    stark_vrec_proof *pp;
+    if (pre_root) FORWARD_IF_ERROR(stark_vrec_parse_key(&pp, vk, pre_root, proof, len, log_heights));
+    else FORWARD_IF_ERROR(stark_vrec_parse(&pp, vk, proof, len, log_heights));
+    const size_t before = b->nwit;
+    cairn_err err = stark_vrec_run(&b->ctx, vk, pp, pub, npub);
+    /* the witness layout of verify_rec.h is what the run read */
+    if (err == CAIRN_OK && b->err == CAIRN_OK && b->nwit - before != stark_vrec_ninputs(vk, pp))
+        err = cairn_fail(CAIRN_ERR_INTERNAL, "rc_builder_verify: the verifier read %zu inputs, its layout has %zu",
+                         b->nwit - before, stark_vrec_ninputs(vk, pp));
+    if (err == CAIRN_OK && pre_root) {
+        vb r[P2_DIGEST], d[P2_DIGEST];
+        err = stark_vrec_key_vars(pp, r, d, pubv);
+        if (root) memcpy(root, r, sizeof r);
+        if (digest) memcpy(digest, d, sizeof d);
+    }
+    stark_vrec_free(pp);
+    return err;
+}
+
+cairn_err rc_builder_end(rc_builder *b, rc_program **prog, gl_t **witness, size_t *n, int *accepted,
+                         char *first)
+{
+    *accepted = b->failures == 0;
+    if (first) snprintf(first, 256, "%s", b->first);
+    cairn_err err = rc_builder_finish(b, prog, witness, n);
+    if (err != CAIRN_OK) {
+        *accepted = 0;
+        if (first) first[0] = 0;
+    }
+    rc_builder_free(b);
+    return err;
+}
+
 cairn_err rc_record_verifier(rc_program **prog, gl_t **witness, size_t *n, int *accepted,
                              char *first, const stark_vk *vk, const gl_t *pub, size_t npub,
                              const uint8_t *proof, size_t len, const unsigned *log_heights)
@@ -507,29 +547,12 @@ cairn_err rc_record_verifier(rc_program **prog, gl_t **witness, size_t *n, int *
     *n = 0;
     *accepted = 0;
     if (first) first[0] = 0;
-    stark_vrec_proof *pp;
-    FORWARD_IF_ERROR(stark_vrec_parse(&pp, vk, proof, len, log_heights));
     rc_builder *b;
-    cairn_err err = rc_builder_new(&b);
-    if (err == CAIRN_OK) err = stark_vrec_run(rc_builder_vctx(b), vk, pp, pub, npub);
-    if (err == CAIRN_OK) {
-        *accepted = b->failures == 0;
-        if (first) snprintf(first, 256, "%s", b->first);
-        err = rc_builder_finish(b, prog, witness, n);
-    }
-    if (err == CAIRN_OK && *n != stark_vrec_ninputs(vk, pp))
-        err = cairn_fail(CAIRN_ERR_INTERNAL,
-                         "rc_record_verifier: the verifier read %zu inputs, its layout has %zu", *n,
-                         stark_vrec_ninputs(vk, pp));
+    FORWARD_IF_ERROR(rc_builder_new(&b));
+    cairn_err err = rc_builder_verify(b, NULL, NULL, NULL, vk, NULL, pub, npub, proof, len, log_heights);
     if (err != CAIRN_OK) {
-        rc_program_free(*prog);
-        free(*witness);
-        *prog = NULL;
-        *witness = NULL;
-        *n = 0;
-        *accepted = 0;
+        rc_builder_free(b);
+        return err;
     }
-    rc_builder_free(b);
-    stark_vrec_free(pp);
-    return err;
+    return rc_builder_end(b, prog, witness, n, accepted, first);
 }

@@ -199,6 +199,11 @@ void vhash(vctx *c, vb out[P2_DIGEST], const vb *in, size_t n)
     vb st[P2_WIDTH];
     for (int i = 0; i < P2_WIDTH; i++) st[i] = vc_const(c, 0);
     st[P2_RATE] = vc_const(c, n);
+    vhash_from(c, out, st, in, n);
+}
+
+void vhash_from(vctx *c, vb out[P2_DIGEST], vb st[P2_WIDTH], const vb *in, size_t n)
+{
     size_t i = 0;
     do {
         size_t r = n - i < P2_RATE ? n - i : P2_RATE;

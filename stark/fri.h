@@ -60,6 +60,10 @@ void vmt_verify(vctx *c, const vb root[P2_DIGEST], const mt_dims *dims, unsigned
                 const vb *bits, const vb *const *rows, const vb *path, const char *what,
                 unsigned q);
 void vhash(vctx *c, vb out[P2_DIGEST], const vb *in, size_t n);
+/* The same sponge continued from state st (updated) over the last n
+ * elements of a longer input whose earlier blocks st has absorbed
+ * (n >= 1; the capacity already holds the whole input's length). */
+void vhash_from(vctx *c, vb out[P2_DIGEST], vb st[P2_WIDTH], const vb *in, size_t n);
 void vcompress(vctx *c, vb out[P2_DIGEST], const vb *l, const vb *r);
 
 #endif

@@ -98,6 +98,71 @@ static void put_table(gvec *g, const air_table *t)
     }
 }
 
+/* The key digest hashes the description of machine + parameters, then
+ * the preprocessed root (last, so that keys of one machine description
+ * share every full sponge block before it: stark_key_input). */
+cairn_err stark_key_desc(gl_t **out, size_t *n, const air_machine *m, const stark_params *p)
+{
+    gvec g = {0};
+    put(&g, STARK_VERSION);
+    put(&g, p->log_blowup);
+    put(&g, p->queries);
+    put(&g, p->pow_bits);
+    put(&g, p->log_arity);
+    put(&g, p->log_final_len);
+    put(&g, m->max_degree);
+    put(&g, m->npub);
+    put(&g, m->ntables);
+    for (unsigned ti = 0; ti < m->ntables; ti++) put_table(&g, m->tables[ti]);
+    put_table(&g, m->boundary);
+    for (int i = 0; i < P2_DIGEST; i++) put(&g, 0); /* room for the root */
+    if (g.oom) {
+        free(g.v);
+        return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory hashing the key");
+    }
+    *out = g.v;
+    *n = g.n - P2_DIGEST;
+    return CAIRN_OK;
+}
+
+cairn_err stark_vk_rekey(struct stark_vk *out, const struct stark_vk *vk, const p2_digest *pre_root)
+{
+    gl_t *d;
+    size_t n;
+    FORWARD_IF_ERROR(stark_key_desc(&d, &n, vk->m, &vk->p));
+    struct stark_vk k = *vk;
+    k.pre_root = *pre_root;
+    memcpy(d + n, pre_root->v, sizeof pre_root->v);
+    p2_hash(&k.digest, d, n + P2_DIGEST);
+    free(d);
+    tr_init(&k.tr0, STARK_DOMAIN_TAG);
+    tr_absorb_digest(&k.tr0, &k.digest);
+    *out = k;
+    return CAIRN_OK;
+}
+
+cairn_err stark_key_input_init(stark_key_input *k, const struct stark_vk *vk, const p2_digest *pre_root)
+{
+    gl_t *d;
+    size_t n;
+    FORWARD_IF_ERROR(stark_key_desc(&d, &n, vk->m, &vk->p));
+    memset(k, 0, sizeof *k);
+    k->pre_root = *pre_root;
+    /* p2_hash over n + 4 elements: its blocks of 8 that lie inside the
+     * description are the same for every root (absorbed here); the rest
+     * of the description and the root are the verifier's to absorb */
+    const size_t full = n / P2_RATE;
+    k->state[P2_RATE] = gl_from_u64((uint64_t)(n + P2_DIGEST));
+    for (size_t b = 0; b < full; b++) {
+        memcpy(k->state, d + b * P2_RATE, P2_RATE * sizeof *d);
+        p2_permute(k->state);
+    }
+    k->ntail = (unsigned)(n - full * P2_RATE);
+    memcpy(k->tail, d + full * P2_RATE, k->ntail * sizeof *d);
+    free(d);
+    return CAIRN_OK;
+}
+
 static cairn_err commit_pre(stark_pk *pk, const air_machine *m, unsigned log_b)
 {
     mt_matrix mats[AIR_MAX_TABLES];
@@ -135,6 +200,7 @@ void stark_pk_free(stark_pk *pk)
 
 void stark_vk_free(stark_vk *vk) { free(vk); }
 p2_digest stark_vk_digest(const stark_vk *vk) { return vk->digest; }
+p2_digest stark_vk_pre_root(const stark_vk *vk) { return vk->pre_root; }
 const stark_params *stark_vk_params(const stark_vk *vk) { return &vk->p; }
 unsigned stark_vk_ntables(const stark_vk *vk) { return vk->m->ntables; }
 
@@ -193,31 +259,12 @@ cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
      * a bus equation over its public values: it is checked like any other. */
     if (m->boundary->nints) vk->has_lu = 1;
     if (err == CAIRN_OK) err = commit_pre(pk, m, p->log_blowup);
-    gvec g = {0};
+    if (err == CAIRN_OK) err = stark_vk_rekey(vk, vk, &vk->pre_root);
     if (err == CAIRN_OK) {
-        put(&g, STARK_VERSION);
-        put(&g, p->log_blowup);
-        put(&g, p->queries);
-        put(&g, p->pow_bits);
-        put(&g, p->log_arity);
-        put(&g, p->log_final_len);
-        put(&g, m->max_degree);
-        put(&g, m->npub);
-        put(&g, m->ntables);
-        for (unsigned ti = 0; ti < m->ntables; ti++) put_table(&g, m->tables[ti]);
-        put_table(&g, m->boundary);
-        for (int i = 0; i < P2_DIGEST; i++) put(&g, vk->pre_root.v[i]);
-        if (g.oom) err = cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory hashing the key");
-    }
-    if (err == CAIRN_OK) {
-        p2_hash(&vk->digest, g.v, g.n);
-        tr_init(&vk->tr0, STARK_DOMAIN_TAG);
-        tr_absorb_digest(&vk->tr0, &vk->digest);
         *vkp = cairn_malloc(sizeof **vkp);
         if (!*vkp) err = cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for keys");
         else memcpy(*vkp, vk, sizeof *vk);
     }
-    free(g.v);
     if (err != CAIRN_OK) {
         stark_pk_free(pk);
         return err;

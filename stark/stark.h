@@ -114,6 +114,8 @@ cairn_err stark_setup(stark_pk **pk, stark_vk **vk, const air_machine *m,
 void stark_pk_free(stark_pk *pk); /* accept NULL */
 void stark_vk_free(stark_vk *vk);
 p2_digest stark_vk_digest(const stark_vk *vk);
+/* The root of the preprocessed columns (zero for a machine without any). */
+p2_digest stark_vk_pre_root(const stark_vk *vk);
 const stark_params *stark_vk_params(const stark_vk *vk);
 
 /* Main trace of one table: 2^log_n rows x nmain columns, row-major. */

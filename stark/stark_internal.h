@@ -103,6 +103,33 @@ static inline int stark_trimmed(const stark_shape *s, int k, unsigned t, unsigne
  * eight for the NTT's matrix path). */
 #define STARK_DEEP_COLS 8
 
+/* The key digest is p2_hash over the key description (machine and
+ * parameters as field elements, keys.c) followed by the preprocessed root.
+ * stark_key_desc gives the description (malloc'd, *n elements, with room
+ * for 4 more after it); stark_vk_rekey gives the key of the same machine
+ * and parameters with another preprocessed root (digest and tr0 derived
+ * from it; out may be vk). */
+cairn_err stark_key_desc(gl_t **out, size_t *n, const air_machine *m, const stark_params *p);
+cairn_err stark_vk_rekey(struct stark_vk *out, const struct stark_vk *vk, const p2_digest *pre_root);
+
+/* The inner key as an input of the verifier (verify_rec.h): the verifier
+ * reads the preprocessed root as 4 inputs right after the public values,
+ * computes the key digest from it (finishing p2_hash from `state`, the
+ * sponge after the description's full blocks, over `tail` and the root)
+ * and starts the transcript from that digest, instead of taking root,
+ * digest and transcript as constants of the key. */
+typedef struct {
+    gl_t state[P2_WIDTH];
+    gl_t tail[P2_RATE]; /* the description's last ntail (< 8) elements */
+    unsigned ntail;
+    p2_digest pre_root; /* the root's value (the witness) */
+    vb root[P2_DIGEST];   /* out: the root as read by the verifier */
+    vb digest[P2_DIGEST]; /* out: the digest the verifier computed */
+    vb pub[STARK_MAX_PUB];  /* out: the public values as read */
+} stark_key_input;
+
+cairn_err stark_key_input_init(stark_key_input *k, const struct stark_vk *vk, const p2_digest *pre_root);
+
 /* Computes the shape; CAIRN_ERR_FORMAT if heights are out of range or
  * contradict the key. */
 cairn_err stark_shape_init(stark_shape *s, const struct stark_vk *vk, const unsigned *log_n);
@@ -138,6 +165,11 @@ cairn_err stark_verify_parsed(const struct stark_vk *vk, const stark_shape *s,
  * the checks themselves are the backend's assertions. */
 cairn_err stark_verify_vctx(vctx *c, const struct stark_vk *vk, const stark_shape *s,
                             const stark_proof *pf, const gl_t *pub, size_t npub);
+/* stark_verify_vctx with the key as input (key: see stark_key_input; its
+ * outputs are set on return). */
+cairn_err stark_verify_vctx_key(vctx *c, const struct stark_vk *vk, const stark_shape *s,
+                                const stark_proof *pf, const gl_t *pub, size_t npub,
+                                stark_key_input *key);
 
 /* LogUp columns of one table over its trace domain (prover.c; also used
  * by the checker): lu receives n rows x 3*ngroups base columns (the

@@ -74,6 +74,8 @@ typedef struct {
      * native context of its own; the first failure (in query order) is
      * reported into native_fail. NULL for other backends: one pass. */
     vctx_native *native_fail;
+    /* The key as input (verify_rec.h), NULL: the key's constants. */
+    stark_key_input *key;
 } vstate;
 
 static ve ext_col(vctx *c, const ve *v)
@@ -341,6 +343,18 @@ static void check_queries(const qconst *qc, vctx *c, const qbufs *b, const vb *s
     }
 }
 
+/* The key digest from the root inputs: p2_hash (p2.c) finished over the
+ * description's tail and the root, from the state after its full blocks
+ * (stark_key_input_init), with vhash's sponge (fri.c). */
+static void key_digest(vctx *c, stark_key_input *k)
+{
+    vb st[P2_WIDTH], e[P2_RATE + P2_DIGEST];
+    for (int i = 0; i < P2_WIDTH; i++) st[i] = vc_const(c, k->state[i]);
+    for (unsigned i = 0; i < k->ntail; i++) e[i] = vc_const(c, k->tail[i]);
+    for (int i = 0; i < P2_DIGEST; i++) e[k->ntail + i] = k->root[i];
+    vhash_from(c, k->digest, st, e, k->ntail + P2_DIGEST);
+}
+
 static cairn_err verify(vstate *v)
 {
     vctx *c = v->c;
@@ -349,13 +363,24 @@ static cairn_err verify(vstate *v)
     const stark_proof *pf = v->pf;
     const air_machine *m = vk->m;
     vtr tr;
-    for (int i = 0; i < P2_WIDTH; i++) tr.st[i] = vc_const(c, vk->tr0.st[i]);
-    tr.absorbed = vk->tr0.absorbed;
-    tr.squeezed = vk->tr0.squeezed;
+    vb roots[NTREES][P2_DIGEST];
+    if (v->key) {
+        key_digest(c, v->key);
+        transcript t0;
+        tr_init(&t0, STARK_DOMAIN_TAG);
+        for (int i = 0; i < P2_WIDTH; i++) tr.st[i] = vc_const(c, t0.st[i]);
+        tr.absorbed = t0.absorbed;
+        tr.squeezed = t0.squeezed;
+        vtr_absorb_n(c, &tr, v->key->digest, P2_DIGEST);
+        memcpy(roots[TREE_PRE], v->key->root, sizeof roots[TREE_PRE]);
+    } else {
+        for (int i = 0; i < P2_WIDTH; i++) tr.st[i] = vc_const(c, vk->tr0.st[i]);
+        tr.absorbed = vk->tr0.absorbed;
+        tr.squeezed = vk->tr0.squeezed;
+        for (int i = 0; i < P2_DIGEST; i++) roots[TREE_PRE][i] = vc_const(c, vk->pre_root.v[i]);
+    }
     vtr_absorb_n(c, &tr, v->pub, m->npub);
     for (unsigned t = 0; t < m->ntables; t++) vtr_absorb(c, &tr, vc_const(c, s->log_n[t]));
-    vb roots[NTREES][P2_DIGEST];
-    for (int i = 0; i < P2_DIGEST; i++) roots[TREE_PRE][i] = vc_const(c, vk->pre_root.v[i]);
     if (s->tree_nmats[TREE_MAIN]) {
         dig_input(c, roots[TREE_MAIN], &pf->main_root);
         vtr_absorb_n(c, &tr, roots[TREE_MAIN], P2_DIGEST);
@@ -498,7 +523,8 @@ done:
 }
 
 static cairn_err verify_vctx(vctx *c, vctx_native *native, const struct stark_vk *vk,
-                             const stark_shape *s, const stark_proof *pf, const gl_t *pub, size_t npub)
+                             const stark_shape *s, const stark_proof *pf, const gl_t *pub, size_t npub,
+                             stark_key_input *key)
 {
     RETURN_ERROR_IF(npub != vk->m->npub, CAIRN_ERR_USAGE,
                     "stark_verify: %zu public values, machine %s has %u", npub, vk->m->name,
@@ -516,6 +542,12 @@ static cairn_err verify_vctx(vctx *c, vctx_native *native, const struct stark_vk
                         "stark_verify: public value %zu is not canonical", i);
         v.pub[i] = vc_input(v.c, pub[i]);
     }
+    /* the inner key's root: the witness right after the public values */
+    v.key = key;
+    if (key) {
+        memcpy(key->pub, v.pub, npub * sizeof *v.pub);
+        for (int i = 0; i < P2_DIGEST; i++) key->root[i] = vc_input(c, key->pre_root.v[i]);
+    }
     v.open = cairn_malloc_array(s->nopen + 1, sizeof *v.open);
     RETURN_ERROR_IF(!v.open, CAIRN_ERR_NOMEM, "stark_verify: out of memory");
     cairn_err err = verify(&v);
@@ -526,7 +558,14 @@ static cairn_err verify_vctx(vctx *c, vctx_native *native, const struct stark_vk
 cairn_err stark_verify_vctx(vctx *c, const struct stark_vk *vk, const stark_shape *s,
                             const stark_proof *pf, const gl_t *pub, size_t npub)
 {
-    return verify_vctx(c, NULL, vk, s, pf, pub, npub);
+    return verify_vctx(c, NULL, vk, s, pf, pub, npub, NULL);
+}
+
+cairn_err stark_verify_vctx_key(vctx *c, const struct stark_vk *vk, const stark_shape *s,
+                                const stark_proof *pf, const gl_t *pub, size_t npub,
+                                stark_key_input *key)
+{
+    return verify_vctx(c, NULL, vk, s, pf, pub, npub, key);
 }
 
 cairn_err stark_verify_parsed(const struct stark_vk *vk, const stark_shape *s,
@@ -534,7 +573,7 @@ cairn_err stark_verify_parsed(const struct stark_vk *vk, const stark_shape *s,
 {
     vctx_native nat;
     vctx_native_init(&nat);
-    FORWARD_IF_ERROR(verify_vctx(&nat.ctx, &nat, vk, s, pf, pub, npub));
+    FORWARD_IF_ERROR(verify_vctx(&nat.ctx, &nat, vk, s, pf, pub, npub, NULL));
     RETURN_ERROR_IF(nat.failures, CAIRN_ERR_VERIFY, "%s", nat.first);
     return CAIRN_OK;
 }

@@ -12,17 +12,31 @@
 struct stark_vrec_proof {
     stark_proof pf;
     stark_shape s;
+    const stark_vk *vk; /* the key given to the parser */
+    /* key as input: the key of the claimed root (parse and run use it),
+     * and the verifier's key inputs */
+    int key_input;
+    struct stark_vk kv;
+    stark_key_input key;
 };
 
-cairn_err stark_vrec_parse(stark_vrec_proof **out, const stark_vk *vk, const uint8_t *proof,
-                           size_t len, const unsigned *log_heights)
+static cairn_err parse(stark_vrec_proof **out, const stark_vk *vk, const p2_digest *pre_root,
+                       const uint8_t *proof, size_t len, const unsigned *log_heights)
 {
     *out = NULL;
     RETURN_ERROR_IF(!log_heights, CAIRN_ERR_USAGE,
                     "stark_vrec_parse: no table heights given (see stark.h)");
     stark_vrec_proof *p = cairn_calloc(1, sizeof *p);
     RETURN_ERROR_IF(!p, CAIRN_ERR_NOMEM, "stark_vrec_parse: out of memory");
-    cairn_err err = stark_proof_read(&p->pf, &p->s, vk, proof, len);
+    p->vk = vk;
+    cairn_err err = CAIRN_OK;
+    if (pre_root) {
+        p->key_input = 1;
+        err = stark_vk_rekey(&p->kv, vk, pre_root);
+        if (err == CAIRN_OK) err = stark_key_input_init(&p->key, vk, pre_root);
+        vk = &p->kv; /* the proof must carry the claimed key's digest */
+    }
+    if (err == CAIRN_OK) err = stark_proof_read(&p->pf, &p->s, vk, proof, len);
     if (err != CAIRN_OK) {
         free(p);
         return err;
@@ -39,6 +53,25 @@ cairn_err stark_vrec_parse(stark_vrec_proof **out, const stark_vk *vk, const uin
     }
     *out = p;
     return CAIRN_OK;
+}
+
+cairn_err stark_vrec_parse(stark_vrec_proof **out, const stark_vk *vk, const uint8_t *proof,
+                           size_t len, const unsigned *log_heights)
+{
+    return parse(out, vk, NULL, proof, len, log_heights);
+}
+
+cairn_err stark_vrec_parse_key(stark_vrec_proof **out, const stark_vk *vk, const p2_digest *pre_root,
+                               const uint8_t *proof, size_t len, const unsigned *log_heights)
+{
+    RETURN_ERROR_IF(!pre_root, CAIRN_ERR_USAGE, "stark_vrec_parse_key: no preprocessed root given");
+    RETURN_ERROR_IF(!vk->has_pre, CAIRN_ERR_USAGE,
+                    "stark_vrec_parse_key: machine %s has no preprocessed columns (no root to take as input)",
+                    vk->m->name);
+    for (int i = 0; i < P2_DIGEST; i++)
+        RETURN_ERROR_IF(pre_root->v[i] >= GL_P, CAIRN_ERR_USAGE,
+                        "stark_vrec_parse_key: preprocessed root element %d is not canonical", i);
+    return parse(out, vk, pre_root, proof, len, log_heights);
 }
 
 void stark_vrec_free(stark_vrec_proof *p)
@@ -58,6 +91,7 @@ size_t stark_vrec_ninputs(const stark_vk *vk, const stark_vrec_proof *p)
     /* the layout of verify_rec.h, item by item */
     const stark_shape *s = &p->s;
     size_t n = vk->m->npub;
+    if (p->key_input) n += P2_DIGEST; /* the root, after the public values */
     if (s->tree_nmats[TREE_MAIN]) n += P2_DIGEST;
     n += P2_DIGEST; /* LogUp root or the unused zero digest */
     if (vk->has_lu) n += 3 * (size_t)s->nlu_sums;
@@ -71,8 +105,22 @@ size_t stark_vrec_ninputs(const stark_vk *vk, const stark_vrec_proof *p)
     return n;
 }
 
-cairn_err stark_vrec_run(vctx *c, const stark_vk *vk, const stark_vrec_proof *p, const gl_t *pub,
+cairn_err stark_vrec_run(vctx *c, const stark_vk *vk, stark_vrec_proof *p, const gl_t *pub,
                          size_t npub)
 {
-    return stark_verify_vctx(c, vk, &p->s, &p->pf, pub, npub);
+    RETURN_ERROR_IF(vk != p->vk, CAIRN_ERR_USAGE, "stark_vrec_run: the proof was parsed for another key");
+    if (!p->key_input) return stark_verify_vctx(c, vk, &p->s, &p->pf, pub, npub);
+    /* the key's variables of this run are kept in p (stark_vrec_key_vars) */
+    return stark_verify_vctx_key(c, &p->kv, &p->s, &p->pf, pub, npub, &p->key);
+}
+
+cairn_err stark_vrec_key_vars(const stark_vrec_proof *p, vb root[P2_DIGEST], vb digest[P2_DIGEST],
+                              vb *pub)
+{
+    RETURN_ERROR_IF(!p->key_input, CAIRN_ERR_USAGE,
+                    "stark_vrec_key_vars: the proof was parsed with the key as constants");
+    memcpy(root, p->key.root, sizeof p->key.root);
+    memcpy(digest, p->key.digest, sizeof p->key.digest);
+    if (pub) memcpy(pub, p->key.pub, p->kv.m->npub * sizeof *pub);
+    return CAIRN_OK;
 }

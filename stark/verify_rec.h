@@ -13,6 +13,7 @@
  * witness is a sequence of base elements:
  *
  *   1. the public values, npub elements, in order;
+ *      (key as input only: the inner key's preprocessed root, 4 elements)
  *   2. the main-trace root (4), if some table has main columns;
  *   3. if the machine has any LogUp interaction: the LogUp root (4; the
  *      zero digest when no table has interactions, in which case no check
@@ -60,10 +61,40 @@ void stark_vrec_heights(const stark_vrec_proof *p, unsigned *log_heights);
  * for this key and shape (the witness layout above). */
 size_t stark_vrec_ninputs(const stark_vk *vk, const stark_vrec_proof *p);
 
+/* The key as input. A recorded verifier normally holds the inner key as
+ * constants (its preprocessed root, digest and the transcript state after
+ * it), so the program is specific to one key. Keys of one machine
+ * description (one recursion shape: rc_air.h) differ only in the
+ * preprocessed root, and the key digest is p2_hash(description || root)
+ * (keys.c). stark_vrec_parse_key parses a proof for the key of vk's
+ * machine and parameters with preprocessed root *pre_root (the claimed
+ * key: the proof must carry its digest, else CAIRN_ERR_VERIFY); its run
+ * reads the root as 4 inputs right after the public values (witness
+ * layout), computes the key digest from them in the backend (the
+ * description's constant blocks hashed once, natively) and starts the
+ * transcript from that digest. Everything else is the same verifier. The
+ * program recorded this way does not depend on the root: one program
+ * verifies proofs under every key of the shape, and its caller constrains
+ * the root / digest variables (stark_vrec_key_vars) as its statement
+ * requires (equal to a public value, included in a control root).
+ * CAIRN_ERR_USAGE for a machine without preprocessed columns or a
+ * non-canonical root. */
+cairn_err stark_vrec_parse_key(stark_vrec_proof **out, const stark_vk *vk, const p2_digest *pre_root,
+                               const uint8_t *proof, size_t len, const unsigned *log_heights);
+
 /* Runs the verifier on backend c (CAIRN_ERR_USAGE for a wrong number of
- * public values or a non-canonical one, CAIRN_ERR_NOMEM). Every check is an
- * assertion of c: whether the proof is accepted is the backend's to say. */
-cairn_err stark_vrec_run(vctx *c, const stark_vk *vk, const stark_vrec_proof *p, const gl_t *pub,
+ * public values or a non-canonical one, or a proof parsed for another
+ * key; CAIRN_ERR_NOMEM). Every check is an assertion of c: whether the
+ * proof is accepted is the backend's to say. Run once per parse (a proof
+ * parsed with the key as input keeps the run's key variables). */
+cairn_err stark_vrec_run(vctx *c, const stark_vk *vk, stark_vrec_proof *p, const gl_t *pub,
                          size_t npub);
+
+/* After stark_vrec_run of a proof parsed with stark_vrec_parse_key: the
+ * backend's values of the root as read, of the key digest computed from
+ * it, and (pub, may be NULL; npub entries) of the public values as read
+ * (CAIRN_ERR_USAGE for a proof parsed with the key as constants). */
+cairn_err stark_vrec_key_vars(const stark_vrec_proof *p, vb root[P2_DIGEST], vb digest[P2_DIGEST],
+                              vb *pub);
 
 #endif

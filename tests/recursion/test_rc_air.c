@@ -13,7 +13,10 @@
  *  (d) what cannot be proven or built: a failed assertion (named), public
  *      values that an e_input reads or that nothing reads, too many;
  *  (e) the fib verifier on a forged proof's witness: no trace; the trace
- *      filled anyway (rc_air_trace_unchecked) fails an assertion row. */
+ *      filled anyway (rc_air_trace_unchecked) fails an assertion row;
+ *  (f) shapes: fixed heights, a program that does not fit is refused;
+ *  (g) the key as input: one recorded verifier for two programs of one
+ *      shape; a proof under another key than the claimed one rejected. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,7 @@
 #include "stark/p2_air.h"
 #include "stark/stark.h"
 #include "stark/stark_internal.h"
+#include "stark/verify_rec.h"
 #include "testutil.h"
 
 static stark_params prm; /* "test", without the prover's checker */
@@ -151,8 +155,12 @@ static void test_every_opcode(void)
     CU_ASSERT_EQUAL(tab, RC_TAB_BASE);
     CU_ASSERT_EQUAL(t.main[tab][row * RC_BASE_NMAIN + RC_BASE_Z], 1);
     CU_ASSERT_EQUAL(t.main[tab][row * RC_BASE_NMAIN + RC_BASE_OUT], 0);
-    /* the public inputs have no row */
-    CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, every_air, nth(every, RC_INPUT, 0)), CAIRN_ERR_USAGE);
+    /* a public input's row copies the public value (operand a, read from
+     * the boundary's address p - 1) into its variable */
+    CU_ASSERT_EQUAL_FATAL(rc_air_locate(&tab, &row, every_air, nth(every, RC_INPUT, 0)), CAIRN_OK);
+    CU_ASSERT_EQUAL(tab, RC_TAB_BASE);
+    CU_ASSERT_EQUAL(t.main[tab][row * RC_BASE_NMAIN + RC_BASE_A], every_wit[0]);
+    CU_ASSERT_EQUAL(t.main[tab][row * RC_BASE_NMAIN + RC_BASE_OUT], every_wit[0]);
     CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, every_air, nth(every, RC_INPUT, 2)), CAIRN_OK);
     CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, every_air, rc_program_ninstrs(every)), CAIRN_ERR_USAGE);
     rc_trace_free(&t);
@@ -269,6 +277,10 @@ static const tamper TAMPERS[] = {
     {"read of another value (e_parts)", RC_E_PARTS, 0, RC_PARTS_C + 1, 1, 0, "do not balance: bus 1"},
     {"private input written, read differently", RC_INPUT, 2, RC_BASE_OUT, 1, 0,
      "do not balance: bus 1"},
+    {"public input copied wrongly", RC_INPUT, 0, RC_BASE_OUT, 1, 0, "public input: out = the public value"},
+    /* a and out both off by one: the copy rule holds, the read of the
+     * boundary's value does not */
+    {"public input read as another value", RC_INPUT, 0, 0, 0, C_BUS_ADD, "do not balance: bus 1"},
 };
 
 static void test_wrong_values(void)
@@ -327,6 +339,196 @@ static void test_other_program(void)
     free(pb);
     rc_air_free(ba);
     rc_program_free(b);
+    free(bw);
+}
+
+/* (f) shapes: programs padded to a named shape have its heights, prove
+ * and verify; two programs of one shape differ in their keys; a program
+ * that does not fit is refused naming the table; an unknown shape too. */
+static void test_shape(void)
+{
+    const rc_shape *sh;
+    CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, "test"), CAIRN_OK);
+    rc_air *a = NULL, *b = NULL;
+    CU_ASSERT_EQUAL_FATAL(rc_air_build_shape(&a, every, EVERY_NPUB, "test", &prm), CAIRN_OK);
+    rc_program *bp;
+    gl_t *bw;
+    size_t bn;
+    CU_ASSERT_EQUAL_FATAL(every_program(&bp, &bw, &bn, 1001), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rc_air_build_shape(&b, bp, EVERY_NPUB, "test", &prm), CAIRN_OK);
+    for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
+        CU_ASSERT_EQUAL(rc_air_log_height(a, t), sh->log_n[t]);
+        CU_ASSERT_EQUAL(rc_air_log_height(b, t), sh->log_n[t]);
+        CU_ASSERT(rc_air_rows(a, t) < ((size_t)1 << sh->log_n[t]));
+    }
+    p2_digest da = stark_vk_digest(rc_air_vk(a)), db = stark_vk_digest(rc_air_vk(b));
+    CU_ASSERT(memcmp(&da, &db, sizeof da) != 0);
+    uint8_t *proof;
+    size_t len;
+    CU_ASSERT_EQUAL_FATAL(rc_prove(&proof, &len, a, every_wit, every_n), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_verify(rc_air_vk(a), every_wit, EVERY_NPUB, proof, len), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_verify(rc_air_vk(b), every_wit, EVERY_NPUB, proof, len), CAIRN_ERR_VERIFY);
+    free(proof);
+    rc_air_free(a);
+    rc_air_free(b);
+    rc_program_free(bp);
+    free(bw);
+    /* 200 decompositions need 2^8 bits rows; the shape has 2^7 */
+    rc_builder *bl;
+    CU_ASSERT_EQUAL_FATAL(rc_builder_new(&bl), CAIRN_OK);
+    vctx *c = rc_builder_vctx(bl);
+    vb x = vc_input(c, 12345), bits[8];
+    for (int i = 0; i < 200; i++) vc_bits(c, bits, x, 8);
+    vc_assert_eq(c, bits[0], vc_const(c, 1), "bit 0");
+    rc_program *big;
+    gl_t *w;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(rc_builder_finish(bl, &big, &w, &n), CAIRN_OK);
+    rc_builder_free(bl);
+    a = NULL;
+    CU_ASSERT_EQUAL(rc_air_build_shape(&a, big, 1, "test", &prm), CAIRN_ERR_LIMIT);
+    CU_ASSERT_PTR_NULL(a);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "table bits needs 200 rows"));
+    CU_ASSERT_EQUAL(rc_air_build(&a, big, 1, &prm), CAIRN_OK); /* its own heights fit */
+    rc_air_free(a);
+    a = NULL;
+    CU_ASSERT_EQUAL(rc_air_build_shape(&a, big, 1, "no such shape", &prm), CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "no such shape"));
+    rc_program_free(big);
+    free(w);
+}
+
+/* (g) the key as input: programs A and B (one constant differs) of shape
+ * "test" have keys that differ only in the preprocessed root; the
+ * verifier of their recursion proofs recorded with the key as input is one
+ * program (byte-identical) that accepts both; the witness of B's run with
+ * A's root (and A's digest) is rejected, and so is a claimed digest that
+ * is not the root's. The native backend runs the same code. */
+typedef struct {
+    rc_program *prog;
+    gl_t *w;
+    size_t n;
+    uint8_t *enc;
+    size_t enc_len;
+} keyrec;
+
+/* Records the verifier of proof (under the key with root *root, claimed
+ * digest *dig) and the check digest == a witness input. */
+static void record_key(keyrec *r, const rc_air *a, const p2_digest *root, const p2_digest *dig,
+                       const gl_t *pub, const uint8_t *proof, size_t len, const rc_shape *sh)
+{
+    rc_builder *bl;
+    CU_ASSERT_EQUAL_FATAL(rc_builder_new(&bl), CAIRN_OK);
+    vctx *c = rc_builder_vctx(bl);
+    vb vroot[P2_DIGEST], vdig[P2_DIGEST];
+    cairn_err e = rc_builder_verify(bl, vroot, vdig, NULL, rc_air_vk(a), root, pub, EVERY_NPUB, proof, len, sh->log_n);
+    if (e != CAIRN_OK) fprintf(stderr, "record: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    /* the caller's constraint on the key: here, equal to a claimed digest */
+    for (int i = 0; i < P2_DIGEST; i++) vc_assert_eq(c, vdig[i], vc_input(c, dig->v[i]), "key digest");
+    CU_ASSERT_EQUAL(rc_builder_failures(bl), 0);
+    CU_ASSERT_EQUAL_FATAL(rc_builder_finish(bl, &r->prog, &r->w, &r->n), CAIRN_OK);
+    rc_builder_free(bl);
+    CU_ASSERT_EQUAL_FATAL(rc_program_encode(&r->enc, &r->enc_len, r->prog), CAIRN_OK);
+    /* the witness layout: public values, then the root */
+    CU_ASSERT(memcmp(r->w, pub, EVERY_NPUB * sizeof *pub) == 0);
+    CU_ASSERT(memcmp(r->w + EVERY_NPUB, root->v, sizeof root->v) == 0);
+}
+
+static void keyrec_free(keyrec *r)
+{
+    rc_program_free(r->prog);
+    free(r->w);
+    free(r->enc);
+}
+
+static void test_key_input(void)
+{
+    const rc_shape *sh;
+    CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, "test"), CAIRN_OK);
+    rc_air *a = NULL, *b = NULL;
+    rc_program *bp;
+    gl_t *bw;
+    size_t bn;
+    CU_ASSERT_EQUAL_FATAL(every_program(&bp, &bw, &bn, 1001), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rc_air_build_shape(&a, every, EVERY_NPUB, "test", &prm), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rc_air_build_shape(&b, bp, EVERY_NPUB, "test", &prm), CAIRN_OK);
+    const stark_vk *ka = rc_air_vk(a), *kb = rc_air_vk(b);
+    p2_digest ra = stark_vk_pre_root(ka), rb = stark_vk_pre_root(kb);
+    p2_digest da = stark_vk_digest(ka), db = stark_vk_digest(kb);
+    CU_ASSERT(memcmp(&ra, &rb, sizeof ra) != 0);
+    /* one constraint system: A's key with B's root is B's key */
+    struct stark_vk k;
+    CU_ASSERT_EQUAL_FATAL(stark_vk_rekey(&k, ka, &rb), CAIRN_OK);
+    CU_ASSERT(memcmp(&k.digest, &db, sizeof db) == 0);
+    uint8_t *pa, *pb;
+    size_t la, lb;
+    CU_ASSERT_EQUAL_FATAL(rc_prove(&pa, &la, a, every_wit, every_n), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rc_prove(&pb, &lb, b, bw, bn), CAIRN_OK);
+    keyrec xa = {0}, xb = {0};
+    record_key(&xa, a, &ra, &da, every_wit, pa, la, sh);
+    /* B's proof, recorded with A's key object and B's root */
+    record_key(&xb, a, &rb, &db, bw, pb, lb, sh);
+    CU_ASSERT_EQUAL(xa.enc_len, xb.enc_len);
+    CU_ASSERT(xa.enc_len == xb.enc_len && memcmp(xa.enc, xb.enc, xa.enc_len) == 0);
+    printf("  verifier with the key as input: %zu instructions, witness %zu\n", rc_program_ninstrs(xa.prog), xa.n);
+    /* one program accepts both */
+    CU_ASSERT_EQUAL(rc_exec(NULL, xa.prog, xa.w, xa.n), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_exec(NULL, xa.prog, xb.w, xb.n), CAIRN_OK);
+    /* B's proof under A's key (root and digest A's): rejected */
+    gl_t *w = malloc(xb.n * sizeof *w);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    memcpy(w, xb.w, xb.n * sizeof *w);
+    memcpy(w + EVERY_NPUB, ra.v, sizeof ra.v);
+    memcpy(w + xb.n - P2_DIGEST, da.v, sizeof da.v);
+    rc_exec_result res;
+    CU_ASSERT_EQUAL(rc_exec(&res, xa.prog, w, xb.n), CAIRN_ERR_VERIFY);
+    printf("  B's proof under A's key: %s\n", res.reason);
+    /* B's root with A's digest claimed: the digest is the root's */
+    memcpy(w, xb.w, xb.n * sizeof *w);
+    memcpy(w + xb.n - P2_DIGEST, da.v, sizeof da.v);
+    CU_ASSERT_EQUAL(rc_exec(&res, xa.prog, w, xb.n), CAIRN_ERR_VERIFY);
+    CU_ASSERT_STRING_EQUAL(res.reason, "key digest");
+    free(w);
+    /* the claimed key must be the proof's: parsing refuses B's proof under A's root */
+    rc_builder *bl;
+    CU_ASSERT_EQUAL_FATAL(rc_builder_new(&bl), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_builder_verify(bl, NULL, NULL, NULL, ka, &ra, bw, EVERY_NPUB, pb, lb, sh->log_n), CAIRN_ERR_VERIFY);
+    rc_builder_free(bl);
+    /* the native backend runs the same verifier with the key as input */
+    stark_vrec_proof *vp;
+    CU_ASSERT_EQUAL_FATAL(stark_vrec_parse_key(&vp, ka, &rb, pb, lb, sh->log_n), CAIRN_OK);
+    vctx_native nat;
+    vctx_native_init(&nat);
+    CU_ASSERT_EQUAL(stark_vrec_run(&nat.ctx, ka, vp, bw, EVERY_NPUB), CAIRN_OK);
+    CU_ASSERT_EQUAL(nat.failures, 0);
+    vb vr[P2_DIGEST], vd[P2_DIGEST];
+    CU_ASSERT_EQUAL(stark_vrec_key_vars(vp, vr, vd, NULL), CAIRN_OK);
+    for (int i = 0; i < P2_DIGEST; i++) CU_ASSERT_EQUAL(vctx_native_value(vd[i]), db.v[i]);
+    /* a proof parsed for one key is not run under another */
+    CU_ASSERT_EQUAL(stark_vrec_run(&nat.ctx, kb, vp, bw, EVERY_NPUB), CAIRN_ERR_USAGE);
+    stark_vrec_free(vp);
+    /* a non-canonical root; a machine without preprocessed columns (fib) */
+    p2_digest bad = rb;
+    bad.v[3] = GL_P;
+    CU_ASSERT_EQUAL(stark_vrec_parse_key(&vp, ka, &bad, pb, lb, sh->log_n), CAIRN_ERR_USAGE);
+    air_machine *fib;
+    stark_pk *fpk;
+    stark_vk *fvk;
+    CU_ASSERT_EQUAL_FATAL(stark_machine_fib(&fib), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(stark_setup(&fpk, &fvk, fib, &prm), CAIRN_OK);
+    CU_ASSERT_EQUAL(stark_vrec_parse_key(&vp, fvk, &rb, pb, lb, sh->log_n), CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "no preprocessed columns"));
+    stark_pk_free(fpk);
+    stark_vk_free(fvk);
+    air_machine_free(fib);
+    keyrec_free(&xa);
+    keyrec_free(&xb);
+    free(pa);
+    free(pb);
+    rc_air_free(a);
+    rc_air_free(b);
+    rc_program_free(bp);
     free(bw);
 }
 
@@ -507,6 +709,8 @@ int main(void)
                                       {"(c) another program's key", test_other_program},
                                       {"(c,d) failed assertion, bad public values",
                                        test_failed_assertion},
+                                      {"(f) shapes", test_shape},
+                                      {"(g) the key as input", test_key_input},
                                       {NULL, NULL}};
     int rc = test_run_suite("rc_air", cases);
     rc_air_free(every_air);

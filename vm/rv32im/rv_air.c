@@ -473,14 +473,13 @@ cairn_err rv_prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim, co
     return CAIRN_OK;
 }
 
-cairn_err rv_verify_segment(const rv_seg_claim *claim, const uint8_t *proof, size_t len, const stark_params *p)
+cairn_err rv_seg_claim_pub(gl_t pub[RV_AIR_NPUB], const rv_seg_claim *claim)
 {
     unsigned lh[AIR_MAX_TABLES];
     RETURN_ERROR_IF(!rv_air_heights(claim->po2, lh), CAIRN_ERR_VERIFY, "segment claim: po2 %u outside %u..%u",
                     claim->po2, RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2);
     RETURN_ERROR_IF(claim->cycles == 0 || claim->cycles > ((uint64_t)1 << claim->po2), CAIRN_ERR_VERIFY,
                     "segment claim: %llu cycles outside 1..2^%u", (unsigned long long)claim->cycles, claim->po2);
-    gl_t pub[RV_AIR_NPUB];
     for (unsigned i = 0; i < P2_DIGEST; i++) {
         RETURN_ERROR_IF(claim->start.v[i] >= GL_P || claim->end.v[i] >= GL_P, CAIRN_ERR_VERIFY,
                         "segment claim: digest element %u is not canonical", i);
@@ -488,6 +487,23 @@ cairn_err rv_verify_segment(const rv_seg_claim *claim, const uint8_t *proof, siz
         pub[P2_DIGEST + i] = claim->end.v[i];
     }
     pub[RV_CPU_PUB_CYCLES] = gl_from_u64(claim->cycles);
+    return CAIRN_OK;
+}
+
+cairn_err rv_air_vk(const stark_vk **vk, unsigned po2, const stark_params *p)
+{
+    const rv_air_key *k;
+    FORWARD_IF_ERROR(key_get(&k, po2, p));
+    *vk = k->vk;
+    return CAIRN_OK;
+}
+
+cairn_err rv_verify_segment(const rv_seg_claim *claim, const uint8_t *proof, size_t len, const stark_params *p)
+{
+    unsigned lh[AIR_MAX_TABLES];
+    gl_t pub[RV_AIR_NPUB];
+    FORWARD_IF_ERROR(rv_seg_claim_pub(pub, claim));
+    rv_air_heights(claim->po2, lh);
     const rv_air_key *k;
     FORWARD_IF_ERROR(key_get(&k, claim->po2, p));
     cairn_err e = stark_verify(k->vk, pub, RV_AIR_NPUB, proof, len, lh);

@@ -81,6 +81,17 @@ cairn_err rv_prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim,
 cairn_err rv_verify_segment(const rv_seg_claim *claim, const uint8_t *proof, size_t len,
                             const stark_params *p);
 
+/* The public values of a segment proof for a claim (RV_AIR_NPUB: start,
+ * end, cycles), as rv_verify_segment checks them: CAIRN_ERR_VERIFY naming
+ * the field for a po2 or cycle count out of range or a non-canonical
+ * digest element. What a lift (recursion/rc_lift.h) exposes. */
+cairn_err rv_seg_claim_pub(gl_t pub[RV_AIR_NPUB], const rv_seg_claim *claim);
+
+/* The cached verifying key of (po2, p) (p's check_trace aside), built if
+ * needed; owned by the cache, valid until rv_air_keys_release. What the
+ * recursion layer records the verifier of. */
+cairn_err rv_air_vk(const stark_vk **vk, unsigned po2, const stark_params *p);
+
 /* Frees the cached keys (at exit; tests). */
 void rv_air_keys_release(void);
 
