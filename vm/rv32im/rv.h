@@ -63,7 +63,7 @@
  *      [0] RV_STATE_TAG, [1] pc, [2..32] x1..x31, [33..36] root[4],
  *      [37, 38] input_pos lo/hi, [39, 40] journal_len lo/hi,
  *      [41..44] journal_chain[4], [45..48] journal_tail[4], [49] halted,
- *      [50] exit_code, [51] input_eof.
+ *      [50] exit_code, [51] input_eof, [52] sys_done.
  *    Segment claims chain on this digest.
  *  - Image ID: state digest of the initial state of a loaded ELF (32 bytes
  *    as 4 field elements, little-endian u64 each, via rv_digest_bytes).
@@ -109,6 +109,7 @@
 #define RV_ELF_MAX_MEMSZ (1u << 30)      /* sum of p_memsz over PT_LOAD */
 
 /* Linux RISC-V syscall numbers and errno values used by the machine. */
+#define RV_ECALL_WORD 0x00000073u /* the one encoding of ECALL */
 enum {
     RV_SYS_READ = 63, RV_SYS_WRITE = 64, RV_SYS_EXIT = 93, RV_SYS_EXIT_GROUP = 94,
     RV_EBADF = 9, RV_EFAULT = 14, RV_ENOSYS = 38
@@ -151,10 +152,13 @@ typedef struct {
                                    fewer bytes than asked; every later read
                                    returns 0 (docs/rv-air.md "Input
                                    end-of-file") */
+    uint32_t sys_done;          /* bytes a read(0)/write(1|2) that moves its
+                                   bytes in parts has moved so far; 0
+                                   between calls (see "ECALL" above) */
 } rv_state;
 
 #define RV_STATE_TAG 0x52563332u /* "RV32" as a domain tag */
-#define RV_STATE_NELEMS 52
+#define RV_STATE_NELEMS 53
 
 void rv_state_elems(gl_t out[RV_STATE_NELEMS], const rv_state *s);
 void rv_state_digest(p2_digest *out, const rv_state *s);
