@@ -156,8 +156,11 @@ int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *inp
             q[I_MIO] = 1;
             q[I_IO + 0] = ts;
             q[I_IO + 1] = tr->io_col[RV_IO_fd][j];
-            q[I_IO + 2] = tr->col[RV_COL_mem_addr][cyc];
-            q[I_IO + 3] = tr->col[RV_COL_rd_val][cyc];
+            /* a call in parts moves bytes [done before, total after) of
+             * its buffer this cycle (rv_air_ecall.h) */
+            const uint32_t d0 = tr->col[RV_COL_mem_before][cyc], d1 = tr->col[RV_COL_mem_after][cyc];
+            q[I_IO + 2] = tr->col[RV_COL_mem_addr][cyc] + d0;
+            q[I_IO + 3] = (d1 ? d1 : tr->col[RV_COL_rd_val][cyc]) - d0;
             q[I_IO + 4] = tr->io_col[RV_IO_fd][j] == 2 ? 0 : tr->io_col[RV_IO_pos][j]; /* rv_air_int.h */
         }
         gl_t *q = r->main[RVC_IOST] + row++ * I_NCOLS;
@@ -185,6 +188,11 @@ int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *inp
     q[I_ST + 4] = r->out.bytes[0];
     q[I_ST + 5] = r->out.bytes[1];
     q[I_ST + 6] = r->out.input_eof;
+    q = r->main[RVC_IOST] + row++ * I_NCOLS;
+    q[I_MST] = 1;
+    q[I_ST + 0] = RV_STATE_SYSDONE;
+    q[I_ST + 1] = r->s.start.sys_done;
+    q[I_ST + 2] = r->out.sys_done;
     r->pub[RV_CPU_PUB_CYCLES] = tr->nrows;
 
     rv_range_table_fill(r->main[RVC_RANGE], &lk);
@@ -198,6 +206,7 @@ int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *inp
     CU_ASSERT_EQUAL(r->out.halted, r->s.end.halted);
     CU_ASSERT_EQUAL(r->out.exit_code, r->s.end.exit_code);
     CU_ASSERT_EQUAL(r->out.input_eof, r->s.end.input_eof);
+    CU_ASSERT_EQUAL(r->out.sys_done, r->s.end.sys_done);
     CU_ASSERT_EQUAL(r->out.bytes[0], r->s.end.input_pos - r->s.start.input_pos);
     CU_ASSERT_EQUAL(r->out.bytes[1], r->s.end.journal_len - r->s.start.journal_len);
     return 1;
