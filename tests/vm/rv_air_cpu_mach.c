@@ -71,13 +71,31 @@ void rvc_run_free(rvc_run *r)
     free(r->io_pts);
 }
 
+/* keeps the encoding of segment `want` */
+typedef struct {
+    uint64_t want;
+    uint8_t *enc;
+    size_t len;
+} keep_nth;
+static cairn_err keep_seg(void *arg, const rv_snapshot *s)
+{
+    keep_nth *k = arg;
+    return s->index != k->want ? CAIRN_OK : rv_snapshot_encode(&k->enc, &k->len, s);
+}
+
 int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *input)
+{
+    return rvc_run_make_seg(r, x, p, input, NULL, 0);
+}
+
+int rvc_run_make_seg(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *input, const rv_budget *b,
+                     uint64_t seg)
 {
     memset(r, 0, sizeof *r);
     rv_program *prog = prog_load(p);
     if (!prog) return 0;
-    rvt_first k = {NULL, 0};
-    rv_config cfg = {.segment_po2 = x->po2, .on_segment = rvt_keep_first, .segment_arg = &k,
+    keep_nth k = {seg, NULL, 0};
+    rv_config cfg = {.segment_po2 = x->po2, .budget = b, .on_segment = keep_seg, .segment_arg = &k,
                      .input = (const uint8_t *)input, .input_len = input ? strlen(input) : 0};
     rv_result res;
     cairn_err e = rv_execute(prog, &cfg, &res);
@@ -322,6 +340,16 @@ void rvc_sys_prog(prog_t *p)
     emit_li(p, A0, 42);
     emit(p, ADDI(A7, ZERO, RV_SYS_EXIT_GROUP));
     emit(p, ECALL);
+}
+
+const char RVC_PARTS_INPUT[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";
+
+void rvc_parts_prog(prog_t *p)
+{
+    p->n = 0;
+    rvt_syscall(p, RV_SYS_READ, 0, BUF, 40);
+    rvt_syscall(p, RV_SYS_WRITE, 1, BUF, 40);
+    emit_exit(p, 7);
 }
 
 /* ---- alterations ---- */
@@ -583,4 +611,144 @@ void rvc_undo(const rvc_mach *x, rvc_run *r, const gl_t *save)
     memcpy(r->main[RVC_CPU], save, cpu_bytes(x));
     memcpy(r->main[RVC_EC], (const char *)save + cpu_bytes(x), ec_bytes(x));
     rvc_recount(x, r);
+}
+
+/* ---- calls in parts (rvc_parts_prog, segment RVC_PARTS_SEG) ---- */
+
+/* the ecall row k: its k-th ECALL (0: the read's last part, 1: the
+ * write's first part, which ends the segment) */
+static gl_t *pt_row(const rvc_mach *x, rvc_run *r, size_t k) { return ec_at(x, r, k); }
+/* the cpu row of the segment's last cycle (the write's part) */
+static gl_t *pt_cpu_last(const rvc_mach *x, rvc_run *r)
+{
+    return r->main[RVC_CPU] + (r->tr.nrows - 1) * x->cpu.ncols;
+}
+
+/* the read's last part claims fewer bytes done (dn) than the start
+ * state's, so it moves 4 more (the input counter after it agrees) */
+static void pt_dn(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, 0);
+    q[x->ec.dn] = gl_sub(q[x->ec.dn], 4);
+    ec_shift_after(x, r, 0, x->ec.cnt[0], 4);
+}
+
+/* the write's part claims to be no part although not the last cycle
+ * (last cleared): pn should be 1, and a part then needs the next cycle */
+static void pt_pn(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    pt_row(x, r, 1)[x->ec.pn] = 1;
+}
+static void pt_next(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, 1);
+    q[x->ec.last] = 0;
+    q[x->ec.pn] = 1;
+}
+
+/* the write's part moves no byte (nt = dn = 0, io = 0) */
+static void pt_nobytes(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, 1);
+    rv_lookups lk;
+    rv_lookups_alloc(&lk);
+    q[x->ec.nt] = 0;
+    q[x->ec.io] = 0;
+    q[x->ec.nhi] = 0;
+    rv_lt_fill(&x->ec.lt, q, &lk, 0, 0, (uint32_t)q[x->ec.len]);
+    rv_lookups_free(&lk);
+    ec_shift_after(x, r, 1, x->ec.dn, GL_P - 8); /* the padding carries dn = 0 */
+}
+
+/* the write's part writes a0 (its byte count) */
+static void pt_a0(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, 1);
+    q[x->ec.vd] = q[x->ec.nt];
+}
+
+/* the write's row claims bytes done before it (dn 4, total 12: the same
+ * 8 bytes), though the read before it finished its call */
+static void pt_carry(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, 1);
+    q[x->ec.dn] = 4;
+    q[x->ec.nt] = 12;
+    ec_shift_after(x, r, 1, x->ec.dn, 4);
+}
+
+/* the read's last part returns another total than its bytes done */
+static void pt_total(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, 0);
+    q[x->ec.vd] = gl_add(q[x->ec.vd], 1);
+}
+
+/* the write's part flag 2 in the ecall table */
+static void pt_bool(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    pt_row(x, r, 1)[x->ec.part] = 2;
+}
+
+/* the start state's bytes done change after the first row */
+static void pt_sdone(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    ec_shift_after(x, r, 0, x->ec.sdone, 1);
+}
+
+/* the cpu's last row (the write's part) moves on to pc + 4, or claims no
+ * part while staying; or a part flag 2 (npc = pc - 4) */
+static void pt_cpu_npc(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_cpu_last(x, r);
+    q[x->cpu.npc] = gl_add(q[x->cpu.npc], 4);
+}
+static void pt_cpu_flag(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    pt_cpu_last(x, r)[x->cpu.b0] = 0;
+}
+static void pt_cpu_flag2(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_cpu_last(x, r);
+    q[x->cpu.b0] = 2;
+    q[x->cpu.npc] = gl_sub(q[x->cpu.npc], 4);
+}
+
+size_t rvc_part_cases(rvc_case *out, const char **msgs, const rvc_run *r)
+{
+    static const struct {
+        rvc_etamper_fn f;
+        const char *what, *msg;
+    } C[] = {
+        {pt_dn, "bytes done not the start state's", "ecall: bytes done start at the start state's"},
+        {pt_sdone, "start bytes done not constant", "ecall: start bytes done constant"},
+        {pt_bool, "part flag 2", "ecall: part boolean"},
+        {pt_pn, "pn set on the last cycle", "ecall: pn = part and not the last cycle"},
+        {pt_next, "a part not followed by its ECALL", "ecall: a part continues at the next cycle"},
+        {pt_nobytes, "a part that moves nothing", "ecall: a part moves bytes"},
+        {pt_a0, "a part writes a0", "ecall: a part leaves a0"},
+        {pt_carry, "bytes done not carried", "ecall: bytes done carry"},
+        {pt_total, "a last part's result", "ecall: the last part returns the total"},
+        {pt_cpu_npc, "a part's next pc", "cpu: ECALL npc = pc + 4, or pc for a part"},
+        {pt_cpu_flag, "a part without the cpu's flag", "cpu: ECALL npc = pc + 4, or pc for a part"},
+        {pt_cpu_flag2, "a part flag 2", "cpu: ECALL part flag boolean"},
+    };
+    size_t n = 0;
+    for (size_t k = 0; k < sizeof C / sizeof *C; k++) {
+        out[n] = (rvc_case){r->tr.nrows - 1, NULL, C[k].what, 1, C[k].f};
+        msgs[n++] = C[k].msg;
+    }
+    return n;
 }

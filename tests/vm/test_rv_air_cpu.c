@@ -109,6 +109,33 @@ static void test_wrong_syscalls(void)
     rvc_run_free(&r);
 }
 
+/* A segment that starts inside a read in parts, finishes it and ends with
+ * the first part of a write (rv.h "System calls in parts"): honest, it
+ * passes; each altered part is rejected by the constraint it breaks. */
+static void test_parts(void)
+{
+    static prog_t p;
+    static rvc_case cs[RVC_MAX_CASES];
+    static const char *msgs[RVC_MAX_CASES];
+    rvc_run r;
+    rvc_parts_prog(&p);
+    const rv_budget b = RVC_PARTS_BUDGET;
+    CU_ASSERT_FATAL(rvc_run_make_seg(&r, &MX, &p, RVC_PARTS_INPUT, &b, RVC_PARTS_SEG));
+    CU_ASSERT_EQUAL(r.s.start.sys_done, 32);
+    CU_ASSERT_EQUAL(r.s.end.sys_done, 8);
+    CU_ASSERT_EQUAL(r.s.end.pc, r.tr.col[RV_COL_pc][r.tr.nrows - 1]);
+    cairn_err e = rvc_check(&MX, &r);
+    if (e) fprintf(stderr, "parts: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL(e, CAIRN_OK);
+    size_t n = rvc_part_cases(cs, msgs, &r);
+    for (size_t k = 0; k < n; k++) {
+        CU_ASSERT(rejected(&MX, &r, &cs[k]));
+        if (!strstr(LASTMSG, msgs[k])) fprintf(stderr, "%s: expected '%s', got %s\n", cs[k].what, msgs[k], LASTMSG);
+        CU_ASSERT_PTR_NOT_NULL(strstr(LASTMSG, msgs[k]));
+    }
+    rvc_run_free(&r);
+}
+
 static size_t STALE_T;
 static uint32_t STALE_V;
 
@@ -216,6 +243,7 @@ int main(void)
     static const test_case cases[] = {{"honest traces", test_honest},
                                       {"altered op results rejected", test_wrong_ops},
                                       {"altered syscall results rejected", test_wrong_syscalls},
+                                      {"calls in parts: honest and altered", test_parts},
                                       {"stale register / load, foreign sub-op flag rejected", test_stale},
                                       {NULL, NULL}};
     int rc = test_run_suite("rv_air_cpu", cases);

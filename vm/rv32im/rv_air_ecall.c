@@ -99,6 +99,7 @@ static void ecall_build(const rv_ecall *c, air_machine *m, air_table *t)
         air_expr tup[3] = {ts, last, part};
         air_interact(m, t, RV_BUS_ECALL, AIR_RECEIVE, A, tup, 3);
     }
+    con(b, bit(b, part), "ecall: part boolean");
 
     /* -- the register accesses at the ECALL's slots (multiplicity A) -- */
     air_expr E[RV_EC_NE];
@@ -200,7 +201,6 @@ static void ecall_build(const rv_ecall *c, air_machine *m, air_table *t)
         "ecall: short read sets end-of-file");
     con(b, mul(b, Fok, mul(b, sub(b, one, part), sub(b, vd, nt))), "ecall: the last part returns the total");
     con(b, mul(b, add(b, F1, F2), mul(b, sub(b, one, part), sub(b, nt, L))), "ecall: write returns len");
-    con(b, bit(b, part), "ecall: part boolean");
     con(b, mul(b, part, sub(b, one, Fok)), "ecall: only a passing read/write runs in parts");
     con(b, mul(b, part, sub(b, one, io)), "ecall: a part moves bytes");
     con(b, mul(b, part, sub(b, vd, fd)), "ecall: a part leaves a0");
