@@ -14,7 +14,8 @@
  * read, write, any other -> -ENOSYS), fd and buffer rules (EBADF, EFAULT
  * as buf_ok in rv_exec.c), n: read(0) returns n <= len with the input
  * end-of-file rule (docs/rv-air.md "Input end-of-file"), write returns
- * len. Calls with n > 0 SEND (ts, fd, buf, n, pos) on RV_BUS_IO, pos the
+ * len. Calls with n > 0 SEND (ts, fd, buf + dn, n, pos) on RV_BUS_IO (dn:
+ * calls in parts, below), pos the
  * running byte count of the fd (0: input, 1: journal) at the call, 0 for
  * fd 2 (the debug log is in no statement). An exit row needs last = 1.
  *

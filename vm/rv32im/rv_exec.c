@@ -566,6 +566,29 @@ static int bud_eval_io(const rv_machine *m, bud_counts *c, const uint64_t lim[BC
                     io_words(addr, n), fd == 1 ? n : 0);
 }
 
+/* Would an ECALL at fetch page fp that moves n > 0 bytes at addr (fd 1:
+ * journal) fit an empty segment whole? The pages are [lo, hi] and fp;
+ * the nodes their paths' union (a contiguous range has (hi >> l) - (lo >>
+ * l) + 1 nodes at level l). */
+static int empty_fits(const rv_machine *m, const uint64_t lim[BC_N], uint32_t fp, uint32_t addr, uint32_t n,
+                      uint32_t fd)
+{
+    const uint32_t lo = addr >> RV_PAGE_LOG, hi = (uint32_t)(((uint64_t)addr + n - 1) >> RV_PAGE_LOG);
+    const int fout = fp < lo || fp > hi;
+    bud_counts c;
+    memset(&c, 0, sizeof c);
+    c.v[BC_ECALL] = 1;
+    c.v[BC_IO] = io_words(addr, n);
+    c.v[BC_JOURNAL] = rv_journal_rows(m->io.journal_len, fd == 1 ? n : 0);
+    c.v[BC_PAGES] = (uint64_t)(hi - lo) + 1 + (uint64_t)fout;
+    for (unsigned l = 1; l <= RV_TREE_DEPTH; l++) {
+        const uint32_t a = lo >> l, b = hi >> l, f = fp >> l;
+        c.v[BC_NODES] += (uint64_t)(b - a) + 1 + (uint64_t)(f < a || f > b);
+    }
+    c.v[BC_P2] = 64 * c.v[BC_PAGES] + 2 * c.v[BC_NODES] + c.v[BC_JOURNAL] + m->bud.p2_fixed;
+    return bud_over(&c, lim) < 0;
+}
+
 /* Would the instruction at pc, run with the registers x, keep the segment
  * within its budget? Counts exactly what it will do: its fetch page, the
  * page of a load/store, the bytes, words and pages of a read(0)/
@@ -574,7 +597,11 @@ static int bud_eval_io(const rv_machine *m, bud_counts *c, const uint64_t lim[BC
  * it is 0 the instruction cannot fit any segment: BUDGET_ERROR with
  * CAIRN_ERR_LIMIT naming the count.
  *
- * A read/write whose remaining bytes do not fit runs as a part (rv.h
+ * A read/write whose remaining bytes do not fit ends the segment before
+ * it if they would fit an empty segment (as any instruction: so a program
+ * whose calls fit a segment, like the guest runtime's CAIRN_IO_CHUNK
+ * calls, is segmented and counted exactly as without parts, and its
+ * claims cover `cairn exec`'s cycles); otherwise it runs as a part (rv.h
  * "System calls in parts"): the most bytes that fit, the part's end
  * rounded down to a word boundary when that leaves at least one byte;
  * m->part_end receives the call's total after it (0: the call completes).
@@ -615,6 +642,7 @@ static int budget_check(rv_machine *m, const uint32_t *x, uint32_t pc, uint64_t 
         const uint32_t n = ecall_bytes(m, x, &fd), at = x[11] + m->io.sys_done;
         over = bud_eval_io(m, &c, lim, fp, at, n, fd);
         if (over < 0 || n < 2) break;
+        if (done && empty_fits(m, lim, fp, at, n, fd)) return BUDGET_FULL;
         bud_counts c1;
         const int o1 = bud_eval_io(m, &c1, lim, fp, at, 1, fd);
         if (o1 >= 0) { /* not even one byte fits */
