@@ -342,14 +342,15 @@ void rvc_sys_prog(prog_t *p)
     emit(p, ECALL);
 }
 
-const char RVC_PARTS_INPUT[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";
-
-void rvc_parts_prog(prog_t *p)
+int rvc_parts_run(rvc_run *r, const rvc_mach *x)
 {
-    p->n = 0;
-    rvt_syscall(p, RV_SYS_READ, 0, BUF, 40);
-    rvt_syscall(p, RV_SYS_WRITE, 1, BUF, 40);
-    emit_exit(p, 7);
+    static prog_t p;
+    p.n = 0;
+    rvt_syscall(&p, RV_SYS_READ, 0, BUF, 40);
+    rvt_syscall(&p, RV_SYS_WRITE, 1, BUF, 40);
+    emit_exit(&p, 7);
+    const rv_budget b = {.io_words = 4};
+    return rvc_run_make_seg(r, x, &p, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", &b, 2);
 }
 
 /* ---- alterations ---- */
@@ -613,7 +614,7 @@ void rvc_undo(const rvc_mach *x, rvc_run *r, const gl_t *save)
     rvc_recount(x, r);
 }
 
-/* ---- calls in parts (rvc_parts_prog, segment RVC_PARTS_SEG) ---- */
+/* ---- calls in parts (rvc_parts_run's segment) ---- */
 
 /* the ecall row k: its k-th ECALL (0: the read's last part, 1: the
  * write's first part, which ends the segment) */

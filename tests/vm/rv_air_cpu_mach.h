@@ -70,14 +70,11 @@ extern const char RVC_INPUT[];
 #define RVC_NSYS 13
 /* The outcome of the k-th ECALL of rvc_sys_prog ("read EBADF", ...). */
 const char *rvc_sys_name(size_t k);
-/* read(0, buf, 40), write(1, buf, 40), exit 7, on RVC_PARTS_INPUT: with
- * RVC_PARTS_BUDGET the calls run in parts (rv.h "System calls in parts");
- * segment RVC_PARTS_SEG starts in the read (32 bytes done), finishes it
- * and ends with the write's first part (8 bytes). */
-void rvc_parts_prog(prog_t *p);
-extern const char RVC_PARTS_INPUT[];
-#define RVC_PARTS_BUDGET ((rv_budget){.io_words = 4})
-#define RVC_PARTS_SEG 2
+/* read(0, buf, 40), write(1, buf, 40), exit 7 with a budget of 4 io
+ * words: the calls run in parts (rv.h "System calls in parts"); r gets
+ * segment 2, which starts in the read (32 bytes done), finishes it and
+ * ends with the write's first part (8 bytes). As rvc_run_make. */
+int rvc_parts_run(rvc_run *r, const rvc_mach *x);
 
 /* An alteration of cpu row i (row points at it in the cpu trace). */
 typedef void (*rvc_tamper_fn)(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);
@@ -115,8 +112,7 @@ size_t rvc_op_cases(rvc_case *out, int *nops, const rvc_run *r);
  * and a spurious row after the exit (the last two cases). Their number; *necalls: the ECALLs
  * covered (the k-th is rvc_sys_name(k)). */
 size_t rvc_sys_cases(rvc_case *out, int *necalls, const rvc_run *r);
-/* The alterations of the calls in parts of segment RVC_PARTS_SEG of
- * rvc_parts_prog (the ecall and cpu rows of the parts: bytes done, the
+/* The alterations of the calls in parts of rvc_parts_run's segment (the ecall and cpu rows of the parts: bytes done, the
  * part flags, the bytes moved, a0, the cpu's next pc and part flag), each
  * with the name of the constraint the checker reports into msgs. */
 size_t rvc_part_cases(rvc_case *out, const char **msgs, const rvc_run *r);

@@ -114,13 +114,10 @@ static void test_wrong_syscalls(void)
  * passes; each altered part is rejected by the constraint it breaks. */
 static void test_parts(void)
 {
-    static prog_t p;
     static rvc_case cs[RVC_MAX_CASES];
     static const char *msgs[RVC_MAX_CASES];
     rvc_run r;
-    rvc_parts_prog(&p);
-    const rv_budget b = RVC_PARTS_BUDGET;
-    CU_ASSERT_FATAL(rvc_run_make_seg(&r, &MX, &p, RVC_PARTS_INPUT, &b, RVC_PARTS_SEG));
+    CU_ASSERT_FATAL(rvc_parts_run(&r, &MX));
     CU_ASSERT_EQUAL(r.s.start.sys_done, 32);
     CU_ASSERT_EQUAL(r.s.end.sys_done, 8);
     CU_ASSERT_EQUAL(r.s.end.pc, r.tr.col[RV_COL_pc][r.tr.nrows - 1]);

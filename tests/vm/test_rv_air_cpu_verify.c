@@ -168,19 +168,16 @@ static void test_syscalls(void)
     rvc_run_free(&r);
 }
 
-/* A segment inside calls in parts (rvc_parts_prog): its honest proof
+/* A segment inside calls in parts (rvc_parts_run): its honest proof
  * verifies; the proofs of an altered ecall row (bytes done) and of an
  * altered cpu row (the part flag) are rejected (the sanitizer run: the
  * first). The checker's test rejects every alteration by name. */
 static void test_parts(void)
 {
-    static prog_t p;
     static rvc_case cs[RVC_MAX_CASES];
     static const char *msgs[RVC_MAX_CASES];
     rvc_run r;
-    rvc_parts_prog(&p);
-    const rv_budget b = RVC_PARTS_BUDGET;
-    CU_ASSERT_FATAL(rvc_run_make_seg(&r, &MX, &p, RVC_PARTS_INPUT, &b, RVC_PARTS_SEG));
+    CU_ASSERT_FATAL(rvc_parts_run(&r, &MX));
     expect_accepted(&r, "calls in parts");
     size_t n = rvc_part_cases(cs, msgs, &r);
     for (size_t k = 0; k < n; k++)
