@@ -616,6 +616,15 @@ void rvc_undo(const rvc_mach *x, rvc_run *r, const gl_t *save)
 
 /* ---- calls in parts (rvc_parts_run's segment) ---- */
 
+void rvc_et_cycle0(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    const size_t k = ec_row(x, r, i);
+    CU_ASSERT_FATAL(k == 0);
+    ec_shift_after(x, r, (size_t)-1, x->ec.sdone, 1); /* every row */
+    ec_at(x, r, 0)[x->ec.dn] = 1;
+    ec_shift_after(x, r, 0, x->ec.cnt[0], GL_P - 1); /* it moves one byte less */
+}
+
 /* the ecall row k: its k-th ECALL (0: the read's last part, 1: the
  * write's first part, which ends the segment) */
 static gl_t *pt_row(const rvc_mach *x, rvc_run *r, size_t k) { return ec_at(x, r, k); }

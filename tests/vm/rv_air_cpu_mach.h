@@ -116,6 +116,11 @@ size_t rvc_sys_cases(rvc_case *out, int *necalls, const rvc_run *r);
  * part flags, the bytes moved, a0, the cpu's next pc and part flag), each
  * with the name of the constraint the checker reports into msgs. */
 size_t rvc_part_cases(rvc_case *out, const char **msgs, const rvc_run *r);
+/* The first ECALL (cpu row i, a read after other cycles) claims to
+ * continue a call in parts: the start state's bytes done 1 on every row,
+ * its own dn 1 (so it moves one byte less, and the input counter after it
+ * agrees). */
+void rvc_et_cycle0(const rvc_mach *x, rvc_run *r, size_t i);
 
 /* Saves r's cpu and ecall traces into save (rvc_cpu_bytes: the size of
  * both), applies c in place and recounts the lookups; rvc_undo restores

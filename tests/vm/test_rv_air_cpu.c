@@ -106,6 +106,13 @@ static void test_wrong_syscalls(void)
         if (k + 2 == n) CU_ASSERT_PTR_NOT_NULL(strstr(LASTMSG, "do not balance: bus 11;"));
     }
     CU_ASSERT_EQUAL(necalls, RVC_NSYS);
+    /* the first ECALL, not at cycle 0, claims to continue a call in parts
+     * that the segment's start state began */
+    size_t first = 0;
+    while (r.tr.col[RV_COL_op][first] != RV_OP_ECALL) first++;
+    CU_ASSERT_FATAL(first > 0);
+    CU_ASSERT(rejected(&MX, &r, &(rvc_case){first, NULL, "a call in parts not at cycle 0", 1, rvc_et_cycle0}));
+    CU_ASSERT_PTR_NOT_NULL(strstr(LASTMSG, "ecall: a call in parts continues at cycle 0"));
     rvc_run_free(&r);
 }
 
