@@ -616,6 +616,33 @@ void rvc_undo(const rvc_mach *x, rvc_run *r, const gl_t *save)
 
 /* ---- calls in parts (rvc_parts_run's segment) ---- */
 
+void rvc_et_write_len(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    const size_t k = ec_row(x, r, i);
+    gl_t *q = ec_at(x, r, k);
+    const uint32_t nt = (uint32_t)q[x->ec.len] - 1;
+    rv_lookups lk;
+    rv_lookups_alloc(&lk);
+    q[x->ec.nt] = q[x->ec.vd] = nt;
+    rv_lt_fill(&x->ec.lt, q, &lk, 0, nt, (uint32_t)q[x->ec.len]);
+    q[x->ec.nhi] = (nt - 1) >> 16;
+    rv_lookups_free(&lk);
+    ec_shift_after(x, r, k, x->ec.cnt[1], GL_P - 1);
+}
+
+void rvc_et_part_other(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    ec_at(x, r, ec_row(x, r, i))[x->ec.part] = 1;
+}
+
+void rvc_et_part_eof(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    gl_t *q = ec_at(x, r, ec_row(x, r, i));
+    q[x->ec.part] = 1;
+    q[x->ec.io] = 1;
+    q[x->ec.sh] = GL_P - 1; /* ltc (1 - eof - part) */
+}
+
 void rvc_et_cycle0(const rvc_mach *x, rvc_run *r, size_t i)
 {
     const size_t k = ec_row(x, r, i);

@@ -121,6 +121,13 @@ size_t rvc_part_cases(rvc_case *out, const char **msgs, const rvc_run *r);
  * its own dn 1 (so it moves one byte less, and the input counter after it
  * agrees). */
 void rvc_et_cycle0(const rvc_mach *x, rvc_run *r, size_t i);
+/* A write(1) (cpu row i) returns and moves one byte less than len. */
+void rvc_et_write_len(const rvc_mach *x, rvc_run *r, size_t i);
+/* The call at cpu row i claims to be a part (ENOSYS: no read/write). */
+void rvc_et_part_other(const rvc_mach *x, rvc_run *r, size_t i);
+/* The read at end of file (cpu row i) claims to be a part that moves a
+ * byte (its other rules made to hold). */
+void rvc_et_part_eof(const rvc_mach *x, rvc_run *r, size_t i);
 
 /* Saves r's cpu and ecall traces into save (rvc_cpu_bytes: the size of
  * both), applies c in place and recounts the lookups; rvc_undo restores

@@ -113,6 +113,23 @@ static void test_wrong_syscalls(void)
     CU_ASSERT_FATAL(first > 0);
     CU_ASSERT(rejected(&MX, &r, &(rvc_case){first, NULL, "a call in parts not at cycle 0", 1, rvc_et_cycle0}));
     CU_ASSERT_PTR_NOT_NULL(strstr(LASTMSG, "ecall: a call in parts continues at cycle 0"));
+    /* the k-th ECALL (rvc_sys_name): write(1), ENOSYS, read at end of file */
+    static const struct {
+        size_t k;
+        rvc_etamper_fn f;
+        const char *msg;
+    } P[] = {{6, rvc_et_write_len, "ecall: write returns len"},
+             {11, rvc_et_part_other, "ecall: only a passing read/write runs in parts"},
+             {2, rvc_et_part_eof, "ecall: no part after end-of-file"}};
+    for (size_t t = 0; t < sizeof P / sizeof *P; t++) {
+        size_t row = 0, k = 0;
+        for (; row < r.tr.nrows; row++)
+            if (r.tr.col[RV_COL_op][row] == RV_OP_ECALL && k++ == P[t].k) break;
+        CU_ASSERT_FATAL(row < r.tr.nrows);
+        CU_ASSERT(rejected(&MX, &r, &(rvc_case){row, NULL, P[t].msg, 1, P[t].f}));
+        if (!strstr(LASTMSG, P[t].msg)) fprintf(stderr, "expected '%s', got %s\n", P[t].msg, LASTMSG);
+        CU_ASSERT_PTR_NOT_NULL(strstr(LASTMSG, P[t].msg));
+    }
     rvc_run_free(&r);
 }
 
