@@ -71,6 +71,7 @@ cairn_err cli_state_from_elems(rv_state *out, const uint64_t e[RV_STATE_NELEMS])
     out->halted = (uint32_t)e[k++];
     out->exit_code = (uint32_t)e[k++];
     out->input_eof = (uint32_t)e[k++];
+    out->sys_done = (uint32_t)e[k++];
     RETURN_ERROR_IF(out->halted > 1 || out->input_eof > 1, CAIRN_ERR_VERIFY,
                     "state flags halted = %u, input_eof = %u (0 or 1)", out->halted, out->input_eof);
     gl_t back[RV_STATE_NELEMS];

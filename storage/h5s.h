@@ -1,9 +1,10 @@
 /* cairn job files: one HDF5 file per job (DESIGN.md, "Storage").
  *
- * Layout, format version 2 (H5S_FORMAT_VERSION):
+ * Layout, format version 3 (H5S_FORMAT_VERSION; 3: the final state has
+ * 53 elements, sys_done added):
  *
  *   /                         attrs cairn_format = "cairn-job" (string),
- *                                   cairn_version (u32) = 2
+ *                                   cairn_version (u32) = 3
  *   /program                  group; attrs image_id (u8[32]: 4 Goldilocks
  *                             elements, LE), entry (u32); optional
  *                             input_digest (u8[32]: jobs/jobs.h
@@ -182,7 +183,7 @@
 
 #include "cairn/error.h"
 
-#define H5S_FORMAT_VERSION 2u
+#define H5S_FORMAT_VERSION 3u
 #define H5S_FORMAT_NAME "cairn-job"
 
 /* Chunk size of byte strings and trace columns: 1 MiB keeps zstd well
@@ -211,7 +212,7 @@
 /* Elements of a final machine state (/claim final_state): RV_STATE_NELEMS
  * of vm/rv32im/rv.h (the storage module does not depend on the machine;
  * cli/prove.c checks that the two agree). */
-#define H5S_STATE_ELEMS 52u
+#define H5S_STATE_ELEMS 53u
 /* Proof bytes of one segment: far above any proof of a 2^28-row trace. */
 #define H5S_MAX_PROOF_BYTES ((uint64_t)1 << 30)
 

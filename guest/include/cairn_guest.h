@@ -46,15 +46,13 @@ extern "C" {
 /* The most bytes one read or write system call moves in cairn's runtime
  * below (read, write, cairn_read, cairn_commit, printf's flushes): larger
  * requests are split into calls of at most this many bytes, with the same
- * results as one call (qemu-riscv32 gives the same). Why: a segment proof
- * holds a system call's whole transfer in the segment of its ECALL, and
- * the smallest segments hold 2^6 words of input/output and 2^4 journal
- * blocks of 16 bytes (vm/rv32im/rv_air.c, rv_air_heights); 224 bytes at
- * any alignment fit both (57 words, 15 blocks), so a guest built on this
- * runtime proves at every segment size whatever the size of its input or
- * journal. A raw cairn_syscall3 is not split: at segment size 2^K one
- * call may move 4 * 2^max(K-4, 6) bytes (and write(1) less for K <= 10);
- * more stops `cairn prove` with an error naming the instruction. */
+ * results as one call (qemu-riscv32 gives the same). Why: the smallest
+ * segments hold 2^6 words of input/output and 2^4 journal blocks of 16
+ * bytes (vm/rv32im/rv_air.c, rv_air_heights); 224 bytes at any alignment
+ * fit both (57 words, 15 blocks), so each call fits a segment whole. A
+ * larger call (a raw cairn_syscall3, another libc) is correct too: it
+ * runs in parts across segments (vm/rv32im/rv.h "System calls in
+ * parts"), each part ending a segment, so the split only saves segments. */
 #define CAIRN_IO_CHUNK 224
 
 /* Error results of the system calls (negated Linux errno values). */

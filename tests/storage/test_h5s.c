@@ -901,9 +901,14 @@ static void m_entry_be(hid_t f)
     uint32_t v = 7;
     replace_attr(f, "program", "entry", H5T_STD_U32BE, 0, &v);
 }
-static void m_version_3(hid_t f)
+static void m_version_4(hid_t f)
 {
-    uint32_t v = 3;
+    uint32_t v = 4;
+    replace_attr(f, "/", "cairn_version", H5T_STD_U32LE, 0, &v);
+}
+static void m_version_2(hid_t f)
+{
+    uint32_t v = 2;
     replace_attr(f, "/", "cairn_version", H5T_STD_U32LE, 0, &v);
 }
 static void m_version_1(hid_t f)
@@ -1066,7 +1071,8 @@ static void test_wrong_structure(void)
         {m_no_program, CAIRN_ERR_FORMAT, "/program", "no program"},
         {m_image_id_16, CAIRN_ERR_FORMAT, "image_id", "image id 16 bytes"},
         {m_entry_be, CAIRN_ERR_FORMAT, "entry", "entry big-endian"},
-        {m_version_3, CAIRN_ERR_UNSUPPORTED, "version 3", "version 3"},
+        {m_version_4, CAIRN_ERR_UNSUPPORTED, "version 4", "version 4"},
+        {m_version_2, CAIRN_ERR_UNSUPPORTED, "version 2 is no longer read", "version 2"},
         {m_version_1, CAIRN_ERR_UNSUPPORTED, "version 1 is no longer read", "version 1"},
         {m_format_name, CAIRN_ERR_FORMAT, "not a cairn job file", "format name"},
         {m_extra_segment, CAIRN_ERR_FORMAT, "000009", "extra segment"},
@@ -1287,7 +1293,7 @@ static void test_h5py(void)
              "HDF5_PLUGIN_PATH=%s %s -c '\n"
              "import h5py, sys\n"
              "f = h5py.File(sys.argv[1], \"r\")\n"
-             "assert int(f.attrs[\"cairn_version\"]) == 2\n"
+             "assert int(f.attrs[\"cairn_version\"]) == 3\n"
              "assert int(f[\"journal\"][:].astype(\"u8\").sum()) == %" PRIu64 "\n"
              "assert int(f[\"segments/000/000003/snapshot\"][:].astype(\"u8\").sum()) == %" PRIu64 "\n"
              "c = f[\"segments/000/000001/trace/insn\"]\n"

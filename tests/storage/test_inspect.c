@@ -78,7 +78,7 @@ static void test_text(void)
     CU_ASSERT_EQUAL(inspect(args, &out, &err), 0);
     char idhex[65];
     for (int i = 0; i < 32; i++) sprintf(idhex + 2 * i, "%02x", image_id[i]);
-    const char *want[] = {idhex, "format       cairn-job version 2", "entry        0x00010074",
+    const char *want[] = {idhex, "format       cairn-job version 3", "entry        0x00010074",
                           "ELF          3000 bytes", "journal      12 bytes", "\"hi \\\"there\\\"\\n\\x01\"",
                           "cycles               5077", "segments     2", "segment 0: 5000 cycles, pc 0x00010074 -> 0x00012000",
                           "end root     eeeeeeee", "snapshot     20000 bytes", "5000 rows x 2 columns",
@@ -128,7 +128,7 @@ static void test_json(void)
     char *out, *err, args[512];
     snprintf(args, sizeof args, "%s --json", p);
     CU_ASSERT_EQUAL(inspect(args, &out, &err), 0);
-    const char *want[] = {"\"version\":2", "\"entry\":65652", "\"elf\":{\"raw\":3000", "\"cycles\":5077",
+    const char *want[] = {"\"version\":3", "\"entry\":65652", "\"elf\":{\"raw\":3000", "\"cycles\":5077",
                           "\"columns\":[\"pc\",\"insn\"]", "\"halted\":true,\"exit_code\":-3", "\"trace\":null",
                           "\"head_hex\":\"686920227468657265220a01\"", "\"ok\":true", "\"task\":null",
                           "\"task\":{\"rank\":2,\"ns\":1500000000,\"seconds\":1.500000000,"

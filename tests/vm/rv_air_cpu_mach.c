@@ -71,13 +71,31 @@ void rvc_run_free(rvc_run *r)
     free(r->io_pts);
 }
 
+/* keeps the encoding of segment `want` */
+typedef struct {
+    uint64_t want;
+    uint8_t *enc;
+    size_t len;
+} keep_nth;
+static cairn_err keep_seg(void *arg, const rv_snapshot *s)
+{
+    keep_nth *k = arg;
+    return s->index != k->want ? CAIRN_OK : rv_snapshot_encode(&k->enc, &k->len, s);
+}
+
 int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *input)
+{
+    return rvc_run_make_seg(r, x, p, input, NULL, 0);
+}
+
+int rvc_run_make_seg(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *input, const rv_budget *b,
+                     uint64_t seg)
 {
     memset(r, 0, sizeof *r);
     rv_program *prog = prog_load(p);
     if (!prog) return 0;
-    rvt_first k = {NULL, 0};
-    rv_config cfg = {.segment_po2 = x->po2, .on_segment = rvt_keep_first, .segment_arg = &k,
+    keep_nth k = {seg, NULL, 0};
+    rv_config cfg = {.segment_po2 = x->po2, .budget = b, .on_segment = keep_seg, .segment_arg = &k,
                      .input = (const uint8_t *)input, .input_len = input ? strlen(input) : 0};
     rv_result res;
     cairn_err e = rv_execute(prog, &cfg, &res);
@@ -156,8 +174,11 @@ int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *inp
             q[I_MIO] = 1;
             q[I_IO + 0] = ts;
             q[I_IO + 1] = tr->io_col[RV_IO_fd][j];
-            q[I_IO + 2] = tr->col[RV_COL_mem_addr][cyc];
-            q[I_IO + 3] = tr->col[RV_COL_rd_val][cyc];
+            /* a call in parts moves bytes [done before, total after) of
+             * its buffer this cycle (rv_air_ecall.h) */
+            const uint32_t d0 = tr->col[RV_COL_mem_before][cyc], d1 = tr->col[RV_COL_mem_after][cyc];
+            q[I_IO + 2] = tr->col[RV_COL_mem_addr][cyc] + d0;
+            q[I_IO + 3] = (d1 ? d1 : tr->col[RV_COL_rd_val][cyc]) - d0;
             q[I_IO + 4] = tr->io_col[RV_IO_fd][j] == 2 ? 0 : tr->io_col[RV_IO_pos][j]; /* rv_air_int.h */
         }
         gl_t *q = r->main[RVC_IOST] + row++ * I_NCOLS;
@@ -185,6 +206,11 @@ int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *inp
     q[I_ST + 4] = r->out.bytes[0];
     q[I_ST + 5] = r->out.bytes[1];
     q[I_ST + 6] = r->out.input_eof;
+    q = r->main[RVC_IOST] + row++ * I_NCOLS;
+    q[I_MST] = 1;
+    q[I_ST + 0] = RV_STATE_SYSDONE;
+    q[I_ST + 1] = r->s.start.sys_done;
+    q[I_ST + 2] = r->out.sys_done;
     r->pub[RV_CPU_PUB_CYCLES] = tr->nrows;
 
     rv_range_table_fill(r->main[RVC_RANGE], &lk);
@@ -198,6 +224,7 @@ int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *inp
     CU_ASSERT_EQUAL(r->out.halted, r->s.end.halted);
     CU_ASSERT_EQUAL(r->out.exit_code, r->s.end.exit_code);
     CU_ASSERT_EQUAL(r->out.input_eof, r->s.end.input_eof);
+    CU_ASSERT_EQUAL(r->out.sys_done, r->s.end.sys_done);
     CU_ASSERT_EQUAL(r->out.bytes[0], r->s.end.input_pos - r->s.start.input_pos);
     CU_ASSERT_EQUAL(r->out.bytes[1], r->s.end.journal_len - r->s.start.journal_len);
     return 1;
@@ -313,6 +340,17 @@ void rvc_sys_prog(prog_t *p)
     emit_li(p, A0, 42);
     emit(p, ADDI(A7, ZERO, RV_SYS_EXIT_GROUP));
     emit(p, ECALL);
+}
+
+int rvc_parts_run(rvc_run *r, const rvc_mach *x)
+{
+    static prog_t p;
+    p.n = 0;
+    rvt_syscall(&p, RV_SYS_READ, 0, BUF, 40);
+    rvt_syscall(&p, RV_SYS_WRITE, 1, BUF, 40);
+    emit_exit(&p, 7);
+    const rv_budget b = {.io_words = 4};
+    return rvc_run_make_seg(r, x, &p, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", &b, 2);
 }
 
 /* ---- alterations ---- */
@@ -574,4 +612,180 @@ void rvc_undo(const rvc_mach *x, rvc_run *r, const gl_t *save)
     memcpy(r->main[RVC_CPU], save, cpu_bytes(x));
     memcpy(r->main[RVC_EC], (const char *)save + cpu_bytes(x), ec_bytes(x));
     rvc_recount(x, r);
+}
+
+/* ---- calls in parts (rvc_parts_run's segment) ---- */
+
+void rvc_et_write_len(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    const size_t k = ec_row(x, r, i);
+    gl_t *q = ec_at(x, r, k);
+    const uint32_t nt = (uint32_t)q[x->ec.len] - 1;
+    rv_lookups lk;
+    rv_lookups_alloc(&lk);
+    q[x->ec.nt] = q[x->ec.vd] = nt;
+    rv_lt_fill(&x->ec.lt, q, &lk, 0, nt, (uint32_t)q[x->ec.len]);
+    q[x->ec.nhi] = (nt - 1) >> 16;
+    rv_lookups_free(&lk);
+    ec_shift_after(x, r, k, x->ec.cnt[1], GL_P - 1);
+}
+
+void rvc_et_part_other(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    ec_at(x, r, ec_row(x, r, i))[x->ec.part] = 1;
+}
+
+void rvc_et_part_eof(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    gl_t *q = ec_at(x, r, ec_row(x, r, i));
+    q[x->ec.part] = 1;
+    q[x->ec.io] = 1;
+    q[x->ec.sh] = GL_P - 1; /* ltc (1 - eof - part) */
+}
+
+void rvc_et_cycle0(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    const size_t k = ec_row(x, r, i);
+    CU_ASSERT_FATAL(k == 0);
+    ec_shift_after(x, r, (size_t)-1, x->ec.sdone, 1); /* every row */
+    ec_at(x, r, 0)[x->ec.dn] = 1;
+    ec_shift_after(x, r, 0, x->ec.cnt[0], GL_P - 1); /* it moves one byte less */
+}
+
+/* the ecall row k: its k-th ECALL (0: the read's last part, 1: the
+ * write's first part, which ends the segment) */
+static gl_t *pt_row(const rvc_mach *x, rvc_run *r, size_t k) { return ec_at(x, r, k); }
+/* the cpu row of the segment's last cycle (the write's part) */
+static gl_t *pt_cpu_last(const rvc_mach *x, rvc_run *r)
+{
+    return r->main[RVC_CPU] + (r->tr.nrows - 1) * x->cpu.ncols;
+}
+
+/* the read's last part claims fewer bytes done (dn) than the start
+ * state's, so it moves 4 more (the input counter after it agrees) */
+static void pt_dn(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, 0);
+    q[x->ec.dn] = gl_sub(q[x->ec.dn], 4);
+    ec_shift_after(x, r, 0, x->ec.cnt[0], 4);
+}
+
+/* the write's part claims to be no part although not the last cycle
+ * (last cleared): pn should be 1, and a part then needs the next cycle */
+static void pt_pn(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    pt_row(x, r, 1)[x->ec.pn] = 1;
+}
+static void pt_next(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, 1);
+    q[x->ec.last] = 0;
+    q[x->ec.pn] = 1;
+}
+
+/* the write's part moves no byte (nt = dn = 0, io = 0) */
+static void pt_nobytes(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, 1);
+    rv_lookups lk;
+    rv_lookups_alloc(&lk);
+    q[x->ec.nt] = 0;
+    q[x->ec.io] = 0;
+    q[x->ec.nhi] = 0;
+    rv_lt_fill(&x->ec.lt, q, &lk, 0, 0, (uint32_t)q[x->ec.len]);
+    rv_lookups_free(&lk);
+    ec_shift_after(x, r, 1, x->ec.dn, GL_P - 8); /* the padding carries dn = 0 */
+}
+
+/* the write's part writes a0 (its byte count) */
+static void pt_a0(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, 1);
+    q[x->ec.vd] = q[x->ec.nt];
+}
+
+/* the write's row claims bytes done before it (dn 4, total 12: the same
+ * 8 bytes), though the read before it finished its call */
+static void pt_carry(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, 1);
+    q[x->ec.dn] = 4;
+    q[x->ec.nt] = 12;
+    ec_shift_after(x, r, 1, x->ec.dn, 4);
+}
+
+/* the read's last part returns another total than its bytes done */
+static void pt_total(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, 0);
+    q[x->ec.vd] = gl_add(q[x->ec.vd], 1);
+}
+
+/* the write's part flag 2 in the ecall table */
+static void pt_bool(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    pt_row(x, r, 1)[x->ec.part] = 2;
+}
+
+/* the start state's bytes done change after the first row */
+static void pt_sdone(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    ec_shift_after(x, r, 0, x->ec.sdone, 1);
+}
+
+/* the cpu's last row (the write's part) moves on to pc + 4, or claims no
+ * part while staying; or a part flag 2 (npc = pc - 4) */
+static void pt_cpu_npc(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_cpu_last(x, r);
+    q[x->cpu.npc] = gl_add(q[x->cpu.npc], 4);
+}
+static void pt_cpu_flag(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    pt_cpu_last(x, r)[x->cpu.b0] = 0;
+}
+static void pt_cpu_flag2(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_cpu_last(x, r);
+    q[x->cpu.b0] = 2;
+    q[x->cpu.npc] = gl_sub(q[x->cpu.npc], 4);
+}
+
+size_t rvc_part_cases(rvc_case *out, const char **msgs, const rvc_run *r)
+{
+    static const struct {
+        rvc_etamper_fn f;
+        const char *what, *msg;
+    } C[] = {
+        {pt_dn, "bytes done not the start state's", "ecall: bytes done start at the start state's"},
+        {pt_sdone, "start bytes done not constant", "ecall: start bytes done constant"},
+        {pt_bool, "part flag 2", "ecall: part boolean"},
+        {pt_pn, "pn set on the last cycle", "ecall: pn = part and not the last cycle"},
+        {pt_next, "a part not followed by its ECALL", "ecall: a part continues at the next cycle"},
+        {pt_nobytes, "a part that moves nothing", "ecall: a part moves bytes"},
+        {pt_a0, "a part writes a0", "ecall: a part leaves a0"},
+        {pt_carry, "bytes done not carried", "ecall: bytes done carry"},
+        {pt_total, "a last part's result", "ecall: the last part returns the total"},
+        {pt_cpu_npc, "a part's next pc", "cpu: ECALL npc = pc + 4, or pc for a part"},
+        {pt_cpu_flag, "a part without the cpu's flag", "cpu: ECALL npc = pc + 4, or pc for a part"},
+        {pt_cpu_flag2, "a part flag 2", "cpu: ECALL part flag boolean"},
+    };
+    size_t n = 0;
+    for (size_t k = 0; k < sizeof C / sizeof *C; k++) {
+        out[n] = (rvc_case){r->tr.nrows - 1, NULL, C[k].what, 1, C[k].f};
+        msgs[n++] = C[k].msg;
+    }
+    return n;
 }

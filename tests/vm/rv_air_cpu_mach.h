@@ -45,6 +45,9 @@ typedef struct {
  * and fills every table; asserts the fill's end state is the executor's.
  * 1 on success, else 0 with the reason on stderr. */
 int rvc_run_make(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *input);
+/* The same with budget b (NULL: none), keeping segment `seg`. */
+int rvc_run_make_seg(rvc_run *r, const rvc_mach *x, const prog_t *p, const char *input, const rv_budget *b,
+                     uint64_t seg);
 void rvc_run_free(rvc_run *r);
 
 /* r's tables as the engine takes them. */
@@ -67,6 +70,11 @@ extern const char RVC_INPUT[];
 #define RVC_NSYS 13
 /* The outcome of the k-th ECALL of rvc_sys_prog ("read EBADF", ...). */
 const char *rvc_sys_name(size_t k);
+/* read(0, buf, 40), write(1, buf, 40), exit 7 with a budget of 4 io
+ * words: the calls run in parts (rv.h "System calls in parts"); r gets
+ * segment 2, which starts in the read (32 bytes done), finishes it and
+ * ends with the write's first part (8 bytes). As rvc_run_make. */
+int rvc_parts_run(rvc_run *r, const rvc_mach *x);
 
 /* An alteration of cpu row i (row points at it in the cpu trace). */
 typedef void (*rvc_tamper_fn)(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i);
@@ -104,6 +112,22 @@ size_t rvc_op_cases(rvc_case *out, int *nops, const rvc_run *r);
  * and a spurious row after the exit (the last two cases). Their number; *necalls: the ECALLs
  * covered (the k-th is rvc_sys_name(k)). */
 size_t rvc_sys_cases(rvc_case *out, int *necalls, const rvc_run *r);
+/* The alterations of the calls in parts of rvc_parts_run's segment (the ecall and cpu rows of the parts: bytes done, the
+ * part flags, the bytes moved, a0, the cpu's next pc and part flag), each
+ * with the name of the constraint the checker reports into msgs. */
+size_t rvc_part_cases(rvc_case *out, const char **msgs, const rvc_run *r);
+/* The first ECALL (cpu row i, a read after other cycles) claims to
+ * continue a call in parts: the start state's bytes done 1 on every row,
+ * its own dn 1 (so it moves one byte less, and the input counter after it
+ * agrees). */
+void rvc_et_cycle0(const rvc_mach *x, rvc_run *r, size_t i);
+/* A write(1) (cpu row i) returns and moves one byte less than len. */
+void rvc_et_write_len(const rvc_mach *x, rvc_run *r, size_t i);
+/* The call at cpu row i claims to be a part (ENOSYS: no read/write). */
+void rvc_et_part_other(const rvc_mach *x, rvc_run *r, size_t i);
+/* The read at end of file (cpu row i) claims to be a part that moves a
+ * byte (its other rules made to hold). */
+void rvc_et_part_eof(const rvc_mach *x, rvc_run *r, size_t i);
 
 /* Saves r's cpu and ecall traces into save (rvc_cpu_bytes: the size of
  * both), applies c in place and recounts the lookups; rvc_undo restores

@@ -106,6 +106,54 @@ static void test_wrong_syscalls(void)
         if (k + 2 == n) CU_ASSERT_PTR_NOT_NULL(strstr(LASTMSG, "do not balance: bus 11;"));
     }
     CU_ASSERT_EQUAL(necalls, RVC_NSYS);
+    /* the first ECALL, not at cycle 0, claims to continue a call in parts
+     * that the segment's start state began */
+    size_t first = 0;
+    while (r.tr.col[RV_COL_op][first] != RV_OP_ECALL) first++;
+    CU_ASSERT_FATAL(first > 0);
+    CU_ASSERT(rejected(&MX, &r, &(rvc_case){first, NULL, "a call in parts not at cycle 0", 1, rvc_et_cycle0}));
+    CU_ASSERT_PTR_NOT_NULL(strstr(LASTMSG, "ecall: a call in parts continues at cycle 0"));
+    /* the k-th ECALL (rvc_sys_name): write(1), ENOSYS, read at end of file */
+    static const struct {
+        size_t k;
+        rvc_etamper_fn f;
+        const char *msg;
+    } P[] = {{6, rvc_et_write_len, "ecall: write returns len"},
+             {11, rvc_et_part_other, "ecall: only a passing read/write runs in parts"},
+             {2, rvc_et_part_eof, "ecall: no part after end-of-file"}};
+    for (size_t t = 0; t < sizeof P / sizeof *P; t++) {
+        size_t row = 0, k = 0;
+        for (; row < r.tr.nrows; row++)
+            if (r.tr.col[RV_COL_op][row] == RV_OP_ECALL && k++ == P[t].k) break;
+        CU_ASSERT_FATAL(row < r.tr.nrows);
+        CU_ASSERT(rejected(&MX, &r, &(rvc_case){row, NULL, P[t].msg, 1, P[t].f}));
+        if (!strstr(LASTMSG, P[t].msg)) fprintf(stderr, "expected '%s', got %s\n", P[t].msg, LASTMSG);
+        CU_ASSERT_PTR_NOT_NULL(strstr(LASTMSG, P[t].msg));
+    }
+    rvc_run_free(&r);
+}
+
+/* A segment that starts inside a read in parts, finishes it and ends with
+ * the first part of a write (rv.h "System calls in parts"): honest, it
+ * passes; each altered part is rejected by the constraint it breaks. */
+static void test_parts(void)
+{
+    static rvc_case cs[RVC_MAX_CASES];
+    static const char *msgs[RVC_MAX_CASES];
+    rvc_run r;
+    CU_ASSERT_FATAL(rvc_parts_run(&r, &MX));
+    CU_ASSERT_EQUAL(r.s.start.sys_done, 32);
+    CU_ASSERT_EQUAL(r.s.end.sys_done, 8);
+    CU_ASSERT_EQUAL(r.s.end.pc, r.tr.col[RV_COL_pc][r.tr.nrows - 1]);
+    cairn_err e = rvc_check(&MX, &r);
+    if (e) fprintf(stderr, "parts: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL(e, CAIRN_OK);
+    size_t n = rvc_part_cases(cs, msgs, &r);
+    for (size_t k = 0; k < n; k++) {
+        CU_ASSERT(rejected(&MX, &r, &cs[k]));
+        if (!strstr(LASTMSG, msgs[k])) fprintf(stderr, "%s: expected '%s', got %s\n", cs[k].what, msgs[k], LASTMSG);
+        CU_ASSERT_PTR_NOT_NULL(strstr(LASTMSG, msgs[k]));
+    }
     rvc_run_free(&r);
 }
 
@@ -216,6 +264,7 @@ int main(void)
     static const test_case cases[] = {{"honest traces", test_honest},
                                       {"altered op results rejected", test_wrong_ops},
                                       {"altered syscall results rejected", test_wrong_syscalls},
+                                      {"calls in parts: honest and altered", test_parts},
                                       {"stale register / load, foreign sub-op flag rejected", test_stale},
                                       {NULL, NULL}};
     int rc = test_run_suite("rv_air_cpu", cases);

@@ -168,6 +168,23 @@ static void test_syscalls(void)
     rvc_run_free(&r);
 }
 
+/* A segment inside calls in parts (rvc_parts_run): its honest proof
+ * verifies; the proofs of an altered ecall row (bytes done) and of an
+ * altered cpu row (the part flag) are rejected (the sanitizer run: the
+ * first). The checker's test rejects every alteration by name. */
+static void test_parts(void)
+{
+    static rvc_case cs[RVC_MAX_CASES];
+    static const char *msgs[RVC_MAX_CASES];
+    rvc_run r;
+    CU_ASSERT_FATAL(rvc_parts_run(&r, &MX));
+    expect_accepted(&r, "calls in parts");
+    size_t n = rvc_part_cases(cs, msgs, &r);
+    for (size_t k = 0; k < n; k++)
+        if (k == 0 || (!FEW && k + 1 == n)) expect_rejected(&r, &cs[k], "parts");
+    rvc_run_free(&r);
+}
+
 int main(void)
 {
     VERBOSE = getenv("CAIRN_TEST_VERBOSE") != NULL;
@@ -185,6 +202,7 @@ int main(void)
                 : "");
     static const test_case cases[] = {{"altered op results: proofs rejected", test_ops},
                                       {"altered syscall outcomes: proofs rejected", test_syscalls},
+                                      {"calls in parts: honest proof accepted, altered rejected", test_parts},
                                       {NULL, NULL}};
     int rc = test_run_suite("rv_air_cpu_verify", cases);
     fprintf(stderr, "%u proofs (%.1f s proving, %.2f s each):", PROOFS, PROVE_S, PROOFS ? PROVE_S / PROOFS : 0);

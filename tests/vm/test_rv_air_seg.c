@@ -147,7 +147,7 @@ static rv_program *load(const prog_t *p)
 typedef struct {
     rv_snapshot seg[MAX_SEG];
     size_t nseg;
-    uint8_t journal[256];
+    uint8_t journal[1024];
     size_t njournal;
 } runres;
 
@@ -400,6 +400,35 @@ static void test_budget(void)
     CU_ASSERT(prove_chain(&g_prog, 8, NULL, "pages") >= 2);
 }
 
+/* One read(0) of 300 bytes and one write(1) of them, each a single
+ * system call over more io rows than a 2^8 segment has (64 words): with
+ * rv_air_budget they run in parts across segments (rv.h "System calls in
+ * parts"), and every segment proves; the chain ends with the journal and
+ * exit code of the run (prove_chain). */
+static void parts_prog(prog_t *p)
+{
+    p->n = 0;
+    emit(p, ADDI(A0, ZERO, 0));
+    emit_li(p, A1, DATA + 1);
+    emit(p, ADDI(A2, ZERO, 300));
+    emit(p, ADDI(A7, ZERO, RV_SYS_READ));
+    emit(p, ECALL);
+    emit(p, ADDI(A2, A0, 0));
+    emit(p, ADDI(A0, ZERO, 1));
+    emit(p, ADDI(A7, ZERO, RV_SYS_WRITE));
+    emit(p, ECALL);
+    emit(p, ADDI(A7, ZERO, RV_SYS_EXIT));
+    emit(p, ECALL);
+}
+
+static void test_parts(void)
+{
+    static char in[301];
+    for (size_t i = 0; i < 300; i++) in[i] = (char)('a' + i % 26);
+    parts_prog(&g_prog);
+    CU_ASSERT(prove_chain(&g_prog, 8, in, "parts") >= 3);
+}
+
 /* Columns per table, base cells per cycle and LogUp columns at each po2
  * (the figures of docs/rv-air.md "Width budget"). */
 static void test_shape(void)
@@ -481,6 +510,7 @@ int main(void)
                                       {"illegal instruction is a fault", test_fault},
                                       {"too many pages is a limit", test_limit},
                                       {"budget-cut segments prove", test_budget},
+                                      {"system calls in parts prove", test_parts},
                                       {"shape figures", test_shape},
                                       {"keys released", test_release},
                                       {NULL, NULL}};

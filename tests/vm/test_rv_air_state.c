@@ -6,7 +6,8 @@
  * rv_state_digest of both states; every segment passes the checker, one
  * proves and verifies; a start or end digest that is not the public value,
  * and an end state the segment did not reach (a register, pc, halted,
- * exit code, input position, journal length, root) are rejected. */
+ * exit code, input position, journal length, root, the bytes done of a
+ * call in parts at either end) are rejected. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,8 @@ static void make(traces *tr, const rv_snapshot *s, const rv_snapshot *claim)
     gl_t ec[7] = {RV_STATE_ECALLS, a->input_eof, b->halted, b->exit_code, b->input_pos - a->input_pos,
                   b->journal_len - a->journal_len, b->input_eof};
     stub_msg(&tr->stub, STUB_ST, 1, ec, 7);
+    gl_t sd[7] = {RV_STATE_SYSDONE, a->sys_done, b->sys_done};
+    stub_msg(&tr->stub, STUB_ST, 1, sd, 7);
     gl_t jm[4][7];
     stub_journal_msgs(jm, a, b);
     for (int k = 0; k < 4; k++) stub_msg(&tr->stub, STUB_ST, -1, jm[k], 7);
@@ -229,6 +232,14 @@ static void test_forgeries(void)
     c = *s;
     c.end.input_eof ^= 1;
     expect_end(s, &c, "bus 10", 0, "wrong end input_eof");
+    /* the bytes done of a call in parts (rv.h): the ecall table's message
+     * fixes both */
+    c = *s;
+    c.end.sys_done = 5;
+    expect_end(s, &c, "bus 10", 0, "wrong end sys_done");
+    c = *s;
+    c.start.sys_done = 5;
+    expect_end(s, &c, "bus 10", 1, "wrong start sys_done");
     c = *s;
     c.end.journal_len += 16; /* same tail length, more blocks */
     expect_end(s, &c, "bus 10", 0, "wrong end journal length");

@@ -69,6 +69,7 @@ typedef struct {
     uint64_t prev_jstart, prev_J;
     uint64_t max_c[NC];
     uint64_t ref_segments; /* of the run without a budget */
+    uint64_t parts;        /* segments that end with a system call part */
 } bud_ctx;
 
 static int g_quiet; /* sweeps: shorter checks, no line per run */
@@ -135,7 +136,12 @@ static cairn_err check_segment(void *arg, const rv_snapshot *s)
     bud_ctx *c = arg;
     if (s->index != c->nseg) FAIL("index");
     if (!rv_state_eq(&s->start, &c->prev_end)) FAIL("start state is not the previous end");
-    const int early = !s->end.halted && s->cycles < (1ull << c->po2);
+    /* a segment that ends with a part of a system call ends because the
+     * call's next byte does not fit (rv.h "System calls in parts"): the
+     * next segment starts by continuing it, at the same ECALL */
+    const int part = s->end.sys_done != 0;
+    const int early = !part && !s->end.halted && s->cycles < (1ull << c->po2);
+    c->parts += part;
     if (!s->end.halted && s->cycles > (1ull << c->po2)) FAIL("too long");
     /* re-execution, directly and after the canonical encoding (in
      * sweeps only by the trace build below, which checks the same) */
@@ -186,6 +192,19 @@ counts:
             FAIL("%s %llu over the limit %llu", CNAME[i], (unsigned long long)k[i], (unsigned long long)lim[i]);
         if (k[i] > c->max_c[i]) c->max_c[i] = k[i];
     }
+    {
+        /* the trace's ECALL rows of parts (rv.h "ECALL rows"): the last
+         * row of a segment that ends with a part stays on its pc with
+         * a0 unchanged; a segment that starts in one begins with it */
+        const rv_trace *t = &c->tr;
+        const size_t l = t->nrows - 1;
+        if (part && (t->col[RV_COL_op][l] != RV_OP_ECALL || t->col[RV_COL_next_pc][l] != t->col[RV_COL_pc][l] ||
+                     t->col[RV_COL_mem_after][l] != s->end.sys_done ||
+                     t->col[RV_COL_rd_val][l] != t->col[RV_COL_rs2_val][l]))
+            FAIL("the segment ends with a part, its last trace row is no part");
+        if (s->start.sys_done && (t->col[RV_COL_op][0] != RV_OP_ECALL || t->col[RV_COL_mem_before][0] != s->start.sys_done))
+            FAIL("the segment starts in a call in parts, its first trace row does not continue it");
+    }
     if (c->prev_early) check_next_insn(c, s);
     /* this segment becomes the previous one */
     c->prev_early = early;
@@ -229,13 +248,14 @@ static void run_both(bud_ctx *c, const rv_program *prog, unsigned po2, const rv_
     rv_result ref;
     CU_ASSERT_EQUAL(rv_execute(prog, &plain, &ref), CAIRN_OK);
     CU_ASSERT(rv_state_eq(&res.final, &ref.final));
-    CU_ASSERT_EQUAL(res.cycles, ref.cycles);
+    /* a call in k parts is k cycles; it retires once */
+    CU_ASSERT_EQUAL(res.cycles, ref.cycles + c->parts);
     CU_ASSERT(res.segments >= ref.segments);
     c->ref_segments = ref.segments;
     if (g_quiet) goto done;
-    fprintf(stderr, "  %llu cycles: %llu segments (%llu without the budget), %llu ended early; max", 
+    fprintf(stderr, "  %llu cycles: %llu segments (%llu without the budget), %llu ended early, %llu by a part; max",
             (unsigned long long)res.cycles, (unsigned long long)res.segments, (unsigned long long)ref.segments,
-            (unsigned long long)c->early);
+            (unsigned long long)c->early, (unsigned long long)c->parts);
     for (int i = 0; i < NC; i++) fprintf(stderr, " %s %llu", CNAME[i], (unsigned long long)c->max_c[i]);
     fprintf(stderr, "; ends by");
     for (int i = 0; i < NC; i++)
@@ -392,6 +412,8 @@ static uint8_t g_input[700];
  * fails on CAIRN_ERR_LIMIT) and the same as without a budget. */
 static void test_guest_io_chunk(void)
 {
+    /* (such calls fit an empty segment: they end segments, never run in
+     * parts; rv.h "System calls in parts") */
     /* 16 bytes before a page boundary, at offsets 0..3 */
     rv_program *prog = io_program_at(4, DATA + 0x3f0, 3, CAIRN_IO_CHUNK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(prog);
@@ -402,6 +424,67 @@ static void test_guest_io_chunk(void)
         rv_air_budget(&b, po2);
         bud_ctx c;
         run_both(&c, prog, po2, &b, in, sizeof in);
+        CU_ASSERT_EQUAL(c.parts, 0);
+    }
+    rv_program_free(prog);
+}
+
+/* One read(0) of 3000 bytes and one write(1) of what it read, each in
+ * ONE system call, then a read of 10 more: with the proof's budget at
+ * segment sizes 2^6..2^10 the calls move their bytes in parts across
+ * many segments (rv.h "System calls in parts"); every segment
+ * re-executes and chains (run_both), and the run ends as without a
+ * budget: same journal, input position, end-of-file and exit code (the
+ * first read's count). Input of 2500 bytes ends inside the first call
+ * (it returns 2500 and sets end-of-file, the last read returns 0); of
+ * 4000 it does not. */
+static rv_program *parts_program(void)
+{
+    static prog_t p;
+    p.n = 0;
+    emit(&p, ADDI(A0, ZERO, 0));
+    emit_li(&p, A1, DATA + 3);
+    emit_li(&p, A2, 3000);
+    emit(&p, ADDI(A7, ZERO, RV_SYS_READ));
+    emit(&p, ECALL);
+    emit(&p, ADDI(S3, A0, 0));
+    emit(&p, ADDI(A0, ZERO, 1));
+    emit_li(&p, A1, DATA + 3);
+    emit(&p, ADDI(A2, S3, 0));
+    emit(&p, ADDI(A7, ZERO, RV_SYS_WRITE));
+    emit(&p, ECALL);
+    emit(&p, ADDI(A0, ZERO, 0));
+    emit_li(&p, A1, DATA + 0x1000);
+    emit(&p, ADDI(A2, ZERO, 10));
+    emit(&p, ADDI(A7, ZERO, RV_SYS_READ));
+    emit(&p, ECALL);
+    emit(&p, ADD(A0, A0, S3));
+    emit(&p, ADDI(A7, ZERO, RV_SYS_EXIT));
+    emit(&p, ECALL);
+    return prog_load(&p);
+}
+
+static void test_calls_in_parts(void)
+{
+    rv_program *prog = parts_program();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(prog);
+    static uint8_t in[4000];
+    for (size_t i = 0; i < sizeof in; i++) in[i] = (uint8_t)(i * 7 + (i >> 8));
+    static const size_t in_len[2] = {2500, sizeof in};
+    for (int v = 0; v < 2; v++) {
+        for (unsigned po2 = 6; po2 <= 10; po2 += g_sanitize ? 4 : 1) {
+            rv_budget b;
+            rv_air_budget(&b, po2);
+            bud_ctx c;
+            run_both(&c, prog, po2, &b, in, in_len[v]);
+            /* 3000 bytes are 750+ io words, over 2^(po2-4) rows */
+            CU_ASSERT(c.parts >= 2);
+            CU_ASSERT(c.nseg > c.ref_segments);
+            CU_ASSERT_EQUAL(c.prev_end.exit_code, v ? 3010u : 2500u);
+            CU_ASSERT_EQUAL(c.prev_end.journal_len, v ? 3000u : 2500u);
+            CU_ASSERT_EQUAL(c.prev_end.input_eof, v == 0);
+            CU_ASSERT_EQUAL(c.prev_end.sys_done, 0);
+        }
     }
     rv_program_free(prog);
 }
@@ -607,28 +690,23 @@ static void test_impossible_instruction(void)
     emit(&p, ADDI(A7, ZERO, RV_SYS_READ));
     emit(&p, ECALL);
     emit_exit(&p, 0);
-    rv_budget b = {.io_words = 50};
-    expect_limit(&p, &b, in, sizeof in, "io_words");
-    /* the same read with only 60 bytes of input left fits */
-    {
-        rv_program *prog = prog_load(&p);
-        rv_config cfg = {.segment_po2 = 10, .budget = &b, .input = in, .input_len = 60};
-        rv_result res;
-        CU_ASSERT_EQUAL(rv_execute(prog, &cfg, &res), CAIRN_OK);
-        CU_ASSERT_EQUAL(res.final.input_pos, 60);
-        rv_program_free(prog);
-    }
-    /* a write of 200 journal bytes, journal_blocks 4 */
+    /* a call larger than the budget runs in parts (test_calls_in_parts);
+     * one whose buffer needs a page more than the budget has cannot move
+     * even one byte */
+    rv_budget bpg = {.pages = 1};
+    expect_limit(&p, &bpg, in, sizeof in, "pages");
+    /* a read that would store into its own ECALL in a part that is not
+     * its last: the next cycle would fetch what it stored */
     p.n = 0;
     for (int i = 0; i < 40; i++) emit(&p, ADDI(T0, T0, 1));
-    emit(&p, ADDI(A0, ZERO, 1));
-    emit_li(&p, A1, DATA);
-    emit(&p, ADDI(A2, ZERO, 200));
-    emit(&p, ADDI(A7, ZERO, RV_SYS_WRITE));
+    emit(&p, ADDI(A0, ZERO, 0));
+    emit(&p, AUIPC(A1, 0)); /* a1 = this instruction's address */
+    emit(&p, ADDI(A2, ZERO, 400));
+    emit(&p, ADDI(A7, ZERO, RV_SYS_READ));
     emit(&p, ECALL);
     emit_exit(&p, 0);
-    rv_budget bj = {.journal_blocks = 4};
-    expect_limit(&p, &bj, NULL, 0, "journal_blocks");
+    rv_budget bo = {.io_words = 1};
+    expect_limit(&p, &bo, in, sizeof in, "store into its own ECALL");
     /* a load from a second page with one page allowed */
     p.n = 0;
     for (int i = 0; i < 40; i++) emit(&p, ADDI(T0, T0, 1));
@@ -650,6 +728,7 @@ int main(void)
         {"pages: loops over 40 pages", test_pages_loop},
         {"muldiv", test_muldiv},
         {"io words and ECALLs", test_io_words},
+        {"read and write calls larger than a segment, in parts", test_calls_in_parts},
         {"the guest runtime's io chunk at every segment size", test_guest_io_chunk},
         {"journal blocks", test_journal_blocks},
         {"nodes and p2 of pages far apart", test_nodes},

@@ -208,8 +208,8 @@ static void test_snapshot_corruption(void)
     int missed = 0, tried = 0;
     for (size_t i = 0; i < len; i++) {
         if (i >= 12 && i < 24) continue;
-        if (i >= 32 && i < 32 + 2 * 236 && i % 4 != rng_u64(&r) % 4) continue;
-        if (i >= 32 + 2 * 236 && rng_u64(&r) % 200) continue;
+        if (i >= 32 && i < 32 + 2 * 240 && i % 4 != rng_u64(&r) % 4) continue;
+        if (i >= 32 + 2 * 240 && rng_u64(&r) % 200) continue;
         memcpy(buf, enc, len);
         buf[i] ^= (uint8_t)(1u << (rng_u64(&r) % 8));
         tried++;

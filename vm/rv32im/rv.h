@@ -45,6 +45,29 @@
  *      2^32 returns -14 (EFAULT) and transfers nothing (as Linux does);
  *      len 0 returns 0 without looking at buf.
  *    A halt counts as the cycle of its ECALL; pc then points after it.
+ *  - System calls in parts. Without a budget every ECALL is one cycle.
+ *    With a segment budget (rv_config.budget), a read(0)/write(1|2) whose
+ *    remaining bytes do not fit what is left of the segment (io words,
+ *    journal blocks, pages, nodes, permutations) ends the segment before
+ *    it, like any instruction, if they would fit an empty segment (so
+ *    programs whose calls fit a segment are cut and counted exactly as
+ *    without parts); otherwise it runs as a part: it moves
+ *    the most bytes that fit (at least one; the part ends on a word
+ *    boundary when that leaves at least one byte), pc stays on the ECALL,
+ *    a0..a2 and a7 keep their values, and the state's sys_done counts the
+ *    bytes moved so far. A part is a cycle (a cpu row of the proof) but
+ *    does not retire the instruction, and the segment always ends after
+ *    it, so a part is its segment's last cycle (re-execution knows where
+ *    it stopped from the snapshot's end.sys_done). The next cycle, at the
+ *    start of the next segment, continues at buf + sys_done; only the last
+ *    part writes a0 (exactly what one call returns: the total, with the
+ *    same end-of-file rule), resets sys_done to 0 and advances the pc. A
+ *    call that fails (EBADF, EFAULT), has len 0 or is any other syscall
+ *    moves nothing and is never split. The guest observes the same bytes,
+ *    results and journal as with one call; only the cycle count grows by
+ *    one per extra part. A read may not store into its own ECALL in a part
+ *    that is not its last (the next cycle would fetch what it stored):
+ *    rv_run fails with CAIRN_ERR_LIMIT then.
  *
  * Commitments (Poseidon2 of stark/p2.h; every u32 is one field element)
  *  - Page digest: p2_hash of its 256 little-endian words. Memory root: the
@@ -63,7 +86,7 @@
  *      [0] RV_STATE_TAG, [1] pc, [2..32] x1..x31, [33..36] root[4],
  *      [37, 38] input_pos lo/hi, [39, 40] journal_len lo/hi,
  *      [41..44] journal_chain[4], [45..48] journal_tail[4], [49] halted,
- *      [50] exit_code, [51] input_eof.
+ *      [50] exit_code, [51] input_eof, [52] sys_done.
  *    Segment claims chain on this digest.
  *  - Image ID: state digest of the initial state of a loaded ELF (32 bytes
  *    as 4 field elements, little-endian u64 each, via rv_digest_bytes).
@@ -109,6 +132,7 @@
 #define RV_ELF_MAX_MEMSZ (1u << 30)      /* sum of p_memsz over PT_LOAD */
 
 /* Linux RISC-V syscall numbers and errno values used by the machine. */
+#define RV_ECALL_WORD 0x00000073u /* the one encoding of ECALL */
 enum {
     RV_SYS_READ = 63, RV_SYS_WRITE = 64, RV_SYS_EXIT = 93, RV_SYS_EXIT_GROUP = 94,
     RV_EBADF = 9, RV_EFAULT = 14, RV_ENOSYS = 38
@@ -151,10 +175,13 @@ typedef struct {
                                    fewer bytes than asked; every later read
                                    returns 0 (docs/rv-air.md "Input
                                    end-of-file") */
+    uint32_t sys_done;          /* bytes a read(0)/write(1|2) that moves its
+                                   bytes in parts has moved so far; 0
+                                   between calls (see "ECALL" above) */
 } rv_state;
 
 #define RV_STATE_TAG 0x52563332u /* "RV32" as a domain tag */
-#define RV_STATE_NELEMS 52
+#define RV_STATE_NELEMS 53
 
 void rv_state_elems(gl_t out[RV_STATE_NELEMS], const rv_state *s);
 void rv_state_digest(p2_digest *out, const rv_state *s);
@@ -249,11 +276,13 @@ typedef void (*rv_write_fn)(void *arg, int fd, const uint8_t *buf, size_t len);
  * A zero limit means "no limit" for that count. The AIR's
  * rv_air_budget(po2) gives the limits that match its tables.
  * The check is exact for the instruction about to run (its fetch page,
- * the page of a load/store, the bytes a read/write moves, an M op); an
- * instruction that would not fit even an empty segment (say a read of
- * more words than io_words) makes rv_run fail with CAIRN_ERR_LIMIT, the
- * message naming the count. Without any limit the executor runs exactly
- * as with budget NULL. */
+ * the page of a load/store, the bytes a read/write moves, an M op). A
+ * read/write that does not fit runs in parts (see "System calls in parts"
+ * above), so its size is no limit; an instruction that would not fit even
+ * an empty segment (a load whose page is one more than `pages` allows, a
+ * read/write that cannot move one byte there) makes rv_run fail with
+ * CAIRN_ERR_LIMIT, the message naming the count. Without any limit the
+ * executor runs exactly as with budget NULL. */
 typedef struct {
     uint64_t muldiv, ecalls, io_words, journal_blocks, pages, nodes, p2, p2_fixed;
 } rv_budget;
@@ -336,16 +365,22 @@ cairn_err rv_execute(const rv_program *prog, const rv_config *cfg, rv_result *re
  *
  * ECALL rows: rs1 = 17, rs1_val = a7 (syscall number); rs2 = 10,
  *   rs2_val = a0 (fd or exit code); mem_addr = a1 (buffer address) and
- *   mem_val = a2 (requested length), both as read at the ECALL; mem_width,
- *   mem_write, mem_before and mem_after are 0 (the call's memory traffic is
- *   in the io table, keyed by this row's cycle); rd = 10 and rd_val = the
- *   result in a0, except at exit/exit_group, where rd = rd_val = 0 and
- *   next_pc is the address after the ECALL.
+ *   mem_val = a2 (requested length), both as read at the ECALL; mem_width
+ *   and mem_write are 0 (the call's memory traffic is in the io table,
+ *   keyed by this row's cycle); mem_before and mem_after are the state's
+ *   sys_done before and after the cycle (both 0 unless the call runs in
+ *   parts; mem_after != 0 marks a part that is not the last: it moved
+ *   bytes [mem_before, mem_after) of the buffer and next_pc = pc); rd = 10
+ *   and rd_val = the result in a0 (a part: a0 unchanged), except at
+ *   exit/exit_group, where rd = rd_val = 0 and next_pc is the address
+ *   after the ECALL.
  *
  * io table (RV_IO_COLUMNS, its own row count io_nrows): for each read(0)
- *   and write(1|2) that moves n > 0 bytes, one row per aligned word that
- *   [a1, a1 + n) overlaps, in address order; rows of different ECALLs in
- *   cycle order. n is the ECALL row's rd_val. A call that fails (EBADF,
+ *   and write(1|2) cycle that moves k > 0 bytes, one row per aligned word
+ *   that [a1 + d, a1 + d + k) overlaps, in address order; rows of
+ *   different ECALLs in cycle order. d is the ECALL row's mem_before (0
+ *   unless the call runs in parts) and d + k its mem_after for a part, else
+ *   its rd_val (for a write: len). A call that fails (EBADF,
  *   EFAULT), moves nothing, or is another syscall has no rows.
  *   cycle       the ECALL's row in the main table
  *   fd          0: input bytes were stored into memory (read); 1 or 2:
@@ -364,7 +399,7 @@ cairn_err rv_execute(const rv_program *prog, const rv_config *cfg, rv_result *re
  *   So the bytes of each call are, in order, the masked bytes of its rows;
  *   a row moves popcount(mask) bytes and the next row of the same call
  *   starts at pos + popcount(mask) and addr + 4. An AIR checks a call by
- *   these rules, the first row covering a1 and the last a1 + n - 1, and
+ *   these rules, the first row covering a1 + d and the last a1 + d + k - 1, and
  *   puts each row's (addr, before) / (addr, after) on its memory argument
  *   at the ECALL's cycle, like a load or store of mem_before/mem_after. A
  *   segment's calls may move at most RV_IO_MAX_ROWS words (so pos fits 32

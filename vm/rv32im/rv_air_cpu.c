@@ -258,9 +258,15 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     con(b, sub(b, taken, mul(b, BRANCH, sub(b, add(b, ltc, neg), add(b, cn, cn)))),
         "cpu: taken = cond XOR neg");
     air_expr seq = sub(b, sub(b, A, LINK), taken);
-    con(b, mul(b, seq, wrap_eq(b, add(b, pc, K(b, 4)), npc)), "cpu: npc = pc + 4");
-    con(b, mul(b, add(b, JAL, taken), wrap_eq(b, add(b, pc, imm), npc)), "cpu: npc = pc + imm");
+    /* an ECALL moves to pc + 4, or stays at pc when it ran as a part of a
+     * system call (b0, which only JALR uses otherwise, is the part flag
+     * the ecall table receives: rv_air_ecall.h) */
     air_expr b0 = col(b, c->b0);
+    con(b, mul(b, sub(b, seq, ECALL), wrap_eq(b, add(b, pc, K(b, 4)), npc)), "cpu: npc = pc + 4");
+    con(b, mul(b, ECALL, bit(b, b0)), "cpu: ECALL part flag boolean");
+    con(b, mul(b, ECALL, wrap_eq(b, sub(b, add(b, pc, K(b, 4)), scl(b, b0, 4)), npc)),
+        "cpu: ECALL npc = pc + 4, or pc for a part");
+    con(b, mul(b, add(b, JAL, taken), wrap_eq(b, add(b, pc, imm), npc)), "cpu: npc = pc + imm");
     con(b, mul(b, JALR, bit(b, b0)), "cpu: JALR bit 0 boolean");
     con(b, mul(b, JALR, wrap_eq(b, sub(b, add(b, v1, imm), b0), npc)),
         "cpu: JALR npc = (rs1 + imm) & ~1");
@@ -334,11 +340,12 @@ static void cpu_build(rv_cpu *c, air_machine *m, air_table *t)
     rv_mem_build(&c->m_data, m, t, LS, daddr, dprev, dnew, add(b, ts, K(b, RV_SLOT_DATA)));
 
     /* -- ECALL: the ecall table (rv_air_ecall.h) does the call; the row
-     * fetches, decodes and moves to pc + 4 (seq above), and hands the
-     * ecall table its ts and whether it is the last active row -- */
+     * fetches, decodes and moves to pc + 4 or stays (a part, above), and
+     * hands the ecall table its ts, whether it is the last active row and
+     * the part flag -- */
     {
-        air_expr tup[2] = {ts, last};
-        air_interact(m, t, RV_BUS_ECALL, AIR_SEND, ECALL, tup, 2);
+        air_expr tup[3] = {ts, last, col(b, c->b0)};
+        air_interact(m, t, RV_BUS_ECALL, AIR_SEND, ECALL, tup, 3);
     }
     {
         air_expr z = K(b, 0);
@@ -397,7 +404,7 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
     memset(main, 0, n * W * sizeof *main);
     memset(out, 0, sizeof *out);
     rv_ecall_fill_st ef;
-    rv_ecall_fill_begin(&ef, ec, ec_main, s->start.input_eof);
+    rv_ecall_fill_begin(&ef, ec, ec_main, s->start.input_eof, s->start.sys_done);
     size_t io_row = 0;
     uint32_t npc_last = 0;
 
@@ -535,7 +542,11 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
         } else if (is_ecall) {
             /* the ecall table's row: its own accesses, the result in a0 */
             uint32_t a0;
-            FORWARD_IF_ERROR(rv_ecall_fill_row(&ef, lk, mt, ts, i + 1 == cycles, T(rd_val), &a0, &writes));
+            FORWARD_IF_ERROR(rv_ecall_fill_row(&ef, lk, mt, ts, i + 1 == cycles, T(rd_val), T(mem_before),
+                                               T(mem_after), &a0, &writes));
+            r[c->b0] = T(mem_after) != 0; /* a part */
+            RETURN_ERROR_IF(npc != (T(mem_after) ? pc : pc + 4), CAIRN_ERR_CORRUPT,
+                            "rv cpu fill: cycle %zu: the ECALL's next pc 0x%08x", i, npc);
             RETURN_ERROR_IF(T(rs1_val) != ec_main[(ef.row - 1) * ec->ncols + ec->a7] ||
                                 T(rs2_val) != ec_main[(ef.row - 1) * ec->ncols + ec->fd] ||
                                 T(mem_addr) != ec_main[(ef.row - 1) * ec->ncols + ec->buf] ||
@@ -581,6 +592,7 @@ cairn_err rv_cpu_fill(const rv_cpu *c, gl_t *main, rv_cpu_fill_out *out, rv_look
     out->halted = ef.halted;
     out->exit_code = ef.exit_code;
     out->input_eof = ef.eof;
+    out->sys_done = ef.done;
     for (int k = 0; k < 3; k++) out->bytes[k] = ef.cnt[k];
     return CAIRN_OK;
 }

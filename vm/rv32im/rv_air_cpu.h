@@ -14,8 +14,10 @@
  * need a send with a smaller ts). A read whose flag is 0 has value 0. So
  * x0 reads as 0 and writes to x0 are dropped, without an is-zero witness.
  *
- * ECALL: the row fetches, decodes and moves to pc + 4; it names no
- * register (n1 = n2 = wd = 0) and SENDS (ts, last) on RV_BUS_ECALL: the
+ * ECALL: the row fetches, decodes and moves to pc + 4, or stays at pc
+ * when the call ran as a part (rv.h "System calls in parts"; the part
+ * flag is the column b0, which otherwise only JALR uses); it names no
+ * register (n1 = n2 = wd = 0) and SENDS (ts, last, part) on RV_BUS_ECALL: the
  * ecall table (rv_air_ecall.h) reads a7, a0..a2, writes a0, decides the
  * outcome, hands reads and writes to io, and keeps the byte counters,
  * end-of-file, halted and the exit code. An exit row of that table needs
@@ -90,7 +92,7 @@ air_table *rv_cpu_table_add(air_machine *m, rv_cpu *c, unsigned log_n);
 /* What the fill produced besides the trace. */
 typedef struct {
     size_t nmuldiv;           /* M-extension calls written to md */
-    uint32_t next_pc, halted, exit_code, input_eof;
+    uint32_t next_pc, halted, exit_code, input_eof, sys_done;
     uint64_t bytes[3];        /* bytes moved per fd (0 input, 1 journal, 2 debug) */
 } rv_cpu_fill_out;
 

@@ -58,6 +58,11 @@ void rv_ecall_layout(rv_ecall *e, unsigned log_n)
     ONE(h);
     ONE(bd);
     ONE(sh);
+    ONE(part);
+    ONE(pn);
+    ONE(dn);
+    ONE(sdone);
+    ONE(nt);
     e->isw = e->P2; /* P2, W2: ENOSYS rows only; isw, q: EBADF / EFAULT rows */
     e->q = e->W2;
     e->isf = e->io; /* io, nhi: passing calls only; isf, fl: EBADF / EFAULT rows */
@@ -89,10 +94,12 @@ static void ecall_build(const rv_ecall *c, air_machine *m, air_table *t)
         "ecall: rows in cycle order");
     rv_range_send(m, t, A, col(b, c->olo), 16);
     rv_range_send(m, t, A, col(b, c->ohi), 16);
+    air_expr part = col(b, c->part);
     {
-        air_expr tup[2] = {ts, last};
-        air_interact(m, t, RV_BUS_ECALL, AIR_RECEIVE, A, tup, 2);
+        air_expr tup[3] = {ts, last, part};
+        air_interact(m, t, RV_BUS_ECALL, AIR_RECEIVE, A, tup, 3);
     }
+    con(b, bit(b, part), "ecall: part boolean");
 
     /* -- the register accesses at the ECALL's slots (multiplicity A) -- */
     air_expr E[RV_EC_NE];
@@ -143,7 +150,7 @@ static void ecall_build(const rv_ecall *c, air_machine *m, air_table *t)
     con(b, mul(b, ER, add(b, sub(b, vd, K(b, TWO32 - RV_EBADF)), scl(b, isf, RV_EFAULT - RV_EBADF))),
         "ecall: EBADF / EFAULT result");
     con(b, mul(b, Eo, sub(b, vd, K(b, TWO32 - RV_ENOSYS))), "ecall: ENOSYS result");
-    con(b, mul(b, add(b, F1, F2), sub(b, vd, L)), "ecall: write returns len");
+    /* (a write's result: below, with the parts) */
 
     /* buf_ok: z = [len != 0] (z = len wl, (1 - z) len = 0); lo = [buf <
      * 1024] by bd = lo ? 1023 - buf : buf - 1024 in [0, 2^32) (16 + 16
@@ -172,19 +179,37 @@ static void ecall_build(const rv_ecall *c, air_machine *m, air_table *t)
     con(b, mul(b, Fok, mul(b, z, lo)), "ecall: passing call avoids page 0");
     con(b, mul(b, Fok, mul(b, z, carry)), "ecall: passing call does not wrap");
 
-    /* n: vd - io is a u32 (16 + 16 bits) and (1 - io) vd = 0, so io = [n >
-     * 0] and n is a u32; read: n <= len (lt = [n < len]), 0 after
-     * end-of-file, and n < len sets it (sh) */
+    /* Bytes: the row moves k = nt - dn (dn: earlier parts of the call,
+     * nt: the total after this row; rv.h "System calls in parts"). k - io
+     * is a u32 (16 + 16 bits) and (1 - io) k = 0, so io = [k > 0] and k is
+     * a u32; nt <= len (lt = [nt < len]) on every passing row, so the
+     * bytes stay in the buffer; a read's total is 0 after end-of-file,
+     * and a last part with nt < len sets it (sh). The call's last row
+     * (part = 0) returns nt (a write: nt = len); a part moves at least one
+     * byte, leaves a0, and carries nt to the next row as its dn. */
     air_expr io = col(b, c->io), sh = col(b, c->sh), eof = col(b, c->eof), nhi = col(b, c->nhi);
-    rv_lt_build(&c->lt, m, t, F0, K(b, 0), vd, L);
+    air_expr dn = col(b, c->dn), nt = col(b, c->nt), kb = sub(b, nt, dn), pn = col(b, c->pn);
+    rv_lt_build(&c->lt, m, t, Fok, K(b, 0), nt, L);
     air_expr ltc = col(b, c->lt.lt);
     con(b, mul(b, Fok, bit(b, io)), "ecall: io boolean");
-    con(b, mul(b, Fok, mul(b, sub(b, one, io), vd)), "ecall: io = [n > 0]");
-    rv_range_send(m, t, Fok, sub(b, sub(b, vd, io), scl(b, nhi, TWO16)), 16);
+    con(b, mul(b, Fok, mul(b, sub(b, one, io), kb)), "ecall: io = [n > 0]");
+    rv_range_send(m, t, Fok, sub(b, sub(b, kb, io), scl(b, nhi, TWO16)), 16);
     rv_range_send(m, t, Fok, nhi, 16);
-    con(b, mul(b, F0, mul(b, sub(b, one, ltc), sub(b, vd, L))), "ecall: read n <= len");
-    con(b, mul(b, F0, mul(b, eof, vd)), "ecall: read after end-of-file returns 0");
-    con(b, mul(b, F0, sub(b, sh, mul(b, ltc, sub(b, one, eof)))), "ecall: short read sets end-of-file");
+    con(b, mul(b, Fok, mul(b, sub(b, one, ltc), sub(b, nt, L))), "ecall: read n <= len");
+    con(b, mul(b, F0, mul(b, eof, nt)), "ecall: read after end-of-file returns 0");
+    con(b, mul(b, F0, sub(b, sh, mul(b, ltc, sub(b, sub(b, one, eof), part)))),
+        "ecall: short read sets end-of-file");
+    con(b, mul(b, Fok, mul(b, sub(b, one, part), sub(b, vd, nt))), "ecall: the last part returns the total");
+    con(b, mul(b, add(b, F1, F2), mul(b, sub(b, one, part), sub(b, nt, L))), "ecall: write returns len");
+    con(b, mul(b, part, sub(b, one, Fok)), "ecall: only a passing read/write runs in parts");
+    con(b, mul(b, part, sub(b, one, io)), "ecall: a part moves bytes");
+    con(b, mul(b, part, sub(b, vd, fd)), "ecall: a part leaves a0");
+    con(b, mul(b, part, eof), "ecall: no part after end-of-file");
+    con(b, mul(b, sub(b, A, Fok), dn), "ecall: only a read/write continues a call in parts");
+    con(b, sub(b, pn, mul(b, part, sub(b, one, last))), "ecall: pn = part and not the last cycle");
+    con(b, mul(b, TRANS, mul(b, pn, sub(b, sub(b, nxt(b, c->ts), ts), K(b, 8)))),
+        "ecall: a part continues at the next cycle");
+    con(b, mul(b, LASTR, pn), "ecall: a part continues in the segment");
 
     /* -- running values (before the row): byte counters of fd 0 and 1
      * (fd 2's debug log is in no statement, its calls have pos 0),
@@ -195,7 +220,7 @@ static void ecall_build(const rv_ecall *c, air_machine *m, air_table *t)
     for (int k = 0; k < 2; k++) {
         air_expr ck = col(b, c->cnt[k]);
         con(b, mul(b, FIRST, ck), "ecall: byte counter starts at 0");
-        after[k] = add(b, ck, mul(b, FK[k], vd));
+        after[k] = add(b, ck, mul(b, FK[k], kb));
         con(b, mul(b, TRANS, sub(b, nxt(b, c->cnt[k]), after[k])), "ecall: byte counter += n");
         pos = add(b, pos, mul(b, FK[k], ck));
     }
@@ -209,15 +234,28 @@ static void ecall_build(const rv_ecall *c, air_machine *m, air_table *t)
     con(b, mul(b, TRANS, sub(b, nxt(b, c->eof), eof_after)), "ecall: end-of-file carries");
     con(b, mul(b, TRANS, sub(b, nxt(b, c->halt), halt_after)), "ecall: halted carries");
     con(b, mul(b, TRANS, sub(b, nxt(b, c->xc), xc_after)), "ecall: exit code carries");
+    /* the bytes done of a call in parts: the start state's on the first
+     * row, whose ECALL is then cycle 0 (ts 8; the segment began inside
+     * that call); a part sets them to nt, any other active row to 0,
+     * padding carries them */
+    air_expr sdone = col(b, c->sdone);
+    air_expr dn_after = add(b, mul(b, part, nt), mul(b, sub(b, one, A), dn));
+    con(b, mul(b, FIRST, sub(b, dn, sdone)), "ecall: bytes done start at the start state's");
+    con(b, mul(b, FIRST, mul(b, sdone, sub(b, ts, K(b, 8)))), "ecall: a call in parts continues at cycle 0");
+    con(b, mul(b, TRANS, sub(b, nxt(b, c->sdone), sdone)), "ecall: start bytes done constant");
+    con(b, mul(b, TRANS, sub(b, nxt(b, c->dn), dn_after)), "ecall: bytes done carry");
 
     /* -- hand-offs: io (degree-2 tuple) and the end state -- */
     {
-        air_expr tup[5] = {ts, fd, buf, vd, pos};
+        air_expr tup[5] = {ts, fd, add(b, buf, dn), kb, pos};
         air_interact(m, t, RV_BUS_IO, AIR_SEND, mul(b, Fok, io), tup, 5);
     }
     {
         air_expr en[7] = {K(b, RV_STATE_ECALLS), seof, halt_after, xc_after, after[0], after[1], eof_after};
         air_interact(m, t, RV_BUS_STATE, AIR_SEND, LASTR, en, 7);
+        air_expr z = K(b, 0);
+        air_expr sd[7] = {K(b, RV_STATE_SYSDONE), sdone, dn_after, z, z, z, z};
+        air_interact(m, t, RV_BUS_STATE, AIR_SEND, LASTR, sd, 7);
     }
 }
 
@@ -250,21 +288,28 @@ static void put_running(const rv_ecall_fill_st *f, gl_t *r)
     r[c->seof] = f->seof;
     r[c->halt] = f->halted;
     r[c->xc] = f->exit_code;
+    r[c->dn] = f->done;
+    r[c->sdone] = f->sdone;
 }
 
-void rv_ecall_fill_begin(rv_ecall_fill_st *f, const rv_ecall *e, gl_t *main, uint32_t start_eof)
+void rv_ecall_fill_begin(rv_ecall_fill_st *f, const rv_ecall *e, gl_t *main, uint32_t start_eof,
+                         uint32_t start_done)
 {
     memset(f, 0, sizeof *f);
     f->e = e;
     f->main = main;
     f->eof = f->seof = start_eof;
+    f->done = f->sdone = start_done;
     memset(main, 0, ((size_t)e->ncols << e->log_n) * sizeof *main);
 }
 
 cairn_err rv_ecall_fill_row(rv_ecall_fill_st *f, rv_lookups *lk, rv_memtrack *mt, uint32_t ts, int last,
-                            uint32_t n_read, uint32_t *a0, int *writes)
+                            uint32_t n_read, uint32_t done_before, uint32_t done_after, uint32_t *a0, int *writes)
 {
     const rv_ecall *c = f->e;
+    RETURN_ERROR_IF(done_before != f->done, CAIRN_ERR_CORRUPT,
+                    "rv ecall fill: cycle %u: the trace says %u bytes done of a call in parts, the table %u",
+                    ts / 8 - 1, done_before, f->done);
     RETURN_ERROR_IF(f->row >= (size_t)1 << c->log_n, CAIRN_ERR_LIMIT,
                     "rv ecall fill: more than 2^%u ECALLs (cycle %u)", c->log_n, ts / 8 - 1);
     RETURN_ERROR_IF(f->row && ts <= f->prev_ts, CAIRN_ERR_CORRUPT, "rv ecall fill: ECALLs out of order");
@@ -336,29 +381,42 @@ cairn_err rv_ecall_fill_row(rv_ecall_fill_st *f, rv_lookups *lk, rv_memtrack *mt
         rv_add_fill(&c->add, r, lk, buf, len - zz);
         if (e == RV_EC_ERR) r[c->fl] = !lo && !r[c->add.carry];
     }
-    if (e == RV_EC_F0 || e == RV_EC_F1 || e == RV_EC_F2) {
-        if (e == RV_EC_F0) {
-            RETURN_ERROR_IF(n_read > len || (f->eof && n_read), CAIRN_ERR_CORRUPT,
-                            "rv ecall fill: cycle %u: read returns %u of %u bytes (end-of-file %u)", ts / 8 - 1,
-                            n_read, len, f->eof);
-            vd = n_read;
-            const uint32_t l = rv_lt_fill(&c->lt, r, lk, 0, vd, len);
-            r[c->sh] = l && !f->eof;
+    const int ok = e == RV_EC_F0 || e == RV_EC_F1 || e == RV_EC_F2, part = done_after != 0;
+    RETURN_ERROR_IF((!ok && (f->done || part)) ||
+                        (part && (done_after <= f->done || done_after > len || (e == RV_EC_F0 && f->eof))),
+                    CAIRN_ERR_CORRUPT, "rv ecall fill: cycle %u: no valid part of a call (bytes done %u -> %u of %u)",
+                    ts / 8 - 1, f->done, done_after, len);
+    uint32_t nt = 0;
+    if (ok) {
+        if (part) {
+            nt = done_after;
+            vd = fd;
+        } else if (e == RV_EC_F0) {
+            RETURN_ERROR_IF(n_read > len || n_read < f->done || (f->eof && n_read), CAIRN_ERR_CORRUPT,
+                            "rv ecall fill: cycle %u: read returns %u of %u bytes (end-of-file %u, %u done)",
+                            ts / 8 - 1, n_read, len, f->eof, f->done);
+            nt = vd = n_read;
         } else {
-            vd = len;
+            nt = vd = len;
         }
-        const uint32_t io = vd != 0;
+        const uint32_t l = rv_lt_fill(&c->lt, r, lk, 0, nt, len);
+        r[c->sh] = e == RV_EC_F0 && l && !f->eof && !part;
+        const uint32_t k = nt - f->done, io = k != 0;
         r[c->io] = io;
-        r[c->nhi] = (vd - io) >> 16;
-        rv_lk_range(lk, (vd - io) & 0xffff, 16);
-        rv_lk_range(lk, (vd - io) >> 16, 16);
+        r[c->nhi] = (k - io) >> 16;
+        rv_lk_range(lk, (k - io) & 0xffff, 16);
+        rv_lk_range(lk, (k - io) >> 16, 16);
+        r[c->nt] = nt;
+        r[c->part] = part;
+        r[c->pn] = part && !last;
     }
     uint32_t prev;
     FORWARD_IF_ERROR(rv_mem_fill_write(&c->m_a0, r, lk, mt, &prev, RV_REG_ADDR(10), ts + RV_SLOT_RD, vd));
     r[c->vd] = vd;
 
     /* running values after the row */
-    if (e == RV_EC_F0 || e == RV_EC_F1 || e == RV_EC_F2) f->cnt[e - RV_EC_F0] += vd;
+    if (ok) f->cnt[e - RV_EC_F0] += nt - f->done;
+    f->done = part ? nt : 0;
     if (e == RV_EC_F0 && r[c->sh]) f->eof = 1;
     if (e == RV_EC_EXIT) {
         f->halted = 1;

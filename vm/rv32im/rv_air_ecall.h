@@ -1,8 +1,9 @@
 /* The `ecall` table of the RV32IM segment AIR (docs/rv-air.md "ecall";
  * conventions in rv_air_int.h): one row per ECALL of the segment, in
  * cycle order, then padding. The cpu's ECALL row only fetches, decodes
- * and moves to pc + 4; it SENDS (ts, last) on RV_BUS_ECALL (ts = 8 (cycle
- * + 1), last = its `last` flag) and this table RECEIVES it on an active
+ * and moves to pc + 4 (pc for a part); it SENDS (ts, last, part) on
+ * RV_BUS_ECALL (ts = 8 (cycle + 1), last = its `last` flag, part = the
+ * row ran a part of a call, below) and this table RECEIVES it on an active
  * row, so every ECALL cycle has exactly one row here and every row here is
  * an ECALL cycle (ts is strictly increasing: rows are in cycle order).
  *
@@ -13,7 +14,8 @@
  * read, write, any other -> -ENOSYS), fd and buffer rules (EBADF, EFAULT
  * as buf_ok in rv_exec.c), n: read(0) returns n <= len with the input
  * end-of-file rule (docs/rv-air.md "Input end-of-file"), write returns
- * len. Calls with n > 0 SEND (ts, fd, buf, n, pos) on RV_BUS_IO, pos the
+ * len. Calls with n > 0 SEND (ts, fd, buf + dn, n, pos) on RV_BUS_IO (dn:
+ * calls in parts, below), pos the
  * running byte count of the fd (0: input, 1: journal) at the call, 0 for
  * fd 2 (the debug log is in no statement). An exit row needs last = 1.
  *
@@ -23,6 +25,21 @@
  * table's final row SENDS (RV_STATE_ECALLS, seof, halted, exit_code,
  * input_bytes, journal_bytes, input_eof) of the state after it on
  * RV_BUS_STATE; the state table receives it.
+ *
+ * System calls in parts (rv.h): a passing read(0)/write(1|2) may run in
+ * several cycles. Running column `dn` (the call's bytes moved by earlier
+ * parts; the start state's sys_done, constant column sdone, on the first
+ * row) and `nt` (the total after this row): the row moves bytes [dn, nt)
+ * of the buffer, i.e. SENDS (ts, fd, buf + dn, nt - dn, pos) on
+ * RV_BUS_IO. A part (flag `part`) moves at least one byte, leaves a0
+ * (vd = fd), sets no end-of-file, and sets dn = nt for the next row,
+ * which must be the next cycle (ts + 8: the cpu stayed on the ECALL and
+ * fetched an ECALL again) unless the part is the segment's last cycle;
+ * the call's last row returns nt (a write: nt = len) and resets dn to 0.
+ * Only passing reads/writes have dn != 0 or part = 1; nt <= len on every
+ * row. A segment whose start has sys_done != 0 begins with that ECALL
+ * (first row at ts 8). The final row SENDS (RV_STATE_SYSDONE, sdone, dn
+ * after it) on RV_BUS_STATE.
  *
  * Height 2^log_n is a fraction of the cycle count (rv_air_heights): the
  * segmenter ends a segment before an ECALL that would not fit (rv.h
@@ -69,6 +86,7 @@ typedef struct {
     rv_lt_g lt;    /* read(0): n < len */
     unsigned P1, P2, W1, W2, z, wl, io, nhi, lo, h, bd, sh;
     unsigned isw, q, isf, fl; /* error rows: the columns of P2, W2 (ENOSYS only), io, nhi */
+    unsigned part, pn, dn, sdone, nt; /* calls in parts; pn = part (1 - last) */
 } rv_ecall;
 
 /* Lays out the columns (no machine needed). */
@@ -87,17 +105,23 @@ typedef struct {
     uint32_t prev_ts; /* ts of the previous row */
     uint64_t cnt[3];  /* bytes moved per fd so far (2: the debug log) */
     uint32_t eof, seof, halted, exit_code;
+    uint32_t done, sdone; /* the running dn and the start state's sys_done */
 } rv_ecall_fill_st;
 
-/* Zeroes the table and starts at the start state's input_eof. */
-void rv_ecall_fill_begin(rv_ecall_fill_st *f, const rv_ecall *e, gl_t *main, uint32_t start_eof);
+/* Zeroes the table and starts at the start state's input_eof and
+ * sys_done. */
+void rv_ecall_fill_begin(rv_ecall_fill_st *f, const rv_ecall *e, gl_t *main, uint32_t start_eof,
+                         uint32_t start_done);
 /* The row of the ECALL at base timestamp ts (last: the segment's last
  * cycle). n_read is what the executor's read(0) returned (the witness of a
- * read; ignored for other calls). *a0 receives the result (a0 after the
- * call) and *writes whether a0 is written (not for exit). CAIRN_ERR_LIMIT
- * if the table is full, CAIRN_ERR_CORRUPT if n_read is no valid result. */
+ * read; ignored for other calls and parts); done_before / done_after are
+ * the trace's sys_done before and after the cycle (after != 0: the cycle
+ * ran a part and moved bytes [done_before, done_after)). *a0 receives the
+ * result (a0 after the call) and *writes whether a0 is written (not for
+ * exit). CAIRN_ERR_LIMIT if the table is full, CAIRN_ERR_CORRUPT if n_read
+ * or the part is no valid result. */
 cairn_err rv_ecall_fill_row(rv_ecall_fill_st *f, rv_lookups *lk, rv_memtrack *mt, uint32_t ts, int last,
-                            uint32_t n_read, uint32_t *a0, int *writes);
+                            uint32_t n_read, uint32_t done_before, uint32_t done_after, uint32_t *a0, int *writes);
 /* Pads the rows after the last ECALL (they carry the running values). */
 void rv_ecall_fill_end(rv_ecall_fill_st *f);
 

@@ -49,13 +49,14 @@ enum {
     RV_BUS_NODE = 8,    /* (level, index, digest_in[4], digest_out[4]) */
     RV_BUS_JOURNAL = 9, /* (pos, byte) */
     RV_BUS_STATE = 10,  /* (tag, ...): cpu, ecall <-> state, see below */
-    RV_BUS_ECALL = 11   /* (ts, last): cpu ECALL row -> ecall table (rv_air_ecall.h) */
+    RV_BUS_ECALL = 11   /* (ts, last, part): cpu ECALL row -> ecall table (rv_air_ecall.h) */
 };
 
 /* RV_BUS_IO: the ecall table SENDS (ts, fd, buf, n, pos) for every read(0) /
  * write(1|2) ECALL that moves n > 0 bytes (after the EBADF and EFAULT
- * rules), ts = the ECALL's base timestamp 8 * (cycle + 1), buf = a1 (byte
- * address), pos = the stream offset of its first byte counted from the
+ * rules), ts = the ECALL's base timestamp 8 * (cycle + 1), buf = a1 +
+ * done (byte address; done = the bytes earlier parts of the call moved,
+ * rv.h "System calls in parts"), n = the bytes of this cycle, pos = the stream offset of its first byte counted from the
  * segment's start (input bytes read so far for fd 0, journal bytes
  * written so far for fd 1; 0 for fd 2: the host's debug log is in no
  * statement and its bytes need no order); the io table RECEIVES it
@@ -67,7 +68,9 @@ enum {
  *   (RV_STATE_ECALLS, start input_eof, halted, exit_code, input_bytes,
  *    journal_bytes, end input_eof): the ecall table's final row;
  *    input_bytes / journal_bytes are the bytes read from fd 0 / written to
- *    fd 1 during the segment. */
+ *    fd 1 during the segment;
+ *   (RV_STATE_SYSDONE, start sys_done, end sys_done, 0, 0, 0, 0): the
+ *    ecall table's final row (rv.h "System calls in parts"). */
 /* The state table also SENDS the journal fields to the journal table
  * (rv_air_io.h), which RECEIVES each once (same tuple length, 7):
  *   (RV_STATE_JOURNAL_IN, chain[4], start journal_len mod 16, journal_bytes),
@@ -81,7 +84,8 @@ enum {
     RV_STATE_JTAIL_IN = 4,
     RV_STATE_JOURNAL_OUT = 5,
     RV_STATE_JTAIL_OUT = 6,
-    RV_STATE_ECALLS = 7
+    RV_STATE_ECALLS = 7,
+    RV_STATE_SYSDONE = 8
 };
 
 /* Memory-argument timestamps: ts = 8 * (cycle + 1) + slot; 0 = start. */

@@ -50,6 +50,7 @@ static slot_kind slot_of(unsigned e)
     else if (e == 49) s = (slot_kind){SLOT_START0, 0, 0, RV_ST_EHALT}; /* a halted state does not run */
     else if (e == 50) s = (slot_kind){SLOT_START0, 0, 0, RV_ST_EEXIT}; /* not halted: exit code 0 */
     else if (e == 51) s = (slot_kind){SLOT_GLOBAL, 0, RV_ST_SEOF, RV_ST_EEOF};
+    else if (e == 52) s = (slot_kind){SLOT_GLOBAL, 0, RV_ST_SDONE, RV_ST_EDONE};
     else s.c = e == RV_STATE_NELEMS; /* 10* padding */
     return s;
 }
@@ -95,7 +96,7 @@ air_table *rv_state_table_add(air_machine *m, unsigned pub0)
     for (unsigned r = 0; r < RV_STATE_STEPS; r++) row[r] = pre(m, t, RV_STP_ROW + r);
     air_expr trans = air_sel(m, t, AIR_SEL_TRANS), zr = k(m, t, 0);
 
-    /* the two sponges: p2_hash of the 52 elements */
+    /* the two sponges: p2_hash of the RV_STATE_NELEMS elements */
     static const unsigned blk[2] = {RV_ST_S, RV_ST_E}, cap[2] = {RV_ST_SC, RV_ST_EC}, out[2] = {RV_ST_SO, RV_ST_EO};
     for (unsigned s = 0; s < 2; s++) {
         air_expr msg[8], c[RV_P2_CAP], cn[RV_P2_CAP], o[W];
@@ -200,6 +201,8 @@ air_table *rv_state_table_add(air_machine *m, unsigned pub0)
         air_expr ec[7] = {k(m, t, RV_STATE_ECALLS), seof, halt, col(m, t, RV_ST_EEXIT),
                           col(m, t, RV_ST_IB), col(m, t, RV_ST_JB), eeof};
         air_interact(m, t, RV_BUS_STATE, AIR_RECEIVE, row[0], ec, 7);
+        air_expr sd[7] = {k(m, t, RV_STATE_SYSDONE), col(m, t, RV_ST_SDONE), col(m, t, RV_ST_EDONE), zr, zr, zr, zr};
+        air_interact(m, t, RV_BUS_STATE, AIR_RECEIVE, row[0], sd, 7);
     }
     /* the journal table's */
     state_send(m, t, row[0], RV_STATE_JOURNAL_IN, RV_ST_SCH, col(m, t, RV_ST_S0), col(m, t, RV_ST_JB));
@@ -247,6 +250,8 @@ cairn_err rv_state_fill(gl_t *main, gl_t pub[RV_STATE_NPUB], rv_p2_calls *calls,
     g[RV_ST_EEXIT] = b->exit_code;
     g[RV_ST_SEOF] = a->input_eof;
     g[RV_ST_EEOF] = b->input_eof;
+    g[RV_ST_SDONE] = a->sys_done;
+    g[RV_ST_EDONE] = b->sys_done;
     g[RV_ST_IB] = b->input_pos - a->input_pos;
     g[RV_ST_JB] = b->journal_len - a->journal_len;
     g[RV_ST_CIP] = (uint32_t)a->input_pos + (uint64_t)(uint32_t)g[RV_ST_IB] > UINT32_MAX;

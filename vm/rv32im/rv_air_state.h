@@ -3,8 +3,8 @@
  * and everything that ties the two states to the rest of the segment.
  *
  * 2^RV_STATE_LOG = 8 rows. Row r < 7 is step r of both sponges of p2_hash
- * over the RV_STATE_NELEMS = 52 elements of rv_state_elems (rv.h), padded
- * to 56 with 1, 0, 0, 0 (p2.h's 10* padding): the start state's elements
+ * over the RV_STATE_NELEMS = 53 elements of rv_state_elems (rv.h), padded
+ * to 56 with 1, 0, 0 (p2.h's 10* padding): the start state's elements
  * 8r..8r+7 in S[8], its sponge's capacity SC[4] and output SO[12], and
  * the same of the end state in E, EC, EO; row 7 is inactive. Preprocessed
  * columns say what each slot is: step (rows 0..6), row[7] (one-hot row
@@ -15,7 +15,8 @@
  * that hold the same value on every row (transition constraints), each
  * bound to its slot on its row: pc, input_pos lo/hi, journal_len lo/hi,
  * journal chain[4] and tail[4] of both states, the end's halted, exit
- * code, input_eof, the start's input_eof, the segment's input_bytes and
+ * code, input_eof, the start's input_eof, both states' sys_done, the
+ * segment's input_bytes and
  * journal_bytes, the two carries, journal_len lo = 16 q + s0 (q = q0 +
  * 2^16 q1), and the u32 limbs of the end's input_pos lo and journal_len lo.
  *
@@ -31,7 +32,8 @@
  *   - RECEIVES (RV_STATE_START, pc, 0, 0, 0, 0, 0) and (RV_STATE_END,
  *     next_pc, 0, 0, 0, 0, 0) from the cpu and (RV_STATE_ECALLS, start
  *     input_eof, halted, exit_code, input_bytes, journal_bytes, end
- *     input_eof) from the ecall table on RV_BUS_STATE;
+ *     input_eof) and (RV_STATE_SYSDONE, start sys_done, end sys_done, 0,
+ *     0, 0, 0) from the ecall table on RV_BUS_STATE;
  *   - end input_pos = start input_pos + input_bytes and end journal_len =
  *     start journal_len + journal_bytes, as 64-bit sums of lo/hi halves
  *     (carry boolean, the end's lo a range-checked u32);
@@ -84,7 +86,9 @@ enum {
     RV_ST_EPCH, /* end pc / 4 = lo + 2^16 EPCH: the end pc is a 4-aligned u32 */
     RV_ST_UIP, /* 2: rv_u32_g of the end input_pos lo */
     RV_ST_UJL = RV_ST_UIP + 2,
-    RV_ST_NCOLS = RV_ST_UJL + 2
+    RV_ST_SDONE = RV_ST_UJL + 2, /* sys_done of the start and end states */
+    RV_ST_EDONE,
+    RV_ST_NCOLS
 };
 
 /* Preprocessed columns. */

@@ -27,7 +27,9 @@ typedef struct rv_page {
 } rv_page;
 
 enum { RV_STOP_CYCLES, RV_STOP_HALT, RV_STOP_FAULT, RV_STOP_ERROR, RV_STOP_BUDGET };
-enum { ECALL_CONTINUE, ECALL_HALT, ECALL_ERROR };
+/* ECALL_PART: a read/write moved a part of its bytes and stays on its pc
+ * (rv.h "ECALL", "System calls in parts") */
+enum { ECALL_CONTINUE, ECALL_PART, ECALL_HALT, ECALL_ERROR };
 
 struct rv_machine {
     rv_page **pt;
@@ -87,6 +89,13 @@ struct rv_machine {
     uint32_t *nstamp;     /* epoch stamp per tree node of levels 1..22, at
                              NODE_SLOT(level, index); only when nodes or p2
                              are limited, else NULL */
+    /* system calls in parts (rv.h): the total bytes done (io.sys_done
+     * counts from the call's start) at which the ECALL about to run stops
+     * as a part; 0 = it completes. Set per ECALL by budget_check, and by
+     * re-execution for a segment's last cycle (end_done: its snapshot's
+     * end.sys_done; a part is always a segment's last cycle) */
+    uint32_t part_end;
+    uint32_t end_done;
 };
 
 /* Tree nodes of levels 1..22 in one array: level l (2^(22-l) nodes)
@@ -238,17 +247,19 @@ static uint64_t io_words(uint32_t buf, uint64_t n)
     return n ? (((uint64_t)buf + n + 3) >> 2) - (buf >> 2) : 0;
 }
 
-/* Bytes that read(0)/write(1|2) with the registers x would move (0 for
- * a failing call and any other syscall); *fd receives a0. */
+/* Bytes that read(0)/write(1|2) with the registers x would still move,
+ * from buf + io.sys_done on (0 for a failing call, any other syscall and
+ * a call whose sys_done is invalid, which do_ecall refuses); *fd
+ * receives a0. */
 static uint32_t ecall_bytes(const rv_machine *m, const uint32_t *x, uint32_t *fd)
 {
-    uint32_t num = x[17], buf = x[11], len = x[12];
+    uint32_t num = x[17], buf = x[11], len = x[12], done = m->io.sys_done;
     *fd = x[10];
-    if (!buf_ok(buf, len)) return 0;
-    if (num == RV_SYS_WRITE) return *fd == 1 || *fd == 2 ? len : 0;
+    if (!buf_ok(buf, len) || done > len) return 0;
+    if (num == RV_SYS_WRITE) return *fd == 1 || *fd == 2 ? len - done : 0;
     if (num != RV_SYS_READ || *fd != 0 || m->io.input_eof) return 0;
     uint64_t avail = m->input_len - (m->io.input_pos - m->input_base);
-    return len < avail ? len : (uint32_t)avail;
+    return len - done < avail ? len - done : (uint32_t)avail;
 }
 
 /* Makes room for one more io-table row (rv.h, RV_IO_MAX_ROWS). */
@@ -340,11 +351,36 @@ static int guest_copy(rv_machine *m, uint32_t addr, uint8_t *host, uint32_t len,
     return 1;
 }
 
+/* Bytes this cycle moves of a call that has n bytes left: all of them,
+ * or up to part_end when that cuts the call (then *part = 1). A part may
+ * move all n: a re-executed read sees only the input its segment read,
+ * so a part that ends the segment finds no more (the budget's parts
+ * always leave bytes). */
+static uint32_t part_bytes(const rv_machine *m, uint32_t n, int *part)
+{
+    const uint32_t done = m->io.sys_done;
+    *part = m->part_end > done && m->part_end - done <= n;
+    return *part ? m->part_end - done : n;
+}
+
 static int do_ecall(rv_machine *m)
 {
     uint32_t *x = m->x;
     m->seg_ecalls++;
     uint32_t num = x[17], fd = x[10], buf = x[11], len = x[12];
+    const uint32_t done = m->io.sys_done;
+    int part;
+    /* a call in parts continues only as the read(0)/write(1|2) that
+     * began it (registers do not change between its parts); anything
+     * else here comes from a forged snapshot state */
+    if (done && !(buf_ok(buf, len) && done <= len &&
+                  ((num == RV_SYS_READ && fd == 0 && !m->io.input_eof) || (num == RV_SYS_WRITE && (fd == 1 || fd == 2))))) {
+        m->err = cairn_fail(CAIRN_ERR_VERIFY,
+                            "ECALL at pc 0x%08x: the state has moved %u bytes of a system call in parts, but a7 = %u, "
+                            "a0 = %u, a2 = %u is no read(0)/write(1|2) of that many bytes",
+                            m->pc, done, num, fd, len);
+        return ECALL_ERROR;
+    }
     switch (num) {
     case RV_SYS_EXIT:
     case RV_SYS_EXIT_GROUP:
@@ -362,18 +398,24 @@ static int do_ecall(rv_machine *m)
         }
         uint64_t off = m->io.input_pos - m->input_base;
         uint64_t avail = m->input_len - off;
-        uint32_t n = len < avail ? len : (uint32_t)avail;
+        uint32_t n = len - done < avail ? len - done : (uint32_t)avail;
         /* after end-of-file every read returns 0 (an honest run has no
          * bytes left then; a re-executed snapshot must not find any) */
         if (m->io.input_eof) n = 0;
         assert(n == ecall_bytes(m, x, &fd)); /* the budget's prediction */
+        n = part_bytes(m, n, &part);
         m->io_fd = 0;
         m->io_pos = off;
-        if (n && !guest_copy(m, buf, (uint8_t *)m->input + off, n, 1)) goto err;
-        m->seg_io += io_words(buf, n);
+        if (n && !guest_copy(m, buf + done, (uint8_t *)m->input + off, n, 1)) goto err;
+        m->seg_io += io_words(buf + done, n);
         m->io.input_pos += n;
-        if (n < len) m->io.input_eof = 1;
-        x[10] = n;
+        if (part) {
+            m->io.sys_done = done + n;
+            return ECALL_PART;
+        }
+        m->io.sys_done = 0;
+        if (done + n < len) m->io.input_eof = 1;
+        x[10] = done + n;
         return ECALL_CONTINUE;
     }
     case RV_SYS_WRITE: {
@@ -385,21 +427,27 @@ static int do_ecall(rv_machine *m)
             x[10] = (uint32_t)-RV_EFAULT;
             return ECALL_CONTINUE;
         }
-        assert(len == ecall_bytes(m, x, &fd));
+        assert(len - done == ecall_bytes(m, x, &fd));
+        const uint32_t n = part_bytes(m, len - done, &part), at = buf + done;
         m->io_fd = fd;
         m->io_pos = fd == 1 ? m->io.journal_len - m->io_journal0 : m->io_log;
-        for (uint32_t done = 0; done < len;) {
+        for (uint32_t k = 0; k < n;) {
             /* pieces end on word boundaries, so that no word is split
              * between two io-table rows */
-            uint32_t n = len - done;
-            if (n > IO_CHUNK) n = IO_CHUNK - ((buf + done) & 3);
-            if (!guest_copy(m, buf + done, m->iobuf, n, 0)) goto err;
-            if (fd == 1) rv_journal_append(&m->io, m->iobuf, n);
-            if (m->on_write) m->on_write(m->write_arg, (int)fd, m->iobuf, n);
-            done += n;
+            uint32_t c = n - k;
+            if (c > IO_CHUNK) c = IO_CHUNK - ((at + k) & 3);
+            if (!guest_copy(m, at + k, m->iobuf, c, 0)) goto err;
+            if (fd == 1) rv_journal_append(&m->io, m->iobuf, c);
+            if (m->on_write) m->on_write(m->write_arg, (int)fd, m->iobuf, c);
+            k += c;
         }
-        if (fd == 2) m->io_log += len;
-        m->seg_io += io_words(buf, len);
+        if (fd == 2) m->io_log += n;
+        m->seg_io += io_words(at, n);
+        if (part) {
+            m->io.sys_done = done + n;
+            return ECALL_PART;
+        }
+        m->io.sys_done = 0;
         x[10] = len;
         return ECALL_CONTINUE;
     }
@@ -463,66 +511,24 @@ static int bud_over(const bud_counts *c, const uint64_t lim[BC_N])
     return -1;
 }
 
-/* Would the instruction at pc, run with the registers x, keep the segment
- * within its budget? Counts exactly what it will do: its fetch page, the
- * page of a load/store, the bytes, words and pages of a read(0)/
- * write(1|2), an M op. An instruction that will fault is let through
- * (the fault ends the run). done = cycles of the segment before it; when
- * it is 0 the instruction cannot fit any segment: BUDGET_ERROR with
- * CAIRN_ERR_LIMIT naming the count. */
-static int budget_check(rv_machine *m, const uint32_t *x, uint32_t pc, uint64_t done)
+/* The segment's counts if the instruction whose fetch page is fp ran
+ * with muldiv/ecalls M ops / ECALL rows, the data pages [lo, hi] (none
+ * when lo > hi), io words and jbytes journal bytes; returns the first
+ * count over its limit, or -1. */
+static int bud_eval(const rv_machine *m, bud_counts *c, const uint64_t lim[BC_N], uint32_t fp, uint64_t muldiv,
+                    uint64_t ecalls, uint32_t lo, uint32_t hi, uint64_t io, uint64_t jbytes)
 {
-    const uint32_t fp = pc >> RV_PAGE_LOG;
-    if (fp == 0) return BUDGET_FITS; /* fetch fault */
-    uint32_t w = 0;
-    if (m->pt[fp]) memcpy(&w, m->pt[fp]->b + (pc & (RV_PAGE_BYTES - 4)), 4);
-    const rv_decoded d = rv_decode(w);
-    uint64_t muldiv = 0, io = 0, jbytes = 0, ecalls = 0;
-    uint32_t lo = 1, hi = 0; /* data pages [lo, hi], none when lo > hi */
-    switch ((rv_op)d.op) {
-    case RV_OP_MUL: case RV_OP_MULH: case RV_OP_MULHSU: case RV_OP_MULHU:
-    case RV_OP_DIV: case RV_OP_DIVU: case RV_OP_REM: case RV_OP_REMU:
-        muldiv = 1;
-        break;
-    case RV_OP_LB: case RV_OP_LBU: case RV_OP_SB:
-    case RV_OP_LH: case RV_OP_LHU: case RV_OP_SH:
-    case RV_OP_LW: case RV_OP_SW: {
-        const uint32_t a = x[d.rs1] + (uint32_t)d.imm;
-        const uint32_t width = d.op == RV_OP_LW || d.op == RV_OP_SW ? 4
-                               : d.op == RV_OP_LB || d.op == RV_OP_LBU || d.op == RV_OP_SB ? 1 : 2;
-        if (!(a & (width - 1)) && (a >> RV_PAGE_LOG)) lo = hi = a >> RV_PAGE_LOG; /* else it faults */
-        break;
-    }
-    case RV_OP_ECALL: {
-        uint32_t fd;
-        const uint32_t n = ecall_bytes(m, x, &fd);
-        ecalls = 1;
-        if (n) {
-            const uint32_t buf = x[11];
-            lo = buf >> RV_PAGE_LOG;
-            hi = (uint32_t)(((uint64_t)buf + n - 1) >> RV_PAGE_LOG);
-            io = io_words(buf, n);
-            if (fd == 1) jbytes = n;
-        }
-        break;
-    }
-    default:
-        break;
-    }
-    uint64_t lim[BC_N];
-    bud_limits(lim, &m->bud);
-    bud_counts c;
-    c.v[BC_MULDIV] = m->seg_muldiv + muldiv;
-    c.v[BC_ECALL] = m->seg_ecalls + ecalls;
-    c.v[BC_IO] = m->seg_io + io;
-    c.v[BC_JOURNAL] = rv_journal_rows(m->seg_start.journal_len,
-                                      m->io.journal_len - m->seg_start.journal_len + jbytes);
-    c.v[BC_PAGES] = m->ntouched;
-    c.v[BC_NODES] = m->seg_nodes;
+    c->v[BC_MULDIV] = m->seg_muldiv + muldiv;
+    c->v[BC_ECALL] = m->seg_ecalls + ecalls;
+    c->v[BC_IO] = m->seg_io + io;
+    c->v[BC_JOURNAL] = rv_journal_rows(m->seg_start.journal_len,
+                                       m->io.journal_len - m->seg_start.journal_len + jbytes);
+    c->v[BC_PAGES] = m->ntouched;
+    c->v[BC_NODES] = m->seg_nodes;
     if (lim[BC_PAGES] || lim[BC_NODES] || lim[BC_P2]) {
         /* the new pages in ascending order: the fetch page merged into
          * [lo, hi]; stop once a page-related count is over its limit */
-        const uint64_t p2_rest = c.v[BC_JOURNAL] + m->bud.p2_fixed;
+        const uint64_t p2_rest = c->v[BC_JOURNAL] + m->bud.p2_fixed;
         int have_prev = 0, fetch_done = !page_new(m, fp);
         uint32_t prev = 0;
         uint64_t q = lo;
@@ -537,17 +543,138 @@ static int budget_check(rv_machine *m, const uint32_t *x, uint32_t pc, uint64_t 
                 break;
             }
             if ((have_prev && pidx == prev) || !page_new(m, pidx)) continue;
-            c.v[BC_PAGES]++;
-            if (m->nstamp) c.v[BC_NODES] += nodes_new(m, pidx, have_prev, prev);
+            c->v[BC_PAGES]++;
+            if (m->nstamp) c->v[BC_NODES] += nodes_new(m, pidx, have_prev, prev);
             have_prev = 1;
             prev = pidx;
-            if ((lim[BC_PAGES] && c.v[BC_PAGES] > lim[BC_PAGES]) || (lim[BC_NODES] && c.v[BC_NODES] > lim[BC_NODES]) ||
-                (lim[BC_P2] && 64 * c.v[BC_PAGES] + 2 * c.v[BC_NODES] + p2_rest > lim[BC_P2]))
+            if ((lim[BC_PAGES] && c->v[BC_PAGES] > lim[BC_PAGES]) ||
+                (lim[BC_NODES] && c->v[BC_NODES] > lim[BC_NODES]) ||
+                (lim[BC_P2] && 64 * c->v[BC_PAGES] + 2 * c->v[BC_NODES] + p2_rest > lim[BC_P2]))
                 break;
         }
     }
+    c->v[BC_P2] = 64 * c->v[BC_PAGES] + 2 * c->v[BC_NODES] + c->v[BC_JOURNAL] + m->bud.p2_fixed;
+    return bud_over(c, lim);
+}
+
+/* bud_eval for an ECALL that moves n bytes at addr (fd 1: journal). */
+static int bud_eval_io(const rv_machine *m, bud_counts *c, const uint64_t lim[BC_N], uint32_t fp, uint32_t addr,
+                       uint32_t n, uint32_t fd)
+{
+    if (!n) return bud_eval(m, c, lim, fp, 0, 1, 1, 0, 0, 0);
+    return bud_eval(m, c, lim, fp, 0, 1, addr >> RV_PAGE_LOG, (uint32_t)(((uint64_t)addr + n - 1) >> RV_PAGE_LOG),
+                    io_words(addr, n), fd == 1 ? n : 0);
+}
+
+/* Would an ECALL at fetch page fp that moves n > 0 bytes at addr (fd 1:
+ * journal) fit an empty segment whole? The pages are [lo, hi] and fp;
+ * the nodes their paths' union (a contiguous range has (hi >> l) - (lo >>
+ * l) + 1 nodes at level l). */
+static int empty_fits(const rv_machine *m, const uint64_t lim[BC_N], uint32_t fp, uint32_t addr, uint32_t n,
+                      uint32_t fd)
+{
+    const uint32_t lo = addr >> RV_PAGE_LOG, hi = (uint32_t)(((uint64_t)addr + n - 1) >> RV_PAGE_LOG);
+    const int fout = fp < lo || fp > hi;
+    bud_counts c;
+    memset(&c, 0, sizeof c);
+    c.v[BC_ECALL] = 1;
+    c.v[BC_IO] = io_words(addr, n);
+    c.v[BC_JOURNAL] = rv_journal_rows(m->io.journal_len, fd == 1 ? n : 0);
+    c.v[BC_PAGES] = (uint64_t)(hi - lo) + 1 + (uint64_t)fout;
+    for (unsigned l = 1; l <= RV_TREE_DEPTH; l++) {
+        const uint32_t a = lo >> l, b = hi >> l, f = fp >> l;
+        c.v[BC_NODES] += (uint64_t)(b - a) + 1 + (uint64_t)(f < a || f > b);
+    }
     c.v[BC_P2] = 64 * c.v[BC_PAGES] + 2 * c.v[BC_NODES] + c.v[BC_JOURNAL] + m->bud.p2_fixed;
-    const int over = bud_over(&c, lim);
+    return bud_over(&c, lim) < 0;
+}
+
+/* Would the instruction at pc, run with the registers x, keep the segment
+ * within its budget? Counts exactly what it will do: its fetch page, the
+ * page of a load/store, the bytes, words and pages of a read(0)/
+ * write(1|2), an M op. An instruction that will fault is let through
+ * (the fault ends the run). done = cycles of the segment before it; when
+ * it is 0 the instruction cannot fit any segment: BUDGET_ERROR with
+ * CAIRN_ERR_LIMIT naming the count.
+ *
+ * A read/write whose remaining bytes do not fit ends the segment before
+ * it if they would fit an empty segment (as any instruction: so a program
+ * whose calls fit a segment, like the guest runtime's CAIRN_IO_CHUNK
+ * calls, is segmented and counted exactly as without parts, and its
+ * claims cover `cairn exec`'s cycles); otherwise it runs as a part (rv.h
+ * "System calls in parts"): the most bytes that fit, the part's end
+ * rounded down to a word boundary when that leaves at least one byte;
+ * m->part_end receives the call's total after it (0: the call completes).
+ * The segment ends after the part (the loop stops), so that a part is
+ * always its segment's last cycle and re-execution knows where it ends
+ * (the snapshot's end.sys_done). Only a call that cannot move even one
+ * byte is BUDGET_FULL / BUDGET_ERROR. */
+static int budget_check(rv_machine *m, const uint32_t *x, uint32_t pc, uint64_t done)
+{
+    const uint32_t fp = pc >> RV_PAGE_LOG;
+    m->part_end = 0;
+    if (fp == 0) return BUDGET_FITS; /* fetch fault */
+    uint32_t w = 0;
+    if (m->pt[fp]) memcpy(&w, m->pt[fp]->b + (pc & (RV_PAGE_BYTES - 4)), 4);
+    const rv_decoded d = rv_decode(w);
+    uint64_t lim[BC_N];
+    bud_limits(lim, &m->bud);
+    bud_counts c;
+    int over;
+    switch ((rv_op)d.op) {
+    case RV_OP_MUL: case RV_OP_MULH: case RV_OP_MULHSU: case RV_OP_MULHU:
+    case RV_OP_DIV: case RV_OP_DIVU: case RV_OP_REM: case RV_OP_REMU:
+        over = bud_eval(m, &c, lim, fp, 1, 0, 1, 0, 0, 0);
+        break;
+    case RV_OP_LB: case RV_OP_LBU: case RV_OP_SB:
+    case RV_OP_LH: case RV_OP_LHU: case RV_OP_SH:
+    case RV_OP_LW: case RV_OP_SW: {
+        const uint32_t a = x[d.rs1] + (uint32_t)d.imm;
+        const uint32_t width = d.op == RV_OP_LW || d.op == RV_OP_SW ? 4
+                               : d.op == RV_OP_LB || d.op == RV_OP_LBU || d.op == RV_OP_SB ? 1 : 2;
+        uint32_t lo = 1, hi = 0;
+        if (!(a & (width - 1)) && (a >> RV_PAGE_LOG)) lo = hi = a >> RV_PAGE_LOG; /* else it faults */
+        over = bud_eval(m, &c, lim, fp, 0, 0, lo, hi, 0, 0);
+        break;
+    }
+    case RV_OP_ECALL: {
+        uint32_t fd;
+        const uint32_t n = ecall_bytes(m, x, &fd), at = x[11] + m->io.sys_done;
+        over = bud_eval_io(m, &c, lim, fp, at, n, fd);
+        if (over < 0 || n < 2) break;
+        if (done && empty_fits(m, lim, fp, at, n, fd)) return BUDGET_FULL;
+        bud_counts c1;
+        const int o1 = bud_eval_io(m, &c1, lim, fp, at, 1, fd);
+        if (o1 >= 0) { /* not even one byte fits */
+            c = c1;
+            over = o1;
+            break;
+        }
+        /* the counts grow with the bytes moved: the largest k < n that fits */
+        uint32_t k = 1, hi = n - 1;
+        while (k < hi) {
+            const uint32_t mid = k + (hi - k + 1) / 2;
+            if (bud_eval_io(m, &c1, lim, fp, at, mid, fd) < 0) k = mid;
+            else hi = mid - 1;
+        }
+        const uint32_t end = (at + k) & ~3u;
+        if (end > at) k = end - at;
+        /* the next cycle must fetch this ECALL again (the AIR's rule for
+         * a part): a read must not store into its own instruction word */
+        if (x[17] == RV_SYS_READ && (uint64_t)at < (uint64_t)(pc & ~3u) + 4 && (pc & ~3u) < (uint64_t)at + k) {
+            m->err = cairn_fail(CAIRN_ERR_LIMIT,
+                                "segment budget: the read(0) at pc 0x%08x would store into its own ECALL in a part "
+                                "that is not its last, so it cannot span segments (buffer 0x%08x, %u bytes)",
+                                pc, x[11], x[12]);
+            return BUDGET_ERROR;
+        }
+        m->part_end = m->io.sys_done + k;
+        return BUDGET_FITS;
+    }
+    default:
+        over = bud_eval(m, &c, lim, fp, 0, 0, 1, 0, 0, 0);
+        break;
+    }
     if (over < 0) return BUDGET_FITS;
     if (done) return BUDGET_FULL;
     m->err = cairn_fail(CAIRN_ERR_LIMIT,
@@ -975,6 +1102,7 @@ static const char *state_diff(const rv_state *a, const rv_state *b)
         memcmp(a->journal_tail, b->journal_tail, sizeof a->journal_tail))
         return "journal";
     if (a->halted != b->halted || a->exit_code != b->exit_code) return "halt state";
+    if (a->sys_done != b->sys_done) return "bytes done of a system call in parts";
     return NULL;
 }
 
@@ -1038,6 +1166,15 @@ static cairn_err reexec(const rv_snapshot *s, rv_state *end_out, rv_fault *fault
             goto done;
         }
     }
+    /* a segment that starts in the middle of a call in parts starts at
+     * its ECALL (the AIR's rule; a forged state could name any pc) */
+    if (s->start.sys_done && peek_word(m, s->start.pc) != RV_ECALL_WORD) {
+        err = cairn_fail(CAIRN_ERR_VERIFY,
+                         "snapshot %llu: the start state has moved %u bytes of a system call in parts, but pc 0x%08x "
+                         "holds no ECALL",
+                         (unsigned long long)s->index, s->start.sys_done, s->start.pc);
+        goto done;
+    }
     m->pc = s->start.pc;
     memcpy(m->x, s->start.x, sizeof s->start.x);
     m->x[0] = 0;
@@ -1046,6 +1183,7 @@ static cairn_err reexec(const rv_snapshot *s, rv_state *end_out, rv_fault *fault
     m->input_len = s->input_len;
     m->input_base = s->start.input_pos;
     m->io_journal0 = s->start.journal_len;
+    m->end_done = s->end.sys_done;
     m->trace = trace;
     m->err = CAIRN_OK;
     int r = trace ? run_trace(m, s->cycles) : run_fast(m, s->cycles);

@@ -7,7 +7,9 @@
  * instruction that would take the segment past its budget (budget_check,
  * called where that instruction first touches a page in the segment, at
  * ECALL and, as a counter compare, at the M ops); pc and cycle then
- * point at that instruction, which has not run.
+ * point at that instruction, which has not run. It stops the same way
+ * after an ECALL that ran as a part (rv.h "System calls in parts"): that
+ * cycle has run, and pc points at the ECALL, which continues.
  *
  * Per instruction the fast path does: the stop-cycle compare, a page-change
  * test on pc (the decoded page of the current pc is cached in `dec`),
@@ -307,7 +309,16 @@ L_JALR: {
 #undef TRACE_MEM
 
 L_ECALL: {
-    if (RV_LOOP_BUDGET) BUDGET_CHECK(1);
+#if RV_LOOP_BUDGET
+    BUDGET_CHECK(1); /* sets m->part_end */
+#else
+    /* re-execution: a call in parts stops where the snapshot's end state
+     * says, on the segment's last cycle (end_done is 0 otherwise) */
+    m->part_end = cycle == stop ? m->end_done : 0;
+#endif
+#if RV_LOOP_TRACE
+    TR(mem_before, m->io.sys_done);
+#endif
     memcpy(m->x, x, sizeof x);
     m->pc = pc;
     m->cycle = cycle;
@@ -325,6 +336,25 @@ L_ECALL: {
 #endif
     int r = do_ecall(m);
     memcpy(x, m->x, sizeof x);
+#if RV_LOOP_TRACE
+    TR(mem_after, m->io.sys_done);
+#endif
+    if (r == ECALL_PART) {
+        /* pc stays on the ECALL, a0 keeps its argument; the instruction
+         * retires with its last part */
+#if RV_LOOP_TRACE
+        TR(rd_val, x[10]);
+        TR(next_pc, pc);
+        pending = 0;
+#endif
+#if RV_LOOP_BUDGET
+        /* the part took what the segment had left: it ends here */
+        reason = RV_STOP_BUDGET;
+        goto out;
+#else
+        NEXT;
+#endif
+    }
     pc += 4;
     if (r == ECALL_CONTINUE) {
 #if RV_LOOP_TRACE

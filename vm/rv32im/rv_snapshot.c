@@ -1,7 +1,7 @@
 /* Canonical byte encoding of segment snapshots, for MPI messages and HDF5.
  * All integers little-endian; the decoder is a parser of untrusted bytes.
  *
- *   magic "CAIRNSN1" (8) | version u32 = 1 | segment_po2 u32 | index u64 |
+ *   magic "CAIRNSN1" (8) | version u32 = 3 | segment_po2 u32 | index u64 |
  *   cycles u64 | start state | end state | npages u32 |
  *   page_index u32[npages] (strictly ascending, in [1, 2^22)) |
  *   kind u8[npages] (0 = all-zero page, not stored; 1 = stored) |
@@ -11,7 +11,8 @@
  *
  *   state = pc u32 | x1..x31 u32 | root 4 x u64 | input_pos u64 |
  *           journal_len u64 | journal_chain 4 x u64 | journal_tail 4 x u32 |
- *           halted u32 | exit_code u32 | input_eof u32      (236 bytes)
+ *           halted u32 | exit_code u32 | input_eof u32 |
+ *           sys_done u32                                    (240 bytes)
  *
  * Canonical: one encoding per snapshot. Field elements are < p, a page is
  * stored iff it is not all zero, unused journal-tail bytes are zero, no
@@ -24,8 +25,8 @@
 #include "rv_internal.h"
 
 #define SNAP_MAGIC "CAIRNSN1"
-#define SNAP_VERSION 2u /* 2: input_eof in the states */
-#define STATE_BYTES 236
+#define SNAP_VERSION 3u /* 2: input_eof in the states; 3: sys_done */
+#define STATE_BYTES 240
 
 typedef struct {
     uint8_t *p;
@@ -61,6 +62,7 @@ static void w_state(wbuf *w, const rv_state *s)
     w_u32(w, s->halted);
     w_u32(w, s->exit_code);
     w_u32(w, s->input_eof);
+    w_u32(w, s->sys_done);
 }
 
 static int page_is_zero(const uint8_t *p)
@@ -159,12 +161,15 @@ static cairn_err g_state(rbuf *r, rv_state *s, const char *which)
     s->halted = g_u32(r);
     s->exit_code = g_u32(r);
     s->input_eof = g_u32(r);
+    s->sys_done = g_u32(r);
     RETURN_ERROR_IF(s->pc % 4, CAIRN_ERR_FORMAT, "snapshot %s: pc 0x%x not 4-aligned", which, s->pc);
     RETURN_ERROR_IF(s->halted > 1, CAIRN_ERR_FORMAT, "snapshot %s: halted flag %u", which, s->halted);
     RETURN_ERROR_IF(!s->halted && s->exit_code, CAIRN_ERR_FORMAT,
                     "snapshot %s: exit code %u without a halt", which, s->exit_code);
     RETURN_ERROR_IF(s->input_eof > 1, CAIRN_ERR_FORMAT, "snapshot %s: input end-of-file flag %u", which,
                     s->input_eof);
+    RETURN_ERROR_IF(s->halted && s->sys_done, CAIRN_ERR_FORMAT,
+                    "snapshot %s: halted in the middle of a system call (sys_done %u)", which, s->sys_done);
     unsigned used = (unsigned)(s->journal_len & 15);
     for (unsigned b = used; b < 16; b++)
         RETURN_ERROR_IF((s->journal_tail[b / 4] >> (8 * (b % 4))) & 0xff, CAIRN_ERR_FORMAT,

@@ -20,6 +20,7 @@ void rv_state_elems(gl_t out[RV_STATE_NELEMS], const rv_state *s)
     out[k++] = s->halted;
     out[k++] = s->exit_code;
     out[k++] = s->input_eof;
+    out[k++] = s->sys_done;
     (void)k;
 }
 
