@@ -45,7 +45,7 @@ unset CAIRN_SBATCH CAIRN_TEST_WORKER_CORRUPT CAIRN_TEST_WORKER_FAIL CAIRN_TEST_W
 # in the sanitizer run, where every proof costs ~5x
 PO2=8 NSEG=16
 [ "${CAIRN_SANITIZE_RUN:-0}" = 1 ] && PO2=9 NSEG=8
-PROVE=(--segment-po2 $PO2 --preset test)
+PROVE=(--segment-po2 $PO2 --preset test --no-fold)
 "$MKELF" "$WORK/loop.elf" loop || { echo "cannot write the test program" >&2; exit 1; }
 
 # count REGEX FILE: lines of FILE matching REGEX
