@@ -216,6 +216,32 @@ static cairn_err same_program(const rc_fold *f, unsigned kind, const rc_program 
     return CAIRN_OK;
 }
 
+/* A recorded lift or join run, before it is proven. */
+typedef struct {
+    cairn_err e;
+    rc_program *p;
+    gl_t *w;
+    size_t n;
+    int acc;
+    char first[256];
+} recorded;
+
+/* The common end of lift and join: an accepted run of the program of the
+ * keys is proven and verified into *out; r's buffers are freed. */
+static cairn_err finish_node(rc_fold_node *out, double *seconds, const rc_fold *f, unsigned kind, recorded *r,
+                             double t0)
+{
+    cairn_err e = r->e;
+    if (e == CAIRN_OK && !r->acc)
+        e = cairn_fail(CAIRN_ERR_VERIFY, "%s: rejected: %s", kind ? "join" : "lift of the segment proof", r->first);
+    if (e == CAIRN_OK) e = same_program(f, kind, r->p);
+    if (e == CAIRN_OK) e = prove_node(out, f, kind, r->w, r->n);
+    rc_program_free(r->p);
+    free(r->w);
+    if (seconds) *seconds = now_sec() - t0;
+    return e;
+}
+
 cairn_err rc_fold_lift(rc_fold_node *out, double *seconds, const rc_fold *f, const rv_seg_claim *seg,
                        const uint8_t *proof, size_t len)
 {
@@ -223,19 +249,9 @@ cairn_err rc_fold_lift(rc_fold_node *out, double *seconds, const rc_fold *f, con
     double t0 = now_sec();
     RETURN_ERROR_IF(seg->po2 != f->po2, CAIRN_ERR_USAGE, "lift: a segment of 2^%u, the fold is for 2^%u", seg->po2,
                     f->po2);
-    rc_program *p = NULL;
-    gl_t *w = NULL;
-    size_t n = 0;
-    int acc = 0;
-    char first[256];
-    cairn_err e = rc_lift_record(&p, &w, &n, &acc, first, &f->ctrl, seg, proof, len, &f->seg);
-    if (e == CAIRN_OK && !acc) e = cairn_fail(CAIRN_ERR_VERIFY, "lift: the segment proof is rejected: %s", first);
-    if (e == CAIRN_OK) e = same_program(f, RC_FOLD_LIFT, p);
-    if (e == CAIRN_OK) e = prove_node(out, f, RC_FOLD_LIFT, w, n);
-    rc_program_free(p);
-    free(w);
-    if (seconds) *seconds = now_sec() - t0;
-    return e;
+    recorded r = {0};
+    r.e = rc_lift_record(&r.p, &r.w, &r.n, &r.acc, r.first, &f->ctrl, seg, proof, len, &f->seg);
+    return finish_node(out, seconds, f, RC_FOLD_LIFT, &r, t0);
 }
 
 cairn_err rc_fold_join(rc_fold_node *out, double *seconds, const rc_fold *f, const rc_fold_node *left,
@@ -247,20 +263,10 @@ cairn_err rc_fold_join(rc_fold_node *out, double *seconds, const rc_fold *f, con
                     "join: unknown node kind");
     rc_join_input l = {left->proof, left->len, left->claim, f->pre_root[left->kind]};
     rc_join_input r = {right->proof, right->len, right->claim, f->pre_root[right->kind]};
-    rc_program *p = NULL;
-    gl_t *w = NULL;
-    size_t n = 0;
-    int acc = 0;
-    char first[256];
-    cairn_err e = rc_join_record(&p, &w, &n, &acc, first, rc_air_vk(f->air[RC_FOLD_LIFT]), f->shape->log_n, f->key,
-                                 2, &l, &r);
-    if (e == CAIRN_OK && !acc) e = cairn_fail(CAIRN_ERR_VERIFY, "join: rejected: %s", first);
-    if (e == CAIRN_OK) e = same_program(f, RC_FOLD_JOIN, p);
-    if (e == CAIRN_OK) e = prove_node(out, f, RC_FOLD_JOIN, w, n);
-    rc_program_free(p);
-    free(w);
-    if (seconds) *seconds = now_sec() - t0;
-    return e;
+    recorded rec = {0};
+    rec.e = rc_join_record(&rec.p, &rec.w, &rec.n, &rec.acc, rec.first, rc_air_vk(f->air[RC_FOLD_LIFT]),
+                           f->shape->log_n, f->key, 2, &l, &r);
+    return finish_node(out, seconds, f, RC_FOLD_JOIN, &rec, t0);
 }
 
 cairn_err rc_fold_verify(const rc_fold *f, unsigned kind, const gl_t claim[RC_CLAIM_NPUB], const uint8_t *proof,
