@@ -891,8 +891,10 @@ int cmd_prove(int argc, char **argv)
                 }
             }
             /* checks the claims' chain to the final state as it writes */
-            if (err == CAIRN_OK) err = jobs_finish(ctx.job, ctx.res.segments, &ctx.res.final, ctx.res.cycles, gout.out.bytes, gout.out.len,
-                              NULL);
+            if (err == CAIRN_OK)
+                err = jobs_finish(ctx.job, ctx.res.segments, &ctx.res.final, ctx.res.cycles, gout.out.bytes,
+                                  gout.out.len, NULL);
+            jobs_set_fold_proof(ctx.job, NULL); /* fp ends with this block */
             if (err != CAIRN_OK && status == EXIT_OK) {
                 fprintf(stderr, "cairn prove: writing %s: %s\n", out_path, cairn_last_error());
                 status = err == CAIRN_ERR_INTERNAL ? EXIT_INVALID : EXIT_USAGE;
