@@ -45,7 +45,7 @@ unset CAIRN_SBATCH CAIRN_TEST_WORKER_CORRUPT CAIRN_TEST_WORKER_FAIL CAIRN_TEST_W
 # in the sanitizer run, where every proof costs ~5x
 PO2=8 NSEG=16
 [ "${CAIRN_SANITIZE_RUN:-0}" = 1 ] && PO2=9 NSEG=8
-PROVE=(--segment-po2 $PO2 --preset test --no-fold)
+PROVE=(--segment-po2 $PO2 --preset test)
 "$MKELF" "$WORK/loop.elf" loop || { echo "cannot write the test program" >&2; exit 1; }
 
 # count REGEX FILE: lines of FILE matching REGEX
@@ -70,7 +70,7 @@ signal_run()
     local name=$1 sig=$2 resume=$3 job=$WORK/$1.h5
     shift 3
     rm -rf "$job" "$job.d"
-    "$@" "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" -o "$job" --json >"$WORK/out" 2>"$WORK/err" </dev/null &
+    "$@" "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" --no-fold -o "$job" --json >"$WORK/out" 2>"$WORK/err" </dev/null &
     local pid=$! st
     if ! wait_for '"event": "task_finished"' "$WORK/err" 120; then
         fail "$name: no proof within 120 s"
@@ -117,7 +117,7 @@ assert (len(d["attempts"]) == 1) == (sys.argv[3] == "usr1"), d' "$WORK/inspect.j
     expect 2 "job.rec" "$CAIRN" inspect "$job"
     cp "$WORK/job.rec.saved" "$job.d/job.rec"
     [ "$resume" = 1 ] || return
-    expect 0 "" "$@" "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" -o "$job" --resume --json || return
+    expect 0 "" "$@" "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" --no-fold -o "$job" --resume --json || return
     [ "$(count '"event": "segment_reused"' "$WORK/err")" = "$proven" ] ||
         fail "$name: --resume reused $(count '"event": "segment_reused"' "$WORK/err") proofs, $proven were stored"
     [ "$(count '"event": "task_finished"' "$WORK/err")" = $((NSEG - proven)) ] ||
