@@ -333,7 +333,9 @@ static void write_seed(const char *path, int kind)
             h5s_job_set_final(j, fin, 900) != CAIRN_OK)
             goto fail;
         /* its final proof (/proof) */
-        h5s_fold_proof fp = {.kind = 1, .proof = proof, .proof_len = 500};
+        static uint8_t fproof[500];
+        for (int i = 0; i < 500; i++) fproof[i] = (uint8_t)(i * 7 + 3);
+        h5s_fold_proof fp = {.kind = 1, .proof = fproof, .proof_len = sizeof fproof};
         for (unsigned i = 0; i < H5S_FOLD_CLAIM_ELEMS; i++) fp.claim[i] = 1000u + i;
         snprintf(fp.rc_preset, sizeof fp.rc_preset, "test");
         snprintf(fp.shape, sizeof fp.shape, "rc-test");
