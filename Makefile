@@ -8,7 +8,9 @@ JOBS ?= $(shell nproc)
 # The main job: measure the primitives, then run an example guest (SHA-256
 # of a message) cut into segments, store its job file and describe it; then
 # prove the same run segment by segment (2^12 cycles each, preset
-# proven-100: about 15 s on 2 cores) and verify the proofs from the job file.
+# proven-100: about 15 s on 2 cores) and verify the proofs from the job file;
+# then fold a small Fibonacci run (preset test) into one final proof,
+# export it and verify the exported file.
 demo: compile
 	./$(BUILD)/cairn bench primitives
 	printf 'cairn demo: the quick brown fox jumps over the lazy dog' > $(BUILD)/demo-input.txt
@@ -16,8 +18,13 @@ demo: compile
 	    --segment-po2 12 -o $(BUILD)/demo.h5 --trace
 	./$(BUILD)/cairn inspect $(BUILD)/demo.h5
 	./$(BUILD)/cairn prove $(BUILD)/guest/sha256.elf --input $(BUILD)/demo-input.txt \
-	    --segment-po2 12 --preset proven-100 -o $(BUILD)/demo-proof.h5 > $(BUILD)/demo-journal.bin
+	    --segment-po2 12 --preset proven-100 --no-fold -o $(BUILD)/demo-proof.h5 > $(BUILD)/demo-journal.bin
 	./$(BUILD)/cairn verify $(BUILD)/demo-proof.h5
+	printf 12 > $(BUILD)/demo-fib.txt
+	./$(BUILD)/cairn prove $(BUILD)/guest/fibonacci.elf --input $(BUILD)/demo-fib.txt \
+	    --segment-po2 12 --preset test -o $(BUILD)/demo-fold.h5
+	./$(BUILD)/cairn export $(BUILD)/demo-fold.h5 -o $(BUILD)/demo-fold.proof
+	./$(BUILD)/cairn verify --proof $(BUILD)/demo-fold.proof
 
 # Tests run two at a time on 2 cores, each with its own OpenMP threads:
 # with libgomp's default (spin before sleeping) the idle threads of one

@@ -19,6 +19,7 @@ int cmd_report(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
 
 #endif

@@ -10,7 +10,8 @@ static const cli_command commands[] = {
     {"inspect", cmd_inspect, "describe a job file (.h5): program, journal, segments"},
     {"exec", cmd_exec, "run an RV32IM ELF program (cairn exec --help)"},
     {"prove", cmd_prove, "run an RV32IM ELF program and prove every segment"},
-    {"verify", cmd_verify, "verify the proofs of a job file (.h5) and print its claim"},
+    {"verify", cmd_verify, "verify a job file's final proof (or --segments, or an exported --proof FILE)"},
+    {"export", cmd_export, "write a job file's final proof to a small self-describing file"},
     {"report", cmd_report, "where a proven job's time went: per-rank figures, SVG timeline"},
     {"submit", cmd_submit, "prove a program as a Slurm batch job that survives time limits"},
 };

@@ -82,6 +82,7 @@
 #include "common/err.h"
 #include "common/util.h"
 #include "coordinator/coord.h"
+#include "fold.h"
 #include "jobs/jobs.h"
 #include "progress.h"
 #include "proofs.h"
@@ -91,7 +92,7 @@ static const char USAGE[] =
     "usage: cairn prove PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]\n"
     "                   [--preset proven-100|conjectured-100|test] [-o job.h5 [--resume]\n"
     "                   [--checkpoint N]] [--task-deadline S] [--attempts N] [--no-local]\n"
-    "                   [--checkpoint-wait S] [--json] [-q]\n"
+    "                   [--checkpoint-wait S] [--no-fold] [--json] [-q]\n"
     "       mpirun -np N cairn prove ...   |   srun --mpi=pmix cairn prove ...\n";
 
 static const char HELP[] =
@@ -138,6 +139,14 @@ static const char HELP[] =
     "                     at most S seconds for the proofs in flight, keep what\n"
     "                     is stored and exit 3 (1..3600, default 60; rank 0's own\n"
     "                     proof in flight is always waited for)\n"
+    "  --no-fold          with -o, keep the segment proofs only: no final proof.\n"
+    "                     By default the segment proofs are folded (lifted as they\n"
+    "                     are proven, joined pairwise left to right) into one\n"
+    "                     final recursion proof stored as /proof in the job file\n"
+    "                     (cairn verify checks it alone; cairn export writes it to\n"
+    "                     a small file); every lift and join is stored as it is\n"
+    "                     made and reused by --resume. Single process only for\n"
+    "                     now: under MPI the job gets segment proofs only\n"
     "  --json             JSON on stderr (stdout is the journal): one event a line\n"
     "                     (segment_executed, segment_reused, segment_ignored,\n"
     "                     task_started, task_finished, retry, rank_ready, rank_out,\n"
@@ -195,6 +204,10 @@ typedef struct {
     /* counts */
     uint64_t nseg, proven, reused, proof_bytes, retries;
     double prove_sec;
+    /* the fold (cli/fold.h): NULL with --no-fold, without -o, under MPI */
+    cli_fold *fold;
+    rc_fold_node final;
+    double fold_keys_sec;
 } prove_ctx;
 
 static void held_free(held *h)
@@ -264,6 +277,36 @@ static void on_write(void *arg, int fd, const uint8_t *buf, size_t len)
     jobs_output_write(&g->out, fd, buf, len);
 }
 
+/* A segment whose stored proof is reused: it joins the fold like a new
+ * one. */
+static cairn_err fold_stored(prove_ctx *c, uint64_t index)
+{
+    if (!c->fold) return CAIRN_OK;
+    jobs_stored st;
+    FORWARD_IF_ERROR(jobs_get(c->job, index, &st));
+    rv_seg_claim cl;
+    cairn_err e = jobs_claim_from_h5s(&cl, &st.claim);
+    if (e == CAIRN_OK) e = cli_fold_segment(c->fold, index, &cl, st.proof, st.proof_len);
+    jobs_stored_free(&st);
+    return e;
+}
+
+static void on_fold_event(void *arg, const cli_fold_event *e)
+{
+    prove_ctx *c = arg;
+    if (c->quiet) return;
+    if (c->json)
+        fprintf(stderr,
+                "{\"event\": \"%s\", \"task\": \"%s\", \"level\": %u, \"index\": %" PRIu64
+                ", \"seconds\": %.6f, \"proof_bytes\": %zu}\n",
+                e->reused ? "fold_reused" : "task_finished", e->task, e->level, e->index, e->seconds, e->proof_bytes);
+    else if (e->reused)
+        say(c, "cairn prove: %s %u/%" PRIu64 ": stored proof reused\n", e->task, e->level, e->index);
+    else
+        say(c, "cairn prove: %s %u/%" PRIu64 ": %.2f s, %zu proof bytes\n", e->task, e->level, e->index, e->seconds,
+            e->proof_bytes);
+}
+
 /* The executor delivered segment s: reuse a stored proof, or keep the
  * encoded snapshot for the coordinator. */
 static cairn_err on_segment(void *arg, const rv_snapshot *s)
@@ -293,7 +336,7 @@ static cairn_err on_segment(void *arg, const rv_snapshot *s)
             else if (show)
                 say(c, "cairn prove: segment %" PRIu64 ": %" PRIu64 " cycles, stored proof reused%s\n", s->index,
                     s->cycles, s->end.halted ? " (halted)" : "");
-            return CAIRN_OK;
+            return fold_stored(c, s->index);
         }
     }
     held *h = cairn_calloc(1, sizeof *h);
@@ -392,6 +435,8 @@ static cairn_err sink_put(void *arg, const coord_result *r)
         err = jobs_put(c->job, &jr);
     }
     held_free(h);
+    /* stored first: a fold that fails loses no segment proof */
+    if (err == CAIRN_OK && c->fold) err = cli_fold_segment(c->fold, r->index, &r->seg, r->proof, r->proof_len);
     cli_progress_update(&c->bar, 0);
     return err;
 }
@@ -500,6 +545,35 @@ static int run_worker(int rank, unsigned *lost)
 }
 
 
+/* The fold's part of the summary (nothing without a fold). */
+static void fold_summary(const prove_ctx *c, int json)
+{
+    if (!c->fold) return;
+    cli_fold_stats fs;
+    cli_fold_get_stats(c->fold, &fs);
+    uint8_t rb[32];
+    char rh[65];
+    p2_digest root = rc_fold_ctrl(cli_fold_ctx(c->fold));
+    rv_digest_bytes(rb, &root);
+    cli_hex(rh, rb, 32);
+    if (json) {
+        fprintf(stderr,
+                ", \"fold_lifts\": %" PRIu64 ", \"fold_lifts_reused\": %" PRIu64 ", \"fold_joins\": %" PRIu64
+                ", \"fold_joins_reused\": %" PRIu64 ", \"fold_lift_sec\": %.6f, \"fold_join_sec\": %.6f"
+                ", \"fold_keys_sec\": %.6f, \"final_reused\": %s, \"final_proof_bytes\": %zu, \"control_root\": \"%s\"",
+                fs.lifts, fs.lifts_reused, fs.joins, fs.joins_reused, fs.lift_sec, fs.join_sec, c->fold_keys_sec,
+                fs.final_reused ? "true" : "false", c->final.len, rh);
+    } else if (c->final.proof) {
+        fprintf(stderr,
+                "cairn prove: final proof %zu bytes (%s): %" PRIu64 " lifts (%.2f s) and %" PRIu64
+                " joins (%.2f s) made, %" PRIu64 " and %" PRIu64 " reused%s; keys %.2f s\n",
+                c->final.len, c->final.kind ? "a join" : "a lift", fs.lifts, fs.lift_sec, fs.joins, fs.join_sec,
+                fs.lifts_reused, fs.joins_reused, fs.final_reused ? ", the stored final proof reused" : "",
+                c->fold_keys_sec);
+        fprintf(stderr, "cairn prove: control root %s\n", rh);
+    }
+}
+
 /* The summary line(s) of a run that ended (err: how). */
 static void summary(const prove_ctx *c, cairn_err err, int status, double dt, const char *preset, uint64_t po2,
                     const stark_security_bits *sec, const char *id_hex, const coord_stats *st, const char *out_path)
@@ -532,6 +606,7 @@ static void summary(const prove_ctx *c, cairn_err err, int status, double dt, co
         /* rank 0's prover: what it needs and may hold (coord.h "Memory") */
         fprintf(stderr, ", \"mem_need_mb\": %.1f, \"mem_limit_mb\": %.1f", (double)st->mem_need / (1 << 20),
                 (double)st->mem_limit / (1 << 20));
+        fold_summary(c, 1);
         if (err == CAIRN_ERR_FAULT)
             fprintf(stderr, ", \"fault\": \"%s\", \"fault_pc\": %u, \"fault_insn\": %u, \"fault_addr\": %u",
                     rv_fault_name(res->fault.kind), res->fault.pc, res->fault.insn, res->fault.addr);
@@ -551,6 +626,7 @@ static void summary(const prove_ctx *c, cairn_err err, int status, double dt, co
                 c->proof_bytes, preset, sec->proven, sec->conjectured);
         fprintf(stderr, "cairn prove: image ID %s%s%s\n", id_hex, out_path ? ", job file " : "",
                 out_path ? out_path : "");
+        fold_summary(c, 0);
     }
 }
 
@@ -602,7 +678,7 @@ int cmd_prove(int argc, char **argv)
     const char *elf_path = NULL, *input_path = NULL, *out_path = NULL, *preset = CLI_DEFAULT_PRESET;
     uint64_t po2 = RV_DEFAULT_SEGMENT_PO2, max_input = CLI_DEFAULT_MAX_INPUT, checkpoint = JOBS_DEFAULT_CHECKPOINT;
     uint64_t deadline = 0, attempts = 3, ckpt_wait = 60, attempt_t0 = 0;
-    int json = 0, quiet = 0, resume = 0, no_local = 0;
+    int json = 0, quiet = 0, resume = 0, no_local = 0, no_fold = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn prove", USAGE, stderr, argc, argv);
     const cli_opt opts[] = {
@@ -616,6 +692,7 @@ int cmd_prove(int argc, char **argv)
         {"--task-deadline", CLI_U64, &deadline, 0, 7 * 86400, NULL},
         {"--attempts", CLI_U64, &attempts, 1, COORD_MAX_ATTEMPTS, NULL},
         {"--no-local", CLI_FLAG, &no_local, 0, 0, NULL},
+        {"--no-fold", CLI_FLAG, &no_fold, 0, 0, NULL},
         {"--checkpoint-wait", CLI_U64, &ckpt_wait, 1, 3600, NULL},
         {"--json", CLI_FLAG, &json, 0, 0, NULL},
         {"-q", CLI_FLAG, &quiet, 0, 0, NULL},
@@ -740,6 +817,22 @@ int cmd_prove(int argc, char **argv)
             goto done;
         }
     }
+    if (ctx.job && !no_fold && nranks > 1) {
+        /* lift and join are not tasks of the coordinator yet (issue 10) */
+        if (!quiet && !json)
+            fprintf(stderr, "cairn prove: under MPI the segment proofs are not folded yet: the job file gets segment "
+                            "proofs only (cairn verify --segments checks them; --no-fold silences this)\n");
+        else if (!quiet)
+            fprintf(stderr, "{\"event\": \"notice\", \"message\": \"under MPI the segment proofs are not folded "
+                            "yet: segment proofs only\"}\n");
+    } else if (ctx.job && !no_fold) {
+        double tk = now_sec();
+        if ((err = cli_fold_new(&ctx.fold, preset, (unsigned)po2, ctx.job, on_fold_event, &ctx)) != CAIRN_OK) {
+            status = cli_fail(&c, cli_status(err), err, "%s", cairn_last_error());
+            goto done;
+        }
+        ctx.fold_keys_sec = now_sec() - tk;
+    }
     if ((err = jobs_machine_new(&ctx.m, pg.prog, (unsigned)po2, pg.input, pg.input_len, on_segment, &ctx, on_write,
                                 &gout))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
@@ -777,10 +870,32 @@ int cmd_prove(int argc, char **argv)
         if (gout.out.io_error) {
             /* said below; what is stored stays for --resume */
         } else if (ctx.job) {
+            /* the fold's last nodes; the final proof goes to /proof */
+            h5s_fold_proof fp;
+            if (ctx.fold) {
+                err = cli_fold_finish(ctx.fold, ctx.res.segments, &ctx.final);
+                if (err == CAIRN_OK) {
+                    memset(&fp, 0, sizeof fp);
+                    const rc_fold_cfg *cfg = rc_fold_cfg_of(cli_fold_ctx(ctx.fold));
+                    fp.kind = ctx.final.kind;
+                    memcpy(fp.claim, ctx.final.claim, sizeof fp.claim);
+                    snprintf(fp.rc_preset, sizeof fp.rc_preset, "%s", cfg->preset);
+                    snprintf(fp.shape, sizeof fp.shape, "%s", cfg->shape);
+                    fp.proof = ctx.final.proof;
+                    fp.proof_len = ctx.final.len;
+                    jobs_set_fold_proof(ctx.job, &fp);
+                } else {
+                    fprintf(stderr, "cairn prove: %s\ncairn prove: %s: what is stored stays; continue with --resume\n",
+                            cairn_last_error(), out_path);
+                    status = err == CAIRN_ERR_VERIFY || err == CAIRN_ERR_INTERNAL ? EXIT_INVALID : EXIT_USAGE;
+                }
+            }
             /* checks the claims' chain to the final state as it writes */
-            err = jobs_finish(ctx.job, ctx.res.segments, &ctx.res.final, ctx.res.cycles, gout.out.bytes, gout.out.len,
-                              NULL);
-            if (err != CAIRN_OK) {
+            if (err == CAIRN_OK)
+                err = jobs_finish(ctx.job, ctx.res.segments, &ctx.res.final, ctx.res.cycles, gout.out.bytes,
+                                  gout.out.len, NULL);
+            jobs_set_fold_proof(ctx.job, NULL); /* fp ends with this block */
+            if (err != CAIRN_OK && status == EXIT_OK) {
                 fprintf(stderr, "cairn prove: writing %s: %s\n", out_path, cairn_last_error());
                 status = err == CAIRN_ERR_INTERNAL ? EXIT_INVALID : EXIT_USAGE;
             }
@@ -818,6 +933,8 @@ int cmd_prove(int argc, char **argv)
 done:
     if (mpi && !started) coord_cancel(MPI_COMM_WORLD);
     jobs_close(ctx.job);
+    cli_fold_free(ctx.fold);
+    rc_fold_node_free(&ctx.final);
     rv_machine_free(ctx.m);
     held_free(ctx.next);
     while (ctx.out) {

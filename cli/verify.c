@@ -1,5 +1,19 @@
-/* cairn verify JOB.h5 [--json]: checks that a job file of cairn prove
- * proves its claim, from the file alone:
+/* cairn verify JOB.h5 [--segments] [--json] | cairn verify --proof FILE
+ * [--json]: checks that a job file of cairn prove (or a final proof
+ * exported from one) proves its claim, from the file alone.
+ *
+ * A job file with a final proof (/proof) is checked by it alone
+ * (cli/finalproof.h): the recursion parameters are this build's for the
+ * stored preset and po2, the control root is this build's (computed from
+ * the lift and join keys, printed), the claim starts at the image ID
+ * (recomputed from the stored ELF), ends at the stored final state
+ * (halted, its journal fields recomputed from the stored journal bytes),
+ * with /claim's cycles, and the recursion proof verifies. --proof FILE
+ * does the same on an exported file (recursion/rc_export.h), with no
+ * HDF5: the image ID is then the claim's start, printed.
+ *
+ * --segments (and a job file without /proof, made with --no-fold or
+ * under MPI) checks the segment proofs instead:
  *
  *  - the parameters stored in /params are valid (and, for a known preset
  *    name, exactly that preset's for the stored segment size:
@@ -30,21 +44,31 @@
 #include "commands.h"
 #include "common/err.h"
 #include "common/util.h"
+#include "finalproof.h"
 #include "proofs.h"
 #include "storage/h5s.h"
 
-static const char USAGE[] = "usage: cairn verify JOB.h5 [--json]\n";
+static const char USAGE[] = "usage: cairn verify JOB.h5 [--segments] [--json]\n"
+                            "       cairn verify --proof FILE [--json]\n";
 
 static const char HELP[] =
-    "\nVerifies a job file written by cairn prove: every segment's proof against\n"
-    "its claim with the stored parameters, the chain of claims from the image ID\n"
-    "(recomputed from the stored ELF) to a halted final state, and the stored\n"
-    "journal against that state. Prints the verified image ID, journal, exit\n"
-    "code, segments and cycles (stdout).\n\n"
+    "\nVerifies a job file written by cairn prove. With a final proof (/proof,\n"
+    "the default of cairn prove -o) that proof alone: its claim starts at the\n"
+    "image ID (recomputed from the stored ELF) and ends at the stored, halted\n"
+    "final state whose journal is the stored journal, under the control root of\n"
+    "this build (printed). Without one, or with --segments: every segment's\n"
+    "proof against its claim with the stored parameters, the chain of claims\n"
+    "from the image ID to a halted final state, and the stored journal against\n"
+    "that state. Prints the verified image ID, journal, exit code and cycles\n"
+    "(stdout).\n\n"
+    "  --segments    check every segment proof and the chain, not the final proof\n"
+    "  --proof FILE  verify a final proof exported by cairn export (no job file,\n"
+    "                no HDF5): the same checks, the image ID is the claim's\n"
     "  --json    the result as one JSON object on stdout; on an error\n"
     "            {\"error\", \"code\", \"status\"} instead\n\n"
     "Exit status: 0 valid; 1 invalid (the message names the segment proof, the\n"
-    "chain link, the image ID, the final state or the journal that failed); 2\n"
+    "chain link, the image ID, the final state, the journal, the control root,\n"
+    "the parameters or the final proof that failed); 2\n"
     "usage error, or a missing, foreign, damaged or truncated file, or one\n"
     "without proofs (cairn exec's).\n";
 
@@ -61,18 +85,120 @@ static void escaped(FILE *f, const uint8_t *b, size_t n)
     }
 }
 
+/* --proof FILE: an exported final proof. */
+static int verify_exported(const cli_ctx *c, const char *path, int json)
+{
+    uint8_t *b = NULL;
+    size_t len = 0;
+    rc_export e;
+    cli_final_info info;
+    double t0 = now_sec();
+    int status;
+    cairn_err err = cli_read_file(&b, &len, "--proof", path, RC_EXPORT_FIXED + RC_EXPORT_MAX_JOURNAL + RC_EXPORT_MAX_PROOF,
+                                  NULL);
+    if (err != CAIRN_OK) {
+        status = cli_fail(c, EXIT_USAGE, err, "%s", cairn_last_error());
+    } else if ((err = rc_export_parse(&e, b, len)) != CAIRN_OK) {
+        status = cli_fail(c, EXIT_USAGE, err, "%s: %s (%s)", path, cairn_last_error(), cairn_err_name(err));
+    } else if ((err = cli_final_check(&info, &e)) != CAIRN_OK) {
+        status = cli_fail(c, cli_status(err), err, "%s", cairn_last_error());
+    } else {
+        status = EXIT_OK;
+        cli_final_print(stdout, json, path, &e, &info, "the claim's start: no ELF in an exported proof",
+                        now_sec() - t0);
+    }
+    free(b);
+    return status;
+}
+
+/* A job file's /proof: the final proof alone. */
+static int verify_final(const cli_ctx *c, h5s_reader *r, const char *path, int json, double t0)
+{
+    rc_export e;
+    cli_final_info info;
+    uint8_t *journal = NULL, *proof = NULL, *elf = NULL;
+    size_t elf_len = 0;
+    rv_program *prog = NULL;
+    int status = EXIT_USAGE;
+    h5s_program_info pi;
+    h5s_program_get(r, &pi);
+    h5s_params hp;
+    uint64_t fin[H5S_STATE_ELEMS], fin_cycles = 0;
+    h5s_params_get(r, &hp);
+    h5s_final_get(r, fin, &fin_cycles);
+    cairn_err err = cli_final_from_job(&e, &journal, &proof, r);
+    if (err != CAIRN_OK) {
+        status = cli_fail(c, cli_status(err) == EXIT_INVALID ? EXIT_INVALID : EXIT_USAGE, err, "%s (%s)",
+                          cairn_last_error(), cairn_err_name(err));
+        goto out;
+    }
+    /* the image ID: from the ELF when stored */
+    p2_digest id;
+    if (pi.has_elf) {
+        uint8_t idb[32];
+        if ((err = h5s_read_elf(r, &elf, &elf_len)) != CAIRN_OK) {
+            status = cli_fail(c, EXIT_USAGE, err, "%s (%s)", cairn_last_error(), cairn_err_name(err));
+            goto out;
+        }
+        if (rv_elf_load(&prog, elf, elf_len) != CAIRN_OK || rv_image_id(&id, prog) != CAIRN_OK) {
+            status = cli_fail(c, EXIT_INVALID, CAIRN_ERR_VERIFY, "image ID: the stored ELF does not load: %s",
+                              cairn_last_error());
+            goto out;
+        }
+        rv_digest_bytes(idb, &id);
+        if (memcmp(idb, pi.image_id, 32)) {
+            status = cli_fail(c, EXIT_INVALID, CAIRN_ERR_VERIFY,
+                              "image ID: /program/image_id is not the image ID of the stored ELF");
+            goto out;
+        }
+    } else if ((err = jobs_digest_from_bytes(&id, pi.image_id)) != CAIRN_OK) {
+        status = cli_fail(c, EXIT_INVALID, CAIRN_ERR_VERIFY, "image ID: %s", cairn_last_error());
+        goto out;
+    }
+    if (memcmp(id.v, e.claim + RC_CLAIM_START, sizeof id.v)) {
+        status = cli_fail(c, EXIT_INVALID, CAIRN_ERR_VERIFY, "image ID: the final claim does not start at the image ID%s",
+                          pi.has_elf ? " of the stored ELF" : "");
+        goto out;
+    }
+    if (fin_cycles != e.claim[RC_CLAIM_CYCLES]) {
+        status = cli_fail(c, EXIT_INVALID, CAIRN_ERR_VERIFY,
+                          "cycles: /claim says %" PRIu64 ", the final proof's claim %" PRIu64, fin_cycles,
+                          e.claim[RC_CLAIM_CYCLES]);
+        goto out;
+    }
+    if ((err = cli_final_check(&info, &e)) != CAIRN_OK) {
+        status = cli_fail(c, cli_status(err), err, "%s", cairn_last_error());
+        goto out;
+    }
+    status = EXIT_OK;
+    cli_final_print(stdout, json, path, &e, &info,
+                    pi.has_elf ? "recomputed from the stored ELF" : "as stored: the job file has no ELF",
+                    now_sec() - t0);
+out:
+    free(journal);
+    free(proof);
+    free(elf);
+    rv_program_free(prog);
+    return status;
+}
+
 int cmd_verify(int argc, char **argv)
 {
-    const char *path = NULL;
-    int json = 0;
+    const char *path = NULL, *proof_path = NULL;
+    int json = 0, segments = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn verify", USAGE, stdout, argc, argv);
     const cli_opt opts[] = {
         {"--json", CLI_FLAG, &json, 0, 0, NULL},
+        {"--segments", CLI_FLAG, &segments, 0, 0, NULL},
+        {"--proof", CLI_STR, &proof_path, 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
     int status;
     if (!cli_parse_command(&c, opts, &path, argc, argv, HELP, &status)) return status;
+    if (proof_path && (path || segments))
+        return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "--proof takes the exported file alone (no job file, no --segments)");
+    if (proof_path) return verify_exported(&c, proof_path, json);
     if (!path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no job file given");
 
     status = EXIT_USAGE;
@@ -102,6 +228,12 @@ int cmd_verify(int argc, char **argv)
         status = cli_fail(&c, EXIT_USAGE, CAIRN_ERR_FORMAT,
                           "%s: not a proof job (no %s; made by cairn exec? run cairn prove)", path,
                           !h5s_params_get(r, &hp) ? "proof parameters" : nseg == 0 ? "segments" : "final state");
+        goto done;
+    }
+
+    h5s_fold_proof fpm;
+    if (!segments && h5s_fold_proof_get(r, &fpm)) {
+        status = verify_final(&c, r, path, json, t0);
         goto done;
     }
 
@@ -260,7 +392,7 @@ int cmd_verify(int argc, char **argv)
     cli_hex(jdh, jdb, 32);
     FILE *o = stdout;
     if (json) {
-        fprintf(o, "{\"valid\": true, \"file\": ");
+        fprintf(o, "{\"valid\": true, \"checked\": \"segments\", \"file\": ");
         cli_json_str(o, path);
         fprintf(o, ", \"image_id\": \"%s\", \"image_id_from\": \"%s\", \"exit_code\": %u, \"segments\": %" PRIu64
                    ", \"segment_po2\": %u, \"cycles\": %" PRIu64 ", \"journal_bytes\": %zu, \"journal_digest\": \"%s\", "
@@ -273,6 +405,8 @@ int cmd_verify(int argc, char **argv)
                 proof_bytes, sec.proven, sec.conjectured, dt);
     } else {
         fprintf(o, "valid        every segment proof verifies; claims chained to a halted final state\n");
+        if (!segments)
+            fprintf(o, "             (the file has no final proof: made with --no-fold or under MPI)\n");
         fprintf(o, "image ID     %s (%s)\n", idh,
                 id_from_elf ? "recomputed from the stored ELF" : "as stored: the job file has no ELF");
         fprintf(o, "exit code    %u\n", fin.exit_code);

@@ -321,6 +321,44 @@ cairn_err jobs_discard(jobs_job *j);
 /* Closes the job; what is stored stays for a later resume. Accepts NULL. */
 void jobs_close(jobs_job *j);
 
+/* ---- the fold (recursion/rc_fold.h) ------------------------------------ */
+
+/* The fold tree's nodes are results like segment proofs: each is stored
+ * in the record folder as soon as it is made (fold-LL-NNNNNNNNN.rec,
+ * jobs_rec.h), durably when jobs_put_fold returns, and used again by a
+ * resumed run (after its caller verified it). The finished job file holds
+ * the last one, the run's final proof (/proof, h5s.h); the folder, with
+ * the other nodes, is deleted after it. The caller has verified the
+ * node. */
+cairn_err jobs_put_fold(jobs_job *j, const jobs_rec_fold *f);
+
+/* A stored node read back. */
+typedef struct {
+    uint32_t kind;
+    uint64_t claim[JOBS_REC_FOLD_CLAIM];
+    uint8_t *proof; /* malloc'ed */
+    size_t proof_len;
+} jobs_fold_stored;
+
+/* Node (level, index): *found = 1 and *out filled if a record holds it
+ * (free out->proof); 0 if none (or the folder is gone). A record that
+ * does not decode, or holds another node, is set aside (NAME.bad,
+ * JOBS_EV_IGNORED) and reads as absent. */
+cairn_err jobs_get_fold(jobs_job *j, uint32_t level, uint64_t index, jobs_fold_stored *out, int *found);
+
+/* Sets node (level, index)'s record aside (its proof did not verify:
+ * why), so it is made again. */
+void jobs_drop_fold(jobs_job *j, uint32_t level, uint64_t index, const char *why);
+
+/* The final proof jobs_finish writes as /proof (p and its bytes must stay
+ * valid until then; NULL: none). */
+void jobs_set_fold_proof(jobs_job *j, const h5s_fold_proof *p);
+
+/* A finished job file's /proof (resume of a finished job): 1 and *out,
+ * *bytes (malloc'ed) if the file PATH is finished and has one; 0
+ * otherwise (or when it cannot be read: then it is made again). */
+int jobs_file_fold_proof(jobs_job *j, h5s_fold_proof *out, uint8_t **bytes);
+
 /* ---- attempts (issue 11) ------------------------------------------------ */
 
 /* Each run of cairn prove on a job in a Slurm job is an attempt: the

@@ -173,6 +173,7 @@ static cairn_err frame_open(rcur *body, const uint8_t *buf, size_t len, uint32_t
     RETURN_ERROR_IF(kind != want_kind, CAIRN_ERR_FORMAT, "record kind %u, expected %u (%s)", kind, want_kind,
                     want_kind == JOBS_REC_JOB       ? "a job description"
                     : want_kind == JOBS_REC_SEGMENT ? "a segment result"
+                    : want_kind == JOBS_REC_FOLD    ? "a fold node"
                                                     : "attempts");
     body->p = buf + JOBS_REC_HEADER_BYTES;
     body->left = (size_t)body_len;
@@ -427,4 +428,69 @@ cairn_err jobs_rec_decode_attempts(jobs_rec_attempt *out, size_t *n, const uint8
     }
     *n = (size_t)count;
     return CAIRN_OK;
+}
+
+/* ---- fold node ---- */
+
+#define FOLD_FIXED (4u + 4 + 8 + 8 * JOBS_REC_FOLD_CLAIM + 8 + 8)
+/* Goldilocks: claim elements are canonical field elements */
+#define FOLD_P UINT64_C(0xffffffff00000001)
+
+static cairn_err fold_check(const jobs_rec_fold *f, cairn_err code)
+{
+    RETURN_ERROR_IF(f->level > JOBS_REC_MAX_FOLD_LEVEL, code, "fold record: level %u (0..%u)", f->level,
+                    JOBS_REC_MAX_FOLD_LEVEL);
+    RETURN_ERROR_IF(f->kind > 1 || (f->level == 0 && f->kind != 0), code, "fold record: kind %u at level %u", f->kind,
+                    f->level);
+    RETURN_ERROR_IF(f->index >= JOBS_REC_MAX_SEGMENTS, code, "fold record: index %" PRIu64, f->index);
+    for (unsigned i = 0; i < JOBS_REC_FOLD_CLAIM; i++)
+        RETURN_ERROR_IF(f->claim[i] >= FOLD_P, code, "fold record: claim element %u is not a field element", i);
+    RETURN_ERROR_IF(f->proof_len == 0 || f->proof_len > JOBS_REC_MAX_PROOF_BYTES, code,
+                    "fold record: proof length %zu (1..%" PRIu64 ")", f->proof_len, JOBS_REC_MAX_PROOF_BYTES);
+    return CAIRN_OK;
+}
+
+cairn_err jobs_rec_encode_fold(uint8_t **out, size_t *len, const jobs_rec_fold *f)
+{
+    RETURN_ERROR_IF(!out || !len || !f || !f->proof, CAIRN_ERR_USAGE, "jobs_rec_encode_fold: NULL argument");
+    *out = NULL;
+    *len = 0;
+    FORWARD_IF_ERROR(fold_check(f, CAIRN_ERR_USAGE));
+    wcur w = {NULL};
+    uint8_t *b = NULL;
+    size_t total = 0;
+    FORWARD_IF_ERROR(frame_begin(&b, &total, &w, JOBS_REC_FOLD, FOLD_FIXED + (uint64_t)f->proof_len));
+    put_u32(&w, f->level);
+    put_u32(&w, f->kind);
+    put_u64(&w, f->index);
+    for (unsigned i = 0; i < JOBS_REC_FOLD_CLAIM; i++) put_u64(&w, f->claim[i]);
+    put_u64(&w, f->task_ns);
+    put_u64(&w, f->proof_len);
+    put_bytes(&w, f->proof, f->proof_len);
+    frame_end(b, total);
+    *out = b;
+    *len = total;
+    return CAIRN_OK;
+}
+
+cairn_err jobs_rec_decode_fold(jobs_rec_fold *out, const uint8_t *buf, size_t len)
+{
+    RETURN_ERROR_IF(!out, CAIRN_ERR_USAGE, "jobs_rec_decode_fold: NULL argument");
+    memset(out, 0, sizeof *out);
+    rcur r;
+    FORWARD_IF_ERROR(frame_open(&r, buf, len, JOBS_REC_FOLD));
+    RETURN_ERROR_IF(r.left < FOLD_FIXED, CAIRN_ERR_FORMAT, "fold record: %zu body bytes, at least %u", r.left,
+                    FOLD_FIXED);
+    uint64_t plen = 0;
+    get_u32(&r, &out->level);
+    get_u32(&r, &out->kind);
+    get_u64(&r, &out->index);
+    for (unsigned i = 0; i < JOBS_REC_FOLD_CLAIM; i++) get_u64(&r, &out->claim[i]);
+    get_u64(&r, &out->task_ns);
+    get_u64(&r, &plen);
+    RETURN_ERROR_IF(plen != r.left, CAIRN_ERR_FORMAT, "fold record: proof length %" PRIu64 " but %zu bytes follow",
+                    plen, r.left);
+    out->proof = r.p;
+    out->proof_len = (size_t)plen;
+    return fold_check(out, CAIRN_ERR_FORMAT);
 }

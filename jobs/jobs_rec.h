@@ -64,6 +64,19 @@
  * (Added after version 1 was in use: a new kind in a new file, so the
  * other records and their readers are unchanged; the version stays 1.)
  *
+ * Fold node body (JOBS_REC_FOLD, file "fold-LL-NNNNNNNNN.rec", level in 2
+ * digits and index in 9; recursion/rc_fold.h): one node of the run's fold
+ * tree, node (level, index) covering segments index * 2^level .. on:
+ *   4       level (0..JOBS_REC_MAX_FOLD_LEVEL)
+ *   4       kind: 0 lift, 1 join (level 0 is always a lift)
+ *   8       index (< JOBS_REC_MAX_SEGMENTS)
+ *   13 x 8  claim: control root (4), start (4), end (4), cycles, each a
+ *           canonical field element (< 2^64 - 2^32 + 1)
+ *   8       nanoseconds the lift or join took
+ *   8       proof length P (1..JOBS_REC_MAX_PROOF_BYTES)
+ *   P       proof bytes (recursion/rc_air.h rc_prove)
+ * (A new kind in new files, like attempts: the version stays 1.)
+ *
  * The timing tail was added after version 1 was in use (issue 9): its
  * length is what the body holds beyond the snapshot and proof (0 or 16,
  * anything else is refused), so a record written before it reads as
@@ -86,7 +99,10 @@
 
 #define JOBS_REC_MAGIC "CAIRNREC"
 #define JOBS_REC_VERSION 1u
-enum { JOBS_REC_JOB = 1, JOBS_REC_SEGMENT = 2, JOBS_REC_ATTEMPTS = 3 };
+enum { JOBS_REC_JOB = 1, JOBS_REC_SEGMENT = 2, JOBS_REC_ATTEMPTS = 3, JOBS_REC_FOLD = 4 };
+/* Levels of a fold tree over at most JOBS_REC_MAX_SEGMENTS (< 2^20) leaves. */
+#define JOBS_REC_MAX_FOLD_LEVEL 20u
+#define JOBS_REC_FOLD_CLAIM 13u
 /* Attempts kept (the oldest are dropped beyond): 4 job file values each
  * fit /run's H5S_MAX_RUN_VALUES with room for the run summary. */
 #define JOBS_REC_MAX_ATTEMPTS 200u
@@ -132,6 +148,15 @@ typedef struct {
     uint64_t slurm_job_id, restart_count, start_ns, used_ns;
 } jobs_rec_attempt;
 
+typedef struct {
+    uint32_t level, kind;
+    uint64_t index;
+    uint64_t claim[JOBS_REC_FOLD_CLAIM];
+    uint64_t task_ns;
+    const uint8_t *proof; /* decoded: points into the record's bytes */
+    size_t proof_len;
+} jobs_rec_fold;
+
 /* CRC-64/XZ (ECMA-182 polynomial, reflected, initial and final value all
  * ones): jobs_crc64(0, "123456789", 9) = 0x995dc9bbdf1939fa. Pass the
  * previous result as crc to continue over more bytes. */
@@ -154,6 +179,8 @@ cairn_err jobs_rec_encode_attempts(uint8_t **out, size_t *len, const jobs_rec_at
  * it). */
 cairn_err jobs_rec_decode_job(jobs_rec_job *out, const uint8_t *buf, size_t len);
 cairn_err jobs_rec_decode_seg(jobs_rec_seg *out, const uint8_t *buf, size_t len);
+cairn_err jobs_rec_encode_fold(uint8_t **out, size_t *len, const jobs_rec_fold *f);
+cairn_err jobs_rec_decode_fold(jobs_rec_fold *out, const uint8_t *buf, size_t len);
 /* out has room for JOBS_REC_MAX_ATTEMPTS entries; *n gets the count. */
 cairn_err jobs_rec_decode_attempts(jobs_rec_attempt *out, size_t *n, const uint8_t *buf, size_t len);
 

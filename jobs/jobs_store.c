@@ -45,6 +45,7 @@ struct jobs_job {
     h5s_reader *rd;     /* PATH, while it exists */
     int file_final;     /* PATH is a finished job file */
     jobs_attempt att[JOBS_REC_MAX_ATTEMPTS]; /* the runs on this job, oldest first */
+    const h5s_fold_proof *fold; /* the final proof for jobs_finish (the caller's) */
     size_t natt;
 };
 
@@ -1174,6 +1175,7 @@ static cairn_err write_file(jobs_job *j, uint64_t n, const rv_state *final, uint
         if (err == CAIRN_OK) err = h5s_job_set_final(w, fe, cycles);
         if (err == CAIRN_OK) err = h5s_job_set_journal(w, journal, journal_len);
         if (err == CAIRN_OK) err = jobs_run_summary(w, final, cycles, n, j->desc.params.segment_po2, total);
+        if (err == CAIRN_OK && j->fold) err = h5s_job_set_proof(w, j->fold);
     }
     if (err != CAIRN_OK) {
         h5s_job_abort(w);
@@ -1223,6 +1225,106 @@ cairn_err jobs_checkpoint(jobs_job *j)
     return CAIRN_OK;
 }
 
+/* ---- fold nodes ---------------------------------------------------------- */
+
+#define FOLD_PREFIX "fold-"
+#define FOLD_NAME_CAP 40
+
+static void fold_name(char out[FOLD_NAME_CAP], uint32_t level, uint64_t index)
+{
+    snprintf(out, FOLD_NAME_CAP, FOLD_PREFIX "%02u-%09" PRIu64 SEG_SUFFIX, level, index);
+}
+
+static int is_fold_name(const char *nm)
+{
+    return !strncmp(nm, FOLD_PREFIX, strlen(FOLD_PREFIX)) && ends_with(nm, SEG_SUFFIX);
+}
+
+cairn_err jobs_put_fold(jobs_job *j, const jobs_rec_fold *f)
+{
+    RETURN_ERROR_IF(!j || !f, CAIRN_ERR_USAGE, "jobs_put_fold: NULL argument");
+    RETURN_ERROR_IF(j->dirfd < 0, CAIRN_ERR_USAGE, "jobs_put_fold: the job is finished or discarded");
+    uint8_t *b;
+    size_t n;
+    FORWARD_IF_ERROR(jobs_rec_encode_fold(&b, &n, f));
+    char name[FOLD_NAME_CAP];
+    fold_name(name, f->level, f->index);
+    cairn_err err = write_record(j, name, b, n);
+    free(b);
+    return err;
+}
+
+void jobs_drop_fold(jobs_job *j, uint32_t level, uint64_t index, const char *why)
+{
+    if (!j || j->dirfd < 0) return;
+    char name[FOLD_NAME_CAP], bad[FOLD_NAME_CAP + 8];
+    fold_name(name, level, index);
+    snprintf(bad, sizeof bad, "%s.bad", name);
+    event(j, JOBS_EV_IGNORED, index, level, "fold node %u/%" PRIu64 ": the stored result %s/%s is not used: %s; it is kept as %s "
+          "and made again", level, index, j->dir, name, why, bad);
+    renameat(j->dirfd, name, j->dirfd, bad);
+    step();
+}
+
+cairn_err jobs_get_fold(jobs_job *j, uint32_t level, uint64_t index, jobs_fold_stored *out, int *found)
+{
+    RETURN_ERROR_IF(!j || !out || !found, CAIRN_ERR_USAGE, "jobs_get_fold: NULL argument");
+    memset(out, 0, sizeof *out);
+    *found = 0;
+    if (j->dirfd < 0) return CAIRN_OK;
+    char name[FOLD_NAME_CAP];
+    fold_name(name, level, index);
+    uint8_t *b;
+    size_t n;
+    int missing;
+    cairn_err err = read_record(j, name, JOBS_REC_MAX_PROOF_BYTES + 4096, &b, &n, &missing);
+    if (err == CAIRN_ERR_FORMAT) {
+        jobs_drop_fold(j, level, index, cairn_last_error());
+        return CAIRN_OK;
+    }
+    if (err != CAIRN_OK || missing) return err;
+    jobs_rec_fold f;
+    char why[CAIRN_ERROR_MSG_MAX + 64];
+    why[0] = 0;
+    if (jobs_rec_decode_fold(&f, b, n) != CAIRN_OK) snprintf(why, sizeof why, "%s", cairn_last_error());
+    else if (f.level != level || f.index != index)
+        snprintf(why, sizeof why, "it holds node %u/%" PRIu64, f.level, f.index);
+    if (!why[0]) {
+        out->proof = cairn_malloc(f.proof_len);
+        if (!out->proof) {
+            free(b);
+            return cairn_fail_nomem(f.proof_len, "out of memory for a fold node");
+        }
+        memcpy(out->proof, f.proof, f.proof_len);
+        out->proof_len = f.proof_len;
+        out->kind = f.kind;
+        memcpy(out->claim, f.claim, sizeof out->claim);
+        *found = 1;
+    }
+    free(b);
+    if (why[0]) jobs_drop_fold(j, level, index, why);
+    return CAIRN_OK;
+}
+
+void jobs_set_fold_proof(jobs_job *j, const h5s_fold_proof *p)
+{
+    if (j) j->fold = p;
+}
+
+int jobs_file_fold_proof(jobs_job *j, h5s_fold_proof *out, uint8_t **bytes)
+{
+    *bytes = NULL;
+    if (!j || !j->rd || !j->file_final || !h5s_fold_proof_get(j->rd, out)) return 0;
+    size_t len;
+    if (h5s_read_fold_proof(j->rd, bytes, &len) != CAIRN_OK) {
+        cairn_clear_error();
+        return 0;
+    }
+    out->proof = *bytes;
+    out->proof_len = len;
+    return 1;
+}
+
 /* Removes the record folder: segment records, leftovers, job.rec last. */
 static cairn_err remove_folder(jobs_job *j)
 {
@@ -1239,7 +1341,7 @@ static cairn_err remove_folder(jobs_job *j)
     while ((de = readdir(dp))) {
         const char *nm = de->d_name;
         if (!strcmp(nm, ".") || !strcmp(nm, "..") || !strcmp(nm, JOB_REC)) continue;
-        if (parse_seg_name(nm, &idx) || !strcmp(nm, ATTEMPTS_REC) || ends_with(nm, ".tmp") ||
+        if (parse_seg_name(nm, &idx) || is_fold_name(nm) || !strcmp(nm, ATTEMPTS_REC) || ends_with(nm, ".tmp") ||
             ends_with(nm, ".bad")) {
             unlinkat(j->dirfd, nm, 0);
             step();

@@ -74,6 +74,22 @@ cairn_err stark_vrec_parse_key(stark_vrec_proof **out, const stark_vk *vk, const
     return parse(out, vk, pre_root, proof, len, log_heights);
 }
 
+cairn_err stark_vrec_blank(uint8_t **out, size_t *len, const stark_vk *vk, const unsigned *log_heights)
+{
+    *out = NULL;
+    *len = 0;
+    RETURN_ERROR_IF(!log_heights, CAIRN_ERR_USAGE, "stark_vrec_blank: no table heights given");
+    stark_shape s;
+    stark_proof pf;
+    FORWARD_IF_ERROR(stark_shape_init(&s, vk, log_heights));
+    FORWARD_IF_ERROR(stark_proof_alloc(&pf, &s, vk->p.queries));
+    pf.vk_digest = vk->digest;
+    for (unsigned t = 0; t < s.ntables; t++) pf.log_n[t] = s.log_n[t];
+    cairn_err err = stark_proof_write(out, len, &pf, &s, vk);
+    stark_proof_free(&pf);
+    return err;
+}
+
 void stark_vrec_free(stark_vrec_proof *p)
 {
     if (!p) return;

@@ -54,6 +54,17 @@ cairn_err stark_vrec_parse(stark_vrec_proof **out, const stark_vk *vk, const uin
                            size_t len, const unsigned *log_heights);
 void stark_vrec_free(stark_vrec_proof *p); /* accepts NULL */
 
+/* A proof-shaped blank for vk at the given heights (one per table, each
+ * in range and equal to the key's where the key fixes it): the bytes
+ * stark_vrec_parse accepts for (vk, log_heights), every field element 0
+ * but the key digest and the heights. It does not verify; it exists so
+ * that a recording backend can record the verifier of a shape before any
+ * real proof of it exists (the recorded program depends only on the key
+ * and the heights: verify_rec.h "Witness layout"), e.g. to learn the key
+ * of a recursion program. *out (malloc'd, *len bytes) goes to the
+ * caller. */
+cairn_err stark_vrec_blank(uint8_t **out, size_t *len, const stark_vk *vk, const unsigned *log_heights);
+
 /* Log heights of the parsed proof's tables (stark_vk_ntables entries). */
 void stark_vrec_heights(const stark_vrec_proof *p, unsigned *log_heights);
 

@@ -66,7 +66,18 @@
  *                             vm/rv32im/rv.h rv_state_elems, whose hash is
  *                             the last segment's end digest), cycles (u64)
  *
- * Names reserved for later issues: /recursion, /proof. A reader of this
+ *   /proof                    group, optional (cairn prove without --no-fold):
+ *                             the run's final recursion proof
+ *                             (recursion/rc_fold.h); attrs kind (u32: 0 lift,
+ *                             1 join: which recursion key verifies it),
+ *                             claim (u64[H5S_FOLD_CLAIM_ELEMS]: control root
+ *                             (4), start digest (4), end digest (4), cycles),
+ *                             rc_preset, shape (fixed strings, names like a
+ *                             column's: the recursion parameters and
+ *                             shape); dataset proof u8[n] (1..
+ *                             H5S_MAX_PROOF_BYTES)
+ *
+ * Name reserved for later issues: /recursion. A reader of this
  * version ignores objects it does not know, so adding optional objects
  * does not change the version (proofs, claims and parameters were added
  * so; a file without them reads as before).
@@ -216,6 +227,10 @@
 /* Proof bytes of one segment: far above any proof of a 2^28-row trace. */
 #define H5S_MAX_PROOF_BYTES ((uint64_t)1 << 30)
 
+/* Elements of a recursion claim (/proof claim): RC_CLAIM_NPUB of
+ * recursion/rc_join.h (cli/ checks that the two agree). */
+#define H5S_FOLD_CLAIM_ELEMS 13u
+
 /* Side tables of one segment (more would not be a trace we wrote). */
 #define H5S_MAX_TABLES 64u
 /* Column names: 1..63 characters of [A-Za-z0-9_.-], not starting with '.'
@@ -331,6 +346,18 @@ cairn_err h5s_job_add_segment_task(h5s_job *j, const h5s_segment_data *d, const 
  * total cycle count as /claim (once per job). */
 cairn_err h5s_job_set_final(h5s_job *j, const uint64_t state[H5S_STATE_ELEMS], uint64_t cycles);
 
+/* The final recursion proof (/proof). */
+typedef struct {
+    uint32_t kind; /* 0 lift, 1 join */
+    uint64_t claim[H5S_FOLD_CLAIM_ELEMS];
+    char rc_preset[H5S_MAX_NAME + 1], shape[H5S_MAX_NAME + 1];
+    const uint8_t *proof; /* writing: 1..H5S_MAX_PROOF_BYTES bytes; reading: NULL */
+    size_t proof_len;
+} h5s_fold_proof;
+
+/* Stores /proof (once per job; the names h5s_name_ok, kind 0 or 1). */
+cairn_err h5s_job_set_proof(h5s_job *j, const h5s_fold_proof *p);
+
 /* Stores the journal (replacing one set before). Close stores an empty
  * journal if this was never called. */
 cairn_err h5s_job_set_journal(h5s_job *j, const uint8_t *journal, size_t len);
@@ -399,6 +426,14 @@ uint64_t h5s_segment_count(const h5s_reader *r);
  * not (a file of cairn exec). Validated on opening: all or none of the
  * attributes, the preset a valid name. */
 int h5s_params_get(const h5s_reader *r, h5s_params *out);
+
+/* /proof: 1 and *out filled (proof NULL, proof_len its size) if the file
+ * has one, 0 if not. Validated on opening (types, names, kind 0/1, size
+ * bounds); whether it verifies is the verifier's business. */
+int h5s_fold_proof_get(const h5s_reader *r, h5s_fold_proof *out);
+/* Reads /proof's bytes into a new buffer the caller frees;
+ * CAIRN_ERR_USAGE if the file has none. */
+cairn_err h5s_read_fold_proof(h5s_reader *r, uint8_t **out, size_t *len);
 
 /* The input digest of /program: 1 and out filled if the file has one. */
 int h5s_input_digest_get(const h5s_reader *r, uint8_t out[32]);

@@ -23,7 +23,8 @@ struct h5s_reader {
     char (*anames)[H5S_MAX_NAME + 1];
     uint64_t *avals;
     uint64_t nseg;
-    int has_params, has_final, has_input_digest;
+    int has_params, has_final, has_input_digest, has_fold;
+    h5s_fold_proof fold;
     uint8_t input_digest[32];
     h5s_params params;
     uint64_t final_state[H5S_STATE_ELEMS], final_cycles;
@@ -153,6 +154,34 @@ static cairn_err read_final(h5s_reader *r)
     if (err == CAIRN_OK) err = h5s_get_attr(g, "/claim", "cycles", H5S_U64, 0, &r->final_cycles);
     h5s_close_id(g);
     r->has_final = err == CAIRN_OK;
+    return err;
+}
+
+/* /proof, optional: every attribute and the dataset, checked. */
+static cairn_err read_fold(h5s_reader *r)
+{
+    int ex = h5s_exists(r->file, "proof");
+    if (ex < 0) return h5s_exists_error("/proof");
+    if (ex == 0) return CAIRN_OK;
+    hid_t g, d = -1;
+    h5s_fold_proof *p = &r->fold;
+    FORWARD_IF_ERROR(open_group(r->file, "proof", "/proof", &g));
+    cairn_err err = h5s_get_attr(g, "/proof", "kind", H5S_U32, 0, &p->kind);
+    if (err == CAIRN_OK) err = h5s_get_attr(g, "/proof", "claim", H5S_U64, H5S_FOLD_CLAIM_ELEMS, p->claim);
+    if (err == CAIRN_OK) err = get_string_attr(g, "/proof", "rc_preset", p->rc_preset, sizeof p->rc_preset);
+    if (err == CAIRN_OK) err = get_string_attr(g, "/proof", "shape", p->shape, sizeof p->shape);
+    if (err == CAIRN_OK && (!h5s_name_ok(p->rc_preset) || !h5s_name_ok(p->shape)))
+        err = cairn_fail(CAIRN_ERR_FORMAT, "/proof: rc_preset or shape is not 1..%u characters of [A-Za-z0-9_.-]",
+                         H5S_MAX_NAME);
+    if (err == CAIRN_OK && p->kind > 1) err = cairn_fail(CAIRN_ERR_FORMAT, "/proof: kind %u (0 lift, 1 join)", p->kind);
+    uint64_t n = 0;
+    if (err == CAIRN_OK) err = h5s_open_array(g, "proof", "/proof/proof", H5S_U8, H5S_MAX_PROOF_BYTES, &d, &n, NULL);
+    if (err == CAIRN_OK && n == 0) err = cairn_fail(CAIRN_ERR_FORMAT, "/proof/proof: empty");
+    h5s_close_id(d);
+    h5s_close_id(g);
+    p->proof = NULL;
+    p->proof_len = (size_t)n;
+    r->has_fold = err == CAIRN_OK;
     return err;
 }
 
@@ -323,6 +352,7 @@ static cairn_err read_top(h5s_reader *r)
     FORWARD_IF_ERROR(read_run(r));
     FORWARD_IF_ERROR(read_params(r));
     FORWARD_IF_ERROR(read_final(r));
+    FORWARD_IF_ERROR(read_fold(r));
     return read_segments(r);
 }
 
@@ -454,6 +484,28 @@ int h5s_input_digest_get(const h5s_reader *r, uint8_t out[32])
     if (!r->has_input_digest) return 0;
     memcpy(out, r->input_digest, 32);
     return 1;
+}
+
+static cairn_err read_bytes(hid_t loc, const char *name, const char *what, uint8_t **out, size_t *len);
+
+int h5s_fold_proof_get(const h5s_reader *r, h5s_fold_proof *out)
+{
+    if (!r->has_fold) return 0;
+    *out = r->fold;
+    return 1;
+}
+
+cairn_err h5s_read_fold_proof(h5s_reader *r, uint8_t **out, size_t *len)
+{
+    RETURN_ERROR_IF(!r || !out || !len, CAIRN_ERR_USAGE, "h5s_read_fold_proof: NULL argument");
+    *out = NULL;
+    *len = 0;
+    RETURN_ERROR_IF(!r->has_fold, CAIRN_ERR_USAGE, "the job file has no final proof (/proof)");
+    hid_t g;
+    FORWARD_IF_ERROR(with_path(r, open_group(r->file, "proof", "/proof", &g)));
+    cairn_err err = read_bytes(g, "proof", "/proof/proof", out, len);
+    h5s_close_id(g);
+    return with_path(r, err);
 }
 
 int h5s_final_get(const h5s_reader *r, uint64_t out[H5S_STATE_ELEMS], uint64_t *cycles)

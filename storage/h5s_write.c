@@ -22,7 +22,7 @@ struct h5s_job {
     size_t chunk_bytes;
     uint64_t nsegments;
     int journal_set;
-    int params_set, final_set, input_digest_set;
+    int params_set, final_set, input_digest_set, proof_set;
 };
 
 static void job_free(h5s_job *j)
@@ -401,6 +401,30 @@ cairn_err h5s_job_set_params(h5s_job *j, const h5s_params *p)
         err = h5s_put_attr(g, "/params", f[i].name, H5S_U32, 0, f[i].v);
     h5s_close_id(g);
     if (err == CAIRN_OK) j->params_set = 1;
+    return job_failed(j, err);
+}
+
+cairn_err h5s_job_set_proof(h5s_job *j, const h5s_fold_proof *p)
+{
+    RETURN_ERROR_IF(!j || !p || !p->proof, CAIRN_ERR_USAGE, "h5s_job_set_proof: job, proof or its bytes are NULL");
+    RETURN_ERROR_IF(j->failed != CAIRN_OK, CAIRN_ERR_USAGE, "h5s_job_set_proof: an earlier write to %s failed", j->tmp);
+    RETURN_ERROR_IF(j->proof_set, CAIRN_ERR_USAGE, "h5s_job_set_proof: /proof already stored");
+    RETURN_ERROR_IF(p->kind > 1, CAIRN_ERR_USAGE, "h5s_job_set_proof: kind %u (0 lift, 1 join)", p->kind);
+    RETURN_ERROR_IF(p->proof_len == 0 || p->proof_len > H5S_MAX_PROOF_BYTES, CAIRN_ERR_USAGE,
+                    "h5s_job_set_proof: %zu proof bytes", p->proof_len);
+    RETURN_ERROR_IF(memchr(p->rc_preset, 0, sizeof p->rc_preset) == NULL || !h5s_name_ok(p->rc_preset) ||
+                        memchr(p->shape, 0, sizeof p->shape) == NULL || !h5s_name_ok(p->shape),
+                    CAIRN_ERR_USAGE, "h5s_job_set_proof: a preset or shape name is not 1..%u characters of [A-Za-z0-9_.-]",
+                    H5S_MAX_NAME);
+    hid_t g = make_group(j->file, "proof", 0, 0, 0);
+    if (g < 0) return job_failed(j, h5s_fail_h5(CAIRN_ERR_IO, "HDF5: cannot create /proof in %s", j->tmp));
+    cairn_err err = h5s_put_attr(g, "/proof", "kind", H5S_U32, 0, &p->kind);
+    if (err == CAIRN_OK) err = h5s_put_attr(g, "/proof", "claim", H5S_U64, H5S_FOLD_CLAIM_ELEMS, p->claim);
+    if (err == CAIRN_OK) err = put_string_attr(g, "rc_preset", p->rc_preset);
+    if (err == CAIRN_OK) err = put_string_attr(g, "shape", p->shape);
+    if (err == CAIRN_OK) err = h5s_put_array(g, "proof", H5S_U8, p->proof, p->proof_len, j->level, j->chunk_bytes);
+    h5s_close_id(g);
+    if (err == CAIRN_OK) j->proof_set = 1;
     return job_failed(j, err);
 }
 

@@ -16,6 +16,13 @@
  *   no-elf        leaves the ELF out (the image ID is taken as stored)
  *   no-elf-id     leaves the ELF out and changes the stored image ID
  *   queries       stores one query more than the preset's
+ *   fold-claim    adds 1 to element SEGMENT of the final proof's claim
+ *                 (/proof: 0..3 control root, 4..7 start, 8..11 end, 12
+ *                 cycles)
+ *   fold-proof    flips one bit in the middle of the final proof's bytes
+ *   fold-kind     says the final proof is of the other kind (lift / join)
+ *   fold-drop     leaves /proof out
+ * /proof is copied when there is one (and the change is not fold-drop).
  * Exit 0 when written, 1 on any error. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -91,7 +98,20 @@ int main(int argc, char **argv)
         return die("write");
     for (size_t i = 0; i < h5s_attr_count(r); i++)
         if (h5s_job_set_attr_u64(j, h5s_attr_name(r, i), h5s_attr_value(r, i)) != CAIRN_OK) return die("run value");
+    h5s_fold_proof fp;
+    uint8_t *fbytes = NULL;
+    if (h5s_fold_proof_get(r, &fp) && strcmp(ch, "fold-drop")) {
+        size_t flen;
+        if (h5s_read_fold_proof(r, &fbytes, &flen) != CAIRN_OK) return die("final proof");
+        if (!strcmp(ch, "fold-claim") && target < H5S_FOLD_CLAIM_ELEMS) fp.claim[target]++;
+        if (!strcmp(ch, "fold-proof")) fbytes[flen / 2] ^= 0x08;
+        if (!strcmp(ch, "fold-kind")) fp.kind ^= 1;
+        fp.proof = fbytes;
+        fp.proof_len = flen;
+        if (h5s_job_set_proof(j, &fp) != CAIRN_OK) return die("write /proof");
+    }
     if (h5s_job_close(j) != CAIRN_OK) return die("close");
+    free(fbytes);
     h5s_close(r);
     free(elf);
     free(journal);

@@ -225,6 +225,17 @@ json_cases()
     json_whole "$W/out" "inspect a file that is not HDF5"
     expect 2 "" "$CAIRN" inspect --json
     json_whole "$W/out" "inspect without a file"
+    # the final proof's commands (issue 10)
+    expect 2 "" "$CAIRN" verify --proof "$W/bad.h5" --json
+    json_whole "$W/out" "verify --proof of a file that is not one"
+    json_error "$W/out" "verify --proof of a file that is not one"
+    expect 2 "" "$CAIRN" verify --proof "$W/none.proof" --json
+    json_whole "$W/out" "verify --proof of a missing file"
+    expect 2 "" "$CAIRN" export "$W/none.h5" -o "$W/x.proof" --json
+    json_whole "$W/out" "export of a missing job file"
+    json_error "$W/out" "export of a missing job file"
+    expect 2 "" "$CAIRN" export "$W/bad.h5" --json
+    json_whole "$W/out" "export without -o"
 
     # exec: its JSON (summary or error) is the last line of stderr
     expect 2 "" "$CAIRN" exec "$ELF" --json --segment-po2 abc

@@ -50,7 +50,7 @@ fi
 # every proof costs ~5x: the checks below need 8 segments at most
 PO2=8
 [ "${CAIRN_SANITIZE_RUN:-}" = 1 ] && PO2=9
-PROVE=(--segment-po2 $PO2 --preset test)
+PROVE=(--segment-po2 $PO2 --preset test --no-fold)
 "$MKELF" "$WORK/loop.elf" loop && "$MKELF" "$WORK/fault.elf" fault ||
     { echo "cannot write the test programs" >&2; exit 1; }
 

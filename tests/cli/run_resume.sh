@@ -27,7 +27,7 @@ JOBCRASH=$3
 MODE=$4
 DIR=$5
 START=$(date +%s)
-PROVE=(--segment-po2 10 --preset test)
+PROVE=(--segment-po2 10 --preset test --no-fold)
 # KILLED CMD...: runs CMD in a shell of its own, which reports the SIGKILL
 # (status 137) into the command's stderr rather than this script's log
 KILLED=(bash -c '"$@"; exit $?' killed)

@@ -140,6 +140,19 @@ static uint64_t read_everything(h5s_reader *r)
     if (h5s_input_digest_get(r, dig)) h = mix(h, dig, 32);
     uint64_t fin[H5S_STATE_ELEMS], fcycles = 0;
     if (h5s_final_get(r, fin, &fcycles)) h = mix(mix(h, fin, sizeof fin), &fcycles, 8);
+    /* the final proof (/proof, optional) */
+    h5s_fold_proof fp;
+    memset(&fp, 0, sizeof fp);
+    if (h5s_fold_proof_get(r, &fp)) {
+        h = mix(mix(mix(h, fp.claim, sizeof fp.claim), fp.rc_preset, sizeof fp.rc_preset), &fp.kind, 4);
+        uint8_t *fb;
+        size_t fn;
+        if (h5s_read_fold_proof(r, &fb, &fn) == CAIRN_OK) {
+            if (fn != fp.proof_len) abort(); /* the size checked on opening is the size read */
+            h = mix(h, fb, fn);
+            free(fb);
+        }
+    }
 
     uint8_t *b;
     size_t n;
@@ -319,6 +332,14 @@ static void write_seed(const char *path, int kind)
         if (h5s_job_set_params(j, &prm) != CAIRN_OK || h5s_job_set_input_digest(j, id) != CAIRN_OK ||
             h5s_job_set_final(j, fin, 900) != CAIRN_OK)
             goto fail;
+        /* its final proof (/proof) */
+        static uint8_t fproof[500];
+        for (int i = 0; i < 500; i++) fproof[i] = (uint8_t)(i * 7 + 3);
+        h5s_fold_proof fp = {.kind = 1, .proof = fproof, .proof_len = sizeof fproof};
+        for (unsigned i = 0; i < H5S_FOLD_CLAIM_ELEMS; i++) fp.claim[i] = 1000u + i;
+        snprintf(fp.rc_preset, sizeof fp.rc_preset, "test");
+        snprintf(fp.shape, sizeof fp.shape, "rc-test");
+        if (h5s_job_set_proof(j, &fp) != CAIRN_OK) goto fail;
     }
     if (kind && h5s_job_set_journal(j, (const uint8_t *)"hello, world\n", 13) != CAIRN_OK) goto fail;
     if (kind && h5s_job_set_attr_u64(j, "cycles", 300u * (unsigned)nseg) != CAIRN_OK) goto fail;

@@ -8,7 +8,8 @@
  *   bit 0 set:   bits 1, 2 and 5 pick a valid template record (a job
  *                description, a proven segment, an executed segment, a
  *                proven segment with its timing tail, an executed one
- *                with its execution time, an attempts record),
+ *                with its execution time, an attempts record, a fold
+ *                node),
  *                bytes 1..2 say where to start XORing the rest onto it,
  *                and bit 3 truncates it there;
  *   bit 4 set:   the checksum is recomputed before parsing, so that
@@ -21,7 +22,7 @@
 
 #include "jobs/jobs_rec.h"
 
-#define NTEMPLATES 6
+#define NTEMPLATES 7
 static uint8_t *g_tmpl[NTEMPLATES];
 static size_t g_tlen[NTEMPLATES];
 
@@ -67,12 +68,15 @@ static void make_templates(void)
     const jobs_rec_attempt att[3] = {{41, 0, st.exec_ns, 5000000000u},
                                      {41, 1, st.exec_ns + 9000000000u, 0},
                                      {0, 0, UINT64_MAX - 7, 7}};
+    jobs_rec_fold fo = {.level = 2, .kind = 1, .index = 3, .task_ns = 777, .proof = proof, .proof_len = sizeof proof};
+    for (unsigned i = 0; i < JOBS_REC_FOLD_CLAIM; i++) fo.claim[i] = UINT64_C(0x1234567) * (i + 1);
     if (jobs_rec_encode_job(&g_tmpl[0], &g_tlen[0], &j) != CAIRN_OK ||
         jobs_rec_encode_seg(&g_tmpl[1], &g_tlen[1], &s) != CAIRN_OK ||
         jobs_rec_encode_seg(&g_tmpl[2], &g_tlen[2], &e) != CAIRN_OK ||
         jobs_rec_encode_seg(&g_tmpl[3], &g_tlen[3], &st) != CAIRN_OK ||
         jobs_rec_encode_seg(&g_tmpl[4], &g_tlen[4], &et) != CAIRN_OK ||
-        jobs_rec_encode_attempts(&g_tmpl[5], &g_tlen[5], att, 3) != CAIRN_OK)
+        jobs_rec_encode_attempts(&g_tmpl[5], &g_tlen[5], att, 3) != CAIRN_OK ||
+        jobs_rec_encode_fold(&g_tmpl[6], &g_tlen[6], &fo) != CAIRN_OK)
         abort();
 }
 
@@ -97,6 +101,13 @@ static void check(const uint8_t *buf, size_t len)
         uint8_t *enc;
         size_t n;
         if (jobs_rec_encode_seg(&enc, &n, &s) != CAIRN_OK || n != len || memcmp(enc, buf, len)) abort();
+        free(enc);
+    }
+    jobs_rec_fold f;
+    if (jobs_rec_decode_fold(&f, buf, len) == CAIRN_OK) {
+        uint8_t *enc;
+        size_t n;
+        if (jobs_rec_encode_fold(&enc, &n, &f) != CAIRN_OK || n != len || memcmp(enc, buf, len)) abort();
         free(enc);
     }
     static jobs_rec_attempt a[JOBS_REC_MAX_ATTEMPTS];

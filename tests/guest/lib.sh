@@ -149,7 +149,7 @@ json_field()
 }
 
 # prove_and_verify NAME ELF INPUT PO2 JOB REF: `cairn prove ELF --input
-# INPUT --segment-po2 PO2 --preset test -o JOB` exits 0 with the journal
+# INPUT --segment-po2 PO2 --preset test --no-fold -o JOB` exits 0 with the journal
 # REF.out on stdout and its summary's exit code; `cairn verify JOB --json`
 # exits 0, valid, with the journal REF.out and an exit code whose low byte
 # is REF.status (REF: a run_qemu / run_cairn prefix). Sets VERIFIED_EXIT,
@@ -159,7 +159,7 @@ prove_and_verify()
 {
     local name=$1 elf=$2 input=$3 po2=$4 job=$5 ref=$6
     VERIFIED_EXIT= VERIFIED_SEGMENTS= VERIFIED_CYCLES=
-    expect 0 "segment 0:" "$CAIRN" prove "$elf" --input "$input" --segment-po2 "$po2" --preset test \
+    expect 0 "segment 0:" "$CAIRN" prove "$elf" --input "$input" --segment-po2 "$po2" --preset test --no-fold \
         -o "$job" || return 1
     cp "$WORK/err" "$job.prove.err"
     if ! cmp -s "$WORK/out" "$ref.out"; then

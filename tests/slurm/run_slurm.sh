@@ -70,7 +70,7 @@ signal_run()
     local name=$1 sig=$2 resume=$3 job=$WORK/$1.h5
     shift 3
     rm -rf "$job" "$job.d"
-    "$@" "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" -o "$job" --json >"$WORK/out" 2>"$WORK/err" </dev/null &
+    "$@" "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" --no-fold -o "$job" --json >"$WORK/out" 2>"$WORK/err" </dev/null &
     local pid=$! st
     if ! wait_for '"event": "task_finished"' "$WORK/err" 120; then
         fail "$name: no proof within 120 s"
@@ -117,7 +117,7 @@ assert (len(d["attempts"]) == 1) == (sys.argv[3] == "usr1"), d' "$WORK/inspect.j
     expect 2 "job.rec" "$CAIRN" inspect "$job"
     cp "$WORK/job.rec.saved" "$job.d/job.rec"
     [ "$resume" = 1 ] || return
-    expect 0 "" "$@" "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" -o "$job" --resume --json || return
+    expect 0 "" "$@" "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" --no-fold -o "$job" --resume --json || return
     [ "$(count '"event": "segment_reused"' "$WORK/err")" = "$proven" ] ||
         fail "$name: --resume reused $(count '"event": "segment_reused"' "$WORK/err") proofs, $proven were stored"
     [ "$(count '"event": "task_finished"' "$WORK/err")" = $((NSEG - proven)) ] ||

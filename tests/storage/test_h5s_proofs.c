@@ -7,7 +7,10 @@
  * length, and a flipped byte in a proof chunk is CAIRN_ERR_CORRUPT. The
  * segments' tasks (rank, time, and the optional start and execution
  * times) round-trip; times of the wrong type, a stored 0, times without a
- * task and a start whose end is past 2^64 are refused. */
+ * task and a start whose end is past 2^64 are refused. The final proof
+ * (/proof: kind, claim, names, bytes) round-trips; the writer refuses a
+ * second one, kind 2, no bytes and a bad name; a file without it reads
+ * as having none. */
 #include <fcntl.h>
 #include <hdf5.h>
 #include <stdio.h>
@@ -330,6 +333,56 @@ static void test_reader_checks(void)
     fixture_free(&f);
 }
 
+static void test_fold_proof(void)
+{
+    fixture f;
+    fixture_make(&f, "h5s final proof");
+    const char *path = test_path("fold.h5"), *plain = test_path("nofold.h5");
+    h5s_program prog = {f.image_id, 32, 0x10000, NULL, 0};
+    h5s_job *j;
+    CU_ASSERT_EQUAL_FATAL(h5s_job_create(&j, path, &prog), CAIRN_OK);
+    CU_ASSERT_EQUAL(h5s_job_set_compression(j, 3, CHUNK), CAIRN_OK);
+    h5s_fold_proof fp = {.kind = 1, .proof = f.proof[2], .proof_len = f.proof_len[2]};
+    for (unsigned i = 0; i < H5S_FOLD_CLAIM_ELEMS; i++) fp.claim[i] = UINT64_C(0x1234567890) * (i + 1);
+    snprintf(fp.rc_preset, sizeof fp.rc_preset, "test");
+    snprintf(fp.shape, sizeof fp.shape, "rc-test");
+    h5s_fold_proof bad = fp;
+    bad.kind = 2;
+    CU_ASSERT_EQUAL(h5s_job_set_proof(j, &bad), CAIRN_ERR_USAGE);
+    bad = fp;
+    bad.proof_len = 0;
+    CU_ASSERT_EQUAL(h5s_job_set_proof(j, &bad), CAIRN_ERR_USAGE);
+    bad = fp;
+    snprintf(bad.shape, sizeof bad.shape, "a/b");
+    CU_ASSERT_EQUAL(h5s_job_set_proof(j, &bad), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(h5s_job_set_proof(j, &fp), CAIRN_OK);
+    CU_ASSERT_EQUAL(h5s_job_set_proof(j, &fp), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL_FATAL(h5s_job_close(j), CAIRN_OK);
+    h5s_reader *r;
+    CU_ASSERT_EQUAL_FATAL(h5s_open(&r, path), CAIRN_OK);
+    h5s_fold_proof got;
+    CU_ASSERT_FATAL(h5s_fold_proof_get(r, &got));
+    CU_ASSERT_EQUAL(got.kind, 1);
+    CU_ASSERT(!memcmp(got.claim, fp.claim, sizeof fp.claim));
+    CU_ASSERT_STRING_EQUAL(got.rc_preset, "test");
+    CU_ASSERT_STRING_EQUAL(got.shape, "rc-test");
+    CU_ASSERT_EQUAL(got.proof_len, fp.proof_len);
+    uint8_t *b;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(h5s_read_fold_proof(r, &b, &n), CAIRN_OK);
+    CU_ASSERT(n == fp.proof_len && !memcmp(b, fp.proof, n));
+    free(b);
+    h5s_close(r);
+    CU_ASSERT_EQUAL_FATAL(fixture_write(&f, plain, 1), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(h5s_open(&r, plain), CAIRN_OK);
+    CU_ASSERT(!h5s_fold_proof_get(r, &got));
+    CU_ASSERT_EQUAL(h5s_read_fold_proof(r, &b, &n), CAIRN_ERR_USAGE);
+    h5s_close(r);
+    unlink(path);
+    unlink(plain);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     dir = test_tmpdir("h5s_proofs_XXXXXX");
@@ -338,6 +391,7 @@ int main(void)
         {"proofs, claims, parameters, final state round trip", test_round_trip},
         {"writer refuses a proof without claim, double set", test_writer_checks},
         {"reader refuses partial proofs, parameters, bad task times", test_reader_checks},
+        {"the final proof (/proof)", test_fold_proof},
         {NULL, NULL},
     };
     int rc = test_run_suite("h5s_proofs", cases);

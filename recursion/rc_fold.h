@@ -1,0 +1,110 @@
+/* Folding a run's segment proofs into one recursion proof (issue 10,
+ * deliverables 5 and 7; docs/recursion.md "The fold").
+ *
+ * A fold context belongs to one segment preset and segment size (po2):
+ * it knows the recursion parameters and shape to use (rc_fold_config, the
+ * one place that chooses them), the lift program of that po2, the join
+ * program, their keys, and the control root over those keys. Everything
+ * is derived from (preset, po2) and the build alone, never from a proof:
+ * the programs are recorded on proof-shaped blanks (stark_vrec_blank),
+ * since a recorded verifier depends only on the key and the heights. So
+ * `cairn verify` recomputes the control root of its own build.
+ *
+ * Control root of (preset, po2): rc_ctrl_root over the two key digests
+ * [lift(po2), join] (leaf 0 and 1; the other 14 leaves zero). One root per
+ * (preset, po2) rather than one for every po2 the CLI accepts (4..24):
+ * 21 lifts and a join do not fit the control tree's 16 leaves, and a
+ * verifier would have to build 21 lift keys (each a recursion machine's
+ * preprocessed commitment, 0.5 s at rc-test, about 14 s at rc-100) to
+ * check one proof. A run has one segment size, so its final proof needs
+ * only its own lift; the verifier reads (preset, po2) from the proof file
+ * and recomputes the root, which it then requires in the final claim.
+ *
+ * Contexts are built on first use and cached for the process (keyed by
+ * preset and po2; thread-safe); rc_fold_release frees them.
+ *
+ * Node kinds: a lift proof (level 0, or an odd node carried up) or a join
+ * proof; the kind says which key verifies it. */
+#ifndef CAIRN_RECURSION_RC_FOLD_H
+#define CAIRN_RECURSION_RC_FOLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/error.h"
+#include "rc_join.h"
+#include "rc_lift.h"
+
+/* The recursion layer's choice for a segment preset: the recursion proofs'
+ * preset (stark_params_preset) and shape (rc_air.h). */
+typedef struct {
+    const char *preset;
+    const char *shape;
+} rc_fold_cfg;
+
+/* THE place that maps a segment preset (and po2) to the recursion
+ * parameters and shape:
+ *   test            -> preset test, shape rc-test
+ *   proven-100      -> preset proven-100, shape rc-100
+ *   conjectured-100 -> preset conjectured-100, shape rc-100 (fewer queries
+ *                      than proven-100 at both layers: the lift and join
+ *                      programs are smaller than proven-100's, which
+ *                      rc-100 is sized for)
+ * CAIRN_ERR_USAGE for another preset. */
+cairn_err rc_fold_config(rc_fold_cfg *out, const char *seg_preset, unsigned po2);
+
+enum { RC_FOLD_LIFT = 0, RC_FOLD_JOIN = 1 };
+
+typedef struct rc_fold rc_fold;
+
+/* The context of (seg_preset, po2), built on first use (records the lift
+ * and join programs on blanks, builds their machines and keys) and cached.
+ * CAIRN_ERR_USAGE for an unknown preset or a po2 out of range;
+ * CAIRN_ERR_LIMIT if a program does not fit the shape. */
+cairn_err rc_fold_get(const rc_fold **out, const char *seg_preset, unsigned po2);
+/* Frees every cached context (no rc_fold may be used afterwards). */
+void rc_fold_release(void);
+
+p2_digest rc_fold_ctrl(const rc_fold *f);
+/* key digests of the lift (RC_FOLD_LIFT) and join programs */
+p2_digest rc_fold_key(const rc_fold *f, unsigned kind);
+const rc_fold_cfg *rc_fold_cfg_of(const rc_fold *f);
+const char *rc_fold_seg_preset(const rc_fold *f);
+unsigned rc_fold_po2(const rc_fold *f);
+/* The recursion parameters and the security of a recursion proof of the
+ * shape. */
+const stark_params *rc_fold_params(const rc_fold *f);
+cairn_err rc_fold_security(stark_security_bits *out, const rc_fold *f);
+
+/* One node of the fold tree: a recursion proof and its claim
+ * (RC_CLAIM_NPUB values: control root, start, end, cycles). */
+typedef struct {
+    unsigned kind; /* RC_FOLD_LIFT or RC_FOLD_JOIN */
+    gl_t claim[RC_CLAIM_NPUB];
+    uint8_t *proof; /* malloc'd by the producer; rc_fold_node_free */
+    size_t len;
+} rc_fold_node;
+
+void rc_fold_node_free(rc_fold_node *n); /* accepts NULL and a zeroed node */
+
+/* Lifts a segment proof of claim seg (the segment's po2 must be the
+ * context's) under the control root, proves the lift and verifies that
+ * proof: *out gets a verified node. CAIRN_ERR_VERIFY (naming the failed
+ * check) if the segment proof does not verify for its claim. seconds
+ * (may be NULL) gets the wall time. */
+cairn_err rc_fold_lift(rc_fold_node *out, double *seconds, const rc_fold *f, const rv_seg_claim *seg,
+                       const uint8_t *proof, size_t len);
+
+/* Joins two adjacent nodes (left end = right start, both under the
+ * context's control root), proves the join and verifies it. */
+cairn_err rc_fold_join(rc_fold_node *out, double *seconds, const rc_fold *f, const rc_fold_node *left,
+                       const rc_fold_node *right);
+
+/* Verifies a node: its claim's control root is the context's
+ * (CAIRN_ERR_VERIFY "control root ...") and its proof verifies under the
+ * key of its kind with its claim as public values. CAIRN_ERR_USAGE for an
+ * unknown kind. */
+cairn_err rc_fold_verify(const rc_fold *f, unsigned kind, const gl_t claim[RC_CLAIM_NPUB], const uint8_t *proof,
+                         size_t len);
+
+#endif

@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# The fold of cairn prove into one final proof, cairn verify of it,
+# cairn export and cairn verify --proof (issue 10; docs/recursion.md "The
+# pipeline"). Preset test (recursion preset test, shape rc-test):
+#
+#   run_fold.sh CAIRN MKELF JOBEDIT guest ELF INPUT PO2 NSEG
+#       an example guest proven into NSEG segments of 2^PO2 folds into one
+#       final proof: cairn verify checks it alone (journal and exit code
+#       as cairn exec's, cycles, the control root printed), --segments
+#       checks the segment proofs, the export verifies with --proof and
+#       gives the same claim
+#   run_fold.sh CAIRN MKELF JOBEDIT resume
+#       the 4-segment loop (2^10) killed (SIGKILL) once two lifts are
+#       stored; --resume makes exactly the lifts and joins not stored and
+#       reuses every stored one (counted: JSON events against the records
+#       that were on disk); resumed again once finished, the stored final
+#       proof is reused and nothing is made
+#   run_fold.sh CAIRN MKELF JOBEDIT forge
+#       the loop in 2 segments (2^11): bytes of the exported file altered
+#       across the claim, the control root, the final state, the journal,
+#       the proof and the header's kind and names make verify --proof exit
+#       1; a truncated, extended or foreign file (and a wrong magic or
+#       version) exit 2; a job file whose /proof claim (each part), proof
+#       bytes or kind were altered, or whose journal, final state or image
+#       ID do not match, exits 1 naming what failed; without /proof verify
+#       checks the segments and export refuses
+#
+# Under CAIRN_SANITIZE_RUN every mode is skipped (77): a recursion proof
+# of shape rc-test takes minutes there; test_rc_fold's (a) and (b) and the
+# fuzz harness fuzz_rc_export run instead.
+. "$(dirname "$0")/../guest/lib.sh" "$1" -
+MKELF=$2
+JOBEDIT=$3
+MODE=$4
+shift 4
+START=$(date +%s)
+if [ -n "${CAIRN_SANITIZE_RUN:-}" ]; then
+    echo "skipped under CAIRN_SANITIZE_RUN: recursion proofs take minutes under the sanitizers" >&2
+    exit 77
+fi
+
+# events KIND TASK: how many JSON events of that kind and task $WORK/err holds
+events() { grep "\"event\": \"$1\"" "$WORK/err" | grep -c "\"task\": \"$2\""; }
+
+# final_ok NAME JOB REF: cairn verify JOB checks the final proof alone,
+# with the journal and exit code of REF (a run_cairn prefix); the same
+# claim as --segments; exported, the same claim again
+final_ok()
+{
+    local name=$1 job=$2 ref=$3
+    expect 0 "" "$CAIRN" verify "$job" --json || return 1
+    [ "$(json_field checked)" = final_proof ] || { fail "$name: verify checked '$(json_field checked)'"; return 1; }
+    [ "$(json_field journal_hex)" = "$(hex_of "$ref.out")" ] || fail "$name: the verified journal is not exec's"
+    [ $(($(json_field exit_code) & 255)) = "$(status_of "$ref")" ] || fail "$name: exit code $(json_field exit_code)"
+    local root cycles id
+    root=$(json_field control_root) cycles=$(json_field cycles) id=$(json_field image_id)
+    [ ${#root} = 64 ] || fail "$name: no control root printed"
+    expect 0 "control root $root" "$CAIRN" verify "$job" && pass
+    expect 0 "" "$CAIRN" verify "$job" --segments --json || return 1
+    [ "$(json_field checked)" = segments ] && [ "$(json_field cycles)" = "$cycles" ] &&
+        [ "$(json_field image_id)" = "$id" ] || fail "$name: --segments verified another claim"
+    expect 0 "" "$CAIRN" export "$job" -o "$job.proof" || return 1
+    expect 0 "" "$CAIRN" verify --proof "$job.proof" --json || return 1
+    [ "$(json_field control_root)" = "$root" ] && [ "$(json_field cycles)" = "$cycles" ] &&
+        [ "$(json_field image_id)" = "$id" ] && [ "$(json_field journal_hex)" = "$(hex_of "$ref.out")" ] ||
+        fail "$name: the exported proof verified another claim"
+    pass
+}
+
+guest()
+{
+    local elf=$1 input=$2 po2=$3 nseg=$4 name
+    name=$(basename "$elf" .elf)
+    [ -f "$elf" ] || { echo "skipped: $elf not built (no guest cross compiler)" >&2; exit 77; }
+    printf '%s' "$input" >"$WORK/in"
+    run_cairn "$elf" "$WORK/in" "$WORK/exec" --segment-po2 "$po2"
+    expect 0 "" "$CAIRN" prove "$elf" --input "$WORK/in" --segment-po2 "$po2" --preset test -o "$WORK/j.h5" --json ||
+        finish
+    grep '"event": "done"' "$WORK/err" >"$WORK/done"
+    [ "$(json_field segments "$WORK/done")" = "$nseg" ] || fail "$name: $(json_field segments "$WORK/done") segments, expected $nseg"
+    [ "$(json_field fold_lifts "$WORK/done")" = "$nseg" ] || fail "$name: $(json_field fold_lifts "$WORK/done") lifts"
+    [ "$(json_field fold_joins "$WORK/done")" = $((nseg - 1)) ] || fail "$name: $(json_field fold_joins "$WORK/done") joins"
+    echo "$name: $nseg segments of 2^$po2: lifts $(json_field fold_lift_sec "$WORK/done") s, joins" \
+        "$(json_field fold_join_sec "$WORK/done") s, final proof $(json_field final_proof_bytes "$WORK/done") bytes" >&2
+    final_ok "$name" "$WORK/j.h5" "$WORK/exec"
+    echo "$name: verify --proof $(json_field verify_sec) s (the proof $(json_field proof_verify_sec) s)" >&2
+}
+
+resume()
+{
+    "$MKELF" "$WORK/loop.elf" loop || { echo "cannot write the test program" >&2; exit 1; }
+    : >"$WORK/empty"
+    run_cairn "$WORK/loop.elf" "$WORK/empty" "$WORK/exec" --segment-po2 10
+    local J=$WORK/r.h5 pid n
+    "$CAIRN" prove "$WORK/loop.elf" --segment-po2 10 --preset test -o "$J" --json >/dev/null 2>"$WORK/kill.err" &
+    pid=$!
+    for _ in $(seq 1 1200); do
+        n=$(grep '"task": "lift"' "$WORK/kill.err" | grep -c '"task_finished"')
+        [ "$n" -ge 2 ] && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    [ "${n:-0}" -ge 2 ] || { fail "resume: the run ended before two lifts were stored"; finish; }
+    local lifts joins
+    lifts=$(ls "$J.d" | grep -c '^fold-00-.*\.rec$')
+    joins=$(ls "$J.d" | grep -c '^fold-0[1-9]-.*\.rec$')
+    [ "$lifts" -ge 2 ] && [ "$lifts" -le 4 ] || fail "resume: $lifts lift records stored"
+    expect 0 "" "$CAIRN" prove "$WORK/loop.elf" --segment-po2 10 --preset test -o "$J" --resume --json || finish
+    [ "$(events fold_reused lift)" = "$lifts" ] || fail "resume: $(events fold_reused lift) lifts reused, $lifts stored"
+    [ "$(events task_finished lift)" = $((4 - lifts)) ] ||
+        fail "resume: $(events task_finished lift) lifts made, $((4 - lifts)) were missing"
+    [ "$(events fold_reused join)" = "$joins" ] || fail "resume: $(events fold_reused join) joins reused, $joins stored"
+    [ "$(events task_finished join)" = $((3 - joins)) ] ||
+        fail "resume: $(events task_finished join) joins made, $((3 - joins)) were missing"
+    echo "resume: killed after $lifts lifts and $joins joins were stored; resumed, every one reused" >&2
+    pass
+    [ -e "$J.d" ] && fail "resume: the record folder is left after the job finished"
+    final_ok resume "$J" "$WORK/exec"
+    expect 0 "" "$CAIRN" prove "$WORK/loop.elf" --segment-po2 10 --preset test -o "$J" --resume --json || finish
+    grep '"event": "done"' "$WORK/err" >"$WORK/done"
+    [ "$(json_field final_reused "$WORK/done")" = true ] && [ "$(json_field fold_lifts "$WORK/done")" = 0 ] &&
+        [ "$(json_field fold_joins "$WORK/done")" = 0 ] || fail "resume: a finished job resumed made fold work again"
+    final_ok resumed-again "$J" "$WORK/exec"
+}
+
+# flip FILE OFFSET XOR OUT: OUT is FILE with the byte at OFFSET XORed
+flip()
+{
+    cp "$1" "$4"
+    local b
+    b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    printf "$(printf '\\%03o' $((b ^ $3)))" | dd of="$4" bs=1 seek="$2" conv=notrunc status=none
+}
+
+forge()
+{
+    "$MKELF" "$WORK/loop.elf" loop || { echo "cannot write the test program" >&2; exit 1; }
+    : >"$WORK/empty"
+    run_cairn "$WORK/loop.elf" "$WORK/empty" "$WORK/exec" --segment-po2 11
+    local J=$WORK/f.h5 P=$WORK/f.proof
+    expect 0 "" "$CAIRN" prove "$WORK/loop.elf" --segment-po2 11 --preset test -o "$J" -q || finish
+    final_ok forge "$J" "$WORK/exec"
+    cp "$J.proof" "$P"
+    local size jl
+    size=$(stat -c %s "$P")
+    jl=$(od -An -tu8 -j 676 -N8 "$P" | tr -d ' ')
+    # offsets (rc_export.h): kind 12, names 20/52/84, control root 116,
+    # claim 148 (root, start, end, cycles at 244), state 252, journal 684,
+    # proof from 692 + J
+    local off
+    for off in 12 20 140 252 600 $((692 + jl + 20)) $((size / 2)) $((size - 1)); do
+        flip "$P" "$off" 1 "$WORK/x.proof"
+        expect 1 "" "$CAIRN" verify --proof "$WORK/x.proof" && pass
+    done
+    [ "$jl" -gt 0 ] && { flip "$P" 684 1 "$WORK/x.proof"; expect 1 "journal" "$CAIRN" verify --proof "$WORK/x.proof" && pass; }
+    # STATUS:OFFSET:TEXT: the check that fails (control root field, the
+    # claim's start, end and cycles, a name), then what is not such a file
+    local c
+    for c in "1:116:control root" "1:180:final proof" "1:212:final state" "1:244:final proof" "1:52:parameters" \
+        "2:0:bad magic" "2:8:version"; do
+        flip "$P" "$(echo "$c" | cut -d: -f2)" 1 "$WORK/x.proof"
+        expect "${c%%:*}" "${c#*:*:}" "$CAIRN" verify --proof "$WORK/x.proof" && pass
+    done
+    head -c $((size - 1)) "$P" >"$WORK/x.proof"
+    expect 2 "proof length" "$CAIRN" verify --proof "$WORK/x.proof" && pass
+    head -c 300 "$P" >"$WORK/x.proof"
+    expect 2 "shorter" "$CAIRN" verify --proof "$WORK/x.proof" && pass
+    { cat "$P"; printf x; } >"$WORK/x.proof"
+    expect 2 "proof length" "$CAIRN" verify --proof "$WORK/x.proof" && pass
+    expect 2 "bad magic" "$CAIRN" verify --proof "$J" && pass
+    expect 2 "" "$CAIRN" verify --proof "$WORK/missing.proof" && pass
+    expect 2 "" "$CAIRN" verify --proof "$P" "$J" && pass
+    # the job file's /proof
+    local e
+    for e in 0 4 8 12; do
+        "$JOBEDIT" "$J" "$WORK/e.h5" fold-claim $e || { fail "jobedit fold-claim $e"; continue; }
+        case $e in
+        0) want="control root" ;; 4) want="image ID" ;; 8) want="final state" ;; 12) want="cycles" ;;
+        esac
+        expect 1 "$want" "$CAIRN" verify "$WORK/e.h5" && pass
+    done
+    "$JOBEDIT" "$J" "$WORK/e.h5" fold-proof && expect 1 "final proof" "$CAIRN" verify "$WORK/e.h5" && pass
+    "$JOBEDIT" "$J" "$WORK/e.h5" fold-kind && expect 1 "final proof" "$CAIRN" verify "$WORK/e.h5" && pass
+    "$JOBEDIT" "$J" "$WORK/e.h5" journal-byte && expect 1 "journal" "$CAIRN" verify "$WORK/e.h5" && pass
+    "$JOBEDIT" "$J" "$WORK/e.h5" final-exit && expect 1 "final state" "$CAIRN" verify "$WORK/e.h5" && pass
+    "$JOBEDIT" "$J" "$WORK/e.h5" image-id && expect 1 "image ID" "$CAIRN" verify "$WORK/e.h5" && pass
+    "$JOBEDIT" "$J" "$WORK/e.h5" none && expect 0 "the final proof verifies" "$CAIRN" verify "$WORK/e.h5" && pass
+    "$JOBEDIT" "$J" "$WORK/e.h5" fold-drop && expect 0 "has no final proof" "$CAIRN" verify "$WORK/e.h5" && pass
+    expect 2 "no final proof" "$CAIRN" export "$WORK/e.h5" -o "$WORK/e.proof" && pass
+    # --segments still checks every segment proof when /proof is there
+    "$JOBEDIT" "$J" "$WORK/e.h5" proof-byte 1 && expect 1 "segment 1 proof" "$CAIRN" verify "$WORK/e.h5" --segments &&
+        expect 0 "" "$CAIRN" verify "$WORK/e.h5" && pass
+}
+
+case $MODE in
+guest) guest "$@" ;;
+resume) resume ;;
+forge) forge ;;
+*) echo "unknown mode $MODE" >&2; exit 2 ;;
+esac
+echo "$MODE: $(($(date +%s) - START)) s" >&2
+finish

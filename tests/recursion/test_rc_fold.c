@@ -1,0 +1,244 @@
+/* The fold (recursion/rc_fold.h), segment po2 8, preset test (recursion
+ * preset test, shape rc-test):
+ *  (a) the choice of recursion parameters per preset; unknown presets and
+ *      po2 out of range are usage errors;
+ *  (b) the lift program recorded on a blank segment proof
+ *      (stark_vrec_blank) is byte-identical to the one recorded on a real
+ *      proof, and the key of the real one's machine is the fold's lift key
+ *      (so the control root needs no proof); the control root is
+ *      rc_ctrl_root over [lift key, join key];
+ *  (c) three segments lifted, (0,1) joined, then joined with 2: the final
+ *      claim is (control root, start of 0, end of 2, cycles of all) and
+ *      verifies; a changed claim element, the wrong kind's key, a claim
+ *      under another control root, a damaged proof byte do not; joins out
+ *      of order are rejected, and a forged segment proof is not lifted.
+ * Under CAIRN_SANITIZE_RUN (c) is skipped (several 2^16-row proofs take
+ * minutes there); (a) and (b) run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../vm/seg_prog.h"
+#include "common/err.h"
+#include "recursion/rc.h"
+#include "recursion/rc_air.h"
+#include "recursion/rc_fold.h"
+#include "stark/verify_rec.h"
+#include "testutil.h"
+#include "vm/rv32im/rv_air.h"
+
+#define PO2 8
+#define NSEG 3
+
+static stark_params g_seg;
+static int g_sanitize;
+
+typedef struct {
+    uint8_t *proof;
+    size_t len;
+    rv_seg_claim claim;
+} segproof;
+static segproof g_s[NSEG];
+static int g_have;
+
+static cairn_err prove_seg(void *arg, const rv_snapshot *s)
+{
+    (void)arg;
+    if (g_have >= NSEG) return CAIRN_OK;
+    segproof *t = &g_s[g_have++];
+    return rv_prove_segment(&t->proof, &t->len, &t->claim, s, &g_seg);
+}
+
+static cairn_err setup(void)
+{
+    rv_program *prog = seg_program(80); /* at least 3 segments of 2^8 */
+    if (!prog) return cairn_fail(CAIRN_ERR_INTERNAL, "test: seg_program");
+    rv_budget b;
+    rv_air_budget(&b, PO2);
+    static const uint8_t input[] = "fold me: some private input bytes for read(0)";
+    rv_config cfg = {.segment_po2 = PO2, .budget = &b, .on_segment = prove_seg, .input = input,
+                     .input_len = sizeof input - 1};
+    rv_result res;
+    cairn_err e = rv_execute(prog, &cfg, &res);
+    rv_program_free(prog);
+    if (e == CAIRN_OK && g_have < NSEG) e = cairn_fail(CAIRN_ERR_INTERNAL, "test: fewer than %d segments", NSEG);
+    return e;
+}
+
+static void test_config(void)
+{
+    rc_fold_cfg c;
+    CU_ASSERT_EQUAL(rc_fold_config(&c, "test", PO2), CAIRN_OK);
+    CU_ASSERT_STRING_EQUAL(c.preset, "test");
+    CU_ASSERT_STRING_EQUAL(c.shape, "rc-test");
+    CU_ASSERT_EQUAL(rc_fold_config(&c, "proven-100", 20), CAIRN_OK);
+    CU_ASSERT_STRING_EQUAL(c.preset, "proven-100");
+    CU_ASSERT_STRING_EQUAL(c.shape, "rc-100");
+    CU_ASSERT_EQUAL(rc_fold_config(&c, "conjectured-100", 20), CAIRN_OK);
+    CU_ASSERT_STRING_EQUAL(c.shape, "rc-100");
+    CU_ASSERT_EQUAL(rc_fold_config(&c, "fast", 20), CAIRN_ERR_USAGE);
+    const rc_fold *f;
+    CU_ASSERT_EQUAL(rc_fold_get(&f, "fast", PO2), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_fold_get(&f, "test", 2), CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NULL(f);
+}
+
+static uint8_t *encode(rc_program *p, size_t *len)
+{
+    uint8_t *e = NULL;
+    CU_ASSERT_EQUAL_FATAL(rc_program_encode(&e, len, p), CAIRN_OK);
+    return e;
+}
+
+static void test_keys(void)
+{
+    const rc_fold *f;
+    double t0 = now_sec();
+    cairn_err e = rc_fold_get(&f, "test", PO2);
+    if (e != CAIRN_OK) fprintf(stderr, "fold: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    printf("  fold keys (lift + join, rc-test): %.2f s\n", now_sec() - t0);
+    const rc_fold *f2;
+    CU_ASSERT_EQUAL(rc_fold_get(&f2, "test", PO2), CAIRN_OK);
+    CU_ASSERT_PTR_EQUAL(f, f2); /* cached */
+    /* a blank and a real proof record one program */
+    const stark_vk *svk;
+    unsigned lh[AIR_MAX_TABLES];
+    CU_ASSERT_EQUAL_FATAL(rv_air_vk(&svk, PO2, &g_seg), CAIRN_OK);
+    rv_air_heights(PO2, lh);
+    uint8_t *blank;
+    size_t blen;
+    CU_ASSERT_EQUAL_FATAL(stark_vrec_blank(&blank, &blen, svk, lh), CAIRN_OK);
+    CU_ASSERT_EQUAL(blen, g_s[0].len); /* proof-shaped */
+    CU_ASSERT_NOT_EQUAL(rv_verify_segment(&g_s[0].claim, blank, blen, &g_seg), CAIRN_OK);
+    p2_digest ctrl = rc_fold_ctrl(f);
+    rc_program *pb = NULL, *pr = NULL;
+    gl_t *wb = NULL, *wr = NULL;
+    size_t nb, nr, lb, lr;
+    int ab = 1, ar = 0;
+    rv_seg_claim bc = {.po2 = PO2, .cycles = 1};
+    CU_ASSERT_EQUAL_FATAL(rc_lift_record(&pb, &wb, &nb, &ab, NULL, &ctrl, &bc, blank, blen, &g_seg), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rc_lift_record(&pr, &wr, &nr, &ar, NULL, &ctrl, &g_s[1].claim, g_s[1].proof, g_s[1].len,
+                                         &g_seg),
+                          CAIRN_OK);
+    CU_ASSERT(!ab && ar);
+    uint8_t *eb = encode(pb, &lb), *er = encode(pr, &lr);
+    CU_ASSERT_EQUAL(lb, lr);
+    CU_ASSERT(lb == lr && !memcmp(eb, er, lb));
+    /* the real program's key is the fold's lift key */
+    rc_fold_cfg cfg;
+    stark_params rec;
+    CU_ASSERT_EQUAL(rc_fold_config(&cfg, "test", PO2), CAIRN_OK);
+    CU_ASSERT_EQUAL(stark_params_preset(&rec, cfg.preset), CAIRN_OK);
+    rc_air *a = NULL;
+    CU_ASSERT_EQUAL_FATAL(rc_air_build_shape(&a, pr, RC_CLAIM_NPUB, cfg.shape, &rec), CAIRN_OK);
+    p2_digest k = stark_vk_digest(rc_air_vk(a)), kl = rc_fold_key(f, RC_FOLD_LIFT), kj = rc_fold_key(f, RC_FOLD_JOIN);
+    CU_ASSERT(!memcmp(&k, &kl, sizeof k));
+    CU_ASSERT(memcmp(&kl, &kj, sizeof k) != 0);
+    p2_digest keys[2] = {kl, kj}, root;
+    CU_ASSERT_EQUAL(rc_ctrl_root(&root, keys, 2), CAIRN_OK);
+    CU_ASSERT(!memcmp(&root, &ctrl, sizeof root));
+    rc_air_free(a);
+    free(eb);
+    free(er);
+    free(wb);
+    free(wr);
+    free(blank);
+    rc_program_free(pb);
+    rc_program_free(pr);
+}
+
+static void test_fold(void)
+{
+    if (g_sanitize) {
+        printf("  skipped under CAIRN_SANITIZE_RUN\n");
+        return;
+    }
+    const rc_fold *f;
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&f, "test", PO2), CAIRN_OK);
+    rc_fold_node l[NSEG], j01, fin, bad;
+    memset(l, 0, sizeof l);
+    for (int i = 0; i < NSEG; i++) {
+        double s;
+        cairn_err e = rc_fold_lift(&l[i], &s, f, &g_s[i].claim, g_s[i].proof, g_s[i].len);
+        if (e != CAIRN_OK) fprintf(stderr, "lift %d: %s\n", i, cairn_last_error());
+        CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+        printf("  lift %d: %.2f s, %zu bytes\n", i, s, l[i].len);
+        CU_ASSERT_EQUAL(l[i].kind, RC_FOLD_LIFT);
+    }
+    double s;
+    /* out of order: left end != right start */
+    CU_ASSERT_EQUAL(rc_fold_join(&bad, NULL, f, &l[1], &l[0]), CAIRN_ERR_VERIFY);
+    CU_ASSERT(strstr(cairn_last_error(), "left end != right start") != NULL);
+    CU_ASSERT_EQUAL_FATAL(rc_fold_join(&j01, &s, f, &l[0], &l[1]), CAIRN_OK);
+    printf("  join (0,1): %.2f s\n", s);
+    cairn_err e = rc_fold_join(&fin, &s, f, &j01, &l[2]);
+    if (e != CAIRN_OK) fprintf(stderr, "join: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    printf("  join ((0,1),2): %.2f s, %zu bytes\n", s, fin.len);
+    /* the claim */
+    gl_t want[RC_CLAIM_NPUB];
+    p2_digest ctrl = rc_fold_ctrl(f);
+    memcpy(want, ctrl.v, sizeof ctrl.v);
+    memcpy(want + RC_CLAIM_START, g_s[0].claim.start.v, sizeof ctrl.v);
+    memcpy(want + RC_CLAIM_END, g_s[2].claim.end.v, sizeof ctrl.v);
+    want[RC_CLAIM_CYCLES] = g_s[0].claim.cycles + g_s[1].claim.cycles + g_s[2].claim.cycles;
+    CU_ASSERT(!memcmp(want, fin.claim, sizeof want));
+    double t0 = now_sec();
+    CU_ASSERT_EQUAL(rc_fold_verify(f, RC_FOLD_JOIN, fin.claim, fin.proof, fin.len), CAIRN_OK);
+    printf("  verify: %.3f s\n", now_sec() - t0);
+    /* negative: each claim element, the other key, the root, a proof byte */
+    for (int i = RC_CLAIM_START; i < RC_CLAIM_NPUB; i++) {
+        gl_t c[RC_CLAIM_NPUB];
+        memcpy(c, fin.claim, sizeof c);
+        c[i] = gl_add(c[i], 1);
+        CU_ASSERT_EQUAL(rc_fold_verify(f, RC_FOLD_JOIN, c, fin.proof, fin.len), CAIRN_ERR_VERIFY);
+    }
+    gl_t c[RC_CLAIM_NPUB];
+    memcpy(c, fin.claim, sizeof c);
+    c[RC_CLAIM_CTRL] = gl_add(c[RC_CLAIM_CTRL], 1);
+    CU_ASSERT_EQUAL(rc_fold_verify(f, RC_FOLD_JOIN, c, fin.proof, fin.len), CAIRN_ERR_VERIFY);
+    CU_ASSERT(strstr(cairn_last_error(), "control root") != NULL);
+    CU_ASSERT_NOT_EQUAL(rc_fold_verify(f, RC_FOLD_LIFT, fin.claim, fin.proof, fin.len), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_fold_verify(f, 2, fin.claim, fin.proof, fin.len), CAIRN_ERR_USAGE);
+    fin.proof[fin.len / 2] ^= 1;
+    CU_ASSERT_NOT_EQUAL(rc_fold_verify(f, RC_FOLD_JOIN, fin.claim, fin.proof, fin.len), CAIRN_OK);
+    fin.proof[fin.len / 2] ^= 1;
+    /* a lift proof verifies under the lift key with its own claim */
+    CU_ASSERT_EQUAL(rc_fold_verify(f, RC_FOLD_LIFT, l[2].claim, l[2].proof, l[2].len), CAIRN_OK);
+    /* a forged segment proof (a byte of its last query) is not lifted */
+    uint8_t *forged = malloc(g_s[2].len);
+    CU_ASSERT_FATAL(forged != NULL);
+    memcpy(forged, g_s[2].proof, g_s[2].len);
+    forged[g_s[2].len - 20] ^= 1;
+    e = rc_fold_lift(&bad, NULL, f, &g_s[2].claim, forged, g_s[2].len);
+    CU_ASSERT(e == CAIRN_ERR_VERIFY || e == CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NULL(bad.proof);
+    free(forged);
+    for (int i = 0; i < NSEG; i++) rc_fold_node_free(&l[i]);
+    rc_fold_node_free(&j01);
+    rc_fold_node_free(&fin);
+}
+
+static void test_release(void)
+{
+    rc_fold_release();
+    for (int i = 0; i < NSEG; i++) free(g_s[i].proof);
+    rv_air_keys_release();
+}
+
+int main(void)
+{
+    g_sanitize = getenv("CAIRN_SANITIZE_RUN") != NULL;
+    if (rv_air_params(&g_seg, "test", PO2) != CAIRN_OK) return 1;
+    if (setup() != CAIRN_OK) {
+        fprintf(stderr, "setup: %s\n", cairn_last_error());
+        return 1;
+    }
+    static const test_case cases[] = {{"(a) recursion parameters per preset", test_config},
+                                      {"(b) keys from blanks, control root", test_keys},
+                                      {"(c) lift, join, verify; forgeries", test_fold},
+                                      {"release", test_release},
+                                      {NULL, NULL}};
+    return test_run_suite("rc_fold", cases);
+}
