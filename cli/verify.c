@@ -48,8 +48,8 @@
 #include "proofs.h"
 #include "storage/h5s.h"
 
-static const char USAGE[] = "usage: cairn verify JOB.h5 [--segments] [--json]\n"
-                            "       cairn verify --proof FILE [--json]\n";
+static const char USAGE[] = "usage: cairn verify JOB.h5 [--segments] [--image-id HEX | --elf PROGRAM.elf] [--json]\n"
+                            "       cairn verify --proof FILE [--image-id HEX | --elf PROGRAM.elf] [--json]\n";
 
 static const char HELP[] =
     "\nVerifies a job file written by cairn prove. With a final proof (/proof,\n"
@@ -64,6 +64,11 @@ static const char HELP[] =
     "  --segments    check every segment proof and the chain, not the final proof\n"
     "  --proof FILE  verify a final proof exported by cairn export (no job file,\n"
     "                no HDF5): the same checks, the image ID is the claim's\n"
+    "  --image-id HEX  the proof must be of this image ID (64 hex digits, as\n"
+    "                cairn prove prints it): a proof of another program is\n"
+    "                invalid (exit 1). Without it any program's proof verifies\n"
+    "                and its image ID is printed for you to compare\n"
+    "  --elf PROGRAM.elf  the same with the image ID of that program\n"
     "  --json    the result as one JSON object on stdout; on an error\n"
     "            {\"error\", \"code\", \"status\"} instead\n\n"
     "Exit status: 0 valid; 1 invalid (the message names the segment proof, the\n"
@@ -85,8 +90,83 @@ static void escaped(FILE *f, const uint8_t *b, size_t n)
     }
 }
 
+/* The image ID the caller expects (--image-id HEX or --elf PROGRAM.elf):
+ * without one, a proof of any program verifies and its image ID is only
+ * printed; with one, a proof of another program is invalid (exit 1). */
+typedef struct {
+    int set;
+    p2_digest id;
+    char from[300]; /* "--image-id" or "--elf PATH" */
+} want_id;
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+}
+
+/* Fills w from --image-id (64 hex digits, as cairn prints it) or --elf
+ * (the image ID of that program); EXIT_OK or the usage error's status. */
+static int want_load(want_id *w, const cli_ctx *c, const char *hex, const char *elf_path)
+{
+    memset(w, 0, sizeof *w);
+    if (!hex && !elf_path) return EXIT_OK;
+    if (hex && elf_path) return cli_fail(c, EXIT_USAGE, CAIRN_ERR_USAGE, "--image-id and --elf: give one of them");
+    if (hex) {
+        uint8_t b[32];
+        size_t n = strlen(hex);
+        int ok = n == 64;
+        for (size_t i = 0; ok && i < 32; i++) {
+            int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+            ok = hi >= 0 && lo >= 0;
+            b[i] = (uint8_t)(hi << 4 | (lo & 15));
+        }
+        if (!ok)
+            return cli_fail(c, EXIT_USAGE, CAIRN_ERR_USAGE, "--image-id: '%.80s' is not 64 hexadecimal digits", hex);
+        if (jobs_digest_from_bytes(&w->id, b) != CAIRN_OK)
+            return cli_fail(c, EXIT_USAGE, CAIRN_ERR_USAGE, "--image-id: not a digest: %s", cairn_last_error());
+        snprintf(w->from, sizeof w->from, "--image-id");
+    } else {
+        cli_program pg;
+        memset(&pg, 0, sizeof pg);
+        int st = cli_program_load(&pg, c, elf_path, NULL, 0);
+        if (st != EXIT_OK) return st;
+        cairn_err e = rv_image_id(&w->id, pg.prog);
+        cli_program_free(&pg);
+        if (e != CAIRN_OK) return cli_fail(c, EXIT_USAGE, e, "--elf %s: %s", elf_path, cairn_last_error());
+        snprintf(w->from, sizeof w->from, "--elf %.280s", elf_path);
+    }
+    w->set = 1;
+    return EXIT_OK;
+}
+
+/* The verified image ID against the expected one: EXIT_OK (also when none
+ * is expected) or EXIT_INVALID naming both. */
+static int want_check(const want_id *w, const cli_ctx *c, const p2_digest *id)
+{
+    if (!w->set || !memcmp(w->id.v, id->v, sizeof id->v)) return EXIT_OK;
+    uint8_t a[32], b[32];
+    char ah[65], bh[65];
+    rv_digest_bytes(a, id);
+    rv_digest_bytes(b, &w->id);
+    cli_hex(ah, a, 32);
+    cli_hex(bh, b, 32);
+    return cli_fail(c, EXIT_INVALID, CAIRN_ERR_VERIFY, "image ID: the proof is of image ID %s, not %s (%s)", ah, bh,
+                    w->from);
+}
+
+/* Where the printed image ID was checked against. */
+static const char *want_note(const want_id *w, char *buf, size_t cap, const char *otherwise)
+{
+    if (!w->set) return otherwise;
+    snprintf(buf, cap, "%s, equal to %s", otherwise, w->from);
+    return buf;
+}
+
 /* --proof FILE: an exported final proof. */
-static int verify_exported(const cli_ctx *c, const char *path, int json)
+static int verify_exported(const cli_ctx *c, const char *path, int json, const want_id *want)
 {
     uint8_t *b = NULL;
     size_t len = 0;
@@ -103,16 +183,21 @@ static int verify_exported(const cli_ctx *c, const char *path, int json)
     } else if ((err = cli_final_check(&info, &e)) != CAIRN_OK) {
         status = cli_fail(c, cli_status(err), err, "%s", cairn_last_error());
     } else {
-        status = EXIT_OK;
-        cli_final_print(stdout, json, path, &e, &info, "the claim's start: no ELF in an exported proof",
-                        now_sec() - t0);
+        p2_digest id;
+        memcpy(id.v, e.claim + RC_CLAIM_START, sizeof id.v);
+        char note[400];
+        if ((status = want_check(want, c, &id)) == EXIT_OK)
+            cli_final_print(stdout, json, path, &e, &info,
+                            want_note(want, note, sizeof note, "the claim's start: no ELF in an exported proof"),
+                            now_sec() - t0);
     }
     free(b);
     return status;
 }
 
 /* A job file's /proof: the final proof alone. */
-static int verify_final(const cli_ctx *c, h5s_reader *r, const char *path, int json, double t0)
+static int verify_final(const cli_ctx *c, h5s_reader *r, const char *path, int json, double t0,
+                        const want_id *want)
 {
     rc_export e;
     cli_final_info info;
@@ -170,9 +255,11 @@ static int verify_final(const cli_ctx *c, h5s_reader *r, const char *path, int j
         status = cli_fail(c, cli_status(err), err, "%s", cairn_last_error());
         goto out;
     }
-    status = EXIT_OK;
+    if ((status = want_check(want, c, &id)) != EXIT_OK) goto out;
+    char note[400];
     cli_final_print(stdout, json, path, &e, &info,
-                    pi.has_elf ? "recomputed from the stored ELF" : "as stored: the job file has no ELF",
+                    want_note(want, note, sizeof note,
+                              pi.has_elf ? "recomputed from the stored ELF" : "as stored: the job file has no ELF"),
                     now_sec() - t0);
 out:
     free(journal);
@@ -184,7 +271,7 @@ out:
 
 int cmd_verify(int argc, char **argv)
 {
-    const char *path = NULL, *proof_path = NULL;
+    const char *path = NULL, *proof_path = NULL, *want_hex = NULL, *want_elf = NULL;
     int json = 0, segments = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn verify", USAGE, stdout, argc, argv);
@@ -192,13 +279,17 @@ int cmd_verify(int argc, char **argv)
         {"--json", CLI_FLAG, &json, 0, 0, NULL},
         {"--segments", CLI_FLAG, &segments, 0, 0, NULL},
         {"--proof", CLI_STR, &proof_path, 0, 0, NULL},
+        {"--image-id", CLI_STR, &want_hex, 0, 0, NULL},
+        {"--elf", CLI_STR, &want_elf, 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
     int status;
     if (!cli_parse_command(&c, opts, &path, argc, argv, HELP, &status)) return status;
+    want_id wid;
+    if ((status = want_load(&wid, &c, want_hex, want_elf)) != EXIT_OK) return status;
     if (proof_path && (path || segments))
         return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "--proof takes the exported file alone (no job file, no --segments)");
-    if (proof_path) return verify_exported(&c, proof_path, json);
+    if (proof_path) return verify_exported(&c, proof_path, json, &wid);
     if (!path) return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "no job file given");
 
     status = EXIT_USAGE;
@@ -233,7 +324,7 @@ int cmd_verify(int argc, char **argv)
 
     h5s_fold_proof fpm;
     if (!segments && h5s_fold_proof_get(r, &fpm)) {
-        status = verify_final(&c, r, path, json, t0);
+        status = verify_final(&c, r, path, json, t0, &wid);
         goto done;
     }
 
@@ -289,6 +380,9 @@ int cmd_verify(int argc, char **argv)
         status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "image ID: %s", cairn_last_error());
         goto done;
     }
+
+    if ((status = want_check(&wid, &c, &id)) != EXIT_OK) goto done;
+    status = EXIT_USAGE;
 
     /* the final state and the journal */
     rv_state fin, jr;
@@ -407,8 +501,10 @@ int cmd_verify(int argc, char **argv)
         fprintf(o, "valid        every segment proof verifies; claims chained to a halted final state\n");
         if (!segments)
             fprintf(o, "             (the file has no final proof: made with --no-fold or under MPI)\n");
+        char note[400];
         fprintf(o, "image ID     %s (%s)\n", idh,
-                id_from_elf ? "recomputed from the stored ELF" : "as stored: the job file has no ELF");
+                want_note(&wid, note, sizeof note,
+                          id_from_elf ? "recomputed from the stored ELF" : "as stored: the job file has no ELF"));
         fprintf(o, "exit code    %u\n", fin.exit_code);
         fprintf(o, "segments     %" PRIu64 " of at most 2^%u cycles\n", nseg, po2);
         fprintf(o, "cycles       %" PRIu64 "\n", cycles);

@@ -172,6 +172,25 @@ forge()
     expect 2 "bad magic" "$CAIRN" verify --proof "$J" && pass
     expect 2 "" "$CAIRN" verify --proof "$WORK/missing.proof" && pass
     expect 2 "" "$CAIRN" verify --proof "$P" "$J" && pass
+    # the expected program: its own image ID or ELF passes, another
+    # program's is invalid naming both, a malformed one is a usage error
+    local id other mode
+    expect 0 "" "$CAIRN" verify --proof "$P" --json && id=$(json_field image_id)
+    [ ${#id} = 64 ] || fail "verify --proof --json printed no image ID"
+    expect 0 "equal to --image-id" "$CAIRN" verify --proof "$P" --image-id "$id" && pass
+    expect 0 "equal to --elf" "$CAIRN" verify --proof "$P" --elf "$WORK/loop.elf" && pass
+    expect 0 "equal to --elf" "$CAIRN" verify "$J" --elf "$WORK/loop.elf" && pass
+    expect 0 "equal to --image-id" "$CAIRN" verify "$J" --segments --image-id "$id" && pass
+    # (the first digit is in the low byte of the first element: still a digest)
+    if [ "${id:1:1}" = 0 ]; then other=${id:0:1}1${id:2}; else other=${id:0:1}0${id:2}; fi
+    for mode in "--proof $P" "$J" "$J --segments"; do
+        # shellcheck disable=SC2086
+        expect 1 "not $other (--image-id)" "$CAIRN" verify $mode --image-id "$other" && pass
+    done
+    "$MKELF" "$WORK/hello.elf" hello || fail "cannot write the hello program"
+    expect 1 "(--elf $WORK/hello.elf)" "$CAIRN" verify --proof "$P" --elf "$WORK/hello.elf" && pass
+    expect 2 "image-id" "$CAIRN" verify --proof "$P" --image-id xyz && pass
+    expect 2 "give one of them" "$CAIRN" verify --proof "$P" --image-id "$id" --elf "$WORK/loop.elf" && pass
     # the job file's /proof
     local e
     for e in 0 4 8 12; do
