@@ -35,8 +35,9 @@ static const char HELP[] =
     "                     join: lifts of the first two segments, joined (the\n"
     "                     figures are the join's; the lift's time and size too)\n"
     "  --segment-po2 K    rv32im, join: segment size 2^K (default 10)\n"
-    "  --shape S          join: the recursion shape (default rc-test with --preset\n"
-    "                     test, rc-100 otherwise)\n"
+    "  --shape S          the recursion shape (default rc-test with --preset\n"
+    "                     test, rc-100 otherwise); its heights set the recursion\n"
+    "                     parameters (rc_params); join proves at them\n"
     "  --inner-preset P   parameters of that proof (default test)\n"
     "  --preset P         parameters of the recursion proof (default test)\n"
     "                     presets: proven-100, conjectured-100, test\n"
@@ -331,7 +332,10 @@ int bench_recursion(int argc, char **argv)
      * a proven preset's queries raised for the segment machine) */
     cairn_err e = rv ? rv_air_params(&ip, ipreset, (unsigned)po2) : stark_params_preset(&ip, ipreset);
     if (e != CAIRN_OK) return cli_fail(&c, EXIT_USAGE, e, "--inner-preset: %s", cairn_last_error());
-    if ((e = stark_params_preset(&op, opreset)) != CAIRN_OK)
+    /* the recursion proof's parameters are the recursion layer's for the
+     * shape (rc_params: a proven preset's blowup, grinding and fewest
+     * queries for the recursion machine at the shape's heights) */
+    if ((e = rc_params(&op, NULL, opreset, shape)) != CAIRN_OK)
         return cli_fail(&c, EXIT_USAGE, e, "--preset: %s", cairn_last_error());
     run r;
     memset(&r, 0, sizeof r);
@@ -364,6 +368,9 @@ int bench_recursion(int argc, char **argv)
         }
         bench_report_str(&o, "inner_preset", ipreset);
         bench_report_str(&o, "preset", opreset);
+        bench_report(&o, "log_blowup", op.log_blowup, "");
+        bench_report(&o, "queries", op.queries, "");
+        bench_report(&o, "pow_bits", op.pow_bits, "");
         bench_report(&o, "inner_prove_s", t[0], "s");
         bench_report(&o, "inner_proof_bytes", (double)r.inner_len, "B");
         bench_report(&o, "record_s", t[1], "s");

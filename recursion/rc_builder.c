@@ -364,6 +364,30 @@ static void r_permute(vctx *c, vb st[P2_WIDTH])
     emit(b, RC_PERMUTE, 0, v, args, NULL, 0);
 }
 
+static void r_permute_swap(vctx *c, vb st[P2_WIDTH], vb bit)
+{
+    rc_builder *b = B(c);
+    uint32_t args[1 + P2_WIDTH];
+    gl_t s[P2_WIDTH];
+    const int sw = V(b, bit.v).c[0] != 0;
+    args[0] = (uint32_t)bit.v;
+    for (unsigned i = 0; i < P2_WIDTH; i++) {
+        args[1 + i] = (uint32_t)st[i].v;
+        s[i] = V(b, st[rc_swap_lane(i, sw)].v).c[0];
+    }
+    uint32_t v = new_vars(b, P2_WIDTH);
+    if (v == UINT32_MAX) {
+        for (int i = 0; i < P2_WIDTH; i++) st[i].v = 0;
+        return;
+    }
+    p2_permute(s);
+    for (int i = 0; i < P2_WIDTH; i++) {
+        b->val[v + i] = gl3_from_base(s[i]);
+        st[i].v = v + i;
+    }
+    emit(b, RC_PERMUTE_SWAP, 0, v, args, NULL, 0);
+}
+
 /* Interns the formatted reason (as vctx_native formats it: 256 bytes). */
 static uint32_t reason(rc_builder *b, const char *fmt, va_list ap)
 {
@@ -428,6 +452,7 @@ static const vctx_ops builder_ops = {
     .e_select = r_esel,
     .e_parts = r_eparts,
     .permute = r_permute,
+    .permute_swap = r_permute_swap,
     .b_assert_eq = r_assert,
     .e_assert_eq = r_eassert,
 };

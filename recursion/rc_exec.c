@@ -67,6 +67,14 @@ cairn_err rc_exec_run(gl3_t *v, rc_exec_result *res, const rc_program *p, const 
             for (int k = 0; k < P2_WIDTH; k++) d[k] = gl3_from_base(s[k]);
             break;
         }
+        case RC_PERMUTE_SWAP: {
+            /* a[0] is the bit, a[1..13) the inputs */
+            gl_t s[P2_WIDTH];
+            for (unsigned k = 0; k < P2_WIDTH; k++) s[k] = v[a[1 + rc_swap_lane(k, v[a[0]].c[0] != 0)]].c[0];
+            p2_permute(s);
+            for (int k = 0; k < P2_WIDTH; k++) d[k] = gl3_from_base(s[k]);
+            break;
+        }
         case RC_ASSERT_EQ: ok = v[a[0]].c[0] == v[a[1]].c[0]; break;
         case RC_E_ASSERT_EQ: ok = gl3_eq(v[a[0]], v[a[1]]); break;
         default:

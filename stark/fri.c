@@ -194,6 +194,18 @@ void vcompress(vctx *c, vb out[P2_DIGEST], const vb *l, const vb *r)
     for (int i = 0; i < P2_DIGEST; i++) out[i] = st[i];
 }
 
+void vcompress_dir(vctx *c, vb out[P2_DIGEST], vb bit, const vb *cur, const vb *sib)
+{
+    vb st[P2_WIDTH];
+    for (int i = 0; i < P2_DIGEST; i++) {
+        st[i] = cur[i];
+        st[P2_DIGEST + i] = sib[i];
+        st[2 * P2_DIGEST + i] = vc_const(c, 0);
+    }
+    vc_permute_swap(c, st, bit);
+    for (int i = 0; i < P2_DIGEST; i++) out[i] = st[i];
+}
+
 void vhash(vctx *c, vb out[P2_DIGEST], const vb *in, size_t n)
 {
     vb st[P2_WIDTH];
@@ -265,13 +277,9 @@ void vmt_verify(vctx *c, const vb root[P2_DIGEST], const mt_dims *dims, unsigned
     vb cur[P2_DIGEST];
     hash_group(c, cur, dims, nmats, rows, H);
     for (unsigned l = 0; l < logh; l++) {
-        vb left[P2_DIGEST], right[P2_DIGEST], next[P2_DIGEST];
-        const vb *sib = path + (size_t)l * P2_DIGEST;
-        for (int i = 0; i < P2_DIGEST; i++) {
-            left[i] = vc_select(c, bits[l], sib[i], cur[i]);
-            right[i] = vc_select(c, bits[l], cur[i], sib[i]);
-        }
-        vcompress(c, next, left, right);
+        vb next[P2_DIGEST];
+        /* bit l set: cur is the right child (as mt_verify) */
+        vcompress_dir(c, next, bits[l], cur, path + (size_t)l * P2_DIGEST);
         size_t n = H >> (l + 1);
         int present = 0;
         for (unsigned k = 0; k < nmats; k++) present |= dims[k].height == n;

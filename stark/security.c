@@ -431,3 +431,26 @@ cairn_err stark_security(stark_security_bits *out, const stark_params *p,
     FORWARD_IF_ERROR(stark_security_shape_of(&s, p, m, log_heights));
     return stark_security_eval(out, &s, 0);
 }
+
+cairn_err stark_params_fit_queries(stark_params *p, stark_security_bits *out, const air_machine *m,
+                                   const unsigned *log_heights, double bound)
+{
+    stark_security_bits sec;
+    stark_security_shape s;
+    FORWARD_IF_ERROR(stark_security_shape_of(&s, p, m, log_heights));
+    /* the proven bound grows with the queries (only the query round
+     * depends on them): the first count that reaches it is the fewest */
+    for (unsigned q = 1; q <= STARK_MAX_QUERIES; q++) {
+        s.queries = q;
+        FORWARD_IF_ERROR(stark_security_eval(&sec, &s, 0));
+        if (sec.proven >= bound) {
+            p->queries = q;
+            if (out) *out = sec;
+            return CAIRN_OK;
+        }
+    }
+    return cairn_fail(CAIRN_ERR_USAGE,
+                      "stark: no query count reaches %.1f proven bits (%.1f at %d queries) with "
+                      "blowup 2^%u and %u bits of grinding",
+                      bound, sec.proven, STARK_MAX_QUERIES, p->log_blowup, p->pow_bits);
+}

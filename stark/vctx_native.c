@@ -97,6 +97,17 @@ static void n_permute(vctx *c, vb st[P2_WIDTH])
     for (int i = 0; i < P2_WIDTH; i++) st[i].v = s[i];
 }
 
+static void n_permute_swap(vctx *c, vb st[P2_WIDTH], vb bit)
+{
+    if (bit.v)
+        for (int i = 0; i < P2_DIGEST; i++) {
+            vb t = st[i];
+            st[i] = st[P2_DIGEST + i];
+            st[P2_DIGEST + i] = t;
+        }
+    n_permute(c, st);
+}
+
 static void fail(vctx *c, const char *fmt, va_list ap)
 {
     vctx_native *n = c->impl;
@@ -131,6 +142,7 @@ static const vctx_ops native_ops = {
     .e_select = n_eselect,
     .e_parts = n_eparts,
     .permute = n_permute,
+    .permute_swap = n_permute_swap,
     .b_assert_eq = n_assert,
     .e_assert_eq = n_eassert,
 };

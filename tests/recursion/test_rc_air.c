@@ -66,6 +66,12 @@ static cairn_err every_program(rc_program **prog, gl_t **wit, size_t *n, gl_t kc
     for (int i = 0; i < P2_WIDTH; i++)
         st[i] = i < 3 ? parts[i] : i < 6 ? bits[i] : i == 6 ? sel2 : vc_const(c, (gl_t)i);
     vc_permute(c, st);
+    /* Merkle steps: bits[0] = 1 (x is odd) exchanges, low[1] = 0 does not */
+    vb sw1[P2_WIDTH], sw0[P2_WIDTH];
+    for (int i = 0; i < P2_WIDTH; i++) sw1[i] = sw0[i] = st[(i + 1) % P2_WIDTH];
+    vc_permute_swap(c, sw1, bits[0]);
+    vc_permute_swap(c, sw0, low[1]);
+    vc_assert_eq(c, vc_add(c, sw1[0], sw0[3]), vc_add(c, sw0[3], sw1[0]), "Merkle step outputs read");
     vc_assert_eq(c, vc_mul(c, ix, w), vc_const(c, 1), "w times its inverse is 1");
     vce_assert_eq(c, vce_mul(c, ei, eb), vce_const(c, gl3_one()), "extension inverse");
     vce_assert_eq(c, vce_add(c, ef, esel), vce_add(c, esel, ef), "extension sum commutes");
@@ -200,7 +206,27 @@ typedef struct {
     const char *want; /* in the checker's message */
 } tamper;
 
-enum { C_NONE, C_INV_ZERO, C_INV_OUT, C_EINV_ZERO, C_EINV_OUT, C_BIT, C_NONCANON, C_BUS_ADD };
+enum {
+    C_NONE, C_INV_ZERO, C_INV_OUT, C_EINV_ZERO, C_EINV_OUT, C_BIT, C_NONCANON, C_BUS_ADD,
+    C_SWAP_NONE, C_SWAP_BIT2, C_SWAP_ON_PERMUTE
+};
+
+/* A p2 row's direction bit set to s, d made consistent with it, and the
+ * gadget filled for the inputs that d gives: only the rule on s fails
+ * (and, where s is not the bit that was read, the bus). */
+static void p2_set_dir(gl_t *r, gl_t s)
+{
+    r[RC_P2_S] = s;
+    gl_t g[P2_WIDTH], o[P2_WIDTH];
+    for (int i = 0; i < P2_WIDTH; i++) g[i] = r[RC_P2_IN + i];
+    for (int i = 0; i < P2_DIGEST; i++) {
+        gl_t d = gl_mul(s, gl_sub(r[RC_P2_IN + P2_DIGEST + i], r[RC_P2_IN + i]));
+        r[RC_P2_D + i] = d;
+        g[i] = gl_add(g[i], d);
+        g[P2_DIGEST + i] = gl_sub(g[P2_DIGEST + i], d);
+    }
+    CU_ASSERT_EQUAL_FATAL(p2_air_fill(&(p2_air){RC_P2_GADGET}, r, o, g), CAIRN_OK);
+}
 
 static void edit(gl_t *r, const tamper *tp)
 {
@@ -235,6 +261,17 @@ static void edit(gl_t *r, const tamper *tp)
         for (int i = 0; i < 64; i++) r[RC_BITS_B + i] = (big >> i) & 1;
         break;
     }
+    case C_SWAP_NONE: {
+        /* the bit is 1 but the row permutes its inputs unexchanged (d = 0):
+         * the output of the wrong order */
+        gl_t o[P2_WIDTH];
+        CU_ASSERT_FATAL(r[RC_P2_S] == 1);
+        for (int i = 0; i < P2_DIGEST; i++) r[RC_P2_D + i] = 0;
+        CU_ASSERT_EQUAL_FATAL(p2_air_fill(&(p2_air){RC_P2_GADGET}, r, o, r + RC_P2_IN), CAIRN_OK);
+        break;
+    }
+    case C_SWAP_BIT2: p2_set_dir(r, 2); break;
+    case C_SWAP_ON_PERMUTE: p2_set_dir(r, 1); break;
     case C_BUS_ADD: /* the add reads a + 1 and adds correctly: only the read is wrong */
         r[RC_BASE_A] = gl_add(r[RC_BASE_A], 1);
         r[RC_BASE_OUT] = gl_add(r[RC_BASE_OUT], 1);
@@ -273,6 +310,14 @@ static const tamper TAMPERS[] = {
     {"bits of another x", RC_BITS, 1, RC_BITS_X, 1, 0, "bits: x = sum of bits"},
     {"bits of x + p", RC_BITS, 1, 0, 0, C_NONCANON, "bits: canonical (< p)"},
     {"Poseidon2 output lane 5", RC_PERMUTE, 0, P2_LAST_OUT(5), 1, 0, "p2 full round 7 S-box"},
+    {"permute_swap output lane 2", RC_PERMUTE_SWAP, 0, P2_LAST_OUT(2), 1, 0, "p2 full round 7 S-box"},
+    {"permute_swap output of the unexchanged inputs", RC_PERMUTE_SWAP, 0, 0, 0, C_SWAP_NONE,
+     "permute_swap: d = s (in[4] - in[0])"},
+    {"permute_swap d off by one", RC_PERMUTE_SWAP, 1, RC_P2_D + 3, 1, 0, "permute_swap: d = s (in[7] - in[3])"},
+    {"non-boolean direction bit", RC_PERMUTE_SWAP, 0, 0, 0, C_SWAP_BIT2, "permute_swap: direction bit boolean"},
+    {"exchange on a permute row", RC_PERMUTE, 0, 0, 0, C_SWAP_ON_PERMUTE,
+     "permute: no exchange without a direction bit"},
+    {"direction bit read as another value", RC_PERMUTE_SWAP, 1, 0, 0, C_SWAP_ON_PERMUTE, "do not balance: bus 1"},
     {"read of another value (add)", RC_ADD, 0, 0, 0, C_BUS_ADD, "do not balance: bus 1"},
     {"read of another value (e_parts)", RC_E_PARTS, 0, RC_PARTS_C + 1, 1, 0, "do not balance: bus 1"},
     {"private input written, read differently", RC_INPUT, 2, RC_BASE_OUT, 1, 0,

@@ -1164,6 +1164,11 @@ static void r_permute(vctx *c, vb st[P2_WIDTH])
     rec(c, 19);
     NOPS(c)->permute(NAT(c), st);
 }
+static void r_permute_swap(vctx *c, vb st[P2_WIDTH], vb bit)
+{
+    rec(c, 22);
+    NOPS(c)->permute_swap(NAT(c), st, bit);
+}
 static void r_assert(vctx *c, vb a, vb b, const char *fmt, va_list ap)
 {
     rec(c, 20);
@@ -1177,7 +1182,7 @@ static void r_eassert(vctx *c, ve a, ve b, const char *fmt, va_list ap)
 static const vctx_ops rec_ops = {r_const, r_input, r_add,    r_sub,   r_mul,   r_inv,
                                  r_select, r_bits, r_econst, r_einput, r_efrom, r_eadd,
                                  r_esub,  r_emul,  r_emulb,  r_einv,  r_esel,  r_eparts,
-                                 r_permute, r_assert, r_eassert};
+                                 r_permute, r_permute_swap, r_assert, r_eassert};
 
 static void record(recorder *r, const fixture *f, const stark_proof *pf, const stark_shape *s)
 {
