@@ -59,7 +59,8 @@ typedef enum {
     RC_E_ASSERT_EQ = 21, /* a, b, reason:u32      extension a == b */
     RC_PERMUTE_SWAP = 22, /* dst, bit, in[12]     permute with in[0..4), in[4..8) exchanged
                            *                      when bit = 1 (a Merkle path step) */
-    RC_NOPS = 23        /* one past the last opcode */
+    RC_E_MUL_BASE_ADD = 23, /* dst, a (ext), b (base), c (ext)   c + a b */
+    RC_NOPS = 24        /* one past the last opcode */
 } rc_op;
 
 /* "add", "e_mul", ...; "?" for an unknown opcode. */

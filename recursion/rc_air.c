@@ -39,7 +39,7 @@
 enum { P_ADDR_A, P_ADDR_B, P_ADDR_C, P_ADDR_OUT, P_MULT_OUT, P_RA, P_RB, P_RC, P_NOPER };
 enum { BF_ADD = P_NOPER, BF_SUB, BF_MUL, BF_SEL, BF_INV, BF_ASSERT, BF_CONST, BF_PUB, B_IMM, B_NPRE };
 enum {
-    EF_CONST = P_NOPER, EF_ADD, EF_SUB, EF_MUL, EF_MULB, EF_FB, EF_INV, EF_SEL, EF_ASSERT,
+    EF_CONST = P_NOPER, EF_ADD, EF_SUB, EF_MUL, EF_MULB, EF_FB, EF_INV, EF_SEL, EF_ASSERT, EF_MULBADD,
     E_IMM, E_NPRE = E_IMM + 3
 };
 /* bits: the operand x, the first output's address, one multiplicity per bit */
@@ -149,6 +149,7 @@ static int flag_of(unsigned op)
     case RC_E_SUB: return EF_SUB;
     case RC_E_MUL: return EF_MUL;
     case RC_E_MUL_BASE: return EF_MULB;
+    case RC_E_MUL_BASE_ADD: return EF_MULBADD;
     case RC_E_INV: return EF_INV;
     case RC_E_SELECT: return EF_SEL;
     case RC_E_ASSERT_EQ: return EF_ASSERT;
@@ -264,6 +265,9 @@ static void build_ext(bld *b)
         /* b is a base variable (b1 = b2 = 0 by the bus) */
         snprintf(name, sizeof name, "e_mul_base: out = a b0 (limb %u)", i);
         rule(b, EF_MULB, sub(b, out[i], mul(b, a[i], bb[0])), name);
+        /* (a, b, acc) in columns a, b, c: one DEEP term added */
+        snprintf(name, sizeof name, "e_mul_base_add: out = c + a b0 (limb %u)", i);
+        rule(b, EF_MULBADD, sub(b, out[i], add(b, c[i], mul(b, a[i], bb[0]))), name);
         /* (bit, a, b) in columns a, b, c; the bit is a0 */
         snprintf(name, sizeof name, "e_select: out = b + bit (a - b) (limb %u)", i);
         rule(b, EF_SEL, sub(b, out[i], add(b, c[i], mul(b, a[0], sub(b, bb[i], c[i])))), name);

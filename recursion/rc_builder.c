@@ -315,6 +315,13 @@ static ve r_emulb(vctx *c, ve a, vb x)
     return (ve){{op1(b, RC_E_MUL_BASE, A2(a.v[0], x.v), gl3_mul_base(V(b, a.v[0]), V(b, x.v).c[0])),
                  0, 0}};
 }
+static ve r_emulbadd(vctx *c, ve acc, ve a, vb x)
+{
+    rc_builder *b = B(c);
+    uint32_t args[3] = {(uint32_t)a.v[0], (uint32_t)x.v, (uint32_t)acc.v[0]};
+    gl3_t r = gl3_add(V(b, acc.v[0]), gl3_mul_base(V(b, a.v[0]), V(b, x.v).c[0]));
+    return (ve){{op1(b, RC_E_MUL_BASE_ADD, args, r), 0, 0}};
+}
 static ve r_einv(vctx *c, ve a)
 {
     rc_builder *b = B(c);
@@ -448,6 +455,7 @@ static const vctx_ops builder_ops = {
     .e_sub = r_esub,
     .e_mul = r_emul,
     .e_mul_base = r_emulb,
+    .e_mul_base_add = r_emulbadd,
     .e_inv = r_einv,
     .e_select = r_esel,
     .e_parts = r_eparts,

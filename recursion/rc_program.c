@@ -49,6 +49,7 @@ static const op_info OPS[RC_NOPS] = {
     [RC_ASSERT_EQ] = {"assert_eq", "bb", 0, 0, 0},
     [RC_E_ASSERT_EQ] = {"e_assert_eq", "ee", 0, 0, 0},
     [RC_PERMUTE_SWAP] = {"permute_swap", "bbbbbbbbbbbbb", 'b', P2_WIDTH, 0},
+    [RC_E_MUL_BASE_ADD] = {"e_mul_base_add", "ebe", 'e', 1, 0},
 };
 
 static int known(unsigned op) { return op > 0 && op < RC_NOPS; }

@@ -50,6 +50,7 @@ typedef struct {
     ve (*e_sub)(vctx *c, ve a, ve b);
     ve (*e_mul)(vctx *c, ve a, ve b);
     ve (*e_mul_base)(vctx *c, ve a, vb b);
+    ve (*e_mul_base_add)(vctx *c, ve acc, ve a, vb b); /* acc + a b: one DEEP term */
     ve (*e_inv)(vctx *c, ve a);
     ve (*e_select)(vctx *c, vb bit, ve one, ve zero);
     /* Components of an extension value (for absorbing into a transcript). */
@@ -85,6 +86,10 @@ static inline ve vce_add(vctx *c, ve a, ve b) { return c->ops->e_add(c, a, b); }
 static inline ve vce_sub(vctx *c, ve a, ve b) { return c->ops->e_sub(c, a, b); }
 static inline ve vce_mul(vctx *c, ve a, ve b) { return c->ops->e_mul(c, a, b); }
 static inline ve vce_mul_base(vctx *c, ve a, vb b) { return c->ops->e_mul_base(c, a, b); }
+static inline ve vce_mul_base_add(vctx *c, ve acc, ve a, vb b)
+{
+    return c->ops->e_mul_base_add(c, acc, a, b);
+}
 static inline ve vce_inv(vctx *c, ve a) { return c->ops->e_inv(c, a); }
 static inline ve vce_select(vctx *c, vb bit, ve one, ve zero)
 {

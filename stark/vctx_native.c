@@ -73,6 +73,11 @@ static ve n_emulb(vctx *c, ve a, vb b)
     (void)c;
     return V(gl3_mul_base(E(a), b.v));
 }
+static ve n_emulbadd(vctx *c, ve acc, ve a, vb b)
+{
+    (void)c;
+    return V(gl3_add(E(acc), gl3_mul_base(E(a), b.v)));
+}
 static ve n_einv(vctx *c, ve a)
 {
     (void)c;
@@ -138,6 +143,7 @@ static const vctx_ops native_ops = {
     .e_sub = n_esub,
     .e_mul = n_emul,
     .e_mul_base = n_emulb,
+    .e_mul_base_add = n_emulbadd,
     .e_inv = n_einv,
     .e_select = n_eselect,
     .e_parts = n_eparts,

@@ -326,9 +326,9 @@ static void check_queries(const qconst *qc, vctx *c, const qbufs *b, const vb *s
                 if (s->log_n[t] + s->log_b != h) continue;
                 for (int tr2 = 0; tr2 < NTREES; tr2++)
                     for (unsigned col = 0; col < s->w[tr2][t]; col++, k++) {
-                        ve term = vce_mul_base(c, qc->gp[k], trow[tr2][t][col]);
-                        if (tr2 == TREE_Q) S2 = vce_add(c, S2, term);
-                        else S1 = vce_add(c, S1, term);
+                        /* one row per opened column in the recursion VM */
+                        if (tr2 == TREE_Q) S2 = vce_mul_base_add(c, S2, qc->gp[k], trow[tr2][t][col]);
+                        else S1 = vce_mul_base_add(c, S1, qc->gp[k], trow[tr2][t][col]);
                     }
             }
             ve a = vce_mul(c, vce_sub(c, vce_add(c, S1, S2), qc->A[h]), i1);

@@ -56,7 +56,7 @@ static cairn_err every_program(rc_program **prog, gl_t **wit, size_t *n, gl_t kc
     vb sel2 = vc_select(c, low[1], y, i0);
     ve ka = vce_const(c, (gl3_t){{1, 2, 3}});
     ve ea = vce_add(c, u, ka), es = vce_sub(c, ea, v), em = vce_mul(c, es, u);
-    ve eb = vce_mul_base(c, em, sel);
+    ve eb = vce_mul_base_add(c, vce_mul_base(c, em, sel), u, sel2);
     ve ei = vce_inv(c, eb), e0 = vce_inv(c, vce_const(c, gl3_zero()));
     ve ef = vce_from_base(c, sel2);
     ve esel = vce_select(c, low[0], ei, e0);
@@ -301,6 +301,7 @@ static const tamper TAMPERS[] = {
     {"e_mul limb 1", RC_E_MUL, 0, RC_EXT_OUT + 1, 1, 0, "e_mul: out = a b (limb 1)"},
     {"e_mul limb 2", RC_E_MUL, 0, RC_EXT_OUT + 2, 1, 0, "e_mul: out = a b (limb 2)"},
     {"e_mul_base", RC_E_MUL_BASE, 0, RC_EXT_OUT + 1, 1, 0, "e_mul_base: out = a b0 (limb 1)"},
+    {"e_mul_base_add", RC_E_MUL_BASE_ADD, 0, RC_EXT_OUT + 2, 1, 0, "e_mul_base_add: out = c + a b0 (limb 2)"},
     {"e_inverse", RC_E_INV, 0, RC_EXT_OUT + 1, 1, 0, "e_inv: a out = 1 - z (limb"},
     {"e_inv zero flag on a nonzero operand", RC_E_INV, 0, 0, 0, C_EINV_ZERO, "e_inv: a z = 0"},
     {"e_inv(0) nonzero", RC_E_INV, 1, 0, 0, C_EINV_OUT, "e_inv: out z = 0 (limb 2)"},

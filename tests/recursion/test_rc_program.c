@@ -48,6 +48,7 @@ static void gadget(vctx *c, const gl_t in[4], const gl3_t ein[2], vb *ob, unsign
     oe[e++] = vce_sub(c, u, v);
     oe[e++] = vce_mul(c, u, v);
     oe[e++] = vce_mul_base(c, u, y);
+    oe[e++] = vce_mul_base_add(c, v, u, y);
     oe[e++] = vce_inv(c, u);
     oe[e++] = vce_inv(c, vce_const(c, gl3_zero()));
     oe[e++] = vce_from_base(c, z);
@@ -385,7 +386,7 @@ static void test_malformed(void)
     BAD_P0(version, 1, "version 1, this build reads 2");
     BAD_P0(version, 3, "version 3");
     BAD_P0(op2, 0, "instruction 2 at offset 42: unknown opcode 0");
-    BAD_P0(op2, RC_NOPS, "unknown opcode 23");
+    BAD_P0(op2, RC_NOPS, "unknown opcode 24");
     BAD_P0(op2, 0xff, "unknown opcode 255");
     BAD_P0(a2, 4, "add: operand 0 is variable 4, out of range (4 variables)");
     BAD_P0(b2, 0xffffffffu, "operand 1 is variable 4294967295, out of range");
