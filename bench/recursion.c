@@ -25,7 +25,8 @@
 
 static const char USAGE[] =
     "usage: cairn bench recursion [--machine fib|lookup|poseidon2-chain|rv32im|join] [--log-rows N]\n"
-    "       [--segment-po2 K] [--shape S] [--inner-preset NAME] [--preset NAME] [--json]\n";
+    "       [--segment-po2 K] [--shape S] [--inner-preset NAME] [--preset NAME]\n"
+    "       [--log-blowup B] [--json]\n";
 
 static const char HELP[] =
     "\n  --machine M        example machine whose proof is verified (default fib);\n"
@@ -41,6 +42,8 @@ static const char HELP[] =
     "  --inner-preset P   parameters of that proof (default test)\n"
     "  --preset P         parameters of the recursion proof (default test)\n"
     "                     presets: proven-100, conjectured-100, test\n"
+    "  --log-blowup B     recursion proof: blowup 2^B (1..6) instead of the\n"
+    "                     layer's, with the fewest queries for the preset's bits\n"
     "  --json             one JSON object on stdout\n"
     "\nExit status: 0 proved and verified, 1 a proof did not verify (or an\n"
     "internal error), 2 usage error.\n";
@@ -303,7 +306,7 @@ static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_ro
 int bench_recursion(int argc, char **argv)
 {
     const char *machine = "fib", *ipreset = "test", *opreset = "test", *shape = NULL;
-    uint64_t log_rows64 = 5, po2 = 10;
+    uint64_t log_rows64 = 5, po2 = 10, log_blowup = 0;
     int json = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn bench recursion", USAGE, stdout, argc, argv);
@@ -315,6 +318,7 @@ int bench_recursion(int argc, char **argv)
         {"--log-rows", CLI_U64, &log_rows64, 2, 16, NULL},
         {"--segment-po2", CLI_U64, &po2, RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2, NULL},
         {"--shape", CLI_STR, &shape, 0, 0, NULL},
+        {"--log-blowup", CLI_U64, &log_blowup, 1, 6, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
     const char *extra;
@@ -335,7 +339,7 @@ int bench_recursion(int argc, char **argv)
     /* the recursion proof's parameters are the recursion layer's for the
      * shape (rc_params: a proven preset's blowup, grinding and fewest
      * queries for the recursion machine at the shape's heights) */
-    if ((e = rc_params(&op, NULL, opreset, shape)) != CAIRN_OK)
+    if ((e = rc_params_at(&op, NULL, opreset, shape, (unsigned)log_blowup)) != CAIRN_OK)
         return cli_fail(&c, EXIT_USAGE, e, "--preset: %s", cairn_last_error());
     run r;
     memset(&r, 0, sizeof r);

@@ -545,6 +545,12 @@ static cairn_err build_machine(rc_air *a, const uint32_t *reads)
 
 cairn_err rc_params(stark_params *out, stark_security_bits *sec, const char *preset, const char *shape)
 {
+    return rc_params_at(out, sec, preset, shape, 0);
+}
+
+cairn_err rc_params_at(stark_params *out, stark_security_bits *sec, const char *preset,
+                       const char *shape, unsigned log_blowup)
+{
     const rc_shape *sh;
     FORWARD_IF_ERROR(rc_shape_find(&sh, shape));
     FORWARD_IF_ERROR(stark_params_preset(out, preset));
@@ -553,25 +559,21 @@ cairn_err rc_params(stark_params *out, stark_security_bits *sec, const char *pre
         out->log_blowup = RC_LOG_BLOWUP;
         out->pow_bits = RC_POW_BITS;
     }
+    if (log_blowup) out->log_blowup = log_blowup;
+    FORWARD_IF_ERROR(stark_params_validate(out));
     /* the machine at the shape's heights: every program of the shape has
      * this constraint system (up to npub, whose boundary terms only add
      * LogUp fractions: the most public values give a lower bound) */
     air_machine *m = NULL;
     air_table *tabs[RC_AIR_NTABLES];
     cairn_err e = machine_new(&m, tabs, STARK_MAX_PUB);
-    for (unsigned t = 0; t < RC_AIR_NTABLES && e == CAIRN_OK; t++) {
-        size_t n = (size_t)1 << sh->log_n[t];
-        gl_t *z = cairn_calloc(n, NPRE[t] * sizeof(gl_t));
-        if (!z) e = cairn_fail_nomem(n * NPRE[t] * sizeof(gl_t), "rc_params: out of memory");
-        else air_table_set_pre(m, tabs[t], z, sh->log_n[t]);
-        free(z);
-    }
+    /* preprocessed values of the smallest height: the security planner
+     * takes the shape's heights (stark_params_fit_queries) */
+    static const gl_t zero[4 * BI_NPRE];
+    for (unsigned t = 0; t < RC_AIR_NTABLES && e == CAIRN_OK; t++) air_table_set_pre(m, tabs[t], zero, 2);
     if (e == CAIRN_OK) e = air_machine_finish(m, 3);
     stark_security_bits s;
-    if (e == CAIRN_OK) {
-        if (bound > 0) e = stark_params_fit_queries(out, &s, m, sh->log_n, bound);
-        else e = stark_security(&s, out, m, sh->log_n);
-    }
+    if (e == CAIRN_OK) e = stark_params_fit_queries(out, &s, m, sh->log_n, bound);
     if (e == CAIRN_OK && sec) *sec = s;
     air_machine_free(m);
     if (e != CAIRN_OK) return cairn_prefix_error(e, "rc_params");

@@ -74,6 +74,10 @@ cairn_err rc_shape_find(const rc_shape **out, const char *name);
  * stark_params_preset gives them. *sec (may be NULL) gets the security of
  * the result. What lift and join proofs of the shape use. */
 cairn_err rc_params(stark_params *out, stark_security_bits *sec, const char *preset, const char *shape);
+/* rc_params with the blowup 2^log_blowup instead of the layer's (0: the
+ * layer's), the queries fitted to it as well: for measuring other points. */
+cairn_err rc_params_at(stark_params *out, stark_security_bits *sec, const char *preset,
+                       const char *shape, unsigned log_blowup);
 
 /* Builds the machine of program p with the first npub witness elements
  * public, and its keys for params. p must outlive the result (it is not

@@ -182,6 +182,12 @@ vb fri_domain_point(vctx *c, const vb *bits, unsigned h, gl_t shift)
     return x;
 }
 
+void fri_query_points(vctx *c, vb *y, const vb *idx_bits, unsigned l0, unsigned hmin)
+{
+    y[l0] = fri_domain_point(c, idx_bits, l0, 1);
+    for (unsigned h = l0; h > hmin; h--) y[h - 1] = vc_mul(c, y[h], y[h]);
+}
+
 void vcompress(vctx *c, vb out[P2_DIGEST], const vb *l, const vb *r)
 {
     vb st[P2_WIDTH];
@@ -296,7 +302,7 @@ void vmt_verify(vctx *c, const vb root[P2_DIGEST], const mt_dims *dims, unsigned
 }
 
 void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const vb *idx_bits,
-                      const ve *ro_at, const ve *vals, const vb *paths, unsigned q)
+                      const vb *y, const ve *ro_at, const ve *vals, const vb *paths, unsigned q)
 {
     const unsigned l0 = s->log_l0;
     ve cur = ro_at[l0];
@@ -333,15 +339,17 @@ void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const
             vce_assert_eq(c, sel[0], cur,
                           "FRI query %u layer %u: value does not match the fold of layer %u%s", q, l,
                           l - 1, rolled ? " plus the DEEP roll-in" : "");
-        /* X_g = w_h^bitrev_{h-k}(g), g = pos >> k; its inverse once */
-        gl_t w = gl_root_of_unity(h);
-        gl_t pw[33];
-        pw[0] = w;
-        for (unsigned i = 1; i < h; i++) pw[i] = gl_sqr(pw[i - 1]);
-        vb xg = vc_const(c, 1), one = vc_const(c, 1);
-        for (unsigned b = 0; b < h - k; b++)
-            xg = vc_mul(c, xg, vc_select(c, pb[k + b], vc_const(c, pw[h - k - 1 - b]), one));
-        vb xginv = vc_inv(c, xg);
+        /* X_g = w_h^bitrev_{h-k}(g), g = pos >> k; its inverse once. With
+         * bitrev_h(pos) = bitrev_k(pos mod 2^k) 2^(h-k) + bitrev_{h-k}(g):
+         * X_g = y[h] w_h^-(bitrev_k(pos mod 2^k) 2^(h-k)), the factor picked
+         * from 2^k constants by a select tree over the low k bits */
+        gl_t wk = gl_inv(gl_root_of_unity(k)); /* w_h^-(2^(h-k)) */
+        vb fac[8];
+        for (unsigned u = 0; u < m; u++) fac[u] = vc_const(c, gl_exp(wk, stark_bitrev(u, k)));
+        for (unsigned b = 0; b < k; b++)
+            for (unsigned t = 0; t < (m >> (b + 1)); t++)
+                fac[t] = vc_select(c, pb[b], fac[2 * t + 1], fac[2 * t]);
+        vb xginv = vc_inv(c, vc_mul(c, y[h], fac[0]));
         ve cv[8];
         for (unsigned t = 0; t < m; t++) cv[t] = (vals - m)[t];
         ve beta = st->beta[l];
@@ -376,7 +384,7 @@ void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const
     }
     /* final polynomial at the final point */
     unsigned hf = s->log_final + s->log_b;
-    vb x = fri_domain_point(c, idx_bits + (l0 - hf), hf, layer_shift(l0, hf));
+    vb x = vc_mul(c, y[hf], vc_const(c, layer_shift(l0, hf)));
     ve xe = vce_from_base(c, x);
     size_t nc = (size_t)1 << s->log_final;
     ve acc = st->final_poly[nc - 1];

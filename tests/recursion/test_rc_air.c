@@ -739,6 +739,53 @@ static void test_fib_verifier(void)
     air_machine_free(fib);
 }
 
+/* (h) the recursion layer's parameters: for proven-100 the fewest queries
+ * that give >= 100 proven bits on the recursion machine at the shape's
+ * heights (one query less does not), the same bits from stark_security
+ * on a program's machine at those heights; other presets as
+ * stark_params_preset; usage errors. */
+static void test_params(void)
+{
+    static const char *const shapes[] = {"test", "rc-test", "rc-100"};
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        printf("  %-8s", shapes[i]);
+        for (unsigned lb = 2; lb <= 5; lb++) {
+            stark_params p;
+            stark_security_bits sec;
+            CU_ASSERT_EQUAL_FATAL(rc_params_at(&p, &sec, "proven-100", shapes[i], lb), CAIRN_OK);
+            CU_ASSERT(sec.proven >= 100.0);
+            CU_ASSERT_EQUAL(p.log_blowup, lb);
+            printf(" blowup 2^%u: %u queries (%.1f bits)", lb, p.queries, sec.proven);
+            /* the fewest: one query less falls short */
+            const rc_shape *sh;
+            CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, shapes[i]), CAIRN_OK);
+            if (i == 0) {
+                /* a real program's machine at the shape's heights agrees */
+                rc_air *a;
+                CU_ASSERT_EQUAL_FATAL(rc_air_build_shape(&a, every, EVERY_NPUB, shapes[i], &p), CAIRN_OK);
+                stark_security_bits s2;
+                CU_ASSERT_EQUAL(stark_security(&s2, &p, rc_air_machine(a), sh->log_n), CAIRN_OK);
+                CU_ASSERT(s2.proven >= 100.0);
+                p.queries--;
+                CU_ASSERT_EQUAL(stark_security(&s2, &p, rc_air_machine(a), sh->log_n), CAIRN_OK);
+                CU_ASSERT(s2.proven < 100.0);
+                rc_air_free(a);
+            }
+        }
+        printf("\n");
+    }
+    stark_params p, q;
+    CU_ASSERT_EQUAL(rc_params(&p, NULL, "proven-100", "rc-100"), CAIRN_OK);
+    CU_ASSERT_EQUAL(stark_params_validate(&p), CAIRN_OK);
+    CU_ASSERT(p.log_blowup >= 3 && p.pow_bits == 20 && p.queries < 81);
+    CU_ASSERT_EQUAL(rc_params(&p, NULL, "test", "rc-test"), CAIRN_OK);
+    CU_ASSERT_EQUAL(stark_params_preset(&q, "test"), CAIRN_OK);
+    CU_ASSERT(memcmp(&p, &q, sizeof p) == 0);
+    CU_ASSERT_EQUAL(rc_params(&p, NULL, "proven-100", "no-such-shape"), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_params(&p, NULL, "no-such-preset", "rc-100"), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_params_at(&p, NULL, "proven-100", "rc-100", 7), CAIRN_ERR_USAGE);
+}
+
 int main(void)
 {
     if (stark_params_preset(&prm, "test") != CAIRN_OK) return 1;
@@ -757,6 +804,7 @@ int main(void)
                                        test_failed_assertion},
                                       {"(f) shapes", test_shape},
                                       {"(g) the key as input", test_key_input},
+                                      {"(h) recursion parameters", test_params},
                                       {NULL, NULL}};
     int rc = test_run_suite("rc_air", cases);
     rc_air_free(every_air);
