@@ -349,37 +349,16 @@ static void r_eparts(vctx *c, vb out[3], ve a)
     uint32_t arg = (uint32_t)a.v[0];
     emit(b, RC_E_PARTS, 0, v, &arg, NULL, 0);
 }
-static void r_permute(vctx *c, vb st[P2_WIDTH])
+/* permute (bit NULL) or permute_swap: the lanes of st, exchanged by the
+ * bit's value, are permuted into 12 new variables that replace st */
+static void permute_rec(rc_builder *b, vb st[P2_WIDTH], const vb *bit)
 {
-    rc_builder *b = B(c);
-    uint32_t args[P2_WIDTH];
+    uint32_t args[1 + P2_WIDTH], *in = args + (bit != NULL);
     gl_t s[P2_WIDTH];
-    for (int i = 0; i < P2_WIDTH; i++) {
-        args[i] = (uint32_t)st[i].v;
-        s[i] = V(b, st[i].v).c[0];
-    }
-    uint32_t v = new_vars(b, P2_WIDTH);
-    if (v == UINT32_MAX) {
-        for (int i = 0; i < P2_WIDTH; i++) st[i].v = 0;
-        return;
-    }
-    p2_permute(s);
-    for (int i = 0; i < P2_WIDTH; i++) {
-        b->val[v + i] = gl3_from_base(s[i]);
-        st[i].v = v + i;
-    }
-    emit(b, RC_PERMUTE, 0, v, args, NULL, 0);
-}
-
-static void r_permute_swap(vctx *c, vb st[P2_WIDTH], vb bit)
-{
-    rc_builder *b = B(c);
-    uint32_t args[1 + P2_WIDTH];
-    gl_t s[P2_WIDTH];
-    const int sw = V(b, bit.v).c[0] != 0;
-    args[0] = (uint32_t)bit.v;
+    const int sw = bit && V(b, bit->v).c[0] != 0;
+    if (bit) args[0] = (uint32_t)bit->v;
     for (unsigned i = 0; i < P2_WIDTH; i++) {
-        args[1 + i] = (uint32_t)st[i].v;
+        in[i] = (uint32_t)st[i].v;
         s[i] = V(b, st[rc_swap_lane(i, sw)].v).c[0];
     }
     uint32_t v = new_vars(b, P2_WIDTH);
@@ -392,8 +371,10 @@ static void r_permute_swap(vctx *c, vb st[P2_WIDTH], vb bit)
         b->val[v + i] = gl3_from_base(s[i]);
         st[i].v = v + i;
     }
-    emit(b, RC_PERMUTE_SWAP, 0, v, args, NULL, 0);
+    emit(b, bit ? RC_PERMUTE_SWAP : RC_PERMUTE, 0, v, args, NULL, 0);
 }
+static void r_permute(vctx *c, vb st[P2_WIDTH]) { permute_rec(B(c), st, NULL); }
+static void r_permute_swap(vctx *c, vb st[P2_WIDTH], vb bit) { permute_rec(B(c), st, &bit); }
 
 /* Interns the formatted reason (as vctx_native formats it: 256 bytes). */
 static uint32_t reason(rc_builder *b, const char *fmt, va_list ap)
