@@ -85,7 +85,7 @@ static const rc_shape SHAPES[] = {
      * and join at proven-100, segment proofs at proven-100: the join of
      * two proofs of base 2^19 needed 584088 base rows, hence 2^20; bits
      * holds the 2 x 82 decompositions of a join */
-    {"rc-100", {18, 18, 7, 16, 13}},
+    {"rc-100", {18, 18, 8, 16, 13}},
 };
 
 cairn_err rc_shape_find(const rc_shape **out, const char *name)
