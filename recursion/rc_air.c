@@ -80,7 +80,7 @@ static const rc_shape SHAPES[] = {
     /* lift and join at preset test, of segment proofs of po2 8..12 at
      * preset test (lift: 36412 / 42894 / 9 / 4472 / 2627 rows at po2 8;
      * join: docs/recursion.md) */
-    {"rc-test", {16, 16, 5, 13, 12}},
+    {"rc-test", {15, 16, 5, 13, 12}},
     /* lift (po2 16..20: up to 415004 / 265819 / 89 / 40344 / 5369 rows)
      * and join at proven-100, segment proofs at proven-100: the join of
      * two proofs of base 2^19 needed 584088 base rows, hence 2^20; bits
