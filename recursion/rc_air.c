@@ -75,16 +75,17 @@ struct rc_air {
  * of two, in table order base, ext, bits, p2, parts. */
 static const rc_shape SHAPES[] = {
     /* tests: the hand-written programs and the fib verifier at preset
-     * test (3212 / 724 / 9 / 269 / 75 rows) */
+     * test (1548 / 724 / 9 / 269 / 75 rows) */
     {"test", {12, 11, 7, 10, 8}},
     /* lift and join at preset test, of segment proofs of po2 8..12 at
-     * preset test (lift: 36412 / 42894 / 9 / 4472 / 2627 rows at po2 8;
-     * join: docs/recursion.md) */
+     * preset test (lift: 18476 / 32218 / 9 / 4429 / 2575 rows; join:
+     * 27022 / 36876 / 20 / 6238 / 3094) */
     {"rc-test", {15, 16, 5, 13, 12}},
-    /* lift (po2 16..20: up to 415004 / 265819 / 89 / 40344 / 5369 rows)
-     * and join at proven-100, segment proofs at proven-100: the join of
-     * two proofs of base 2^19 needed 584088 base rows, hence 2^20; bits
-     * holds the 2 x 82 decompositions of a join */
+    /* lift and join at proven-100 (rc_params: blowup 4, 81 queries),
+     * segment proofs at proven-100: the lift of po2 20 is the largest in
+     * ext and p2 (205066 / 156295 / 89 / 40060 / 5317 rows), the join fits
+     * (254794 / 173970 / 166 / 49486 / 7486; at blowup 8: 175762 / 123507
+     * / 112 / 34738 / 5866) */
     {"rc-100", {18, 18, 8, 16, 13}},
 };
 
@@ -537,10 +538,14 @@ static cairn_err build_machine(rc_air *a, const uint32_t *reads)
  * FRI arity and final length, and takes the recursion layer's blowup and
  * grinding with the fewest queries that reach its bound on the recursion
  * machine at the shape's heights. Blowup 2^RC_LOG_BLOWUP: measured on
- * join at shape rc-100 (docs/recursion.md "Parameters"): a larger blowup
- * costs LDE time, fewer queries shrink the verifier program (every table)
- * and the proof. */
-#define RC_LOG_BLOWUP 3
+ * join at shape rc-100 (docs/recursion.md "Parameters"): the lift of a
+ * po2 20 segment proof sets the shape's heights whatever the recursion
+ * blowup (its rows depend on the segment proof's parameters), and the join
+ * fits them at blowup 4 (81 queries) as at 8 (54), so a larger blowup only
+ * adds LDE work: blowup 8 took 1.9x the CPU time of blowup 4 for the same
+ * lifts and join, for a proof 0.7x the size. A last layer that must be
+ * small takes rc_params_at with a larger blowup. */
+#define RC_LOG_BLOWUP 2
 #define RC_POW_BITS 20
 
 cairn_err rc_params(stark_params *out, stark_security_bits *sec, const char *preset, const char *shape)

@@ -782,7 +782,10 @@ static void test_params(void)
     stark_params p, q;
     CU_ASSERT_EQUAL(rc_params(&p, NULL, "proven-100", "rc-100"), CAIRN_OK);
     CU_ASSERT_EQUAL(stark_params_validate(&p), CAIRN_OK);
-    CU_ASSERT(p.log_blowup >= 3 && p.pow_bits == 20 && p.queries < 81);
+    /* the layer's choice (rc_air.c RC_LOG_BLOWUP, docs/recursion.md) */
+    CU_ASSERT(p.log_blowup == 2 && p.pow_bits == 20 && p.queries == 81);
+    CU_ASSERT_EQUAL(rc_params_at(&q, NULL, "proven-100", "rc-100", 3), CAIRN_OK);
+    CU_ASSERT(q.log_blowup == 3 && q.queries == 54);
     CU_ASSERT_EQUAL(rc_params(&p, NULL, "test", "rc-test"), CAIRN_OK);
     CU_ASSERT_EQUAL(stark_params_preset(&q, "test"), CAIRN_OK);
     CU_ASSERT(memcmp(&p, &q, sizeof p) == 0);
