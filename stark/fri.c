@@ -169,7 +169,9 @@ cairn_err fri_open(const fri_prover *f, const stark_shape *s, stark_proof *pf, u
 
 /* ---- verifier side ---- */
 
-vb fri_domain_point(vctx *c, const vb *bits, unsigned h, gl_t shift)
+/* x = shift * w_h^bitrev_h(pos) where pos's bits are bits[0..h) (LSB
+ * first): the point of row pos of a bit-reversed LDE of size 2^h. */
+static vb fri_domain_point(vctx *c, const vb *bits, unsigned h, gl_t shift)
 {
     /* bit b of pos becomes bit h-1-b of bitrev(pos) */
     gl_t w = gl_root_of_unity(h);

@@ -49,10 +49,6 @@ typedef struct {
 void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const vb *idx_bits,
                       const vb *y, const ve *ro_at, const ve *vals, const vb *paths, unsigned q);
 
-/* x = shift * w_h^bitrev_h(pos) where pos's bits are bits[0..h) (LSB
- * first): the point of row pos of a bit-reversed LDE of size 2^h. */
-vb fri_domain_point(vctx *c, const vb *bits, unsigned h, gl_t shift);
-
 /* The points of one query index (idx_bits: its l0 bits) on every smaller
  * domain: y[h] = w_h^bitrev_h(index >> (l0 - h)) for hmin <= h <= l0 (the
  * point without shift of the index's row in an LDE of size 2^h, and of
