@@ -69,7 +69,7 @@ typedef struct {
 
 typedef struct {
     air_expr e;
-    char name[48];
+    char name[64]; /* the rule it enforces, as the checker names it */
 } air_constraint;
 
 typedef struct {

@@ -22,7 +22,8 @@
  *    with the value of a random register as exit code. The 380 bytes go
  *    out in one write, or with CHUNK in writes of at most CHUNK bytes
  *    (the same journal): a segment proof's io table holds 2^6 words at
- *    segment po2 10, so one 95-word write cannot be proven there.
+ *    segment po2 10, so there one 95-word write runs in parts over
+ *    several segments (rv.h "System calls in parts").
  * One register per program (the "base", chosen at random) holds the
  * scratch address throughout and is never a destination; across the
  * corpus every register takes both roles.

@@ -11,7 +11,9 @@
  *    value, a FRI final coefficient, the proof-of-work nonce, a public
  *    value): the native verifier rejects, the recorded run rejects, and
  *    rc_exec of the honest proof's program on the forged witness rejects
- *    at an assertion whose reason is the native verifier's message;
+ *    at an assertion whose reason is the native verifier's message, and
+ *    the forged witness in the recursion AIR of that program has no trace
+ *    and, filled anyway, fails the constraint checker at an assertion row;
  *  - forgeries the prover makes consistently with the transcript
  *    (stark_prove_tampered), each failing at one check of the verifier
  *    (proof of work, constraints at zeta, LogUp balance, Merkle paths,
@@ -25,6 +27,8 @@
 
 #include "common/err.h"
 #include "recursion/rc.h"
+#include "recursion/rc_air.h"
+#include "recursion/rc_internal.h"
 #include "stark/machines.h"
 #include "stark/stark.h"
 #include "stark/stark_internal.h"
@@ -99,6 +103,7 @@ typedef struct {
     uint8_t *bytes;
     size_t nbytes;
     p2_digest digest;
+    rc_air *air; /* the program's recursion machine (compare_forgery builds it) */
 } recorded;
 
 static void record(recorded *r, unsigned m, const gl_t *pub, size_t npub, const uint8_t *proof,
@@ -116,6 +121,7 @@ static void record(recorded *r, unsigned m, const gl_t *pub, size_t npub, const 
 
 static void unrecord(recorded *r)
 {
+    rc_air_free(r->air);
     rc_program_free(r->prog);
     free(r->wit);
     free(r->bytes);
@@ -210,11 +216,11 @@ static const char *fname[NFORGE] = {"opened value",   "Merkle sibling", "trace r
                                     "FRI value",      "FRI final coefficient",
                                     "proof-of-work nonce", "public value"};
 
-static void compare_forgery(unsigned m, const recorded *honest, const gl_t *pub, size_t npub,
+static void compare_forgery(unsigned m, recorded *honest, const gl_t *pub, size_t npub,
                             const uint8_t *b, size_t len, const unsigned *heights,
                             const char *what, const char *want);
 
-static void forge_one(unsigned m, const proved *p, const recorded *honest, unsigned f)
+static void forge_one(unsigned m, const proved *p, recorded *honest, unsigned f)
 {
     stark_proof pf;
     stark_shape s;
@@ -239,11 +245,40 @@ static void forge_one(unsigned m, const proved *p, const recorded *honest, unsig
     free(b);
 }
 
+/* The forged witness in the recursion VM's AIR (rc_air.h) of the honest
+ * program: it has no trace, and the trace filled anyway fails the
+ * constraint checker at an assertion row (every other row is filled by
+ * its own rule, so only an assertion can fail). */
+static void forgery_in_air(recorded *honest, size_t npub, const recorded *forged, const char *what)
+{
+    if (!honest->air) {
+        stark_params prm;
+        CU_ASSERT_EQUAL_FATAL(stark_params_preset(&prm, "test"), CAIRN_OK);
+        cairn_err e = rc_air_build(&honest->air, honest->prog, (unsigned)npub, &prm);
+        if (e != CAIRN_OK) fprintf(stderr, "rc_air_build: %s\n", cairn_last_error());
+        CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    }
+    rc_trace t;
+    CU_ASSERT_EQUAL(rc_air_trace(&t, honest->air, forged->wit, forged->nwit), CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL_FATAL(rc_air_trace_unchecked(&t, honest->air, forged->wit, forged->nwit), CAIRN_OK);
+    cairn_err e = stark_check_trace(rc_air_machine(honest->air), t.tr, t.pub, t.npub);
+    CU_ASSERT_EQUAL(e, CAIRN_ERR_VERIFY);
+    if (e != CAIRN_ERR_VERIFY || !strstr(cairn_last_error(), "assert_eq: a = b")) {
+        fprintf(stderr, "%s in the AIR: checker said '%s', expected an assertion row\n", what,
+                e == CAIRN_OK ? "ok" : cairn_last_error());
+        CU_FAIL("forgery in the AIR");
+    } else if (getenv("CAIRN_TEST_VERBOSE")) {
+        fprintf(stderr, "  %s in the AIR: %s\n", what, cairn_last_error());
+    }
+    rc_trace_free(&t);
+}
+
 /* A forged proof: the native verifier rejects it (with want in its
  * message, if given), the recording of it is the honest program and
- * rejects with the native message, and the honest program rejects the
- * forged witness at an assertion with the native message. */
-static void compare_forgery(unsigned m, const recorded *honest, const gl_t *pub, size_t npub,
+ * rejects with the native message, the honest program rejects the
+ * forged witness at an assertion with the native message, and its trace
+ * in the recursion AIR fails the checker (forgery_in_air). */
+static void compare_forgery(unsigned m, recorded *honest, const gl_t *pub, size_t npub,
                             const uint8_t *b, size_t len, const unsigned *heights,
                             const char *what, const char *want)
 {
@@ -272,6 +307,7 @@ static void compare_forgery(unsigned m, const recorded *honest, const gl_t *pub,
     CU_ASSERT(strstr(cairn_last_error(), native) != NULL);
     fprintf(stderr, "  %s, %s: instruction %zu of %zu (%zu failed): %s\n", mname[m], what,
             res.failed_instr, rc_program_ninstrs(honest->prog), res.failures, res.reason);
+    forgery_in_air(honest, npub, &r, what);
     unrecord(&r);
 }
 

@@ -15,10 +15,13 @@ enum { M_ACT, M_ADDR, M_START, M_END, M_TLAST, M_NCOLS };
 
 static air_expr C(air_machine *m, air_table *t, unsigned i) { return air_col(m, t, AIR_MAIN, i, 0); }
 
-cairn_err rvc_mach_build(rvc_mach *x, unsigned po2)
+cairn_err rvc_mach_build(rvc_mach *x, unsigned po2) { return rvc_mach_build_ec(x, po2, RVC_EC_LOG); }
+
+cairn_err rvc_mach_build_ec(rvc_mach *x, unsigned po2, unsigned ec_log)
 {
     memset(x, 0, sizeof *x);
     x->po2 = po2;
+    x->ec_log = ec_log;
     FORWARD_IF_ERROR(air_machine_new(&x->m, "rv-cpu-test", RV_CPU_NPUB));
     air_machine *m = x->m;
     rv_cpu_table_add(m, &x->cpu, po2);
@@ -26,7 +29,7 @@ cairn_err rvc_mach_build(rvc_mach *x, unsigned po2)
     rv_range_table_add(m);
     rv_bytes_table_add(m);
     rv_muldiv_table_add(m, &x->md, po2 > 4 ? po2 - 2 : 2);
-    rv_ecall_table_add(m, &x->ec, RVC_EC_LOG);
+    rv_ecall_table_add(m, &x->ec, ec_log);
     air_table *mb = air_table_add(m, "memb", 0, M_NCOLS);
     if (mb) {
         air_expr s[3] = {C(m, mb, M_ADDR), C(m, mb, M_START), air_const(m, mb, 0)};
@@ -124,14 +127,14 @@ int rvc_run_make_seg(rvc_run *r, const rvc_mach *x, const prog_t *p, const char 
     r->log[RVC_RANGE] = RV_RANGE_LOG;
     r->log[RVC_BYTES] = RV_BYTES_LOG;
     r->log[RVC_MD] = x->md.log_n;
-    r->log[RVC_EC] = RVC_EC_LOG;
+    r->log[RVC_EC] = x->ec_log;
     const air_table *const *tabs = (const air_table *const *)x->m->tables;
     r->main[RVC_CPU] = calloc((size_t)1 << x->po2, tabs[RVC_CPU]->nmain * sizeof(gl_t));
     r->main[RVC_DEC] = calloc((size_t)1 << RV_DECODE_LOG, sizeof(gl_t));
     r->main[RVC_RANGE] = calloc((size_t)1 << RV_RANGE_LOG, sizeof(gl_t));
     r->main[RVC_BYTES] = calloc((size_t)1 << RV_BYTES_LOG, sizeof(gl_t));
     r->main[RVC_MD] = calloc((size_t)1 << x->md.log_n, RV_MD_NCOLS * sizeof(gl_t));
-    r->main[RVC_EC] = calloc((size_t)1 << RVC_EC_LOG, x->ec.ncols * sizeof(gl_t));
+    r->main[RVC_EC] = calloc((size_t)1 << x->ec_log, x->ec.ncols * sizeof(gl_t));
     size_t mdcap = (size_t)1 << x->md.log_n;
     rv_muldiv_call *calls = calloc(mdcap, sizeof *calls);
     r->io_pts = calloc(r->tr.io_nrows + 1, sizeof *r->io_pts);
@@ -336,7 +339,7 @@ void rvc_sys_prog(prog_t *p)
     rvt_syscall(p, RV_SYS_WRITE, 5, BUF, 1);      /* EBADF */
     rvt_syscall(p, RV_SYS_WRITE, 1, 0xfffffff0u, 0x20); /* EFAULT: wraps */
     rvt_syscall(p, RV_SYS_WRITE, 1, BUF, 0);      /* len 0 */
-    rvt_syscall(p, 1000, 0, 0, 0);                /* ENOSYS */
+    rvt_syscall(p, RVC_NOSYS, 0, 0, 0);           /* ENOSYS */
     emit_li(p, A0, 42);
     emit(p, ADDI(A7, ZERO, RV_SYS_EXIT_GROUP));
     emit(p, ECALL);
@@ -347,6 +350,8 @@ int rvc_parts_run(rvc_run *r, const rvc_mach *x)
     static prog_t p;
     p.n = 0;
     rvt_syscall(&p, RV_SYS_READ, 0, BUF, 40);
+    rvt_syscall(&p, RVC_NOSYS, 0, 0, 0);
+    rvt_syscall(&p, RV_SYS_WRITE, 1, BUF, 0);
     rvt_syscall(&p, RV_SYS_WRITE, 1, BUF, 40);
     emit_exit(&p, 7);
     const rv_budget b = {.io_words = 4};
@@ -388,7 +393,7 @@ void rvc_t_store(const rv_cpu *c, gl_t *row, const rvc_run *r, size_t i)
 /* The ecall row of the ECALL at cpu row i. */
 static size_t ec_row(const rvc_mach *x, const rvc_run *r, size_t i)
 {
-    const size_t n = (size_t)1 << RVC_EC_LOG;
+    const size_t n = (size_t)1 << x->ec_log;
     for (size_t k = 0; k < n; k++) {
         const gl_t *q = r->main[RVC_EC] + k * x->ec.ncols;
         if (q[x->ec.active] && q[x->ec.ts] == 8 * (i + 1)) return k;
@@ -400,7 +405,7 @@ static gl_t *ec_at(const rvc_mach *x, rvc_run *r, size_t k) { return r->main[RVC
 /* adds d to column c of every row after row k */
 static void ec_shift_after(const rvc_mach *x, rvc_run *r, size_t k, unsigned c, gl_t d)
 {
-    for (size_t j = k + 1; j < (size_t)1 << RVC_EC_LOG; j++) ec_at(x, r, j)[c] = gl_add(ec_at(x, r, j)[c], d);
+    for (size_t j = k + 1; j < (size_t)1 << x->ec_log; j++) ec_at(x, r, j)[c] = gl_add(ec_at(x, r, j)[c], d);
 }
 
 static void et_vd(const rvc_mach *x, rvc_run *r, size_t i)
@@ -474,7 +479,7 @@ static void et_xc(const rvc_mach *x, rvc_run *r, size_t i)
  * repeats its predecessor): the cpu's ECALL cycle has no ecall row */
 static void et_delete(const rvc_mach *x, rvc_run *r, size_t i)
 {
-    const size_t k = ec_row(x, r, i), n = (size_t)1 << RVC_EC_LOG, w = x->ec.ncols;
+    const size_t k = ec_row(x, r, i), n = (size_t)1 << x->ec_log, w = x->ec.ncols;
     memmove(ec_at(x, r, k), ec_at(x, r, k + 1), (n - 1 - k) * w * sizeof(gl_t));
     memcpy(ec_at(x, r, n - 1), ec_at(x, r, n - 2), w * sizeof(gl_t));
     /* the row moved into k keeps the cycle order with its new predecessor */
@@ -498,7 +503,7 @@ static void et_last(const rvc_mach *x, rvc_run *r, size_t i)
  * next cycle: an ecall row that no cpu ECALL cycle sends */
 static void et_spurious(const rvc_mach *x, rvc_run *r, size_t i)
 {
-    const size_t k = ec_row(x, r, i), n = (size_t)1 << RVC_EC_LOG, w = x->ec.ncols;
+    const size_t k = ec_row(x, r, i), n = (size_t)1 << x->ec_log, w = x->ec.ncols;
     size_t j = 0;
     while (j < n && ec_at(x, r, j)[x->ec.active]) j++;
     CU_ASSERT_FATAL(j > 0 && j < n);
@@ -592,7 +597,7 @@ size_t rvc_sys_cases(rvc_case *out, int *necalls, const rvc_run *r)
 }
 
 static size_t cpu_bytes(const rvc_mach *x) { return ((size_t)1 << x->po2) * x->cpu.ncols * sizeof(gl_t); }
-static size_t ec_bytes(const rvc_mach *x) { return ((size_t)1 << RVC_EC_LOG) * x->ec.ncols * sizeof(gl_t); }
+static size_t ec_bytes(const rvc_mach *x) { return ((size_t)1 << x->ec_log) * x->ec.ncols * sizeof(gl_t); }
 
 size_t rvc_cpu_bytes(const rvc_mach *x) { return cpu_bytes(x) + ec_bytes(x); }
 
@@ -652,8 +657,10 @@ void rvc_et_cycle0(const rvc_mach *x, rvc_run *r, size_t i)
     ec_shift_after(x, r, 0, x->ec.cnt[0], GL_P - 1); /* it moves one byte less */
 }
 
-/* the ecall row k: its k-th ECALL (0: the read's last part, 1: the
- * write's first part, which ends the segment) */
+/* the ecall row k: its k-th ECALL (PT_READ: the read's last part,
+ * then ENOSYS and a write of 0 bytes, PT_WRITE: the write's first part,
+ * which ends the segment) */
+enum { PT_READ = 0, PT_WRITE = 3 };
 static gl_t *pt_row(const rvc_mach *x, rvc_run *r, size_t k) { return ec_at(x, r, k); }
 /* the cpu row of the segment's last cycle (the write's part) */
 static gl_t *pt_cpu_last(const rvc_mach *x, rvc_run *r)
@@ -666,9 +673,9 @@ static gl_t *pt_cpu_last(const rvc_mach *x, rvc_run *r)
 static void pt_dn(const rvc_mach *x, rvc_run *r, size_t i)
 {
     (void)i;
-    gl_t *q = pt_row(x, r, 0);
+    gl_t *q = pt_row(x, r, PT_READ);
     q[x->ec.dn] = gl_sub(q[x->ec.dn], 4);
-    ec_shift_after(x, r, 0, x->ec.cnt[0], 4);
+    ec_shift_after(x, r, PT_READ, x->ec.cnt[0], 4);
 }
 
 /* the write's part claims to be no part although not the last cycle
@@ -676,12 +683,12 @@ static void pt_dn(const rvc_mach *x, rvc_run *r, size_t i)
 static void pt_pn(const rvc_mach *x, rvc_run *r, size_t i)
 {
     (void)i;
-    pt_row(x, r, 1)[x->ec.pn] = 1;
+    pt_row(x, r, PT_WRITE)[x->ec.pn] = 1;
 }
 static void pt_next(const rvc_mach *x, rvc_run *r, size_t i)
 {
     (void)i;
-    gl_t *q = pt_row(x, r, 1);
+    gl_t *q = pt_row(x, r, PT_WRITE);
     q[x->ec.last] = 0;
     q[x->ec.pn] = 1;
 }
@@ -690,7 +697,7 @@ static void pt_next(const rvc_mach *x, rvc_run *r, size_t i)
 static void pt_nobytes(const rvc_mach *x, rvc_run *r, size_t i)
 {
     (void)i;
-    gl_t *q = pt_row(x, r, 1);
+    gl_t *q = pt_row(x, r, PT_WRITE);
     rv_lookups lk;
     rv_lookups_alloc(&lk);
     q[x->ec.nt] = 0;
@@ -698,14 +705,14 @@ static void pt_nobytes(const rvc_mach *x, rvc_run *r, size_t i)
     q[x->ec.nhi] = 0;
     rv_lt_fill(&x->ec.lt, q, &lk, 0, 0, (uint32_t)q[x->ec.len]);
     rv_lookups_free(&lk);
-    ec_shift_after(x, r, 1, x->ec.dn, GL_P - 8); /* the padding carries dn = 0 */
+    ec_shift_after(x, r, PT_WRITE, x->ec.dn, GL_P - 8); /* padding after it carries dn = 0 */
 }
 
 /* the write's part writes a0 (its byte count) */
 static void pt_a0(const rvc_mach *x, rvc_run *r, size_t i)
 {
     (void)i;
-    gl_t *q = pt_row(x, r, 1);
+    gl_t *q = pt_row(x, r, PT_WRITE);
     q[x->ec.vd] = q[x->ec.nt];
 }
 
@@ -714,17 +721,17 @@ static void pt_a0(const rvc_mach *x, rvc_run *r, size_t i)
 static void pt_carry(const rvc_mach *x, rvc_run *r, size_t i)
 {
     (void)i;
-    gl_t *q = pt_row(x, r, 1);
+    gl_t *q = pt_row(x, r, PT_WRITE);
     q[x->ec.dn] = 4;
     q[x->ec.nt] = 12;
-    ec_shift_after(x, r, 1, x->ec.dn, 4);
+    ec_shift_after(x, r, PT_WRITE, x->ec.dn, 4);
 }
 
 /* the read's last part returns another total than its bytes done */
 static void pt_total(const rvc_mach *x, rvc_run *r, size_t i)
 {
     (void)i;
-    gl_t *q = pt_row(x, r, 0);
+    gl_t *q = pt_row(x, r, PT_READ);
     q[x->ec.vd] = gl_add(q[x->ec.vd], 1);
 }
 
@@ -732,14 +739,43 @@ static void pt_total(const rvc_mach *x, rvc_run *r, size_t i)
 static void pt_bool(const rvc_mach *x, rvc_run *r, size_t i)
 {
     (void)i;
-    pt_row(x, r, 1)[x->ec.part] = 2;
+    pt_row(x, r, PT_WRITE)[x->ec.part] = 2;
 }
 
 /* the start state's bytes done change after the first row */
 static void pt_sdone(const rvc_mach *x, rvc_run *r, size_t i)
 {
     (void)i;
-    ec_shift_after(x, r, 0, x->ec.sdone, 1);
+    ec_shift_after(x, r, PT_READ, x->ec.sdone, 1);
+}
+
+/* the read's last part (cycle 0, 32 bytes done before the segment)
+ * claims to be a call of an unknown number (ENOSYS: a7, its witnesses and
+ * result made to hold): only a read or write continues a call in parts */
+static void pt_notrw(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_row(x, r, PT_READ);
+    const gl_t a7 = RVC_NOSYS;
+    q[x->ec.e[RV_EC_F0]] = 0;
+    q[x->ec.a7] = a7;
+    q[x->ec.P1] = gl_mul(gl_sub(a7, 63), gl_sub(a7, 64));
+    q[x->ec.W1] = gl_inv(q[x->ec.P1]);
+    q[x->ec.P2] = gl_mul(gl_sub(a7, 93), gl_sub(a7, 94));
+    q[x->ec.W2] = gl_inv(q[x->ec.P2]);
+    q[x->ec.vd] = (gl_t)(uint32_t)-RV_ENOSYS;
+}
+
+/* the write's part, the table's last row, claims not to be the
+ * segment's last cycle (so pn = 1 holds): a part must continue inside
+ * the segment, and no row follows it */
+static void pt_lastpn(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    CU_ASSERT_FATAL(PT_WRITE + 1 == (size_t)1 << x->ec_log);
+    gl_t *q = pt_row(x, r, PT_WRITE);
+    q[x->ec.last] = 0;
+    q[x->ec.pn] = 1;
 }
 
 /* the cpu's last row (the write's part) moves on to pc + 4, or claims no
@@ -763,27 +799,37 @@ static void pt_cpu_flag2(const rvc_mach *x, rvc_run *r, size_t i)
     q[x->cpu.npc] = gl_sub(q[x->cpu.npc], 4);
 }
 
-size_t rvc_part_cases(rvc_case *out, const char **msgs, const rvc_run *r)
+size_t rvc_part_cases(rvc_case *out, const char **msgs, const rvc_mach *x, const rvc_run *r)
 {
+    /* the part that breaks off: on a full table (the write's part on the
+     * last row) only pt_lastpn applies, else (padding after it) pt_next */
+    const int full = (size_t)1 << x->ec_log == PT_WRITE + 1;
+    enum { ANY, PADDED, FULL };
     static const struct {
         rvc_etamper_fn f;
+        int when;
         const char *what, *msg;
     } C[] = {
-        {pt_dn, "bytes done not the start state's", "ecall: bytes done start at the start state's"},
-        {pt_sdone, "start bytes done not constant", "ecall: start bytes done constant"},
-        {pt_bool, "part flag 2", "ecall: part boolean"},
-        {pt_pn, "pn set on the last cycle", "ecall: pn = part and not the last cycle"},
-        {pt_next, "a part not followed by its ECALL", "ecall: a part continues at the next cycle"},
-        {pt_nobytes, "a part that moves nothing", "ecall: a part moves bytes"},
-        {pt_a0, "a part writes a0", "ecall: a part leaves a0"},
-        {pt_carry, "bytes done not carried", "ecall: bytes done carry"},
-        {pt_total, "a last part's result", "ecall: the last part returns the total"},
-        {pt_cpu_npc, "a part's next pc", "cpu: ECALL npc = pc + 4, or pc for a part"},
-        {pt_cpu_flag, "a part without the cpu's flag", "cpu: ECALL npc = pc + 4, or pc for a part"},
-        {pt_cpu_flag2, "a part flag 2", "cpu: ECALL part flag boolean"},
+        {pt_dn, ANY, "bytes done not the start state's", "ecall: bytes done start at the start state's"},
+        {pt_sdone, ANY, "start bytes done not constant", "ecall: start bytes done constant"},
+        {pt_bool, ANY, "part flag 2", "ecall: part boolean"},
+        {pt_pn, ANY, "pn set on the last cycle", "ecall: pn = part and not the last cycle"},
+        {pt_nobytes, ANY, "a part that moves nothing", "ecall: a part moves bytes"},
+        {pt_a0, ANY, "a part writes a0", "ecall: a part leaves a0"},
+        {pt_carry, ANY, "bytes done not carried", "ecall: bytes done carry"},
+        {pt_total, ANY, "a last part's result", "ecall: the last part returns the total"},
+        {pt_cpu_npc, ANY, "a part's next pc", "cpu: ECALL npc = pc + 4, or pc for a part"},
+        {pt_cpu_flag, ANY, "a part without the cpu's flag", "cpu: ECALL npc = pc + 4, or pc for a part"},
+        {pt_cpu_flag2, ANY, "a part flag 2", "cpu: ECALL part flag boolean"},
+        {pt_notrw, ANY, "an ENOSYS call continues a call in parts",
+         "ecall: only a read/write continues a call in parts"},
+        {pt_next, PADDED, "a part not followed by its ECALL", "ecall: a part continues at the next cycle"},
+        {pt_lastpn, FULL, "a part on the table's last row not the last cycle",
+         "ecall: a part continues in the segment"},
     };
     size_t n = 0;
     for (size_t k = 0; k < sizeof C / sizeof *C; k++) {
+        if (C[k].when != ANY && (C[k].when == FULL) != full) continue;
         out[n] = (rvc_case){r->tr.nrows - 1, NULL, C[k].what, 1, C[k].f};
         msgs[n++] = C[k].msg;
     }

@@ -24,11 +24,13 @@ typedef struct {
     rv_cpu cpu;
     rv_muldiv_gadget md;
     rv_ecall ec;
-    unsigned po2;
+    unsigned po2, ec_log;
 } rvc_mach;
 
-/* Builds the machine for segments of 2^po2 cycles (x->m owned by x). */
+/* Builds the machine for segments of 2^po2 cycles (x->m owned by x), its
+ * ecall table 2^RVC_EC_LOG rows (rvc_mach_build) or 2^ec_log. */
 cairn_err rvc_mach_build(rvc_mach *x, unsigned po2);
+cairn_err rvc_mach_build_ec(rvc_mach *x, unsigned po2, unsigned ec_log);
 
 /* One segment's traces. */
 typedef struct {
@@ -70,10 +72,16 @@ extern const char RVC_INPUT[];
 #define RVC_NSYS 13
 /* The outcome of the k-th ECALL of rvc_sys_prog ("read EBADF", ...). */
 const char *rvc_sys_name(size_t k);
-/* read(0, buf, 40), write(1, buf, 40), exit 7 with a budget of 4 io
- * words: the calls run in parts (rv.h "System calls in parts"); r gets
- * segment 2, which starts in the read (32 bytes done), finishes it and
- * ends with the write's first part (8 bytes). As rvc_run_make. */
+/* A system call number that is none of rv.h's (ENOSYS). */
+#define RVC_NOSYS 1000u
+/* read(0, buf, 40), an ENOSYS call, write(1, buf, 0), write(1, buf, 40),
+ * exit 7 with a budget of 4 io words: the calls run in parts (rv.h
+ * "System calls in parts"); r gets segment 2, which starts in the read
+ * (32 bytes done), finishes it, makes the two calls that move nothing and
+ * ends with the write's first part (8 bytes): 4 ecall rows, so on a
+ * machine with 2^RVC_PARTS_EC_LOG ecall rows the part is the table's last
+ * row (rvc_part_cases needs it). As rvc_run_make. */
+#define RVC_PARTS_EC_LOG 2
 int rvc_parts_run(rvc_run *r, const rvc_mach *x);
 
 /* An alteration of cpu row i (row points at it in the cpu trace). */
@@ -112,10 +120,13 @@ size_t rvc_op_cases(rvc_case *out, int *nops, const rvc_run *r);
  * and a spurious row after the exit (the last two cases). Their number; *necalls: the ECALLs
  * covered (the k-th is rvc_sys_name(k)). */
 size_t rvc_sys_cases(rvc_case *out, int *necalls, const rvc_run *r);
-/* The alterations of the calls in parts of rvc_parts_run's segment (the ecall and cpu rows of the parts: bytes done, the
- * part flags, the bytes moved, a0, the cpu's next pc and part flag), each
- * with the name of the constraint the checker reports into msgs. */
-size_t rvc_part_cases(rvc_case *out, const char **msgs, const rvc_run *r);
+/* The alterations of the calls in parts of rvc_parts_run's segment on x
+ * (the ecall and cpu rows of the parts: bytes done, the part flags, the
+ * bytes moved, a0, an ENOSYS row with bytes done, the cpu's next pc and
+ * part flag; a part that breaks off: followed by a padding row, or, on a
+ * machine of 2^RVC_PARTS_EC_LOG ecall rows, on the table's last row),
+ * each with the name of the constraint the checker reports into msgs. */
+size_t rvc_part_cases(rvc_case *out, const char **msgs, const rvc_mach *x, const rvc_run *r);
 /* The first ECALL (cpu row i, a read after other cycles) claims to
  * continue a call in parts: the start state's bytes done 1 on every row,
  * its own dn 1 (so it moves one byte less, and the input counter after it
