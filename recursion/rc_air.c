@@ -82,9 +82,9 @@ static const rc_shape SHAPES[] = {
      * 27022 / 36876 / 20 / 6238 / 3094) */
     {"rc-test", {15, 16, 5, 13, 12}},
     /* lift and join at proven-100 (rc_params: blowup 4, 81 queries),
-     * segment proofs at proven-100: the lift of po2 20 (205066 / 156295 /
-     * 89 / 40060 / 5317 rows) and the join (254794 / 173970 / 166 / 49486
-     * / 7486; at blowup 8: 175762 / 123507 / 112 / 34738 / 5866) */
+     * segment proofs at proven-100: the lift of po2 20 (205.1k / 156.3k /
+     * 89 / 40.06k / 5317 rows) and the join (254.8k / 174.0k / 166 / 49.49k
+     * / 7486; at blowup 8: 175.8k / 123.5k / 112 / 34.74k / 5866) */
     {"rc-100", {18, 18, 8, 16, 13}},
 };
 
