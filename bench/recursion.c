@@ -25,7 +25,8 @@
 
 static const char USAGE[] =
     "usage: cairn bench recursion [--machine fib|lookup|poseidon2-chain|rv32im|join] [--log-rows N]\n"
-    "       [--segment-po2 K] [--shape S] [--inner-preset NAME] [--preset NAME] [--json]\n";
+    "       [--segment-po2 K] [--shape S] [--inner-preset NAME] [--preset NAME]\n"
+    "       [--log-blowup B] [--json]\n";
 
 static const char HELP[] =
     "\n  --machine M        example machine whose proof is verified (default fib);\n"
@@ -35,11 +36,14 @@ static const char HELP[] =
     "                     join: lifts of the first two segments, joined (the\n"
     "                     figures are the join's; the lift's time and size too)\n"
     "  --segment-po2 K    rv32im, join: segment size 2^K (default 10)\n"
-    "  --shape S          join: the recursion shape (default rc-test with --preset\n"
-    "                     test, rc-100 otherwise)\n"
+    "  --shape S          the recursion shape (default rc-test with --preset\n"
+    "                     test, rc-100 otherwise); its heights set the recursion\n"
+    "                     parameters (rc_params); join proves at them\n"
     "  --inner-preset P   parameters of that proof (default test)\n"
     "  --preset P         parameters of the recursion proof (default test)\n"
     "                     presets: proven-100, conjectured-100, test\n"
+    "  --log-blowup B     recursion proof: blowup 2^B (1..6) instead of the\n"
+    "                     layer's, with the fewest queries for the preset's bits\n"
     "  --json             one JSON object on stdout\n"
     "\nExit status: 0 proved and verified, 1 a proof did not verify (or an\n"
     "internal error), 2 usage error.\n";
@@ -302,7 +306,7 @@ static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_ro
 int bench_recursion(int argc, char **argv)
 {
     const char *machine = "fib", *ipreset = "test", *opreset = "test", *shape = NULL;
-    uint64_t log_rows64 = 5, po2 = 10;
+    uint64_t log_rows64 = 5, po2 = 10, log_blowup = 0;
     int json = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn bench recursion", USAGE, stdout, argc, argv);
@@ -314,6 +318,7 @@ int bench_recursion(int argc, char **argv)
         {"--log-rows", CLI_U64, &log_rows64, 2, 16, NULL},
         {"--segment-po2", CLI_U64, &po2, RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2, NULL},
         {"--shape", CLI_STR, &shape, 0, 0, NULL},
+        {"--log-blowup", CLI_U64, &log_blowup, 1, 6, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
     const char *extra;
@@ -331,7 +336,10 @@ int bench_recursion(int argc, char **argv)
      * a proven preset's queries raised for the segment machine) */
     cairn_err e = rv ? rv_air_params(&ip, ipreset, (unsigned)po2) : stark_params_preset(&ip, ipreset);
     if (e != CAIRN_OK) return cli_fail(&c, EXIT_USAGE, e, "--inner-preset: %s", cairn_last_error());
-    if ((e = stark_params_preset(&op, opreset)) != CAIRN_OK)
+    /* the recursion proof's parameters are the recursion layer's for the
+     * shape (rc_params: a proven preset's blowup, grinding and fewest
+     * queries for the recursion machine at the shape's heights) */
+    if ((e = rc_params_at(&op, NULL, opreset, shape, (unsigned)log_blowup)) != CAIRN_OK)
         return cli_fail(&c, EXIT_USAGE, e, "--preset: %s", cairn_last_error());
     run r;
     memset(&r, 0, sizeof r);
@@ -364,6 +372,9 @@ int bench_recursion(int argc, char **argv)
         }
         bench_report_str(&o, "inner_preset", ipreset);
         bench_report_str(&o, "preset", opreset);
+        bench_report(&o, "log_blowup", op.log_blowup, "");
+        bench_report(&o, "queries", op.queries, "");
+        bench_report(&o, "pow_bits", op.pow_bits, "");
         bench_report(&o, "inner_prove_s", t[0], "s");
         bench_report(&o, "inner_proof_bytes", (double)r.inner_len, "B");
         bench_report(&o, "record_s", t[1], "s");

@@ -17,8 +17,9 @@
  * Invariants of an rc_program (checked by rc_program_parse, guaranteed by
  * the builder): opcodes known; every operand < nvars, defined by an
  * earlier instruction and of the type the opcode needs; every variable
- * defined exactly once; constants canonical (< p); select bits are outputs
- * of RC_BITS or the constants 0 / 1; reason indices in range.
+ * defined exactly once; constants canonical (< p); select and
+ * permute_swap bits are outputs of RC_BITS or the constants 0 / 1; reason
+ * indices in range.
  */
 #ifndef CAIRN_RECURSION_RC_H
 #define CAIRN_RECURSION_RC_H
@@ -56,7 +57,10 @@ typedef enum {
     RC_PERMUTE = 19,    /* dst, in[12]            dst+i = Poseidon2(in)[i], i < 12 */
     RC_ASSERT_EQ = 20,  /* a, b, reason:u32       base a == b */
     RC_E_ASSERT_EQ = 21, /* a, b, reason:u32      extension a == b */
-    RC_NOPS = 22        /* one past the last opcode */
+    RC_PERMUTE_SWAP = 22, /* dst, bit, in[12]     permute with in[0..4), in[4..8) exchanged
+                           *                      when bit = 1 (a Merkle path step) */
+    RC_E_MUL_BASE_ADD = 23, /* dst, a (ext), b (base), c (ext)   c + a b */
+    RC_NOPS = 24        /* one past the last opcode */
 } rc_op;
 
 /* "add", "e_mul", ...; "?" for an unknown opcode. */

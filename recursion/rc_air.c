@@ -6,7 +6,7 @@
  *   ext    e_const, e_input, e_from_base, e_add, e_sub, e_mul, e_mul_base,
  *          e_inv, e_select, e_assert_eq
  *   bits   bits (all 64 bits witnessed, the low n written)
- *   p2     permute (the stark module's p2_air gadget)
+ *   p2     permute, permute_swap (the stark module's p2_air gadget)
  *   parts  e_parts
  * base and ext rows share one operand layout: up to three operands a, b, c
  * (in the instruction's operand order) and one result out. The opcode is a
@@ -39,14 +39,15 @@
 enum { P_ADDR_A, P_ADDR_B, P_ADDR_C, P_ADDR_OUT, P_MULT_OUT, P_RA, P_RB, P_RC, P_NOPER };
 enum { BF_ADD = P_NOPER, BF_SUB, BF_MUL, BF_SEL, BF_INV, BF_ASSERT, BF_CONST, BF_PUB, B_IMM, B_NPRE };
 enum {
-    EF_CONST = P_NOPER, EF_ADD, EF_SUB, EF_MUL, EF_MULB, EF_FB, EF_INV, EF_SEL, EF_ASSERT,
+    EF_CONST = P_NOPER, EF_ADD, EF_SUB, EF_MUL, EF_MULB, EF_FB, EF_INV, EF_SEL, EF_ASSERT, EF_MULBADD,
     E_IMM, E_NPRE = E_IMM + 3
 };
 /* bits: the operand x, the first output's address, one multiplicity per bit */
 enum { BI_ADDR_X, BI_RX, BI_ADDR_DST, BI_MULT, BI_NPRE = BI_MULT + 64 };
 /* p2: 12 input addresses and one read flag, the first output's address, 12
- * output multiplicities */
-enum { PP_ADDR_IN, PP_R = W, PP_ADDR_DST, PP_MULT, PP_NPRE = PP_MULT + W };
+ * output multiplicities; permute_swap rows also read the direction bit
+ * (its address and read flag, which is the opcode's flag) */
+enum { PP_ADDR_IN, PP_R = W, PP_ADDR_DST, PP_MULT, PP_ADDR_S = PP_MULT + W, PP_RS, PP_NPRE };
 /* parts: the extension operand, the first output's address, 3 multiplicities */
 enum { PA_ADDR_A, PA_RA, PA_ADDR_DST, PA_MULT, PA_NPRE = PA_MULT + 3 };
 
@@ -74,17 +75,17 @@ struct rc_air {
  * of two, in table order base, ext, bits, p2, parts. */
 static const rc_shape SHAPES[] = {
     /* tests: the hand-written programs and the fib verifier at preset
-     * test (3212 / 724 / 9 / 269 / 75 rows) */
+     * test (1548 / 724 / 9 / 269 / 75 rows) */
     {"test", {12, 11, 7, 10, 8}},
     /* lift and join at preset test, of segment proofs of po2 8..12 at
-     * preset test (lift: 36412 / 42894 / 9 / 4472 / 2627 rows at po2 8;
-     * join: docs/recursion.md) */
-    {"rc-test", {16, 16, 5, 13, 12}},
-    /* lift (po2 16..20: up to 415004 / 265819 / 89 / 40344 / 5369 rows)
-     * and join at proven-100, segment proofs at proven-100: the join of
-     * two proofs of base 2^19 needed 584088 base rows, hence 2^20; bits
-     * holds the 2 x 82 decompositions of a join */
-    {"rc-100", {20, 19, 8, 16, 13}},
+     * preset test (lift: 18476 / 32218 / 9 / 4429 / 2575 rows; join:
+     * 27022 / 36876 / 20 / 6238 / 3094) */
+    {"rc-test", {15, 16, 5, 13, 12}},
+    /* lift and join at proven-100 (rc_params: blowup 4, 81 queries),
+     * segment proofs at proven-100: the lift of po2 20 (205.1k / 156.3k /
+     * 89 / 40.06k / 5317 rows) and the join (254.8k / 174.0k / 166 / 49.49k
+     * / 7486; at blowup 8: 175.8k / 123.5k / 112 / 34.74k / 5866) */
+    {"rc-100", {18, 18, 8, 16, 13}},
 };
 
 cairn_err rc_shape_find(const rc_shape **out, const char *name)
@@ -122,7 +123,7 @@ static unsigned table_of(unsigned op)
 {
     switch (op) {
     case RC_BITS: return RC_TAB_BITS;
-    case RC_PERMUTE: return RC_TAB_P2;
+    case RC_PERMUTE: case RC_PERMUTE_SWAP: return RC_TAB_P2;
     case RC_E_PARTS: return RC_TAB_PARTS;
     case RC_CONST: case RC_INPUT: case RC_ADD: case RC_SUB: case RC_MUL: case RC_INV:
     case RC_SELECT: case RC_ASSERT_EQ: return RC_TAB_BASE;
@@ -148,6 +149,7 @@ static int flag_of(unsigned op)
     case RC_E_SUB: return EF_SUB;
     case RC_E_MUL: return EF_MUL;
     case RC_E_MUL_BASE: return EF_MULB;
+    case RC_E_MUL_BASE_ADD: return EF_MULBADD;
     case RC_E_INV: return EF_INV;
     case RC_E_SELECT: return EF_SEL;
     case RC_E_ASSERT_EQ: return EF_ASSERT;
@@ -263,6 +265,9 @@ static void build_ext(bld *b)
         /* b is a base variable (b1 = b2 = 0 by the bus) */
         snprintf(name, sizeof name, "e_mul_base: out = a b0 (limb %u)", i);
         rule(b, EF_MULB, sub(b, out[i], mul(b, a[i], bb[0])), name);
+        /* (a, b, acc) in columns a, b, c: one DEEP term added */
+        snprintf(name, sizeof name, "e_mul_base_add: out = c + a b0 (limb %u)", i);
+        rule(b, EF_MULBADD, sub(b, out[i], add(b, c[i], mul(b, a[i], bb[0]))), name);
         /* (bit, a, b) in columns a, b, c; the bit is a0 */
         snprintf(name, sizeof name, "e_select: out = b + bit (a - b) (limb %u)", i);
         rule(b, EF_SEL, sub(b, out[i], add(b, c[i], mul(b, a[0], sub(b, bb[i], c[i])))), name);
@@ -308,9 +313,27 @@ static void build_bits(bld *b)
 
 static void build_p2(bld *b)
 {
-    air_expr in[W], out[W], zero = cst(b, 0);
-    for (unsigned i = 0; i < W; i++) in[i] = col(b, RC_P2_IN + i);
-    p2_air_build(&GADGET, b->m, b->t, out, in);
+    air_expr in[W], g[W], out[W], zero = cst(b, 0), one = cst(b, 1);
+    for (unsigned i = 0; i < W; i++) g[i] = in[i] = col(b, RC_P2_IN + i);
+    /* permute_swap: the direction bit s exchanges in[0..4) and in[4..8)
+     * through d_i = s (in[4 + i] - in[i]) (degree 2), so the gadget's
+     * inputs stay degree 1. s is boolean (it is read from an output of
+     * bits, and checked here too), and 0 on the rows that read no bit
+     * (permute, padding), where the inputs pass unchanged */
+    air_expr s = col(b, RC_P2_S);
+    air_constrain(b->m, b->t, mul(b, s, sub(b, one, s)), "permute_swap: direction bit boolean");
+    air_constrain(b->m, b->t, mul(b, sub(b, one, pre(b, PP_RS)), s),
+                  "permute: no exchange without a direction bit");
+    char name[64];
+    for (unsigned i = 0; i < P2_DIGEST; i++) {
+        air_expr d = col(b, RC_P2_D + i);
+        snprintf(name, sizeof name, "permute_swap: d = s (in[%u] - in[%u])", P2_DIGEST + i, i);
+        air_constrain(b->m, b->t, sub(b, d, mul(b, s, sub(b, in[P2_DIGEST + i], in[i]))), name);
+        g[i] = add(b, in[i], d);
+        g[P2_DIGEST + i] = sub(b, in[P2_DIGEST + i], d);
+    }
+    p2_air_build(&GADGET, b->m, b->t, out, g);
+    mem(b, AIR_RECEIVE, pre(b, PP_RS), pre(b, PP_ADDR_S), s, zero, zero);
     for (unsigned i = 0; i < W; i++)
         mem(b, AIR_RECEIVE, pre(b, PP_R), pre(b, PP_ADDR_IN + i), in[i], zero, zero);
     for (unsigned i = 0; i < W; i++)
@@ -390,14 +413,20 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
             r[BI_ADDR_DST] = in->dst;
             for (unsigned k = 0; k < in->n; k++) r[BI_MULT + k] = reads[in->dst + k];
             break;
-        case RC_TAB_P2:
+        case RC_TAB_P2: {
+            const unsigned sw = in->op == RC_PERMUTE_SWAP; /* the bit is operand 0 */
             for (unsigned k = 0; k < W; k++) {
-                r[PP_ADDR_IN + k] = arg[k];
+                r[PP_ADDR_IN + k] = arg[sw + k];
                 r[PP_MULT + k] = reads[in->dst + k];
             }
             r[PP_R] = 1;
             r[PP_ADDR_DST] = in->dst;
+            if (sw) {
+                r[PP_ADDR_S] = arg[0];
+                r[PP_RS] = 1;
+            }
             break;
+        }
         default:
             r[PA_ADDR_A] = arg[0];
             r[PA_RA] = 1;
@@ -457,11 +486,13 @@ static cairn_err place(rc_air *a, const rc_shape *shape)
     return CAIRN_OK;
 }
 
-static cairn_err build_machine(rc_air *a, const uint32_t *reads)
+/* The constraint system of every program with npub public values: the
+ * tables, their constraints and bus messages, the boundary terms (no
+ * preprocessed values yet). */
+static cairn_err machine_new(air_machine **out, air_table *tabs[RC_AIR_NTABLES], unsigned npub)
 {
-    FORWARD_IF_ERROR(air_machine_new(&a->m, "recursion", a->npub));
-    air_machine *m = a->m;
-    air_table *tabs[RC_AIR_NTABLES];
+    FORWARD_IF_ERROR(air_machine_new(out, "recursion", npub));
+    air_machine *m = *out;
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++) tabs[t] = air_table_add(m, TNAME[t], NPRE[t], NMAIN[t]);
     if (m->err != CAIRN_OK) return cairn_fail(m->err, "%s", m->errmsg);
     void (*const fn[RC_AIR_NTABLES])(bld *) = {build_base, build_ext, build_bits, build_p2, build_parts};
@@ -476,15 +507,22 @@ static cairn_err build_machine(rc_air *a, const uint32_t *reads)
      * with as many public values and one shape have one constraint
      * system, and their keys differ only in the preprocessed columns */
     bld bd = {m, m->boundary};
-    for (unsigned k = 0; k < a->npub; k++) {
-        uint32_t v = a->pubvar[k];
-        RETURN_ERROR_IF(reads[v] == 0, CAIRN_ERR_USAGE,
-                        "rc_air: public value %u (variable %u) is never read, so no proof could "
-                        "bind it",
-                        k, v);
+    for (unsigned k = 0; k < npub; k++)
         mem(&bd, AIR_SEND, cst(&bd, 1), cst(&bd, PUB_ADDR(k)), air_pub(m, m->boundary, k), cst(&bd, 0),
             cst(&bd, 0));
-    }
+    return CAIRN_OK;
+}
+
+static cairn_err build_machine(rc_air *a, const uint32_t *reads)
+{
+    for (unsigned k = 0; k < a->npub; k++)
+        RETURN_ERROR_IF(reads[a->pubvar[k]] == 0, CAIRN_ERR_USAGE,
+                        "rc_air: public value %u (variable %u) is never read, so no proof could "
+                        "bind it",
+                        k, a->pubvar[k]);
+    air_table *tabs[RC_AIR_NTABLES];
+    FORWARD_IF_ERROR(machine_new(&a->m, tabs, a->npub));
+    air_machine *m = a->m;
     gl_t *prev[RC_AIR_NTABLES] = {0};
     cairn_err e = fill_pre(a, prev, reads);
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
@@ -493,6 +531,57 @@ static cairn_err build_machine(rc_air *a, const uint32_t *reads)
     }
     FORWARD_IF_ERROR(e);
     return air_machine_finish(m, 3);
+}
+
+/* The recursion layer's parameters (rc_air.h). A proven preset keeps its
+ * FRI arity and final length, and takes the recursion layer's blowup and
+ * grinding with the fewest queries that reach its bound on the recursion
+ * machine at the shape's heights. Blowup 2^RC_LOG_BLOWUP: measured on
+ * join at shape rc-100 (docs/recursion.md "Parameters"): the lift of a
+ * po2 20 segment proof sets the shape's heights whatever the recursion
+ * blowup (its rows depend on the segment proof's parameters), and the join
+ * fits them at blowup 4 (81 queries) as at 8 (54), so a larger blowup only
+ * adds LDE work: blowup 8 took 1.9x the CPU time of blowup 4 for the same
+ * lifts and join, for a proof 0.7x the size. A last layer that must be
+ * small takes rc_params_at with a larger blowup. */
+#define RC_LOG_BLOWUP 2
+#define RC_POW_BITS 20
+
+cairn_err rc_params(stark_params *out, stark_security_bits *sec, const char *preset, const char *shape)
+{
+    return rc_params_at(out, sec, preset, shape, 0);
+}
+
+cairn_err rc_params_at(stark_params *out, stark_security_bits *sec, const char *preset,
+                       const char *shape, unsigned log_blowup)
+{
+    const rc_shape *sh;
+    FORWARD_IF_ERROR(rc_shape_find(&sh, shape));
+    FORWARD_IF_ERROR(stark_params_preset(out, preset));
+    const double bound = !strcmp(preset, "proven-100") ? 100.0 : 0.0;
+    if (bound > 0) {
+        out->log_blowup = RC_LOG_BLOWUP;
+        out->pow_bits = RC_POW_BITS;
+    }
+    if (log_blowup) out->log_blowup = log_blowup;
+    FORWARD_IF_ERROR(stark_params_validate(out));
+    /* the machine at the shape's heights: every program of the shape has
+     * this constraint system (up to npub, whose boundary terms only add
+     * LogUp fractions: the most public values give a lower bound) */
+    air_machine *m = NULL;
+    air_table *tabs[RC_AIR_NTABLES];
+    cairn_err e = machine_new(&m, tabs, STARK_MAX_PUB);
+    /* preprocessed values of the smallest height: the security planner
+     * takes the shape's heights (stark_params_fit_queries) */
+    static const gl_t zero[4 * BI_NPRE];
+    for (unsigned t = 0; t < RC_AIR_NTABLES && e == CAIRN_OK; t++) air_table_set_pre(m, tabs[t], zero, 2);
+    if (e == CAIRN_OK) e = air_machine_finish(m, 3);
+    stark_security_bits s;
+    if (e == CAIRN_OK) e = stark_params_fit_queries(out, &s, m, sh->log_n, bound);
+    if (e == CAIRN_OK && sec) *sec = s;
+    air_machine_free(m);
+    if (e != CAIRN_OK) return cairn_prefix_error(e, "rc_params");
+    return CAIRN_OK;
 }
 
 cairn_err rc_air_build(rc_air **out, const rc_program *p, unsigned npub, const stark_params *params)
@@ -632,8 +721,14 @@ static cairn_err trace(rc_trace *out, const rc_air *a, const gl_t *witness, size
         case RC_TAB_EXT: fill_operands(r, t, in, arg, v); break;
         case RC_TAB_BITS: fill_bits(r, v[arg[0]].c[0]); break;
         case RC_TAB_P2: {
+            const unsigned sw = in->op == RC_PERMUTE_SWAP;
+            const int bit = sw && v[arg[0]].c[0] != 0;
             gl_t s[W], o[W];
-            for (unsigned k = 0; k < W; k++) r[RC_P2_IN + k] = s[k] = v[arg[k]].c[0];
+            for (unsigned k = 0; k < W; k++) r[RC_P2_IN + k] = v[arg[sw + k]].c[0];
+            for (unsigned k = 0; k < W; k++) s[k] = r[RC_P2_IN + rc_swap_lane(k, bit)];
+            r[RC_P2_S] = (gl_t)bit;
+            for (unsigned k = 0; k < P2_DIGEST; k++)
+                r[RC_P2_D + k] = bit ? gl_sub(r[RC_P2_IN + P2_DIGEST + k], r[RC_P2_IN + k]) : 0;
             e = p2_air_fill(&GADGET, r, o, s);
             break;
         }

@@ -40,7 +40,14 @@ enum { RC_TAB_BASE, RC_TAB_EXT, RC_TAB_BITS, RC_TAB_P2, RC_TAB_PARTS, RC_AIR_NTA
 enum { RC_BASE_A, RC_BASE_B, RC_BASE_C, RC_BASE_OUT, RC_BASE_Z, RC_BASE_NMAIN };
 enum { RC_EXT_A = 0, RC_EXT_B = 3, RC_EXT_C = 6, RC_EXT_OUT = 9, RC_EXT_Z = 12, RC_EXT_NMAIN = 13 };
 enum { RC_BITS_X = 0, RC_BITS_B = 1, RC_BITS_T = 65, RC_BITS_NMAIN = 66 };
-enum { RC_P2_IN = 0, RC_P2_GADGET = P2_WIDTH, RC_P2_NMAIN = P2_WIDTH + P2_AIR_NCOLS };
+/* p2: in[12] as read (permute_swap: its 12 inputs), the gadget, the
+ * direction bit s (0 on permute rows) and d[4] = s (in[4 + i] - in[i]),
+ * which exchanges the two children in-row: the gadget permutes
+ * (in[0..4) + d, in[4..8) - d, in[8..12)) */
+enum {
+    RC_P2_IN = 0, RC_P2_GADGET = P2_WIDTH, RC_P2_S = P2_WIDTH + P2_AIR_NCOLS, RC_P2_D,
+    RC_P2_NMAIN = RC_P2_D + P2_DIGEST
+};
 enum { RC_PARTS_C = 0, RC_PARTS_NMAIN = 3 };
 
 typedef struct rc_air rc_air;
@@ -58,6 +65,19 @@ typedef struct {
 /* The named shape (static storage); CAIRN_ERR_USAGE naming the shapes
  * there are for an unknown name. */
 cairn_err rc_shape_find(const rc_shape **out, const char *name);
+
+/* The parameters of recursion proofs of a shape (named, as
+ * rc_shape_find) for a preset (stark_params_preset's names): for a proven
+ * preset (proven-100) the recursion layer's own blowup and grinding with
+ * the fewest queries that give the preset's proven bits (stark_security)
+ * on the recursion machine at the shape's heights; other presets as
+ * stark_params_preset gives them. *sec (may be NULL) gets the security of
+ * the result. What lift and join proofs of the shape use. */
+cairn_err rc_params(stark_params *out, stark_security_bits *sec, const char *preset, const char *shape);
+/* rc_params with the blowup 2^log_blowup instead of the layer's (0: the
+ * layer's), the queries fitted to it as well: for measuring other points. */
+cairn_err rc_params_at(stark_params *out, stark_security_bits *sec, const char *preset,
+                       const char *shape, unsigned log_blowup);
 
 /* Builds the machine of program p with the first npub witness elements
  * public, and its keys for params. p must outlive the result (it is not

@@ -315,6 +315,13 @@ static ve r_emulb(vctx *c, ve a, vb x)
     return (ve){{op1(b, RC_E_MUL_BASE, A2(a.v[0], x.v), gl3_mul_base(V(b, a.v[0]), V(b, x.v).c[0])),
                  0, 0}};
 }
+static ve r_emulbadd(vctx *c, ve acc, ve a, vb x)
+{
+    rc_builder *b = B(c);
+    uint32_t args[3] = {(uint32_t)a.v[0], (uint32_t)x.v, (uint32_t)acc.v[0]};
+    gl3_t r = gl3_add(V(b, acc.v[0]), gl3_mul_base(V(b, a.v[0]), V(b, x.v).c[0]));
+    return (ve){{op1(b, RC_E_MUL_BASE_ADD, args, r), 0, 0}};
+}
 static ve r_einv(vctx *c, ve a)
 {
     rc_builder *b = B(c);
@@ -342,14 +349,17 @@ static void r_eparts(vctx *c, vb out[3], ve a)
     uint32_t arg = (uint32_t)a.v[0];
     emit(b, RC_E_PARTS, 0, v, &arg, NULL, 0);
 }
-static void r_permute(vctx *c, vb st[P2_WIDTH])
+/* permute (bit NULL) or permute_swap: the lanes of st, exchanged by the
+ * bit's value, are permuted into 12 new variables that replace st */
+static void permute_rec(rc_builder *b, vb st[P2_WIDTH], const vb *bit)
 {
-    rc_builder *b = B(c);
-    uint32_t args[P2_WIDTH];
+    uint32_t args[1 + P2_WIDTH], *in = args + (bit != NULL);
     gl_t s[P2_WIDTH];
-    for (int i = 0; i < P2_WIDTH; i++) {
-        args[i] = (uint32_t)st[i].v;
-        s[i] = V(b, st[i].v).c[0];
+    const int sw = bit && V(b, bit->v).c[0] != 0;
+    if (bit) args[0] = (uint32_t)bit->v;
+    for (unsigned i = 0; i < P2_WIDTH; i++) {
+        in[i] = (uint32_t)st[i].v;
+        s[i] = V(b, st[rc_swap_lane(i, sw)].v).c[0];
     }
     uint32_t v = new_vars(b, P2_WIDTH);
     if (v == UINT32_MAX) {
@@ -361,8 +371,10 @@ static void r_permute(vctx *c, vb st[P2_WIDTH])
         b->val[v + i] = gl3_from_base(s[i]);
         st[i].v = v + i;
     }
-    emit(b, RC_PERMUTE, 0, v, args, NULL, 0);
+    emit(b, bit ? RC_PERMUTE_SWAP : RC_PERMUTE, 0, v, args, NULL, 0);
 }
+static void r_permute(vctx *c, vb st[P2_WIDTH]) { permute_rec(B(c), st, NULL); }
+static void r_permute_swap(vctx *c, vb st[P2_WIDTH], vb bit) { permute_rec(B(c), st, &bit); }
 
 /* Interns the formatted reason (as vctx_native formats it: 256 bytes). */
 static uint32_t reason(rc_builder *b, const char *fmt, va_list ap)
@@ -424,10 +436,12 @@ static const vctx_ops builder_ops = {
     .e_sub = r_esub,
     .e_mul = r_emul,
     .e_mul_base = r_emulb,
+    .e_mul_base_add = r_emulbadd,
     .e_inv = r_einv,
     .e_select = r_esel,
     .e_parts = r_eparts,
     .permute = r_permute,
+    .permute_swap = r_permute_swap,
     .b_assert_eq = r_assert,
     .e_assert_eq = r_eassert,
 };

@@ -53,6 +53,7 @@ cairn_err rc_exec_run(gl3_t *v, rc_exec_result *res, const rc_program *p, const 
         case RC_E_SUB: *d = gl3_sub(v[a[0]], v[a[1]]); break;
         case RC_E_MUL: *d = gl3_mul(v[a[0]], v[a[1]]); break;
         case RC_E_MUL_BASE: *d = gl3_mul_base(v[a[0]], v[a[1]].c[0]); break;
+        case RC_E_MUL_BASE_ADD: *d = gl3_add(v[a[2]], gl3_mul_base(v[a[0]], v[a[1]].c[0])); break;
         case RC_E_INV: *d = gl3_inv(v[a[0]]); break; /* gl3_inv(0) = 0 */
         case RC_E_SELECT: *d = v[a[0]].c[0] ? v[a[1]] : v[a[2]]; break;
         case RC_E_PARTS: {
@@ -63,6 +64,14 @@ cairn_err rc_exec_run(gl3_t *v, rc_exec_result *res, const rc_program *p, const 
         case RC_PERMUTE: {
             gl_t s[P2_WIDTH];
             for (int k = 0; k < P2_WIDTH; k++) s[k] = v[a[k]].c[0];
+            p2_permute(s);
+            for (int k = 0; k < P2_WIDTH; k++) d[k] = gl3_from_base(s[k]);
+            break;
+        }
+        case RC_PERMUTE_SWAP: {
+            /* a[0] is the bit, a[1..13) the inputs */
+            gl_t s[P2_WIDTH];
+            for (unsigned k = 0; k < P2_WIDTH; k++) s[k] = v[a[1 + rc_swap_lane(k, v[a[0]].c[0] != 0)]].c[0];
             p2_permute(s);
             for (int k = 0; k < P2_WIDTH; k++) d[k] = gl3_from_base(s[k]);
             break;

@@ -118,7 +118,7 @@ static cairn_err fold_build(rc_fold **out, const char *seg_preset, unsigned po2)
     f->po2 = po2;
     cairn_err e = rc_fold_config(&f->cfg, seg_preset, po2);
     if (e == CAIRN_OK) e = rv_air_params(&f->seg, seg_preset, po2);
-    if (e == CAIRN_OK) e = stark_params_preset(&f->rec, f->cfg.preset);
+    if (e == CAIRN_OK) e = rc_params(&f->rec, NULL, f->cfg.preset, f->cfg.shape);
     if (e == CAIRN_OK) e = rc_shape_find(&f->shape, f->cfg.shape);
     if (e == CAIRN_OK) e = record_lift(f);
     if (e == CAIRN_OK) e = build_air(f, RC_FOLD_LIFT);

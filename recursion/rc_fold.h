@@ -43,7 +43,9 @@ typedef struct {
 } rc_fold_cfg;
 
 /* THE place that maps a segment preset (and po2) to the recursion
- * parameters and shape:
+ * preset and shape; the parameters are rc_params(preset, shape) (a proven
+ * preset: the recursion layer's blowup and the fewest queries that reach
+ * its bound at the shape's heights):
  *   test            -> preset test, shape rc-test
  *   proven-100      -> preset proven-100, shape rc-100
  *   conjectured-100 -> preset conjectured-100, shape rc-100 (fewer queries

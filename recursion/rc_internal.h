@@ -11,12 +11,12 @@
 #include "rc_air.h"
 
 #define RC_MAGIC "CAIRNRCP"
-#define RC_VERSION 1u
+#define RC_VERSION 2u /* 2: permute_swap, e_mul_base_add */
 /* Largest variable count: indices are u32 and a multi-output instruction
  * defines up to 64 variables past its dst. */
 #define RC_MAX_VARS (UINT32_MAX - 128u)
 #define RC_MAX_REASON 255u /* bytes of one reason string (vctx_native's buffer) */
-#define RC_MAX_ARGS P2_WIDTH
+#define RC_MAX_ARGS (P2_WIDTH + 1) /* permute_swap: the bit and 12 inputs */
 
 typedef struct {
     uint8_t op;
@@ -38,6 +38,14 @@ struct rc_program {
     size_t nvars;
     size_t ninputs; /* base witness elements read */
 };
+
+/* The input lane that lane k of a permutation takes: permute_swap with
+ * bit 1 exchanges lanes 0..3 with 4..7 (the two children of a Merkle
+ * node); the executor, the builder and the trace generator share it. */
+static inline unsigned rc_swap_lane(unsigned k, int bit)
+{
+    return bit && k < 2 * P2_DIGEST ? (k + P2_DIGEST) % (2 * P2_DIGEST) : k;
+}
 
 /* Per-opcode facts (op < RC_NOPS, op != 0). */
 typedef enum { RC_T_NONE = 0, RC_T_BASE = 1, RC_T_EXT = 2 } rc_type;

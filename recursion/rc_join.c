@@ -46,16 +46,10 @@ static void ctrl_member(vctx *c, const vb leaf[P2_DIGEST], const vb root[P2_DIGE
     memcpy(cur, leaf, sizeof cur);
     for (unsigned d = 0; d < RC_CTRL_DEPTH; d++) {
         const p2_digest *sib = &lv[d][(idx >> d) ^ 1u];
-        vb st[P2_WIDTH];
-        for (int i = 0; i < P2_DIGEST; i++) {
-            vb s = vc_input(c, sib->v[i]);
-            /* bit d set: cur is the right child */
-            st[i] = vc_select(c, bits[d], s, cur[i]);
-            st[P2_DIGEST + i] = vc_select(c, bits[d], cur[i], s);
-            st[2 * P2_DIGEST + i] = vc_const(c, 0);
-        }
-        vc_permute(c, st);
-        memcpy(cur, st, sizeof cur);
+        vb s[P2_DIGEST];
+        for (int i = 0; i < P2_DIGEST; i++) s[i] = vc_input(c, sib->v[i]);
+        /* bit d set: cur is the right child */
+        vcompress_dir(c, cur, bits[d], cur, s);
     }
     for (int i = 0; i < P2_DIGEST; i++) vc_assert_eq(c, cur[i], root[i], "join: %s key is not in the control root", what);
 }

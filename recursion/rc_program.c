@@ -3,7 +3,7 @@
  * tests/fuzz/fuzz_rc_program.c) and the program digest.
  *
  * Encoding (little-endian; docs/recursion.md):
- *   "CAIRNRCP" | version u32 = 1 | nvars u32 | ninstrs u32 | nreasons u32
+ *   "CAIRNRCP" | version u32 = 2 | nvars u32 | ninstrs u32 | nreasons u32
  *   ninstrs instructions: op u8 [n u8 if RC_BITS] [dst u32 if the op defines
  *     variables] operands u32... [imm u64 x1 (RC_CONST) or x3 (RC_E_CONST)]
  *     [reason u32 (asserts)]
@@ -48,6 +48,8 @@ static const op_info OPS[RC_NOPS] = {
     [RC_PERMUTE] = {"permute", "bbbbbbbbbbbb", 'b', P2_WIDTH, 0},
     [RC_ASSERT_EQ] = {"assert_eq", "bb", 0, 0, 0},
     [RC_E_ASSERT_EQ] = {"e_assert_eq", "ee", 0, 0, 0},
+    [RC_PERMUTE_SWAP] = {"permute_swap", "bbbbbbbbbbbbb", 'b', P2_WIDTH, 0},
+    [RC_E_MUL_BASE_ADD] = {"e_mul_base_add", "ebe", 'e', 1, 0},
 };
 
 static int known(unsigned op) { return op > 0 && op < RC_NOPS; }
@@ -361,7 +363,7 @@ cairn_err rc_program_parse(rc_program **out, const uint8_t *bytes, size_t len)
                         args[a], s == V_EXT ? "an extension value" : "a base value",
                         want == RC_T_EXT ? "an extension value" : "a base value");
         }
-        if ((op == RC_SELECT || op == RC_E_SELECT) && st[args[0]] != V_BIT)
+        if ((op == RC_SELECT || op == RC_E_SELECT || op == RC_PERMUTE_SWAP) && st[args[0]] != V_BIT)
             FAIL_AT(&r, i, "%s: the bit (variable %u) is neither an output of bits nor 0 or 1",
                     OPS[op].name, args[0]);
         for (unsigned k = 0; k < rc_nimm(op); k++) {

@@ -169,7 +169,9 @@ cairn_err fri_open(const fri_prover *f, const stark_shape *s, stark_proof *pf, u
 
 /* ---- verifier side ---- */
 
-vb fri_domain_point(vctx *c, const vb *bits, unsigned h, gl_t shift)
+/* x = shift * w_h^bitrev_h(pos) where pos's bits are bits[0..h) (LSB
+ * first): the point of row pos of a bit-reversed LDE of size 2^h. */
+static vb fri_domain_point(vctx *c, const vb *bits, unsigned h, gl_t shift)
 {
     /* bit b of pos becomes bit h-1-b of bitrev(pos) */
     gl_t w = gl_root_of_unity(h);
@@ -182,6 +184,12 @@ vb fri_domain_point(vctx *c, const vb *bits, unsigned h, gl_t shift)
     return x;
 }
 
+void fri_query_points(vctx *c, vb *y, const vb *idx_bits, unsigned l0, unsigned hmin)
+{
+    y[l0] = fri_domain_point(c, idx_bits, l0, 1);
+    for (unsigned h = l0; h > hmin; h--) y[h - 1] = vc_mul(c, y[h], y[h]);
+}
+
 void vcompress(vctx *c, vb out[P2_DIGEST], const vb *l, const vb *r)
 {
     vb st[P2_WIDTH];
@@ -191,6 +199,18 @@ void vcompress(vctx *c, vb out[P2_DIGEST], const vb *l, const vb *r)
         st[2 * P2_DIGEST + i] = vc_const(c, 0);
     }
     vc_permute(c, st);
+    for (int i = 0; i < P2_DIGEST; i++) out[i] = st[i];
+}
+
+void vcompress_dir(vctx *c, vb out[P2_DIGEST], vb bit, const vb *cur, const vb *sib)
+{
+    vb st[P2_WIDTH];
+    for (int i = 0; i < P2_DIGEST; i++) {
+        st[i] = cur[i];
+        st[P2_DIGEST + i] = sib[i];
+        st[2 * P2_DIGEST + i] = vc_const(c, 0);
+    }
+    vc_permute_swap(c, st, bit);
     for (int i = 0; i < P2_DIGEST; i++) out[i] = st[i];
 }
 
@@ -265,13 +285,9 @@ void vmt_verify(vctx *c, const vb root[P2_DIGEST], const mt_dims *dims, unsigned
     vb cur[P2_DIGEST];
     hash_group(c, cur, dims, nmats, rows, H);
     for (unsigned l = 0; l < logh; l++) {
-        vb left[P2_DIGEST], right[P2_DIGEST], next[P2_DIGEST];
-        const vb *sib = path + (size_t)l * P2_DIGEST;
-        for (int i = 0; i < P2_DIGEST; i++) {
-            left[i] = vc_select(c, bits[l], sib[i], cur[i]);
-            right[i] = vc_select(c, bits[l], cur[i], sib[i]);
-        }
-        vcompress(c, next, left, right);
+        vb next[P2_DIGEST];
+        /* bit l set: cur is the right child (as mt_verify) */
+        vcompress_dir(c, next, bits[l], cur, path + (size_t)l * P2_DIGEST);
         size_t n = H >> (l + 1);
         int present = 0;
         for (unsigned k = 0; k < nmats; k++) present |= dims[k].height == n;
@@ -288,7 +304,7 @@ void vmt_verify(vctx *c, const vb root[P2_DIGEST], const mt_dims *dims, unsigned
 }
 
 void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const vb *idx_bits,
-                      const ve *ro_at, const ve *vals, const vb *paths, unsigned q)
+                      const vb *y, const ve *ro_at, const ve *vals, const vb *paths, unsigned q)
 {
     const unsigned l0 = s->log_l0;
     ve cur = ro_at[l0];
@@ -325,15 +341,17 @@ void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const
             vce_assert_eq(c, sel[0], cur,
                           "FRI query %u layer %u: value does not match the fold of layer %u%s", q, l,
                           l - 1, rolled ? " plus the DEEP roll-in" : "");
-        /* X_g = w_h^bitrev_{h-k}(g), g = pos >> k; its inverse once */
-        gl_t w = gl_root_of_unity(h);
-        gl_t pw[33];
-        pw[0] = w;
-        for (unsigned i = 1; i < h; i++) pw[i] = gl_sqr(pw[i - 1]);
-        vb xg = vc_const(c, 1), one = vc_const(c, 1);
-        for (unsigned b = 0; b < h - k; b++)
-            xg = vc_mul(c, xg, vc_select(c, pb[k + b], vc_const(c, pw[h - k - 1 - b]), one));
-        vb xginv = vc_inv(c, xg);
+        /* X_g = w_h^bitrev_{h-k}(g), g = pos >> k; its inverse once. With
+         * bitrev_h(pos) = bitrev_k(pos mod 2^k) 2^(h-k) + bitrev_{h-k}(g):
+         * X_g = y[h] w_h^-(bitrev_k(pos mod 2^k) 2^(h-k)), the factor picked
+         * from 2^k constants by a select tree over the low k bits */
+        gl_t wk = gl_inv(gl_root_of_unity(k)); /* w_h^-(2^(h-k)) */
+        vb fac[8];
+        for (unsigned u = 0; u < m; u++) fac[u] = vc_const(c, gl_exp(wk, stark_bitrev(u, k)));
+        for (unsigned b = 0; b < k; b++)
+            for (unsigned t = 0; t < (m >> (b + 1)); t++)
+                fac[t] = vc_select(c, pb[b], fac[2 * t + 1], fac[2 * t]);
+        vb xginv = vc_inv(c, vc_mul(c, y[h], fac[0]));
         ve cv[8];
         for (unsigned t = 0; t < m; t++) cv[t] = (vals - m)[t];
         ve beta = st->beta[l];
@@ -368,7 +386,7 @@ void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const
     }
     /* final polynomial at the final point */
     unsigned hf = s->log_final + s->log_b;
-    vb x = fri_domain_point(c, idx_bits + (l0 - hf), hf, layer_shift(l0, hf));
+    vb x = vc_mul(c, y[hf], vc_const(c, layer_shift(l0, hf)));
     ve xe = vce_from_base(c, x);
     size_t nc = (size_t)1 << s->log_final;
     ve acc = st->final_poly[nc - 1];

@@ -44,14 +44,18 @@ typedef struct {
 } fri_vstate;
 
 /* Checks one query: idx_bits are the log_l0 bits of the index (LSB
- * first); ro_at[h] the verifier's DEEP value for LDE size 2^h at this index
- * (only the sizes that exist). */
+ * first); y the query's points (fri_query_points); ro_at[h] the verifier's
+ * DEEP value for LDE size 2^h at this index (only the sizes that exist). */
 void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const vb *idx_bits,
-                      const ve *ro_at, const ve *vals, const vb *paths, unsigned q);
+                      const vb *y, const ve *ro_at, const ve *vals, const vb *paths, unsigned q);
 
-/* x = shift * w_h^bitrev_h(pos) where pos's bits are bits[0..h) (LSB
- * first): the point of row pos of a bit-reversed LDE of size 2^h. */
-vb fri_domain_point(vctx *c, const vb *bits, unsigned h, gl_t shift);
+/* The points of one query index (idx_bits: its l0 bits) on every smaller
+ * domain: y[h] = w_h^bitrev_h(index >> (l0 - h)) for hmin <= h <= l0 (the
+ * point without shift of the index's row in an LDE of size 2^h, and of
+ * its position in a FRI layer of that size). One select per index bit for
+ * y[l0], then y[h - 1] = y[h]^2: bitrev_h of the high h bits of the index
+ * is bitrev_l0(index) mod 2^h, and w_h = w_l0^(2^(l0 - h)). */
+void fri_query_points(vctx *c, vb *y, const vb *idx_bits, unsigned l0, unsigned hmin);
 
 /* Merkle verification over vctx, mirroring mt_verify: dims are (height,
  * width) of the tree's matrices, bits the index bits (log of the largest

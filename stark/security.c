@@ -332,8 +332,8 @@ static unsigned umax(unsigned a, unsigned b) { return a > b ? a : b; }
  * running sum's column, logup_impl.h), and a table with interactions to
  * reach the machine's maximum degree. The counts enter the bound through
  * log2 only. */
-cairn_err stark_security_shape_of(stark_security_shape *s, const stark_params *p,
-                                  const air_machine *m, const unsigned *log_heights)
+static cairn_err shape_of(stark_security_shape *s, const stark_params *p, const air_machine *m,
+                          const unsigned *log_heights, int check_pre)
 {
     memset(s, 0, sizeof *s);
     FORWARD_IF_ERROR(stark_params_validate(p));
@@ -354,7 +354,7 @@ cairn_err stark_security_shape_of(stark_security_shape *s, const stark_params *p
         RETURN_ERROR_IF(ln[t] < STARK_MIN_LOG_N || ln[t] > STARK_MAX_LOG_N, CAIRN_ERR_USAGE,
                         "stark security: table %s: log height %u outside %d..%d", tb->name, ln[t],
                         STARK_MIN_LOG_N, STARK_MAX_LOG_N);
-        RETURN_ERROR_IF(tb->npre && ln[t] != tb->pre_log_n, CAIRN_ERR_USAGE,
+        RETURN_ERROR_IF(check_pre && tb->npre && ln[t] != tb->pre_log_n, CAIRN_ERR_USAGE,
                         "stark security: table %s: log height %u, its preprocessed columns fix %u",
                         tb->name, ln[t], tb->pre_log_n);
         unsigned d = 2; /* as keys.c: the degree-2 floor of every table */
@@ -423,6 +423,12 @@ cairn_err stark_security_shape_of(stark_security_shape *s, const stark_params *p
     return CAIRN_OK;
 }
 
+cairn_err stark_security_shape_of(stark_security_shape *s, const stark_params *p,
+                                  const air_machine *m, const unsigned *log_heights)
+{
+    return shape_of(s, p, m, log_heights, 1);
+}
+
 cairn_err stark_security(stark_security_bits *out, const stark_params *p,
                          const air_machine *m, const unsigned *log_heights)
 {
@@ -430,4 +436,32 @@ cairn_err stark_security(stark_security_bits *out, const stark_params *p,
     stark_security_shape s;
     FORWARD_IF_ERROR(stark_security_shape_of(&s, p, m, log_heights));
     return stark_security_eval(out, &s, 0);
+}
+
+cairn_err stark_params_fit_queries(stark_params *p, stark_security_bits *out, const air_machine *m,
+                                   const unsigned *log_heights, double bound)
+{
+    stark_security_bits sec;
+    stark_security_shape s;
+    FORWARD_IF_ERROR(shape_of(&s, p, m, log_heights, 0));
+    if (bound <= 0) {
+        FORWARD_IF_ERROR(stark_security_eval(&sec, &s, 0));
+        if (out) *out = sec;
+        return CAIRN_OK;
+    }
+    /* the proven bound grows with the queries (only the query round
+     * depends on them): the first count that reaches it is the fewest */
+    for (unsigned q = 1; q <= STARK_MAX_QUERIES; q++) {
+        s.queries = q;
+        FORWARD_IF_ERROR(stark_security_eval(&sec, &s, 0));
+        if (sec.proven >= bound) {
+            p->queries = q;
+            if (out) *out = sec;
+            return CAIRN_OK;
+        }
+    }
+    return cairn_fail(CAIRN_ERR_USAGE,
+                      "stark: no query count reaches %.1f proven bits (%.1f at %d queries) with "
+                      "blowup 2^%u and %u bits of grinding",
+                      bound, sec.proven, STARK_MAX_QUERIES, p->log_blowup, p->pow_bits);
 }

@@ -63,6 +63,16 @@ typedef struct {
 cairn_err stark_security(stark_security_bits *out, const stark_params *p,
                          const air_machine *m, const unsigned *log_heights);
 
+/* Sets p->queries to the fewest (1..STARK_MAX_QUERIES) that give at least
+ * bound proven bits (stark_security) for m at log_heights, the rest of p
+ * as given; *out (may be NULL) gets that security. For planning a layer
+ * whose tables are padded to fixed heights: log_heights (never NULL)
+ * replace the machine's, its preprocessed heights included. bound <= 0
+ * keeps p->queries and reports its security. CAIRN_ERR_USAGE if no query
+ * count reaches the bound (another round binds). */
+cairn_err stark_params_fit_queries(stark_params *p, stark_security_bits *out, const air_machine *m,
+                                   const unsigned *log_heights, double bound);
+
 /* The same calculator on an explicit description of a proof's rounds, for
  * planning other layers (recursion) and checking published figures.
  * stark_security builds one of these from a machine. */

@@ -13,9 +13,11 @@
  * end.
  *
  * Operations: base and extension add/sub/mul/inv, constants and proof
- * inputs, the Poseidon2 permutation, bit decomposition (the low bits of a
- * canonical element, for query indices and proof-of-work), select-by-bit,
- * assert-equal.
+ * inputs, the Poseidon2 permutation, the permutation with a direction bit
+ * (one Merkle path step: the lanes of the two children exchanged when the
+ * bit is 1, so a path needs no selects), bit decomposition (the low bits
+ * of a canonical element, for query indices and proof-of-work),
+ * select-by-bit, assert-equal.
  */
 #ifndef CAIRN_STARK_VCTX_H
 #define CAIRN_STARK_VCTX_H
@@ -48,11 +50,15 @@ typedef struct {
     ve (*e_sub)(vctx *c, ve a, ve b);
     ve (*e_mul)(vctx *c, ve a, ve b);
     ve (*e_mul_base)(vctx *c, ve a, vb b);
+    ve (*e_mul_base_add)(vctx *c, ve acc, ve a, vb b); /* acc + a b: one DEEP term */
     ve (*e_inv)(vctx *c, ve a);
     ve (*e_select)(vctx *c, vb bit, ve one, ve zero);
     /* Components of an extension value (for absorbing into a transcript). */
     void (*e_parts)(vctx *c, vb out[3], ve a);
     void (*permute)(vctx *c, vb st[P2_WIDTH]);
+    /* permute after exchanging st[0..4) with st[4..8) when bit is 1; bit
+     * is 0 or 1 (an output of b_bits or a constant, as for select) */
+    void (*permute_swap)(vctx *c, vb st[P2_WIDTH], vb bit);
     void (*b_assert_eq)(vctx *c, vb a, vb b, const char *fmt, va_list ap);
     void (*e_assert_eq)(vctx *c, ve a, ve b, const char *fmt, va_list ap);
 } vctx_ops;
@@ -80,6 +86,10 @@ static inline ve vce_add(vctx *c, ve a, ve b) { return c->ops->e_add(c, a, b); }
 static inline ve vce_sub(vctx *c, ve a, ve b) { return c->ops->e_sub(c, a, b); }
 static inline ve vce_mul(vctx *c, ve a, ve b) { return c->ops->e_mul(c, a, b); }
 static inline ve vce_mul_base(vctx *c, ve a, vb b) { return c->ops->e_mul_base(c, a, b); }
+static inline ve vce_mul_base_add(vctx *c, ve acc, ve a, vb b)
+{
+    return c->ops->e_mul_base_add(c, acc, a, b);
+}
 static inline ve vce_inv(vctx *c, ve a) { return c->ops->e_inv(c, a); }
 static inline ve vce_select(vctx *c, vb bit, ve one, ve zero)
 {
@@ -87,6 +97,10 @@ static inline ve vce_select(vctx *c, vb bit, ve one, ve zero)
 }
 static inline void vce_parts(vctx *c, vb out[3], ve a) { c->ops->e_parts(c, out, a); }
 static inline void vc_permute(vctx *c, vb st[P2_WIDTH]) { c->ops->permute(c, st); }
+static inline void vc_permute_swap(vctx *c, vb st[P2_WIDTH], vb bit)
+{
+    c->ops->permute_swap(c, st, bit);
+}
 
 static inline void vc_assert_eq(vctx *c, vb a, vb b, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -118,6 +132,12 @@ void vctx_native_init(vctx_native *n);
 static inline gl_t vctx_native_value(vb a) { return a.v; }
 
 /* ---- verifier gadgets built on the interface (vgadgets in verifier) ---- */
+
+/* One Merkle path step (fri.c), the node compression of mt.h: the parent
+ * of cur and its sibling sib, cur being the right child when bit is 1
+ * (bit: 0 or 1, an output of vc_bits). One vc_permute_swap, no selects;
+ * out may be cur. */
+void vcompress_dir(vctx *c, vb out[P2_DIGEST], vb bit, const vb *cur, const vb *sib);
 
 /* Duplex transcript mirroring transcript.h exactly, over vctx. */
 typedef struct {

@@ -73,6 +73,11 @@ static ve n_emulb(vctx *c, ve a, vb b)
     (void)c;
     return V(gl3_mul_base(E(a), b.v));
 }
+static ve n_emulbadd(vctx *c, ve acc, ve a, vb b)
+{
+    (void)c;
+    return V(gl3_add(E(acc), gl3_mul_base(E(a), b.v)));
+}
 static ve n_einv(vctx *c, ve a)
 {
     (void)c;
@@ -95,6 +100,17 @@ static void n_permute(vctx *c, vb st[P2_WIDTH])
     for (int i = 0; i < P2_WIDTH; i++) s[i] = st[i].v;
     p2_permute(s);
     for (int i = 0; i < P2_WIDTH; i++) st[i].v = s[i];
+}
+
+static void n_permute_swap(vctx *c, vb st[P2_WIDTH], vb bit)
+{
+    if (bit.v)
+        for (int i = 0; i < P2_DIGEST; i++) {
+            vb t = st[i];
+            st[i] = st[P2_DIGEST + i];
+            st[P2_DIGEST + i] = t;
+        }
+    n_permute(c, st);
 }
 
 static void fail(vctx *c, const char *fmt, va_list ap)
@@ -127,10 +143,12 @@ static const vctx_ops native_ops = {
     .e_sub = n_esub,
     .e_mul = n_emul,
     .e_mul_base = n_emulb,
+    .e_mul_base_add = n_emulbadd,
     .e_inv = n_einv,
     .e_select = n_eselect,
     .e_parts = n_eparts,
     .permute = n_permute,
+    .permute_swap = n_permute_swap,
     .b_assert_eq = n_assert,
     .e_assert_eq = n_eassert,
 };

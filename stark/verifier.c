@@ -313,11 +313,18 @@ static void check_queries(const qconst *qc, vctx *c, const qbufs *b, const vb *s
                        pp, tname[k], q);
             pp += (size_t)s->tree_log_h[k] * P2_DIGEST;
         }
+        /* the index's points on every domain down to the final
+         * polynomial's and the smallest LDE */
+        vb y[33];
+        unsigned hmin = s->log_final + s->log_b;
+        for (unsigned h = 0; h < hmin; h++)
+            if (qc->has_h[h]) hmin = h;
+        fri_query_points(c, y, ib, s->log_l0, hmin);
         /* DEEP values at this index, per LDE size */
         ve ro_at[33];
         for (unsigned h = 0; h <= s->log_l0; h++) {
             if (!qc->has_h[h]) continue;
-            vb x = fri_domain_point(c, ib + (s->log_l0 - h), h, STARK_SHIFT);
+            vb x = vc_mul(c, y[h], vc_const(c, STARK_SHIFT));
             ve xe = vce_from_base(c, x);
             ve i1 = vce_inv(c, vce_sub(c, xe, v->zeta)), i2 = vce_inv(c, vce_sub(c, xe, qc->gz[h]));
             ve S1 = vce_const(c, gl3_zero()), S2 = S1;
@@ -326,9 +333,9 @@ static void check_queries(const qconst *qc, vctx *c, const qbufs *b, const vb *s
                 if (s->log_n[t] + s->log_b != h) continue;
                 for (int tr2 = 0; tr2 < NTREES; tr2++)
                     for (unsigned col = 0; col < s->w[tr2][t]; col++, k++) {
-                        ve term = vce_mul_base(c, qc->gp[k], trow[tr2][t][col]);
-                        if (tr2 == TREE_Q) S2 = vce_add(c, S2, term);
-                        else S1 = vce_add(c, S1, term);
+                        /* one row per opened column in the recursion VM */
+                        if (tr2 == TREE_Q) S2 = vce_mul_base_add(c, S2, qc->gp[k], trow[tr2][t][col]);
+                        else S1 = vce_mul_base_add(c, S1, qc->gp[k], trow[tr2][t][col]);
                     }
             }
             ve a = vce_mul(c, vce_sub(c, vce_add(c, S1, S2), qc->A[h]), i1);
@@ -339,7 +346,7 @@ static void check_queries(const qconst *qc, vctx *c, const qbufs *b, const vb *s
         const p2_digest *qfp = pf->q_fri_paths + (size_t)q * s->q_fri_paths;
         for (size_t i = 0; i < s->q_fri_vals; i++) fvals[i] = vce_input(c, qv[i]);
         for (size_t i = 0; i < s->q_fri_paths; i++) dig_input(c, fpaths + i * P2_DIGEST, &qfp[i]);
-        fri_verify_query(c, s, qc->fs, ib, ro_at, fvals, fpaths, q);
+        fri_verify_query(c, s, qc->fs, ib, y, ro_at, fvals, fpaths, q);
     }
 }
 

@@ -29,11 +29,13 @@ static void seed_program(vctx *c)
     ve e = vce_mul(c, u, vce_from_base(c, s));
     e = vce_add(c, e, vce_const(c, (gl3_t){{4, 5, 6}}));
     e = vce_sub(c, e, vce_mul_base(c, u, x));
+    e = vce_mul_base_add(c, e, u, y);
     e = vce_select(c, bits[1], vce_inv(c, e), e);
     vb parts[3], st[P2_WIDTH];
     vce_parts(c, parts, e);
     for (int i = 0; i < P2_WIDTH; i++) st[i] = i < 3 ? parts[i] : vc_const(c, (gl_t)i);
     vc_permute(c, st);
+    vc_permute_swap(c, st, bits[2]);
     vc_assert_eq(c, st[0], st[1], "first two lanes differ");
     vce_assert_eq(c, e, u, "e is not u");
     vc_assert_eq(c, x, vc_const(c, 3), "x is not 3");

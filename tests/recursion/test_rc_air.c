@@ -56,7 +56,7 @@ static cairn_err every_program(rc_program **prog, gl_t **wit, size_t *n, gl_t kc
     vb sel2 = vc_select(c, low[1], y, i0);
     ve ka = vce_const(c, (gl3_t){{1, 2, 3}});
     ve ea = vce_add(c, u, ka), es = vce_sub(c, ea, v), em = vce_mul(c, es, u);
-    ve eb = vce_mul_base(c, em, sel);
+    ve eb = vce_mul_base_add(c, vce_mul_base(c, em, sel), u, sel2);
     ve ei = vce_inv(c, eb), e0 = vce_inv(c, vce_const(c, gl3_zero()));
     ve ef = vce_from_base(c, sel2);
     ve esel = vce_select(c, low[0], ei, e0);
@@ -66,6 +66,12 @@ static cairn_err every_program(rc_program **prog, gl_t **wit, size_t *n, gl_t kc
     for (int i = 0; i < P2_WIDTH; i++)
         st[i] = i < 3 ? parts[i] : i < 6 ? bits[i] : i == 6 ? sel2 : vc_const(c, (gl_t)i);
     vc_permute(c, st);
+    /* Merkle steps: bits[0] = 1 (x is odd) exchanges, low[1] = 0 does not */
+    vb sw1[P2_WIDTH], sw0[P2_WIDTH];
+    for (int i = 0; i < P2_WIDTH; i++) sw1[i] = sw0[i] = st[(i + 1) % P2_WIDTH];
+    vc_permute_swap(c, sw1, bits[0]);
+    vc_permute_swap(c, sw0, low[1]);
+    vc_assert_eq(c, vc_add(c, sw1[0], sw0[3]), vc_add(c, sw0[3], sw1[0]), "Merkle step outputs read");
     vc_assert_eq(c, vc_mul(c, ix, w), vc_const(c, 1), "w times its inverse is 1");
     vce_assert_eq(c, vce_mul(c, ei, eb), vce_const(c, gl3_one()), "extension inverse");
     vce_assert_eq(c, vce_add(c, ef, esel), vce_add(c, esel, ef), "extension sum commutes");
@@ -200,7 +206,27 @@ typedef struct {
     const char *want; /* in the checker's message */
 } tamper;
 
-enum { C_NONE, C_INV_ZERO, C_INV_OUT, C_EINV_ZERO, C_EINV_OUT, C_BIT, C_NONCANON, C_BUS_ADD };
+enum {
+    C_NONE, C_INV_ZERO, C_INV_OUT, C_EINV_ZERO, C_EINV_OUT, C_BIT, C_NONCANON, C_BUS_ADD,
+    C_SWAP_NONE, C_SWAP_BIT2, C_SWAP_ON_PERMUTE
+};
+
+/* A p2 row's direction bit set to s, d made consistent with it, and the
+ * gadget filled for the inputs that d gives: only the rule on s fails
+ * (and, where s is not the bit that was read, the bus). */
+static void p2_set_dir(gl_t *r, gl_t s)
+{
+    r[RC_P2_S] = s;
+    gl_t g[P2_WIDTH], o[P2_WIDTH];
+    for (int i = 0; i < P2_WIDTH; i++) g[i] = r[RC_P2_IN + i];
+    for (int i = 0; i < P2_DIGEST; i++) {
+        gl_t d = gl_mul(s, gl_sub(r[RC_P2_IN + P2_DIGEST + i], r[RC_P2_IN + i]));
+        r[RC_P2_D + i] = d;
+        g[i] = gl_add(g[i], d);
+        g[P2_DIGEST + i] = gl_sub(g[P2_DIGEST + i], d);
+    }
+    CU_ASSERT_EQUAL_FATAL(p2_air_fill(&(p2_air){RC_P2_GADGET}, r, o, g), CAIRN_OK);
+}
 
 static void edit(gl_t *r, const tamper *tp)
 {
@@ -235,6 +261,17 @@ static void edit(gl_t *r, const tamper *tp)
         for (int i = 0; i < 64; i++) r[RC_BITS_B + i] = (big >> i) & 1;
         break;
     }
+    case C_SWAP_NONE: {
+        /* the bit is 1 but the row permutes its inputs unexchanged (d = 0):
+         * the output of the wrong order */
+        gl_t o[P2_WIDTH];
+        CU_ASSERT_FATAL(r[RC_P2_S] == 1);
+        for (int i = 0; i < P2_DIGEST; i++) r[RC_P2_D + i] = 0;
+        CU_ASSERT_EQUAL_FATAL(p2_air_fill(&(p2_air){RC_P2_GADGET}, r, o, r + RC_P2_IN), CAIRN_OK);
+        break;
+    }
+    case C_SWAP_BIT2: p2_set_dir(r, 2); break;
+    case C_SWAP_ON_PERMUTE: p2_set_dir(r, 1); break;
     case C_BUS_ADD: /* the add reads a + 1 and adds correctly: only the read is wrong */
         r[RC_BASE_A] = gl_add(r[RC_BASE_A], 1);
         r[RC_BASE_OUT] = gl_add(r[RC_BASE_OUT], 1);
@@ -264,6 +301,7 @@ static const tamper TAMPERS[] = {
     {"e_mul limb 1", RC_E_MUL, 0, RC_EXT_OUT + 1, 1, 0, "e_mul: out = a b (limb 1)"},
     {"e_mul limb 2", RC_E_MUL, 0, RC_EXT_OUT + 2, 1, 0, "e_mul: out = a b (limb 2)"},
     {"e_mul_base", RC_E_MUL_BASE, 0, RC_EXT_OUT + 1, 1, 0, "e_mul_base: out = a b0 (limb 1)"},
+    {"e_mul_base_add", RC_E_MUL_BASE_ADD, 0, RC_EXT_OUT + 2, 1, 0, "e_mul_base_add: out = c + a b0 (limb 2)"},
     {"e_inverse", RC_E_INV, 0, RC_EXT_OUT + 1, 1, 0, "e_inv: a out = 1 - z (limb"},
     {"e_inv zero flag on a nonzero operand", RC_E_INV, 0, 0, 0, C_EINV_ZERO, "e_inv: a z = 0"},
     {"e_inv(0) nonzero", RC_E_INV, 1, 0, 0, C_EINV_OUT, "e_inv: out z = 0 (limb 2)"},
@@ -273,6 +311,14 @@ static const tamper TAMPERS[] = {
     {"bits of another x", RC_BITS, 1, RC_BITS_X, 1, 0, "bits: x = sum of bits"},
     {"bits of x + p", RC_BITS, 1, 0, 0, C_NONCANON, "bits: canonical (< p)"},
     {"Poseidon2 output lane 5", RC_PERMUTE, 0, P2_LAST_OUT(5), 1, 0, "p2 full round 7 S-box"},
+    {"permute_swap output lane 2", RC_PERMUTE_SWAP, 0, P2_LAST_OUT(2), 1, 0, "p2 full round 7 S-box"},
+    {"permute_swap output of the unexchanged inputs", RC_PERMUTE_SWAP, 0, 0, 0, C_SWAP_NONE,
+     "permute_swap: d = s (in[4] - in[0])"},
+    {"permute_swap d off by one", RC_PERMUTE_SWAP, 1, RC_P2_D + 3, 1, 0, "permute_swap: d = s (in[7] - in[3])"},
+    {"non-boolean direction bit", RC_PERMUTE_SWAP, 0, 0, 0, C_SWAP_BIT2, "permute_swap: direction bit boolean"},
+    {"exchange on a permute row", RC_PERMUTE, 0, 0, 0, C_SWAP_ON_PERMUTE,
+     "permute: no exchange without a direction bit"},
+    {"direction bit read as another value", RC_PERMUTE_SWAP, 1, 0, 0, C_SWAP_ON_PERMUTE, "do not balance: bus 1"},
     {"read of another value (add)", RC_ADD, 0, 0, 0, C_BUS_ADD, "do not balance: bus 1"},
     {"read of another value (e_parts)", RC_E_PARTS, 0, RC_PARTS_C + 1, 1, 0, "do not balance: bus 1"},
     {"private input written, read differently", RC_INPUT, 2, RC_BASE_OUT, 1, 0,
@@ -373,12 +419,12 @@ static void test_shape(void)
     rc_air_free(b);
     rc_program_free(bp);
     free(bw);
-    /* 200 decompositions need 2^8 bits rows; the shape has 2^7 */
+    /* 300 decompositions need 2^9 bits rows; the shape has 2^7 */
     rc_builder *bl;
     CU_ASSERT_EQUAL_FATAL(rc_builder_new(&bl), CAIRN_OK);
     vctx *c = rc_builder_vctx(bl);
     vb x = vc_input(c, 12345), bits[8];
-    for (int i = 0; i < 200; i++) vc_bits(c, bits, x, 8);
+    for (int i = 0; i < 300; i++) vc_bits(c, bits, x, 8);
     vc_assert_eq(c, bits[0], vc_const(c, 1), "bit 0");
     rc_program *big;
     gl_t *w;
@@ -388,7 +434,12 @@ static void test_shape(void)
     a = NULL;
     CU_ASSERT_EQUAL(rc_air_build_shape(&a, big, 1, "test", &prm), CAIRN_ERR_LIMIT);
     CU_ASSERT_PTR_NULL(a);
-    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "table bits needs 200 rows"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "table bits needs 300 rows"));
+    /* rc-100 is sized from measured rows (docs/recursion.md "Shapes"):
+     * bits 2^8 holds a join's 2 x 55 + 2 decompositions (2 x 82 + 2 at
+     * blowup 4), not 300; the check runs before any column is allocated */
+    CU_ASSERT_EQUAL(rc_air_build_shape(&a, big, 1, "rc-100", &prm), CAIRN_ERR_LIMIT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "shape rc-100: table bits needs 300 rows, the shape has 2^8"));
     CU_ASSERT_EQUAL(rc_air_build(&a, big, 1, &prm), CAIRN_OK); /* its own heights fit */
     rc_air_free(a);
     a = NULL;
@@ -693,6 +744,56 @@ static void test_fib_verifier(void)
     air_machine_free(fib);
 }
 
+/* (h) the recursion layer's parameters: for proven-100 the fewest queries
+ * that give >= 100 proven bits on the recursion machine at the shape's
+ * heights (one query less does not), the same bits from stark_security
+ * on a program's machine at those heights; other presets as
+ * stark_params_preset; usage errors. */
+static void test_params(void)
+{
+    static const char *const shapes[] = {"test", "rc-test", "rc-100"};
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        printf("  %-8s", shapes[i]);
+        for (unsigned lb = 2; lb <= 5; lb++) {
+            stark_params p;
+            stark_security_bits sec;
+            CU_ASSERT_EQUAL_FATAL(rc_params_at(&p, &sec, "proven-100", shapes[i], lb), CAIRN_OK);
+            CU_ASSERT(sec.proven >= 100.0);
+            CU_ASSERT_EQUAL(p.log_blowup, lb);
+            printf(" blowup 2^%u: %u queries (%.1f bits)", lb, p.queries, sec.proven);
+            /* the fewest: one query less falls short */
+            const rc_shape *sh;
+            CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, shapes[i]), CAIRN_OK);
+            if (i == 0) {
+                /* a real program's machine at the shape's heights agrees */
+                rc_air *a;
+                CU_ASSERT_EQUAL_FATAL(rc_air_build_shape(&a, every, EVERY_NPUB, shapes[i], &p), CAIRN_OK);
+                stark_security_bits s2;
+                CU_ASSERT_EQUAL(stark_security(&s2, &p, rc_air_machine(a), sh->log_n), CAIRN_OK);
+                CU_ASSERT(s2.proven >= 100.0);
+                p.queries--;
+                CU_ASSERT_EQUAL(stark_security(&s2, &p, rc_air_machine(a), sh->log_n), CAIRN_OK);
+                CU_ASSERT(s2.proven < 100.0);
+                rc_air_free(a);
+            }
+        }
+        printf("\n");
+    }
+    stark_params p, q;
+    CU_ASSERT_EQUAL(rc_params(&p, NULL, "proven-100", "rc-100"), CAIRN_OK);
+    CU_ASSERT_EQUAL(stark_params_validate(&p), CAIRN_OK);
+    /* the layer's choice (rc_air.c RC_LOG_BLOWUP, docs/recursion.md) */
+    CU_ASSERT(p.log_blowup == 2 && p.pow_bits == 20 && p.queries == 81);
+    CU_ASSERT_EQUAL(rc_params_at(&q, NULL, "proven-100", "rc-100", 3), CAIRN_OK);
+    CU_ASSERT(q.log_blowup == 3 && q.queries == 54);
+    CU_ASSERT_EQUAL(rc_params(&p, NULL, "test", "rc-test"), CAIRN_OK);
+    CU_ASSERT_EQUAL(stark_params_preset(&q, "test"), CAIRN_OK);
+    CU_ASSERT(memcmp(&p, &q, sizeof p) == 0);
+    CU_ASSERT_EQUAL(rc_params(&p, NULL, "proven-100", "no-such-shape"), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_params(&p, NULL, "no-such-preset", "rc-100"), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_params_at(&p, NULL, "proven-100", "rc-100", 7), CAIRN_ERR_USAGE);
+}
+
 int main(void)
 {
     if (stark_params_preset(&prm, "test") != CAIRN_OK) return 1;
@@ -711,6 +812,7 @@ int main(void)
                                        test_failed_assertion},
                                       {"(f) shapes", test_shape},
                                       {"(g) the key as input", test_key_input},
+                                      {"(h) recursion parameters", test_params},
                                       {NULL, NULL}};
     int rc = test_run_suite("rc_air", cases);
     rc_air_free(every_air);

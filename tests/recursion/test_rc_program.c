@@ -18,7 +18,7 @@
 #include "testutil.h"
 
 /* ---- instruction semantics against the native backend ---- */
-enum { NB = 32, NE = 16 };
+enum { NB = 64, NE = 16 };
 
 /* Uses every vctx operation; outputs in ob[0..nb), oe[0..ne). */
 static void gadget(vctx *c, const gl_t in[4], const gl3_t ein[2], vb *ob, unsigned *nb, ve *oe,
@@ -48,6 +48,7 @@ static void gadget(vctx *c, const gl_t in[4], const gl3_t ein[2], vb *ob, unsign
     oe[e++] = vce_sub(c, u, v);
     oe[e++] = vce_mul(c, u, v);
     oe[e++] = vce_mul_base(c, u, y);
+    oe[e++] = vce_mul_base_add(c, v, u, y);
     oe[e++] = vce_inv(c, u);
     oe[e++] = vce_inv(c, vce_const(c, gl3_zero()));
     oe[e++] = vce_from_base(c, z);
@@ -60,6 +61,16 @@ static void gadget(vctx *c, const gl_t in[4], const gl3_t ein[2], vb *ob, unsign
     for (int i = 0; i < P2_WIDTH; i++) st[i] = i % 3 == 0 ? x : i % 3 == 1 ? parts[i % 3] : vc_const(c, i);
     vc_permute(c, st);
     for (int i = 0; i < P2_WIDTH; i++) ob[b++] = st[i];
+    /* a Merkle step each way: bits[0] and low[2] are the bits of the
+     * inputs, the constants 0 and 1 are bits too */
+    vb one = vc_const(c, 1), zero = vc_const(c, 0);
+    const vb dirs[4] = {bits[0], low[2], one, zero};
+    for (int k = 0; k < 4; k++) {
+        vb sw[P2_WIDTH];
+        for (int i = 0; i < P2_WIDTH; i++) sw[i] = i < 8 ? st[(i + k) % P2_WIDTH] : y;
+        vc_permute_swap(c, sw, dirs[k]);
+        for (int i = 0; i < (k < 2 ? P2_WIDTH : P2_DIGEST); i++) ob[b++] = sw[i];
+    }
     *nb = b;
     *ne = e;
 }
@@ -123,6 +134,23 @@ static void check_semantics(const gl_t in[4], const gl3_t ein[2])
     rc_builder_free(b);
     rc_program_free(p);
     free(wit);
+}
+
+/* The native backend's permute_swap is p2_permute of the state with the
+ * two children exchanged (mt.h's node order), and permute with bit 0. */
+static void test_permute_swap_native(void)
+{
+    for (int bit = 0; bit < 2; bit++) {
+        vctx_native nat;
+        vctx_native_init(&nat);
+        vb st[P2_WIDTH];
+        gl_t ref[P2_WIDTH];
+        for (int i = 0; i < P2_WIDTH; i++) st[i] = vc_const(&nat.ctx, GL_P - 1 - (gl_t)i * 0x9e3779b97f4a7c15ull % GL_P);
+        for (int i = 0; i < P2_WIDTH; i++) ref[i] = vctx_native_value(st[i < 8 && bit ? (i + 4) % 8 : i]);
+        vc_permute_swap(&nat.ctx, st, vc_const(&nat.ctx, (gl_t)bit));
+        p2_permute(ref);
+        for (int i = 0; i < P2_WIDTH; i++) CU_ASSERT_EQUAL(vctx_native_value(st[i]), ref[i]);
+    }
 }
 
 static void test_semantics(void)
@@ -253,7 +281,7 @@ typedef struct {
 
 static p0 p0_default(void)
 {
-    return (p0){"CAIRNRCP", 1, 4, 5, 1, RC_ADD, 0, 1, 3, 12, 0};
+    return (p0){"CAIRNRCP", 2, 4, 5, 1, RC_ADD, 0, 1, 3, 12, 0};
 }
 
 static void write_p0(buf *o, const p0 *f)
@@ -355,9 +383,10 @@ static void test_p0(void)
 static void test_malformed(void)
 {
     BAD_P0(magic, "CAIRNRCQ", "bad magic");
-    BAD_P0(version, 2, "version 2");
+    BAD_P0(version, 1, "version 1, this build reads 2");
+    BAD_P0(version, 3, "version 3");
     BAD_P0(op2, 0, "instruction 2 at offset 42: unknown opcode 0");
-    BAD_P0(op2, RC_NOPS, "unknown opcode 22");
+    BAD_P0(op2, RC_NOPS, "unknown opcode 24");
     BAD_P0(op2, 0xff, "unknown opcode 255");
     BAD_P0(a2, 4, "add: operand 0 is variable 4, out of range (4 variables)");
     BAD_P0(b2, 0xffffffffu, "operand 1 is variable 4294967295, out of range");
@@ -405,7 +434,7 @@ static void test_malformed(void)
         s.n = 0;                                                                               \
         memcpy(s.b, "CAIRNRCP", 8);                                                            \
         s.n = 8;                                                                               \
-        w32(&s, 1), w32(&s, 3 + (nbits)), w32(&s, 4), w32(&s, 0);                              \
+        w32(&s, 2), w32(&s, 3 + (nbits)), w32(&s, 4), w32(&s, 0);                              \
         w8(&s, RC_INPUT), w32(&s, 0);                                                          \
         w8(&s, RC_INPUT), w32(&s, 1);                                                          \
         w8(&s, RC_BITS), w8(&s, nbits), w32(&s, 2), w32(&s, 0);                                \
@@ -437,6 +466,7 @@ static void test_malformed(void)
 int main(void)
 {
     static const test_case cases[] = {{"instruction semantics = native backend", test_semantics},
+                                      {"native permute_swap = swap, then p2_permute", test_permute_swap_native},
                                       {"builder: interning, failures", test_builder},
                                       {"P0: parse, encode, digest, exec", test_p0},
                                       {"malformed programs", test_malformed},

@@ -1153,6 +1153,11 @@ static ve r_esub(vctx *c, ve a, ve b) { rec(c, 13); return NOPS(c)->e_sub(NAT(c)
 static ve r_emul(vctx *c, ve a, ve b) { rec(c, 14); return NOPS(c)->e_mul(NAT(c), a, b); }
 static ve r_emulb(vctx *c, ve a, vb b) { rec(c, 15); return NOPS(c)->e_mul_base(NAT(c), a, b); }
 static ve r_einv(vctx *c, ve a) { rec(c, 16); return NOPS(c)->e_inv(NAT(c), a); }
+static ve r_emulbadd(vctx *c, ve s, ve a, vb b)
+{
+    rec(c, 23);
+    return NOPS(c)->e_mul_base_add(NAT(c), s, a, b);
+}
 static ve r_esel(vctx *c, vb s, ve a, ve b) { rec(c, 17); return NOPS(c)->e_select(NAT(c), s, a, b); }
 static void r_eparts(vctx *c, vb o[3], ve a)
 {
@@ -1163,6 +1168,11 @@ static void r_permute(vctx *c, vb st[P2_WIDTH])
 {
     rec(c, 19);
     NOPS(c)->permute(NAT(c), st);
+}
+static void r_permute_swap(vctx *c, vb st[P2_WIDTH], vb bit)
+{
+    rec(c, 22);
+    NOPS(c)->permute_swap(NAT(c), st, bit);
 }
 static void r_assert(vctx *c, vb a, vb b, const char *fmt, va_list ap)
 {
@@ -1176,8 +1186,8 @@ static void r_eassert(vctx *c, ve a, ve b, const char *fmt, va_list ap)
 }
 static const vctx_ops rec_ops = {r_const, r_input, r_add,    r_sub,   r_mul,   r_inv,
                                  r_select, r_bits, r_econst, r_einput, r_efrom, r_eadd,
-                                 r_esub,  r_emul,  r_emulb,  r_einv,  r_esel,  r_eparts,
-                                 r_permute, r_assert, r_eassert};
+                                 r_esub,  r_emul,  r_emulb,  r_emulbadd, r_einv,  r_esel,  r_eparts,
+                                 r_permute, r_permute_swap, r_assert, r_eassert};
 
 static void record(recorder *r, const fixture *f, const stark_proof *pf, const stark_shape *s)
 {
