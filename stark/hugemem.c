@@ -14,16 +14,6 @@
 
 static size_t round_huge(size_t bytes) { return (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1); }
 
-static void *huge_fresh(size_t bytes)
-{
-    void *p = cairn_aligned_alloc(HUGE_PAGE, bytes);
-#ifdef MADV_HUGEPAGE
-    /* advice only: a kernel without THP refuses it and 4 KiB pages serve */
-    if (p) (void)madvise(p, round_huge(bytes), MADV_HUGEPAGE);
-#endif
-    return p;
-}
-
 /* Gives the whole small pages of [p + keep, p + total) back to the system. */
 static void release_pages(void *p, size_t keep, size_t total)
 {
@@ -78,6 +68,28 @@ static void reg_drop(ws_block *b)
 {
     b->ws->held -= b->res;
     *b = reg[--nreg];
+}
+
+/* A block from the system (not a workspace's). Its address may be that of
+ * a block a workspace handed out and that was freed with free() (a bug
+ * that stark_workspace_end counts): that entry is dropped here, so that
+ * stark_huge_free of the new block never takes it for the old one. */
+static void *huge_fresh(size_t bytes)
+{
+    void *p = cairn_aligned_alloc(HUGE_PAGE, bytes);
+    if (!p) return NULL;
+#ifdef MADV_HUGEPAGE
+    /* advice only: a kernel without THP refuses it and 4 KiB pages serve */
+    (void)madvise(p, round_huge(bytes), MADV_HUGEPAGE);
+#endif
+    pthread_mutex_lock(&reg_mu);
+    ws_block *b = nreg ? reg_find(p) : NULL;
+    if (b) {
+        b->ws->stale++;
+        reg_drop(b);
+    }
+    pthread_mutex_unlock(&reg_mu);
+    return p;
 }
 
 /* Frees ws's cached blocks, largest first, until `want` more bytes fit
@@ -184,15 +196,20 @@ void *stark_huge_alloc(size_t bytes)
             best = &reg[i];
     if (best) {
         best->cached = 0;
+        void *p = best->p;
         if (best->res > want) {
-            release_pages(best->p, want, best->cap);
+            release_pages(p, want, best->cap);
             ws->held -= best->res - want;
             best->res = want;
-        } else { /* trimmed pages come back as they are touched */
-            ws->held += want - best->res;
+        } else if (best->res < want) {
+            /* trimmed pages come back as they are touched: room for them
+             * first (the eviction may move entries, not this one's block) */
+            const size_t more = want - best->res;
+            ws_evict(ws, more);
+            best = reg_find(p);
+            ws->held += more;
             best->res = want;
         }
-        void *p = best->p;
         const int poison = ws->poison;
         pthread_mutex_unlock(&reg_mu);
         if (poison >= 0) memset(p, poison, bytes); /* test only */
@@ -203,11 +220,6 @@ void *stark_huge_alloc(size_t bytes)
     void *p = huge_fresh(bytes);
     if (!p) return NULL;
     pthread_mutex_lock(&reg_mu);
-    ws_block *b = reg_find(p);
-    if (b) { /* a block freed with free(): its entry is stale */
-        b->ws->stale++;
-        reg_drop(b);
-    }
     if (nreg < WS_BLOCKS) {
         reg[nreg++] = (ws_block){p, want, want, ws, 0};
         ws->held += want;

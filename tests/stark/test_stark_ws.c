@@ -125,6 +125,22 @@ static void test_stale(void)
     CU_ASSERT_EQUAL(stark_workspace_held(ws), (size_t)2 << 20);
     stark_huge_free(z);
     CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+    /* a trimmed block taken back whole: its pages come back, so the other
+     * cached blocks make room for them within the budget */
+    const size_t M = (size_t)1 << 20;
+    prev = stark_workspace_begin(ws, 9 * M);
+    void *a = stark_huge_alloc(8 * M), *b = stark_huge_alloc(2 * M);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    stark_huge_trim(a, 2 * M, 8 * M);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 4 * M);
+    stark_huge_free(a);
+    stark_huge_free(b);
+    void *c = stark_huge_alloc(8 * M);
+    CU_ASSERT_PTR_EQUAL(c, a);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 8 * M); /* b gave way: 8 + 2 > 9 */
+    stark_huge_free(c);
+    CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
     stark_workspace_free(ws);
 }
 
