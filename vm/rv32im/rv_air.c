@@ -528,10 +528,8 @@ cairn_err rv_prove_segment_ws(uint8_t **proof, size_t *len, rv_seg_claim *claim,
     return e;
 }
 
-/* The thread state (see rv_prove_segment below) is made on the thread's
- * first segment and freed when the thread ends; rv_prove_release gives its
- * memory back. */
-
+/* The thread state (seg_thread) is made on the thread's first segment and
+ * freed when the thread ends; rv_prove_release gives its memory back. */
 static pthread_key_t g_th_key;
 static pthread_once_t g_th_once = PTHREAD_ONCE_INIT;
 static int g_th_ok;
@@ -591,7 +589,6 @@ cairn_err rv_prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim, co
 {
     return prove_segment(proof, len, claim, s, p, this_thread(1));
 }
-
 
 cairn_err rv_seg_claim_pub(gl_t pub[RV_AIR_NPUB], const rv_seg_claim *claim)
 {
