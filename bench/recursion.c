@@ -144,6 +144,7 @@ static cairn_err segment_proof(run *r, join_run *j, double *t, unsigned po2, con
     rv_program_free(prog);
     free(elf);
     free(input);
+    rv_prove_release(); /* the recursion proofs do not use the segment buffers */
     if (e != CAIRN_OK) {
         jobs_proof_free(&f.p[0]);
         jobs_proof_free(&f.p[1]);

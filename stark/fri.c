@@ -52,7 +52,7 @@ static cairn_err binfold(gl3_t *out, const gl3_t *in, unsigned h, gl_t shift, gl
 void fri_prover_free(fri_prover *f)
 {
     for (unsigned l = 0; l < STARK_MAX_LAYERS; l++) {
-        if (l > 0) free(f->layer[l]);
+        if (l > 0) stark_huge_free(f->layer[l]);
         mt_free(f->tree[l]);
     }
     memset(f, 0, sizeof *f);
@@ -82,8 +82,8 @@ cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, tran
         gl3_t *next = stark_huge_alloc_array((size_t)1 << (h - 1), sizeof *next);
         tmp = stark_huge_alloc_array((size_t)1 << (h - 1), sizeof *tmp);
         if (!next || !tmp) {
-            free(next);
-            free(tmp);
+            stark_huge_free(next);
+            stark_huge_free(tmp);
             tmp = NULL;
             err = cairn_fail_nomem(((size_t)1 << h) * sizeof *next,
                                    "fri: out of memory for layer %u (2^%u elements)", l + 1, h - 1);
@@ -98,13 +98,13 @@ cairn_err fri_commit(fri_prover *f, const stark_shape *s, gl3_t *const *ro, tran
             b = gl3_sqr(b);
         }
         if (err != CAIRN_OK) {
-            free(next);
-            free(tmp);
+            stark_huge_free(next);
+            stark_huge_free(tmp);
             tmp = NULL;
             break;
         }
         if (src != next) memcpy(next, src, ((size_t)1 << (h - k)) * sizeof *next);
-        free(tmp);
+        stark_huge_free(tmp);
         tmp = NULL;
         h -= k;
         /* roll in the DEEP codeword of this size with weight beta^(2^k) */

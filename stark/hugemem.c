@@ -1,7 +1,10 @@
-/* Huge-page backed working buffers (hugemem.h). */
+/* Huge-page backed working buffers and the prover workspace (hugemem.h). */
 #include "hugemem.h"
 
+#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "common/alloc.h"
@@ -9,24 +12,10 @@
 #define HUGE_PAGE ((size_t)2 << 20)
 #define SMALL_PAGE ((size_t)4096)
 
-void *stark_huge_alloc(size_t bytes)
-{
-    if (bytes < HUGE_PAGE) return cairn_malloc(bytes);
-    void *p = cairn_aligned_alloc(HUGE_PAGE, bytes);
-#ifdef MADV_HUGEPAGE
-    /* advice only: a kernel without THP refuses it and 4 KiB pages serve */
-    if (p) (void)madvise(p, (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
-#endif
-    return p;
-}
+static size_t round_huge(size_t bytes) { return (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1); }
 
-void *stark_huge_alloc_array(size_t n, size_t size)
-{
-    size_t bytes;
-    return cairn_mul_size(&bytes, n, size) ? stark_huge_alloc(bytes) : NULL;
-}
-
-void stark_huge_trim(void *p, size_t keep, size_t total)
+/* Gives the whole small pages of [p + keep, p + total) back to the system. */
+static void release_pages(void *p, size_t keep, size_t total)
 {
 #ifdef MADV_DONTNEED
     uintptr_t a = ((uintptr_t)p + keep + SMALL_PAGE - 1) & ~(uintptr_t)(SMALL_PAGE - 1);
@@ -38,3 +27,242 @@ void stark_huge_trim(void *p, size_t keep, size_t total)
     (void)total;
 #endif
 }
+
+/* ---- the workspace ----
+ *
+ * One registry for every workspace of the process: the blocks that
+ * workspaces handed out (live) or keep for the next request (cached),
+ * with their capacity and their resident bytes (capacity less what was
+ * trimmed). A block is found by its address when it is freed, whichever
+ * thread frees it. The lock is taken per block of >= 2 MiB, a few hundred
+ * times per proof. */
+#define WS_BLOCKS 1024
+
+typedef struct {
+    void *p;
+    size_t cap, res;
+    stark_workspace *ws;
+    int cached;
+} ws_block;
+
+struct stark_workspace {
+    size_t budget; /* most resident bytes its blocks may hold, 0 = none */
+    size_t held;   /* resident bytes of its blocks, live and cached */
+    unsigned stale;
+    int poison; /* test hook: fill reused blocks with this byte (-1: no) */
+};
+
+static ws_block reg[WS_BLOCKS];
+static unsigned nreg;
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local stark_workspace *cur_ws;
+
+static ws_block *reg_find(const void *p)
+{
+    for (unsigned i = 0; i < nreg; i++)
+        if (reg[i].p == p) return &reg[i];
+    return NULL;
+}
+
+static void reg_drop(ws_block *b)
+{
+    b->ws->held -= b->res;
+    *b = reg[--nreg];
+}
+
+/* A block from the system (not a workspace's). Its address may be that of
+ * a block a workspace handed out and that was freed with free() (a bug
+ * that stark_workspace_end counts): that entry is dropped here, so that
+ * stark_huge_free of the new block never takes it for the old one. */
+static void *huge_fresh(size_t bytes)
+{
+    void *p = cairn_aligned_alloc(HUGE_PAGE, bytes);
+    if (!p) return NULL;
+#ifdef MADV_HUGEPAGE
+    /* advice only: a kernel without THP refuses it and 4 KiB pages serve */
+    (void)madvise(p, round_huge(bytes), MADV_HUGEPAGE);
+#endif
+    pthread_mutex_lock(&reg_mu);
+    ws_block *b = nreg ? reg_find(p) : NULL;
+    if (b) {
+        b->ws->stale++;
+        reg_drop(b);
+    }
+    pthread_mutex_unlock(&reg_mu);
+    return p;
+}
+
+/* Frees ws's cached blocks, largest first, until `want` more bytes fit
+ * its budget (or none is left); lock held. */
+static void ws_evict(stark_workspace *ws, size_t want)
+{
+    while (ws->held + want > ws->budget) {
+        ws_block *big = NULL;
+        for (unsigned i = 0; i < nreg; i++)
+            if (reg[i].ws == ws && reg[i].cached && (!big || reg[i].res > big->res)) big = &reg[i];
+        if (!big) return;
+        free(big->p);
+        reg_drop(big);
+    }
+}
+
+stark_workspace *stark_workspace_new(void)
+{
+    stark_workspace *ws = cairn_calloc(1, sizeof(stark_workspace));
+    if (ws) ws->poison = -1;
+    return ws;
+}
+
+void stark_workspace_poison(stark_workspace *ws, int byte) { ws->poison = byte; }
+
+void stark_workspace_release(stark_workspace *ws)
+{
+    if (!ws) return;
+    pthread_mutex_lock(&reg_mu);
+    size_t b = ws->budget;
+    ws->budget = 0;
+    ws_evict(ws, 0);
+    ws->budget = b;
+    pthread_mutex_unlock(&reg_mu);
+}
+
+void stark_workspace_free(stark_workspace *ws)
+{
+    if (!ws) return;
+    stark_workspace_release(ws);
+    /* live blocks are their holders' to free; they are no longer tracked */
+    pthread_mutex_lock(&reg_mu);
+    for (unsigned i = 0; i < nreg;)
+        if (reg[i].ws == ws) reg_drop(&reg[i]);
+        else i++;
+    pthread_mutex_unlock(&reg_mu);
+    free(ws);
+}
+
+size_t stark_workspace_held(const stark_workspace *ws)
+{
+    pthread_mutex_lock(&reg_mu);
+    size_t h = ws ? ws->held : 0;
+    pthread_mutex_unlock(&reg_mu);
+    return h;
+}
+
+stark_workspace *stark_workspace_begin(stark_workspace *ws, size_t budget)
+{
+    stark_workspace *prev = cur_ws;
+    cur_ws = ws;
+    if (ws) {
+        pthread_mutex_lock(&reg_mu);
+        ws->budget = budget;
+        ws_evict(ws, 0);
+        pthread_mutex_unlock(&reg_mu);
+    }
+    return prev;
+}
+
+unsigned stark_workspace_end(stark_workspace *ws, stark_workspace *prev)
+{
+    cur_ws = prev;
+    if (!ws) return 0;
+    /* every block the proof took must be back: one still live was freed
+     * with free() instead of stark_huge_free (a bug), or is still held */
+    unsigned stale = 0;
+    pthread_mutex_lock(&reg_mu);
+    for (unsigned i = 0; i < nreg;)
+        if (reg[i].ws == ws && !reg[i].cached) reg_drop(&reg[i]), stale++;
+        else i++;
+    ws->stale += stale;
+    pthread_mutex_unlock(&reg_mu);
+    return stale;
+}
+
+unsigned stark_workspace_stale(const stark_workspace *ws) { return ws ? ws->stale : 0; }
+
+/* ---- allocation ---- */
+
+void *stark_huge_alloc(size_t bytes)
+{
+    if (bytes < HUGE_PAGE) return cairn_malloc(bytes);
+    stark_workspace *ws = cur_ws;
+    if (!ws) return huge_fresh(bytes);
+    const size_t want = round_huge(bytes);
+    pthread_mutex_lock(&reg_mu);
+    /* the smallest cached block that holds the request; pages past the
+     * request go back to the system, so a reused block holds no more than
+     * a fresh one would */
+    ws_block *best = NULL;
+    for (unsigned i = 0; i < nreg; i++)
+        if (reg[i].ws == ws && reg[i].cached && reg[i].cap >= bytes && (!best || reg[i].cap < best->cap))
+            best = &reg[i];
+    if (best) {
+        best->cached = 0;
+        void *p = best->p;
+        if (best->res > want) {
+            release_pages(p, want, best->cap);
+            ws->held -= best->res - want;
+            best->res = want;
+        } else if (best->res < want) {
+            /* trimmed pages come back as they are touched: room for them
+             * first (the eviction may move entries, not this one's block) */
+            const size_t more = want - best->res;
+            ws_evict(ws, more);
+            best = reg_find(p);
+            ws->held += more;
+            best->res = want;
+        }
+        const int poison = ws->poison;
+        pthread_mutex_unlock(&reg_mu);
+        if (poison >= 0) memset(p, poison, bytes); /* test only */
+        return p;
+    }
+    ws_evict(ws, want);
+    pthread_mutex_unlock(&reg_mu);
+    void *p = huge_fresh(bytes);
+    if (!p) return NULL;
+    pthread_mutex_lock(&reg_mu);
+    if (nreg < WS_BLOCKS) {
+        reg[nreg++] = (ws_block){p, want, want, ws, 0};
+        ws->held += want;
+    }
+    pthread_mutex_unlock(&reg_mu);
+    return p;
+}
+
+void *stark_huge_alloc_array(size_t n, size_t size)
+{
+    size_t bytes;
+    return cairn_mul_size(&bytes, n, size) ? stark_huge_alloc(bytes) : NULL;
+}
+
+void *stark_huge_alloc_static(size_t bytes)
+{
+    return bytes < HUGE_PAGE ? cairn_malloc(bytes) : huge_fresh(bytes);
+}
+
+void stark_huge_free(void *p)
+{
+    if (!p) return;
+    pthread_mutex_lock(&reg_mu);
+    ws_block *b = nreg ? reg_find(p) : NULL;
+    if (b) b->cached = 1;
+    pthread_mutex_unlock(&reg_mu);
+    if (!b) free(p);
+}
+
+void stark_huge_trim(void *p, size_t keep, size_t total)
+{
+    release_pages(p, keep, total);
+    pthread_mutex_lock(&reg_mu);
+    ws_block *b = nreg ? reg_find(p) : NULL;
+    if (b) {
+        size_t res = (keep + SMALL_PAGE - 1) & ~(SMALL_PAGE - 1);
+        if (res < b->res) {
+            b->ws->held -= b->res - res;
+            b->res = res;
+        }
+    }
+    pthread_mutex_unlock(&reg_mu);
+}
+
+void *stark_trace_buf_alloc(size_t bytes) { return stark_huge_alloc_static(bytes); }
+void stark_trace_buf_free(void *p) { free(p); }

@@ -298,7 +298,7 @@ void mt_free(mt_tree *t)
 {
     if (!t) return;
     free(t->mats);
-    free(t->nodes);
+    stark_huge_free(t->nodes);
     free(t);
 }
 

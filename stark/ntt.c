@@ -144,7 +144,7 @@ static const ntt_kern *kern(void)
 static void *aligned_bytes(size_t bytes)
 {
     /* large buffers (column copies of long transforms) on huge pages */
-    return bytes >= ((size_t)2 << 20) ? stark_huge_alloc(bytes) : cairn_aligned_alloc(64, bytes);
+    return bytes >= ((size_t)2 << 20) ? stark_huge_alloc_static(bytes) : cairn_aligned_alloc(64, bytes);
 }
 
 /* Work memory of n elements, NULL if it cannot be had (nothing reported:

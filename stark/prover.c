@@ -406,7 +406,7 @@ static cairn_err lde_rows(gl_t *out, gl_t *blk0, unsigned log_n, size_t cols, un
     gl_t *buf = keep >= 2 ? blk0 + n * cols : own;
     size_t *in = cairn_malloc_array(nrows, sizeof *in);
     if (!buf || !in) {
-        free(own);
+        stark_huge_free(own);
         free(in);
         return cairn_fail_nomem(n * cols * sizeof *buf, "stark: out of memory for an LDE block (queries)");
     }
@@ -421,7 +421,7 @@ static cairn_err lde_rows(gl_t *out, gl_t *blk0, unsigned log_n, size_t cols, un
         for (size_t q = 0; q < nrows && err == CAIRN_OK; q++)
             if (rows[q] / n == y) memcpy(out + q * cols, buf + (rows[q] - y * n) * cols, cols * sizeof *out);
     }
-    free(own);
+    stark_huge_free(own);
     free(in);
     return err;
 }
@@ -614,10 +614,10 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
         }
     }
 done:
-    free(xs);
-    free(d1);
-    free(d2);
-    free(qv);
+    stark_huge_free(xs);
+    stark_huge_free(d1);
+    stark_huge_free(d2);
+    stark_huge_free(qv);
     free(apw);
     free(alpha_pw);
     return err;
@@ -729,16 +729,16 @@ typedef struct {
 static void pstate_free(pstate *ps)
 {
     for (int t = 0; t < AIR_MAX_TABLES; t++) {
-        free(ps->main_lde[t]);
-        free(ps->lu_lde[t]);
-        free(ps->q_lde[t]);
+        stark_huge_free(ps->main_lde[t]);
+        stark_huge_free(ps->lu_lde[t]);
+        stark_huge_free(ps->q_lde[t]);
     }
     for (int k = 1; k < NTREES; k++) mt_free(ps->tree[k]);
     for (int k = 0; k < NTREES; k++)
         for (int t = 0; t < AIR_MAX_TABLES; t++) free(ps->qrows[k][t]);
     free(ps->qidx);
     fri_prover_free(&ps->fri);
-    for (int h = 0; h < 33; h++) free(ps->ro[h]);
+    for (int h = 0; h < 33; h++) stark_huge_free(ps->ro[h]);
     stark_proof_free(&ps->pf);
 }
 
@@ -799,9 +799,9 @@ static cairn_err open_tables(pstate *ps, const stark_pk *pk, const stark_shape *
         }
     }
 done:
-    free(c0);
-    free(c1);
-    free(wp);
+    stark_huge_free(c0);
+    stark_huge_free(c1);
+    stark_huge_free(wp);
     return err;
 }
 
@@ -894,7 +894,7 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
             err = cairn_prefix_error(err, "stark: DEEP codeword of size 2^%u", h);
             goto fail;
         }
-        free(comb);
+        stark_huge_free(comb);
         comb = NULL;
         /* x_r = s wh^bitrev(r) = (s wh^(e mod 2^lo_bits)) wh^(e - e mod 2^lo_bits) */
         const gl_t wh = gl_root_of_unity(h);
@@ -923,18 +923,18 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
             }
         }
         free(gp);
-        free(ext);
+        stark_huge_free(ext);
         free(tlo);
         free(thi);
         ps->ro[h] = ro;
         continue;
     fail:
         free(gp);
-        free(comb);
-        free(ext);
+        stark_huge_free(comb);
+        stark_huge_free(ext);
         free(tlo);
         free(thi);
-        free(ro);
+        stark_huge_free(ro);
         return err;
     }
     return CAIRN_OK;
@@ -1081,11 +1081,11 @@ static cairn_err logup_commit(pstate *ps, const struct stark_vk *vk, const stark
         if (err == CAIRN_OK) err = mt_hash_rows(leaves + y * n, blk, ntall, n);
         if (y == keep)
             for (unsigned i = 0; i < ntall; i++) {
-                free(scratch[i]);
+                stark_huge_free(scratch[i]);
                 scratch[i] = NULL;
             }
     }
-    for (unsigned i = 0; i < ntall; i++) free(scratch[i]);
+    for (unsigned i = 0; i < ntall; i++) stark_huge_free(scratch[i]);
     if (err == CAIRN_OK) err = mt_commit_finish(ps->tree[TREE_LU]);
     if (err != CAIRN_OK) return cairn_prefix_error(err, "stark_prove: LogUp commitment");
     pf->lu_root = mt_root(ps->tree[TREE_LU]);
@@ -1238,7 +1238,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
             cairn_err e = lde_blocks(more, ps->main_lde[t], log_n[t], wm, lb, km, nq);
             if (e == CAIRN_OK) e = lde_blocks(lmore, ps->lu_lde[t], log_n[t], wl, lb, kl, nq);
             if (e != CAIRN_OK) {
-                free(more);
+                stark_huge_free(more);
                 return cairn_prefix_error(e, "stark_prove: LDE blocks of table %s", m->tables[t]->name);
             }
             for (size_t y = 0; y < nq; y++) {
@@ -1249,7 +1249,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         /* chunk coefficients in the first n rows, zero-padded, then their
          * bit-reversed coset evaluations in place */
         cairn_err qe = quotient_table(&qc, t, pk->pre_lde[t], mblk, lblk, pf->lu_sum[t], q);
-        free(more);
+        stark_huge_free(more);
         FORWARD_IF_ERROR(qe);
         if (stark_tampering(tp, STARK_TAMPER_QUOTIENT) && tp->table == t && tp->index < n * W)
             q[tp->index] = gl_add(q[tp->index], tp->delta.c[0]); /* test only */
@@ -1327,22 +1327,44 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     return CAIRN_OK;
 }
 
-cairn_err stark_prove(const stark_pk *pk, const stark_trace *traces, const gl_t *pub,
-                      size_t npub, uint8_t **proof, size_t *len)
-{
-    return stark_prove_tampered(pk, traces, pub, npub, NULL, proof, len);
-}
-
-cairn_err stark_prove_tampered(const stark_pk *pk, const stark_trace *traces, const gl_t *pub,
-                               size_t npub, const stark_tamper *tp, uint8_t **proof, size_t *len)
+static cairn_err prove_with(const stark_pk *pk, stark_workspace *ws, const stark_trace *traces,
+                            const gl_t *pub, size_t npub, const stark_tamper *tp, uint8_t **proof, size_t *len)
 {
     *proof = NULL;
     *len = 0;
     pstate *ps = cairn_calloc(1, sizeof *ps);
     if (!ps) return cairn_fail_nomem(sizeof *ps, "stark_prove: out of memory for the prover state");
+    stark_workspace *prev = NULL;
+    if (ws) {
+        unsigned log_n[AIR_MAX_TABLES] = {0};
+        for (unsigned t = 0; t < pk->vk.m->ntables; t++) log_n[t] = traces[t].log_n;
+        const size_t budget = stark_prove_mem(pk, log_n);
+        /* heights the key rejects: prove() reports them, the workspace
+         * keeps nothing new */
+        prev = stark_workspace_begin(ws, budget == SIZE_MAX ? 0 : budget);
+    }
     cairn_err err = prove(ps, pk, traces, pub, npub, tp, proof, len);
     /* ps->ro[log_l0] is FRI's layer 0 and freed with ro[] */
     pstate_free(ps);
     free(ps);
+    if (ws) stark_workspace_end(ws, prev);
     return err;
+}
+
+cairn_err stark_prove(const stark_pk *pk, const stark_trace *traces, const gl_t *pub,
+                      size_t npub, uint8_t **proof, size_t *len)
+{
+    return prove_with(pk, NULL, traces, pub, npub, NULL, proof, len);
+}
+
+cairn_err stark_prove_ws(const stark_pk *pk, stark_workspace *ws, const stark_trace *traces, const gl_t *pub,
+                         size_t npub, uint8_t **proof, size_t *len)
+{
+    return prove_with(pk, ws, traces, pub, npub, NULL, proof, len);
+}
+
+cairn_err stark_prove_tampered(const stark_pk *pk, const stark_trace *traces, const gl_t *pub,
+                               size_t npub, const stark_tamper *tp, uint8_t **proof, size_t *len)
+{
+    return prove_with(pk, NULL, traces, pub, npub, tp, proof, len);
 }

@@ -152,6 +152,39 @@ cairn_err stark_prove(const stark_pk *pk, const stark_trace *traces, const gl_t 
  * Resident bytes, modelled on the prover's allocations (prove_mem.c);
  * checked against measured peaks by tests/stark/test_prove_mem.c. */
 size_t stark_prove_mem(const stark_pk *pk, const unsigned *log_heights);
+
+/* A prover workspace: keeps the prover's large buffers (LDEs, trees,
+ * quotient, DEEP and FRI codewords) when a proof frees them and hands
+ * them out again to the next request that fits, within the proof and in
+ * the next proofs, so that consecutive proofs of one shape (the segments
+ * of a run) take no fresh pages, whose first touch the kernel pays for by
+ * zeroing them (hugemem.h). What it holds, cached and in use, stays
+ * within the stark_prove_mem of the proof it serves (or what that proof
+ * holds in use, if more), so the memory query stays true with or without
+ * one. Between proofs it holds up to that much; stark_workspace_release
+ * gives it back to the system (the workspace stays usable) and
+ * stark_workspace_free does that and frees it (accepts NULL). One
+ * workspace serves one proof at a time (one per proving thread). */
+typedef struct stark_workspace stark_workspace;
+stark_workspace *stark_workspace_new(void); /* NULL when out of memory */
+void stark_workspace_release(stark_workspace *ws);
+void stark_workspace_free(stark_workspace *ws);
+/* Resident bytes it holds now (cached between proofs), for reports. */
+size_t stark_workspace_held(const stark_workspace *ws);
+/* Buffers that proofs took from ws and did not give back: always 0 unless
+ * the prover has a bug (tests check it). */
+unsigned stark_workspace_stale(const stark_workspace *ws);
+
+/* A buffer for main traces that a caller keeps between proofs (large
+ * ones on transparent huge pages, whose first touch costs far less than
+ * 4 KiB pages' on virtualised hosts); contents undefined; NULL when out
+ * of memory. Free with stark_trace_buf_free (accepts NULL). */
+void *stark_trace_buf_alloc(size_t bytes);
+void stark_trace_buf_free(void *p);
+
+/* stark_prove with a workspace (NULL: as stark_prove). */
+cairn_err stark_prove_ws(const stark_pk *pk, stark_workspace *ws, const stark_trace *traces, const gl_t *pub,
+                         size_t npub, uint8_t **proof, size_t *len);
 size_t stark_pk_mem(const stark_pk *pk);
 size_t stark_traces_mem(const air_machine *m, const unsigned *log_heights);
 

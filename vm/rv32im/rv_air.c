@@ -14,6 +14,9 @@
 #include "rv_air.h"
 
 #include <pthread.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,8 +267,13 @@ cairn_err rv_air_vk_digest(p2_digest *out, unsigned po2, const stark_params *p)
  * growth of a process's resident memory over the figure below at segment
  * sizes 2^4 to 2^14 (tests/vm/test_rv_prove_mem.c): 17-25 MiB of thread
  * stacks and per-thread blocks, the allocator's per-thread arenas, the
- * re-executing machine's page table and pages. */
-#define SEG_MEM_SLACK ((size_t)32 << 20)
+ * re-executing machine's page table and pages; and, over two segments
+ * proven in a row on one thread, up to 32 MiB more at 2^13 proven-100:
+ * the second segment's own working set is larger (9 MiB, with or without
+ * a workspace), and the thread's workspace holds the prover's buffers
+ * while the work buffers that the model leaves out (NTT columns, hashing
+ * blocks) come and go. */
+#define SEG_MEM_SLACK ((size_t)64 << 20)
 
 /* The memory of one rv_prove_segment besides the key's (rv_air.h): the
  * tables' traces, the prover's buffers (stark_prove_mem), and the segment's
@@ -326,6 +334,25 @@ static cairn_err io_table_fill(gl_t *main, unsigned log_n, rv_lookups *lk, const
     return e;
 }
 
+/* What a proving thread keeps between its segments (rv_air.h
+ * rv_prove_segment): the prover workspace and the tables' main traces,
+ * whose sizes follow from the po2 (on huge pages, zeroed for each
+ * segment as calloc would have them). */
+typedef struct {
+    stark_workspace *ws;
+    gl_t *main[RV_AIR_NTABLES];
+    size_t bytes[RV_AIR_NTABLES];
+} seg_thread;
+
+static void th_tables_free(seg_thread *th)
+{
+    for (unsigned t = 0; t < RV_AIR_NTABLES; t++) {
+        stark_trace_buf_free(th->main[t]);
+        th->main[t] = NULL;
+        th->bytes[t] = 0;
+    }
+}
+
 /* Everything one proof needs besides the key. */
 typedef struct {
     rv_trace tr;
@@ -338,7 +365,7 @@ typedef struct {
     gl_t *main[AIR_MAX_TABLES];
 } seg_work;
 
-static void work_free(seg_work *w)
+static void work_free(seg_work *w, const seg_thread *th)
 {
     rv_trace_free(&w->tr);
     rv_memtrack_free(&w->mt);
@@ -346,7 +373,8 @@ static void work_free(seg_work *w)
     rv_p2_calls_free(&w->calls);
     free(w->md);
     free(w->io_pts);
-    for (unsigned t = 0; t < AIR_MAX_TABLES; t++) free(w->main[t]);
+    if (!th) /* else the thread's */
+        for (unsigned t = 0; t < AIR_MAX_TABLES; t++) free(w->main[t]);
 }
 
 static const char *const TABLE_NAMES[RV_AIR_NTABLES] = {"cpu", "decode",  "range", "bytes", "muldiv", "ecall",
@@ -398,7 +426,8 @@ static cairn_err check_fits(const rv_air_key *k, const rv_snapshot *s, const rv_
 
 /* Fills every table of snapshot s (the order is the tracker's: see the top
  * of the file) and the public values. */
-static cairn_err seg_fill(seg_work *w, gl_t pub[RV_AIR_NPUB], const rv_air_key *k, const rv_snapshot *s)
+static cairn_err seg_fill(seg_work *w, gl_t pub[RV_AIR_NPUB], const rv_air_key *k, const rv_snapshot *s,
+                          seg_thread *th)
 {
     const unsigned *lh = k->lh;
     const air_machine *m = k->m;
@@ -408,7 +437,18 @@ static cairn_err seg_fill(seg_work *w, gl_t pub[RV_AIR_NPUB], const rv_air_key *
     FORWARD_IF_ERROR(check_fits(k, s, tr));
 
     for (unsigned t = 0; t < RV_AIR_NTABLES; t++) {
-        w->main[t] = cairn_calloc((size_t)1 << lh[t], (size_t)m->tables[t]->nmain * sizeof(gl_t));
+        if (th) {
+            const size_t bytes = ((size_t)m->tables[t]->nmain * sizeof(gl_t)) << lh[t];
+            if (th->bytes[t] != bytes) {
+                stark_trace_buf_free(th->main[t]);
+                th->main[t] = stark_trace_buf_alloc(bytes);
+                th->bytes[t] = th->main[t] ? bytes : 0;
+            }
+            if (th->main[t]) memset(th->main[t], 0, bytes);
+            w->main[t] = th->main[t];
+        } else {
+            w->main[t] = cairn_calloc((size_t)1 << lh[t], (size_t)m->tables[t]->nmain * sizeof(gl_t));
+        }
         if (!w->main[t])
             return cairn_fail_nomem(((size_t)m->tables[t]->nmain * sizeof(gl_t)) << lh[t],
                                     "rv air: out of memory for the %s table (2^%u x %u)", TABLE_NAMES[t], lh[t],
@@ -445,8 +485,8 @@ static cairn_err seg_fill(seg_work *w, gl_t pub[RV_AIR_NPUB], const rv_air_key *
     return CAIRN_OK;
 }
 
-cairn_err rv_prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim, const rv_snapshot *s,
-                           const stark_params *p)
+static cairn_err prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim, const rv_snapshot *s,
+                               const stark_params *p, seg_thread *th)
 {
     *proof = NULL;
     *len = 0;
@@ -456,21 +496,98 @@ cairn_err rv_prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim, co
     seg_work w;
     memset(&w, 0, sizeof w);
     gl_t pub[RV_AIR_NPUB];
-    cairn_err e = seg_fill(&w, pub, k, s);
+    cairn_err e = seg_fill(&w, pub, k, s, th);
     if (e == CAIRN_OK) {
         stark_trace tt[RV_AIR_NTABLES];
         for (unsigned t = 0; t < RV_AIR_NTABLES; t++) tt[t] = (stark_trace){w.main[t], k->lh[t]};
         if (p->check_trace) e = stark_check_trace(k->m, tt, pub, RV_AIR_NPUB);
-        if (e == CAIRN_OK) e = stark_prove(k->pk, tt, pub, RV_AIR_NPUB, proof, len);
+        if (e == CAIRN_OK) e = stark_prove_ws(k->pk, th ? th->ws : NULL, tt, pub, RV_AIR_NPUB, proof, len);
         if (e != CAIRN_OK) e = cairn_prefix_error(e, "segment %llu", (unsigned long long)s->index);
     }
-    work_free(&w);
+    work_free(&w, th);
+#ifdef __GLIBC__
+    /* the allocator keeps the freed memory of this proof's mid-sized
+     * buffers (below its adaptive mmap threshold, up to 32 MiB) in its
+     * arenas; the next segment's high point would come on top of it */
+    malloc_trim(0);
+#endif
     if (e != CAIRN_OK) return e;
     claim->po2 = po2;
     memcpy(claim->start.v, pub, sizeof claim->start.v);
     memcpy(claim->end.v, pub + P2_DIGEST, sizeof claim->end.v);
     claim->cycles = s->cycles;
     return CAIRN_OK;
+}
+
+cairn_err rv_prove_segment_ws(uint8_t **proof, size_t *len, rv_seg_claim *claim, const rv_snapshot *s,
+                              const stark_params *p, stark_workspace *ws)
+{
+    seg_thread th = {.ws = ws};
+    cairn_err e = prove_segment(proof, len, claim, s, p, ws ? &th : NULL);
+    th_tables_free(&th);
+    return e;
+}
+
+/* The thread state (seg_thread) is made on the thread's first segment and
+ * freed when the thread ends; rv_prove_release gives its memory back. */
+static pthread_key_t g_th_key;
+static pthread_once_t g_th_once = PTHREAD_ONCE_INIT;
+static int g_th_ok;
+
+static void th_release(seg_thread *th)
+{
+    th_tables_free(th);
+    stark_workspace_release(th->ws);
+}
+
+static void th_destroy(void *p)
+{
+    seg_thread *th = p;
+    th_release(th);
+    stark_workspace_free(th->ws);
+    free(th);
+}
+
+static void th_key_init(void) { g_th_ok = pthread_key_create(&g_th_key, th_destroy) == 0; }
+
+/* The calling thread's (NULL when out of memory: prove without one) */
+static seg_thread *this_thread(int make)
+{
+    pthread_once(&g_th_once, th_key_init);
+    if (!g_th_ok) return NULL;
+    seg_thread *th = pthread_getspecific(g_th_key);
+    if (th || !make) return th;
+    th = cairn_calloc(1, sizeof *th);
+    if (th && !(th->ws = stark_workspace_new())) {
+        free(th);
+        return NULL;
+    }
+    if (th && pthread_setspecific(g_th_key, th) != 0) {
+        th_destroy(th);
+        th = NULL;
+    }
+    return th;
+}
+
+void rv_prove_release(void)
+{
+    seg_thread *th = this_thread(0);
+    if (th) th_release(th);
+}
+
+size_t rv_prove_held(void)
+{
+    seg_thread *th = this_thread(0);
+    if (!th) return 0;
+    size_t b = stark_workspace_held(th->ws);
+    for (unsigned t = 0; t < RV_AIR_NTABLES; t++) b += th->bytes[t];
+    return b;
+}
+
+cairn_err rv_prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim, const rv_snapshot *s,
+                           const stark_params *p)
+{
+    return prove_segment(proof, len, claim, s, p, this_thread(1));
 }
 
 cairn_err rv_seg_claim_pub(gl_t pub[RV_AIR_NPUB], const rv_seg_claim *claim)

@@ -71,9 +71,24 @@ cairn_err rv_air_params(stark_params *out, const char *preset, unsigned po2);
  * *proof is malloc'd (the caller frees it). A segment that faults returns
  * CAIRN_ERR_FAULT naming pc and instruction; one that does not fit the
  * shape (made without rv_air_budget) CAIRN_ERR_LIMIT. Keys are built once
- * per (po2, parameters) and cached; safe to call from several threads. */
+ * per (po2, parameters) and cached; safe to call from several threads.
+ *
+ * Each calling thread has a prover workspace (stark.h stark_workspace)
+ * that keeps the prover's large buffers between its segments, so that the
+ * second and later segments take no fresh pages. Between segments it
+ * holds at most the prover's part of rv_air_prove_mem's segment figure
+ * (while proving, the figure holds as without it). rv_prove_release gives
+ * the calling thread's back to the system (before other large work on the
+ * thread, or when it goes idle); a thread's is freed when it ends.
+ * rv_prove_held: what the calling thread's holds now, in bytes. */
 cairn_err rv_prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim,
                            const rv_snapshot *s, const stark_params *p);
+void rv_prove_release(void);
+size_t rv_prove_held(void);
+/* The same with a workspace of the caller's (NULL: none), instead of the
+ * thread's. */
+cairn_err rv_prove_segment_ws(uint8_t **proof, size_t *len, rv_seg_claim *claim, const rv_snapshot *s,
+                              const stark_params *p, stark_workspace *ws);
 
 /* Verifies a segment proof against its claim: the key of claim->po2 and
  * p, the heights of rv_air_heights, the public values from the claim.

@@ -1,0 +1,154 @@
+/* The prover workspace (stark.h stark_workspace): proofs made with one
+ * workspace, over machines and heights in turn so that every proof gets
+ * blocks that another shape wrote, are byte for byte the proofs made
+ * without one and verify; the reused blocks are poisoned first (the prover
+ * reads nothing it did not write); every block comes back (no stale
+ * ones); what the workspace holds between proofs stays within the memory
+ * query of the proof before; release gives everything back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "stark/hugemem.h"
+#include "stark/machines.h"
+#include "stark/stark.h"
+#include "testutil.h"
+
+typedef struct {
+    air_machine *m;
+    stark_pk *pk;
+    stark_vk *vk;
+    size_t npub;
+} mach;
+
+/* Traces of machine kind k (0 fib, 1 p2chain, 2 lookup) at log_n. */
+static void make_trace(stark_trace tr[2], gl_t **bufs, gl_t *pub, int k, unsigned log_n, uint64_t seed)
+{
+    bufs[0] = bufs[1] = NULL;
+    if (k == 0) {
+        CU_ASSERT_EQUAL_FATAL(stark_fib_trace(&bufs[0], pub, log_n, seed), CAIRN_OK);
+    } else if (k == 1) {
+        CU_ASSERT_EQUAL_FATAL(stark_p2chain_trace(&bufs[0], pub, log_n, seed), CAIRN_OK);
+    } else {
+        CU_ASSERT_EQUAL_FATAL(stark_lookup_trace(&bufs[0], &bufs[1], pub, log_n, seed), CAIRN_OK);
+        tr[1] = (stark_trace){bufs[1], STARK_LOOKUP_RANGE_LOG};
+    }
+    tr[0] = (stark_trace){bufs[0], log_n};
+}
+
+static void test_reuse(void)
+{
+    uint64_t seed = test_seed("stark ws");
+    stark_params p;
+    CU_ASSERT_EQUAL_FATAL(stark_params_preset(&p, "test"), CAIRN_OK);
+    p.log_blowup = 2; /* the trimmed blocks of the proven presets */
+    mach ms[3];
+    cairn_err (*mk[3])(air_machine **) = {stark_machine_fib, stark_machine_p2chain, stark_machine_lookup};
+    const size_t npub[3] = {STARK_FIB_NPUB, STARK_P2CHAIN_NPUB, STARK_LOOKUP_NPUB};
+    for (int k = 0; k < 3; k++) {
+        CU_ASSERT_EQUAL_FATAL(mk[k](&ms[k].m), CAIRN_OK);
+        CU_ASSERT_EQUAL_FATAL(stark_setup(&ms[k].pk, &ms[k].vk, ms[k].m, &p), CAIRN_OK);
+        ms[k].npub = npub[k];
+    }
+    /* (machine, log_n): buffers of 2 MiB and more go through the
+     * workspace; heights up and down so that blocks are reused by other
+     * sizes, trimmed ones included */
+    static const struct {
+        int k;
+        unsigned log_n;
+    } seq[] = {{1, 10}, {0, 15}, {1, 11}, {2, 15}, {1, 10}, {0, 16}, {2, 14}, {1, 11}};
+    stark_workspace *ws = stark_workspace_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ws);
+    stark_workspace_poison(ws, 0xa5);
+    /* under the sanitizers (slow) the first five: every machine, reuse
+     * across shapes and of trimmed blocks */
+    const size_t nseq = getenv("CAIRN_SANITIZE_RUN") ? 5 : sizeof seq / sizeof seq[0];
+    for (size_t i = 0; i < nseq; i++) {
+        const mach *M = &ms[seq[i].k];
+        stark_trace tr[2];
+        gl_t *bufs[2], pub[8];
+        make_trace(tr, bufs, pub, seq[i].k, seq[i].log_n, seed + i);
+        uint8_t *a = NULL, *b = NULL;
+        size_t la = 0, lb = 0;
+        CU_ASSERT_EQUAL_FATAL(stark_prove_ws(M->pk, ws, tr, pub, M->npub, &a, &la), CAIRN_OK);
+        CU_ASSERT_EQUAL_FATAL(stark_prove(M->pk, tr, pub, M->npub, &b, &lb), CAIRN_OK);
+        CU_ASSERT_EQUAL(la, lb);
+        CU_ASSERT(la == lb && memcmp(a, b, la) == 0);
+        cairn_err e = stark_verify(M->vk, pub, M->npub, a, la, TEST_ANY_HEIGHTS);
+        if (e != CAIRN_OK) fprintf(stderr, "proof %zu: %s\n", i, cairn_last_error());
+        CU_ASSERT_EQUAL(e, CAIRN_OK);
+        CU_ASSERT_EQUAL(stark_workspace_stale(ws), 0);
+        unsigned heights[AIR_MAX_TABLES] = {0};
+        heights[0] = tr[0].log_n;
+        heights[1] = tr[1].log_n;
+        const size_t held = stark_workspace_held(ws), query = stark_prove_mem(M->pk, heights);
+        if (held > query) fprintf(stderr, "proof %zu: holds %zu bytes, query %zu\n", i, held, query);
+        CU_ASSERT(held <= query);
+        CU_ASSERT(held > 0); /* it does keep the buffers */
+        free(a);
+        free(b);
+        free(bufs[0]);
+        free(bufs[1]);
+    }
+    stark_workspace_release(ws);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 0);
+    stark_workspace_free(ws);
+    stark_workspace_free(NULL);
+    for (int k = 0; k < 3; k++) {
+        stark_pk_free(ms[k].pk);
+        stark_vk_free(ms[k].vk);
+        air_machine_free(ms[k].m);
+    }
+}
+
+/* A block freed with free() instead of stark_huge_free is reported as
+ * stale at the end of the proof, not handed out again. */
+static void test_stale(void)
+{
+    stark_workspace *ws = stark_workspace_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ws);
+    stark_workspace *prev = stark_workspace_begin(ws, (size_t)64 << 20);
+    void *x = stark_huge_alloc((size_t)4 << 20), *y = stark_huge_alloc((size_t)4 << 20);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+    memset(x, 1, (size_t)4 << 20);
+    stark_huge_free(x);
+    void *z = stark_huge_alloc((size_t)3 << 20); /* takes x back */
+    CU_ASSERT_PTR_EQUAL(z, x);
+    stark_huge_free(z);
+    free(y); /* the bug the count catches */
+    CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 1);
+    CU_ASSERT_EQUAL(stark_workspace_stale(ws), 1);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), (size_t)4 << 20);
+    /* over a budget of 2 MiB the cached block goes before a new one comes */
+    prev = stark_workspace_begin(ws, (size_t)2 << 20);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 0);
+    z = stark_huge_alloc((size_t)2 << 20);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), (size_t)2 << 20);
+    stark_huge_free(z);
+    CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+    /* a trimmed block taken back whole: its pages come back, so the other
+     * cached blocks make room for them within the budget */
+    const size_t M = (size_t)1 << 20;
+    prev = stark_workspace_begin(ws, 9 * M);
+    void *a = stark_huge_alloc(8 * M), *b = stark_huge_alloc(2 * M);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    stark_huge_trim(a, 2 * M, 8 * M);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 4 * M);
+    stark_huge_free(a);
+    stark_huge_free(b);
+    void *c = stark_huge_alloc(8 * M);
+    CU_ASSERT_PTR_EQUAL(c, a);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 8 * M); /* b gave way: 8 + 2 > 9 */
+    stark_huge_free(c);
+    CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+    stark_workspace_free(ws);
+}
+
+int main(void)
+{
+    static const test_case cases[] = {{"reuse", test_reuse}, {"stale", test_stale}, {NULL, NULL}};
+    return test_run_suite("stark_ws", cases);
+}
