@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
+
 #include "jobs/jobs_rec.h"
 
 #define NTEMPLATES 7
@@ -124,28 +126,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!g_tmpl[0]) make_templates();
     if (size == 0) return 0;
-    uint8_t mode = data[0];
-    uint8_t *b;
+    const uint8_t mode = data[0];
+    const unsigned t = (((mode >> 1) & 3u) | ((mode >> 3) & 4u)) % NTEMPLATES;
     size_t n;
-    if (mode & 1) {
-        unsigned t = (((mode >> 1) & 3u) | ((mode >> 3) & 4u)) % NTEMPLATES;
-        n = g_tlen[t];
-        b = malloc(n);
-        memcpy(b, g_tmpl[t], n);
-        size_t at = size > 2 ? ((size_t)data[1] | (size_t)data[2] << 8) % n : 0;
-        for (size_t i = 3; i < size; i++) b[(at + i - 3) % n] ^= data[i];
-        if (mode & 8) n = at;
-    } else {
-        n = size - 1;
-        b = malloc(n ? n : 1);
-        memcpy(b, data + 1, n);
-    }
-    if (mode & 16) reseal(b, n);
-    /* an exact-size copy, so that ASan sees any read past the end */
-    uint8_t *exact = malloc(n ? n : 1);
-    memcpy(exact, b, n);
+    uint8_t *exact = fuzz_input(&n, data, size, g_tmpl[t], g_tlen[t], mode & 8);
+    if (mode & 16) reseal(exact, n);
     check(exact, n);
     free(exact);
-    free(b);
     return 0;
 }

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
+
 #include "worker/msg.h"
 
 #define NTEMPLATES 8
@@ -117,21 +119,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!g_tmpl[0]) make_templates();
     if (size == 0) return 0;
-    int reseal = (data[0] >> 5) & 1;
-    if (data[0] & 1) {
-        int t = (data[0] >> 1) & 7;
-        size_t tl = g_tlen[t];
-        uint8_t *b = malloc(tl);
-        memcpy(b, g_tmpl[t], tl);
-        size_t at = size > 2 ? ((size_t)data[1] | (size_t)data[2] << 8) % tl : 0;
-        for (size_t i = 3; i < size; i++) b[(at + i - 3) % tl] ^= data[i];
-        check(b, (data[0] & 0x10) ? at : tl, reseal);
-        free(b);
-    } else {
-        uint8_t *copy = malloc(size - 1 ? size - 1 : 1);
-        memcpy(copy, data + 1, size - 1);
-        check(copy, size - 1, reseal);
-        free(copy);
-    }
+    const int reseal = (data[0] >> 5) & 1, t = (data[0] >> 1) & 7;
+    size_t n;
+    uint8_t *b = fuzz_input(&n, data, size, g_tmpl[t], g_tlen[t], data[0] & 0x10);
+    check(b, n, reseal);
+    free(b);
     return 0;
 }

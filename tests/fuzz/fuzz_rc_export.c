@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
+
 #include "recursion/rc_export.h"
 
 static uint8_t *g_tmpl[2];
@@ -46,25 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!g_tmpl[0]) make_templates();
     if (size == 0) return 0;
-    uint8_t mode = data[0];
-    uint8_t *b;
     size_t n;
-    if (mode & 1) {
-        unsigned t = (mode >> 1) & 1u;
-        n = g_tlen[t];
-        b = malloc(n);
-        memcpy(b, g_tmpl[t], n);
-        size_t at = size > 2 ? ((size_t)data[1] | (size_t)data[2] << 8) % n : 0;
-        for (size_t i = 3; i < size; i++) b[(at + i - 3) % n] ^= data[i];
-        if (mode & 8) n = at;
-    } else {
-        n = size - 1;
-        b = malloc(n ? n : 1);
-        memcpy(b, data + 1, n);
-    }
-    /* an exact-size copy, so that ASan sees any read past the end */
-    uint8_t *exact = malloc(n ? n : 1);
-    memcpy(exact, b, n);
+    const unsigned t = (data[0] >> 1) & 1u;
+    uint8_t *exact = fuzz_input(&n, data, size, g_tmpl[t], g_tlen[t], data[0] & 8);
     rc_export e;
     if (rc_export_parse(&e, exact, n) == CAIRN_OK) {
         uint8_t *enc;
@@ -73,6 +59,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(enc);
     }
     free(exact);
-    free(b);
     return 0;
 }

@@ -51,16 +51,8 @@ static cairn_err prove_seg(void *arg, const rv_snapshot *s)
 
 static cairn_err setup(void)
 {
-    rv_program *prog = seg_program(80); /* at least 3 segments of 2^8 */
-    if (!prog) return cairn_fail(CAIRN_ERR_INTERNAL, "test: seg_program");
-    rv_budget b;
-    rv_air_budget(&b, PO2);
-    static const uint8_t input[] = "fold me: some private input bytes for read(0)";
-    rv_config cfg = {.segment_po2 = PO2, .budget = &b, .on_segment = prove_seg, .input = input,
-                     .input_len = sizeof input - 1};
-    rv_result res;
-    cairn_err e = rv_execute(prog, &cfg, &res);
-    rv_program_free(prog);
+    /* at least 3 segments of 2^8 */
+    cairn_err e = seg_run(80, PO2, "fold me: some private input bytes for read(0)", prove_seg, NULL);
     if (e == CAIRN_OK && g_have < NSEG) e = cairn_fail(CAIRN_ERR_INTERNAL, "test: fewer than %d segments", NSEG);
     return e;
 }

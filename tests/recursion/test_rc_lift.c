@@ -70,16 +70,8 @@ static cairn_err prove_first(void *arg, const rv_snapshot *s)
 
 static cairn_err setup(void)
 {
-    rv_program *prog = seg_program(40); /* ~900 cycles: a full first segment */
-    if (!prog) return cairn_fail(CAIRN_ERR_INTERNAL, "test: seg_program");
-    rv_budget b;
-    rv_air_budget(&b, PO2);
-    static const uint8_t input[] = "lift me: some private input bytes for read(0)";
-    rv_config cfg = {.segment_po2 = PO2, .budget = &b, .on_segment = prove_first, .input = input,
-                     .input_len = sizeof input - 1};
-    rv_result res;
-    cairn_err e = rv_execute(prog, &cfg, &res);
-    rv_program_free(prog);
+    /* ~900 cycles: a full first segment */
+    cairn_err e = seg_run(40, PO2, "lift me: some private input bytes for read(0)", prove_first, NULL);
     if (e == CAIRN_OK && !g2.proof) e = cairn_fail(CAIRN_ERR_INTERNAL, "test: fewer than two segments");
     return e;
 }

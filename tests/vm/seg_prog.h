@@ -4,7 +4,9 @@
 #ifndef CAIRN_TESTS_SEG_PROG_H
 #define CAIRN_TESTS_SEG_PROG_H
 
+#include "common/err.h"
 #include "rvasm.h"
+#include "vm/rv32im/rv_air.h"
 
 #define SEG_DATA 0x00100000u
 #define SEG_SCRATCH 0x00300000u
@@ -67,6 +69,22 @@ static inline rv_program *seg_program(uint32_t iterations)
     cairn_err err = rv_elf_load(&prog, e, len);
     free(e);
     return err ? NULL : prog;
+}
+
+/* Runs seg_program(iterations) on input with the segment machine's
+ * budgets at 2^po2 (rv_air_budget), each segment to fn(arg). */
+static inline cairn_err seg_run(uint32_t iterations, unsigned po2, const char *input, rv_segment_fn fn, void *arg)
+{
+    rv_program *prog = seg_program(iterations);
+    if (!prog) return cairn_fail(CAIRN_ERR_INTERNAL, "test: seg_program");
+    rv_budget b;
+    rv_air_budget(&b, po2);
+    rv_config cfg = {.segment_po2 = po2, .budget = &b, .on_segment = fn, .segment_arg = arg,
+                     .input = (const uint8_t *)input, .input_len = strlen(input)};
+    rv_result res;
+    cairn_err e = rv_execute(prog, &cfg, &res);
+    rv_program_free(prog);
+    return e;
 }
 
 #endif
