@@ -5,7 +5,7 @@
  *   base   const, input, add, sub, mul, inv, select, assert_eq
  *   ext    e_const, e_input, e_from_base, e_add, e_sub, e_mul, e_mul_base,
  *          e_inv, e_select, e_assert_eq
- *   bits   bits (all 64 bits witnessed, the low n written)
+ *   bits   bits: 64 rows, one per bit (all 64 witnessed, the low n written)
  *   p2     permute, permute_swap (the stark module's p2_air gadget)
  *   parts  e_parts
  * base and ext rows share one operand layout: up to three operands a, b, c
@@ -42,8 +42,13 @@ enum {
     EF_CONST = P_NOPER, EF_ADD, EF_SUB, EF_MUL, EF_MULB, EF_FB, EF_INV, EF_SEL, EF_ASSERT, EF_MULBADD,
     E_IMM, E_NPRE = E_IMM + 3
 };
-/* bits: the operand x, the first output's address, one multiplicity per bit */
-enum { BI_ADDR_X, BI_RX, BI_ADDR_DST, BI_MULT, BI_NPRE = BI_MULT + 64 };
+/* bits, per row of a decomposition's block (row k holds bit k; padding
+ * rows all 0): 2^k, whether the next row continues the block (k < 63),
+ * whether the row captures the low 32 bits' sum (k = 31) or carries it
+ * (k >= 32), the address of the bit's variable and its multiplicity (0
+ * for k >= n), and on the last row (k = 63) the address of x and its read
+ * flag, which is also the last row's flag */
+enum { BI_POW, BI_NEXT, BI_LOF, BI_HIF, BI_ADDR, BI_MULT, BI_ADDR_X, BI_RX, BI_NPRE };
 /* p2: 12 input addresses and one read flag, the first output's address, 12
  * output multiplicities; permute_swap rows also read the direction bit
  * (its address and read flag, which is the opcode's flag) */
@@ -75,17 +80,19 @@ struct rc_air {
  * of two, in table order base, ext, bits, p2, parts. */
 static const rc_shape SHAPES[] = {
     /* tests: the hand-written programs and the fib verifier at preset
-     * test (1548 / 724 / 9 / 269 / 75 rows) */
-    {"test", {12, 11, 7, 10, 8}},
+     * test (1548 / 724 / 9 x 64 / 269 / 75 rows; bits has 64 rows per
+     * decomposition) */
+    {"test", {12, 11, 10, 10, 8}},
     /* lift and join at preset test, of segment proofs of po2 8..12 at
      * preset test (lift: 18476 / 32218 / 9 / 4429 / 2575 rows; join:
-     * 27022 / 36876 / 20 / 6238 / 3094) */
-    {"rc-test", {15, 16, 5, 13, 12}},
+     * 27022 / 36876 / 20 x 64 / 6238 / 3094) */
+    {"rc-test", {15, 16, 11, 13, 12}},
     /* lift and join at proven-100 (rc_params: blowup 4, 81 queries),
      * segment proofs at proven-100: the lift of po2 20 (205.1k / 156.3k /
-     * 89 / 40.06k / 5317 rows) and the join (254.8k / 174.0k / 166 / 49.49k
-     * / 7486; at blowup 8: 175.8k / 123.5k / 112 / 34.74k / 5866) */
-    {"rc-100", {18, 18, 8, 16, 13}},
+     * 89 x 64 / 40.06k / 5317 rows) and the join (254.8k / 174.0k /
+     * 166 x 64 / 49.49k / 7486; at blowup 8: 175.8k / 123.5k / 112 x 64 /
+     * 34.74k / 5866) */
+    {"rc-100", {18, 18, 14, 16, 13}},
 };
 
 cairn_err rc_shape_find(const rc_shape **out, const char *name)
@@ -168,6 +175,9 @@ typedef struct {
 
 static air_expr pre(bld *b, unsigned c) { return air_col(b->m, b->t, AIR_PRE, c, 0); }
 static air_expr col(bld *b, unsigned c) { return air_col(b->m, b->t, AIR_MAIN, c, 0); }
+/* the next row's (cyclically: the first row follows the last) */
+static air_expr pre_next(bld *b, unsigned c) { return air_col(b->m, b->t, AIR_PRE, c, 1); }
+static air_expr col_next(bld *b, unsigned c) { return air_col(b->m, b->t, AIR_MAIN, c, 1); }
 static air_expr cst(bld *b, gl_t x) { return air_const(b->m, b->t, x); }
 static air_expr add(bld *b, air_expr x, air_expr y) { return air_add(b->m, b->t, x, y); }
 static air_expr sub(bld *b, air_expr x, air_expr y) { return air_sub(b->m, b->t, x, y); }
@@ -286,29 +296,44 @@ static void build_ext(bld *b)
     operand_bus(b, out, a, bb, c);
 }
 
+/* One decomposition is a block of 64 rows, row k holding bit k, so the
+ * table is 5 main and 8 preprocessed columns wide and has one read and one
+ * write per row (a row per decomposition with 64 bit columns opened 235
+ * columns per query, for a few hundred rows). The constraints, with the
+ * preprocessed columns of the block (enum BI_*):
+ *   every row       b (1 - b) = 0
+ *   next row        acc' = next acc + 2^k' b'  (next = 0 on a block's last
+ *                   row and on padding, so a block starts with acc = b;
+ *                   cyclic: row 0 follows the last row, whose next is 0)
+ *                   lo' = lof' acc' + hif' lo  (lo = acc of row 31 on rows
+ *                   31..63; lof, hif = 0 on rows 0..30 and padding)
+ *   last row (rx)   w = (acc - lo + 1) t,  lo (1 - w) = 0
+ * so on the last row acc = sum b_k 2^k mod p and lo = sum_{k<32} b_k 2^k.
+ * acc - lo = hi 2^32 with hi = sum_{k>=32} b_k 2^(k-32), exactly (as
+ * integers hi 2^32 <= 2^64 - 2^32 = p - 1), so acc - lo + 1 = 0 iff
+ * hi = 2^32 - 1. The integer sum b_k 2^k is >= p only if hi = 2^32 - 1
+ * and lo != 0, and the last two rules exclude exactly that (hi != 2^32 - 1
+ * admits t = 1 / (acc - lo + 1), w = 1; hi = 2^32 - 1 forces w = 0, then
+ * lo = 0): the bits are the binary form of the canonical acc, which the
+ * last row reads as x. The bus writes bit k to dst + k. */
 static void build_bits(bld *b)
 {
-    air_expr x = col(b, RC_BITS_X), t = col(b, RC_BITS_T), one = cst(b, 1), zero = cst(b, 0);
-    air_expr sum = zero, lo = zero, hi = zero;
-    for (unsigned i = 0; i < 64; i++) {
-        air_expr bit = col(b, RC_BITS_B + i);
-        air_constrain(b->m, b->t, mul(b, bit, sub(b, one, bit)), "bits: bit boolean");
-        sum = add(b, sum, mul(b, cst(b, gl_from_u64(1ull << i)), bit));
-        if (i < 32) lo = add(b, lo, mul(b, cst(b, (gl_t)1 << i), bit));
-        else hi = add(b, hi, mul(b, cst(b, (gl_t)1 << (i - 32)), bit));
-    }
-    /* x = sum b_i 2^i holds mod p; canonicity makes the integer sum < p,
-     * so the decomposition is the binary form of the canonical x: the
-     * integer is >= p only if hi = 2^32 - 1 and lo != 0, and
-     * lo (1 - (hi - (2^32 - 1)) t) = 0 rules exactly that out (hi != 2^32 - 1
-     * admits t = 1 / (hi - (2^32 - 1)); hi = 2^32 - 1 forces lo = 0) */
-    air_constrain(b->m, b->t, sub(b, x, sum), "bits: x = sum of bits");
-    air_expr d = sub(b, hi, cst(b, 0xffffffffull));
-    air_constrain(b->m, b->t, mul(b, lo, sub(b, one, mul(b, d, t))), "bits: canonical (< p)");
-    mem(b, AIR_RECEIVE, pre(b, BI_RX), pre(b, BI_ADDR_X), x, zero, zero);
-    for (unsigned i = 0; i < 64; i++)
-        mem(b, AIR_SEND, pre(b, BI_MULT + i), add(b, pre(b, BI_ADDR_DST), cst(b, i)),
-            col(b, RC_BITS_B + i), zero, zero);
+    air_expr bit = col(b, RC_BITS_B), acc = col(b, RC_BITS_ACC), lo = col(b, RC_BITS_LO);
+    air_expr t = col(b, RC_BITS_T), w = col(b, RC_BITS_W), one = cst(b, 1), zero = cst(b, 0);
+    air_constrain(b->m, b->t, mul(b, bit, sub(b, one, bit)), "bits: bit boolean");
+    air_expr acc_next = col_next(b, RC_BITS_ACC);
+    air_constrain(b->m, b->t,
+                  sub(b, acc_next, add(b, mul(b, pre(b, BI_NEXT), acc),
+                                       mul(b, pre_next(b, BI_POW), col_next(b, RC_BITS_B)))),
+                  "bits: acc = sum of the bits so far");
+    air_constrain(b->m, b->t,
+                  sub(b, col_next(b, RC_BITS_LO),
+                      add(b, mul(b, pre_next(b, BI_LOF), acc_next), mul(b, pre_next(b, BI_HIF), lo))),
+                  "bits: lo = sum of the low 32 bits");
+    rule(b, BI_RX, sub(b, w, mul(b, add(b, sub(b, acc, lo), one), t)), "bits: w = (acc - lo + 1) t");
+    rule(b, BI_RX, mul(b, lo, sub(b, one, w)), "bits: canonical (< p)");
+    mem(b, AIR_RECEIVE, pre(b, BI_RX), pre(b, BI_ADDR_X), acc, zero, zero);
+    mem(b, AIR_SEND, pre(b, BI_MULT), pre(b, BI_ADDR), bit, zero, zero);
 }
 
 static void build_p2(bld *b)
@@ -408,10 +433,21 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
             break;
         }
         case RC_TAB_BITS:
-            r[BI_ADDR_X] = arg[0];
-            r[BI_RX] = 1;
-            r[BI_ADDR_DST] = in->dst;
-            for (unsigned k = 0; k < in->n; k++) r[BI_MULT + k] = reads[in->dst + k];
+            for (unsigned k = 0; k < RC_BITS_ROWS; k++) {
+                gl_t *rk = r + (size_t)k * NPRE[t];
+                rk[BI_POW] = (gl_t)1 << k;
+                rk[BI_NEXT] = k + 1 < RC_BITS_ROWS;
+                rk[BI_LOF] = k == 31;
+                rk[BI_HIF] = k >= 32;
+                if (k < in->n) {
+                    rk[BI_ADDR] = in->dst + k;
+                    rk[BI_MULT] = reads[in->dst + k];
+                }
+                if (k + 1 == RC_BITS_ROWS) {
+                    rk[BI_ADDR_X] = arg[0];
+                    rk[BI_RX] = 1;
+                }
+            }
             break;
         case RC_TAB_P2: {
             const unsigned sw = in->op == RC_PERMUTE_SWAP; /* the bit is operand 0 */
@@ -457,10 +493,12 @@ static cairn_err place(rc_air *a, const rc_shape *shape)
         }
         if (in->op == RC_INPUT) wi++;
         else if (in->op == RC_E_INPUT) wi += 3;
-        unsigned t = table_of(in->op);
-        RETURN_ERROR_IF(a->rows[t] >= UINT32_MAX, CAIRN_ERR_LIMIT, "rc_air: table %s too tall", TNAME[t]);
+        unsigned t = table_of(in->op), h = t == RC_TAB_BITS ? RC_BITS_ROWS : 1;
+        RETURN_ERROR_IF(a->rows[t] >= UINT32_MAX - h, CAIRN_ERR_LIMIT, "rc_air: table %s too tall",
+                        TNAME[t]);
         a->tab[i] = (uint8_t)t;
-        a->row[i] = (uint32_t)a->rows[t]++;
+        a->row[i] = (uint32_t)a->rows[t];
+        a->rows[t] += h;
     }
     RETURN_ERROR_IF(wi < a->npub, CAIRN_ERR_USAGE,
                     "rc_air: %u public values, but the program reads %zu witness elements", a->npub,
@@ -573,7 +611,10 @@ cairn_err rc_params_at(stark_params *out, stark_security_bits *sec, const char *
     cairn_err e = machine_new(&m, tabs, STARK_MAX_PUB);
     /* preprocessed values of the smallest height: the security planner
      * takes the shape's heights (stark_params_fit_queries) */
-    static const gl_t zero[4 * BI_NPRE];
+    _Static_assert((int)B_NPRE <= (int)PP_NPRE && (int)E_NPRE <= (int)PP_NPRE &&
+                       (int)BI_NPRE <= (int)PP_NPRE && (int)PA_NPRE <= (int)PP_NPRE,
+                   "p2 has the most preprocessed columns");
+    static const gl_t zero[4 * PP_NPRE];
     for (unsigned t = 0; t < RC_AIR_NTABLES && e == CAIRN_OK; t++) air_table_set_pre(m, tabs[t], zero, 2);
     if (e == CAIRN_OK) e = air_machine_finish(m, 3);
     stark_security_bits s;
@@ -674,14 +715,22 @@ static void fill_operands(gl_t *r, unsigned t, const rc_instr *in, const uint32_
     if (in->op == RC_E_INV) r[RC_EXT_Z] = gl3_eq(v[arg[0]], gl3_zero());
 }
 
+/* The block of one decomposition of the canonical x (build_bits). */
 static void fill_bits(gl_t *r, gl_t x)
 {
-    r[RC_BITS_X] = x;
-    for (unsigned k = 0; k < 64; k++) r[RC_BITS_B + k] = (x >> k) & 1;
-    /* the canonicity helper: 1 / (hi - (2^32 - 1)) when it exists; when
-     * hi = 2^32 - 1 the canonical x has lo = 0 and t is free (0) */
-    gl_t hi = x >> 32;
-    r[RC_BITS_T] = hi == 0xffffffffull ? 0 : gl_inv(gl_sub(hi, 0xffffffffull));
+    const gl_t lo = x & 0xffffffffull;
+    for (unsigned k = 0; k < RC_BITS_ROWS; k++, r += RC_BITS_NMAIN) {
+        r[RC_BITS_B] = (x >> k) & 1;
+        r[RC_BITS_ACC] = k == 63 ? x : x & ((2ull << k) - 1);
+        r[RC_BITS_LO] = k >= 31 ? lo : 0;
+    }
+    /* the canonicity helper: 1 / (acc - lo + 1) when it exists; it does
+     * not when hi = 2^32 - 1, where the canonical x has lo = 0 and t is
+     * free (0) */
+    r -= RC_BITS_NMAIN;
+    gl_t d = gl_add(gl_sub(x, lo), 1);
+    r[RC_BITS_T] = d ? gl_inv(d) : 0;
+    r[RC_BITS_W] = d ? 1 : 0;
 }
 
 static cairn_err trace(rc_trace *out, const rc_air *a, const gl_t *witness, size_t n, int checked)

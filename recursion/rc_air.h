@@ -39,7 +39,12 @@ enum { RC_TAB_BASE, RC_TAB_EXT, RC_TAB_BITS, RC_TAB_P2, RC_TAB_PARTS, RC_AIR_NTA
 /* Main columns of each table (docs/recursion.md "The AIR"). */
 enum { RC_BASE_A, RC_BASE_B, RC_BASE_C, RC_BASE_OUT, RC_BASE_Z, RC_BASE_NMAIN };
 enum { RC_EXT_A = 0, RC_EXT_B = 3, RC_EXT_C = 6, RC_EXT_OUT = 9, RC_EXT_Z = 12, RC_EXT_NMAIN = 13 };
-enum { RC_BITS_X = 0, RC_BITS_B = 1, RC_BITS_T = 65, RC_BITS_NMAIN = 66 };
+/* bits: one row per bit, RC_BITS_ROWS rows per decomposition (row k holds
+ * bit k): the bit b, the running sum acc = sum_{j <= k} b_j 2^j (acc of the
+ * last row is x), lo = the low 32 bits' sum (rows 31..63), and on the last
+ * row the canonicity helpers t and w = (acc - lo + 1) t */
+enum { RC_BITS_B, RC_BITS_ACC, RC_BITS_LO, RC_BITS_T, RC_BITS_W, RC_BITS_NMAIN };
+#define RC_BITS_ROWS 64
 /* p2: in[12] as read (permute_swap: its 12 inputs), the gadget, the
  * direction bit s (0 on permute rows) and d[4] = s (in[4 + i] - in[i]),
  * which exchanges the two children in-row: the gadget permutes

@@ -52,6 +52,11 @@ static cairn_err every_program(rc_program **prog, gl_t **wit, size_t *n, gl_t kc
     vb bits[64], low[3];
     vc_bits(c, bits, x, 64);
     vc_bits(c, low, w, 3);
+    /* p - 1: hi = 2^32 - 1 and lo = 0, where the canonicity helper t does
+     * not exist (the bits table's rule has its w = 0 case) */
+    vb top[2];
+    vc_bits(c, top, vc_input(c, GL_P - 1), 2);
+    vc_assert_eq(c, vc_add(c, top[0], top[1]), vc_const(c, 0), "p - 1 is 0 mod 4");
     vb sel = vc_select(c, bits[0], m, ix);
     vb sel2 = vc_select(c, low[1], y, i0);
     ve ka = vce_const(c, (gl3_t){{1, 2, 3}});
@@ -207,9 +212,30 @@ typedef struct {
 } tamper;
 
 enum {
-    C_NONE, C_INV_ZERO, C_INV_OUT, C_EINV_ZERO, C_EINV_OUT, C_BIT, C_NONCANON, C_BUS_ADD,
-    C_SWAP_NONE, C_SWAP_BIT2, C_SWAP_ON_PERMUTE
+    C_NONE, C_INV_ZERO, C_INV_OUT, C_EINV_ZERO, C_EINV_OUT, C_BIT, C_NONCANON, C_BITS_OTHER,
+    C_BITS_ACC, C_BITS_LO, C_BITS_T, C_BUS_ADD, C_SWAP_NONE, C_SWAP_BIT2, C_SWAP_ON_PERMUTE
 };
+
+/* Row k of a bits block (one row per bit, RC_BITS_ROWS rows from r). */
+static gl_t *bits_row(gl_t *r, unsigned k) { return r + (size_t)k * RC_BITS_NMAIN; }
+
+/* A bits block that follows every rule of the table for the 64-bit integer
+ * X, which need not be canonical: the running sums are taken mod p. */
+static void bits_block(gl_t *r, uint64_t X)
+{
+    const gl_t lo = X & 0xffffffffull;
+    for (unsigned k = 0; k < RC_BITS_ROWS; k++) {
+        gl_t *rk = bits_row(r, k);
+        rk[RC_BITS_B] = (X >> k) & 1;
+        rk[RC_BITS_ACC] = gl_from_u64(k == 63 ? X : X & ((2ull << k) - 1));
+        rk[RC_BITS_LO] = k >= 31 ? lo : 0;
+        rk[RC_BITS_T] = rk[RC_BITS_W] = 0;
+    }
+    gl_t *last = bits_row(r, RC_BITS_ROWS - 1);
+    gl_t d = gl_add(gl_sub(last[RC_BITS_ACC], lo), 1);
+    last[RC_BITS_T] = d ? gl_inv(d) : 0;
+    last[RC_BITS_W] = d ? 1 : 0;
+}
 
 /* A p2 row's direction bit set to s, d made consistent with it, and the
  * gadget filled for the inputs that d gives: only the rule on s fails
@@ -244,23 +270,31 @@ static void edit(gl_t *r, const tamper *tp)
         break;
     case C_EINV_OUT: r[RC_EXT_OUT + 2] = 5; break;
     case C_BIT: {
-        /* b_(k-1) = 2, b_k = 0 where the bits were (0, 1): the sum is
-         * unchanged, only booleanity fails */
-        int k = 1;
-        while (k < 32 && !(r[RC_BITS_B + k] == 1 && r[RC_BITS_B + k - 1] == 0)) k++;
-        CU_ASSERT_FATAL(k < 32);
-        r[RC_BITS_B + k] = 0;
-        r[RC_BITS_B + k - 1] = 2;
+        /* b_(k-1) = 2, b_k = 0 where the bits were (0, 1), and the running
+         * sum of row k - 1 made consistent: the sum from row k on is
+         * unchanged, only booleanity fails (k <= 30: lo untouched) */
+        unsigned k = 1;
+        while (k < 31 && !(bits_row(r, k)[RC_BITS_B] == 1 && bits_row(r, k - 1)[RC_BITS_B] == 0)) k++;
+        CU_ASSERT_FATAL(k < 31);
+        bits_row(r, k)[RC_BITS_B] = 0;
+        bits_row(r, k - 1)[RC_BITS_B] = 2;
+        bits_row(r, k - 1)[RC_BITS_ACC] = gl_add(bits_row(r, k - 1)[RC_BITS_ACC], (gl_t)1 << k);
         break;
     }
     case C_NONCANON: {
         /* the bits of x + p (x < 2^32 - 1 so it fits in 64 bits): boolean,
          * summing to x mod p, but hi = 2^32 - 1 with lo != 0 */
-        uint64_t big = r[RC_BITS_X] + GL_P;
-        CU_ASSERT_FATAL(r[RC_BITS_X] < 0xffffffffull);
-        for (int i = 0; i < 64; i++) r[RC_BITS_B + i] = (big >> i) & 1;
+        gl_t x = bits_row(r, RC_BITS_ROWS - 1)[RC_BITS_ACC];
+        CU_ASSERT_FATAL(x < 0xffffffffull);
+        bits_block(r, x + GL_P);
         break;
     }
+    case C_BITS_OTHER: /* a consistent block for x + 1: only the read of x fails */
+        bits_block(r, bits_row(r, RC_BITS_ROWS - 1)[RC_BITS_ACC] + 1);
+        break;
+    case C_BITS_ACC: bits_row(r, 5)[RC_BITS_ACC] += 1; break;
+    case C_BITS_LO: bits_row(r, 40)[RC_BITS_LO] += 1; break;
+    case C_BITS_T: bits_row(r, RC_BITS_ROWS - 1)[RC_BITS_T] += 1; break;
     case C_SWAP_NONE: {
         /* the bit is 1 but the row permutes its inputs unexchanged (d = 0):
          * the output of the wrong order */
@@ -308,7 +342,12 @@ static const tamper TAMPERS[] = {
     {"e_select", RC_E_SELECT, 0, RC_EXT_OUT + 2, 1, 0, "e_select: out = b + bit (a - b) (limb 2)"},
     {"e_assert_eq operands", RC_E_ASSERT_EQ, 0, RC_EXT_B + 1, 1, 0, "e_assert_eq: a = b (limb 1)"},
     {"non-boolean bit", RC_BITS, 0, 0, 0, C_BIT, "bits: bit boolean"},
-    {"bits of another x", RC_BITS, 1, RC_BITS_X, 1, 0, "bits: x = sum of bits"},
+    {"bits of another x", RC_BITS, 1, 0, 0, C_BITS_OTHER, "do not balance: bus 1"},
+    {"bits running sum off by one", RC_BITS, 0, 0, 0, C_BITS_ACC, "bits: acc = sum of the bits so far"},
+    {"bits lo off by one", RC_BITS, 0, 0, 0, C_BITS_LO, "bits: lo = sum of the low 32 bits"},
+    {"bits canonicity helper", RC_BITS, 0, 0, 0, C_BITS_T, "bits: w = (acc - lo + 1) t"},
+    {"bits running sum of another block start", RC_BITS, 1, RC_BITS_ACC, 1, 0,
+     "bits: acc = sum of the bits so far"},
     {"bits of x + p", RC_BITS, 1, 0, 0, C_NONCANON, "bits: canonical (< p)"},
     {"Poseidon2 output lane 5", RC_PERMUTE, 0, P2_LAST_OUT(5), 1, 0, "p2 full round 7 S-box"},
     {"permute_swap output lane 2", RC_PERMUTE_SWAP, 0, P2_LAST_OUT(2), 1, 0, "p2 full round 7 S-box"},
@@ -419,7 +458,7 @@ static void test_shape(void)
     rc_air_free(b);
     rc_program_free(bp);
     free(bw);
-    /* 300 decompositions need 2^9 bits rows; the shape has 2^7 */
+    /* 300 decompositions need 300 x 64 bits rows; the shape has 2^10 */
     rc_builder *bl;
     CU_ASSERT_EQUAL_FATAL(rc_builder_new(&bl), CAIRN_OK);
     vctx *c = rc_builder_vctx(bl);
@@ -434,12 +473,12 @@ static void test_shape(void)
     a = NULL;
     CU_ASSERT_EQUAL(rc_air_build_shape(&a, big, 1, "test", &prm), CAIRN_ERR_LIMIT);
     CU_ASSERT_PTR_NULL(a);
-    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "table bits needs 300 rows"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "table bits needs 19200 rows"));
     /* rc-100 is sized from measured rows (docs/recursion.md "Shapes"):
-     * bits 2^8 holds a join's 2 x 55 + 2 decompositions (2 x 82 + 2 at
-     * blowup 4), not 300; the check runs before any column is allocated */
+     * bits 2^14 holds a join's 2 x 82 + 2 decompositions at blowup 4 (64
+     * rows each), not 300; the check runs before any column is allocated */
     CU_ASSERT_EQUAL(rc_air_build_shape(&a, big, 1, "rc-100", &prm), CAIRN_ERR_LIMIT);
-    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "shape rc-100: table bits needs 300 rows, the shape has 2^8"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "shape rc-100: table bits needs 19200 rows, the shape has 2^14"));
     CU_ASSERT_EQUAL(rc_air_build(&a, big, 1, &prm), CAIRN_OK); /* its own heights fit */
     rc_air_free(a);
     a = NULL;
