@@ -39,6 +39,11 @@
  * coordinator's local prover, which runs tasks through wrk_serve too):
  *   CAIRN_TEST_WORKER_CORRUPT=RANKS   flip one byte in the middle of every
  *                                     proof those ranks return
+ *   CAIRN_TEST_WORKER_CORRUPT_TASK=KIND  with CORRUPT: only results of
+ *                                     that task kind (its cmsg_task_kind_name:
+ *                                     prove-segment, lift, join), so a
+ *                                     test can forge recursion results
+ *                                     alone
  *   CAIRN_TEST_WORKER_FAIL=RANKS      every task fails (ERROR, no proving)
  *   CAIRN_TEST_WORKER_KILL=RANKS:K    raise(SIGKILL) on receiving a task
  *                                     after K tasks were answered
@@ -61,6 +66,7 @@
 
 typedef struct {
     int corrupt;        /* flip a proof byte */
+    uint32_t corrupt_kind; /* of results of this task kind only (0: every kind) */
     int fail;           /* fail every task */
     long kill_after;    /* < 0: never; else SIGKILL on the task after this many */
     unsigned stall_sec; /* sleep before the first answer */

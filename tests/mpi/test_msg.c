@@ -2,7 +2,8 @@
  * compressed; every header field and body length the parser checks is
  * rejected with a message naming it (truncations at every length, flipped
  * bytes at every offset, forged lengths with a recomputed checksum);
- * segment claims; the task table refuses a wrong claim and a corrupted
+ * segment claims; recursion claims and the lift and join payloads (every
+ * truncation, non-canonical elements, bad kinds and names); the task table refuses a wrong claim and a corrupted
  * proof (with a real segment proof at po2 8); the test-hook parser. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +317,96 @@ static void test_seg_claim(void)
     CU_ASSERT_EQUAL(cmsg_seg_claim_decode(&d, b, sizeof b), CAIRN_ERR_FORMAT);
 }
 
+/* Recursion claims, lift and join payloads: round trip; every truncation
+ * and every extension refused; non-canonical elements, unknown node
+ * kinds, bad preset names and empty proofs refused naming the field. */
+static void test_rc_payloads(void)
+{
+    uint64_t c[CMSG_RC_CLAIM_N], d[CMSG_RC_CLAIM_N];
+    for (unsigned i = 0; i < CMSG_RC_CLAIM_N; i++) c[i] = GL_P - 1 - i;
+    uint8_t cb[CMSG_RC_CLAIM_BYTES];
+    cmsg_rc_claim_encode(cb, c);
+    CU_ASSERT_EQUAL_FATAL(cmsg_rc_claim_decode(d, cb, sizeof cb), CAIRN_OK);
+    CU_ASSERT(!memcmp(c, d, sizeof c));
+    CU_ASSERT_EQUAL(cmsg_rc_claim_decode(d, cb, sizeof cb - 1), CAIRN_ERR_FORMAT);
+    c[12] = GL_P;
+    cmsg_rc_claim_encode(cb, c);
+    CU_ASSERT_EQUAL(cmsg_rc_claim_decode(d, cb, sizeof cb), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "element 12 (cycles)"));
+    c[12] = 77;
+    c[2] = UINT64_MAX;
+    cmsg_rc_claim_encode(cb, c);
+    CU_ASSERT_EQUAL(cmsg_rc_claim_decode(d, cb, sizeof cb), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "control root"));
+    c[2] = 5;
+
+    static const uint8_t proof[300] = {1, 2, 3};
+    cmsg_lift l = {.preset = "test", .seg = {10, {{1, 2, 3, 4}}, {{5, 6, 7, 8}}, 1000}, .proof = proof,
+                   .proof_len = sizeof proof}, lo;
+    uint8_t *lb;
+    size_t llen;
+    CU_ASSERT_EQUAL_FATAL(cmsg_lift_encode(&lb, &llen, &l), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(cmsg_lift_decode(&lo, lb, llen), CAIRN_OK);
+    CU_ASSERT(!strcmp(lo.preset, "test") && lo.seg.cycles == 1000 && lo.proof_len == sizeof proof &&
+              !memcmp(lo.proof, proof, sizeof proof));
+    for (size_t n = 0; n < llen; n++) CU_ASSERT_EQUAL(cmsg_lift_decode(&lo, lb, n), CAIRN_ERR_FORMAT);
+    uint8_t *big = malloc(llen + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    memcpy(big, lb, llen);
+    big[llen] = 0;
+    CU_ASSERT_EQUAL(cmsg_lift_decode(&lo, big, llen + 1), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "trailing"));
+    free(big);
+    /* a start digest element (after u32 4 + "test" + po2) of p */
+    put_u64(lb + 8 + 4, GL_P);
+    CU_ASSERT_EQUAL(cmsg_lift_decode(&lo, lb, llen), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "start digest element 0"));
+    put_u64(lb + 8 + 4, 1);
+    lb[5] = 0x07; /* the preset name: a control character */
+    CU_ASSERT_EQUAL(cmsg_lift_decode(&lo, lb, llen), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "preset name"));
+    free(lb);
+    l.proof_len = 0;
+    CU_ASSERT_EQUAL(cmsg_lift_encode(&lb, &llen, &l), CAIRN_ERR_USAGE);
+    l.proof_len = sizeof proof;
+    snprintf(l.preset, sizeof l.preset, "%s", "");
+    CU_ASSERT_EQUAL(cmsg_lift_encode(&lb, &llen, &l), CAIRN_ERR_USAGE);
+
+    cmsg_join j = {.preset = "proven-100",
+                   .left = {CMSG_NODE_LIFT, {0}, proof, 100},
+                   .right = {CMSG_NODE_JOIN, {0}, proof + 100, 200}}, jo;
+    memcpy(j.left.claim, c, sizeof c);
+    j.right.claim[12] = 9;
+    uint8_t *jb;
+    size_t jlen;
+    CU_ASSERT_EQUAL_FATAL(cmsg_join_encode(&jb, &jlen, &j), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_OK);
+    CU_ASSERT(!strcmp(jo.preset, "proven-100") && jo.left.kind == CMSG_NODE_LIFT &&
+              jo.right.kind == CMSG_NODE_JOIN && !memcmp(jo.left.claim, c, sizeof c) && jo.right.claim[12] == 9 &&
+              jo.left.proof_len == 100 && jo.right.proof_len == 200 && jo.right.proof == jb + jlen - 200);
+    for (size_t n = 0; n < jlen; n++) CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, n), CAIRN_ERR_FORMAT);
+    const size_t left = 4 + 10; /* the left node's kind */
+    jb[left] = 2;
+    CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "left node kind 2"));
+    jb[left] = 0;
+    put_u64(jb + left + 4 + 8 * 12, GL_P + 5); /* left cycles */
+    CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "left node"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "cycles"));
+    put_u64(jb + left + 4 + 8 * 12, c[12]);
+    put_u64(jb + left + 4 + CMSG_RC_CLAIM_BYTES, 0); /* left proof length 0 */
+    CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_ERR_FORMAT);
+    put_u64(jb + left + 4 + CMSG_RC_CLAIM_BYTES, UINT64_MAX); /* beyond the payload */
+    CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "left node proof"));
+    free(jb);
+    j.right.claim[0] = GL_P;
+    CU_ASSERT_EQUAL(cmsg_join_encode(&jb, &jlen, &j), CAIRN_ERR_USAGE);
+    CU_ASSERT_STRING_EQUAL(cmsg_task_kind_name(CMSG_TASK_LIFT), "lift");
+    CU_ASSERT_STRING_EQUAL(cmsg_task_kind_name(CMSG_TASK_JOIN), "join");
+}
+
 /* The task table on a real segment: run, expect, check; a wrong claim and
  * a damaged proof are refused by check. */
 static uint8_t *g_snap;
@@ -408,6 +499,7 @@ int main(void)
         {"truncated and flipped messages are rejected", test_damage},
         {"forged fields are rejected, naming the field", test_forged},
         {"segment claims", test_seg_claim},
+        {"recursion claims, lift and join payloads", test_rc_payloads},
         {"task table: prove, expect, check a segment", test_task_table},
         {"test hooks from the environment", test_hooks},
         {NULL, NULL},
