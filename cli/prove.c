@@ -359,10 +359,17 @@ static cairn_err on_segment(void *arg, const rv_snapshot *s)
 }
 
 /* The source once the run is over: the fold's last tasks, then done. */
-static cairn_err source_after_run(prove_ctx *c, coord_next *status)
+static cairn_err source_after_run(prove_ctx *c, coord_next *status, coord_task *task)
 {
     *status = COORD_NEXT_DONE;
-    if (!c->fold || cli_fold_done(c->fold)) return CAIRN_OK;
+    if (!c->fold) return CAIRN_OK;
+    int got;
+    FORWARD_IF_ERROR(cli_fold_next(c->fold, &got, task));
+    if (got) {
+        *status = COORD_NEXT_TASK;
+        return CAIRN_OK;
+    }
+    if (cli_fold_done(c->fold)) return CAIRN_OK;
     /* results still to come make the fold's next tasks */
     RETURN_ERROR_IF(!c->out && !cli_fold_in_flight(c->fold), CAIRN_ERR_INTERNAL,
                     "fold: the run is over, no task is in flight and the tree is not finished");
@@ -376,6 +383,7 @@ static cairn_err source_next(void *arg, coord_next *status, coord_task *task)
 {
     prove_ctx *c = arg;
     *status = COORD_NEXT_DONE;
+    if (c->halted) return source_after_run(c, status, task);
     if (c->fold) {
         int got;
         FORWARD_IF_ERROR(cli_fold_next(c->fold, &got, task));
@@ -384,7 +392,6 @@ static cairn_err source_next(void *arg, coord_next *status, coord_task *task)
             return CAIRN_OK;
         }
     }
-    if (c->halted) return source_after_run(c, status);
     cairn_err e = rv_run_segment(c->m, &c->res);
     if (e != CAIRN_OK) {
         held_free(c->next);
@@ -400,7 +407,7 @@ static cairn_err source_next(void *arg, coord_next *status, coord_task *task)
     held *h = c->next;
     if (!h) {
         /* reused, or halted exactly at the last segment's end */
-        if (c->halted) return source_after_run(c, status);
+        if (c->halted) return source_after_run(c, status, task);
         *status = COORD_NEXT_NONE_YET;
         return CAIRN_OK;
     }
