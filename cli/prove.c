@@ -58,6 +58,25 @@
  * checks of a proof it made fail; 3 (EXIT_CHECKPOINTED) after a checkpoint
  * on a signal. Under mpirun the launcher reports rank 0's status.
  *
+ * The fold (cli/fold.h; without --no-fold, with -o): the coordinator's
+ * source asks the fold for its next lift or join before it runs the
+ * executor for a new segment, and the sink gives each verified segment
+ * proof to the fold (it queues its lift) and each verified lift or join
+ * to the fold (it stores the node and makes the next join). One code path
+ * in one process and under MPI: lifts and joins run on any rank, rank 0's
+ * local prover included, and the coordinator checks them like segment
+ * proofs (worker/task.h). The source answers "none yet" while the tree
+ * waits for results and "done" once the final node exists, which then
+ * goes to /proof.
+ *
+ * --json events of the fold:
+ *   {"event": "task_finished", "task": "lift"|"join", "level": l, "index": i,
+ *    "rank": r, "seconds": s, "proof_bytes": n}
+ *   {"event": "fold_reused", "task": "lift"|"join", "level": l, "index": i,
+ *    "proof_bytes": n}
+ *   task_started and retry events of lift and join tasks name "level" and
+ *   "index" in place of "segment".
+ *
  * Checkpoint on a signal (issue 11; Slurm sends SIGUSR1 before a time
  * limit when asked with --signal, SIGTERM at the limit and on scancel):
  * rank 0's handler only sets a flag (stop_signal); the coordinator then
@@ -102,8 +121,9 @@ static const char HELP[] =
     "(cycles, segments, time, kHz, proof bytes, proven and conjectured security\n"
     "bits) to stderr.\n\n"
     "Under mpirun or srun --mpi=pmix, rank 0 executes the program, hands the\n"
-    "segments to the other ranks as they ask for work, verifies every proof they\n"
-    "return and stores it; it proves too when no worker is waiting. Each rank\n"
+    "segments, and the fold's lifts and joins, to the other ranks as they ask for\n"
+    "work, verifies every proof they return and stores it; it proves too when no\n"
+    "worker is waiting. Each rank\n"
     "proves with OpenMP threads (OMP_NUM_THREADS, or the cores it is bound to).\n\n"
     "  --input FILE|-     private input read by the guest from fd 0 (default empty)\n"
     "  --max-input BYTES  refuse a larger input (default 1073741824, 1 GiB)\n"
@@ -145,8 +165,9 @@ static const char HELP[] =
     "                     final recursion proof stored as /proof in the job file\n"
     "                     (cairn verify checks it alone; cairn export writes it to\n"
     "                     a small file); every lift and join is stored as it is\n"
-    "                     made and reused by --resume. Single process only for\n"
-    "                     now: under MPI the job gets segment proofs only\n"
+    "                     made and reused by --resume. Lifts and joins are tasks\n"
+    "                     like segments: under MPI any rank makes them, a join as\n"
+    "                     soon as its two children exist\n"
     "  --json             JSON on stderr (stdout is the journal): one event a line\n"
     "                     (segment_executed, segment_reused, segment_ignored,\n"
     "                     task_started, task_finished, retry, rank_ready, rank_out,\n"
