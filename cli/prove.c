@@ -814,6 +814,7 @@ int cmd_prove(int argc, char **argv)
             }
             MPI_Finalize();
             rv_air_keys_release();
+            rc_fold_release();
             return status;
         }
     }

@@ -205,48 +205,44 @@ static cairn_err join_run(uint8_t **claim, size_t *claim_len, uint8_t **proof, s
     return node_result(claim, claim_len, proof, proof_len, &n);
 }
 
-static cairn_err expect_new(rc_expect **out, const rc_fold *ctx, unsigned kind)
+/* What a result must claim, derived from the coordinator's own payload:
+ * a lift of segment claim c claims (the job's control root, c's start,
+ * end and cycles), what rc_lift exposes; a join of left and right claims
+ * (left's control root and start, right's end, the sum of their cycles),
+ * what rc_join exposes when the two chain (it checks that they do). */
+static cairn_err rc_expect_make(void **exp, unsigned kind, const uint8_t *payload, size_t payload_len,
+                                const cmsg_params *p)
 {
-    *out = cairn_calloc(1, sizeof **out);
-    RETURN_ERROR_IF(!*out, CAIRN_ERR_NOMEM, "out of memory for an expected recursion claim");
-    (*out)->ctx = ctx;
-    (*out)->kind = kind;
+    *exp = NULL;
+    const rc_fold *ctx;
+    gl_t want[RC_CLAIM_NPUB];
+    if (kind == RC_FOLD_LIFT) {
+        cmsg_lift l;
+        FORWARD_IF_ERROR(lift_payload(&l, &ctx, payload, payload_len, p));
+        cairn_err e = rc_fold_lift_claim(want, ctx, &l.seg);
+        if (e != CAIRN_OK) return cairn_prefix_error(e, "lift payload");
+    } else {
+        cmsg_join j;
+        FORWARD_IF_ERROR(join_payload(&j, &ctx, payload, payload_len, p));
+        rc_fold_join_claim(want, j.left.claim, j.right.claim);
+    }
+    rc_expect *x = cairn_calloc(1, sizeof *x);
+    RETURN_ERROR_IF(!x, CAIRN_ERR_NOMEM, "out of memory for an expected recursion claim");
+    x->ctx = ctx;
+    x->kind = kind;
+    memcpy(x->claim, want, sizeof want);
+    *exp = x;
     return CAIRN_OK;
 }
 
-/* A lift of segment claim c claims (control root of the job's fold, c's
- * start, end and cycles): what rc_lift exposes. */
 static cairn_err lift_expect(void **exp, const uint8_t *payload, size_t payload_len, const cmsg_params *p)
 {
-    *exp = NULL;
-    cmsg_lift l;
-    const rc_fold *ctx;
-    FORWARD_IF_ERROR(lift_payload(&l, &ctx, payload, payload_len, p));
-    rc_expect *x;
-    FORWARD_IF_ERROR(expect_new(&x, ctx, RC_FOLD_LIFT));
-    cairn_err e = rc_fold_lift_claim(x->claim, ctx, &l.seg);
-    if (e != CAIRN_OK) {
-        free(x);
-        return cairn_prefix_error(e, "lift payload");
-    }
-    *exp = x;
-    return CAIRN_OK;
+    return rc_expect_make(exp, RC_FOLD_LIFT, payload, payload_len, p);
 }
 
-/* A join of left and right claims (left's control root and start, right's
- * end, the sum of their cycles): what rc_join exposes when the two chain
- * (it checks that they do). */
 static cairn_err join_expect(void **exp, const uint8_t *payload, size_t payload_len, const cmsg_params *p)
 {
-    *exp = NULL;
-    cmsg_join j;
-    const rc_fold *ctx;
-    FORWARD_IF_ERROR(join_payload(&j, &ctx, payload, payload_len, p));
-    rc_expect *x;
-    FORWARD_IF_ERROR(expect_new(&x, ctx, RC_FOLD_JOIN));
-    rc_fold_join_claim(x->claim, j.left.claim, j.right.claim);
-    *exp = x;
-    return CAIRN_OK;
+    return rc_expect_make(exp, RC_FOLD_JOIN, payload, payload_len, p);
 }
 
 static cairn_err rc_check(const void *exp, const uint8_t *claim, size_t claim_len, const uint8_t *proof,

@@ -2,7 +2,9 @@
  * compressed; every header field and body length the parser checks is
  * rejected with a message naming it (truncations at every length, flipped
  * bytes at every offset, forged lengths with a recomputed checksum);
- * segment claims; recursion claims and the lift and join payloads (every
+ * segment claims; the lift and join entries of the task table (a real
+ * lift of that segment proof; forged claims and a flipped proof byte);
+ * recursion claims and the lift and join payloads (every
  * truncation, non-canonical elements, bad kinds and names); the task table refuses a wrong claim and a corrupted
  * proof (with a real segment proof at po2 8); the test-hook parser. */
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "common/util.h"
 #include "testutil.h"
 #include "vm/seg_prog.h"
+#include "recursion/rc_fold.h"
 #include "worker/msg.h"
 #include "worker/task.h"
 #include "worker/worker.h"
@@ -419,6 +422,73 @@ static cairn_err first_segment(void *arg, const rv_snapshot *s)
     return rv_snapshot_encode(&g_snap, &g_snap_len, s);
 }
 
+/* LIFT and JOIN of the task table on the real segment proof (seg_claim,
+ * seg_proof): the lift runs, its result passes check; a result with
+ * another control root or cycle count, or a flipped proof byte, is
+ * refused naming what is wrong. A join of the lift with itself: its
+ * expected claim has twice the cycles (the lift's claim is refused
+ * naming them), and running it fails (the two do not chain). */
+static void check_recursion(const uint8_t *seg_claim, size_t seg_claim_len, const uint8_t *seg_proof,
+                            size_t seg_proof_len, const cmsg_params *p)
+{
+    const wrk_task_ops *lift = wrk_task_lookup(CMSG_TASK_LIFT), *join = wrk_task_lookup(CMSG_TASK_JOIN);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lift);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(join);
+    cmsg_lift l = {.preset = "test", .proof = seg_proof, .proof_len = seg_proof_len};
+    CU_ASSERT_EQUAL_FATAL(cmsg_seg_claim_decode(&l.seg, seg_claim, seg_claim_len), CAIRN_OK);
+    uint8_t *payload, *claim, *proof;
+    size_t payload_len, claim_len, proof_len;
+    CU_ASSERT_EQUAL_FATAL(cmsg_lift_encode(&payload, &payload_len, &l), CAIRN_OK);
+    cairn_err e = lift->run(&claim, &claim_len, &proof, &proof_len, payload, payload_len, p);
+    if (e) fprintf(stderr, "\n  %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    void *exp;
+    CU_ASSERT_EQUAL_FATAL(lift->expect(&exp, payload, payload_len, p), CAIRN_OK);
+    CU_ASSERT_EQUAL(lift->check(exp, claim, claim_len, proof, proof_len, p), CAIRN_OK);
+    uint64_t rc[CMSG_RC_CLAIM_N];
+    CU_ASSERT_EQUAL_FATAL(cmsg_rc_claim_decode(rc, claim, claim_len), CAIRN_OK);
+    uint8_t forged[CMSG_RC_CLAIM_BYTES];
+    static const struct {
+        unsigned i;
+        const char *what;
+    } parts[] = {{0, "control root"}, {5, "start digest"}, {11, "end digest"}, {12, "cycle count"}};
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+        uint64_t f[CMSG_RC_CLAIM_N];
+        memcpy(f, rc, sizeof f);
+        f[parts[k].i] = (f[parts[k].i] + 1) % GL_P;
+        cmsg_rc_claim_encode(forged, f);
+        CU_ASSERT_EQUAL(lift->check(exp, forged, sizeof forged, proof, proof_len, p), CAIRN_ERR_VERIFY);
+        CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), parts[k].what));
+    }
+    proof[proof_len / 2] ^= 0x10; /* CAIRN_TEST_WORKER_CORRUPT */
+    CU_ASSERT_NOT_EQUAL(lift->check(exp, claim, claim_len, proof, proof_len, p), CAIRN_OK);
+    proof[proof_len / 2] ^= 0x10;
+    /* a lift payload of another po2 than the job's */
+    cmsg_params p9 = *p;
+    p9.po2 = 9;
+    void *exp9 = NULL;
+    CU_ASSERT_EQUAL(lift->expect(&exp9, payload, payload_len, &p9), CAIRN_ERR_FORMAT);
+    free(exp);
+    free(payload);
+
+    cmsg_join j = {.preset = "test", .left = {CMSG_NODE_LIFT, {0}, proof, proof_len},
+                   .right = {CMSG_NODE_LIFT, {0}, proof, proof_len}};
+    memcpy(j.left.claim, rc, sizeof rc);
+    memcpy(j.right.claim, rc, sizeof rc);
+    CU_ASSERT_EQUAL_FATAL(cmsg_join_encode(&payload, &payload_len, &j), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(join->expect(&exp, payload, payload_len, p), CAIRN_OK);
+    CU_ASSERT_EQUAL(join->check(exp, claim, claim_len, proof, proof_len, p), CAIRN_ERR_VERIFY);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "join claim: its cycle count"));
+    uint8_t *jc = NULL, *jp = NULL;
+    size_t jcl, jpl;
+    CU_ASSERT_NOT_EQUAL(join->run(&jc, &jcl, &jp, &jpl, payload, payload_len, p), CAIRN_OK);
+    CU_ASSERT_PTR_NULL(jp);
+    free(exp);
+    free(payload);
+    free(claim);
+    free(proof);
+}
+
 static void test_task_table(void)
 {
     CU_ASSERT_PTR_NULL(wrk_task_lookup(CMSG_TASK_NONE));
@@ -463,10 +533,12 @@ static void test_task_table(void)
     CU_ASSERT_EQUAL(ops->run(&c2, &l1, &p2, &l2, g_snap, g_snap_len, &p9), CAIRN_ERR_FORMAT);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "po2 8 in a job of po2 9"));
     free(exp);
+    check_recursion(claim, claim_len, proof, proof_len, &p);
     free(claim);
     free(proof);
     free(g_snap);
     rv_program_free(prog);
+    rc_fold_release();
     rv_air_keys_release();
 }
 
@@ -500,7 +572,7 @@ int main(void)
         {"forged fields are rejected, naming the field", test_forged},
         {"segment claims", test_seg_claim},
         {"recursion claims, lift and join payloads", test_rc_payloads},
-        {"task table: prove, expect, check a segment", test_task_table},
+        {"task table: prove, expect, check a segment, lift it, join", test_task_table},
         {"test hooks from the environment", test_hooks},
         {NULL, NULL},
     };
