@@ -92,7 +92,10 @@ cairn_err wrk_vk_digest(uint8_t out[CMSG_DIGEST_BYTES], unsigned po2, const star
  * hierarchy; v1's limit_in_bytes), RLIMIT_AS / RLIMIT_DATA and Slurm's
  * SLURM_MEM_PER_NODE; 0 if none is known. The figures are per process;
  * ranks on one host share its memory, which the coordinator counts
- * (coord.h "Memory"). wrk_mem_hello fills a HELLO's mem_need, mem_limit
+ * (coord.h "Memory"). A job that folds also has the rank make lifts and
+ * joins; their memory (rc_fold_prove_mem) is the coordinator's to add,
+ * since a worker builds the fold keys only on its first recursion task
+ * (task.h). wrk_mem_hello fills a HELLO's mem_need, mem_limit
  * and host for a job of segments of 2^po2 with p (building the key if
  * it is not cached). */
 uint64_t wrk_mem_limit(void);
