@@ -157,6 +157,24 @@ static inline V p2s_shl_mod(V x, const int k)
 /* -x as p - canon(x), in 1..p. */
 static inline V p2s_neg(V x) { return v_sub(v_set1(GL_P), v_canon(x)); }
 
+/* Halves of b + f and b - f for halves (bl, bh) and a word f < 2^64 (for
+ * b - f, b must be offset by 8p as kl, kh below). */
+static inline void p2s_base_plus(V *yl, V *yh, V bl, V bh, V f)
+{
+    V fl, fh;
+    p2s_split(f, &fl, &fh);
+    *yl = v_add(bl, fl);
+    *yh = v_add(bh, fh);
+}
+
+static inline void p2s_base_minus(V *yl, V *yh, V bl, V bh, V f)
+{
+    V fl, fh;
+    p2s_split(f, &fl, &fh);
+    *yl = v_sub(bl, fl);
+    *yh = v_sub(bh, fh);
+}
+
 /* Internal layer x_i <- d_i x_i + sum with the small diagonal of p2.c
  * (-2, 1, 2, 1/2, 3, 4, -1/2, -3, -4, 1/4, -1/4, 1/8), then the next
  * constants. The sum is formed in halves (split, add, join) as in the
@@ -191,28 +209,17 @@ static inline void p2s_internal(V x[P2_WIDTH], const uint64_t *rc, int nrc)
     yl[8] = v_sub(kl, v_slli(l[8], 2));
     yh[8] = v_sub(kh, v_slli(h[8], 2));
     if (nrc == P2_WIDTH) {
-        V fl, fh;
         yl[1] = v_add(sl, l[1]);
         yh[1] = v_add(sh, h[1]);
         yl[2] = v_add(sl, v_slli(l[2], 1));
         yh[2] = v_add(sh, v_slli(h[2], 1));
-        p2s_split(v_half(x[3]), &fl, &fh);
-        yl[3] = v_add(sl, fl);
-        yh[3] = v_add(sh, fh);
+        p2s_base_plus(&yl[3], &yh[3], sl, sh, v_half(x[3]));
         yl[5] = v_add(sl, v_slli(l[5], 2));
         yh[5] = v_add(sh, v_slli(h[5], 2));
-        p2s_split(v_half(x[6]), &fl, &fh);
-        yl[6] = v_sub(kl, fl);
-        yh[6] = v_sub(kh, fh);
-        p2s_split(v_quarter(x[9]), &fl, &fh);
-        yl[9] = v_add(sl, fl);
-        yh[9] = v_add(sh, fh);
-        p2s_split(v_quarter(x[10]), &fl, &fh);
-        yl[10] = v_sub(kl, fl);
-        yh[10] = v_sub(kh, fh);
-        p2s_split(v_eighth(x[11]), &fl, &fh);
-        yl[11] = v_add(sl, fl);
-        yh[11] = v_add(sh, fh);
+        p2s_base_minus(&yl[6], &yh[6], kl, kh, v_half(x[6]));
+        p2s_base_plus(&yl[9], &yh[9], sl, sh, v_quarter(x[9]));
+        p2s_base_minus(&yl[10], &yh[10], kl, kh, v_quarter(x[10]));
+        p2s_base_plus(&yl[11], &yh[11], sl, sh, v_eighth(x[11]));
         p2s_add_rc(yl, yh, rc, nrc);
         for (int i = 0; i < P2_WIDTH; i++) x[i] = p2s_join(yl[i], yh[i]);
         return;
