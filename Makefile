@@ -31,9 +31,12 @@ demo: compile
 # test burn the core the other test needs; passive waiting measured
 # 55 s -> 31 s for one cairn prove under such load.
 TEST_ENV = OMP_WAIT_POLICY=passive
+# The key cache (README "The key cache") of the tests stays in their build
+# folder, not in the user's ~/.cache.
+KEY_CACHE = CAIRN_KEY_CACHE=$(abspath $(1))/key-cache
 
 test: compile
-	cd $(BUILD) && $(TEST_ENV) ctest --output-on-failure -j$(JOBS)
+	cd $(BUILD) && $(TEST_ENV) $(call KEY_CACHE,$(BUILD)) ctest --output-on-failure -j$(JOBS)
 
 # Every CTest test again in an ASan + UBSan build of its own
 # ($(SANITIZE_BUILD), RelWithDebInfo for readable stacks). The fuzz
@@ -52,7 +55,8 @@ test-sanitize: deps
 	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DCAIRN_SANITIZE=address,undefined -DCAIRN_FUZZ=OFF
 	cmake --build $(SANITIZE_BUILD) -j$(JOBS) -- --no-print-directory
-	cd $(SANITIZE_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -j$(JOBS) -E '^fuzz_'
+	cd $(SANITIZE_BUILD) && $(SANITIZE_ENV) $(call KEY_CACHE,$(SANITIZE_BUILD)) ctest --output-on-failure \
+	    -j$(JOBS) -E '^fuzz_'
 
 deps:
 	bash scripts/deps.sh

@@ -8,7 +8,8 @@
  * verify --proof checks the export).
  *
  * Exit status: 0 written; 2 usage error, or a job file that cannot be
- * read, or that has no final proof (made with --no-fold or under MPI),
+ * read, or that has no final proof (made with --no-fold, or under MPI by
+ * a cairn from before the fold ran there),
  * or an output that cannot be written. */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,7 +82,8 @@ int cmd_export(int argc, char **argv)
     if ((err = h5s_open(&r, path)) != CAIRN_OK) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s (%s)", cairn_last_error(), cairn_err_name(err));
     } else if ((err = cli_final_from_job(&e, &journal, &proof, r)) != CAIRN_OK) {
-        status = cli_fail(&c, EXIT_USAGE, err, "%s: %s (made with --no-fold or under MPI?)", path, cairn_last_error());
+        status = cli_fail(&c, EXIT_USAGE, err, "%s: %s (made with --no-fold, or under MPI by an older cairn?)", path,
+                          cairn_last_error());
     } else if ((err = rc_export_encode(&bytes, &len, &e)) != CAIRN_OK) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s: %s", path, cairn_last_error());
     } else if ((err = write_whole(out, bytes, len)) != CAIRN_OK) {

@@ -148,4 +148,11 @@ void cli_final_print(FILE *o, int json, const char *path, const rc_export *e, co
     fprintf(o, "final proof  %zu bytes, %.1f proven / %.1f conjectured security bits\n", e->proof_len, i->sec.proven,
             i->sec.conjectured);
     fprintf(o, "verified in  %.3f s (keys %.3f s, the proof %.3f s)\n", seconds, i->keys_sec, i->verify_sec);
+    stark_keycache_stats kc;
+    stark_keycache_get_stats(&kc);
+    if (kc.enabled)
+        fprintf(o, "key cache    %s: %" PRIu64 " roots read, %" PRIu64 " computed and stored\n", kc.dir, kc.hits,
+                kc.stores);
+    else
+        fprintf(o, "key cache    off (%s)\n", kc.why_off);
 }

@@ -58,6 +58,25 @@
  * checks of a proof it made fail; 3 (EXIT_CHECKPOINTED) after a checkpoint
  * on a signal. Under mpirun the launcher reports rank 0's status.
  *
+ * The fold (cli/fold.h; without --no-fold, with -o): the coordinator's
+ * source asks the fold for its next lift or join before it runs the
+ * executor for a new segment, and the sink gives each verified segment
+ * proof to the fold (it queues its lift) and each verified lift or join
+ * to the fold (it stores the node and makes the next join). One code path
+ * in one process and under MPI: lifts and joins run on any rank, rank 0's
+ * local prover included, and the coordinator checks them like segment
+ * proofs (worker/task.h). The source answers "none yet" while the tree
+ * waits for results and "done" once the final node exists, which then
+ * goes to /proof.
+ *
+ * --json events of the fold:
+ *   {"event": "task_finished", "task": "lift"|"join", "level": l, "index": i,
+ *    "rank": r, "seconds": s, "proof_bytes": n}
+ *   {"event": "fold_reused", "task": "lift"|"join", "level": l, "index": i,
+ *    "proof_bytes": n}
+ *   task_started and retry events of lift and join tasks name "level" and
+ *   "index" in place of "segment".
+ *
  * Checkpoint on a signal (issue 11; Slurm sends SIGUSR1 before a time
  * limit when asked with --signal, SIGTERM at the limit and on scancel):
  * rank 0's handler only sets a flag (stop_signal); the coordinator then
@@ -102,8 +121,9 @@ static const char HELP[] =
     "(cycles, segments, time, kHz, proof bytes, proven and conjectured security\n"
     "bits) to stderr.\n\n"
     "Under mpirun or srun --mpi=pmix, rank 0 executes the program, hands the\n"
-    "segments to the other ranks as they ask for work, verifies every proof they\n"
-    "return and stores it; it proves too when no worker is waiting. Each rank\n"
+    "segments, and the fold's lifts and joins, to the other ranks as they ask for\n"
+    "work, verifies every proof they return and stores it; it proves too when no\n"
+    "worker is waiting. Each rank\n"
     "proves with OpenMP threads (OMP_NUM_THREADS, or the cores it is bound to).\n\n"
     "  --input FILE|-     private input read by the guest from fd 0 (default empty)\n"
     "  --max-input BYTES  refuse a larger input (default 1073741824, 1 GiB)\n"
@@ -145,8 +165,9 @@ static const char HELP[] =
     "                     final recursion proof stored as /proof in the job file\n"
     "                     (cairn verify checks it alone; cairn export writes it to\n"
     "                     a small file); every lift and join is stored as it is\n"
-    "                     made and reused by --resume. Single process only for\n"
-    "                     now: under MPI the job gets segment proofs only\n"
+    "                     made and reused by --resume. Lifts and joins are tasks\n"
+    "                     like segments: under MPI any rank makes them, a join as\n"
+    "                     soon as its two children exist\n"
     "  --json             JSON on stderr (stdout is the journal): one event a line\n"
     "                     (segment_executed, segment_reused, segment_ignored,\n"
     "                     task_started, task_finished, retry, rank_ready, rank_out,\n"
@@ -204,7 +225,7 @@ typedef struct {
     /* counts */
     uint64_t nseg, proven, reused, proof_bytes, retries;
     double prove_sec;
-    /* the fold (cli/fold.h): NULL with --no-fold, without -o, under MPI */
+    /* the fold (cli/fold.h): NULL with --no-fold or without -o */
     cli_fold *fold;
     rc_fold_node final;
     double fold_keys_sec;
@@ -286,7 +307,7 @@ static cairn_err fold_stored(prove_ctx *c, uint64_t index)
     FORWARD_IF_ERROR(jobs_get(c->job, index, &st));
     rv_seg_claim cl;
     cairn_err e = jobs_claim_from_h5s(&cl, &st.claim);
-    if (e == CAIRN_OK) e = cli_fold_segment(c->fold, index, &cl, st.proof, st.proof_len);
+    if (e == CAIRN_OK) e = cli_fold_segment(c->fold, index, &cl);
     jobs_stored_free(&st);
     return e;
 }
@@ -295,16 +316,21 @@ static void on_fold_event(void *arg, const cli_fold_event *e)
 {
     prove_ctx *c = arg;
     if (c->quiet) return;
-    if (c->json)
+    if (c->json && e->reused)
         fprintf(stderr,
-                "{\"event\": \"%s\", \"task\": \"%s\", \"level\": %u, \"index\": %" PRIu64
-                ", \"seconds\": %.6f, \"proof_bytes\": %zu}\n",
-                e->reused ? "fold_reused" : "task_finished", e->task, e->level, e->index, e->seconds, e->proof_bytes);
+                "{\"event\": \"fold_reused\", \"task\": \"%s\", \"level\": %u, \"index\": %" PRIu64
+                ", \"proof_bytes\": %zu}\n",
+                e->task, e->level, e->index, e->proof_bytes);
+    else if (c->json)
+        fprintf(stderr,
+                "{\"event\": \"task_finished\", \"task\": \"%s\", \"level\": %u, \"index\": %" PRIu64
+                ", \"rank\": %d, \"seconds\": %.6f, \"proof_bytes\": %zu}\n",
+                e->task, e->level, e->index, e->rank, e->seconds, e->proof_bytes);
     else if (e->reused)
         say(c, "cairn prove: %s %u/%" PRIu64 ": stored proof reused\n", e->task, e->level, e->index);
     else
-        say(c, "cairn prove: %s %u/%" PRIu64 ": %.2f s, %zu proof bytes\n", e->task, e->level, e->index, e->seconds,
-            e->proof_bytes);
+        say(c, "cairn prove: %s %u/%" PRIu64 ": %.2f s on rank %d, %zu proof bytes\n", e->task, e->level, e->index,
+            e->seconds, e->rank, e->proof_bytes);
 }
 
 /* The executor delivered segment s: reuse a stored proof, or keep the
@@ -353,12 +379,40 @@ static cairn_err on_segment(void *arg, const rv_snapshot *s)
     return CAIRN_OK;
 }
 
-/* The coordinator's source: one segment per call. */
+/* The source once the run is over: the fold's last tasks, then done. */
+static cairn_err source_after_run(prove_ctx *c, coord_next *status, coord_task *task)
+{
+    *status = COORD_NEXT_DONE;
+    if (!c->fold) return CAIRN_OK;
+    int got;
+    FORWARD_IF_ERROR(cli_fold_next(c->fold, &got, task));
+    if (got) {
+        *status = COORD_NEXT_TASK;
+        return CAIRN_OK;
+    }
+    if (cli_fold_done(c->fold)) return CAIRN_OK;
+    /* results still to come make the fold's next tasks */
+    RETURN_ERROR_IF(!c->out && !cli_fold_in_flight(c->fold), CAIRN_ERR_INTERNAL,
+                    "fold: the run is over, no task is in flight and the tree is not finished");
+    *status = COORD_NEXT_NONE_YET;
+    return CAIRN_OK;
+}
+
+/* The coordinator's source: the fold's next lift or join first (so the
+ * tree, and rank 0's memory, stays small), else one segment per call. */
 static cairn_err source_next(void *arg, coord_next *status, coord_task *task)
 {
     prove_ctx *c = arg;
     *status = COORD_NEXT_DONE;
-    if (c->halted) return CAIRN_OK;
+    if (c->halted) return source_after_run(c, status, task);
+    if (c->fold) {
+        int got;
+        FORWARD_IF_ERROR(cli_fold_next(c->fold, &got, task));
+        if (got) {
+            *status = COORD_NEXT_TASK;
+            return CAIRN_OK;
+        }
+    }
     cairn_err e = rv_run_segment(c->m, &c->res);
     if (e != CAIRN_OK) {
         held_free(c->next);
@@ -369,11 +423,13 @@ static cairn_err source_next(void *arg, coord_next *status, coord_task *task)
     if (c->res.final.halted) {
         c->halted = 1;
         c->bar.total = c->nseg;
+        if (c->fold) FORWARD_IF_ERROR(cli_fold_total(c->fold, c->res.segments));
     }
     held *h = c->next;
     if (!h) {
         /* reused, or halted exactly at the last segment's end */
-        *status = c->halted ? COORD_NEXT_DONE : COORD_NEXT_NONE_YET;
+        if (c->halted) return source_after_run(c, status, task);
+        *status = COORD_NEXT_NONE_YET;
         return CAIRN_OK;
     }
     uint8_t *copy = cairn_malloc(h->len);
@@ -390,10 +446,15 @@ static cairn_err source_next(void *arg, coord_next *status, coord_task *task)
     return CAIRN_OK;
 }
 
-/* A verified proof: store it with its snapshot. */
+/* A verified proof: store it with its snapshot (a segment's), or give it
+ * to the fold (a lift's or join's: it stores it). */
 static cairn_err sink_put(void *arg, const coord_result *r)
 {
     prove_ctx *c = arg;
+    if (r->kind != CMSG_TASK_PROVE_SEGMENT) {
+        RETURN_ERROR_IF(!c->fold, CAIRN_ERR_INTERNAL, "a %s result without a fold", cmsg_task_kind_name(r->kind));
+        return cli_fold_put(c->fold, r);
+    }
     held **pp = &c->out;
     while (*pp && (*pp)->index != r->index) pp = &(*pp)->next;
     RETURN_ERROR_IF(!*pp, CAIRN_ERR_INTERNAL, "a proof of segment %" PRIu64 " that was not handed out", r->index);
@@ -436,29 +497,49 @@ static cairn_err sink_put(void *arg, const coord_result *r)
     }
     held_free(h);
     /* stored first: a fold that fails loses no segment proof */
-    if (err == CAIRN_OK && c->fold) err = cli_fold_segment(c->fold, r->index, &r->seg, r->proof, r->proof_len);
+    if (err == CAIRN_OK && c->fold) err = cli_fold_segment(c->fold, r->index, &r->seg);
     cli_progress_update(&c->bar, 0);
     return err;
+}
+
+/* What a task is about, for messages ("segment 3", "join 2/1") and JSON
+ * ("\"segment\": 3", "\"level\": 2, \"index\": 1"); the task's name in
+ * events: "prove", "lift", "join". */
+static const char *task_name(uint32_t kind)
+{
+    return kind == CMSG_TASK_PROVE_SEGMENT ? "prove" : cmsg_task_kind_name(kind);
+}
+
+static void task_what(char *out, size_t n, uint32_t kind, uint64_t index, int json)
+{
+    const unsigned level = (unsigned)(index >> CLI_FOLD_LEVEL_SHIFT);
+    const uint64_t i = index & ((UINT64_C(1) << CLI_FOLD_LEVEL_SHIFT) - 1);
+    if (kind == CMSG_TASK_PROVE_SEGMENT)
+        snprintf(out, n, json ? "\"segment\": %" PRIu64 : "segment %" PRIu64, index);
+    else if (json)
+        snprintf(out, n, "\"level\": %u, \"index\": %" PRIu64, level, i);
+    else
+        snprintf(out, n, "%s %u/%" PRIu64, task_name(kind), level, i);
 }
 
 static void on_coord_event(void *arg, const coord_event *ev)
 {
     prove_ctx *c = arg;
+    char what[64];
+    task_what(what, sizeof what, ev->kind, ev->index, c->json);
     static const char *why[] = {[COORD_EV_FAILED] = "failed", [COORD_EV_REJECTED] = "rejected",
                                 [COORD_EV_LATE] = "late"};
     switch (ev->type) {
     case COORD_EV_ASSIGNED: {
-        held *h = c->out;
+        held *h = ev->kind == CMSG_TASK_PROVE_SEGMENT ? c->out : NULL;
         while (h && h->index != ev->index) h = h->next;
         if (h && h->nstarts < COORD_MAX_ATTEMPTS) {
             h->start_ns[h->nstarts] = unix_ns();
             h->start_rank[h->nstarts++] = ev->rank;
         }
         if (!c->quiet && c->json)
-            fprintf(stderr,
-                    "{\"event\": \"task_started\", \"task\": \"prove\", \"segment\": %" PRIu64
-                    ", \"rank\": %d, \"attempt\": %u}\n",
-                    ev->index, ev->rank, ev->attempt);
+            fprintf(stderr, "{\"event\": \"task_started\", \"task\": \"%s\", %s, \"rank\": %d, \"attempt\": %u}\n",
+                    task_name(ev->kind), what, ev->rank, ev->attempt);
         cli_progress_update(&c->bar, 0);
         return;
     }
@@ -469,14 +550,14 @@ static void on_coord_event(void *arg, const coord_event *ev)
         c->retries++;
         if (c->json && !c->quiet) {
             fprintf(stderr,
-                    "{\"event\": \"retry\", \"task\": \"prove\", \"segment\": %" PRIu64
-                    ", \"rank\": %d, \"attempt\": %u, \"why\": \"%s\", \"reason\": ",
-                    ev->index, ev->rank, ev->attempt, why[ev->type]);
+                    "{\"event\": \"retry\", \"task\": \"%s\", %s, \"rank\": %d, \"attempt\": %u, \"why\": "
+                    "\"%s\", \"reason\": ",
+                    task_name(ev->kind), what, ev->rank, ev->attempt, why[ev->type]);
             cli_json_str(stderr, ev->text);
             fprintf(stderr, "}\n");
         } else {
-            say(c, "cairn prove: segment %" PRIu64 ": attempt %u on rank %d %s: %s\n", ev->index, ev->attempt,
-                ev->rank, why[ev->type], ev->text);
+            say(c, "cairn prove: %s: attempt %u on rank %d %s: %s\n", what, ev->attempt, ev->rank, why[ev->type],
+                ev->text);
         }
         return;
     case COORD_EV_READY:
@@ -733,6 +814,7 @@ int cmd_prove(int argc, char **argv)
             }
             MPI_Finalize();
             rv_air_keys_release();
+            rc_fold_release();
             return status;
         }
     }
@@ -817,21 +899,18 @@ int cmd_prove(int argc, char **argv)
             goto done;
         }
     }
-    if (ctx.job && !no_fold && nranks > 1) {
-        /* lift and join are not tasks of the coordinator yet (issue 10) */
-        if (!quiet && !json)
-            fprintf(stderr, "cairn prove: under MPI the segment proofs are not folded yet: the job file gets segment "
-                            "proofs only (cairn verify --segments checks them; --no-fold silences this)\n");
-        else if (!quiet)
-            fprintf(stderr, "{\"event\": \"notice\", \"message\": \"under MPI the segment proofs are not folded "
-                            "yet: segment proofs only\"}\n");
-    } else if (ctx.job && !no_fold) {
+    if (ctx.job && !no_fold) {
+        /* one path with or without MPI: the fold's lifts and joins are
+         * tasks of the coordinator (cli/fold.h); rank 0 builds the fold's
+         * keys before the run (it checks every result), a worker on its
+         * first recursion task */
         double tk = now_sec();
         if ((err = cli_fold_new(&ctx.fold, preset, (unsigned)po2, ctx.job, on_fold_event, &ctx)) != CAIRN_OK) {
             status = cli_fail(&c, cli_status(err), err, "%s", cairn_last_error());
             goto done;
         }
         ctx.fold_keys_sec = now_sec() - tk;
+        co.fold_mem = rc_fold_prove_mem(cli_fold_ctx(ctx.fold));
     }
     if ((err = jobs_machine_new(&ctx.m, pg.prog, (unsigned)po2, pg.input, pg.input_len, on_segment, &ctx, on_write,
                                 &gout))) {
@@ -873,7 +952,7 @@ int cmd_prove(int argc, char **argv)
             /* the fold's last nodes; the final proof goes to /proof */
             h5s_fold_proof fp;
             if (ctx.fold) {
-                err = cli_fold_finish(ctx.fold, ctx.res.segments, &ctx.final);
+                err = cli_fold_final(ctx.fold, &ctx.final);
                 if (err == CAIRN_OK) {
                     memset(&fp, 0, sizeof fp);
                     const rc_fold_cfg *cfg = rc_fold_cfg_of(cli_fold_ctx(ctx.fold));

@@ -12,8 +12,9 @@
  * does the same on an exported file (recursion/rc_export.h), with no
  * HDF5: the image ID is then the claim's start, printed.
  *
- * --segments (and a job file without /proof, made with --no-fold or
- * under MPI) checks the segment proofs instead:
+ * --segments (and a job file without /proof, made with --no-fold, or
+ * under MPI by a cairn from before the fold ran there) checks the segment
+ * proofs instead:
  *
  *  - the parameters stored in /params are valid (and, for a known preset
  *    name, exactly that preset's for the stored segment size:
@@ -500,7 +501,8 @@ int cmd_verify(int argc, char **argv)
     } else {
         fprintf(o, "valid        every segment proof verifies; claims chained to a halted final state\n");
         if (!segments)
-            fprintf(o, "             (the file has no final proof: made with --no-fold or under MPI)\n");
+            fprintf(o, "             (the file has no final proof: made with --no-fold, or under MPI by an older "
+                       "cairn)\n");
         char note[400];
         fprintf(o, "image ID     %s (%s)\n", idh,
                 want_note(&wid, note, sizeof note,

@@ -52,7 +52,10 @@
  *    claim must be exactly what the snapshot handed out implies (po2, start
  *    digest = the snapshot's start state, end digest = its end state,
  *    cycles) and the proof must pass rv_verify_segment against that claim
- *    with the job's parameters. Only then does the result reach the sink.
+ *    with the job's parameters; for LIFT and JOIN the recursion claim must
+ *    be the one the children in the payload imply, under the job's control
+ *    root, and the proof must pass rc_fold_verify. Only then does the
+ *    result reach the sink.
  *    A rejected result quarantines its sender.
  *
  * Scheduling: dynamic. Tasks wait in a pending queue (oldest first, so a
@@ -90,7 +93,12 @@
  *
  * Memory: each rank's HELLO says what it needs to prove the job's
  * segments (rv_air_prove_mem: key + one proof), what it may hold
- * (wrk_mem_limit) and its host. The coordinator books rank 0's own
+ * (wrk_mem_limit) and its host. When the job folds, a rank also runs
+ * lifts and joins: the coordinator books each prover for the larger of
+ * its segment need and o->fold_mem (rc_fold_prove_mem of the job's fold
+ * context, which rank 0 has built; every rank of one build needs the
+ * same, and a worker does not build its fold keys before its first
+ * recursion task, so its hello cannot say). The coordinator books rank 0's own
  * prover first, then each worker as its hello arrives, per host against
  * the smallest limit a rank there reported: one that needs more than it
  * may hold, or more than its host has left, is refused with the figures
@@ -181,9 +189,19 @@ typedef enum {
     COORD_NEXT_DONE      /* no more tasks, ever */
 } coord_next;
 
+/* The source may hand out tasks of any kind of the task table (worker/
+ * task.h), in the order it wants them run (the queue is first in, first
+ * out). A source that makes tasks out of results (the fold: a lift per
+ * sunk segment proof, a join per two sunk neighbours) answers
+ * COORD_NEXT_NONE_YET while it waits for results of tasks in flight, and
+ * COORD_NEXT_DONE only once nothing more can come: the job is complete
+ * when the source said DONE and every task has its result sunk. (A source
+ * that answers NONE_YET with no task in flight waits forever: it must
+ * fail instead.) */
 typedef struct {
     uint32_t kind;      /* cmsg_task_kind */
-    uint64_t index;     /* what the task is about (segment index), for the sink and messages */
+    uint64_t index;     /* what the task is about (segment index; the fold's
+                           node), for the sink and messages */
     uint8_t *payload;   /* malloc'd; coord_run takes it (frees it) on COORD_NEXT_TASK */
     size_t payload_len; /* PROVE_SEGMENT: rv_snapshot_encode bytes */
 } coord_task;
@@ -258,6 +276,11 @@ typedef struct {
     double start_deadline;   /* seconds for a worker's hello (it builds its keys
                                 first); 0 = wait (default) */
     size_t queue_bound;      /* pending tasks; 0 = one per prover (default) */
+    uint64_t fold_mem;       /* bytes a rank needs for a lift or join
+                                (rc_fold_prove_mem) when the job folds, 0
+                                when it does not: every prover is booked
+                                for the larger of it and its segment need
+                                ("Memory") */
     unsigned threads;        /* reported in the hello; 0 = omp_get_max_threads */
     wrk_hooks local_hooks;   /* TEST ONLY: hooks of the local prover (worker.h) */
     void (*on_event)(void *arg, const coord_event *ev); /* optional */

@@ -281,3 +281,30 @@ cairn_err rc_fold_verify(const rc_fold *f, unsigned kind, const gl_t claim[RC_CL
     if (e != CAIRN_OK) return cairn_prefix_error(e, "%s proof", kind ? "join" : "lift");
     return CAIRN_OK;
 }
+
+cairn_err rc_fold_lift_claim(gl_t out[RC_CLAIM_NPUB], const rc_fold *f, const rv_seg_claim *seg)
+{
+    memcpy(out + RC_CLAIM_CTRL, f->ctrl.v, sizeof f->ctrl.v);
+    return rv_seg_claim_pub(out + RC_CLAIM_START, seg);
+}
+
+void rc_fold_join_claim(gl_t out[RC_CLAIM_NPUB], const gl_t left[RC_CLAIM_NPUB], const gl_t right[RC_CLAIM_NPUB])
+{
+    gl_t c[RC_CLAIM_NPUB];
+    memcpy(c, left, sizeof c);
+    memcpy(c + RC_CLAIM_END, right + RC_CLAIM_END, P2_DIGEST * sizeof *c);
+    c[RC_CLAIM_CYCLES] = gl_add(left[RC_CLAIM_CYCLES], right[RC_CLAIM_CYCLES]);
+    memcpy(out, c, sizeof c);
+}
+
+size_t rc_fold_prove_mem(const rc_fold *f)
+{
+    size_t keys = 0, proof = 0;
+    for (int k = 0; k < 2; k++) {
+        const stark_pk *pk = rc_air_pk(f->air[k]);
+        keys += stark_pk_mem(pk);
+        size_t p = stark_traces_mem(rc_air_machine(f->air[k]), f->shape->log_n) + stark_prove_mem(pk, f->shape->log_n);
+        if (p > proof) proof = p;
+    }
+    return keys + proof + proof / 4;
+}

@@ -78,6 +78,16 @@ unsigned rc_fold_po2(const rc_fold *f);
 const stark_params *rc_fold_params(const rc_fold *f);
 cairn_err rc_fold_security(stark_security_bits *out, const rc_fold *f);
 
+/* Memory (resident bytes) a rank needs to make lifts and joins of this
+ * context, beside what it holds for segment proofs (STYLE.md: sized by a
+ * query function): both recursion keys (stark_pk_mem) plus the larger
+ * proof's traces and prover buffers at the shape's heights
+ * (stark_traces_mem + stark_prove_mem, the model tests/stark checks
+ * against measured peaks), plus a quarter on top for what the figures do
+ * not model (the recorded verifier program, its witness, the child
+ * proofs being verified): a conservative bound, not a measurement. */
+size_t rc_fold_prove_mem(const rc_fold *f);
+
 /* One node of the fold tree: a recursion proof and its claim
  * (RC_CLAIM_NPUB values: control root, start, end, cycles). */
 typedef struct {
@@ -88,6 +98,16 @@ typedef struct {
 } rc_fold_node;
 
 void rc_fold_node_free(rc_fold_node *n); /* accepts NULL and a zeroed node */
+
+/* The claims the fold's nodes make, the one description of them for the
+ * fold's producer (cli/fold.c) and its checker (worker/task.c):
+ * a lift of segment claim seg claims (the context's control root, seg's
+ * start, end, cycles) (CAIRN_ERR_VERIFY as rv_seg_claim_pub for a claim
+ * out of range); a join of left and right claims (left's control root
+ * and start, right's end, the sum of the cycles), what rc_join exposes
+ * when the two chain (which the join checks). */
+cairn_err rc_fold_lift_claim(gl_t out[RC_CLAIM_NPUB], const rc_fold *f, const rv_seg_claim *seg);
+void rc_fold_join_claim(gl_t out[RC_CLAIM_NPUB], const gl_t left[RC_CLAIM_NPUB], const gl_t right[RC_CLAIM_NPUB]);
 
 /* Lifts a segment proof of claim seg (the segment's po2 must be the
  * context's) under the control root, proves the lift and verifies that

@@ -190,11 +190,74 @@ static cairn_err commit_pre(stark_pk *pk, const air_machine *m, unsigned log_b)
     return CAIRN_OK;
 }
 
+/* Whether any table has preprocessed columns (only those have a root to
+ * cache). */
+static int has_pre(const air_machine *m)
+{
+    for (unsigned ti = 0; ti < m->ntables; ti++)
+        if (m->tables[ti]->npre) return 1;
+    return 0;
+}
+
+/* The preprocessed root of a new key: from the key cache (the proving key
+ * then commits on first use), else committed now and stored. */
+static cairn_err setup_pre(stark_pk *pk, const air_machine *m, const stark_params *p)
+{
+    if (!has_pre(m)) return CAIRN_OK;
+    int found;
+    p2_digest root;
+    FORWARD_IF_ERROR(stark_keycache_lookup(&found, &root, pk->cache_path, sizeof pk->cache_path, m, &pk->vk.p));
+    if (found) {
+        pk->vk.pre_root = root;
+        pk->vk.has_pre = 1;
+        pk->lazy = 1;
+        return CAIRN_OK;
+    }
+    FORWARD_IF_ERROR(commit_pre(pk, m, p->log_blowup));
+    stark_keycache_store(m, &pk->vk.p, &pk->vk.pre_root);
+    return CAIRN_OK;
+}
+
+static void free_pre(stark_pk *pk)
+{
+    for (unsigned i = 0; i < AIR_MAX_TABLES; i++) {
+        free(pk->pre_lde[i]);
+        pk->pre_lde[i] = NULL;
+    }
+    mt_free(pk->pre_tree);
+    pk->pre_tree = NULL;
+}
+
+cairn_err stark_pk_ready(stark_pk *pk)
+{
+    cairn_err e = CAIRN_OK;
+    pthread_mutex_lock(&pk->lock);
+    if (pk->lazy) {
+        const p2_digest cached = pk->vk.pre_root;
+        e = commit_pre(pk, pk->vk.m, pk->vk.p.log_blowup);
+        if (e == CAIRN_OK && memcmp(cached.v, pk->vk.pre_root.v, sizeof cached.v) != 0) {
+            stark_keycache_forget(pk->cache_path);
+            e = cairn_fail(CAIRN_ERR_INTERNAL,
+                           "stark: the key cache entry %s holds another preprocessed root than machine %s's "
+                           "(deleted: run again)",
+                           pk->cache_path, pk->vk.m->name);
+        }
+        if (e != CAIRN_OK) {
+            free_pre(pk);
+            pk->vk.pre_root = cached;
+        } else {
+            pk->lazy = 0;
+        }
+    }
+    pthread_mutex_unlock(&pk->lock);
+    return e;
+}
+
 void stark_pk_free(stark_pk *pk)
 {
     if (!pk) return;
-    for (unsigned i = 0; i < AIR_MAX_TABLES; i++) free(pk->pre_lde[i]);
-    mt_free(pk->pre_tree);
+    pthread_mutex_destroy(&pk->lock);
+    free_pre(pk);
     free(pk);
 }
 
@@ -221,6 +284,7 @@ cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
     FORWARD_IF_ERROR(stark_params_validate(p));
     stark_pk *pk = cairn_calloc(1, sizeof *pk);
     RETURN_ERROR_IF(!pk, CAIRN_ERR_NOMEM, "stark: out of memory for keys");
+    pthread_mutex_init(&pk->lock, NULL);
     struct stark_vk *vk = &pk->vk;
     vk->m = m;
     vk->p = *p;
@@ -258,7 +322,7 @@ cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
     /* A machine whose only interactions are boundary terms still states
      * a bus equation over its public values: it is checked like any other. */
     if (m->boundary->nints) vk->has_lu = 1;
-    if (err == CAIRN_OK) err = commit_pre(pk, m, p->log_blowup);
+    if (err == CAIRN_OK) err = setup_pre(pk, m, p);
     if (err == CAIRN_OK) err = stark_vk_rekey(vk, vk, &vk->pre_root);
     if (err == CAIRN_OK) {
         *vkp = cairn_malloc(sizeof **vkp);

@@ -223,7 +223,7 @@ void p2_permute_scalar(gl_t st[P2_WIDTH])
 
 int p2_test_op_scalar(int op, gl_t *out, const gl_t *a, const gl_t *b, size_t n)
 {
-    if (op == P2_OP_EXT || op == P2_OP_INT) {
+    if (op == P2_OP_EXT || op == P2_OP_INT || op == P2_OP_INT_LAST) {
         for (size_t s = 0; s + P2_WIDTH <= n; s += P2_WIDTH) {
             memcpy(out + s, a + s, P2_WIDTH * sizeof *a);
             if (op == P2_OP_EXT) ext_layer_s(out + s, NULL, 0);

@@ -61,6 +61,41 @@ static inline V v_canon(V x)
     return _mm512_mask_sub_epi64(x, ge, x, v_set1(GL_P));
 }
 
+/* x / 2^k = (x >> k) + r / 2^k for r = x mod 2^k, with r / 2^k =
+ * (r + (2^k - r) p) / 2^k (p = 1 mod 8) read from a table by vpermq. The
+ * sum stays below 2^64: (x >> k) < 2^(64-k), and the largest entry,
+ * (1 + (2^k - 1) p) / 2^k, is below 2^64 - 2^(64-k) (tests/stark/test_p2.c
+ * checks both against the reference on edge words). Two operations fewer
+ * than repeated halving for x / 4, five for x / 8. */
+static const uint64_t P2_DIV8[8] = {
+    0,
+    (1 + 7 * (unsigned __int128)GL_P) / 8,
+    (2 + 6 * (unsigned __int128)GL_P) / 8,
+    (3 + 5 * (unsigned __int128)GL_P) / 8,
+    (4 + 4 * (unsigned __int128)GL_P) / 8,
+    (5 + 3 * (unsigned __int128)GL_P) / 8,
+    (6 + 2 * (unsigned __int128)GL_P) / 8,
+    (7 + 1 * (unsigned __int128)GL_P) / 8,
+};
+static const uint64_t P2_DIV4[8] = {
+    0,
+    (1 + 3 * (unsigned __int128)GL_P) / 4,
+    (2 + 2 * (unsigned __int128)GL_P) / 4,
+    (3 + 1 * (unsigned __int128)GL_P) / 4,
+};
+static inline V v_quarter(V x)
+{
+    V t = _mm512_permutexvar_epi64(v_and(x, v_set1(3)), v_load(P2_DIV4));
+    return v_add(v_srli(x, 2), t);
+}
+static inline V v_eighth(V x)
+{
+    V t = _mm512_permutexvar_epi64(x, v_load(P2_DIV8)); /* vpermq reads the low 3 bits */
+    return v_add(v_srli(x, 3), t);
+}
+#define v_quarter v_quarter
+#define v_eighth v_eighth
+
 #include "p2_simd.h"
 
 void p2_permute_soa8_avx512(gl_t *soa) { p2s_permute(soa, 1); }

@@ -46,6 +46,7 @@ void p2_permute_single_avx512(gl_t st[P2_WIDTH]);
  *   P2_OP_SQR   a[i]^2
  *   P2_OP_SBOX  a[i]^7
  *   P2_OP_HALF  a[i] / 2
+ *   P2_OP_QUARTER, P2_OP_EIGHTH  a[i] / 4, a[i] / 8  (SIMD only)
  *   P2_OP_CANON a[i], and canonical
  *   P2_OP_JOIN  a[i] + b[i] 2^32     (SIMD only; a, b < 2^40)
  *   P2_OP_WIDE  a[i] + b[i] 2^64     (scalar only; b < 2^31)
@@ -53,7 +54,9 @@ void p2_permute_single_avx512(gl_t st[P2_WIDTH]);
  * the SoA layout of the kernels; b unused), the linear layers without round
  * constants, for any input words < 2^64:
  *   P2_OP_EXT   external layer
- *   P2_OP_INT   internal layer
+ *   P2_OP_INT   internal layer (as in the partial rounds but the last)
+ *   P2_OP_INT_LAST  internal layer as in the last partial round (which
+ *               adds the next round's 12 constants, here zero)
  * For the SIMD hooks n is a multiple of their vector width (4 or 8).
  * Unsupported ops leave out untouched and return 0, otherwise 1. */
 enum {
@@ -65,7 +68,10 @@ enum {
     P2_OP_JOIN,
     P2_OP_WIDE,
     P2_OP_EXT,
-    P2_OP_INT
+    P2_OP_INT,
+    P2_OP_INT_LAST,
+    P2_OP_QUARTER,
+    P2_OP_EIGHTH
 };
 int p2_test_op_scalar(int op, gl_t *out, const gl_t *a, const gl_t *b, size_t n);
 int p2_test_op_avx2(int op, gl_t *out, const gl_t *a, const gl_t *b, size_t n);

@@ -15,6 +15,8 @@
  *                    congruent to a + b); valid when b < 2^64 - 2^32
  *   v_half(x)        value < 2^64 congruent to x / 2, for any x < 2^64
  *   v_canon(x)       x mod p for x < 2^64 (x - p when x >= p)
+ * Optional (defaults: repeated v_half):
+ *   v_quarter(x), v_eighth(x)  value < 2^64 congruent to x / 4, x / 8
  *
  * Representation (see p2.c): lanes hold values < 2^64 congruent to the
  * state, reduced to canonical only at the end. The linear layers split each
@@ -136,14 +138,55 @@ static inline void p2s_external(V x[P2_WIDTH], const uint64_t *rc, int nrc)
 #define P2S_KL ((1ull << 35) + 8)
 #define P2S_KH ((1ull << 35) - 16)
 
+/* x / 4 and x / 8 (values < 2^64 congruent), where the ISA file has no
+ * faster form: repeated halving. */
+#ifndef v_quarter
+#define v_quarter(x) v_half(v_half(x))
+#endif
+#ifndef v_eighth
+#define v_eighth(x) v_half(v_half(v_half(x)))
+#endif
+
+/* d x for d = 2^k (k = 1, 2): x = t 2^(64-k) + lo, 2^64 = 2^32 - 1 (mod p),
+ * and t (2^32 - 1) < 2^34 is a valid second operand of v_add_wrap. */
+static inline V p2s_shl_mod(V x, const int k)
+{
+    return v_add_wrap(v_slli(x, k), v_mul32(v_srli(x, 64 - k), v_set1(GL_EPS)));
+}
+
+/* -x as p - canon(x), in 1..p. */
+static inline V p2s_neg(V x) { return v_sub(v_set1(GL_P), v_canon(x)); }
+
+/* Halves of b + f and b - f for halves (bl, bh) and a word f < 2^64 (for
+ * b - f, b must be offset by 8p as kl, kh below). */
+static inline void p2s_base_plus(V *yl, V *yh, V bl, V bh, V f)
+{
+    V fl, fh;
+    p2s_split(f, &fl, &fh);
+    *yl = v_add(bl, fl);
+    *yh = v_add(bh, fh);
+}
+
+static inline void p2s_base_minus(V *yl, V *yh, V bl, V bh, V f)
+{
+    V fl, fh;
+    p2s_split(f, &fl, &fh);
+    *yl = v_sub(bl, fl);
+    *yh = v_sub(bh, fh);
+}
+
 /* Internal layer x_i <- d_i x_i + sum with the small diagonal of p2.c
  * (-2, 1, 2, 1/2, 3, 4, -1/2, -3, -4, 1/4, -1/4, 1/8), then the next
- * constants. Halves stay below 16 * 2^32 + 2^35 + 2^32 < 2^37. */
+ * constants. The sum is formed in halves (split, add, join) as in the
+ * external layer; the outputs of the entries 0, 4, 7, 8 stay in halves
+ * (halves below 16 * 2^32 + 2^35 + 2^32 < 2^37 before the join). The other
+ * entries take fewer operations on whole words: d x (any word < 2^64
+ * congruent to it) plus the canonical sum by v_add_wrap, whose second
+ * operand may be any value <= p - 1. With nrc == P2_WIDTH (the round
+ * before the final full rounds) every entry takes the halves path, where
+ * the constants are added. */
 static inline void p2s_internal(V x[P2_WIDTH], const uint64_t *rc, int nrc)
 {
-    V f3 = v_half(x[3]), f6 = v_half(x[6]);
-    V f9 = v_half(v_half(x[9])), f10 = v_half(v_half(x[10]));
-    V f11 = v_half(v_half(v_half(x[11])));
     V l[P2_WIDTH], h[P2_WIDTH];
     for (int i = 0; i < P2_WIDTH; i++) p2s_split(x[i], &l[i], &h[i]);
     /* sum of x_1..x_11 first: only x_0 comes out of this round's S-box, so
@@ -155,40 +198,46 @@ static inline void p2s_internal(V x[P2_WIDTH], const uint64_t *rc, int nrc)
     }
     V sl = v_add(rl, l[0]), sh = v_add(rh, h[0]);
     V kl = v_add(sl, v_set1(P2S_KL)), kh = v_add(sh, v_set1(P2S_KH));
-    V fl, fh;
     V yl[P2_WIDTH], yh[P2_WIDTH];
     /* d_0 = -2: sum - 2 x_0 = (x_1 + ... + x_11) - x_0 */
     yl[0] = v_sub(v_add(rl, v_set1(P2S_KL)), l[0]);
     yh[0] = v_sub(v_add(rh, v_set1(P2S_KH)), h[0]);
-    yl[1] = v_add(sl, l[1]);
-    yh[1] = v_add(sh, h[1]);
-    yl[2] = v_add(sl, v_slli(l[2], 1));
-    yh[2] = v_add(sh, v_slli(h[2], 1));
-    p2s_split(f3, &fl, &fh);
-    yl[3] = v_add(sl, fl);
-    yh[3] = v_add(sh, fh);
     yl[4] = v_add(v_add(sl, l[4]), v_slli(l[4], 1));
     yh[4] = v_add(v_add(sh, h[4]), v_slli(h[4], 1));
-    yl[5] = v_add(sl, v_slli(l[5], 2));
-    yh[5] = v_add(sh, v_slli(h[5], 2));
-    p2s_split(f6, &fl, &fh);
-    yl[6] = v_sub(kl, fl);
-    yh[6] = v_sub(kh, fh);
     yl[7] = v_sub(v_sub(kl, l[7]), v_slli(l[7], 1));
     yh[7] = v_sub(v_sub(kh, h[7]), v_slli(h[7], 1));
     yl[8] = v_sub(kl, v_slli(l[8], 2));
     yh[8] = v_sub(kh, v_slli(h[8], 2));
-    p2s_split(f9, &fl, &fh);
-    yl[9] = v_add(sl, fl);
-    yh[9] = v_add(sh, fh);
-    p2s_split(f10, &fl, &fh);
-    yl[10] = v_sub(kl, fl);
-    yh[10] = v_sub(kh, fh);
-    p2s_split(f11, &fl, &fh);
-    yl[11] = v_add(sl, fl);
-    yh[11] = v_add(sh, fh);
+    if (nrc == P2_WIDTH) {
+        yl[1] = v_add(sl, l[1]);
+        yh[1] = v_add(sh, h[1]);
+        yl[2] = v_add(sl, v_slli(l[2], 1));
+        yh[2] = v_add(sh, v_slli(h[2], 1));
+        p2s_base_plus(&yl[3], &yh[3], sl, sh, v_half(x[3]));
+        yl[5] = v_add(sl, v_slli(l[5], 2));
+        yh[5] = v_add(sh, v_slli(h[5], 2));
+        p2s_base_minus(&yl[6], &yh[6], kl, kh, v_half(x[6]));
+        p2s_base_plus(&yl[9], &yh[9], sl, sh, v_quarter(x[9]));
+        p2s_base_minus(&yl[10], &yh[10], kl, kh, v_quarter(x[10]));
+        p2s_base_plus(&yl[11], &yh[11], sl, sh, v_eighth(x[11]));
+        p2s_add_rc(yl, yh, rc, nrc);
+        for (int i = 0; i < P2_WIDTH; i++) x[i] = p2s_join(yl[i], yh[i]);
+        return;
+    }
     p2s_add_rc(yl, yh, rc, nrc);
-    for (int i = 0; i < P2_WIDTH; i++) x[i] = p2s_join(yl[i], yh[i]);
+    const V s = v_canon(p2s_join(sl, sh));
+    x[1] = v_add_wrap(x[1], s);
+    x[2] = v_add_wrap(p2s_shl_mod(x[2], 1), s);
+    x[3] = v_add_wrap(v_half(x[3]), s);
+    x[5] = v_add_wrap(p2s_shl_mod(x[5], 2), s);
+    x[6] = v_add_wrap(p2s_neg(v_half(x[6])), s);
+    x[9] = v_add_wrap(v_quarter(x[9]), s);
+    x[10] = v_add_wrap(p2s_neg(v_quarter(x[10])), s);
+    x[11] = v_add_wrap(v_eighth(x[11]), s);
+    x[0] = p2s_join(yl[0], yh[0]);
+    x[4] = p2s_join(yl[4], yh[4]);
+    x[7] = p2s_join(yl[7], yh[7]);
+    x[8] = p2s_join(yl[8], yh[8]);
 }
 
 /* The permutation on nv interleaved vectors of states, SoA: soa[i * nv VL
@@ -234,12 +283,14 @@ static inline __attribute__((always_inline)) void p2s_permute(gl_t *soa, const i
 static inline int p2s_test_op(int op, gl_t *out, const gl_t *a, const gl_t *b, size_t n)
 {
     if (op == P2_OP_WIDE) return 0;
-    if (op == P2_OP_EXT || op == P2_OP_INT) {
+    if (op == P2_OP_EXT || op == P2_OP_INT || op == P2_OP_INT_LAST) {
+        static const uint64_t zero[P2_WIDTH];
         for (size_t s = 0; s + P2_WIDTH * VL <= n; s += P2_WIDTH * VL) {
             V x[P2_WIDTH];
             for (int i = 0; i < P2_WIDTH; i++) x[i] = v_load(a + s + i * VL);
             if (op == P2_OP_EXT) p2s_external(x, NULL, 0);
-            else p2s_internal(x, NULL, 0);
+            else if (op == P2_OP_INT) p2s_internal(x, NULL, 0);
+            else p2s_internal(x, zero, P2_WIDTH);
             for (int i = 0; i < P2_WIDTH; i++) v_store(out + s + i * VL, x[i]);
         }
         return 1;
@@ -251,6 +302,8 @@ static inline int p2s_test_op(int op, gl_t *out, const gl_t *a, const gl_t *b, s
         case P2_OP_SQR: r = p2s_sqr(x); break;
         case P2_OP_SBOX: r = x, p2s_sbox_n(&r, 1); break;
         case P2_OP_HALF: r = v_half(x); break;
+        case P2_OP_QUARTER: r = v_quarter(x); break;
+        case P2_OP_EIGHTH: r = v_eighth(x); break;
         case P2_OP_CANON: r = v_canon(x); break;
         case P2_OP_JOIN: r = p2s_join(x, y); break;
         default: return 0;

@@ -1332,6 +1332,9 @@ static cairn_err prove_with(const stark_pk *pk, stark_workspace *ws, const stark
 {
     *proof = NULL;
     *len = 0;
+    /* a key from the key cache commits its preprocessed columns now (the
+     * key is shared and logically const: stark_pk_ready locks) */
+    FORWARD_IF_ERROR(stark_pk_ready((stark_pk *)pk));
     pstate *ps = cairn_calloc(1, sizeof *ps);
     if (!ps) return cairn_fail_nomem(sizeof *ps, "stark_prove: out of memory for the prover state");
     stark_workspace *prev = NULL;

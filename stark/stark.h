@@ -122,6 +122,33 @@ typedef struct stark_vk stark_vk;
 cairn_err stark_setup(stark_pk **pk, stark_vk **vk, const air_machine *m,
                       const stark_params *p);
 void stark_pk_free(stark_pk *pk); /* accept NULL */
+
+/* ---- Key cache (stark/keycache.c) ----
+ * stark_setup looks the preprocessed root of a machine up on disk before
+ * it commits the preprocessed columns: on a hit the verifying key is
+ * ready at once and the proving key commits only when it first proves
+ * (checking that the root it computes is the cached one); on a miss it
+ * commits and stores the root. Entries are named by this binary, the key's
+ * description and the preprocessed values, so a rebuilt binary or another
+ * machine never reads them. The folder: $CAIRN_KEY_CACHE ("off" or empty:
+ * no cache), else $XDG_CACHE_HOME/cairn/keys, else ~/.cache/cairn/keys;
+ * created with mode 0700, and used only when it (and each entry) belongs
+ * to the user and nobody else may write it: whoever can write entries can
+ * change what this binary's keys verify, as whoever can write the binary
+ * can. keycache.c's header has the format. */
+typedef struct {
+    int enabled;
+    char dir[4096];
+    char why_off[256]; /* when not enabled */
+    uint64_t hits, misses, stores;
+    uint64_t bad;   /* entries ignored: damaged, foreign, not private */
+    uint64_t wrong; /* entries a prover found wrong (and deleted) */
+} stark_keycache_stats;
+
+/* Overrides the environment: dir = the cache folder, NULL or "" = off.
+ * Call before the first stark_setup of the process. */
+void stark_keycache_set(const char *dir);
+void stark_keycache_get_stats(stark_keycache_stats *out);
 void stark_vk_free(stark_vk *vk);
 p2_digest stark_vk_digest(const stark_vk *vk);
 /* The root of the preprocessed columns (zero for a machine without any). */

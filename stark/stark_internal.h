@@ -5,6 +5,8 @@
 #ifndef CAIRN_STARK_STARK_INTERNAL_H
 #define CAIRN_STARK_STARK_INTERNAL_H
 
+#include <pthread.h>
+
 #include "air.h"
 #include "mt.h"
 #include "stark.h"
@@ -49,7 +51,27 @@ struct stark_pk {
     gl_t *pre_lde[AIR_MAX_TABLES]; /* bitrev LDE of preprocessed columns */
     mt_tree *pre_tree;
     int check_trace; /* run the debug checker before proving (params) */
+    /* a key whose root came from the key cache commits when it first
+     * proves (stark_pk_ready); lock guards that */
+    int lazy;
+    pthread_mutex_t lock;
+    char cache_path[4160];
 };
+
+/* Commits the preprocessed columns of a key built from the key cache
+ * (nothing for others) and checks the root against the cached one. */
+cairn_err stark_pk_ready(stark_pk *pk);
+
+/* The key cache's internals (keycache.c): *found = 1 and *root when an
+ * entry of (m, p) exists and passes its checks; path gets the entry's
+ * file name (empty with the cache off). */
+cairn_err stark_keycache_lookup(int *found, p2_digest *root, char *path, size_t cap, const air_machine *m,
+                                const stark_params *p);
+/* Stores root for (m, p); failures are silent (the next process only
+ * recomputes). */
+void stark_keycache_store(const air_machine *m, const stark_params *p, const p2_digest *root);
+/* A prover found the entry at path wrong: deletes it. */
+void stark_keycache_forget(const char *path);
 
 /* Everything a proof's layout depends on: key + the tables' heights. */
 typedef struct {

@@ -1,6 +1,7 @@
 /* The message codec (msg.h): one writer and one checking parser. */
 #include "msg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -70,6 +71,8 @@ const char *cmsg_task_kind_name(uint32_t task_kind)
     switch (task_kind) {
     case CMSG_TASK_NONE: return "none";
     case CMSG_TASK_PROVE_SEGMENT: return "prove-segment";
+    case CMSG_TASK_LIFT: return "lift";
+    case CMSG_TASK_JOIN: return "join";
     }
     return "?";
 }
@@ -487,4 +490,165 @@ cairn_err cmsg_decode(cmsg *out, const uint8_t *buf, size_t len)
     cairn_err e = decode(out, buf, len);
     if (e != CAIRN_OK) cmsg_free(out);
     return e;
+}
+
+/* ---- recursion payloads and claims (msg.h) ------------------------------------ */
+
+void cmsg_rc_claim_encode(uint8_t out[CMSG_RC_CLAIM_BYTES], const uint64_t claim[CMSG_RC_CLAIM_N])
+{
+    for (unsigned i = 0; i < CMSG_RC_CLAIM_N; i++) put_u64(out + 8 * i, claim[i]);
+}
+
+static const char *const g_rc_claim_part[CMSG_RC_CLAIM_N] = {
+    "control root", "control root", "control root", "control root", "start digest", "start digest", "start digest",
+    "start digest", "end digest",   "end digest",   "end digest",   "end digest",   "cycles"};
+
+cairn_err cmsg_rc_claim_decode(uint64_t out[CMSG_RC_CLAIM_N], const uint8_t *buf, size_t len)
+{
+    RETURN_ERROR_IF(len != CMSG_RC_CLAIM_BYTES, CAIRN_ERR_FORMAT, "recursion claim: %zu bytes, not %u", len,
+                    CMSG_RC_CLAIM_BYTES);
+    uint64_t c[CMSG_RC_CLAIM_N];
+    for (unsigned i = 0; i < CMSG_RC_CLAIM_N; i++) {
+        c[i] = get_u64(buf + 8 * i);
+        RETURN_ERROR_IF(c[i] >= GL_P, CAIRN_ERR_FORMAT, "recursion claim: element %u (%s) is not below p", i,
+                        g_rc_claim_part[i]);
+    }
+    memcpy(out, c, sizeof c);
+    return CAIRN_OK;
+}
+
+static int preset_ok(const char *s)
+{
+    size_t n = strnlen(s, CMSG_PRESET_MAX + 1);
+    return n >= 1 && n <= CMSG_PRESET_MAX && printable(s, n);
+}
+
+static int rc_claim_ok(const uint64_t c[CMSG_RC_CLAIM_N])
+{
+    for (unsigned i = 0; i < CMSG_RC_CLAIM_N; i++)
+        if (c[i] >= GL_P) return 0;
+    return 1;
+}
+
+static int node_ok(const cmsg_rc_node *n)
+{
+    return n->kind <= CMSG_NODE_JOIN && rc_claim_ok(n->claim) && n->proof_len > 0 &&
+           n->proof_len <= CMSG_MAX_BODY;
+}
+
+static size_t node_bytes(const cmsg_rc_node *n) { return 4 + CMSG_RC_CLAIM_BYTES + 8 + n->proof_len; }
+
+static uint8_t *put_node(uint8_t *p, const cmsg_rc_node *n)
+{
+    put_u32(p, n->kind);
+    cmsg_rc_claim_encode(p + 4, n->claim);
+    return put_bytes(p + 4 + CMSG_RC_CLAIM_BYTES, n->proof, n->proof_len);
+}
+
+static uint8_t *put_preset(uint8_t *p, const char *preset)
+{
+    size_t n = strlen(preset);
+    put_u32(p, (uint32_t)n);
+    memcpy(p + 4, preset, n);
+    return p + 4 + n;
+}
+
+cairn_err cmsg_lift_encode(uint8_t **out, size_t *len, const cmsg_lift *l)
+{
+    *out = NULL;
+    *len = 0;
+    RETURN_ERROR_IF(!preset_ok(l->preset), CAIRN_ERR_USAGE, "lift payload: preset name not 1..%u printable bytes",
+                    CMSG_PRESET_MAX);
+    RETURN_ERROR_IF(!l->proof_len || l->proof_len > CMSG_MAX_BODY, CAIRN_ERR_USAGE,
+                    "lift payload: segment proof of %zu bytes", l->proof_len);
+    size_t n = 4 + strlen(l->preset) + CMSG_SEG_CLAIM_BYTES + 8 + l->proof_len;
+    uint8_t *b = cairn_malloc(n);
+    RETURN_ERROR_IF(!b, CAIRN_ERR_NOMEM, "lift payload: out of memory for %zu bytes", n);
+    uint8_t *p = put_preset(b, l->preset);
+    cmsg_seg_claim_encode(p, &l->seg);
+    put_bytes(p + CMSG_SEG_CLAIM_BYTES, l->proof, l->proof_len);
+    *out = b;
+    *len = n;
+    return CAIRN_OK;
+}
+
+cairn_err cmsg_join_encode(uint8_t **out, size_t *len, const cmsg_join *j)
+{
+    *out = NULL;
+    *len = 0;
+    RETURN_ERROR_IF(!preset_ok(j->preset), CAIRN_ERR_USAGE, "join payload: preset name not 1..%u printable bytes",
+                    CMSG_PRESET_MAX);
+    RETURN_ERROR_IF(!node_ok(&j->left) || !node_ok(&j->right), CAIRN_ERR_USAGE,
+                    "join payload: a node of another kind, a non-canonical claim or no proof");
+    size_t n = 4 + strlen(j->preset) + node_bytes(&j->left) + node_bytes(&j->right);
+    uint8_t *b = cairn_malloc(n);
+    RETURN_ERROR_IF(!b, CAIRN_ERR_NOMEM, "join payload: out of memory for %zu bytes", n);
+    put_node(put_node(put_preset(b, j->preset), &j->left), &j->right);
+    *out = b;
+    *len = n;
+    return CAIRN_OK;
+}
+
+static cairn_err rd_preset(reader *r, char out[CMSG_PRESET_MAX + 1])
+{
+    FORWARD_IF_ERROR(rd_text(r, out, CMSG_PRESET_MAX, "preset name"));
+    RETURN_ERROR_IF(!out[0], CAIRN_ERR_FORMAT, "%s: empty preset name", r->what);
+    return CAIRN_OK;
+}
+
+static cairn_err rd_node(reader *r, cmsg_rc_node *n, const char *side)
+{
+    char field[32];
+    snprintf(field, sizeof field, "%s node kind", side);
+    FORWARD_IF_ERROR(rd_u32(r, &n->kind, field));
+    RETURN_ERROR_IF(n->kind > CMSG_NODE_JOIN, CAIRN_ERR_FORMAT, "%s: %s %u is neither lift (0) nor join (1)",
+                    r->what, field, n->kind);
+    snprintf(field, sizeof field, "%s node claim", side);
+    FORWARD_IF_ERROR(rd_need(r, CMSG_RC_CLAIM_BYTES, field));
+    cairn_err e = cmsg_rc_claim_decode(n->claim, r->p + r->off, CMSG_RC_CLAIM_BYTES);
+    if (e != CAIRN_OK) return cairn_prefix_error(e, "%s: %s node", r->what, side);
+    r->off += CMSG_RC_CLAIM_BYTES;
+    snprintf(field, sizeof field, "%s node proof", side);
+    FORWARD_IF_ERROR(rd_bytes(r, &n->proof, &n->proof_len, field));
+    RETURN_ERROR_IF(!n->proof_len, CAIRN_ERR_FORMAT, "%s: empty %s", r->what, field);
+    return CAIRN_OK;
+}
+
+static cairn_err rd_end(reader *r)
+{
+    RETURN_ERROR_IF(r->off != r->len, CAIRN_ERR_FORMAT, "%s: %zu trailing bytes at offset %zu", r->what,
+                    r->len - r->off, r->off);
+    return CAIRN_OK;
+}
+
+cairn_err cmsg_lift_decode(cmsg_lift *out, const uint8_t *buf, size_t len)
+{
+    memset(out, 0, sizeof *out);
+    reader r = {buf, len, 0, "lift payload"};
+    cmsg_lift l;
+    memset(&l, 0, sizeof l);
+    FORWARD_IF_ERROR(rd_preset(&r, l.preset));
+    FORWARD_IF_ERROR(rd_need(&r, CMSG_SEG_CLAIM_BYTES, "segment claim"));
+    cairn_err e = cmsg_seg_claim_decode(&l.seg, buf + r.off, CMSG_SEG_CLAIM_BYTES);
+    if (e != CAIRN_OK) return cairn_prefix_error(e, "lift payload");
+    r.off += CMSG_SEG_CLAIM_BYTES;
+    FORWARD_IF_ERROR(rd_bytes(&r, &l.proof, &l.proof_len, "segment proof"));
+    RETURN_ERROR_IF(!l.proof_len, CAIRN_ERR_FORMAT, "lift payload: empty segment proof");
+    FORWARD_IF_ERROR(rd_end(&r));
+    *out = l;
+    return CAIRN_OK;
+}
+
+cairn_err cmsg_join_decode(cmsg_join *out, const uint8_t *buf, size_t len)
+{
+    memset(out, 0, sizeof *out);
+    reader r = {buf, len, 0, "join payload"};
+    cmsg_join j;
+    memset(&j, 0, sizeof j);
+    FORWARD_IF_ERROR(rd_preset(&r, j.preset));
+    FORWARD_IF_ERROR(rd_node(&r, &j.left, "left"));
+    FORWARD_IF_ERROR(rd_node(&r, &j.right, "right"));
+    FORWARD_IF_ERROR(rd_end(&r));
+    *out = j;
+    return CAIRN_OK;
 }

@@ -28,9 +28,11 @@
  *             u32 length + host name (printable ASCII, < 64 bytes)
  *   REQUEST   empty
  *   TASK      params (6 x u32), payload bytes (per task kind: the snapshot
- *             bytes of rv_snapshot_encode for PROVE_SEGMENT)
+ *             bytes of rv_snapshot_encode for PROVE_SEGMENT, cmsg_lift for
+ *             LIFT, cmsg_join for JOIN: below)
  *   RESULT    u64 microseconds the task took, claim bytes (per task kind:
- *             cmsg_seg_claim for PROVE_SEGMENT), proof bytes
+ *             cmsg_seg_claim for PROVE_SEGMENT, cmsg_rc_claim for LIFT and
+ *             JOIN), proof bytes
  *   ERROR     u32 cairn_err code, u32 length + message (printable ASCII,
  *             <= CMSG_TEXT_MAX bytes)
  *   SHUTDOWN  u32 lost: ranks the coordinator gave up on (coordinator/
@@ -49,6 +51,25 @@
  * mismatch) names the field and offset. The checksum catches transport
  * damage; it is not a defence against a hostile worker (the coordinator
  * verifies every proof for that).
+ *
+ * Recursion payloads and claims (the fold, recursion/rc_fold.h; u32/u64
+ * little-endian, "bytes" = u64 length + the bytes, consumed exactly):
+ *   rc claim  RC_CLAIM_NPUB (13) x u64: control root (4), start digest
+ *             (4), end digest (4), cycles; each a canonical field element
+ *             (< p) = CMSG_RC_CLAIM_BYTES
+ *   node      u32 kind (0 lift, 1 join: the key that verifies it), rc
+ *             claim, proof bytes (non-empty)
+ *   LIFT      u32 length + segment preset name (printable ASCII, 1..
+ *             CMSG_PRESET_MAX bytes), segment claim (cmsg_seg_claim), the
+ *             segment's proof bytes (non-empty)
+ *   JOIN      u32 length + segment preset name, left node, right node
+ * The segment preset travels in the payload because a fold context is
+ * keyed by it (rc_fold_get(preset, po2): it chooses the recursion
+ * parameters and shape), and the numeric params of TASK do not name it
+ * (two presets may share segment parameters and still fold differently).
+ * The decoders check every length, the name, the kinds and that every
+ * claim element is canonical; whether the claims chain is the task's
+ * business (worker/task.c), not the codec's.
  */
 #ifndef CAIRN_WORKER_MSG_H
 #define CAIRN_WORKER_MSG_H
@@ -61,7 +82,9 @@
 #include "vm/rv32im/rv_air.h"
 
 #define CMSG_MAGIC 0x47534d43u /* "CMSG" as little-endian bytes */
-#define CMSG_VERSION 3u
+/* 4: the recursion task kinds LIFT and JOIN (a worker of version 3 knows
+ * neither) */
+#define CMSG_VERSION 4u
 #define CMSG_HEADER_BYTES 48u
 /* MPI tag of every protocol message (one tag: MPI keeps the messages of
  * one sender in order, which the protocol relies on). */
@@ -92,6 +115,8 @@ typedef enum {
 typedef enum {
     CMSG_TASK_NONE = 0,
     CMSG_TASK_PROVE_SEGMENT = 1,
+    CMSG_TASK_LIFT = 2, /* lift one segment proof into a recursion proof */
+    CMSG_TASK_JOIN = 3, /* join two adjacent recursion proofs */
     CMSG_TASK_NKINDS
 } cmsg_task_kind;
 
@@ -168,6 +193,45 @@ const char *cmsg_task_kind_name(uint32_t task_kind); /* "prove-segment"; "?" */
 #define CMSG_SEG_CLAIM_BYTES 76u
 void cmsg_seg_claim_encode(uint8_t out[CMSG_SEG_CLAIM_BYTES], const rv_seg_claim *c);
 cairn_err cmsg_seg_claim_decode(rv_seg_claim *out, const uint8_t *buf, size_t len);
+
+/* ---- recursion payloads and claims (the layouts above) ---- */
+
+#define CMSG_RC_CLAIM_N 13u /* RC_CLAIM_NPUB (recursion/rc_join.h; task.c checks) */
+#define CMSG_RC_CLAIM_BYTES (8u * CMSG_RC_CLAIM_N)
+#define CMSG_PRESET_MAX 31u
+enum { CMSG_NODE_LIFT = 0, CMSG_NODE_JOIN = 1 }; /* RC_FOLD_LIFT, RC_FOLD_JOIN */
+
+/* A node as it travels; decoded, proof points into the decoder's input. */
+typedef struct {
+    uint32_t kind;
+    uint64_t claim[CMSG_RC_CLAIM_N];
+    const uint8_t *proof;
+    size_t proof_len;
+} cmsg_rc_node;
+
+typedef struct {
+    char preset[CMSG_PRESET_MAX + 1];
+    rv_seg_claim seg;
+    const uint8_t *proof; /* the segment proof */
+    size_t proof_len;
+} cmsg_lift;
+
+typedef struct {
+    char preset[CMSG_PRESET_MAX + 1];
+    cmsg_rc_node left, right;
+} cmsg_join;
+
+void cmsg_rc_claim_encode(uint8_t out[CMSG_RC_CLAIM_BYTES], const uint64_t claim[CMSG_RC_CLAIM_N]);
+/* CAIRN_ERR_FORMAT for another length or an element not below p. */
+cairn_err cmsg_rc_claim_decode(uint64_t out[CMSG_RC_CLAIM_N], const uint8_t *buf, size_t len);
+
+/* Encoders: *out malloc'd (the caller frees it); CAIRN_ERR_USAGE for what
+ * the decoder would refuse. Decoders: untrusted bytes, CAIRN_ERR_FORMAT
+ * naming the field; the decoded proofs point into buf. */
+cairn_err cmsg_lift_encode(uint8_t **out, size_t *len, const cmsg_lift *l);
+cairn_err cmsg_lift_decode(cmsg_lift *out, const uint8_t *buf, size_t len);
+cairn_err cmsg_join_encode(uint8_t **out, size_t *len, const cmsg_join *j);
+cairn_err cmsg_join_decode(cmsg_join *out, const uint8_t *buf, size_t len);
 
 /* FNV-1a 64 of the concatenation a || b (exposed for tests). */
 uint64_t cmsg_checksum(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);

@@ -75,6 +75,13 @@ cairn_err wrk_hooks_from_env(wrk_hooks *out, int rank)
     int on;
     long n = 0;
     FORWARD_IF_ERROR(hook_var("CAIRN_TEST_WORKER_CORRUPT", rank, &out->corrupt, NULL));
+    const char *kind = getenv("CAIRN_TEST_WORKER_CORRUPT_TASK");
+    if (kind && *kind) {
+        for (uint32_t k = CMSG_TASK_NONE + 1; k < CMSG_TASK_NKINDS; k++)
+            if (!strcmp(kind, cmsg_task_kind_name(k))) out->corrupt_kind = k;
+        RETURN_ERROR_IF(!out->corrupt_kind, CAIRN_ERR_USAGE,
+                        "CAIRN_TEST_WORKER_CORRUPT_TASK=%s: not a task kind (prove-segment, lift, join)", kind);
+    }
     FORWARD_IF_ERROR(hook_var("CAIRN_TEST_WORKER_FAIL", rank, &out->fail, NULL));
     FORWARD_IF_ERROR(hook_var("CAIRN_TEST_WORKER_VK", rank, &out->bad_vk, NULL));
     FORWARD_IF_ERROR(hook_var("CAIRN_TEST_WORKER_KILL", rank, &on, &n));
@@ -164,7 +171,8 @@ cairn_err wrk_serve(wrk_ctx *ctx, uint8_t **reply, size_t *reply_len, const uint
         cmsg_free(&t);
         return e;
     }
-    if (h->corrupt && proof_len) proof[proof_len / 2] ^= 0x10;
+    if (h->corrupt && proof_len && (!h->corrupt_kind || h->corrupt_kind == t.task_kind))
+        proof[proof_len / 2] ^= 0x10;
     cmsg r;
     cmsg_init(&r, CMSG_RESULT);
     r.task_id = t.task_id;

@@ -39,6 +39,11 @@
  * coordinator's local prover, which runs tasks through wrk_serve too):
  *   CAIRN_TEST_WORKER_CORRUPT=RANKS   flip one byte in the middle of every
  *                                     proof those ranks return
+ *   CAIRN_TEST_WORKER_CORRUPT_TASK=KIND  with CORRUPT: only results of
+ *                                     that task kind (its cmsg_task_kind_name:
+ *                                     prove-segment, lift, join), so a
+ *                                     test can forge recursion results
+ *                                     alone
  *   CAIRN_TEST_WORKER_FAIL=RANKS      every task fails (ERROR, no proving)
  *   CAIRN_TEST_WORKER_KILL=RANKS:K    raise(SIGKILL) on receiving a task
  *                                     after K tasks were answered
@@ -61,6 +66,7 @@
 
 typedef struct {
     int corrupt;        /* flip a proof byte */
+    uint32_t corrupt_kind; /* of results of this task kind only (0: every kind) */
     int fail;           /* fail every task */
     long kill_after;    /* < 0: never; else SIGKILL on the task after this many */
     unsigned stall_sec; /* sleep before the first answer */
@@ -86,7 +92,10 @@ cairn_err wrk_vk_digest(uint8_t out[CMSG_DIGEST_BYTES], unsigned po2, const star
  * hierarchy; v1's limit_in_bytes), RLIMIT_AS / RLIMIT_DATA and Slurm's
  * SLURM_MEM_PER_NODE; 0 if none is known. The figures are per process;
  * ranks on one host share its memory, which the coordinator counts
- * (coord.h "Memory"). wrk_mem_hello fills a HELLO's mem_need, mem_limit
+ * (coord.h "Memory"). A job that folds also has the rank make lifts and
+ * joins; their memory (rc_fold_prove_mem) is the coordinator's to add,
+ * since a worker builds the fold keys only on its first recursion task
+ * (task.h). wrk_mem_hello fills a HELLO's mem_need, mem_limit
  * and host for a job of segments of 2^po2 with p (building the key if
  * it is not cached). */
 uint64_t wrk_mem_limit(void);

@@ -15,6 +15,19 @@
 #       reuses every stored one (counted: JSON events against the records
 #       that were on disk); resumed again once finished, the stored final
 #       proof is reused and nothing is made
+#   run_fold.sh CAIRN MKELF JOBEDIT mpi MPIRUN
+#       the fold under mpirun -np 2 --no-local (rank 1 runs every task:
+#       segments, lifts, joins), the loop in 2 segments (2^11: the fewest
+#       recursion proofs that have a join, to stay under a minute on 2
+#       loaded cores; the tree's shapes are the one-process tests'): rank 1 forges
+#       its lift results (CAIRN_TEST_WORKER_CORRUPT_TASK=lift): the first
+#       is rejected, the rank quarantined and the job stops (no prover
+#       left) with segment proofs stored and no lift; resumed with forged
+#       joins: lifts are made and stored, the first join is rejected;
+#       resumed honestly: the stored lifts are reused (none made again),
+#       the missing lifts and the join made by rank 1, and cairn
+#       verify accepts the final proof. Skips (77) without a working
+#       mpirun.
 #   run_fold.sh CAIRN MKELF JOBEDIT forge
 #       the loop in 2 segments (2^11): bytes of the exported file altered
 #       across the claim, the control root, the final state, the journal,
@@ -213,10 +226,64 @@ forge()
         expect 0 "" "$CAIRN" verify "$WORK/e.h5" && pass
 }
 
+mpi()
+{
+    local MPIRUN=${1:-}
+    if [ -z "$MPIRUN" ] || ! command -v "$MPIRUN" >/dev/null 2>&1; then
+        echo "SKIP: mpirun not found" >&2
+        exit 77
+    fi
+    local FLAGS=(--oversubscribe --bind-to none)
+    [ "$(id -u)" = 0 ] && FLAGS+=(--allow-run-as-root)
+    export OMP_NUM_THREADS=1
+    unset CAIRN_TEST_WORKER_CORRUPT CAIRN_TEST_WORKER_CORRUPT_TASK CAIRN_TEST_WORKER_FAIL CAIRN_TEST_WORKER_KILL \
+        CAIRN_TEST_WORKER_STALL CAIRN_TEST_WORKER_VK
+    if ! timeout -k 5 60 "$MPIRUN" "${FLAGS[@]}" -np 2 "$CAIRN" --version >"$WORK/probe" 2>&1; then
+        echo "SKIP: mpirun cannot start 2 ranks here" >&2
+        exit 77
+    fi
+    local MPI=(timeout -k 10 300 "$MPIRUN" "${FLAGS[@]}" -np 2)
+    "$MKELF" "$WORK/loop.elf" loop || { echo "cannot write the test program" >&2; exit 1; }
+    : >"$WORK/empty"
+    run_cairn "$WORK/loop.elf" "$WORK/empty" "$WORK/exec" --segment-po2 11
+    local J=$WORK/m.h5 P=(prove "$WORK/loop.elf" --segment-po2 11 --preset test -o "$WORK/m.h5" --no-local --json)
+    # forged lifts: rejected, the only worker quarantined, the job stops
+    expect 2 "no rank left that can prove" "${MPI[@]}" -x CAIRN_TEST_WORKER_CORRUPT=1 -x CAIRN_TEST_WORKER_CORRUPT_TASK=lift \
+        "$CAIRN" "${P[@]}" && pass
+    [ "$(grep '"event": "retry"' "$WORK/err" | grep '"task": "lift"' | grep '"rank": 1,' | grep -c rejected)" = 1 ] ||
+        fail "mpi: the forged lift was not rejected once"
+    # (recursion tasks go out before new segments: some segments are stored)
+    [ "$(ls "$J.d" | grep -c '^seg-.*\.rec$')" -ge 1 ] || fail "mpi: no segment proof is stored"
+    [ "$(ls "$J.d" | grep -c '^fold-')" = 0 ] || fail "mpi: a forged lift was stored"
+    # forged joins: lifts are made (joins go out before lifts: at least the
+    # first two), the first join rejected
+    expect 2 "no rank left that can prove" "${MPI[@]}" -x CAIRN_TEST_WORKER_CORRUPT=1 \
+        -x CAIRN_TEST_WORKER_CORRUPT_TASK=join "$CAIRN" "${P[@]}" --resume && pass
+    [ "$(grep '"event": "retry"' "$WORK/err" | grep '"task": "join"' | grep '"rank": 1,' | grep -c rejected)" = 1 ] ||
+        fail "mpi: the forged join was not rejected once"
+    local lifts
+    lifts=$(ls "$J.d" | grep -c '^fold-00-.*\.rec$')
+    [ "$lifts" -ge 2 ] && [ "$(events task_finished lift)" = "$lifts" ] ||
+        fail "mpi: $(events task_finished lift) lifts made, $lifts stored"
+    [ "$(ls "$J.d" | grep -c '^fold-0[1-9]-')" = 0 ] || fail "mpi: a forged join was stored"
+    # honest: the stored lifts reused, the rest made on rank 1
+    expect 0 "" "${MPI[@]}" "$CAIRN" "${P[@]}" --resume || finish
+    [ "$(events fold_reused lift)" = "$lifts" ] && [ "$(events task_finished lift)" = $((2 - lifts)) ] ||
+        fail "mpi: resumed, $(events fold_reused lift) lifts reused and $(events task_finished lift) made," \
+            "$lifts were stored"
+    [ "$(events task_finished join)" = 1 ] || fail "mpi: $(events task_finished join) joins made, not 1"
+    [ "$(grep '"event": "task_finished"' "$WORK/err" | grep -E '"task": "(lift|join)"' | grep -vc '"rank": 1,')" = 0 ] ||
+        fail "mpi: a lift or join was made by another rank than 1"
+    grep -q '"event": "notice".*under MPI' "$WORK/err" && fail "mpi: the notice of segment proofs only is back"
+    pass
+    final_ok mpi "$J" "$WORK/exec"
+}
+
 case $MODE in
 guest) guest "$@" ;;
 resume) resume ;;
 forge) forge ;;
+mpi) mpi "$@" ;;
 *) echo "unknown mode $MODE" >&2; exit 2 ;;
 esac
 echo "$MODE: $(($(date +%s) - START)) s" >&2

@@ -2,12 +2,16 @@
  * bytes must decode or be refused, never crash or read out of bounds; what
  * decodes must re-encode to a message that decodes to the same fields (the
  * same bytes when it was raw: the raw encoding is canonical); a RESULT's
- * claim bytes go through the segment-claim parser too.
+ * claim bytes go through the segment-claim parser too, a LIFT or JOIN
+ * task's payload through its payload parser and a LIFT or JOIN result's
+ * claim through the recursion-claim parser (what decodes must re-encode
+ * to the same bytes: those encodings are canonical).
  *
  * Input modes (first byte):
  *   bit 0 clear: the bytes after it are the message;
- *   bit 0 set:   bits 1..3 pick one of the valid template messages (one per
- *                kind, compressed and raw), bytes 1..2 say where to start
+ *   bit 0 set:   bits 1..3 and 6 pick one of the valid template messages
+ *                (one per kind, compressed and raw; lift and join tasks
+ *                and results), bytes 1..2 say where to start
  *                XORing the rest onto it, and byte 0's bit 4 truncates it
  *                there;
  *   bit 5 set:   the checksum is recomputed before parsing, so that
@@ -22,19 +26,19 @@
 
 #include "worker/msg.h"
 
-#define NTEMPLATES 8
+#define NTEMPLATES 12
 static uint8_t *g_tmpl[NTEMPLATES];
 static size_t g_tlen[NTEMPLATES];
 
 static void make_templates(void)
 {
-    static uint8_t payload[2000], claim[CMSG_SEG_CLAIM_BYTES], proof[700];
+    static uint8_t payload[2000], claim[CMSG_SEG_CLAIM_BYTES], proof[700], rc_claim[CMSG_RC_CLAIM_BYTES];
     for (size_t i = 0; i < sizeof payload; i++) payload[i] = (uint8_t)(i / 64);
     for (size_t i = 0; i < sizeof proof; i++) proof[i] = (uint8_t)(i * 37 + 11);
     rv_seg_claim c = {10, {{1, 2, 3, 4}}, {{5, 6, 7, 8}}, 1000};
     cmsg_seg_claim_encode(claim, &c);
     cmsg m[NTEMPLATES];
-    int compress[NTEMPLATES] = {0, 0, 1, 0, 0, 0, 0, 0};
+    int compress[NTEMPLATES] = {0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     cmsg_init(&m[0], CMSG_HELLO);
     m[0].rank = 2;
     m[0].threads = 4;
@@ -68,6 +72,33 @@ static void make_templates(void)
     cmsg_init(&m[7], CMSG_ERROR);
     m[7].code = CAIRN_ERR_UNSUPPORTED;
     cmsg_set_text(&m[7], "refused");
+    /* recursion: a lift task, a join task, their results */
+    uint64_t rc[CMSG_RC_CLAIM_N];
+    for (unsigned i = 0; i < CMSG_RC_CLAIM_N; i++) rc[i] = 1000 + i;
+    cmsg_rc_claim_encode(rc_claim, rc);
+    cmsg_lift l = {.preset = "test", .seg = c, .proof = proof, .proof_len = 300};
+    cmsg_join j = {.preset = "test", .left = {0, {0}, proof, 200}, .right = {1, {0}, proof + 200, 100}};
+    memcpy(j.left.claim, rc, sizeof rc);
+    memcpy(j.right.claim, rc, sizeof rc);
+    static uint8_t *lift_payload, *join_payload;
+    size_t lift_len, join_len;
+    if (cmsg_lift_encode(&lift_payload, &lift_len, &l) != CAIRN_OK) abort();
+    if (cmsg_join_encode(&join_payload, &join_len, &j) != CAIRN_OK) abort();
+    cmsg_init(&m[8], CMSG_TASK);
+    m[8].task_id = 4;
+    m[8].task_kind = CMSG_TASK_LIFT;
+    m[8].payload = lift_payload;
+    m[8].payload_len = lift_len;
+    m[9] = m[8];
+    m[9].task_kind = CMSG_TASK_JOIN;
+    m[9].payload = join_payload;
+    m[9].payload_len = join_len;
+    for (int i = 10; i < 12; i++) {
+        m[i] = m[3];
+        m[i].task_kind = i == 10 ? CMSG_TASK_LIFT : CMSG_TASK_JOIN;
+        m[i].claim = rc_claim;
+        m[i].claim_len = sizeof rc_claim;
+    }
     for (int i = 0; i < NTEMPLATES; i++)
         if (cmsg_encode(&g_tmpl[i], &g_tlen[i], &m[i], compress[i]) != CAIRN_OK) abort();
     if (g_tmpl[2][12] != 1) abort(); /* the compressed template must be compressed */
@@ -90,6 +121,24 @@ static int same(const cmsg *a, const cmsg *b)
            !strcmp(a->text, b->text);
 }
 
+/* A LIFT or JOIN payload that decodes re-encodes to the same bytes. */
+static void payloads(const cmsg *m)
+{
+    uint8_t *enc = NULL;
+    size_t elen = 0;
+    cmsg_lift l;
+    cmsg_join j;
+    if (m->task_kind == CMSG_TASK_LIFT && cmsg_lift_decode(&l, m->payload, m->payload_len) == CAIRN_OK) {
+        if (cmsg_lift_encode(&enc, &elen, &l) != CAIRN_OK) abort();
+    } else if (m->task_kind == CMSG_TASK_JOIN && cmsg_join_decode(&j, m->payload, m->payload_len) == CAIRN_OK) {
+        if (cmsg_join_encode(&enc, &elen, &j) != CAIRN_OK) abort();
+    } else {
+        return;
+    }
+    if (elen != m->payload_len || memcmp(enc, m->payload, elen)) abort();
+    free(enc);
+}
+
 static void check(uint8_t *buf, size_t len, int reseal)
 {
     if (reseal && len >= CMSG_HEADER_BYTES)
@@ -102,7 +151,14 @@ static void check(uint8_t *buf, size_t len, int reseal)
     if (m.kind == CMSG_RESULT) {
         rv_seg_claim c;
         (void)cmsg_seg_claim_decode(&c, m.claim, m.claim_len);
+        uint64_t rc[CMSG_RC_CLAIM_N];
+        uint8_t again[CMSG_RC_CLAIM_BYTES];
+        if (cmsg_rc_claim_decode(rc, m.claim, m.claim_len) == CAIRN_OK) {
+            cmsg_rc_claim_encode(again, rc);
+            if (memcmp(again, m.claim, sizeof again)) abort();
+        }
     }
+    if (m.kind == CMSG_TASK) payloads(&m);
     int compressed = buf[12] & 1;
     uint8_t *enc;
     size_t elen;
@@ -119,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!g_tmpl[0]) make_templates();
     if (size == 0) return 0;
-    const int reseal = (data[0] >> 5) & 1, t = (data[0] >> 1) & 7;
+    const int reseal = (data[0] >> 5) & 1, t = (((data[0] >> 1) & 7) | ((data[0] >> 3) & 8)) % NTEMPLATES;
     size_t n;
     uint8_t *b = fuzz_input(&n, data, size, g_tmpl[t], g_tlen[t], data[0] & 0x10);
     check(b, n, reseal);

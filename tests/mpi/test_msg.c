@@ -2,7 +2,10 @@
  * compressed; every header field and body length the parser checks is
  * rejected with a message naming it (truncations at every length, flipped
  * bytes at every offset, forged lengths with a recomputed checksum);
- * segment claims; the task table refuses a wrong claim and a corrupted
+ * segment claims; the lift and join entries of the task table (a real
+ * lift of that segment proof; forged claims and a flipped proof byte);
+ * recursion claims and the lift and join payloads (every
+ * truncation, non-canonical elements, bad kinds and names); the task table refuses a wrong claim and a corrupted
  * proof (with a real segment proof at po2 8); the test-hook parser. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 #include "common/util.h"
 #include "testutil.h"
 #include "vm/seg_prog.h"
+#include "recursion/rc_fold.h"
 #include "worker/msg.h"
 #include "worker/task.h"
 #include "worker/worker.h"
@@ -316,6 +320,96 @@ static void test_seg_claim(void)
     CU_ASSERT_EQUAL(cmsg_seg_claim_decode(&d, b, sizeof b), CAIRN_ERR_FORMAT);
 }
 
+/* Recursion claims, lift and join payloads: round trip; every truncation
+ * and every extension refused; non-canonical elements, unknown node
+ * kinds, bad preset names and empty proofs refused naming the field. */
+static void test_rc_payloads(void)
+{
+    uint64_t c[CMSG_RC_CLAIM_N], d[CMSG_RC_CLAIM_N];
+    for (unsigned i = 0; i < CMSG_RC_CLAIM_N; i++) c[i] = GL_P - 1 - i;
+    uint8_t cb[CMSG_RC_CLAIM_BYTES];
+    cmsg_rc_claim_encode(cb, c);
+    CU_ASSERT_EQUAL_FATAL(cmsg_rc_claim_decode(d, cb, sizeof cb), CAIRN_OK);
+    CU_ASSERT(!memcmp(c, d, sizeof c));
+    CU_ASSERT_EQUAL(cmsg_rc_claim_decode(d, cb, sizeof cb - 1), CAIRN_ERR_FORMAT);
+    c[12] = GL_P;
+    cmsg_rc_claim_encode(cb, c);
+    CU_ASSERT_EQUAL(cmsg_rc_claim_decode(d, cb, sizeof cb), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "element 12 (cycles)"));
+    c[12] = 77;
+    c[2] = UINT64_MAX;
+    cmsg_rc_claim_encode(cb, c);
+    CU_ASSERT_EQUAL(cmsg_rc_claim_decode(d, cb, sizeof cb), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "control root"));
+    c[2] = 5;
+
+    static const uint8_t proof[300] = {1, 2, 3};
+    cmsg_lift l = {.preset = "test", .seg = {10, {{1, 2, 3, 4}}, {{5, 6, 7, 8}}, 1000}, .proof = proof,
+                   .proof_len = sizeof proof}, lo;
+    uint8_t *lb;
+    size_t llen;
+    CU_ASSERT_EQUAL_FATAL(cmsg_lift_encode(&lb, &llen, &l), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(cmsg_lift_decode(&lo, lb, llen), CAIRN_OK);
+    CU_ASSERT(!strcmp(lo.preset, "test") && lo.seg.cycles == 1000 && lo.proof_len == sizeof proof &&
+              !memcmp(lo.proof, proof, sizeof proof));
+    for (size_t n = 0; n < llen; n++) CU_ASSERT_EQUAL(cmsg_lift_decode(&lo, lb, n), CAIRN_ERR_FORMAT);
+    uint8_t *big = malloc(llen + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    memcpy(big, lb, llen);
+    big[llen] = 0;
+    CU_ASSERT_EQUAL(cmsg_lift_decode(&lo, big, llen + 1), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "trailing"));
+    free(big);
+    /* a start digest element (after u32 4 + "test" + po2) of p */
+    put_u64(lb + 8 + 4, GL_P);
+    CU_ASSERT_EQUAL(cmsg_lift_decode(&lo, lb, llen), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "start digest element 0"));
+    put_u64(lb + 8 + 4, 1);
+    lb[5] = 0x07; /* the preset name: a control character */
+    CU_ASSERT_EQUAL(cmsg_lift_decode(&lo, lb, llen), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "preset name"));
+    free(lb);
+    l.proof_len = 0;
+    CU_ASSERT_EQUAL(cmsg_lift_encode(&lb, &llen, &l), CAIRN_ERR_USAGE);
+    l.proof_len = sizeof proof;
+    snprintf(l.preset, sizeof l.preset, "%s", "");
+    CU_ASSERT_EQUAL(cmsg_lift_encode(&lb, &llen, &l), CAIRN_ERR_USAGE);
+
+    cmsg_join j = {.preset = "proven-100",
+                   .left = {CMSG_NODE_LIFT, {0}, proof, 100},
+                   .right = {CMSG_NODE_JOIN, {0}, proof + 100, 200}}, jo;
+    memcpy(j.left.claim, c, sizeof c);
+    j.right.claim[12] = 9;
+    uint8_t *jb;
+    size_t jlen;
+    CU_ASSERT_EQUAL_FATAL(cmsg_join_encode(&jb, &jlen, &j), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_OK);
+    CU_ASSERT(!strcmp(jo.preset, "proven-100") && jo.left.kind == CMSG_NODE_LIFT &&
+              jo.right.kind == CMSG_NODE_JOIN && !memcmp(jo.left.claim, c, sizeof c) && jo.right.claim[12] == 9 &&
+              jo.left.proof_len == 100 && jo.right.proof_len == 200 && jo.right.proof == jb + jlen - 200);
+    for (size_t n = 0; n < jlen; n++) CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, n), CAIRN_ERR_FORMAT);
+    const size_t left = 4 + 10; /* the left node's kind */
+    jb[left] = 2;
+    CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "left node kind 2"));
+    jb[left] = 0;
+    put_u64(jb + left + 4 + 8 * 12, GL_P + 5); /* left cycles */
+    CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "left node"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "cycles"));
+    put_u64(jb + left + 4 + 8 * 12, c[12]);
+    put_u64(jb + left + 4 + CMSG_RC_CLAIM_BYTES, 0); /* left proof length 0 */
+    CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_ERR_FORMAT);
+    put_u64(jb + left + 4 + CMSG_RC_CLAIM_BYTES, UINT64_MAX); /* beyond the payload */
+    CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "left node proof"));
+    free(jb);
+    j.right.claim[0] = GL_P;
+    CU_ASSERT_EQUAL(cmsg_join_encode(&jb, &jlen, &j), CAIRN_ERR_USAGE);
+    CU_ASSERT_STRING_EQUAL(cmsg_task_kind_name(CMSG_TASK_LIFT), "lift");
+    CU_ASSERT_STRING_EQUAL(cmsg_task_kind_name(CMSG_TASK_JOIN), "join");
+}
+
 /* The task table on a real segment: run, expect, check; a wrong claim and
  * a damaged proof are refused by check. */
 static uint8_t *g_snap;
@@ -326,6 +420,73 @@ static cairn_err first_segment(void *arg, const rv_snapshot *s)
     (void)arg;
     if (g_snap) return CAIRN_OK;
     return rv_snapshot_encode(&g_snap, &g_snap_len, s);
+}
+
+/* LIFT and JOIN of the task table on the real segment proof (seg_claim,
+ * seg_proof): the lift runs, its result passes check; a result with
+ * another control root or cycle count, or a flipped proof byte, is
+ * refused naming what is wrong. A join of the lift with itself: its
+ * expected claim has twice the cycles (the lift's claim is refused
+ * naming them), and running it fails (the two do not chain). */
+static void check_recursion(const uint8_t *seg_claim, size_t seg_claim_len, const uint8_t *seg_proof,
+                            size_t seg_proof_len, const cmsg_params *p)
+{
+    const wrk_task_ops *lift = wrk_task_lookup(CMSG_TASK_LIFT), *join = wrk_task_lookup(CMSG_TASK_JOIN);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lift);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(join);
+    cmsg_lift l = {.preset = "test", .proof = seg_proof, .proof_len = seg_proof_len};
+    CU_ASSERT_EQUAL_FATAL(cmsg_seg_claim_decode(&l.seg, seg_claim, seg_claim_len), CAIRN_OK);
+    uint8_t *payload, *claim, *proof;
+    size_t payload_len, claim_len, proof_len;
+    CU_ASSERT_EQUAL_FATAL(cmsg_lift_encode(&payload, &payload_len, &l), CAIRN_OK);
+    cairn_err e = lift->run(&claim, &claim_len, &proof, &proof_len, payload, payload_len, p);
+    if (e) fprintf(stderr, "\n  %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    void *exp;
+    CU_ASSERT_EQUAL_FATAL(lift->expect(&exp, payload, payload_len, p), CAIRN_OK);
+    CU_ASSERT_EQUAL(lift->check(exp, claim, claim_len, proof, proof_len, p), CAIRN_OK);
+    uint64_t rc[CMSG_RC_CLAIM_N];
+    CU_ASSERT_EQUAL_FATAL(cmsg_rc_claim_decode(rc, claim, claim_len), CAIRN_OK);
+    uint8_t forged[CMSG_RC_CLAIM_BYTES];
+    static const struct {
+        unsigned i;
+        const char *what;
+    } parts[] = {{0, "control root"}, {5, "start digest"}, {11, "end digest"}, {12, "cycle count"}};
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+        uint64_t f[CMSG_RC_CLAIM_N];
+        memcpy(f, rc, sizeof f);
+        f[parts[k].i] = (f[parts[k].i] + 1) % GL_P;
+        cmsg_rc_claim_encode(forged, f);
+        CU_ASSERT_EQUAL(lift->check(exp, forged, sizeof forged, proof, proof_len, p), CAIRN_ERR_VERIFY);
+        CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), parts[k].what));
+    }
+    proof[proof_len / 2] ^= 0x10; /* CAIRN_TEST_WORKER_CORRUPT */
+    CU_ASSERT_NOT_EQUAL(lift->check(exp, claim, claim_len, proof, proof_len, p), CAIRN_OK);
+    proof[proof_len / 2] ^= 0x10;
+    /* a lift payload of another po2 than the job's */
+    cmsg_params p9 = *p;
+    p9.po2 = 9;
+    void *exp9 = NULL;
+    CU_ASSERT_EQUAL(lift->expect(&exp9, payload, payload_len, &p9), CAIRN_ERR_FORMAT);
+    free(exp);
+    free(payload);
+
+    cmsg_join j = {.preset = "test", .left = {CMSG_NODE_LIFT, {0}, proof, proof_len},
+                   .right = {CMSG_NODE_LIFT, {0}, proof, proof_len}};
+    memcpy(j.left.claim, rc, sizeof rc);
+    memcpy(j.right.claim, rc, sizeof rc);
+    CU_ASSERT_EQUAL_FATAL(cmsg_join_encode(&payload, &payload_len, &j), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(join->expect(&exp, payload, payload_len, p), CAIRN_OK);
+    CU_ASSERT_EQUAL(join->check(exp, claim, claim_len, proof, proof_len, p), CAIRN_ERR_VERIFY);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "join claim: its cycle count"));
+    uint8_t *jc = NULL, *jp = NULL;
+    size_t jcl, jpl;
+    CU_ASSERT_NOT_EQUAL(join->run(&jc, &jcl, &jp, &jpl, payload, payload_len, p), CAIRN_OK);
+    CU_ASSERT_PTR_NULL(jp);
+    free(exp);
+    free(payload);
+    free(claim);
+    free(proof);
 }
 
 static void test_task_table(void)
@@ -372,10 +533,12 @@ static void test_task_table(void)
     CU_ASSERT_EQUAL(ops->run(&c2, &l1, &p2, &l2, g_snap, g_snap_len, &p9), CAIRN_ERR_FORMAT);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "po2 8 in a job of po2 9"));
     free(exp);
+    check_recursion(claim, claim_len, proof, proof_len, &p);
     free(claim);
     free(proof);
     free(g_snap);
     rv_program_free(prog);
+    rc_fold_release();
     rv_air_keys_release();
 }
 
@@ -408,7 +571,8 @@ int main(void)
         {"truncated and flipped messages are rejected", test_damage},
         {"forged fields are rejected, naming the field", test_forged},
         {"segment claims", test_seg_claim},
-        {"task table: prove, expect, check a segment", test_task_table},
+        {"recursion claims, lift and join payloads", test_rc_payloads},
+        {"task table: prove, expect, check a segment, lift it, join", test_task_table},
         {"test hooks from the environment", test_hooks},
         {NULL, NULL},
     };

@@ -9,7 +9,8 @@
  *  (b) a forged segment proof (one FRI Merkle sibling changed) records the same program (byte-identical), the
  *      recorded run rejects naming the failed check, and there is no trace
  *      and so no recursion proof; so does another element of the last
- *      query's openings;
+ *      query's openings; each forged witness, filled into the honest
+ *      lift's AIR anyway, fails the constraint checker at an assertion;
  *  (c) a claim that is not the proof's (end digest changed) records a run
  *      that rejects; truncated proof bytes and a claim outside the segment
  *      shape are refused before recording.
@@ -31,6 +32,7 @@
 #include "common/err.h"
 #include "recursion/rc.h"
 #include "recursion/rc_air.h"
+#include "recursion/rc_internal.h" /* rc_air_trace_unchecked */
 #include "recursion/rc_join.h"
 #include "recursion/rc_lift.h"
 #include "testutil.h"
@@ -173,8 +175,26 @@ static void test_honest(void)
     CU_ASSERT_EQUAL(rc_verify(rc_air_vk(a), bad, RC_LIFT_NPUB, proof, len), CAIRN_ERR_VERIFY);
 }
 
+/* The forged witness filled into the honest lift's AIR anyway (rows
+ * filled by their own rules, so only an assertion can fail): the
+ * constraint checker rejects it at an assert_eq row, as test_rc_verifier
+ * shows for the example machines' forgeries. */
+static void forgery_in_air(const lifted *l)
+{
+    rc_trace t;
+    CU_ASSERT_EQUAL_FATAL(rc_air_trace_unchecked(&t, g_air, l->wit, l->n), CAIRN_OK);
+    cairn_err e = stark_check_trace(rc_air_machine(g_air), t.tr, t.pub, t.npub);
+    CU_ASSERT_EQUAL(e, CAIRN_ERR_VERIFY);
+    if (e != CAIRN_ERR_VERIFY || !strstr(cairn_last_error(), "assert_eq: a = b")) {
+        fprintf(stderr, "forged segment proof in the lift's AIR: checker said '%s', expected an assertion row\n",
+                e == CAIRN_OK ? "ok" : cairn_last_error());
+        CU_FAIL("forgery in the AIR");
+    }
+    rc_trace_free(&t);
+}
+
 /* A forged proof: same program, the run rejects with reason containing
- * want, no trace. */
+ * want, no trace; in the AIR, the checker rejects it. */
 static void expect_forgery_rejected(const uint8_t *proof, size_t len, const char *want)
 {
     lifted l;
@@ -196,6 +216,7 @@ static void expect_forgery_rejected(const uint8_t *proof, size_t len, const char
     CU_ASSERT_EQUAL(rc_prove(&rp, &rlen, g_air, l.wit, l.n), CAIRN_ERR_VERIFY);
     CU_ASSERT_PTR_NULL(rp);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), want));
+    forgery_in_air(&l);
     lifted_free(&l);
 }
 
@@ -233,6 +254,7 @@ static void test_forged(void)
     CU_ASSERT(!l.accepted);
     CU_ASSERT(l.enc_len == g_honest.enc_len && memcmp(l.enc, g_honest.enc, l.enc_len) == 0);
     CU_ASSERT_EQUAL(rc_exec(NULL, l.prog, l.wit, l.n), CAIRN_ERR_VERIFY);
+    forgery_in_air(&l);
     lifted_free(&l);
     free(f);
 }

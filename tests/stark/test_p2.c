@@ -365,6 +365,8 @@ static gl_t op_ref(int op, gl_t a, gl_t b)
     case P2_OP_SQR: return modp((unsigned __int128)a * a);
     case P2_OP_SBOX: return gl_exp(modp(a), 7);
     case P2_OP_HALF: return gl_mul(modp(a), (GL_P + 1) / 2);
+    case P2_OP_QUARTER: return gl_mul(modp(a), gl_inv(4));
+    case P2_OP_EIGHTH: return gl_mul(modp(a), gl_inv(8));
     case P2_OP_CANON: return modp(a);
     case P2_OP_JOIN: return modp((unsigned __int128)a + ((unsigned __int128)b << 32));
     case P2_OP_WIDE: return modp((unsigned __int128)a + ((unsigned __int128)b << 64));
@@ -450,6 +452,8 @@ static void test_lane_ops(void)
         bad += check_op(P[p].fn, P2_OP_SQR, w, nw, w, 1);
         bad += check_op(P[p].fn, P2_OP_SBOX, w, nw, w, 1);
         bad += check_op(P[p].fn, P2_OP_HALF, w, nw, w, 1);
+        bad += check_op(P[p].fn, P2_OP_QUARTER, w, nw, w, 1);
+        bad += check_op(P[p].fn, P2_OP_EIGHTH, w, nw, w, 1);
         bad += check_op(P[p].fn, P2_OP_CANON, w, nw, w, 1);
         bad += check_op(P[p].fn, P2_OP_JOIN, h, nh, h, nh);
         bad += check_op(P[p].fn, P2_OP_WIDE, w, nw, S0, sizeof S0 / sizeof S0[0]);
@@ -504,7 +508,7 @@ static void test_linear_layers(void)
              {"avx2", CPU_AVX2, 4, p2_test_op_avx2},
              {"avx512", CPU_AVX512, 8, p2_test_op_avx512}};
     static gl_t soa[NS * 12], out[NS * 12];
-    for (int op = P2_OP_EXT; op <= P2_OP_INT; op++) {
+    for (int op = P2_OP_EXT; op <= P2_OP_INT_LAST; op++) {
         for (int s = 0; s < NS; s++) {
             for (int i = 0; i < 12; i++) want[s][i] = modp(aos[s][i]);
             if (op == P2_OP_EXT) ref_ext_layer(want[s]);
@@ -519,7 +523,9 @@ static void test_linear_layers(void)
             size_t bad = 0;
             for (int s = 0; s < NS; s++)
                 for (int i = 0; i < 12; i++) bad += modp(out[(s / L) * 12 * L + i * L + s % L]) != want[s][i];
-            if (bad) fprintf(stderr, "%s %s layer: %zu mismatches\n", P[p].name, op == P2_OP_EXT ? "external" : "internal", bad);
+            if (bad)
+                fprintf(stderr, "%s %s layer: %zu mismatches\n", P[p].name,
+                        op == P2_OP_EXT ? "external" : op == P2_OP_INT ? "internal" : "last internal", bad);
             CU_ASSERT_EQUAL(bad, 0);
         }
     }

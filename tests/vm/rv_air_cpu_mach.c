@@ -798,6 +798,21 @@ static void pt_cpu_flag2(const rvc_mach *x, rvc_run *r, size_t i)
     q[x->cpu.b0] = 2;
     q[x->cpu.npc] = gl_sub(q[x->cpu.npc], 4);
 }
+/* the write's part as the cpu would run a whole ECALL: flag 0, next pc
+ * pc + 4 and the end state's pc with it, so every cpu constraint and the
+ * STATE message hold while the ecall row still says "part": only the third
+ * element of the (ts, last, part) tuple on RV_BUS_ECALL differs */
+static void pt_cpu_whole(const rvc_mach *x, rvc_run *r, size_t i)
+{
+    (void)i;
+    gl_t *q = pt_cpu_last(x, r);
+    q[x->cpu.b0] = 0;
+    q[x->cpu.npc] = gl_add(q[x->cpu.npc], 4);
+    for (size_t row = 0; row < (size_t)1 << r->log[RVC_IOST]; row++) {
+        gl_t *st = r->main[RVC_IOST] + row * I_NCOLS;
+        if (st[I_MST] == 1 && st[I_ST + 0] == RV_STATE_END) st[I_ST + 1] = gl_add(st[I_ST + 1], 4);
+    }
+}
 
 size_t rvc_part_cases(rvc_case *out, const char **msgs, const rvc_mach *x, const rvc_run *r)
 {
@@ -821,6 +836,7 @@ size_t rvc_part_cases(rvc_case *out, const char **msgs, const rvc_mach *x, const
         {pt_cpu_npc, ANY, "a part's next pc", "cpu: ECALL npc = pc + 4, or pc for a part"},
         {pt_cpu_flag, ANY, "a part without the cpu's flag", "cpu: ECALL npc = pc + 4, or pc for a part"},
         {pt_cpu_flag2, ANY, "a part flag 2", "cpu: ECALL part flag boolean"},
+        {pt_cpu_whole, ANY, "the cpu runs a whole call where the ecall row has a part", "do not balance: bus 11;"},
         {pt_notrw, ANY, "an ENOSYS call continues a call in parts",
          "ecall: only a read/write continues a call in parts"},
         {pt_next, PADDED, "a part not followed by its ECALL", "ecall: a part continues at the next cycle"},
