@@ -4,8 +4,8 @@
  *   cairn submit PROGRAM.elf [--input FILE] -o job.h5 [--nodes N]
  *                [--ntasks-per-node T] [--cpus-per-task C] [--time T]
  *                [--partition P] [--account A] [--mem M] [--segment-po2 K]
- *                [--preset P] [--signal-lead S] [--resume] [--dry-run]
- *                [--json] [-q] [-v] [-- extra sbatch options]
+ *                [--preset P] [--no-fold] [--signal-lead S] [--resume]
+ *                [--dry-run] [--json] [-q] [-v] [-- extra sbatch options]
  *
  * Everything is checked before anything is submitted (exit 2 and a message
  * naming the problem): the program loads, the input is readable, the job
@@ -44,8 +44,8 @@ _Static_assert(EXIT_CHECKPOINTED == SLURM_CHECKPOINT_STATUS,
 static const char USAGE[] =
     "usage: cairn submit PROGRAM.elf [--input FILE] -o job.h5 [--nodes N] [--ntasks-per-node T]\n"
     "                    [--cpus-per-task C] [--time T] [--partition P] [--account A] [--mem M]\n"
-    "                    [--segment-po2 K] [--preset P] [--signal-lead S] [--resume]\n"
-    "                    [--dry-run] [--json] [-q] [-v] [-- extra sbatch options]\n";
+    "                    [--segment-po2 K] [--preset P] [--no-fold] [--signal-lead S]\n"
+    "                    [--resume] [--dry-run] [--json] [-q] [-v] [-- extra sbatch options]\n";
 
 static const char HELP[] =
     "\nProves PROGRAM as a Slurm batch job: writes job.sbatch next to the job file\n"
@@ -65,6 +65,8 @@ static const char HELP[] =
     "  --partition P, --account A, --mem M   the #SBATCH options of those names\n"
     "  --segment-po2 K      cairn prove's segment size (4..24, default 20)\n"
     "  --preset P           proven-100 (default), conjectured-100 or test\n"
+    "  --no-fold            segment proofs only (cairn prove --no-fold): no lifts,\n"
+    "                       joins or final proof\n"
     "  --signal-lead S      seconds before the time limit that the checkpoint starts\n"
     "                       (1..65535, default 120); cairn waits at most S/2 seconds\n"
     "                       for the proofs in flight (cairn prove --checkpoint-wait)\n"
@@ -229,7 +231,7 @@ int cmd_submit(int argc, char **argv)
     const char *elf_path = NULL, *input_path = NULL, *out_path = NULL, *preset = NULL;
     const char *time_s = NULL, *partition = NULL, *account = NULL, *mem = NULL;
     uint64_t nodes = 0, ntasks = 0, cpus = 0, po2 = 0, lead = SLURM_DEFAULT_SIGNAL_LEAD;
-    int json = 0, quiet = 0, verbose = 0, dry = 0, resume = 0, status = EXIT_USAGE;
+    int json = 0, quiet = 0, verbose = 0, dry = 0, resume = 0, no_fold = 0, status = EXIT_USAGE;
     int po2_given = 0;
     /* what follows "--" is sbatch's */
     int nargs = argc, extra0 = argc;
@@ -253,6 +255,7 @@ int cmd_submit(int argc, char **argv)
         {"--mem", CLI_STR, &mem, 0, 0, NULL},
         {"--segment-po2", CLI_U64, &po2, RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2, &po2_given},
         {"--preset", CLI_STR, &preset, 0, 0, NULL},
+        {"--no-fold", CLI_FLAG, &no_fold, 0, 0, NULL},
         {"--signal-lead", CLI_U64, &lead, 1, SLURM_MAX_SIGNAL_LEAD, NULL},
         {"--resume", CLI_FLAG, &resume, 0, 0, NULL},
         {"--dry-run", CLI_FLAG, &dry, 0, 0, NULL},
@@ -360,7 +363,8 @@ int cmd_submit(int argc, char **argv)
                     .segment_po2 = po2_given ? (unsigned)po2 : 0,
                     .preset = preset,
                     .signal_lead = (unsigned)lead,
-                    .checkpoint_wait = wait > 3600 ? 3600 : wait};
+                    .checkpoint_wait = wait > 3600 ? 3600 : wait,
+                    .no_fold = no_fold};
     if ((e = slurm_script(&script, &script_len, &sj)) != CAIRN_OK) {
         status = cli_fail(&ic, cli_status(e), e, "%s", cairn_last_error());
         goto done;

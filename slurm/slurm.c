@@ -230,6 +230,7 @@ cairn_err slurm_script(char **out, size_t *len, const slurm_job *j)
     }
     if (j->segment_po2) putf(&s, " --segment-po2 %u", j->segment_po2);
     if (j->preset) putf(&s, " --preset %s", j->preset);
+    if (j->no_fold) put(&s, " --no-fold");
     putf(&s, " --checkpoint-wait %u)\n", j->checkpoint_wait);
 
     putf(&s,

@@ -58,6 +58,7 @@ typedef struct {
     const char *preset;      /* NULL: cairn's default; plain word */
     unsigned signal_lead;    /* seconds, 1..SLURM_MAX_SIGNAL_LEAD */
     unsigned checkpoint_wait; /* seconds, 1..3600: cairn prove --checkpoint-wait */
+    int no_fold;              /* 1: cairn prove --no-fold (segment proofs only) */
 } slurm_job;
 
 /* Writes the script for j to *out (malloc'd, NUL-terminated; the caller

@@ -17,9 +17,14 @@
 #               than the lead, sbatch missing (CAIRN_SBATCH=/nonexistent)
 #               or failing; --dry-run writes nothing; a path with spaces
 #               and a quote is passed safely.
-#   submit      a local Slurm (slurm/testslurm.sh): a 2-task job completes
-#               and cairn verify accepts its job file.
-#   checkpoint  scancel --signal=USR1 --batch while the job runs: cairn
+#   submit      a local Slurm (slurm/testslurm.sh): a 2-task job completes,
+#               folds its segment proofs into a final proof (lifts and
+#               joins over srun's ranks), and cairn verify accepts its job
+#               file.
+#   checkpoint  (this mode and cancel submit with --no-fold: they test the
+#               requeue and resume of segment proofs, the fold's resume is
+#               run_fold.sh's)
+#               scancel --signal=USR1 --batch while the job runs: cairn
 #               checkpoints, the script requeues the job (restart count 1
 #               in the log), it resumes, proves only what was not stored,
 #               and the job file verifies.
@@ -283,6 +288,7 @@ mode_submit()
     id=$(submit_job "$job") || { fail "cairn submit: $(cat "$WORK/submit.err")"; finish; }
     wait_done "$id" 240 || { sed 's/^/    log: /' "$WORK/sub/job.log" | tail -20 >&2; finish; }
     verified "$job" "$WORK/sub/job.log" || finish
+    grep -q "the final proof verifies" "$WORK/verify.out" || fail "the job file has no final proof that verifies"
     [ "$(proved "$WORK/sub/job.log")" = "$NSEG" ] || fail "not $NSEG segments proven once each"
     [ "$(count 'on rank 1,' "$WORK/sub/job.log")" -ge 1 ] || fail "the second task (rank 1) proved nothing"
     grep -q "Slurm job $id, attempt 0" "$WORK/sub/job.log" || fail "the log does not name the job and attempt"
@@ -293,7 +299,7 @@ mode_checkpoint()
     slurm_start
     local job=$WORK/ck/job.h5 log=$WORK/ck/job.log id
     mkdir -p "$WORK/ck"
-    id=$(submit_job "$job") || { fail "cairn submit: $(cat "$WORK/submit.err")"; finish; }
+    id=$(submit_job "$job" --no-fold) || { fail "cairn submit: $(cat "$WORK/submit.err")"; finish; }
     # the signal once two proofs are stored
     wait_for '^cairn prove: segment [0-9]+: .* on rank.*' "$log" 120 &&
         sleep 1 || { fail "no proof within 120 s"; sed 's/^/    log: /' "$log" >&2; finish; }
@@ -343,7 +349,7 @@ mode_cancel()
     slurm_start
     local job=$WORK/cc/job.h5 log=$WORK/cc/job.log id id2
     mkdir -p "$WORK/cc"
-    id=$(submit_job "$job") || { fail "cairn submit: $(cat "$WORK/submit.err")"; finish; }
+    id=$(submit_job "$job" --no-fold) || { fail "cairn submit: $(cat "$WORK/submit.err")"; finish; }
     wait_for '^cairn prove: segment [0-9]+: .* on rank.*' "$log" 120 &&
         sleep 1 || { fail "no proof within 120 s"; finish; }
     scancel "$id"
@@ -355,7 +361,7 @@ mode_cancel()
     stored=$(find "$job.d" -name 'seg-*.rec' 2>/dev/null | wc -l)
     [ "$stored" -ge 1 ] || { fail "nothing stored before scancel"; sed 's/^/    log: /' "$log" >&2; finish; }
     expect 2 "--resume" "$CAIRN" submit "$WORK/loop.elf" "${PROVE[@]}" -o "$job"
-    id2=$(submit_job "$job" --resume) || { fail "cairn submit --resume: $(cat "$WORK/submit.err")"; finish; }
+    id2=$(submit_job "$job" --no-fold --resume) || { fail "cairn submit --resume: $(cat "$WORK/submit.err")"; finish; }
     wait_done "$id2" 240 || { sed 's/^/    log: /' "$log" | tail -30 >&2; finish; }
     verified "$job" "$log" || finish
     sed -n "/Slurm job $id2, attempt 0/,\$p" "$log" >"$WORK/second.log"

@@ -136,6 +136,12 @@ static void test_script_options(void)
     CU_ASSERT(has_line(s, "PROVE=(prove \"$PROGRAM\" -o \"$JOB\" --resume --input '/data/in put.bin' --segment-po2 12 "
                           "--preset test --checkpoint-wait 150)"));
     free(s);
+    /* segment proofs only */
+    j.no_fold = 1;
+    s = script_of(&j);
+    CU_ASSERT(has_line(s, "PROVE=(prove \"$PROGRAM\" -o \"$JOB\" --resume --input '/data/in put.bin' --segment-po2 12 "
+                          "--preset test --no-fold --checkpoint-wait 150)"));
+    free(s);
 }
 
 /* The script parses as bash, with awkward paths. */
