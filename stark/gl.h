@@ -220,6 +220,10 @@ void gl3_batch_inv(gl3_t *out, const gl3_t *in, size_t n);
  * references the fast paths are tested against. */
 void gl3_vec_mul(gl_t *out, const gl_t *a, const gl_t *b, size_t n, size_t s);
 void gl3_vec_mul_ref(gl_t *out, const gl_t *a, const gl_t *b, size_t n, size_t s);
+/* acc[i] += e x[i] for the extension constant e and base-field x[0..n):
+ * a linear combination with extension coefficients in one pass over x */
+void gl3_vec_mad_base(gl_t *acc, gl3_t e, const gl_t *x, size_t n, size_t s);
+void gl3_vec_mad_base_ref(gl_t *acc, gl3_t e, const gl_t *x, size_t n, size_t s);
 
 /* x[i] = 1/x[i] in place for the n elements of x (stride s), zero stays
  * zero (Montgomery's trick; the AVX-512 path runs eight interleaved

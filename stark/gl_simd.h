@@ -27,6 +27,8 @@ void gl_vec_mul_avx512(gl_t *out, const gl_t *a, const gl_t *b, size_t n);
 void gl_vec_mul_scalar_avx512(gl_t *out, const gl_t *a, gl_t s, size_t n);
 void gl3_vec_mul_avx2(gl_t *out, const gl_t *a, const gl_t *b, size_t n, size_t s);
 void gl3_vec_mul_avx512(gl_t *out, const gl_t *a, const gl_t *b, size_t n, size_t s);
+void gl3_vec_mad_base_avx2(gl_t *acc, gl3_t e, const gl_t *x, size_t n, size_t s);
+void gl3_vec_mad_base_avx512(gl_t *acc, gl3_t e, const gl_t *x, size_t n, size_t s);
 void gl3_vec_batch_inv_avx512(gl_t *x, size_t n, size_t s, gl_t *scratch);
 
 /* The extension product of a vector of lanes (gl.h: X^3 = X + 1) by

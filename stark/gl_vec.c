@@ -70,6 +70,20 @@ void gl3_vec_mul_ref(gl_t *out, const gl_t *a, const gl_t *b, size_t n, size_t s
     for (size_t i = 0; i < n; i++) gl3_st(out, i, s, gl3_mul(gl3_ld(a, i, s), gl3_ld(b, i, s)));
 }
 
+void gl3_vec_mad_base_ref(gl_t *acc, gl3_t e, const gl_t *x, size_t n, size_t s)
+{
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++) acc[c * s + i] = gl_add(acc[c * s + i], gl_mul(e.c[c], x[i]));
+}
+
+void gl3_vec_mad_base(gl_t *acc, gl3_t e, const gl_t *x, size_t n, size_t s)
+{
+    unsigned f = cpu_features();
+    if (f & CPU_AVX512) gl3_vec_mad_base_avx512(acc, e, x, n, s);
+    else if (f & CPU_AVX2) gl3_vec_mad_base_avx2(acc, e, x, n, s);
+    else gl3_vec_mad_base_ref(acc, e, x, n, s);
+}
+
 /* one chain; scratch holds the prefix products, 3 per element */
 void gl3_vec_batch_inv_ref(gl_t *x, size_t n, size_t s, gl_t *scratch)
 {

@@ -45,3 +45,19 @@ void gl3_vec_mul_avx2(gl_t *out, const gl_t *a, const gl_t *b, size_t n, size_t 
     }
     if (i < n) gl3_vec_mul_ref(out + i, a + i, b + i, n - i, s);
 }
+
+void gl3_vec_mad_base_avx2(gl_t *acc, gl3_t e, const gl_t *x, size_t n, size_t s)
+{
+    __m256i ev[3], eh[3];
+    for (int c = 0; c < 3; c++) {
+        ev[c] = _mm256_set1_epi64x((long long)e.c[c]);
+        eh[c] = _mm256_srli_epi64(ev[c], 32);
+    }
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256i xv = gl4_load(x + i);
+        for (int c = 0; c < 3; c++)
+            gl4_store(acc + c * s + i, gl4_add(gl4_load(acc + c * s + i), gl4_mul_pre(xv, ev[c], eh[c])));
+    }
+    if (i < n) gl3_vec_mad_base_ref(acc + i, e, x + i, n - i, s);
+}

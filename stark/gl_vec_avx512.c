@@ -90,3 +90,18 @@ void gl3_vec_batch_inv_avx512(gl_t *x, size_t n, size_t s, gl_t *scratch)
         }
     }
 }
+
+void gl3_vec_mad_base_avx512(gl_t *acc, gl3_t e, const gl_t *x, size_t n, size_t s)
+{
+    __m512i ev[3], eh[3];
+    for (int c = 0; c < 3; c++) {
+        ev[c] = _mm512_set1_epi64((long long)e.c[c]);
+        eh[c] = _mm512_srli_epi64(ev[c], 32);
+    }
+    for (size_t i = 0; i < n; i += 8) {
+        const size_t m = n - i < 8 ? n - i : 8;
+        __m512i xv = gl8_load_n(x + i, m);
+        for (int c = 0; c < 3; c++)
+            gl8_store_n(acc + c * s + i, gl8_add(gl8_load_n(acc + c * s + i, m), gl8_mul_pre(xv, ev[c], eh[c])), m);
+    }
+}

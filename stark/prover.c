@@ -110,20 +110,13 @@ static void fpk_init(fpk *f, gl3_t alpha, gl3_t beta)
 static void fpk_eval_block(const fpk *f, gl_t *out, size_t s, const air_interaction *it, const gl_t *v,
                            size_t B)
 {
-    gl_t tmp[BLK];
     const gl_t b0 = gl_add(f->beta.c[0], gl_from_u64(it->bus));
     for (size_t j = 0; j < B; j++) {
         out[j] = b0;
         out[s + j] = f->beta.c[1];
         out[2 * s + j] = f->beta.c[2];
     }
-    for (unsigned e = 0; e < it->len; e++) {
-        const gl_t *x = v + (size_t)it->tuple[e] * B;
-        for (int c = 0; c < 3; c++) {
-            gl_vec_mul_scalar(tmp, x, f->pw[e].c[c], B);
-            gl_vec_add(out + c * s, out + c * s, tmp, B);
-        }
-    }
+    for (unsigned e = 0; e < it->len; e++) gl3_vec_mad_base(out, f->pw[e], v + (size_t)it->tuple[e] * B, B, s);
 }
 
 /* gl3_batch_inv in place with the caller's scratch of n elements (no
@@ -625,11 +618,10 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
 #pragma omp parallel
         {
             gl_t *v = cairn_malloc_array(t->nnodes * BLK, sizeof *v);
-            gl_t *tmp = cairn_malloc_array(BLK, sizeof *tmp);
             gl_t *fpb = cairn_malloc_array(3 * t->nints * BLK + 1, sizeof *fpb);
             /* the terminal sum per row (broadcast), then the arena */
             gl_t *arena = cairn_malloc_array(3 * BLK * (PLU_SLOTS(G) + 1), sizeof *arena);
-            if (!v || !tmp || !fpb || !arena) {
+            if (!v || !fpb || !arena) {
 #pragma omp atomic write
                 oom = 1;
             }
@@ -637,7 +629,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
              * the next row of a point x w_n stays in its block */
 #pragma omp for schedule(dynamic, 4)
             for (size_t ci = 0; ci < nq * nch; ci++) {
-                if (!v || !tmp || !fpb || !arena) continue;
+                if (!v || !fpb || !arena) continue;
                 const size_t y = ci / nch, off = y * n, b0 = off + (ci % nch) * BLK;
                 const size_t B = off + n - b0 < BLK ? off + n - b0 : BLK;
                 const ev_src src = {pre_lde ? pre_lde + off * t->npre : NULL, t->npre, main_blk[y], t->nmain, q->pub};
@@ -656,13 +648,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
                 }
                 eval_block(t, v, B, &src, row, nrow, sel, NULL, 0);
                 memset(acc, 0, sizeof acc);
-                for (size_t k = 0; k < t->ncons; k++) {
-                    const gl_t *cv = v + (size_t)t->cons[k].e * B;
-                    for (int c = 0; c < 3; c++) {
-                        gl_vec_mul_scalar(tmp, cv, apw[k].c[c], B);
-                        gl_vec_add(acc + c * B, acc + c * B, tmp, B);
-                    }
-                }
+                for (size_t k = 0; k < t->ncons; k++) gl3_vec_mad_base(acc, apw[k], v + (size_t)t->cons[k].e * B, B, B);
                 if (t->nints) {
                     for (size_t k = 0; k < t->nints; k++)
                         fpk_eval_block(&q->fk, fpb + 3 * k * B, B, &t->ints[k], v, B);
@@ -678,7 +664,6 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
                 }
             }
             free(v);
-            free(tmp);
             free(fpb);
             free(arena);
         }

@@ -224,6 +224,15 @@ static int check_ext(const gl_t *a, const gl_t *b, size_t n, size_t s)
     memcpy(got, a, 3 * s * sizeof *got);
     gl3_vec_mul(got, got, b, n, s);
     for (int c = 0; c < 3; c++) bad |= n && memcmp(got + c * s, want + c * s, n * sizeof *got) != 0;
+    /* acc += e x, e = element 0 of b (one if there is none), x = component 0 of a */
+    gl3_t e = n ? (gl3_t){{b[0], b[s], b[2 * s]}} : gl3_one();
+    memcpy(want, b, 3 * s * sizeof *want);
+    memcpy(got, b, 3 * s * sizeof *got);
+    gl3_vec_mad_base_ref(want, e, a, n, s);
+    gl3_vec_mad_base(got, e, a, n, s);
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++) bad |= want[c * s + i] != gl_add(b[c * s + i], gl_mul(e.c[c], a[i]));
+    bad |= memcmp(want, got, 3 * s * sizeof *got) != 0;
     /* batch inversion in place */
     memcpy(want, a, 3 * s * sizeof *want);
     memcpy(got, a, 3 * s * sizeof *got);
