@@ -212,4 +212,25 @@ gl3_t gl3_inv(gl3_t a);
 /* Batch inversion in the extension; zero maps to zero. out may equal in. */
 void gl3_batch_inv(gl3_t *out, const gl3_t *in, size_t n);
 
+/* ---- cubic extension over arrays (runtime-dispatched) ----
+ * Structure of arrays: element i of an array x with component stride s is
+ * x[i] + x[s + i] X + x[2s + i] X^2 (all three canonical), so a block of
+ * rows is three contiguous base-field vectors. One stride for every
+ * argument of a call; out may alias a or b. gl3_vec_*_ref are the plain
+ * references the fast paths are tested against. */
+void gl3_vec_mul(gl_t *out, const gl_t *a, const gl_t *b, size_t n, size_t s);
+void gl3_vec_mul_ref(gl_t *out, const gl_t *a, const gl_t *b, size_t n, size_t s);
+/* acc[i] += e x[i] for the extension constant e and base-field x[0..n):
+ * a linear combination with extension coefficients in one pass over x */
+void gl3_vec_mad_base(gl_t *acc, gl3_t e, const gl_t *x, size_t n, size_t s);
+void gl3_vec_mad_base_ref(gl_t *acc, gl3_t e, const gl_t *x, size_t n, size_t s);
+
+/* x[i] = 1/x[i] in place for the n elements of x (stride s), zero stays
+ * zero (Montgomery's trick; the AVX-512 path runs eight interleaved
+ * chains, element i in chain i mod 8, and one inversion for all eight).
+ * scratch: GL3_BATCH_INV_SCRATCH(n) elements of the caller's. */
+#define GL3_BATCH_INV_SCRATCH(n) (3 * ((n) + 8))
+void gl3_vec_batch_inv(gl_t *x, size_t n, size_t s, gl_t *scratch);
+void gl3_vec_batch_inv_ref(gl_t *x, size_t n, size_t s, gl_t *scratch);
+
 #endif

@@ -30,3 +30,34 @@ void gl_vec_mul_scalar_avx2(gl_t *out, const gl_t *a, gl_t s, size_t n)
     for (; i + 4 <= n; i += 4) gl4_store(out + i, gl4_mul_pre(gl4_load(a + i), sv, sh));
     for (; i < n; i++) out[i] = gl_mul(a[i], s);
 }
+
+void gl3_vec_mul_avx2(gl_t *out, const gl_t *a, const gl_t *b, size_t n, size_t s)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256i x[3], y[3], r[3];
+        for (int c = 0; c < 3; c++) {
+            x[c] = gl4_load(a + c * s + i);
+            y[c] = gl4_load(b + c * s + i);
+        }
+        gl4_ext_mul(r, x, y);
+        for (int c = 0; c < 3; c++) gl4_store(out + c * s + i, r[c]);
+    }
+    if (i < n) gl3_vec_mul_ref(out + i, a + i, b + i, n - i, s);
+}
+
+void gl3_vec_mad_base_avx2(gl_t *acc, gl3_t e, const gl_t *x, size_t n, size_t s)
+{
+    __m256i ev[3], eh[3];
+    for (int c = 0; c < 3; c++) {
+        ev[c] = _mm256_set1_epi64x((long long)e.c[c]);
+        eh[c] = _mm256_srli_epi64(ev[c], 32);
+    }
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256i xv = gl4_load(x + i);
+        for (int c = 0; c < 3; c++)
+            gl4_store(acc + c * s + i, gl4_add(gl4_load(acc + c * s + i), gl4_mul_pre(xv, ev[c], eh[c])));
+    }
+    if (i < n) gl3_vec_mad_base_ref(acc + i, e, x + i, n - i, s);
+}

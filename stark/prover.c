@@ -1,5 +1,6 @@
 /* The prover (protocol in stark.h). Expressions are evaluated node by node
  * over blocks of rows with the vectorised field operations of gl.h. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,26 +104,19 @@ static void fpk_init(fpk *f, gl3_t alpha, gl3_t beta)
 /* stark_fingerprint(alpha, beta, bus, tuple of row j) of interaction it
  * for the B rows of a block at once, column by column with the vector
  * field operations (v: DAG values, node-major as eval_block leaves them),
- * into out[j * stride]. Field arithmetic is exact, so the bits agree with
- * the row-by-row sum; tests/stark/test_stark_lu.c checks it. */
-static void fpk_eval_block(const fpk *f, gl3_t *out, size_t stride, const air_interaction *it,
-                           const gl_t *v, size_t B)
+ * into out in structure of arrays (gl.h), component stride s. Field
+ * arithmetic is exact, so the bits agree with the row-by-row sum;
+ * tests/stark/test_stark_lu.c checks it. */
+static void fpk_eval_block(const fpk *f, gl_t *out, size_t s, const air_interaction *it, const gl_t *v,
+                           size_t B)
 {
-    gl_t acc[3][BLK], tmp[BLK];
     const gl_t b0 = gl_add(f->beta.c[0], gl_from_u64(it->bus));
     for (size_t j = 0; j < B; j++) {
-        acc[0][j] = b0;
-        acc[1][j] = f->beta.c[1];
-        acc[2][j] = f->beta.c[2];
+        out[j] = b0;
+        out[s + j] = f->beta.c[1];
+        out[2 * s + j] = f->beta.c[2];
     }
-    for (unsigned e = 0; e < it->len; e++) {
-        const gl_t *x = v + (size_t)it->tuple[e] * B;
-        for (int c = 0; c < 3; c++) {
-            gl_vec_mul_scalar(tmp, x, f->pw[e].c[c], B);
-            gl_vec_add(acc[c], acc[c], tmp, B);
-        }
-    }
-    for (size_t j = 0; j < B; j++) out[j * stride] = (gl3_t){{acc[0][j], acc[1][j], acc[2][j]}};
+    for (unsigned e = 0; e < it->len; e++) gl3_vec_mad_base(out, f->pw[e], v + (size_t)it->tuple[e] * B, B, s);
 }
 
 /* gl3_batch_inv in place with the caller's scratch of n elements (no
@@ -248,8 +242,10 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
 #pragma omp parallel if (nblk > 1)
     {
         gl_t *v = cairn_malloc_array(t->nnodes * BLK, sizeof *v);
-        gl3_t *fp = cairn_malloc_array(BLK * ni + 1, 2 * sizeof *fp); /* fractions, then scratch */
-        gl_t *mult = cairn_malloc_array(BLK * ni + 1, sizeof *mult);
+        /* fractions (structure of arrays, stride BLK * ni: interaction k,
+         * row j at k * B + j), then the inversion's scratch */
+        gl_t *fp = cairn_malloc_array(3 * BLK * ni + GL3_BATCH_INV_SCRATCH(BLK * ni), sizeof *fp);
+        gl_t *mult = cairn_malloc_array(BLK * (ni + 7), sizeof *mult); /* then h, tmp, row totals */
         if (!v || !fp || !mult) {
 #pragma omp atomic write
             oom = 1;
@@ -257,7 +253,7 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
 #pragma omp for schedule(dynamic, 8)
         for (size_t bi = 0; bi < nblk; bi++) {
             if (!v || !fp || !mult) continue;
-            const size_t b0 = bi * BLK, B = n - b0 < BLK ? n - b0 : BLK;
+            const size_t b0 = bi * BLK, B = n - b0 < BLK ? n - b0 : BLK, fs = B * ni;
             size_t row[BLK], nrow[BLK];
             gl_t sel[3 * BLK];
             for (size_t j = 0; j < B; j++) {
@@ -270,29 +266,40 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
             eval_block(t, v, B, &src, row, nrow, sel, list, nlist);
             for (size_t k = 0; k < ni; k++) {
                 const air_interaction *it = &t->ints[k];
-                fpk_eval_block(&fk, fp + k, ni, it, v, B);
-                for (size_t j = 0; j < B; j++) {
-                    gl_t m = v[(size_t)it->mult * B + j];
-                    mult[j * ni + k] = it->dir == AIR_SEND ? m : gl_neg(m);
-                }
+                const gl_t *m = v + (size_t)it->mult * B;
+                fpk_eval_block(&fk, fp + k * B, fs, it, v, B);
+                if (it->dir == AIR_SEND) memcpy(mult + k * B, m, B * sizeof *m);
+                else
+                    for (size_t j = 0; j < B; j++) mult[k * B + j] = gl_neg(m[j]);
             }
-            batch_inv3(fp, B * ni, fp + BLK * ni + 1);
+            gl3_vec_batch_inv(fp, fs, fs, fp + 3 * fs);
             /* helpers of groups 0..G-2; column G-1 gets the running sum
              * of the row totals before the row (exclusive, from zero in
              * the block): the offsets below make it sum_{i<r} (T_i - S/n) */
+            gl_t *h = mult + BLK * ni, *tmp = h + 3 * BLK;
             gl3_t run = gl3_zero();
-            for (size_t j = 0; j < B; j++) {
-                gl_t *rw = lu + (b0 + j) * W;
-                memcpy(rw + 3 * (G - 1), run.c, sizeof run.c);
-                for (size_t g = 0; g < G; g++) {
-                    gl3_t h = gl3_zero();
-                    for (unsigned e = 0; e < vk->group_size[ti][g]; e++) {
-                        size_t k = vk->group_first[ti][g] + e;
-                        h = gl3_add(h, gl3_mul_base(fp[j * ni + k], mult[j * ni + k]));
+            for (size_t g = 0; g < G; g++) {
+                for (unsigned e = 0; e < vk->group_size[ti][g]; e++) {
+                    const size_t k = vk->group_first[ti][g] + e;
+                    for (int c = 0; c < 3; c++) {
+                        gl_t *hc = h + c * B;
+                        gl_vec_mul(e ? tmp : hc, fp + c * fs + k * B, mult + k * B, B);
+                        if (e) gl_vec_add(hc, hc, tmp, B);
                     }
-                    if (g + 1 < G) memcpy(rw + 3 * g, h.c, sizeof h.c);
-                    run = gl3_add(run, h);
                 }
+                if (g + 1 < G)
+                    for (size_t j = 0; j < B; j++)
+                        for (int c = 0; c < 3; c++) lu[(b0 + j) * W + 3 * g + c] = h[c * B + j];
+                /* the row totals, summed over the groups */
+                if (g == 0) memcpy(tmp + B, h, 3 * B * sizeof *h);
+                else
+                    for (int c = 0; c < 3; c++) gl_vec_add(tmp + B + c * B, tmp + B + c * B, h + c * B, B);
+            }
+            const gl_t *rt = tmp + B;
+            for (size_t j = 0; j < B; j++) {
+                gl_t *rw = lu + (b0 + j) * W + 3 * (G - 1);
+                memcpy(rw, run.c, sizeof run.c);
+                run = gl3_add(run, (gl3_t){{rt[j], rt[B + j], rt[2 * B + j]}});
             }
             tot[bi] = run;
         }
@@ -435,51 +442,125 @@ typedef struct {
     fpk fk; /* fingerprints with lu_alpha, lu_beta */
 } qctx;
 
-/* LogUp constraints of one row of the quotient domain (logup_impl.h). */
+/* LogUp constraints of one block of the quotient domain (logup_impl.h),
+ * over its B rows at once: an extension value is a slot of 3 B elements
+ * of the context's arena (structure of arrays, stride B), a DAG value
+ * the pointer to its B values, and every operation one call of the
+ * vector field operations (gl.h) over the block. Values are never freed
+ * within a block: the arena holds PLU_SLOTS(G) slots, more than the
+ * template allocates (at most 11 per group and 4 more). */
+#define PLU_SLOTS(G) (12 * (size_t)(G) + 8)
 typedef struct {
-    const qctx *q;
-    const gl_t *v;      /* DAG values of the block, node-major: v[node * B + j] */
-    size_t B, j;
-    const gl_t *lr, *ln; /* LogUp LDE rows at this point and the next */
-    const gl3_t *fpb;   /* fingerprints of the block: fpb[interaction * B + j] */
-    gl3_t sum_row;      /* terminal sum / n */
-    const gl3_t *apw;   /* alpha powers */
-    gl3_t acc;
+    const gl_t *v;              /* DAG values of the block, node-major: v[node * B + j] */
+    size_t B;
+    const gl_t *lu;             /* LogUp LDE block, luw elements per row */
+    size_t luw;
+    const size_t *row, *nrow;   /* LDE rows of the block's points and of the next points */
+    const gl_t *fpb;            /* fingerprints: interaction k at fpb + 3 B k */
+    const gl_t *sum_row;        /* terminal sum / n, broadcast (a slot) */
+    const gl3_t *apw;           /* alpha powers */
+    gl_t *acc;                  /* combined constraint, 3 B */
+    gl_t *arena;
+    size_t used, cap;
 } plu;
 
-static inline gl3_t plu_helper(const plu *l, unsigned g, int next)
+static const gl_t plu_zeros[BLK];
+
+static gl_t *plu_slot(plu *l)
 {
-    const gl_t *r = (next ? l->ln : l->lr) + 3 * g;
-    return (gl3_t){{r[0], r[1], r[2]}};
+    assert(l->used < l->cap);
+    return l->arena + 3 * l->B * l->used++;
 }
 
-static inline gl_t plu_neg(gl_t x) { return gl_neg(x); }
-
-/* the block's fingerprints, computed before its rows (fpk_eval_block);
- * the tuple logup_impl.h gathers is not needed (its loads are dead code
- * once inlined) */
-static inline gl3_t plu_fp(const plu *l, unsigned k, const gl_t *tup)
+static gl_t *plu_add(plu *l, const gl_t *a, const gl_t *b)
 {
-    (void)tup;
-    return l->fpb[(size_t)k * l->B + l->j];
+    gl_t *r = plu_slot(l);
+    gl_vec_add(r, a, b, 3 * l->B);
+    return r;
+}
+
+static gl_t *plu_sub(plu *l, const gl_t *a, const gl_t *b)
+{
+    gl_t *r = plu_slot(l);
+    gl_vec_sub(r, a, b, 3 * l->B);
+    return r;
+}
+
+static gl_t *plu_mul(plu *l, const gl_t *a, const gl_t *b)
+{
+    gl_t *r = plu_slot(l);
+    gl3_vec_mul(r, a, b, l->B, l->B);
+    return r;
+}
+
+static gl_t *plu_mul_b(plu *l, const gl_t *e, const gl_t *b)
+{
+    gl_t *r = plu_slot(l);
+    for (int c = 0; c < 3; c++) gl_vec_mul(r + c * l->B, e + c * l->B, b, l->B);
+    return r;
+}
+
+static gl_t *plu_from_b(plu *l, const gl_t *b)
+{
+    gl_t *r = plu_slot(l);
+    memcpy(r, b, l->B * sizeof *r);
+    memset(r + l->B, 0, 2 * l->B * sizeof *r);
+    return r;
+}
+
+static const gl_t *plu_neg(plu *l, const gl_t *b)
+{
+    gl_t *r = plu_slot(l);
+    gl_vec_sub(r, plu_zeros, b, l->B);
+    return r;
+}
+
+static gl_t *plu_helper(plu *l, unsigned g, int next)
+{
+    gl_t *r = plu_slot(l);
+    const size_t *rows = next ? l->nrow : l->row;
+    for (size_t j = 0; j < l->B; j++) {
+        const gl_t *x = l->lu + rows[j] * l->luw + 3 * g;
+        r[j] = x[0];
+        r[l->B + j] = x[1];
+        r[2 * l->B + j] = x[2];
+    }
+    return r;
+}
+
+/* acc += alpha^k e */
+static void plu_emit(plu *l, size_t k, const gl_t *e)
+{
+    gl_t *r = plu_slot(l);
+    for (int c = 0; c < 3; c++)
+        for (size_t j = 0; j < l->B; j++) r[c * l->B + j] = l->apw[k].c[c];
+    gl3_vec_mul(r, r, e, l->B, l->B);
+    gl_vec_add(l->acc, l->acc, r, 3 * l->B);
 }
 
 #define LU_FN(name) p_##name
 #define LU_CTX plu *
-#define LU_E gl3_t
-#define LU_B gl_t
-#define LU_E_ADD(l, a, b) gl3_add((a), (b))
-#define LU_E_SUB(l, a, b) gl3_sub((a), (b))
-#define LU_E_MUL(l, a, b) gl3_mul((a), (b))
-#define LU_E_ZERO(l) gl3_zero()
-#define LU_E_MUL_B(l, e, b) gl3_mul_base((e), (b))
-#define LU_E_FROM_B(l, b) gl3_from_base(b)
-#define LU_B_NEG(l, b) plu_neg(b)
+#define LU_E gl_t *
+#define LU_B const gl_t *
+#define LU_E_ADD(l, a, b) plu_add((l), (a), (b))
+#define LU_E_SUB(l, a, b) plu_sub((l), (a), (b))
+#define LU_E_MUL(l, a, b) plu_mul((l), (a), (b))
+#define LU_E_MUL_B(l, e, b) plu_mul_b((l), (e), (b))
+#define LU_E_FROM_B(l, b) plu_from_b((l), (b))
+#define LU_B_NEG(l, b) plu_neg((l), (b))
+/* the block's fingerprints, computed before (fpk_eval_block); the tuple
+ * logup_impl.h gathers is only pointers, unused */
+static gl_t *plu_fp(const plu *l, size_t k, const gl_t *const *tup)
+{
+    (void)tup;
+    return (gl_t *)l->fpb + 3 * l->B * k;
+}
+
 #define LU_FP(l, k, bus, tup, len) plu_fp((l), (k), (tup))
-#define LU_VAL(l, node) ((l)->v[(size_t)(node) * (l)->B + (l)->j])
+#define LU_VAL(l, node) ((l)->v + (size_t)(node) * (l)->B)
 #define LU_HELPER(l, g, next) plu_helper((l), (g), (next))
-#define LU_SUM_ROW(l) ((l)->sum_row)
-#define LU_EMIT(l, k, e) ((l)->acc = gl3_add((l)->acc, gl3_mul((l)->apw[k], (e))))
+#define LU_SUM_ROW(l) ((gl_t *)(l)->sum_row)
+#define LU_EMIT(l, k, e) plu_emit((l), (k), (e))
 #include "logup_impl.h"
 
 /* Evaluations of the combined constraint divided by Z_H on the quotient
@@ -537,9 +618,10 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
 #pragma omp parallel
         {
             gl_t *v = cairn_malloc_array(t->nnodes * BLK, sizeof *v);
-            gl_t *tmp = cairn_malloc_array(BLK, sizeof *tmp);
-            gl3_t *fpb = cairn_malloc_array(t->nints * BLK + 1, sizeof *fpb);
-            if (!v || !tmp || !fpb) {
+            gl_t *fpb = cairn_malloc_array(3 * t->nints * BLK + 1, sizeof *fpb);
+            /* the terminal sum per row (broadcast), then the arena */
+            gl_t *arena = cairn_malloc_array(3 * BLK * (PLU_SLOTS(G) + 1), sizeof *arena);
+            if (!v || !fpb || !arena) {
 #pragma omp atomic write
                 oom = 1;
             }
@@ -547,12 +629,12 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
              * the next row of a point x w_n stays in its block */
 #pragma omp for schedule(dynamic, 4)
             for (size_t ci = 0; ci < nq * nch; ci++) {
-                if (!v || !tmp || !fpb) continue;
+                if (!v || !fpb || !arena) continue;
                 const size_t y = ci / nch, off = y * n, b0 = off + (ci % nch) * BLK;
                 const size_t B = off + n - b0 < BLK ? off + n - b0 : BLK;
                 const ev_src src = {pre_lde ? pre_lde + off * t->npre : NULL, t->npre, main_blk[y], t->nmain, q->pub};
                 size_t row[BLK], nrow[BLK];
-                gl_t sel[3 * BLK], acc[3][BLK];
+                gl_t sel[3 * BLK], acc[3 * BLK];
                 for (size_t j = 0; j < B; j++) {
                     size_t i = b0 + j;
                     uint32_t br = stark_bitrev((uint32_t)i, lq);
@@ -566,29 +648,24 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
                 }
                 eval_block(t, v, B, &src, row, nrow, sel, NULL, 0);
                 memset(acc, 0, sizeof acc);
-                for (size_t k = 0; k < t->ncons; k++) {
-                    const gl_t *cv = v + (size_t)t->cons[k].e * B;
-                    for (int c = 0; c < 3; c++) {
-                        gl_vec_mul_scalar(tmp, cv, apw[k].c[c], B);
-                        gl_vec_add(acc[c], acc[c], tmp, B);
-                    }
+                for (size_t k = 0; k < t->ncons; k++) gl3_vec_mad_base(acc, apw[k], v + (size_t)t->cons[k].e * B, B, B);
+                if (t->nints) {
+                    for (size_t k = 0; k < t->nints; k++)
+                        fpk_eval_block(&q->fk, fpb + 3 * k * B, B, &t->ints[k], v, B);
+                    for (int c = 0; c < 3; c++)
+                        for (size_t j = 0; j < B; j++) arena[c * B + j] = lu_row.c[c];
+                    plu l = {v, B, lu_blk[y], luw, row, nrow, fpb, arena, apw, acc, arena + 3 * B, 0, PLU_SLOTS(G)};
+                    p_logup_constraints(&l, vk, ti);
                 }
-                for (size_t k = 0; k < t->nints; k++) fpk_eval_block(&q->fk, fpb + k * B, 1, &t->ints[k], v, B);
                 for (size_t j = 0; j < B; j++) {
-                    gl3_t a = {{acc[0][j], acc[1][j], acc[2][j]}};
-                    if (t->nints) {
-                        plu l = {q, v, B, j, lu_blk[y] + row[j] * luw, lu_blk[y] + nrow[j] * luw,
-                                 fpb, lu_row, apw, a};
-                        p_logup_constraints(&l, vk, ti);
-                        a = l.acc;
-                    }
+                    gl3_t a = {{acc[j], acc[B + j], acc[2 * B + j]}};
                     uint32_t br = stark_bitrev((uint32_t)(b0 + j), lq);
                     qv[b0 + j] = gl3_mul_base(a, zinv[br & (nq - 1)]);
                 }
             }
             free(v);
-            free(tmp);
             free(fpb);
+            free(arena);
         }
         if (oom) {
             err = cairn_fail_nomem((t->nnodes + 1) * BLK * sizeof(gl_t),

@@ -189,12 +189,110 @@ static void test_reduction_branches(void)
     cpu_features_restrict(~0u);
 }
 
+
+/* ---- the cubic extension over arrays (structure of arrays) ---- */
+
+/* n extension elements at stride s: mostly rand_mix components, some whole
+ * elements zero or one, some with single edge components */
+static void rand_ext(rng_t *r, gl_t *x, size_t n, size_t s)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = rng_u64(r) % 16;
+        for (int c = 0; c < 3; c++) x[c * s + i] = k == 0 ? 0 : k == 1 ? c == 0 : rand_mix(r);
+    }
+}
+
+/* gl3_vec_mul on the current path against gl3_vec_mul_ref and gl3_mul,
+ * with out aliasing a; gl3_vec_batch_inv against one gl3_inv per element
+ * (zero stays zero) and against gl3_vec_batch_inv_ref. Stride s >= n;
+ * the gaps between components must not be written. */
+static int check_ext(const gl_t *a, const gl_t *b, size_t n, size_t s)
+{
+    const size_t len = 3 * s + 1;
+    gl_t *want = malloc(len * sizeof *want), *got = malloc(len * sizeof *got);
+    gl_t *sc = malloc(GL3_BATCH_INV_SCRATCH(n) * sizeof *sc);
+    int bad = 0;
+    for (size_t i = 0; i < len; i++) want[i] = got[i] = 0x5a5a5a5a;
+    gl3_vec_mul_ref(want, a, b, n, s);
+    gl3_vec_mul(got, a, b, n, s);
+    for (size_t i = 0; i < n; i++) {
+        gl3_t x = {{a[i], a[s + i], a[2 * s + i]}}, y = {{b[i], b[s + i], b[2 * s + i]}};
+        gl3_t m = gl3_mul(x, y);
+        for (int c = 0; c < 3; c++) bad |= want[c * s + i] != m.c[c];
+    }
+    bad |= memcmp(want, got, len * sizeof *got) != 0;
+    memcpy(got, a, 3 * s * sizeof *got);
+    gl3_vec_mul(got, got, b, n, s);
+    for (int c = 0; c < 3; c++) bad |= n && memcmp(got + c * s, want + c * s, n * sizeof *got) != 0;
+    /* acc += e x, e = element 0 of b (one if there is none), x = component 0 of a */
+    gl3_t e = n ? (gl3_t){{b[0], b[s], b[2 * s]}} : gl3_one();
+    memcpy(want, b, 3 * s * sizeof *want);
+    memcpy(got, b, 3 * s * sizeof *got);
+    gl3_vec_mad_base_ref(want, e, a, n, s);
+    gl3_vec_mad_base(got, e, a, n, s);
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++) bad |= want[c * s + i] != gl_add(b[c * s + i], gl_mul(e.c[c], a[i]));
+    bad |= memcmp(want, got, 3 * s * sizeof *got) != 0;
+    /* batch inversion in place */
+    memcpy(want, a, 3 * s * sizeof *want);
+    memcpy(got, a, 3 * s * sizeof *got);
+    gl3_vec_batch_inv_ref(want, n, s, sc);
+    gl3_vec_batch_inv(got, n, s, sc);
+    for (size_t i = 0; i < n; i++) {
+        gl3_t x = {{a[i], a[s + i], a[2 * s + i]}}, v = gl3_inv(x);
+        for (int c = 0; c < 3; c++) bad |= want[c * s + i] != v.c[c];
+    }
+    bad |= memcmp(want, got, 3 * s * sizeof *got) != 0;
+    free(want);
+    free(got);
+    free(sc);
+    return bad;
+}
+
+static void test_ext_paths(void)
+{
+    rng_t r;
+    rng_seed(&r, test_seed("gl3_vec random"));
+    enum { MAXN = 4099 };
+    gl_t *a = malloc(3 * (MAXN + 5) * sizeof *a), *b = malloc(3 * (MAXN + 5) * sizeof *b);
+    for (int p = 0; p < NPATH; p++) {
+        if (!path_supported(p)) continue;
+        cpu_features_restrict(PATHS[p]);
+        int fails = 0;
+        for (size_t n = 0; n <= MAXN; n = n < 40 ? n + 1 : n * 2 + 3) {
+            for (size_t gap = 0; gap < 6; gap += 5) {
+                const size_t s = n + gap;
+                for (int rep = 0; rep < 3; rep++) {
+                    rand_ext(&r, a, s, s);
+                    rand_ext(&r, b, s, s);
+                    fails += check_ext(a, b, n, s);
+                }
+            }
+        }
+        /* every edge value in every component, at every lane */
+        enum { NE = 3 * NEDGE };
+        gl_t ea[3 * NE], eb[3 * NE];
+        for (size_t i = 0; i < NE; i++)
+            for (int c = 0; c < 3; c++) {
+                ea[c * NE + i] = (size_t)c == i / NEDGE ? EDGE[i % NEDGE] : EDGE[(i * 7 + c) % NEDGE];
+                eb[c * NE + i] = EDGE[(i * 5 + 3 * c) % NEDGE];
+            }
+        fails += check_ext(ea, eb, NE, NE);
+        if (fails) printf("  path %s: %d extension mismatches\n", PATH_NAME[p], fails);
+        CU_ASSERT_EQUAL(fails, 0);
+    }
+    cpu_features_restrict(~0u);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     static const test_case cases[] = {
         {"every path vs reference, random, all tail lengths", test_paths_random},
         {"every path vs reference, edge values", test_paths_edge},
         {"reduction branches", test_reduction_branches},
+        {"extension mul and batch inversion, every path vs reference", test_ext_paths},
         {NULL, NULL},
     };
     return test_run_suite("gl_vec", cases);
