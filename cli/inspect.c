@@ -28,13 +28,15 @@ static const char HELP[] =
     "cairn report draws them as a timeline). A job of cairn prove also lists\n"
     "its attempts: each run on it (a Slurm job and its requeues: the Slurm job\n"
     "ID and restart count, 0 outside Slurm), when it started and how long it\n"
-    "ran (0: stopped by a crash or still running).\n"
+    "ran (0: stopped by a crash or still running). Where the job stands: how\n"
+    "many segments were executed and proven, and whether the fold made the\n"
+    "final proof (its kind, recursion preset, shape, size and cycles).\n"
     "\n"
     "A job that has no job file yet (cairn prove is running on it, or it\n"
     "stopped at a checkpoint, on an error or in a crash) is described from its\n"
     "record folder FILE.h5.d: program, parameters, attempts, and each segment\n"
     "recorded so far (proven: by which rank and in how long; or executed and\n"
-    "waiting for a proof).\n"
+    "waiting for a proof), and the lifts and joins of the fold stored so far.\n"
     "\n"
     "  --json    one JSON object on stdout instead of text (on an error\n"
     "            before the file is read: {\"error\", \"code\", \"status\"})\n"
@@ -173,6 +175,9 @@ static void segment_text(FILE *o, h5s_reader *r, uint64_t s, const h5s_segment_m
     fprintf(o, "\n  snapshot     ");
     size_text(o, m->snapshot);
     fputc('\n', o);
+    if (m->has_proof) {
+        fprintf(o, "  proof        %" PRIu64 " bytes\n", m->proof.raw);
+    }
     task_out(o, r, s, 0);
     fprintf(o, "  trace        ");
     if (!m->has_trace) {
@@ -211,6 +216,8 @@ static void segment_json(FILE *o, h5s_reader *r, const h5s_segment_meta *m)
     }
     fprintf(o, ",\"halted\":%s,\"exit_code\":%" PRId32 ",\"snapshot\":", i->halted ? "true" : "false", i->exit_code);
     size_json(o, m->snapshot);
+    if (m->has_proof) fprintf(o, ",\"proof_bytes\":%" PRIu64, m->proof.raw);
+    else fprintf(o, ",\"proof_bytes\":null");
     task_out(o, r, i->index, 1);
     tables_out(o, r, i->index, m, 1);
     fprintf(o, ",\"trace\":");
@@ -255,6 +262,44 @@ static void attempts_text(FILE *o, const jobs_attempt *att, size_t natt)
         if (att[i].used_ns) fprintf(o, "ran %.2f s\n", (double)att[i].used_ns / 1e9);
         else fprintf(o, "time not recorded (still running, or stopped by a crash)\n");
     }
+}
+
+/* Where a finished job stands (issue 11): segments executed and proven,
+ * and whether the fold made the run's final proof (/proof). Text lines,
+ * or the JSON members "standing" and "final_proof" (null without one). */
+static void standing_out(FILE *o, h5s_reader *r, int json)
+{
+    uint64_t n = h5s_segment_count(r), proven = 0;
+    for (uint64_t s = 0; s < n; s++) {
+        h5s_segment_meta m;
+        /* a segment that does not read is reported by the segment loop */
+        if (h5s_segment(r, s, &m) == CAIRN_OK && m.has_proof) proven++;
+    }
+    h5s_fold_proof fp;
+    int folded = h5s_fold_proof_get(r, &fp);
+    const char *kind = folded && fp.kind ? "join" : "lift";
+    if (json) {
+        fprintf(o, ",\"standing\":{\"segments\":%" PRIu64 ",\"proven\":%" PRIu64 ",\"folded\":%s}", n, proven,
+                folded ? "true" : "false");
+        fprintf(o, ",\"final_proof\":");
+        if (!folded) {
+            fprintf(o, "null");
+            return;
+        }
+        fprintf(o, "{\"kind\":\"%s\",\"preset\":", kind);
+        cli_json_str(o, fp.rc_preset);
+        fprintf(o, ",\"shape\":");
+        cli_json_str(o, fp.shape);
+        fprintf(o, ",\"bytes\":%zu,\"cycles\":%" PRIu64 "}", fp.proof_len, fp.claim[H5S_FOLD_CLAIM_ELEMS - 1]);
+        return;
+    }
+    fprintf(o, "standing     %" PRIu64 " segments executed, %" PRIu64 " proven, %s\n", n, proven,
+            folded ? "folded into one final proof"
+                   : proven ? "not folded (proven with --no-fold or under mpirun/Slurm without the fold)"
+                            : "not proven");
+    if (folded)
+        fprintf(o, "final proof  %s proof, recursion preset %s, shape %s, %zu bytes, %" PRIu64 " cycles\n", kind,
+                fp.rc_preset, fp.shape, fp.proof_len, fp.claim[H5S_FOLD_CLAIM_ELEMS - 1]);
 }
 
 /* One record of the folder, read whole and decoded by the caller; NULL
@@ -302,7 +347,8 @@ static int inspect_records(const char *path, const char *dir, int json)
         return EXIT_USAGE;
     }
     rec_seg *segs = NULL;
-    size_t nseg = 0, cap = 0, nproven = 0;
+    size_t nseg = 0, cap = 0, nproven = 0, nlift = 0, njoin = 0;
+    uint32_t top = 0; /* the highest fold level stored */
     jobs_attempt *att = cairn_malloc(JOBS_REC_MAX_ATTEMPTS * sizeof *att);
     size_t natt = 0;
     DIR *d = opendir(dir);
@@ -310,8 +356,10 @@ static int inspect_records(const char *path, const char *dir, int json)
     while (d && att && (de = readdir(d))) {
         const char *nm = de->d_name;
         size_t len = strlen(nm);
-        int is_seg = !strncmp(nm, "seg-", 4) && len > 8 && !strcmp(nm + len - 4, ".rec");
-        if (!is_seg && strcmp(nm, "attempts.rec")) continue;
+        int is_rec = len > 8 && !strcmp(nm + len - 4, ".rec");
+        int is_seg = is_rec && !strncmp(nm, "seg-", 4);
+        int is_fold = is_rec && !strncmp(nm, "fold-", 5);
+        if (!is_seg && !is_fold && strcmp(nm, "attempts.rec")) continue;
         size_t rn;
         uint8_t *rb = read_record(&rn, dir, nm);
         if (!rb) {
@@ -333,6 +381,13 @@ static int inspect_records(const char *path, const char *dir, int json)
             if (e == CAIRN_OK) {
                 segs[nseg++] = (rec_seg){sr.index, sr.task_ns, sr.rank, sr.proven};
                 nproven += sr.proven != 0;
+            }
+        } else if (is_fold) {
+            jobs_rec_fold fr;
+            if ((e = jobs_rec_decode_fold(&fr, rb, rn)) == CAIRN_OK) {
+                nlift += fr.kind == 0;
+                njoin += fr.kind != 0;
+                if (fr.level > top) top = fr.level;
             }
         } else {
             e = jobs_rec_decode_attempts(att, &natt, rb, rn);
@@ -365,6 +420,7 @@ static int inspect_records(const char *path, const char *dir, int json)
         fprintf(o, "\",\"entry\":%" PRIu32 ",\"segment_po2\":%" PRIu32 ",\"preset\":", job.entry, job.segment_po2);
         cli_json_str(o, job.preset);
         fprintf(o, ",\"segments_recorded\":%zu,\"proven\":%zu,\"executed\":%zu,", nseg, nproven, nseg - nproven);
+        fprintf(o, "\"fold\":{\"lifts\":%zu,\"joins\":%zu,\"top_level\":%" PRIu32 "},", nlift, njoin, top);
         attempts_json(o, att, natt);
         fprintf(o, ",\"segments\":[");
         for (size_t i = 0; i < nseg; i++) {
@@ -386,6 +442,11 @@ static int inspect_records(const char *path, const char *dir, int json)
         attempts_text(o, att, natt);
         fprintf(o, "segments     %zu recorded: %zu proven, %zu executed and waiting for a proof\n", nseg, nproven,
                 nseg - nproven);
+        if (nlift + njoin)
+            fprintf(o, "fold         %zu lifts and %zu joins stored (tree level %" PRIu32 " reached)\n", nlift, njoin,
+                    top);
+        else
+            fprintf(o, "fold         nothing stored yet\n");
         for (size_t i = 0; i < nseg; i++) {
             fprintf(o, "segment %" PRIu64 ": ", segs[i].index);
             if (segs[i].proven)
@@ -475,6 +536,7 @@ int cmd_inspect(int argc, char **argv)
                 fprintf(o, "%s\"%s\":%" PRIu64, k++ ? "," : "", h5s_attr_name(r, i), h5s_attr_value(r, i));
         fprintf(o, "},");
         attempts_json(o, att, natt);
+        standing_out(o, r, 1);
         fprintf(o, ",\"segments\":[");
     } else {
         fprintf(o, "file         %s\n", path);
@@ -507,6 +569,7 @@ int cmd_inspect(int argc, char **argv)
             if (!jobs_attempt_attr(h5s_attr_name(r, i)))
                 fprintf(o, "  %-20s %" PRIu64 "\n", h5s_attr_name(r, i), h5s_attr_value(r, i));
         attempts_text(o, att, natt);
+        standing_out(o, r, 0);
         fprintf(o, "segments     %" PRIu64 "\n", h5s_segment_count(r));
     }
     uint64_t nbad = 0;

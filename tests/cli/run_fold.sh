@@ -13,7 +13,8 @@
 #       the 4-segment loop (2^10) killed (SIGKILL) once two lifts are
 #       stored; --resume makes exactly the lifts and joins not stored and
 #       reuses every stored one (counted: JSON events against the records
-#       that were on disk); resumed again once finished, the stored final
+#       that were on disk; cairn inspect counts them); resumed again
+#       once finished (cairn inspect: proven and folded), the stored final
 #       proof is reused and nothing is made
 #   run_fold.sh CAIRN MKELF JOBEDIT mpi MPIRUN
 #       the fold under mpirun -np 2 --no-local (rank 1 runs every task:
@@ -120,6 +121,11 @@ resume()
     lifts=$(ls "$J.d" | grep -c '^fold-00-.*\.rec$')
     joins=$(ls "$J.d" | grep -c '^fold-0[1-9]-.*\.rec$')
     [ "$lifts" -ge 2 ] && [ "$lifts" -le 4 ] || fail "resume: $lifts lift records stored"
+    # cairn inspect of the stopped job counts what the fold stored
+    expect 0 "" "$CAIRN" inspect "$J" --json || finish
+    grep -q "\"fold\":{\"lifts\":$lifts,\"joins\":$joins," "$WORK/out" ||
+        fail "resume: inspect does not count $lifts lifts and $joins joins: $(grep -o '"fold":{[^}]*}' "$WORK/out")"
+    expect 0 "fold         $lifts lifts and $joins joins stored" "$CAIRN" inspect "$J" && pass
     expect 0 "" "$CAIRN" prove "$WORK/loop.elf" --segment-po2 10 --preset test -o "$J" --resume --json || finish
     [ "$(events fold_reused lift)" = "$lifts" ] || fail "resume: $(events fold_reused lift) lifts reused, $lifts stored"
     [ "$(events task_finished lift)" = $((4 - lifts)) ] ||
@@ -130,6 +136,11 @@ resume()
     echo "resume: killed after $lifts lifts and $joins joins were stored; resumed, every one reused" >&2
     pass
     [ -e "$J.d" ] && fail "resume: the record folder is left after the job finished"
+    # finished: 4 segments proven and folded into a join
+    expect 0 "" "$CAIRN" inspect "$J" --json || finish
+    grep -q '"standing":{"segments":4,"proven":4,"folded":true},"final_proof":{"kind":"join","preset":"test"' \
+        "$WORK/out" || fail "resume: inspect of the finished job: $(grep -o '"standing":{[^}]*},"final_proof":[^}]*}' "$WORK/out")"
+    expect 0 "4 segments executed, 4 proven, folded into one final proof" "$CAIRN" inspect "$J" && pass
     final_ok resume "$J" "$WORK/exec"
     expect 0 "" "$CAIRN" prove "$WORK/loop.elf" --segment-po2 10 --preset test -o "$J" --resume --json || finish
     grep '"event": "done"' "$WORK/err" >"$WORK/done"
