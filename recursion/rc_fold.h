@@ -83,9 +83,11 @@ cairn_err rc_fold_security(stark_security_bits *out, const rc_fold *f);
  * query function): both recursion keys (stark_pk_mem) plus the larger
  * proof's traces and prover buffers at the shape's heights
  * (stark_traces_mem + stark_prove_mem, the model tests/stark checks
- * against measured peaks), plus a quarter on top for what the figures do
- * not model (the recorded verifier program, its witness, the child
- * proofs being verified): a conservative bound, not a measurement. */
+ * against measured peaks), plus a quarter of both on top for what the
+ * figures do not model (the context's recorded programs and machines, the
+ * witness, the child proofs being verified).
+ * tests/recursion/test_rc_fold_mem checks it against the resident memory
+ * that building the keys, two lifts and a join take (preset test). */
 size_t rc_fold_prove_mem(const rc_fold *f);
 
 /* One node of the fold tree: a recursion proof and its claim
