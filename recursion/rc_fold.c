@@ -192,11 +192,16 @@ static cairn_err from_record(rc_fold *f, int *hit)
     uint8_t id[ID_BYTES], val[REC_VAL];
     FORWARD_IF_ERROR(record_id(id, f, f->vm));
     int r = stark_keycache_record_get(val, sizeof val, f->rec_path, sizeof f->rec_path, REC_KIND, id, sizeof id);
+    int canonical = 1;
     for (int k = 0; r > 0 && k < 2; k++)
         for (int i = 0; i < P2_DIGEST; i++) {
             f->pre_root[k].v[i] = get64(val + 32 * k + 8 * i);
-            if (f->pre_root[k].v[i] >= GL_P) r = -1; /* not a field element: damaged */
+            canonical &= f->pre_root[k].v[i] < GL_P;
         }
+    if (r > 0 && !canonical) { /* not field elements: damaged */
+        stark_keycache_record_reject();
+        r = -1;
+    }
     if (r < 0)
         fprintf(stderr, "cairn: key cache: ignoring the fold record %s (damaged, foreign or not private); "
                         "rebuilding the keys\n", f->rec_path);

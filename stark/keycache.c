@@ -397,6 +397,15 @@ int stark_keycache_record_get(uint8_t *val, size_t nval, char *path, size_t cap,
     return r;
 }
 
+void stark_keycache_record_reject(void)
+{
+    pthread_mutex_lock(&g_lock);
+    if (g_st.hits) g_st.hits--;
+    g_st.misses++;
+    g_st.bad++;
+    pthread_mutex_unlock(&g_lock);
+}
+
 void stark_keycache_record_put(const char *kind, const uint8_t *id, size_t nid, const uint8_t *val, size_t nval)
 {
     if (!cache_on()) return;

@@ -157,12 +157,15 @@ typedef struct {
  * the arguments are outside the limits; -1 when there is one that fails a
  * check (ignored; counted as bad). path (cap bytes) gets the record's
  * file name ("" with the cache off). What the value says is the caller's
- * to check. stark_keycache_record_put stores one (failures are silent).
- * Both count in the stats as a key's entry does. */
+ * to check: stark_keycache_record_reject says that the value just read
+ * is not one (counted as a bad entry, not a hit).
+ * stark_keycache_record_put stores one (failures are silent). They count
+ * in the stats as a key's entry does. */
 #define STARK_KEYCACHE_MAX_ID 256
 #define STARK_KEYCACHE_MAX_VAL 256
 int stark_keycache_record_get(uint8_t *val, size_t nval, char *path, size_t cap, const char *kind,
                               const uint8_t *id, size_t nid);
+void stark_keycache_record_reject(void);
 void stark_keycache_record_put(const char *kind, const uint8_t *id, size_t nid, const uint8_t *val, size_t nval);
 
 /* Overrides the environment: dir = the cache folder, NULL or "" = off.
