@@ -24,7 +24,6 @@
  *      proof fails "control root", naming the record.
  * Under CAIRN_SANITIZE_RUN (c) and (d) are skipped (several 2^16-row
  * proofs and key builds take minutes there); (a) and (b) run. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,44 +226,6 @@ static void test_fold(void)
     g_fin = fin;
 }
 
-/* The fold's record in the cache folder dir ("" if none). */
-static const char *record_file(const char *dir)
-{
-    static char path[4200];
-    path[0] = 0;
-    DIR *d = opendir(dir);
-    if (!d) return path;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        if (n > 5 && !strcmp(e->d_name + n - 5, ".fold")) snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    }
-    closedir(d);
-    return path;
-}
-
-/* XORs len bytes from off of the file with x (off < 0: from the end;
- * x = 0: sets them to 0xff instead); fix: the record's checksum (FNV-1a 64
- * of all but the last 8 bytes) recomputed, as a consistent forger would. */
-static void edit_record(const char *path, long off, size_t len, uint8_t x, int fix)
-{
-    uint8_t e[1024];
-    FILE *f = fopen(path, "r+b");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    size_t n = fread(e, 1, sizeof e, f);
-    size_t at = off < 0 ? n - (size_t)-off : (size_t)off;
-    CU_ASSERT_FATAL(n > 8 && at + len <= n);
-    for (size_t i = 0; i < len; i++) e[at + i] = x ? e[at + i] ^ x : 0xff;
-    if (fix) {
-        uint64_t h = 0xcbf29ce484222325ull;
-        for (size_t i = 0; i < n - 8; i++) h = (h ^ e[i]) * 0x100000001b3ull;
-        for (int i = 0; i < 8; i++) e[n - 8 + i] = (uint8_t)(h >> (8 * i));
-    }
-    rewind(f);
-    CU_ASSERT_EQUAL(fwrite(e, 1, n, f), n);
-    fclose(f);
-}
-
 static p2_digest g_ctrl, g_key[2];
 static stark_security_bits g_sec;
 
@@ -309,7 +270,7 @@ static void test_verifier(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
     stark_keycache_set(dir);
     CU_ASSERT_EQUAL(verifier(&f, 1), 0);
-    const char *rec = record_file(dir);
+    const char *rec = test_cache_file(dir, ".fold");
     CU_ASSERT_STRING_NOT_EQUAL_FATAL(rec, "");
     double t0 = now_sec();
     CU_ASSERT_EQUAL(verifier(&f, 1), 1);
@@ -336,13 +297,16 @@ static void test_verifier(void)
     for (int k = 0; k < 5; k++) {
         stark_keycache_stats s0, s1;
         stark_keycache_get_stats(&s0);
+        int ed = 0;
         switch (k) {
-        case 0: edit_record(rec, -8 - 64 + 5, 1, 0x01, 0); break; /* a lift root byte, checksum left */
-        case 1: edit_record(rec, -8 - 8, 8, 0, 1); break; /* a join root element 2^64 - 1 >= p, checksum fixed */
-        case 2: edit_record(rec, 20, 1, 0x01, 1); break; /* another binary's */
+        /* the value is the last 64 bytes before the 8 of the checksum */
+        case 0: ed = test_cache_edit(rec, -8 - 64 + 5, 1, 0x01, 0); break; /* a lift root byte, checksum left */
+        case 1: ed = test_cache_edit(rec, -8 - 8, 8, 0, 1); break; /* a join root element 2^64 - 1 >= p */
+        case 2: ed = test_cache_edit(rec, 20, 1, 0x01, 1); break;  /* another binary's */
         case 3: CU_ASSERT_EQUAL(truncate(rec, st.st_size - 1), 0); break;
         default: CU_ASSERT_EQUAL(chmod(rec, 0666), 0); break;  /* others may write it */
         }
+        CU_ASSERT_EQUAL(ed, 0);
         CU_ASSERT_EQUAL(verifier(&f, 1), 0);
         stark_keycache_get_stats(&s1);
         CU_ASSERT_EQUAL(s1.bad - s0.bad, 1);
@@ -352,7 +316,7 @@ static void test_verifier(void)
      * checksum fixed. The keys are another program's: the key digest and
      * control root derived from it differ, and the valid proof fails
      * "control root", naming the record */
-    edit_record(rec, -8 - 64 + 1, 1, 0x01, 1);
+    CU_ASSERT_EQUAL(test_cache_edit(rec, -8 - 64 + 1, 1, 0x01, 1), 0);
     CU_ASSERT_EQUAL(verifier(&f, 0), 1);
     p2_digest cf = rc_fold_ctrl(f), kf = rc_fold_key(f, RC_FOLD_LIFT), kj = rc_fold_key(f, RC_FOLD_JOIN);
     CU_ASSERT(memcmp(&cf, &g_ctrl, sizeof cf) != 0);
@@ -370,7 +334,7 @@ static void test_verifier(void)
     unlink(rec);
     stark_keycache_set(NULL);
     CU_ASSERT_EQUAL(verifier(&f, 1), 0);
-    CU_ASSERT_STRING_EQUAL(record_file(dir), "");
+    CU_ASSERT_STRING_EQUAL(test_cache_file(dir, ".fold"), "");
     rc_fold_node_free(&g_fin);
 }
 

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -30,18 +29,7 @@ static const char *DIR_;
 static void stats(stark_keycache_stats *s) { stark_keycache_get_stats(s); }
 
 /* The one entry file of the cache folder (the machine has one key). */
-static const char *entry(void)
-{
-    static char path[4200];
-    path[0] = 0;
-    DIR *d = opendir(DIR_);
-    if (!d) return path;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strstr(e->d_name, ".key")) snprintf(path, sizeof path, "%s/%s", DIR_, e->d_name);
-    closedir(d);
-    return path;
-}
+static const char *entry(void) { return test_cache_file(DIR_, ".key"); }
 
 static int prove(const stark_pk *pk, uint8_t **proof, size_t *len)
 {
@@ -106,19 +94,7 @@ static int from_cache(stark_pk **pk, stark_vk **vk)
 
 static void rewrite(const char *path, size_t off, uint8_t x, int fix_checksum)
 {
-    uint8_t e[120];
-    FILE *f = fopen(path, "r+b");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    CU_ASSERT_EQUAL_FATAL(fread(e, 1, sizeof e, f), sizeof e);
-    e[off] ^= x;
-    if (fix_checksum) {
-        uint64_t h = 0xcbf29ce484222325ull;
-        for (size_t i = 0; i < 112; i++) h = (h ^ e[i]) * 0x100000001b3ull;
-        for (int i = 0; i < 8; i++) e[112 + i] = (uint8_t)(h >> (8 * i));
-    }
-    rewind(f);
-    CU_ASSERT_EQUAL(fwrite(e, 1, sizeof e, f), sizeof e);
-    fclose(f);
+    CU_ASSERT_EQUAL(test_cache_edit(path, (long)off, 1, x, fix_checksum), 0);
 }
 
 static void test_damaged(void)
@@ -221,42 +197,6 @@ static void test_vk_from_root(void)
     stark_vk_free(v3);
 }
 
-/* The one file of the folder whose name ends in suffix. */
-static const char *file_ending(const char *suffix)
-{
-    static char path[4200];
-    path[0] = 0;
-    DIR *d = opendir(DIR_);
-    if (!d) return path;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t n = strlen(e->d_name), k = strlen(suffix);
-        if (n > k && !strcmp(e->d_name + n - k, suffix)) snprintf(path, sizeof path, "%s/%s", DIR_, e->d_name);
-    }
-    closedir(d);
-    return path;
-}
-
-/* XORs byte off of the record at path with x; fix: recompute its FNV-1a
- * checksum (the last 8 bytes) as a consistent forger would. */
-static void rewrite_record(const char *path, size_t off, uint8_t x, int fix)
-{
-    uint8_t e[600];
-    FILE *f = fopen(path, "r+b");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    size_t n = fread(e, 1, sizeof e, f);
-    CU_ASSERT_FATAL(n > 8 && off < n);
-    e[off] ^= x;
-    if (fix) {
-        uint64_t h = 0xcbf29ce484222325ull;
-        for (size_t i = 0; i < n - 8; i++) h = (h ^ e[i]) * 0x100000001b3ull;
-        for (int i = 0; i < 8; i++) e[n - 8 + i] = (uint8_t)(h >> (8 * i));
-    }
-    rewind(f);
-    CU_ASSERT_EQUAL(fwrite(e, 1, n, f), n);
-    fclose(f);
-}
-
 static void test_records(void)
 {
     static const uint8_t id[] = "what the value is of", val[40] = {1, 2, 3, 4, 5, [39] = 9};
@@ -265,7 +205,7 @@ static void test_records(void)
     stark_keycache_stats s0, s1;
     CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "test", id, sizeof id), 0);
     stark_keycache_record_put("test", id, sizeof id, val, sizeof val);
-    const char *file = file_ending(".test");
+    const char *file = test_cache_file(DIR_, ".test");
     CU_ASSERT_STRING_EQUAL(path, file);
     struct stat st;
     CU_ASSERT_EQUAL(stat(file, &st), 0);
@@ -287,7 +227,7 @@ static void test_records(void)
         int fix;
     } flips[] = {{48 + sizeof id + 3, 0}, {20, 1}, {48 + 2, 1}, {8, 1}, {0, 1}};
     for (size_t i = 0; i < sizeof flips / sizeof flips[0]; i++) {
-        rewrite_record(file, flips[i].off, 0x10, flips[i].fix);
+        rewrite(file, flips[i].off, 0x10, flips[i].fix);
         stats(&s0);
         CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "test", id, sizeof id), -1);
         stats(&s1);
@@ -339,7 +279,7 @@ static void test_folder(void)
     stark_keycache_record_put("test", id, 1, val, 1);
     CU_ASSERT_EQUAL(stark_keycache_record_get(got, 1, rp, sizeof rp, "test", id, 1), 0);
     CU_ASSERT_STRING_EQUAL(rp, "");
-    CU_ASSERT_STRING_EQUAL(file_ending(".test"), "");
+    CU_ASSERT_STRING_EQUAL(test_cache_file(DIR_, ".test"), "");
     /* a nested folder that does not exist yet is created, private */
     stark_keycache_set(test_path("a/b/keys"));
     stats(&s);
