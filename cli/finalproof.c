@@ -28,16 +28,17 @@ cairn_err cli_final_check(cli_final_info *out, const rc_export *e)
                     e->rc_preset, e->shape, e->seg_preset, cfg.preset, cfg.shape);
     const rc_fold *f;
     double t0 = now_sec();
-    FORWARD_IF_ERROR(rc_fold_get(&f, e->seg_preset, e->po2));
+    FORWARD_IF_ERROR(rc_fold_get_verifier(&f, e->seg_preset, e->po2));
     out->keys_sec = now_sec() - t0;
+    out->keys_cached = rc_fold_from_record(f);
     out->ctrl = rc_fold_ctrl(f);
     FORWARD_IF_ERROR(rc_fold_security(&out->sec, f));
     RETURN_ERROR_IF(memcmp(e->ctrl, out->ctrl.v, sizeof e->ctrl), CAIRN_ERR_VERIFY,
-                    "control root: the file's is not this build's for preset %s, segments of 2^%u", e->seg_preset,
-                    e->po2);
+                    "control root: the file's is not this build's for preset %s, segments of 2^%u%s", e->seg_preset,
+                    e->po2, rc_fold_keys_note(f));
     RETURN_ERROR_IF(memcmp(e->claim + RC_CLAIM_CTRL, out->ctrl.v, sizeof out->ctrl.v), CAIRN_ERR_VERIFY,
-                    "control root: the claim's is not this build's for preset %s, segments of 2^%u", e->seg_preset,
-                    e->po2);
+                    "control root: the claim's is not this build's for preset %s, segments of 2^%u%s", e->seg_preset,
+                    e->po2, rc_fold_keys_note(f));
     cairn_err err = cli_state_from_elems(&out->fin, e->state);
     if (err != CAIRN_OK) return cairn_prefix_error(CAIRN_ERR_VERIFY, "final state");
     RETURN_ERROR_IF(!out->fin.halted, CAIRN_ERR_VERIFY, "final state: not halted");
@@ -133,8 +134,9 @@ void cli_final_print(FILE *o, int json, const char *path, const rc_export *e, co
                 e->kind ? "join" : "lift", e->journal_len, jdh);
         for (size_t k = 0; k < e->journal_len; k++) fprintf(o, "%02x", e->journal[k]);
         fprintf(o, "\", \"proof_bytes\": %zu, \"proven_bits\": %.2f, \"conjectured_bits\": %.2f, \"keys_sec\": %.6f"
-                   ", \"proof_verify_sec\": %.6f, \"verify_sec\": %.6f}\n",
-                e->proof_len, i->sec.proven, i->sec.conjectured, i->keys_sec, i->verify_sec, seconds);
+                   ", \"keys_cached\": %s, \"proof_verify_sec\": %.6f, \"verify_sec\": %.6f}\n",
+                e->proof_len, i->sec.proven, i->sec.conjectured, i->keys_sec, i->keys_cached ? "true" : "false",
+                i->verify_sec, seconds);
         return;
     }
     fprintf(o, "valid        the final proof verifies (%s proof, recursion preset %s, shape %s)\n",
@@ -150,9 +152,11 @@ void cli_final_print(FILE *o, int json, const char *path, const rc_export *e, co
     fprintf(o, "verified in  %.3f s (keys %.3f s, the proof %.3f s)\n", seconds, i->keys_sec, i->verify_sec);
     stark_keycache_stats kc;
     stark_keycache_get_stats(&kc);
-    if (kc.enabled)
-        fprintf(o, "key cache    %s: %" PRIu64 " roots read, %" PRIu64 " computed and stored\n", kc.dir, kc.hits,
-                kc.stores);
+    if (kc.enabled && i->keys_cached)
+        fprintf(o, "key cache    %s: hit, the lift and join keys from the fold's record\n", kc.dir);
+    else if (kc.enabled)
+        fprintf(o, "key cache    %s: miss, keys built (%" PRIu64 " entries read, %" PRIu64 " computed and stored)\n",
+                kc.dir, kc.hits, kc.stores);
     else
         fprintf(o, "key cache    off (%s)\n", kc.why_off);
 }

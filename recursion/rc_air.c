@@ -571,6 +571,30 @@ static cairn_err build_machine(rc_air *a, const uint32_t *reads)
     return air_machine_finish(m, 3);
 }
 
+/* The constraint system of machine_new, finished, with zero preprocessed
+ * values at the heights log_n. */
+static cairn_err zero_machine(air_machine **out, unsigned npub, const unsigned log_n[RC_AIR_NTABLES])
+{
+    air_table *tabs[RC_AIR_NTABLES];
+    cairn_err e = machine_new(out, tabs, npub);
+    for (unsigned t = 0; t < RC_AIR_NTABLES && e == CAIRN_OK; t++) air_table_set_pre(*out, tabs[t], NULL, log_n[t]);
+    if (e == CAIRN_OK) e = air_machine_finish(*out, 3);
+    if (e != CAIRN_OK) {
+        air_machine_free(*out);
+        *out = NULL;
+    }
+    return e;
+}
+
+cairn_err rc_air_shape_machine(air_machine **out, const char *shape, unsigned npub)
+{
+    *out = NULL;
+    RETURN_ERROR_IF(npub > STARK_MAX_PUB, CAIRN_ERR_USAGE, "rc_air: %u public values (max %d)", npub, STARK_MAX_PUB);
+    const rc_shape *sh;
+    FORWARD_IF_ERROR(rc_shape_find(&sh, shape));
+    return zero_machine(out, npub, sh->log_n);
+}
+
 /* The recursion layer's parameters (rc_air.h). A proven preset keeps its
  * FRI arity and final length, and takes the recursion layer's blowup and
  * grinding with the fewest queries that reach its bound on the recursion
@@ -606,17 +630,11 @@ cairn_err rc_params_at(stark_params *out, stark_security_bits *sec, const char *
     /* the machine at the shape's heights: every program of the shape has
      * this constraint system (up to npub, whose boundary terms only add
      * LogUp fractions: the most public values give a lower bound) */
-    air_machine *m = NULL;
-    air_table *tabs[RC_AIR_NTABLES];
-    cairn_err e = machine_new(&m, tabs, STARK_MAX_PUB);
     /* preprocessed values of the smallest height: the security planner
      * takes the shape's heights (stark_params_fit_queries) */
-    _Static_assert((int)B_NPRE <= (int)PP_NPRE && (int)E_NPRE <= (int)PP_NPRE &&
-                       (int)BI_NPRE <= (int)PP_NPRE && (int)PA_NPRE <= (int)PP_NPRE,
-                   "p2 has the most preprocessed columns");
-    static const gl_t zero[4 * PP_NPRE];
-    for (unsigned t = 0; t < RC_AIR_NTABLES && e == CAIRN_OK; t++) air_table_set_pre(m, tabs[t], zero, 2);
-    if (e == CAIRN_OK) e = air_machine_finish(m, 3);
+    static const unsigned small[RC_AIR_NTABLES] = {2, 2, 2, 2, 2};
+    air_machine *m = NULL;
+    cairn_err e = zero_machine(&m, STARK_MAX_PUB, small);
     stark_security_bits s;
     if (e == CAIRN_OK) e = stark_params_fit_queries(out, &s, m, sh->log_n, bound);
     if (e == CAIRN_OK && sec) *sec = s;

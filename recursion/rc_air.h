@@ -101,6 +101,14 @@ cairn_err rc_air_build_shape(rc_air **out, const rc_program *p, unsigned npub, c
                              const stark_params *params);
 void rc_air_free(rc_air *a); /* accepts NULL */
 
+/* The machine rc_air_build_shape builds for every program of the named
+ * shape with npub public values, but with zero preprocessed values
+ * instead of a program's (untouched pages): a verifier's. The key
+ * stark_vk_from_root gives for it, rc_params and a program's preprocessed
+ * root is that program's rc_air_vk (same digest: tests/recursion
+ * test_rc_fold (d)). Free with air_machine_free. */
+cairn_err rc_air_shape_machine(air_machine **out, const char *shape, unsigned npub);
+
 const air_machine *rc_air_machine(const rc_air *a);
 const stark_pk *rc_air_pk(const rc_air *a);
 const stark_vk *rc_air_vk(const rc_air *a);

@@ -4,6 +4,8 @@
 #include "rc_fold.h"
 
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -36,12 +38,20 @@ cairn_err rc_fold_config(rc_fold_cfg *out, const char *seg_preset, unsigned po2)
 struct rc_fold {
     char seg_preset[32];
     unsigned po2;
+    /* a verifier's context (rc_fold_get_verifier) whose keys come from the
+     * key cache's record: no programs, no machines of them, no proving keys */
+    int verify_only;
     rc_fold_cfg cfg;
     stark_params seg, rec;
     const rc_shape *shape;
-    rc_program *prog[2]; /* lift, join */
+    rc_program *prog[2]; /* lift, join (a full context's) */
     rc_air *air[2];
+    air_machine *vm;       /* verify_only: the shape's machine */
+    stark_vk *own_vk[2];   /* verify_only: the keys of vm */
+    const stark_vk *vk[2]; /* the verifying keys, either's */
+    const air_machine *m;  /* a machine of those keys (security) */
     p2_digest key[2], pre_root[2], ctrl;
+    char rec_path[4200]; /* the key cache's record read or looked for */
 };
 
 static void fold_free(rc_fold *f)
@@ -50,7 +60,9 @@ static void fold_free(rc_fold *f)
     for (int k = 0; k < 2; k++) {
         rc_air_free(f->air[k]);
         rc_program_free(f->prog[k]);
+        stark_vk_free(f->own_vk[k]);
     }
+    air_machine_free(f->vm);
     free(f);
 }
 
@@ -101,13 +113,117 @@ static cairn_err record_join(rc_fold *f)
 static cairn_err build_air(rc_fold *f, unsigned kind)
 {
     FORWARD_IF_ERROR(rc_air_build_shape(&f->air[kind], f->prog[kind], RC_CLAIM_NPUB, f->cfg.shape, &f->rec));
-    const stark_vk *vk = rc_air_vk(f->air[kind]);
-    f->key[kind] = stark_vk_digest(vk);
-    f->pre_root[kind] = stark_vk_pre_root(vk);
+    f->vk[kind] = rc_air_vk(f->air[kind]);
+    f->m = rc_air_machine(f->air[kind]);
+    f->key[kind] = stark_vk_digest(f->vk[kind]);
+    f->pre_root[kind] = stark_vk_pre_root(f->vk[kind]);
     return CAIRN_OK;
 }
 
-static cairn_err fold_build(rc_fold **out, const char *seg_preset, unsigned po2)
+/* ---- the key cache's record of a fold (stark.h "Key cache", records) ----
+ * Kind "fold"; value: the lift and join programs' preprocessed roots
+ * (2 x 4 u64), all a verifier needs beyond what (preset, po2) and this
+ * binary give at once (parameters, shape, the shape's machine). Its id
+ * says what they are the roots of: */
+#define REC_KIND "fold"
+#define REC_VAL (2 * P2_DIGEST * 8)
+enum { ID_PRESET = 0, ID_PO2 = 32, ID_SHAPE = 36, ID_SEG = 68, ID_REC = 88, ID_DESC = 108, ID_BYTES = 140 };
+
+/* n bytes of v, little-endian */
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+static void put_params(uint8_t *p, const stark_params *s)
+{
+    const unsigned v[5] = {s->log_blowup, s->queries, s->pow_bits, s->log_arity, s->log_final_len};
+    for (int i = 0; i < 5; i++) put_le(p + 4 * i, v[i], 4);
+}
+
+/* The record's id: segment preset and po2, shape, both layers'
+ * parameters, and the digest of the key of m (the machine of every
+ * program of the shape: its constraint system, preprocessed heights,
+ * public values and the recursion parameters) under a zero root. */
+static cairn_err record_id(uint8_t id[ID_BYTES], const rc_fold *f, const air_machine *m)
+{
+    stark_vk *vk;
+    const p2_digest zero = {{0}};
+    FORWARD_IF_ERROR(stark_vk_from_root(&vk, m, &f->rec, &zero));
+    const p2_digest d = stark_vk_digest(vk);
+    stark_vk_free(vk);
+    memset(id, 0, ID_BYTES);
+    memcpy(id + ID_PRESET, f->seg_preset, strlen(f->seg_preset));
+    put_le(id + ID_PO2, f->po2, 4);
+    memcpy(id + ID_SHAPE, f->cfg.shape, strlen(f->cfg.shape) < 32 ? strlen(f->cfg.shape) : 31);
+    put_params(id + ID_SEG, &f->seg);
+    put_params(id + ID_REC, &f->rec);
+    for (int i = 0; i < P2_DIGEST; i++) put_le(id + ID_DESC + 8 * i, d.v[i], 8);
+    return CAIRN_OK;
+}
+
+/* Stores a full context's roots (a failure only costs the next verifier
+ * the full build). */
+static void record_store(const rc_fold *f)
+{
+    uint8_t id[ID_BYTES], val[REC_VAL];
+    if (record_id(id, f, f->m) != CAIRN_OK) {
+        cairn_clear_error();
+        return;
+    }
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < P2_DIGEST; i++) put_le(val + 32 * k + 8 * i, f->pre_root[k].v[i], 8);
+    stark_keycache_record_put(REC_KIND, id, sizeof id, val, sizeof val);
+}
+
+/* A verifier's keys from the record: *hit = 1 and the keys, derived from
+ * the shape's machine and the two roots (the key digests and the control
+ * root are computed here, never read); *hit = 0 when there is no usable
+ * record (a damaged or foreign one gets a notice on stderr). */
+static cairn_err from_record(rc_fold *f, int *hit)
+{
+    *hit = 0;
+    FORWARD_IF_ERROR(rc_air_shape_machine(&f->vm, f->cfg.shape, RC_CLAIM_NPUB));
+    f->m = f->vm;
+    uint8_t id[ID_BYTES], val[REC_VAL];
+    FORWARD_IF_ERROR(record_id(id, f, f->vm));
+    int r = stark_keycache_record_get(val, sizeof val, f->rec_path, sizeof f->rec_path, REC_KIND, id, sizeof id);
+    int canonical = 1;
+    for (int k = 0; r > 0 && k < 2; k++)
+        for (int i = 0; i < P2_DIGEST; i++) {
+            f->pre_root[k].v[i] = get64(val + 32 * k + 8 * i);
+            canonical &= f->pre_root[k].v[i] < GL_P;
+        }
+    if (r > 0 && !canonical) { /* not field elements: damaged */
+        stark_keycache_record_reject();
+        r = -1;
+    }
+    if (r < 0)
+        fprintf(stderr, "cairn: key cache: ignoring the fold record %s (damaged, foreign or not private); "
+                        "rebuilding the keys\n", f->rec_path);
+    if (r <= 0) return CAIRN_OK;
+    for (int k = 0; k < 2; k++) {
+        FORWARD_IF_ERROR(stark_vk_from_root(&f->own_vk[k], f->vm, &f->rec, &f->pre_root[k]));
+        f->vk[k] = f->own_vk[k];
+        f->key[k] = stark_vk_digest(f->vk[k]);
+    }
+    FORWARD_IF_ERROR(rc_ctrl_root(&f->ctrl, f->key, 2));
+    f->verify_only = 1;
+    *hit = 1;
+    return CAIRN_OK;
+}
+
+/* A context of (seg_preset, po2): with verifier set, from the key cache's
+ * record when there is a usable one; else (or without a cache) the full
+ * build, which then stores the record. */
+static cairn_err fold_build(rc_fold **out, const char *seg_preset, unsigned po2, int verifier)
 {
     *out = NULL;
     RETURN_ERROR_IF(strlen(seg_preset) >= sizeof((rc_fold *)0)->seg_preset, CAIRN_ERR_USAGE,
@@ -119,15 +235,22 @@ static cairn_err fold_build(rc_fold **out, const char *seg_preset, unsigned po2)
     RETURN_ERROR_IF(!f, CAIRN_ERR_NOMEM, "fold: out of memory");
     strcpy(f->seg_preset, seg_preset);
     f->po2 = po2;
+    int hit = 0;
     cairn_err e = rc_fold_config(&f->cfg, seg_preset, po2);
     if (e == CAIRN_OK) e = rv_air_params(&f->seg, seg_preset, po2);
     if (e == CAIRN_OK) e = rc_params(&f->rec, NULL, f->cfg.preset, f->cfg.shape);
     if (e == CAIRN_OK) e = rc_shape_find(&f->shape, f->cfg.shape);
-    if (e == CAIRN_OK) e = record_lift(f);
-    if (e == CAIRN_OK) e = build_air(f, RC_FOLD_LIFT);
-    if (e == CAIRN_OK) e = record_join(f);
-    if (e == CAIRN_OK) e = build_air(f, RC_FOLD_JOIN);
-    if (e == CAIRN_OK) e = rc_ctrl_root(&f->ctrl, f->key, 2);
+    if (e == CAIRN_OK && verifier) e = from_record(f, &hit);
+    if (e == CAIRN_OK && !hit) {
+        air_machine_free(f->vm);
+        f->vm = NULL;
+        e = record_lift(f);
+        if (e == CAIRN_OK) e = build_air(f, RC_FOLD_LIFT);
+        if (e == CAIRN_OK) e = record_join(f);
+        if (e == CAIRN_OK) e = build_air(f, RC_FOLD_JOIN);
+        if (e == CAIRN_OK) e = rc_ctrl_root(&f->ctrl, f->key, 2);
+        if (e == CAIRN_OK) record_store(f);
+    }
     if (e != CAIRN_OK) {
         fold_free(f);
         return cairn_prefix_error(e, "fold keys of preset %s, segments of 2^%u", seg_preset, po2);
@@ -142,19 +265,35 @@ static cairn_err fold_build(rc_fold **out, const char *seg_preset, unsigned po2)
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static rc_fold *g_cache[FOLD_CACHE_MAX];
 
-cairn_err rc_fold_get(const rc_fold **out, const char *seg_preset, unsigned po2)
+/* The cached context of (seg_preset, po2): a full one, or with verifier
+ * set either kind (a full one first); built when there is none. */
+static cairn_err get(const rc_fold **out, const char *seg_preset, unsigned po2, int verifier)
 {
     *out = NULL;
     pthread_mutex_lock(&g_lock);
     cairn_err e = CAIRN_OK;
-    int i = 0;
+    int i = 0, any = -1;
     for (; i < FOLD_CACHE_MAX && g_cache[i]; i++)
-        if (g_cache[i]->po2 == po2 && !strcmp(g_cache[i]->seg_preset, seg_preset)) break;
+        if (g_cache[i]->po2 == po2 && !strcmp(g_cache[i]->seg_preset, seg_preset)) {
+            if (!g_cache[i]->verify_only) break;
+            any = i;
+        }
+    if (verifier && any >= 0 && (i == FOLD_CACHE_MAX || !g_cache[i])) i = any;
     if (i == FOLD_CACHE_MAX) e = cairn_fail(CAIRN_ERR_LIMIT, "fold: more than %d cached fold contexts", FOLD_CACHE_MAX);
-    else if (!g_cache[i]) e = fold_build(&g_cache[i], seg_preset, po2);
+    else if (!g_cache[i]) e = fold_build(&g_cache[i], seg_preset, po2, verifier);
     if (e == CAIRN_OK) *out = g_cache[i];
     pthread_mutex_unlock(&g_lock);
     return e;
+}
+
+cairn_err rc_fold_get(const rc_fold **out, const char *seg_preset, unsigned po2)
+{
+    return get(out, seg_preset, po2, 0);
+}
+
+cairn_err rc_fold_get_verifier(const rc_fold **out, const char *seg_preset, unsigned po2)
+{
+    return get(out, seg_preset, po2, 1);
 }
 
 void rc_fold_release(void)
@@ -173,10 +312,22 @@ const rc_fold_cfg *rc_fold_cfg_of(const rc_fold *f) { return &f->cfg; }
 const char *rc_fold_seg_preset(const rc_fold *f) { return f->seg_preset; }
 unsigned rc_fold_po2(const rc_fold *f) { return f->po2; }
 const stark_params *rc_fold_params(const rc_fold *f) { return &f->rec; }
+int rc_fold_from_record(const rc_fold *f) { return f->verify_only; }
+
+const char *rc_fold_keys_note(const rc_fold *f)
+{
+    static _Thread_local char note[sizeof f->rec_path + 160];
+    if (!f->verify_only) return "";
+    snprintf(note, sizeof note,
+             " (keys from the key cache's record %s: if this build made the proof, that record is wrong; delete it "
+             "or verify with CAIRN_KEY_CACHE=off)",
+             f->rec_path);
+    return note;
+}
 
 cairn_err rc_fold_security(stark_security_bits *out, const rc_fold *f)
 {
-    return stark_security(out, &f->rec, rc_air_machine(f->air[RC_FOLD_JOIN]), f->shape->log_n);
+    return stark_security(out, &f->rec, f->m, f->shape->log_n);
 }
 
 void rc_fold_node_free(rc_fold_node *n)
@@ -227,6 +378,14 @@ static cairn_err same_program(const rc_fold *f, unsigned kind, const rc_program 
     return CAIRN_OK;
 }
 
+/* Lift and join need the programs and proving keys: a full context. */
+static cairn_err can_prove(const rc_fold *f)
+{
+    RETURN_ERROR_IF(f->verify_only, CAIRN_ERR_USAGE,
+                    "fold: a verifier's context (rc_fold_get_verifier) neither lifts nor joins");
+    return CAIRN_OK;
+}
+
 /* A recorded lift or join run, before it is proven. */
 typedef struct {
     cairn_err e;
@@ -258,6 +417,7 @@ cairn_err rc_fold_lift(rc_fold_node *out, double *seconds, const rc_fold *f, con
 {
     memset(out, 0, sizeof *out);
     double t0 = now_sec();
+    FORWARD_IF_ERROR(can_prove(f));
     RETURN_ERROR_IF(seg->po2 != f->po2, CAIRN_ERR_USAGE, "lift: a segment of 2^%u, the fold is for 2^%u", seg->po2,
                     f->po2);
     recorded r = {0};
@@ -270,6 +430,7 @@ cairn_err rc_fold_join(rc_fold_node *out, double *seconds, const rc_fold *f, con
 {
     memset(out, 0, sizeof *out);
     double t0 = now_sec();
+    FORWARD_IF_ERROR(can_prove(f));
     RETURN_ERROR_IF(left->kind > RC_FOLD_JOIN || right->kind > RC_FOLD_JOIN, CAIRN_ERR_USAGE,
                     "join: unknown node kind");
     rc_join_input l = {left->proof, left->len, left->claim, f->pre_root[left->kind]};
@@ -286,9 +447,9 @@ cairn_err rc_fold_verify(const rc_fold *f, unsigned kind, const gl_t claim[RC_CL
     RETURN_ERROR_IF(kind > RC_FOLD_JOIN, CAIRN_ERR_USAGE, "fold: unknown proof kind %u (0 lift, 1 join)", kind);
     for (int i = 0; i < P2_DIGEST; i++)
         RETURN_ERROR_IF(claim[RC_CLAIM_CTRL + i] != f->ctrl.v[i], CAIRN_ERR_VERIFY,
-                        "control root: the claim's is not this build's for preset %s, segments of 2^%u",
-                        f->seg_preset, f->po2);
-    cairn_err e = rc_verify(rc_air_vk(f->air[kind]), claim, RC_CLAIM_NPUB, proof, len);
+                        "control root: the claim's is not this build's for preset %s, segments of 2^%u%s",
+                        f->seg_preset, f->po2, rc_fold_keys_note(f));
+    cairn_err e = rc_verify(f->vk[kind], claim, RC_CLAIM_NPUB, proof, len);
     if (e != CAIRN_OK) return cairn_prefix_error(e, "%s proof", kind ? "join" : "lift");
     return CAIRN_OK;
 }
@@ -310,6 +471,7 @@ void rc_fold_join_claim(gl_t out[RC_CLAIM_NPUB], const gl_t left[RC_CLAIM_NPUB],
 
 size_t rc_fold_prove_mem(const rc_fold *f)
 {
+    if (f->verify_only) return SIZE_MAX;
     size_t keys = 0, proof = 0;
     for (int k = 0; k < 2; k++) {
         const stark_pk *pk = rc_air_pk(f->air[k]);

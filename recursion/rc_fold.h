@@ -23,6 +23,22 @@
  * Contexts are built on first use and cached for the process (keyed by
  * preset and po2; thread-safe); rc_fold_release frees them.
  *
+ * A verifier needs less (rc_fold_get_verifier): the parameters and the
+ * shape, which are cheap, and the two verifying keys, which are the
+ * shape's one constraint system (rc_air_shape_machine) with each
+ * program's preprocessed root. Recording the programs and filling their
+ * machines' preprocessed columns only yields those two roots, so a full
+ * build stores them in the key cache (stark.h "Key cache", a record of
+ * kind "fold" named by this binary, preset, po2, shape, both layers'
+ * parameters and the shape machine's key description), and a verifier
+ * that finds the record builds the keys from the shape's machine and the
+ * roots, and derives the key digests and the control root from them (the
+ * record holds neither). A wrong root in a record (written by someone with
+ * the cache's trust, README "The key cache") gives another key digest and
+ * control root, so every proof of this build fails "control root";
+ * damaged or foreign records are ignored (notice on stderr) and rebuilt.
+ * Without a cache (CAIRN_KEY_CACHE=off) the verifier builds everything.
+ *
  * Node kinds: a lift proof (level 0, or an odd node carried up) or a join
  * proof; the kind says which key verifies it. */
 #ifndef CAIRN_RECURSION_RC_FOLD_H
@@ -64,6 +80,21 @@ typedef struct rc_fold rc_fold;
  * CAIRN_ERR_USAGE for an unknown preset or a po2 out of range;
  * CAIRN_ERR_LIMIT if a program does not fit the shape. */
 cairn_err rc_fold_get(const rc_fold **out, const char *seg_preset, unsigned po2);
+/* A context that verifies (rc_fold_verify, _ctrl, _key, _security,
+ * _params, the claims) but may not lift or join: from the key cache's
+ * record of (seg_preset, po2) when there is a usable one (milliseconds;
+ * rc_fold_from_record says so), else a full context as rc_fold_get's
+ * (which stores the record). A full context of the process is returned
+ * when there is one. Errors as rc_fold_get. */
+cairn_err rc_fold_get_verifier(const rc_fold **out, const char *seg_preset, unsigned po2);
+/* 1 if f's keys came from the key cache's record (a verifier's context:
+ * rc_fold_lift and rc_fold_join refuse it with CAIRN_ERR_USAGE,
+ * rc_fold_prove_mem is SIZE_MAX), 0 for a full context. */
+int rc_fold_from_record(const rc_fold *f);
+/* "" for a full context; for one from a record, a note naming the record
+ * for messages about a control root that differs (" (keys from the key
+ * cache's record PATH: ...)"; the thread's buffer, until the next call). */
+const char *rc_fold_keys_note(const rc_fold *f);
 /* Frees every cached context (no rc_fold may be used afterwards). */
 void rc_fold_release(void);
 

@@ -102,13 +102,15 @@ void air_table_set_pre(air_machine *m, air_table *t, const gl_t *values, unsigne
         return;
     }
     size_t n;
-    gl_t *p = cairn_mul_size(&n, (size_t)1 << log_n, t->npre) ? cairn_malloc_array(n, sizeof *p) : NULL;
+    gl_t *p = !cairn_mul_size(&n, (size_t)1 << log_n, t->npre) ? NULL
+              : values                                        ? cairn_malloc_array(n, sizeof *p)
+                                                              : cairn_calloc(n, sizeof *p);
     if (!p) {
         set_err(m, CAIRN_ERR_NOMEM, "air: out of memory for the preprocessed columns of %s (2^%u x %u)",
                 t->name, log_n, t->npre);
         return;
     }
-    memcpy(p, values, n * sizeof *p);
+    if (values) memcpy(p, values, n * sizeof *p);
     free(t->pre);
     t->pre = p;
     t->pre_log_n = log_n;

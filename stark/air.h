@@ -117,7 +117,11 @@ void air_machine_free(air_machine *m); /* accepts NULL */
 /* Adds a table; returns NULL (and records the error) on failure. */
 air_table *air_table_add(air_machine *m, const char *name, unsigned npre, unsigned nmain);
 
-/* Sets the preprocessed values of a table (copied): 2^log_n rows x npre. */
+/* Sets the preprocessed values of a table (copied): 2^log_n rows x npre.
+ * values = NULL: every value zero, for a machine whose preprocessed
+ * heights matter and whose values do not, such as one that only verifies
+ * under a known root (stark_vk_from_root); the zero pages are not touched
+ * until read. */
 void air_table_set_pre(air_machine *m, air_table *t, const gl_t *values, unsigned log_n);
 
 /* Expression builders. The `t` argument is the table whose DAG receives

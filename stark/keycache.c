@@ -29,9 +29,19 @@
  *  16 16 binary hash        32 32 description digest
  *  64 16 values hash        80 32 preprocessed root (4 canonical elements)
  * 112  8 FNV-1a 64 of bytes 0..111
+ * Records (stark.h "Key cache": a layer above stores what it derives
+ * from this binary alone, e.g. recursion/rc_fold.c the lift and join
+ * programs' preprocessed roots of a fold), file HASH.KIND:
+ *   0  8 magic "CAIRNKR1"    8  4 version    12  2 id length I
+ *  14  2 value length V     16 16 binary hash
+ *  32 16 kind, NUL-padded   48  I id (what the value is of)
+ *  48+I  V value            48+I+V  8 FNV-1a 64 of the bytes before it
+ * named by a hash of bytes 0..48+I; read only when every byte up to the
+ * value is the one asked for.
  * Writes go to a temporary file that is renamed into place, so a reader
  * sees a whole entry or none; an entry that fails any check is ignored
- * (and replaced when the root is recomputed). */
+ * (and replaced when the root is recomputed). Keys and records share the
+ * reading (entry_read: ownership, mode, exact length) and writing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -49,6 +59,9 @@
 #define KC_MAGIC "CAIRNKC1"
 #define KC_VERSION 1u
 #define KC_BYTES 120u
+#define KR_MAGIC "CAIRNKR1"
+#define KR_HEAD 48u
+#define KR_KIND 16u
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_init;            /* configuration read */
@@ -246,64 +259,42 @@ static cairn_err entry_of(uint8_t e[KC_BYTES], char *path, size_t cap, const air
     return CAIRN_OK;
 }
 
-cairn_err stark_keycache_lookup(int *found, p2_digest *root, char *path, size_t cap, const air_machine *m,
-                                const stark_params *p)
+/* ---- entry files (keys and records alike) ---- */
+
+static int cache_on(void)
 {
-    *found = 0;
-    path[0] = 0;
     pthread_mutex_lock(&g_lock);
     configure();
     const int on = g_dir[0] != 0;
     pthread_mutex_unlock(&g_lock);
-    if (!on) return CAIRN_OK;
-    uint8_t want[KC_BYTES], got[KC_BYTES];
-    FORWARD_IF_ERROR(entry_of(want, path, cap, m, p));
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    int bad = 0;
-    if (fd >= 0) {
-        struct stat st;
-        ssize_t r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && private_to_us(&st) ? read(fd, got, KC_BYTES) : -1;
-        uint8_t extra;
-        if (r != (ssize_t)KC_BYTES || read(fd, &extra, 1) != 0 || memcmp(got, want, 80) != 0 ||
-            get64(got + 112) != fnv64(got, 112)) {
-            bad = 1;
-        } else {
-            for (int i = 0; i < P2_DIGEST; i++) {
-                root->v[i] = get64(got + 80 + 8 * i);
-                if (root->v[i] >= GL_P) bad = 1;
-            }
-            *found = !bad;
-        }
-        close(fd);
-    }
-    pthread_mutex_lock(&g_lock);
-    if (*found) g_st.hits++;
-    else g_st.misses++;
-    if (bad) g_st.bad++;
-    pthread_mutex_unlock(&g_lock);
-    return CAIRN_OK;
+    return on;
 }
 
-void stark_keycache_store(const air_machine *m, const stark_params *p, const p2_digest *root)
+/* Reads the entry file at path, which must be exactly n bytes: 1 with got
+ * filled, 0 when there is none, -1 when there is one but it is not a
+ * regular file of ours that nobody else may write, or not n bytes long. */
+static int entry_read(const char *path, uint8_t *got, size_t n)
 {
-    pthread_mutex_lock(&g_lock);
-    configure();
-    const int on = g_dir[0] != 0;
-    pthread_mutex_unlock(&g_lock);
-    if (!on) return;
-    uint8_t e[KC_BYTES];
-    char path[sizeof g_dir + 64], tmp[sizeof g_dir + 64];
-    /* a failure to store only costs the next process the recomputation */
-    if (entry_of(e, path, sizeof path, m, p) != CAIRN_OK) {
-        cairn_clear_error();
-        return;
-    }
-    for (int i = 0; i < P2_DIGEST; i++) put64(e + 80 + 8 * i, root->v[i]);
-    put64(e + 112, fnv64(e, 112));
-    snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-XXXXXX", g_dir, (long)getpid());
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? 0 : -1;
+    struct stat st;
+    ssize_t r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && private_to_us(&st) ? read(fd, got, n) : -1;
+    uint8_t extra;
+    const int ok = r == (ssize_t)n && read(fd, &extra, 1) == 0;
+    close(fd);
+    return ok ? 1 : -1;
+}
+
+/* Writes an entry file: a temporary file renamed into place (a reader
+ * sees all of it or nothing); failures are silent, they only cost the
+ * next process the recomputation. */
+static void entry_write(const char *path, const uint8_t *e, size_t n)
+{
+    char tmp[sizeof g_dir + 64];
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-%s", g_dir, (long)getpid(), "XXX" "XXX"); /* mkstemp's template */
     int fd = mkstemp(tmp);
     if (fd < 0) return;
-    int ok = write(fd, e, KC_BYTES) == (ssize_t)KC_BYTES;
+    int ok = write(fd, e, n) == (ssize_t)n;
     ok = close(fd) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) {
         unlink(tmp);
@@ -312,6 +303,119 @@ void stark_keycache_store(const air_machine *m, const stark_params *p, const p2_
     pthread_mutex_lock(&g_lock);
     g_st.stores++;
     pthread_mutex_unlock(&g_lock);
+}
+
+static void count(int found, int bad)
+{
+    pthread_mutex_lock(&g_lock);
+    if (found) g_st.hits++;
+    else g_st.misses++;
+    if (bad) g_st.bad++;
+    pthread_mutex_unlock(&g_lock);
+}
+
+cairn_err stark_keycache_lookup(int *found, p2_digest *root, char *path, size_t cap, const air_machine *m,
+                                const stark_params *p)
+{
+    *found = 0;
+    path[0] = 0;
+    if (!cache_on()) return CAIRN_OK;
+    uint8_t want[KC_BYTES], got[KC_BYTES];
+    FORWARD_IF_ERROR(entry_of(want, path, cap, m, p));
+    const int r = entry_read(path, got, KC_BYTES);
+    int bad = r < 0;
+    if (r > 0) {
+        if (memcmp(got, want, 80) != 0 || get64(got + 112) != fnv64(got, 112)) {
+            bad = 1;
+        } else {
+            for (int i = 0; i < P2_DIGEST; i++) {
+                root->v[i] = get64(got + 80 + 8 * i);
+                if (root->v[i] >= GL_P) bad = 1;
+            }
+            *found = !bad;
+        }
+    }
+    count(*found, bad);
+    return CAIRN_OK;
+}
+
+void stark_keycache_store(const air_machine *m, const stark_params *p, const p2_digest *root)
+{
+    if (!cache_on()) return;
+    uint8_t e[KC_BYTES];
+    char path[sizeof g_dir + 64];
+    if (entry_of(e, path, sizeof path, m, p) != CAIRN_OK) {
+        cairn_clear_error();
+        return;
+    }
+    for (int i = 0; i < P2_DIGEST; i++) put64(e + 80 + 8 * i, root->v[i]);
+    put64(e + 112, fnv64(e, 112));
+    entry_write(path, e, KC_BYTES);
+}
+
+/* ---- records ---- */
+
+/* A record's bytes but the value and checksum (want, KR_HEAD + nid), and
+ * its file name; 0 for a kind, id or value outside the limits. */
+static int record_of(uint8_t *want, char *path, size_t cap, const char *kind, const uint8_t *id, size_t nid,
+                     size_t nval)
+{
+    const size_t nk = strlen(kind);
+    if (!nk || nk >= KR_KIND || !nid || nid > STARK_KEYCACHE_MAX_ID || !nval || nval > STARK_KEYCACHE_MAX_VAL)
+        return 0;
+    for (size_t i = 0; i < nk; i++)
+        if (!((kind[i] >= 'a' && kind[i] <= 'z') || (kind[i] >= '0' && kind[i] <= '9'))) return 0;
+    memset(want, 0, KR_HEAD);
+    memcpy(want, KR_MAGIC, 8);
+    put64(want + 8, KC_VERSION | (uint64_t)nid << 32 | (uint64_t)nval << 48);
+    put64(want + 16, g_exe[0]);
+    put64(want + 24, g_exe[1]);
+    memcpy(want + 32, kind, nk);
+    memcpy(want + KR_HEAD, id, nid);
+    uint64_t name[2] = {0x7265636f72642d6eull, 0x616d652d6f662d6bull};
+    mix_bytes(name, want, KR_HEAD + nid);
+    snprintf(path, cap, "%s/%016llx%016llx.%s", g_dir, (unsigned long long)name[0], (unsigned long long)name[1],
+             kind);
+    return 1;
+}
+
+int stark_keycache_record_get(uint8_t *val, size_t nval, char *path, size_t cap, const char *kind, const uint8_t *id,
+                              size_t nid)
+{
+    path[0] = 0;
+    if (!cache_on()) return 0;
+    uint8_t want[KR_HEAD + STARK_KEYCACHE_MAX_ID], got[KR_HEAD + STARK_KEYCACHE_MAX_ID + STARK_KEYCACHE_MAX_VAL + 8];
+    if (!record_of(want, path, cap, kind, id, nid, nval)) {
+        path[0] = 0;
+        return 0;
+    }
+    const size_t head = KR_HEAD + nid, n = head + nval + 8;
+    int r = entry_read(path, got, n);
+    if (r > 0 && (memcmp(got, want, head) != 0 || get64(got + n - 8) != fnv64(got, n - 8))) r = -1;
+    if (r > 0) memcpy(val, got + head, nval);
+    count(r > 0, r < 0);
+    return r;
+}
+
+void stark_keycache_record_reject(void)
+{
+    pthread_mutex_lock(&g_lock);
+    if (g_st.hits) g_st.hits--;
+    g_st.misses++;
+    g_st.bad++;
+    pthread_mutex_unlock(&g_lock);
+}
+
+void stark_keycache_record_put(const char *kind, const uint8_t *id, size_t nid, const uint8_t *val, size_t nval)
+{
+    if (!cache_on()) return;
+    uint8_t e[KR_HEAD + STARK_KEYCACHE_MAX_ID + STARK_KEYCACHE_MAX_VAL + 8];
+    char path[sizeof g_dir + 64];
+    if (!record_of(e, path, sizeof path, kind, id, nid, nval)) return;
+    const size_t head = KR_HEAD + nid, n = head + nval + 8;
+    memcpy(e + head, val, nval);
+    put64(e + n - 8, fnv64(e, n - 8));
+    entry_write(path, e, n);
 }
 
 void stark_keycache_forget(const char *path)

@@ -275,36 +275,23 @@ unsigned stark_vk_logup_columns(const stark_vk *vk, unsigned t)
     return vk->ngroups[t];
 }
 
-cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
-                      const stark_params *p)
+/* The verifying key's parts that come from m and p alone (LogUp groups,
+ * quotient sizes); the preprocessed root and the digest are the caller's. */
+static cairn_err vk_init(struct stark_vk *vk, const air_machine *m, const stark_params *p)
 {
-    *pkp = NULL;
-    *vkp = NULL;
     RETURN_ERROR_IF(!m->finished, CAIRN_ERR_USAGE, "stark: machine %s is not finished", m->name);
     FORWARD_IF_ERROR(stark_params_validate(p));
-    stark_pk *pk = cairn_calloc(1, sizeof *pk);
-    RETURN_ERROR_IF(!pk, CAIRN_ERR_NOMEM, "stark: out of memory for keys");
-    pthread_mutex_init(&pk->lock, NULL);
-    struct stark_vk *vk = &pk->vk;
     vk->m = m;
     vk->p = *p;
     /* The checker is the prover's business: the verifying key (and its
      * digest) never carries it. */
     vk->p.check_trace = 0;
-    pk->check_trace = p->check_trace;
-    if (m->npub > STARK_MAX_PUB) {
-        stark_pk_free(pk);
-        return cairn_fail(CAIRN_ERR_LIMIT, "stark: machine %s has %u public values (max %d)",
-                          m->name, m->npub, STARK_MAX_PUB);
-    }
-    cairn_err err = CAIRN_OK;
-    for (unsigned ti = 0; ti < m->ntables && err == CAIRN_OK; ti++) {
+    RETURN_ERROR_IF(m->npub > STARK_MAX_PUB, CAIRN_ERR_LIMIT, "stark: machine %s has %u public values (max %d)",
+                    m->name, m->npub, STARK_MAX_PUB);
+    for (unsigned ti = 0; ti < m->ntables; ti++) {
         const air_table *t = m->tables[ti];
-        if (t->nints > STARK_MAX_INTS) {
-            err = cairn_fail(CAIRN_ERR_LIMIT, "stark: table %s has %zu interactions (max %d)",
-                             t->name, t->nints, STARK_MAX_INTS);
-            break;
-        }
+        RETURN_ERROR_IF(t->nints > STARK_MAX_INTS, CAIRN_ERR_LIMIT, "stark: table %s has %zu interactions (max %d)",
+                        t->name, t->nints, STARK_MAX_INTS);
         unsigned d = 2;
         for (size_t c = 0; c < t->ncons; c++) d = umax(d, air_degree(t, t->cons[c].e));
         if (t->nints) {
@@ -314,25 +301,65 @@ cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
         unsigned q = 0;
         while ((1u << q) < d - 1) q++;
         vk->qlog[ti] = q;
-        if (q > p->log_blowup)
-            err = cairn_fail(CAIRN_ERR_USAGE,
-                             "stark: table %s has constraint degree %u; needs log_blowup >= %u",
-                             t->name, d, q);
+        RETURN_ERROR_IF(q > p->log_blowup, CAIRN_ERR_USAGE,
+                        "stark: table %s has constraint degree %u; needs log_blowup >= %u", t->name, d, q);
     }
     /* A machine whose only interactions are boundary terms still states
      * a bus equation over its public values: it is checked like any other. */
     if (m->boundary->nints) vk->has_lu = 1;
+    return CAIRN_OK;
+}
+
+/* A malloc'd copy of vk. */
+static cairn_err vk_copy(stark_vk **out, const struct stark_vk *vk)
+{
+    *out = cairn_malloc(sizeof **out);
+    RETURN_ERROR_IF(!*out, CAIRN_ERR_NOMEM, "stark: out of memory for keys");
+    memcpy(*out, vk, sizeof *vk);
+    return CAIRN_OK;
+}
+
+cairn_err stark_setup(stark_pk **pkp, stark_vk **vkp, const air_machine *m,
+                      const stark_params *p)
+{
+    *pkp = NULL;
+    *vkp = NULL;
+    stark_pk *pk = cairn_calloc(1, sizeof *pk);
+    RETURN_ERROR_IF(!pk, CAIRN_ERR_NOMEM, "stark: out of memory for keys");
+    pthread_mutex_init(&pk->lock, NULL);
+    struct stark_vk *vk = &pk->vk;
+    pk->check_trace = p->check_trace;
+    cairn_err err = vk_init(vk, m, p);
     if (err == CAIRN_OK) err = setup_pre(pk, m, p);
     if (err == CAIRN_OK) err = stark_vk_rekey(vk, vk, &vk->pre_root);
-    if (err == CAIRN_OK) {
-        *vkp = cairn_malloc(sizeof **vkp);
-        if (!*vkp) err = cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for keys");
-        else memcpy(*vkp, vk, sizeof *vk);
-    }
+    if (err == CAIRN_OK) err = vk_copy(vkp, vk);
     if (err != CAIRN_OK) {
         stark_pk_free(pk);
         return err;
     }
     *pkp = pk;
+    return CAIRN_OK;
+}
+
+cairn_err stark_vk_from_root(stark_vk **out, const air_machine *m, const stark_params *p, const p2_digest *pre_root)
+{
+    *out = NULL;
+    for (int i = 0; i < P2_DIGEST; i++)
+        RETURN_ERROR_IF(pre_root->v[i] >= GL_P, CAIRN_ERR_USAGE, "stark_vk_from_root: a root element not below p");
+    struct stark_vk *vk = cairn_calloc(1, sizeof *vk);
+    RETURN_ERROR_IF(!vk, CAIRN_ERR_NOMEM, "stark: out of memory for keys");
+    cairn_err err = vk_init(vk, m, p);
+    if (err == CAIRN_OK && has_pre(m)) {
+        vk->pre_root = *pre_root;
+        vk->has_pre = 1;
+    } else if (err == CAIRN_OK && (pre_root->v[0] | pre_root->v[1] | pre_root->v[2] | pre_root->v[3])) {
+        err = cairn_fail(CAIRN_ERR_USAGE, "stark_vk_from_root: machine %s has no preprocessed columns", m->name);
+    }
+    if (err == CAIRN_OK) err = stark_vk_rekey(vk, vk, &vk->pre_root);
+    if (err != CAIRN_OK) {
+        free(vk);
+        return err;
+    }
+    *out = vk;
     return CAIRN_OK;
 }

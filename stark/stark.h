@@ -145,11 +145,41 @@ typedef struct {
     uint64_t wrong; /* entries a prover found wrong (and deleted) */
 } stark_keycache_stats;
 
+/* Records: what a layer above derives from this binary alone and keeps
+ * beside the keys, under the same folder, rules and trust (the recursion
+ * layer's fold keys, recursion/rc_fold.c). A record is named by this
+ * binary, a kind (1..15 of [a-z0-9]) and an id (1..STARK_KEYCACHE_MAX_ID
+ * bytes: everything the value is a function of, in the binary's terms),
+ * and holds a value of 1..STARK_KEYCACHE_MAX_VAL bytes.
+ * stark_keycache_record_get: 1 with val (nval bytes) when a record of
+ * (kind, id) with nval bytes of value exists, is whole, this binary's and
+ * private (as a key's entry); 0 when there is none, the cache is off or
+ * the arguments are outside the limits; -1 when there is one that fails a
+ * check (ignored; counted as bad). path (cap bytes) gets the record's
+ * file name ("" with the cache off). What the value says is the caller's
+ * to check: stark_keycache_record_reject says that the value just read
+ * is not one (counted as a bad entry, not a hit).
+ * stark_keycache_record_put stores one (failures are silent). They count
+ * in the stats as a key's entry does. */
+#define STARK_KEYCACHE_MAX_ID 256
+#define STARK_KEYCACHE_MAX_VAL 256
+int stark_keycache_record_get(uint8_t *val, size_t nval, char *path, size_t cap, const char *kind,
+                              const uint8_t *id, size_t nid);
+void stark_keycache_record_reject(void);
+void stark_keycache_record_put(const char *kind, const uint8_t *id, size_t nid, const uint8_t *val, size_t nval);
+
 /* Overrides the environment: dir = the cache folder, NULL or "" = off.
  * Call before the first stark_setup of the process. */
 void stark_keycache_set(const char *dir);
 void stark_keycache_get_stats(stark_keycache_stats *out);
 void stark_vk_free(stark_vk *vk);
+/* The verifying key stark_setup gives for m and p when pre_root is the
+ * root of m's preprocessed values, without reading those values (only
+ * their heights enter the key) and without a proving key: for a verifier
+ * that knows the root from elsewhere (recursion/rc_fold.c's record). A
+ * wrong root gives another machine's key (another digest), under which
+ * this machine's proofs do not verify. m must outlive the key. */
+cairn_err stark_vk_from_root(stark_vk **vk, const air_machine *m, const stark_params *p, const p2_digest *pre_root);
 p2_digest stark_vk_digest(const stark_vk *vk);
 /* The root of the preprocessed columns (zero for a machine without any). */
 p2_digest stark_vk_pre_root(const stark_vk *vk);

@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,4 +64,42 @@ const char *test_path(const char *name)
     k = (k + 1) % 8;
     snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
     return buf[k];
+}
+
+const char *test_cache_file(const char *dir, const char *suffix)
+{
+    static char path[4200];
+    path[0] = 0;
+    DIR *d = opendir(dir);
+    if (!d) return path;
+    struct dirent *e;
+    const size_t k = strlen(suffix);
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n > k && !strcmp(e->d_name + n - k, suffix)) snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    return path;
+}
+
+int test_cache_edit(const char *path, long off, size_t len, uint8_t x, int fix)
+{
+    uint8_t e[1024];
+    FILE *f = fopen(path, "r+b");
+    if (!f) return -1;
+    size_t n = fread(e, 1, sizeof e, f);
+    size_t at = off < 0 ? n - (size_t)-off : (size_t)off;
+    if (n <= 8 || (off < 0 && (size_t)-off > n) || at + len > n) {
+        fclose(f);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) e[at + i] = x ? e[at + i] ^ x : 0xff;
+    if (fix) {
+        uint64_t h = 0xcbf29ce484222325ull;
+        for (size_t i = 0; i < n - 8; i++) h = (h ^ e[i]) * 0x100000001b3ull;
+        for (int i = 0; i < 8; i++) e[n - 8 + i] = (uint8_t)(h >> (8 * i));
+    }
+    rewind(f);
+    int ok = fwrite(e, 1, n, f) == n;
+    return fclose(f) == 0 && ok ? 0 : -1;
 }

@@ -32,6 +32,16 @@ const char *test_tmpdir(const char *prefix);
 /* "<tmpdir>/<name>" in one of 8 rotating static buffers. */
 const char *test_path(const char *name);
 
+/* The key cache's files (stark/keycache.c), for its tests:
+ * test_cache_file: the last file of folder dir whose name ends in suffix
+ * (".key", ".fold"), in a static buffer; "" if none.
+ * test_cache_edit: XORs len bytes of the file from off with x (off < 0:
+ * from the end; x = 0: sets them to 0xff instead); fix: the checksum (its
+ * last 8 bytes, FNV-1a 64 of the bytes before) recomputed, as a
+ * consistent forger would. 0 on success. */
+const char *test_cache_file(const char *dir, const char *suffix);
+int test_cache_edit(const char *path, long off, size_t len, uint8_t x, int fix);
+
 /* A fresh all-zero heights array for stark_verify (accept the heights the
  * proof states; see stark.h), for tests whose point is elsewhere. Needs
  * stark/air.h for AIR_MAX_TABLES where it is used. */

@@ -37,7 +37,10 @@
 #       version) exit 2; a job file whose /proof claim (each part), proof
 #       bytes or kind were altered, or whose journal, final state or image
 #       ID do not match, exits 1 naming what failed; without /proof verify
-#       checks the segments and export refuses
+#       checks the segments and export refuses; in a fresh key cache the
+#       first verify builds the keys (miss) and the next reads the fold's
+#       record (hit, the same control root), a damaged record is ignored
+#       with a notice and rebuilt, CAIRN_KEY_CACHE=off builds them
 #
 # Under CAIRN_SANITIZE_RUN every mode is skipped (77): a recursion proof
 # of shape rc-test takes minutes there; test_rc_fold's (a) and (b) and the
@@ -235,6 +238,20 @@ forge()
     # --segments still checks every segment proof when /proof is there
     "$JOBEDIT" "$J" "$WORK/e.h5" proof-byte 1 && expect 1 "segment 1 proof" "$CAIRN" verify "$WORK/e.h5" --segments &&
         expect 0 "" "$CAIRN" verify "$WORK/e.h5" && pass
+    # the fold's record in the key cache: built once, then read; damaged: rebuilt
+    local root kc=$WORK/kc rec
+    expect 0 "" "$CAIRN" verify --proof "$P" --json && root=$(json_field control_root)
+    expect 0 "miss, keys built" env CAIRN_KEY_CACHE="$kc" "$CAIRN" verify --proof "$P" && pass
+    expect 0 "hit, the lift and join keys" env CAIRN_KEY_CACHE="$kc" "$CAIRN" verify "$J" && pass
+    expect 0 "" env CAIRN_KEY_CACHE="$kc" "$CAIRN" verify --proof "$P" --json
+    [ "$(json_field keys_cached)" = true ] && [ "$(json_field control_root)" = "$root" ] ||
+        fail "verify with the fold's record: keys_cached $(json_field keys_cached), another control root"
+    rec=$(ls "$kc"/*.fold)
+    flip "$rec" $(($(stat -c %s "$rec") - 20)) 1 "$WORK/rec" && cp "$WORK/rec" "$rec"
+    expect 0 "ignoring the fold record" env CAIRN_KEY_CACHE="$kc" "$CAIRN" verify --proof "$P" &&
+        grep -qF "miss, keys built" "$WORK/out" && pass || fail "a damaged fold record was not rebuilt"
+    expect 0 "hit, the lift and join keys" env CAIRN_KEY_CACHE="$kc" "$CAIRN" verify --proof "$P" && pass
+    expect 0 "key cache    off" env CAIRN_KEY_CACHE=off "$CAIRN" verify --proof "$P" && pass
 }
 
 mpi()

@@ -12,11 +12,24 @@
  *      verifies; a changed claim element, the wrong kind's key, a claim
  *      under another control root, a damaged proof byte do not; joins out
  *      of order are rejected, and a forged segment proof is not lifted.
- * Under CAIRN_SANITIZE_RUN (c) is skipped (several 2^16-row proofs take
- * minutes there); (a) and (b) run. */
+ *  (d) a verifier's context (rc_fold_get_verifier), in a fresh key cache:
+ *      the first builds everything and stores the fold's record, the next
+ *      reads it; both have the full context's control root, key digests
+ *      and security and accept (c)'s final proof, and the one from the
+ *      record neither lifts nor joins. A record with a flipped byte, a
+ *      non-canonical root, another binary's hash, truncated or writable by
+ *      others is ignored and rebuilt (the keys are the full ones again);
+ *      a record whose lift root was changed and its checksum fixed (a
+ *      consistent forgery) gives other keys, under which the valid final
+ *      proof fails "control root", naming the record.
+ * Under CAIRN_SANITIZE_RUN (c) and (d) are skipped (several 2^16-row
+ * proofs and key builds take minutes there); (a) and (b) run. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../vm/seg_prog.h"
 #include "common/err.h"
@@ -40,6 +53,7 @@ typedef struct {
 } segproof;
 static segproof g_s[NSEG];
 static int g_have;
+static rc_fold_node g_fin; /* (c)'s final proof, for (d) */
 
 static cairn_err prove_seg(void *arg, const rv_snapshot *s)
 {
@@ -209,7 +223,119 @@ static void test_fold(void)
     free(forged);
     for (int i = 0; i < NSEG; i++) rc_fold_node_free(&l[i]);
     rc_fold_node_free(&j01);
-    rc_fold_node_free(&fin);
+    g_fin = fin;
+}
+
+static p2_digest g_ctrl, g_key[2];
+static stark_security_bits g_sec;
+
+/* A fresh verifier's context (the process's contexts released first);
+ * 1 if it came from the record, 0 if built, -1 on error. Its keys and
+ * security must be the full context's when same is set. */
+static int verifier(const rc_fold **f, int same)
+{
+    rc_fold_release();
+    cairn_err e = rc_fold_get_verifier(f, "test", PO2);
+    if (e != CAIRN_OK) fprintf(stderr, "verifier: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    if (same) {
+        p2_digest c = rc_fold_ctrl(*f), kl = rc_fold_key(*f, RC_FOLD_LIFT), kj = rc_fold_key(*f, RC_FOLD_JOIN);
+        CU_ASSERT(!memcmp(&c, &g_ctrl, sizeof c));
+        CU_ASSERT(!memcmp(&kl, &g_key[0], sizeof c));
+        CU_ASSERT(!memcmp(&kj, &g_key[1], sizeof c));
+        stark_security_bits sec;
+        CU_ASSERT_EQUAL(rc_fold_security(&sec, *f), CAIRN_OK);
+        CU_ASSERT_DOUBLE_EQUAL(sec.proven, g_sec.proven, 1e-9);
+        CU_ASSERT_DOUBLE_EQUAL(sec.conjectured, g_sec.conjectured, 1e-9);
+        CU_ASSERT_EQUAL(rc_fold_verify(*f, RC_FOLD_JOIN, g_fin.claim, g_fin.proof, g_fin.len), CAIRN_OK);
+    }
+    return rc_fold_from_record(*f);
+}
+
+static void test_verifier(void)
+{
+    if (g_sanitize || !g_fin.proof) {
+        printf("  skipped under CAIRN_SANITIZE_RUN (or without (c)'s proof)\n");
+        return;
+    }
+    const rc_fold *full, *f;
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&full, "test", PO2), CAIRN_OK);
+    g_ctrl = rc_fold_ctrl(full);
+    g_key[0] = rc_fold_key(full, RC_FOLD_LIFT);
+    g_key[1] = rc_fold_key(full, RC_FOLD_JOIN);
+    CU_ASSERT_EQUAL_FATAL(rc_fold_security(&g_sec, full), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_fold_from_record(full), 0);
+    /* a fresh cache: built, then read */
+    const char *dir = test_tmpdir("foldkc_" "XXX" "XXX");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    stark_keycache_set(dir);
+    CU_ASSERT_EQUAL(verifier(&f, 1), 0);
+    const char *rec = test_cache_file(dir, ".fold");
+    CU_ASSERT_STRING_NOT_EQUAL_FATAL(rec, "");
+    double t0 = now_sec();
+    CU_ASSERT_EQUAL(verifier(&f, 1), 1);
+    printf("  verifier's keys from the record and the final proof: %.3f s\n", now_sec() - t0);
+    /* what the record does not give: lifts, joins, a prover's memory */
+    rc_fold_node bad;
+    CU_ASSERT_EQUAL(rc_fold_lift(&bad, NULL, f, &g_s[0].claim, g_s[0].proof, g_s[0].len), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_fold_join(&bad, NULL, f, &g_fin, &g_fin), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_fold_prove_mem(f), SIZE_MAX);
+    /* still a verifier: a changed claim and the other kind's key fail */
+    gl_t c[RC_CLAIM_NPUB];
+    memcpy(c, g_fin.claim, sizeof c);
+    c[RC_CLAIM_CYCLES] = gl_add(c[RC_CLAIM_CYCLES], 1);
+    CU_ASSERT_EQUAL(rc_fold_verify(f, RC_FOLD_JOIN, c, g_fin.proof, g_fin.len), CAIRN_ERR_VERIFY);
+    CU_ASSERT_NOT_EQUAL(rc_fold_verify(f, RC_FOLD_LIFT, g_fin.claim, g_fin.proof, g_fin.len), CAIRN_OK);
+    /* a full context asked for next is built, and then serves verifiers */
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&full, "test", PO2), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_fold_from_record(full), 0);
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get_verifier(&f, "test", PO2), CAIRN_OK);
+    CU_ASSERT_PTR_EQUAL(f, full);
+    /* damaged records: ignored (counted as bad), rebuilt, then read */
+    struct stat st;
+    CU_ASSERT_EQUAL_FATAL(stat(rec, &st), 0);
+    for (int k = 0; k < 5; k++) {
+        stark_keycache_stats s0, s1;
+        stark_keycache_get_stats(&s0);
+        int ed = 0;
+        switch (k) {
+        /* the value is the last 64 bytes before the 8 of the checksum */
+        case 0: ed = test_cache_edit(rec, -8 - 64 + 5, 1, 0x01, 0); break; /* a lift root byte, checksum left */
+        case 1: ed = test_cache_edit(rec, -8 - 8, 8, 0, 1); break; /* a join root element 2^64 - 1 >= p */
+        case 2: ed = test_cache_edit(rec, 20, 1, 0x01, 1); break;  /* another binary's */
+        case 3: CU_ASSERT_EQUAL(truncate(rec, st.st_size - 1), 0); break;
+        default: CU_ASSERT_EQUAL(chmod(rec, 0666), 0); break;  /* others may write it */
+        }
+        CU_ASSERT_EQUAL(ed, 0);
+        CU_ASSERT_EQUAL(verifier(&f, 1), 0);
+        stark_keycache_get_stats(&s1);
+        CU_ASSERT_EQUAL(s1.bad - s0.bad, 1);
+        CU_ASSERT_EQUAL(verifier(&f, 1), 1); /* stored again, whole */
+    }
+    /* a consistent forgery: a lift root changed (still a field element),
+     * checksum fixed. The keys are another program's: the key digest and
+     * control root derived from it differ, and the valid proof fails
+     * "control root", naming the record */
+    CU_ASSERT_EQUAL(test_cache_edit(rec, -8 - 64 + 1, 1, 0x01, 1), 0);
+    CU_ASSERT_EQUAL(verifier(&f, 0), 1);
+    p2_digest cf = rc_fold_ctrl(f), kf = rc_fold_key(f, RC_FOLD_LIFT), kj = rc_fold_key(f, RC_FOLD_JOIN);
+    CU_ASSERT(memcmp(&cf, &g_ctrl, sizeof cf) != 0);
+    CU_ASSERT(memcmp(&kf, &g_key[0], sizeof kf) != 0);
+    CU_ASSERT(!memcmp(&kj, &g_key[1], sizeof kj));
+    CU_ASSERT_EQUAL(rc_fold_verify(f, RC_FOLD_JOIN, g_fin.claim, g_fin.proof, g_fin.len), CAIRN_ERR_VERIFY);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "control root"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), rec));
+    /* even with the claim's root set to the forged one, the proof binds
+     * the key it was made under */
+    memcpy(c, g_fin.claim, sizeof c);
+    memcpy(c + RC_CLAIM_CTRL, cf.v, sizeof cf.v);
+    CU_ASSERT_EQUAL(rc_fold_verify(f, RC_FOLD_JOIN, c, g_fin.proof, g_fin.len), CAIRN_ERR_VERIFY);
+    /* without the cache: built, the full keys */
+    unlink(rec);
+    stark_keycache_set(NULL);
+    CU_ASSERT_EQUAL(verifier(&f, 1), 0);
+    CU_ASSERT_STRING_EQUAL(test_cache_file(dir, ".fold"), "");
+    rc_fold_node_free(&g_fin);
 }
 
 static void test_release(void)
@@ -230,6 +356,7 @@ int main(void)
     static const test_case cases[] = {{"(a) recursion parameters per preset", test_config},
                                       {"(b) keys from blanks, control root", test_keys},
                                       {"(c) lift, join, verify; forgeries", test_fold},
+                                      {"(d) a verifier's keys from the key cache's record", test_verifier},
                                       {"release", test_release},
                                       {NULL, NULL}};
     return test_run_suite("rc_fold", cases);

@@ -5,13 +5,16 @@
  * of a key that committed at once; a damaged, foreign or non-private entry
  * is ignored and recomputed; an entry with another root (a consistent
  * forgery of the file) is caught by the first proof and deleted; a folder
- * others may write is not used; off means no files. */
+ * others may write is not used; off means no files. stark_vk_from_root
+ * with the stored root gives stark_setup's key, with another root another
+ * key. Records (a layer above's entries): read back as stored, only for
+ * their kind, id and value length; a damaged, truncated, extended,
+ * foreign or non-private record is ignored (-1, counted as bad). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -26,18 +29,7 @@ static const char *DIR_;
 static void stats(stark_keycache_stats *s) { stark_keycache_get_stats(s); }
 
 /* The one entry file of the cache folder (the machine has one key). */
-static const char *entry(void)
-{
-    static char path[4200];
-    path[0] = 0;
-    DIR *d = opendir(DIR_);
-    if (!d) return path;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strstr(e->d_name, ".key")) snprintf(path, sizeof path, "%s/%s", DIR_, e->d_name);
-    closedir(d);
-    return path;
-}
+static const char *entry(void) { return test_cache_file(DIR_, ".key"); }
 
 static int prove(const stark_pk *pk, uint8_t **proof, size_t *len)
 {
@@ -102,19 +94,7 @@ static int from_cache(stark_pk **pk, stark_vk **vk)
 
 static void rewrite(const char *path, size_t off, uint8_t x, int fix_checksum)
 {
-    uint8_t e[120];
-    FILE *f = fopen(path, "r+b");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    CU_ASSERT_EQUAL_FATAL(fread(e, 1, sizeof e, f), sizeof e);
-    e[off] ^= x;
-    if (fix_checksum) {
-        uint64_t h = 0xcbf29ce484222325ull;
-        for (size_t i = 0; i < 112; i++) h = (h ^ e[i]) * 0x100000001b3ull;
-        for (int i = 0; i < 8; i++) e[112 + i] = (uint8_t)(h >> (8 * i));
-    }
-    rewind(f);
-    CU_ASSERT_EQUAL(fwrite(e, 1, sizeof e, f), sizeof e);
-    fclose(f);
+    CU_ASSERT_EQUAL(test_cache_edit(path, (long)off, 1, x, fix_checksum), 0);
 }
 
 static void test_damaged(void)
@@ -186,6 +166,91 @@ static void test_wrong_root(void)
     stark_vk_free(vk);
 }
 
+static void test_vk_from_root(void)
+{
+    stark_pk *pk;
+    stark_vk *vk, *v2, *v3;
+    CU_ASSERT_EQUAL_FATAL(stark_setup(&pk, &vk, M, &P), CAIRN_OK);
+    p2_digest root = stark_vk_pre_root(vk), other = root;
+    CU_ASSERT_EQUAL_FATAL(stark_vk_from_root(&v2, M, &P, &root), CAIRN_OK);
+    p2_digest a = stark_vk_digest(vk), b = stark_vk_digest(v2);
+    CU_ASSERT_EQUAL(memcmp(a.v, b.v, sizeof a.v), 0);
+    /* proofs of the machine verify under it, and not under another root's */
+    uint8_t *proof;
+    size_t len;
+    CU_ASSERT_EQUAL_FATAL(prove(pk, &proof, &len), 0);
+    CU_ASSERT_EQUAL(stark_verify(v2, (gl_t[]){16}, STARK_LOOKUP_NPUB, proof, len, TEST_ANY_HEIGHTS), CAIRN_OK);
+    other.v[1] = gl_add(other.v[1], 1);
+    CU_ASSERT_EQUAL_FATAL(stark_vk_from_root(&v3, M, &P, &other), CAIRN_OK);
+    b = stark_vk_digest(v3);
+    CU_ASSERT_NOT_EQUAL(memcmp(a.v, b.v, sizeof a.v), 0);
+    CU_ASSERT_EQUAL(stark_verify(v3, (gl_t[]){16}, STARK_LOOKUP_NPUB, proof, len, TEST_ANY_HEIGHTS),
+                    CAIRN_ERR_VERIFY);
+    other.v[0] = GL_P;
+    stark_vk *v4 = NULL;
+    CU_ASSERT_EQUAL(stark_vk_from_root(&v4, M, &P, &other), CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NULL(v4);
+    free(proof);
+    stark_pk_free(pk);
+    stark_vk_free(vk);
+    stark_vk_free(v2);
+    stark_vk_free(v3);
+}
+
+static void test_records(void)
+{
+    static const uint8_t id[] = "what the value is of", val[40] = {1, 2, 3, 4, 5, [39] = 9};
+    uint8_t got[40], big[41];
+    char path[4200];
+    stark_keycache_stats s0, s1;
+    CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "test", id, sizeof id), 0);
+    stark_keycache_record_put("test", id, sizeof id, val, sizeof val);
+    const char *file = test_cache_file(DIR_, ".test");
+    CU_ASSERT_STRING_EQUAL(path, file);
+    struct stat st;
+    CU_ASSERT_EQUAL(stat(file, &st), 0);
+    CU_ASSERT_EQUAL(st.st_size, 48 + (off_t)sizeof id + (off_t)sizeof val + 8);
+    CU_ASSERT_EQUAL(st.st_mode & 077, 0);
+    memset(got, 0, sizeof got);
+    CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "test", id, sizeof id), 1);
+    CU_ASSERT_EQUAL(memcmp(got, val, sizeof val), 0);
+    /* another kind, id or value length: not this record */
+    CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "other", id, sizeof id), 0);
+    CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "test", id, sizeof id - 1), 0);
+    CU_ASSERT_EQUAL(stark_keycache_record_get(big, sizeof big, path, sizeof path, "test", id, sizeof id), 0);
+    CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "Bad!", id, sizeof id), 0);
+    /* damaged: a value byte (checksum left), the binary hash (checksum
+     * fixed: another binary's), the id, truncated, extended, others may
+     * write it; each ignored and counted, and a store makes it whole */
+    static const struct {
+        size_t off;
+        int fix;
+    } flips[] = {{48 + sizeof id + 3, 0}, {20, 1}, {48 + 2, 1}, {8, 1}, {0, 1}};
+    for (size_t i = 0; i < sizeof flips / sizeof flips[0]; i++) {
+        rewrite(file, flips[i].off, 0x10, flips[i].fix);
+        stats(&s0);
+        CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "test", id, sizeof id), -1);
+        stats(&s1);
+        CU_ASSERT_EQUAL(s1.bad - s0.bad, 1);
+        stark_keycache_record_put("test", id, sizeof id, val, sizeof val);
+        CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "test", id, sizeof id), 1);
+    }
+    CU_ASSERT_EQUAL(truncate(file, st.st_size - 1), 0);
+    CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "test", id, sizeof id), -1);
+    stark_keycache_record_put("test", id, sizeof id, val, sizeof val);
+    FILE *f = fopen(file, "ab");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputc(0, f);
+    fclose(f);
+    CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "test", id, sizeof id), -1);
+    stark_keycache_record_put("test", id, sizeof id, val, sizeof val);
+    CU_ASSERT_EQUAL(chmod(file, 0620), 0);
+    CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "test", id, sizeof id), -1);
+    CU_ASSERT_EQUAL(chmod(file, 0600), 0);
+    CU_ASSERT_EQUAL(stark_keycache_record_get(got, sizeof got, path, sizeof path, "test", id, sizeof id), 1);
+    unlink(file);
+}
+
 static void test_folder(void)
 {
     stark_keycache_stats s;
@@ -208,6 +273,13 @@ static void test_folder(void)
     CU_ASSERT_STRING_EQUAL(entry(), "");
     stark_pk_free(pk);
     stark_vk_free(vk);
+    static const uint8_t id[1] = {7}, val[1] = {8};
+    uint8_t got[1];
+    char rp[4200];
+    stark_keycache_record_put("test", id, 1, val, 1);
+    CU_ASSERT_EQUAL(stark_keycache_record_get(got, 1, rp, sizeof rp, "test", id, 1), 0);
+    CU_ASSERT_STRING_EQUAL(rp, "");
+    CU_ASSERT_STRING_EQUAL(test_cache_file(DIR_, ".test"), "");
     /* a nested folder that does not exist yet is created, private */
     stark_keycache_set(test_path("a/b/keys"));
     stats(&s);
@@ -223,6 +295,8 @@ int main(void)
     static const test_case cases[] = {{"a second setup reads the stored root", test_hit},
                                       {"damaged, foreign, non-private entries are ignored", test_damaged},
                                       {"an entry with another root is caught by the first proof", test_wrong_root},
+                                      {"a key from a known root", test_vk_from_root},
+                                      {"records: read back, damaged ones ignored", test_records},
                                       {"folders others may write, off, created", test_folder},
                                       {NULL, NULL}};
     return test_run_suite("keycache", cases);
