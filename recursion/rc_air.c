@@ -1,7 +1,8 @@
 /* The recursion VM's AIR (rc_air.h): machine, trace generator, prove and
  * verify. docs/recursion.md "The AIR" is the reference for the layout.
  *
- * One row per instruction, in five tables:
+ * One row per instruction (but a private input that a p2 row reads: the
+ * first p2 lane that reads it defines it, absorb_inputs), in five tables:
  *   base   const, input, add, sub, mul, inv, select, assert_eq
  *   ext    e_const, e_input, e_from_base, e_add, e_sub, e_mul, e_mul_base,
  *          e_inv, e_select, e_assert_eq
@@ -49,10 +50,12 @@ enum {
  * for k >= n), and on the last row (k = 63) the address of x and its read
  * flag, which is also the last row's flag */
 enum { BI_POW, BI_NEXT, BI_LOF, BI_HIF, BI_ADDR, BI_MULT, BI_ADDR_X, BI_RX, BI_NPRE };
-/* p2: 12 input addresses and one read flag, the first output's address, 12
- * output multiplicities; permute_swap rows also read the direction bit
- * (its address and read flag, which is the opcode's flag) */
-enum { PP_ADDR_IN, PP_R = W, PP_ADDR_DST, PP_MULT, PP_ADDR_S = PP_MULT + W, PP_RS, PP_NPRE };
+/* p2: 12 input addresses and their 12 multiplicities (the lane's send on
+ * the memory bus: p - 1 for a read, the remaining read count for the lane
+ * that defines an absorbed input, 0 on padding), the first output's
+ * address, 12 output multiplicities; permute_swap rows also read the
+ * direction bit (its address and read flag, which is the opcode's flag) */
+enum { PP_ADDR_IN, PP_M = W, PP_ADDR_DST = PP_M + W, PP_MULT, PP_ADDR_S = PP_MULT + W, PP_RS, PP_NPRE };
 /* parts: the extension operand, the first output's address, 3 multiplicities */
 enum { PA_ADDR_A, PA_RA, PA_ADDR_DST, PA_MULT, PA_NPRE = PA_MULT + 3 };
 
@@ -359,8 +362,13 @@ static void build_p2(bld *b)
     }
     p2_air_build(&GADGET, b->m, b->t, out, g);
     mem(b, AIR_RECEIVE, pre(b, PP_RS), pre(b, PP_ADDR_S), s, zero, zero);
+    /* one send per lane with a signed multiplicity: a read sends -1 (a
+     * receive), the lane that defines an absorbed input (the first lane
+     * that reads it, fill_pre) sends its value for the other reads. Its
+     * value is then a free witness, as an input's is, and the bus makes
+     * every other read see it */
     for (unsigned i = 0; i < W; i++)
-        mem(b, AIR_RECEIVE, pre(b, PP_R), pre(b, PP_ADDR_IN + i), in[i], zero, zero);
+        mem(b, AIR_SEND, pre(b, PP_M + i), pre(b, PP_ADDR_IN + i), in[i], zero, zero);
     for (unsigned i = 0; i < W; i++)
         mem(b, AIR_SEND, pre(b, PP_MULT + i), add(b, pre(b, PP_ADDR_DST), cst(b, i)), out[i], zero,
             zero);
@@ -387,9 +395,17 @@ static unsigned log_height(size_t rows)
     return l;
 }
 
-/* Row layout and preprocessed values of every table; reads[v] is the
- * number of reads of variable v. */
-static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t *reads)
+/* Whether instruction i is an input absorbed by the p2 row that defines
+ * its variable (absorb_inputs): it has no row of its own. */
+static int absorbed(const rc_air *a, size_t i)
+{
+    return a->p->ins[i].op == RC_INPUT && a->tab[i] == RC_TAB_P2;
+}
+
+/* Preprocessed values of every table; reads[v] is the number of reads of
+ * variable v, def[v] the p2 lane that defines it (absorb_inputs). */
+static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t *reads,
+                          const uint64_t *def)
 {
     const rc_program *p = a->p;
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
@@ -405,6 +421,7 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
         const uint32_t *arg = p->args + in->arg;
         const unsigned t = a->tab[i], na = rc_nargs(in->op);
         gl_t *r = prev[t] + (size_t)a->row[i] * NPRE[t];
+        if (absorbed(a, i)) continue; /* its p2 row says it all */
         if (pubk < a->npub && in->op == RC_INPUT && in->dst == a->pubvar[pubk]) {
             r[P_ADDR_A] = PUB_ADDR(pubk);
             r[P_RA] = 1;
@@ -451,11 +468,15 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
             break;
         case RC_TAB_P2: {
             const unsigned sw = in->op == RC_PERMUTE_SWAP; /* the bit is operand 0 */
+            const uint64_t lane0 = (uint64_t)a->row[i] * W + 1;
             for (unsigned k = 0; k < W; k++) {
-                r[PP_ADDR_IN + k] = arg[sw + k];
+                const uint32_t v = arg[sw + k];
+                r[PP_ADDR_IN + k] = v;
+                /* the defining lane sends for the other reads (the read
+                 * counts are u32, far below p); every other lane reads */
+                r[PP_M + k] = def[v] == lane0 + k ? reads[v] - 1 : GL_P - 1;
                 r[PP_MULT + k] = reads[in->dst + k];
             }
-            r[PP_R] = 1;
             r[PP_ADDR_DST] = in->dst;
             if (sw) {
                 r[PP_ADDR_S] = arg[0];
@@ -474,11 +495,41 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
     return CAIRN_OK;
 }
 
+/* The inputs that p2 rows absorb: def[v] = p2 row * 12 + lane + 1 for
+ * the first p2 lane (in program order) that reads v, where v is a private
+ * input's variable; 0 for every other variable. The lift and join
+ * programs read most of their witness (opened rows, Merkle siblings) only
+ * into the sponge: a base row per input was ~80% of the base table. The
+ * public inputs keep their rows, which copy the boundary's value. p2 rows
+ * are placed in program order (place), so the p2 row of the k-th
+ * permutation is k. */
+static void absorb_inputs(const rc_air *a, uint64_t *def)
+{
+    const rc_program *p = a->p;
+    const uint64_t open = UINT64_MAX; /* a private input no lane read yet */
+    size_t wi = 0;
+    uint64_t p2row = 0;
+    for (size_t i = 0; i < p->nins; i++) {
+        const rc_instr *in = &p->ins[i];
+        const uint32_t *arg = p->args + in->arg;
+        if (in->op == RC_INPUT && wi++ >= a->npub) def[in->dst] = open;
+        else if (in->op == RC_E_INPUT) wi += 3;
+        if (table_of(in->op) != RC_TAB_P2) continue;
+        const unsigned sw = in->op == RC_PERMUTE_SWAP;
+        for (unsigned k = 0; k < W; k++)
+            if (def[arg[sw + k]] == open) def[arg[sw + k]] = p2row * W + k + 1;
+        p2row++;
+    }
+    for (size_t v = 0; v < p->nvars; v++)
+        if (def[v] == open) def[v] = 0;
+}
+
 /* Rows of every instruction; the first npub witness elements must be
- * read by `input` instructions (their rows copy the public values). With
- * a shape, every table has the shape's height, and a program that needs
- * more rows is refused. */
-static cairn_err place(rc_air *a, const rc_shape *shape)
+ * read by `input` instructions (their rows copy the public values). An
+ * input absorbed by a p2 row (def, absorb_inputs) has none: it is located
+ * at that row, in table p2. With a shape, every table has the shape's
+ * height, and a program that needs more rows is refused. */
+static cairn_err place(rc_air *a, const rc_shape *shape, const uint64_t *def)
 {
     const rc_program *p = a->p;
     size_t wi = 0;
@@ -493,6 +544,11 @@ static cairn_err place(rc_air *a, const rc_shape *shape)
         }
         if (in->op == RC_INPUT) wi++;
         else if (in->op == RC_E_INPUT) wi += 3;
+        if (in->op == RC_INPUT && def[in->dst]) {
+            a->tab[i] = RC_TAB_P2;
+            a->row[i] = (uint32_t)((def[in->dst] - 1) / W);
+            continue;
+        }
         unsigned t = table_of(in->op), h = t == RC_TAB_BITS ? RC_BITS_ROWS : 1;
         RETURN_ERROR_IF(a->rows[t] >= UINT32_MAX - h, CAIRN_ERR_LIMIT, "rc_air: table %s too tall",
                         TNAME[t]);
@@ -551,7 +607,7 @@ static cairn_err machine_new(air_machine **out, air_table *tabs[RC_AIR_NTABLES],
     return CAIRN_OK;
 }
 
-static cairn_err build_machine(rc_air *a, const uint32_t *reads)
+static cairn_err build_machine(rc_air *a, const uint32_t *reads, const uint64_t *def)
 {
     for (unsigned k = 0; k < a->npub; k++)
         RETURN_ERROR_IF(reads[a->pubvar[k]] == 0, CAIRN_ERR_USAGE,
@@ -562,7 +618,7 @@ static cairn_err build_machine(rc_air *a, const uint32_t *reads)
     FORWARD_IF_ERROR(machine_new(&a->m, tabs, a->npub));
     air_machine *m = a->m;
     gl_t *prev[RC_AIR_NTABLES] = {0};
-    cairn_err e = fill_pre(a, prev, reads);
+    cairn_err e = fill_pre(a, prev, reads, def);
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
         if (e == CAIRN_OK) air_table_set_pre(m, tabs[t], prev[t], a->log_n[t]);
         free(prev[t]);
@@ -644,15 +700,17 @@ cairn_err rc_air_build_shape(rc_air **out, const rc_program *p, unsigned npub, c
     a->row = cairn_calloc(p->nins + 1, sizeof *a->row);
     a->pubvar = cairn_calloc(npub + 1, sizeof *a->pubvar);
     uint32_t *reads = cairn_calloc(p->nvars + 1, sizeof *reads);
+    uint64_t *def = cairn_calloc(p->nvars + 1, sizeof *def);
     cairn_err e = CAIRN_OK;
     const rc_shape *sh = NULL;
     if (shape && (e = rc_shape_find(&sh, shape)) != CAIRN_OK) {
         free(reads);
+        free(def);
         rc_air_free(a);
         return e;
     }
-    if (!a->tab || !a->row || !a->pubvar || !reads)
-        e = cairn_fail_nomem((p->nins * 5 + p->nvars * 4), "rc_air: out of memory for %zu instructions",
+    if (!a->tab || !a->row || !a->pubvar || !reads || !def)
+        e = cairn_fail_nomem((p->nins * 5 + p->nvars * 12), "rc_air: out of memory for %zu instructions",
                              p->nins);
     /* a variable's read count is its write's multiplicity (a u32 count of
      * operands, far below p) */
@@ -660,10 +718,12 @@ cairn_err rc_air_build_shape(rc_air **out, const rc_program *p, unsigned npub, c
         const rc_instr *in = &p->ins[i];
         for (unsigned k = 0; k < rc_nargs(in->op); k++) reads[p->args[in->arg + k]]++;
     }
-    if (e == CAIRN_OK) e = place(a, sh);
-    if (e == CAIRN_OK) e = build_machine(a, reads);
+    if (e == CAIRN_OK) absorb_inputs(a, def);
+    if (e == CAIRN_OK) e = place(a, sh, def);
+    if (e == CAIRN_OK) e = build_machine(a, reads, def);
     if (e == CAIRN_OK) e = stark_setup(&a->pk, &a->vk, a->m, params);
     free(reads);
+    free(def);
     if (e != CAIRN_OK) {
         rc_air_free(a);
         return e;
@@ -765,6 +825,7 @@ static cairn_err trace(rc_trace *out, const rc_air *a, const gl_t *witness, size
         const uint32_t *arg = p->args + in->arg;
         const unsigned t = a->tab[i];
         gl_t *r = out->main[t] + (size_t)a->row[i] * NMAIN[t];
+        if (absorbed(a, i)) continue; /* its p2 row holds the value as read */
         switch (t) {
         case RC_TAB_BASE:
         case RC_TAB_EXT: fill_operands(r, t, in, arg, v); break;

@@ -9,7 +9,9 @@
  * the program, and every table height is fixed by it. Instructions talk
  * over one LogUp bus, the write-once memory: the defining row sends
  * (var, value) with multiplicity = the number of reads of var, every read
- * receives (var, value) once.
+ * receives (var, value) once. A private `input` that some p2 row reads
+ * has no row: the first p2 input lane that reads it defines it (sends
+ * its value for the other reads), a layout choice of the AIR alone.
  *
  * Public values: the caller states how many leading witness elements are
  * public (npub; for a recorded verifier, the inner proof's public values,
@@ -110,7 +112,10 @@ const char *rc_air_table_name(unsigned t); /* "?" out of range */
  * height (fixed by the program). */
 size_t rc_air_rows(const rc_air *a, unsigned t);
 unsigned rc_air_log_height(const rc_air *a, unsigned t);
-/* Table and row of instruction i: CAIRN_ERR_USAGE if i is out of range. */
+/* Table and row of instruction i: CAIRN_ERR_USAGE if i is out of range.
+ * A private input absorbed by a p2 row (the header's comment) is located
+ * at that row, table RC_TAB_P2: the row whose first lane that reads the
+ * variable defines it; it has no row of its own. */
 cairn_err rc_air_locate(unsigned *table, size_t *row, const rc_air *a, size_t i);
 
 /* The traces of one execution (every buffer owned; rc_trace_free). */
