@@ -83,19 +83,20 @@ struct rc_air {
  * of two, in table order base, ext, bits, p2, parts. */
 static const rc_shape SHAPES[] = {
     /* tests: the hand-written programs and the fib verifier at preset
-     * test (1548 / 724 / 9 x 64 / 269 / 75 rows; bits has 64 rows per
-     * decomposition) */
+     * test (499 / 676 / 9 x 64 / 269 / 75 rows, base 1548 before the
+     * inputs were absorbed; bits has 64 rows per decomposition) */
     {"test", {12, 11, 10, 10, 8}},
     /* lift and join at preset test, of segment proofs of po2 8..12 at
-     * preset test (lift: 18476 / 32218 / 9 / 4429 / 2575 rows; join:
-     * 27022 / 36876 / 20 x 64 / 6238 / 3094) */
-    {"rc-test", {15, 16, 11, 13, 12}},
+     * preset test, the inputs that p2 rows read absorbed (lift: 1759 /
+     * 32230 / 9 x 64 / 4429 / 2575 rows; join: 2977 /
+     * 26.42k / 20 x 64 / 5062 / 2242) */
+    {"rc-test", {12, 15, 11, 13, 12}},
     /* lift and join at proven-100 (rc_params: blowup 4, 81 queries),
-     * segment proofs at proven-100: the lift of po2 20 (205.1k / 156.3k /
-     * 89 x 64 / 40.06k / 5317 rows) and the join (254.8k / 174.0k /
-     * 166 x 64 / 49.49k / 7486; at blowup 8: 175.8k / 123.5k / 112 x 64 /
-     * 34.74k / 5866) */
-    {"rc-100", {18, 18, 14, 16, 13}},
+     * segment proofs at proven-100, the inputs that p2 rows read absorbed:
+     * the lift of po2 20 (18.16k / 156.3k / 89 x 64 / 40.06k / 5317 rows)
+     * and the join (29.16k / 136.3k / 166 x 64 / 47.07k / 6666); before the
+     * absorption base needed 205.1k (lift) and 214.2k (join) rows */
+    {"rc-100", {15, 18, 14, 16, 13}},
 };
 
 cairn_err rc_shape_find(const rc_shape **out, const char *name)
