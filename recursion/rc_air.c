@@ -5,7 +5,7 @@
  * first p2 lane that reads it defines it, absorb_inputs), in five tables:
  *   base   const, input, add, sub, mul, inv, select, assert_eq
  *   ext    e_const, e_input, e_from_base, e_add, e_sub, e_mul, e_mul_base,
- *          e_inv, e_select, e_assert_eq
+ *          e_mul_base_add, e_mul_base_add2, e_inv, e_select, e_assert_eq
  *   bits   bits: 64 rows, one per bit (all 64 witnessed, the low n written)
  *   p2     permute, permute_swap (the stark module's p2_air gadget)
  *   parts  e_parts
@@ -41,7 +41,7 @@ enum { P_ADDR_A, P_ADDR_B, P_ADDR_C, P_ADDR_OUT, P_MULT_OUT, P_RA, P_RB, P_RC, P
 enum { BF_ADD = P_NOPER, BF_SUB, BF_MUL, BF_SEL, BF_INV, BF_ASSERT, BF_CONST, BF_PUB, B_IMM, B_NPRE };
 enum {
     EF_CONST = P_NOPER, EF_ADD, EF_SUB, EF_MUL, EF_MULB, EF_FB, EF_INV, EF_SEL, EF_ASSERT, EF_MULBADD,
-    E_IMM, E_NPRE = E_IMM + 3
+    EF_MULBADD2, E_IMM, E_ADDR_D = E_IMM + 3, E_RD, E_ADDR_E, E_RE, E_NPRE
 };
 /* bits, per row of a decomposition's block (row k holds bit k; padding
  * rows all 0): 2^k, whether the next row continues the block (k < 63),
@@ -161,6 +161,7 @@ static int flag_of(unsigned op)
     case RC_E_MUL: return EF_MUL;
     case RC_E_MUL_BASE: return EF_MULB;
     case RC_E_MUL_BASE_ADD: return EF_MULBADD;
+    case RC_E_MUL_BASE_ADD2: return EF_MULBADD2;
     case RC_E_INV: return EF_INV;
     case RC_E_SELECT: return EF_SEL;
     case RC_E_ASSERT_EQ: return EF_ASSERT;
@@ -253,14 +254,15 @@ static void ext_mul(bld *b, air_expr r[3], const air_expr x[3], const air_expr y
 
 static void build_ext(bld *b)
 {
-    air_expr a[3], bb[3], c[3], out[3], prod[3], inv[3];
+    air_expr a[3], bb[3], c[3], out[3], d[3], prod[3], inv[3];
     for (unsigned i = 0; i < 3; i++) {
         a[i] = col(b, RC_EXT_A + i);
         bb[i] = col(b, RC_EXT_B + i);
         c[i] = col(b, RC_EXT_C + i);
         out[i] = col(b, RC_EXT_OUT + i);
+        d[i] = col(b, RC_EXT_D + i);
     }
-    air_expr z = col(b, RC_EXT_Z), one = cst(b, 1);
+    air_expr z = col(b, RC_EXT_Z), e = col(b, RC_EXT_E), one = cst(b, 1), zero = cst(b, 0);
     ext_mul(b, prod, a, bb);
     ext_mul(b, inv, a, out);
     char name[48];
@@ -282,6 +284,10 @@ static void build_ext(bld *b)
         /* (a, b, acc) in columns a, b, c: one DEEP term added */
         snprintf(name, sizeof name, "e_mul_base_add: out = c + a b0 (limb %u)", i);
         rule(b, EF_MULBADD, sub(b, out[i], add(b, c[i], mul(b, a[i], bb[0]))), name);
+        /* (a, b, acc, d, e): two DEEP terms added */
+        snprintf(name, sizeof name, "e_mul_base_add2: out = c + a b0 + d e (limb %u)", i);
+        rule(b, EF_MULBADD2, sub(b, out[i], add(b, add(b, c[i], mul(b, a[i], bb[0])), mul(b, d[i], e))),
+             name);
         /* (bit, a, b) in columns a, b, c; the bit is a0 */
         snprintf(name, sizeof name, "e_select: out = b + bit (a - b) (limb %u)", i);
         rule(b, EF_SEL, sub(b, out[i], add(b, c[i], mul(b, a[0], sub(b, bb[i], c[i])))), name);
@@ -298,6 +304,10 @@ static void build_ext(bld *b)
         rule(b, EF_INV, mul(b, out[i], z), name);
     }
     operand_bus(b, out, a, bb, c);
+    /* e_mul_base_add2's d and e; e is a base variable, read as (var, e, 0,
+     * 0), the tuple its write sent */
+    mem(b, AIR_RECEIVE, pre(b, E_RD), pre(b, E_ADDR_D), d[0], d[1], d[2]);
+    mem(b, AIR_RECEIVE, pre(b, E_RE), pre(b, E_ADDR_E), e, zero, zero);
 }
 
 /* One decomposition is a block of 64 rows, row k holding bit k, so the
@@ -436,8 +446,10 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
         case RC_TAB_BASE:
         case RC_TAB_EXT: {
             for (unsigned k = 0; k < na; k++) {
-                r[P_ADDR_A + k] = arg[k];
-                r[P_RA + k] = 1;
+                /* operands 3 and 4 (e_mul_base_add2's d, e): ext's own columns */
+                const unsigned ad = k < 3 ? P_ADDR_A + k : k == 3 ? E_ADDR_D : E_ADDR_E;
+                r[ad] = arg[k];
+                r[k < 3 ? P_RA + k : ad + 1] = 1;
             }
             if (!is_assert(in->op)) {
                 r[P_ADDR_OUT] = in->dst;
@@ -770,7 +782,8 @@ static void fill_operands(gl_t *r, unsigned t, const rc_instr *in, const uint32_
         return;
     }
     for (unsigned k = 0; k < na; k++)
-        for (unsigned l = 0; l < 3; l++) r[RC_EXT_A + 3 * k + l] = v[arg[k]].c[l];
+        for (unsigned l = 0; l < (k == 4 ? 1u : 3u); l++)
+            r[(k < 3 ? RC_EXT_A + 3 * k : k == 3 ? RC_EXT_D : RC_EXT_E) + l] = v[arg[k]].c[l];
     if (!is_assert(in->op))
         for (unsigned l = 0; l < 3; l++) r[RC_EXT_OUT + l] = v[in->dst].c[l];
     if (in->op == RC_E_INV) r[RC_EXT_Z] = gl3_eq(v[arg[0]], gl3_zero());

@@ -66,6 +66,7 @@ static cairn_err every_program(rc_program **prog, gl_t **wit, size_t *n, gl_t kc
     ve ka = vce_const(c, (gl3_t){{1, 2, 3}});
     ve ea = vce_add(c, u, ka), es = vce_sub(c, ea, v), em = vce_mul(c, es, u);
     ve eb = vce_mul_base_add(c, vce_mul_base(c, em, sel), u, sel2);
+    eb = vce_mul_base_add2(c, eb, v, w, em, y);
     ve ei = vce_inv(c, eb), e0 = vce_inv(c, vce_const(c, gl3_zero()));
     ve ef = vce_from_base(c, sel2);
     ve esel = vce_select(c, low[0], ei, e0);
@@ -217,7 +218,8 @@ typedef struct {
 
 enum {
     C_NONE, C_INV_ZERO, C_INV_OUT, C_EINV_ZERO, C_EINV_OUT, C_BIT, C_NONCANON, C_BITS_OTHER,
-    C_BITS_ACC, C_BITS_LO, C_BITS_T, C_BUS_ADD, C_SWAP_NONE, C_SWAP_BIT2, C_SWAP_ON_PERMUTE
+    C_BITS_ACC, C_BITS_LO, C_BITS_T, C_BUS_ADD, C_BUS_D, C_BUS_E, C_SWAP_NONE, C_SWAP_BIT2,
+    C_SWAP_ON_PERMUTE
 };
 
 /* Row k of a bits block (one row per bit, RC_BITS_ROWS rows from r). */
@@ -314,6 +316,14 @@ static void edit(gl_t *r, const tamper *tp)
         r[RC_BASE_A] = gl_add(r[RC_BASE_A], 1);
         r[RC_BASE_OUT] = gl_add(r[RC_BASE_OUT], 1);
         break;
+    case C_BUS_D: /* e_mul_base_add2 reads d + (0, 0, 1) and adds correctly */
+        r[RC_EXT_D + 2] = gl_add(r[RC_EXT_D + 2], 1);
+        r[RC_EXT_OUT + 2] = gl_add(r[RC_EXT_OUT + 2], r[RC_EXT_E]);
+        break;
+    case C_BUS_E: /* e_mul_base_add2 reads e + 1 and adds correctly */
+        r[RC_EXT_E] = gl_add(r[RC_EXT_E], 1);
+        for (int i = 0; i < 3; i++) r[RC_EXT_OUT + i] = gl_add(r[RC_EXT_OUT + i], r[RC_EXT_D + i]);
+        break;
     default: r[tp->col] = gl_add(r[tp->col], tp->delta); break;
     }
 }
@@ -340,6 +350,12 @@ static const tamper TAMPERS[] = {
     {"e_mul limb 2", RC_E_MUL, 0, RC_EXT_OUT + 2, 1, 0, "e_mul: out = a b (limb 2)"},
     {"e_mul_base", RC_E_MUL_BASE, 0, RC_EXT_OUT + 1, 1, 0, "e_mul_base: out = a b0 (limb 1)"},
     {"e_mul_base_add", RC_E_MUL_BASE_ADD, 0, RC_EXT_OUT + 2, 1, 0, "e_mul_base_add: out = c + a b0 (limb 2)"},
+    {"e_mul_base_add2 limb 0", RC_E_MUL_BASE_ADD2, 0, RC_EXT_OUT, 1, 0,
+     "e_mul_base_add2: out = c + a b0 + d e (limb 0)"},
+    {"e_mul_base_add2 limb 1", RC_E_MUL_BASE_ADD2, 0, RC_EXT_OUT + 1, 1, 0,
+     "e_mul_base_add2: out = c + a b0 + d e (limb 1)"},
+    {"e_mul_base_add2 limb 2", RC_E_MUL_BASE_ADD2, 0, RC_EXT_OUT + 2, 1, 0,
+     "e_mul_base_add2: out = c + a b0 + d e (limb 2)"},
     {"e_inverse", RC_E_INV, 0, RC_EXT_OUT + 1, 1, 0, "e_inv: a out = 1 - z (limb"},
     {"e_inv zero flag on a nonzero operand", RC_E_INV, 0, 0, 0, C_EINV_ZERO, "e_inv: a z = 0"},
     {"e_inv(0) nonzero", RC_E_INV, 1, 0, 0, C_EINV_OUT, "e_inv: out z = 0 (limb 2)"},
@@ -363,6 +379,10 @@ static const tamper TAMPERS[] = {
      "permute: no exchange without a direction bit"},
     {"direction bit read as another value", RC_PERMUTE_SWAP, 1, 0, 0, C_SWAP_ON_PERMUTE, "do not balance: bus 1"},
     {"read of another value (add)", RC_ADD, 0, 0, 0, C_BUS_ADD, "do not balance: bus 1"},
+    {"read of another value (e_mul_base_add2's d)", RC_E_MUL_BASE_ADD2, 0, 0, 0, C_BUS_D,
+     "do not balance: bus 1"},
+    {"read of another value (e_mul_base_add2's e)", RC_E_MUL_BASE_ADD2, 0, 0, 0, C_BUS_E,
+     "do not balance: bus 1"},
     {"read of another value (e_parts)", RC_E_PARTS, 0, RC_PARTS_C + 1, 1, 0, "do not balance: bus 1"},
     {"private input written, read differently", RC_INPUT, 2, RC_BASE_OUT, 1, 0,
      "do not balance: bus 1"},
