@@ -514,7 +514,7 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
  * the first p2 lane (in program order) that reads v, where v is a private
  * input's variable; 0 for every other variable. The lift and join
  * programs read most of their witness (opened rows, Merkle siblings) only
- * into the sponge: a base row per input was ~80% of the base table. The
+ * into the sponge: a base row per input was 87% of a join's base table. The
  * public inputs keep their rows, which copy the boundary's value. p2 rows
  * are placed in program order (place), so the p2 row of the k-th
  * permutation is k. */
