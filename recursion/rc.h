@@ -60,7 +60,9 @@ typedef enum {
     RC_PERMUTE_SWAP = 22, /* dst, bit, in[12]     permute with in[0..4), in[4..8) exchanged
                            *                      when bit = 1 (a Merkle path step) */
     RC_E_MUL_BASE_ADD = 23, /* dst, a (ext), b (base), c (ext)   c + a b */
-    RC_NOPS = 24        /* one past the last opcode */
+    RC_E_MUL_BASE_ADD2 = 24, /* dst, a (ext), b (base), c (ext), d (ext), e (base)
+                              *                   c + a b + d e (two DEEP terms) */
+    RC_NOPS = 25        /* one past the last opcode */
 } rc_op;
 
 /* "add", "e_mul", ...; "?" for an unknown opcode. */

@@ -1,10 +1,11 @@
 /* The recursion VM's AIR (rc_air.h): machine, trace generator, prove and
  * verify. docs/recursion.md "The AIR" is the reference for the layout.
  *
- * One row per instruction, in five tables:
+ * One row per instruction (but a private input that a p2 row reads: the
+ * first p2 lane that reads it defines it, absorb_inputs), in five tables:
  *   base   const, input, add, sub, mul, inv, select, assert_eq
  *   ext    e_const, e_input, e_from_base, e_add, e_sub, e_mul, e_mul_base,
- *          e_inv, e_select, e_assert_eq
+ *          e_mul_base_add, e_mul_base_add2, e_inv, e_select, e_assert_eq
  *   bits   bits: 64 rows, one per bit (all 64 witnessed, the low n written)
  *   p2     permute, permute_swap (the stark module's p2_air gadget)
  *   parts  e_parts
@@ -40,7 +41,7 @@ enum { P_ADDR_A, P_ADDR_B, P_ADDR_C, P_ADDR_OUT, P_MULT_OUT, P_RA, P_RB, P_RC, P
 enum { BF_ADD = P_NOPER, BF_SUB, BF_MUL, BF_SEL, BF_INV, BF_ASSERT, BF_CONST, BF_PUB, B_IMM, B_NPRE };
 enum {
     EF_CONST = P_NOPER, EF_ADD, EF_SUB, EF_MUL, EF_MULB, EF_FB, EF_INV, EF_SEL, EF_ASSERT, EF_MULBADD,
-    E_IMM, E_NPRE = E_IMM + 3
+    EF_MULBADD2, E_IMM, E_ADDR_D = E_IMM + 3, E_RD, E_ADDR_E, E_RE, E_NPRE
 };
 /* bits, per row of a decomposition's block (row k holds bit k; padding
  * rows all 0): 2^k, whether the next row continues the block (k < 63),
@@ -49,10 +50,12 @@ enum {
  * for k >= n), and on the last row (k = 63) the address of x and its read
  * flag, which is also the last row's flag */
 enum { BI_POW, BI_NEXT, BI_LOF, BI_HIF, BI_ADDR, BI_MULT, BI_ADDR_X, BI_RX, BI_NPRE };
-/* p2: 12 input addresses and one read flag, the first output's address, 12
- * output multiplicities; permute_swap rows also read the direction bit
- * (its address and read flag, which is the opcode's flag) */
-enum { PP_ADDR_IN, PP_R = W, PP_ADDR_DST, PP_MULT, PP_ADDR_S = PP_MULT + W, PP_RS, PP_NPRE };
+/* p2: 12 input addresses and their 12 multiplicities (the lane's send on
+ * the memory bus: p - 1 for a read, the remaining read count for the lane
+ * that defines an absorbed input, 0 on padding), the first output's
+ * address, 12 output multiplicities; permute_swap rows also read the
+ * direction bit (its address and read flag, which is the opcode's flag) */
+enum { PP_ADDR_IN, PP_M = W, PP_ADDR_DST = PP_M + W, PP_MULT, PP_ADDR_S = PP_MULT + W, PP_RS, PP_NPRE };
 /* parts: the extension operand, the first output's address, 3 multiplicities */
 enum { PA_ADDR_A, PA_RA, PA_ADDR_DST, PA_MULT, PA_NPRE = PA_MULT + 3 };
 
@@ -80,19 +83,22 @@ struct rc_air {
  * of two, in table order base, ext, bits, p2, parts. */
 static const rc_shape SHAPES[] = {
     /* tests: the hand-written programs and the fib verifier at preset
-     * test (1548 / 724 / 9 x 64 / 269 / 75 rows; bits has 64 rows per
-     * decomposition) */
+     * test (499 / 676 / 9 x 64 / 269 / 75 rows, base 1548 before the
+     * inputs were absorbed; bits has 64 rows per decomposition) */
     {"test", {12, 11, 10, 10, 8}},
     /* lift and join at preset test, of segment proofs of po2 8..12 at
-     * preset test (lift: 18476 / 32218 / 9 / 4429 / 2575 rows; join:
-     * 27022 / 36876 / 20 x 64 / 6238 / 3094) */
-    {"rc-test", {15, 16, 11, 13, 12}},
+     * preset test, the inputs that p2 rows read absorbed, two DEEP terms
+     * per ext row (lift: 1759 / 27.53k / 9 x 64 / 4429 / 2575 rows; join:
+     * 2982 / 23.16k / 20 x 64 / 5130 / 2290) */
+    {"rc-test", {12, 15, 11, 13, 12}},
     /* lift and join at proven-100 (rc_params: blowup 4, 81 queries),
-     * segment proofs at proven-100: the lift of po2 20 (205.1k / 156.3k /
-     * 89 x 64 / 40.06k / 5317 rows) and the join (254.8k / 174.0k /
-     * 166 x 64 / 49.49k / 7486; at blowup 8: 175.8k / 123.5k / 112 x 64 /
-     * 34.74k / 5866) */
-    {"rc-100", {18, 18, 14, 16, 13}},
+     * segment proofs at proven-100, the inputs that p2 rows read absorbed,
+     * two DEEP terms per ext row: the lift of po2 20 (18.16k / 104.6k /
+     * 89 x 64 / 40.06k / 5317 rows) and the join (27.86k / 97.77k /
+     * 166 x 64 / 46.77k / 6390); before the absorption base needed 205.1k
+     * (lift) and 214.2k (join) rows, before e_mul_base_add2 ext 156.3k
+     * (lift) */
+    {"rc-100", {15, 17, 14, 16, 13}},
 };
 
 cairn_err rc_shape_find(const rc_shape **out, const char *name)
@@ -157,6 +163,7 @@ static int flag_of(unsigned op)
     case RC_E_MUL: return EF_MUL;
     case RC_E_MUL_BASE: return EF_MULB;
     case RC_E_MUL_BASE_ADD: return EF_MULBADD;
+    case RC_E_MUL_BASE_ADD2: return EF_MULBADD2;
     case RC_E_INV: return EF_INV;
     case RC_E_SELECT: return EF_SEL;
     case RC_E_ASSERT_EQ: return EF_ASSERT;
@@ -249,14 +256,15 @@ static void ext_mul(bld *b, air_expr r[3], const air_expr x[3], const air_expr y
 
 static void build_ext(bld *b)
 {
-    air_expr a[3], bb[3], c[3], out[3], prod[3], inv[3];
+    air_expr a[3], bb[3], c[3], out[3], d[3], prod[3], inv[3];
     for (unsigned i = 0; i < 3; i++) {
         a[i] = col(b, RC_EXT_A + i);
         bb[i] = col(b, RC_EXT_B + i);
         c[i] = col(b, RC_EXT_C + i);
         out[i] = col(b, RC_EXT_OUT + i);
+        d[i] = col(b, RC_EXT_D + i);
     }
-    air_expr z = col(b, RC_EXT_Z), one = cst(b, 1);
+    air_expr z = col(b, RC_EXT_Z), e = col(b, RC_EXT_E), one = cst(b, 1), zero = cst(b, 0);
     ext_mul(b, prod, a, bb);
     ext_mul(b, inv, a, out);
     char name[48];
@@ -278,6 +286,10 @@ static void build_ext(bld *b)
         /* (a, b, acc) in columns a, b, c: one DEEP term added */
         snprintf(name, sizeof name, "e_mul_base_add: out = c + a b0 (limb %u)", i);
         rule(b, EF_MULBADD, sub(b, out[i], add(b, c[i], mul(b, a[i], bb[0]))), name);
+        /* (a, b, acc, d, e): two DEEP terms added */
+        snprintf(name, sizeof name, "e_mul_base_add2: out = c + a b0 + d e (limb %u)", i);
+        rule(b, EF_MULBADD2, sub(b, out[i], add(b, add(b, c[i], mul(b, a[i], bb[0])), mul(b, d[i], e))),
+             name);
         /* (bit, a, b) in columns a, b, c; the bit is a0 */
         snprintf(name, sizeof name, "e_select: out = b + bit (a - b) (limb %u)", i);
         rule(b, EF_SEL, sub(b, out[i], add(b, c[i], mul(b, a[0], sub(b, bb[i], c[i])))), name);
@@ -294,6 +306,10 @@ static void build_ext(bld *b)
         rule(b, EF_INV, mul(b, out[i], z), name);
     }
     operand_bus(b, out, a, bb, c);
+    /* e_mul_base_add2's d and e; e is a base variable, read as (var, e, 0,
+     * 0), the tuple its write sent */
+    mem(b, AIR_RECEIVE, pre(b, E_RD), pre(b, E_ADDR_D), d[0], d[1], d[2]);
+    mem(b, AIR_RECEIVE, pre(b, E_RE), pre(b, E_ADDR_E), e, zero, zero);
 }
 
 /* One decomposition is a block of 64 rows, row k holding bit k, so the
@@ -359,8 +375,13 @@ static void build_p2(bld *b)
     }
     p2_air_build(&GADGET, b->m, b->t, out, g);
     mem(b, AIR_RECEIVE, pre(b, PP_RS), pre(b, PP_ADDR_S), s, zero, zero);
+    /* one send per lane with a signed multiplicity: a read sends -1 (a
+     * receive), the lane that defines an absorbed input (the first lane
+     * that reads it, fill_pre) sends its value for the other reads. Its
+     * value is then a free witness, as an input's is, and the bus makes
+     * every other read see it */
     for (unsigned i = 0; i < W; i++)
-        mem(b, AIR_RECEIVE, pre(b, PP_R), pre(b, PP_ADDR_IN + i), in[i], zero, zero);
+        mem(b, AIR_SEND, pre(b, PP_M + i), pre(b, PP_ADDR_IN + i), in[i], zero, zero);
     for (unsigned i = 0; i < W; i++)
         mem(b, AIR_SEND, pre(b, PP_MULT + i), add(b, pre(b, PP_ADDR_DST), cst(b, i)), out[i], zero,
             zero);
@@ -387,9 +408,17 @@ static unsigned log_height(size_t rows)
     return l;
 }
 
-/* Row layout and preprocessed values of every table; reads[v] is the
- * number of reads of variable v. */
-static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t *reads)
+/* Whether instruction i is an input absorbed by the p2 row that defines
+ * its variable (absorb_inputs): it has no row of its own. */
+static int absorbed(const rc_air *a, size_t i)
+{
+    return a->p->ins[i].op == RC_INPUT && a->tab[i] == RC_TAB_P2;
+}
+
+/* Preprocessed values of every table; reads[v] is the number of reads of
+ * variable v, def[v] the p2 lane that defines it (absorb_inputs). */
+static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t *reads,
+                          const uint64_t *def)
 {
     const rc_program *p = a->p;
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
@@ -405,6 +434,7 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
         const uint32_t *arg = p->args + in->arg;
         const unsigned t = a->tab[i], na = rc_nargs(in->op);
         gl_t *r = prev[t] + (size_t)a->row[i] * NPRE[t];
+        if (absorbed(a, i)) continue; /* its p2 row says it all */
         if (pubk < a->npub && in->op == RC_INPUT && in->dst == a->pubvar[pubk]) {
             r[P_ADDR_A] = PUB_ADDR(pubk);
             r[P_RA] = 1;
@@ -418,8 +448,10 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
         case RC_TAB_BASE:
         case RC_TAB_EXT: {
             for (unsigned k = 0; k < na; k++) {
-                r[P_ADDR_A + k] = arg[k];
-                r[P_RA + k] = 1;
+                /* operands 3 and 4 (e_mul_base_add2's d, e): ext's own columns */
+                const unsigned ad = k < 3 ? P_ADDR_A + k : k == 3 ? E_ADDR_D : E_ADDR_E;
+                r[ad] = arg[k];
+                r[k < 3 ? P_RA + k : ad + 1] = 1;
             }
             if (!is_assert(in->op)) {
                 r[P_ADDR_OUT] = in->dst;
@@ -451,11 +483,15 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
             break;
         case RC_TAB_P2: {
             const unsigned sw = in->op == RC_PERMUTE_SWAP; /* the bit is operand 0 */
+            const uint64_t lane0 = (uint64_t)a->row[i] * W + 1;
             for (unsigned k = 0; k < W; k++) {
-                r[PP_ADDR_IN + k] = arg[sw + k];
+                const uint32_t v = arg[sw + k];
+                r[PP_ADDR_IN + k] = v;
+                /* the defining lane sends for the other reads (the read
+                 * counts are u32, far below p); every other lane reads */
+                r[PP_M + k] = def[v] == lane0 + k ? reads[v] - 1 : GL_P - 1;
                 r[PP_MULT + k] = reads[in->dst + k];
             }
-            r[PP_R] = 1;
             r[PP_ADDR_DST] = in->dst;
             if (sw) {
                 r[PP_ADDR_S] = arg[0];
@@ -474,11 +510,41 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
     return CAIRN_OK;
 }
 
+/* The inputs that p2 rows absorb: def[v] = p2 row * 12 + lane + 1 for
+ * the first p2 lane (in program order) that reads v, where v is a private
+ * input's variable; 0 for every other variable. The lift and join
+ * programs read most of their witness (opened rows, Merkle siblings) only
+ * into the sponge: a base row per input was 87% of a join's base table. The
+ * public inputs keep their rows, which copy the boundary's value. p2 rows
+ * are placed in program order (place), so the p2 row of the k-th
+ * permutation is k. */
+static void absorb_inputs(const rc_air *a, uint64_t *def)
+{
+    const rc_program *p = a->p;
+    const uint64_t open = UINT64_MAX; /* a private input no lane read yet */
+    size_t wi = 0;
+    uint64_t p2row = 0;
+    for (size_t i = 0; i < p->nins; i++) {
+        const rc_instr *in = &p->ins[i];
+        const uint32_t *arg = p->args + in->arg;
+        if (in->op == RC_INPUT && wi++ >= a->npub) def[in->dst] = open;
+        else if (in->op == RC_E_INPUT) wi += 3;
+        if (table_of(in->op) != RC_TAB_P2) continue;
+        const unsigned sw = in->op == RC_PERMUTE_SWAP;
+        for (unsigned k = 0; k < W; k++)
+            if (def[arg[sw + k]] == open) def[arg[sw + k]] = p2row * W + k + 1;
+        p2row++;
+    }
+    for (size_t v = 0; v < p->nvars; v++)
+        if (def[v] == open) def[v] = 0;
+}
+
 /* Rows of every instruction; the first npub witness elements must be
- * read by `input` instructions (their rows copy the public values). With
- * a shape, every table has the shape's height, and a program that needs
- * more rows is refused. */
-static cairn_err place(rc_air *a, const rc_shape *shape)
+ * read by `input` instructions (their rows copy the public values). An
+ * input absorbed by a p2 row (def, absorb_inputs) has none: it is located
+ * at that row, in table p2. With a shape, every table has the shape's
+ * height, and a program that needs more rows is refused. */
+static cairn_err place(rc_air *a, const rc_shape *shape, const uint64_t *def)
 {
     const rc_program *p = a->p;
     size_t wi = 0;
@@ -493,6 +559,11 @@ static cairn_err place(rc_air *a, const rc_shape *shape)
         }
         if (in->op == RC_INPUT) wi++;
         else if (in->op == RC_E_INPUT) wi += 3;
+        if (in->op == RC_INPUT && def[in->dst]) {
+            a->tab[i] = RC_TAB_P2;
+            a->row[i] = (uint32_t)((def[in->dst] - 1) / W);
+            continue;
+        }
         unsigned t = table_of(in->op), h = t == RC_TAB_BITS ? RC_BITS_ROWS : 1;
         RETURN_ERROR_IF(a->rows[t] >= UINT32_MAX - h, CAIRN_ERR_LIMIT, "rc_air: table %s too tall",
                         TNAME[t]);
@@ -551,7 +622,7 @@ static cairn_err machine_new(air_machine **out, air_table *tabs[RC_AIR_NTABLES],
     return CAIRN_OK;
 }
 
-static cairn_err build_machine(rc_air *a, const uint32_t *reads)
+static cairn_err build_machine(rc_air *a, const uint32_t *reads, const uint64_t *def)
 {
     for (unsigned k = 0; k < a->npub; k++)
         RETURN_ERROR_IF(reads[a->pubvar[k]] == 0, CAIRN_ERR_USAGE,
@@ -562,7 +633,7 @@ static cairn_err build_machine(rc_air *a, const uint32_t *reads)
     FORWARD_IF_ERROR(machine_new(&a->m, tabs, a->npub));
     air_machine *m = a->m;
     gl_t *prev[RC_AIR_NTABLES] = {0};
-    cairn_err e = fill_pre(a, prev, reads);
+    cairn_err e = fill_pre(a, prev, reads, def);
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
         if (e == CAIRN_OK) air_table_set_pre(m, tabs[t], prev[t], a->log_n[t]);
         free(prev[t]);
@@ -662,15 +733,17 @@ cairn_err rc_air_build_shape(rc_air **out, const rc_program *p, unsigned npub, c
     a->row = cairn_calloc(p->nins + 1, sizeof *a->row);
     a->pubvar = cairn_calloc(npub + 1, sizeof *a->pubvar);
     uint32_t *reads = cairn_calloc(p->nvars + 1, sizeof *reads);
+    uint64_t *def = cairn_calloc(p->nvars + 1, sizeof *def);
     cairn_err e = CAIRN_OK;
     const rc_shape *sh = NULL;
     if (shape && (e = rc_shape_find(&sh, shape)) != CAIRN_OK) {
         free(reads);
+        free(def);
         rc_air_free(a);
         return e;
     }
-    if (!a->tab || !a->row || !a->pubvar || !reads)
-        e = cairn_fail_nomem((p->nins * 5 + p->nvars * 4), "rc_air: out of memory for %zu instructions",
+    if (!a->tab || !a->row || !a->pubvar || !reads || !def)
+        e = cairn_fail_nomem((p->nins * 5 + p->nvars * 12), "rc_air: out of memory for %zu instructions",
                              p->nins);
     /* a variable's read count is its write's multiplicity (a u32 count of
      * operands, far below p) */
@@ -678,10 +751,12 @@ cairn_err rc_air_build_shape(rc_air **out, const rc_program *p, unsigned npub, c
         const rc_instr *in = &p->ins[i];
         for (unsigned k = 0; k < rc_nargs(in->op); k++) reads[p->args[in->arg + k]]++;
     }
-    if (e == CAIRN_OK) e = place(a, sh);
-    if (e == CAIRN_OK) e = build_machine(a, reads);
+    if (e == CAIRN_OK) absorb_inputs(a, def);
+    if (e == CAIRN_OK) e = place(a, sh, def);
+    if (e == CAIRN_OK) e = build_machine(a, reads, def);
     if (e == CAIRN_OK) e = stark_setup(&a->pk, &a->vk, a->m, params);
     free(reads);
+    free(def);
     if (e != CAIRN_OK) {
         rc_air_free(a);
         return e;
@@ -727,7 +802,8 @@ static void fill_operands(gl_t *r, unsigned t, const rc_instr *in, const uint32_
         return;
     }
     for (unsigned k = 0; k < na; k++)
-        for (unsigned l = 0; l < 3; l++) r[RC_EXT_A + 3 * k + l] = v[arg[k]].c[l];
+        for (unsigned l = 0; l < (k == 4 ? 1u : 3u); l++)
+            r[(k < 3 ? RC_EXT_A + 3 * k : k == 3 ? RC_EXT_D : RC_EXT_E) + l] = v[arg[k]].c[l];
     if (!is_assert(in->op))
         for (unsigned l = 0; l < 3; l++) r[RC_EXT_OUT + l] = v[in->dst].c[l];
     if (in->op == RC_E_INV) r[RC_EXT_Z] = gl3_eq(v[arg[0]], gl3_zero());
@@ -783,6 +859,7 @@ static cairn_err trace(rc_trace *out, const rc_air *a, const gl_t *witness, size
         const uint32_t *arg = p->args + in->arg;
         const unsigned t = a->tab[i];
         gl_t *r = out->main[t] + (size_t)a->row[i] * NMAIN[t];
+        if (absorbed(a, i)) continue; /* its p2 row holds the value as read */
         switch (t) {
         case RC_TAB_BASE:
         case RC_TAB_EXT: fill_operands(r, t, in, arg, v); break;

@@ -9,7 +9,9 @@
  * the program, and every table height is fixed by it. Instructions talk
  * over one LogUp bus, the write-once memory: the defining row sends
  * (var, value) with multiplicity = the number of reads of var, every read
- * receives (var, value) once.
+ * receives (var, value) once. A private `input` that some p2 row reads
+ * has no row: the first p2 input lane that reads it defines it (sends
+ * its value for the other reads), a layout choice of the AIR alone.
  *
  * Public values: the caller states how many leading witness elements are
  * public (npub; for a recorded verifier, the inner proof's public values,
@@ -38,7 +40,12 @@ enum { RC_TAB_BASE, RC_TAB_EXT, RC_TAB_BITS, RC_TAB_P2, RC_TAB_PARTS, RC_AIR_NTA
 
 /* Main columns of each table (docs/recursion.md "The AIR"). */
 enum { RC_BASE_A, RC_BASE_B, RC_BASE_C, RC_BASE_OUT, RC_BASE_Z, RC_BASE_NMAIN };
-enum { RC_EXT_A = 0, RC_EXT_B = 3, RC_EXT_C = 6, RC_EXT_OUT = 9, RC_EXT_Z = 12, RC_EXT_NMAIN = 13 };
+/* ext: operands a, b, c, out, the zero flag z, and e_mul_base_add2's
+ * fourth and fifth operands d (ext) and e (base) */
+enum {
+    RC_EXT_A = 0, RC_EXT_B = 3, RC_EXT_C = 6, RC_EXT_OUT = 9, RC_EXT_Z = 12, RC_EXT_D = 13,
+    RC_EXT_E = 16, RC_EXT_NMAIN = 17
+};
 /* bits: one row per bit, RC_BITS_ROWS rows per decomposition (row k holds
  * bit k): the bit b, the running sum acc = sum_{j <= k} b_j 2^j (acc of the
  * last row is x), lo = the low 32 bits' sum (rows 31..63), and on the last
@@ -118,7 +125,10 @@ const char *rc_air_table_name(unsigned t); /* "?" out of range */
  * height (fixed by the program). */
 size_t rc_air_rows(const rc_air *a, unsigned t);
 unsigned rc_air_log_height(const rc_air *a, unsigned t);
-/* Table and row of instruction i: CAIRN_ERR_USAGE if i is out of range. */
+/* Table and row of instruction i: CAIRN_ERR_USAGE if i is out of range.
+ * A private input absorbed by a p2 row (the header's comment) is located
+ * at that row, table RC_TAB_P2: the row whose first lane that reads the
+ * variable defines it; it has no row of its own. */
 cairn_err rc_air_locate(unsigned *table, size_t *row, const rc_air *a, size_t i);
 
 /* The traces of one execution (every buffer owned; rc_trace_free). */

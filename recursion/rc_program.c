@@ -3,7 +3,7 @@
  * tests/fuzz/fuzz_rc_program.c) and the program digest.
  *
  * Encoding (little-endian; docs/recursion.md):
- *   "CAIRNRCP" | version u32 = 2 | nvars u32 | ninstrs u32 | nreasons u32
+ *   "CAIRNRCP" | version u32 = 3 | nvars u32 | ninstrs u32 | nreasons u32
  *   ninstrs instructions: op u8 [n u8 if RC_BITS] [dst u32 if the op defines
  *     variables] operands u32... [imm u64 x1 (RC_CONST) or x3 (RC_E_CONST)]
  *     [reason u32 (asserts)]
@@ -50,6 +50,7 @@ static const op_info OPS[RC_NOPS] = {
     [RC_E_ASSERT_EQ] = {"e_assert_eq", "ee", 0, 0, 0},
     [RC_PERMUTE_SWAP] = {"permute_swap", "bbbbbbbbbbbbb", 'b', P2_WIDTH, 0},
     [RC_E_MUL_BASE_ADD] = {"e_mul_base_add", "ebe", 'e', 1, 0},
+    [RC_E_MUL_BASE_ADD2] = {"e_mul_base_add2", "ebeeb", 'e', 1, 0},
 };
 
 static int known(unsigned op) { return op > 0 && op < RC_NOPS; }

@@ -78,6 +78,11 @@ static ve n_emulbadd(vctx *c, ve acc, ve a, vb b)
     (void)c;
     return V(gl3_add(E(acc), gl3_mul_base(E(a), b.v)));
 }
+static ve n_emulbadd2(vctx *c, ve acc, ve a1, vb b1, ve a2, vb b2)
+{
+    (void)c;
+    return V(gl3_add(gl3_add(E(acc), gl3_mul_base(E(a1), b1.v)), gl3_mul_base(E(a2), b2.v)));
+}
 static ve n_einv(vctx *c, ve a)
 {
     (void)c;
@@ -144,6 +149,7 @@ static const vctx_ops native_ops = {
     .e_mul = n_emul,
     .e_mul_base = n_emulb,
     .e_mul_base_add = n_emulbadd,
+    .e_mul_base_add2 = n_emulbadd2,
     .e_inv = n_einv,
     .e_select = n_eselect,
     .e_parts = n_eparts,

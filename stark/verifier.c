@@ -273,6 +273,35 @@ static cairn_err qbufs_alloc(qbufs *b, const stark_shape *s)
     return cairn_fail(CAIRN_ERR_NOMEM, "stark_verify: out of memory");
 }
 
+/* A DEEP sum sum_k gamma_k v_k over opened values v_k, two terms per step:
+ * one row of the recursion VM (e_mul_base_add2) per pair of opened
+ * columns; an odd last term takes e_mul_base_add. */
+typedef struct {
+    ve s;
+    ve g; /* the pending term, when pend */
+    vb v;
+    int pend;
+} deep_sum;
+
+static void deep_term(vctx *c, deep_sum *d, ve g, vb v)
+{
+    if (!d->pend) {
+        d->g = g;
+        d->v = v;
+        d->pend = 1;
+        return;
+    }
+    d->s = vce_mul_base_add2(c, d->s, d->g, d->v, g, v);
+    d->pend = 0;
+}
+
+static ve deep_end(vctx *c, deep_sum *d)
+{
+    if (d->pend) d->s = vce_mul_base_add(c, d->s, d->g, d->v);
+    d->pend = 0;
+    return d->s;
+}
+
 /* Queries q0..q1-1 (their index samples drawn): Merkle openings of the
  * trace trees, the DEEP values at the index, FRI. A failed check is an
  * assertion of c. */
@@ -327,17 +356,15 @@ static void check_queries(const qconst *qc, vctx *c, const qbufs *b, const vb *s
             vb x = vc_mul(c, y[h], vc_const(c, STARK_SHIFT));
             ve xe = vce_from_base(c, x);
             ve i1 = vce_inv(c, vce_sub(c, xe, v->zeta)), i2 = vce_inv(c, vce_sub(c, xe, qc->gz[h]));
-            ve S1 = vce_const(c, gl3_zero()), S2 = S1;
+            deep_sum D1 = {vce_const(c, gl3_zero()), {{0}}, {0}, 0}, D2 = D1;
             size_t k = 0;
             for (unsigned t = 0; t < m->ntables; t++) {
                 if (s->log_n[t] + s->log_b != h) continue;
                 for (int tr2 = 0; tr2 < NTREES; tr2++)
-                    for (unsigned col = 0; col < s->w[tr2][t]; col++, k++) {
-                        /* one row per opened column in the recursion VM */
-                        if (tr2 == TREE_Q) S2 = vce_mul_base_add(c, S2, qc->gp[k], trow[tr2][t][col]);
-                        else S1 = vce_mul_base_add(c, S1, qc->gp[k], trow[tr2][t][col]);
-                    }
+                    for (unsigned col = 0; col < s->w[tr2][t]; col++, k++)
+                        deep_term(c, tr2 == TREE_Q ? &D2 : &D1, qc->gp[k], trow[tr2][t][col]);
             }
+            ve S1 = deep_end(c, &D1), S2 = deep_end(c, &D2);
             ve a = vce_mul(c, vce_sub(c, vce_add(c, S1, S2), qc->A[h]), i1);
             ve b = vce_mul(c, vce_mul(c, vce_sub(c, S1, qc->B1[h]), i2), qc->gK[h]);
             ro_at[h] = vce_add(c, a, b);

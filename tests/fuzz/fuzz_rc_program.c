@@ -30,6 +30,7 @@ static void seed_program(vctx *c)
     e = vce_add(c, e, vce_const(c, (gl3_t){{4, 5, 6}}));
     e = vce_sub(c, e, vce_mul_base(c, u, x));
     e = vce_mul_base_add(c, e, u, y);
+    e = vce_mul_base_add2(c, e, u, x, e, y);
     e = vce_select(c, bits[1], vce_inv(c, e), e);
     vb parts[3], st[P2_WIDTH];
     vce_parts(c, parts, e);

@@ -16,7 +16,10 @@
  *      filled anyway (rc_air_trace_unchecked) fails an assertion row;
  *  (f) shapes: fixed heights, a program that does not fit is refused;
  *  (g) the key as input: one recorded verifier for two programs of one
- *      shape; a proof under another key than the claimed one rejected. */
+ *      shape; a proof under another key than the claimed one rejected;
+ *  (i) inputs absorbed by p2 rows: no base row (counted from the program),
+ *      located at the defining p2 row; a defining lane or a reading lane
+ *      that holds another value than the other reads see is rejected. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +36,7 @@
 #include "testutil.h"
 
 static stark_params prm; /* "test", without the prover's checker */
+static void count_base(const rc_program *p, unsigned npub, size_t *nbase, size_t *nabs);
 
 /* x and y are public (npub 2), w private. kconst changes one constant:
  * another program of the same shape. The first inv and e_inv have a
@@ -62,6 +66,7 @@ static cairn_err every_program(rc_program **prog, gl_t **wit, size_t *n, gl_t kc
     ve ka = vce_const(c, (gl3_t){{1, 2, 3}});
     ve ea = vce_add(c, u, ka), es = vce_sub(c, ea, v), em = vce_mul(c, es, u);
     ve eb = vce_mul_base_add(c, vce_mul_base(c, em, sel), u, sel2);
+    eb = vce_mul_base_add2(c, eb, v, w, em, y);
     ve ei = vce_inv(c, eb), e0 = vce_inv(c, vce_const(c, gl3_zero()));
     ve ef = vce_from_base(c, sel2);
     ve esel = vce_select(c, low[0], ei, e0);
@@ -213,7 +218,8 @@ typedef struct {
 
 enum {
     C_NONE, C_INV_ZERO, C_INV_OUT, C_EINV_ZERO, C_EINV_OUT, C_BIT, C_NONCANON, C_BITS_OTHER,
-    C_BITS_ACC, C_BITS_LO, C_BITS_T, C_BUS_ADD, C_SWAP_NONE, C_SWAP_BIT2, C_SWAP_ON_PERMUTE
+    C_BITS_ACC, C_BITS_LO, C_BITS_T, C_BUS_ADD, C_BUS_D, C_BUS_E, C_SWAP_NONE, C_SWAP_BIT2,
+    C_SWAP_ON_PERMUTE
 };
 
 /* Row k of a bits block (one row per bit, RC_BITS_ROWS rows from r). */
@@ -310,6 +316,14 @@ static void edit(gl_t *r, const tamper *tp)
         r[RC_BASE_A] = gl_add(r[RC_BASE_A], 1);
         r[RC_BASE_OUT] = gl_add(r[RC_BASE_OUT], 1);
         break;
+    case C_BUS_D: /* e_mul_base_add2 reads d + (0, 0, 1) and adds correctly */
+        r[RC_EXT_D + 2] = gl_add(r[RC_EXT_D + 2], 1);
+        r[RC_EXT_OUT + 2] = gl_add(r[RC_EXT_OUT + 2], r[RC_EXT_E]);
+        break;
+    case C_BUS_E: /* e_mul_base_add2 reads e + 1 and adds correctly */
+        r[RC_EXT_E] = gl_add(r[RC_EXT_E], 1);
+        for (int i = 0; i < 3; i++) r[RC_EXT_OUT + i] = gl_add(r[RC_EXT_OUT + i], r[RC_EXT_D + i]);
+        break;
     default: r[tp->col] = gl_add(r[tp->col], tp->delta); break;
     }
 }
@@ -336,6 +350,12 @@ static const tamper TAMPERS[] = {
     {"e_mul limb 2", RC_E_MUL, 0, RC_EXT_OUT + 2, 1, 0, "e_mul: out = a b (limb 2)"},
     {"e_mul_base", RC_E_MUL_BASE, 0, RC_EXT_OUT + 1, 1, 0, "e_mul_base: out = a b0 (limb 1)"},
     {"e_mul_base_add", RC_E_MUL_BASE_ADD, 0, RC_EXT_OUT + 2, 1, 0, "e_mul_base_add: out = c + a b0 (limb 2)"},
+    {"e_mul_base_add2 limb 0", RC_E_MUL_BASE_ADD2, 0, RC_EXT_OUT, 1, 0,
+     "e_mul_base_add2: out = c + a b0 + d e (limb 0)"},
+    {"e_mul_base_add2 limb 1", RC_E_MUL_BASE_ADD2, 0, RC_EXT_OUT + 1, 1, 0,
+     "e_mul_base_add2: out = c + a b0 + d e (limb 1)"},
+    {"e_mul_base_add2 limb 2", RC_E_MUL_BASE_ADD2, 0, RC_EXT_OUT + 2, 1, 0,
+     "e_mul_base_add2: out = c + a b0 + d e (limb 2)"},
     {"e_inverse", RC_E_INV, 0, RC_EXT_OUT + 1, 1, 0, "e_inv: a out = 1 - z (limb"},
     {"e_inv zero flag on a nonzero operand", RC_E_INV, 0, 0, 0, C_EINV_ZERO, "e_inv: a z = 0"},
     {"e_inv(0) nonzero", RC_E_INV, 1, 0, 0, C_EINV_OUT, "e_inv: out z = 0 (limb 2)"},
@@ -359,6 +379,10 @@ static const tamper TAMPERS[] = {
      "permute: no exchange without a direction bit"},
     {"direction bit read as another value", RC_PERMUTE_SWAP, 1, 0, 0, C_SWAP_ON_PERMUTE, "do not balance: bus 1"},
     {"read of another value (add)", RC_ADD, 0, 0, 0, C_BUS_ADD, "do not balance: bus 1"},
+    {"read of another value (e_mul_base_add2's d)", RC_E_MUL_BASE_ADD2, 0, 0, 0, C_BUS_D,
+     "do not balance: bus 1"},
+    {"read of another value (e_mul_base_add2's e)", RC_E_MUL_BASE_ADD2, 0, 0, 0, C_BUS_E,
+     "do not balance: bus 1"},
     {"read of another value (e_parts)", RC_E_PARTS, 0, RC_PARTS_C + 1, 1, 0, "do not balance: bus 1"},
     {"private input written, read differently", RC_INPUT, 2, RC_BASE_OUT, 1, 0,
      "do not balance: bus 1"},
@@ -722,6 +746,13 @@ static void test_fib_verifier(void)
     double t1 = now_sec();
     printf("  fib verifier (2^%u rows, preset test): %zu instructions, %zu witness elements\n", log_n,
            rc_program_ninstrs(p), n);
+    /* (i) the opened rows and Merkle siblings go to p2 lanes only: most
+     * inputs are absorbed */
+    size_t nbase, nabs;
+    count_base(p, STARK_FIB_NPUB, &nbase, &nabs);
+    CU_ASSERT(nabs > nbase / 2);
+    CU_ASSERT_EQUAL(rc_air_rows(air, RC_TAB_BASE), nbase - nabs);
+    printf("  %zu base instructions, %zu inputs absorbed by p2 rows\n", nbase, nabs);
     /* LogUp columns are extension columns: 3 base columns each */
     printf("  %-6s %8s %8s %5s %5s %6s\n", "table", "rows", "height", "pre", "main", "logup");
     const unsigned w[RC_AIR_NTABLES] = {RC_BASE_NMAIN, RC_EXT_NMAIN, RC_BITS_NMAIN, RC_P2_NMAIN,
@@ -833,6 +864,134 @@ static void test_params(void)
     CU_ASSERT_EQUAL(rc_params_at(&p, NULL, "proven-100", "rc-100", 7), CAIRN_ERR_USAGE);
 }
 
+/* (i) The instructions that go to base, and the private inputs a p2
+ * input lane reads (which the AIR absorbs), counted from the program
+ * alone. */
+static void count_base(const rc_program *p, unsigned npub, size_t *nbase, size_t *nabs)
+{
+    uint8_t *lane_read = calloc(p->nvars + 1, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lane_read);
+    *nbase = *nabs = 0;
+    for (size_t i = 0; i < p->nins; i++) {
+        const rc_instr *in = &p->ins[i];
+        const unsigned sw = in->op == RC_PERMUTE_SWAP;
+        if (in->op == RC_PERMUTE || sw)
+            for (unsigned k = 0; k < P2_WIDTH; k++) lane_read[p->args[in->arg + sw + k]] = 1;
+    }
+    size_t wi = 0;
+    for (size_t i = 0; i < p->nins; i++) {
+        switch (p->ins[i].op) {
+        case RC_INPUT:
+            if (wi++ >= npub && lane_read[p->ins[i].dst]) ++*nabs;
+            /* fall through */
+        case RC_CONST: case RC_ADD: case RC_SUB: case RC_MUL: case RC_INV: case RC_SELECT:
+        case RC_ASSERT_EQ: ++*nbase; break;
+        case RC_E_INPUT: wi += 3; break;
+        default: break;
+        }
+    }
+    free(lane_read);
+}
+
+/* y public, x[0..12) private: permutation A absorbs every x (lane k
+ * defines x[k]); permutation B reads x[3] on lane 0; an add reads x[5].
+ * No permutation output is read, so a changed lane moves nothing on the
+ * bus but the lane's own read or write. */
+enum { ABS_NPUB = 1 };
+static cairn_err absorb_program(rc_program **prog, gl_t **wit, size_t *n)
+{
+    rc_builder *b;
+    FORWARD_IF_ERROR(rc_builder_new(&b));
+    vctx *c = rc_builder_vctx(b);
+    vb y = vc_input(c, 77), x[P2_WIDTH], st[P2_WIDTH];
+    for (int i = 0; i < P2_WIDTH; i++) st[i] = x[i] = vc_input(c, 100 + (gl_t)i);
+    vc_permute(c, st);
+    for (int i = 0; i < P2_WIDTH; i++) st[i] = i == 0 ? x[3] : vc_const(c, (gl_t)i);
+    vc_permute(c, st);
+    vc_assert_eq(c, vc_add(c, x[5], y), vc_const(c, 105 + 77), "x[5] + y");
+    cairn_err e = rc_builder_failures(b) ? cairn_fail(CAIRN_ERR_INTERNAL, "absorb: %s",
+                                                      rc_builder_first_failure(b))
+                                         : rc_builder_finish(b, prog, wit, n);
+    rc_builder_free(b);
+    return e;
+}
+
+/* lane of the p2 row of instruction `ins` (an input or a permutation) set
+ * to its value + 1, the gadget refilled: only the bus can object */
+static void bump_lane(rc_trace *t, const rc_air *a, size_t ins, unsigned lane)
+{
+    unsigned tab;
+    size_t row;
+    CU_ASSERT_EQUAL_FATAL(rc_air_locate(&tab, &row, a, ins), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(tab, RC_TAB_P2);
+    gl_t *r = t->main[RC_TAB_P2] + row * RC_P2_NMAIN;
+    r[RC_P2_IN + lane] = gl_add(r[RC_P2_IN + lane], 1);
+    p2_set_dir(r, 0);
+}
+
+static void test_absorbed_inputs(void)
+{
+    rc_program *p;
+    gl_t *w;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(absorb_program(&p, &w, &n), CAIRN_OK);
+    rc_air *a;
+    CU_ASSERT_EQUAL_FATAL(rc_air_build(&a, p, ABS_NPUB, &prm), CAIRN_OK);
+    /* 13 inputs, 11 + 1 constants, add, assert_eq: the 12 private inputs
+     * are absorbed, y keeps its row */
+    size_t nbase, nabs;
+    count_base(p, ABS_NPUB, &nbase, &nabs);
+    CU_ASSERT_EQUAL(nabs, P2_WIDTH);
+    CU_ASSERT_EQUAL(rc_air_rows(a, RC_TAB_BASE), nbase - nabs);
+    CU_ASSERT_EQUAL(rc_air_rows(a, RC_TAB_P2), 2);
+    printf("  absorb: %zu base instructions, %zu inputs absorbed, base rows %zu\n", nbase, nabs,
+           rc_air_rows(a, RC_TAB_BASE));
+    /* the every-opcode program: its p2 lanes read no input */
+    count_base(every, EVERY_NPUB, &nbase, &nabs);
+    CU_ASSERT_EQUAL(nabs, 0);
+    CU_ASSERT_EQUAL(rc_air_rows(every_air, RC_TAB_BASE), nbase);
+    /* located: x[k] at permutation A's row (p2 row 0), y in base */
+    const size_t ia = nth(p, RC_PERMUTE, 0), ib = nth(p, RC_PERMUTE, 1);
+    unsigned tab;
+    size_t row, rowa;
+    CU_ASSERT_EQUAL_FATAL(rc_air_locate(&tab, &rowa, a, ia), CAIRN_OK);
+    for (unsigned k = 0; k < P2_WIDTH; k++) {
+        CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, a, nth(p, RC_INPUT, 1 + k)), CAIRN_OK);
+        CU_ASSERT(tab == RC_TAB_P2 && row == rowa);
+    }
+    CU_ASSERT_EQUAL(rc_air_locate(&tab, &row, a, nth(p, RC_INPUT, 0)), CAIRN_OK);
+    CU_ASSERT_EQUAL(tab, RC_TAB_BASE);
+    /* honest: checked, proven, verified */
+    rc_trace t;
+    CU_ASSERT_EQUAL_FATAL(rc_air_trace(&t, a, w, n), CAIRN_OK);
+    cairn_err e = stark_check_trace(rc_air_machine(a), t.tr, t.pub, t.npub);
+    if (e != CAIRN_OK) fprintf(stderr, "absorb: check: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL(e, CAIRN_OK);
+    CU_ASSERT_EQUAL(t.main[RC_TAB_P2][rowa * RC_P2_NMAIN + RC_P2_IN + 5], 105);
+    rc_trace_free(&t);
+    uint8_t *proof;
+    size_t len;
+    CU_ASSERT_EQUAL_FATAL(rc_prove(&proof, &len, a, w, n), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_verify(rc_air_vk(a), w, ABS_NPUB, proof, len), CAIRN_OK);
+    free(proof);
+    /* the defining lane of x[5] (A's lane 5) holds 106, the add reads 105;
+     * B's lane 0 reads x[3] as 104, A's lane 3 defined 103 */
+    char want[96];
+    CU_ASSERT_EQUAL_FATAL(rc_air_trace(&t, a, w, n), CAIRN_OK);
+    bump_lane(&t, a, nth(p, RC_INPUT, 1 + 5), 5);
+    snprintf(want, sizeof want, "do not balance: bus 1; tuple (%u, ", p->ins[nth(p, RC_INPUT, 1 + 5)].dst);
+    expect_bad(a, &t, t.pub, "defining lane of an absorbed input", want);
+    rc_trace_free(&t);
+    CU_ASSERT_EQUAL_FATAL(rc_air_trace(&t, a, w, n), CAIRN_OK);
+    bump_lane(&t, a, ib, 0);
+    snprintf(want, sizeof want, "do not balance: bus 1; tuple (%u, ", p->ins[nth(p, RC_INPUT, 1 + 3)].dst);
+    expect_bad(a, &t, t.pub, "reading lane of an absorbed input", want);
+    rc_trace_free(&t);
+    rc_air_free(a);
+    rc_program_free(p);
+    free(w);
+}
+
 int main(void)
 {
     if (stark_params_preset(&prm, "test") != CAIRN_OK) return 1;
@@ -852,6 +1011,7 @@ int main(void)
                                       {"(f) shapes", test_shape},
                                       {"(g) the key as input", test_key_input},
                                       {"(h) recursion parameters", test_params},
+                                      {"(i) absorbed inputs", test_absorbed_inputs},
                                       {NULL, NULL}};
     int rc = test_run_suite("rc_air", cases);
     rc_air_free(every_air);
