@@ -593,6 +593,13 @@ cairn_err rc_params(stark_params *out, stark_security_bits *sec, const char *pre
 cairn_err rc_params_at(stark_params *out, stark_security_bits *sec, const char *preset,
                        const char *shape, unsigned log_blowup)
 {
+    return rc_params_fri(out, sec, preset, shape, log_blowup, 0, STARK_PARAMS_KEEP);
+}
+
+cairn_err rc_params_fri(stark_params *out, stark_security_bits *sec, const char *preset,
+                        const char *shape, unsigned log_blowup, unsigned log_arity,
+                        unsigned log_final_len)
+{
     const rc_shape *sh;
     FORWARD_IF_ERROR(rc_shape_find(&sh, shape));
     FORWARD_IF_ERROR(stark_params_preset(out, preset));
@@ -602,6 +609,8 @@ cairn_err rc_params_at(stark_params *out, stark_security_bits *sec, const char *
         out->pow_bits = RC_POW_BITS;
     }
     if (log_blowup) out->log_blowup = log_blowup;
+    if (log_arity) out->log_arity = log_arity;
+    if (log_final_len != STARK_PARAMS_KEEP) out->log_final_len = log_final_len;
     FORWARD_IF_ERROR(stark_params_validate(out));
     /* the machine at the shape's heights: every program of the shape has
      * this constraint system (up to npub, whose boundary terms only add

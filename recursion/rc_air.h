@@ -83,6 +83,12 @@ cairn_err rc_params(stark_params *out, stark_security_bits *sec, const char *pre
  * layer's), the queries fitted to it as well: for measuring other points. */
 cairn_err rc_params_at(stark_params *out, stark_security_bits *sec, const char *preset,
                        const char *shape, unsigned log_blowup);
+/* rc_params_at with FRI folding arity 2^log_arity (0: the layer's) and
+ * final polynomial length 2^log_final_len (STARK_PARAMS_KEEP: the layer's)
+ * as well, the queries fitted to them: for measuring other FRI shapes. */
+cairn_err rc_params_fri(stark_params *out, stark_security_bits *sec, const char *preset,
+                        const char *shape, unsigned log_blowup, unsigned log_arity,
+                        unsigned log_final_len);
 
 /* Builds the machine of program p with the first npub witness elements
  * public, and its keys for params. p must outlive the result (it is not
