@@ -73,8 +73,9 @@ cairn_err rc_shape_find(const rc_shape **out, const char *name);
 
 /* The parameters of recursion proofs of a shape (named, as
  * rc_shape_find) for a preset (stark_params_preset's names): for a proven
- * preset (proven-100) the recursion layer's own blowup and grinding with
- * the fewest queries that give the preset's proven bits (stark_security)
+ * preset (proven-100) the recursion layer's own blowup, grinding and FRI
+ * shape (rc_air.c: blowup 4, arity 8, 2^7 final coefficients) with the
+ * fewest queries that give the preset's proven bits (stark_security)
  * on the recursion machine at the shape's heights; other presets as
  * stark_params_preset gives them. *sec (may be NULL) gets the security of
  * the result. What lift and join proofs of the shape use. */
