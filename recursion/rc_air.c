@@ -573,9 +573,9 @@ static cairn_err build_machine(rc_air *a, const uint32_t *reads)
 
 /* The recursion layer's parameters (rc_air.h). A proven preset takes the
  * recursion layer's blowup, grinding and FRI shape with the fewest queries
- * that reach its bound on the recursion machine at the shape's heights. Blowup 2^RC_LOG_BLOWUP: measured on
- * join at shape rc-100 (docs/recursion.md "Parameters"): the lift of a
- * po2 20 segment proof sets the shape's heights whatever the recursion
+ * that reach its bound on the recursion machine at the shape's heights.
+ * Blowup 2^RC_LOG_BLOWUP: measured on join at shape rc-100
+ * (docs/recursion.md "Parameters"): the lift of a po2 20 segment proof sets the shape's heights whatever the recursion
  * blowup (its rows depend on the segment proof's parameters), and the join
  * fits them at blowup 4 (81 queries) as at 8 (54), so a larger blowup only
  * adds LDE work: blowup 8 took 1.9x the CPU time of blowup 4 for the same
