@@ -26,7 +26,8 @@
 static const char USAGE[] =
     "usage: cairn bench recursion [--machine fib|lookup|poseidon2-chain|rv32im|join] [--log-rows N]\n"
     "       [--segment-po2 K] [--shape S] [--inner-preset NAME] [--preset NAME]\n"
-    "       [--log-blowup B] [--json]\n";
+    "       [--log-blowup B] [--log-arity A] [--log-final-len F]\n"
+    "       [--inner-log-arity A] [--inner-log-final-len F] [--json]\n";
 
 static const char HELP[] =
     "\n  --machine M        example machine whose proof is verified (default fib);\n"
@@ -44,6 +45,13 @@ static const char HELP[] =
     "                     presets: proven-100, conjectured-100, test\n"
     "  --log-blowup B     recursion proof: blowup 2^B (1..6) instead of the\n"
     "                     layer's, with the fewest queries for the preset's bits\n"
+    "  --log-arity A      recursion proof: FRI folding arity 2^A (1..3), and\n"
+    "  --log-final-len F  final polynomial of 2^F coefficients (0..8), instead\n"
+    "                     of the layer's; queries refitted as for --log-blowup\n"
+    "  --inner-log-arity A, --inner-log-final-len F\n"
+    "                     the same for the inner (segment) proof instead of the\n"
+    "                     preset's (rv32im, join: queries raised to the preset's\n"
+    "                     bits on the segment machine, as rv_air_params)\n"
     "  --json             one JSON object on stdout\n"
     "\nExit status: 0 proved and verified, 1 a proof did not verify (or an\n"
     "internal error), 2 usage error.\n";
@@ -62,6 +70,7 @@ typedef struct {
     stark_vk *vk;
     uint8_t *inner, *outer;
     size_t inner_len, outer_len;
+    double prove_cpu; /* CPU seconds of the recursion proof, all threads */
     rc_program *prog;
     gl_t *wit;
     size_t nwit;
@@ -167,9 +176,10 @@ static cairn_err segment_proof(run *r, join_run *j, double *t, unsigned po2, con
  * (t[3], t[4]). */
 static cairn_err prove_verify(run *r, double t[5])
 {
-    double t0 = now_sec();
+    double t0 = now_sec(), c0 = process_cpu_sec();
     FORWARD_IF_ERROR(rc_prove(&r->outer, &r->outer_len, r->air, r->wit, r->nwit));
     t[3] = now_sec() - t0;
+    r->prove_cpu = process_cpu_sec() - c0;
     t0 = now_sec();
     FORWARD_IF_ERROR(rc_verify(rc_air_vk(r->air), r->pub, r->npub, r->outer, r->outer_len));
     t[4] = now_sec() - t0;
@@ -307,7 +317,8 @@ static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_ro
 int bench_recursion(int argc, char **argv)
 {
     const char *machine = "fib", *ipreset = "test", *opreset = "test", *shape = NULL;
-    uint64_t log_rows64 = 5, po2 = 10, log_blowup = 0;
+    uint64_t log_rows64 = 5, po2 = 10, log_blowup = 0, log_arity = 0, inner_log_arity = 0;
+    uint64_t log_final = STARK_PARAMS_KEEP, inner_log_final = STARK_PARAMS_KEEP;
     int json = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn bench recursion", USAGE, stdout, argc, argv);
@@ -320,6 +331,10 @@ int bench_recursion(int argc, char **argv)
         {"--segment-po2", CLI_U64, &po2, RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2, NULL},
         {"--shape", CLI_STR, &shape, 0, 0, NULL},
         {"--log-blowup", CLI_U64, &log_blowup, 1, 6, NULL},
+        {"--log-arity", CLI_U64, &log_arity, 1, 3, NULL},
+        {"--log-final-len", CLI_U64, &log_final, 0, 8, NULL},
+        {"--inner-log-arity", CLI_U64, &inner_log_arity, 1, 3, NULL},
+        {"--inner-log-final-len", CLI_U64, &inner_log_final, 0, 8, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
     const char *extra;
@@ -335,12 +350,18 @@ int bench_recursion(int argc, char **argv)
         return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "--shape: %s", cairn_last_error());
     /* a segment proof's parameters are the segment preset's (rv_air_params:
      * a proven preset's queries raised for the segment machine) */
-    cairn_err e = rv ? rv_air_params(&ip, ipreset, (unsigned)po2) : stark_params_preset(&ip, ipreset);
+    cairn_err e = rv ? rv_air_params_fri(&ip, ipreset, (unsigned)po2, (unsigned)inner_log_arity,
+                                         (unsigned)inner_log_final)
+                     : stark_params_preset(&ip, ipreset);
     if (e != CAIRN_OK) return cli_fail(&c, EXIT_USAGE, e, "--inner-preset: %s", cairn_last_error());
+    if (!rv && (inner_log_arity || inner_log_final != STARK_PARAMS_KEEP))
+        return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE,
+                        "--inner-log-arity, --inner-log-final-len: for --machine rv32im or join only");
     /* the recursion proof's parameters are the recursion layer's for the
      * shape (rc_params: a proven preset's blowup, grinding and fewest
      * queries for the recursion machine at the shape's heights) */
-    if ((e = rc_params_at(&op, NULL, opreset, shape, (unsigned)log_blowup)) != CAIRN_OK)
+    if ((e = rc_params_fri(&op, NULL, opreset, shape, (unsigned)log_blowup, (unsigned)log_arity,
+                           (unsigned)log_final)) != CAIRN_OK)
         return cli_fail(&c, EXIT_USAGE, e, "--preset: %s", cairn_last_error());
     run r;
     memset(&r, 0, sizeof r);
@@ -374,8 +395,13 @@ int bench_recursion(int argc, char **argv)
         bench_report_str(&o, "inner_preset", ipreset);
         bench_report_str(&o, "preset", opreset);
         bench_report(&o, "log_blowup", op.log_blowup, "");
+        bench_report(&o, "log_arity", op.log_arity, "");
+        bench_report(&o, "log_final_len", op.log_final_len, "");
         bench_report(&o, "queries", op.queries, "");
         bench_report(&o, "pow_bits", op.pow_bits, "");
+        bench_report(&o, "inner_log_arity", ip.log_arity, "");
+        bench_report(&o, "inner_log_final_len", ip.log_final_len, "");
+        bench_report(&o, "inner_queries", ip.queries, "");
         bench_report(&o, "inner_prove_s", t[0], "s");
         bench_report(&o, "inner_proof_bytes", (double)r.inner_len, "B");
         bench_report(&o, "record_s", t[1], "s");
@@ -402,6 +428,7 @@ int bench_recursion(int argc, char **argv)
         }
         bench_report(&o, "build_setup_s", t[2], "s");
         bench_report(&o, "prove_s", t[3], "s");
+        bench_report(&o, "prove_cpu_s", r.prove_cpu, "s");
         bench_report(&o, "verify_s", t[4], "s");
         bench_report(&o, "proof_bytes", (double)r.outer_len, "B");
         bench_report(&o, "peak_rss_mb", (double)peak_rss_bytes() / 1048576.0, "MiB");

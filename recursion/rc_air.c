@@ -666,12 +666,11 @@ cairn_err rc_air_shape_machine(air_machine **out, const char *shape, unsigned np
     return zero_machine(out, npub, sh->log_n);
 }
 
-/* The recursion layer's parameters (rc_air.h). A proven preset keeps its
- * FRI arity and final length, and takes the recursion layer's blowup and
- * grinding with the fewest queries that reach its bound on the recursion
- * machine at the shape's heights. Blowup 2^RC_LOG_BLOWUP: measured on
- * join at shape rc-100 (docs/recursion.md "Parameters"): the lift of a
- * po2 20 segment proof sets the shape's heights whatever the recursion
+/* The recursion layer's parameters (rc_air.h). A proven preset takes the
+ * recursion layer's blowup, grinding and FRI shape with the fewest queries
+ * that reach its bound on the recursion machine at the shape's heights.
+ * Blowup 2^RC_LOG_BLOWUP: measured on join at shape rc-100
+ * (docs/recursion.md "Parameters"): the lift of a po2 20 segment proof sets the shape's heights whatever the recursion
  * blowup (its rows depend on the segment proof's parameters), and the join
  * fits them at blowup 4 (81 queries) as at 8 (54), so a larger blowup only
  * adds LDE work: blowup 8 took 1.9x the CPU time of blowup 4 for the same
@@ -679,6 +678,18 @@ cairn_err rc_air_shape_machine(air_machine **out, const char *shape, unsigned np
  * small takes rc_params_at with a larger blowup. */
 #define RC_LOG_BLOWUP 2
 #define RC_POW_BITS 20
+/* FRI arity 2^RC_LOG_ARITY, final polynomial of 2^RC_LOG_FINAL_LEN
+ * coefficients: measured on join at rc-100 (docs/recursion.md
+ * "Parameters"): against arity 4 and 8 coefficients (the preset's), 5
+ * FRI layers instead of 8 and 24 fewer Merkle levels per query: the join
+ * proof 755 KB instead of 822 KB, its p2 rows 38.9k instead of 43.3k and
+ * base rows 195k instead of 214k (ext 149k instead of 132k: the arity-8
+ * folds and the final polynomial's Horner rows), at the same 81 queries
+ * and 101.0 proven bits; the heights, and so the CPU time, unchanged.
+ * Arity 8 with 2^5 or 2^3 coefficients, arity 4 with 2^7: 778 / 800 /
+ * 778 KB. */
+#define RC_LOG_ARITY 3
+#define RC_LOG_FINAL_LEN 7
 
 cairn_err rc_params(stark_params *out, stark_security_bits *sec, const char *preset, const char *shape)
 {
@@ -688,6 +699,13 @@ cairn_err rc_params(stark_params *out, stark_security_bits *sec, const char *pre
 cairn_err rc_params_at(stark_params *out, stark_security_bits *sec, const char *preset,
                        const char *shape, unsigned log_blowup)
 {
+    return rc_params_fri(out, sec, preset, shape, log_blowup, 0, STARK_PARAMS_KEEP);
+}
+
+cairn_err rc_params_fri(stark_params *out, stark_security_bits *sec, const char *preset,
+                        const char *shape, unsigned log_blowup, unsigned log_arity,
+                        unsigned log_final_len)
+{
     const rc_shape *sh;
     FORWARD_IF_ERROR(rc_shape_find(&sh, shape));
     FORWARD_IF_ERROR(stark_params_preset(out, preset));
@@ -695,8 +713,12 @@ cairn_err rc_params_at(stark_params *out, stark_security_bits *sec, const char *
     if (bound > 0) {
         out->log_blowup = RC_LOG_BLOWUP;
         out->pow_bits = RC_POW_BITS;
+        out->log_arity = RC_LOG_ARITY;
+        out->log_final_len = RC_LOG_FINAL_LEN;
     }
     if (log_blowup) out->log_blowup = log_blowup;
+    if (log_arity) out->log_arity = log_arity;
+    if (log_final_len != STARK_PARAMS_KEEP) out->log_final_len = log_final_len;
     FORWARD_IF_ERROR(stark_params_validate(out));
     /* the machine at the shape's heights: every program of the shape has
      * this constraint system (up to npub, whose boundary terms only add

@@ -80,8 +80,9 @@ cairn_err rc_shape_find(const rc_shape **out, const char *name);
 
 /* The parameters of recursion proofs of a shape (named, as
  * rc_shape_find) for a preset (stark_params_preset's names): for a proven
- * preset (proven-100) the recursion layer's own blowup and grinding with
- * the fewest queries that give the preset's proven bits (stark_security)
+ * preset (proven-100) the recursion layer's own blowup, grinding and FRI
+ * shape (rc_air.c: blowup 4, arity 8, 2^7 final coefficients) with the
+ * fewest queries that give the preset's proven bits (stark_security)
  * on the recursion machine at the shape's heights; other presets as
  * stark_params_preset gives them. *sec (may be NULL) gets the security of
  * the result. What lift and join proofs of the shape use. */
@@ -90,6 +91,12 @@ cairn_err rc_params(stark_params *out, stark_security_bits *sec, const char *pre
  * layer's), the queries fitted to it as well: for measuring other points. */
 cairn_err rc_params_at(stark_params *out, stark_security_bits *sec, const char *preset,
                        const char *shape, unsigned log_blowup);
+/* rc_params_at with FRI folding arity 2^log_arity (0: the layer's) and
+ * final polynomial length 2^log_final_len (STARK_PARAMS_KEEP: the layer's)
+ * as well, the queries fitted to them: for measuring other FRI shapes. */
+cairn_err rc_params_fri(stark_params *out, stark_security_bits *sec, const char *preset,
+                        const char *shape, unsigned log_blowup, unsigned log_arity,
+                        unsigned log_final_len);
 
 /* Builds the machine of program p with the first npub witness elements
  * public, and its keys for params. p must outlive the result (it is not

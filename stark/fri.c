@@ -387,10 +387,11 @@ void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const
     /* final polynomial at the final point */
     unsigned hf = s->log_final + s->log_b;
     vb x = vc_mul(c, y[hf], vc_const(c, layer_shift(l0, hf)));
-    ve xe = vce_from_base(c, x);
     size_t nc = (size_t)1 << s->log_final;
+    /* Horner, one e_mul_base_add row per coefficient (x is a base
+     * element): the cost per query grows with the final length */
     ve acc = st->final_poly[nc - 1];
-    for (size_t j = nc - 1; j-- > 0;) acc = vce_add(c, vce_mul(c, acc, xe), st->final_poly[j]);
+    for (size_t j = nc - 1; j-- > 0;) acc = vce_mul_base_add(c, st->final_poly[j], acc, x);
     vce_assert_eq(c, acc, cur, "FRI query %u: final polynomial mismatch%s", q,
                   s->nlayers == 0 ? " (with the DEEP composition of the opened rows)"
                   : rolled      ? " (with the last fold plus the DEEP roll-in)"

@@ -40,6 +40,8 @@ typedef struct {
 /* Named parameter sets: "proven-100" (default), "conjectured-100", and
  * "test" (few queries, fast, for unit tests only: ~no security). */
 cairn_err stark_params_preset(stark_params *out, const char *name);
+/* "Keep the preset's" for a log_final_len argument (0 is a length). */
+#define STARK_PARAMS_KEEP 0xffffffffu
 cairn_err stark_params_validate(const stark_params *p);
 
 /* Security of a parameter set for a machine whose tables have the given

@@ -87,6 +87,13 @@ status_cases()
     expect 2 "--log-rows: 17 is out of range 2..16" "$CAIRN" bench recursion --log-rows 17
     expect 2 "--inner-preset: " "$CAIRN" bench recursion --inner-preset nope
     expect 2 "--preset: " "$CAIRN" bench recursion --preset nope
+    expect 2 "--log-arity: 4 is out of range 1..3" "$CAIRN" bench recursion --log-arity 4
+    expect 2 "--log-final-len: 9 is out of range 0..8" "$CAIRN" bench recursion --log-final-len 9
+    expect 2 "--inner-log-arity: 0 is out of range 1..3" "$CAIRN" bench recursion --inner-log-arity 0
+    expect 2 "--inner-log-final-len: 9 is out of range 0..8" "$CAIRN" bench recursion --inner-log-final-len 9
+    expect 2 "for --machine rv32im or join only" "$CAIRN" bench recursion --inner-log-arity 3
+    expect 2 "--log-arity: 0 is out of range 1..3" "$CAIRN" bench prove --log-arity 0
+    expect 2 "--log-final-len: 9 is out of range 0..8" "$CAIRN" bench prove --log-final-len 9
     expect 2 "unexpected argument 'extra'" "$CAIRN" bench recursion extra
     expect 0 "" "$CAIRN" bench recursion -h
     expect 2 "unknown command 'nope'" "$CAIRN" nope

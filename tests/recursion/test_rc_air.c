@@ -852,8 +852,17 @@ static void test_params(void)
     stark_params p, q;
     CU_ASSERT_EQUAL(rc_params(&p, NULL, "proven-100", "rc-100"), CAIRN_OK);
     CU_ASSERT_EQUAL(stark_params_validate(&p), CAIRN_OK);
-    /* the layer's choice (rc_air.c RC_LOG_BLOWUP, docs/recursion.md) */
+    /* the layer's choice (rc_air.c RC_LOG_BLOWUP, RC_LOG_ARITY,
+     * RC_LOG_FINAL_LEN, docs/recursion.md) */
     CU_ASSERT(p.log_blowup == 2 && p.pow_bits == 20 && p.queries == 81);
+    CU_ASSERT(p.log_arity == 3 && p.log_final_len == 7);
+    /* another FRI shape, the queries refitted (the bound holds) */
+    stark_security_bits s3;
+    CU_ASSERT_EQUAL(rc_params_fri(&q, &s3, "proven-100", "rc-100", 0, 2, 3), CAIRN_OK);
+    CU_ASSERT(q.log_blowup == 2 && q.log_arity == 2 && q.log_final_len == 3 && q.queries == 81);
+    CU_ASSERT(s3.proven >= 100.0);
+    CU_ASSERT_EQUAL(rc_params_fri(&q, NULL, "proven-100", "rc-100", 0, 4, STARK_PARAMS_KEEP), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_params_fri(&q, NULL, "proven-100", "rc-100", 0, 0, 9), CAIRN_ERR_USAGE);
     CU_ASSERT_EQUAL(rc_params_at(&q, NULL, "proven-100", "rc-100", 3), CAIRN_OK);
     CU_ASSERT(q.log_blowup == 3 && q.queries == 54);
     CU_ASSERT_EQUAL(rc_params(&p, NULL, "test", "rc-test"), CAIRN_OK);

@@ -181,10 +181,19 @@ static double preset_bound(const char *preset)
 
 cairn_err rv_air_params(stark_params *out, const char *preset, unsigned po2)
 {
+    return rv_air_params_fri(out, preset, po2, 0, STARK_PARAMS_KEEP);
+}
+
+cairn_err rv_air_params_fri(stark_params *out, const char *preset, unsigned po2,
+                            unsigned log_arity, unsigned log_final_len)
+{
     unsigned lh[AIR_MAX_TABLES];
     RETURN_ERROR_IF(!rv_air_heights(po2, lh), CAIRN_ERR_USAGE, "rv air: segment po2 %u outside %u..%u", po2,
                     RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2);
     FORWARD_IF_ERROR(stark_params_preset(out, preset));
+    if (log_arity) out->log_arity = log_arity;
+    if (log_final_len != STARK_PARAMS_KEEP) out->log_final_len = log_final_len;
+    FORWARD_IF_ERROR(stark_params_validate(out));
     const double bound = preset_bound(preset);
     if (bound <= 0) return CAIRN_OK;
     air_machine *m;

@@ -65,6 +65,12 @@ void rv_air_budget(rv_budget *out, unsigned po2);
  * bits (stark_security) on the segment machine at its heights. What
  * cairn prove uses and cairn verify expects for a preset name. */
 cairn_err rv_air_params(stark_params *out, const char *preset, unsigned po2);
+/* rv_air_params with FRI folding arity 2^log_arity (0: the preset's) and
+ * final polynomial length 2^log_final_len (STARK_PARAMS_KEEP: the
+ * preset's), the queries raised for them: for measuring other FRI shapes
+ * (cairn bench prove, cairn bench recursion). */
+cairn_err rv_air_params_fri(stark_params *out, const char *preset, unsigned po2,
+                            unsigned log_arity, unsigned log_final_len);
 
 /* Proves one segment from its snapshot (rv_snapshot, self-contained):
  * re-executes it, builds every table, proves with the parameters p.
