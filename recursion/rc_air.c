@@ -91,14 +91,18 @@ static const rc_shape SHAPES[] = {
      * per ext row (lift: 1759 / 27.53k / 9 x 64 / 4429 / 2575 rows; join:
      * 2982 / 23.16k / 20 x 64 / 5130 / 2290) */
     {"rc-test", {12, 15, 11, 13, 12}},
-    /* lift and join at proven-100 (rc_params: blowup 4, 81 queries),
-     * segment proofs at proven-100, the inputs that p2 rows read absorbed,
-     * two DEEP terms per ext row: the lift of po2 20 (18.16k / 104.6k /
-     * 89 x 64 / 40.06k / 5317 rows) and the join (27.86k / 97.77k /
-     * 166 x 64 / 46.77k / 6390); before the absorption base needed 205.1k
-     * (lift) and 214.2k (join) rows, before e_mul_base_add2 ext 156.3k
-     * (lift) */
-    {"rc-100", {15, 17, 14, 16, 13}},
+    /* lift and join at proven-100 (rc_params: blowup 4, 81 queries, FRI
+     * arity 8), segment proofs at proven-100, the inputs that p2 rows
+     * read absorbed, two DEEP terms per ext row: the lift of po2 20
+     * (18.16k / 103.9k / 89 x 64 / 40.06k / 5317 rows) and the join
+     * (23.49k / 110.8k / 166 x 64 / 34.37k / 6306) need 2^15 / 2^17 /
+     * 2^14 / 2^16 / 2^13; base, bits and parts are padded to 2^16 so that
+     * the LDEs have two heights (2^19 and 2^18), not five: FRI ends a
+     * layer at every height a table's LDE has, and with five heights it
+     * folded by 2 four times (join proof 800 KB, 42.3k p2 rows) where now
+     * it folds once by 2 and then by 8 (719 KB, 34.4k p2 rows; the
+     * padding costs about 2.5M committed cells against p2's 19M) */
+    {"rc-100", {16, 17, 16, 16, 16}},
 };
 
 cairn_err rc_shape_find(const rc_shape **out, const char *name)

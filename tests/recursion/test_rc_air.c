@@ -482,12 +482,12 @@ static void test_shape(void)
     rc_air_free(b);
     rc_program_free(bp);
     free(bw);
-    /* 300 decompositions need 300 x 64 bits rows; the shape has 2^10 */
+    /* 1100 decompositions need 1100 x 64 bits rows; the shape has 2^10 */
     rc_builder *bl;
     CU_ASSERT_EQUAL_FATAL(rc_builder_new(&bl), CAIRN_OK);
     vctx *c = rc_builder_vctx(bl);
     vb x = vc_input(c, 12345), bits[8];
-    for (int i = 0; i < 300; i++) vc_bits(c, bits, x, 8);
+    for (int i = 0; i < 1100; i++) vc_bits(c, bits, x, 8);
     vc_assert_eq(c, bits[0], vc_const(c, 1), "bit 0");
     rc_program *big;
     gl_t *w;
@@ -497,12 +497,14 @@ static void test_shape(void)
     a = NULL;
     CU_ASSERT_EQUAL(rc_air_build_shape(&a, big, 1, "test", &prm), CAIRN_ERR_LIMIT);
     CU_ASSERT_PTR_NULL(a);
-    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "table bits needs 19200 rows"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "table bits needs 70400 rows"));
     /* rc-100 is sized from measured rows (docs/recursion.md "Shapes"):
-     * bits 2^14 holds a join's 2 x 82 + 2 decompositions at blowup 4 (64
-     * rows each), not 300; the check runs before any column is allocated */
+     * bits 2^16 (2^14 would hold a join's 2 x 82 + 2 decompositions at
+     * blowup 4, 64 rows each; it is padded to the LDE height of base and
+     * p2) holds 1024, not 1100; the check runs before any column is
+     * allocated */
     CU_ASSERT_EQUAL(rc_air_build_shape(&a, big, 1, "rc-100", &prm), CAIRN_ERR_LIMIT);
-    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "shape rc-100: table bits needs 19200 rows, the shape has 2^14"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "shape rc-100: table bits needs 70400 rows, the shape has 2^16"));
     CU_ASSERT_EQUAL(rc_air_build(&a, big, 1, &prm), CAIRN_OK); /* its own heights fit */
     rc_air_free(a);
     a = NULL;
