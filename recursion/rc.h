@@ -83,7 +83,8 @@ cairn_err rc_program_encode(uint8_t **out, size_t *len, const rc_program *p);
 
 /* Digest of the program: p2_hash over the encoding (docs/recursion.md:
  * the bytes packed 4 to an element, little-endian, after the byte length).
- * This is what a control root will commit to. */
+ * The control root commits to key digests, not to this (rc_join.h); the
+ * tests use it to compare recorded programs. */
 cairn_err rc_program_digest(p2_digest *out, const rc_program *p);
 
 size_t rc_program_ninstrs(const rc_program *p);

@@ -83,8 +83,8 @@ struct rc_air {
  * of two, in table order base, ext, bits, p2, parts. */
 static const rc_shape SHAPES[] = {
     /* tests: the hand-written programs and the fib verifier at preset
-     * test (499 / 676 / 9 x 64 / 269 / 75 rows, base 1548 before the
-     * inputs were absorbed; bits has 64 rows per decomposition) */
+     * test (499 / 644 / 9 x 64 / 269 / 75 rows; bits has 64 rows per
+     * decomposition) */
     {"test", {12, 11, 10, 10, 8}},
     /* lift and join at preset test, of segment proofs of po2 8..12 at
      * preset test, the inputs that p2 rows read absorbed, two DEEP terms

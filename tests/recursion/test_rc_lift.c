@@ -21,7 +21,7 @@
  *      and with a claimed key that is not the proof's are rejected.
  * Lifts and joins are of one shape (rc-test). Under CAIRN_SANITIZE_RUN
  * the recursion proofs are skipped ((a)'s, and (d) whole: its four
- * 2^16-row proofs take minutes there); the recorded runs and the traces
+ * rc-test proofs (tallest table 2^15) take minutes there); the recorded runs and the traces
  * of (a)-(c), which hold every check, still run. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,7 +336,7 @@ static void expect_join_rejected(const lifted *j, const lifted *honest, const ch
 static void test_join(void)
 {
     if (g_sanitize) {
-        /* four recursion proofs of 2^16 rows: minutes under the
+        /* four rc-test proofs (tallest table 2^15): minutes under the
          * sanitizers; the recorded checks of join run in the release suite */
         printf("  skipped under CAIRN_SANITIZE_RUN\n");
         return;
