@@ -278,6 +278,10 @@ static cairn_err join_steps(run *r, join_run *j, double t[5], unsigned po2, cons
     FORWARD_IF_ERROR(rc_join_record(&jp0, &w0, &n0, &acc, first, lvk, sh->log_n, keys, 1, &a, &a));
     free(w0);
     t[1] = now_sec() - t0;
+    /* a fold builds its keys before its first proof (rc_fold_get): the
+     * first lift's kept buffers must not sit under the join key's
+     * commitment (peak_rss_mb) */
+    rc_prove_release();
     t0 = now_sec();
     cairn_err e = rc_air_build_shape(&r->air, jp0, RC_CLAIM_NPUB, shape, op);
     t[2] = now_sec() - t0;
