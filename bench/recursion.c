@@ -4,7 +4,11 @@
  * (recursion/rc.h; for a segment, the lift of recursion/rc_lift.h), and
  * proves that program's run with the recursion VM's AIR
  * (recursion/rc_air.h): rows per table, instructions per kind, the time
- * of each step, the recursion proof's size and security. */
+ * of each step, the recursion proof's size and security. --repeat N proves
+ * the measured recursion proof N times in one process: the first starts
+ * from a released prover workspace (rc_prove keeps one per thread: fresh
+ * pages, as a rank's first recursion proof), the later ones reuse it, and
+ * every repeat must give the first one's bytes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +31,7 @@ static const char USAGE[] =
     "usage: cairn bench recursion [--machine fib|lookup|poseidon2-chain|rv32im|join] [--log-rows N]\n"
     "       [--segment-po2 K] [--shape S] [--inner-preset NAME] [--preset NAME]\n"
     "       [--log-blowup B] [--log-arity A] [--log-final-len F]\n"
-    "       [--inner-log-arity A] [--inner-log-final-len F] [--json]\n";
+    "       [--inner-log-arity A] [--inner-log-final-len F] [--repeat N] [--json]\n";
 
 static const char HELP[] =
     "\n  --machine M        example machine whose proof is verified (default fib);\n"
@@ -52,6 +56,10 @@ static const char HELP[] =
     "                     the same for the inner (segment) proof instead of the\n"
     "                     preset's (rv32im, join: queries raised to the preset's\n"
     "                     bits on the segment machine, as rv_air_params)\n"
+    "  --repeat N         prove the measured recursion proof N times (1..100,\n"
+    "                     default 1): prove_first_s / prove_cpu_first_s are\n"
+    "                     the first (fresh buffers), prove_s / prove_cpu_s the\n"
+    "                     last (the thread's prover workspace reused)\n"
     "  --json             one JSON object on stdout\n"
     "\nExit status: 0 proved and verified, 1 a proof did not verify (or an\n"
     "internal error), 2 usage error.\n";
@@ -71,6 +79,7 @@ typedef struct {
     uint8_t *inner, *outer;
     size_t inner_len, outer_len;
     double prove_cpu; /* CPU seconds of the recursion proof, all threads */
+    double prove_first, prove_cpu_first; /* the same of the first of --repeat */
     rc_program *prog;
     gl_t *wit;
     size_t nwit;
@@ -119,6 +128,8 @@ typedef struct {
     size_t ll[3];
     gl_t lc[3][RC_CLAIM_NPUB];
     double t_lift; /* one lift: record + prove */
+    double lift_cpu[3]; /* CPU seconds of the lift proofs, in the order made */
+    int nlifts;
     double lift_proven_bits;
 } join_run;
 
@@ -172,15 +183,33 @@ static cairn_err segment_proof(run *r, join_run *j, double *t, unsigned po2, con
     return rv_seg_claim_pub(r->seg_pub + RC_CLAIM_START, &r->claim);
 }
 
-/* The last two steps: prove r's recorded run in r->air, verify it
- * (t[3], t[4]). */
-static cairn_err prove_verify(run *r, double t[5])
+/* The last two steps: prove r's recorded run in r->air repeat times (t[3]
+ * and r->prove_cpu: the last; the first's in r->prove_first*), verify it
+ * (t[4]). The first proof starts from a released workspace, so first and
+ * last are the cold and warm figures. */
+static cairn_err prove_verify(run *r, double t[5], unsigned repeat)
 {
-    double t0 = now_sec(), c0 = process_cpu_sec();
-    FORWARD_IF_ERROR(rc_prove(&r->outer, &r->outer_len, r->air, r->wit, r->nwit));
-    t[3] = now_sec() - t0;
-    r->prove_cpu = process_cpu_sec() - c0;
-    t0 = now_sec();
+    rc_prove_release();
+    for (unsigned i = 0; i < repeat; i++) {
+        uint8_t *p = NULL;
+        size_t len = 0;
+        double t0 = now_sec(), c0 = process_cpu_sec();
+        FORWARD_IF_ERROR(rc_prove(&p, &len, r->air, r->wit, r->nwit));
+        t[3] = now_sec() - t0;
+        r->prove_cpu = process_cpu_sec() - c0;
+        if (i == 0) {
+            r->outer = p;
+            r->outer_len = len;
+            r->prove_first = t[3];
+            r->prove_cpu_first = r->prove_cpu;
+            continue;
+        }
+        /* proofs are deterministic: a reused buffer must change nothing */
+        const int same = len == r->outer_len && !memcmp(p, r->outer, len);
+        free(p);
+        RETURN_ERROR_IF(!same, CAIRN_ERR_INTERNAL, "--repeat: proof %u differs from the first", i + 1);
+    }
+    double t0 = now_sec();
     FORWARD_IF_ERROR(rc_verify(rc_air_vk(r->air), r->pub, r->npub, r->outer, r->outer_len));
     t[4] = now_sec() - t0;
     return CAIRN_OK;
@@ -214,10 +243,11 @@ static cairn_err lift_prove(run *r, join_run *j, int i, int k, const p2_digest *
                 j->lift_proven_bits = sec.proven;
         }
     }
-    double t1 = now_sec();
+    double t1 = now_sec(), c1 = process_cpu_sec();
     if (e == CAIRN_OK) e = rc_prove(&j->lp[i], &j->ll[i], j->lift_air, w, n);
     if (e == CAIRN_OK) memcpy(j->lc[i], w, sizeof j->lc[i]);
     j->t_lift = t_rec + (now_sec() - t1);
+    if (e == CAIRN_OK && j->nlifts < 3) j->lift_cpu[j->nlifts++] = process_cpu_sec() - c1;
     rc_program_free(prog);
     free(w);
     return e;
@@ -227,7 +257,7 @@ static cairn_err lift_prove(run *r, join_run *j, int i, int k, const p2_digest *
  * proofs of the shape (its key goes in the control root), then lifts both
  * under the root and records the join r proves. */
 static cairn_err join_steps(run *r, join_run *j, double t[5], unsigned po2, const char *shape,
-                            const stark_params *ip, const stark_params *op)
+                            const stark_params *ip, const stark_params *op, unsigned repeat)
 {
     FORWARD_IF_ERROR(segment_proof(r, j, &t[0], po2, ip));
     const rc_shape *sh;
@@ -248,6 +278,10 @@ static cairn_err join_steps(run *r, join_run *j, double t[5], unsigned po2, cons
     FORWARD_IF_ERROR(rc_join_record(&jp0, &w0, &n0, &acc, first, lvk, sh->log_n, keys, 1, &a, &a));
     free(w0);
     t[1] = now_sec() - t0;
+    /* a fold builds its keys before its first proof (rc_fold_get): the
+     * first lift's kept buffers must not sit under the join key's
+     * commitment (peak_rss_mb) */
+    rc_prove_release();
     t0 = now_sec();
     cairn_err e = rc_air_build_shape(&r->air, jp0, RC_CLAIM_NPUB, shape, op);
     t[2] = now_sec() - t0;
@@ -273,13 +307,13 @@ static cairn_err join_steps(run *r, join_run *j, double t[5], unsigned po2, cons
     memcpy(r->seg_pub, r->wit, sizeof r->seg_pub);
     r->pub = r->seg_pub;
     r->npub = RC_CLAIM_NPUB;
-    return prove_verify(r, t);
+    return prove_verify(r, t, repeat);
 }
 
 /* The steps; t[] gets the time of each: inner prove, record, build + key,
  * prove, verify. */
 static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_rows, unsigned po2,
-                       const stark_params *ip, const stark_params *op)
+                       const stark_params *ip, const stark_params *op, unsigned repeat)
 {
     int accepted = 0;
     char first[256];
@@ -311,14 +345,14 @@ static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_ro
     t0 = now_sec();
     FORWARD_IF_ERROR(rc_air_build(&r->air, r->prog, (unsigned)r->npub, op));
     t[2] = now_sec() - t0;
-    return prove_verify(r, t);
+    return prove_verify(r, t, repeat);
 }
 
 int bench_recursion(int argc, char **argv)
 {
     const char *machine = "fib", *ipreset = "test", *opreset = "test", *shape = NULL;
     uint64_t log_rows64 = 5, po2 = 10, log_blowup = 0, log_arity = 0, inner_log_arity = 0;
-    uint64_t log_final = STARK_PARAMS_KEEP, inner_log_final = STARK_PARAMS_KEEP;
+    uint64_t log_final = STARK_PARAMS_KEEP, inner_log_final = STARK_PARAMS_KEEP, repeat = 1;
     int json = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn bench recursion", USAGE, stdout, argc, argv);
@@ -335,6 +369,7 @@ int bench_recursion(int argc, char **argv)
         {"--log-final-len", CLI_U64, &log_final, 0, 8, NULL},
         {"--inner-log-arity", CLI_U64, &inner_log_arity, 1, 3, NULL},
         {"--inner-log-final-len", CLI_U64, &inner_log_final, 0, 8, NULL},
+        {"--repeat", CLI_U64, &repeat, 1, 100, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
     const char *extra;
@@ -368,8 +403,8 @@ int bench_recursion(int argc, char **argv)
     double t[5] = {0};
     join_run j;
     memset(&j, 0, sizeof j);
-    e = is_join ? join_steps(&r, &j, t, (unsigned)po2, shape, &ip, &op)
-                : steps(&r, t, machine, (unsigned)log_rows64, (unsigned)po2, &ip, &op);
+    e = is_join ? join_steps(&r, &j, t, (unsigned)po2, shape, &ip, &op, (unsigned)repeat)
+                : steps(&r, t, machine, (unsigned)log_rows64, (unsigned)po2, &ip, &op, (unsigned)repeat);
     const rc_program *shown = r.join_prog ? r.join_prog : r.prog;
     int rc = EXIT_OK;
     if (e != CAIRN_OK) {
@@ -408,6 +443,9 @@ int bench_recursion(int argc, char **argv)
         if (is_join) {
             bench_report_str(&o, "shape", shape);
             bench_report(&o, "lift_record_prove_s", j.t_lift, "s");
+            /* the first lift takes fresh buffers, the last reuses them */
+            bench_report(&o, "lift_prove_cpu_first_s", j.lift_cpu[0], "s");
+            bench_report(&o, "lift_prove_cpu_s", j.nlifts ? j.lift_cpu[j.nlifts - 1] : 0, "s");
             bench_report(&o, "lift_proof_bytes", (double)j.ll[0], "B");
             bench_report(&o, "lift_security_proven_bits", j.lift_proven_bits, "bits");
         }
@@ -427,6 +465,9 @@ int bench_recursion(int argc, char **argv)
             bench_report(&o, key, rc_air_log_height(r.air, i), "");
         }
         bench_report(&o, "build_setup_s", t[2], "s");
+        bench_report(&o, "repeat", (double)repeat, "");
+        bench_report(&o, "prove_first_s", r.prove_first, "s");
+        bench_report(&o, "prove_cpu_first_s", r.prove_cpu_first, "s");
         bench_report(&o, "prove_s", t[3], "s");
         bench_report(&o, "prove_cpu_s", r.prove_cpu, "s");
         bench_report(&o, "verify_s", t[4], "s");

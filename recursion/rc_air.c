@@ -812,6 +812,13 @@ void rc_trace_free(rc_trace *t)
     memset(t, 0, sizeof *t);
 }
 
+/* Frees t, whose main traces are k's when k is set (they stay k's). */
+static void trace_drop(rc_trace *t, const stark_keep *k)
+{
+    if (k) memset(t->main, 0, sizeof t->main);
+    rc_trace_free(t);
+}
+
 /* One row of base or ext: operands and result, and the zero flag of an
  * inverse. */
 static void fill_operands(gl_t *r, unsigned t, const rc_instr *in, const uint32_t *arg,
@@ -853,7 +860,9 @@ static void fill_bits(gl_t *r, gl_t x)
     r[RC_BITS_W] = d ? 1 : 0;
 }
 
-static cairn_err trace(rc_trace *out, const rc_air *a, const gl_t *witness, size_t n, int checked)
+/* The traces of one run; with k, the main traces are k's (reused from the
+ * last proof of the shape), else the caller's. */
+static cairn_err trace(rc_trace *out, const rc_air *a, const gl_t *witness, size_t n, int checked, stark_keep *k)
 {
     memset(out, 0, sizeof *out);
     const rc_program *p = a->p;
@@ -869,7 +878,8 @@ static cairn_err trace(rc_trace *out, const rc_air *a, const gl_t *witness, size
     }
     for (unsigned t = 0; t < RC_AIR_NTABLES && e == CAIRN_OK; t++) {
         size_t rows = (size_t)1 << a->log_n[t];
-        out->main[t] = cairn_calloc(rows, NMAIN[t] * sizeof(gl_t));
+        out->main[t] = k ? stark_keep_trace(k, t, rows * NMAIN[t] * sizeof(gl_t))
+                         : cairn_calloc(rows, NMAIN[t] * sizeof(gl_t));
         if (!out->main[t])
             e = cairn_fail_nomem(rows * NMAIN[t] * sizeof(gl_t),
                                  "rc_air_trace: out of memory for table %s", TNAME[t]);
@@ -909,7 +919,7 @@ static cairn_err trace(rc_trace *out, const rc_air *a, const gl_t *witness, size
     }
     free(v);
     if (e != CAIRN_OK) {
-        rc_trace_free(out);
+        trace_drop(out, k);
         return e;
     }
     out->npub = a->npub;
@@ -919,25 +929,47 @@ static cairn_err trace(rc_trace *out, const rc_air *a, const gl_t *witness, size
 
 cairn_err rc_air_trace(rc_trace *out, const rc_air *a, const gl_t *witness, size_t n)
 {
-    return trace(out, a, witness, n, 1);
+    return trace(out, a, witness, n, 1, NULL);
 }
 
 cairn_err rc_air_trace_unchecked(rc_trace *out, const rc_air *a, const gl_t *witness, size_t n)
 {
-    return trace(out, a, witness, n, 0);
+    return trace(out, a, witness, n, 0, NULL);
 }
 
-cairn_err rc_prove(uint8_t **proof, size_t *len, const rc_air *a, const gl_t *witness, size_t n)
+/* Trace and proof with k's buffers (NULL: fresh ones). */
+static cairn_err prove_kept(uint8_t **proof, size_t *len, const rc_air *a, const gl_t *witness, size_t n,
+                            stark_keep *k)
 {
     *proof = NULL;
     *len = 0;
     rc_trace tr;
-    FORWARD_IF_ERROR(rc_air_trace(&tr, a, witness, n));
-    cairn_err e = stark_prove(a->pk, tr.tr, tr.pub, tr.npub, proof, len);
-    rc_trace_free(&tr);
+    FORWARD_IF_ERROR(trace(&tr, a, witness, n, 1, k));
+    cairn_err e = stark_prove_ws(a->pk, k ? k->ws : NULL, tr.tr, tr.pub, tr.npub, proof, len);
+    trace_drop(&tr, k);
     if (e != CAIRN_OK) return cairn_prefix_error(e, "rc_prove");
     return CAIRN_OK;
 }
+
+_Static_assert(RC_AIR_NTABLES <= AIR_MAX_TABLES, "a stark_keep holds every table");
+
+cairn_err rc_prove(uint8_t **proof, size_t *len, const rc_air *a, const gl_t *witness, size_t n)
+{
+    return prove_kept(proof, len, a, witness, n, stark_keep_thread(STARK_KEEP_RECURSION, 1));
+}
+
+cairn_err rc_prove_ws(uint8_t **proof, size_t *len, const rc_air *a, const gl_t *witness, size_t n,
+                      stark_workspace *ws)
+{
+    stark_keep k = {.ws = ws};
+    cairn_err e = prove_kept(proof, len, a, witness, n, ws ? &k : NULL);
+    stark_keep_traces_free(&k);
+    return e;
+}
+
+void rc_prove_release(void) { stark_keep_release(stark_keep_thread(STARK_KEEP_RECURSION, 0)); }
+
+size_t rc_prove_held(void) { return stark_keep_held(stark_keep_thread(STARK_KEEP_RECURSION, 0)); }
 
 cairn_err rc_verify(const stark_vk *vk, const gl_t *pub, size_t npub, const uint8_t *proof,
                     size_t len)

@@ -156,8 +156,30 @@ cairn_err rc_air_trace(rc_trace *out, const rc_air *a, const gl_t *witness, size
 void rc_trace_free(rc_trace *t); /* accepts NULL */
 
 /* Trace + stark_prove. *proof (malloc'd, *len bytes) goes to the caller.
- * The proof's public values are witness[0 .. npub). */
+ * The proof's public values are witness[0 .. npub).
+ *
+ * Each calling thread keeps a prover workspace and the tables' main
+ * traces between its recursion proofs (stark.h stark_keep, slot
+ * STARK_KEEP_RECURSION), so that every lift and join after the first
+ * takes no fresh pages: all proofs of one shape have the same heights, so
+ * the kept buffers serve every one (the kernel zeroes fresh pages: 13% of
+ * a cold join's CPU time at rc-100, docs/recursion.md "Shapes"). The
+ * workspace's budget is the proof's stark_prove_mem, and between proofs
+ * the thread holds at most stark_traces_mem + stark_prove_mem at the
+ * proof's heights: the proof part of rc_fold_prove_mem, whose figure
+ * holds with or without it (tests/recursion/test_rc_fold_mem).
+ * rc_prove_release gives the calling thread's back to the system (before
+ * a segment proof on the thread, which keeps a workspace of its own:
+ * worker/task.c; or when the thread goes idle); a thread's is freed when
+ * it ends. rc_prove_held: what the calling thread's holds now, bytes.
+ * rc_prove_ws: with a workspace of the caller's instead (NULL: none, fresh
+ * buffers for every proof), its traces freed at the end. Proofs are the
+ * same bytes either way. */
 cairn_err rc_prove(uint8_t **proof, size_t *len, const rc_air *a, const gl_t *witness, size_t n);
+cairn_err rc_prove_ws(uint8_t **proof, size_t *len, const rc_air *a, const gl_t *witness, size_t n,
+                      stark_workspace *ws);
+void rc_prove_release(void);
+size_t rc_prove_held(void);
 
 /* Verifies a recursion proof under a program's key (rc_air_vk of a live
  * rc_air: the key refers to its machine) with public values

@@ -483,6 +483,8 @@ size_t rc_fold_prove_mem(const rc_fold *f)
      * programs, the machines' row maps and constraint DAGs) is about a
      * fifth of the keys' figure, and the recursion prover about 6 % over
      * its model (tests/recursion/test_rc_fold_mem: at preset test the
-     * keys, two lifts and a join grew 0.87-0.92 of this) */
+     * keys, two lifts and a join grew 0.87-0.92 of this; 0.89-0.92 with
+     * the thread's recursion workspace kept between them, rc_air.h
+     * rc_prove, which holds at most the proof part below) */
     return (keys + proof) + (keys + proof) / 4;
 }

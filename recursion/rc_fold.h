@@ -116,7 +116,10 @@ cairn_err rc_fold_security(stark_security_bits *out, const rc_fold *f);
  * (stark_traces_mem + stark_prove_mem, the model tests/stark checks
  * against measured peaks), plus a quarter of both on top for what the
  * figures do not model (the context's recorded programs and machines, the
- * witness, the child proofs being verified).
+ * witness, the child proofs being verified). The proving thread keeps
+ * its recursion workspace and traces between lifts and joins (rc_air.h
+ * rc_prove): at most the proof part of the figure, so the figure holds
+ * with it; rc_prove_release gives it back.
  * tests/recursion/test_rc_fold_mem checks it against the resident memory
  * that building the keys, two lifts and a join take (preset test). */
 size_t rc_fold_prove_mem(const rc_fold *f);

@@ -266,3 +266,75 @@ void stark_huge_trim(void *p, size_t keep, size_t total)
 
 void *stark_trace_buf_alloc(size_t bytes) { return stark_huge_alloc_static(bytes); }
 void stark_trace_buf_free(void *p) { free(p); }
+
+/* ---- what a proving thread keeps (stark.h stark_keep) ---- */
+
+static pthread_key_t keep_key;
+static pthread_once_t keep_once = PTHREAD_ONCE_INIT;
+static int keep_ok;
+
+void stark_keep_traces_free(stark_keep *k)
+{
+    for (unsigned t = 0; t < AIR_MAX_TABLES; t++) {
+        stark_trace_buf_free(k->main[t]);
+        k->main[t] = NULL;
+        k->bytes[t] = 0;
+    }
+}
+
+void stark_keep_release(stark_keep *k)
+{
+    if (!k) return;
+    stark_keep_traces_free(k);
+    stark_workspace_release(k->ws);
+}
+
+size_t stark_keep_held(const stark_keep *k)
+{
+    if (!k) return 0;
+    size_t b = stark_workspace_held(k->ws);
+    for (unsigned t = 0; t < AIR_MAX_TABLES; t++) b += k->bytes[t];
+    return b;
+}
+
+gl_t *stark_keep_trace(stark_keep *k, unsigned t, size_t bytes)
+{
+    if (k->bytes[t] != bytes) {
+        stark_trace_buf_free(k->main[t]);
+        k->main[t] = stark_trace_buf_alloc(bytes);
+        k->bytes[t] = k->main[t] ? bytes : 0;
+    }
+    if (k->main[t]) memset(k->main[t], 0, bytes);
+    return k->main[t];
+}
+
+/* the thread's slots, at its end */
+static void keep_destroy(void *p)
+{
+    stark_keep *k = p;
+    for (unsigned s = 0; s < STARK_KEEP_SLOTS; s++) {
+        stark_keep_release(&k[s]);
+        stark_workspace_free(k[s].ws);
+    }
+    free(k);
+}
+
+static void keep_key_init(void) { keep_ok = pthread_key_create(&keep_key, keep_destroy) == 0; }
+
+stark_keep *stark_keep_thread(unsigned slot, int make)
+{
+    if (slot >= STARK_KEEP_SLOTS) return NULL;
+    pthread_once(&keep_once, keep_key_init);
+    if (!keep_ok) return NULL;
+    stark_keep *k = pthread_getspecific(keep_key);
+    if (!k && make) {
+        k = cairn_calloc(STARK_KEEP_SLOTS, sizeof *k);
+        if (k && pthread_setspecific(keep_key, k) != 0) {
+            free(k);
+            k = NULL;
+        }
+    }
+    if (!k) return NULL;
+    if (!k[slot].ws && make) k[slot].ws = stark_workspace_new();
+    return k[slot].ws ? &k[slot] : NULL;
+}

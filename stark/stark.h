@@ -241,6 +241,35 @@ unsigned stark_workspace_stale(const stark_workspace *ws);
 void *stark_trace_buf_alloc(size_t bytes);
 void stark_trace_buf_free(void *p);
 
+/* What a proving thread keeps between its proofs of one kind: a prover
+ * workspace and the tables' main traces (stark_trace_buf_alloc), so that
+ * consecutive proofs of one shape take no fresh pages. One slot per kind
+ * of proof a thread makes (segment proofs, vm/rv32im/rv_air.h; lift and
+ * join proofs, recursion/rc_air.h), so that a caller gives back one kind
+ * before it starts the other: a thread never holds both.
+ *   stark_keep_thread  the calling thread's keep of slot, made (with its
+ *                      workspace) when make is set; NULL when there is
+ *                      none, or out of memory (prove without one). Freed
+ *                      when the thread ends.
+ *   stark_keep_trace   table t's main trace of bytes bytes, zeroed (as
+ *                      calloc would give it), reused while the size stays;
+ *                      owned by k; NULL when out of memory.
+ *   stark_keep_traces_free  frees the traces only;
+ *   stark_keep_release gives the traces and the workspace's blocks back to
+ *                      the system (k stays usable; accepts NULL);
+ *   stark_keep_held    what k holds now, bytes (0 for NULL). */
+enum { STARK_KEEP_SEGMENT, STARK_KEEP_RECURSION, STARK_KEEP_SLOTS };
+typedef struct {
+    stark_workspace *ws;
+    gl_t *main[AIR_MAX_TABLES];
+    size_t bytes[AIR_MAX_TABLES];
+} stark_keep;
+stark_keep *stark_keep_thread(unsigned slot, int make);
+gl_t *stark_keep_trace(stark_keep *k, unsigned t, size_t bytes);
+void stark_keep_traces_free(stark_keep *k);
+void stark_keep_release(stark_keep *k);
+size_t stark_keep_held(const stark_keep *k);
+
 /* stark_prove with a workspace (NULL: as stark_prove). */
 cairn_err stark_prove_ws(const stark_pk *pk, stark_workspace *ws, const stark_trace *traces, const gl_t *pub,
                          size_t npub, uint8_t **proof, size_t *len);

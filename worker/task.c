@@ -6,6 +6,7 @@
 
 #include "common/alloc.h"
 #include "common/err.h"
+#include "recursion/rc_air.h"
 #include "recursion/rc_fold.h"
 #include "vm/rv32im/rv.h"
 #include "vm/rv32im/rv_air.h"
@@ -48,6 +49,10 @@ static cairn_err seg_run(uint8_t **claim, size_t *claim_len, uint8_t **proof, si
     rv_snapshot s;
     FORWARD_IF_ERROR(seg_snapshot(&s, payload, payload_len, p));
     rv_seg_claim c;
+    /* the recursion prover's workspace (recursion/rc_air.h rc_prove) is as
+     * large as a lift's or join's working memory: give it back before the
+     * segment prover takes its own (worker/worker.h "Memory") */
+    rc_prove_release();
     cairn_err e = rv_prove_segment(proof, proof_len, &c, &s, &sp);
     uint64_t index = s.index;
     rv_snapshot_free(&s);

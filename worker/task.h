@@ -22,7 +22,9 @@
  * at proven-100), and a worker says hello as fast as before. `run`
  * first gives back the segment prover's workspace (rv_prove_release: as
  * large as a segment proof's working memory) before the recursion prover
- * takes its own. The coordinator expects: for a lift, the job's control
+ * takes its own (rc_prove keeps one per thread between lifts and joins),
+ * and PROVE_SEGMENT's `run` gives that one back (rc_prove_release) before
+ * a segment proof: a rank never holds both. The coordinator expects: for a lift, the job's control
  * root and the segment claim's start, end and cycles (rc_fold_lift_claim);
  * for a join, the left child's control root and start, the right child's
  * end and the sum of their cycles (rc_fold_join_claim); `check` compares

@@ -95,7 +95,11 @@ cairn_err wrk_vk_digest(uint8_t out[CMSG_DIGEST_BYTES], unsigned po2, const star
  * (coord.h "Memory"). A job that folds also has the rank make lifts and
  * joins; their memory (rc_fold_prove_mem) is the coordinator's to add,
  * since a worker builds the fold keys only on its first recursion task
- * (task.h). wrk_mem_hello fills a HELLO's mem_need, mem_limit
+ * (task.h); the segment prover's and the recursion prover's
+ * workspaces (rv_prove_release, rc_prove_release) are each given back
+ * before a task of the other kind, so a rank holds one of them at a time
+ * (the coordinator books the larger of the two figures, coord.h).
+ * wrk_mem_hello fills a HELLO's mem_need, mem_limit
  * and host for a job of segments of 2^po2 with p (building the key if
  * it is not cached). */
 uint64_t wrk_mem_limit(void);

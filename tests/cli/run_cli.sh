@@ -92,6 +92,10 @@ status_cases()
     expect 2 "--inner-log-arity: 0 is out of range 1..3" "$CAIRN" bench recursion --inner-log-arity 0
     expect 2 "--inner-log-final-len: 9 is out of range 0..8" "$CAIRN" bench recursion --inner-log-final-len 9
     expect 2 "for --machine rv32im or join only" "$CAIRN" bench recursion --inner-log-arity 3
+    expect 2 "--repeat: 0 is out of range 1..100" "$CAIRN" bench recursion --repeat 0
+    expect 2 "--repeat: 101 is out of range 1..100" "$CAIRN" bench recursion --repeat 101
+    expect 2 "--repeat: 'x' is not a decimal number (expected 1..100)" "$CAIRN" bench recursion --repeat x
+    expect 2 "--repeat needs a value" "$CAIRN" bench recursion --repeat
     expect 2 "--log-arity: 0 is out of range 1..3" "$CAIRN" bench prove --log-arity 0
     expect 2 "--log-final-len: 9 is out of range 0..8" "$CAIRN" bench prove --log-final-len 9
     expect 2 "unexpected argument 'extra'" "$CAIRN" bench recursion extra

@@ -22,7 +22,15 @@
  *      a record whose lift root was changed and its checksum fixed (a
  *      consistent forgery) gives other keys, under which the valid final
  *      proof fails "control root", naming the record.
- * Under CAIRN_SANITIZE_RUN (c) and (d) are skipped (several 2^16-row
+ *  (e) the recursion prover's workspace (rc_air.h rc_prove: one per thread,
+ *      kept from (c)'s lifts and joins): with its blocks and its kept
+ *      traces filled with a poison byte before they are handed out again,
+ *      a second lift of segments 0 and 1 and their join are byte-identical
+ *      to the same proofs made without a workspace (rc_prove_ws NULL, on
+ *      machines built here from the recorded programs) and verify; so are
+ *      two proofs with a poisoned workspace of the caller's;
+ *      rc_prove_release gives everything back (held 0, nothing stale).
+ * Under CAIRN_SANITIZE_RUN (c), (d) and (e) are skipped (several 2^16-row
  * proofs and key builds take minutes there); (a) and (b) run. */
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +44,7 @@
 #include "recursion/rc.h"
 #include "recursion/rc_air.h"
 #include "recursion/rc_fold.h"
+#include "stark/hugemem.h" /* stark_workspace_poison */
 #include "stark/verify_rec.h"
 #include "testutil.h"
 #include "vm/rv32im/rv_air.h"
@@ -226,6 +235,130 @@ static void test_fold(void)
     g_fin = fin;
 }
 
+/* A recorded run of the fold's program kind, proven without a workspace
+ * on a machine built here at the shape (the fold's key: test (b)). */
+typedef struct {
+    rc_program *p;
+    gl_t *w;
+    size_t n;
+    uint8_t *proof;
+    size_t len;
+} plain_proof;
+
+static void plain_prove(plain_proof *x, rc_air **air, const rc_fold *f, unsigned kind)
+{
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x->p);
+    if (!*air)
+        CU_ASSERT_EQUAL_FATAL(rc_air_build_shape(air, x->p, RC_CLAIM_NPUB, rc_fold_cfg_of(f)->shape,
+                                                 rc_fold_params(f)),
+                              CAIRN_OK);
+    p2_digest k = stark_vk_digest(rc_air_vk(*air)), want = rc_fold_key(f, kind);
+    CU_ASSERT_FATAL(!memcmp(&k, &want, sizeof k));
+    CU_ASSERT_EQUAL_FATAL(rc_prove_ws(&x->proof, &x->len, *air, x->w, x->n, NULL), CAIRN_OK);
+}
+
+static void plain_free(plain_proof *x)
+{
+    rc_program_free(x->p);
+    free(x->w);
+    free(x->proof);
+}
+
+static int same_bytes(const uint8_t *a, size_t la, const uint8_t *b, size_t lb)
+{
+    return la == lb && !memcmp(a, b, la);
+}
+
+static void test_workspace(void)
+{
+    if (g_sanitize) {
+        printf("  skipped under CAIRN_SANITIZE_RUN\n");
+        return;
+    }
+    const rc_fold *f;
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&f, "test", PO2), CAIRN_OK);
+    const rc_shape *sh;
+    CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, rc_fold_cfg_of(f)->shape), CAIRN_OK);
+    /* the references: lifts of segments 0 and 1 and their join, no workspace */
+    p2_digest ctrl = rc_fold_ctrl(f), keys[2] = {rc_fold_key(f, RC_FOLD_LIFT), rc_fold_key(f, RC_FOLD_JOIN)};
+    plain_proof pl[2], pj;
+    memset(pl, 0, sizeof pl);
+    memset(&pj, 0, sizeof pj);
+    rc_air *lift_air = NULL, *join_air = NULL;
+    int acc = 0;
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL_FATAL(rc_lift_record(&pl[i].p, &pl[i].w, &pl[i].n, &acc, NULL, &ctrl, &g_s[i].claim,
+                                             g_s[i].proof, g_s[i].len, &g_seg),
+                              CAIRN_OK);
+        CU_ASSERT_FATAL(acc);
+        plain_prove(&pl[i], &lift_air, f, RC_FOLD_LIFT);
+    }
+    const stark_vk *lvk = rc_air_vk(lift_air);
+    rc_join_input l = {pl[0].proof, pl[0].len, pl[0].w, stark_vk_pre_root(lvk)};
+    rc_join_input r = {pl[1].proof, pl[1].len, pl[1].w, stark_vk_pre_root(lvk)};
+    CU_ASSERT_EQUAL_FATAL(rc_join_record(&pj.p, &pj.w, &pj.n, &acc, NULL, lvk, sh->log_n, keys, 2, &l, &r),
+                          CAIRN_OK);
+    CU_ASSERT_FATAL(acc);
+    plain_prove(&pj, &join_air, f, RC_FOLD_JOIN);
+
+    /* the thread's workspace is warm from (c): poison what it hands out
+     * again, and the traces it keeps */
+    stark_keep *k = stark_keep_thread(STARK_KEEP_RECURSION, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+    CU_ASSERT(stark_workspace_held(k->ws) > 0);
+    const size_t held = rc_prove_held();
+    printf("  the thread's recursion workspace holds %.1f MiB after (c)\n", (double)held / 1048576.0);
+    stark_workspace_poison(k->ws, 0xA5);
+    gl_t *kept[AIR_MAX_TABLES];
+    memcpy(kept, k->main, sizeof kept);
+    CU_ASSERT_PTR_NOT_NULL(kept[RC_TAB_P2]);
+    rc_fold_node n[3];
+    memset(n, 0, sizeof n);
+    for (int i = 0; i < 3; i++) {
+        for (unsigned t = 0; t < AIR_MAX_TABLES; t++)
+            if (k->main[t]) memset(k->main[t], 0x5A, k->bytes[t]);
+        cairn_err e = i < 2 ? rc_fold_lift(&n[i], NULL, f, &g_s[i].claim, g_s[i].proof, g_s[i].len)
+                            : rc_fold_join(&n[i], NULL, f, &n[0], &n[1]);
+        if (e != CAIRN_OK) fprintf(stderr, "%s with a poisoned workspace: %s\n", i < 2 ? "lift" : "join",
+                                   cairn_last_error());
+        CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK); /* rc_fold_lift / _join verified it */
+        const plain_proof *want = i < 2 ? &pl[i] : &pj;
+        CU_ASSERT(same_bytes(n[i].proof, n[i].len, want->proof, want->len));
+        CU_ASSERT_EQUAL(rc_fold_verify(f, n[i].kind, n[i].claim, n[i].proof, n[i].len), CAIRN_OK);
+    }
+    /* the kept traces served every proof (the shape's heights) */
+    CU_ASSERT(!memcmp(kept, k->main, sizeof kept));
+    CU_ASSERT(rc_prove_held() > 0);
+    CU_ASSERT_EQUAL(stark_workspace_stale(k->ws), 0);
+    stark_workspace_poison(k->ws, -1);
+
+    /* a workspace of the caller's, poisoned: its second proof too */
+    stark_workspace *ws = stark_workspace_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ws);
+    stark_workspace_poison(ws, 0xFF);
+    for (int i = 0; i < 2; i++) {
+        uint8_t *p = NULL;
+        size_t len = 0;
+        CU_ASSERT_EQUAL_FATAL(rc_prove_ws(&p, &len, join_air, pj.w, pj.n, ws), CAIRN_OK);
+        CU_ASSERT(same_bytes(p, len, pj.proof, pj.len));
+        free(p);
+    }
+    CU_ASSERT(stark_workspace_held(ws) > 0);
+    CU_ASSERT_EQUAL(stark_workspace_stale(ws), 0);
+    stark_workspace_free(ws);
+
+    /* release: everything back to the system */
+    rc_prove_release();
+    CU_ASSERT_EQUAL(rc_prove_held(), 0);
+    CU_ASSERT_EQUAL(stark_workspace_held(k->ws), 0);
+    for (unsigned t = 0; t < AIR_MAX_TABLES; t++) CU_ASSERT_PTR_NULL(k->main[t]);
+    for (int i = 0; i < 3; i++) rc_fold_node_free(&n[i]);
+    for (int i = 0; i < 2; i++) plain_free(&pl[i]);
+    plain_free(&pj);
+    rc_air_free(lift_air);
+    rc_air_free(join_air);
+}
+
 static p2_digest g_ctrl, g_key[2];
 static stark_security_bits g_sec;
 
@@ -356,6 +489,7 @@ int main(void)
     static const test_case cases[] = {{"(a) recursion parameters per preset", test_config},
                                       {"(b) keys from blanks, control root", test_keys},
                                       {"(c) lift, join, verify; forgeries", test_fold},
+                                      {"(e) the recursion prover's workspace", test_workspace},
                                       {"(d) a verifier's keys from the key cache's record", test_verifier},
                                       {"release", test_release},
                                       {NULL, NULL}};

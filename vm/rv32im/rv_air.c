@@ -344,23 +344,11 @@ static cairn_err io_table_fill(gl_t *main, unsigned log_n, rv_lookups *lk, const
 }
 
 /* What a proving thread keeps between its segments (rv_air.h
- * rv_prove_segment): the prover workspace and the tables' main traces,
- * whose sizes follow from the po2 (on huge pages, zeroed for each
- * segment as calloc would have them). */
-typedef struct {
-    stark_workspace *ws;
-    gl_t *main[RV_AIR_NTABLES];
-    size_t bytes[RV_AIR_NTABLES];
-} seg_thread;
-
-static void th_tables_free(seg_thread *th)
-{
-    for (unsigned t = 0; t < RV_AIR_NTABLES; t++) {
-        stark_trace_buf_free(th->main[t]);
-        th->main[t] = NULL;
-        th->bytes[t] = 0;
-    }
-}
+ * rv_prove_segment) is its stark_keep of slot STARK_KEEP_SEGMENT: the
+ * prover workspace and the tables' main traces, whose sizes follow from
+ * the po2 (on huge pages, zeroed for each segment as calloc would have
+ * them). */
+_Static_assert(RV_AIR_NTABLES <= AIR_MAX_TABLES, "a stark_keep holds every table");
 
 /* Everything one proof needs besides the key. */
 typedef struct {
@@ -374,7 +362,7 @@ typedef struct {
     gl_t *main[AIR_MAX_TABLES];
 } seg_work;
 
-static void work_free(seg_work *w, const seg_thread *th)
+static void work_free(seg_work *w, const stark_keep *th)
 {
     rv_trace_free(&w->tr);
     rv_memtrack_free(&w->mt);
@@ -436,7 +424,7 @@ static cairn_err check_fits(const rv_air_key *k, const rv_snapshot *s, const rv_
 /* Fills every table of snapshot s (the order is the tracker's: see the top
  * of the file) and the public values. */
 static cairn_err seg_fill(seg_work *w, gl_t pub[RV_AIR_NPUB], const rv_air_key *k, const rv_snapshot *s,
-                          seg_thread *th)
+                          stark_keep *th)
 {
     const unsigned *lh = k->lh;
     const air_machine *m = k->m;
@@ -447,14 +435,7 @@ static cairn_err seg_fill(seg_work *w, gl_t pub[RV_AIR_NPUB], const rv_air_key *
 
     for (unsigned t = 0; t < RV_AIR_NTABLES; t++) {
         if (th) {
-            const size_t bytes = ((size_t)m->tables[t]->nmain * sizeof(gl_t)) << lh[t];
-            if (th->bytes[t] != bytes) {
-                stark_trace_buf_free(th->main[t]);
-                th->main[t] = stark_trace_buf_alloc(bytes);
-                th->bytes[t] = th->main[t] ? bytes : 0;
-            }
-            if (th->main[t]) memset(th->main[t], 0, bytes);
-            w->main[t] = th->main[t];
+            w->main[t] = stark_keep_trace(th, t, ((size_t)m->tables[t]->nmain * sizeof(gl_t)) << lh[t]);
         } else {
             w->main[t] = cairn_calloc((size_t)1 << lh[t], (size_t)m->tables[t]->nmain * sizeof(gl_t));
         }
@@ -495,7 +476,7 @@ static cairn_err seg_fill(seg_work *w, gl_t pub[RV_AIR_NPUB], const rv_air_key *
 }
 
 static cairn_err prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim, const rv_snapshot *s,
-                               const stark_params *p, seg_thread *th)
+                               const stark_params *p, stark_keep *th)
 {
     *proof = NULL;
     *len = 0;
@@ -531,72 +512,20 @@ static cairn_err prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim
 cairn_err rv_prove_segment_ws(uint8_t **proof, size_t *len, rv_seg_claim *claim, const rv_snapshot *s,
                               const stark_params *p, stark_workspace *ws)
 {
-    seg_thread th = {.ws = ws};
+    stark_keep th = {.ws = ws};
     cairn_err e = prove_segment(proof, len, claim, s, p, ws ? &th : NULL);
-    th_tables_free(&th);
+    stark_keep_traces_free(&th);
     return e;
 }
 
-/* The thread state (seg_thread) is made on the thread's first segment and
- * freed when the thread ends; rv_prove_release gives its memory back. */
-static pthread_key_t g_th_key;
-static pthread_once_t g_th_once = PTHREAD_ONCE_INIT;
-static int g_th_ok;
+void rv_prove_release(void) { stark_keep_release(stark_keep_thread(STARK_KEEP_SEGMENT, 0)); }
 
-static void th_release(seg_thread *th)
-{
-    th_tables_free(th);
-    stark_workspace_release(th->ws);
-}
-
-static void th_destroy(void *p)
-{
-    seg_thread *th = p;
-    th_release(th);
-    stark_workspace_free(th->ws);
-    free(th);
-}
-
-static void th_key_init(void) { g_th_ok = pthread_key_create(&g_th_key, th_destroy) == 0; }
-
-/* The calling thread's (NULL when out of memory: prove without one) */
-static seg_thread *this_thread(int make)
-{
-    pthread_once(&g_th_once, th_key_init);
-    if (!g_th_ok) return NULL;
-    seg_thread *th = pthread_getspecific(g_th_key);
-    if (th || !make) return th;
-    th = cairn_calloc(1, sizeof *th);
-    if (th && !(th->ws = stark_workspace_new())) {
-        free(th);
-        return NULL;
-    }
-    if (th && pthread_setspecific(g_th_key, th) != 0) {
-        th_destroy(th);
-        th = NULL;
-    }
-    return th;
-}
-
-void rv_prove_release(void)
-{
-    seg_thread *th = this_thread(0);
-    if (th) th_release(th);
-}
-
-size_t rv_prove_held(void)
-{
-    seg_thread *th = this_thread(0);
-    if (!th) return 0;
-    size_t b = stark_workspace_held(th->ws);
-    for (unsigned t = 0; t < RV_AIR_NTABLES; t++) b += th->bytes[t];
-    return b;
-}
+size_t rv_prove_held(void) { return stark_keep_held(stark_keep_thread(STARK_KEEP_SEGMENT, 0)); }
 
 cairn_err rv_prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim, const rv_snapshot *s,
                            const stark_params *p)
 {
-    return prove_segment(proof, len, claim, s, p, this_thread(1));
+    return prove_segment(proof, len, claim, s, p, stark_keep_thread(STARK_KEEP_SEGMENT, 1));
 }
 
 cairn_err rv_seg_claim_pub(gl_t pub[RV_AIR_NPUB], const rv_seg_claim *claim)
