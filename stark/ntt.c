@@ -767,6 +767,24 @@ cairn_err ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, g
  * is exactly that (rows y*n + x hold P(shift w_N^rev_N(y*n + x))). Blocks
  * y > 0 read the coefficients from block 0, which is done last, in place.
  */
+/* The bit-reversed coset LDE from scale times the coefficients in rows
+ * [0, n) of out (natural order): block y (rows y*n ..) is the size-n DIF
+ * of scale * c_j * g_y^j, g_y = shift * w_N^rev_k(y) (see lde() below),
+ * made last to first so that block 0 is overwritten last, in place. */
+static cairn_err blocks_from_coeffs(gl_t *out, unsigned L, size_t cols, unsigned k, gl_t scale, gl_t shift)
+{
+    const size_t n = (size_t)1 << L, nb = (size_t)1 << k;
+    const gl_t wN = gl_root_of_unity(L + k);
+    for (size_t y = nb; y-- > 0;) {
+        pre_op tw = {.src = y ? out : NULL, .scale = 1};
+        cairn_err err = pre_twist(&tw, L, scale, gl_mul(shift, gl_exp(wN, rev_idx(y, k))));
+        if (err == CAIRN_OK) err = run(out + y * n * cols, L, cols, 0, 1, 0, &tw);
+        pre_free(&tw);
+        FORWARD_IF_ERROR(err);
+    }
+    return CAIRN_OK;
+}
+
 static cairn_err lde(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsigned k, gl_t shift,
                      int bitrev)
 {
@@ -815,15 +833,7 @@ static cairn_err lde(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsi
         return run(out, L + k, cols, 0, 0, k, NULL);
     }
     ntt_bitrev_rows(out, L, cols);
-    gl_t wN = gl_root_of_unity(L + k);
-    for (size_t y = nb; y-- > 0;) {
-        pre_op tw = {.src = y ? out : NULL, .scale = 1};
-        cairn_err err = pre_twist(&tw, L, inv_n, gl_mul(shift, gl_exp(wN, rev_idx(y, k))));
-        if (err == CAIRN_OK) err = run(out + y * n * cols, L, cols, 0, 1, 0, &tw);
-        pre_free(&tw);
-        FORWARD_IF_ERROR(err);
-    }
-    return CAIRN_OK;
+    return blocks_from_coeffs(out, L, cols, k, inv_n, shift);
 }
 
 /* Bit-reversed LDE of a matrix whose transforms take two passes or more,
@@ -944,6 +954,29 @@ cairn_err ntt_lde_batch(gl_t *out, const gl_t *evals, unsigned log_n, size_t col
     }
     free(in);
     free(res);
+    return err;
+}
+
+cairn_err ntt_coset_lde_coeffs_bitrev(gl_t *m, unsigned log_n, size_t cols, unsigned log_blowup, gl_t shift)
+{
+    RETURN_ERROR_IF(log_n > GL_TWO_ADICITY || log_blowup > GL_TWO_ADICITY - log_n, CAIRN_ERR_USAGE,
+                    "NTT: LDE of 2^%u rows with blowup 2^%u exceeds the two-adicity 2^%d of Goldilocks",
+                    log_n, log_blowup, GL_TWO_ADICITY);
+    if (cols == 0) return CAIRN_OK;
+    if (cols == 1 || cols >= MIN_BATCH_COLS) return blocks_from_coeffs(m, log_n, cols, log_blowup, 1, shift);
+    /* few columns: each through the one-column code, as ntt_lde_batch */
+    size_t n = (size_t)1 << log_n, N = n << log_blowup;
+    gl_t *col = work_elems(N);
+    if (!col) return work_nomem(N, "an LDE column buffer");
+    cairn_err err = CAIRN_OK;
+    for (size_t c = 0; c < cols && err == CAIRN_OK; c++) {
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+        for (size_t i = 0; i < n; i++) col[i] = m[i * cols + c];
+        err = blocks_from_coeffs(col, log_n, 1, log_blowup, 1, shift);
+#pragma omp parallel for schedule(static) if (N >= PAR_MIN)
+        for (size_t i = 0; i < N; i++) m[i * cols + c] = col[i];
+    }
+    free(col);
     return err;
 }
 

@@ -1361,15 +1361,15 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
                 if (wl && y >= kl) lblk[y] = lmore + (y - kl) * n * wl;
             }
         }
-        /* chunk coefficients in the first n rows, zero-padded, then their
-         * bit-reversed coset evaluations in place */
+        /* chunk coefficients in the first n rows, then their bit-reversed
+         * coset evaluations in place (the rows below are never read: no
+         * zero padding to write and transform) */
         cairn_err qe = quotient_table(&qc, t, pk->pre_lde[t], mblk, lblk, pf->lu_sum[t], q);
         stark_huge_free(more);
         FORWARD_IF_ERROR(qe);
         if (stark_tampering(tp, STARK_TAMPER_QUOTIENT) && tp->table == t && tp->index < n * W)
             q[tp->index] = gl_add(q[tp->index], tp->delta.c[0]); /* test only */
-        memset(q + n * W, 0, lde - n * W * sizeof(gl_t));
-        cairn_err e = ntt_coset_forward_batch_bitrev(q, log_n[t] + lb, W, STARK_SHIFT);
+        cairn_err e = ntt_coset_lde_coeffs_bitrev(q, log_n[t], W, lb, STARK_SHIFT);
         if (e != CAIRN_OK)
             return cairn_prefix_error(e, "stark_prove: quotient LDE of table %s", m->tables[t]->name);
     }

@@ -444,6 +444,35 @@ static void test_coset_rows(void)
     }
 }
 
+/* ---- coset LDE from coefficients against the zero-padded transform ---- */
+
+static void test_lde_coeffs(void)
+{
+    static const struct { unsigned L, k; size_t cols; } CASES[] = {
+        {0, 1, 1}, {3, 2, 1}, {12, 2, 1}, {5, 1, 3}, {11, 2, 6}, {9, 3, 7},
+        {8, 2, 8}, {11, 1, 13}, {10, 2, 70}, {4, 0, 9}};
+    for (int b = 0; b < NBLOCKING; b++) {
+        for (size_t t = 0; t < sizeof CASES / sizeof CASES[0]; t++) {
+            unsigned L = CASES[t].L, k = CASES[t].k;
+            size_t cols = CASES[t].cols, n = (size_t)1 << L, N = n << k;
+            gl_t shift = rand_gl() | 1;
+            gl_t *want = rand_vec(N * cols), *got = copy_vec(want, N * cols);
+            /* the reference reads zeros below row n, the fast path must
+             * not read what is there */
+            memset(want + n * cols, 0, (N - n) * cols * sizeof *want);
+            set_blocking(b);
+            CU_ASSERT_EQUAL(ntt_coset_forward_batch_bitrev(want, L + k, cols, shift), CAIRN_OK);
+            CU_ASSERT_EQUAL(ntt_coset_lde_coeffs_bitrev(got, L, cols, k, shift), CAIRN_OK);
+            restore();
+            int bad = memcmp(got, want, N * cols * sizeof *got) != 0;
+            if (bad) printf("  lde coeffs 2^%u x %zu blowup 2^%u blocking %s: wrong\n", L, cols, k, BLOCKINGS[b].name);
+            CU_ASSERT_EQUAL(bad, 0);
+            free(want);
+            free(got);
+        }
+    }
+}
+
 /* ---- bit reversal ---- */
 
 static void test_bitrev(void)
@@ -518,6 +547,7 @@ int main(void)
         {"LDE vs direct evaluation, natural and bit-reversed, out of place and in place", test_lde},
         {"selected rows of a bit-reversed coset transform", test_coset_rows},
         {"every SIMD path vs scalar", test_paths},
+        {"coset LDE from coefficients vs zero-padded transform", test_lde_coeffs},
         {"bit reversal of rows", test_bitrev},
         {"twiddle preparation and its errors", test_prepare},
         {NULL, NULL},
