@@ -683,15 +683,23 @@ cairn_err ntt_inverse_batch_bitrev(gl_t *m, unsigned log_n, size_t cols)
 /* shift^i on coefficient i while DIF loads, then the DIF (bit-reversed
  * output), and the bit reversal of an ordinary forward transform unless
  * that order is wanted. */
-static cairn_err coset_forward_rows(gl_t *m, unsigned log_n, size_t cols, gl_t shift, int bitrev,
+/* coset_forward_rows reading the coefficients from src (NULL: m) while
+ * the first pass loads them, instead of a copy into m first. */
+static cairn_err coset_forward_from(gl_t *m, const gl_t *src, unsigned log_n, size_t cols, gl_t shift, int bitrev,
                                     const size_t *rows, size_t nrows)
 {
-    pre_op pre = {.scale = 1};
+    pre_op pre = {.src = src != m ? src : NULL, .scale = 1};
     cairn_err err = pre_twist(&pre, log_n, 1, shift);
     if (err == CAIRN_OK) err = run_rows(m, log_n, cols, 0, 1, 0, &pre, rows, nrows);
     pre_free(&pre);
     if (err == CAIRN_OK && !bitrev) ntt_bitrev_rows(m, log_n, cols);
     return err;
+}
+
+static cairn_err coset_forward_rows(gl_t *m, unsigned log_n, size_t cols, gl_t shift, int bitrev,
+                                    const size_t *rows, size_t nrows)
+{
+    return coset_forward_from(m, NULL, log_n, cols, shift, bitrev, rows, nrows);
 }
 
 static cairn_err coset_forward(gl_t *m, unsigned log_n, size_t cols, gl_t shift, int bitrev)
@@ -736,6 +744,18 @@ cairn_err ntt_coset_forward_batch_bitrev_rows(gl_t *m, unsigned log_n, size_t co
     if (cols == 1 || cols >= MIN_BATCH_COLS) return coset_forward_rows(m, log_n, cols, shift, 1, rows, nrows);
     rows_arg ra = {shift, rows, nrows};
     return by_column(m, log_n, cols, col_coset_br_rows, &ra);
+}
+
+cairn_err ntt_coset_forward_bitrev_from(gl_t *dst, const gl_t *src, unsigned log_n, size_t cols, gl_t shift,
+                                       const size_t *rows, size_t nrows)
+{
+    FORWARD_IF_ERROR(check_log(log_n));
+    if (cols == 0) return CAIRN_OK;
+    if (cols == 1 || cols >= MIN_BATCH_COLS) return coset_forward_from(dst, src, log_n, cols, shift, 1, rows, nrows);
+    /* few columns go column by column through a copy anyway */
+    if (src != dst) memcpy(dst, src, ((size_t)cols << log_n) * sizeof *dst);
+    if (rows) return ntt_coset_forward_batch_bitrev_rows(dst, log_n, cols, shift, rows, nrows);
+    return ntt_coset_forward_batch_bitrev(dst, log_n, cols, shift);
 }
 
 cairn_err ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, gl_t shift)

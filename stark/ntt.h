@@ -53,6 +53,13 @@ cairn_err ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, g
 cairn_err ntt_coset_forward_batch_bitrev_rows(gl_t *m, unsigned log_n, size_t cols, gl_t shift,
                                               const size_t *rows, size_t nrows);
 
+/* ntt_coset_forward_batch_bitrev (rows NULL) or its _rows variant of a
+ * copy of src (2^log_n x cols) into dst, without the copy: the transform's
+ * first pass reads src. src == dst runs in place; otherwise they must not
+ * overlap. */
+cairn_err ntt_coset_forward_bitrev_from(gl_t *dst, const gl_t *src, unsigned log_n, size_t cols, gl_t shift,
+                                       const size_t *rows, size_t nrows);
+
 /* Low-degree extension: `evals` holds a 2^log_n x cols matrix of
  * evaluations over H; out receives the 2^(log_n+log_blowup) x cols matrix
  * of the same polynomials evaluated over shift*H' (H' of order

@@ -389,10 +389,9 @@ static cairn_err lde_blocks(gl_t *out, const gl_t *blk0, unsigned log_n, size_t 
     gl_t *coef = out + (nb - 1 - y0) * sz;
     par_copy(coef, blk0, sz);
     FORWARD_IF_ERROR(ntt_inverse_batch_bitrev(coef, log_n, cols));
-    for (size_t y = y0; y + 1 < nb; y++) {
-        par_copy(out + (y - y0) * sz, coef, sz);
-        FORWARD_IF_ERROR(ntt_coset_forward_batch_bitrev(out + (y - y0) * sz, log_n, cols, block_shift(log_n, lb, y)));
-    }
+    for (size_t y = y0; y + 1 < nb; y++)
+        FORWARD_IF_ERROR(ntt_coset_forward_bitrev_from(out + (y - y0) * sz, coef, log_n, cols, block_shift(log_n, lb, y),
+                                                       NULL, 0));
     return ntt_coset_forward_batch_bitrev(coef, log_n, cols, block_shift(log_n, lb, nb - 1));
 }
 
@@ -423,8 +422,7 @@ static cairn_err lde_rows(gl_t *out, gl_t *blk0, unsigned log_n, size_t cols, un
         for (size_t q = 0; q < nrows; q++)
             if (rows[q] / n == y) in[cnt++] = rows[q] - y * n;
         if (!cnt) continue;
-        par_copy(buf, blk0, n * cols);
-        err = ntt_coset_forward_batch_bitrev_rows(buf, log_n, cols, block_shift(log_n, lb, y), in, cnt);
+        err = ntt_coset_forward_bitrev_from(buf, blk0, log_n, cols, block_shift(log_n, lb, y), in, cnt);
         for (size_t q = 0; q < nrows && err == CAIRN_OK; q++)
             if (rows[q] / n == y) memcpy(out + q * cols, buf + (rows[q] - y * n) * cols, cols * sizeof *out);
     }
@@ -1188,8 +1186,7 @@ static cairn_err logup_commit(pstate *ps, const struct stark_vk *vk, const stark
                 }
                 dst = scratch[i];
             }
-            if (y > 0) par_copy(dst, coef, n * W);
-            err = ntt_coset_forward_batch_bitrev(dst, L, W, gl_mul(STARK_SHIFT, block_shift(L, lb, y)));
+            err = ntt_coset_forward_bitrev_from(dst, coef, L, W, gl_mul(STARK_SHIFT, block_shift(L, lb, y)), NULL, 0);
             tamper_rows(tp, s, TREE_LU, t, dst, n); /* test only */
             blk[i] = (mt_matrix){dst, n, W};
         }
