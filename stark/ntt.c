@@ -613,23 +613,32 @@ cairn_err ntt_inverse(gl_t *a, unsigned log_n)
 }
 
 /* A matrix with few columns: each column through the one-column code, via
- * a contiguous copy. */
-static cairn_err by_column(gl_t *m, unsigned log_n, size_t cols,
-                           cairn_err (*f)(gl_t *, unsigned, void *), void *arg)
+ * a contiguous copy: f gets the first 2^log_n elements of a column in a
+ * buffer of 2^(log_n + log_out) and leaves the column's 2^(log_n +
+ * log_out) results there (log_out > 0: an extension, m has that many
+ * rows). */
+static cairn_err by_column_ext(gl_t *m, unsigned log_n, unsigned log_out, size_t cols,
+                               cairn_err (*f)(gl_t *, unsigned, void *), void *arg)
 {
-    size_t n = (size_t)1 << log_n;
-    gl_t *col = work_elems(n);
-    if (!col) return work_nomem(n, "a column buffer");
+    size_t n = (size_t)1 << log_n, N = n << log_out;
+    gl_t *col = work_elems(N);
+    if (!col) return work_nomem(N, "a column buffer");
     cairn_err err = CAIRN_OK;
     for (size_t c = 0; c < cols && err == CAIRN_OK; c++) {
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
         for (size_t i = 0; i < n; i++) col[i] = m[i * cols + c];
         err = f(col, log_n, arg);
-#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
-        for (size_t i = 0; i < n; i++) m[i * cols + c] = col[i];
+#pragma omp parallel for schedule(static) if (N >= PAR_MIN)
+        for (size_t i = 0; i < N; i++) m[i * cols + c] = col[i];
     }
     free(col);
     return err;
+}
+
+static cairn_err by_column(gl_t *m, unsigned log_n, size_t cols,
+                           cairn_err (*f)(gl_t *, unsigned, void *), void *arg)
+{
+    return by_column_ext(m, log_n, 0, cols, f, arg);
 }
 
 static cairn_err col_forward(gl_t *a, unsigned L, void *arg) { (void)arg; return ntt_forward(a, L); }
@@ -977,6 +986,17 @@ cairn_err ntt_lde_batch(gl_t *out, const gl_t *evals, unsigned log_n, size_t col
     return err;
 }
 
+typedef struct {
+    unsigned log_blowup;
+    gl_t shift;
+} lde_coeffs_arg;
+
+static cairn_err col_lde_coeffs(gl_t *a, unsigned L, void *arg)
+{
+    const lde_coeffs_arg *c = arg;
+    return blocks_from_coeffs(a, L, 1, c->log_blowup, 1, c->shift);
+}
+
 cairn_err ntt_coset_lde_coeffs_bitrev(gl_t *m, unsigned log_n, size_t cols, unsigned log_blowup, gl_t shift)
 {
     RETURN_ERROR_IF(log_n > GL_TWO_ADICITY || log_blowup > GL_TWO_ADICITY - log_n, CAIRN_ERR_USAGE,
@@ -984,20 +1004,8 @@ cairn_err ntt_coset_lde_coeffs_bitrev(gl_t *m, unsigned log_n, size_t cols, unsi
                     log_n, log_blowup, GL_TWO_ADICITY);
     if (cols == 0) return CAIRN_OK;
     if (cols == 1 || cols >= MIN_BATCH_COLS) return blocks_from_coeffs(m, log_n, cols, log_blowup, 1, shift);
-    /* few columns: each through the one-column code, as ntt_lde_batch */
-    size_t n = (size_t)1 << log_n, N = n << log_blowup;
-    gl_t *col = work_elems(N);
-    if (!col) return work_nomem(N, "an LDE column buffer");
-    cairn_err err = CAIRN_OK;
-    for (size_t c = 0; c < cols && err == CAIRN_OK; c++) {
-#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
-        for (size_t i = 0; i < n; i++) col[i] = m[i * cols + c];
-        err = blocks_from_coeffs(col, log_n, 1, log_blowup, 1, shift);
-#pragma omp parallel for schedule(static) if (N >= PAR_MIN)
-        for (size_t i = 0; i < N; i++) m[i * cols + c] = col[i];
-    }
-    free(col);
-    return err;
+    lde_coeffs_arg a = {log_blowup, shift};
+    return by_column_ext(m, log_n, log_blowup, cols, col_lde_coeffs, &a);
 }
 
 void ntt_forward_ref(gl_t *out, const gl_t *in, unsigned log_n)
