@@ -938,6 +938,7 @@ void stark_deep_rows(gl3_t *ro, const gl_t *ext, const gl_t *x, size_t len, cons
     for (size_t j = 0; j < len; j++)
         for (int c = 0; c < 3; c++) ro[j].c[c] = gl_add(u[c * s + j], v[c * s + j]);
 }
+
 static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shape *s, gl3_t zeta,
                                 gl3_t gamma)
 {
