@@ -196,15 +196,17 @@ static cairn_err build(mt_tree *t)
         if (!present) continue;
         /* Injection: node_j <- compress(node_j, hash of the rows j of the
          * matrices of height n). Buffers are sized for the first (largest)
-         * injection and reused. */
+         * injection and reused. They are tens of MiB at 2^20 leaves: from
+         * the prover's workspace (hugemem.h) they are reused across proofs
+         * instead of faulted in page by page on every commitment. */
         if (!inj) {
-            inj = cairn_malloc_array(n, sizeof *inj);
-            pairs = cairn_malloc_array(n, 2 * sizeof *pairs);
-            if (!inj || !pairs) {
+            pairs = stark_huge_alloc_array(n, 3 * sizeof *pairs);
+            if (!pairs) {
                 err = cairn_fail_nomem(3 * n * sizeof *inj,
                                        "mt_commit: out of memory for the injection buffers of %zu nodes", n);
                 break;
             }
+            inj = pairs + 2 * n;
         }
         err = hash_group(inj, t->mats, t->nmats, n);
         if (err != CAIRN_OK) break;
@@ -214,8 +216,7 @@ static cairn_err build(mt_tree *t)
         }
         p2_compress_pairs(out, pairs, n);
     }
-    free(inj);
-    free(pairs);
+    stark_huge_free(pairs);
     return err;
 }
 

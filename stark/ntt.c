@@ -613,23 +613,32 @@ cairn_err ntt_inverse(gl_t *a, unsigned log_n)
 }
 
 /* A matrix with few columns: each column through the one-column code, via
- * a contiguous copy. */
-static cairn_err by_column(gl_t *m, unsigned log_n, size_t cols,
-                           cairn_err (*f)(gl_t *, unsigned, void *), void *arg)
+ * a contiguous copy: f gets the first 2^log_n elements of a column in a
+ * buffer of 2^(log_n + log_out) and leaves the column's 2^(log_n +
+ * log_out) results there (log_out > 0: an extension, m has that many
+ * rows). */
+static cairn_err by_column_ext(gl_t *m, unsigned log_n, unsigned log_out, size_t cols,
+                               cairn_err (*f)(gl_t *, unsigned, void *), void *arg)
 {
-    size_t n = (size_t)1 << log_n;
-    gl_t *col = work_elems(n);
-    if (!col) return work_nomem(n, "a column buffer");
+    size_t n = (size_t)1 << log_n, N = n << log_out;
+    gl_t *col = work_elems(N);
+    if (!col) return work_nomem(N, "a column buffer");
     cairn_err err = CAIRN_OK;
     for (size_t c = 0; c < cols && err == CAIRN_OK; c++) {
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
         for (size_t i = 0; i < n; i++) col[i] = m[i * cols + c];
         err = f(col, log_n, arg);
-#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
-        for (size_t i = 0; i < n; i++) m[i * cols + c] = col[i];
+#pragma omp parallel for schedule(static) if (N >= PAR_MIN)
+        for (size_t i = 0; i < N; i++) m[i * cols + c] = col[i];
     }
     free(col);
     return err;
+}
+
+static cairn_err by_column(gl_t *m, unsigned log_n, size_t cols,
+                           cairn_err (*f)(gl_t *, unsigned, void *), void *arg)
+{
+    return by_column_ext(m, log_n, 0, cols, f, arg);
 }
 
 static cairn_err col_forward(gl_t *a, unsigned L, void *arg) { (void)arg; return ntt_forward(a, L); }
@@ -683,15 +692,23 @@ cairn_err ntt_inverse_batch_bitrev(gl_t *m, unsigned log_n, size_t cols)
 /* shift^i on coefficient i while DIF loads, then the DIF (bit-reversed
  * output), and the bit reversal of an ordinary forward transform unless
  * that order is wanted. */
-static cairn_err coset_forward_rows(gl_t *m, unsigned log_n, size_t cols, gl_t shift, int bitrev,
+/* coset_forward_rows reading the coefficients from src (NULL: m) while
+ * the first pass loads them, instead of a copy into m first. */
+static cairn_err coset_forward_from(gl_t *m, const gl_t *src, unsigned log_n, size_t cols, gl_t shift, int bitrev,
                                     const size_t *rows, size_t nrows)
 {
-    pre_op pre = {.scale = 1};
+    pre_op pre = {.src = src != m ? src : NULL, .scale = 1};
     cairn_err err = pre_twist(&pre, log_n, 1, shift);
     if (err == CAIRN_OK) err = run_rows(m, log_n, cols, 0, 1, 0, &pre, rows, nrows);
     pre_free(&pre);
     if (err == CAIRN_OK && !bitrev) ntt_bitrev_rows(m, log_n, cols);
     return err;
+}
+
+static cairn_err coset_forward_rows(gl_t *m, unsigned log_n, size_t cols, gl_t shift, int bitrev,
+                                    const size_t *rows, size_t nrows)
+{
+    return coset_forward_from(m, NULL, log_n, cols, shift, bitrev, rows, nrows);
 }
 
 static cairn_err coset_forward(gl_t *m, unsigned log_n, size_t cols, gl_t shift, int bitrev)
@@ -738,6 +755,18 @@ cairn_err ntt_coset_forward_batch_bitrev_rows(gl_t *m, unsigned log_n, size_t co
     return by_column(m, log_n, cols, col_coset_br_rows, &ra);
 }
 
+cairn_err ntt_coset_forward_bitrev_from(gl_t *dst, const gl_t *src, unsigned log_n, size_t cols, gl_t shift,
+                                       const size_t *rows, size_t nrows)
+{
+    FORWARD_IF_ERROR(check_log(log_n));
+    if (cols == 0) return CAIRN_OK;
+    if (cols == 1 || cols >= MIN_BATCH_COLS) return coset_forward_from(dst, src, log_n, cols, shift, 1, rows, nrows);
+    /* few columns go column by column through a copy anyway */
+    if (src != dst) memcpy(dst, src, ((size_t)cols << log_n) * sizeof *dst);
+    if (rows) return ntt_coset_forward_batch_bitrev_rows(dst, log_n, cols, shift, rows, nrows);
+    return ntt_coset_forward_batch_bitrev(dst, log_n, cols, shift);
+}
+
 cairn_err ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, gl_t shift)
 {
     FORWARD_IF_ERROR(check_log(log_n));
@@ -767,6 +796,24 @@ cairn_err ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, g
  * is exactly that (rows y*n + x hold P(shift w_N^rev_N(y*n + x))). Blocks
  * y > 0 read the coefficients from block 0, which is done last, in place.
  */
+/* The bit-reversed coset LDE from scale times the coefficients in rows
+ * [0, n) of out (natural order): block y (rows y*n ..) is the size-n DIF
+ * of scale * c_j * g_y^j, g_y = shift * w_N^rev_k(y) (see lde() below),
+ * made last to first so that block 0 is overwritten last, in place. */
+static cairn_err blocks_from_coeffs(gl_t *out, unsigned L, size_t cols, unsigned k, gl_t scale, gl_t shift)
+{
+    const size_t n = (size_t)1 << L, nb = (size_t)1 << k;
+    const gl_t wN = gl_root_of_unity(L + k);
+    for (size_t y = nb; y-- > 0;) {
+        pre_op tw = {.src = y ? out : NULL, .scale = 1};
+        cairn_err err = pre_twist(&tw, L, scale, gl_mul(shift, gl_exp(wN, rev_idx(y, k))));
+        if (err == CAIRN_OK) err = run(out + y * n * cols, L, cols, 0, 1, 0, &tw);
+        pre_free(&tw);
+        FORWARD_IF_ERROR(err);
+    }
+    return CAIRN_OK;
+}
+
 static cairn_err lde(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsigned k, gl_t shift,
                      int bitrev)
 {
@@ -815,15 +862,7 @@ static cairn_err lde(gl_t *out, const gl_t *evals, unsigned L, size_t cols, unsi
         return run(out, L + k, cols, 0, 0, k, NULL);
     }
     ntt_bitrev_rows(out, L, cols);
-    gl_t wN = gl_root_of_unity(L + k);
-    for (size_t y = nb; y-- > 0;) {
-        pre_op tw = {.src = y ? out : NULL, .scale = 1};
-        cairn_err err = pre_twist(&tw, L, inv_n, gl_mul(shift, gl_exp(wN, rev_idx(y, k))));
-        if (err == CAIRN_OK) err = run(out + y * n * cols, L, cols, 0, 1, 0, &tw);
-        pre_free(&tw);
-        FORWARD_IF_ERROR(err);
-    }
-    return CAIRN_OK;
+    return blocks_from_coeffs(out, L, cols, k, inv_n, shift);
 }
 
 /* Bit-reversed LDE of a matrix whose transforms take two passes or more,
@@ -945,6 +984,28 @@ cairn_err ntt_lde_batch(gl_t *out, const gl_t *evals, unsigned log_n, size_t col
     free(in);
     free(res);
     return err;
+}
+
+typedef struct {
+    unsigned log_blowup;
+    gl_t shift;
+} lde_coeffs_arg;
+
+static cairn_err col_lde_coeffs(gl_t *a, unsigned L, void *arg)
+{
+    const lde_coeffs_arg *c = arg;
+    return blocks_from_coeffs(a, L, 1, c->log_blowup, 1, c->shift);
+}
+
+cairn_err ntt_coset_lde_coeffs_bitrev(gl_t *m, unsigned log_n, size_t cols, unsigned log_blowup, gl_t shift)
+{
+    RETURN_ERROR_IF(log_n > GL_TWO_ADICITY || log_blowup > GL_TWO_ADICITY - log_n, CAIRN_ERR_USAGE,
+                    "NTT: LDE of 2^%u rows with blowup 2^%u exceeds the two-adicity 2^%d of Goldilocks",
+                    log_n, log_blowup, GL_TWO_ADICITY);
+    if (cols == 0) return CAIRN_OK;
+    if (cols == 1 || cols >= MIN_BATCH_COLS) return blocks_from_coeffs(m, log_n, cols, log_blowup, 1, shift);
+    lde_coeffs_arg a = {log_blowup, shift};
+    return by_column_ext(m, log_n, log_blowup, cols, col_lde_coeffs, &a);
 }
 
 void ntt_forward_ref(gl_t *out, const gl_t *in, unsigned log_n)

@@ -53,6 +53,13 @@ cairn_err ntt_coset_forward_batch_bitrev(gl_t *m, unsigned log_n, size_t cols, g
 cairn_err ntt_coset_forward_batch_bitrev_rows(gl_t *m, unsigned log_n, size_t cols, gl_t shift,
                                               const size_t *rows, size_t nrows);
 
+/* ntt_coset_forward_batch_bitrev (rows NULL) or its _rows variant of a
+ * copy of src (2^log_n x cols) into dst, without the copy: the transform's
+ * first pass reads src. src == dst runs in place; otherwise they must not
+ * overlap. */
+cairn_err ntt_coset_forward_bitrev_from(gl_t *dst, const gl_t *src, unsigned log_n, size_t cols, gl_t shift,
+                                       const size_t *rows, size_t nrows);
+
 /* Low-degree extension: `evals` holds a 2^log_n x cols matrix of
  * evaluations over H; out receives the 2^(log_n+log_blowup) x cols matrix
  * of the same polynomials evaluated over shift*H' (H' of order
@@ -62,6 +69,15 @@ cairn_err ntt_coset_forward_batch_bitrev_rows(gl_t *m, unsigned log_n, size_t co
  * the first 2^log_n rows of out). */
 cairn_err ntt_lde_batch(gl_t *out, const gl_t *evals, unsigned log_n, size_t cols,
                         unsigned log_blowup, gl_t shift, int bitrev);
+
+/* Bit-reversed coset LDE from coefficients: the first 2^log_n rows of m
+ * (2^(log_n+log_blowup) rows x cols) hold the coefficients of each
+ * column's polynomial; m receives its evaluations on shift*H' in
+ * bit-reversed row order. The rows past 2^log_n are ignored: the result
+ * is ntt_coset_forward_batch_bitrev of m with those rows zero, without
+ * transforming the zeros (the top log_blowup layers of that DIF only copy
+ * and twist, so each n-row block is one size-2^log_n transform). */
+cairn_err ntt_coset_lde_coeffs_bitrev(gl_t *m, unsigned log_n, size_t cols, unsigned log_blowup, gl_t shift);
 
 /* Reverses the order of the 2^log_n rows of a matrix (row i <-> row
  * bitreverse(i)), log_n <= 32. Cannot fail (no memory of its own). */

@@ -389,10 +389,9 @@ static cairn_err lde_blocks(gl_t *out, const gl_t *blk0, unsigned log_n, size_t 
     gl_t *coef = out + (nb - 1 - y0) * sz;
     par_copy(coef, blk0, sz);
     FORWARD_IF_ERROR(ntt_inverse_batch_bitrev(coef, log_n, cols));
-    for (size_t y = y0; y + 1 < nb; y++) {
-        par_copy(out + (y - y0) * sz, coef, sz);
-        FORWARD_IF_ERROR(ntt_coset_forward_batch_bitrev(out + (y - y0) * sz, log_n, cols, block_shift(log_n, lb, y)));
-    }
+    for (size_t y = y0; y + 1 < nb; y++)
+        FORWARD_IF_ERROR(ntt_coset_forward_bitrev_from(out + (y - y0) * sz, coef, log_n, cols, block_shift(log_n, lb, y),
+                                                       NULL, 0));
     return ntt_coset_forward_batch_bitrev(coef, log_n, cols, block_shift(log_n, lb, nb - 1));
 }
 
@@ -423,8 +422,7 @@ static cairn_err lde_rows(gl_t *out, gl_t *blk0, unsigned log_n, size_t cols, un
         for (size_t q = 0; q < nrows; q++)
             if (rows[q] / n == y) in[cnt++] = rows[q] - y * n;
         if (!cnt) continue;
-        par_copy(buf, blk0, n * cols);
-        err = ntt_coset_forward_batch_bitrev_rows(buf, log_n, cols, block_shift(log_n, lb, y), in, cnt);
+        err = ntt_coset_forward_bitrev_from(buf, blk0, log_n, cols, block_shift(log_n, lb, y), in, cnt);
         for (size_t q = 0; q < nrows && err == CAIRN_OK; q++)
             if (rows[q] / n == y) memcpy(out + q * cols, buf + (rows[q] - y * n) * cols, cols * sizeof *out);
     }
@@ -890,8 +888,57 @@ done:
  * of the LDEs (the coset s H, openings above) and extended to the LDE
  * domain as two extension columns, instead of being summed on every row of
  * every LDE. */
-#define DEEP_CHUNK 512
+#define DEEP_CHUNK STARK_DEEP_CHUNK
 #define DEEP_COLS STARK_DEEP_COLS
+
+void stark_deep_rows_ref(gl3_t *ro, const gl_t *ext, const gl_t *x, size_t len, const stark_deep_k *k)
+{
+    for (size_t j = 0; j < len; j++) {
+        const gl_t *e = ext + DEEP_COLS * j;
+        gl3_t S1 = {{e[0], e[1], e[2]}}, S2 = {{e[3], e[4], e[5]}}, xj = gl3_from_base(x[j]);
+        gl3_t a = gl3_mul(gl3_sub(gl3_add(S1, S2), k->A), gl3_inv(gl3_sub(xj, k->zeta)));
+        gl3_t b = gl3_mul(gl3_mul(gl3_sub(S1, k->B1), gl3_inv(gl3_sub(xj, k->gz))), k->gK);
+        ro[j] = gl3_add(a, b);
+    }
+}
+
+/* The same in structure of arrays (stride len): the two batch inversions
+ * and the three extension products per row go through the vector
+ * operations (eight rows a step on AVX-512) instead of gl3_t arithmetic
+ * row by row. Field operations are exact, so the values are those of the
+ * reference whatever the order of the products. */
+void stark_deep_rows(gl3_t *ro, const gl_t *ext, const gl_t *x, size_t len, const stark_deep_k *k)
+{
+    gl_t i1[3 * DEEP_CHUNK], i2[3 * DEEP_CHUNK], u[3 * DEEP_CHUNK], v[3 * DEEP_CHUNK];
+    gl_t sc[GL3_BATCH_INV_SCRATCH(DEEP_CHUNK)];
+    assert(len <= DEEP_CHUNK);
+    const size_t s = len;
+    const gl_t z1 = gl_neg(k->zeta.c[1]), z2 = gl_neg(k->zeta.c[2]);
+    const gl_t g1 = gl_neg(k->gz.c[1]), g2 = gl_neg(k->gz.c[2]);
+    for (size_t j = 0; j < len; j++) {
+        const gl_t *e = ext + DEEP_COLS * j;
+        i1[j] = gl_sub(x[j], k->zeta.c[0]);
+        i1[s + j] = z1;
+        i1[2 * s + j] = z2;
+        i2[j] = gl_sub(x[j], k->gz.c[0]);
+        i2[s + j] = g1;
+        i2[2 * s + j] = g2;
+        for (int c = 0; c < 3; c++) {
+            u[c * s + j] = gl_sub(gl_add(e[c], e[3 + c]), k->A.c[c]);
+            v[c * s + j] = gl_sub(e[c], k->B1.c[c]);
+        }
+    }
+    gl3_vec_batch_inv(i1, len, s, sc);
+    gl3_vec_batch_inv(i2, len, s, sc);
+    gl3_vec_mul(u, u, i1, len, s);
+    gl3_vec_mul(v, v, i2, len, s);
+    for (int c = 0; c < 3; c++)
+        for (size_t j = 0; j < len; j++) i2[c * s + j] = k->gK.c[c];
+    gl3_vec_mul(v, v, i2, len, s);
+    for (size_t j = 0; j < len; j++)
+        for (int c = 0; c < 3; c++) ro[j].c[c] = gl_add(u[c * s + j], v[c * s + j]);
+}
+
 static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shape *s, gl3_t zeta,
                                 gl3_t gamma)
 {
@@ -977,27 +1024,17 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
         const gl_t wh = gl_root_of_unity(h);
         powers(tlo, nlo, STARK_SHIFT, wh);
         powers(thi, nhi, 1, gl_exp(wh, nlo));
-        const gl3_t gz = gl3_mul_base(zeta, gl_root_of_unity(log_n)), gK = gp[K];
+        const stark_deep_k dk = {zeta, gl3_mul_base(zeta, gl_root_of_unity(log_n)), A, B1, gp[K]};
         const size_t nch = (L + DEEP_CHUNK - 1) / DEEP_CHUNK;
 #pragma omp parallel for schedule(static) if (nch > 4)
         for (size_t ci = 0; ci < nch; ci++) {
-            gl3_t i1[DEEP_CHUNK], i2[DEEP_CHUNK], pre[DEEP_CHUNK];
+            gl_t x[DEEP_CHUNK];
             const size_t r0 = ci * DEEP_CHUNK, len = L - r0 < DEEP_CHUNK ? L - r0 : DEEP_CHUNK;
             for (size_t j = 0; j < len; j++) {
                 uint32_t e = stark_bitrev((uint32_t)(r0 + j), h);
-                gl3_t x = gl3_from_base(gl_mul(tlo[e & (nlo - 1)], thi[e >> lo_bits]));
-                i1[j] = gl3_sub(x, zeta);
-                i2[j] = gl3_sub(x, gz);
+                x[j] = gl_mul(tlo[e & (nlo - 1)], thi[e >> lo_bits]);
             }
-            batch_inv3(i1, len, pre);
-            batch_inv3(i2, len, pre);
-            for (size_t j = 0; j < len; j++) {
-                const gl_t *e = ext + DEEP_COLS * (r0 + j);
-                gl3_t S1 = {{e[0], e[1], e[2]}}, S2 = {{e[3], e[4], e[5]}};
-                gl3_t a = gl3_mul(gl3_sub(gl3_add(S1, S2), A), i1[j]);
-                gl3_t b = gl3_mul(gl3_mul(gl3_sub(S1, B1), i2[j]), gK);
-                ro[r0 + j] = gl3_add(a, b);
-            }
+            stark_deep_rows(ro + r0, ext + DEEP_COLS * r0, x, len, &dk);
         }
         free(gp);
         stark_huge_free(ext);
@@ -1150,8 +1187,7 @@ static cairn_err logup_commit(pstate *ps, const struct stark_vk *vk, const stark
                 }
                 dst = scratch[i];
             }
-            if (y > 0) par_copy(dst, coef, n * W);
-            err = ntt_coset_forward_batch_bitrev(dst, L, W, gl_mul(STARK_SHIFT, block_shift(L, lb, y)));
+            err = ntt_coset_forward_bitrev_from(dst, coef, L, W, gl_mul(STARK_SHIFT, block_shift(L, lb, y)), NULL, 0);
             tamper_rows(tp, s, TREE_LU, t, dst, n); /* test only */
             blk[i] = (mt_matrix){dst, n, W};
         }
@@ -1323,15 +1359,15 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
                 if (wl && y >= kl) lblk[y] = lmore + (y - kl) * n * wl;
             }
         }
-        /* chunk coefficients in the first n rows, zero-padded, then their
-         * bit-reversed coset evaluations in place */
+        /* chunk coefficients in the first n rows, then their bit-reversed
+         * coset evaluations in place (the rows below are never read: no
+         * zero padding to write and transform) */
         cairn_err qe = quotient_table(&qc, t, pk->pre_lde[t], mblk, lblk, pf->lu_sum[t], q);
         stark_huge_free(more);
         FORWARD_IF_ERROR(qe);
         if (stark_tampering(tp, STARK_TAMPER_QUOTIENT) && tp->table == t && tp->index < n * W)
             q[tp->index] = gl_add(q[tp->index], tp->delta.c[0]); /* test only */
-        memset(q + n * W, 0, lde - n * W * sizeof(gl_t));
-        cairn_err e = ntt_coset_forward_batch_bitrev(q, log_n[t] + lb, W, STARK_SHIFT);
+        cairn_err e = ntt_coset_lde_coeffs_bitrev(q, log_n[t], W, lb, STARK_SHIFT);
         if (e != CAIRN_OK)
             return cairn_prefix_error(e, "stark_prove: quotient LDE of table %s", m->tables[t]->name);
     }

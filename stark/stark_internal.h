@@ -201,6 +201,20 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
                            const gl_t *pre, const gl_t *main, unsigned log_n, const gl_t *pub,
                            gl3_t lu_alpha, gl3_t lu_beta);
 
+/* DEEP codeword values of len <= STARK_DEEP_CHUNK rows of an LDE
+ * (prover.c, deep_codewords):
+ *     ro[j] = (S1 + S2 - A) / (x[j] - zeta) + (S1 - B1) gK / (x[j] - gz)
+ * with S1, S2 the extension values in elements 0..2 and 3..5 of row j of
+ * ext (STARK_DEEP_COLS elements a row). stark_deep_rows runs on the
+ * vector field operations (gl.h); stark_deep_rows_ref is the plain
+ * row-by-row formula it is tested against. */
+#define STARK_DEEP_CHUNK 512
+typedef struct {
+    gl3_t zeta, gz, A, B1, gK;
+} stark_deep_k;
+void stark_deep_rows(gl3_t *ro, const gl_t *ext, const gl_t *x, size_t len, const stark_deep_k *k);
+void stark_deep_rows_ref(gl3_t *ro, const gl_t *ext, const gl_t *x, size_t len, const stark_deep_k *k);
+
 /* ---- test-only tampering (tests/stark/test_stark_forge.c) ----
  * stark_prove_tampered makes a proof with one corruption applied at a point
  * where everything after it stays consistent with it (later commitments,

@@ -444,6 +444,77 @@ static void test_coset_rows(void)
     }
 }
 
+/* ---- coset transform reading another buffer against copy then transform ---- */
+
+static void test_coset_from(void)
+{
+    static const struct { unsigned L; size_t cols, nrows; } CASES[] = {
+        {0, 1, 0}, {4, 1, 3}, {13, 1, 0}, {10, 3, 0}, {12, 5, 4}, {9, 8, 0}, {11, 17, 9}, {12, 64, 0},
+        {10, 130, 33}};
+    for (int b = 0; b < NBLOCKING; b++) {
+        for (size_t t = 0; t < sizeof CASES / sizeof CASES[0]; t++) {
+            unsigned L = CASES[t].L;
+            size_t cols = CASES[t].cols, n = (size_t)1 << L, nr = CASES[t].nrows;
+            gl_t shift = rand_gl() | 1;
+            gl_t *src = rand_vec(n * cols), *want = copy_vec(src, n * cols), *got = rand_vec(n * cols);
+            gl_t *keep = copy_vec(src, n * cols);
+            size_t rows[64];
+            for (size_t i = 0; i < nr; i++) rows[i] = rng_u64(R()) % n;
+            set_blocking(b);
+            CU_ASSERT_EQUAL(ntt_coset_forward_batch_bitrev(want, L, cols, shift), CAIRN_OK);
+            CU_ASSERT_EQUAL(ntt_coset_forward_bitrev_from(got, src, L, cols, shift, nr ? rows : NULL, nr), CAIRN_OK);
+            restore();
+            int bad = memcmp(src, keep, n * cols * sizeof *src) != 0; /* the source is left alone */
+            if (nr)
+                for (size_t i = 0; i < nr; i++)
+                    bad += memcmp(got + rows[i] * cols, want + rows[i] * cols, cols * sizeof *got) != 0;
+            else bad += memcmp(got, want, n * cols * sizeof *got) != 0;
+            /* in place (src == dst) */
+            gl_t *inplace = copy_vec(keep, n * cols);
+            set_blocking(b);
+            CU_ASSERT_EQUAL(ntt_coset_forward_bitrev_from(inplace, inplace, L, cols, shift, NULL, 0), CAIRN_OK);
+            restore();
+            bad += memcmp(inplace, want, n * cols * sizeof *got) != 0;
+            if (bad) printf("  coset from 2^%u x %zu (%zu rows) blocking %s: wrong\n", L, cols, nr, BLOCKINGS[b].name);
+            CU_ASSERT_EQUAL(bad, 0);
+            free(src);
+            free(want);
+            free(got);
+            free(keep);
+            free(inplace);
+        }
+    }
+}
+
+/* ---- coset LDE from coefficients against the zero-padded transform ---- */
+
+static void test_lde_coeffs(void)
+{
+    static const struct { unsigned L, k; size_t cols; } CASES[] = {
+        {0, 1, 1}, {3, 2, 1}, {12, 2, 1}, {5, 1, 3}, {11, 2, 6}, {9, 3, 7},
+        {8, 2, 8}, {11, 1, 13}, {10, 2, 70}, {4, 0, 9}};
+    for (int b = 0; b < NBLOCKING; b++) {
+        for (size_t t = 0; t < sizeof CASES / sizeof CASES[0]; t++) {
+            unsigned L = CASES[t].L, k = CASES[t].k;
+            size_t cols = CASES[t].cols, n = (size_t)1 << L, N = n << k;
+            gl_t shift = rand_gl() | 1;
+            gl_t *want = rand_vec(N * cols), *got = copy_vec(want, N * cols);
+            /* the reference reads zeros below row n, the fast path must
+             * not read what is there */
+            memset(want + n * cols, 0, (N - n) * cols * sizeof *want);
+            set_blocking(b);
+            CU_ASSERT_EQUAL(ntt_coset_forward_batch_bitrev(want, L + k, cols, shift), CAIRN_OK);
+            CU_ASSERT_EQUAL(ntt_coset_lde_coeffs_bitrev(got, L, cols, k, shift), CAIRN_OK);
+            restore();
+            int bad = memcmp(got, want, N * cols * sizeof *got) != 0;
+            if (bad) printf("  lde coeffs 2^%u x %zu blowup 2^%u blocking %s: wrong\n", L, cols, k, BLOCKINGS[b].name);
+            CU_ASSERT_EQUAL(bad, 0);
+            free(want);
+            free(got);
+        }
+    }
+}
+
 /* ---- bit reversal ---- */
 
 static void test_bitrev(void)
@@ -518,6 +589,8 @@ int main(void)
         {"LDE vs direct evaluation, natural and bit-reversed, out of place and in place", test_lde},
         {"selected rows of a bit-reversed coset transform", test_coset_rows},
         {"every SIMD path vs scalar", test_paths},
+        {"coset transform from another buffer vs copy then transform", test_coset_from},
+        {"coset LDE from coefficients vs zero-padded transform", test_lde_coeffs},
         {"bit reversal of rows", test_bitrev},
         {"twiddle preparation and its errors", test_prepare},
         {NULL, NULL},
