@@ -151,6 +151,8 @@ static uint64_t read_everything(h5s_reader *r)
             if (fn != fp.proof_len) abort(); /* the size checked on opening is the size read */
             h = mix(h, fb, fn);
             free(fb);
+        } else {
+            ok = 0; /* announced but unreadable (a damaged chunk): the file does not read back */
         }
     }
 
