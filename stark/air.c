@@ -96,6 +96,7 @@ air_table *air_table_add(air_machine *m, const char *name, unsigned npre, unsign
 void air_table_set_pre(air_machine *m, air_table *t, const gl_t *values, unsigned log_n)
 {
     if (!t) return;
+    if (m->pre_zero) values = NULL;
     if (log_n > GL_TWO_ADICITY) {
         set_err(m, CAIRN_ERR_USAGE, "air: preprocessed columns of %s: log height %u out of range 0..%d",
                 t->name, log_n, GL_TWO_ADICITY);

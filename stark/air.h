@@ -105,6 +105,11 @@ typedef struct {
     /* Boundary terms of the LogUp sum: interactions whose expressions use
      * only constants and public values, built in this pseudo-table. */
     air_table *boundary;
+    /* Set before the tables are added: air_table_set_pre keeps every
+     * preprocessed value zero, and table builders may skip computing
+     * them. For a machine built for its shape only (heights, constraints,
+     * interactions: the security calculator, query planning). */
+    int pre_zero;
     cairn_err err; /* first builder error, reported by finish */
     char errmsg[160];
     int finished;
@@ -121,7 +126,7 @@ air_table *air_table_add(air_machine *m, const char *name, unsigned npre, unsign
  * values = NULL: every value zero, for a machine whose preprocessed
  * heights matter and whose values do not, such as one that only verifies
  * under a known root (stark_vk_from_root); the zero pages are not touched
- * until read. */
+ * until read. Also NULL when m->pre_zero. */
 void air_table_set_pre(air_machine *m, air_table *t, const gl_t *values, unsigned log_n);
 
 /* Expression builders. The `t` argument is the table whose DAG receives

@@ -47,6 +47,7 @@
  * the hash and by log2|F| - log2(trace length) (ethSTARK repository,
  * "Measuring security"; eprint 2021/582 Section 5.9 for the conjecture).
  */
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -210,6 +211,67 @@ static double commit_side(const stark_security_bits *o)
     return fmin(fmin(o->ali, o->deep), fmin(o->logup, o->fri_commit));
 }
 
+/* The slack candidates eta = sqrt(rho) / j, j = 3, 4, ..., 1024, then
+ * steps of 1% up to 2^24 (ETA_J_*), without those that leave no
+ * proximity (eta >= 1 - sqrt(rho): the smallest j only). About 2000. */
+#define ETA_GRID_MAX 2048
+static size_t eta_grid(double grid[ETA_GRID_MAX], double sr)
+{
+    size_t n = 0;
+    for (double j = 3; j <= ETA_J_MAX; j = j < ETA_J_LINEAR ? j + 1 : j * 1.01) {
+        double e = sr / j;
+        if (e >= 1.0 - sr) continue;
+        assert(n < ETA_GRID_MAX);
+        grid[n++] = e;
+    }
+    return n;
+}
+
+/* The reference: every candidate in order, the first that gives the most
+ * proven bits, stopping once the non-query terms alone fall below the best
+ * (they only get worse as eta shrinks). */
+static void best_eta_scan(stark_security_bits *out, const stark_security_shape *s, const double *grid,
+                          size_t n)
+{
+    stark_security_bits cand;
+    for (size_t k = 0; k < n; k++) {
+        eval_at(&cand, s, grid[k]);
+        if (k == 0 || cand.proven > out->proven) *out = cand;
+        if (commit_side(&cand) < out->proven) break; /* only worse from here */
+    }
+}
+
+/* The same candidate in O(log n) evaluations. Along the grid (eta
+ * shrinking) the query term only grows and the non-query terms only
+ * shrink (commit_side), and proven is the smaller of the two; so proven
+ * grows while the query term is the smaller and shrinks after, and the
+ * first best is the last candidate before the non-query terms fall to the
+ * query term or the first one after. A binary search finds that crossing;
+ * test_security checks the result against best_eta_scan bit for bit on
+ * every preset, recursion and example shape and on random ones. */
+static void best_eta(stark_security_bits *out, const stark_security_shape *s, const double *grid, size_t n)
+{
+    stark_security_bits cand;
+    size_t lo = 0, hi = n; /* the crossing is in [lo, hi] */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        eval_at(&cand, s, grid[mid]);
+        if (commit_side(&cand) <= cand.fri_query) hi = mid;
+        else lo = mid + 1;
+    }
+    /* lo: the first candidate whose non-query terms are at most its query
+     * term (n: none is) */
+    size_t first = lo > 0 ? lo - 1 : 0, last = lo < n ? lo : n - 1;
+    for (size_t k = first; k <= last; k++) {
+        eval_at(&cand, s, grid[k]);
+        if (k == first || cand.proven > out->proven) *out = cand;
+    }
+}
+
+/* Test only: 1 makes stark_security_eval take every candidate in order
+ * (best_eta_scan), the reference best_eta is checked against. */
+int stark_security_scan_all;
+
 cairn_err stark_security_eval(stark_security_bits *out, const stark_security_shape *s, double eta)
 {
     memset(out, 0, sizeof *out);
@@ -247,20 +309,12 @@ cairn_err stark_security_eval(stark_security_bits *out, const stark_security_sha
                         eta, 1.0 - sr);
         eval_at(out, s, eta);
     } else {
-        stark_security_bits cand;
-        int have = 0;
-        for (double j = 3; j <= ETA_J_MAX; j = j < ETA_J_LINEAR ? j + 1 : j * 1.01) {
-            double e = sr / j;
-            if (e >= 1.0 - sr) continue;
-            eval_at(&cand, s, e);
-            if (!have || cand.proven > out->proven) {
-                *out = cand;
-                have = 1;
-            }
-            if (commit_side(&cand) < out->proven) break; /* only worse from here */
-        }
-        RETURN_ERROR_IF(!have, CAIRN_ERR_USAGE,
+        double grid[ETA_GRID_MAX];
+        size_t n = eta_grid(grid, sr);
+        RETURN_ERROR_IF(!n, CAIRN_ERR_USAGE,
                         "stark security: no Johnson slack for log_blowup %u", s->log_blowup);
+        if (stark_security_scan_all) best_eta_scan(out, s, grid, n);
+        else best_eta(out, s, grid, n);
     }
     out->proven = fmin(out->proven, s->hash_bits);
     double lmax = 0;
@@ -450,15 +504,24 @@ cairn_err stark_params_fit_queries(stark_params *p, stark_security_bits *out, co
         return CAIRN_OK;
     }
     /* the proven bound grows with the queries (only the query round
-     * depends on them): the first count that reaches it is the fewest */
-    for (unsigned q = 1; q <= STARK_MAX_QUERIES; q++) {
-        s.queries = q;
-        FORWARD_IF_ERROR(stark_security_eval(&sec, &s, 0));
-        if (sec.proven >= bound) {
-            p->queries = q;
-            if (out) *out = sec;
-            return CAIRN_OK;
+     * depends on them, and each of its candidates only gains): the first
+     * count that reaches it is the fewest, found by bisection */
+    s.queries = STARK_MAX_QUERIES;
+    FORWARD_IF_ERROR(stark_security_eval(&sec, &s, 0));
+    if (sec.proven >= bound) {
+        unsigned lo = 1, hi = STARK_MAX_QUERIES; /* hi reaches it */
+        while (lo < hi) {
+            unsigned mid = lo + (hi - lo) / 2;
+            s.queries = mid;
+            FORWARD_IF_ERROR(stark_security_eval(&sec, &s, 0));
+            if (sec.proven >= bound) hi = mid;
+            else lo = mid + 1;
         }
+        s.queries = lo;
+        FORWARD_IF_ERROR(stark_security_eval(&sec, &s, 0));
+        p->queries = lo;
+        if (out) *out = sec;
+        return CAIRN_OK;
     }
     return cairn_fail(CAIRN_ERR_USAGE,
                       "stark: no query count reaches %.1f proven bits (%.1f at %d queries) with "

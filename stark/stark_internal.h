@@ -215,6 +215,12 @@ typedef struct {
 void stark_deep_rows(gl3_t *ro, const gl_t *ext, const gl_t *x, size_t len, const stark_deep_k *k);
 void stark_deep_rows_ref(gl3_t *ro, const gl_t *ext, const gl_t *x, size_t len, const stark_deep_k *k);
 
+/* Test only (tests/stark/test_security.c): nonzero makes
+ * stark_security_eval, when it picks the slack (eta <= 0), evaluate every
+ * candidate in order, the reference that its bisection must agree with
+ * bit for bit. Not for concurrent use. */
+extern int stark_security_scan_all;
+
 /* ---- test-only tampering (tests/stark/test_stark_forge.c) ----
  * stark_prove_tampered makes a proof with one corruption applied at a point
  * where everything after it stays consistent with it (later commitments,

@@ -420,6 +420,102 @@ static void test_errors(void)
     }
 }
 
+/* The bisection over the slack candidates gives the reference scan's
+ * choice bit for bit, and the bisection over the query count the first
+ * count that reaches the bound, on the example machines at every preset
+ * and height and on random shapes (seeded; the seed is printed). */
+static int same_as_scan(const stark_security_shape *s)
+{
+    stark_security_bits a, b;
+    memset(&a, 0xa5, sizeof a);
+    memset(&b, 0x5a, sizeof b);
+    cairn_err ea = stark_security_eval(&a, s, 0);
+    stark_security_scan_all = 1;
+    cairn_err eb = stark_security_eval(&b, s, 0);
+    stark_security_scan_all = 0;
+    if (ea != eb) return 0;
+    return ea != CAIRN_OK || !memcmp(&a, &b, sizeof a);
+}
+
+/* Proven bits of shape s at q queries by the reference scan. */
+static double scan_bits(stark_security_shape s, unsigned q)
+{
+    stark_security_bits b;
+    s.queries = q;
+    stark_security_scan_all = 1;
+    cairn_err e = stark_security_eval(&b, &s, 0);
+    stark_security_scan_all = 0;
+    return e == CAIRN_OK ? b.proven : -1;
+}
+
+static void test_bisection(void)
+{
+    static const char *presets[] = {"proven-100", "conjectured-100", "test"};
+    unsigned checked = 0, bad = 0;
+    for (unsigned i = 0; i < 3; i++)
+        for (unsigned k = 0; k < 3; k++)
+            for (unsigned h = STARK_MIN_LOG_N; h <= STARK_MAX_LOG_N; h++) {
+                stark_params p;
+                stark_params_preset(&p, presets[k]);
+                unsigned hs[2] = {h, STARK_LOOKUP_RANGE_LOG};
+                stark_security_shape s;
+                CU_ASSERT_EQUAL_FATAL(stark_security_shape_of(&s, &p, machines[i], hs), CAIRN_OK);
+                for (unsigned q = 1; q <= 200; q += 23) {
+                    s.queries = q;
+                    checked++;
+                    bad += !same_as_scan(&s);
+                }
+                /* the fitted count is the first one that reaches 100 bits
+                 * (the bound grows with the queries: it reaches 100 and one
+                 * query fewer does not) */
+                stark_params f = p;
+                stark_security_bits fb;
+                if (stark_params_fit_queries(&f, &fb, machines[i], hs, 100.0) == CAIRN_OK) {
+                    CU_ASSERT(fb.proven >= 100.0);
+                    CU_ASSERT(scan_bits(s, f.queries) >= 100.0);
+                    CU_ASSERT(f.queries == 1 || scan_bits(s, f.queries - 1) < 100.0);
+                }
+            }
+    uint64_t seed = test_seed("security bisection");
+    rng_t rng, *st = &rng;
+    rng_seed(st, seed);
+    for (unsigned r = 0; r < 800; r++) {
+        stark_security_shape s;
+        memset(&s, 0, sizeof s);
+        s.log2_field = (rng_u64(st) & 1) ? 192 : 64 + (double)(rng_u64(st) % 128);
+        s.hash_bits = 128;
+        s.log_blowup = 1 + (unsigned)(rng_u64(st) % 6);
+        s.queries = 1 + (unsigned)(rng_u64(st) % 300);
+        s.pow_bits = (unsigned)(rng_u64(st) % 33);
+        unsigned top = 4 + (unsigned)(rng_u64(st) % 22);
+        s.ncommit = 1 + (unsigned)(rng_u64(st) % (STARK_SEC_MAX_ROUNDS < 12 ? STARK_SEC_MAX_ROUNDS : 12));
+        for (unsigned c = 0; c < s.ncommit; c++) {
+            unsigned d = top > 2 * c ? top - 2 * c : 0;
+            s.commit[c].log_dim = d;
+            s.commit[c].words = 1 + (unsigned)(rng_u64(st) % 400);
+            s.commit[c].joint = c > 0 && (rng_u64(st) % 4) == 0;
+        }
+        s.ntables = 1 + (unsigned)(rng_u64(st) % 8);
+        for (unsigned t = 0; t < s.ntables; t++) {
+            s.table[t].log_n = 1 + (unsigned)(rng_u64(st) % top);
+            s.table[t].constraints = (unsigned)(rng_u64(st) % 500);
+            s.table[t].degree = 1 + (unsigned)(rng_u64(st) % 8);
+        }
+        if (rng_u64(st) & 1) {
+            s.logup_fractions = (double)(1 + rng_u64(st) % (1u << 30));
+            s.logup_width = 1 + (unsigned)(rng_u64(st) % 20);
+            s.logup_tables = 1 + (unsigned)(rng_u64(st) % 8);
+        }
+        checked++;
+        if (!same_as_scan(&s)) {
+            bad++;
+            if (bad <= 3) printf("  random shape %u (seed %llu) differs from the scan\n", r, (unsigned long long)seed);
+        }
+    }
+    printf("  %u shapes, %u differ from the reference scan\n", checked, bad);
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 int main(void)
 {
     if (stark_machine_fib(&machines[0]) != CAIRN_OK ||
@@ -432,6 +528,7 @@ int main(void)
                                       {"monotone in the parameters", test_monotone},
                                       {"rounds match the proof shape", test_shape_agrees},
                                       {"errors", test_errors},
+                                      {"bisection agrees with the scan", test_bisection},
                                       {NULL, NULL}};
     int rc = test_run_suite("security", cases);
     for (unsigned i = 0; i < 3; i++) air_machine_free(machines[i]);

@@ -115,8 +115,10 @@ static int params_eq(const stark_params *a, const stark_params *b)
 
 /* The machine of one segment size; tables in RV_AIR_* order. It does not
  * depend on the proof parameters (only the keys do). */
+/* shape_only: zero preprocessed values (air_machine.pre_zero), for the
+ * security calculator. */
 static cairn_err machine_build(air_machine **out, rv_cpu *cpu, rv_muldiv_gadget *md, rv_ecall *ec,
-                               unsigned po2)
+                               unsigned po2, int shape_only)
 {
     unsigned lh[AIR_MAX_TABLES];
     RETURN_ERROR_IF(!rv_air_heights(po2, lh), CAIRN_ERR_USAGE, "rv air: segment po2 %u outside %u..%u", po2,
@@ -124,6 +126,7 @@ static cairn_err machine_build(air_machine **out, rv_cpu *cpu, rv_muldiv_gadget 
     air_machine *m = NULL;
     cairn_err e = air_machine_new(&m, "rv32im-segment", RV_AIR_NPUB);
     if (e == CAIRN_OK) {
+        m->pre_zero = shape_only;
         rv_cpu_table_add(m, cpu, po2);
         rv_decode_table_add(m);
         rv_range_table_add(m);
@@ -159,7 +162,7 @@ static cairn_err key_build(rv_air_key **out, unsigned po2, const stark_params *p
      * rv_prove_segment runs the checker itself when its caller asks */
     k->p.check_trace = 0;
     rv_air_heights(po2, k->lh);
-    cairn_err e = machine_build(&k->m, &k->cpu, &k->md, &k->ec, po2);
+    cairn_err e = machine_build(&k->m, &k->cpu, &k->md, &k->ec, po2, 0);
     if (e == CAIRN_OK) e = stark_setup(&k->pk, &k->vk, k->m, &k->p);
     if (e != CAIRN_OK) {
         key_free(k);
@@ -200,7 +203,7 @@ cairn_err rv_air_params_fri(stark_params *out, const char *preset, unsigned po2,
     rv_cpu cpu;
     rv_muldiv_gadget md;
     rv_ecall ec;
-    FORWARD_IF_ERROR(machine_build(&m, &cpu, &md, &ec, po2));
+    FORWARD_IF_ERROR(machine_build(&m, &cpu, &md, &ec, po2, 1));
     cairn_err e = CAIRN_OK;
     stark_security_bits sec;
     for (;;) {

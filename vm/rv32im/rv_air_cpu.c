@@ -367,12 +367,12 @@ air_table *rv_cpu_table_add(air_machine *m, rv_cpu *c, unsigned log_n)
     air_table *t = air_table_add(m, "cpu", 1, c->ncols);
     if (!t) return NULL;
     size_t n = (size_t)1 << log_n;
-    gl_t *pre = cairn_calloc(n, sizeof *pre);
-    if (!pre) {
+    gl_t *pre = m->pre_zero ? NULL : cairn_calloc(n, sizeof *pre);
+    if (!pre && !m->pre_zero) {
         air_machine_fail(m, CAIRN_ERR_NOMEM, "rv air: out of memory for the cpu cycle column");
         return NULL;
     }
-    for (size_t i = 0; i < n; i++) pre[i] = i;
+    for (size_t i = 0; pre && i < n; i++) pre[i] = i;
     air_table_set_pre(m, t, pre, log_n);
     free(pre);
     cpu_build(c, m, t);

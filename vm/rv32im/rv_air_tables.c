@@ -39,14 +39,14 @@ air_table *rv_range_table_add(air_machine *m)
     const size_t n = (size_t)1 << RV_RANGE_LOG;
     air_table *t = air_table_add(m, "range", 2, 1);
     if (!t) return NULL;
-    gl_t *pre = cairn_calloc(2 * n, sizeof *pre);
-    if (!pre) {
+    gl_t *pre = m->pre_zero ? NULL : cairn_calloc(2 * n, sizeof *pre);
+    if (!pre && !m->pre_zero) {
         air_machine_fail(m, CAIRN_ERR_NOMEM, "rv air: out of memory for the range table");
         return NULL;
     }
     /* row (1 << bits) - 1 + value holds (value, bits); the last row repeats
      * (0, 0), whose multiplicity stays 0 */
-    for (unsigned bits = 0; bits <= RV_RANGE_MAX_BITS; bits++)
+    for (unsigned bits = 0; pre && bits <= RV_RANGE_MAX_BITS; bits++)
         for (uint32_t v = 0; v < (1u << bits); v++) {
             size_t r = rv_range_index(v, bits);
             pre[2 * r] = v;
@@ -64,12 +64,12 @@ air_table *rv_bytes_table_add(air_machine *m)
     const size_t n = (size_t)1 << RV_BYTES_LOG;
     air_table *t = air_table_add(m, "bytes", 5, 1);
     if (!t) return NULL;
-    gl_t *pre = cairn_calloc(5 * n, sizeof *pre);
-    if (!pre) {
+    gl_t *pre = m->pre_zero ? NULL : cairn_calloc(5 * n, sizeof *pre);
+    if (!pre && !m->pre_zero) {
         air_machine_fail(m, CAIRN_ERR_NOMEM, "rv air: out of memory for the bytes table");
         return NULL;
     }
-    for (uint32_t a = 0; a < 256; a++)
+    for (uint32_t a = 0; pre && a < 256; a++)
         for (uint32_t b = 0; b < 256; b++) {
             gl_t *r = pre + 5 * (size_t)(a * 256 + b);
             r[0] = a;
