@@ -134,9 +134,9 @@ void cli_final_print(FILE *o, int json, const char *path, const rc_export *e, co
                 e->kind ? "join" : "lift", e->journal_len, jdh);
         for (size_t k = 0; k < e->journal_len; k++) fprintf(o, "%02x", e->journal[k]);
         fprintf(o, "\", \"proof_bytes\": %zu, \"proven_bits\": %.2f, \"conjectured_bits\": %.2f, \"keys_sec\": %.6f"
-                   ", \"keys_cached\": %s, \"proof_verify_sec\": %.6f, \"verify_sec\": %.6f}\n",
+                   ", \"keys_cached\": %s, \"keys_from\": \"%s\", \"proof_verify_sec\": %.6f, \"verify_sec\": %.6f}\n",
                 e->proof_len, i->sec.proven, i->sec.conjectured, i->keys_sec, i->keys_cached ? "true" : "false",
-                i->verify_sec, seconds);
+                i->keys_cached == 2 ? "shipped" : i->keys_cached ? "key cache" : "built", i->verify_sec, seconds);
         return;
     }
     fprintf(o, "valid        the final proof verifies (%s proof, recursion preset %s, shape %s)\n",
@@ -152,7 +152,9 @@ void cli_final_print(FILE *o, int json, const char *path, const rc_export *e, co
     fprintf(o, "verified in  %.3f s (keys %.3f s, the proof %.3f s)\n", seconds, i->keys_sec, i->verify_sec);
     stark_keycache_stats kc;
     stark_keycache_get_stats(&kc);
-    if (kc.enabled && i->keys_cached)
+    if (i->keys_cached == 2)
+        fprintf(o, "keys         the lift and join keys from the fold roots shipped with this build\n");
+    else if (kc.enabled && i->keys_cached)
         fprintf(o, "key cache    %s: hit, the lift and join keys from the fold's record\n", kc.dir);
     else if (kc.enabled)
         fprintf(o, "key cache    %s: miss, keys built (%" PRIu64 " entries read, %" PRIu64 " computed and stored)\n",

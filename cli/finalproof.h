@@ -16,7 +16,7 @@ typedef struct {
     rv_state fin;          /* the final state, checked */
     p2_digest ctrl;        /* this build's control root for (preset, po2) */
     double keys_sec;       /* building the fold keys (first use) */
-    int keys_cached;       /* from the key cache's fold record */
+    int keys_cached;       /* from the key cache's fold record (1) or shipped with the build (2) */
     double verify_sec;     /* the recursion proof's verification */
     stark_security_bits sec; /* of the recursion proof */
 } cli_final_info;

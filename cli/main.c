@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "recursion/rc_fold.h"
 
 static const cli_command commands[] = {
     {"bench", cmd_bench, "measure primitives and provers (cairn bench -h)"},
@@ -39,6 +40,9 @@ int main(int argc, char **argv)
         printf("cairn 0.1.0\n");
         return EXIT_OK;
     }
+    /* the fold roots this build computed when it was built: a verifier
+     * of those (preset, po2) needs no key build */
+    rc_fold_ship(rc_fold_roots_built, rc_fold_roots_built_n);
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
     cli_ctx c;

@@ -39,6 +39,16 @@
  * damaged or foreign records are ignored (notice on stderr) and rebuilt.
  * Without a cache (CAIRN_KEY_CACHE=off) the verifier builds everything.
  *
+ * Roots shipped with the build: a program may hand rc_fold_ship a table
+ * of such records (id and roots), made by the build's own code when it
+ * was built (recursion/gen/fold_roots_gen.c; the cairn binary carries
+ * those of CMake's CAIRN_SHIP_FOLD_ROOTS, by default the default segment
+ * size at proven-100 and conjectured-100). A verifier's context whose
+ * record id is in the table takes its roots from there, before the key
+ * cache: the first `cairn verify` of such a proof on a machine takes
+ * milliseconds instead of the full build. CAIRN_FOLD_ROOTS=off ignores
+ * the table.
+ *
  * Node kinds: a lift proof (level 0, or an odd node carried up) or a join
  * proof; the kind says which key verifies it. */
 #ifndef CAIRN_RECURSION_RC_FOLD_H
@@ -87,14 +97,37 @@ cairn_err rc_fold_get(const rc_fold **out, const char *seg_preset, unsigned po2)
  * (which stores the record). A full context of the process is returned
  * when there is one. Errors as rc_fold_get. */
 cairn_err rc_fold_get_verifier(const rc_fold **out, const char *seg_preset, unsigned po2);
-/* 1 if f's keys came from the key cache's record (a verifier's context:
- * rc_fold_lift and rc_fold_join refuse it with CAIRN_ERR_USAGE,
- * rc_fold_prove_mem is SIZE_MAX), 0 for a full context. */
+/* 1 if f's keys came from the key cache's record, 2 if from the roots
+ * shipped with the build (a verifier's context: rc_fold_lift and
+ * rc_fold_join refuse it with CAIRN_ERR_USAGE, rc_fold_prove_mem is
+ * SIZE_MAX), 0 for a full context. */
 int rc_fold_from_record(const rc_fold *f);
-/* "" for a full context; for one from a record, a note naming the record
- * for messages about a control root that differs (" (keys from the key
- * cache's record PATH: ...)"; the thread's buffer, until the next call). */
+/* "" for a full context; for one from a record or the shipped roots, a
+ * note naming where the roots came from, for messages about a control
+ * root that differs (" (keys from the key cache's record PATH: ...)";
+ * the thread's buffer, until the next call). */
 const char *rc_fold_keys_note(const rc_fold *f);
+
+/* ---- roots shipped with the build ----
+ * A record as the key cache holds it: the id (preset, po2, shape, both
+ * layers' parameters, the shape machine's key description) and the lift
+ * and join programs' preprocessed roots. */
+#define RC_FOLD_ID_BYTES 140
+typedef struct {
+    uint8_t id[RC_FOLD_ID_BYTES];
+    uint64_t root[2][P2_DIGEST];
+} rc_fold_shipped;
+/* The record of a full context (CAIRN_ERR_USAGE for a verifier's). */
+cairn_err rc_fold_shipped_of(rc_fold_shipped *out, const rc_fold *f);
+/* Makes table[0..n) the process's shipped roots (NULL, 0: none); the table
+ * must outlive the contexts built after the call. Ignored (no table)
+ * while CAIRN_FOLD_ROOTS=off. Not thread-safe against concurrent
+ * rc_fold_get*: call it at start-up. */
+void rc_fold_ship(const rc_fold_shipped *table, size_t n);
+/* The table that the build made (the generated library cairn_fold_roots,
+ * linked by the cairn binary). */
+extern const rc_fold_shipped rc_fold_roots_built[];
+extern const size_t rc_fold_roots_built_n;
 /* Frees every cached context (no rc_fold may be used afterwards). */
 void rc_fold_release(void);
 

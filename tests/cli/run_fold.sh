@@ -238,9 +238,26 @@ forge()
     # --segments still checks every segment proof when /proof is there
     "$JOBEDIT" "$J" "$WORK/e.h5" proof-byte 1 && expect 1 "segment 1 proof" "$CAIRN" verify "$WORK/e.h5" --segments &&
         expect 0 "" "$CAIRN" verify "$WORK/e.h5" && pass
-    # the fold's record in the key cache: built once, then read; damaged: rebuilt
+    # the fold roots shipped with the build (CMake's CAIRN_SHIP_FOLD_ROOTS,
+    # test:11 among them by default): no key build and no key cache, the
+    # control root the one built from the programs
     local root kc=$WORK/kc rec
-    expect 0 "" "$CAIRN" verify --proof "$P" --json && root=$(json_field control_root)
+    expect 0 "" env CAIRN_FOLD_ROOTS=off CAIRN_KEY_CACHE=off "$CAIRN" verify --proof "$P" --json &&
+        root=$(json_field control_root)
+    [ "$(json_field keys_from)" = built ] && pass || fail "CAIRN_FOLD_ROOTS=off: keys from $(json_field keys_from)"
+    case ",${CAIRN_TEST_SHIPPED:-}," in
+    *,test:11,*)
+        expect 0 "" env CAIRN_KEY_CACHE=off "$CAIRN" verify --proof "$P" --json
+        [ "$(json_field keys_from)" = shipped ] && [ "$(json_field control_root)" = "$root" ] && pass ||
+            fail "verify with the shipped fold roots: keys from $(json_field keys_from), another control root"
+        expect 0 "fold roots shipped with this build" env CAIRN_KEY_CACHE="$kc" "$CAIRN" verify "$J" && pass
+        [ ! -e "$kc" ] || [ -z "$(ls "$kc")" ] && pass || fail "verify with the shipped roots wrote the key cache"
+        ;;
+    *) echo "the binary ships no test:11 fold roots (${CAIRN_TEST_SHIPPED:-none}): not checked" >&2 ;;
+    esac
+    # the fold's record in the key cache, the shipped roots set aside:
+    # built once, then read; damaged: rebuilt
+    export CAIRN_FOLD_ROOTS=off
     expect 0 "miss, keys built" env CAIRN_KEY_CACHE="$kc" "$CAIRN" verify --proof "$P" && pass
     expect 0 "hit, the lift and join keys" env CAIRN_KEY_CACHE="$kc" "$CAIRN" verify "$J" && pass
     expect 0 "" env CAIRN_KEY_CACHE="$kc" "$CAIRN" verify --proof "$P" --json
@@ -252,6 +269,7 @@ forge()
         grep -qF "miss, keys built" "$WORK/out" && pass || fail "a damaged fold record was not rebuilt"
     expect 0 "hit, the lift and join keys" env CAIRN_KEY_CACHE="$kc" "$CAIRN" verify --proof "$P" && pass
     expect 0 "key cache    off" env CAIRN_KEY_CACHE=off "$CAIRN" verify --proof "$P" && pass
+    unset CAIRN_FOLD_ROOTS
 }
 
 mpi()

@@ -363,7 +363,8 @@ static p2_digest g_ctrl, g_key[2];
 static stark_security_bits g_sec;
 
 /* A fresh verifier's context (the process's contexts released first);
- * 1 if it came from the record, 0 if built, -1 on error. Its keys and
+ * 1 if it came from the record, 2 from the shipped roots, 0 if built, -1
+ * on error. Its keys and
  * security must be the full context's when same is set. */
 static int verifier(const rc_fold **f, int same)
 {
@@ -468,6 +469,38 @@ static void test_verifier(void)
     stark_keycache_set(NULL);
     CU_ASSERT_EQUAL(verifier(&f, 1), 0);
     CU_ASSERT_STRING_EQUAL(test_cache_file(dir, ".fold"), "");
+    /* roots shipped with the build (rc_fold_ship): taken before the key
+     * cache, the full context's keys; an entry of another id is not used;
+     * a wrong root gives other keys and the valid proof fails "control
+     * root", naming the shipped roots */
+    rc_fold_shipped sh, other;
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&full, "test", PO2), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(rc_fold_shipped_of(&sh, full), CAIRN_OK);
+    other = sh;
+    other.id[33] ^= 1; /* the po2's second byte: another segment size's record */
+    other.root[0][0] ^= 1;
+    rc_fold_ship(&other, 1);
+    CU_ASSERT_EQUAL(verifier(&f, 1), 0);
+    rc_fold_ship(&sh, 1);
+    stark_keycache_set(dir);
+    CU_ASSERT_EQUAL(verifier(&f, 1), 2);
+    CU_ASSERT_STRING_EQUAL(test_cache_file(dir, ".fold"), ""); /* nothing read or stored */
+    CU_ASSERT_EQUAL(rc_fold_shipped_of(&other, f), CAIRN_ERR_USAGE); /* a verifier's has none */
+    stark_keycache_set(NULL);
+    sh.root[0][0] = sh.root[0][0] == 0 ? 1 : sh.root[0][0] - 1;
+    CU_ASSERT_EQUAL(verifier(&f, 0), 2);
+    p2_digest cs = rc_fold_ctrl(f);
+    CU_ASSERT(memcmp(&cs, &g_ctrl, sizeof cs) != 0);
+    CU_ASSERT_EQUAL(rc_fold_verify(f, RC_FOLD_JOIN, g_fin.claim, g_fin.proof, g_fin.len), CAIRN_ERR_VERIFY);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "control root"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "shipped"));
+    /* CAIRN_FOLD_ROOTS=off: the table is ignored */
+    sh.root[0][0] = sh.root[0][0] == 0 ? 1 : sh.root[0][0] - 1; /* not the real one either way */
+    setenv("CAIRN_FOLD_ROOTS", "off", 1);
+    rc_fold_ship(&sh, 1);
+    unsetenv("CAIRN_FOLD_ROOTS");
+    CU_ASSERT_EQUAL(verifier(&f, 1), 0);
+    rc_fold_ship(NULL, 0);
     rc_fold_node_free(&g_fin);
 }
 
@@ -490,7 +523,7 @@ int main(void)
                                       {"(b) keys from blanks, control root", test_keys},
                                       {"(c) lift, join, verify; forgeries", test_fold},
                                       {"(e) the recursion prover's workspace", test_workspace},
-                                      {"(d) a verifier's keys from the key cache's record", test_verifier},
+                                      {"(d) a verifier's keys from the key cache's record or the shipped roots", test_verifier},
                                       {"release", test_release},
                                       {NULL, NULL}};
     return test_run_suite("rc_fold", cases);
