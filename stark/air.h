@@ -14,7 +14,11 @@
  * are Z_H(x)/(x - 1) and Z_H(x)/(x - g^-1), of degree n - 1, like a
  * column), the transition selector x - g^-1 counts 1 as well, constants and
  * public values 0. Constraints may have degree at most max_degree (default
- * 3); LogUp adds constraints of its own that respect the same bound.
+ * 3, at most 8); LogUp adds constraints of its own that respect the same
+ * bound. A table of degree d has a quotient of 2^q chunks, 2^q >= d - 1,
+ * evaluated on 2^q n points: a subgroup of the LDE when 2^q is at most
+ * the blowup, else the LDE's blocks and as many more, rebuilt for the
+ * quotient alone (prover.c; tests/stark/test_stark_qdomain.c).
  *
  * LogUp (bus balance): an interaction (bus, send/receive, multiplicity m,
  * tuple t) contributes +-m / (beta + bus + sum_i alpha^(i+1) t_i), alpha and

@@ -298,11 +298,15 @@ static cairn_err vk_init(struct stark_vk *vk, const air_machine *m, const stark_
             d = umax(d, group_interactions(vk, ti, t, m->max_degree));
             vk->has_lu = 1;
         }
+        /* the quotient has degree < (d - 1) n: 2^q chunks, evaluated on a
+         * coset of 2^q n points, which may be larger than the LDE (the
+         * prover then computes the extra blocks for the quotient alone) */
         unsigned q = 0;
         while ((1u << q) < d - 1) q++;
         vk->qlog[ti] = q;
-        RETURN_ERROR_IF(q > p->log_blowup, CAIRN_ERR_USAGE,
-                        "stark: table %s has constraint degree %u; needs log_blowup >= %u", t->name, d, q);
+        RETURN_ERROR_IF(q > STARK_MAX_QLOG, CAIRN_ERR_USAGE,
+                        "stark: table %s has constraint degree %u (at most %d)", t->name, d,
+                        (1 << STARK_MAX_QLOG) + 1);
     }
     /* A machine whose only interactions are boundary terms still states
      * a bus equation over its public values: it is checked like any other. */

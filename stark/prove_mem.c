@@ -131,7 +131,13 @@ size_t stark_prove_mem(const stark_pk *pk, const unsigned *log_heights)
         const size_t wm = s->w[TREE_MAIN][t], wl = s->w[TREE_LU][t];
         const size_t km = wm ? (size_t)1 << (rows_log[0][t] - n) : nq;
         const size_t kl = wl ? (size_t)1 << (rows_log[1][t] - n) : nq;
-        const size_t more = (((km < nq ? nq - km : 0) * wm + (kl < nq ? nq - kl : 0) * wl) << n) * sizeof(gl_t);
+        /* the preprocessed LDE has 2^lb blocks: more for a quotient
+         * domain larger than the LDE */
+        const size_t kp = (size_t)1 << lb, wp = vk->m->tables[t]->npre;
+        const size_t more = (((km < nq ? nq - km : 0) * wm + (kl < nq ? nq - kl : 0) * wl +
+                              (kp < nq ? nq - kp : 0) * wp)
+                             << n) *
+                            sizeof(gl_t);
         live += hb(mat(n + lb, s->w[TREE_Q][t]));
         peak = max2(peak, live + 3 * hb(Q * sizeof(gl_t)) + hb(Q * sizeof(gl3_t)) + hb(more));
     }

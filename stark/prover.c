@@ -562,11 +562,12 @@ static gl_t *plu_fp(const plu *l, size_t k, const gl_t *const *tup)
 #include "logup_impl.h"
 
 /* Evaluations of the combined constraint divided by Z_H on the quotient
- * coset (first Q rows of the bit-reversed LDEs: blocks 0 .. nq-1, given
- * per block in main_blk[y] and lu_blk[y]; the preprocessed LDE whole),
- * then chunk coefficients: coef receives n rows x 3*nq columns (column
- * 3j+c = component c of chunk j), in coefficient order. */
-static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
+ * coset (first Q rows of the bit-reversed LDEs of blowup max(2^lb, nq):
+ * blocks 0 .. nq-1, given per block in pre_blk[y] (NULL without
+ * preprocessed columns), main_blk[y] and lu_blk[y]), then chunk
+ * coefficients: coef receives n rows x 3*nq columns (column 3j+c =
+ * component c of chunk j), in coefficient order. */
+static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *pre_blk,
                                 const gl_t *const *main_blk, const gl_t *const *lu_blk, gl3_t lu_sum,
                                 gl_t *coef)
 {
@@ -630,7 +631,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *pre_lde,
                 if (!v || !fpb || !arena) continue;
                 const size_t y = ci / nch, off = y * n, b0 = off + (ci % nch) * BLK;
                 const size_t B = off + n - b0 < BLK ? off + n - b0 : BLK;
-                const ev_src src = {pre_lde ? pre_lde + off * t->npre : NULL, t->npre, main_blk[y], t->nmain, q->pub};
+                const ev_src src = {pre_blk[y], t->npre, main_blk[y], t->nmain, q->pub};
                 size_t row[BLK], nrow[BLK];
                 gl_t sel[3 * BLK], acc[3 * BLK];
                 for (size_t j = 0; j < B; j++) {
@@ -1329,27 +1330,36 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         if (!q)
             return cairn_fail_nomem(lde, "stark_prove: out of memory for the quotient of table %s",
                                     m->tables[t]->name);
-        /* LDE blocks 0 .. nq-1 of the main and LogUp columns: kept, or
-         * rebuilt past the kept ones */
+        /* LDE blocks 0 .. nq-1 of the preprocessed, main and LogUp
+         * columns: kept, or rebuilt past the kept ones. A quotient domain
+         * larger than the LDE (a constraint degree above 2^lb + 1) takes
+         * blocks of the LDE of blowup nq, whose first 2^lb blocks are this
+         * LDE's (block_shift), the others rebuilt from block 0 like the
+         * trimmed ones; the preprocessed LDE is whole (2^lb blocks). */
         const size_t nq = (size_t)1 << vk->qlog[t], wm = s->w[TREE_MAIN][t], wl = s->w[TREE_LU][t];
+        const size_t wp = m->tables[t]->npre;
+        const unsigned lbq = vk->qlog[t] > lb ? vk->qlog[t] : lb;
         const size_t km = wm ? (size_t)1 << (ps->rows_log[TREE_MAIN][t] - log_n[t]) : nq;
         const size_t kl = wl ? (size_t)1 << (ps->rows_log[TREE_LU][t] - log_n[t]) : nq;
+        const size_t kp = wp ? (size_t)1 << lb : nq;
         gl_t *more = NULL;
-        const gl_t *mblk[8] = {0}, *lblk[8] = {0};
+        const gl_t *pblk[8] = {0}, *mblk[8] = {0}, *lblk[8] = {0};
         for (size_t y = 0; y < nq; y++) {
+            if (wp && y < kp) pblk[y] = pk->pre_lde[t] + y * n * wp;
             if (wm && y < km) mblk[y] = ps->main_lde[t] + y * n * wm;
             if (wl && y < kl) lblk[y] = ps->lu_lde[t] + y * n * wl;
         }
-        const size_t rm = km < nq ? nq - km : 0, rl = kl < nq ? nq - kl : 0;
-        if (rm + rl) {
-            more = stark_huge_alloc_array(n, (rm * wm + rl * wl) * sizeof *more);
+        const size_t rm = km < nq ? nq - km : 0, rl = kl < nq ? nq - kl : 0, rp = kp < nq ? nq - kp : 0;
+        if (rm + rl + rp) {
+            more = stark_huge_alloc_array(n, (rm * wm + rl * wl + rp * wp) * sizeof *more);
             if (!more)
-                return cairn_fail_nomem(n * (rm * wm + rl * wl) * sizeof *more,
+                return cairn_fail_nomem(n * (rm * wm + rl * wl + rp * wp) * sizeof *more,
                                         "stark_prove: out of memory for the LDE blocks of table %s",
                                         m->tables[t]->name);
-            gl_t *lmore = more + rm * n * wm;
-            cairn_err e = lde_blocks(more, ps->main_lde[t], log_n[t], wm, lb, km, nq);
-            if (e == CAIRN_OK) e = lde_blocks(lmore, ps->lu_lde[t], log_n[t], wl, lb, kl, nq);
+            gl_t *lmore = more + rm * n * wm, *pmore = lmore + rl * n * wl;
+            cairn_err e = lde_blocks(more, ps->main_lde[t], log_n[t], wm, lbq, km, nq);
+            if (e == CAIRN_OK) e = lde_blocks(lmore, ps->lu_lde[t], log_n[t], wl, lbq, kl, nq);
+            if (e == CAIRN_OK) e = lde_blocks(pmore, pk->pre_lde[t], log_n[t], wp, lbq, kp, nq);
             if (e != CAIRN_OK) {
                 stark_huge_free(more);
                 return cairn_prefix_error(e, "stark_prove: LDE blocks of table %s", m->tables[t]->name);
@@ -1357,12 +1367,13 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
             for (size_t y = 0; y < nq; y++) {
                 if (wm && y >= km) mblk[y] = more + (y - km) * n * wm;
                 if (wl && y >= kl) lblk[y] = lmore + (y - kl) * n * wl;
+                if (wp && y >= kp) pblk[y] = pmore + (y - kp) * n * wp;
             }
         }
         /* chunk coefficients in the first n rows, then their bit-reversed
          * coset evaluations in place (the rows below are never read: no
          * zero padding to write and transform) */
-        cairn_err qe = quotient_table(&qc, t, pk->pre_lde[t], mblk, lblk, pf->lu_sum[t], q);
+        cairn_err qe = quotient_table(&qc, t, pblk, mblk, lblk, pf->lu_sum[t], q);
         stark_huge_free(more);
         FORWARD_IF_ERROR(qe);
         if (stark_tampering(tp, STARK_TAMPER_QUOTIENT) && tp->table == t && tp->index < n * W)

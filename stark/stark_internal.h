@@ -21,6 +21,9 @@
 #define STARK_MIN_LOG_N 2    /* smallest table height 2^2 */
 #define STARK_MAX_LOG_N 26   /* largest table height a proof may state */
 #define STARK_SHIFT GL_GENERATOR /* LDE and quotient coset shift */
+/* A quotient of at most 2^3 chunks: constraint degree <= 9 (the prover's
+ * per-block tables hold 8) */
+#define STARK_MAX_QLOG 3
 
 enum { TREE_PRE = 0, TREE_MAIN, TREE_LU, TREE_Q, NTREES };
 
@@ -37,7 +40,7 @@ struct stark_vk {
     unsigned ngroups[AIR_MAX_TABLES];
     uint8_t group_size[AIR_MAX_TABLES][STARK_MAX_INTS];
     uint8_t group_first[AIR_MAX_TABLES][STARK_MAX_INTS];
-    unsigned qlog[AIR_MAX_TABLES]; /* quotient has 2^qlog chunks */
+    unsigned qlog[AIR_MAX_TABLES]; /* quotient has 2^qlog chunks, qlog <= STARK_MAX_QLOG */
     unsigned max_lu_degree;
     /* LogUp challenges are drawn and the balance is checked whenever any
      * interaction exists, boundary terms included; the LogUp tree exists
