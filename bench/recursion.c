@@ -80,6 +80,7 @@ typedef struct {
     size_t inner_len, outer_len;
     double prove_cpu; /* CPU seconds of the recursion proof, all threads */
     double prove_first, prove_cpu_first; /* the same of the first of --repeat */
+    stark_prove_stats phases;            /* the last proof's split */
     rc_program *prog;
     gl_t *wit;
     size_t nwit;
@@ -197,6 +198,7 @@ static cairn_err prove_verify(run *r, double t[5], unsigned repeat)
         FORWARD_IF_ERROR(rc_prove(&p, &len, r->air, r->wit, r->nwit));
         t[3] = now_sec() - t0;
         r->prove_cpu = process_cpu_sec() - c0;
+        r->phases = *stark_last_prove_stats();
         if (i == 0) {
             r->outer = p;
             r->outer_len = len;
@@ -470,6 +472,13 @@ int bench_recursion(int argc, char **argv)
         bench_report(&o, "prove_cpu_first_s", r.prove_cpu_first, "s");
         bench_report(&o, "prove_s", t[3], "s");
         bench_report(&o, "prove_cpu_s", r.prove_cpu, "s");
+        /* the last proof's CPU seconds per phase (stark.h) */
+        bench_report(&o, "main_commit_cpu_s", r.phases.c_main, "s");
+        bench_report(&o, "logup_cpu_s", r.phases.c_logup, "s");
+        bench_report(&o, "quotient_cpu_s", r.phases.c_quotient, "s");
+        bench_report(&o, "open_deep_cpu_s", r.phases.c_open, "s");
+        bench_report(&o, "fri_pow_cpu_s", r.phases.c_fri, "s");
+        bench_report(&o, "fri_queries_cpu_s", r.phases.c_queries, "s");
         bench_report(&o, "verify_s", t[4], "s");
         bench_report(&o, "proof_bytes", (double)r.outer_len, "B");
         bench_report(&o, "peak_rss_mb", (double)peak_rss_bytes() / 1048576.0, "MiB");

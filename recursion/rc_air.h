@@ -52,14 +52,18 @@ enum {
  * row the canonicity helpers t and w = (acc - lo + 1) t */
 enum { RC_BITS_B, RC_BITS_ACC, RC_BITS_LO, RC_BITS_T, RC_BITS_W, RC_BITS_NMAIN };
 #define RC_BITS_ROWS 64
-/* p2: in[12] as read (permute_swap: its 12 inputs), the gadget, the
- * direction bit s (0 on permute rows) and d[4] = s (in[4 + i] - in[i]),
- * which exchanges the two children in-row: the gadget permutes
- * (in[0..4) + d, in[4..8) - d, in[8..12)) */
+/* p2: in[12] as read (permute_swap: its 12 inputs), the gadget (its
+ * degree-7 layout, one column per S-box: RC_P2_AIR), the direction bit s
+ * (0 on permute rows) and d[4] = s (in[4 + i] - in[i]), which exchanges
+ * the two children in-row: the gadget permutes (in[0..4) + d,
+ * in[4..8) - d, in[8..12)). The recursion machine allows degree 7 for it
+ * (RC_AIR_MAX_DEGREE; the other tables keep degree 3). */
 enum {
-    RC_P2_IN = 0, RC_P2_GADGET = P2_WIDTH, RC_P2_S = P2_WIDTH + P2_AIR_NCOLS, RC_P2_D,
+    RC_P2_IN = 0, RC_P2_GADGET = P2_WIDTH, RC_P2_S = P2_WIDTH + P2_AIR_NCOLS7, RC_P2_D,
     RC_P2_NMAIN = RC_P2_D + P2_DIGEST
 };
+#define RC_P2_AIR ((p2_air){RC_P2_GADGET, 1})
+#define RC_AIR_MAX_DEGREE 7
 enum { RC_PARTS_C = 0, RC_PARTS_NMAIN = 3 };
 
 typedef struct rc_air rc_air;

@@ -29,7 +29,7 @@ _Static_assert(STARK_MACHINE_MAX_LOG_N == STARK_MAX_LOG_N,
 #define NCOLS (COL_CTR + 1)
 _Static_assert(NCOLS == 249, "the row layout documented above");
 
-static const p2_air GADGET = {COL_P2};
+static const p2_air GADGET = {COL_P2, 0};
 
 unsigned stark_p2chain_width(void) { return NCOLS; }
 

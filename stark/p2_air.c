@@ -19,6 +19,7 @@ _Static_assert(2 * RF == P2_AIR_FULL_ROUNDS && RP == P2_AIR_PARTIAL_ROUNDS,
 unsigned p2_air_layout(p2_air *g, unsigned first)
 {
     g->first = first;
+    g->deg7 = 0;
     return P2_AIR_NCOLS;
 }
 
@@ -81,13 +82,19 @@ static void mi_expr(bld *b, air_expr *x)
         x[i] = add(b, air_mul(b->m, b->t, air_const(b->m, b->t, P2_DIAG[i]), x[i]), s);
 }
 
-/* The S-box u^7 through the committed x3 = u^3 and out = x3^2 * u. */
-static void sbox_expr(bld *b, air_expr u, unsigned cx3, unsigned cout, const char *what)
+/* The S-box u^7: through the committed x3 = u^3 and out = x3^2 * u
+ * (degree 3), or out = u^7 (degree 7; cx3 unused). */
+static void sbox_expr(const p2_air *g, bld *b, air_expr u, unsigned cx3, unsigned cout, const char *what)
 {
     air_machine *m = b->m;
     air_table *t = b->t;
-    air_expr x3 = air_col(m, t, AIR_MAIN, cx3, 0), o = air_col(m, t, AIR_MAIN, cout, 0);
-    air_constrain(m, t, air_sub(m, t, x3, air_mul(m, t, air_mul(m, t, u, u), u)), what);
+    air_expr o = air_col(m, t, AIR_MAIN, cout, 0), u3 = air_mul(m, t, air_mul(m, t, u, u), u);
+    if (g->deg7) {
+        air_constrain(m, t, air_sub(m, t, o, air_mul(m, t, air_mul(m, t, u3, u3), u)), what);
+        return;
+    }
+    air_expr x3 = air_col(m, t, AIR_MAIN, cx3, 0);
+    air_constrain(m, t, air_sub(m, t, x3, u3), what);
     air_constrain(m, t, air_sub(m, t, o, air_mul(m, t, air_mul(m, t, x3, x3), u)), what);
 }
 
@@ -102,20 +109,20 @@ void p2_air_build(const p2_air *g, air_machine *m, air_table *t, air_expr out[P2
     for (int r = 0; r < 2 * RF; r++) {
         const uint64_t *rc = full_rc(r);
         snprintf(name, sizeof name, "p2 full round %d S-box", r);
-        for (int i = 0; i < W; i++) {
-            unsigned c = p2_air_full_col(g, (unsigned)r, (unsigned)i);
-            sbox_expr(&b, add(&b, st[i], air_const(m, t, rc[i])), c, c + W, name);
-        }
         for (int i = 0; i < W; i++)
-            st[i] = air_col(m, t, AIR_MAIN, p2_air_full_col(g, (unsigned)r, (unsigned)i) + W, 0);
+            sbox_expr(g, &b, add(&b, st[i], air_const(m, t, rc[i])), p2_air_full_col(g, (unsigned)r, (unsigned)i),
+                      p2_air_full_out(g, (unsigned)r, (unsigned)i), name);
+        for (int i = 0; i < W; i++)
+            st[i] = air_col(m, t, AIR_MAIN, p2_air_full_out(g, (unsigned)r, (unsigned)i), 0);
         me_expr(&b, st);
         if (r == RF - 1) {
             /* partial rounds sit between the two halves of full rounds */
             for (int p = 0; p < RP; p++) {
-                unsigned c = p2_air_part_col(g, (unsigned)p);
+                unsigned c = p2_air_part_out(g, (unsigned)p);
                 snprintf(name, sizeof name, "p2 partial round %d S-box", p);
-                sbox_expr(&b, add(&b, st[0], air_const(m, t, P2_RC_INT[p])), c, c + 1, name);
-                st[0] = air_col(m, t, AIR_MAIN, c + 1, 0);
+                sbox_expr(g, &b, add(&b, st[0], air_const(m, t, P2_RC_INT[p])), p2_air_part_col(g, (unsigned)p), c,
+                          name);
+                st[0] = air_col(m, t, AIR_MAIN, c, 0);
                 mi_expr(&b, st);
             }
         }
@@ -133,20 +140,18 @@ cairn_err p2_air_fill(const p2_air *g, gl_t *row, gl_t out[P2_WIDTH], const gl_t
     for (int r = 0; r < 2 * RF; r++) {
         const uint64_t *rc = full_rc(r);
         for (int i = 0; i < W; i++) {
-            unsigned c = p2_air_full_col(g, (unsigned)r, (unsigned)i);
             gl_t u = gl_add(st[i], rc[i]), x3 = cube(u);
-            row[c] = x3;
+            if (!g->deg7) row[p2_air_full_col(g, (unsigned)r, (unsigned)i)] = x3;
             st[i] = gl_mul(gl_sqr(x3), u);
-            row[c + W] = st[i];
+            row[p2_air_full_out(g, (unsigned)r, (unsigned)i)] = st[i];
         }
         me_val(st);
         if (r == RF - 1) {
             for (int p = 0; p < RP; p++) {
-                unsigned c = p2_air_part_col(g, (unsigned)p);
                 gl_t u = gl_add(st[0], P2_RC_INT[p]), x3 = cube(u);
-                row[c] = x3;
+                if (!g->deg7) row[p2_air_part_col(g, (unsigned)p)] = x3;
                 st[0] = gl_mul(gl_sqr(x3), u);
-                row[c + 1] = st[0];
+                row[p2_air_part_out(g, (unsigned)p)] = st[0];
                 mi_val(st);
             }
         }

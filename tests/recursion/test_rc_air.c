@@ -257,7 +257,7 @@ static void p2_set_dir(gl_t *r, gl_t s)
         g[i] = gl_add(g[i], d);
         g[P2_DIGEST + i] = gl_sub(g[P2_DIGEST + i], d);
     }
-    CU_ASSERT_EQUAL_FATAL(p2_air_fill(&(p2_air){RC_P2_GADGET}, r, o, g), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(p2_air_fill(&RC_P2_AIR, r, o, g), CAIRN_OK);
 }
 
 static void edit(gl_t *r, const tamper *tp)
@@ -307,7 +307,7 @@ static void edit(gl_t *r, const tamper *tp)
         gl_t o[P2_WIDTH];
         CU_ASSERT_FATAL(r[RC_P2_S] == 1);
         for (int i = 0; i < P2_DIGEST; i++) r[RC_P2_D + i] = 0;
-        CU_ASSERT_EQUAL_FATAL(p2_air_fill(&(p2_air){RC_P2_GADGET}, r, o, r + RC_P2_IN), CAIRN_OK);
+        CU_ASSERT_EQUAL_FATAL(p2_air_fill(&RC_P2_AIR, r, o, r + RC_P2_IN), CAIRN_OK);
         break;
     }
     case C_SWAP_BIT2: p2_set_dir(r, 2); break;
@@ -328,7 +328,8 @@ static void edit(gl_t *r, const tamper *tp)
     }
 }
 
-#define P2_LAST_OUT(lane) (RC_P2_GADGET + (P2_AIR_FULL_ROUNDS - 1) * 2 * P2_WIDTH + P2_WIDTH + (lane))
+/* p2_air_full_out(&RC_P2_AIR, 7, lane) as a constant (the degree-7 layout) */
+#define P2_LAST_OUT(lane) (RC_P2_GADGET + (P2_AIR_FULL_ROUNDS - 1) * P2_WIDTH + (lane))
 
 static const tamper TAMPERS[] = {
     {"const", RC_CONST, 0, RC_BASE_OUT, 1, 0, "const: out = imm"},

@@ -176,7 +176,7 @@ static void test_honest(void)
 static void test_wrong(void)
 {
     uint64_t seed = test_seed("rv air p2 wrong");
-    const p2_air g = {RV_P2_COL_GADGET};
+    const p2_air g = {RV_P2_COL_GADGET, 0};
     traces t;
 
     /* a p2 row's output: the last full round's S-box output of lane 0,
