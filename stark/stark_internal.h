@@ -116,12 +116,17 @@ static inline unsigned stark_keep_log(const stark_shape *s) { return s->log_b < 
  * 2^rows_log rows, to its kept blocks after the commitment: those of the
  * tree's largest height and the large ones. Small LDEs stay whole:
  * rebuilding their queried rows would cost more, for small matrices, than
- * the memory is worth. (prover.c trims; prove_mem.c counts on it.) */
+ * the memory is worth. Nor is a large one that is not the tallest trimmed
+ * when its quotient reads every block of the LDE and more (a constraint
+ * degree above the blowup + 1: the recursion machine's p2 table): the
+ * quotient would rebuild the blocks it gave back, and then more, at a peak
+ * that holds them all anyway. (prover.c trims; prove_mem.c counts on it.) */
 static inline int stark_trimmed(const stark_shape *s, int k, unsigned t, unsigned rows_log)
 {
     const int tallest = s->log_n[t] + s->log_b == s->tree_log_h[k];
     const int large = ((size_t)s->w[k][t] << rows_log) >= STARK_TRIM_MIN_ELEMS;
-    return rows_log > s->log_n[t] + stark_keep_log(s) && (tallest || large);
+    const int quotient_reads_all = ((size_t)s->nq[t] << s->log_n[t]) > ((size_t)1 << rows_log);
+    return rows_log > s->log_n[t] + stark_keep_log(s) && (tallest || (large && !quotient_reads_all));
 }
 
 /* Columns of the DEEP buffers (S1, S2 as six base columns, padded to
