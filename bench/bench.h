@@ -18,6 +18,10 @@ typedef struct {
 void bench_begin(bench_out *o, int json);
 void bench_report(bench_out *o, const char *key, double value, const char *unit);
 void bench_report_str(bench_out *o, const char *key, const char *value);
+/* The CPU seconds per prover phase of s (main_commit_cpu_s ..
+ * fri_queries_cpu_s), all threads: steadier than wall times on a shared
+ * machine. */
+void bench_report_phase_cpu(bench_out *o, const stark_prove_stats *s);
 void bench_end(bench_out *o);
 
 /* out = "<folder of the running cairn binary>/guest/<name>" (where the

@@ -38,6 +38,16 @@ void bench_report(bench_out *o, const char *key, double value, const char *unit)
     fflush(stdout);
 }
 
+void bench_report_phase_cpu(bench_out *o, const stark_prove_stats *s)
+{
+    bench_report(o, "main_commit_cpu_s", s->c_main, "s");
+    bench_report(o, "logup_cpu_s", s->c_logup, "s");
+    bench_report(o, "quotient_cpu_s", s->c_quotient, "s");
+    bench_report(o, "open_deep_cpu_s", s->c_open, "s");
+    bench_report(o, "fri_pow_cpu_s", s->c_fri, "s");
+    bench_report(o, "fri_queries_cpu_s", s->c_queries, "s");
+}
+
 void bench_report_str(bench_out *o, const char *key, const char *value)
 {
     if (o->json) {

@@ -227,14 +227,7 @@ int bench_prove(int argc, char **argv)
     bench_report(&o, "open_deep_s", b.sum.t_open, "s");
     bench_report(&o, "fri_pow_s", b.sum.t_fri, "s");
     bench_report(&o, "fri_queries_s", b.sum.t_queries, "s");
-    /* CPU seconds of the process in each phase: steadier than the wall
-     * times when the machine is shared */
-    bench_report(&o, "main_commit_cpu_s", b.sum.c_main, "s");
-    bench_report(&o, "logup_cpu_s", b.sum.c_logup, "s");
-    bench_report(&o, "quotient_cpu_s", b.sum.c_quotient, "s");
-    bench_report(&o, "open_deep_cpu_s", b.sum.c_open, "s");
-    bench_report(&o, "fri_pow_cpu_s", b.sum.c_fri, "s");
-    bench_report(&o, "fri_queries_cpu_s", b.sum.c_queries, "s");
+    bench_report_phase_cpu(&o, &b.sum);
     bench_report(&o, "peak_rss_mb", (double)peak_rss_bytes() / 1048576.0, "MiB");
     /* what rv_air_prove_mem promises a rank (this process also holds a
      * second key, for the column counts, and the executor) */

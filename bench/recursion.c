@@ -472,13 +472,7 @@ int bench_recursion(int argc, char **argv)
         bench_report(&o, "prove_cpu_first_s", r.prove_cpu_first, "s");
         bench_report(&o, "prove_s", t[3], "s");
         bench_report(&o, "prove_cpu_s", r.prove_cpu, "s");
-        /* the last proof's CPU seconds per phase (stark.h) */
-        bench_report(&o, "main_commit_cpu_s", r.phases.c_main, "s");
-        bench_report(&o, "logup_cpu_s", r.phases.c_logup, "s");
-        bench_report(&o, "quotient_cpu_s", r.phases.c_quotient, "s");
-        bench_report(&o, "open_deep_cpu_s", r.phases.c_open, "s");
-        bench_report(&o, "fri_pow_cpu_s", r.phases.c_fri, "s");
-        bench_report(&o, "fri_queries_cpu_s", r.phases.c_queries, "s");
+        bench_report_phase_cpu(&o, &r.phases); /* the last proof's */
         bench_report(&o, "verify_s", t[4], "s");
         bench_report(&o, "proof_bytes", (double)r.outer_len, "B");
         bench_report(&o, "peak_rss_mb", (double)peak_rss_bytes() / 1048576.0, "MiB");
