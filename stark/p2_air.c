@@ -88,13 +88,15 @@ static void sbox_expr(const p2_air *g, bld *b, air_expr u, unsigned cx3, unsigne
 {
     air_machine *m = b->m;
     air_table *t = b->t;
-    air_expr o = air_col(m, t, AIR_MAIN, cout, 0), u3 = air_mul(m, t, air_mul(m, t, u, u), u);
     if (g->deg7) {
+        air_expr o = air_col(m, t, AIR_MAIN, cout, 0), u3 = air_mul(m, t, air_mul(m, t, u, u), u);
         air_constrain(m, t, air_sub(m, t, o, air_mul(m, t, air_mul(m, t, u3, u3), u)), what);
         return;
     }
-    air_expr x3 = air_col(m, t, AIR_MAIN, cx3, 0);
-    air_constrain(m, t, air_sub(m, t, x3, u3), what);
+    /* the nodes in the order they always had: the degree-3 machines'
+     * keys (their digests hash the DAG) stay the same */
+    air_expr x3 = air_col(m, t, AIR_MAIN, cx3, 0), o = air_col(m, t, AIR_MAIN, cout, 0);
+    air_constrain(m, t, air_sub(m, t, x3, air_mul(m, t, air_mul(m, t, u, u), u)), what);
     air_constrain(m, t, air_sub(m, t, o, air_mul(m, t, air_mul(m, t, x3, x3), u)), what);
 }
 
