@@ -125,8 +125,8 @@ cairn_err rc_fold_shipped_of(rc_fold_shipped *out, const rc_fold *f);
  * rc_fold_get*: call it at start-up. */
 void rc_fold_ship(const rc_fold_shipped *table, size_t n);
 /* The table that the build made (the generated library cairn_fold_roots,
- * linked by the cairn binary). */
-extern const rc_fold_shipped rc_fold_roots_built[];
+ * linked by the cairn binary; NULL when it ships none). */
+extern const rc_fold_shipped *const rc_fold_roots_built;
 extern const size_t rc_fold_roots_built_n;
 /* Frees every cached context (no rc_fold may be used afterwards). */
 void rc_fold_release(void);
