@@ -257,6 +257,32 @@ void air_interact(air_machine *m, air_table *t, unsigned bus, int dir, air_expr 
 
 unsigned air_degree(const air_table *t, air_expr e) { return t->nodes[e].degree; }
 
+size_t air_nodes_read(const air_table *t, uint32_t *list, int with_ints, unsigned min_degree)
+{
+    uint8_t *need = cairn_calloc(t->nnodes ? t->nnodes : 1, 1);
+    if (!need) return SIZE_MAX;
+    if (with_ints)
+        for (size_t k = 0; k < t->nints; k++) {
+            need[t->ints[k].mult] = 1;
+            for (unsigned e = 0; e < t->ints[k].len; e++) need[t->ints[k].tuple[e]] = 1;
+        }
+    if (min_degree)
+        for (size_t k = 0; k < t->ncons; k++)
+            if (t->nodes[t->cons[k].e].degree >= min_degree) need[t->cons[k].e] = 1;
+    /* the DAG is topologically ordered: a node's operands come before it */
+    for (size_t i = t->nnodes; i-- > 0;) {
+        const air_node *n = &t->nodes[i];
+        if (!need[i] || n->op < AIR_ADD) continue;
+        need[n->a] = 1;
+        if (n->op != AIR_NEG) need[n->b] = 1;
+    }
+    size_t c = 0;
+    for (size_t i = 0; i < t->nnodes; i++)
+        if (need[i]) list[c++] = (uint32_t)i;
+    free(need);
+    return c;
+}
+
 cairn_err air_machine_finish(air_machine *m, unsigned max_degree)
 {
     if (m->err != CAIRN_OK) return cairn_fail(m->err, "%s", m->errmsg);

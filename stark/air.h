@@ -163,6 +163,12 @@ cairn_err air_machine_finish(air_machine *m, unsigned max_degree);
 /* Degree of an expression (see above). */
 unsigned air_degree(const air_table *t, air_expr e);
 
+/* The nodes that the interactions of t (with_ints) and its constraints of
+ * degree >= min_degree (0: none) read, directly or through other nodes,
+ * ascending (so in evaluation order): list receives their indices (room
+ * for t->nnodes); returns their count, or SIZE_MAX on out of memory. */
+size_t air_nodes_read(const air_table *t, uint32_t *list, int with_ints, unsigned min_degree);
+
 /* Evaluates every node of table t in the base field at one row: vals
  * receives t->nnodes values. cur/next rows of pre and main (NULL allowed for
  * an empty kind), public values, and the selectors (first, last,

@@ -292,10 +292,11 @@ static cairn_err vk_init(struct stark_vk *vk, const air_machine *m, const stark_
         const air_table *t = m->tables[ti];
         RETURN_ERROR_IF(t->nints > STARK_MAX_INTS, CAIRN_ERR_LIMIT, "stark: table %s has %zu interactions (max %d)",
                         t->name, t->nints, STARK_MAX_INTS);
-        unsigned d = 2;
+        unsigned d = 2, dlu = 0;
         for (size_t c = 0; c < t->ncons; c++) d = umax(d, air_degree(t, t->cons[c].e));
         if (t->nints) {
-            d = umax(d, group_interactions(vk, ti, t, m->max_degree));
+            dlu = group_interactions(vk, ti, t, m->max_degree);
+            d = umax(d, dlu);
             vk->has_lu = 1;
         }
         /* the quotient has degree < (d - 1) n: 2^q chunks, evaluated on a
@@ -307,11 +308,35 @@ static cairn_err vk_init(struct stark_vk *vk, const air_machine *m, const stark_
         RETURN_ERROR_IF(q > STARK_MAX_QLOG, CAIRN_ERR_USAGE,
                         "stark: table %s has constraint degree %u (at most %d)", t->name, d,
                         (1 << STARK_MAX_QLOG) + 1);
+        vk->qsplit[ti] = vk->qhi_reads[ti] = 0;
+        const unsigned dlo = (1u << p->log_blowup) + 1; /* the LDE's points hold its quotient */
+        if (q > p->log_blowup && dlu <= dlo) {
+            uint32_t *list = cairn_malloc_array(t->nnodes, sizeof *list);
+            size_t c = list ? air_nodes_read(t, list, 0, dlo + 1) : SIZE_MAX;
+            if (c == SIZE_MAX) {
+                free(list);
+                return cairn_fail_nomem(t->nnodes * sizeof *list, "stark: out of memory planning the quotient of table %s",
+                                        t->name);
+            }
+            vk->qsplit[ti] = 1;
+            for (size_t i = 0; i < c; i++)
+                if (t->nodes[list[i]].op == AIR_COL) vk->qhi_reads[ti] |= (uint8_t)(1u << t->nodes[list[i]].kind);
+            free(list);
+        }
     }
     /* A machine whose only interactions are boundary terms still states
      * a bus equation over its public values: it is checked like any other. */
     if (m->boundary->nints) vk->has_lu = 1;
     return CAIRN_OK;
+}
+
+void stark_quotient_blocks(const struct stark_vk *vk, unsigned t, size_t *um, size_t *ul, size_t *up)
+{
+    const size_t nq = (size_t)1 << vk->qlog[t], nlo = (size_t)1 << vk->p.log_blowup;
+    const int s = vk->qsplit[t];
+    *um = !s || (vk->qhi_reads[t] & (1u << AIR_MAIN)) ? nq : nlo;
+    *ul = !s ? nq : nlo;
+    *up = !s || (vk->qhi_reads[t] & (1u << AIR_PRE)) ? nq : nlo;
 }
 
 /* A malloc'd copy of vk. */

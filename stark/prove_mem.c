@@ -134,12 +134,16 @@ size_t stark_prove_mem(const stark_pk *pk, const unsigned *log_heights)
         /* the preprocessed LDE has 2^lb blocks: more for a quotient
          * domain larger than the LDE */
         const size_t kp = (size_t)1 << lb, wp = vk->m->tables[t]->npre;
-        const size_t more = (((km < nq ? nq - km : 0) * wm + (kl < nq ? nq - kl : 0) * wl +
-                              (kp < nq ? nq - kp : 0) * wp)
+        size_t um, ul, up;
+        stark_quotient_blocks(vk, t, &um, &ul, &up);
+        const size_t more = (((km < um ? um - km : 0) * wm + (kl < ul ? ul - kl : 0) * wl +
+                              (kp < up ? up - kp : 0) * wp)
                              << n) *
                             sizeof(gl_t);
+        /* a split quotient keeps the low part's values on the LDE's points */
+        const size_t qlo = vk->qsplit[t] ? hb(((size_t)1 << (n + lb)) * sizeof(gl3_t)) : 0;
         live += hb(mat(n + lb, s->w[TREE_Q][t]));
-        peak = max2(peak, live + 3 * hb(Q * sizeof(gl_t)) + hb(Q * sizeof(gl3_t)) + hb(more));
+        peak = max2(peak, live + 3 * hb(Q * sizeof(gl_t)) + hb(Q * sizeof(gl3_t)) + qlo + hb(more));
     }
     live += hb(tree(s->tree_log_h[TREE_Q]));
     peak = max2(peak, live);

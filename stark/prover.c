@@ -194,28 +194,11 @@ static void par_batch_inv1(gl_t *a, size_t n)
  * topologically ordered); NULL on out of memory. */
 static uint32_t *lu_nodes(const air_table *t, size_t *count)
 {
-    uint8_t *need = cairn_calloc(t->nnodes ? t->nnodes : 1, 1);
     uint32_t *list = cairn_malloc_array(t->nnodes ? t->nnodes : 1, sizeof *list);
-    if (!need || !list) {
-        free(need);
+    if (list && (*count = air_nodes_read(t, list, 1, 0)) == SIZE_MAX) {
         free(list);
-        return NULL;
+        list = NULL;
     }
-    for (size_t k = 0; k < t->nints; k++) {
-        need[t->ints[k].mult] = 1;
-        for (unsigned e = 0; e < t->ints[k].len; e++) need[t->ints[k].tuple[e]] = 1;
-    }
-    for (size_t i = t->nnodes; i-- > 0;) {
-        const air_node *n = &t->nodes[i];
-        if (!need[i] || n->op < AIR_ADD) continue;
-        need[n->a] = 1;
-        if (n->op != AIR_NEG) need[n->b] = 1;
-    }
-    size_t c = 0;
-    for (size_t i = 0; i < t->nnodes; i++)
-        if (need[i]) list[c++] = (uint32_t)i;
-    free(need);
-    *count = c;
     return list;
 }
 
@@ -576,14 +559,24 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
     const unsigned log_n = q->s->log_n[ti], qlog = vk->qlog[ti], lq = log_n + qlog;
     const size_t n = (size_t)1 << log_n, Q = (size_t)1 << lq, nq = (size_t)1 << qlog;
     const size_t G = vk->ngroups[ti], luw = t->nints ? 3 * G : 0;
+    /* Split by degree (stark_internal.h, qsplit): the high constraints on
+     * every block, the rest (qlo) on the LDE's nlo blocks, whose first Qlo
+     * rows are the bit-reversed evaluations on the coset of Qlo points */
+    const int split = vk->qsplit[ti];
+    const unsigned llo = log_n + vk->p.log_blowup;
+    const size_t nlo = split ? (size_t)1 << vk->p.log_blowup : nq, Qlo = (size_t)1 << llo;
+    const unsigned dhi = (1u << vk->p.log_blowup) + 2;
     cairn_err err = CAIRN_OK;
     gl_t *xs = stark_huge_alloc_array(Q, sizeof *xs), *d1 = stark_huge_alloc_array(Q, sizeof *d1);
     gl_t *d2 = stark_huge_alloc_array(Q, sizeof *d2);
     gl3_t *qv = stark_huge_alloc_array(Q, sizeof *qv);
+    gl3_t *qlo = split ? stark_huge_alloc_array(Qlo, sizeof *qlo) : NULL;
+    uint32_t *hlist = split ? cairn_malloc_array(t->nnodes, sizeof *hlist) : NULL;
+    size_t nh = split && hlist ? air_nodes_read(t, hlist, 0, dhi) : 0;
     gl_t *alpha_pw = NULL;
     size_t ncomb = t->ncons + (t->nints ? G : 0);
     gl3_t *apw = cairn_malloc_array(ncomb + 1, sizeof *apw);
-    if (!xs || !d1 || !d2 || !qv || !apw) {
+    if (!xs || !d1 || !d2 || !qv || !apw || (split && (!qlo || !hlist || nh == SIZE_MAX))) {
         err = cairn_fail_nomem(Q * (3 * sizeof *xs + sizeof *qv),
                                "stark: out of memory for the quotient of table %s", t->name);
         goto done;
@@ -633,7 +626,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
                 const size_t B = off + n - b0 < BLK ? off + n - b0 : BLK;
                 const ev_src src = {pre_blk[y], t->npre, main_blk[y], t->nmain, q->pub};
                 size_t row[BLK], nrow[BLK];
-                gl_t sel[3 * BLK], acc[3 * BLK];
+                gl_t sel[3 * BLK], acc[3 * BLK], acch[3 * BLK];
                 for (size_t j = 0; j < B; j++) {
                     size_t i = b0 + j;
                     uint32_t br = stark_bitrev((uint32_t)i, lq);
@@ -645,10 +638,17 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
                     sel[B + j] = gl_mul(gl_mul(zn, ginv), d2[i]);
                     sel[2 * B + j] = gl_sub(1, sel[B + j]);
                 }
-                eval_block(t, v, B, &src, row, nrow, sel, NULL, 0);
+                /* past the LDE's blocks (split) only the high constraints */
+                const int hi_only = y >= nlo;
+                eval_block(t, v, B, &src, row, nrow, sel, hi_only ? hlist : NULL, nh);
                 memset(acc, 0, sizeof acc);
-                for (size_t k = 0; k < t->ncons; k++) gl3_vec_mad_base(acc, apw[k], v + (size_t)t->cons[k].e * B, B, B);
-                if (t->nints) {
+                memset(acch, 0, sizeof acch);
+                for (size_t k = 0; k < t->ncons; k++) {
+                    const int hi = split && t->nodes[t->cons[k].e].degree >= dhi;
+                    if (hi || !hi_only)
+                        gl3_vec_mad_base(hi ? acch : acc, apw[k], v + (size_t)t->cons[k].e * B, B, B);
+                }
+                if (t->nints && !hi_only) {
                     for (size_t k = 0; k < t->nints; k++)
                         fpk_eval_block(&q->fk, fpb + 3 * k * B, B, &t->ints[k], v, B);
                     for (int c = 0; c < 3; c++)
@@ -658,8 +658,15 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
                 }
                 for (size_t j = 0; j < B; j++) {
                     gl3_t a = {{acc[j], acc[B + j], acc[2 * B + j]}};
+                    gl3_t h = {{acch[j], acch[B + j], acch[2 * B + j]}};
                     uint32_t br = stark_bitrev((uint32_t)(b0 + j), lq);
-                    qv[b0 + j] = gl3_mul_base(a, zinv[br & (nq - 1)]);
+                    gl_t zi = zinv[br & (nq - 1)];
+                    if (!split) {
+                        qv[b0 + j] = gl3_mul_base(a, zi);
+                    } else {
+                        qv[b0 + j] = gl3_mul_base(h, zi);
+                        if (!hi_only) qlo[b0 + j] = gl3_mul_base(a, zi);
+                    }
                 }
             }
             free(v);
@@ -676,6 +683,16 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
     /* natural order, inverse NTT on the coset: coefficients of q(shift*y) */
     ntt_bitrev_rows((gl_t *)qv, lq, 3);
     err = ntt_inverse_batch((gl_t *)qv, lq, 3);
+    if (err == CAIRN_OK && split) {
+        /* the low part: degree < Qlo, so its Qlo values give its
+         * coefficients, which add to the high part's */
+        ntt_bitrev_rows((gl_t *)qlo, llo, 3);
+        err = ntt_inverse_batch((gl_t *)qlo, llo, 3);
+        if (err == CAIRN_OK) {
+#pragma omp parallel for schedule(static) if (Qlo >= 4096)
+            for (size_t i = 0; i < Qlo; i++) qv[i] = gl3_add(qv[i], qlo[i]);
+        }
+    }
     if (err != CAIRN_OK) {
         err = cairn_prefix_error(err, "stark: quotient of table %s", t->name);
         goto done;
@@ -694,6 +711,8 @@ done:
     stark_huge_free(d1);
     stark_huge_free(d2);
     stark_huge_free(qv);
+    stark_huge_free(qlo);
+    free(hlist);
     free(apw);
     free(alpha_pw);
     return err;
@@ -1342,6 +1361,10 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         const size_t km = wm ? (size_t)1 << (ps->rows_log[TREE_MAIN][t] - log_n[t]) : nq;
         const size_t kl = wl ? (size_t)1 << (ps->rows_log[TREE_LU][t] - log_n[t]) : nq;
         const size_t kp = wp ? (size_t)1 << lb : nq;
+        /* blocks each kind needs: past the LDE's, only what the high
+         * constraints read when the quotient is split (qsplit) */
+        size_t um, ul, up;
+        stark_quotient_blocks(vk, t, &um, &ul, &up);
         gl_t *more = NULL;
         const gl_t *pblk[8] = {0}, *mblk[8] = {0}, *lblk[8] = {0};
         for (size_t y = 0; y < nq; y++) {
@@ -1349,7 +1372,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
             if (wm && y < km) mblk[y] = ps->main_lde[t] + y * n * wm;
             if (wl && y < kl) lblk[y] = ps->lu_lde[t] + y * n * wl;
         }
-        const size_t rm = km < nq ? nq - km : 0, rl = kl < nq ? nq - kl : 0, rp = kp < nq ? nq - kp : 0;
+        const size_t rm = km < um ? um - km : 0, rl = kl < ul ? ul - kl : 0, rp = kp < up ? up - kp : 0;
         if (rm + rl + rp) {
             more = stark_huge_alloc_array(n, (rm * wm + rl * wl + rp * wp) * sizeof *more);
             if (!more)
@@ -1357,17 +1380,17 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
                                         "stark_prove: out of memory for the LDE blocks of table %s",
                                         m->tables[t]->name);
             gl_t *lmore = more + rm * n * wm, *pmore = lmore + rl * n * wl;
-            cairn_err e = lde_blocks(more, ps->main_lde[t], log_n[t], wm, lbq, km, nq);
-            if (e == CAIRN_OK) e = lde_blocks(lmore, ps->lu_lde[t], log_n[t], wl, lbq, kl, nq);
-            if (e == CAIRN_OK) e = lde_blocks(pmore, pk->pre_lde[t], log_n[t], wp, lbq, kp, nq);
+            cairn_err e = lde_blocks(more, ps->main_lde[t], log_n[t], wm, lbq, km, um);
+            if (e == CAIRN_OK) e = lde_blocks(lmore, ps->lu_lde[t], log_n[t], wl, lbq, kl, ul);
+            if (e == CAIRN_OK) e = lde_blocks(pmore, pk->pre_lde[t], log_n[t], wp, lbq, kp, up);
             if (e != CAIRN_OK) {
                 stark_huge_free(more);
                 return cairn_prefix_error(e, "stark_prove: LDE blocks of table %s", m->tables[t]->name);
             }
             for (size_t y = 0; y < nq; y++) {
-                if (wm && y >= km) mblk[y] = more + (y - km) * n * wm;
-                if (wl && y >= kl) lblk[y] = lmore + (y - kl) * n * wl;
-                if (wp && y >= kp) pblk[y] = pmore + (y - kp) * n * wp;
+                if (wm && y >= km && y < um) mblk[y] = more + (y - km) * n * wm;
+                if (wl && y >= kl && y < ul) lblk[y] = lmore + (y - kl) * n * wl;
+                if (wp && y >= kp && y < up) pblk[y] = pmore + (y - kp) * n * wp;
             }
         }
         /* chunk coefficients in the first n rows, then their bit-reversed

@@ -41,6 +41,15 @@ struct stark_vk {
     uint8_t group_size[AIR_MAX_TABLES][STARK_MAX_INTS];
     uint8_t group_first[AIR_MAX_TABLES][STARK_MAX_INTS];
     unsigned qlog[AIR_MAX_TABLES]; /* quotient has 2^qlog chunks, qlog <= STARK_MAX_QLOG */
+    /* A quotient domain larger than the LDE (qlog > log_blowup) is split
+     * by degree (prover.c, quotient_table): the constraints of degree >
+     * 2^log_blowup + 1 ("high") are evaluated on all 2^qlog blocks, the
+     * others and the LogUp constraints on the LDE's own 2^log_blowup
+     * blocks only, their sum interpolated from there. qsplit[t] says the
+     * split applies (the LogUp constraints are low); qhi_reads[t] has bit
+     * AIR_PRE / AIR_MAIN set when a high constraint reads a column of
+     * that kind, so only those LDEs get blocks past the LDE's. */
+    uint8_t qsplit[AIR_MAX_TABLES], qhi_reads[AIR_MAX_TABLES];
     unsigned max_lu_degree;
     /* LogUp challenges are drawn and the balance is checked whenever any
      * interaction exists, boundary terms included; the LogUp tree exists
@@ -48,6 +57,12 @@ struct stark_vk {
     int has_lu;
     transcript tr0;                /* after the domain tag and the key digest */
 };
+
+/* The LDE blocks 0 .. u-1 of table t's main (*um), LogUp (*ul) and
+ * preprocessed (*up) columns that its quotient reads: 2^qlog, or the LDE's
+ * own 2^log_blowup for a kind that no high constraint reads (qsplit).
+ * The prover and its memory model (prove_mem.c) both size by it. */
+void stark_quotient_blocks(const struct stark_vk *vk, unsigned t, size_t *um, size_t *ul, size_t *up);
 
 struct stark_pk {
     struct stark_vk vk;

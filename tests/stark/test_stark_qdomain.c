@@ -13,7 +13,8 @@
  * constraint and by the verifier of a proof of it; a quotient coefficient
  * changed after the fact is rejected at the constraint check at zeta; a
  * sink row that does not match is rejected by the checker and the
- * verifier's bus balance. */
+ * verifier's bus balance. The prover's split of such a quotient by
+ * constraint degree gives the proof of the whole evaluation. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,48 @@ static void test_forged_quotient(void)
         }
 }
 
+/* The quotient split by degree (stark_internal.h, qsplit): the S-box
+ * constraint is high below blowup 8, the transition, boundary and LogUp
+ * constraints are low; the prover evaluates the low ones on the LDE's
+ * blocks only and interpolates their part. The quotient is the same
+ * polynomial, so the proof is byte for byte the one of the whole
+ * evaluation (the split turned off in the key). */
+static void test_split_same_proof(void)
+{
+    for (unsigned lb = 1; lb <= 3; lb++) {
+        stark_params p;
+        stark_params_preset(&p, "test");
+        p.log_blowup = lb;
+        stark_pk *pk;
+        stark_vk *vk;
+        CU_ASSERT_EQUAL_FATAL(stark_setup(&pk, &vk, g_m, &p), CAIRN_OK);
+        CU_ASSERT_EQUAL(pk->vk.qsplit[0], lb < 3);
+        CU_ASSERT_EQUAL(pk->vk.qsplit[1], 0);
+        if (lb < 3) CU_ASSERT_EQUAL(pk->vk.qhi_reads[0], (1u << AIR_PRE) | (1u << AIR_MAIN));
+        size_t um, ul, up;
+        stark_quotient_blocks(&pk->vk, 0, &um, &ul, &up);
+        CU_ASSERT_EQUAL(um, 8u);
+        CU_ASSERT_EQUAL(up, 8u);
+        CU_ASSERT_EQUAL(ul, lb < 3 ? 1u << lb : 8u); /* no LogUp blocks past the LDE's */
+        static gl_t sbox[2 * N], sink[3 * N];
+        traces(sbox, sink, 11, N, N);
+        stark_trace tr[2] = {{sbox, LOG_N}, {sink, LOG_N}};
+        gl_t x0 = 11;
+        uint8_t *a = NULL, *b = NULL;
+        size_t la = 0, lb_ = 0;
+        CU_ASSERT_EQUAL_FATAL(stark_prove(pk, tr, &x0, 1, &a, &la), CAIRN_OK);
+        pk->vk.qsplit[0] = 0;
+        CU_ASSERT_EQUAL_FATAL(stark_prove(pk, tr, &x0, 1, &b, &lb_), CAIRN_OK);
+        CU_ASSERT_EQUAL(la, lb_);
+        CU_ASSERT(la == lb_ && memcmp(a, b, la) == 0);
+        CU_ASSERT_EQUAL(stark_verify(vk, &x0, 1, a, la, TEST_ANY_HEIGHTS), CAIRN_OK);
+        free(a);
+        free(b);
+        stark_pk_free(pk);
+        stark_vk_free(vk);
+    }
+}
+
 static void test_wrong_sink(void)
 {
     for (unsigned lb = 1; lb <= 3; lb += 2) {
@@ -193,6 +236,7 @@ int main(void)
                                       {"a wrong S-box output is rejected", test_wrong_sbox},
                                       {"a forged quotient is rejected at zeta", test_forged_quotient},
                                       {"an unbalanced bus is rejected", test_wrong_sink},
+                                      {"a quotient split by degree gives the same proof", test_split_same_proof},
                                       {NULL, NULL}};
     int rc = test_run_suite("stark_qdomain", cases);
     air_machine_free(g_m);
