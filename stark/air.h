@@ -18,7 +18,11 @@
  * bound. A table of degree d has a quotient of 2^q chunks, 2^q >= d - 1,
  * evaluated on 2^q n points: a subgroup of the LDE when 2^q is at most
  * the blowup, else the LDE's blocks and as many more, rebuilt for the
- * quotient alone (prover.c; tests/stark/test_stark_qdomain.c).
+ * quotient alone (prover.c; tests/stark/test_stark_qdomain.c). There the
+ * quotient is split by degree: only the constraints of degree above
+ * blowup + 1 are evaluated on the extra blocks, and only the columns they
+ * read are rebuilt; the others (LogUp's included) are evaluated on the
+ * LDE's own points and interpolated (stark_internal.h, qsplit).
  *
  * LogUp (bus balance): an interaction (bus, send/receive, multiplicity m,
  * tuple t) contributes +-m / (beta + bus + sum_i alpha^(i+1) t_i), alpha and
