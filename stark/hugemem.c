@@ -38,11 +38,22 @@ static void release_pages(void *p, size_t keep, size_t total)
  * times per proof. */
 #define WS_BLOCKS 1024
 
+/* A trimmed block (stark_huge_trim) lends the pages past its kept bytes
+ * to the workspace as a block of their own, its tail (kid): a cached
+ * block like the others, handed out to a later request of the proof
+ * (such as the LogUp columns after the main commitment) or evicted, that
+ * is, given back to the system, when room is needed. Without it the
+ * trimmed pages went back to the system at once, and the next proof took
+ * them fresh (zeroed by the kernel) to make the block whole again. The
+ * tail is merged back into its block once both are freed; a block whose
+ * tail is out is neither handed out nor evicted. */
 typedef struct {
     void *p;
     size_t cap, res;
     stark_workspace *ws;
     int cached;
+    void *kid;    /* this block's tail while it is lent out, else NULL */
+    void *parent; /* for a tail: the block it belongs to, else NULL */
 } ws_block;
 
 struct stark_workspace {
@@ -64,10 +75,23 @@ static ws_block *reg_find(const void *p)
     return NULL;
 }
 
-static void reg_drop(ws_block *b)
+static void reg_remove(ws_block *b)
 {
     b->ws->held -= b->res;
     *b = reg[--nreg];
+}
+
+/* Forgets b and, for a block with its tail out, the tail (which is part
+ * of b's memory); a tail dropped alone leaves its block whole, its pages
+ * past the tail's start not resident. Entries move: no ws_block pointer
+ * survives this. */
+static void reg_drop(ws_block *b)
+{
+    void *kid = b->kid, *parent = b->parent;
+    reg_remove(b);
+    ws_block *o = kid ? reg_find(kid) : parent ? reg_find(parent) : NULL;
+    if (o && kid) reg_remove(o);
+    else if (o) o->kid = NULL;
 }
 
 /* A block from the system (not a workspace's). Its address may be that of
@@ -99,9 +123,11 @@ static void ws_evict(stark_workspace *ws, size_t want)
     while (ws->held + want > ws->budget) {
         ws_block *big = NULL;
         for (unsigned i = 0; i < nreg; i++)
-            if (reg[i].ws == ws && reg[i].cached && (!big || reg[i].res > big->res)) big = &reg[i];
+            if (reg[i].ws == ws && reg[i].cached && !reg[i].kid && (!big || reg[i].res > big->res))
+                big = &reg[i];
         if (!big) return;
-        free(big->p);
+        if (big->parent) release_pages(big->p, 0, big->cap); /* a tail: its block's pages */
+        else free(big->p);
         reg_drop(big);
     }
 }
@@ -133,7 +159,7 @@ void stark_workspace_free(stark_workspace *ws)
     /* live blocks are their holders' to free; they are no longer tracked */
     pthread_mutex_lock(&reg_mu);
     for (unsigned i = 0; i < nreg;)
-        if (reg[i].ws == ws) reg_drop(&reg[i]);
+        if (reg[i].ws == ws) reg_drop(&reg[i]), i = 0; /* a drop may move entries below i */
         else i++;
     pthread_mutex_unlock(&reg_mu);
     free(ws);
@@ -168,9 +194,20 @@ unsigned stark_workspace_end(stark_workspace *ws, stark_workspace *prev)
      * with free() instead of stark_huge_free (a bug), or is still held */
     unsigned stale = 0;
     pthread_mutex_lock(&reg_mu);
-    for (unsigned i = 0; i < nreg;)
-        if (reg[i].ws == ws && !reg[i].cached) reg_drop(&reg[i]), stale++;
-        else i++;
+    for (unsigned i = 0; i < nreg;) {
+        if (reg[i].ws != ws || reg[i].cached) {
+            i++;
+            continue;
+        }
+        void *parent = reg[i].parent;
+        reg_drop(&reg[i]);
+        stale++;
+        /* a tail still out: its block's memory is in use too, so the
+         * block is forgotten as well (never freed nor handed out over it) */
+        ws_block *o = parent ? reg_find(parent) : NULL;
+        if (o) reg_drop(o);
+        i = 0; /* a drop may move entries below i */
+    }
     ws->stale += stale;
     pthread_mutex_unlock(&reg_mu);
     return stale;
@@ -192,7 +229,8 @@ void *stark_huge_alloc(size_t bytes)
      * a fresh one would */
     ws_block *best = NULL;
     for (unsigned i = 0; i < nreg; i++)
-        if (reg[i].ws == ws && reg[i].cached && reg[i].cap >= bytes && (!best || reg[i].cap < best->cap))
+        if (reg[i].ws == ws && reg[i].cached && !reg[i].kid && reg[i].cap >= bytes &&
+            (!best || reg[i].cap < best->cap))
             best = &reg[i];
     if (best) {
         best->cached = 0;
@@ -221,7 +259,7 @@ void *stark_huge_alloc(size_t bytes)
     if (!p) return NULL;
     pthread_mutex_lock(&reg_mu);
     if (nreg < WS_BLOCKS) {
-        reg[nreg++] = (ws_block){p, want, want, ws, 0};
+        reg[nreg++] = (ws_block){p, want, want, ws, 0, NULL, NULL};
         ws->held += want;
     }
     pthread_mutex_unlock(&reg_mu);
@@ -244,24 +282,54 @@ void stark_huge_free(void *p)
     if (!p) return;
     pthread_mutex_lock(&reg_mu);
     ws_block *b = nreg ? reg_find(p) : NULL;
-    if (b) b->cached = 1;
+    if (b) {
+        b->cached = 1;
+        /* a block and its tail, both back: one block again */
+        ws_block *o = b->kid ? reg_find(b->kid) : b->parent ? reg_find(b->parent) : NULL;
+        if (o && o->cached) {
+            ws_block *blk = b->kid ? b : o, *tail = b->kid ? o : b;
+            const size_t cut = (size_t)((char *)tail->p - (char *)blk->p);
+            if (blk->res == cut) {
+                blk->res += tail->res;
+                tail->res = 0;
+            } else {
+                /* pages missing below the tail (trimmed again): keep the
+                 * resident bytes a prefix, the tail's go */
+                release_pages(tail->p, 0, tail->cap);
+            }
+            reg_drop(tail);
+        }
+    }
     pthread_mutex_unlock(&reg_mu);
     if (!b) free(p);
 }
 
 void stark_huge_trim(void *p, size_t keep, size_t total)
 {
-    release_pages(p, keep, total);
+    const size_t cut = (keep + SMALL_PAGE - 1) & ~(SMALL_PAGE - 1);
     pthread_mutex_lock(&reg_mu);
     ws_block *b = nreg ? reg_find(p) : NULL;
-    if (b) {
-        size_t res = (keep + SMALL_PAGE - 1) & ~(SMALL_PAGE - 1);
-        if (res < b->res) {
-            b->ws->held -= b->res - res;
-            b->res = res;
-        }
+    if (b && !b->kid && !b->parent && !b->cached && cut < b->res && cut <= total && nreg < WS_BLOCKS) {
+        /* the pages past cut become the block's tail, cached and resident
+         * (the workspace's held bytes do not change) */
+        reg[nreg++] = (ws_block){(char *)p + cut, b->cap - cut, b->res - cut, b->ws, 1, NULL, p};
+        b->kid = (char *)p + cut;
+        b->res = cut;
+        /* what the proof holds live went down: the workspace's cached
+         * blocks stay within its budget as they did before */
+        ws_evict(b->ws, 0);
+        pthread_mutex_unlock(&reg_mu);
+        return;
     }
+    if (b && cut < b->res) {
+        b->ws->held -= b->res - cut;
+        b->res = cut;
+    }
+    /* never past the block's tail, which may be out */
+    if (b && b->kid && total > (size_t)((char *)b->kid - (char *)p))
+        total = (size_t)((char *)b->kid - (char *)p);
     pthread_mutex_unlock(&reg_mu);
+    release_pages(p, keep, total);
 }
 
 void *stark_trace_buf_alloc(size_t bytes) { return stark_huge_alloc_static(bytes); }

@@ -147,8 +147,48 @@ static void test_stale(void)
     stark_workspace_free(ws);
 }
 
+/* The trimmed pages of a block are lent to a later request (resident, no
+ * fresh pages) and come back into the block once both are freed. */
+static void test_trim_lend(void)
+{
+    const size_t M = (size_t)1 << 20;
+    stark_workspace *ws = stark_workspace_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ws);
+    stark_workspace *prev = stark_workspace_begin(ws, 64 * M);
+    char *a = stark_huge_alloc(8 * M);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    memset(a, 1, 8 * M);
+    stark_huge_trim(a, 2 * M, 8 * M);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 8 * M);
+    char *d = stark_huge_alloc(6 * M); /* the tail */
+    CU_ASSERT_PTR_EQUAL(d, a + 2 * M);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 8 * M);
+    memset(d, 2, 6 * M);
+    CU_ASSERT_EQUAL(a[2 * M - 1], 1);
+    stark_huge_free(a);
+    void *e = stark_huge_alloc(4 * M); /* a is not whole while its tail is out */
+    CU_ASSERT_PTR_NOT_EQUAL(e, a);
+    stark_huge_free(e);
+    stark_huge_free(d);
+    CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+    /* next proof: the block is whole again, all of it resident */
+    prev = stark_workspace_begin(ws, 64 * M);
+    const size_t held = stark_workspace_held(ws);
+    void *f = stark_huge_alloc(8 * M);
+    CU_ASSERT_PTR_EQUAL(f, a);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), held);
+    /* a tail that must go for room goes back to the system, its block stays */
+    stark_huge_trim(f, 2 * M, 8 * M);
+    stark_workspace_begin(ws, 4 * M);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 2 * M);
+    stark_huge_free(f);
+    CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+    CU_ASSERT_EQUAL(stark_workspace_stale(ws), 0);
+    stark_workspace_free(ws);
+}
+
 int main(void)
 {
-    static const test_case cases[] = {{"reuse", test_reuse}, {"stale", test_stale}, {NULL, NULL}};
+    static const test_case cases[] = {{"reuse", test_reuse}, {"stale", test_stale}, {"trim_lend", test_trim_lend}, {NULL, NULL}};
     return test_run_suite("stark_ws", cases);
 }
