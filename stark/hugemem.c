@@ -32,28 +32,33 @@ static void release_pages(void *p, size_t keep, size_t total)
  *
  * One registry for every workspace of the process: the blocks that
  * workspaces handed out (live) or keep for the next request (cached),
- * with their capacity and their resident bytes (capacity less what was
- * trimmed). A block is found by its address when it is freed, whichever
- * thread frees it. The lock is taken per block of >= 2 MiB, a few hundred
- * times per proof. */
+ * with their capacity and their resident bytes (a prefix of the block:
+ * trimmed or evicted pages are at its end). A block is found by its
+ * address when it is freed, whichever thread frees it. The lock is taken
+ * per block of >= 2 MiB, a few hundred times per proof.
+ *
+ * A block is a run of one allocation from the system (a chunk), which
+ * may be cut into consecutive runs: a request that takes a cached block
+ * of 2 MiB or more beyond it leaves the rest as a cached block, and a
+ * trimmed block (stark_huge_trim) leaves its pages past the kept bytes as
+ * one, resident either way. Neighbouring runs that are both cached are
+ * merged back, so a chunk whose runs are all back is one block again.
+ * Why: one proof asks for the same sizes in the same order as the last
+ * proof of its shape, with the model's peak (the budget) only a little
+ * above what it holds live at its end. Blocks that could not be cut left
+ * the large buffers of one phase (the quotient's LDE blocks, the LogUp
+ * columns after the trimmed main LDE) and the smaller ones of the next
+ * (DEEP, FRI, trees) competing for the budget: each proof evicted and
+ * took fresh, kernel-zeroed pages for a gigabyte at 2^18 rows. */
 #define WS_BLOCKS 1024
 
-/* A trimmed block (stark_huge_trim) lends the pages past its kept bytes
- * to the workspace as a block of their own, its tail (kid): a cached
- * block like the others, handed out to a later request of the proof
- * (such as the LogUp columns after the main commitment) or evicted, that
- * is, given back to the system, when room is needed. Without it the
- * trimmed pages went back to the system at once, and the next proof took
- * them fresh (zeroed by the kernel) to make the block whole again. The
- * tail is merged back into its block once both are freed; a block whose
- * tail is out is neither handed out nor evicted. */
 typedef struct {
     void *p;
     size_t cap, res;
     stark_workspace *ws;
     int cached;
-    void *kid;    /* this block's tail while it is lent out, else NULL */
-    void *parent; /* for a tail: the block it belongs to, else NULL */
+    void *next; /* the run after this one in its chunk, else NULL */
+    void *prev; /* the run before it, else NULL (p is the chunk's) */
 } ws_block;
 
 struct stark_workspace {
@@ -75,23 +80,66 @@ static ws_block *reg_find(const void *p)
     return NULL;
 }
 
+/* Entries move on removal: no ws_block pointer survives it. */
 static void reg_remove(ws_block *b)
 {
     b->ws->held -= b->res;
     *b = reg[--nreg];
 }
 
-/* Forgets b and, for a block with its tail out, the tail (which is part
- * of b's memory); a tail dropped alone leaves its block whole, its pages
- * past the tail's start not resident. Entries move: no ws_block pointer
- * survives this. */
-static void reg_drop(ws_block *b)
+/* Forgets every run of b's chunk (the chunk is not freed: a holder may
+ * still use part of it). */
+static void chunk_drop(ws_block *b)
 {
-    void *kid = b->kid, *parent = b->parent;
-    reg_remove(b);
-    ws_block *o = kid ? reg_find(kid) : parent ? reg_find(parent) : NULL;
-    if (o && kid) reg_remove(o);
-    else if (o) o->kid = NULL;
+    while (b->prev) b = reg_find(b->prev);
+    void *p = b->p;
+    while (p) {
+        b = reg_find(p);
+        p = b->next;
+        reg_remove(b);
+    }
+}
+
+/* Merges the run at a with the cached run after it (a cached too). The
+ * resident bytes stay a prefix: the second run's pages go back to the
+ * system when a is not wholly resident. */
+static void run_merge(void *a)
+{
+    ws_block *x = reg_find(a), *y = reg_find(x->next);
+    if (x->res == x->cap) {
+        x->res += y->res;
+        y->res = 0;
+    } else {
+        release_pages(y->p, 0, y->cap);
+    }
+    x->cap += y->cap;
+    x->next = y->next;
+    if (y->next) reg_find(y->next)->prev = a;
+    reg_remove(y);
+}
+
+/* Merges the cached run at p with its cached neighbours. */
+static void run_coalesce(void *p)
+{
+    ws_block *b = reg_find(p);
+    ws_block *n = b->next ? reg_find(b->next) : NULL;
+    if (n && n->cached) run_merge(p);
+    b = reg_find(p);
+    ws_block *v = b->prev ? reg_find(b->prev) : NULL;
+    if (v && v->cached) run_merge(v->p);
+}
+
+/* Cuts b at `at` (0 < at < b->cap, a registry slot free): bytes from at
+ * on become a cached run. */
+static void run_split(ws_block *b, size_t at)
+{
+    void *t = (char *)b->p + at;
+    if (b->next) reg_find(b->next)->prev = t;
+    reg[nreg++] = (ws_block){t, b->cap - at, b->res > at ? b->res - at : 0, b->ws, 1, b->next, b->p};
+    b->next = t;
+    b->cap = at;
+    if (b->res > at) b->res = at;
+    run_coalesce(t);
 }
 
 /* A block from the system (not a workspace's). Its address may be that of
@@ -110,25 +158,34 @@ static void *huge_fresh(size_t bytes)
     ws_block *b = nreg ? reg_find(p) : NULL;
     if (b) {
         b->ws->stale++;
-        reg_drop(b);
+        chunk_drop(b);
     }
     pthread_mutex_unlock(&reg_mu);
     return p;
 }
 
-/* Frees ws's cached blocks, largest first, until `want` more bytes fit
- * its budget (or none is left); lock held. */
+/* Gives pages of ws's cached blocks back to the system, from the largest
+ * block on, until `want` more bytes fit its budget (or none is left);
+ * lock held. A block gives only the pages needed (from its end, so that
+ * the rest stays resident for the next request), a whole chunk that gives
+ * all of them is freed. */
 static void ws_evict(stark_workspace *ws, size_t want)
 {
     while (ws->held + want > ws->budget) {
         ws_block *big = NULL;
         for (unsigned i = 0; i < nreg; i++)
-            if (reg[i].ws == ws && reg[i].cached && !reg[i].kid && (!big || reg[i].res > big->res))
-                big = &reg[i];
+            if (reg[i].ws == ws && reg[i].cached && reg[i].res && (!big || reg[i].res > big->res)) big = &reg[i];
         if (!big) return;
-        if (big->parent) release_pages(big->p, 0, big->cap); /* a tail: its block's pages */
-        else free(big->p);
-        reg_drop(big);
+        const size_t need = round_huge(ws->held + want - ws->budget);
+        if (need >= big->res && !big->next && !big->prev) {
+            free(big->p);
+            reg_remove(big);
+        } else {
+            const size_t keep = need >= big->res ? 0 : big->res - need;
+            release_pages(big->p, keep, big->cap);
+            ws->held -= big->res - keep;
+            big->res = keep;
+        }
     }
 }
 
@@ -149,6 +206,14 @@ void stark_workspace_release(stark_workspace *ws)
     ws->budget = 0;
     ws_evict(ws, 0);
     ws->budget = b;
+    /* and the chunks left without resident pages */
+    for (unsigned i = 0; i < nreg;)
+        if (reg[i].ws == ws && reg[i].cached && !reg[i].next && !reg[i].prev) {
+            free(reg[i].p);
+            reg_remove(&reg[i]);
+        } else {
+            i++;
+        }
     pthread_mutex_unlock(&reg_mu);
 }
 
@@ -159,7 +224,7 @@ void stark_workspace_free(stark_workspace *ws)
     /* live blocks are their holders' to free; they are no longer tracked */
     pthread_mutex_lock(&reg_mu);
     for (unsigned i = 0; i < nreg;)
-        if (reg[i].ws == ws) reg_drop(&reg[i]), i = 0; /* a drop may move entries below i */
+        if (reg[i].ws == ws) reg_remove(&reg[i]);
         else i++;
     pthread_mutex_unlock(&reg_mu);
     free(ws);
@@ -191,23 +256,18 @@ unsigned stark_workspace_end(stark_workspace *ws, stark_workspace *prev)
     cur_ws = prev;
     if (!ws) return 0;
     /* every block the proof took must be back: one still live was freed
-     * with free() instead of stark_huge_free (a bug), or is still held */
+     * with free() instead of stark_huge_free (a bug), or is still held;
+     * its chunk is forgotten whole (never freed nor handed out over it) */
     unsigned stale = 0;
     pthread_mutex_lock(&reg_mu);
-    for (unsigned i = 0; i < nreg;) {
-        if (reg[i].ws != ws || reg[i].cached) {
+    for (unsigned i = 0; i < nreg;)
+        if (reg[i].ws == ws && !reg[i].cached) {
+            chunk_drop(&reg[i]);
+            stale++;
+            i = 0; /* the drop moved entries */
+        } else {
             i++;
-            continue;
         }
-        void *parent = reg[i].parent;
-        reg_drop(&reg[i]);
-        stale++;
-        /* a tail still out: its block's memory is in use too, so the
-         * block is forgotten as well (never freed nor handed out over it) */
-        ws_block *o = parent ? reg_find(parent) : NULL;
-        if (o) reg_drop(o);
-        i = 0; /* a drop may move entries below i */
-    }
     ws->stale += stale;
     pthread_mutex_unlock(&reg_mu);
     return stale;
@@ -224,24 +284,29 @@ void *stark_huge_alloc(size_t bytes)
     if (!ws) return huge_fresh(bytes);
     const size_t want = round_huge(bytes);
     pthread_mutex_lock(&reg_mu);
-    /* the smallest cached block that holds the request; pages past the
-     * request go back to the system, so a reused block holds no more than
+    /* the smallest cached block that holds the request; 2 MiB or more
+     * past the request stay cached as a block of their own, less than
+     * that goes back to the system, so a reused block holds no more than
      * a fresh one would */
     ws_block *best = NULL;
     for (unsigned i = 0; i < nreg; i++)
-        if (reg[i].ws == ws && reg[i].cached && !reg[i].kid && reg[i].cap >= bytes &&
-            (!best || reg[i].cap < best->cap))
+        if (reg[i].ws == ws && reg[i].cached && reg[i].cap >= bytes && (!best || reg[i].cap < best->cap))
             best = &reg[i];
     if (best) {
         best->cached = 0;
         void *p = best->p;
+        if (best->cap >= want + HUGE_PAGE && nreg < WS_BLOCKS) {
+            run_split(best, want);
+            best = reg_find(p);
+        }
         if (best->res > want) {
             release_pages(p, want, best->cap);
             ws->held -= best->res - want;
             best->res = want;
         } else if (best->res < want) {
-            /* trimmed pages come back as they are touched: room for them
-             * first (the eviction may move entries, not this one's block) */
+            /* pages given back come back as they are touched: room for
+             * them first (the eviction may move entries, not this one's
+             * block) */
             const size_t more = want - best->res;
             ws_evict(ws, more);
             best = reg_find(p);
@@ -284,21 +349,7 @@ void stark_huge_free(void *p)
     ws_block *b = nreg ? reg_find(p) : NULL;
     if (b) {
         b->cached = 1;
-        /* a block and its tail, both back: one block again */
-        ws_block *o = b->kid ? reg_find(b->kid) : b->parent ? reg_find(b->parent) : NULL;
-        if (o && o->cached) {
-            ws_block *blk = b->kid ? b : o, *tail = b->kid ? o : b;
-            const size_t cut = (size_t)((char *)tail->p - (char *)blk->p);
-            if (blk->res == cut) {
-                blk->res += tail->res;
-                tail->res = 0;
-            } else {
-                /* pages missing below the tail (trimmed again): keep the
-                 * resident bytes a prefix, the tail's go */
-                release_pages(tail->p, 0, tail->cap);
-            }
-            reg_drop(tail);
-        }
+        run_coalesce(p);
     }
     pthread_mutex_unlock(&reg_mu);
     if (!b) free(p);
@@ -309,25 +360,24 @@ void stark_huge_trim(void *p, size_t keep, size_t total)
     const size_t cut = (keep + SMALL_PAGE - 1) & ~(SMALL_PAGE - 1);
     pthread_mutex_lock(&reg_mu);
     ws_block *b = nreg ? reg_find(p) : NULL;
-    if (b && !b->kid && !b->parent && !b->cached && cut < b->res && cut <= total && nreg < WS_BLOCKS) {
-        /* the pages past cut become the block's tail, cached and resident
-         * (the workspace's held bytes do not change) */
-        reg[nreg++] = (ws_block){(char *)p + cut, b->cap - cut, b->res - cut, b->ws, 1, NULL, p};
-        b->kid = (char *)p + cut;
-        b->res = cut;
-        /* what the proof holds live went down: the workspace's cached
-         * blocks stay within its budget as they did before */
-        ws_evict(b->ws, 0);
+    if (b && !b->cached && cut && cut < b->res && nreg < WS_BLOCKS) {
+        /* the resident pages past cut become a cached block (the
+         * workspace's held bytes do not change); what the proof holds
+         * live went down, so the cached blocks are brought within the
+         * budget as they were before */
+        stark_workspace *ws = b->ws;
+        run_split(b, cut);
+        ws_evict(ws, 0);
         pthread_mutex_unlock(&reg_mu);
         return;
     }
-    if (b && cut < b->res) {
-        b->ws->held -= b->res - cut;
-        b->res = cut;
+    if (b) {
+        if (cut < b->res) {
+            b->ws->held -= b->res - cut;
+            b->res = cut;
+        }
+        if (total > b->cap) total = b->cap; /* never into the next run */
     }
-    /* never past the block's tail, which may be out */
-    if (b && b->kid && total > (size_t)((char *)b->kid - (char *)p))
-        total = (size_t)((char *)b->kid - (char *)p);
     pthread_mutex_unlock(&reg_mu);
     release_pages(p, keep, total);
 }
