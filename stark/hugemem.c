@@ -32,10 +32,24 @@ static void release_pages(void *p, size_t keep, size_t total)
  *
  * One registry for every workspace of the process: the blocks that
  * workspaces handed out (live) or keep for the next request (cached),
- * with their capacity and their resident bytes (capacity less what was
- * trimmed). A block is found by its address when it is freed, whichever
- * thread frees it. The lock is taken per block of >= 2 MiB, a few hundred
- * times per proof. */
+ * with their capacity and their resident bytes (a prefix of the block:
+ * trimmed or evicted pages are at its end). A block is found by its
+ * address when it is freed, whichever thread frees it. The lock is taken
+ * per block of >= 2 MiB, a few hundred times per proof.
+ *
+ * A block is a run of one allocation from the system (a chunk), which
+ * may be cut into consecutive runs: a request that takes a cached block
+ * of 2 MiB or more beyond it leaves the rest as a cached block, and a
+ * trimmed block (stark_huge_trim) leaves its pages past the kept bytes as
+ * one, resident either way. Neighbouring runs that are both cached are
+ * merged back, so a chunk whose runs are all back is one block again.
+ * Why: one proof asks for the same sizes in the same order as the last
+ * proof of its shape, with the model's peak (the budget) only a little
+ * above what it holds live at its end. Blocks that could not be cut left
+ * the large buffers of one phase (the quotient's LDE blocks, the LogUp
+ * columns after the trimmed main LDE) and the smaller ones of the next
+ * (DEEP, FRI, trees) competing for the budget: each proof evicted and
+ * took fresh, kernel-zeroed pages for a gigabyte at 2^18 rows. */
 #define WS_BLOCKS 1024
 
 typedef struct {
@@ -43,6 +57,8 @@ typedef struct {
     size_t cap, res;
     stark_workspace *ws;
     int cached;
+    void *next; /* the run after this one in its chunk, else NULL */
+    void *prev; /* the run before it, else NULL (p is the chunk's) */
 } ws_block;
 
 struct stark_workspace {
@@ -64,10 +80,66 @@ static ws_block *reg_find(const void *p)
     return NULL;
 }
 
-static void reg_drop(ws_block *b)
+/* Entries move on removal: no ws_block pointer survives it. */
+static void reg_remove(ws_block *b)
 {
     b->ws->held -= b->res;
     *b = reg[--nreg];
+}
+
+/* Forgets every run of b's chunk (the chunk is not freed: a holder may
+ * still use part of it). */
+static void chunk_drop(ws_block *b)
+{
+    while (b->prev) b = reg_find(b->prev);
+    void *p = b->p;
+    while (p) {
+        b = reg_find(p);
+        p = b->next;
+        reg_remove(b);
+    }
+}
+
+/* Merges the run at a with the cached run after it (a cached too). The
+ * resident bytes stay a prefix: the second run's pages go back to the
+ * system when a is not wholly resident. */
+static void run_merge(void *a)
+{
+    ws_block *x = reg_find(a), *y = reg_find(x->next);
+    if (x->res == x->cap) {
+        x->res += y->res;
+        y->res = 0;
+    } else {
+        release_pages(y->p, 0, y->cap);
+    }
+    x->cap += y->cap;
+    x->next = y->next;
+    if (y->next) reg_find(y->next)->prev = a;
+    reg_remove(y);
+}
+
+/* Merges the cached run at p with its cached neighbours. */
+static void run_coalesce(void *p)
+{
+    ws_block *b = reg_find(p);
+    ws_block *n = b->next ? reg_find(b->next) : NULL;
+    if (n && n->cached) run_merge(p);
+    b = reg_find(p);
+    ws_block *v = b->prev ? reg_find(b->prev) : NULL;
+    if (v && v->cached) run_merge(v->p);
+}
+
+/* Cuts b at `at` (0 < at < b->cap, a registry slot free): bytes from at
+ * on become a cached run. */
+static void run_split(ws_block *b, size_t at)
+{
+    void *t = (char *)b->p + at;
+    if (b->next) reg_find(b->next)->prev = t;
+    reg[nreg++] = (ws_block){t, b->cap - at, b->res > at ? b->res - at : 0, b->ws, 1, b->next, b->p};
+    b->next = t;
+    b->cap = at;
+    if (b->res > at) b->res = at;
+    run_coalesce(t);
 }
 
 /* A block from the system (not a workspace's). Its address may be that of
@@ -86,23 +158,34 @@ static void *huge_fresh(size_t bytes)
     ws_block *b = nreg ? reg_find(p) : NULL;
     if (b) {
         b->ws->stale++;
-        reg_drop(b);
+        chunk_drop(b);
     }
     pthread_mutex_unlock(&reg_mu);
     return p;
 }
 
-/* Frees ws's cached blocks, largest first, until `want` more bytes fit
- * its budget (or none is left); lock held. */
+/* Gives pages of ws's cached blocks back to the system, from the largest
+ * block on, until `want` more bytes fit its budget (or none is left);
+ * lock held. A block gives only the pages needed (from its end, so that
+ * the rest stays resident for the next request), a whole chunk that gives
+ * all of them is freed. */
 static void ws_evict(stark_workspace *ws, size_t want)
 {
     while (ws->held + want > ws->budget) {
         ws_block *big = NULL;
         for (unsigned i = 0; i < nreg; i++)
-            if (reg[i].ws == ws && reg[i].cached && (!big || reg[i].res > big->res)) big = &reg[i];
+            if (reg[i].ws == ws && reg[i].cached && reg[i].res && (!big || reg[i].res > big->res)) big = &reg[i];
         if (!big) return;
-        free(big->p);
-        reg_drop(big);
+        const size_t need = round_huge(ws->held + want - ws->budget);
+        if (need >= big->res && !big->next && !big->prev) {
+            free(big->p);
+            reg_remove(big);
+        } else {
+            const size_t keep = need >= big->res ? 0 : big->res - need;
+            release_pages(big->p, keep, big->cap);
+            ws->held -= big->res - keep;
+            big->res = keep;
+        }
     }
 }
 
@@ -123,6 +206,14 @@ void stark_workspace_release(stark_workspace *ws)
     ws->budget = 0;
     ws_evict(ws, 0);
     ws->budget = b;
+    /* and the chunks left without resident pages */
+    for (unsigned i = 0; i < nreg;)
+        if (reg[i].ws == ws && reg[i].cached && !reg[i].next && !reg[i].prev) {
+            free(reg[i].p);
+            reg_remove(&reg[i]);
+        } else {
+            i++;
+        }
     pthread_mutex_unlock(&reg_mu);
 }
 
@@ -133,7 +224,7 @@ void stark_workspace_free(stark_workspace *ws)
     /* live blocks are their holders' to free; they are no longer tracked */
     pthread_mutex_lock(&reg_mu);
     for (unsigned i = 0; i < nreg;)
-        if (reg[i].ws == ws) reg_drop(&reg[i]);
+        if (reg[i].ws == ws) reg_remove(&reg[i]);
         else i++;
     pthread_mutex_unlock(&reg_mu);
     free(ws);
@@ -165,12 +256,18 @@ unsigned stark_workspace_end(stark_workspace *ws, stark_workspace *prev)
     cur_ws = prev;
     if (!ws) return 0;
     /* every block the proof took must be back: one still live was freed
-     * with free() instead of stark_huge_free (a bug), or is still held */
+     * with free() instead of stark_huge_free (a bug), or is still held;
+     * its chunk is forgotten whole (never freed nor handed out over it) */
     unsigned stale = 0;
     pthread_mutex_lock(&reg_mu);
     for (unsigned i = 0; i < nreg;)
-        if (reg[i].ws == ws && !reg[i].cached) reg_drop(&reg[i]), stale++;
-        else i++;
+        if (reg[i].ws == ws && !reg[i].cached) {
+            chunk_drop(&reg[i]);
+            stale++;
+            i = 0; /* the drop moved entries */
+        } else {
+            i++;
+        }
     ws->stale += stale;
     pthread_mutex_unlock(&reg_mu);
     return stale;
@@ -187,8 +284,9 @@ void *stark_huge_alloc(size_t bytes)
     if (!ws) return huge_fresh(bytes);
     const size_t want = round_huge(bytes);
     pthread_mutex_lock(&reg_mu);
-    /* the smallest cached block that holds the request; pages past the
-     * request go back to the system, so a reused block holds no more than
+    /* the smallest cached block that holds the request; 2 MiB or more
+     * past the request stay cached as a block of their own, less than
+     * that goes back to the system, so a reused block holds no more than
      * a fresh one would */
     ws_block *best = NULL;
     for (unsigned i = 0; i < nreg; i++)
@@ -197,13 +295,18 @@ void *stark_huge_alloc(size_t bytes)
     if (best) {
         best->cached = 0;
         void *p = best->p;
+        if (best->cap >= want + HUGE_PAGE && nreg < WS_BLOCKS) {
+            run_split(best, want);
+            best = reg_find(p);
+        }
         if (best->res > want) {
             release_pages(p, want, best->cap);
             ws->held -= best->res - want;
             best->res = want;
         } else if (best->res < want) {
-            /* trimmed pages come back as they are touched: room for them
-             * first (the eviction may move entries, not this one's block) */
+            /* pages given back come back as they are touched: room for
+             * them first (the eviction may move entries, not this one's
+             * block) */
             const size_t more = want - best->res;
             ws_evict(ws, more);
             best = reg_find(p);
@@ -221,7 +324,7 @@ void *stark_huge_alloc(size_t bytes)
     if (!p) return NULL;
     pthread_mutex_lock(&reg_mu);
     if (nreg < WS_BLOCKS) {
-        reg[nreg++] = (ws_block){p, want, want, ws, 0};
+        reg[nreg++] = (ws_block){p, want, want, ws, 0, NULL, NULL};
         ws->held += want;
     }
     pthread_mutex_unlock(&reg_mu);
@@ -244,24 +347,39 @@ void stark_huge_free(void *p)
     if (!p) return;
     pthread_mutex_lock(&reg_mu);
     ws_block *b = nreg ? reg_find(p) : NULL;
-    if (b) b->cached = 1;
+    if (b) {
+        b->cached = 1;
+        run_coalesce(p);
+    }
     pthread_mutex_unlock(&reg_mu);
     if (!b) free(p);
 }
 
 void stark_huge_trim(void *p, size_t keep, size_t total)
 {
-    release_pages(p, keep, total);
+    const size_t cut = (keep + SMALL_PAGE - 1) & ~(SMALL_PAGE - 1);
     pthread_mutex_lock(&reg_mu);
     ws_block *b = nreg ? reg_find(p) : NULL;
+    if (b && !b->cached && cut && cut < b->res && nreg < WS_BLOCKS) {
+        /* the resident pages past cut become a cached block (the
+         * workspace's held bytes do not change); what the proof holds
+         * live went down, so the cached blocks are brought within the
+         * budget as they were before */
+        stark_workspace *ws = b->ws;
+        run_split(b, cut);
+        ws_evict(ws, 0);
+        pthread_mutex_unlock(&reg_mu);
+        return;
+    }
     if (b) {
-        size_t res = (keep + SMALL_PAGE - 1) & ~(SMALL_PAGE - 1);
-        if (res < b->res) {
-            b->ws->held -= b->res - res;
-            b->res = res;
+        if (cut < b->res) {
+            b->ws->held -= b->res - cut;
+            b->res = cut;
         }
+        if (total > b->cap) total = b->cap; /* never into the next run */
     }
     pthread_mutex_unlock(&reg_mu);
+    release_pages(p, keep, total);
 }
 
 void *stark_trace_buf_alloc(size_t bytes) { return stark_huge_alloc_static(bytes); }

@@ -40,10 +40,14 @@ void *stark_huge_alloc_static(size_t bytes);
 void stark_huge_free(void *p);
 
 /* Gives the pages of bytes [keep, total) of p (a buffer of total bytes)
- * back to the system; the buffer stays allocated (free it as usual) but
- * its contents past keep are lost (they read as zero, or garbage on
- * systems without MADV_DONTNEED). Cannot fail: where the system refuses,
- * the memory simply stays resident. */
+ * back: the buffer stays allocated (free it as usual) but its contents
+ * past keep are lost (they read as zero, garbage on systems without
+ * MADV_DONTNEED, or whatever a later buffer wrote there). A workspace's
+ * buffer lends those pages to its workspace, which hands them out to a
+ * later request of the proof or gives them back to the system when it
+ * needs room, and takes them back into the buffer once both are freed;
+ * other buffers give them back to the system at once. Cannot fail: where
+ * the system refuses, the memory simply stays resident. */
 void stark_huge_trim(void *p, size_t keep, size_t total);
 
 /* Makes ws (NULL: none) the calling thread's workspace for one proof

@@ -121,9 +121,10 @@ static void test_stale(void)
     CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 1);
     CU_ASSERT_EQUAL(stark_workspace_stale(ws), 1);
     CU_ASSERT_EQUAL(stark_workspace_held(ws), (size_t)4 << 20);
-    /* over a budget of 2 MiB the cached block goes before a new one comes */
+    /* over a budget of 2 MiB the cached block gives back the pages it must
+     * before a new one comes */
     prev = stark_workspace_begin(ws, (size_t)2 << 20);
-    CU_ASSERT_EQUAL(stark_workspace_held(ws), 0);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), (size_t)2 << 20);
     z = stark_huge_alloc((size_t)2 << 20);
     CU_ASSERT_EQUAL(stark_workspace_held(ws), (size_t)2 << 20);
     stark_huge_free(z);
@@ -136,7 +137,7 @@ static void test_stale(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     stark_huge_trim(a, 2 * M, 8 * M);
-    CU_ASSERT_EQUAL(stark_workspace_held(ws), 4 * M);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 8 * M); /* the trimmed pages: 2 MiB gone for the budget */
     stark_huge_free(a);
     stark_huge_free(b);
     void *c = stark_huge_alloc(8 * M);
@@ -147,8 +148,69 @@ static void test_stale(void)
     stark_workspace_free(ws);
 }
 
+/* The trimmed pages of a block, and the pages of a cached block past a
+ * smaller request, are lent to a later request (resident: no fresh pages)
+ * and come back into the block once both are freed. */
+static void test_trim_lend(void)
+{
+    const size_t M = (size_t)1 << 20;
+    stark_workspace *ws = stark_workspace_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ws);
+    stark_workspace *prev = stark_workspace_begin(ws, 64 * M);
+    char *a = stark_huge_alloc(8 * M);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    memset(a, 1, 8 * M);
+    stark_huge_trim(a, 2 * M, 8 * M);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 8 * M);
+    char *d = stark_huge_alloc(6 * M); /* the tail */
+    CU_ASSERT_PTR_EQUAL(d, a + 2 * M);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 8 * M);
+    memset(d, 2, 6 * M);
+    CU_ASSERT_EQUAL(a[2 * M - 1], 1);
+    stark_huge_free(a);
+    void *e = stark_huge_alloc(4 * M); /* a is not whole while its tail is out */
+    CU_ASSERT_PTR_NOT_EQUAL(e, a);
+    stark_huge_free(e);
+    stark_huge_free(d);
+    CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+    /* next proof: the block is whole again, all of it resident */
+    prev = stark_workspace_begin(ws, 64 * M);
+    const size_t held = stark_workspace_held(ws);
+    void *f = stark_huge_alloc(8 * M);
+    CU_ASSERT_PTR_EQUAL(f, a);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), held);
+    /* a tail that must go for room goes back to the system, its block stays;
+     * then the cached e gives what is still needed */
+    stark_huge_trim(f, 2 * M, 8 * M);
+    stark_workspace_begin(ws, 4 * M);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 4 * M);
+    stark_huge_free(f);
+    CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+    CU_ASSERT_EQUAL(stark_workspace_stale(ws), 0);
+    /* a smaller request takes the head of a cached block, the rest stays
+     * cached for the next (its pages resident), and both go back as one */
+    stark_workspace_release(ws);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 0);
+    prev = stark_workspace_begin(ws, 64 * M);
+    char *g = stark_huge_alloc(8 * M);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    memset(g, 3, 8 * M);
+    stark_huge_free(g);
+    char *h = stark_huge_alloc(3 * M), *i = stark_huge_alloc(4 * M);
+    CU_ASSERT_PTR_EQUAL(h, g);
+    CU_ASSERT_PTR_EQUAL(i, g + 4 * M);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 8 * M);
+    stark_huge_free(h);
+    stark_huge_free(i);
+    CU_ASSERT_PTR_EQUAL(stark_huge_alloc(8 * M), g);
+    CU_ASSERT_EQUAL(stark_workspace_held(ws), 8 * M);
+    stark_huge_free(g);
+    CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+    stark_workspace_free(ws);
+}
+
 int main(void)
 {
-    static const test_case cases[] = {{"reuse", test_reuse}, {"stale", test_stale}, {NULL, NULL}};
+    static const test_case cases[] = {{"reuse", test_reuse}, {"stale", test_stale}, {"trim_lend", test_trim_lend}, {NULL, NULL}};
     return test_run_suite("stark_ws", cases);
 }
