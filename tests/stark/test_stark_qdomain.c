@@ -81,18 +81,23 @@ static void traces(gl_t sbox[2 * N], gl_t sink[3 * N], gl_t x0, unsigned bad, un
     }
 }
 
+/* The keys of the machine at the test preset with log_blowup lb. */
+static void setup_at(unsigned lb, stark_pk **pk, stark_vk **vk)
+{
+    stark_params p;
+    stark_params_preset(&p, "test");
+    p.log_blowup = lb;
+    CU_ASSERT_EQUAL_FATAL(stark_setup(pk, vk, g_m, &p), CAIRN_OK);
+}
+
 /* Proves the traces at log_blowup lb (tp: a tamper, or NULL) and
  * verifies: the verifier's result, its message in msg. */
 static cairn_err prove_verify(unsigned lb, gl_t x0, unsigned bad, unsigned bad_sink, const stark_tamper *tp,
                               char *msg, size_t msglen)
 {
-    stark_params p;
-    stark_params_preset(&p, "test");
-    p.log_blowup = lb;
     stark_pk *pk;
     stark_vk *vk;
-    cairn_err e = stark_setup(&pk, &vk, g_m, &p);
-    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    setup_at(lb, &pk, &vk);
     CU_ASSERT_EQUAL(vk->qlog[0], 3u); /* degree 7: 8 chunks */
     CU_ASSERT(vk->qlog[1] <= 1u);
     static gl_t sbox[2 * N], sink[3 * N];
@@ -100,7 +105,7 @@ static cairn_err prove_verify(unsigned lb, gl_t x0, unsigned bad, unsigned bad_s
     stark_trace tr[2] = {{sbox, LOG_N}, {sink, LOG_N}};
     uint8_t *proof = NULL;
     size_t len = 0;
-    e = stark_prove_tampered(pk, tr, &x0, 1, tp, &proof, &len);
+    cairn_err e = stark_prove_tampered(pk, tr, &x0, 1, tp, &proof, &len);
     if (e != CAIRN_OK) fprintf(stderr, "prove: %s\n", cairn_last_error());
     CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
     e = stark_verify(vk, &x0, 1, proof, len, TEST_ANY_HEIGHTS);
@@ -125,12 +130,9 @@ static void test_honest(void)
         else printf("  log_blowup %u (quotient domain %ux the LDE): proves and verifies\n", lb, 8u >> lb);
         CU_ASSERT_EQUAL(e, CAIRN_OK);
         /* another start: the public value binds */
-        stark_params p;
-        stark_params_preset(&p, "test");
-        p.log_blowup = lb;
         stark_pk *pk;
         stark_vk *vk;
-        CU_ASSERT_EQUAL_FATAL(stark_setup(&pk, &vk, g_m, &p), CAIRN_OK);
+        setup_at(lb, &pk, &vk);
         uint8_t *proof = NULL;
         size_t len = 0;
         CU_ASSERT_EQUAL_FATAL(stark_prove(pk, tr, &x0, 1, &proof, &len), CAIRN_OK);
@@ -178,12 +180,9 @@ static void test_forged_quotient(void)
 static void test_split_same_proof(void)
 {
     for (unsigned lb = 1; lb <= 3; lb++) {
-        stark_params p;
-        stark_params_preset(&p, "test");
-        p.log_blowup = lb;
         stark_pk *pk;
         stark_vk *vk;
-        CU_ASSERT_EQUAL_FATAL(stark_setup(&pk, &vk, g_m, &p), CAIRN_OK);
+        setup_at(lb, &pk, &vk);
         CU_ASSERT_EQUAL(pk->vk.qsplit[0], lb < 3);
         CU_ASSERT_EQUAL(pk->vk.qsplit[1], 0);
         if (lb < 3) CU_ASSERT_EQUAL(pk->vk.qhi_reads[0], (1u << AIR_PRE) | (1u << AIR_MAIN));
