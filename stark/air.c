@@ -257,10 +257,15 @@ void air_interact(air_machine *m, air_table *t, unsigned bus, int dir, air_expr 
 
 unsigned air_degree(const air_table *t, air_expr e) { return t->nodes[e].degree; }
 
-size_t air_nodes_read(const air_table *t, uint32_t *list, int with_ints, unsigned min_degree)
+uint32_t *air_nodes_read(const air_table *t, int with_ints, unsigned min_degree, size_t *count)
 {
     uint8_t *need = cairn_calloc(t->nnodes ? t->nnodes : 1, 1);
-    if (!need) return SIZE_MAX;
+    uint32_t *list = cairn_malloc_array(t->nnodes ? t->nnodes : 1, sizeof *list);
+    if (!need || !list) {
+        free(need);
+        free(list);
+        return NULL;
+    }
     if (with_ints)
         for (size_t k = 0; k < t->nints; k++) {
             need[t->ints[k].mult] = 1;
@@ -280,7 +285,8 @@ size_t air_nodes_read(const air_table *t, uint32_t *list, int with_ints, unsigne
     for (size_t i = 0; i < t->nnodes; i++)
         if (need[i]) list[c++] = (uint32_t)i;
     free(need);
-    return c;
+    *count = c;
+    return list;
 }
 
 cairn_err air_machine_finish(air_machine *m, unsigned max_degree)

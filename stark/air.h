@@ -169,9 +169,10 @@ unsigned air_degree(const air_table *t, air_expr e);
 
 /* The nodes that the interactions of t (with_ints) and its constraints of
  * degree >= min_degree (0: none) read, directly or through other nodes,
- * ascending (so in evaluation order): list receives their indices (room
- * for t->nnodes); returns their count, or SIZE_MAX on out of memory. */
-size_t air_nodes_read(const air_table *t, uint32_t *list, int with_ints, unsigned min_degree);
+ * ascending (so in evaluation order): a malloc'd list of their indices
+ * (the caller frees it) and their number in *count; NULL on out of
+ * memory. */
+uint32_t *air_nodes_read(const air_table *t, int with_ints, unsigned min_degree, size_t *count);
 
 /* Evaluates every node of table t in the base field at one row: vals
  * receives t->nnodes values. cur/next rows of pre and main (NULL allowed for

@@ -309,15 +309,12 @@ static cairn_err vk_init(struct stark_vk *vk, const air_machine *m, const stark_
                         "stark: table %s has constraint degree %u (at most %d)", t->name, d,
                         (1 << STARK_MAX_QLOG) + 1);
         vk->qsplit[ti] = vk->qhi_reads[ti] = 0;
-        const unsigned dlo = (1u << p->log_blowup) + 1; /* the LDE's points hold its quotient */
-        if (q > p->log_blowup && dlu <= dlo) {
-            uint32_t *list = cairn_malloc_array(t->nnodes, sizeof *list);
-            size_t c = list ? air_nodes_read(t, list, 0, dlo + 1) : SIZE_MAX;
-            if (c == SIZE_MAX) {
-                free(list);
+        if (q > p->log_blowup && dlu < stark_qhi_degree(vk)) {
+            size_t c = 0;
+            uint32_t *list = air_nodes_read(t, 0, stark_qhi_degree(vk), &c);
+            if (!list)
                 return cairn_fail_nomem(t->nnodes * sizeof *list, "stark: out of memory planning the quotient of table %s",
                                         t->name);
-            }
             vk->qsplit[ti] = 1;
             for (size_t i = 0; i < c; i++)
                 if (t->nodes[list[i]].op == AIR_COL) vk->qhi_reads[ti] |= (uint8_t)(1u << t->nodes[list[i]].kind);

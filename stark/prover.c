@@ -190,18 +190,6 @@ static void par_batch_inv1(gl_t *a, size_t n)
  * prefix sums of the block totals (a parallel prefix sum), so memory is
  * per thread and per block, not per interaction and row. */
 
-/* The nodes the interactions of t read, ascending (the DAG is
- * topologically ordered); NULL on out of memory. */
-static uint32_t *lu_nodes(const air_table *t, size_t *count)
-{
-    uint32_t *list = cairn_malloc_array(t->nnodes ? t->nnodes : 1, sizeof *list);
-    if (list && (*count = air_nodes_read(t, list, 1, 0)) == SIZE_MAX) {
-        free(list);
-        list = NULL;
-    }
-    return list;
-}
-
 cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsigned ti,
                            const gl_t *pre, const gl_t *main, unsigned log_n, const gl_t *pub,
                            gl3_t lu_alpha, gl3_t lu_beta)
@@ -210,7 +198,7 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
     const size_t n = (size_t)1 << log_n, ni = t->nints, G = vk->ngroups[ti], W = 3 * G;
     const size_t nblk = (n + BLK - 1) / BLK;
     size_t nlist = 0;
-    uint32_t *list = lu_nodes(t, &nlist);
+    uint32_t *list = air_nodes_read(t, 1, 0, &nlist);
     gl3_t *tot = cairn_malloc_array(nblk, sizeof *tot);
     if (!list || !tot) {
         free(list);
@@ -565,18 +553,18 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
     const int split = vk->qsplit[ti];
     const unsigned llo = log_n + vk->p.log_blowup;
     const size_t nlo = split ? (size_t)1 << vk->p.log_blowup : nq, Qlo = (size_t)1 << llo;
-    const unsigned dhi = (1u << vk->p.log_blowup) + 2;
+    const unsigned dhi = stark_qhi_degree(vk);
     cairn_err err = CAIRN_OK;
     gl_t *xs = stark_huge_alloc_array(Q, sizeof *xs), *d1 = stark_huge_alloc_array(Q, sizeof *d1);
     gl_t *d2 = stark_huge_alloc_array(Q, sizeof *d2);
     gl3_t *qv = stark_huge_alloc_array(Q, sizeof *qv);
     gl3_t *qlo = split ? stark_huge_alloc_array(Qlo, sizeof *qlo) : NULL;
-    uint32_t *hlist = split ? cairn_malloc_array(t->nnodes, sizeof *hlist) : NULL;
-    size_t nh = split && hlist ? air_nodes_read(t, hlist, 0, dhi) : 0;
+    size_t nh = 0;
+    uint32_t *hlist = split ? air_nodes_read(t, 0, dhi, &nh) : NULL;
     gl_t *alpha_pw = NULL;
     size_t ncomb = t->ncons + (t->nints ? G : 0);
     gl3_t *apw = cairn_malloc_array(ncomb + 1, sizeof *apw);
-    if (!xs || !d1 || !d2 || !qv || !apw || (split && (!qlo || !hlist || nh == SIZE_MAX))) {
+    if (!xs || !d1 || !d2 || !qv || !apw || (split && (!qlo || !hlist))) {
         err = cairn_fail_nomem(Q * (3 * sizeof *xs + sizeof *qv),
                                "stark: out of memory for the quotient of table %s", t->name);
         goto done;

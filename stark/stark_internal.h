@@ -58,6 +58,10 @@ struct stark_vk {
     transcript tr0;                /* after the domain tag and the key digest */
 };
 
+/* The least degree of a high constraint of a split quotient (qsplit):
+ * above 2^log_blowup + 1, the most whose quotient the LDE's points hold. */
+static inline unsigned stark_qhi_degree(const struct stark_vk *vk) { return (1u << vk->p.log_blowup) + 2; }
+
 /* The LDE blocks 0 .. u-1 of table t's main (*um), LogUp (*ul) and
  * preprocessed (*up) columns that its quotient reads: 2^qlog, or the LDE's
  * own 2^log_blowup for a kind that no high constraint reads (qsplit).
