@@ -182,5 +182,9 @@ size_t stark_prove_mem(const stark_pk *pk, const unsigned *log_heights)
             const size_t w = s->w[k == 0 ? TREE_MAIN : TREE_LU][t];
             if (w && rows_log[k][t] - s->log_n[t] < 1) peak = max2(peak, live + hb(mat(s->log_n[t], w)));
         }
-    return max2(peak, live + proof);
+    /* the bytes are at most the arrays again and the path bitmap; the
+     * writer's plan of the path slots takes a u32 and a (digest, u32)
+     * entry per slot (stark/proof.c) */
+    const size_t slots = (size_t)queries * (s->q_paths + s->q_fri_paths);
+    return max2(peak, live + proof + slots / 8 + 1 + slots * (sizeof(uint32_t) + sizeof(p2_digest) + 8));
 }

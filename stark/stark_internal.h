@@ -14,7 +14,7 @@
 #include "vctx.h"
 
 #define STARK_MAGIC "CAIRNPRF"
-#define STARK_VERSION 2u
+#define STARK_VERSION 3u
 #define STARK_DOMAIN_TAG "cairn-stark-v1"
 #define STARK_MAX_INTS 160   /* interactions per table (the RV32IM cpu table needs ~60-100; group indices fit uint8_t) */
 #define STARK_MAX_LAYERS 40  /* FRI layers */

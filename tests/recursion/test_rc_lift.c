@@ -230,28 +230,52 @@ static void bump(uint8_t *b, size_t off)
     for (int i = 0; i < 8; i++) b[off + i] = (uint8_t)(v >> (8 * i));
 }
 
+/* Offset of the one place in b where field element x is encoded, or
+ * SIZE_MAX if it occurs nowhere or more than once. */
+static size_t once8(const uint8_t *b, size_t len, gl_t x)
+{
+    uint8_t e[8];
+    for (int i = 0; i < 8; i++) e[i] = (uint8_t)(x >> (8 * i));
+    size_t at = SIZE_MAX;
+    for (size_t i = 0; i + 8 <= len; i++) {
+        if (memcmp(b + i, e, 8)) continue;
+        if (at != SIZE_MAX) return SIZE_MAX;
+        at = i;
+    }
+    return at;
+}
+
 static void test_forged(void)
 {
     CU_ASSERT_FATAL(g_honest.enc != NULL);
     uint8_t *f = malloc(g.len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    /* the proof ends with the last query's FRI Merkle path (verify_rec.h
-     * witness layout, item 9): its last sibling's last element */
+    /* The witness holds the proof's elements in proof order (verify_rec.h
+     * witness layout) with the Merkle path digests that repeat an earlier
+     * one expanded (stark/proof.c writes those as references): witness
+     * element k is where its 8 bytes occur in the proof, if they occur
+     * once. The last one, of the last query's FRI Merkle path (item 9),
+     * may be a reference's target far before the end. */
+    size_t off = once8(g.proof, g.len, g_honest.wit[g_honest.n - 1]);
+    CU_ASSERT_FATAL(off < g.len);
     memcpy(f, g.proof, g.len);
-    bump(f, g.len - 8);
+    bump(f, off);
     expect_forgery_rejected(f, g.len, "Merkle");
-    /* another element of the last query, 200 from the end: the witness
-     * holds the proof's elements in proof order (verify_rec.h), so it
-     * is the witness element 200 from the end, and at byte len - 1600 */
+    /* another element of the last query, from 200 before the end */
+    size_t k = g_honest.n - 200;
+    while ((off = once8(g.proof, g.len, g_honest.wit[k])) >= g.len) k--;
+    CU_ASSERT_FATAL(g_honest.n - k < 400);
     memcpy(f, g.proof, g.len);
-    const size_t off = g.len - 8 * 200;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)f[off + i] << (8 * i);
-    CU_ASSERT_EQUAL_FATAL(v, g_honest.wit[g_honest.n - 200]);
     bump(f, off);
     lifted l;
     lift(&l, &g.claim, f, g.len);
     CU_ASSERT(!l.accepted);
+    CU_ASSERT_FATAL(l.n == g_honest.n);
+    CU_ASSERT(l.wit[k] == gl_add(g_honest.wit[k], 1));
+    /* elsewhere the same, but for the copies of a referenced digest */
+    for (size_t i = 0; i < l.n; i++)
+        if (l.wit[i] != g_honest.wit[i])
+            CU_ASSERT(g_honest.wit[i] == g_honest.wit[k] && l.wit[i] == l.wit[k]);
     CU_ASSERT(l.enc_len == g_honest.enc_len && memcmp(l.enc, g_honest.enc, l.enc_len) == 0);
     CU_ASSERT_EQUAL(rc_exec(NULL, l.prog, l.wit, l.n), CAIRN_ERR_VERIFY);
     forgery_in_air(&l);

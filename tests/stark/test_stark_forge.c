@@ -18,7 +18,7 @@
  * unless noted:
  *  P1  at least 12 bytes (magic + version)                     "header"
  *  P2  magic "CAIRNPRF"                                        "bad magic"
- *  P3  version 1                                               "version"
+ *  P3  version STARK_VERSION (3)                               "version"
  *  P4  key digest present and canonical                        "key digest"
  *  P5  key digest equals the key's (CAIRN_ERR_VERIFY)          "different verifying key"
  *  P6  table count and heights present                         "table heights"
@@ -27,11 +27,20 @@
  *  P9  a table with preprocessed columns has the key's height  "key fixes"
  *  P10 every section present, at the length key + heights fix: "truncated at offset O
  *      reading S" for S = main root, LogUp root, LogUp sum, quotient root,
- *      opened values, FRI roots, final polynomial, proof-of-work nonce, and
- *      per query: query rows, query paths, FRI values, FRI paths
+ *      opened values, FRI roots, final polynomial, proof-of-work nonce, path
+ *      bitmap, and per query: query rows, query paths (field elements or a
+ *      "path reference"), FRI values, FRI paths
  *  P11 every field element canonical (< p), in every section   "non-canonical field
  *      element at offset O (S)"
  *  P12 nothing after the last query                            "trailing bytes"
+ *  P13 path slots (the Merkle paths' digests, each written in full or as
+ *      a reference to an earlier slot with the same digest): the bitmap's
+ *      bits past the last slot are zero                       "bits set past"
+ *      a reference names an earlier slot                      "not an earlier one"
+ *      ... that is written in full                            "itself a reference"
+ *      no digest written in full repeats an earlier one       "repeats the digest"
+ *      (a reference to an earlier slot with another digest parses, and
+ *      the Merkle check V4 / V5 rejects it)
  *  (The "too many FRI layers" error of stark_shape_init is unreachable: a
  *  static assertion in proof.c bounds the layers of every accepted shape.)
  *
@@ -309,6 +318,7 @@ enum {
     SEC_FRI_ROOTS,
     SEC_FINAL,
     SEC_NONCE,
+    SEC_BITMAP,
     SEC_ROWS,
     SEC_PATHS,
     SEC_FVALS,
@@ -317,15 +327,30 @@ enum {
 };
 static const char *sec_name[NSEC] = {"main root",     "LogUp root",       "LogUp sum",
                                      "quotient root", "opened values",    "FRI roots",
-                                     "final polynomial", "proof-of-work nonce", "query rows",
-                                     "query paths",   "FRI values",       "FRI paths"};
+                                     "final polynomial", "proof-of-work nonce", "path bitmap",
+                                     "query rows",    "query paths",      "FRI values",
+                                     "FRI paths"};
 
-/* Start offset and size of each section (query sections: of query q). */
-static size_t layout(size_t start[NSEC], size_t size[NSEC], const stark_shape *s,
-                     const struct stark_vk *vk, unsigned q)
+/* The path slots: S digests of Merkle paths in byte order; the bitmap
+ * marks those written as an index (u16 if S <= 2^16) of an earlier slot. */
+typedef struct {
+    size_t n;           /* S */
+    size_t ref_bytes;
+    const uint8_t *bits;
+} slots_t;
+static int is_ref(const slots_t *sl, size_t i) { return sl->bits[i / 8] >> (i % 8) & 1; }
+
+/* Start offset and size of each section (query sections: of query q),
+ * the offsets of the first and last 8-byte field element of each (the
+ * bitmap has none: 0, 0; a path section without a digest written in full
+ * likewise), and the path slots of proof b. Returns the total length. */
+static size_t layout(size_t start[NSEC], size_t size[NSEC], size_t word[NSEC][2], slots_t *sl,
+                     const stark_shape *s, const struct stark_vk *vk, unsigned q, const uint8_t *b)
 {
     const size_t G = 8, D = 32, E = 24;
     size_t off = 12 + D + 1 + s->ntables;
+    sl->n = (size_t)vk->p.queries * (s->q_paths + s->q_fri_paths);
+    sl->ref_bytes = sl->n <= 65536 ? 2 : 4;
     size[SEC_MAIN_ROOT] = s->tree_nmats[TREE_MAIN] ? D : 0;
     size[SEC_LU_ROOT] = s->tree_nmats[TREE_LU] ? D : 0;
     size[SEC_LU_SUM] = vk->has_lu ? E * s->nlu_sums : 0;
@@ -334,17 +359,40 @@ static size_t layout(size_t start[NSEC], size_t size[NSEC], const stark_shape *s
     size[SEC_FRI_ROOTS] = D * s->nlayers;
     size[SEC_FINAL] = E << s->log_final;
     size[SEC_NONCE] = G;
-    size[SEC_ROWS] = G * s->q_rows;
-    size[SEC_PATHS] = D * s->q_paths;
-    size[SEC_FVALS] = E * s->q_fri_vals;
-    size[SEC_FPATHS] = D * s->q_fri_paths;
-    size_t perq = size[SEC_ROWS] + size[SEC_PATHS] + size[SEC_FVALS] + size[SEC_FPATHS];
-    for (int k = 0; k < NSEC; k++) {
-        if (k == SEC_ROWS) off += (size_t)q * perq;
+    size[SEC_BITMAP] = (sl->n + 7) / 8;
+    for (int k = 0; k < SEC_ROWS; k++) {
         start[k] = off;
+        word[k][0] = off;
+        word[k][1] = off + size[k] - G;
         off += size[k];
     }
-    return off + (size_t)(vk->p.queries - 1 - q) * perq; /* total length */
+    word[SEC_BITMAP][0] = word[SEC_BITMAP][1] = 0;
+    sl->bits = b + start[SEC_BITMAP];
+    const size_t nslots[NSEC] = {[SEC_PATHS] = s->q_paths, [SEC_FPATHS] = s->q_fri_paths};
+    size_t slot = 0;
+    for (unsigned qq = 0; qq < vk->p.queries; qq++) {
+        size[SEC_ROWS] = G * s->q_rows;
+        size[SEC_FVALS] = E * s->q_fri_vals;
+        for (int k = SEC_ROWS; k < NSEC; k++) {
+            size_t st = off;
+            if (qq == q) word[k][0] = word[k][1] = 0;
+            if (!nslots[k]) {
+                off += size[k];
+                if (qq == q) word[k][0] = st, word[k][1] = off - G;
+            }
+            for (size_t i = 0; i < nslots[k]; i++, slot++) {
+                if (is_ref(sl, slot)) {
+                    off += sl->ref_bytes;
+                    continue;
+                }
+                if (qq == q && !word[k][0]) word[k][0] = off;
+                off += D;
+                if (qq == q) word[k][1] = off - G;
+            }
+            if (qq == q) start[k] = st, size[k] = off - st;
+        }
+    }
+    return off;
 }
 
 /* ---- P1..P12 ---- */
@@ -423,46 +471,58 @@ static void test_parser(void)
         snprintf(want, sizeof want, "table range: log height %u, key fixes 4", pre_h[i]);
         EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, want);
     }
-    /* another legal free height changes the shape: the length no longer
-     * fits (every 8-byte word of a proof is canonical, so the reader gets
-     * to the end) */
-    RESET();
-    b[45 + T_VALS] = 6;
-    EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, "truncated");
-    RESET();
-    b[45 + T_VALS] = 4;
-    EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, "trailing bytes");
+    /* another legal free height changes the shape: the sections no
+     * longer fit. The reader stumbles first on a path reference (the path
+     * bitmap is now read from other bytes) or, past them, on the length */
+    static const uint8_t other_h[] = {4, 6};
+    for (size_t i = 0; i < sizeof other_h; i++) {
+        RESET();
+        b[45 + T_VALS] = other_h[i];
+        cairn_err e = verify_bytes(&f, b, f.len);
+        const char *msg = cairn_last_error();
+        CU_ASSERT(e == CAIRN_ERR_FORMAT && (strstr(msg, "path reference") || strstr(msg, "truncated") ||
+                                            strstr(msg, "trailing bytes")));
+    }
     /* P10, P11 for every section, queries 0 and the last */
     stark_proof pf;
     stark_shape s;
     parse(&f, &pf, &s);
-    size_t start[NSEC], size[NSEC];
+    size_t start[NSEC], size[NSEC], word[NSEC][2];
+    slots_t sl;
     unsigned qlast = f.vk->p.queries - 1;
     for (unsigned q = 0; q <= qlast; q += qlast) {
-        size_t total = layout(start, size, &s, f.vk, q);
+        size_t total = layout(start, size, word, &sl, &s, f.vk, q, f.proof);
         CU_ASSERT_EQUAL(total, f.len); /* the format as documented in proof.c */
         for (int k = 0; k < NSEC; k++) {
             if (q && k < SEC_ROWS) continue;
-            CU_ASSERT_FATAL(size[k] >= 8); /* mini has every section */
-            /* truncated inside the first and the last element */
-            size_t at[2] = {start[k], start[k] + size[k] - 8};
-            for (int j = 0; j < 2; j++) {
+            CU_ASSERT_FATAL(size[k] >= 1); /* mini has every section */
+            if (k == SEC_BITMAP) {
+                /* read whole: truncated anywhere inside, it is missing */
                 RESET();
-                snprintf(want, sizeof want, "truncated at offset %zu reading %s", at[j], sec_name[k]);
-                EXPECT(verify_bytes(&f, b, at[j] + 3), CAIRN_ERR_FORMAT, want);
+                snprintf(want, sizeof want, "truncated at offset %zu reading path bitmap", start[k]);
+                EXPECT(verify_bytes(&f, b, start[k] + size[k] - 1), CAIRN_ERR_FORMAT, want);
+                continue;
+            }
+            CU_ASSERT_FATAL(word[k][0] != 0); /* a field element in every other section */
+            /* truncated inside the first and the last element */
+            for (int j = 0; j < 2; j++) {
+                const size_t at = word[k][j];
+                RESET();
+                snprintf(want, sizeof want, "truncated at offset %zu reading %s", at, sec_name[k]);
+                EXPECT(verify_bytes(&f, b, at + 3), CAIRN_ERR_FORMAT, want);
                 /* p itself is the smallest non-canonical value */
                 RESET();
-                gl_encode(b + at[j], GL_P);
-                snprintf(want, sizeof want, "non-canonical field element at offset %zu (%s)", at[j],
+                gl_encode(b + at, GL_P);
+                snprintf(want, sizeof want, "non-canonical field element at offset %zu (%s)", at,
                          sec_name[k]);
                 EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, want);
                 RESET();
-                memset(b + at[j], 0xff, 8);
+                memset(b + at, 0xff, 8);
                 EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, want);
                 /* p - 1 is canonical: the parser accepts, a check rejects */
                 RESET();
-                gl_encode(b + at[j], GL_P - 1);
-                if (memcmp(b + at[j], f.proof + at[j], 8))
+                gl_encode(b + at, GL_P - 1);
+                if (memcmp(b + at, f.proof + at, 8))
                     EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_VERIFY, NULL);
             }
         }
@@ -504,6 +564,135 @@ static void test_parser(void)
     EXPECT(stark_verify(vk2, f.pub, f.npub, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_OK, NULL);
     stark_pk_free(pk2);
     stark_vk_free(vk2);
+    free_fix(&f);
+}
+
+/* ---- P13 ---- */
+
+/* Offset of every path slot of proof b (layout's sections, all queries). */
+static void slot_offsets(size_t *o, const slots_t *sl, const stark_shape *s,
+                         const struct stark_vk *vk, size_t off)
+{
+    size_t slot = 0;
+    for (unsigned q = 0; q < vk->p.queries; q++) {
+        off += 8 * s->q_rows;
+        for (int part = 0; part < 2; part++) {
+            for (size_t i = 0; i < (part ? s->q_fri_paths : s->q_paths); i++, slot++) {
+                o[slot] = off;
+                off += is_ref(sl, slot) ? sl->ref_bytes : 32;
+            }
+            if (!part) off += 24 * s->q_fri_vals;
+        }
+    }
+}
+static void put_ref(uint8_t *b, const slots_t *sl, size_t at, size_t j)
+{
+    for (size_t k = 0; k < sl->ref_bytes; k++) b[at + k] = (uint8_t)(j >> (8 * k));
+}
+static size_t get_ref(const uint8_t *b, const slots_t *sl, size_t at)
+{
+    size_t j = 0;
+    for (size_t k = 0; k < sl->ref_bytes; k++) j |= (size_t)b[at + k] << (8 * k);
+    return j;
+}
+
+static void test_paths(void)
+{
+    stark_params p = test_params(1, 0, 2);
+    p.queries = 7; /* 7 x 38 slots: the bitmap's last byte has unused bits */
+    fixture f;
+    if (fix_mini(&f, &p, 5, NULL, W_HONEST)) return;
+    stark_proof pf;
+    stark_shape s;
+    parse(&f, &pf, &s);
+    size_t start[NSEC], size[NSEC], word[NSEC][2];
+    slots_t sl;
+    CU_ASSERT_EQUAL_FATAL(layout(start, size, word, &sl, &s, f.vk, 0, f.proof), f.len);
+    size_t *o = malloc(sl.n * sizeof *o);
+    uint8_t *b = malloc(f.len + 64);
+    CU_ASSERT_FATAL(o && b);
+    slot_offsets(o, &sl, &s, f.vk, start[SEC_BITMAP] + size[SEC_BITMAP]);
+    /* the honest proof: every repeat is a reference to the first slot
+     * with its digest, the rest written in full */
+    size_t nref = 0, r1 = 0, r2 = 0;
+    for (size_t i = 0; i < sl.n; i++) {
+        if (!is_ref(&sl, i)) {
+            for (size_t j = 0; j < i; j++)
+                if (!is_ref(&sl, j)) CU_ASSERT(memcmp(f.proof + o[i], f.proof + o[j], 32) != 0);
+            continue;
+        }
+        size_t j = get_ref(f.proof, &sl, o[i]);
+        CU_ASSERT(j < i && !is_ref(&sl, j));
+        if (nref == 0) r1 = i;
+        if (nref == 1) r2 = i;
+        nref++;
+    }
+    CU_ASSERT_FATAL(nref >= 2);
+    printf("path slots: %zu, %zu of them references (%zu bytes saved)\n", sl.n, nref,
+           nref * (32 - sl.ref_bytes));
+    /* parsing and writing again gives the same bytes */
+    uint8_t *again;
+    size_t alen;
+    CU_ASSERT_EQUAL_FATAL(stark_proof_write(&again, &alen, &pf, &s, f.vk), CAIRN_OK);
+    CU_ASSERT(alen == f.len && memcmp(again, f.proof, f.len) == 0);
+    free(again);
+#define RESET() memcpy(b, f.proof, f.len)
+    char want[200];
+    /* truncated inside a reference */
+    RESET();
+    snprintf(want, sizeof want, "truncated at offset %zu reading path reference", o[r1]);
+    EXPECT(verify_bytes(&f, b, o[r1] + 1), CAIRN_ERR_FORMAT, want);
+    /* a reference to itself, to a later slot, to the last possible number */
+    const size_t bad[] = {r1, r1 + 1, sl.n - 1, sl.n, sl.ref_bytes == 2 ? 65535 : UINT32_MAX};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        RESET();
+        put_ref(b, &sl, o[r1], bad[k]);
+        snprintf(want, sizeof want, "path reference at offset %zu (slot %zu) names slot %zu, not an earlier one",
+                 o[r1], r1, bad[k]);
+        EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, want);
+    }
+    /* a reference to a reference */
+    RESET();
+    put_ref(b, &sl, o[r2], r1);
+    snprintf(want, sizeof want, "(slot %zu) names slot %zu, itself a reference", r2, r1);
+    EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, want);
+    /* a reference to an earlier slot with another digest: parsed, and the
+     * Merkle path it is in no longer leads to the root */
+    size_t j0 = get_ref(f.proof, &sl, o[r1]), other = sl.n;
+    for (size_t j = 0; j < r1 && other == sl.n; j++)
+        if (!is_ref(&sl, j) && memcmp(f.proof + o[j], f.proof + o[j0], 32)) other = j;
+    CU_ASSERT_FATAL(other < sl.n);
+    RESET();
+    put_ref(b, &sl, o[r1], other);
+    EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_VERIFY, "Merkle path mismatch");
+    /* the repeat written in full instead of as a reference */
+    {
+        const size_t grow = 32 - sl.ref_bytes;
+        memcpy(b, f.proof, o[r1]);
+        memcpy(b + o[r1], f.proof + o[j0], 32);
+        memcpy(b + o[r1] + 32, f.proof + o[r1] + sl.ref_bytes, f.len - o[r1] - sl.ref_bytes);
+        b[start[SEC_BITMAP] + r1 / 8] &= (uint8_t)~(1u << (r1 % 8));
+        snprintf(want, sizeof want, "path slot %zu repeats the digest of slot %zu in full", r1, j0);
+        EXPECT(verify_bytes(&f, b, f.len + grow), CAIRN_ERR_FORMAT, want);
+    }
+    /* a digest read as a reference: its first bytes name some slot */
+    RESET();
+    b[start[SEC_BITMAP]] |= 1; /* slot 0 has no earlier slot */
+    snprintf(want, sizeof want, "(slot 0) names slot %zu, not an earlier one", get_ref(f.proof, &sl, o[0]));
+    EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, want);
+    /* a bit past the last slot */
+    CU_ASSERT_FATAL(sl.n % 8 != 0);
+    for (size_t bit = sl.n % 8; bit < 8; bit++) {
+        RESET();
+        b[start[SEC_BITMAP] + size[SEC_BITMAP] - 1] |= (uint8_t)(1u << bit);
+        snprintf(want, sizeof want, "path bitmap at offset %zu has bits set past its %zu slots",
+                 start[SEC_BITMAP], sl.n);
+        EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, want);
+    }
+#undef RESET
+    free(o);
+    free(b);
+    stark_proof_free(&pf);
     free_fix(&f);
 }
 
@@ -1293,6 +1482,7 @@ int main(void)
 {
     if (stark_machine_fib(&fib) != CAIRN_OK || machine_mini(&mini) != CAIRN_OK) return 1;
     static const test_case cases[] = {{"P1-P12 parser", test_parser},
+                                      {"P13 path references", test_paths},
                                       {"S1-S4 statement", test_statement},
                                       {"V1 proof of work", test_pow},
                                       {"V2 constraints at zeta", test_constraints},
