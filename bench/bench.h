@@ -22,6 +22,10 @@ void bench_report_str(bench_out *o, const char *key, const char *value);
  * fri_queries_cpu_s), all threads: steadier than wall times on a shared
  * machine. */
 void bench_report_phase_cpu(bench_out *o, const stark_prove_stats *s);
+/* Where the proof bytes go (stark_proof_measure): proof_commit_bytes,
+ * proof_rows_bytes, proof_fri_values_bytes, proof_paths_bytes,
+ * path_slots and path_refs, of one proof or summed over several. */
+void bench_report_proof_sizes(bench_out *o, const stark_proof_sizes *s);
 void bench_end(bench_out *o);
 
 /* out = "<folder of the running cairn binary>/guest/<name>" (where the

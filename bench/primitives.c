@@ -48,6 +48,16 @@ void bench_report_phase_cpu(bench_out *o, const stark_prove_stats *s)
     bench_report(o, "fri_queries_cpu_s", s->c_queries, "s");
 }
 
+void bench_report_proof_sizes(bench_out *o, const stark_proof_sizes *s)
+{
+    bench_report(o, "proof_commit_bytes", (double)s->commit, "B");
+    bench_report(o, "proof_rows_bytes", (double)s->rows, "B");
+    bench_report(o, "proof_fri_values_bytes", (double)s->fri_values, "B");
+    bench_report(o, "proof_paths_bytes", (double)s->paths, "B");
+    bench_report(o, "path_slots", (double)s->path_slots, "");
+    bench_report(o, "path_refs", (double)s->path_refs, "");
+}
+
 void bench_report_str(bench_out *o, const char *key, const char *value)
 {
     if (o->json) {

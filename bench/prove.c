@@ -38,6 +38,7 @@ typedef struct {
     uint64_t nseg, cycles, proof_bytes;
     double t_prove, t_trace, t_verify;
     stark_prove_stats sum; /* summed over segments */
+    stark_proof_sizes sizes; /* summed over segments */
     int stopped;           /* the limit was reached */
     int quiet;
 } bench_ctx;
@@ -75,6 +76,17 @@ static cairn_err prove_one(void *arg, const rv_snapshot *s)
     double t0 = now_sec();
     cairn_err e = rv_verify_segment(&p.claim, p.proof, p.len, &b->prm);
     b->t_verify += now_sec() - t0;
+    const stark_vk *vk;
+    stark_proof_sizes z;
+    if (e == CAIRN_OK && (e = rv_air_vk(&vk, s->segment_po2, &b->prm)) == CAIRN_OK &&
+        (e = stark_proof_measure(&z, vk, p.proof, p.len)) == CAIRN_OK) {
+        b->sizes.commit += z.commit;
+        b->sizes.rows += z.rows;
+        b->sizes.fri_values += z.fri_values;
+        b->sizes.paths += z.paths;
+        b->sizes.path_slots += z.path_slots;
+        b->sizes.path_refs += z.path_refs;
+    }
     size_t len = p.len;
     jobs_proof_free(&p);
     if (e != CAIRN_OK) return cairn_prefix_error(e, "segment %" PRIu64 ": its proof does not verify", s->index);
@@ -238,6 +250,7 @@ int bench_prove(int argc, char **argv)
     }
     bench_report(&o, "proof_bytes", (double)b.proof_bytes, "B");
     bench_report(&o, "proof_bytes_per_segment", b.nseg ? (double)b.proof_bytes / (double)b.nseg : 0, "B");
+    bench_report_proof_sizes(&o, &b.sizes);
     bench_report(&o, "verify_s", b.t_verify, "s");
     bench_report(&o, "verify_per_segment_s", b.nseg ? b.t_verify / (double)b.nseg : 0, "s");
     for (unsigned t = 0; t < m->ntables; t++) {

@@ -475,6 +475,9 @@ int bench_recursion(int argc, char **argv)
         bench_report_phase_cpu(&o, &r.phases); /* the last proof's */
         bench_report(&o, "verify_s", t[4], "s");
         bench_report(&o, "proof_bytes", (double)r.outer_len, "B");
+        stark_proof_sizes z;
+        if (stark_proof_measure(&z, rc_air_vk(r.air), r.outer, r.outer_len) == CAIRN_OK)
+            bench_report_proof_sizes(&o, &z);
         bench_report(&o, "peak_rss_mb", (double)peak_rss_bytes() / 1048576.0, "MiB");
         bench_report(&o, "security_proven_bits", sec.proven, "bits");
         bench_report(&o, "security_conjectured_bits", sec.conjectured, "bits");

@@ -151,26 +151,87 @@ static p2_digest *path_slot(const stark_proof *pf, const stark_shape *s, size_t 
 
 typedef struct {
     p2_digest d;
-    uint32_t slot;
+    uint32_t k;
 } slot_entry;
 static int slot_cmp(const void *a, const void *b)
 {
     const slot_entry *x = a, *y = b;
-    for (int k = 0; k < P2_DIGEST; k++)
-        if (x->d.v[k] != y->d.v[k]) return x->d.v[k] < y->d.v[k] ? -1 : 1;
-    return (x->slot > y->slot) - (x->slot < y->slot);
+    for (int i = 0; i < P2_DIGEST; i++)
+        if (x->d.v[i] != y->d.v[i]) return x->d.v[i] < y->d.v[i] ? -1 : 1;
+    return (x->k > y->k) - (x->k < y->k);
 }
-/* The given slots sorted by (digest, slot): equal digests end up adjacent,
- * the earliest slot first. Sorting rather than hashing keeps the parser at
- * n log n whatever digests a forger picks. NULL when out of memory. */
-static slot_entry *slots_sorted(const stark_proof *pf, const stark_shape *s, const uint32_t *slot,
-                                size_t n)
+typedef struct {
+    uint64_t key;
+    uint32_t k;
+} slot_key;
+
+/* For the slots slot[0..n): first[k] = the smallest j with the digest of
+ * slot[j] equal to that of slot[k] (k itself if there is none). A stable
+ * radix sort on the digests' first element puts candidates side by side
+ * (honest paths: runs of one repeated digest, done in one pass); a run of
+ * distinct digests sharing a first element, which only a forger makes, is
+ * sorted on the whole digest. n log n at worst, whatever the digests. */
+static cairn_err first_equal(uint32_t *first, const stark_proof *pf, const stark_shape *s,
+                             const uint32_t *slot, size_t n)
 {
-    slot_entry *e = cairn_malloc_array(n + 1, sizeof *e);
-    if (!e) return NULL;
-    for (size_t i = 0; i < n; i++) e[i] = (slot_entry){*path_slot(pf, s, slot[i]), slot[i]};
-    qsort(e, n, sizeof *e, slot_cmp);
-    return e;
+    RETURN_ERROR_IF(n > UINT32_MAX, CAIRN_ERR_INTERNAL, "stark: %zu path slots", n);
+    slot_key *e = cairn_malloc_array(2 * n + 1, sizeof *e);
+    if (!e) return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for %zu path slots", n);
+    slot_key *tmp = e + n;
+    for (size_t k = 0; k < n; k++) {
+        e[k] = (slot_key){path_slot(pf, s, slot[k])->v[0], (uint32_t)k};
+        first[k] = (uint32_t)k;
+    }
+    for (int sh = 0; sh < 64 && n; sh += 8) { /* LSD, 8 bits a pass */
+        size_t cnt[257] = {0};
+        for (size_t k = 0; k < n; k++) cnt[(e[k].key >> sh & 255) + 1]++;
+        if (cnt[(e[0].key >> sh & 255) + 1] == n) continue; /* one digit: nothing moves */
+        for (int d = 0; d < 256; d++) cnt[d + 1] += cnt[d];
+        for (size_t k = 0; k < n; k++) tmp[cnt[e[k].key >> sh & 255]++] = e[k];
+        memcpy(e, tmp, n * sizeof *e);
+    }
+    cairn_err err = CAIRN_OK;
+    for (size_t a = 0, b; a < n; a = b) {
+        for (b = a + 1; b < n && e[b].key == e[a].key; b++) {}
+        if (b - a == 1) continue;
+        const p2_digest *d0 = path_slot(pf, s, slot[e[a].k]);
+        size_t i = a + 1;
+        while (i < b && !memcmp(path_slot(pf, s, slot[e[i].k]), d0, sizeof *d0)) i++;
+        if (i == b) { /* stable: e[a] has the smallest k */
+            for (i = a + 1; i < b; i++) first[e[i].k] = e[a].k;
+            continue;
+        }
+        slot_entry *r = cairn_malloc_array(b - a, sizeof *r);
+        if (!r) {
+            err = cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for %zu path slots", n);
+            break;
+        }
+        for (i = a; i < b; i++) r[i - a] = (slot_entry){*path_slot(pf, s, slot[e[i].k]), e[i].k};
+        qsort(r, b - a, sizeof *r, slot_cmp);
+        for (i = 1; i < b - a; i++)
+            if (!memcmp(&r[i].d, &r[i - 1].d, sizeof r[i].d)) first[r[i].k] = first[r[i - 1].k];
+        free(r);
+    }
+    free(e);
+    return err;
+}
+
+/* *ref (malloc'd, one entry per slot): ref[i] is the first slot with slot
+ * i's digest, i itself if none before it has it. */
+static cairn_err path_plan(uint32_t **ref, const stark_proof *pf, const stark_shape *s,
+                           unsigned queries)
+{
+    const size_t nslots = path_nslots(s, queries);
+    uint32_t *r = cairn_malloc_array(2 * nslots + 1, sizeof *r);
+    if (!r) return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for the proof's paths");
+    for (size_t i = 0; i < nslots; i++) r[nslots + i] = (uint32_t)i;
+    cairn_err e = first_equal(r, pf, s, r + nslots, nslots);
+    if (e != CAIRN_OK) {
+        free(r);
+        return e;
+    }
+    *ref = r;
+    return CAIRN_OK;
 }
 
 /* ---- writer ---- */
@@ -266,22 +327,8 @@ static void write_all(wbuf *w, const stark_proof *pf, const stark_shape *s,
 cairn_err stark_proof_write(uint8_t **out, size_t *len, const stark_proof *pf,
                             const stark_shape *s, const struct stark_vk *vk)
 {
-    /* ref[i]: the first slot with slot i's digest (i itself if none
-     * before it) */
-    const size_t nslots = path_nslots(s, vk->p.queries);
-    RETURN_ERROR_IF(nslots > UINT32_MAX, CAIRN_ERR_INTERNAL, "stark: %zu path slots", nslots);
-    uint32_t *ref = cairn_malloc_array(nslots + 1, sizeof *ref);
-    if (!ref) return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for the proof's paths");
-    for (size_t i = 0; i < nslots; i++) ref[i] = (uint32_t)i;
-    slot_entry *e = slots_sorted(pf, s, ref, nslots);
-    if (!e) {
-        free(ref);
-        return cairn_fail(CAIRN_ERR_NOMEM, "stark: out of memory for the proof's paths");
-    }
-    for (size_t i = 1; i < nslots; i++)
-        if (!memcmp(&e[i].d, &e[i - 1].d, sizeof e[i].d)) ref[e[i].slot] = ref[e[i - 1].slot];
-    free(e);
-
+    uint32_t *ref;
+    FORWARD_IF_ERROR(path_plan(&ref, pf, s, vk->p.queries));
     wbuf w = {0};
     write_all(&w, pf, s, vk, ref); /* sizing pass */
     w.p = cairn_malloc(w.n);
@@ -440,20 +487,45 @@ cairn_err stark_proof_read(stark_proof *pf, stark_shape *s, const struct stark_v
         r.err = cairn_fail(CAIRN_ERR_FORMAT, "proof: %zu trailing bytes after offset %zu",
                            len - r.off, r.off);
     /* one encoding: no digest written in full repeats an earlier one */
-    if (r.err == CAIRN_OK) {
-        slot_entry *e = slots_sorted(pf, s, rp.lit, rp.nlit);
-        if (!e) r.err = cairn_fail(CAIRN_ERR_NOMEM, "proof: out of memory for %zu path slots", rp.nlit);
-        for (size_t i = 1; e && i < rp.nlit; i++) {
-            if (memcmp(&e[i].d, &e[i - 1].d, sizeof e[i].d)) continue;
-            r.err = cairn_fail(CAIRN_ERR_FORMAT,
-                               "proof: path slot %u repeats the digest of slot %u in full (a "
-                               "repeat is written as a reference)",
-                               e[i].slot, e[i - 1].slot);
-            break;
-        }
-        free(e);
+    uint32_t *first = NULL;
+    if (r.err == CAIRN_OK && !(first = cairn_malloc_array(rp.nlit + 1, sizeof *first)))
+        r.err = cairn_fail(CAIRN_ERR_NOMEM, "proof: out of memory for %zu path slots", rp.nlit);
+    if (r.err == CAIRN_OK) r.err = first_equal(first, pf, s, rp.lit, rp.nlit);
+    for (size_t k = 0; r.err == CAIRN_OK && k < rp.nlit; k++) {
+        if (first[k] == k) continue;
+        r.err = cairn_fail(CAIRN_ERR_FORMAT,
+                           "proof: path slot %u repeats the digest of slot %u in full (a "
+                           "repeat is written as a reference)",
+                           rp.lit[k], rp.lit[first[k]]);
     }
+    free(first);
     free(rp.lit);
     if (r.err != CAIRN_OK) stark_proof_free(pf);
     return r.err;
+}
+
+cairn_err stark_proof_measure(stark_proof_sizes *out, const stark_vk *vk, const uint8_t *proof,
+                              size_t len)
+{
+    memset(out, 0, sizeof *out);
+    stark_proof pf;
+    stark_shape s;
+    FORWARD_IF_ERROR(stark_proof_read(&pf, &s, vk, proof, len));
+    uint32_t *ref;
+    cairn_err e = path_plan(&ref, &pf, &s, vk->p.queries);
+    if (e == CAIRN_OK) {
+        /* the parser accepts one encoding: the plan's */
+        const unsigned q = vk->p.queries;
+        out->path_slots = path_nslots(&s, q);
+        for (size_t i = 0; i < out->path_slots; i++) out->path_refs += ref[i] != i;
+        out->total = len;
+        out->rows = (size_t)q * s.q_rows * 8;
+        out->fri_values = (size_t)q * s.q_fri_vals * 24;
+        out->paths = (out->path_slots + 7) / 8 + (out->path_slots - out->path_refs) * 32 +
+                     out->path_refs * path_ref_bytes(out->path_slots);
+        out->commit = len - out->rows - out->fri_values - out->paths;
+        free(ref);
+    }
+    stark_proof_free(&pf);
+    return e;
 }

@@ -297,6 +297,21 @@ size_t stark_traces_mem(const air_machine *m, const unsigned *log_heights);
 cairn_err stark_verify(const stark_vk *vk, const gl_t *pub, size_t npub, const uint8_t *proof,
                        size_t len, unsigned *log_heights);
 
+/* Where a proof's bytes go, for reports (stark/proof.c "Format"):
+ * commit = header, roots, LogUp sums, opened values at the out-of-domain
+ * point, FRI roots, final polynomial and nonce; rows = the queried trace
+ * rows; fri_values = the queried FRI cosets; paths = the Merkle paths of
+ * both (the path bitmap, digests in full, references). path_slots of the
+ * paths' digests, path_refs of them written as references. */
+typedef struct {
+    size_t total, commit, rows, fri_values, paths;
+    size_t path_slots, path_refs;
+} stark_proof_sizes;
+/* Parses proof (CAIRN_ERR_FORMAT / VERIFY as stark_verify's parser) and
+ * fills *out; does not verify it. */
+cairn_err stark_proof_measure(stark_proof_sizes *out, const stark_vk *vk, const uint8_t *proof,
+                              size_t len);
+
 /* Number of tables of the key's machine (the length of log_heights). */
 unsigned stark_vk_ntables(const stark_vk *vk);
 

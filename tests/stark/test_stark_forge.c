@@ -585,6 +585,13 @@ static void slot_offsets(size_t *o, const slots_t *sl, const stark_shape *s,
         }
     }
 }
+/* Path slot i of a parsed proof (the order of the bytes). */
+static p2_digest *tslot(stark_proof *pf, const stark_shape *s, size_t i)
+{
+    const size_t per = s->q_paths + s->q_fri_paths, q = i / per, k = i % per;
+    return k < s->q_paths ? &pf->q_paths[q * s->q_paths + k]
+                          : &pf->q_fri_paths[q * s->q_fri_paths + k - s->q_paths];
+}
 static void put_ref(uint8_t *b, const slots_t *sl, size_t at, size_t j)
 {
     for (size_t k = 0; k < sl->ref_bytes; k++) b[at + k] = (uint8_t)(j >> (8 * k));
@@ -630,6 +637,14 @@ static void test_paths(void)
     CU_ASSERT_FATAL(nref >= 2);
     printf("path slots: %zu, %zu of them references (%zu bytes saved)\n", sl.n, nref,
            nref * (32 - sl.ref_bytes));
+    /* stark_proof_measure's figures add up, and count what is written */
+    stark_proof_sizes z;
+    CU_ASSERT_EQUAL_FATAL(stark_proof_measure(&z, f.vk, f.proof, f.len), CAIRN_OK);
+    CU_ASSERT(z.total == f.len && z.commit + z.rows + z.fri_values + z.paths == f.len);
+    CU_ASSERT(z.path_slots == sl.n && z.path_refs == nref);
+    CU_ASSERT_EQUAL(z.commit, start[SEC_BITMAP]);
+    CU_ASSERT_EQUAL(z.paths, size[SEC_BITMAP] + nref * sl.ref_bytes + (sl.n - nref) * 32);
+    CU_ASSERT_EQUAL(stark_proof_measure(&z, f.vk, f.proof, f.len - 1), CAIRN_ERR_FORMAT);
     /* parsing and writing again gives the same bytes */
     uint8_t *again;
     size_t alen;
@@ -680,6 +695,53 @@ static void test_paths(void)
     b[start[SEC_BITMAP]] |= 1; /* slot 0 has no earlier slot */
     snprintf(want, sizeof want, "(slot 0) names slot %zu, not an earlier one", get_ref(f.proof, &sl, o[0]));
     EXPECT(verify_bytes(&f, b, f.len), CAIRN_ERR_FORMAT, want);
+    /* digests that share their first element but differ elsewhere (which
+     * only a forger writes): written in full, and a repeat among them is
+     * still a reference. Slots i1 < i2 < i3 < i4 written in full get
+     * D(i2), D(i3) = D(i1) but for one element, D(i4) = D(i1). */
+    {
+        size_t lit[4], nl = 0;
+        for (size_t i = r1 + 1; i < sl.n && nl < 4; i++)
+            if (!is_ref(&sl, i)) lit[nl++] = i;
+        CU_ASSERT_FATAL(nl == 4);
+        p2_digest *d[4];
+        for (int k = 0; k < 4; k++) d[k] = tslot(&pf, &s, lit[k]);
+        const p2_digest keep[4] = {*d[0], *d[1], *d[2], *d[3]};
+        *d[1] = *d[0];
+        d[1]->v[3] = gl_add(d[1]->v[3], 1);
+        *d[2] = *d[0];
+        d[2]->v[1] = gl_add(d[2]->v[1], 1);
+        *d[3] = *d[0];
+        uint8_t *w;
+        size_t wlen;
+        CU_ASSERT_EQUAL_FATAL(stark_proof_write(&w, &wlen, &pf, &s, f.vk), CAIRN_OK);
+        stark_proof pw;
+        stark_shape sw;
+        CU_ASSERT_EQUAL_FATAL(stark_proof_read(&pw, &sw, f.vk, w, wlen), CAIRN_OK);
+        for (int k = 0; k < 4; k++) CU_ASSERT(!memcmp(tslot(&pw, &sw, lit[k]), d[k], sizeof *d[k]));
+        stark_proof_free(&pw);
+        EXPECT(verify_bytes(&f, w, wlen), CAIRN_ERR_VERIFY, "Merkle path mismatch");
+        /* and i4 written in full: caught among its neighbours by first element */
+        slots_t sw_;
+        size_t st[NSEC], sz[NSEC], wd[NSEC][2];
+        CU_ASSERT_EQUAL_FATAL(layout(st, sz, wd, &sw_, &s, f.vk, 0, w), wlen);
+        size_t *ow = malloc(sl.n * sizeof *ow);
+        uint8_t *x = malloc(wlen + 32);
+        CU_ASSERT_FATAL(ow && x);
+        slot_offsets(ow, &sw_, &s, f.vk, st[SEC_BITMAP] + sz[SEC_BITMAP]);
+        CU_ASSERT(!is_ref(&sw_, lit[0]) && !is_ref(&sw_, lit[1]) && !is_ref(&sw_, lit[2]));
+        CU_ASSERT_FATAL(is_ref(&sw_, lit[3]) && get_ref(w, &sw_, ow[lit[3]]) == lit[0]);
+        memcpy(x, w, ow[lit[3]]);
+        memcpy(x + ow[lit[3]], w + ow[lit[0]], 32);
+        memcpy(x + ow[lit[3]] + 32, w + ow[lit[3]] + sl.ref_bytes, wlen - ow[lit[3]] - sl.ref_bytes);
+        x[st[SEC_BITMAP] + lit[3] / 8] &= (uint8_t)~(1u << (lit[3] % 8));
+        snprintf(want, sizeof want, "path slot %zu repeats the digest of slot %zu in full", lit[3], lit[0]);
+        EXPECT(verify_bytes(&f, x, wlen - sl.ref_bytes + 32), CAIRN_ERR_FORMAT, want);
+        free(x);
+        free(ow);
+        free(w);
+        for (int k = 0; k < 4; k++) *d[k] = keep[k];
+    }
     /* a bit past the last slot */
     CU_ASSERT_FATAL(sl.n % 8 != 0);
     for (size_t bit = sl.n % 8; bit < 8; bit++) {
