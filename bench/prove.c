@@ -78,8 +78,9 @@ static cairn_err prove_one(void *arg, const rv_snapshot *s)
     b->t_verify += now_sec() - t0;
     const stark_vk *vk;
     stark_proof_sizes z;
-    if (e == CAIRN_OK && (e = rv_air_vk(&vk, s->segment_po2, &b->prm)) == CAIRN_OK &&
-        (e = stark_proof_measure(&z, vk, p.proof, p.len)) == CAIRN_OK) {
+    cairn_err me = CAIRN_OK;
+    if (e == CAIRN_OK && (me = rv_air_vk(&vk, s->segment_po2, &b->prm)) == CAIRN_OK &&
+        (me = stark_proof_measure(&z, vk, p.proof, p.len)) == CAIRN_OK) {
         b->sizes.commit += z.commit;
         b->sizes.rows += z.rows;
         b->sizes.fri_values += z.fri_values;
@@ -90,6 +91,7 @@ static cairn_err prove_one(void *arg, const rv_snapshot *s)
     size_t len = p.len;
     jobs_proof_free(&p);
     if (e != CAIRN_OK) return cairn_prefix_error(e, "segment %" PRIu64 ": its proof does not verify", s->index);
+    if (me != CAIRN_OK) return cairn_prefix_error(me, "segment %" PRIu64 ": measuring its proof", s->index);
     b->nseg++;
     b->cycles += s->cycles;
     b->proof_bytes += len;
