@@ -183,8 +183,8 @@ size_t stark_prove_mem(const stark_pk *pk, const unsigned *log_heights)
             if (w && rows_log[k][t] - s->log_n[t] < 1) peak = max2(peak, live + hb(mat(s->log_n[t], w)));
         }
     /* the bytes are at most the arrays again and the path bitmap; the
-     * writer's plan of the path slots takes a u32 and a (digest, u32)
-     * entry per slot (stark/proof.c) */
+     * writer's plan of the path slots (stark/proof.c path_plan) takes two
+     * u32 and two 16-byte sort entries per slot */
     const size_t slots = (size_t)queries * (s->q_paths + s->q_fri_paths);
-    return max2(peak, live + proof + slots / 8 + 1 + slots * (sizeof(uint32_t) + sizeof(p2_digest) + 8));
+    return max2(peak, live + proof + slots / 8 + 1 + slots * (2 * sizeof(uint32_t) + 32));
 }

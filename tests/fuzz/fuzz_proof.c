@@ -6,7 +6,8 @@
  * Input modes (first byte): even = the bytes after it are a proof; odd =
  * the rest is a list of (offset u16, xor u8) edits applied to the embedded
  * valid proof, so mutations reach deep into the verifier instead of
- * stopping at the header. The valid proof is made at start-up by the
+ * stopping at the header (the path bitmap and the references to repeated
+ * Merkle path digests included). The valid proof is made at start-up by the
  * prover itself, so it always matches the current format. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,6 +40,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (stark_prove(pk, &tr, pub, STARK_FIB_NPUB, &seed_proof, &seed_len) != CAIRN_OK) abort();
     free(main);
     if (stark_verify(vk, pub, STARK_FIB_NPUB, seed_proof, seed_len, (unsigned[AIR_MAX_TABLES]){FIB_LOG_N}) != CAIRN_OK) abort();
+    /* the seed has Merkle path digests written as references to earlier
+     * ones (stark/proof.c "Path slots"), so edits reach their parsing */
+    stark_proof_sizes z;
+    if (stark_proof_measure(&z, vk, seed_proof, seed_len) != CAIRN_OK || z.path_refs == 0) abort();
     return 0;
 }
 
