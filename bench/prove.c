@@ -265,6 +265,11 @@ int bench_prove(int argc, char **argv)
         snprintf(key, sizeof key, "main_cells_per_cycle_%s", m->tables[t]->name);
         bench_report(&o, key, cc, "cells");
     }
+    for (unsigned t = 0; t < m->ntables; t++) {
+        char key[64];
+        snprintf(key, sizeof key, "logup_ext_columns_%s", m->tables[t]->name);
+        bench_report(&o, key, stark_vk_logup_columns(vk, t), "");
+    }
     bench_report(&o, "main_cells_per_cycle", cells, "cells");
     bench_report(&o, "logup_ext_columns", lu_cols, "");
     bench_report(&o, "logup_ext_cells_per_cycle", lu_cells, "cells");

@@ -17,32 +17,37 @@ static unsigned tuple_degree(const air_table *t, const air_interaction *it)
     return d;
 }
 
-/* Groups consecutive interactions in pairs when the pair's constraint
- *   h * fp1 * fp2 - (+-m1 fp2 +- m2 fp1) = 0
- * stays within the degree bound, else alone (h * fp - +-m = 0). */
+/* Groups consecutive interactions, as many (up to STARK_MAX_GROUP) as
+ * keep the group's constraint within the degree bound D:
+ *   h * prod_i fp_i - sum_i (+-m_i prod_{j != i} fp_j) = 0
+ * has degree max(1 + sum_i d_i, max_i (dm_i + sum_{j != i} d_j)), d_i the
+ * degree of tuple i, dm_i of its multiplicity. A group of one is
+ * h * fp - +-m = 0. */
 static unsigned group_interactions(struct stark_vk *vk, unsigned ti, const air_table *t,
                                    unsigned D)
 {
     unsigned g = 0, maxd = 2; /* the degree-2 floor of every table (stark_setup) */
     for (unsigned i = 0; i < t->nints;) {
-        const air_interaction *a = &t->ints[i];
-        unsigned da = tuple_degree(t, a), ma = air_degree(t, a->mult);
-        if (i + 1 < t->nints) {
-            const air_interaction *b = &t->ints[i + 1];
-            unsigned db = tuple_degree(t, b), mb = air_degree(t, b->mult);
-            unsigned d = umax(1 + da + db, umax(ma + db, mb + da));
-            if (d <= D) {
-                vk->group_first[ti][g] = (uint8_t)i;
-                vk->group_size[ti][g++] = 2;
-                maxd = umax(maxd, d);
-                i += 2;
-                continue;
-            }
+        unsigned size = 0, sum = 0, gd = 0;
+        /* max_i (dm_i - d_i): the numerator's degree is sum + this */
+        int mx = -1000;
+        while (i + size < t->nints && size < STARK_MAX_GROUP) {
+            const air_interaction *a = &t->ints[i + size];
+            const unsigned da = tuple_degree(t, a), ma = air_degree(t, a->mult);
+            const int mx2 = (int)ma - (int)da > mx ? (int)ma - (int)da : mx;
+            const unsigned sum2 = sum + da;
+            const int num = (int)sum2 + mx2;
+            const unsigned d = umax(1 + sum2, num > 0 ? (unsigned)num : 0);
+            if (size && d > D) break;
+            size++;
+            sum = sum2;
+            mx = mx2;
+            gd = d;
         }
         vk->group_first[ti][g] = (uint8_t)i;
-        vk->group_size[ti][g++] = 1;
-        maxd = umax(maxd, umax(1 + da, ma));
-        i++;
+        vk->group_size[ti][g++] = (uint8_t)size;
+        maxd = umax(maxd, gd);
+        i += size;
     }
     vk->ngroups[ti] = g;
     return maxd;
@@ -283,6 +288,7 @@ static cairn_err vk_init(struct stark_vk *vk, const air_machine *m, const stark_
     FORWARD_IF_ERROR(stark_params_validate(p));
     vk->m = m;
     vk->p = *p;
+    vk->max_lu_degree = stark_lu_degree(m, p->log_blowup);
     /* The checker is the prover's business: the verifying key (and its
      * digest) never carries it. */
     vk->p.check_trace = 0;
@@ -295,7 +301,7 @@ static cairn_err vk_init(struct stark_vk *vk, const air_machine *m, const stark_
         unsigned d = 2, dlu = 0;
         for (size_t c = 0; c < t->ncons; c++) d = umax(d, air_degree(t, t->cons[c].e));
         if (t->nints) {
-            dlu = group_interactions(vk, ti, t, m->max_degree);
+            dlu = group_interactions(vk, ti, t, vk->max_lu_degree);
             d = umax(d, dlu);
             vk->has_lu = 1;
         }

@@ -7,13 +7,15 @@
  * m / fingerprint that these constraints are about with the same
  * fingerprint (LU_FP).
  *
- * For table t with interactions in groups g = 0..G-1 (keys.c groups them in
- * ones and twos), the LogUp columns are helpers h_g for g = 0..G-2 and the
+ * For table t with interactions in groups g = 0..G-1 (keys.c groups them,
+ * up to STARK_MAX_GROUP, as the degree bound allows), the LogUp columns are helpers h_g for g = 0..G-2 and the
  * running sum s (column G-1); the last group has no helper of its own:
  * its fractions are s' - s - sum_{g<G-1} h_g + S/n, S the table's
  * terminal sum (sent in the proof), n its height. The constraints:
  *   group of one  (m, fp):              H * fp - m
  *   group of two  (m1, fp1), (m2, fp2): H * fp1 * fp2 - (m1 fp2 + m2 fp1)
+ *   larger groups, from the pair on:    D = fp1 fp2, N = m1 fp2 + m2 fp1,
+ *       then per further (m, fp) N <- N fp + m D, D <- D fp;  H * D - N
  * with H = h_g for g < G-1 and H = s' - s - sum_{g<G-1} h_g + S/n for the
  * last, on every row, the next row of the last being the first (no
  * selector). Why this is the same statement as an explicit running sum
@@ -62,8 +64,8 @@ static void LU_FN(logup_constraints)(LU_CTX c, const struct stark_vk *vk, unsign
         } else {
             h = last;
         }
-        LU_E fp[2];
-        LU_B mv[2];
+        LU_E fp[STARK_MAX_GROUP];
+        LU_B mv[STARK_MAX_GROUP];
         const unsigned gs = vk->group_size[ti][g];
         for (unsigned e = 0; e < gs; e++) {
             const unsigned ki = vk->group_first[ti][g] + e;
@@ -79,7 +81,12 @@ static void LU_FN(logup_constraints)(LU_CTX c, const struct stark_vk *vk, unsign
             cv = LU_E_SUB(c, LU_E_MUL(c, h, fp[0]), LU_E_FROM_B(c, mv[0]));
         } else {
             LU_E num = LU_E_ADD(c, LU_E_MUL_B(c, fp[1], mv[0]), LU_E_MUL_B(c, fp[0], mv[1]));
-            cv = LU_E_SUB(c, LU_E_MUL(c, h, LU_E_MUL(c, fp[0], fp[1])), num);
+            LU_E den = LU_E_MUL(c, fp[0], fp[1]);
+            for (unsigned e = 2; e < gs; e++) {
+                num = LU_E_ADD(c, LU_E_MUL(c, num, fp[e]), LU_E_MUL_B(c, den, mv[e]));
+                den = LU_E_MUL(c, den, fp[e]);
+            }
+            cv = LU_E_SUB(c, LU_E_MUL(c, h, den), num);
         }
         LU_EMIT(c, k, cv);
         k++;

@@ -416,9 +416,10 @@ typedef struct {
  * of the context's arena (structure of arrays, stride B), a DAG value
  * the pointer to its B values, and every operation one call of the
  * vector field operations (gl.h) over the block. Values are never freed
- * within a block: the arena holds PLU_SLOTS(G) slots, more than the
- * template allocates (at most 11 per group and 4 more). */
-#define PLU_SLOTS(G) (12 * (size_t)(G) + 8)
+ * within a block: the arena holds PLU_SLOTS(G, ni) slots, more than the
+ * template allocates (per group at most 7, and 5 per interaction: its
+ * negated multiplicity and the products of a larger group; 4 more). */
+#define PLU_SLOTS(G, ni) (8 * (size_t)(G) + 6 * (size_t)(ni) + 8)
 typedef struct {
     const gl_t *v;              /* DAG values of the block, node-major: v[node * B + j] */
     size_t B;
@@ -600,7 +601,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
             gl_t *v = cairn_malloc_array(t->nnodes * BLK, sizeof *v);
             gl_t *fpb = cairn_malloc_array(3 * t->nints * BLK + 1, sizeof *fpb);
             /* the terminal sum per row (broadcast), then the arena */
-            gl_t *arena = cairn_malloc_array(3 * BLK * (PLU_SLOTS(G) + 1), sizeof *arena);
+            gl_t *arena = cairn_malloc_array(3 * BLK * (PLU_SLOTS(G, t->nints) + 1), sizeof *arena);
             if (!v || !fpb || !arena) {
 #pragma omp atomic write
                 oom = 1;
@@ -641,7 +642,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
                         fpk_eval_block(&q->fk, fpb + 3 * k * B, B, &t->ints[k], v, B);
                     for (int c = 0; c < 3; c++)
                         for (size_t j = 0; j < B; j++) arena[c * B + j] = lu_row.c[c];
-                    plu l = {v, B, lu_blk[y], luw, row, nrow, fpb, arena, apw, acc, arena + 3 * B, 0, PLU_SLOTS(G)};
+                    plu l = {v, B, lu_blk[y], luw, row, nrow, fpb, arena, apw, acc, arena + 3 * B, 0, PLU_SLOTS(G, t->nints)};
                     p_logup_constraints(&l, vk, ti);
                 }
                 for (size_t j = 0; j < B; j++) {

@@ -14,7 +14,7 @@
 #include "vctx.h"
 
 #define STARK_MAGIC "CAIRNPRF"
-#define STARK_VERSION 3u
+#define STARK_VERSION 4u
 #define STARK_DOMAIN_TAG "cairn-stark-v1"
 #define STARK_MAX_INTS 160   /* interactions per table (the RV32IM cpu table needs ~60-100; group indices fit uint8_t) */
 #define STARK_MAX_LAYERS 40  /* FRI layers */
@@ -27,6 +27,26 @@
 
 enum { TREE_PRE = 0, TREE_MAIN, TREE_LU, TREE_Q, NTREES };
 
+/* Interactions per LogUp group (logup_impl.h) */
+#define STARK_MAX_GROUP 8
+
+/* The degree a LogUp group's constraint may reach: what the LDE's own
+ * 2^log_blowup blocks hold (2^log_blowup + 1, a quotient of at most
+ * 2^log_blowup chunks), at least 3 (pairs of degree-1 tuples), at most
+ * the machine's max_degree. A larger group takes fewer helper columns
+ * (each committed, opened and hashed by every query) at the price of a
+ * quotient evaluated on more of the LDE; past the LDE it would also take
+ * blocks rebuilt for the LogUp columns, which the split by degree
+ * (qsplit) avoids. At blowup 2 this is 3 (pairs), at blowup 4 it is 5
+ * (four degree-1 interactions per helper). */
+static inline unsigned stark_lu_degree(const air_machine *m, unsigned log_blowup)
+{
+    const unsigned max = m->max_degree ? m->max_degree : 3;
+    const unsigned d = log_blowup >= 3 ? 9 : (1u << log_blowup) + 1;
+    const unsigned lo = d < 3 ? 3 : d;
+    return lo < max ? lo : max;
+}
+
 /* Verifying key: fixed by machine + parameters. No owned pointers, so the
  * proving key embeds a copy. */
 struct stark_vk {
@@ -36,7 +56,8 @@ struct stark_vk {
     int has_pre;
     p2_digest digest;
     /* LogUp grouping: interactions of table t are split into consecutive
-     * groups of 1 or 2 (one helper column each). */
+     * groups of 1 to STARK_MAX_GROUP (one helper column each) whose
+     * constraint has degree at most max_lu_degree (stark_lu_degree). */
     unsigned ngroups[AIR_MAX_TABLES];
     uint8_t group_size[AIR_MAX_TABLES][STARK_MAX_INTS];
     uint8_t group_first[AIR_MAX_TABLES][STARK_MAX_INTS];
@@ -50,7 +71,7 @@ struct stark_vk {
      * AIR_PRE / AIR_MAIN set when a high constraint reads a column of
      * that kind, so only those LDEs get blocks past the LDE's. */
     uint8_t qsplit[AIR_MAX_TABLES], qhi_reads[AIR_MAX_TABLES];
-    unsigned max_lu_degree;
+    unsigned max_lu_degree; /* stark_lu_degree of the machine and blowup */
     /* LogUp challenges are drawn and the balance is checked whenever any
      * interaction exists, boundary terms included; the LogUp tree exists
      * only when some table has interactions (shape.tree_nmats[TREE_LU]). */
@@ -142,6 +163,10 @@ static inline unsigned stark_keep_log(const stark_shape *s) { return s->log_b < 
  * that holds them all anyway. (prover.c trims; prove_mem.c counts on it.) */
 static inline int stark_trimmed(const stark_shape *s, int k, unsigned t, unsigned rows_log)
 {
+    /* a quotient on more blocks than the kept ones, within the LDE (LogUp
+     * groups up to degree 2^lb + 1, stark_lu_degree): it reads them all */
+    const size_t qrows = (size_t)s->nq[t] << s->log_n[t];
+    if (qrows > ((size_t)1 << (s->log_n[t] + stark_keep_log(s))) && qrows <= ((size_t)1 << rows_log)) return 0;
     const int tallest = s->log_n[t] + s->log_b == s->tree_log_h[k];
     const int large = ((size_t)s->w[k][t] << rows_log) >= STARK_TRIM_MIN_ELEMS;
     const int quotient_reads_all = ((size_t)s->nq[t] << s->log_n[t]) > ((size_t)1 << rows_log);

@@ -4,7 +4,10 @@
  * plain reference: every fraction from stark_fingerprint and gl3_inv, row
  * by row, on random main columns of a table whose interactions make groups
  * of two and of one (a degree-2 tuple), sends and receives, tuples of
- * several lengths, constant and column multiplicities. */
+ * several lengths, constant and column multiplicities. At blowup 4 the
+ * groups grow to four (stark_lu_degree): a balanced machine whose groups
+ * have four and two interactions proves, verifies, and is rejected when a
+ * helper's opening, the running sum or one tuple value is wrong. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +131,116 @@ static void test_reference(void)
     air_machine_free(m);
 }
 
+/* Four cancelling pairs of interactions: send and receive of the same
+ * tuple, with a column or a constant multiplicity, and one degree-2
+ * tuple. The receive of the first pair reads column R, equal to column 0
+ * on an honest trace. */
+enum { BC = 8, R = 7 };
+static air_machine *build_big(void)
+{
+    air_machine *m;
+    if (air_machine_new(&m, "lu4", 0) != CAIRN_OK) return NULL;
+    air_table *t = air_table_add(m, "t", 0, BC);
+    air_expr c[BC];
+    for (unsigned i = 0; i < BC; i++) c[i] = air_col(m, t, AIR_MAIN, i, 0);
+    air_expr one = air_const(m, t, 1), prod = air_mul(m, t, c[3], c[4]);
+    air_expr s0[1] = {c[0]}, r0[1] = {c[R]}, t12[2] = {c[1], c[2]}, tp[2] = {prod, c[1]}, t5[1] = {c[5]};
+    air_interact(m, t, 1, AIR_SEND, c[6], s0, 1);
+    air_interact(m, t, 2, AIR_SEND, one, t12, 2);
+    air_interact(m, t, 1, AIR_RECEIVE, c[6], r0, 1);
+    air_interact(m, t, 2, AIR_RECEIVE, one, t12, 2);
+    air_interact(m, t, 3, AIR_SEND, one, tp, 2);
+    air_interact(m, t, 3, AIR_RECEIVE, one, tp, 2);
+    air_interact(m, t, 4, AIR_SEND, c[6], t5, 1);
+    air_interact(m, t, 4, AIR_RECEIVE, c[6], t5, 1);
+    if (air_machine_finish(m, 5) != CAIRN_OK) {
+        air_machine_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static int prove_big(const stark_pk *pk, const gl_t *main, unsigned log_n, const stark_tamper *tp,
+                     uint8_t **proof, size_t *len)
+{
+    stark_trace tr = {main, log_n};
+    return stark_prove_tampered(pk, &tr, NULL, 0, tp, proof, len) == CAIRN_OK;
+}
+
+static cairn_err verify_big(const stark_vk *vk, const uint8_t *proof, size_t len, unsigned log_n)
+{
+    unsigned lh[1] = {log_n};
+    return stark_verify(vk, NULL, 0, proof, len, lh);
+}
+
+static void test_groups_of_four(void)
+{
+    rng_t rng;
+    rng_seed(&rng, test_seed("logup groups of four"));
+    air_machine *m = build_big();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    stark_params p;
+    CU_ASSERT_EQUAL_FATAL(stark_params_preset(&p, "test"), CAIRN_OK);
+    p.log_blowup = 2;
+    stark_pk *pk = NULL;
+    stark_vk *vk = NULL;
+    CU_ASSERT_EQUAL_FATAL(stark_setup(&pk, &vk, m, &p), CAIRN_OK);
+    /* degree 5 allowed: four degree-1 tuples (1 + 4), then the two
+     * degree-2 tuples (1 + 4), then the last pair */
+    CU_ASSERT_EQUAL(vk->max_lu_degree, 5);
+    CU_ASSERT_EQUAL_FATAL(vk->ngroups[0], 3);
+    CU_ASSERT_EQUAL(vk->group_size[0][0], 4);
+    CU_ASSERT_EQUAL(vk->group_size[0][1], 2);
+    CU_ASSERT_EQUAL(vk->group_size[0][2], 2);
+    CU_ASSERT_EQUAL(vk->qlog[0], 2); /* four chunks: within the LDE */
+    const unsigned log_n = 5;
+    const size_t n = (size_t)1 << log_n;
+    gl_t *main = malloc(n * BC * sizeof *main);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(main);
+    for (size_t i = 0; i < n * BC; i++) main[i] = rng_u64(&rng) % GL_P;
+    for (size_t r = 0; r < n; r++) main[r * BC + R] = main[r * BC];
+    stark_trace tr = {main, log_n};
+    CU_ASSERT_EQUAL(stark_check_trace(m, &tr, NULL, 0), CAIRN_OK);
+    uint8_t *proof = NULL;
+    size_t len = 0;
+    CU_ASSERT_FATAL(prove_big(pk, main, log_n, NULL, &proof, &len));
+    CU_ASSERT_EQUAL(verify_big(vk, proof, len, log_n), CAIRN_OK);
+    free(proof);
+    /* a helper of the group of four, opened at zeta with 1 added (the
+     * transcript absorbs the changed value) */
+    stark_shape s;
+    unsigned lh[1] = {log_n};
+    CU_ASSERT_EQUAL_FATAL(stark_shape_init(&s, vk, lh), CAIRN_OK);
+    const stark_tamper bad[] = {
+        {.kind = STARK_TAMPER_OPENING, .index = s.open_off[0][TREE_LU][0], .delta = {{1, 0, 0}}},
+        {.kind = STARK_TAMPER_LU_RUNNING, .table = 0, .delta = {{1, 0, 0}}},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CU_ASSERT_FATAL(prove_big(pk, main, log_n, &bad[i], &proof, &len));
+        CU_ASSERT_EQUAL(verify_big(vk, proof, len, log_n), CAIRN_ERR_VERIFY);
+        CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "constraint at zeta mismatch"));
+        free(proof);
+    }
+    /* one receive of the group of four reads a wrong value: the checker
+     * and the verifier (bus balance) reject it */
+    main[3 * BC + R] = gl_add(main[3 * BC + R], 1);
+    main[3 * BC + 6] = 1;
+    CU_ASSERT_EQUAL(stark_check_trace(m, &tr, NULL, 0), CAIRN_ERR_VERIFY);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "balance"));
+    CU_ASSERT_FATAL(prove_big(pk, main, log_n, NULL, &proof, &len));
+    CU_ASSERT_EQUAL(verify_big(vk, proof, len, log_n), CAIRN_ERR_VERIFY);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "balance"));
+    free(proof);
+    free(main);
+    stark_pk_free(pk);
+    stark_vk_free(vk);
+    air_machine_free(m);
+}
+
 int main(void)
 {
-    static const test_case cases[] = {{"witness against the reference", test_reference}, {NULL, NULL}};
+    static const test_case cases[] = {{"witness against the reference", test_reference},
+                                      {"groups of four at blowup 4", test_groups_of_four},
+                                      {NULL, NULL}};
     return test_run_suite("stark_lu", cases);
 }

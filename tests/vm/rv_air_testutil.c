@@ -8,11 +8,12 @@
 #include "common/err.h"
 #include "common/util.h"
 #include "vm/rv32im/rv_air_decode.h"
+#include "vm/rv32im/rv_air_p2.h"
 #include "vm/rv32im/rv_air_tables.h"
 
 cairn_err rvt_finish(air_machine **out, air_machine *m)
 {
-    cairn_err e = air_machine_finish(m, 3);
+    cairn_err e = air_machine_finish(m, RV_AIR_MAX_DEGREE);
     if (e != CAIRN_OK) {
         air_machine_free(m);
         return e;

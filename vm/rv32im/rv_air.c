@@ -139,7 +139,7 @@ static cairn_err machine_build(air_machine **out, rv_cpu *cpu, rv_muldiv_gadget 
         rv_page_table_add(m);
         rv_node_table_add(m);
         rv_state_table_add(m, 0);
-        e = air_machine_finish(m, 3);
+        e = air_machine_finish(m, RV_AIR_MAX_DEGREE);
         if (e == CAIRN_OK && m->ntables != RV_AIR_NTABLES)
             e = cairn_fail(CAIRN_ERR_INTERNAL, "rv air: the machine has %u tables, not %u", m->ntables,
                            (unsigned)RV_AIR_NTABLES);
