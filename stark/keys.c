@@ -300,6 +300,7 @@ static cairn_err vk_init(struct stark_vk *vk, const air_machine *m, const stark_
                         t->name, t->nints, STARK_MAX_INTS);
         unsigned d = 2, dlu = 0;
         for (size_t c = 0; c < t->ncons; c++) d = umax(d, air_degree(t, t->cons[c].e));
+        const unsigned d_own = d;
         if (t->nints) {
             dlu = group_interactions(vk, ti, t, vk->max_lu_degree);
             d = umax(d, dlu);
@@ -314,14 +315,22 @@ static cairn_err vk_init(struct stark_vk *vk, const air_machine *m, const stark_
         RETURN_ERROR_IF(q > STARK_MAX_QLOG, CAIRN_ERR_USAGE,
                         "stark: table %s has constraint degree %u (at most %d)", t->name, d,
                         (1 << STARK_MAX_QLOG) + 1);
-        vk->qsplit[ti] = vk->qhi_reads[ti] = 0;
-        if (q > p->log_blowup && dlu < stark_qhi_degree(vk)) {
+        vk->qsplit[ti] = vk->qhi_reads[ti] = vk->qlo_log[ti] = 0;
+        unsigned q_own = 0;
+        while ((1u << q_own) < d_own - 1) q_own++;
+        if (q <= p->log_blowup && q_own < q) {
+            /* the LogUp groups set the degree: the own constraints on
+             * fewer blocks (qsplit 2) */
+            vk->qsplit[ti] = 2;
+            vk->qlo_log[ti] = (uint8_t)q_own;
+        } else if (q > p->log_blowup && dlu < stark_qhi_degree(vk)) {
             size_t c = 0;
             uint32_t *list = air_nodes_read(t, 0, stark_qhi_degree(vk), &c);
             if (!list)
                 return cairn_fail_nomem(t->nnodes * sizeof *list, "stark: out of memory planning the quotient of table %s",
                                         t->name);
             vk->qsplit[ti] = 1;
+            vk->qlo_log[ti] = (uint8_t)p->log_blowup;
             for (size_t i = 0; i < c; i++)
                 if (t->nodes[list[i]].op == AIR_COL) vk->qhi_reads[ti] |= (uint8_t)(1u << t->nodes[list[i]].kind);
             free(list);
@@ -336,7 +345,7 @@ static cairn_err vk_init(struct stark_vk *vk, const air_machine *m, const stark_
 void stark_quotient_blocks(const struct stark_vk *vk, unsigned t, size_t *um, size_t *ul, size_t *up)
 {
     const size_t nq = (size_t)1 << vk->qlog[t], nlo = (size_t)1 << vk->p.log_blowup;
-    const int s = vk->qsplit[t];
+    const int s = vk->qsplit[t] == 1;
     *um = !s || (vk->qhi_reads[t] & (1u << AIR_MAIN)) ? nq : nlo;
     *ul = !s ? nq : nlo;
     *up = !s || (vk->qhi_reads[t] & (1u << AIR_PRE)) ? nq : nlo;

@@ -141,7 +141,7 @@ size_t stark_prove_mem(const stark_pk *pk, const unsigned *log_heights)
                              << n) *
                             sizeof(gl_t);
         /* a split quotient keeps the low part's values on the LDE's points */
-        const size_t qlo = vk->qsplit[t] ? hb(((size_t)1 << (n + lb)) * sizeof(gl3_t)) : 0;
+        const size_t qlo = vk->qsplit[t] ? hb(((size_t)1 << (n + vk->qlo_log[t])) * sizeof(gl3_t)) : 0;
         live += hb(mat(n + lb, s->w[TREE_Q][t]));
         peak = max2(peak, live + 3 * hb(Q * sizeof(gl_t)) + hb(Q * sizeof(gl3_t)) + qlo + hb(more));
     }

@@ -1,6 +1,7 @@
 /* The prover (protocol in stark.h). Expressions are evaluated node by node
  * over blocks of rows with the vectorised field operations of gl.h. */
 #include <assert.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -549,19 +550,22 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
     const size_t n = (size_t)1 << log_n, Q = (size_t)1 << lq, nq = (size_t)1 << qlog;
     const size_t G = vk->ngroups[ti], luw = t->nints ? 3 * G : 0;
     /* Split by degree (stark_internal.h, qsplit): the high constraints on
-     * every block, the rest (qlo) on the LDE's nlo blocks, whose first Qlo
-     * rows are the bit-reversed evaluations on the coset of Qlo points */
-    const int split = vk->qsplit[ti];
-    const unsigned llo = log_n + vk->p.log_blowup;
-    const size_t nlo = split ? (size_t)1 << vk->p.log_blowup : nq, Qlo = (size_t)1 << llo;
-    const unsigned dhi = stark_qhi_degree(vk);
+     * every block, the rest (qlo) on the first nlo blocks, whose first Qlo
+     * rows are the bit-reversed evaluations on the coset of Qlo points.
+     * qsplit 1: the own constraints above the LDE's degree are high, the
+     * LogUp constraints low; qsplit 2: the LogUp constraints high, every
+     * own constraint low. */
+    const int split = vk->qsplit[ti] != 0, lu_hi = vk->qsplit[ti] == 2;
+    const unsigned llo = log_n + vk->qlo_log[ti];
+    const size_t nlo = split ? (size_t)1 << vk->qlo_log[ti] : nq, Qlo = (size_t)1 << llo;
+    const unsigned dhi = lu_hi ? UINT_MAX : stark_qhi_degree(vk);
     cairn_err err = CAIRN_OK;
     gl_t *xs = stark_huge_alloc_array(Q, sizeof *xs), *d1 = stark_huge_alloc_array(Q, sizeof *d1);
     gl_t *d2 = stark_huge_alloc_array(Q, sizeof *d2);
     gl3_t *qv = stark_huge_alloc_array(Q, sizeof *qv);
     gl3_t *qlo = split ? stark_huge_alloc_array(Qlo, sizeof *qlo) : NULL;
     size_t nh = 0;
-    uint32_t *hlist = split ? air_nodes_read(t, 0, dhi, &nh) : NULL;
+    uint32_t *hlist = split ? air_nodes_read(t, lu_hi, dhi, &nh) : NULL;
     gl_t *alpha_pw = NULL;
     size_t ncomb = t->ncons + (t->nints ? G : 0);
     gl3_t *apw = cairn_malloc_array(ncomb + 1, sizeof *apw);
@@ -637,12 +641,13 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
                     if (hi || !hi_only)
                         gl3_vec_mad_base(hi ? acch : acc, apw[k], v + (size_t)t->cons[k].e * B, B, B);
                 }
-                if (t->nints && !hi_only) {
+                if (t->nints && (lu_hi || !hi_only)) {
                     for (size_t k = 0; k < t->nints; k++)
                         fpk_eval_block(&q->fk, fpb + 3 * k * B, B, &t->ints[k], v, B);
                     for (int c = 0; c < 3; c++)
                         for (size_t j = 0; j < B; j++) arena[c * B + j] = lu_row.c[c];
-                    plu l = {v, B, lu_blk[y], luw, row, nrow, fpb, arena, apw, acc, arena + 3 * B, 0, PLU_SLOTS(G, t->nints)};
+                    plu l = {v,   B,   lu_blk[y], luw, row, nrow, fpb, arena, apw, lu_hi ? acch : acc,
+                             arena + 3 * B, 0, PLU_SLOTS(G, t->nints)};
                     p_logup_constraints(&l, vk, ti);
                 }
                 for (size_t j = 0; j < B; j++) {

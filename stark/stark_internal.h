@@ -71,6 +71,13 @@ struct stark_vk {
      * AIR_PRE / AIR_MAIN set when a high constraint reads a column of
      * that kind, so only those LDEs get blocks past the LDE's. */
     uint8_t qsplit[AIR_MAX_TABLES], qhi_reads[AIR_MAX_TABLES];
+    /* qsplit[t] == 2: the other way round, within the LDE. The LogUp
+     * constraints (groups up to stark_lu_degree) need all 2^qlog blocks,
+     * the table's own constraints fewer: they are evaluated on the first
+     * 2^qlo_log[t] blocks only and interpolated from there, the LogUp
+     * constraints on every block. qlo_log[t] is the low part's block
+     * count (log) for either split: log_blowup for qsplit 1. */
+    uint8_t qlo_log[AIR_MAX_TABLES];
     unsigned max_lu_degree; /* stark_lu_degree of the machine and blowup */
     /* LogUp challenges are drawn and the balance is checked whenever any
      * interaction exists, boundary terms included; the LogUp tree exists

@@ -134,8 +134,9 @@ static void test_reference(void)
 /* Four cancelling pairs of interactions: send and receive of the same
  * tuple, with a column or a constant multiplicity, and one degree-2
  * tuple. The receive of the first pair reads column R, equal to column 0
- * on an honest trace. */
-enum { BC = 8, R = 7 };
+ * on an honest trace. One constraint of degree 3: column P is the product
+ * of columns 1, 2 and 3. */
+enum { BC = 9, R = 7, P = 8 };
 static air_machine *build_big(void)
 {
     air_machine *m;
@@ -153,6 +154,7 @@ static air_machine *build_big(void)
     air_interact(m, t, 3, AIR_RECEIVE, one, tp, 2);
     air_interact(m, t, 4, AIR_SEND, c[6], t5, 1);
     air_interact(m, t, 4, AIR_RECEIVE, c[6], t5, 1);
+    air_constrain(m, t, air_sub(m, t, c[P], air_mul(m, t, air_mul(m, t, c[1], c[2]), c[3])), "t: p = c1 c2 c3");
     if (air_machine_finish(m, 5) != CAIRN_OK) {
         air_machine_free(m);
         return NULL;
@@ -193,18 +195,34 @@ static void test_groups_of_four(void)
     CU_ASSERT_EQUAL(vk->group_size[0][1], 2);
     CU_ASSERT_EQUAL(vk->group_size[0][2], 2);
     CU_ASSERT_EQUAL(vk->qlog[0], 2); /* four chunks: within the LDE */
+    /* the degree-3 constraint on two blocks, the LogUp ones on four */
+    CU_ASSERT_EQUAL(vk->qsplit[0], 2);
+    CU_ASSERT_EQUAL(vk->qlo_log[0], 1);
     const unsigned log_n = 5;
     const size_t n = (size_t)1 << log_n;
     gl_t *main = malloc(n * BC * sizeof *main);
     CU_ASSERT_PTR_NOT_NULL_FATAL(main);
     for (size_t i = 0; i < n * BC; i++) main[i] = rng_u64(&rng) % GL_P;
-    for (size_t r = 0; r < n; r++) main[r * BC + R] = main[r * BC];
+    for (size_t r = 0; r < n; r++) {
+        gl_t *w = main + r * BC;
+        w[R] = w[0];
+        w[P] = gl_mul(gl_mul(w[1], w[2]), w[3]);
+    }
     stark_trace tr = {main, log_n};
     CU_ASSERT_EQUAL(stark_check_trace(m, &tr, NULL, 0), CAIRN_OK);
     uint8_t *proof = NULL;
     size_t len = 0;
     CU_ASSERT_FATAL(prove_big(pk, main, log_n, NULL, &proof, &len));
     CU_ASSERT_EQUAL(verify_big(vk, proof, len, log_n), CAIRN_OK);
+    /* the split is the prover's business: the whole evaluation on four
+     * blocks gives the same proof */
+    uint8_t *whole = NULL;
+    size_t wlen = 0;
+    pk->vk.qsplit[0] = 0;
+    CU_ASSERT_FATAL(prove_big(pk, main, log_n, NULL, &whole, &wlen));
+    pk->vk.qsplit[0] = 2;
+    CU_ASSERT(wlen == len && memcmp(whole, proof, len) == 0);
+    free(whole);
     free(proof);
     /* a helper of the group of four, opened at zeta with 1 added (the
      * transcript absorbs the changed value) */
