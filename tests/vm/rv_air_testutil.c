@@ -8,7 +8,7 @@
 #include "common/err.h"
 #include "common/util.h"
 #include "vm/rv32im/rv_air_decode.h"
-#include "vm/rv32im/rv_air_p2.h"
+#include "vm/rv32im/rv_air_int.h"
 #include "vm/rv32im/rv_air_tables.h"
 
 cairn_err rvt_finish(air_machine **out, air_machine *m)

@@ -176,13 +176,13 @@ static void test_honest(void)
 static void test_wrong(void)
 {
     uint64_t seed = test_seed("rv air p2 wrong");
-    const p2_air g = RV_P2_AIR;
+    const p2_air g = {RV_P2_COL_GADGET, 0};
     traces t;
 
     /* a p2 row's output: the last full round's S-box output of lane 0,
      * from which every output element is a linear combination */
     make(&t, seed, HONEST);
-    t.p2[1 * RV_P2_NCOLS + p2_air_full_out(&g, P2_AIR_FULL_ROUNDS - 1, 0)] += 1;
+    t.p2[1 * RV_P2_NCOLS + p2_air_full_col(&g, P2_AIR_FULL_ROUNDS - 1, 0) + P2_WIDTH] += 1;
     expect(&t, 0, "p2 full round 7 S-box", "table p2: constraint", "p2 output");
     drop(&t);
 

@@ -98,6 +98,12 @@ enum {
     RV_SLOT_ARG = 5,  /* ECALL: a2 */
     RV_SLOT_IO = 6    /* io table words of the ECALL */
 };
+/* The machine's degree bound (air_machine_finish): the tables' own
+ * constraints stay at degree 3; 5 lets LogUp group four degree-1
+ * interactions per helper column at blowup 4 (stark_lu_degree; pairs at
+ * blowup 2). */
+#define RV_AIR_MAX_DEGREE 5
+
 #define RV_REG_ADDR(i) ((gl_t)1 << 30 | (gl_t)(i)) /* register x_i on the bus */
 
 /* Range table: every (value, bits) with bits = 0..RV_RANGE_MAX_BITS and

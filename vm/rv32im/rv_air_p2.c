@@ -8,7 +8,7 @@
 
 #define W P2_WIDTH
 
-static const p2_air GADGET = RV_P2_AIR;
+static const p2_air GADGET = {RV_P2_COL_GADGET, 0};
 
 void rv_p2_calls_free(rv_p2_calls *c)
 {

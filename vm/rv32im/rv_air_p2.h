@@ -3,11 +3,9 @@
  * Merkle nodes, state digests, journal blocks) is proved once in `p2` and
  * reached over the bus RV_BUS_P2 with the tuple (in[0..11], out[0..11]).
  *
- * Table `p2`, one permutation per row, RV_P2_NCOLS = 131 main columns:
+ * Table `p2`, one permutation per row, RV_P2_NCOLS = 249 main columns:
  *   in[12]    at RV_P2_COL_IN    the permutation input
- *   p2[118]   at RV_P2_COL_GADGET the p2_air gadget (stark/p2_air.h) in its
- *                                degree-7 layout (RV_P2_AIR: one column and
- *                                one constraint out = u^7 per S-box)
+ *   p2[236]   at RV_P2_COL_GADGET the p2_air gadget (stark/p2_air.h)
  *   mult      at RV_P2_COL_MULT  how many sends of (in, out) the row answers
  * It receives (in, Poseidon2(in)) with multiplicity mult. The permutation
  * constraints hold on every row; unused rows permute the zero state with
@@ -46,15 +44,9 @@
 enum {
     RV_P2_COL_IN = 0,
     RV_P2_COL_GADGET = P2_WIDTH,
-    RV_P2_COL_MULT = P2_WIDTH + P2_AIR_NCOLS7,
+    RV_P2_COL_MULT = P2_WIDTH + P2_AIR_NCOLS,
     RV_P2_NCOLS = RV_P2_COL_MULT + 1
 };
-
-/* The gadget of the p2 table: degree 7, so the machine's constraints go up
- * to RV_AIR_MAX_DEGREE and this table's quotient has 8 chunks (the other
- * tables keep degree 3 and 2 chunks). */
-#define RV_P2_AIR ((p2_air){RV_P2_COL_GADGET, 1})
-#define RV_AIR_MAX_DEGREE 7
 
 /* One permutation a caller needs, and how many sends of it there are. */
 typedef struct {
