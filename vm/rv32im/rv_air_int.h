@@ -98,11 +98,14 @@ enum {
     RV_SLOT_ARG = 5,  /* ECALL: a2 */
     RV_SLOT_IO = 6    /* io table words of the ECALL */
 };
-/* The machine's degree bound (air_machine_finish): the tables' own
- * constraints stay at degree 3; 5 lets LogUp group four degree-1
- * interactions per helper column at blowup 4 (stark_lu_degree; pairs at
- * blowup 2). */
-#define RV_AIR_MAX_DEGREE 5
+/* The machine's degree bound (air_machine_finish): 3, so LogUp groups
+ * pairs of interactions at every blowup (stark_lu_degree). At 5, groups
+ * of four at blowup 4 halve the LogUp columns (29 -> 15 extension cells
+ * per cycle) but double the quotient domain of every table that has
+ * them, and keeping the LDE blocks that quotient reads costs about 1 GiB
+ * at po2 20: measured as fast as pairs, with 5.6% smaller proofs
+ * (docs/rv-air.md "Prover time"), so not taken. */
+#define RV_AIR_MAX_DEGREE 3
 
 #define RV_REG_ADDR(i) ((gl_t)1 << 30 | (gl_t)(i)) /* register x_i on the bus */
 
