@@ -29,8 +29,9 @@ static unsigned group_interactions(struct stark_vk *vk, unsigned ti, const air_t
     unsigned g = 0, maxd = 2; /* the degree-2 floor of every table (stark_setup) */
     for (unsigned i = 0; i < t->nints;) {
         unsigned size = 0, sum = 0, gd = 0;
-        /* max_i (dm_i - d_i): the numerator's degree is sum + this */
-        int mx = -1000;
+        /* max_i (dm_i - d_i) so far (none yet: below any): the numerator's
+         * degree is sum + this */
+        int mx = -(int)AIR_MAX_TUPLE * 64;
         while (i + size < t->nints && size < STARK_MAX_GROUP) {
             const air_interaction *a = &t->ints[i + size];
             const unsigned da = tuple_degree(t, a), ma = air_degree(t, a->mult);

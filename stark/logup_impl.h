@@ -8,8 +8,8 @@
  * fingerprint (LU_FP).
  *
  * For table t with interactions in groups g = 0..G-1 (keys.c groups them,
- * up to STARK_MAX_GROUP, as the degree bound allows), the LogUp columns are helpers h_g for g = 0..G-2 and the
- * running sum s (column G-1); the last group has no helper of its own:
+ * up to STARK_MAX_GROUP, as the degree bound allows), the LogUp columns
+ * are helpers h_g for g = 0..G-2 and the running sum s (column G-1); the last group has no helper of its own:
  * its fractions are s' - s - sum_{g<G-1} h_g + S/n, S the table's
  * terminal sum (sent in the proof), n its height. The constraints:
  *   group of one  (m, fp):              H * fp - m

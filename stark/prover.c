@@ -646,8 +646,9 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
                         fpk_eval_block(&q->fk, fpb + 3 * k * B, B, &t->ints[k], v, B);
                     for (int c = 0; c < 3; c++)
                         for (size_t j = 0; j < B; j++) arena[c * B + j] = lu_row.c[c];
-                    plu l = {v,   B,   lu_blk[y], luw, row, nrow, fpb, arena, apw, lu_hi ? acch : acc,
-                             arena + 3 * B, 0, PLU_SLOTS(G, t->nints)};
+                    gl_t *lu_acc = lu_hi ? acch : acc;
+                    plu l = {v, B, lu_blk[y], luw, row, nrow, fpb, arena, apw, lu_acc, arena + 3 * B, 0,
+                             PLU_SLOTS(G, t->nints)};
                     p_logup_constraints(&l, vk, ti);
                 }
                 for (size_t j = 0; j < B; j++) {

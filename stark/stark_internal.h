@@ -167,13 +167,15 @@ static inline unsigned stark_keep_log(const stark_shape *s) { return s->log_b < 
  * when its quotient reads every block of the LDE and more (a constraint
  * degree above the blowup + 1: the recursion machine's p2 table): the
  * quotient would rebuild the blocks it gave back, and then more, at a peak
- * that holds them all anyway. (prover.c trims; prove_mem.c counts on it.) */
+ * that holds them all anyway. Nor is any LDE whose quotient reads more
+ * than the kept blocks and at most the LDE (a table whose LogUp groups
+ * reach degree 2^lb + 1, stark_lu_degree): the quotient would rebuild at
+ * once what was given back. (prover.c trims; prove_mem.c counts on it.) */
 static inline int stark_trimmed(const stark_shape *s, int k, unsigned t, unsigned rows_log)
 {
-    /* a quotient on more blocks than the kept ones, within the LDE (LogUp
-     * groups up to degree 2^lb + 1, stark_lu_degree): it reads them all */
     const size_t qrows = (size_t)s->nq[t] << s->log_n[t];
-    if (qrows > ((size_t)1 << (s->log_n[t] + stark_keep_log(s))) && qrows <= ((size_t)1 << rows_log)) return 0;
+    if (qrows > ((size_t)1 << (s->log_n[t] + stark_keep_log(s))) && qrows <= ((size_t)1 << rows_log))
+        return 0;
     const int tallest = s->log_n[t] + s->log_b == s->tree_log_h[k];
     const int large = ((size_t)s->w[k][t] << rows_log) >= STARK_TRIM_MIN_ELEMS;
     const int quotient_reads_all = ((size_t)s->nq[t] << s->log_n[t]) > ((size_t)1 << rows_log);

@@ -20,13 +20,22 @@
 
 #define NCOL 6
 
-static air_machine *build(void)
+/* A machine of one table "t" with ncols main columns, c[i] column i. */
+static air_machine *one_table(const char *name, unsigned ncols, air_table **t, air_expr *c)
 {
     air_machine *m;
-    if (air_machine_new(&m, "lu", 0) != CAIRN_OK) return NULL;
-    air_table *t = air_table_add(m, "t", 0, NCOL);
+    if (air_machine_new(&m, name, 0) != CAIRN_OK) return NULL;
+    *t = air_table_add(m, "t", 0, ncols);
+    for (unsigned i = 0; i < ncols; i++) c[i] = air_col(m, *t, AIR_MAIN, i, 0);
+    return m;
+}
+
+static air_machine *build(void)
+{
+    air_table *t;
     air_expr c[NCOL];
-    for (unsigned i = 0; i < NCOL; i++) c[i] = air_col(m, t, AIR_MAIN, i, 0);
+    air_machine *m = one_table("lu", NCOL, &t, c);
+    if (!m) return NULL;
     air_expr one = air_const(m, t, 1), sum = air_add(m, t, c[0], c[1]);
     air_expr prod = air_mul(m, t, c[2], c[3]); /* degree 2: its interaction stands alone */
     air_expr t1[1] = {c[0]}, t2[2] = {c[1], c[2]}, t3[3] = {sum, c[3], c[4]};
@@ -139,11 +148,10 @@ static void test_reference(void)
 enum { BC = 9, R = 7, P = 8 };
 static air_machine *build_big(void)
 {
-    air_machine *m;
-    if (air_machine_new(&m, "lu4", 0) != CAIRN_OK) return NULL;
-    air_table *t = air_table_add(m, "t", 0, BC);
+    air_table *t;
     air_expr c[BC];
-    for (unsigned i = 0; i < BC; i++) c[i] = air_col(m, t, AIR_MAIN, i, 0);
+    air_machine *m = one_table("lu4", BC, &t, c);
+    if (!m) return NULL;
     air_expr one = air_const(m, t, 1), prod = air_mul(m, t, c[3], c[4]);
     air_expr s0[1] = {c[0]}, r0[1] = {c[R]}, t12[2] = {c[1], c[2]}, tp[2] = {prod, c[1]}, t5[1] = {c[5]};
     air_interact(m, t, 1, AIR_SEND, c[6], s0, 1);
@@ -154,7 +162,8 @@ static air_machine *build_big(void)
     air_interact(m, t, 3, AIR_RECEIVE, one, tp, 2);
     air_interact(m, t, 4, AIR_SEND, c[6], t5, 1);
     air_interact(m, t, 4, AIR_RECEIVE, c[6], t5, 1);
-    air_constrain(m, t, air_sub(m, t, c[P], air_mul(m, t, air_mul(m, t, c[1], c[2]), c[3])), "t: p = c1 c2 c3");
+    air_expr c123 = air_mul(m, t, air_mul(m, t, c[1], c[2]), c[3]);
+    air_constrain(m, t, air_sub(m, t, c[P], c123), "t: p = c1 c2 c3");
     if (air_machine_finish(m, 5) != CAIRN_OK) {
         air_machine_free(m);
         return NULL;
