@@ -1,6 +1,7 @@
 /* Proof shape, canonical byte format, serialiser and parser.
  *
- * Format (little-endian, version 3):
+ * Format (little-endian, version 4; 3 had the same layout, and LogUp
+ * always in pairs, stark_lu_degree):
  *   magic "CAIRNPRF" (8 bytes) | version u32 | verifying-key digest (4 gl)
  *   | ntables u8 | log height u8 per table
  *   | main root (if any table has main columns) | LogUp root and one

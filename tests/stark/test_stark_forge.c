@@ -18,7 +18,7 @@
  * unless noted:
  *  P1  at least 12 bytes (magic + version)                     "header"
  *  P2  magic "CAIRNPRF"                                        "bad magic"
- *  P3  version STARK_VERSION (3)                               "version"
+ *  P3  version STARK_VERSION (4)                               "version"
  *  P4  key digest present and canonical                        "key digest"
  *  P5  key digest equals the key's (CAIRN_ERR_VERIFY)          "different verifying key"
  *  P6  table count and heights present                         "table heights"
