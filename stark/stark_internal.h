@@ -42,6 +42,7 @@ enum { TREE_PRE = 0, TREE_MAIN, TREE_LU, TREE_Q, NTREES };
 static inline unsigned stark_lu_degree(const air_machine *m, unsigned log_blowup)
 {
     const unsigned max = m->max_degree ? m->max_degree : 3;
+    /* from blowup 8 on, 9 or more: above any max_degree (<= 8) */
     const unsigned d = log_blowup >= 3 ? 9 : (1u << log_blowup) + 1;
     const unsigned lo = d < 3 ? 3 : d;
     return lo < max ? lo : max;

@@ -33,6 +33,7 @@
 #include "stark/stark.h"
 #include "stark/stark_internal.h"
 #include "testutil.h"
+#include "stark/lu_groups.h"
 
 enum { M_FIB, M_LOOKUP, M_P2CHAIN, NMACH };
 static const char *mname[NMACH] = {"fib", "lookup", "p2chain"};
@@ -106,17 +107,23 @@ typedef struct {
     rc_air *air; /* the program's recursion machine (compare_forgery builds it) */
 } recorded;
 
-static void record(recorded *r, unsigned m, const gl_t *pub, size_t npub, const uint8_t *proof,
-                   size_t len, const unsigned *heights)
+static void record_vk(recorded *r, const stark_vk *v, const char *name, const gl_t *pub, size_t npub,
+                      const uint8_t *proof, size_t len, const unsigned *heights)
 {
     memset(r, 0, sizeof *r);
-    cairn_err e = rc_record_verifier(&r->prog, &r->wit, &r->nwit, &r->accepted, r->first, vk[m],
-                                     pub, npub, proof, len, heights);
-    if (e != CAIRN_OK) fprintf(stderr, "record %s: %s\n", mname[m], cairn_last_error());
+    cairn_err e = rc_record_verifier(&r->prog, &r->wit, &r->nwit, &r->accepted, r->first, v, pub,
+                                     npub, proof, len, heights);
+    if (e != CAIRN_OK) fprintf(stderr, "record %s: %s\n", name, cairn_last_error());
     CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
     CU_ASSERT_EQUAL(rc_program_ninputs(r->prog), r->nwit);
     CU_ASSERT_EQUAL_FATAL(rc_program_encode(&r->bytes, &r->nbytes, r->prog), CAIRN_OK);
     CU_ASSERT_EQUAL_FATAL(rc_program_digest(&r->digest, r->prog), CAIRN_OK);
+}
+
+static void record(recorded *r, unsigned m, const gl_t *pub, size_t npub, const uint8_t *proof,
+                   size_t len, const unsigned *heights)
+{
+    record_vk(r, vk[m], mname[m], pub, npub, proof, len, heights);
 }
 
 static void unrecord(recorded *r)
@@ -278,23 +285,26 @@ static void forgery_in_air(recorded *honest, size_t npub, const recorded *forged
  * rejects with the native message, the honest program rejects the
  * forged witness at an assertion with the native message, and its trace
  * in the recursion AIR fails the checker (forgery_in_air). */
-static void compare_forgery(unsigned m, recorded *honest, const gl_t *pub, size_t npub,
-                            const uint8_t *b, size_t len, const unsigned *heights,
-                            const char *what, const char *want)
+static void compare_forgery_vk(const stark_vk *v, const char *name, recorded *honest, const gl_t *pub,
+                               size_t npub, const uint8_t *b, size_t len, const unsigned *heights,
+                               const char *what, const char *want)
 {
-    /* the native verifier's verdict and message */
-    cairn_err ne = stark_verify(vk[m], pub, npub, b, len, (unsigned[AIR_MAX_TABLES]){0});
+    /* the native verifier's verdict and message (the heights as the
+     * recording states them) */
+    unsigned lh[AIR_MAX_TABLES];
+    memcpy(lh, heights, sizeof lh);
+    cairn_err ne = stark_verify(v, pub, npub, b, len, lh);
     char native[256];
     snprintf(native, sizeof native, "%s", cairn_last_error());
     CU_ASSERT_EQUAL(ne, CAIRN_ERR_VERIFY);
     if (want && !strstr(native, want)) {
-        fprintf(stderr, "%s, %s: native message '%s', expected '%s'\n", mname[m], what, native, want);
+        fprintf(stderr, "%s, %s: native message '%s', expected '%s'\n", name, what, native, want);
         CU_FAIL("native message");
     }
     /* recorded run on the forgery: same program, rejects with the same
      * first failure */
     recorded r;
-    record(&r, m, pub, npub, b, len, heights);
+    record_vk(&r, v, name, pub, npub, b, len, heights);
     CU_ASSERT_EQUAL(r.accepted, 0);
     CU_ASSERT_STRING_EQUAL(r.first, native);
     CU_ASSERT(same_program(&r, honest));
@@ -305,10 +315,17 @@ static void compare_forgery(unsigned m, recorded *honest, const gl_t *pub, size_
     CU_ASSERT(res.failures >= 1);
     CU_ASSERT_STRING_EQUAL(res.reason, native);
     CU_ASSERT(strstr(cairn_last_error(), native) != NULL);
-    fprintf(stderr, "  %s, %s: instruction %zu of %zu (%zu failed): %s\n", mname[m], what,
+    fprintf(stderr, "  %s, %s: instruction %zu of %zu (%zu failed): %s\n", name, what,
             res.failed_instr, rc_program_ninstrs(honest->prog), res.failures, res.reason);
     forgery_in_air(honest, npub, &r, what);
     unrecord(&r);
+}
+
+static void compare_forgery(unsigned m, recorded *honest, const gl_t *pub, size_t npub,
+                            const uint8_t *b, size_t len, const unsigned *heights,
+                            const char *what, const char *want)
+{
+    compare_forgery_vk(vk[m], mname[m], honest, pub, npub, b, len, heights, what, want);
 }
 
 static void test_forgeries(void)
@@ -388,6 +405,62 @@ static void test_tampered(void)
         free(p.proof);
     }
     for (unsigned m = 0; m < NMACH; m++) unrecord(&honest[m]);
+}
+
+/* (d) LogUp groups of four (blowup 4, tests/stark/lu_groups.h): the
+ * recorded verifier evaluates the larger groups' constraint as the native
+ * one does: the honest proof is accepted, and a helper opened with 1
+ * added, a shifted running sum and an unbalanced bus are rejected at the
+ * native reason by the recording and by the honest program */
+static void test_groups_of_four(void)
+{
+    rng_t rng;
+    rng_seed(&rng, test_seed("rc verifier logup groups of four"));
+    air_machine *m;
+    stark_pk *k;
+    stark_vk *v;
+    CU_ASSERT_FATAL(lu4_keys(&m, &k, &v));
+    CU_ASSERT_EQUAL(v->group_size[0][0], 4);
+    gl_t *main = lu4_trace(&rng);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(main);
+    stark_trace tr = {main, LU4_LOG_N};
+    unsigned heights[AIR_MAX_TABLES] = {LU4_LOG_N};
+    uint8_t *proof = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL_FATAL(stark_prove(k, &tr, NULL, 0, &proof, &len), CAIRN_OK);
+    recorded honest;
+    record_vk(&honest, v, "lu4", NULL, 0, proof, len, heights);
+    CU_ASSERT(honest.accepted);
+    CU_ASSERT_STRING_EQUAL(honest.first, "");
+    rc_exec_result res;
+    CU_ASSERT_EQUAL(rc_exec(&res, honest.prog, honest.wit, honest.nwit), CAIRN_OK);
+    CU_ASSERT(res.accepted);
+    free(proof);
+    stark_shape s;
+    CU_ASSERT_EQUAL_FATAL(stark_shape_init(&s, v, heights), CAIRN_OK);
+    const struct {
+        stark_tamper tp;
+        const char *what, *want;
+    } bad[] = {
+        {{.kind = STARK_TAMPER_OPENING, .index = s.open_off[0][TREE_LU][0], .delta = {{1, 0, 0}}},
+         "helper of the group of four", "table t: constraint at zeta mismatch"},
+        {{.kind = STARK_TAMPER_LU_RUNNING, .table = 0, .delta = {{1, 0, 0}}}, "running sum",
+         "table t: constraint at zeta mismatch"},
+        {{.kind = STARK_TAMPER_NONE}, "unbalanced receive", "LogUp buses do not balance"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (bad[i].tp.kind == STARK_TAMPER_NONE) lu4_unbalance(main);
+        CU_ASSERT_EQUAL_FATAL(stark_prove_tampered(k, &tr, NULL, 0, bad[i].tp.kind ? &bad[i].tp : NULL,
+                                                   &proof, &len),
+                              CAIRN_OK);
+        compare_forgery_vk(v, "lu4", &honest, NULL, 0, proof, len, heights, bad[i].what, bad[i].want);
+        free(proof);
+    }
+    unrecord(&honest);
+    free(main);
+    stark_pk_free(k);
+    stark_vk_free(v);
+    air_machine_free(m);
 }
 
 /* (e) instruction counts per kind, for sizing the AIR's tables */
@@ -483,6 +556,7 @@ int main(void)
                                       {"(b) one program per shape", test_same_program},
                                       {"(c) forgeries rejected at the native reason", test_forgeries},
                                       {"(c) prover-made forgeries, each failing at one check", test_tampered},
+                                      {"(d) LogUp groups of four", test_groups_of_four},
                                       {"(e) instruction counts", test_counts},
                                       {NULL, NULL}};
     int rc = test_run_suite("rc_verifier", cases);

@@ -17,18 +17,9 @@
 #include "stark/stark.h"
 #include "stark/stark_internal.h"
 #include "testutil.h"
+#include "stark/lu_groups.h"
 
 #define NCOL 6
-
-/* A machine of one table "t" with ncols main columns, c[i] column i. */
-static air_machine *one_table(const char *name, unsigned ncols, air_table **t, air_expr *c)
-{
-    air_machine *m;
-    if (air_machine_new(&m, name, 0) != CAIRN_OK) return NULL;
-    *t = air_table_add(m, "t", 0, ncols);
-    for (unsigned i = 0; i < ncols; i++) c[i] = air_col(m, *t, AIR_MAIN, i, 0);
-    return m;
-}
 
 static air_machine *build(void)
 {
@@ -140,37 +131,6 @@ static void test_reference(void)
     air_machine_free(m);
 }
 
-/* Four cancelling pairs of interactions: send and receive of the same
- * tuple, with a column or a constant multiplicity, and one degree-2
- * tuple. The receive of the first pair reads column R, equal to column 0
- * on an honest trace. One constraint of degree 3: column P is the product
- * of columns 1, 2 and 3. */
-enum { BC = 9, R = 7, P = 8 };
-static air_machine *build_big(void)
-{
-    air_table *t;
-    air_expr c[BC];
-    air_machine *m = one_table("lu4", BC, &t, c);
-    if (!m) return NULL;
-    air_expr one = air_const(m, t, 1), prod = air_mul(m, t, c[3], c[4]);
-    air_expr s0[1] = {c[0]}, r0[1] = {c[R]}, t12[2] = {c[1], c[2]}, tp[2] = {prod, c[1]}, t5[1] = {c[5]};
-    air_interact(m, t, 1, AIR_SEND, c[6], s0, 1);
-    air_interact(m, t, 2, AIR_SEND, one, t12, 2);
-    air_interact(m, t, 1, AIR_RECEIVE, c[6], r0, 1);
-    air_interact(m, t, 2, AIR_RECEIVE, one, t12, 2);
-    air_interact(m, t, 3, AIR_SEND, one, tp, 2);
-    air_interact(m, t, 3, AIR_RECEIVE, one, tp, 2);
-    air_interact(m, t, 4, AIR_SEND, c[6], t5, 1);
-    air_interact(m, t, 4, AIR_RECEIVE, c[6], t5, 1);
-    air_expr c123 = air_mul(m, t, air_mul(m, t, c[1], c[2]), c[3]);
-    air_constrain(m, t, air_sub(m, t, c[P], c123), "t: p = c1 c2 c3");
-    if (air_machine_finish(m, 5) != CAIRN_OK) {
-        air_machine_free(m);
-        return NULL;
-    }
-    return m;
-}
-
 static int prove_big(const stark_pk *pk, const gl_t *main, unsigned log_n, const stark_tamper *tp,
                      uint8_t **proof, size_t *len)
 {
@@ -188,14 +148,10 @@ static void test_groups_of_four(void)
 {
     rng_t rng;
     rng_seed(&rng, test_seed("logup groups of four"));
-    air_machine *m = build_big();
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-    stark_params p;
-    CU_ASSERT_EQUAL_FATAL(stark_params_preset(&p, "test"), CAIRN_OK);
-    p.log_blowup = 2;
-    stark_pk *pk = NULL;
-    stark_vk *vk = NULL;
-    CU_ASSERT_EQUAL_FATAL(stark_setup(&pk, &vk, m, &p), CAIRN_OK);
+    air_machine *m;
+    stark_pk *pk;
+    stark_vk *vk;
+    CU_ASSERT_FATAL(lu4_keys(&m, &pk, &vk));
     /* degree 5 allowed: four degree-1 tuples (1 + 4), then the two
      * degree-2 tuples (1 + 4), then the last pair */
     CU_ASSERT_EQUAL(vk->max_lu_degree, 5);
@@ -207,16 +163,9 @@ static void test_groups_of_four(void)
     /* the degree-3 constraint on two blocks, the LogUp ones on four */
     CU_ASSERT_EQUAL(vk->qsplit[0], 2);
     CU_ASSERT_EQUAL(vk->qlo_log[0], 1);
-    const unsigned log_n = 5;
-    const size_t n = (size_t)1 << log_n;
-    gl_t *main = malloc(n * BC * sizeof *main);
+    const unsigned log_n = LU4_LOG_N;
+    gl_t *main = lu4_trace(&rng);
     CU_ASSERT_PTR_NOT_NULL_FATAL(main);
-    for (size_t i = 0; i < n * BC; i++) main[i] = rng_u64(&rng) % GL_P;
-    for (size_t r = 0; r < n; r++) {
-        gl_t *w = main + r * BC;
-        w[R] = w[0];
-        w[P] = gl_mul(gl_mul(w[1], w[2]), w[3]);
-    }
     stark_trace tr = {main, log_n};
     CU_ASSERT_EQUAL(stark_check_trace(m, &tr, NULL, 0), CAIRN_OK);
     uint8_t *proof = NULL;
@@ -250,8 +199,7 @@ static void test_groups_of_four(void)
     }
     /* one receive of the group of four reads a wrong value: the checker
      * and the verifier (bus balance) reject it */
-    main[3 * BC + R] = gl_add(main[3 * BC + R], 1);
-    main[3 * BC + 6] = 1;
+    lu4_unbalance(main);
     CU_ASSERT_EQUAL(stark_check_trace(m, &tr, NULL, 0), CAIRN_ERR_VERIFY);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "balance"));
     CU_ASSERT_FATAL(prove_big(pk, main, log_n, NULL, &proof, &len));
