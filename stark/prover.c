@@ -1070,13 +1070,15 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
 }
 
 /* Keeps the first kept blocks of the LDEs of tree k (main or LogUp) once
- * they are committed (stark_trimmed says which). */
-static void trim_tree(pstate *ps, const stark_shape *s, int k)
+ * they are committed (stark_trimmed says which), or once the quotient is
+ * done (stark_trimmed_after_quotient). */
+static void trim_tree(pstate *ps, const stark_shape *s, int k, int quotient_done)
 {
     gl_t **ldes = k == TREE_MAIN ? ps->main_lde : ps->lu_lde;
     for (unsigned t = 0; t < s->ntables; t++) {
-        const unsigned want = s->log_n[t] + stark_keep_log(s);
-        if (!ldes[t] || !stark_trimmed(s, k, t, ps->rows_log[k][t])) continue;
+        const unsigned want = s->log_n[t] + stark_keep_log(s), rl = ps->rows_log[k][t];
+        if (!ldes[t] || !(quotient_done ? stark_trimmed_after_quotient(s, k, t, rl) : stark_trimmed(s, k, t, rl)))
+            continue;
         stark_huge_trim(ldes[t], lde_bytes(want, s->w[k][t]), lde_bytes(ps->rows_log[k][t], s->w[k][t]));
         ps->rows_log[k][t] = want;
     }
@@ -1146,10 +1148,13 @@ static cairn_err logup_commit(pstate *ps, const struct stark_vk *vk, const stark
         if (!tb->nints) continue;
         const size_t n = (size_t)1 << s->log_n[t], W = s->w[TREE_LU][t];
         const int is_tall = s->log_n[t] + lb == HL;
-        const size_t bytes = lde_bytes(s->log_n[t] + (is_tall ? kb : lb), W);
+        /* a tallest table keeps the blocks it is trimmed to (all of them
+         * when its quotient reads them: stark_trimmed) */
+        const unsigned kt = is_tall && stark_trimmed(s, TREE_LU, t, s->log_n[t] + lb) ? kb : lb;
+        const size_t bytes = lde_bytes(s->log_n[t] + kt, W);
         /* the columns in the first n rows */
         gl_t *lu = ps->lu_lde[t] = stark_huge_alloc(bytes);
-        ps->rows_log[TREE_LU][t] = s->log_n[t] + (is_tall ? kb : lb);
+        ps->rows_log[TREE_LU][t] = s->log_n[t] + kt;
         if (!lu)
             return cairn_fail_nomem(bytes, "stark_prove: out of memory for the LogUp columns of table %s", tb->name);
         FORWARD_IF_ERROR(stark_lu_columns(lu, &pf->lu_sum[t], vk, t, tb->pre, traces[t].main, s->log_n[t], pub,
@@ -1184,7 +1189,7 @@ static cairn_err logup_commit(pstate *ps, const struct stark_vk *vk, const stark
     FORWARD_IF_ERROR(mt_commit_begin(&ps->tree[TREE_LU], mats, s->tree_nmats[TREE_LU]));
     p2_digest *leaves = mt_leaves(ps->tree[TREE_LU]);
     const unsigned L = HL - lb;
-    const size_t n = (size_t)1 << L, nb = (size_t)1 << lb, keep = (size_t)1 << kb;
+    const size_t n = (size_t)1 << L, nb = (size_t)1 << lb;
     gl_t *scratch[AIR_MAX_TABLES] = {0};
     cairn_err err = CAIRN_OK;
     for (size_t y = nb; y-- > 0 && err == CAIRN_OK;) {
@@ -1192,6 +1197,7 @@ static cairn_err logup_commit(pstate *ps, const struct stark_vk *vk, const stark
         for (unsigned i = 0; i < ntall && err == CAIRN_OK; i++) {
             const unsigned t = tall[i];
             const size_t W = s->w[TREE_LU][t];
+            const size_t keep = (size_t)1 << (ps->rows_log[TREE_LU][t] - L);
             gl_t *coef = ps->lu_lde[t], *dst = coef + y * n * W;
             if (y >= keep) {
                 if (!scratch[i] && !(scratch[i] = stark_huge_alloc_array(n, W * sizeof(gl_t)))) {
@@ -1207,8 +1213,8 @@ static cairn_err logup_commit(pstate *ps, const struct stark_vk *vk, const stark
             blk[i] = (mt_matrix){dst, n, W};
         }
         if (err == CAIRN_OK) err = mt_hash_rows(leaves + y * n, blk, ntall, n);
-        if (y == keep)
-            for (unsigned i = 0; i < ntall; i++) {
+        for (unsigned i = 0; i < ntall; i++)
+            if (y == (size_t)1 << (ps->rows_log[TREE_LU][tall[i]] - L)) {
                 stark_huge_free(scratch[i]);
                 scratch[i] = NULL;
             }
@@ -1217,7 +1223,7 @@ static cairn_err logup_commit(pstate *ps, const struct stark_vk *vk, const stark
     if (err == CAIRN_OK) err = mt_commit_finish(ps->tree[TREE_LU]);
     if (err != CAIRN_OK) return cairn_prefix_error(err, "stark_prove: LogUp commitment");
     pf->lu_root = mt_root(ps->tree[TREE_LU]);
-    trim_tree(ps, s, TREE_LU);
+    trim_tree(ps, s, TREE_LU, 0);
     return CAIRN_OK;
 }
 
@@ -1313,7 +1319,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     tamper_lde(ps, s, tp, TREE_MAIN, 0); /* test only */
     if (s->tree_nmats[TREE_MAIN]) {
         FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_MAIN], &pf->main_root, s, TREE_MAIN, ps->main_lde));
-        trim_tree(ps, s, TREE_MAIN);
+        trim_tree(ps, s, TREE_MAIN, 0);
         stark_tamper_root(tp, TREE_MAIN, 0, &pf->main_root); /* test only */
         tr_absorb_digest(&tr, &pf->main_root);
     }
@@ -1403,6 +1409,8 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     tamper_lde(ps, s, tp, TREE_MAIN, 0); /* test only */
     tamper_lde(ps, s, tp, TREE_LU, 0);
     tamper_lde(ps, s, tp, TREE_Q, 0);
+    trim_tree(ps, s, TREE_MAIN, 1);
+    trim_tree(ps, s, TREE_LU, 1);
     FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_Q], &pf->q_root, s, TREE_Q, ps->q_lde));
     stark_tamper_root(tp, TREE_Q, 0, &pf->q_root); /* test only */
     tr_absorb_digest(&tr, &pf->q_root);

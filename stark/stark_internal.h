@@ -160,6 +160,15 @@ static inline unsigned stark_keep_log(const stark_shape *s) { return s->log_b < 
  * their height. */
 #define STARK_TRIM_MIN_ELEMS ((size_t)1 << 24)
 
+/* Whether the quotient of table t reads more blocks than the kept ones
+ * but no more than an LDE of 2^rows_log rows holds (a table whose LogUp
+ * groups reach degree 2^lb + 1, stark_lu_degree). */
+static inline int stark_quotient_reads_lde(const stark_shape *s, unsigned t, unsigned rows_log)
+{
+    const size_t qrows = (size_t)s->nq[t] << s->log_n[t];
+    return qrows > ((size_t)1 << (s->log_n[t] + stark_keep_log(s))) && qrows <= ((size_t)1 << rows_log);
+}
+
 /* Whether the prover trims table t's LDE in tree k (main or LogUp), now of
  * 2^rows_log rows, to its kept blocks after the commitment: those of the
  * tree's largest height and the large ones. Small LDEs stay whole:
@@ -169,18 +178,29 @@ static inline unsigned stark_keep_log(const stark_shape *s) { return s->log_b < 
  * degree above the blowup + 1: the recursion machine's p2 table): the
  * quotient would rebuild the blocks it gave back, and then more, at a peak
  * that holds them all anyway. Nor is any LDE whose quotient reads more
- * than the kept blocks and at most the LDE (a table whose LogUp groups
- * reach degree 2^lb + 1, stark_lu_degree): the quotient would rebuild at
- * once what was given back. (prover.c trims; prove_mem.c counts on it.) */
+ * than the kept blocks and at most the LDE (stark_quotient_reads_lde):
+ * the quotient would rebuild at once what was given back; a large one of
+ * those is trimmed once the quotient is done
+ * (stark_trimmed_after_quotient). (prover.c trims; prove_mem.c counts on
+ * it.) */
 static inline int stark_trimmed(const stark_shape *s, int k, unsigned t, unsigned rows_log)
 {
-    const size_t qrows = (size_t)s->nq[t] << s->log_n[t];
-    if (qrows > ((size_t)1 << (s->log_n[t] + stark_keep_log(s))) && qrows <= ((size_t)1 << rows_log))
-        return 0;
+    if (stark_quotient_reads_lde(s, t, rows_log)) return 0;
     const int tallest = s->log_n[t] + s->log_b == s->tree_log_h[k];
     const int large = ((size_t)s->w[k][t] << rows_log) >= STARK_TRIM_MIN_ELEMS;
     const int quotient_reads_all = ((size_t)s->nq[t] << s->log_n[t]) > ((size_t)1 << rows_log);
     return rows_log > s->log_n[t] + stark_keep_log(s) && (tallest || (large && !quotient_reads_all));
+}
+
+/* Whether the prover trims table t's LDE once the quotient is done: a
+ * large LDE that stark_trimmed kept for the quotient. The DEEP codewords
+ * and FRI come after it and would otherwise hold its blocks at the
+ * prover's peak; the queries rebuild a few rows of them. (A small one
+ * stays whole: the join of the recursion layer.) */
+static inline int stark_trimmed_after_quotient(const stark_shape *s, int k, unsigned t, unsigned rows_log)
+{
+    return stark_quotient_reads_lde(s, t, rows_log) && rows_log > s->log_n[t] + stark_keep_log(s) &&
+           ((size_t)s->w[k][t] << rows_log) >= STARK_TRIM_MIN_ELEMS;
 }
 
 /* Columns of the DEEP buffers (S1, S2 as six base columns, padded to
