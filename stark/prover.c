@@ -103,21 +103,29 @@ static void fpk_init(fpk *f, gl3_t alpha, gl3_t beta)
 }
 
 /* stark_fingerprint(alpha, beta, bus, tuple of row j) of interaction it
- * for the B rows of a block at once, column by column with the vector
- * field operations (v: DAG values, node-major as eval_block leaves them),
- * into out in structure of arrays (gl.h), component stride s. Field
- * arithmetic is exact, so the bits agree with the row-by-row sum;
- * tests/stark/test_stark_lu.c checks it. */
-static void fpk_eval_block(const fpk *f, gl_t *out, size_t s, const air_interaction *it, const gl_t *v,
-                           size_t B)
+ * of table t for the B rows of a block at once, column by column with the
+ * vector field operations (v: DAG values, node-major as eval_block leaves
+ * them), into out in structure of arrays (gl.h), component stride s.
+ * Constant tuple elements (range widths, tags, the zeros that pad a
+ * tuple) go into the fingerprint's constant term once instead of a pass
+ * over the block each. Field arithmetic is exact, so the bits agree with
+ * the row-by-row sum; tests/stark/test_stark_lu.c checks it. */
+static void fpk_eval_block(const fpk *f, gl_t *out, size_t s, const air_table *t, const air_interaction *it,
+                           const gl_t *v, size_t B)
 {
-    const gl_t b0 = gl_add(f->beta.c[0], gl_from_u64(it->bus));
-    for (size_t j = 0; j < B; j++) {
-        out[j] = b0;
-        out[s + j] = f->beta.c[1];
-        out[2 * s + j] = f->beta.c[2];
+    gl3_t c = gl3_add_base(f->beta, gl_from_u64(it->bus));
+    for (unsigned e = 0; e < it->len; e++) {
+        const air_node *nd = &t->nodes[it->tuple[e]];
+        if (nd->op == AIR_CONST) c = gl3_add(c, gl3_mul_base(f->pw[e], nd->c));
     }
-    for (unsigned e = 0; e < it->len; e++) gl3_vec_mad_base(out, f->pw[e], v + (size_t)it->tuple[e] * B, B, s);
+    for (size_t j = 0; j < B; j++) {
+        out[j] = c.c[0];
+        out[s + j] = c.c[1];
+        out[2 * s + j] = c.c[2];
+    }
+    for (unsigned e = 0; e < it->len; e++)
+        if (t->nodes[it->tuple[e]].op != AIR_CONST)
+            gl3_vec_mad_base(out, f->pw[e], v + (size_t)it->tuple[e] * B, B, s);
 }
 
 /* gl3_batch_inv in place with the caller's scratch of n elements (no
@@ -239,7 +247,7 @@ cairn_err stark_lu_columns(gl_t *lu, gl3_t *sum, const struct stark_vk *vk, unsi
             for (size_t k = 0; k < ni; k++) {
                 const air_interaction *it = &t->ints[k];
                 const gl_t *m = v + (size_t)it->mult * B;
-                fpk_eval_block(&fk, fp + k * B, fs, it, v, B);
+                fpk_eval_block(&fk, fp + k * B, fs, t, it, v, B);
                 if (it->dir == AIR_SEND) memcpy(mult + k * B, m, B * sizeof *m);
                 else
                     for (size_t j = 0; j < B; j++) mult[k * B + j] = gl_neg(m[j]);
@@ -643,7 +651,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
                 }
                 if (t->nints && (lu_hi || !hi_only)) {
                     for (size_t k = 0; k < t->nints; k++)
-                        fpk_eval_block(&q->fk, fpb + 3 * k * B, B, &t->ints[k], v, B);
+                        fpk_eval_block(&q->fk, fpb + 3 * k * B, B, t, &t->ints[k], v, B);
                     for (int c = 0; c < 3; c++)
                         for (size_t j = 0; j < B; j++) arena[c * B + j] = lu_row.c[c];
                     gl_t *lu_acc = lu_hi ? acch : acc;
