@@ -73,11 +73,11 @@ static int lu4_keys(air_machine **m, stark_pk **pk, stark_vk **vk)
     return 0;
 }
 
-/* An honest trace of 2^LU4_LOG_N random rows (malloc'd; NULL when out of
+/* An honest trace of 2^log_n random rows (malloc'd; NULL when out of
  * memory). */
-static gl_t *lu4_trace(rng_t *rng)
+static gl_t *lu4_trace_rows(rng_t *rng, unsigned log_n)
 {
-    const size_t n = (size_t)1 << LU4_LOG_N;
+    const size_t n = (size_t)1 << log_n;
     gl_t *main = malloc(n * LU4_NCOLS * sizeof *main);
     if (!main) return NULL;
     for (size_t i = 0; i < n * LU4_NCOLS; i++) main[i] = rng_u64(rng) % GL_P;
@@ -88,6 +88,9 @@ static gl_t *lu4_trace(rng_t *rng)
     }
     return main;
 }
+
+/* The same of 2^LU4_LOG_N rows. */
+static gl_t *lu4_trace(rng_t *rng) { return lu4_trace_rows(rng, LU4_LOG_N); }
 
 /* Row 3's receive in the group of four reads a wrong value (multiplicity
  * 1): the bus no longer balances. */

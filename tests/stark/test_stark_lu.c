@@ -144,6 +144,47 @@ static cairn_err verify_big(const stark_vk *vk, const uint8_t *proof, size_t len
     return stark_verify(vk, NULL, 0, proof, len, lh);
 }
 
+/* LDEs of at least STARK_TRIM_MIN_ELEMS elements whose quotient reads all
+ * their blocks (groups of four at blowup 4) stay whole through the
+ * quotient and are trimmed after it (stark_trimmed_after_quotient): the
+ * queried rows past the kept blocks are then rebuilt from block 0, and a
+ * wrong row would fail the verifier's Merkle checks. 2^19 rows of 9
+ * columns: the main LDE has 9 x 2^21 elements, the LogUp LDE (three
+ * groups) as many. */
+static void test_groups_of_four_trimmed(void)
+{
+    enum { LOG_N = 19 };
+    rng_t rng;
+    rng_seed(&rng, test_seed("logup groups of four trimmed"));
+    air_machine *m;
+    stark_pk *pk;
+    stark_vk *vk;
+    CU_ASSERT_FATAL(lu4_keys(&m, &pk, &vk));
+    stark_shape s;
+    unsigned lh[1] = {LOG_N};
+    CU_ASSERT_EQUAL_FATAL(stark_shape_init(&s, vk, lh), CAIRN_OK);
+    const unsigned rows = LOG_N + s.log_b;
+    CU_ASSERT_FATAL(((size_t)s.w[TREE_MAIN][0] << rows) >= STARK_TRIM_MIN_ELEMS);
+    CU_ASSERT_FATAL(((size_t)s.w[TREE_LU][0] << rows) >= STARK_TRIM_MIN_ELEMS);
+    for (int k = TREE_MAIN; k <= TREE_LU; k++) {
+        CU_ASSERT_FALSE(stark_trimmed(&s, k, 0, rows));
+        CU_ASSERT_TRUE(stark_trimmed_after_quotient(&s, k, 0, rows));
+        /* trimmed once: nothing left to trim */
+        CU_ASSERT_FALSE(stark_trimmed_after_quotient(&s, k, 0, LOG_N + stark_keep_log(&s)));
+    }
+    gl_t *main = lu4_trace_rows(&rng, LOG_N);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(main);
+    uint8_t *proof = NULL;
+    size_t len = 0;
+    CU_ASSERT_FATAL(prove_big(pk, main, LOG_N, NULL, &proof, &len));
+    CU_ASSERT_EQUAL(verify_big(vk, proof, len, LOG_N), CAIRN_OK);
+    free(proof);
+    free(main);
+    stark_pk_free(pk);
+    stark_vk_free(vk);
+    air_machine_free(m);
+}
+
 static void test_groups_of_four(void)
 {
     rng_t rng;
@@ -216,6 +257,8 @@ int main(void)
 {
     static const test_case cases[] = {{"witness against the reference", test_reference},
                                       {"groups of four at blowup 4", test_groups_of_four},
+                                      {"groups of four: large LDEs trimmed after the quotient",
+                                       test_groups_of_four_trimmed},
                                       {NULL, NULL}};
     return test_run_suite("stark_lu", cases);
 }
