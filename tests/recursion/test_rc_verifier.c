@@ -415,11 +415,10 @@ static void test_tampered(void)
 static void test_groups_of_four(void)
 {
     rng_t rng;
-    rng_seed(&rng, test_seed("rc verifier logup groups of four"));
     air_machine *m;
     stark_pk *k;
     stark_vk *v;
-    CU_ASSERT_FATAL(lu4_keys(&m, &k, &v));
+    CU_ASSERT_FATAL(lu4_start(&rng, "rc verifier logup groups of four", &m, &k, &v));
     CU_ASSERT_EQUAL(v->group_size[0][0], 4);
     gl_t *main = lu4_trace(&rng);
     CU_ASSERT_PTR_NOT_NULL_FATAL(main);
@@ -458,9 +457,7 @@ static void test_groups_of_four(void)
     }
     unrecord(&honest);
     free(main);
-    stark_pk_free(k);
-    stark_vk_free(v);
-    air_machine_free(m);
+    lu4_free(m, k, v);
 }
 
 /* (e) instruction counts per kind, for sizing the AIR's tables */

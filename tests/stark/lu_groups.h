@@ -73,6 +73,21 @@ static int lu4_keys(air_machine **m, stark_pk **pk, stark_vk **vk)
     return 0;
 }
 
+/* Seeds rng from the test's seed under `name` (testutil.h, included
+ * before this header) and builds lu4_keys. */
+static int lu4_start(rng_t *rng, const char *name, air_machine **m, stark_pk **pk, stark_vk **vk)
+{
+    rng_seed(rng, test_seed(name));
+    return lu4_keys(m, pk, vk);
+}
+
+static void lu4_free(air_machine *m, stark_pk *pk, stark_vk *vk)
+{
+    stark_pk_free(pk);
+    stark_vk_free(vk);
+    air_machine_free(m);
+}
+
 /* An honest trace of 2^log_n random rows (malloc'd; NULL when out of
  * memory). */
 static gl_t *lu4_trace_rows(rng_t *rng, unsigned log_n)

@@ -155,11 +155,10 @@ static void test_groups_of_four_trimmed(void)
 {
     enum { LOG_N = 19 };
     rng_t rng;
-    rng_seed(&rng, test_seed("logup groups of four trimmed"));
     air_machine *m;
     stark_pk *pk;
     stark_vk *vk;
-    CU_ASSERT_FATAL(lu4_keys(&m, &pk, &vk));
+    CU_ASSERT_FATAL(lu4_start(&rng, "logup groups of four trimmed", &m, &pk, &vk));
     stark_shape s;
     unsigned lh[1] = {LOG_N};
     CU_ASSERT_EQUAL_FATAL(stark_shape_init(&s, vk, lh), CAIRN_OK);
@@ -180,19 +179,16 @@ static void test_groups_of_four_trimmed(void)
     CU_ASSERT_EQUAL(verify_big(vk, proof, len, LOG_N), CAIRN_OK);
     free(proof);
     free(main);
-    stark_pk_free(pk);
-    stark_vk_free(vk);
-    air_machine_free(m);
+    lu4_free(m, pk, vk);
 }
 
 static void test_groups_of_four(void)
 {
     rng_t rng;
-    rng_seed(&rng, test_seed("logup groups of four"));
     air_machine *m;
     stark_pk *pk;
     stark_vk *vk;
-    CU_ASSERT_FATAL(lu4_keys(&m, &pk, &vk));
+    CU_ASSERT_FATAL(lu4_start(&rng, "logup groups of four", &m, &pk, &vk));
     /* degree 5 allowed: four degree-1 tuples (1 + 4), then the two
      * degree-2 tuples (1 + 4), then the last pair */
     CU_ASSERT_EQUAL(vk->max_lu_degree, 5);
@@ -248,9 +244,7 @@ static void test_groups_of_four(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "balance"));
     free(proof);
     free(main);
-    stark_pk_free(pk);
-    stark_vk_free(vk);
-    air_machine_free(m);
+    lu4_free(m, pk, vk);
 }
 
 int main(void)
