@@ -146,15 +146,13 @@ size_t stark_prove_mem(const stark_pk *pk, const unsigned *log_heights)
         live += hb(mat(n + lb, s->w[TREE_Q][t]));
         peak = max2(peak, live + 3 * hb(Q * sizeof(gl_t)) + hb(Q * sizeof(gl3_t)) + qlo + hb(more));
     }
-    /* the LDEs kept whole for the quotient are trimmed after it */
-    for (unsigned t = 0; t < s->ntables; t++)
-        for (int k = 0; k < 2; k++) {
-            const size_t w = s->w[k == 0 ? TREE_MAIN : TREE_LU][t];
-            if (!w || !stark_trimmed_after_quotient(s, k == 0 ? TREE_MAIN : TREE_LU, t, rows_log[k][t]))
-                continue;
-            live -= hb(mat(rows_log[k][t], w)) - mat(s->log_n[t] + kb, w);
-            rows_log[k][t] = s->log_n[t] + kb;
-        }
+    /* the LogUp LDEs kept whole for the quotient are trimmed after it */
+    for (unsigned t = 0; t < s->ntables; t++) {
+        const size_t w = s->w[TREE_LU][t];
+        if (!w || !stark_trimmed_after_quotient(s, TREE_LU, t, rows_log[1][t])) continue;
+        live -= hb(mat(rows_log[1][t], w)) - mat(s->log_n[t] + kb, w);
+        rows_log[1][t] = s->log_n[t] + kb;
+    }
     live += hb(tree(s->tree_log_h[TREE_Q]));
     peak = max2(peak, live);
 

@@ -1078,8 +1078,8 @@ static cairn_err deep_codewords(pstate *ps, const stark_pk *pk, const stark_shap
 }
 
 /* Keeps the first kept blocks of the LDEs of tree k (main or LogUp) once
- * they are committed (stark_trimmed says which), or once the quotient is
- * done (stark_trimmed_after_quotient). */
+ * they are committed (stark_trimmed says which), or of the LogUp LDEs
+ * once the quotient is done (stark_trimmed_after_quotient). */
 static void trim_tree(pstate *ps, const stark_shape *s, int k, int quotient_done)
 {
     gl_t **ldes = k == TREE_MAIN ? ps->main_lde : ps->lu_lde;
@@ -1417,8 +1417,7 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     tamper_lde(ps, s, tp, TREE_MAIN, 0); /* test only */
     tamper_lde(ps, s, tp, TREE_LU, 0);
     tamper_lde(ps, s, tp, TREE_Q, 0);
-    trim_tree(ps, s, TREE_MAIN, 1);
-    trim_tree(ps, s, TREE_LU, 1);
+    trim_tree(ps, s, TREE_LU, 1); /* the main LDEs stay whole (stark_trimmed_after_quotient) */
     FORWARD_IF_ERROR(commit_tree(&ps->tree[TREE_Q], &pf->q_root, s, TREE_Q, ps->q_lde));
     stark_tamper_root(tp, TREE_Q, 0, &pf->q_root); /* test only */
     tr_absorb_digest(&tr, &pf->q_root);

@@ -179,8 +179,8 @@ static inline int stark_quotient_reads_lde(const stark_shape *s, unsigned t, uns
  * quotient would rebuild the blocks it gave back, and then more, at a peak
  * that holds them all anyway. Nor is any LDE whose quotient reads more
  * than the kept blocks and at most the LDE (stark_quotient_reads_lde):
- * the quotient would rebuild at once what was given back; a large one of
- * those is trimmed once the quotient is done
+ * the quotient would rebuild at once what was given back; a large LogUp
+ * one of those is trimmed once the quotient is done
  * (stark_trimmed_after_quotient). (prover.c trims; prove_mem.c counts on
  * it.) */
 static inline int stark_trimmed(const stark_shape *s, int k, unsigned t, unsigned rows_log)
@@ -192,14 +192,19 @@ static inline int stark_trimmed(const stark_shape *s, int k, unsigned t, unsigne
     return rows_log > s->log_n[t] + stark_keep_log(s) && (tallest || (large && !quotient_reads_all));
 }
 
-/* Whether the prover trims table t's LDE once the quotient is done: a
- * large LDE that stark_trimmed kept for the quotient. The DEEP codewords
- * and FRI come after it and would otherwise hold its blocks at the
- * prover's peak; the queries rebuild a few rows of them. (A small one
- * stays whole: the join of the recursion layer.) */
+/* Whether the prover trims table t's LDE in tree k once the quotient is
+ * done: a large LogUp LDE that stark_trimmed kept for the quotient. The
+ * DEEP codewords and FRI come after the quotient and would otherwise hold
+ * its blocks at the prover's peak; the queries rebuild a few rows of it.
+ * A main LDE stays whole: its rows would be rebuilt through an inverse
+ * NTT of the widest matrix, and at po2 20 (segment machine, groups of
+ * four) trimming it as well lowered the peak by 20 MiB only, the
+ * quotient's own peak being as high, for 4 CPU seconds more per two
+ * segments (docs/rv-air.md "Groups of four, taken"). A small LDE stays
+ * whole too (the recursion machine's). */
 static inline int stark_trimmed_after_quotient(const stark_shape *s, int k, unsigned t, unsigned rows_log)
 {
-    return stark_quotient_reads_lde(s, t, rows_log) && rows_log > s->log_n[t] + stark_keep_log(s) &&
+    return k == TREE_LU && stark_quotient_reads_lde(s, t, rows_log) && rows_log > s->log_n[t] + stark_keep_log(s) &&
            ((size_t)s->w[k][t] << rows_log) >= STARK_TRIM_MIN_ELEMS;
 }
 
