@@ -103,9 +103,9 @@ enum {
  * degree-5 constraint (blowup 4: proven-100) and pairs at blowup 2
  * (stark_lu_degree): 15 extension cells per cycle instead of 29, for a
  * quotient domain twice as large on the tables with interactions. At
- * po2 20, proven-100: 6% less prover CPU time, proofs 6% smaller, the
- * same peak memory (docs/rv-air.md "LogUp groups of four"). The
- * machine's own constraints stay at degree 3. */
+ * po2 20, proven-100: about 10% less prover time, proofs 6% smaller,
+ * about 1 GiB more at the peak (6.9 GiB; docs/rv-air.md "Groups of four,
+ * taken"). The machine's own constraints stay at degree 3. */
 #define RV_AIR_MAX_DEGREE 5
 
 #define RV_REG_ADDR(i) ((gl_t)1 << 30 | (gl_t)(i)) /* register x_i on the bus */
