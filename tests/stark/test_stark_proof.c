@@ -63,23 +63,64 @@ static void test_roundtrip(void)
     free_fix(&f);
 }
 
+/* Whether proof bytes b differ from the fixture's only in the
+ * proof-of-work nonce: parsed, given the fixture's nonce back and written
+ * again, they are the fixture's bytes. */
+static int only_nonce_differs(const fixture *f, const uint8_t *b)
+{
+    stark_proof pa, pb;
+    stark_shape sa, sb;
+    if (stark_proof_read(&pa, &sa, f->vk, f->proof, f->len) != CAIRN_OK) return 0;
+    int same = 0;
+    if (stark_proof_read(&pb, &sb, f->vk, b, f->len) == CAIRN_OK) {
+        uint8_t *w = NULL;
+        size_t wl = 0;
+        same = pb.pow_nonce != pa.pow_nonce;
+        pb.pow_nonce = pa.pow_nonce;
+        same = same && stark_proof_write(&w, &wl, &pb, &sb, f->vk) == CAIRN_OK && wl == f->len &&
+               memcmp(w, f->proof, wl) == 0;
+        free(w);
+        stark_proof_free(&pb);
+    }
+    stark_proof_free(&pa);
+    return same;
+}
+
+/* Every byte changed in turn is rejected, but for one case: the fixture
+ * grinds 2 bits and opens 2 queries on a 16-row LDE, so a changed nonce
+ * passes the grinding check with probability 1/4 and may draw the same
+ * query positions; that is another valid proof, which the verifier must
+ * accept. Such a change is counted apart (and is rare: a few seeds in a
+ * hundred); any other accepted change fails the test. The grinding check
+ * itself is tested by "targeted forgeries" (a nonce one bit short). */
 static void test_every_byte(void)
 {
     fixture f;
     make_fib(&f, 2, 2, 3, 2);
     rng_t r;
     rng_seed(&r, test_seed("every byte"));
-    size_t accepted = 0;
+    size_t accepted = 0, other_nonce = 0;
     for (size_t i = 0; i < f.len; i++) {
         uint8_t old = f.proof[i];
         f.proof[i] ^= (uint8_t)(1 + rng_u64(&r) % 255);
         if (stark_verify(f.vk, f.pub, STARK_FIB_NPUB, f.proof, f.len, TEST_ANY_HEIGHTS) == CAIRN_OK) {
-            fprintf(stderr, "byte %zu changed: accepted\n", i);
-            accepted++;
+            uint8_t *changed = malloc(f.len);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(changed);
+            memcpy(changed, f.proof, f.len);
+            f.proof[i] = old;
+            if (only_nonce_differs(&f, changed)) {
+                fprintf(stderr, "byte %zu changed: another valid nonce, accepted\n", i);
+                other_nonce++;
+            } else {
+                fprintf(stderr, "byte %zu changed: accepted\n", i);
+                accepted++;
+            }
+            free(changed);
         }
         f.proof[i] = old;
     }
     CU_ASSERT_EQUAL(accepted, 0);
+    CU_ASSERT(other_nonce <= 8); /* the nonce has 8 bytes */
     CU_ASSERT_EQUAL(stark_verify(f.vk, f.pub, STARK_FIB_NPUB, f.proof, f.len, TEST_ANY_HEIGHTS), CAIRN_OK);
     free_fix(&f);
 }
