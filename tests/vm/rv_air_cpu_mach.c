@@ -49,7 +49,8 @@ cairn_err rvc_mach_build_ec(rvc_mach *x, unsigned po2, unsigned ec_log)
         for (int k = 0; k < 7; k++) t[k] = C(m, io, I_ST + k);
         air_interact(m, io, RV_BUS_STATE, AIR_RECEIVE, C(m, io, I_MST), t, 7);
     }
-    return air_machine_finish(m, 0);
+    /* the segment machine's bound: groups of four at blowup 4 */
+    return air_machine_finish(m, RV_AIR_MAX_DEGREE);
 }
 
 /* ---- one segment's traces ---- */

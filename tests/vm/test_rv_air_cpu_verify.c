@@ -16,7 +16,10 @@
  * (CAIRN_SANITIZE_RUN=1), which looks for memory errors and not for
  * coverage (the release run covers every op), one op of each family and
  * three ECALLs get their first alteration only, plus the unmatched ecall
- * row. */
+ * row. The same at blowup 4, where the machine's LogUp interactions group
+ * four per helper column (stark_lu_degree: the segment machine at
+ * proven-100): the honest proofs verify and the first alteration of one op
+ * per family and of three ECALLs are rejected. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,7 @@
 #include "common/err.h"
 #include "common/util.h"
 #include "rv_air_cpu_mach.h"
+#include "stark/stark_internal.h"
 
 /* 2^7 cycles hold either program (the syscalls one runs 103) */
 #define PO2 7
@@ -211,6 +215,27 @@ static void test_parts(void)
     air_machine_free(px.m);
 }
 
+static void test_groups_of_four(void)
+{
+    stark_params prm;
+    stark_pk *pk0 = PK;
+    stark_vk *vk0 = VK;
+    CU_ASSERT_FATAL(stark_params_preset(&prm, "test") == CAIRN_OK);
+    prm.check_trace = 0;
+    prm.log_blowup = 2;
+    CU_ASSERT_FATAL(stark_setup(&PK, &VK, MX.m, &prm) == CAIRN_OK);
+    CU_ASSERT_EQUAL(VK->max_lu_degree, 5);
+    CU_ASSERT_EQUAL(VK->group_size[RVC_CPU][0], 4);
+    const int few = FEW;
+    FEW = 1;
+    test_ops();
+    test_syscalls();
+    FEW = few;
+    stark_pk_free(PK);
+    stark_vk_free(VK);
+    PK = pk0, VK = vk0;
+}
+
 int main(void)
 {
     VERBOSE = getenv("CAIRN_TEST_VERBOSE") != NULL;
@@ -229,6 +254,8 @@ int main(void)
     static const test_case cases[] = {{"altered op results: proofs rejected", test_ops},
                                       {"altered syscall outcomes: proofs rejected", test_syscalls},
                                       {"calls in parts: honest proof accepted, altered rejected", test_parts},
+                                      {"LogUp groups of four (blowup 4): honest accepted, altered rejected",
+                                       test_groups_of_four},
                                       {NULL, NULL}};
     int rc = test_run_suite("rv_air_cpu_verify", cases);
     fprintf(stderr, "%u proofs (%.1f s proving, %.2f s each):", PROOFS, PROVE_S, PROOFS ? PROVE_S / PROOFS : 0);
