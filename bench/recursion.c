@@ -25,11 +25,12 @@
 #include "jobs/jobs.h"
 #include "recursion/rc.h"
 #include "recursion/rc_air.h"
+#include "recursion/rc_fold.h"
 #include "recursion/rc_lift.h"
 
 static const char USAGE[] =
     "usage: cairn bench recursion [--machine fib|lookup|poseidon2-chain|rv32im|join] [--log-rows N]\n"
-    "       [--segment-po2 K] [--shape S] [--inner-preset NAME] [--preset NAME]\n"
+    "       [--segment-po2 K] [--shape S] [--join-shape S] [--inner-preset NAME] [--preset NAME]\n"
     "       [--log-blowup B] [--log-arity A] [--log-final-len F]\n"
     "       [--inner-log-arity A] [--inner-log-final-len F] [--repeat N] [--json]\n";
 
@@ -41,9 +42,13 @@ static const char HELP[] =
     "                     join: lifts of the first two segments, joined (the\n"
     "                     figures are the join's; the lift's time and size too)\n"
     "  --segment-po2 K    rv32im, join: segment size 2^K (default 10)\n"
-    "  --shape S          the recursion shape (default rc-test with --preset\n"
-    "                     test, rc-100 otherwise); its heights set the recursion\n"
-    "                     parameters (rc_params); join proves at them\n"
+    "  --shape S          the recursion shape (default the fold's lift shape\n"
+    "                     for --preset: rc-test with test, rc-100 otherwise);\n"
+    "                     its heights set the recursion parameters (rc_params)\n"
+    "  --join-shape S     join: the join's shape (default the fold's join shape\n"
+    "                     when --shape is not given: rc-test-join, rc-100-join;\n"
+    "                     else --shape); the lifts prove at --shape, and the\n"
+    "                     queries are the larger of the two shapes' (as the fold)\n"
     "  --inner-preset P   parameters of that proof (default test)\n"
     "  --preset P         parameters of the recursion proof (default test)\n"
     "                     presets: proven-100, conjectured-100, test\n"
@@ -259,7 +264,7 @@ static cairn_err lift_prove(run *r, join_run *j, int i, int k, const p2_digest *
  * proofs of the shape (its key goes in the control root), then lifts both
  * under the root and records the join r proves. */
 static cairn_err join_steps(run *r, join_run *j, double t[5], unsigned po2, const char *shape,
-                            const stark_params *ip, const stark_params *op, unsigned repeat)
+                            const char *jshape, const stark_params *ip, const stark_params *op, unsigned repeat)
 {
     FORWARD_IF_ERROR(segment_proof(r, j, &t[0], po2, ip));
     const rc_shape *sh;
@@ -269,7 +274,7 @@ static cairn_err join_steps(run *r, join_run *j, double t[5], unsigned po2, cons
     const stark_vk *lvk = rc_air_vk(j->lift_air);
     p2_digest rl = stark_vk_pre_root(lvk);
     keys[0] = stark_vk_digest(lvk);
-    rc_join_input a = {j->lp[2], j->ll[2], j->lc[2], rl};
+    rc_join_input a = {j->lp[2], j->ll[2], j->lc[2], rl, lvk, sh->log_n};
     int acc = 0;
     char first[256];
     rc_program *jp0 = NULL;
@@ -277,7 +282,7 @@ static cairn_err join_steps(run *r, join_run *j, double t[5], unsigned po2, cons
     size_t n0 = 0;
     /* the run rejects (the root is not the join's): only the program counts */
     double t0 = now_sec();
-    FORWARD_IF_ERROR(rc_join_record(&jp0, &w0, &n0, &acc, first, lvk, sh->log_n, keys, 1, &a, &a));
+    FORWARD_IF_ERROR(rc_join_record(&jp0, &w0, &n0, &acc, first, keys, 1, &a, &a));
     free(w0);
     t[1] = now_sec() - t0;
     /* a fold builds its keys before its first proof (rc_fold_get): the
@@ -285,7 +290,7 @@ static cairn_err join_steps(run *r, join_run *j, double t[5], unsigned po2, cons
      * commitment (peak_rss_mb) */
     rc_prove_release();
     t0 = now_sec();
-    cairn_err e = rc_air_build_shape(&r->air, jp0, RC_CLAIM_NPUB, shape, op);
+    cairn_err e = rc_air_build_shape(&r->air, jp0, RC_CLAIM_NPUB, jshape, op);
     t[2] = now_sec() - t0;
     if (e == CAIRN_OK) {
         keys[1] = stark_vk_digest(rc_air_vk(r->air));
@@ -293,9 +298,10 @@ static cairn_err join_steps(run *r, join_run *j, double t[5], unsigned po2, cons
     }
     if (e == CAIRN_OK) e = lift_prove(r, j, 0, 0, &root, shape, ip, op);
     if (e == CAIRN_OK) e = lift_prove(r, j, 1, 1, &root, shape, ip, op);
-    rc_join_input l = {j->lp[0], j->ll[0], j->lc[0], rl}, rr = {j->lp[1], j->ll[1], j->lc[1], rl};
+    rc_join_input l = {j->lp[0], j->ll[0], j->lc[0], rl, lvk, sh->log_n};
+    rc_join_input rr = {j->lp[1], j->ll[1], j->lc[1], rl, lvk, sh->log_n};
     rc_program *jp = NULL;
-    if (e == CAIRN_OK) e = rc_join_record(&jp, &r->wit, &r->nwit, &acc, first, lvk, sh->log_n, keys, 2, &l, &rr);
+    if (e == CAIRN_OK) e = rc_join_record(&jp, &r->wit, &r->nwit, &acc, first, keys, 2, &l, &rr);
     if (e == CAIRN_OK && !acc) e = cairn_fail(CAIRN_ERR_VERIFY, "the join rejected: %s", first);
     /* the join's machine was built from jp0, the same program */
     rc_program_free(jp);
@@ -352,7 +358,7 @@ static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_ro
 
 int bench_recursion(int argc, char **argv)
 {
-    const char *machine = "fib", *ipreset = "test", *opreset = "test", *shape = NULL;
+    const char *machine = "fib", *ipreset = "test", *opreset = "test", *shape = NULL, *jshape = NULL;
     uint64_t log_rows64 = 5, po2 = 10, log_blowup = 0, log_arity = 0, inner_log_arity = 0;
     uint64_t log_final = STARK_PARAMS_KEEP, inner_log_final = STARK_PARAMS_KEEP, repeat = 1;
     int json = 0;
@@ -366,6 +372,7 @@ int bench_recursion(int argc, char **argv)
         {"--log-rows", CLI_U64, &log_rows64, 2, 16, NULL},
         {"--segment-po2", CLI_U64, &po2, RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2, NULL},
         {"--shape", CLI_STR, &shape, 0, 0, NULL},
+        {"--join-shape", CLI_STR, &jshape, 0, 0, NULL},
         {"--log-blowup", CLI_U64, &log_blowup, 1, 6, NULL},
         {"--log-arity", CLI_U64, &log_arity, 1, 3, NULL},
         {"--log-final-len", CLI_U64, &log_final, 0, 8, NULL},
@@ -381,10 +388,19 @@ int bench_recursion(int argc, char **argv)
     stark_params ip, op;
     const int is_join = !strcmp(machine, "join");
     int rv = !strcmp(machine, "rv32im") || is_join;
+    rc_fold_cfg fc;
+    if (!shape && rc_fold_config(&fc, opreset, (unsigned)po2) == CAIRN_OK) {
+        shape = fc.shape;
+        if (!jshape) jshape = fc.join_shape;
+    }
+    cairn_clear_error();
     if (!shape) shape = !strcmp(opreset, "test") ? "rc-test" : "rc-100";
+    if (!jshape) jshape = shape;
     const rc_shape *sh;
     if (is_join && rc_shape_find(&sh, shape) != CAIRN_OK)
         return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "--shape: %s", cairn_last_error());
+    if (is_join && rc_shape_find(&sh, jshape) != CAIRN_OK)
+        return cli_fail(&c, EXIT_USAGE, CAIRN_ERR_USAGE, "--join-shape: %s", cairn_last_error());
     /* a segment proof's parameters are the segment preset's (rv_air_params:
      * a proven preset's queries raised for the segment machine) */
     cairn_err e = rv ? rv_air_params_fri(&ip, ipreset, (unsigned)po2, (unsigned)inner_log_arity,
@@ -400,12 +416,19 @@ int bench_recursion(int argc, char **argv)
     if ((e = rc_params_fri(&op, NULL, opreset, shape, (unsigned)log_blowup, (unsigned)log_arity,
                            (unsigned)log_final)) != CAIRN_OK)
         return cli_fail(&c, EXIT_USAGE, e, "--preset: %s", cairn_last_error());
+    if (is_join) {
+        stark_params jp;
+        if ((e = rc_params_fri(&jp, NULL, opreset, jshape, (unsigned)log_blowup, (unsigned)log_arity,
+                               (unsigned)log_final)) != CAIRN_OK)
+            return cli_fail(&c, EXIT_USAGE, e, "--preset: %s", cairn_last_error());
+        if (jp.queries > op.queries) op.queries = jp.queries;
+    }
     run r;
     memset(&r, 0, sizeof r);
     double t[5] = {0};
     join_run j;
     memset(&j, 0, sizeof j);
-    e = is_join ? join_steps(&r, &j, t, (unsigned)po2, shape, &ip, &op, (unsigned)repeat)
+    e = is_join ? join_steps(&r, &j, t, (unsigned)po2, shape, jshape, &ip, &op, (unsigned)repeat)
                 : steps(&r, t, machine, (unsigned)log_rows64, (unsigned)po2, &ip, &op, (unsigned)repeat);
     const rc_program *shown = r.join_prog ? r.join_prog : r.prog;
     int rc = EXIT_OK;

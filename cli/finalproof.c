@@ -22,10 +22,11 @@ cairn_err cli_final_check(cli_final_info *out, const rc_export *e)
     rc_fold_cfg cfg;
     RETURN_ERROR_IF(rc_fold_config(&cfg, e->seg_preset, e->po2) != CAIRN_OK, CAIRN_ERR_VERIFY,
                     "parameters: segment preset '%s' has no recursion layer in this build", e->seg_preset);
-    RETURN_ERROR_IF(strcmp(cfg.preset, e->rc_preset) || strcmp(cfg.shape, e->shape), CAIRN_ERR_VERIFY,
+    const char *shape = rc_fold_shape_of(&cfg, e->kind);
+    RETURN_ERROR_IF(strcmp(cfg.preset, e->rc_preset) || strcmp(shape, e->shape), CAIRN_ERR_VERIFY,
                     "parameters: recursion preset %s, shape %s; this build folds preset %s segments with preset %s, "
-                    "shape %s",
-                    e->rc_preset, e->shape, e->seg_preset, cfg.preset, cfg.shape);
+                    "a %s at shape %s",
+                    e->rc_preset, e->shape, e->seg_preset, cfg.preset, rc_fold_kind_name(e->kind), shape);
     const rc_fold *f;
     double t0 = now_sec();
     FORWARD_IF_ERROR(rc_fold_get_verifier(&f, e->seg_preset, e->po2));

@@ -21,7 +21,7 @@ typedef struct node {
 /* A task handed out, result not back. */
 typedef struct flight {
     struct flight *next;
-    unsigned level;
+    unsigned level, kind; /* kind: the node's (rc_fold.h), its result's key */
     uint64_t index;
 } flight;
 
@@ -95,11 +95,12 @@ static int flying(const cli_fold *f, unsigned level, uint64_t index)
     return 0;
 }
 
-static cairn_err fly(cli_fold *f, unsigned level, uint64_t index)
+static cairn_err fly(cli_fold *f, unsigned level, uint64_t index, unsigned kind)
 {
     flight *p = cairn_calloc(1, sizeof *p);
     RETURN_ERROR_IF(!p, CAIRN_ERR_NOMEM, "out of memory for a fold task");
     p->level = level;
+    p->kind = kind;
     p->index = index;
     p->next = f->fl;
     f->fl = p;
@@ -107,11 +108,13 @@ static cairn_err fly(cli_fold *f, unsigned level, uint64_t index)
     return CAIRN_OK;
 }
 
-static int land(cli_fold *f, unsigned level, uint64_t index)
+/* 1 and *kind the node's if (level, index) was handed out, else 0. */
+static int land(cli_fold *f, unsigned level, uint64_t index, unsigned *kind)
 {
     for (flight **pp = &f->fl; *pp; pp = &(*pp)->next)
         if ((*pp)->level == level && (*pp)->index == index) {
             flight *p = *pp;
+            *kind = p->kind;
             *pp = p->next;
             free(p);
             f->nflight--;
@@ -144,7 +147,8 @@ void cli_fold_free(cli_fold *f)
     if (!f) return;
     for (unsigned l = 0; l < MAX_LEVELS; l++)
         while (f->lv[l]) unlink_free(f, l, f->lv[l]->index);
-    while (f->fl) land(f, f->fl->level, f->fl->index);
+    unsigned kind;
+    while (f->fl) land(f, f->fl->level, f->fl->index, &kind);
     free(f->wq);
     free(f->stored_bytes);
     free(f);
@@ -247,7 +251,7 @@ static int stored_final_ok(cli_fold *f)
     want[RC_CLAIM_CYCLES] = cyc;
     const rc_fold_cfg *cfg = rc_fold_cfg_of(f->ctx);
     return !memcmp(f->stored.claim, want, sizeof want) && !strcmp(f->stored.rc_preset, cfg->preset) &&
-           !strcmp(f->stored.shape, cfg->shape) &&
+           !strcmp(f->stored.shape, rc_fold_shape_of(cfg, f->stored.kind)) &&
            rc_fold_verify(f->ctx, f->stored.kind, want, f->stored.proof, f->stored.proof_len) == CAIRN_OK;
 }
 
@@ -331,10 +335,12 @@ static cairn_err next_join(cli_fold *f, int *got, int *progress, coord_task *tas
             if (!r || find(f, level, i) || flying(f, level, i)) continue;
             gl_t want[RC_CLAIM_NPUB];
             rc_fold_join_claim(want, l->n.claim, r->n.claim);
+            unsigned kind;
+            FORWARD_IF_ERROR(rc_fold_join_kind(&kind, l->n.kind, r->n.kind));
             rc_fold_node n;
             memset(&n, 0, sizeof n);
             int reused;
-            FORWARD_IF_ERROR(reuse(f, &n, &reused, level, i, RC_FOLD_JOIN, want));
+            FORWARD_IF_ERROR(reuse(f, &n, &reused, level, i, kind, want));
             if (reused) {
                 f->st.joins_reused++;
                 emit(f, "join", level, i, -1, 0, n.len);
@@ -345,7 +351,7 @@ static cairn_err next_join(cli_fold *f, int *got, int *progress, coord_task *tas
                 uint8_t *b;
                 size_t len;
                 FORWARD_IF_ERROR(cmsg_join_encode(&b, &len, &j));
-                cairn_err e = fly(f, level, i);
+                cairn_err e = fly(f, level, i, kind);
                 if (e != CAIRN_OK) {
                     free(b);
                     return e;
@@ -395,7 +401,7 @@ static cairn_err next_lift(cli_fold *f, int *got, int *progress, coord_task *tas
     e = cmsg_lift_encode(&b, &len, &l);
     jobs_stored_free(&st);
     if (e != CAIRN_OK) return cairn_prefix_error(e, "fold: lift of segment %" PRIu64, w.index);
-    if ((e = fly(f, 0, w.index)) != CAIRN_OK) {
+    if ((e = fly(f, 0, w.index, RC_FOLD_LIFT)) != CAIRN_OK) {
         free(b);
         return e;
     }
@@ -424,10 +430,13 @@ cairn_err cli_fold_put(cli_fold *f, const coord_result *r)
 {
     const unsigned level = (unsigned)(r->index >> CLI_FOLD_LEVEL_SHIFT);
     const uint64_t index = r->index & INDEX_MASK;
-    const unsigned kind = r->kind == CMSG_TASK_LIFT ? RC_FOLD_LIFT : RC_FOLD_JOIN;
-    const char *name = kind == RC_FOLD_LIFT ? "lift" : "join";
-    RETURN_ERROR_IF(!land(f, level, index), CAIRN_ERR_INTERNAL,
+    const char *name = r->kind == CMSG_TASK_LIFT ? "lift" : "join";
+    unsigned kind;
+    RETURN_ERROR_IF(!land(f, level, index, &kind), CAIRN_ERR_INTERNAL,
                     "fold: a %s result for node %" PRIu64 " of level %u that was not handed out", name, index, level);
+    RETURN_ERROR_IF((kind == RC_FOLD_LIFT) != (r->kind == CMSG_TASK_LIFT), CAIRN_ERR_INTERNAL,
+                    "fold: a %s result for node %" PRIu64 " of level %u, which is a %s", name, index, level,
+                    rc_fold_kind_name(kind));
     rc_fold_node n;
     memset(&n, 0, sizeof n);
     n.kind = kind;

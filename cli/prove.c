@@ -959,7 +959,7 @@ int cmd_prove(int argc, char **argv)
                     fp.kind = ctx.final.kind;
                     memcpy(fp.claim, ctx.final.claim, sizeof fp.claim);
                     snprintf(fp.rc_preset, sizeof fp.rc_preset, "%s", cfg->preset);
-                    snprintf(fp.shape, sizeof fp.shape, "%s", cfg->shape);
+                    snprintf(fp.shape, sizeof fp.shape, "%s", rc_fold_shape_of(cfg, fp.kind));
                     fp.proof = ctx.final.proof;
                     fp.proof_len = ctx.final.len;
                     jobs_set_fold_proof(ctx.job, &fp);

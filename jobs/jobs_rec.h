@@ -68,7 +68,8 @@
  * digits and index in 9; recursion/rc_fold.h): one node of the run's fold
  * tree, node (level, index) covering segments index * 2^level .. on:
  *   4       level (0..JOBS_REC_MAX_FOLD_LEVEL)
- *   4       kind: 0 lift, 1 join (level 0 is always a lift)
+ *   4       kind: 0 lift; 1, 2, 3 a join (recursion/rc_fold.h's kinds;
+ *           level 0 is always a lift)
  *   8       index (< JOBS_REC_MAX_SEGMENTS)
  *   13 x 8  claim: control root (4), start (4), end (4), cycles, each a
  *           canonical field element (< 2^64 - 2^32 + 1)
@@ -103,6 +104,7 @@ enum { JOBS_REC_JOB = 1, JOBS_REC_SEGMENT = 2, JOBS_REC_ATTEMPTS = 3, JOBS_REC_F
 /* Levels of a fold tree over at most JOBS_REC_MAX_SEGMENTS (< 2^20) leaves. */
 #define JOBS_REC_MAX_FOLD_LEVEL 20u
 #define JOBS_REC_FOLD_CLAIM 13u
+#define JOBS_REC_FOLD_KINDS 4u /* recursion/rc_fold.h's node kinds */
 /* Attempts kept (the oldest are dropped beyond): 4 job file values each
  * fit /run's H5S_MAX_RUN_VALUES with room for the run summary. */
 #define JOBS_REC_MAX_ATTEMPTS 200u

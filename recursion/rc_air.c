@@ -107,6 +107,18 @@ static const rc_shape SHAPES[] = {
      * it folds once by 2 and then by 8 (719 KB, 34.4k p2 rows; the
      * padding costs about 2.5M committed cells against p2's 19M) */
     {"rc-100", {16, 17, 16, 16, 16}},
+    /* joins at proven-100 (rc_fold.h "Shapes of lifts and joins"): the
+     * largest, the join of two lifts of shape rc-100, needs 23.49k /
+     * 99.38k / 166 x 64 / 31.92k / 5798 rows; the joins of join proofs
+     * need fewer (their trees are shorter). base, bits, parts at p2's
+     * 2^15 keep two LDE heights (2^19 and 2^17) */
+    {"rc-100-join", {15, 17, 15, 15, 15}},
+    /* joins at preset test: rc-test's heights would do (the join of two
+     * lifts needs 2982 / 23.16k / 20 x 64 / 5130 / 2290); parts one
+     * larger so that the fold at preset test, which the tests run, has
+     * a join shape other than the lifts' as proven-100 has (three join
+     * programs, rc_fold.h) */
+    {"rc-test-join", {12, 15, 11, 13, 13}},
 };
 
 cairn_err rc_shape_find(const rc_shape **out, const char *name)
@@ -117,7 +129,7 @@ cairn_err rc_shape_find(const rc_shape **out, const char *name)
             *out = &SHAPES[i];
             return CAIRN_OK;
         }
-    return cairn_fail(CAIRN_ERR_USAGE, "rc_air: no recursion shape named '%s' (test, rc-test, rc-100)", name);
+    return cairn_fail(CAIRN_ERR_USAGE, "rc_air: no recursion shape named '%s' (test, rc-test, rc-test-join, rc-100, rc-100-join)", name);
 }
 
 const char *rc_air_table_name(unsigned t) { return t < RC_AIR_NTABLES ? TNAME[t] : "?"; }

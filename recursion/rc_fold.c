@@ -22,17 +22,45 @@ cairn_err rc_fold_config(rc_fold_cfg *out, const char *seg_preset, unsigned po2)
 {
     (void)po2; /* one choice for every segment size today */
     if (!strcmp(seg_preset, "test")) {
-        *out = (rc_fold_cfg){"test", "rc-test"};
+        *out = (rc_fold_cfg){"test", "rc-test", "rc-test-join"};
     } else if (!strcmp(seg_preset, "proven-100")) {
-        *out = (rc_fold_cfg){"proven-100", "rc-100"};
+        *out = (rc_fold_cfg){"proven-100", "rc-100", "rc-100-join"};
     } else if (!strcmp(seg_preset, "conjectured-100")) {
-        *out = (rc_fold_cfg){"conjectured-100", "rc-100"};
+        *out = (rc_fold_cfg){"conjectured-100", "rc-100", "rc-100-join"};
     } else {
         return cairn_fail(CAIRN_ERR_USAGE,
                           "fold: no recursion parameters for preset '%s' (proven-100, conjectured-100, test)",
                           seg_preset);
     }
     return CAIRN_OK;
+}
+
+cairn_err rc_fold_join_kind(unsigned *out, unsigned left, unsigned right)
+{
+    *out = RC_FOLD_NKINDS;
+    RETURN_ERROR_IF(left >= RC_FOLD_NKINDS || right >= RC_FOLD_NKINDS, CAIRN_ERR_USAGE,
+                    "join: node kinds %u and %u (0..%d)", left, right, RC_FOLD_NKINDS - 1);
+    RETURN_ERROR_IF(left == RC_FOLD_LIFT && right != RC_FOLD_LIFT, CAIRN_ERR_USAGE,
+                    "join: a lift left of a %s (the fold never joins one; there is no program for it)",
+                    rc_fold_kind_name(right));
+    *out = left == RC_FOLD_LIFT ? RC_FOLD_JOIN_LL : right == RC_FOLD_LIFT ? RC_FOLD_JOIN_JL : RC_FOLD_JOIN_JJ;
+    return CAIRN_OK;
+}
+
+const char *rc_fold_kind_name(unsigned kind)
+{
+    static const char *const name[RC_FOLD_NKINDS] = {"lift", "join of joins", "join of lifts",
+                                                     "join of a join and a lift"};
+    return kind < RC_FOLD_NKINDS ? name[kind] : "unknown kind";
+}
+
+/* Index of the shape of a kind's proofs in rc_fold's shape[]: 0 lifts,
+ * 1 joins. */
+static unsigned shape_of(unsigned kind) { return kind != RC_FOLD_LIFT; }
+
+const char *rc_fold_shape_of(const rc_fold_cfg *cfg, unsigned kind)
+{
+    return shape_of(kind) ? cfg->join_shape : cfg->shape;
 }
 
 struct rc_fold {
@@ -43,26 +71,26 @@ struct rc_fold {
     int verify_only; /* 1: from the key cache's record, 2: shipped roots */
     rc_fold_cfg cfg;
     stark_params seg, rec;
-    const rc_shape *shape;
-    rc_program *prog[2]; /* lift, join (a full context's) */
-    rc_air *air[2];
-    air_machine *vm;       /* verify_only: the shape's machine */
-    stark_vk *own_vk[2];   /* verify_only: the keys of vm */
-    const stark_vk *vk[2]; /* the verifying keys, either's */
-    const air_machine *m;  /* a machine of those keys (security) */
-    p2_digest key[2], pre_root[2], ctrl;
+    const rc_shape *shape[2];           /* lifts, joins (shape_of) */
+    rc_program *prog[RC_FOLD_NKINDS];   /* by kind (a full context's) */
+    rc_air *air[RC_FOLD_NKINDS];
+    air_machine *vm[2];                 /* verify_only: the shapes' machines */
+    stark_vk *own_vk[RC_FOLD_NKINDS];   /* verify_only: the keys of vm */
+    const stark_vk *vk[RC_FOLD_NKINDS]; /* the verifying keys, either's */
+    const air_machine *m[2];            /* a machine of each shape (security) */
+    p2_digest key[RC_FOLD_NKINDS], pre_root[RC_FOLD_NKINDS], ctrl;
     char rec_path[4200]; /* the key cache's record read or looked for */
 };
 
 static void fold_free(rc_fold *f)
 {
     if (!f) return;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < RC_FOLD_NKINDS; k++) {
         rc_air_free(f->air[k]);
         rc_program_free(f->prog[k]);
         stark_vk_free(f->own_vk[k]);
     }
-    air_machine_free(f->vm);
+    for (int s = 0; s < 2; s++) air_machine_free(f->vm[s]);
     free(f);
 }
 
@@ -89,44 +117,65 @@ static cairn_err record_lift(rc_fold *f)
     return e;
 }
 
-/* The join program of the shape, recorded on a blank recursion proof
- * under the lift's key (the program takes the inner key as input: it is
- * the same for every key and claim). */
-static cairn_err record_join(rc_fold *f)
+/* The join program of kind (RC_FOLD_JOIN_*), recorded on blank
+ * recursion proofs of its children's shapes, each under a key of that
+ * shape: the lift's, and for a join side the join of lifts' (built
+ * first). The program takes the inner keys as input: it is the same for
+ * every key of the shape and every claim. */
+static cairn_err record_join(rc_fold *f, unsigned kind)
 {
-    const stark_vk *lvk = rc_air_vk(f->air[RC_FOLD_LIFT]);
-    uint8_t *blank;
-    size_t len;
-    FORWARD_IF_ERROR(stark_vrec_blank(&blank, &len, lvk, f->shape->log_n));
+    const unsigned side[2] = {kind == RC_FOLD_JOIN_LL ? RC_FOLD_LIFT : RC_FOLD_JOIN_LL,
+                              kind == RC_FOLD_JOIN_JJ ? RC_FOLD_JOIN_LL : RC_FOLD_LIFT};
+    uint8_t *blank[2] = {NULL, NULL};
+    size_t len[2];
     gl_t claim[RC_CLAIM_NPUB] = {0};
-    rc_join_input in = {blank, len, claim, f->pre_root[RC_FOLD_LIFT]};
+    rc_join_input in[2];
+    cairn_err e = CAIRN_OK;
+    for (int s = 0; s < 2 && e == CAIRN_OK; s++) {
+        const unsigned *log_n = f->shape[shape_of(side[s])]->log_n;
+        e = stark_vrec_blank(&blank[s], &len[s], f->vk[side[s]], log_n);
+        in[s] = (rc_join_input){blank[s], len[s], claim, f->pre_root[side[s]], f->vk[side[s]], log_n};
+    }
     gl_t *w = NULL;
     size_t n;
     int acc;
-    cairn_err e = rc_join_record(&f->prog[RC_FOLD_JOIN], &w, &n, &acc, NULL, lvk, f->shape->log_n,
-                                 &f->key[RC_FOLD_LIFT], 1, &in, &in);
-    free(blank);
+    if (e == CAIRN_OK)
+        e = rc_join_record(&f->prog[kind], &w, &n, &acc, NULL, &f->key[RC_FOLD_LIFT], 1, &in[0], &in[1]);
+    free(blank[0]);
+    free(blank[1]);
     free(w);
     return e;
 }
 
 static cairn_err build_air(rc_fold *f, unsigned kind)
 {
-    FORWARD_IF_ERROR(rc_air_build_shape(&f->air[kind], f->prog[kind], RC_CLAIM_NPUB, f->cfg.shape, &f->rec));
+    FORWARD_IF_ERROR(rc_air_build_shape(&f->air[kind], f->prog[kind], RC_CLAIM_NPUB, rc_fold_shape_of(&f->cfg, kind),
+                                        &f->rec));
     f->vk[kind] = rc_air_vk(f->air[kind]);
-    f->m = rc_air_machine(f->air[kind]);
+    f->m[shape_of(kind)] = rc_air_machine(f->air[kind]);
     f->key[kind] = stark_vk_digest(f->vk[kind]);
     f->pre_root[kind] = stark_vk_pre_root(f->vk[kind]);
     return CAIRN_OK;
 }
 
+/* The recursion parameters of cfg: rc_params at each shape, the larger
+ * query count for both (so that lift and join proofs reach the bound). */
+static cairn_err fold_params(stark_params *out, const rc_fold_cfg *cfg)
+{
+    stark_params j;
+    FORWARD_IF_ERROR(rc_params(out, NULL, cfg->preset, cfg->shape));
+    FORWARD_IF_ERROR(rc_params(&j, NULL, cfg->preset, cfg->join_shape));
+    if (j.queries > out->queries) out->queries = j.queries;
+    return CAIRN_OK;
+}
+
 /* ---- the key cache's record of a fold (stark.h "Key cache", records) ----
- * Kind "fold"; value: the lift and join programs' preprocessed roots
- * (2 x 4 u64), all a verifier needs beyond what (preset, po2) and this
- * binary give at once (parameters, shape, the shape's machine). Its id
+ * Kind "fold"; value: the four programs' preprocessed roots in kind order
+ * (4 x 4 u64), all a verifier needs beyond what (preset, po2) and this
+ * binary give at once (parameters, shapes, the shapes' machines). Its id
  * says what they are the roots of: */
 #define REC_KIND "fold"
-#define REC_VAL (2 * P2_DIGEST * 8)
+#define REC_VAL (RC_FOLD_NKINDS * P2_DIGEST * 8)
 enum { ID_PRESET = 0, ID_PO2 = 32, ID_SHAPE = 36, ID_SEG = 68, ID_REC = 88, ID_DESC = 108, ID_BYTES = 140 };
 _Static_assert(ID_BYTES == RC_FOLD_ID_BYTES, "rc_fold.h's record id is this one");
 _Static_assert(REC_VAL == sizeof((rc_fold_shipped *)0)->root, "rc_fold.h's roots are the record's value");
@@ -150,21 +199,29 @@ static void put_params(uint8_t *p, const stark_params *s)
     for (int i = 0; i < 5; i++) put_le(p + 4 * i, v[i], 4);
 }
 
-/* The record's id: segment preset and po2, shape, both layers'
- * parameters, and the digest of the key of m (the machine of every
- * program of the shape: its constraint system, preprocessed heights,
- * public values and the recursion parameters) under a zero root. */
-static cairn_err record_id(uint8_t id[ID_BYTES], const rc_fold *f, const air_machine *m)
+/* The record's id: segment preset and po2, the shapes ("lift+join"),
+ * both layers' parameters, and the compression of the digests of the
+ * keys of m[0] and m[1] (the machines of every program of each shape:
+ * constraint system, preprocessed heights, public values and the
+ * recursion parameters) under a zero root. */
+static cairn_err record_id(uint8_t id[ID_BYTES], const rc_fold *f, const air_machine *const m[2])
 {
-    stark_vk *vk;
+    p2_digest ds[2];
     const p2_digest zero = {{0}};
-    FORWARD_IF_ERROR(stark_vk_from_root(&vk, m, &f->rec, &zero));
-    const p2_digest d = stark_vk_digest(vk);
-    stark_vk_free(vk);
+    for (int s = 0; s < 2; s++) {
+        stark_vk *vk;
+        FORWARD_IF_ERROR(stark_vk_from_root(&vk, m[s], &f->rec, &zero));
+        ds[s] = stark_vk_digest(vk);
+        stark_vk_free(vk);
+    }
+    p2_digest d;
+    p2_compress(&d, &ds[0], &ds[1]);
+    char shapes[64];
+    snprintf(shapes, sizeof shapes, "%s+%s", f->cfg.shape, f->cfg.join_shape);
     memset(id, 0, ID_BYTES);
     memcpy(id + ID_PRESET, f->seg_preset, strlen(f->seg_preset));
     put_le(id + ID_PO2, f->po2, 4);
-    memcpy(id + ID_SHAPE, f->cfg.shape, strlen(f->cfg.shape) < 32 ? strlen(f->cfg.shape) : 31);
+    memcpy(id + ID_SHAPE, shapes, strlen(shapes) < 32 ? strlen(shapes) : 31);
     put_params(id + ID_SEG, &f->seg);
     put_params(id + ID_REC, &f->rec);
     for (int i = 0; i < P2_DIGEST; i++) put_le(id + ID_DESC + 8 * i, d.v[i], 8);
@@ -180,7 +237,7 @@ static void record_store(const rc_fold *f)
         cairn_clear_error();
         return;
     }
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < RC_FOLD_NKINDS; k++)
         for (int i = 0; i < P2_DIGEST; i++) put_le(val + 32 * k + 8 * i, f->pre_root[k].v[i], 8);
     stark_keycache_record_put(REC_KIND, id, sizeof id, val, sizeof val);
 }
@@ -189,7 +246,7 @@ cairn_err rc_fold_shipped_of(rc_fold_shipped *out, const rc_fold *f)
 {
     RETURN_ERROR_IF(f->verify_only, CAIRN_ERR_USAGE, "fold: a verifier's context has no record to ship");
     FORWARD_IF_ERROR(record_id(out->id, f, f->m));
-    for (int k = 0; k < 2; k++) memcpy(out->root[k], f->pre_root[k].v, sizeof out->root[k]);
+    for (int k = 0; k < RC_FOLD_NKINDS; k++) memcpy(out->root[k], f->pre_root[k].v, sizeof out->root[k]);
     return CAIRN_OK;
 }
 
@@ -219,21 +276,23 @@ static const rc_fold_shipped *shipped(const uint8_t id[ID_BYTES])
 static cairn_err from_record(rc_fold *f, int *hit)
 {
     *hit = 0;
-    FORWARD_IF_ERROR(rc_air_shape_machine(&f->vm, f->cfg.shape, RC_CLAIM_NPUB));
-    f->m = f->vm;
+    FORWARD_IF_ERROR(rc_air_shape_machine(&f->vm[0], f->cfg.shape, RC_CLAIM_NPUB));
+    FORWARD_IF_ERROR(rc_air_shape_machine(&f->vm[1], f->cfg.join_shape, RC_CLAIM_NPUB));
+    f->m[0] = f->vm[0];
+    f->m[1] = f->vm[1];
     uint8_t id[ID_BYTES], val[REC_VAL];
-    FORWARD_IF_ERROR(record_id(id, f, f->vm));
+    FORWARD_IF_ERROR(record_id(id, f, f->m));
     const rc_fold_shipped *sh = shipped(id);
     int r;
     if (sh) {
-        for (int k = 0; k < 2; k++)
+        for (int k = 0; k < RC_FOLD_NKINDS; k++)
             for (int i = 0; i < P2_DIGEST; i++) put_le(val + 32 * k + 8 * i, sh->root[k][i], 8);
         r = 1;
     } else {
         r = stark_keycache_record_get(val, sizeof val, f->rec_path, sizeof f->rec_path, REC_KIND, id, sizeof id);
     }
     int canonical = 1;
-    for (int k = 0; r > 0 && k < 2; k++)
+    for (int k = 0; r > 0 && k < RC_FOLD_NKINDS; k++)
         for (int i = 0; i < P2_DIGEST; i++) {
             f->pre_root[k].v[i] = get64(val + 32 * k + 8 * i);
             canonical &= f->pre_root[k].v[i] < GL_P;
@@ -248,14 +307,29 @@ static cairn_err from_record(rc_fold *f, int *hit)
         fprintf(stderr, "cairn: key cache: ignoring the fold record %s (damaged, foreign or not private); "
                         "rebuilding the keys\n", f->rec_path);
     if (r <= 0) return CAIRN_OK;
-    for (int k = 0; k < 2; k++) {
-        FORWARD_IF_ERROR(stark_vk_from_root(&f->own_vk[k], f->vm, &f->rec, &f->pre_root[k]));
+    for (int k = 0; k < RC_FOLD_NKINDS; k++) {
+        FORWARD_IF_ERROR(stark_vk_from_root(&f->own_vk[k], f->vm[shape_of(k)], &f->rec, &f->pre_root[k]));
         f->vk[k] = f->own_vk[k];
         f->key[k] = stark_vk_digest(f->vk[k]);
     }
-    FORWARD_IF_ERROR(rc_ctrl_root(&f->ctrl, f->key, 2));
+    FORWARD_IF_ERROR(rc_ctrl_root(&f->ctrl, f->key, RC_FOLD_NKINDS));
     f->verify_only = sh ? 2 : 1;
     *hit = 1;
+    return CAIRN_OK;
+}
+
+/* One shape holds the other in every table: then a thread's kept traces
+ * (rc_air.h rc_prove) are the larger shape's, which rc_fold_prove_mem
+ * counts. */
+static cairn_err shapes_nest(const rc_fold *f)
+{
+    int ge = 1, le = 1;
+    for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
+        ge &= f->shape[0]->log_n[t] >= f->shape[1]->log_n[t];
+        le &= f->shape[0]->log_n[t] <= f->shape[1]->log_n[t];
+    }
+    RETURN_ERROR_IF(!ge && !le, CAIRN_ERR_INTERNAL, "fold: shapes %s and %s do not nest", f->cfg.shape,
+                    f->cfg.join_shape);
     return CAIRN_OK;
 }
 
@@ -277,17 +351,25 @@ static cairn_err fold_build(rc_fold **out, const char *seg_preset, unsigned po2,
     int hit = 0;
     cairn_err e = rc_fold_config(&f->cfg, seg_preset, po2);
     if (e == CAIRN_OK) e = rv_air_params(&f->seg, seg_preset, po2);
-    if (e == CAIRN_OK) e = rc_params(&f->rec, NULL, f->cfg.preset, f->cfg.shape);
-    if (e == CAIRN_OK) e = rc_shape_find(&f->shape, f->cfg.shape);
+    if (e == CAIRN_OK) e = fold_params(&f->rec, &f->cfg);
+    if (e == CAIRN_OK) e = rc_shape_find(&f->shape[0], f->cfg.shape);
+    if (e == CAIRN_OK) e = rc_shape_find(&f->shape[1], f->cfg.join_shape);
+    if (e == CAIRN_OK) e = shapes_nest(f);
     if (e == CAIRN_OK && verifier) e = from_record(f, &hit);
     if (e == CAIRN_OK && !hit) {
-        air_machine_free(f->vm);
-        f->vm = NULL;
-        e = record_lift(f);
-        if (e == CAIRN_OK) e = build_air(f, RC_FOLD_LIFT);
-        if (e == CAIRN_OK) e = record_join(f);
-        if (e == CAIRN_OK) e = build_air(f, RC_FOLD_JOIN);
-        if (e == CAIRN_OK) e = rc_ctrl_root(&f->ctrl, f->key, 2);
+        for (int s = 0; s < 2; s++) {
+            air_machine_free(f->vm[s]);
+            f->vm[s] = NULL;
+        }
+        /* the join of lifts before the others: its key is the join
+         * shape's for recording them */
+        static const unsigned order[RC_FOLD_NKINDS] = {RC_FOLD_LIFT, RC_FOLD_JOIN_LL, RC_FOLD_JOIN_JL,
+                                                       RC_FOLD_JOIN_JJ};
+        for (int i = 0; i < RC_FOLD_NKINDS && e == CAIRN_OK; i++) {
+            e = order[i] == RC_FOLD_LIFT ? record_lift(f) : record_join(f, order[i]);
+            if (e == CAIRN_OK) e = build_air(f, order[i]);
+        }
+        if (e == CAIRN_OK) e = rc_ctrl_root(&f->ctrl, f->key, RC_FOLD_NKINDS);
         if (e == CAIRN_OK) record_store(f);
     }
     if (e != CAIRN_OK) {
@@ -346,7 +428,7 @@ void rc_fold_release(void)
 }
 
 p2_digest rc_fold_ctrl(const rc_fold *f) { return f->ctrl; }
-p2_digest rc_fold_key(const rc_fold *f, unsigned kind) { return f->key[kind ? 1 : 0]; }
+p2_digest rc_fold_key(const rc_fold *f, unsigned kind) { return f->key[kind < RC_FOLD_NKINDS ? kind : 0]; }
 const rc_fold_cfg *rc_fold_cfg_of(const rc_fold *f) { return &f->cfg; }
 const char *rc_fold_seg_preset(const rc_fold *f) { return f->seg_preset; }
 unsigned rc_fold_po2(const rc_fold *f) { return f->po2; }
@@ -369,7 +451,12 @@ const char *rc_fold_keys_note(const rc_fold *f)
 
 cairn_err rc_fold_security(stark_security_bits *out, const rc_fold *f)
 {
-    return stark_security(out, &f->rec, f->m, f->shape->log_n);
+    /* the weaker of the two shapes' */
+    stark_security_bits j;
+    FORWARD_IF_ERROR(stark_security(out, &f->rec, f->m[0], f->shape[0]->log_n));
+    FORWARD_IF_ERROR(stark_security(&j, &f->rec, f->m[1], f->shape[1]->log_n));
+    if (j.proven < out->proven) *out = j;
+    return CAIRN_OK;
 }
 
 void rc_fold_node_free(rc_fold_node *n)
@@ -399,7 +486,7 @@ static cairn_err prove_node(rc_fold_node *out, const rc_fold *f, unsigned kind, 
     e = rc_fold_verify(f, kind, w, proof, len);
     if (e != CAIRN_OK) {
         free(proof);
-        return cairn_prefix_error(e, "fold: the %s proof just made does not verify", kind ? "join" : "lift");
+        return cairn_prefix_error(e, "fold: the %s proof just made does not verify", rc_fold_kind_name(kind));
     }
     out->kind = kind;
     memcpy(out->claim, w, sizeof out->claim);
@@ -416,7 +503,7 @@ static cairn_err same_program(const rc_fold *f, unsigned kind, const rc_program 
     RETURN_ERROR_IF(rc_program_ninstrs(p) != rc_program_ninstrs(f->prog[kind]) ||
                         rc_program_ninputs(p) != rc_program_ninputs(f->prog[kind]),
                     CAIRN_ERR_INTERNAL, "fold: the recorded %s program differs from the one of the keys",
-                    kind ? "join" : "lift");
+                    rc_fold_kind_name(kind));
     return CAIRN_OK;
 }
 
@@ -473,26 +560,30 @@ cairn_err rc_fold_join(rc_fold_node *out, double *seconds, const rc_fold *f, con
     memset(out, 0, sizeof *out);
     double t0 = now_sec();
     FORWARD_IF_ERROR(can_prove(f));
-    RETURN_ERROR_IF(left->kind > RC_FOLD_JOIN || right->kind > RC_FOLD_JOIN, CAIRN_ERR_USAGE,
-                    "join: unknown node kind");
-    rc_join_input l = {left->proof, left->len, left->claim, f->pre_root[left->kind]};
-    rc_join_input r = {right->proof, right->len, right->claim, f->pre_root[right->kind]};
+    unsigned kind;
+    FORWARD_IF_ERROR(rc_fold_join_kind(&kind, left->kind, right->kind));
+    const unsigned lk = left->kind, rk = right->kind;
+    rc_join_input l = {left->proof, left->len, left->claim, f->pre_root[lk], f->vk[lk], f->shape[shape_of(lk)]->log_n};
+    rc_join_input r = {right->proof, right->len, right->claim, f->pre_root[rk], f->vk[rk],
+                       f->shape[shape_of(rk)]->log_n};
     recorded rec = {0};
-    rec.e = rc_join_record(&rec.p, &rec.w, &rec.n, &rec.acc, rec.first, rc_air_vk(f->air[RC_FOLD_LIFT]),
-                           f->shape->log_n, f->key, 2, &l, &r);
-    return finish_node(out, seconds, f, RC_FOLD_JOIN, &rec, t0);
+    rec.e = rc_join_record(&rec.p, &rec.w, &rec.n, &rec.acc, rec.first, f->key, RC_FOLD_NKINDS, &l, &r);
+    return finish_node(out, seconds, f, kind, &rec, t0);
 }
 
 cairn_err rc_fold_verify(const rc_fold *f, unsigned kind, const gl_t claim[RC_CLAIM_NPUB], const uint8_t *proof,
                          size_t len)
 {
-    RETURN_ERROR_IF(kind > RC_FOLD_JOIN, CAIRN_ERR_USAGE, "fold: unknown proof kind %u (0 lift, 1 join)", kind);
+    RETURN_ERROR_IF(kind >= RC_FOLD_NKINDS, CAIRN_ERR_USAGE,
+                    "fold: unknown proof kind %u (0 lift, 1 join of joins, 2 join of lifts, 3 join of a join and a "
+                    "lift)",
+                    kind);
     for (int i = 0; i < P2_DIGEST; i++)
         RETURN_ERROR_IF(claim[RC_CLAIM_CTRL + i] != f->ctrl.v[i], CAIRN_ERR_VERIFY,
                         "control root: the claim's is not this build's for preset %s, segments of 2^%u%s",
                         f->seg_preset, f->po2, rc_fold_keys_note(f));
     cairn_err e = rc_verify(f->vk[kind], claim, RC_CLAIM_NPUB, proof, len);
-    if (e != CAIRN_OK) return cairn_prefix_error(e, "%s proof", kind ? "join" : "lift");
+    if (e != CAIRN_OK) return cairn_prefix_error(e, "%s proof", rc_fold_kind_name(kind));
     return CAIRN_OK;
 }
 
@@ -515,10 +606,11 @@ size_t rc_fold_prove_mem(const rc_fold *f)
 {
     if (f->verify_only) return SIZE_MAX;
     size_t keys = 0, proof = 0;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < RC_FOLD_NKINDS; k++) {
         const stark_pk *pk = rc_air_pk(f->air[k]);
+        const unsigned *log_n = f->shape[shape_of(k)]->log_n;
         keys += stark_pk_mem(pk);
-        size_t p = stark_traces_mem(rc_air_machine(f->air[k]), f->shape->log_n) + stark_prove_mem(pk, f->shape->log_n);
+        size_t p = stark_traces_mem(rc_air_machine(f->air[k]), log_n) + stark_prove_mem(pk, log_n);
         if (p > proof) proof = p;
     }
     /* a quarter on top of both: the context itself (the recorded

@@ -10,8 +10,24 @@
  * since a recorded verifier depends only on the key and the heights. So
  * `cairn verify` recomputes the control root of its own build.
  *
- * Control root of (preset, po2): rc_ctrl_root over the two key digests
- * [lift(po2), join] (leaf 0 and 1; the other 14 leaves zero). One root per
+ * Shapes of lifts and joins: a lift proof has the lift shape, every join
+ * proof the join shape (rc_fold_config). Joins verify two proofs cheaper
+ * than a lift verifies a segment proof, so at proven-100 their shape is
+ * half the lift's in every table but ext, and a join proves in about
+ * two thirds of the time (docs/recursion.md "Shapes"). A join program is
+ * recorded for the shapes of its two children, so there are three:
+ * of two lifts (level 1 of the fold), of a join and a lift (a lift
+ * carried up from an odd level, always the right child), of two joins.
+ * A lift is never the left child of a join in the fold (cli/fold.c:
+ * a node without a partner is the last of its level); rc_fold_join
+ * refuses that pair.
+ *
+ * Control root of (preset, po2): rc_ctrl_root over the four key digests
+ * in kind order [lift(po2), join of joins, join of lifts, join of a join
+ * and a lift] (leaves 0..3; the other 12 leaves zero). Each join
+ * program takes its children's keys as input and checks them against the
+ * control root, so a join accepts any allowed program of the shape it
+ * was recorded for on each side. One root per
  * (preset, po2) rather than one for every po2 the CLI accepts (4..24):
  * 21 lifts and a join do not fit the control tree's 16 leaves, and a
  * verifier would have to build 21 lift keys (each a recursion machine's
@@ -24,14 +40,14 @@
  * preset and po2; thread-safe); rc_fold_release frees them.
  *
  * A verifier needs less (rc_fold_get_verifier): the parameters and the
- * shape, which are cheap, and the two verifying keys, which are the
+ * shapes, which are cheap, and the four verifying keys, which are each
  * shape's one constraint system (rc_air_shape_machine) with each
  * program's preprocessed root. Recording the programs and filling their
- * machines' preprocessed columns only yields those two roots, so a full
+ * machines' preprocessed columns only yields those four roots, so a full
  * build stores them in the key cache (stark.h "Key cache", a record of
- * kind "fold" named by this binary, preset, po2, shape, both layers'
- * parameters and the shape machine's key description), and a verifier
- * that finds the record builds the keys from the shape's machine and the
+ * kind "fold" named by this binary, preset, po2, shapes, both layers'
+ * parameters and the shape machines' key descriptions), and a verifier
+ * that finds the record builds the keys from the shapes' machines and the
  * roots, and derives the key digests and the control root from them (the
  * record holds neither). A wrong root in a record (written by someone with
  * the cache's trust, README "The key cache") gives another key digest and
@@ -49,8 +65,8 @@
  * milliseconds instead of the full build. CAIRN_FOLD_ROOTS=off ignores
  * the table.
  *
- * Node kinds: a lift proof (level 0, or an odd node carried up) or a join
- * proof; the kind says which key verifies it. */
+ * Node kinds: a lift proof (level 0, or an odd node carried up) or one of
+ * the three join proofs; the kind says which key verifies it. */
 #ifndef CAIRN_RECURSION_RC_FOLD_H
 #define CAIRN_RECURSION_RC_FOLD_H
 
@@ -65,23 +81,38 @@
  * preset (stark_params_preset) and shape (rc_air.h). */
 typedef struct {
     const char *preset;
-    const char *shape;
+    const char *shape;      /* of lift proofs */
+    const char *join_shape; /* of join proofs */
 } rc_fold_cfg;
 
 /* THE place that maps a segment preset (and po2) to the recursion
- * preset and shape; the parameters are rc_params(preset, shape) (a proven
+ * preset and shapes; the parameters are rc_params(preset, shape) (a proven
  * preset: the recursion layer's blowup and the fewest queries that reach
- * its bound at the shape's heights):
- *   test            -> preset test, shape rc-test
- *   proven-100      -> preset proven-100, shape rc-100
- *   conjectured-100 -> preset conjectured-100, shape rc-100 (fewer queries
- *                      than proven-100 at both layers: the lift and join
- *                      programs are smaller than proven-100's, which
- *                      rc-100 is sized for)
+ * its bound at the shape's heights), with the larger query count of the
+ * two shapes for both:
+ *   test            -> preset test, shapes rc-test / rc-test-join
+ *   proven-100      -> preset proven-100, shapes rc-100 / rc-100-join
+ *   conjectured-100 -> preset conjectured-100, shapes rc-100 /
+ *                      rc-100-join (fewer queries than proven-100 at
+ *                      both layers: the lift and join programs are
+ *                      smaller than proven-100's, which the shapes are
+ *                      sized for)
  * CAIRN_ERR_USAGE for another preset. */
 cairn_err rc_fold_config(rc_fold_cfg *out, const char *seg_preset, unsigned po2);
 
-enum { RC_FOLD_LIFT = 0, RC_FOLD_JOIN = 1 };
+/* Node kinds (the order of the control root's leaves). */
+enum { RC_FOLD_LIFT = 0, RC_FOLD_JOIN_JJ = 1, RC_FOLD_JOIN_LL = 2, RC_FOLD_JOIN_JL = 3, RC_FOLD_NKINDS = 4 };
+
+/* The kind of the join of a left node of kind left and a right one of
+ * kind right (CAIRN_ERR_USAGE naming them for an unknown kind or a lift
+ * left of a join). */
+cairn_err rc_fold_join_kind(unsigned *out, unsigned left, unsigned right);
+/* "lift", "join of joins", "join of lifts", "join of a join and a lift",
+ * or "unknown kind". */
+const char *rc_fold_kind_name(unsigned kind);
+/* The shape of a kind's proofs under cfg: cfg->shape for a lift,
+ * cfg->join_shape for a join. */
+const char *rc_fold_shape_of(const rc_fold_cfg *cfg, unsigned kind);
 
 typedef struct rc_fold rc_fold;
 
@@ -115,7 +146,7 @@ const char *rc_fold_keys_note(const rc_fold *f);
 #define RC_FOLD_ID_BYTES 140
 typedef struct {
     uint8_t id[RC_FOLD_ID_BYTES];
-    uint64_t root[2][P2_DIGEST];
+    uint64_t root[RC_FOLD_NKINDS][P2_DIGEST];
 } rc_fold_shipped;
 /* The record of a full context (CAIRN_ERR_USAGE for a verifier's). */
 cairn_err rc_fold_shipped_of(rc_fold_shipped *out, const rc_fold *f);
@@ -132,7 +163,7 @@ extern const size_t rc_fold_roots_built_n;
 void rc_fold_release(void);
 
 p2_digest rc_fold_ctrl(const rc_fold *f);
-/* key digests of the lift (RC_FOLD_LIFT) and join programs */
+/* key digest of the program of a kind (RC_FOLD_LIFT .. RC_FOLD_NKINDS-1) */
 p2_digest rc_fold_key(const rc_fold *f, unsigned kind);
 const rc_fold_cfg *rc_fold_cfg_of(const rc_fold *f);
 const char *rc_fold_seg_preset(const rc_fold *f);
@@ -160,7 +191,7 @@ size_t rc_fold_prove_mem(const rc_fold *f);
 /* One node of the fold tree: a recursion proof and its claim
  * (RC_CLAIM_NPUB values: control root, start, end, cycles). */
 typedef struct {
-    unsigned kind; /* RC_FOLD_LIFT or RC_FOLD_JOIN */
+    unsigned kind; /* RC_FOLD_LIFT .. RC_FOLD_NKINDS-1 */
     gl_t claim[RC_CLAIM_NPUB];
     uint8_t *proof; /* malloc'd by the producer; rc_fold_node_free */
     size_t len;
@@ -187,7 +218,8 @@ cairn_err rc_fold_lift(rc_fold_node *out, double *seconds, const rc_fold *f, con
                        const uint8_t *proof, size_t len);
 
 /* Joins two adjacent nodes (left end = right start, both under the
- * context's control root), proves the join and verifies it. */
+ * context's control root) with the join program of their kinds
+ * (rc_fold_join_kind), proves the join and verifies it. */
 cairn_err rc_fold_join(rc_fold_node *out, double *seconds, const rc_fold *f, const rc_fold_node *left,
                        const rc_fold_node *right);
 

@@ -55,17 +55,22 @@ static void ctrl_member(vctx *c, const vb leaf[P2_DIGEST], const vb root[P2_DIGE
 }
 
 cairn_err rc_join_record(rc_program **prog, gl_t **witness, size_t *n, int *accepted, char *first,
-                         const stark_vk *shape_vk, const unsigned *shape_log_n, const p2_digest *keys,
-                         size_t nkeys, const rc_join_input *left, const rc_join_input *right)
+                         const p2_digest *keys, size_t nkeys, const rc_join_input *left,
+                         const rc_join_input *right)
 {
     *prog = NULL;
     *witness = NULL;
     *n = 0;
     *accepted = 0;
     if (first) first[0] = 0;
-    RETURN_ERROR_IF(stark_vk_ntables(shape_vk) != RC_AIR_NTABLES, CAIRN_ERR_USAGE,
-                    "join: the shape's key has %u tables, a recursion VM's has %d", stark_vk_ntables(shape_vk),
-                    RC_AIR_NTABLES);
+    for (int s = 0; s < 2; s++) {
+        const rc_join_input *in = s ? right : left;
+        RETURN_ERROR_IF(!in->shape_vk || !in->log_n, CAIRN_ERR_USAGE, "join: the %s proof has no shape",
+                        s ? "right" : "left");
+        RETURN_ERROR_IF(stark_vk_ntables(in->shape_vk) != RC_AIR_NTABLES, CAIRN_ERR_USAGE,
+                        "join: the %s shape's key has %u tables, a recursion VM's has %d", s ? "right" : "left",
+                        stark_vk_ntables(in->shape_vk), RC_AIR_NTABLES);
+    }
     RETURN_ERROR_IF(nkeys == 0 || nkeys > RC_CTRL_MAX, CAIRN_ERR_USAGE, "join: %zu allowed keys (1..%u)", nkeys,
                     RC_CTRL_MAX);
     p2_digest lv[RC_CTRL_DEPTH + 1][RC_CTRL_MAX];
@@ -88,8 +93,8 @@ cairn_err rc_join_record(rc_program **prog, gl_t **witness, size_t *n, int *acce
     vb pub[2][STARK_MAX_PUB], dig[2][P2_DIGEST];
     cairn_err e = CAIRN_OK;
     for (int s = 0; s < 2 && e == CAIRN_OK; s++) {
-        e = rc_builder_verify(b, NULL, dig[s], pub[s], shape_vk, &in[s]->pre_root, in[s]->claim, RC_CLAIM_NPUB,
-                              in[s]->proof, in[s]->len, shape_log_n);
+        e = rc_builder_verify(b, NULL, dig[s], pub[s], in[s]->shape_vk, &in[s]->pre_root, in[s]->claim,
+                              RC_CLAIM_NPUB, in[s]->proof, in[s]->len, in[s]->log_n);
         if (e != CAIRN_OK) e = cairn_prefix_error(e, "join: the %s proof", side[s]);
     }
     if (e != CAIRN_OK) {

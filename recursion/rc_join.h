@@ -35,19 +35,25 @@ enum { RC_CLAIM_CTRL = 0, RC_CLAIM_START = 4, RC_CLAIM_END = 8, RC_CLAIM_CYCLES 
 cairn_err rc_ctrl_root(p2_digest *root, const p2_digest *keys, size_t n);
 
 /* One recursion proof to join: its bytes, its claim (RC_CLAIM_NPUB public
- * values) and the preprocessed root of the key it claims to be under (a
- * key of the shape: stark_vk_pre_root). */
+ * values), the preprocessed root of the key it claims to be under, and
+ * its shape: shape_vk is the key of any program of that shape and log_n
+ * its heights (a verifier recorded for one key of a shape verifies every
+ * key of it, the key being an input). The two sides may have different
+ * shapes (a lift's and a join's, rc_fold.h): each shape gives another
+ * join program. */
 typedef struct {
     const uint8_t *proof;
     size_t len;
     const gl_t *claim;
     p2_digest pre_root;
+    const stark_vk *shape_vk;
+    const unsigned *log_n;
 } rc_join_input;
 
 /* Records join: the verifier of both proofs with the key as input
- * (shape_vk: the key of any program of the shape, with the shape's
- * heights), the inclusion of both key digests in the control root of
- * keys (n of them), and the continuity of the claims. Its claim (the first
+ * (each side's shape_vk and log_n), the inclusion of both key digests in
+ * the control root of keys (n of them), and the continuity of the
+ * claims. Its claim (the first
  * RC_CLAIM_NPUB witness elements) is (left root, left start, right end,
  * left cycles + right cycles). As rc_record_verifier: *accepted and first
  * (may be NULL, >= 256 bytes) say whether the recorded run accepted and
@@ -56,7 +62,7 @@ typedef struct {
  * still recorded (its path is the zero path) and fails the inclusion
  * check: the program never depends on the proofs. */
 cairn_err rc_join_record(rc_program **prog, gl_t **witness, size_t *n, int *accepted, char *first,
-                         const stark_vk *shape_vk, const unsigned *shape_log_n, const p2_digest *keys,
-                         size_t nkeys, const rc_join_input *left, const rc_join_input *right);
+                         const p2_digest *keys, size_t nkeys, const rc_join_input *left,
+                         const rc_join_input *right);
 
 #endif

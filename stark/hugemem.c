@@ -417,7 +417,7 @@ size_t stark_keep_held(const stark_keep *k)
 
 gl_t *stark_keep_trace(stark_keep *k, unsigned t, size_t bytes)
 {
-    if (k->bytes[t] != bytes) {
+    if (k->bytes[t] < bytes) {
         stark_trace_buf_free(k->main[t]);
         k->main[t] = stark_trace_buf_alloc(bytes);
         k->bytes[t] = k->main[t] ? bytes : 0;

@@ -252,8 +252,11 @@ void stark_trace_buf_free(void *p);
  *                      none, or out of memory (prove without one). Freed
  *                      when the thread ends.
  *   stark_keep_trace   table t's main trace of bytes bytes, zeroed (as
- *                      calloc would give it), reused while the size stays;
- *                      owned by k; NULL when out of memory.
+ *                      calloc would give it), reused while it is large
+ *                      enough (a smaller trace takes its first bytes: the
+ *                      fold's lifts and joins have shapes of their own,
+ *                      recursion/rc_fold.h); owned by k; NULL when out of
+ *                      memory.
  *   stark_keep_traces_free  frees the traces only;
  *   stark_keep_release gives the traces and the workspace's blocks back to
  *                      the system (k stays usable; accepts NULL);

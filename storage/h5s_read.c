@@ -173,7 +173,8 @@ static cairn_err read_fold(h5s_reader *r)
     if (err == CAIRN_OK && (!h5s_name_ok(p->rc_preset) || !h5s_name_ok(p->shape)))
         err = cairn_fail(CAIRN_ERR_FORMAT, "/proof: rc_preset or shape is not 1..%u characters of [A-Za-z0-9_.-]",
                          H5S_MAX_NAME);
-    if (err == CAIRN_OK && p->kind > 1) err = cairn_fail(CAIRN_ERR_FORMAT, "/proof: kind %u (0 lift, 1 join)", p->kind);
+    if (err == CAIRN_OK && p->kind >= H5S_PROOF_KINDS)
+        err = cairn_fail(CAIRN_ERR_FORMAT, "/proof: kind %u (0 lift, 1-3 join)", p->kind);
     uint64_t n = 0;
     if (err == CAIRN_OK) err = h5s_open_array(g, "proof", "/proof/proof", H5S_U8, H5S_MAX_PROOF_BYTES, &d, &n, NULL);
     if (err == CAIRN_OK && n == 0) err = cairn_fail(CAIRN_ERR_FORMAT, "/proof/proof: empty");

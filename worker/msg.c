@@ -532,7 +532,7 @@ static int rc_claim_ok(const uint64_t c[CMSG_RC_CLAIM_N])
 
 static int node_ok(const cmsg_rc_node *n)
 {
-    return n->kind <= CMSG_NODE_JOIN && rc_claim_ok(n->claim) && n->proof_len > 0 &&
+    return n->kind < CMSG_NODE_NKINDS && rc_claim_ok(n->claim) && n->proof_len > 0 &&
            n->proof_len <= CMSG_MAX_BODY;
 }
 
@@ -601,8 +601,8 @@ static cairn_err rd_node(reader *r, cmsg_rc_node *n, const char *side)
     char field[32];
     snprintf(field, sizeof field, "%s node kind", side);
     FORWARD_IF_ERROR(rd_u32(r, &n->kind, field));
-    RETURN_ERROR_IF(n->kind > CMSG_NODE_JOIN, CAIRN_ERR_FORMAT, "%s: %s %u is neither lift (0) nor join (1)",
-                    r->what, field, n->kind);
+    RETURN_ERROR_IF(n->kind >= CMSG_NODE_NKINDS, CAIRN_ERR_FORMAT,
+                    "%s: %s %u is neither lift (0) nor join (1, 2, 3)", r->what, field, n->kind);
     snprintf(field, sizeof field, "%s node claim", side);
     FORWARD_IF_ERROR(rd_need(r, CMSG_RC_CLAIM_BYTES, field));
     cairn_err e = cmsg_rc_claim_decode(n->claim, r->p + r->off, CMSG_RC_CLAIM_BYTES);

@@ -57,7 +57,8 @@
  *   rc claim  RC_CLAIM_NPUB (13) x u64: control root (4), start digest
  *             (4), end digest (4), cycles; each a canonical field element
  *             (< p) = CMSG_RC_CLAIM_BYTES
- *   node      u32 kind (0 lift, 1 join: the key that verifies it), rc
+ *   node      u32 kind (0 lift; 1, 2, 3 a join of joins, of lifts, of a
+ *             join and a lift: the key that verifies it), rc
  *             claim, proof bytes (non-empty)
  *   LIFT      u32 length + segment preset name (printable ASCII, 1..
  *             CMSG_PRESET_MAX bytes), segment claim (cmsg_seg_claim), the
@@ -199,7 +200,8 @@ cairn_err cmsg_seg_claim_decode(rv_seg_claim *out, const uint8_t *buf, size_t le
 #define CMSG_RC_CLAIM_N 13u /* RC_CLAIM_NPUB (recursion/rc_join.h; task.c checks) */
 #define CMSG_RC_CLAIM_BYTES (8u * CMSG_RC_CLAIM_N)
 #define CMSG_PRESET_MAX 31u
-enum { CMSG_NODE_LIFT = 0, CMSG_NODE_JOIN = 1 }; /* RC_FOLD_LIFT, RC_FOLD_JOIN */
+/* RC_FOLD_LIFT, RC_FOLD_JOIN_JJ, _LL, _JL (recursion/rc_fold.h; task.c checks) */
+enum { CMSG_NODE_LIFT = 0, CMSG_NODE_JOIN_JJ = 1, CMSG_NODE_JOIN_LL = 2, CMSG_NODE_JOIN_JL = 3, CMSG_NODE_NKINDS = 4 };
 
 /* A node as it travels; decoded, proof points into the decoder's input. */
 typedef struct {

@@ -115,12 +115,15 @@ static cairn_err seg_check(const void *exp, const uint8_t *claim, size_t claim_l
 /* ---- LIFT and JOIN (the fold, recursion/rc_fold.h) ------------------------------ */
 
 _Static_assert(CMSG_RC_CLAIM_N == RC_CLAIM_NPUB, "msg.h's recursion claim is rc_join.h's");
-_Static_assert((int)CMSG_NODE_LIFT == (int)RC_FOLD_LIFT && (int)CMSG_NODE_JOIN == (int)RC_FOLD_JOIN, "node kinds");
+_Static_assert((int)CMSG_NODE_LIFT == (int)RC_FOLD_LIFT && (int)CMSG_NODE_JOIN_JJ == (int)RC_FOLD_JOIN_JJ &&
+                   (int)CMSG_NODE_JOIN_LL == (int)RC_FOLD_JOIN_LL && (int)CMSG_NODE_JOIN_JL == (int)RC_FOLD_JOIN_JL &&
+                   (int)CMSG_NODE_NKINDS == (int)RC_FOLD_NKINDS,
+               "node kinds");
 
 /* What a recursion result must claim, and the context that verifies it. */
 typedef struct {
     const rc_fold *ctx;
-    unsigned kind; /* RC_FOLD_LIFT / RC_FOLD_JOIN: the key of the result */
+    unsigned kind; /* RC_FOLD_LIFT .. RC_FOLD_NKINDS-1: the key of the result */
     gl_t claim[RC_CLAIM_NPUB];
 } rc_expect;
 
@@ -210,7 +213,9 @@ static cairn_err join_run(uint8_t **claim, size_t *claim_len, uint8_t **proof, s
     return node_result(claim, claim_len, proof, proof_len, &n);
 }
 
-/* What a result must claim, derived from the coordinator's own payload:
+/* What a result must claim, derived from the coordinator's own payload
+ * (kind: RC_FOLD_LIFT, or for a join any join kind: the children's
+ * kinds say which):
  * a lift of segment claim c claims (the job's control root, c's start,
  * end and cycles), what rc_lift exposes; a join of left and right claims
  * (left's control root and start, right's end, the sum of their cycles),
@@ -229,6 +234,8 @@ static cairn_err rc_expect_make(void **exp, unsigned kind, const uint8_t *payloa
     } else {
         cmsg_join j;
         FORWARD_IF_ERROR(join_payload(&j, &ctx, payload, payload_len, p));
+        cairn_err e = rc_fold_join_kind(&kind, j.left.kind, j.right.kind);
+        if (e != CAIRN_OK) return cairn_prefix_error(e, "join payload");
         rc_fold_join_claim(want, j.left.claim, j.right.claim);
     }
     rc_expect *x = cairn_calloc(1, sizeof *x);
@@ -247,7 +254,7 @@ static cairn_err lift_expect(void **exp, const uint8_t *payload, size_t payload_
 
 static cairn_err join_expect(void **exp, const uint8_t *payload, size_t payload_len, const cmsg_params *p)
 {
-    return rc_expect_make(exp, RC_FOLD_JOIN, payload, payload_len, p);
+    return rc_expect_make(exp, RC_FOLD_JOIN_JJ, payload, payload_len, p);
 }
 
 static cairn_err rc_check(const void *exp, const uint8_t *claim, size_t claim_len, const uint8_t *proof,
@@ -266,7 +273,7 @@ static cairn_err rc_check(const void *exp, const uint8_t *claim, size_t claim_le
                  {RC_CLAIM_CYCLES, 1, "cycle count is not the one its children imply"}};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         RETURN_ERROR_IF(memcmp(got + parts[i].off, want->claim + parts[i].off, parts[i].n * sizeof *got),
-                        CAIRN_ERR_VERIFY, "%s claim: its %s", want->kind ? "join" : "lift", parts[i].what);
+                        CAIRN_ERR_VERIFY, "%s claim: its %s", rc_fold_kind_name(want->kind), parts[i].what);
     return rc_fold_verify(want->ctx, want->kind, want->claim, proof, proof_len);
 }
 

@@ -72,7 +72,7 @@ int main(int argc, char **argv)
         fprintf(o, "    /* %s */\n    {{", argv[i + 2]);
         for (int b = 0; b < RC_FOLD_ID_BYTES; b++) fprintf(o, "%s%u", b ? "," : "", t[i].id[b]);
         fprintf(o, "},\n     {");
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < RC_FOLD_NKINDS; k++) {
             fprintf(o, "%s{", k ? ", " : "");
             for (int j = 0; j < P2_DIGEST; j++) fprintf(o, "%s0x%016" PRIx64 "u", j ? ", " : "", t[i].root[k][j]);
             fprintf(o, "}");

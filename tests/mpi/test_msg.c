@@ -377,7 +377,7 @@ static void test_rc_payloads(void)
 
     cmsg_join j = {.preset = "proven-100",
                    .left = {CMSG_NODE_LIFT, {0}, proof, 100},
-                   .right = {CMSG_NODE_JOIN, {0}, proof + 100, 200}}, jo;
+                   .right = {CMSG_NODE_JOIN_JJ, {0}, proof + 100, 200}}, jo;
     memcpy(j.left.claim, c, sizeof c);
     j.right.claim[12] = 9;
     uint8_t *jb;
@@ -385,13 +385,13 @@ static void test_rc_payloads(void)
     CU_ASSERT_EQUAL_FATAL(cmsg_join_encode(&jb, &jlen, &j), CAIRN_OK);
     CU_ASSERT_EQUAL_FATAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_OK);
     CU_ASSERT(!strcmp(jo.preset, "proven-100") && jo.left.kind == CMSG_NODE_LIFT &&
-              jo.right.kind == CMSG_NODE_JOIN && !memcmp(jo.left.claim, c, sizeof c) && jo.right.claim[12] == 9 &&
+              jo.right.kind == CMSG_NODE_JOIN_JJ && !memcmp(jo.left.claim, c, sizeof c) && jo.right.claim[12] == 9 &&
               jo.left.proof_len == 100 && jo.right.proof_len == 200 && jo.right.proof == jb + jlen - 200);
     for (size_t n = 0; n < jlen; n++) CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, n), CAIRN_ERR_FORMAT);
     const size_t left = 4 + 10; /* the left node's kind */
-    jb[left] = 2;
+    jb[left] = 4; /* 0 lift, 1..3 the joins */
     CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_ERR_FORMAT);
-    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "left node kind 2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "left node kind 4"));
     jb[left] = 0;
     put_u64(jb + left + 4 + 8 * 12, GL_P + 5); /* left cycles */
     CU_ASSERT_EQUAL(cmsg_join_decode(&jo, jb, jlen), CAIRN_ERR_FORMAT);
@@ -478,12 +478,20 @@ static void check_recursion(const uint8_t *seg_claim, size_t seg_claim_len, cons
     CU_ASSERT_EQUAL_FATAL(cmsg_join_encode(&payload, &payload_len, &j), CAIRN_OK);
     CU_ASSERT_EQUAL_FATAL(join->expect(&exp, payload, payload_len, p), CAIRN_OK);
     CU_ASSERT_EQUAL(join->check(exp, claim, claim_len, proof, proof_len, p), CAIRN_ERR_VERIFY);
-    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "join claim: its cycle count"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "join of lifts claim: its cycle count"));
     uint8_t *jc = NULL, *jp = NULL;
     size_t jcl, jpl;
     CU_ASSERT_NOT_EQUAL(join->run(&jc, &jcl, &jp, &jpl, payload, payload_len, p), CAIRN_OK);
     CU_ASSERT_PTR_NULL(jp);
     free(exp);
+    free(payload);
+    /* a lift left of a join: the fold makes none, there is no program */
+    j.right.kind = CMSG_NODE_JOIN_LL;
+    CU_ASSERT_EQUAL_FATAL(cmsg_join_encode(&payload, &payload_len, &j), CAIRN_OK);
+    exp = NULL;
+    CU_ASSERT_EQUAL(join->expect(&exp, payload, payload_len, p), CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "a lift left of a join of lifts"));
+    CU_ASSERT_PTR_NULL(exp);
     free(payload);
     free(claim);
     free(proof);

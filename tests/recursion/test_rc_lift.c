@@ -340,10 +340,10 @@ static void join(lifted *j, const p2_digest *keys, size_t nkeys, const rproof *a
 {
     const rc_shape *sh;
     CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, SHAPE), CAIRN_OK);
-    rc_join_input l = {a->proof, a->len, a->claim, *ra}, r = {b->proof, b->len, b->claim, *rb};
+    rc_join_input l = {a->proof, a->len, a->claim, *ra, rc_air_vk(g_air), sh->log_n};
+    rc_join_input r = {b->proof, b->len, b->claim, *rb, rc_air_vk(g_air), sh->log_n};
     memset(j, 0, sizeof *j);
-    cairn_err e = rc_join_record(&j->prog, &j->wit, &j->n, &j->accepted, j->first, rc_air_vk(g_air), sh->log_n,
-                                 keys, nkeys, &l, &r);
+    cairn_err e = rc_join_record(&j->prog, &j->wit, &j->n, &j->accepted, j->first, keys, nkeys, &l, &r);
     if (e != CAIRN_OK) fprintf(stderr, "join: %s\n", cairn_last_error());
     CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
     CU_ASSERT_EQUAL_FATAL(rc_program_encode(&j->enc, &j->enc_len, j->prog), CAIRN_OK);
@@ -426,15 +426,15 @@ static void test_join(void)
     expect_join_rejected(&bad, &j0, "control root");
     lifted_free(&bad);
     /* a claimed key that is not the proof's: refused at parsing */
-    rc_join_input li = {l0.proof, l0.len, l0.claim, stark_vk_pre_root(rc_air_vk(ja))}, ri = li;
+    const rc_shape *sh;
+    CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, SHAPE), CAIRN_OK);
+    rc_join_input li = {l0.proof, l0.len, l0.claim, stark_vk_pre_root(rc_air_vk(ja)), rc_air_vk(g_air), sh->log_n};
+    rc_join_input ri = li;
     rc_program *p = NULL;
     gl_t *w = NULL;
     size_t n = 0;
     int acc = 1;
-    const rc_shape *sh;
-    CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, SHAPE), CAIRN_OK);
-    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, rc_air_vk(g_air), sh->log_n, keys, 2, &li, &ri),
-                    CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, keys, 2, &li, &ri), CAIRN_ERR_VERIFY);
     CU_ASSERT(p == NULL && !acc);
     lifted_free(&j);
     lifted_free(&j0);
@@ -456,20 +456,22 @@ static void test_bad_arguments(void)
     const rc_shape *sh;
     CU_ASSERT_EQUAL_FATAL(rc_shape_find(&sh, SHAPE), CAIRN_OK);
     gl_t claim[RC_CLAIM_NPUB] = {0};
-    rc_join_input in = {g.proof, g.len, claim, {{0}}};
     rc_program *p = NULL;
     gl_t *w = NULL;
     size_t n = 0;
     int acc = 1;
     const stark_vk *seg;
     CU_ASSERT_EQUAL_FATAL(rv_air_vk(&seg, PO2, &g_seg), CAIRN_OK);
-    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, seg, sh->log_n, keys, 1, &in, &in), CAIRN_ERR_USAGE);
+    rc_join_input in = {g.proof, g.len, claim, {{0}}, seg, sh->log_n};
+    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, keys, 1, &in, &in), CAIRN_ERR_USAGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "recursion VM"));
-    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, rc_air_vk(g_air), sh->log_n, keys, 0, &in, &in),
-                    CAIRN_ERR_USAGE);
+    in.shape_vk = NULL; /* no shape */
+    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, keys, 1, &in, &in), CAIRN_ERR_USAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "has no shape"));
+    in.shape_vk = rc_air_vk(g_air);
+    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, keys, 0, &in, &in), CAIRN_ERR_USAGE);
     claim[RC_CLAIM_CYCLES] = GL_P;
-    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, rc_air_vk(g_air), sh->log_n, keys, 1, &in, &in),
-                    CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_join_record(&p, &w, &n, &acc, NULL, keys, 1, &in, &in), CAIRN_ERR_USAGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "not canonical"));
     CU_ASSERT(p == NULL && w == NULL && n == 0 && !acc);
     p2_digest bad = g_ctrl;
