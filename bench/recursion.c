@@ -44,7 +44,9 @@ static const char HELP[] =
     "  --segment-po2 K    rv32im, join: segment size 2^K (default 10)\n"
     "  --shape S          the recursion shape (default the fold's lift shape\n"
     "                     for --preset: rc-test with test, rc-100 otherwise);\n"
-    "                     its heights set the recursion parameters (rc_params)\n"
+    "                     its heights set the recursion parameters (rc_params);\n"
+    "                     rv32im proves the lift at it when it is given (as\n"
+    "                     the fold does), else at the lift's own heights\n"
     "  --join-shape S     join: the join's shape (default the fold's join shape\n"
     "                     when --shape is not given: rc-test-join, rc-100-join;\n"
     "                     else --shape); the lifts prove at --shape, and the\n"
@@ -321,7 +323,7 @@ static cairn_err join_steps(run *r, join_run *j, double t[5], unsigned po2, cons
 /* The steps; t[] gets the time of each: inner prove, record, build + key,
  * prove, verify. */
 static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_rows, unsigned po2,
-                       const stark_params *ip, const stark_params *op, unsigned repeat)
+                       const char *shape, const stark_params *ip, const stark_params *op, unsigned repeat)
 {
     int accepted = 0;
     char first[256];
@@ -351,7 +353,8 @@ static cairn_err steps(run *r, double t[5], const char *machine, unsigned log_ro
     }
     RETURN_ERROR_IF(!accepted, CAIRN_ERR_VERIFY, "the recorded verifier rejected: %s", first);
     t0 = now_sec();
-    FORWARD_IF_ERROR(rc_air_build(&r->air, r->prog, (unsigned)r->npub, op));
+    FORWARD_IF_ERROR(shape ? rc_air_build_shape(&r->air, r->prog, (unsigned)r->npub, shape, op)
+                           : rc_air_build(&r->air, r->prog, (unsigned)r->npub, op));
     t[2] = now_sec() - t0;
     return prove_verify(r, t, repeat);
 }
@@ -388,6 +391,7 @@ int bench_recursion(int argc, char **argv)
     stark_params ip, op;
     const int is_join = !strcmp(machine, "join");
     int rv = !strcmp(machine, "rv32im") || is_join;
+    const char *own_shape = !strcmp(machine, "rv32im") ? shape : NULL; /* given: the lift proves at it */
     rc_fold_cfg fc;
     if (!shape && rc_fold_config(&fc, opreset, (unsigned)po2) == CAIRN_OK) {
         shape = fc.shape;
@@ -429,7 +433,7 @@ int bench_recursion(int argc, char **argv)
     join_run j;
     memset(&j, 0, sizeof j);
     e = is_join ? join_steps(&r, &j, t, (unsigned)po2, shape, jshape, &ip, &op, (unsigned)repeat)
-                : steps(&r, t, machine, (unsigned)log_rows64, (unsigned)po2, &ip, &op, (unsigned)repeat);
+                : steps(&r, t, machine, (unsigned)log_rows64, (unsigned)po2, own_shape, &ip, &op, (unsigned)repeat);
     const rc_program *shown = r.join_prog ? r.join_prog : r.prog;
     int rc = EXIT_OK;
     if (e != CAIRN_OK) {

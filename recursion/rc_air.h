@@ -166,14 +166,14 @@ void rc_trace_free(rc_trace *t); /* accepts NULL */
  * traces between its recursion proofs (stark.h stark_keep, slot
  * STARK_KEEP_RECURSION), so that every lift and join after the first
  * takes no fresh pages: all proofs of one shape have the same heights, and
- * a kept trace serves every smaller one too (the fold's two shapes: one
- * holds the other in every table), so the kept buffers serve every lift
- * and join (the kernel zeroes fresh pages: 13% of a cold join's CPU time
- * at rc-100, docs/recursion.md "Shapes"). The workspace's budget is the
- * proof's stark_prove_mem, and between proofs the thread holds at most
- * stark_traces_mem + stark_prove_mem at the larger shape's heights: the
- * proof part of rc_fold_prove_mem, whose figure holds with or without it
- * (tests/recursion/test_rc_fold_mem).
+ * a kept trace serves every smaller one too, so after a lift and a join
+ * the kept buffers (each table's at the larger of the fold's two shapes)
+ * serve every lift and join (the kernel zeroes fresh pages: 13% of a cold
+ * join's CPU time at rc-100, docs/recursion.md "Shapes"). The workspace's
+ * budget is the proof's stark_prove_mem, and between proofs the thread
+ * holds at most stark_traces_mem at those heights + stark_prove_mem of
+ * the larger proof: the proof part of rc_fold_prove_mem, whose figure
+ * holds with or without it (tests/recursion/test_rc_fold_mem).
  * rc_prove_release gives the calling thread's back to the system (before
  * a segment proof on the thread, which keeps a workspace of its own:
  * worker/task.c; or when the thread goes idle); a thread's is freed when

@@ -318,21 +318,6 @@ static cairn_err from_record(rc_fold *f, int *hit)
     return CAIRN_OK;
 }
 
-/* One shape holds the other in every table: then a thread's kept traces
- * (rc_air.h rc_prove) are the larger shape's, which rc_fold_prove_mem
- * counts. */
-static cairn_err shapes_nest(const rc_fold *f)
-{
-    int ge = 1, le = 1;
-    for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
-        ge &= f->shape[0]->log_n[t] >= f->shape[1]->log_n[t];
-        le &= f->shape[0]->log_n[t] <= f->shape[1]->log_n[t];
-    }
-    RETURN_ERROR_IF(!ge && !le, CAIRN_ERR_INTERNAL, "fold: shapes %s and %s do not nest", f->cfg.shape,
-                    f->cfg.join_shape);
-    return CAIRN_OK;
-}
-
 /* A context of (seg_preset, po2): with verifier set, from the key cache's
  * record when there is a usable one; else (or without a cache) the full
  * build, which then stores the record. */
@@ -354,7 +339,6 @@ static cairn_err fold_build(rc_fold **out, const char *seg_preset, unsigned po2,
     if (e == CAIRN_OK) e = fold_params(&f->rec, &f->cfg);
     if (e == CAIRN_OK) e = rc_shape_find(&f->shape[0], f->cfg.shape);
     if (e == CAIRN_OK) e = rc_shape_find(&f->shape[1], f->cfg.join_shape);
-    if (e == CAIRN_OK) e = shapes_nest(f);
     if (e == CAIRN_OK && verifier) e = from_record(f, &hit);
     if (e == CAIRN_OK && !hit) {
         for (int s = 0; s < 2; s++) {
@@ -606,13 +590,18 @@ size_t rc_fold_prove_mem(const rc_fold *f)
 {
     if (f->verify_only) return SIZE_MAX;
     size_t keys = 0, proof = 0;
+    /* the thread's kept traces (rc_air.h rc_prove) grow to the larger of
+     * the two shapes in each table */
+    unsigned hmax[RC_AIR_NTABLES];
+    for (unsigned t = 0; t < RC_AIR_NTABLES; t++)
+        hmax[t] = f->shape[0]->log_n[t] > f->shape[1]->log_n[t] ? f->shape[0]->log_n[t] : f->shape[1]->log_n[t];
     for (int k = 0; k < RC_FOLD_NKINDS; k++) {
         const stark_pk *pk = rc_air_pk(f->air[k]);
-        const unsigned *log_n = f->shape[shape_of(k)]->log_n;
         keys += stark_pk_mem(pk);
-        size_t p = stark_traces_mem(rc_air_machine(f->air[k]), log_n) + stark_prove_mem(pk, log_n);
+        size_t p = stark_prove_mem(pk, f->shape[shape_of(k)]->log_n);
         if (p > proof) proof = p;
     }
+    proof += stark_traces_mem(rc_air_machine(f->air[RC_FOLD_LIFT]), hmax);
     /* a quarter on top of both: the context itself (the recorded
      * programs, the machines' row maps and constraint DAGs) is about a
      * fifth of the keys' figure, and the recursion prover about 6 % over

@@ -175,10 +175,11 @@ cairn_err rc_fold_security(stark_security_bits *out, const rc_fold *f);
 
 /* Memory (resident bytes) a rank needs to make lifts and joins of this
  * context, beside what it holds for segment proofs (STYLE.md: sized by a
- * query function): both recursion keys (stark_pk_mem) plus the larger
- * proof's traces and prover buffers at the shape's heights
- * (stark_traces_mem + stark_prove_mem, the model tests/stark checks
- * against measured peaks), plus a quarter of both on top for what the
+ * query function): the four recursion keys (stark_pk_mem) plus the
+ * traces at each table's larger height of the two shapes
+ * (stark_traces_mem) and the larger proof's prover buffers
+ * (stark_prove_mem; both the model tests/stark checks against measured
+ * peaks), plus a quarter of both on top for what the
  * figures do not model (the context's recorded programs and machines, the
  * witness, the child proofs being verified). The proving thread keeps
  * its recursion workspace and traces between lifts and joins (rc_air.h
