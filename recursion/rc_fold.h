@@ -14,7 +14,9 @@
  * proof the join shape (rc_fold_config). Joins verify two proofs cheaper
  * than a lift verifies a segment proof, so at proven-100 their shape is
  * half the lift's in every table but ext, and a join proves in about
- * two thirds of the time (docs/recursion.md "Shapes"). A join program is
+ * two thirds of the time (docs/recursion.md "Shapes"). A config may give
+ * both one shape (conjectured-100): the three join programs are then one
+ * program with one key, in three leaves of the control root. A join program is
  * recorded for the shapes of its two children, so there are three:
  * of two lifts (level 1 of the fold), of a join and a lift (a lift
  * carried up from an odd level, always the right child), of two joins.
@@ -92,11 +94,11 @@ typedef struct {
  * two shapes for both:
  *   test            -> preset test, shapes rc-test / rc-test-join
  *   proven-100      -> preset proven-100, shapes rc-100 / rc-100-join
- *   conjectured-100 -> preset conjectured-100, shapes rc-100 /
- *                      rc-100-join (fewer queries than proven-100 at
- *                      both layers: the lift and join programs are
- *                      smaller than proven-100's, which the shapes are
- *                      sized for)
+ *   conjectured-100 -> preset conjectured-100, shape rc-100 for both
+ *                      (its recursion proofs are at blowup 2: the join
+ *                      of two lifts needs 36.1k p2 rows, over
+ *                      rc-100-join's 2^15; with one shape the three join
+ *                      programs are one, and so are their keys)
  * CAIRN_ERR_USAGE for another preset. */
 cairn_err rc_fold_config(rc_fold_cfg *out, const char *seg_preset, unsigned po2);
 

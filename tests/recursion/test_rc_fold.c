@@ -1,7 +1,9 @@
 /* The fold (recursion/rc_fold.h), segment po2 8, preset test (recursion
  * preset test, shape rc-test):
- *  (a) the choice of recursion parameters per preset; unknown presets and
- *      po2 out of range are usage errors;
+ *  (a) the choice of recursion parameters and shapes per preset, the
+ *      kind of a join by its children's (a lift left of a join and
+ *      unknown kinds refused); unknown presets and po2 out of range are
+ *      usage errors;
  *  (b) the lift program recorded on a blank segment proof
  *      (stark_vrec_blank) is byte-identical to the one recorded on a real
  *      proof, and the key of the real one's machine is the fold's lift key
@@ -90,11 +92,35 @@ static void test_config(void)
     CU_ASSERT_EQUAL(rc_fold_config(&c, "test", PO2), CAIRN_OK);
     CU_ASSERT_STRING_EQUAL(c.preset, "test");
     CU_ASSERT_STRING_EQUAL(c.shape, "rc-test");
+    CU_ASSERT_STRING_EQUAL(c.join_shape, "rc-test-join");
+    CU_ASSERT_STRING_EQUAL(rc_fold_shape_of(&c, RC_FOLD_LIFT), "rc-test");
+    for (unsigned k = 1; k < RC_FOLD_NKINDS; k++) CU_ASSERT_STRING_EQUAL(rc_fold_shape_of(&c, k), "rc-test-join");
     CU_ASSERT_EQUAL(rc_fold_config(&c, "proven-100", 20), CAIRN_OK);
     CU_ASSERT_STRING_EQUAL(c.preset, "proven-100");
     CU_ASSERT_STRING_EQUAL(c.shape, "rc-100");
+    CU_ASSERT_STRING_EQUAL(c.join_shape, "rc-100-join");
+    /* conjectured-100's joins (blowup 2) do not fit rc-100-join: one shape,
+     * one join program (its context is built by the build's
+     * fold_roots_gen, conjectured-100:20) */
     CU_ASSERT_EQUAL(rc_fold_config(&c, "conjectured-100", 20), CAIRN_OK);
     CU_ASSERT_STRING_EQUAL(c.shape, "rc-100");
+    CU_ASSERT_STRING_EQUAL(c.join_shape, "rc-100");
+    /* node kinds: a join's by its children; a lift left of a join has none */
+    unsigned k;
+    CU_ASSERT_EQUAL(rc_fold_join_kind(&k, RC_FOLD_LIFT, RC_FOLD_LIFT), CAIRN_OK);
+    CU_ASSERT_EQUAL(k, RC_FOLD_JOIN_LL);
+    for (unsigned l = 1; l < RC_FOLD_NKINDS; l++) {
+        CU_ASSERT_EQUAL(rc_fold_join_kind(&k, l, RC_FOLD_LIFT), CAIRN_OK);
+        CU_ASSERT_EQUAL(k, RC_FOLD_JOIN_JL);
+        for (unsigned r = 1; r < RC_FOLD_NKINDS; r++) {
+            CU_ASSERT_EQUAL(rc_fold_join_kind(&k, l, r), CAIRN_OK);
+            CU_ASSERT_EQUAL(k, RC_FOLD_JOIN_JJ);
+        }
+        CU_ASSERT_EQUAL(rc_fold_join_kind(&k, RC_FOLD_LIFT, l), CAIRN_ERR_USAGE);
+        CU_ASSERT_EQUAL(k, RC_FOLD_NKINDS);
+    }
+    CU_ASSERT_EQUAL(rc_fold_join_kind(&k, RC_FOLD_NKINDS, RC_FOLD_LIFT), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_fold_join_kind(&k, RC_FOLD_JOIN_JJ, RC_FOLD_NKINDS), CAIRN_ERR_USAGE);
     CU_ASSERT_EQUAL(rc_fold_config(&c, "fast", 20), CAIRN_ERR_USAGE);
     const rc_fold *f;
     CU_ASSERT_EQUAL(rc_fold_get(&f, "fast", PO2), CAIRN_ERR_USAGE);
