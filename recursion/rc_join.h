@@ -2,13 +2,13 @@
  * and join (issue 10; docs/recursion.md "Claims, the control root, join").
  *
  * Claim (the public values of every lift and join proof, one npub so that
- * lift and join programs share one shape):
+ * the programs of a shape share one constraint system):
  *   control root (4) | start state digest (4) | end state digest (4) | cycles (1)
  * A lift proof says: a segment proof of (start, end, cycles) was accepted
  * (the control root is carried: the lift does not check it). A join proof
- * says: two recursion proofs of the shape, under keys whose digests are
- * leaves of the control root, claimed (root, start, m, c1) and
- * (root, m, end, c2), and cycles = c1 + c2. So a proof of claim (root, s,
+ * says: two recursion proofs of the shapes it was recorded for, under keys
+ * whose digests are leaves of the control root, claimed (root, start, m,
+ * c1) and (root, m, end, c2), and cycles = c1 + c2. So a proof of claim (root, s,
  * e, c) whose root is the control root the verifier knows chains lifts of
  * segment proofs from s to e.
  *
