@@ -182,6 +182,18 @@ forge()
         expect 1 "" "$CAIRN" verify --proof "$WORK/x.proof" && pass
     done
     [ "$jl" -gt 0 ] && { flip "$P" 684 1 "$WORK/x.proof"; expect 1 "journal" "$CAIRN" verify --proof "$WORK/x.proof" && pass; }
+    # the kind: 4.. is no kind (exit 2); a join said to be another join
+    # kind (same shape, another key) fails the proof's check
+    flip "$P" 12 4 "$WORK/x.proof"
+    expect 2 "kind" "$CAIRN" verify --proof "$WORK/x.proof" && pass
+    local kind
+    kind=$(od -An -tu1 -j 12 -N1 "$P" | tr -d ' ')
+    if [ "$kind" -ge 1 ]; then
+        flip "$P" 12 $((kind ^ (kind == 1 ? 2 : kind == 2 ? 3 : 2))) "$WORK/x.proof"
+        expect 1 "final proof" "$CAIRN" verify --proof "$WORK/x.proof" && pass
+    else
+        fail "forge: the final proof is a lift (kind 0); the run should fold into a join"
+    fi
     # STATUS:OFFSET:TEXT: the check that fails (control root field, the
     # claim's start, end and cycles, a name), then what is not such a file
     local c
