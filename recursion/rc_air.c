@@ -2,13 +2,14 @@
  * verify. docs/recursion.md "The AIR" is the reference for the layout.
  *
  * One row per instruction (but a private input that a p2 row reads: the
- * first p2 lane that reads it defines it, absorb_inputs), in five tables:
+ * first p2 lane that reads it defines it, absorb_inputs), in six tables:
  *   base   const, input, add, sub, mul, inv, select, assert_eq
  *   ext    e_const, e_input, e_from_base, e_add, e_sub, e_mul, e_mul_base,
  *          e_mul_base_add, e_mul_base_add2, e_inv, e_select, e_assert_eq
  *   bits   bits: 64 rows, one per bit (all 64 witnessed, the low n written)
  *   p2     permute, permute_swap (the stark module's p2_air gadget)
  *   parts  e_parts
+ *   deep   e_mul_base_add2 (DEEP sums, Horner steps)
  * base and ext rows share one operand layout: up to three operands a, b, c
  * (in the instruction's operand order) and one result out. The opcode is a
  * one-hot set of preprocessed flags, so each constraint is
@@ -45,7 +46,7 @@ enum { P_ADDR_A, P_ADDR_B, P_ADDR_C, P_ADDR_OUT, P_MULT_OUT, P_RA, P_RB, P_RC, P
 enum { BF_ADD = P_NOPER, BF_SUB, BF_MUL, BF_SEL, BF_INV, BF_ASSERT, BF_CONST, BF_PUB, B_IMM, B_NPRE };
 enum {
     EF_CONST = P_NOPER, EF_ADD, EF_SUB, EF_MUL, EF_MULB, EF_FB, EF_INV, EF_SEL, EF_ASSERT, EF_MULBADD,
-    EF_MULBADD2, E_IMM, E_ADDR_D = E_IMM + 3, E_RD, E_ADDR_E, E_RE, E_NPRE
+    E_IMM, E_NPRE = E_IMM + 3
 };
 /* bits, per row of a decomposition's block (row k holds bit k; padding
  * rows all 0): 2^k, whether the next row continues the block (k < 63),
@@ -62,11 +63,15 @@ enum { BI_POW, BI_NEXT, BI_LOF, BI_HIF, BI_ADDR, BI_MULT, BI_ADDR_X, BI_RX, BI_N
 enum { PP_ADDR_IN, PP_M = W, PP_ADDR_DST = PP_M + W, PP_MULT, PP_ADDR_S = PP_MULT + W, PP_RS, PP_NPRE };
 /* parts: the extension operand, the first output's address, 3 multiplicities */
 enum { PA_ADDR_A, PA_RA, PA_ADDR_DST, PA_MULT, PA_NPRE = PA_MULT + 3 };
+/* deep: the addresses of the five operands a, b, c, d, e and of out, out's
+ * multiplicity, and the row's flag (1 on every instruction's row, 0 on
+ * padding), which is the multiplicity of the five reads */
+enum { DP_ADDR_A, DP_ADDR_B, DP_ADDR_C, DP_ADDR_D, DP_ADDR_E, DP_ADDR_OUT, DP_MULT_OUT, DP_R, DP_NPRE };
 
-static const char *const TNAME[RC_AIR_NTABLES] = {"base", "ext", "bits", "p2", "parts"};
-static const unsigned NPRE[RC_AIR_NTABLES] = {B_NPRE, E_NPRE, BI_NPRE, PP_NPRE, PA_NPRE};
+static const char *const TNAME[RC_AIR_NTABLES] = {"base", "ext", "bits", "p2", "parts", "deep"};
+static const unsigned NPRE[RC_AIR_NTABLES] = {B_NPRE, E_NPRE, BI_NPRE, PP_NPRE, PA_NPRE, DP_NPRE};
 static const unsigned NMAIN[RC_AIR_NTABLES] = {RC_BASE_NMAIN, RC_EXT_NMAIN, RC_BITS_NMAIN,
-                                               RC_P2_NMAIN, RC_PARTS_NMAIN};
+                                               RC_P2_NMAIN, RC_PARTS_NMAIN, RC_DEEP_NMAIN};
 static const p2_air GADGET = RC_P2_AIR;
 
 struct rc_air {
@@ -84,41 +89,37 @@ struct rc_air {
 
 /* Named shapes (rc_air.h). Each is sized from the measured rows of the
  * programs it is for (docs/recursion.md "Shapes"), rounded up to powers
- * of two, in table order base, ext, bits, p2, parts. */
+ * of two, in table order base, ext, bits, p2, parts, deep. */
 static const rc_shape SHAPES[] = {
     /* tests: the hand-written programs and the fib verifier at preset
-     * test (499 / 644 / 9 x 64 / 269 / 75 rows; bits has 64 rows per
+     * test (499 / 628 / 9 x 64 / 269 / 75 / 16 rows; bits has 64 rows per
      * decomposition) */
-    {"test", {12, 11, 10, 10, 8}},
+    {"test", {12, 11, 10, 10, 8, 8}},
     /* lift and join at preset test, of segment proofs of po2 8..12 at
-     * preset test, the inputs that p2 rows read absorbed, two DEEP terms
-     * per ext row (lift: 1759 / 27.53k / 9 x 64 / 4429 / 2575 rows; join:
-     * 2982 / 23.16k / 20 x 64 / 5130 / 2290) */
-    {"rc-test", {12, 15, 11, 13, 12}},
-    /* lift and join at proven-100 (rc_params: blowup 4, 81 queries, FRI
-     * arity 8), segment proofs at proven-100, the inputs that p2 rows
-     * read absorbed, two DEEP terms per ext row: the lift of po2 20
-     * (18.16k / 103.9k / 89 x 64 / 40.06k / 5317 rows) and the join
-     * (23.49k / 110.8k / 166 x 64 / 34.37k / 6306) need 2^15 / 2^17 /
-     * 2^14 / 2^16 / 2^13; base, bits and parts are padded to 2^16 so that
-     * the LDEs have two heights (2^19 and 2^18), not five: FRI ends a
-     * layer at every height a table's LDE has, and with five heights it
-     * folded by 2 four times (join proof 800 KB, 42.3k p2 rows) where now
-     * it folds once by 2 and then by 8 (719 KB, 34.4k p2 rows; the
-     * padding costs about 2.5M committed cells against p2's 19M) */
-    {"rc-100", {16, 17, 16, 16, 16}},
+     * preset test (lift of po2 12: 1759 / 22.81k / 9 x 64 / 4429 / 2575 /
+     * 4704 rows; join: 2982 / 17.58k / 20 x 64 / 4824 / 1944 / 3152) */
+    {"rc-test", {12, 15, 11, 13, 12, 13}},
+    /* lifts at proven-100 (rc_params: blowup 4, 81 queries, FRI arity 8)
+     * of segment proofs at proven-100: the lift of po2 20 needs 18.25k /
+     * 50.15k / 89 x 64 / 38.82k / 5047 / 47.26k rows. Every table at 2^16
+     * gives the LDEs one height (2^18), so FRI folds 2^18 -> 15 -> 12 -> 9
+     * with no layer that folds by less than 8 to let a smaller codeword
+     * in: with five heights it folded by 2 four times (800 KB and 42.3k
+     * p2 rows for the join of the time); base, bits and parts cost about
+     * 2.5M padded cells against p2's 19M. ext alone at 2^17 (97.67k rows
+     * before deep took e_mul_base_add2) made it two heights */
+    {"rc-100", {16, 16, 16, 16, 16, 16}},
     /* joins at proven-100 (rc_fold.h "Shapes of lifts and joins"): the
-     * largest, the join of two lifts of shape rc-100, needs 23.49k /
-     * 99.38k / 166 x 64 / 31.92k / 5798 rows; the joins of join proofs
-     * need fewer (their trees are shorter). base, bits, parts at p2's
-     * 2^15 keep two LDE heights (2^19 and 2^17) */
-    {"rc-100-join", {15, 17, 15, 15, 15}},
-    /* joins at preset test: rc-test's heights would do (the join of two
-     * lifts needs 2982 / 23.16k / 20 x 64 / 5130 / 2290); parts one
+     * largest, the join of two lifts of shape rc-100, needs 21.70k /
+     * 46.18k / 166 x 64 / 27.73k / 5564 / 41.80k rows; the joins of join
+     * proofs need fewer (their trees are shorter). base, bits, parts at
+     * p2's 2^15: two LDE heights (2^18 and 2^17) */
+    {"rc-100-join", {15, 16, 15, 15, 15, 16}},
+    /* joins at preset test: rc-test's heights would do; parts one
      * larger so that the fold at preset test, which the tests run, has
      * a join shape other than the lifts' as proven-100 has (three join
      * programs, rc_fold.h) */
-    {"rc-test-join", {12, 15, 11, 13, 13}},
+    {"rc-test-join", {12, 15, 11, 13, 13, 13}},
 };
 
 cairn_err rc_shape_find(const rc_shape **out, const char *name)
@@ -158,6 +159,7 @@ static unsigned table_of(unsigned op)
     case RC_BITS: return RC_TAB_BITS;
     case RC_PERMUTE: case RC_PERMUTE_SWAP: return RC_TAB_P2;
     case RC_E_PARTS: return RC_TAB_PARTS;
+    case RC_E_MUL_BASE_ADD2: return RC_TAB_DEEP;
     case RC_CONST: case RC_INPUT: case RC_ADD: case RC_SUB: case RC_MUL: case RC_INV:
     case RC_SELECT: case RC_ASSERT_EQ: return RC_TAB_BASE;
     default: return RC_TAB_EXT;
@@ -183,7 +185,6 @@ static int flag_of(unsigned op)
     case RC_E_MUL: return EF_MUL;
     case RC_E_MUL_BASE: return EF_MULB;
     case RC_E_MUL_BASE_ADD: return EF_MULBADD;
-    case RC_E_MUL_BASE_ADD2: return EF_MULBADD2;
     case RC_E_INV: return EF_INV;
     case RC_E_SELECT: return EF_SEL;
     case RC_E_ASSERT_EQ: return EF_ASSERT;
@@ -276,15 +277,14 @@ static void ext_mul(bld *b, air_expr r[3], const air_expr x[3], const air_expr y
 
 static void build_ext(bld *b)
 {
-    air_expr a[3], bb[3], c[3], out[3], d[3], prod[3], inv[3];
+    air_expr a[3], bb[3], c[3], out[3], prod[3], inv[3];
     for (unsigned i = 0; i < 3; i++) {
         a[i] = col(b, RC_EXT_A + i);
         bb[i] = col(b, RC_EXT_B + i);
         c[i] = col(b, RC_EXT_C + i);
         out[i] = col(b, RC_EXT_OUT + i);
-        d[i] = col(b, RC_EXT_D + i);
     }
-    air_expr z = col(b, RC_EXT_Z), e = col(b, RC_EXT_E), one = cst(b, 1), zero = cst(b, 0);
+    air_expr z = col(b, RC_EXT_Z), one = cst(b, 1);
     ext_mul(b, prod, a, bb);
     ext_mul(b, inv, a, out);
     char name[48];
@@ -306,10 +306,6 @@ static void build_ext(bld *b)
         /* (a, b, acc) in columns a, b, c: one DEEP term added */
         snprintf(name, sizeof name, "e_mul_base_add: out = c + a b0 (limb %u)", i);
         rule(b, EF_MULBADD, sub(b, out[i], add(b, c[i], mul(b, a[i], bb[0]))), name);
-        /* (a, b, acc, d, e): two DEEP terms added */
-        snprintf(name, sizeof name, "e_mul_base_add2: out = c + a b0 + d e (limb %u)", i);
-        rule(b, EF_MULBADD2, sub(b, out[i], add(b, add(b, c[i], mul(b, a[i], bb[0])), mul(b, d[i], e))),
-             name);
         /* (bit, a, b) in columns a, b, c; the bit is a0 */
         snprintf(name, sizeof name, "e_select: out = b + bit (a - b) (limb %u)", i);
         rule(b, EF_SEL, sub(b, out[i], add(b, c[i], mul(b, a[0], sub(b, bb[i], c[i])))), name);
@@ -326,10 +322,33 @@ static void build_ext(bld *b)
         rule(b, EF_INV, mul(b, out[i], z), name);
     }
     operand_bus(b, out, a, bb, c);
-    /* e_mul_base_add2's d and e; e is a base variable, read as (var, e, 0,
-     * 0), the tuple its write sent */
-    mem(b, AIR_RECEIVE, pre(b, E_RD), pre(b, E_ADDR_D), d[0], d[1], d[2]);
-    mem(b, AIR_RECEIVE, pre(b, E_RE), pre(b, E_ADDR_E), e, zero, zero);
+}
+
+/* e_mul_base_add2 (a, b, c, d, e): out = c + a b + d e, on every row: a
+ * padding row (all zero) satisfies it, so no flag is needed and the
+ * constraint has degree 2. The base operands b and e are read as (var, x,
+ * 0, 0), the tuple their write sent; the five reads and the write are the
+ * row's, with the row's flag as the reads' multiplicity. */
+static void build_deep(bld *b)
+{
+    air_expr a[3], c[3], d[3], out[3], zero = cst(b, 0);
+    air_expr bb = col(b, RC_DEEP_B), e = col(b, RC_DEEP_E), r = pre(b, DP_R);
+    char name[64];
+    for (unsigned i = 0; i < 3; i++) {
+        a[i] = col(b, RC_DEEP_A + i);
+        c[i] = col(b, RC_DEEP_C + i);
+        d[i] = col(b, RC_DEEP_D + i);
+        out[i] = col(b, RC_DEEP_OUT + i);
+        snprintf(name, sizeof name, "e_mul_base_add2: out = c + a b + d e (limb %u)", i);
+        air_constrain(b->m, b->t, sub(b, out[i], add(b, add(b, c[i], mul(b, a[i], bb)), mul(b, d[i], e))),
+                      name);
+    }
+    mem(b, AIR_SEND, pre(b, DP_MULT_OUT), pre(b, DP_ADDR_OUT), out[0], out[1], out[2]);
+    mem(b, AIR_RECEIVE, r, pre(b, DP_ADDR_A), a[0], a[1], a[2]);
+    mem(b, AIR_RECEIVE, r, pre(b, DP_ADDR_B), bb, zero, zero);
+    mem(b, AIR_RECEIVE, r, pre(b, DP_ADDR_C), c[0], c[1], c[2]);
+    mem(b, AIR_RECEIVE, r, pre(b, DP_ADDR_D), d[0], d[1], d[2]);
+    mem(b, AIR_RECEIVE, r, pre(b, DP_ADDR_E), e, zero, zero);
 }
 
 /* One decomposition is a block of 64 rows, row k holding bit k, so the
@@ -468,10 +487,8 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
         case RC_TAB_BASE:
         case RC_TAB_EXT: {
             for (unsigned k = 0; k < na; k++) {
-                /* operands 3 and 4 (e_mul_base_add2's d, e): ext's own columns */
-                const unsigned ad = k < 3 ? P_ADDR_A + k : k == 3 ? E_ADDR_D : E_ADDR_E;
-                r[ad] = arg[k];
-                r[k < 3 ? P_RA + k : ad + 1] = 1;
+                r[P_ADDR_A + k] = arg[k];
+                r[P_RA + k] = 1;
             }
             if (!is_assert(in->op)) {
                 r[P_ADDR_OUT] = in->dst;
@@ -519,11 +536,17 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
             }
             break;
         }
-        default:
+        case RC_TAB_PARTS:
             r[PA_ADDR_A] = arg[0];
             r[PA_RA] = 1;
             r[PA_ADDR_DST] = in->dst;
             for (unsigned k = 0; k < 3; k++) r[PA_MULT + k] = reads[in->dst + k];
+            break;
+        default: /* deep */
+            for (unsigned k = 0; k < 5; k++) r[DP_ADDR_A + k] = arg[k];
+            r[DP_ADDR_OUT] = in->dst;
+            r[DP_MULT_OUT] = reads[in->dst];
+            r[DP_R] = 1;
             break;
         }
     }
@@ -624,7 +647,8 @@ static cairn_err machine_new(air_machine **out, air_table *tabs[RC_AIR_NTABLES],
     air_machine *m = *out;
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++) tabs[t] = air_table_add(m, TNAME[t], NPRE[t], NMAIN[t]);
     if (m->err != CAIRN_OK) return cairn_fail(m->err, "%s", m->errmsg);
-    void (*const fn[RC_AIR_NTABLES])(bld *) = {build_base, build_ext, build_bits, build_p2, build_parts};
+    void (*const fn[RC_AIR_NTABLES])(bld *) = {build_base, build_ext, build_bits, build_p2, build_parts,
+                                               build_deep};
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++) {
         bld b = {m, tabs[t]};
         fn[t](&b);
@@ -745,7 +769,7 @@ cairn_err rc_params_fri(stark_params *out, stark_security_bits *sec, const char 
      * LogUp fractions: the most public values give a lower bound) */
     /* preprocessed values of the smallest height: the security planner
      * takes the shape's heights (stark_params_fit_queries) */
-    static const unsigned small[RC_AIR_NTABLES] = {2, 2, 2, 2, 2};
+    static const unsigned small[RC_AIR_NTABLES] = {2, 2, 2, 2, 2, 2};
     air_machine *m = NULL;
     cairn_err e = zero_machine(&m, STARK_MAX_PUB, small);
     stark_security_bits s;
@@ -851,8 +875,7 @@ static void fill_operands(gl_t *r, unsigned t, const rc_instr *in, const uint32_
         return;
     }
     for (unsigned k = 0; k < na; k++)
-        for (unsigned l = 0; l < (k == 4 ? 1u : 3u); l++)
-            r[(k < 3 ? RC_EXT_A + 3 * k : k == 3 ? RC_EXT_D : RC_EXT_E) + l] = v[arg[k]].c[l];
+        for (unsigned l = 0; l < 3; l++) r[RC_EXT_A + 3 * k + l] = v[arg[k]].c[l];
     if (!is_assert(in->op))
         for (unsigned l = 0; l < 3; l++) r[RC_EXT_OUT + l] = v[in->dst].c[l];
     if (in->op == RC_E_INV) r[RC_EXT_Z] = gl3_eq(v[arg[0]], gl3_zero());
@@ -928,8 +951,18 @@ static cairn_err trace(rc_trace *out, const rc_air *a, const gl_t *witness, size
             e = p2_air_fill(&GADGET, r, o, s);
             break;
         }
-        default:
+        case RC_TAB_PARTS:
             for (unsigned k = 0; k < 3; k++) r[RC_PARTS_C + k] = v[arg[0]].c[k];
+            break;
+        default: /* deep: (a, b, c, d, e) */
+            for (unsigned k = 0; k < 3; k++) {
+                r[RC_DEEP_A + k] = v[arg[0]].c[k];
+                r[RC_DEEP_C + k] = v[arg[2]].c[k];
+                r[RC_DEEP_D + k] = v[arg[3]].c[k];
+                r[RC_DEEP_OUT + k] = v[in->dst].c[k];
+            }
+            r[RC_DEEP_B] = v[arg[1]].c[0];
+            r[RC_DEEP_E] = v[arg[4]].c[0];
             break;
         }
     }

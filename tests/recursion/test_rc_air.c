@@ -206,6 +206,10 @@ static void test_every_opcode(void)
     printf(", proof %zu bytes\n", len);
 }
 
+/* main columns of each table, in table order */
+static const unsigned NMAIN[RC_AIR_NTABLES] = {RC_BASE_NMAIN, RC_EXT_NMAIN, RC_BITS_NMAIN, RC_P2_NMAIN,
+                                               RC_PARTS_NMAIN, RC_DEEP_NMAIN};
+
 /* (c) one wrong value in one row */
 typedef struct {
     const char *what;
@@ -218,7 +222,7 @@ typedef struct {
 
 enum {
     C_NONE, C_INV_ZERO, C_INV_OUT, C_EINV_ZERO, C_EINV_OUT, C_BIT, C_NONCANON, C_BITS_OTHER,
-    C_BITS_ACC, C_BITS_LO, C_BITS_T, C_BUS_ADD, C_BUS_D, C_BUS_E, C_SWAP_NONE, C_SWAP_BIT2,
+    C_BITS_ACC, C_BITS_LO, C_BITS_T, C_BUS_ADD, C_BUS_A, C_BUS_B, C_BUS_C, C_BUS_D, C_BUS_E, C_SWAP_NONE, C_SWAP_BIT2,
     C_SWAP_ON_PERMUTE
 };
 
@@ -316,13 +320,27 @@ static void edit(gl_t *r, const tamper *tp)
         r[RC_BASE_A] = gl_add(r[RC_BASE_A], 1);
         r[RC_BASE_OUT] = gl_add(r[RC_BASE_OUT], 1);
         break;
-    case C_BUS_D: /* e_mul_base_add2 reads d + (0, 0, 1) and adds correctly */
-        r[RC_EXT_D + 2] = gl_add(r[RC_EXT_D + 2], 1);
-        r[RC_EXT_OUT + 2] = gl_add(r[RC_EXT_OUT + 2], r[RC_EXT_E]);
+    /* e_mul_base_add2 (deep) reads one operand as another value and adds
+     * correctly: only that read is wrong */
+    case C_BUS_A: /* a + (0, 1, 0) */
+        r[RC_DEEP_A + 1] = gl_add(r[RC_DEEP_A + 1], 1);
+        r[RC_DEEP_OUT + 1] = gl_add(r[RC_DEEP_OUT + 1], r[RC_DEEP_B]);
         break;
-    case C_BUS_E: /* e_mul_base_add2 reads e + 1 and adds correctly */
-        r[RC_EXT_E] = gl_add(r[RC_EXT_E], 1);
-        for (int i = 0; i < 3; i++) r[RC_EXT_OUT + i] = gl_add(r[RC_EXT_OUT + i], r[RC_EXT_D + i]);
+    case C_BUS_B: /* b + 1 */
+        r[RC_DEEP_B] = gl_add(r[RC_DEEP_B], 1);
+        for (int i = 0; i < 3; i++) r[RC_DEEP_OUT + i] = gl_add(r[RC_DEEP_OUT + i], r[RC_DEEP_A + i]);
+        break;
+    case C_BUS_C: /* the accumulator c + (1, 0, 0) */
+        r[RC_DEEP_C] = gl_add(r[RC_DEEP_C], 1);
+        r[RC_DEEP_OUT] = gl_add(r[RC_DEEP_OUT], 1);
+        break;
+    case C_BUS_D: /* d + (0, 0, 1) */
+        r[RC_DEEP_D + 2] = gl_add(r[RC_DEEP_D + 2], 1);
+        r[RC_DEEP_OUT + 2] = gl_add(r[RC_DEEP_OUT + 2], r[RC_DEEP_E]);
+        break;
+    case C_BUS_E: /* e + 1 */
+        r[RC_DEEP_E] = gl_add(r[RC_DEEP_E], 1);
+        for (int i = 0; i < 3; i++) r[RC_DEEP_OUT + i] = gl_add(r[RC_DEEP_OUT + i], r[RC_DEEP_D + i]);
         break;
     default: r[tp->col] = gl_add(r[tp->col], tp->delta); break;
     }
@@ -351,12 +369,14 @@ static const tamper TAMPERS[] = {
     {"e_mul limb 2", RC_E_MUL, 0, RC_EXT_OUT + 2, 1, 0, "e_mul: out = a b (limb 2)"},
     {"e_mul_base", RC_E_MUL_BASE, 0, RC_EXT_OUT + 1, 1, 0, "e_mul_base: out = a b0 (limb 1)"},
     {"e_mul_base_add", RC_E_MUL_BASE_ADD, 0, RC_EXT_OUT + 2, 1, 0, "e_mul_base_add: out = c + a b0 (limb 2)"},
-    {"e_mul_base_add2 limb 0", RC_E_MUL_BASE_ADD2, 0, RC_EXT_OUT, 1, 0,
-     "e_mul_base_add2: out = c + a b0 + d e (limb 0)"},
-    {"e_mul_base_add2 limb 1", RC_E_MUL_BASE_ADD2, 0, RC_EXT_OUT + 1, 1, 0,
-     "e_mul_base_add2: out = c + a b0 + d e (limb 1)"},
-    {"e_mul_base_add2 limb 2", RC_E_MUL_BASE_ADD2, 0, RC_EXT_OUT + 2, 1, 0,
-     "e_mul_base_add2: out = c + a b0 + d e (limb 2)"},
+    {"e_mul_base_add2 limb 0", RC_E_MUL_BASE_ADD2, 0, RC_DEEP_OUT, 1, 0,
+     "e_mul_base_add2: out = c + a b + d e (limb 0)"},
+    {"e_mul_base_add2 limb 1", RC_E_MUL_BASE_ADD2, 0, RC_DEEP_OUT + 1, 1, 0,
+     "e_mul_base_add2: out = c + a b + d e (limb 1)"},
+    {"e_mul_base_add2 limb 2", RC_E_MUL_BASE_ADD2, 0, RC_DEEP_OUT + 2, 1, 0,
+     "e_mul_base_add2: out = c + a b + d e (limb 2)"},
+    {"e_mul_base_add2 operand d", RC_E_MUL_BASE_ADD2, 0, RC_DEEP_D, 1, 0,
+     "e_mul_base_add2: out = c + a b + d e (limb 0)"},
     {"e_inverse", RC_E_INV, 0, RC_EXT_OUT + 1, 1, 0, "e_inv: a out = 1 - z (limb"},
     {"e_inv zero flag on a nonzero operand", RC_E_INV, 0, 0, 0, C_EINV_ZERO, "e_inv: a z = 0"},
     {"e_inv(0) nonzero", RC_E_INV, 1, 0, 0, C_EINV_OUT, "e_inv: out z = 0 (limb 2)"},
@@ -380,6 +400,12 @@ static const tamper TAMPERS[] = {
      "permute: no exchange without a direction bit"},
     {"direction bit read as another value", RC_PERMUTE_SWAP, 1, 0, 0, C_SWAP_ON_PERMUTE, "do not balance: bus 1"},
     {"read of another value (add)", RC_ADD, 0, 0, 0, C_BUS_ADD, "do not balance: bus 1"},
+    {"read of another value (e_mul_base_add2's a)", RC_E_MUL_BASE_ADD2, 0, 0, 0, C_BUS_A,
+     "do not balance: bus 1"},
+    {"read of another value (e_mul_base_add2's b)", RC_E_MUL_BASE_ADD2, 0, 0, 0, C_BUS_B,
+     "do not balance: bus 1"},
+    {"read of another value (e_mul_base_add2's c)", RC_E_MUL_BASE_ADD2, 0, 0, 0, C_BUS_C,
+     "do not balance: bus 1"},
     {"read of another value (e_mul_base_add2's d)", RC_E_MUL_BASE_ADD2, 0, 0, 0, C_BUS_D,
      "do not balance: bus 1"},
     {"read of another value (e_mul_base_add2's e)", RC_E_MUL_BASE_ADD2, 0, 0, 0, C_BUS_E,
@@ -402,9 +428,7 @@ static void test_wrong_values(void)
         unsigned tab;
         size_t row;
         CU_ASSERT_EQUAL_FATAL(rc_air_locate(&tab, &row, every_air, nth(every, tp->op, tp->k)), CAIRN_OK);
-        const unsigned w[RC_AIR_NTABLES] = {RC_BASE_NMAIN, RC_EXT_NMAIN, RC_BITS_NMAIN, RC_P2_NMAIN,
-                                            RC_PARTS_NMAIN};
-        edit(t.main[tab] + row * w[tab], tp);
+        edit(t.main[tab] + row * NMAIN[tab], tp);
         expect_bad(every_air, &t, t.pub, tp->what, tp->want);
         rc_trace_free(&t);
     }
@@ -758,11 +782,9 @@ static void test_fib_verifier(void)
     printf("  %zu base instructions, %zu inputs absorbed by p2 rows\n", nbase, nabs);
     /* LogUp columns are extension columns: 3 base columns each */
     printf("  %-6s %8s %8s %5s %5s %6s\n", "table", "rows", "height", "pre", "main", "logup");
-    const unsigned w[RC_AIR_NTABLES] = {RC_BASE_NMAIN, RC_EXT_NMAIN, RC_BITS_NMAIN, RC_P2_NMAIN,
-                                        RC_PARTS_NMAIN};
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++)
         printf("  %-6s %8zu %8zu %5u %5u %6u\n", rc_air_table_name(t), rc_air_rows(air, t),
-               (size_t)1 << rc_air_log_height(air, t), rc_air_machine(air)->tables[t]->npre, w[t],
+               (size_t)1 << rc_air_log_height(air, t), rc_air_machine(air)->tables[t]->npre, NMAIN[t],
                3 * stark_vk_logup_columns(rc_air_vk(air), t));
     /* the honest trace satisfies every constraint */
     rc_trace t;
