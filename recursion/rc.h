@@ -61,8 +61,10 @@ typedef enum {
                            *                      when bit = 1 (a Merkle path step) */
     RC_E_MUL_BASE_ADD = 23, /* dst, a (ext), b (base), c (ext)   c + a b */
     RC_E_MUL_BASE_ADD2 = 24, /* dst, a (ext), b (base), c (ext), d (ext), e (base)
-                              *                   c + a b + d e (two DEEP terms) */
-    RC_NOPS = 25        /* one past the last opcode */
+                              *                   c + a b + d e (two DEEP terms; table deep) */
+    RC_E_HORNER2 = 25,  /* dst, a (ext), b (base), c (ext), d (ext), e (base)
+                         *                   c + a b + d e (two Horner steps; table ext) */
+    RC_NOPS = 26        /* one past the last opcode */
 } rc_op;
 
 /* "add", "e_mul", ...; "?" for an unknown opcode. */

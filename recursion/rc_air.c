@@ -5,11 +5,11 @@
  * first p2 lane that reads it defines it, absorb_inputs), in six tables:
  *   base   const, input, add, sub, mul, inv, select, assert_eq
  *   ext    e_const, e_input, e_from_base, e_add, e_sub, e_mul, e_mul_base,
- *          e_mul_base_add, e_mul_base_add2, e_inv, e_select, e_assert_eq
+ *          e_mul_base_add, e_horner2, e_inv, e_select, e_assert_eq
  *   bits   bits: 64 rows, one per bit (all 64 witnessed, the low n written)
  *   p2     permute, permute_swap (the stark module's p2_air gadget)
  *   parts  e_parts
- *   deep   e_mul_base_add2 (DEEP sums, Horner steps)
+ *   deep   e_mul_base_add2 (the DEEP sums)
  * base and ext rows share one operand layout: up to three operands a, b, c
  * (in the instruction's operand order) and one result out. The opcode is a
  * one-hot set of preprocessed flags, so each constraint is
@@ -46,7 +46,7 @@ enum { P_ADDR_A, P_ADDR_B, P_ADDR_C, P_ADDR_OUT, P_MULT_OUT, P_RA, P_RB, P_RC, P
 enum { BF_ADD = P_NOPER, BF_SUB, BF_MUL, BF_SEL, BF_INV, BF_ASSERT, BF_CONST, BF_PUB, B_IMM, B_NPRE };
 enum {
     EF_CONST = P_NOPER, EF_ADD, EF_SUB, EF_MUL, EF_MULB, EF_FB, EF_INV, EF_SEL, EF_ASSERT, EF_MULBADD,
-    E_IMM, E_NPRE = E_IMM + 3
+    EF_HORNER2, E_IMM, E_ADDR_D = E_IMM + 3, E_ADDR_E, E_NPRE
 };
 /* bits, per row of a decomposition's block (row k holds bit k; padding
  * rows all 0): 2^k, whether the next row continues the block (k < 63),
@@ -110,11 +110,13 @@ static const rc_shape SHAPES[] = {
      * before deep took e_mul_base_add2) made it two heights */
     {"rc-100", {16, 16, 16, 16, 16, 16}},
     /* joins at proven-100 (rc_fold.h "Shapes of lifts and joins"): the
-     * largest, the join of two lifts of shape rc-100, needs 21.70k /
-     * 46.18k / 166 x 64 / 27.73k / 5564 / 41.80k rows; the joins of join
-     * proofs need fewer (their trees are shorter). base, bits, parts at
-     * p2's 2^15: two LDE heights (2^18 and 2^17) */
-    {"rc-100-join", {15, 16, 15, 15, 15, 16}},
+     * join of two lifts of shape rc-100 needs 21.70k / 56.49k / 166 x 64 /
+     * 28.07k / 5600 / 32.40k rows; the joins of join proofs need fewer but
+     * in deep, which holds one row per two opened values per query (201 x
+     * 81 x 2 in every join: 368 rows under 2^15; three more opened
+     * columns per recursion proof would take deep to 2^16). Two LDE
+     * heights (2^18 for ext, 2^17 for the rest) */
+    {"rc-100-join", {15, 16, 15, 15, 15, 15}},
     /* joins at preset test: rc-test's heights would do; parts one
      * larger so that the fold at preset test, which the tests run, has
      * a join shape other than the lifts' as proven-100 has (three join
@@ -185,6 +187,7 @@ static int flag_of(unsigned op)
     case RC_E_MUL: return EF_MUL;
     case RC_E_MUL_BASE: return EF_MULB;
     case RC_E_MUL_BASE_ADD: return EF_MULBADD;
+    case RC_E_HORNER2: return EF_HORNER2;
     case RC_E_INV: return EF_INV;
     case RC_E_SELECT: return EF_SEL;
     case RC_E_ASSERT_EQ: return EF_ASSERT;
@@ -277,14 +280,15 @@ static void ext_mul(bld *b, air_expr r[3], const air_expr x[3], const air_expr y
 
 static void build_ext(bld *b)
 {
-    air_expr a[3], bb[3], c[3], out[3], prod[3], inv[3];
+    air_expr a[3], bb[3], c[3], out[3], d[3], prod[3], inv[3];
     for (unsigned i = 0; i < 3; i++) {
         a[i] = col(b, RC_EXT_A + i);
         bb[i] = col(b, RC_EXT_B + i);
         c[i] = col(b, RC_EXT_C + i);
         out[i] = col(b, RC_EXT_OUT + i);
+        d[i] = col(b, RC_EXT_D + i);
     }
-    air_expr z = col(b, RC_EXT_Z), one = cst(b, 1);
+    air_expr z = col(b, RC_EXT_Z), e = col(b, RC_EXT_E), one = cst(b, 1), zero = cst(b, 0);
     ext_mul(b, prod, a, bb);
     ext_mul(b, inv, a, out);
     char name[48];
@@ -306,6 +310,10 @@ static void build_ext(bld *b)
         /* (a, b, acc) in columns a, b, c: one DEEP term added */
         snprintf(name, sizeof name, "e_mul_base_add: out = c + a b0 (limb %u)", i);
         rule(b, EF_MULBADD, sub(b, out[i], add(b, c[i], mul(b, a[i], bb[0]))), name);
+        /* (acc, x^2, c, coefficient, x): two Horner steps */
+        snprintf(name, sizeof name, "e_horner2: out = c + a b0 + d e (limb %u)", i);
+        rule(b, EF_HORNER2, sub(b, out[i], add(b, add(b, c[i], mul(b, a[i], bb[0])), mul(b, d[i], e))),
+             name);
         /* (bit, a, b) in columns a, b, c; the bit is a0 */
         snprintf(name, sizeof name, "e_select: out = b + bit (a - b) (limb %u)", i);
         rule(b, EF_SEL, sub(b, out[i], add(b, c[i], mul(b, a[0], sub(b, bb[i], c[i])))), name);
@@ -322,6 +330,11 @@ static void build_ext(bld *b)
         rule(b, EF_INV, mul(b, out[i], z), name);
     }
     operand_bus(b, out, a, bb, c);
+    /* e_horner2's d and e, read on its rows only (its flag is their
+     * multiplicity); e is a base variable, read as (var, e, 0, 0), the
+     * tuple its write sent */
+    mem(b, AIR_RECEIVE, pre(b, EF_HORNER2), pre(b, E_ADDR_D), d[0], d[1], d[2]);
+    mem(b, AIR_RECEIVE, pre(b, EF_HORNER2), pre(b, E_ADDR_E), e, zero, zero);
 }
 
 /* e_mul_base_add2 (a, b, c, d, e): out = c + a b + d e, on every row: a
@@ -487,8 +500,10 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
         case RC_TAB_BASE:
         case RC_TAB_EXT: {
             for (unsigned k = 0; k < na; k++) {
-                r[P_ADDR_A + k] = arg[k];
-                r[P_RA + k] = 1;
+                /* operands 3 and 4 (e_horner2's d, e): ext's own columns,
+                 * read with the opcode's flag */
+                r[k < 3 ? P_ADDR_A + k : k == 3 ? E_ADDR_D : E_ADDR_E] = arg[k];
+                if (k < 3) r[P_RA + k] = 1;
             }
             if (!is_assert(in->op)) {
                 r[P_ADDR_OUT] = in->dst;
@@ -875,7 +890,8 @@ static void fill_operands(gl_t *r, unsigned t, const rc_instr *in, const uint32_
         return;
     }
     for (unsigned k = 0; k < na; k++)
-        for (unsigned l = 0; l < 3; l++) r[RC_EXT_A + 3 * k + l] = v[arg[k]].c[l];
+        for (unsigned l = 0; l < (k == 4 ? 1u : 3u); l++)
+            r[(k < 3 ? RC_EXT_A + 3 * k : k == 3 ? RC_EXT_D : RC_EXT_E) + l] = v[arg[k]].c[l];
     if (!is_assert(in->op))
         for (unsigned l = 0; l < 3; l++) r[RC_EXT_OUT + l] = v[in->dst].c[l];
     if (in->op == RC_E_INV) r[RC_EXT_Z] = gl3_eq(v[arg[0]], gl3_zero());

@@ -40,8 +40,15 @@ enum { RC_TAB_BASE, RC_TAB_EXT, RC_TAB_BITS, RC_TAB_P2, RC_TAB_PARTS, RC_TAB_DEE
 
 /* Main columns of each table (docs/recursion.md "The AIR"). */
 enum { RC_BASE_A, RC_BASE_B, RC_BASE_C, RC_BASE_OUT, RC_BASE_Z, RC_BASE_NMAIN };
-/* ext: operands a, b, c, out and e_inv's zero flag z */
-enum { RC_EXT_A = 0, RC_EXT_B = 3, RC_EXT_C = 6, RC_EXT_OUT = 9, RC_EXT_Z = 12, RC_EXT_NMAIN = 13 };
+/* ext: operands a, b, c, out, e_horner2's fourth and fifth operands d
+ * (ext) and e (base), and e_inv's zero flag z in e's column: only
+ * e_horner2 reads e on the bus (its read flag, preprocessed) and only
+ * e_inv's rules read z, so the two never meet in a row. 16 columns hash
+ * in two permutations per row (rate 8) where 17 took three. */
+enum {
+    RC_EXT_A = 0, RC_EXT_B = 3, RC_EXT_C = 6, RC_EXT_OUT = 9, RC_EXT_D = 12, RC_EXT_E = 15,
+    RC_EXT_Z = RC_EXT_E, RC_EXT_NMAIN = 16
+};
 /* bits: one row per bit, RC_BITS_ROWS rows per decomposition (row k holds
  * bit k): the bit b, the running sum acc = sum_{j <= k} b_j 2^j (acc of the
  * last row is x), lo = the low 32 bits' sum (rows 31..63), and on the last
@@ -63,10 +70,11 @@ enum {
 enum { RC_PARTS_C = 0, RC_PARTS_NMAIN = 3 };
 /* deep: e_mul_base_add2, out = c + a b + d e with a, c, d, out extension
  * elements and b, e base elements: the verifier's DEEP sums (two opened
- * values a row) and its final polynomial's Horner steps (two coefficients
- * a row). They are about half of a lift's or join's extension rows; in a
- * table of their own, 14 columns wide, they let ext and deep both stay
- * at 2^16 rows where ext alone needed 2^17 (docs/recursion.md "Tables") */
+ * values a row). They are about half of a lift's or join's extension
+ * rows; in a table of their own, 14 columns wide, they let ext stay at
+ * 2^16 rows where it needed 2^17 (docs/recursion.md "Tables"). The same
+ * sum for the FRI final polynomial's Horner steps is e_horner2, in ext,
+ * so that a join's deep rows fit 2^15 */
 enum {
     RC_DEEP_A = 0, RC_DEEP_B = 3, RC_DEEP_C = 4, RC_DEEP_D = 7, RC_DEEP_E = 10, RC_DEEP_OUT = 11,
     RC_DEEP_NMAIN = 14

@@ -322,14 +322,23 @@ static ve r_emulbadd(vctx *c, ve acc, ve a, vb x)
     gl3_t r = gl3_add(V(b, acc.v[0]), gl3_mul_base(V(b, a.v[0]), V(b, x.v).c[0]));
     return (ve){{op1(b, RC_E_MUL_BASE_ADD, args, r), 0, 0}};
 }
-static ve r_emulbadd2(vctx *c, ve acc, ve a1, vb x1, ve a2, vb x2)
+/* acc + a1 x1 + a2 x2 as opcode op (e_mul_base_add2 or e_horner2) */
+static ve emulbadd2_op(vctx *c, unsigned op, ve acc, ve a1, vb x1, ve a2, vb x2)
 {
     rc_builder *b = B(c);
     uint32_t args[5] = {(uint32_t)a1.v[0], (uint32_t)x1.v, (uint32_t)acc.v[0], (uint32_t)a2.v[0],
                         (uint32_t)x2.v};
     gl3_t r = gl3_add(gl3_add(V(b, acc.v[0]), gl3_mul_base(V(b, a1.v[0]), V(b, x1.v).c[0])),
                       gl3_mul_base(V(b, a2.v[0]), V(b, x2.v).c[0]));
-    return (ve){{op1(b, RC_E_MUL_BASE_ADD2, args, r), 0, 0}};
+    return (ve){{op1(b, op, args, r), 0, 0}};
+}
+static ve r_emulbadd2(vctx *c, ve acc, ve a1, vb x1, ve a2, vb x2)
+{
+    return emulbadd2_op(c, RC_E_MUL_BASE_ADD2, acc, a1, x1, a2, x2);
+}
+static ve r_ehorner2(vctx *c, ve acc, ve a1, vb x1, ve a2, vb x2)
+{
+    return emulbadd2_op(c, RC_E_HORNER2, acc, a1, x1, a2, x2);
 }
 static ve r_einv(vctx *c, ve a)
 {
@@ -447,6 +456,7 @@ static const vctx_ops builder_ops = {
     .e_mul_base = r_emulb,
     .e_mul_base_add = r_emulbadd,
     .e_mul_base_add2 = r_emulbadd2,
+    .e_horner2 = r_ehorner2,
     .e_inv = r_einv,
     .e_select = r_esel,
     .e_parts = r_eparts,

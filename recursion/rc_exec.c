@@ -55,6 +55,7 @@ cairn_err rc_exec_run(gl3_t *v, rc_exec_result *res, const rc_program *p, const 
         case RC_E_MUL_BASE: *d = gl3_mul_base(v[a[0]], v[a[1]].c[0]); break;
         case RC_E_MUL_BASE_ADD: *d = gl3_add(v[a[2]], gl3_mul_base(v[a[0]], v[a[1]].c[0])); break;
         case RC_E_MUL_BASE_ADD2:
+        case RC_E_HORNER2:
             *d = gl3_add(gl3_add(v[a[2]], gl3_mul_base(v[a[0]], v[a[1]].c[0])),
                          gl3_mul_base(v[a[3]], v[a[4]].c[0]));
             break;

@@ -11,7 +11,7 @@
 #include "rc_air.h"
 
 #define RC_MAGIC "CAIRNRCP"
-#define RC_VERSION 3u /* 2: permute_swap, e_mul_base_add; 3: e_mul_base_add2 */
+#define RC_VERSION 4u /* 2: permute_swap, e_mul_base_add; 3: e_mul_base_add2; 4: e_horner2 */
 /* Largest variable count: indices are u32 and a multi-output instruction
  * defines up to 64 variables past its dst. */
 #define RC_MAX_VARS (UINT32_MAX - 128u)

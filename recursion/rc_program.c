@@ -51,6 +51,7 @@ static const op_info OPS[RC_NOPS] = {
     [RC_PERMUTE_SWAP] = {"permute_swap", "bbbbbbbbbbbbb", 'b', P2_WIDTH, 0},
     [RC_E_MUL_BASE_ADD] = {"e_mul_base_add", "ebe", 'e', 1, 0},
     [RC_E_MUL_BASE_ADD2] = {"e_mul_base_add2", "ebeeb", 'e', 1, 0},
+    [RC_E_HORNER2] = {"e_horner2", "ebeeb", 'e', 1, 0},
 };
 
 static int known(unsigned op) { return op > 0 && op < RC_NOPS; }

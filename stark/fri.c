@@ -389,13 +389,13 @@ void fri_verify_query(vctx *c, const stark_shape *s, const fri_vstate *st, const
     vb x = vc_mul(c, y[hf], vc_const(c, layer_shift(l0, hf)));
     size_t nc = (size_t)1 << s->log_final;
     /* Horner two coefficients a step, acc' = c_(j-1) + acc x^2 + c_j x:
-     * one e_mul_base_add2 row of the recursion VM per two coefficients (x
-     * is a base element), an odd last step one e_mul_base_add row */
+     * one e_horner2 row of the recursion VM per two coefficients (x is a
+     * base element), an odd last step one e_mul_base_add row */
     ve acc = st->final_poly[nc - 1];
     size_t j = nc - 1; /* coefficients j-1 .. 0 are still to add */
     if (j >= 2) {
         vb x2 = vc_mul(c, x, x);
-        for (; j >= 2; j -= 2) acc = vce_mul_base_add2(c, st->final_poly[j - 2], acc, x2, st->final_poly[j - 1], x);
+        for (; j >= 2; j -= 2) acc = vce_horner2(c, st->final_poly[j - 2], acc, x2, st->final_poly[j - 1], x);
     }
     if (j == 1) acc = vce_mul_base_add(c, st->final_poly[0], acc, x);
     vce_assert_eq(c, acc, cur, "FRI query %u: final polynomial mismatch%s", q,

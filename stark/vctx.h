@@ -53,6 +53,9 @@ typedef struct {
     ve (*e_mul_base_add)(vctx *c, ve acc, ve a, vb b); /* acc + a b: one DEEP term */
     /* acc + a1 b1 + a2 b2: two DEEP terms (one recursion-VM row) */
     ve (*e_mul_base_add2)(vctx *c, ve acc, ve a1, vb b1, ve a2, vb b2);
+    /* The same sum for two Horner steps (acc + acc' x^2 + c x): one row of
+     * another table of the recursion VM than the DEEP terms' */
+    ve (*e_horner2)(vctx *c, ve acc, ve a1, vb b1, ve a2, vb b2);
     ve (*e_inv)(vctx *c, ve a);
     ve (*e_select)(vctx *c, vb bit, ve one, ve zero);
     /* Components of an extension value (for absorbing into a transcript). */
@@ -95,6 +98,10 @@ static inline ve vce_mul_base_add(vctx *c, ve acc, ve a, vb b)
 static inline ve vce_mul_base_add2(vctx *c, ve acc, ve a1, vb b1, ve a2, vb b2)
 {
     return c->ops->e_mul_base_add2(c, acc, a1, b1, a2, b2);
+}
+static inline ve vce_horner2(vctx *c, ve acc, ve a1, vb b1, ve a2, vb b2)
+{
+    return c->ops->e_horner2(c, acc, a1, b1, a2, b2);
 }
 static inline ve vce_inv(vctx *c, ve a) { return c->ops->e_inv(c, a); }
 static inline ve vce_select(vctx *c, vb bit, ve one, ve zero)

@@ -150,6 +150,7 @@ static const vctx_ops native_ops = {
     .e_mul_base = n_emulb,
     .e_mul_base_add = n_emulbadd,
     .e_mul_base_add2 = n_emulbadd2,
+    .e_horner2 = n_emulbadd2,
     .e_inv = n_einv,
     .e_select = n_eselect,
     .e_parts = n_eparts,

@@ -67,6 +67,7 @@ static cairn_err every_program(rc_program **prog, gl_t **wit, size_t *n, gl_t kc
     ve ea = vce_add(c, u, ka), es = vce_sub(c, ea, v), em = vce_mul(c, es, u);
     ve eb = vce_mul_base_add(c, vce_mul_base(c, em, sel), u, sel2);
     eb = vce_mul_base_add2(c, eb, v, w, em, y);
+    eb = vce_horner2(c, eb, u, w, v, sel2);
     ve ei = vce_inv(c, eb), e0 = vce_inv(c, vce_const(c, gl3_zero()));
     ve ef = vce_from_base(c, sel2);
     ve esel = vce_select(c, low[0], ei, e0);
@@ -222,7 +223,7 @@ typedef struct {
 
 enum {
     C_NONE, C_INV_ZERO, C_INV_OUT, C_EINV_ZERO, C_EINV_OUT, C_BIT, C_NONCANON, C_BITS_OTHER,
-    C_BITS_ACC, C_BITS_LO, C_BITS_T, C_BUS_ADD, C_BUS_A, C_BUS_B, C_BUS_C, C_BUS_D, C_BUS_E, C_SWAP_NONE, C_SWAP_BIT2,
+    C_BITS_ACC, C_BITS_LO, C_BITS_T, C_BUS_ADD, C_BUS_A, C_BUS_B, C_BUS_C, C_BUS_D, C_BUS_E, C_HBUS_D, C_HBUS_E, C_SWAP_NONE, C_SWAP_BIT2,
     C_SWAP_ON_PERMUTE
 };
 
@@ -342,6 +343,14 @@ static void edit(gl_t *r, const tamper *tp)
         r[RC_DEEP_E] = gl_add(r[RC_DEEP_E], 1);
         for (int i = 0; i < 3; i++) r[RC_DEEP_OUT + i] = gl_add(r[RC_DEEP_OUT + i], r[RC_DEEP_D + i]);
         break;
+    case C_HBUS_D: /* e_horner2 (ext) reads d + (0, 1, 0) and adds correctly */
+        r[RC_EXT_D + 1] = gl_add(r[RC_EXT_D + 1], 1);
+        r[RC_EXT_OUT + 1] = gl_add(r[RC_EXT_OUT + 1], r[RC_EXT_E]);
+        break;
+    case C_HBUS_E: /* e_horner2 reads e + 1 and adds correctly */
+        r[RC_EXT_E] = gl_add(r[RC_EXT_E], 1);
+        for (int i = 0; i < 3; i++) r[RC_EXT_OUT + i] = gl_add(r[RC_EXT_OUT + i], r[RC_EXT_D + i]);
+        break;
     default: r[tp->col] = gl_add(r[tp->col], tp->delta); break;
     }
 }
@@ -377,6 +386,9 @@ static const tamper TAMPERS[] = {
      "e_mul_base_add2: out = c + a b + d e (limb 2)"},
     {"e_mul_base_add2 operand d", RC_E_MUL_BASE_ADD2, 0, RC_DEEP_D, 1, 0,
      "e_mul_base_add2: out = c + a b + d e (limb 0)"},
+    {"e_horner2 limb 0", RC_E_HORNER2, 0, RC_EXT_OUT, 1, 0, "e_horner2: out = c + a b0 + d e (limb 0)"},
+    {"e_horner2 limb 1", RC_E_HORNER2, 0, RC_EXT_OUT + 1, 1, 0, "e_horner2: out = c + a b0 + d e (limb 1)"},
+    {"e_horner2 limb 2", RC_E_HORNER2, 0, RC_EXT_OUT + 2, 1, 0, "e_horner2: out = c + a b0 + d e (limb 2)"},
     {"e_inverse", RC_E_INV, 0, RC_EXT_OUT + 1, 1, 0, "e_inv: a out = 1 - z (limb"},
     {"e_inv zero flag on a nonzero operand", RC_E_INV, 0, 0, 0, C_EINV_ZERO, "e_inv: a z = 0"},
     {"e_inv(0) nonzero", RC_E_INV, 1, 0, 0, C_EINV_OUT, "e_inv: out z = 0 (limb 2)"},
@@ -410,6 +422,8 @@ static const tamper TAMPERS[] = {
      "do not balance: bus 1"},
     {"read of another value (e_mul_base_add2's e)", RC_E_MUL_BASE_ADD2, 0, 0, 0, C_BUS_E,
      "do not balance: bus 1"},
+    {"read of another value (e_horner2's d)", RC_E_HORNER2, 0, 0, 0, C_HBUS_D, "do not balance: bus 1"},
+    {"read of another value (e_horner2's e)", RC_E_HORNER2, 0, 0, 0, C_HBUS_E, "do not balance: bus 1"},
     {"read of another value (e_parts)", RC_E_PARTS, 0, RC_PARTS_C + 1, 1, 0, "do not balance: bus 1"},
     {"private input written, read differently", RC_INPUT, 2, RC_BASE_OUT, 1, 0,
      "do not balance: bus 1"},

@@ -50,6 +50,7 @@ static void gadget(vctx *c, const gl_t in[4], const gl3_t ein[2], vb *ob, unsign
     oe[e++] = vce_mul_base(c, u, y);
     oe[e++] = vce_mul_base_add(c, v, u, y);
     oe[e++] = vce_mul_base_add2(c, v, u, y, v, z);
+    oe[e++] = vce_horner2(c, u, v, z, u, y);
     oe[e++] = vce_inv(c, u);
     oe[e++] = vce_inv(c, vce_const(c, gl3_zero()));
     oe[e++] = vce_from_base(c, z);
@@ -282,7 +283,7 @@ typedef struct {
 
 static p0 p0_default(void)
 {
-    return (p0){"CAIRNRCP", 3, 4, 5, 1, RC_ADD, 0, 1, 3, 12, 0};
+    return (p0){"CAIRNRCP", 4, 4, 5, 1, RC_ADD, 0, 1, 3, 12, 0};
 }
 
 static void write_p0(buf *o, const p0 *f)
@@ -384,10 +385,10 @@ static void test_p0(void)
 static void test_malformed(void)
 {
     BAD_P0(magic, "CAIRNRCQ", "bad magic");
-    BAD_P0(version, 2, "version 2, this build reads 3");
-    BAD_P0(version, 4, "version 4");
+    BAD_P0(version, 3, "version 3, this build reads 4");
+    BAD_P0(version, 5, "version 5");
     BAD_P0(op2, 0, "instruction 2 at offset 42: unknown opcode 0");
-    BAD_P0(op2, RC_NOPS, "unknown opcode 25");
+    BAD_P0(op2, RC_NOPS, "unknown opcode 26");
     BAD_P0(op2, 0xff, "unknown opcode 255");
     BAD_P0(a2, 4, "add: operand 0 is variable 4, out of range (4 variables)");
     BAD_P0(b2, 0xffffffffu, "operand 1 is variable 4294967295, out of range");
@@ -430,12 +431,12 @@ static void test_malformed(void)
 
     /* select bits and bit counts: x = input; y = input; bits; select */
     buf s;
-#define SEL_PROG(bitvar, nbits) /* version 3 */                                                 \
+#define SEL_PROG(bitvar, nbits) /* version 4 */                                                 \
     do {                                                                                       \
         s.n = 0;                                                                               \
         memcpy(s.b, "CAIRNRCP", 8);                                                            \
         s.n = 8;                                                                               \
-        w32(&s, 3), w32(&s, 3 + (nbits)), w32(&s, 4), w32(&s, 0);                              \
+        w32(&s, 4), w32(&s, 3 + (nbits)), w32(&s, 4), w32(&s, 0);                              \
         w8(&s, RC_INPUT), w32(&s, 0);                                                          \
         w8(&s, RC_INPUT), w32(&s, 1);                                                          \
         w8(&s, RC_BITS), w8(&s, nbits), w32(&s, 2), w32(&s, 0);                                \

@@ -1429,6 +1429,11 @@ static ve r_emulbadd2(vctx *c, ve s, ve a1, vb b1, ve a2, vb b2)
     rec(c, 24);
     return NOPS(c)->e_mul_base_add2(NAT(c), s, a1, b1, a2, b2);
 }
+static ve r_ehorner2(vctx *c, ve s, ve a1, vb b1, ve a2, vb b2)
+{
+    rec(c, 25);
+    return NOPS(c)->e_horner2(NAT(c), s, a1, b1, a2, b2);
+}
 static ve r_esel(vctx *c, vb s, ve a, ve b) { rec(c, 17); return NOPS(c)->e_select(NAT(c), s, a, b); }
 static void r_eparts(vctx *c, vb o[3], ve a)
 {
@@ -1457,7 +1462,7 @@ static void r_eassert(vctx *c, ve a, ve b, const char *fmt, va_list ap)
 }
 static const vctx_ops rec_ops = {r_const, r_input, r_add,    r_sub,   r_mul,   r_inv,
                                  r_select, r_bits, r_econst, r_einput, r_efrom, r_eadd,
-                                 r_esub,  r_emul,  r_emulb,  r_emulbadd, r_emulbadd2, r_einv,  r_esel,  r_eparts,
+                                 r_esub,  r_emul,  r_emulb,  r_emulbadd, r_emulbadd2, r_ehorner2, r_einv,  r_esel,  r_eparts,
                                  r_permute, r_permute_swap, r_assert, r_eassert};
 
 static void record(recorder *r, const fixture *f, const stark_proof *pf, const stark_shape *s)
