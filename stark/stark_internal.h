@@ -173,11 +173,13 @@ static inline int stark_quotient_reads_lde(const stark_shape *s, unsigned t, uns
  * 2^rows_log rows, to its kept blocks after the commitment: those of the
  * tree's largest height and the large ones. Small LDEs stay whole:
  * rebuilding their queried rows would cost more, for small matrices, than
- * the memory is worth. Nor is a large one that is not the tallest trimmed
- * when its quotient reads every block of the LDE and more (a constraint
- * degree above the blowup + 1: the recursion machine's p2 table): the
- * quotient would rebuild the blocks it gave back, and then more, at a peak
- * that holds them all anyway. Nor is any LDE whose quotient reads more
+ * the memory is worth. Nor is one, the tallest or not, whose quotient
+ * reads every block of the LDE and more (a constraint degree above the
+ * blowup + 1: the recursion machine's p2 table): the quotient would
+ * rebuild the blocks it gave back, and then more, at a peak that holds
+ * them all anyway, and the queries would rebuild its rows through an
+ * inverse NTT of the widest matrix (a lift at rc-100, where every table
+ * is the tallest: 0.25 CPU seconds). Nor is any LDE whose quotient reads more
  * than the kept blocks and at most the LDE (stark_quotient_reads_lde):
  * the quotient would rebuild at once what was given back; a large LogUp
  * one of those is trimmed once the quotient is done
@@ -189,7 +191,7 @@ static inline int stark_trimmed(const stark_shape *s, int k, unsigned t, unsigne
     const int tallest = s->log_n[t] + s->log_b == s->tree_log_h[k];
     const int large = ((size_t)s->w[k][t] << rows_log) >= STARK_TRIM_MIN_ELEMS;
     const int quotient_reads_all = ((size_t)s->nq[t] << s->log_n[t]) > ((size_t)1 << rows_log);
-    return rows_log > s->log_n[t] + stark_keep_log(s) && (tallest || (large && !quotient_reads_all));
+    return rows_log > s->log_n[t] + stark_keep_log(s) && !quotient_reads_all && (tallest || large);
 }
 
 /* Whether the prover trims table t's LDE in tree k once the quotient is
