@@ -265,6 +265,20 @@ static void p2_set_dir(gl_t *r, gl_t s)
     CU_ASSERT_EQUAL_FATAL(p2_air_fill(&RC_P2_AIR, r, o, g), CAIRN_OK);
 }
 
+/* In a row of out = c + x y + ...: the extension operand x's limb off by
+ * one and out made consistent (out's limb + y), or the base operand y off
+ * by one (out + x). */
+static void bump_ext(gl_t *r, unsigned x, unsigned limb, unsigned y, unsigned out)
+{
+    r[x + limb] = gl_add(r[x + limb], 1);
+    r[out + limb] = gl_add(r[out + limb], r[y]);
+}
+static void bump_base(gl_t *r, unsigned y, unsigned x, unsigned out)
+{
+    r[y] = gl_add(r[y], 1);
+    for (int i = 0; i < 3; i++) r[out + i] = gl_add(r[out + i], r[x + i]);
+}
+
 static void edit(gl_t *r, const tamper *tp)
 {
     switch (tp->custom) {
@@ -321,36 +335,19 @@ static void edit(gl_t *r, const tamper *tp)
         r[RC_BASE_A] = gl_add(r[RC_BASE_A], 1);
         r[RC_BASE_OUT] = gl_add(r[RC_BASE_OUT], 1);
         break;
-    /* e_mul_base_add2 (deep) reads one operand as another value and adds
-     * correctly: only that read is wrong */
-    case C_BUS_A: /* a + (0, 1, 0) */
-        r[RC_DEEP_A + 1] = gl_add(r[RC_DEEP_A + 1], 1);
-        r[RC_DEEP_OUT + 1] = gl_add(r[RC_DEEP_OUT + 1], r[RC_DEEP_B]);
-        break;
-    case C_BUS_B: /* b + 1 */
-        r[RC_DEEP_B] = gl_add(r[RC_DEEP_B], 1);
-        for (int i = 0; i < 3; i++) r[RC_DEEP_OUT + i] = gl_add(r[RC_DEEP_OUT + i], r[RC_DEEP_A + i]);
-        break;
+    /* e_mul_base_add2 (deep) and e_horner2 (ext), out = c + a b + d e,
+     * read one operand as another value and add correctly: only that read
+     * is wrong */
+    case C_BUS_A: bump_ext(r, RC_DEEP_A, 1, RC_DEEP_B, RC_DEEP_OUT); break;
+    case C_BUS_B: bump_base(r, RC_DEEP_B, RC_DEEP_A, RC_DEEP_OUT); break;
     case C_BUS_C: /* the accumulator c + (1, 0, 0) */
         r[RC_DEEP_C] = gl_add(r[RC_DEEP_C], 1);
         r[RC_DEEP_OUT] = gl_add(r[RC_DEEP_OUT], 1);
         break;
-    case C_BUS_D: /* d + (0, 0, 1) */
-        r[RC_DEEP_D + 2] = gl_add(r[RC_DEEP_D + 2], 1);
-        r[RC_DEEP_OUT + 2] = gl_add(r[RC_DEEP_OUT + 2], r[RC_DEEP_E]);
-        break;
-    case C_BUS_E: /* e + 1 */
-        r[RC_DEEP_E] = gl_add(r[RC_DEEP_E], 1);
-        for (int i = 0; i < 3; i++) r[RC_DEEP_OUT + i] = gl_add(r[RC_DEEP_OUT + i], r[RC_DEEP_D + i]);
-        break;
-    case C_HBUS_D: /* e_horner2 (ext) reads d + (0, 1, 0) and adds correctly */
-        r[RC_EXT_D + 1] = gl_add(r[RC_EXT_D + 1], 1);
-        r[RC_EXT_OUT + 1] = gl_add(r[RC_EXT_OUT + 1], r[RC_EXT_E]);
-        break;
-    case C_HBUS_E: /* e_horner2 reads e + 1 and adds correctly */
-        r[RC_EXT_E] = gl_add(r[RC_EXT_E], 1);
-        for (int i = 0; i < 3; i++) r[RC_EXT_OUT + i] = gl_add(r[RC_EXT_OUT + i], r[RC_EXT_D + i]);
-        break;
+    case C_BUS_D: bump_ext(r, RC_DEEP_D, 2, RC_DEEP_E, RC_DEEP_OUT); break;
+    case C_BUS_E: bump_base(r, RC_DEEP_E, RC_DEEP_D, RC_DEEP_OUT); break;
+    case C_HBUS_D: bump_ext(r, RC_EXT_D, 1, RC_EXT_E, RC_EXT_OUT); break;
+    case C_HBUS_E: bump_base(r, RC_EXT_E, RC_EXT_D, RC_EXT_OUT); break;
     default: r[tp->col] = gl_add(r[tp->col], tp->delta); break;
     }
 }
