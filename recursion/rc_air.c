@@ -42,7 +42,8 @@
 #define MAX_LOG_N STARK_MACHINE_MAX_LOG_N
 
 /* Preprocessed columns. base and ext: the operand layout, then flags. */
-enum { P_ADDR_A, P_ADDR_B, P_ADDR_C, P_ADDR_OUT, P_MULT_OUT, P_RA, P_RB, P_RC, P_NOPER };
+/* (The read flags of a, b and c are sums of opcode flags: operand_bus.) */
+enum { P_ADDR_A, P_ADDR_B, P_ADDR_C, P_ADDR_OUT, P_MULT_OUT, P_NOPER };
 enum { BF_ADD = P_NOPER, BF_SUB, BF_MUL, BF_SEL, BF_INV, BF_ASSERT, BF_CONST, BF_PUB, B_IMM, B_NPRE };
 enum {
     EF_CONST = P_NOPER, EF_ADD, EF_SUB, EF_MUL, EF_MULB, EF_FB, EF_INV, EF_SEL, EF_ASSERT, EF_MULBADD,
@@ -227,16 +228,32 @@ static void mem(bld *b, int dir, air_expr mult, air_expr addr, air_expr v0, air_
     air_interact(b->m, b->t, RC_AIR_BUS_MEM, dir, mult, tup, 4);
 }
 
-/* base and ext rows: write out, read a, b, c. A base operand read by an
- * ext row is the tuple (var, a0, a1, a2): the write was (var, x, 0, 0), so
- * the bus itself forces a1 = a2 = 0 and no constraint is needed. */
-static void operand_bus(bld *b, const air_expr out[3], const air_expr a[3], const air_expr bb[3],
-                        const air_expr c[3])
+/* base and ext rows (table tab): write out, read a, b, c. A base operand
+ * read by an ext row is the tuple (var, a0, a1, a2): the write was (var,
+ * x, 0, 0), so the bus itself forces a1 = a2 = 0 and no constraint is
+ * needed. Operand k is read once on the rows of every opcode of the table
+ * with more than k operands: its multiplicity is the sum of their flags
+ * (one-hot, so 1 on those rows and 0 on the others), plus, for operand a
+ * of base, the public input's flag (it reads the boundary's value). No
+ * column of its own: every query opens three preprocessed columns fewer
+ * per table, and the DEEP sums of a recursion proof's verifier take
+ * three rows fewer per query. */
+static void operand_bus(bld *b, unsigned tab, const air_expr out[3], const air_expr a[3],
+                        const air_expr bb[3], const air_expr c[3])
 {
+    const air_expr *v[3] = {a, bb, c};
+    const unsigned addr[3] = {P_ADDR_A, P_ADDR_B, P_ADDR_C};
     mem(b, AIR_SEND, pre(b, P_MULT_OUT), pre(b, P_ADDR_OUT), out[0], out[1], out[2]);
-    mem(b, AIR_RECEIVE, pre(b, P_RA), pre(b, P_ADDR_A), a[0], a[1], a[2]);
-    mem(b, AIR_RECEIVE, pre(b, P_RB), pre(b, P_ADDR_B), bb[0], bb[1], bb[2]);
-    mem(b, AIR_RECEIVE, pre(b, P_RC), pre(b, P_ADDR_C), c[0], c[1], c[2]);
+    for (unsigned k = 0; k < 3; k++) {
+        air_expr r = pre(b, BF_PUB);
+        int n = tab == RC_TAB_BASE && k == 0;
+        for (unsigned op = 1; op < RC_NOPS; op++) {
+            if (table_of(op) != tab || flag_of(op) < 0 || rc_nargs(op) <= k) continue;
+            air_expr f = pre(b, (unsigned)flag_of(op));
+            r = n++ ? add(b, r, f) : f;
+        }
+        mem(b, AIR_RECEIVE, r, pre(b, addr[k]), v[k][0], v[k][1], v[k][2]);
+    }
 }
 
 static void build_base(bld *b)
@@ -261,7 +278,7 @@ static void build_base(bld *b)
     rule(b, BF_PUB, sub(b, out, a), "public input: out = the public value");
     air_expr vo[3] = {out, zero, zero}, va[3] = {a, zero, zero}, vb[3] = {bb, zero, zero};
     air_expr vc[3] = {c, zero, zero};
-    operand_bus(b, vo, va, vb, vc);
+    operand_bus(b, RC_TAB_BASE, vo, va, vb, vc);
 }
 
 /* x * y in F_p[X]/(X^3 - X - 1): the schoolbook product d0..d4 reduced by
@@ -329,7 +346,7 @@ static void build_ext(bld *b)
         snprintf(name, sizeof name, "e_inv: out z = 0 (limb %u)", i);
         rule(b, EF_INV, mul(b, out[i], z), name);
     }
-    operand_bus(b, out, a, bb, c);
+    operand_bus(b, RC_TAB_EXT, out, a, bb, c);
     /* e_horner2's d and e, read on its rows only (its flag is their
      * multiplicity); e is a base variable, read as (var, e, 0, 0), the
      * tuple its write sent */
@@ -489,7 +506,6 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
         if (absorbed(a, i)) continue; /* its p2 row says it all */
         if (pubk < a->npub && in->op == RC_INPUT && in->dst == a->pubvar[pubk]) {
             r[P_ADDR_A] = PUB_ADDR(pubk);
-            r[P_RA] = 1;
             r[P_ADDR_OUT] = in->dst;
             r[P_MULT_OUT] = reads[in->dst];
             r[BF_PUB] = 1;
@@ -503,7 +519,6 @@ static cairn_err fill_pre(rc_air *a, gl_t *prev[RC_AIR_NTABLES], const uint32_t 
                 /* operands 3 and 4 (e_horner2's d, e): ext's own columns,
                  * read with the opcode's flag */
                 r[k < 3 ? P_ADDR_A + k : k == 3 ? E_ADDR_D : E_ADDR_E] = arg[k];
-                if (k < 3) r[P_RA + k] = 1;
             }
             if (!is_assert(in->op)) {
                 r[P_ADDR_OUT] = in->dst;
