@@ -111,10 +111,10 @@ static const rc_shape SHAPES[] = {
      * before deep took e_mul_base_add2) made it two heights */
     {"rc-100", {16, 16, 16, 16, 16, 16}},
     /* joins at proven-100 (rc_fold.h "Shapes of lifts and joins"): the
-     * join of two lifts of shape rc-100 needs 21.70k / 56.49k / 166 x 64 /
-     * 28.07k / 5600 / 32.40k rows; the joins of join proofs need fewer but
-     * in deep, which holds one row per two opened values per query (201 x
-     * 81 x 2 in every join: 368 rows under 2^15; three more opened
+     * join of two lifts of shape rc-100 needs 21.70k / 56.46k / 166 x 64 /
+     * 27.90k / 5576 / 31.91k rows; the joins of join proofs need fewer but
+     * in deep, which holds one row per two opened values per query (197 x
+     * 81 x 2 in every join: 858 rows under 2^15; about ten more opened
      * columns per recursion proof would take deep to 2^16). Two LDE
      * heights (2^18 for ext, 2^17 for the rest) */
     {"rc-100-join", {15, 16, 15, 15, 15, 15}},
