@@ -281,6 +281,12 @@ static void build_base(bld *b)
     operand_bus(b, RC_TAB_BASE, vo, va, vb, vc);
 }
 
+/* c + a b + d e (one limb): e_horner2 in ext and e_mul_base_add2 in deep */
+static air_expr madd2(bld *b, air_expr c, air_expr a, air_expr x, air_expr d, air_expr y)
+{
+    return add(b, add(b, c, mul(b, a, x)), mul(b, d, y));
+}
+
 /* x * y in F_p[X]/(X^3 - X - 1): the schoolbook product d0..d4 reduced by
  * X^3 = X + 1, X^4 = X^2 + X (as gl3_mul) */
 static void ext_mul(bld *b, air_expr r[3], const air_expr x[3], const air_expr y[3])
@@ -329,8 +335,7 @@ static void build_ext(bld *b)
         rule(b, EF_MULBADD, sub(b, out[i], add(b, c[i], mul(b, a[i], bb[0]))), name);
         /* (acc, x^2, c, coefficient, x): two Horner steps */
         snprintf(name, sizeof name, "e_horner2: out = c + a b0 + d e (limb %u)", i);
-        rule(b, EF_HORNER2, sub(b, out[i], add(b, add(b, c[i], mul(b, a[i], bb[0])), mul(b, d[i], e))),
-             name);
+        rule(b, EF_HORNER2, sub(b, out[i], madd2(b, c[i], a[i], bb[0], d[i], e)), name);
         /* (bit, a, b) in columns a, b, c; the bit is a0 */
         snprintf(name, sizeof name, "e_select: out = b + bit (a - b) (limb %u)", i);
         rule(b, EF_SEL, sub(b, out[i], add(b, c[i], mul(b, a[0], sub(b, bb[i], c[i])))), name);
@@ -370,8 +375,7 @@ static void build_deep(bld *b)
         d[i] = col(b, RC_DEEP_D + i);
         out[i] = col(b, RC_DEEP_OUT + i);
         snprintf(name, sizeof name, "e_mul_base_add2: out = c + a b + d e (limb %u)", i);
-        air_constrain(b->m, b->t, sub(b, out[i], add(b, add(b, c[i], mul(b, a[i], bb)), mul(b, d[i], e))),
-                      name);
+        air_constrain(b->m, b->t, sub(b, out[i], madd2(b, c[i], a[i], bb, d[i], e)), name);
     }
     mem(b, AIR_SEND, pre(b, DP_MULT_OUT), pre(b, DP_ADDR_OUT), out[0], out[1], out[2]);
     mem(b, AIR_RECEIVE, r, pre(b, DP_ADDR_A), a[0], a[1], a[2]);

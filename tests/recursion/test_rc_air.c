@@ -223,7 +223,7 @@ typedef struct {
 
 enum {
     C_NONE, C_INV_ZERO, C_INV_OUT, C_EINV_ZERO, C_EINV_OUT, C_BIT, C_NONCANON, C_BITS_OTHER,
-    C_BITS_ACC, C_BITS_LO, C_BITS_T, C_BUS_ADD, C_BUS_A, C_BUS_B, C_BUS_C, C_BUS_D, C_BUS_E, C_HBUS_D, C_HBUS_E, C_SWAP_NONE, C_SWAP_BIT2,
+    C_BITS_ACC, C_BITS_LO, C_BITS_T, C_BUS_ADD, C_BUS_SUB_B, C_EBUS_A, C_EBUS_B, C_BUS_A, C_BUS_B, C_BUS_C, C_BUS_D, C_BUS_E, C_HBUS_D, C_HBUS_E, C_SWAP_NONE, C_SWAP_BIT2,
     C_SWAP_ON_PERMUTE
 };
 
@@ -331,6 +331,21 @@ static void edit(gl_t *r, const tamper *tp)
     }
     case C_SWAP_BIT2: p2_set_dir(r, 2); break;
     case C_SWAP_ON_PERMUTE: p2_set_dir(r, 1); break;
+    /* operand reads of base and ext, whose multiplicities are sums of
+     * opcode flags: one operand read as another value, the result kept
+     * consistent, so only the read is wrong */
+    case C_BUS_SUB_B: /* sub reads b + 1 */
+        r[RC_BASE_B] = gl_add(r[RC_BASE_B], 1);
+        r[RC_BASE_OUT] = gl_sub(r[RC_BASE_OUT], 1);
+        break;
+    case C_EBUS_A: /* e_from_base reads a + 1 */
+        r[RC_EXT_A] = gl_add(r[RC_EXT_A], 1);
+        r[RC_EXT_OUT] = gl_add(r[RC_EXT_OUT], 1);
+        break;
+    case C_EBUS_B: /* e_add reads b + (0, 1, 0) */
+        r[RC_EXT_B + 1] = gl_add(r[RC_EXT_B + 1], 1);
+        r[RC_EXT_OUT + 1] = gl_add(r[RC_EXT_OUT + 1], 1);
+        break;
     case C_BUS_ADD: /* the add reads a + 1 and adds correctly: only the read is wrong */
         r[RC_BASE_A] = gl_add(r[RC_BASE_A], 1);
         r[RC_BASE_OUT] = gl_add(r[RC_BASE_OUT], 1);
@@ -409,6 +424,13 @@ static const tamper TAMPERS[] = {
      "permute: no exchange without a direction bit"},
     {"direction bit read as another value", RC_PERMUTE_SWAP, 1, 0, 0, C_SWAP_ON_PERMUTE, "do not balance: bus 1"},
     {"read of another value (add)", RC_ADD, 0, 0, 0, C_BUS_ADD, "do not balance: bus 1"},
+    {"read of another value (sub's b)", RC_SUB, 0, 0, 0, C_BUS_SUB_B, "do not balance: bus 1"},
+    /* select's bit is 1 (x is odd), so its third operand does not reach out */
+    {"read of another value (select's c)", RC_SELECT, 0, RC_BASE_C, 1, 0, "do not balance: bus 1"},
+    {"read of another value (e_from_base's a)", RC_E_FROM_BASE, 0, 0, 0, C_EBUS_A, "do not balance: bus 1"},
+    {"read of another value (e_add's b)", RC_E_ADD, 0, 0, 0, C_EBUS_B, "do not balance: bus 1"},
+    /* e_select's bit is 1 (low[0] of 5) */
+    {"read of another value (e_select's c)", RC_E_SELECT, 0, RC_EXT_C + 1, 1, 0, "do not balance: bus 1"},
     {"read of another value (e_mul_base_add2's a)", RC_E_MUL_BASE_ADD2, 0, 0, 0, C_BUS_A,
      "do not balance: bus 1"},
     {"read of another value (e_mul_base_add2's b)", RC_E_MUL_BASE_ADD2, 0, 0, 0, C_BUS_B,
