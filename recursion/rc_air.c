@@ -110,6 +110,14 @@ static const rc_shape SHAPES[] = {
      * 2.5M padded cells against p2's 19M. ext alone at 2^17 (97.67k rows
      * before deep took e_mul_base_add2) made it two heights */
     {"rc-100", {16, 16, 16, 16, 16, 16}},
+    /* lifts at proven-100 of segment proofs at proven-100, which are at
+     * blowup 2 with 175 queries at po2 20 (rv_air.h RV_PROVEN_LOG_BLOWUP):
+     * the lift of po2 20 needs 35.82k / 83.48k / 176 x 64 / 76.16k / 8275
+     * / 102.7k rows. One height again: with base, bits and parts at their
+     * own 2^16 / 2^14 the lift took 9% less CPU, but the join of two such
+     * lifts needs 35.4k p2 rows (more FRI layers to check), over
+     * rc-100-join's 2^15; at 2^17 everywhere it needs 30.66k */
+    {"rc-100-lift", {17, 17, 17, 17, 17, 17}},
     /* joins at proven-100 (rc_fold.h "Shapes of lifts and joins"): the
      * join of two lifts of shape rc-100 needs 21.70k / 56.46k / 166 x 64 /
      * 27.90k / 5576 / 31.91k rows; the joins of join proofs need fewer but
@@ -133,7 +141,7 @@ cairn_err rc_shape_find(const rc_shape **out, const char *name)
             *out = &SHAPES[i];
             return CAIRN_OK;
         }
-    return cairn_fail(CAIRN_ERR_USAGE, "rc_air: no recursion shape named '%s' (test, rc-test, rc-test-join, rc-100, rc-100-join)", name);
+    return cairn_fail(CAIRN_ERR_USAGE, "rc_air: no recursion shape named '%s' (test, rc-test, rc-test-join, rc-100, rc-100-lift, rc-100-join)", name);
 }
 
 const char *rc_air_table_name(unsigned t) { return t < RC_AIR_NTABLES ? TNAME[t] : "?"; }

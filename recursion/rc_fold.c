@@ -20,11 +20,14 @@
 
 cairn_err rc_fold_config(rc_fold_cfg *out, const char *seg_preset, unsigned po2)
 {
-    (void)po2; /* one choice for every segment size today */
     if (!strcmp(seg_preset, "test")) {
         *out = (rc_fold_cfg){"test", "rc-test", "rc-test-join"};
     } else if (!strcmp(seg_preset, "proven-100")) {
-        *out = (rc_fold_cfg){"proven-100", "rc-100", "rc-100-join"};
+        /* large segments' proofs are at blowup 2 (rv_air.h
+         * RV_PROVEN_LOG_BLOWUP_MIN_PO2; 175 queries at po2 20): their
+         * lifts need 2^17 rows */
+        *out = (rc_fold_cfg){"proven-100", po2 >= RV_PROVEN_LOG_BLOWUP_MIN_PO2 ? "rc-100-lift" : "rc-100",
+                             "rc-100-join"};
     } else if (!strcmp(seg_preset, "conjectured-100")) {
         /* its join of two lifts needs 36.1k p2 rows: over rc-100-join's
          * 2^15, so joins keep the lifts' shape */

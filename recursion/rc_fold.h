@@ -33,7 +33,7 @@
  * (preset, po2) rather than one for every po2 the CLI accepts (4..24):
  * 21 lifts and a join do not fit the control tree's 16 leaves, and a
  * verifier would have to build 21 lift keys (each a recursion machine's
- * preprocessed commitment, 0.5 s at rc-test, about 14 s at rc-100) to
+ * preprocessed commitment, 0.5 s at rc-test, about 14 s at rc-100, twice that at rc-100-lift) to
  * check one proof. A run has one segment size, so its final proof needs
  * only its own lift; the verifier reads (preset, po2) from the proof file
  * and recomputes the root, which it then requires in the final claim.
@@ -93,7 +93,11 @@ typedef struct {
  * its bound at the shape's heights), with the larger query count of the
  * two shapes for both:
  *   test            -> preset test, shapes rc-test / rc-test-join
- *   proven-100      -> preset proven-100, shapes rc-100 / rc-100-join
+ *   proven-100      -> preset proven-100, shapes rc-100 / rc-100-join,
+ *                      from po2 RV_PROVEN_LOG_BLOWUP_MIN_PO2 (19) up
+ *                      rc-100-lift / rc-100-join (segment proofs at
+ *                      blowup 2 have 175 queries: their lifts need 2^17
+ *                      rows)
  *   conjectured-100 -> preset conjectured-100, shape rc-100 for both
  *                      (its recursion proofs are at blowup 2: the join
  *                      of two lifts needs 36.1k p2 rows, over

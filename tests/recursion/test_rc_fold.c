@@ -97,6 +97,11 @@ static void test_config(void)
     for (unsigned k = 1; k < RC_FOLD_NKINDS; k++) CU_ASSERT_STRING_EQUAL(rc_fold_shape_of(&c, k), "rc-test-join");
     CU_ASSERT_EQUAL(rc_fold_config(&c, "proven-100", 20), CAIRN_OK);
     CU_ASSERT_STRING_EQUAL(c.preset, "proven-100");
+    CU_ASSERT_STRING_EQUAL(c.shape, "rc-100-lift");
+    CU_ASSERT_STRING_EQUAL(c.join_shape, "rc-100-join");
+    /* segments below RV_PROVEN_LOG_BLOWUP_MIN_PO2 are at blowup 4: their
+     * lifts fit the smaller shape */
+    CU_ASSERT_EQUAL(rc_fold_config(&c, "proven-100", RV_PROVEN_LOG_BLOWUP_MIN_PO2 - 1), CAIRN_OK);
     CU_ASSERT_STRING_EQUAL(c.shape, "rc-100");
     CU_ASSERT_STRING_EQUAL(c.join_shape, "rc-100-join");
     /* conjectured-100's joins (blowup 2) do not fit rc-100-join: one shape,

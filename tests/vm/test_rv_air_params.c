@@ -1,6 +1,7 @@
 /* Proof parameters of segment proofs (rv_air.h rv_air_params): a proven
- * preset reaches its bound on the segment machine with the fewest queries
- * that do (one query fewer does not), at every tested segment size; the
+ * preset reaches its bound on the segment machine (at blowup 2 from
+ * RV_PROVEN_LOG_BLOWUP_MIN_PO2 up) with the fewest queries that do (one
+ * query fewer does not), at every tested segment size; the
  * other presets are stark_params_preset's unchanged; unknown presets and
  * segment sizes out of range are usage errors. */
 #include <stdio.h>
@@ -23,8 +24,9 @@ static double proven(unsigned po2, const stark_params *p)
 
 static void test_proven_fewest(void)
 {
-    /* 17: where the count first grows past the small sizes' */
-    static const unsigned po2s[] = {RV_MIN_SEGMENT_PO2, 12, 16, 17};
+    /* 17: where the count first grows past the small sizes'; 18 and 19
+     * on either side of RV_PROVEN_LOG_BLOWUP_MIN_PO2 */
+    static const unsigned po2s[] = {RV_MIN_SEGMENT_PO2, 12, 16, 17, 18, 19, 20};
     for (size_t i = 0; i < sizeof po2s / sizeof *po2s; i++) {
         stark_params p, base;
         CU_ASSERT_EQUAL_FATAL(rv_air_params(&p, "proven-100", po2s[i]), CAIRN_OK);
@@ -32,8 +34,14 @@ static void test_proven_fewest(void)
         double bits = proven(po2s[i], &p);
         printf("  po2 %u: %u queries, %.2f proven bits\n", po2s[i], p.queries, bits);
         CU_ASSERT(bits >= 100.0);
-        /* only the query count differs from the generic preset */
-        CU_ASSERT_EQUAL(p.log_blowup, base.log_blowup);
+        /* the query count differs from the generic preset, and so does
+         * the blowup of large segments */
+        if (po2s[i] >= RV_PROVEN_LOG_BLOWUP_MIN_PO2) {
+            CU_ASSERT_EQUAL(p.log_blowup, RV_PROVEN_LOG_BLOWUP);
+            CU_ASSERT(p.log_blowup < base.log_blowup);
+        } else {
+            CU_ASSERT_EQUAL(p.log_blowup, base.log_blowup);
+        }
         CU_ASSERT_EQUAL(p.pow_bits, base.pow_bits);
         CU_ASSERT_EQUAL(p.log_arity, base.log_arity);
         CU_ASSERT_EQUAL(p.log_final_len, base.log_final_len);

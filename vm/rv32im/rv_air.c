@@ -196,8 +196,9 @@ cairn_err rv_air_params_fri(stark_params *out, const char *preset, unsigned po2,
     FORWARD_IF_ERROR(stark_params_preset(out, preset));
     if (log_arity) out->log_arity = log_arity;
     if (log_final_len != STARK_PARAMS_KEEP) out->log_final_len = log_final_len;
-    FORWARD_IF_ERROR(stark_params_validate(out));
     const double bound = preset_bound(preset);
+    if (bound > 0 && po2 >= RV_PROVEN_LOG_BLOWUP_MIN_PO2) out->log_blowup = RV_PROVEN_LOG_BLOWUP;
+    FORWARD_IF_ERROR(stark_params_validate(out));
     if (bound <= 0) return CAIRN_OK;
     air_machine *m;
     rv_cpu cpu;

@@ -59,11 +59,29 @@ unsigned rv_air_heights(unsigned po2, unsigned log_heights[AIR_MAX_TABLES]);
  * produces fit these heights. */
 void rv_air_budget(rv_budget *out, unsigned po2);
 
+/* Segment proofs of 2^19 cycles and more at a proven preset take blowup
+ * 2, not the preset's 4. A segment's prover time follows its LDE (the
+ * Merkle leaves of the main, LogUp and quotient codewords are half its CPU
+ * time); its lift's follows the queries it verifies. At blowup 2 a query
+ * is worth about half a proven bit instead of one, so the queries double
+ * (88 -> 175 at po2 20) and the LDE halves. Measured at po2 20 on 2 cores
+ * (docs/rv-air.md "Blowup 2 for large segments"): segment 34.3 -> 20.5 s
+ * warm, 6.9 -> 4.9 GiB; its lift, at a shape of 2^17 rows instead of
+ * 2^16 (recursion/rc_fold.c), 4.4 -> 8.4 s; a segment and its lift
+ * together 38.7 -> 28.8 s. The lift's cost does not shrink with the
+ * segment, so below 2^19 cycles blowup 4 is as fast or faster (po2 18:
+ * about 13.0 s against 13.5 s for the pair) and keeps the smaller lift.
+ * The proof doubles (1.33 -> 2.6 MB at po2 20), which only the job file
+ * and the lift see. */
+#define RV_PROVEN_LOG_BLOWUP 1
+#define RV_PROVEN_LOG_BLOWUP_MIN_PO2 19
+
 /* The proof parameters of a preset (stark_params_preset) for segment
  * proofs of size 2^po2: the same, but for a proven preset (proven-100)
- * with the query count raised to the fewest that gives the preset's proven
- * bits (stark_security) on the segment machine at its heights. What
- * cairn prove uses and cairn verify expects for a preset name. */
+ * at blowup 2 from po2 RV_PROVEN_LOG_BLOWUP_MIN_PO2 up, with the query count
+ * raised to the fewest that gives the preset's proven bits
+ * (stark_security) on the segment machine at its heights. What cairn
+ * prove uses and cairn verify expects for a preset name. */
 cairn_err rv_air_params(stark_params *out, const char *preset, unsigned po2);
 /* rv_air_params with FRI folding arity 2^log_arity (0: the preset's) and
  * final polynomial length 2^log_final_len (STARK_PARAMS_KEEP: the
