@@ -3,12 +3,12 @@
 # cairn export and cairn verify --proof (issue 10; docs/recursion.md "The
 # pipeline"). Preset test (recursion preset test, shape rc-test):
 #
-#   run_fold.sh CAIRN MKELF JOBEDIT guest ELF INPUT PO2 NSEG
-#       an example guest proven into NSEG segments of 2^PO2 folds into one
-#       final proof: cairn verify checks it alone (journal and exit code
-#       as cairn exec's, cycles, the control root printed), --segments
-#       checks the segment proofs, the export verifies with --proof and
-#       gives the same claim
+#   run_fold.sh CAIRN MKELF JOBEDIT guest ELF INPUT PO2 NSEG [PRESET]
+#       an example guest proven into NSEG segments of 2^PO2 (preset test,
+#       or PRESET) folds into one final proof: cairn verify checks it
+#       alone (journal and exit code as cairn exec's, cycles, the control
+#       root printed), --segments checks the segment proofs, the export
+#       verifies with --proof and gives the same claim
 #   run_fold.sh CAIRN MKELF JOBEDIT resume
 #       the 4-segment loop (2^10) killed (SIGKILL) once two lifts are
 #       stored; --resume makes exactly the lifts and joins not stored and
@@ -86,18 +86,18 @@ final_ok()
 
 guest()
 {
-    local elf=$1 input=$2 po2=$3 nseg=$4 name
+    local elf=$1 input=$2 po2=$3 nseg=$4 preset=${5:-test} name
     name=$(basename "$elf" .elf)
     [ -f "$elf" ] || { echo "skipped: $elf not built (no guest cross compiler)" >&2; exit 77; }
     printf '%s' "$input" >"$WORK/in"
     run_cairn "$elf" "$WORK/in" "$WORK/exec" --segment-po2 "$po2"
-    expect 0 "" "$CAIRN" prove "$elf" --input "$WORK/in" --segment-po2 "$po2" --preset test -o "$WORK/j.h5" --json ||
+    expect 0 "" "$CAIRN" prove "$elf" --input "$WORK/in" --segment-po2 "$po2" --preset "$preset" -o "$WORK/j.h5" --json ||
         finish
     grep '"event": "done"' "$WORK/err" >"$WORK/done"
     [ "$(json_field segments "$WORK/done")" = "$nseg" ] || fail "$name: $(json_field segments "$WORK/done") segments, expected $nseg"
     [ "$(json_field fold_lifts "$WORK/done")" = "$nseg" ] || fail "$name: $(json_field fold_lifts "$WORK/done") lifts"
     [ "$(json_field fold_joins "$WORK/done")" = $((nseg - 1)) ] || fail "$name: $(json_field fold_joins "$WORK/done") joins"
-    echo "$name: $nseg segments of 2^$po2: lifts $(json_field fold_lift_sec "$WORK/done") s, joins" \
+    echo "$name: $nseg segments of 2^$po2 at $preset: lifts $(json_field fold_lift_sec "$WORK/done") s, joins" \
         "$(json_field fold_join_sec "$WORK/done") s, final proof $(json_field final_proof_bytes "$WORK/done") bytes" >&2
     final_ok "$name" "$WORK/j.h5" "$WORK/exec"
     echo "$name: verify --proof $(json_field verify_sec) s (the proof $(json_field proof_verify_sec) s)" >&2
