@@ -33,8 +33,8 @@
  * (preset, po2) rather than one for every po2 the CLI accepts (4..24):
  * 21 lifts and a join do not fit the control tree's 16 leaves, and a
  * verifier would have to build 21 lift keys (each a recursion machine's
- * preprocessed commitment, 0.5 s at rc-test, about 14 s at rc-100, twice that at rc-100-lift) to
- * check one proof. A run has one segment size, so its final proof needs
+ * preprocessed commitment, 0.5 s at rc-test, about 14 s at rc-100,
+ * twice that at rc-100-lift) to check one proof. A run has one segment size, so its final proof needs
  * only its own lift; the verifier reads (preset, po2) from the proof file
  * and recomputes the root, which it then requires in the final claim.
  *
