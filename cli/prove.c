@@ -910,7 +910,15 @@ int cmd_prove(int argc, char **argv)
             goto done;
         }
         ctx.fold_keys_sec = now_sec() - tk;
-        co.fold_mem = rc_fold_prove_mem(cli_fold_ctx(ctx.fold));
+        /* what folding adds to a rank's segment need: the recursion keys
+         * and traces, and the part of the recursion prover's buffers that
+         * the segment prover's (one workspace per thread) do not cover */
+        rv_air_mem seg;
+        if ((err = rv_air_prove_mem(&seg, (unsigned)po2, &co.params)) != CAIRN_OK) {
+            status = cli_fail(&c, cli_status(err), err, "%s", cairn_last_error());
+            goto done;
+        }
+        co.fold_mem = rc_fold_add_mem(cli_fold_ctx(ctx.fold), seg.workspace);
     }
     if ((err = jobs_machine_new(&ctx.m, pg.prog, (unsigned)po2, pg.input, pg.input_len, on_segment, &ctx, on_write,
                                 &gout))) {

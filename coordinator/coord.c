@@ -457,8 +457,9 @@ static double gib(uint64_t b) { return (double)b / (double)(UINT64_C(1) << 30); 
  * else 0 and why (WHY_MAX). */
 static int mem_book(coord *c, char *why, const char *host, uint64_t need, uint64_t limit)
 {
-    /* a rank runs one task at a time: a segment proof or a lift/join */
-    if (c->o->fold_mem > need) need = c->o->fold_mem;
+    /* a rank that folds keeps the recursion prover's memory beside the
+     * segment prover's (o->fold_mem: what it adds) */
+    need = need > UINT64_MAX - c->o->fold_mem ? UINT64_MAX : need + c->o->fold_mem;
     if (limit && need > limit) {
         snprintf(why, WHY_MAX,
                  "it needs %.2f GiB to prove segments of 2^%u%s and may hold %.2f GiB (its memory, cgroup, "
@@ -839,7 +840,7 @@ static cairn_err start(coord *c)
         cmsg me;
         cmsg_init(&me, CMSG_HELLO);
         FORWARD_IF_ERROR(wrk_mem_hello(&me, o->po2, &o->params));
-        c->stats->mem_need = me.mem_need > o->fold_mem ? me.mem_need : o->fold_mem;
+        c->stats->mem_need = me.mem_need > UINT64_MAX - o->fold_mem ? UINT64_MAX : me.mem_need + o->fold_mem;
         c->stats->mem_limit = me.mem_limit;
         char why[WHY_MAX];
         if (!mem_book(c, why, me.host, me.mem_need, me.mem_limit)) {

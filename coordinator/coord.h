@@ -94,8 +94,10 @@
  * Memory: each rank's HELLO says what it needs to prove the job's
  * segments (rv_air_prove_mem: key + one proof), what it may hold
  * (wrk_mem_limit) and its host. When the job folds, a rank also runs
- * lifts and joins: the coordinator books each prover for the larger of
- * its segment need and o->fold_mem (rc_fold_prove_mem of the job's fold
+ * lifts and joins and keeps, between tasks, the recursion keys and
+ * traces beside the segment prover's (its threads' two provers share one
+ * workspace, stark.h stark_keep): the coordinator books each prover for
+ * its segment need plus o->fold_mem (rc_fold_add_mem of the job's fold
  * context, which rank 0 has built; every rank of one build needs the
  * same, and a worker does not build its fold keys before its first
  * recursion task, so its hello cannot say). The coordinator books rank 0's own
@@ -276,10 +278,10 @@ typedef struct {
     double start_deadline;   /* seconds for a worker's hello (it builds its keys
                                 first); 0 = wait (default) */
     size_t queue_bound;      /* pending tasks; 0 = one per prover (default) */
-    uint64_t fold_mem;       /* bytes a rank needs for a lift or join
-                                (rc_fold_prove_mem) when the job folds, 0
-                                when it does not: every prover is booked
-                                for the larger of it and its segment need
+    uint64_t fold_mem;       /* bytes a rank needs for lifts and joins on
+                                top of its segment need (rc_fold_add_mem)
+                                when the job folds, 0 when it does not:
+                                every prover is booked for the sum
                                 ("Memory") */
     unsigned threads;        /* reported in the hello; 0 = omp_get_max_threads */
     wrk_hooks local_hooks;   /* TEST ONLY: hooks of the local prover (worker.h) */

@@ -188,10 +188,12 @@ void rc_trace_free(rc_trace *t); /* accepts NULL */
  * holds at most stark_traces_mem at those heights + stark_prove_mem of
  * the larger proof: the proof part of rc_fold_prove_mem, whose figure
  * holds with or without it (tests/recursion/test_rc_fold_mem).
- * rc_prove_release gives the calling thread's back to the system (before
- * a segment proof on the thread, which keeps a workspace of its own:
- * worker/task.c; or when the thread goes idle); a thread's is freed when
- * it ends. rc_prove_held: what the calling thread's holds now, bytes.
+ * The workspace is the thread's one for both kinds of proof (stark.h
+ * stark_keep): after a segment proof on the thread it keeps the segment's
+ * larger budget, and a lift takes its buffers from the segment's pages.
+ * rc_prove_release gives the thread's recursion traces and workspace back
+ * to the system (when the thread goes idle); a thread's is freed when it
+ * ends. rc_prove_held: what the calling thread's holds now, bytes.
  * rc_prove_ws: with a workspace of the caller's instead (NULL: none, fresh
  * buffers for every proof), its traces freed at the end. Proofs are the
  * same bytes either way. */

@@ -615,8 +615,11 @@ void rc_fold_join_claim(gl_t out[RC_CLAIM_NPUB], const gl_t left[RC_CLAIM_NPUB],
     memcpy(out, c, sizeof c);
 }
 
-size_t rc_fold_prove_mem(const rc_fold *f)
+/* The fold's figure (rc_fold_prove_mem) and its proof part, the larger
+ * proof's prover buffers (the workspace's budget). */
+static size_t fold_mem(const rc_fold *f, size_t *proof_ws)
 {
+    *proof_ws = 0;
     if (f->verify_only) return SIZE_MAX;
     size_t keys = 0, proof = 0;
     /* the thread's kept traces (rc_air.h rc_prove) grow to the larger of
@@ -631,6 +634,7 @@ size_t rc_fold_prove_mem(const rc_fold *f)
         size_t p = stark_prove_mem(pk, f->shape[shape_of(k)]->log_n);
         if (p > proof) proof = p;
     }
+    *proof_ws = proof;
     proof += stark_traces_mem(rc_air_machine(f->air[RC_FOLD_LIFT]), hmax);
     /* a quarter on top of both: the context itself (the recorded
      * programs, the machines' row maps and constraint DAGs) is about a
@@ -638,6 +642,22 @@ size_t rc_fold_prove_mem(const rc_fold *f)
      * its model (tests/recursion/test_rc_fold_mem: at preset test the
      * keys, two lifts and a join grew 0.87-0.92 of this; 0.89-0.92 with
      * the thread's recursion workspace kept between them, rc_air.h
-     * rc_prove, which holds at most the proof part below) */
+     * rc_prove, which holds at most the proof part below; after segment
+     * proofs on the thread, which share its workspace, 0.83 of
+     * rc_fold_add_mem) */
     return (keys + proof) + (keys + proof) / 4;
+}
+
+size_t rc_fold_prove_mem(const rc_fold *f)
+{
+    size_t ws;
+    return fold_mem(f, &ws);
+}
+
+size_t rc_fold_add_mem(const rc_fold *f, size_t seg_workspace)
+{
+    size_t ws;
+    const size_t all = fold_mem(f, &ws);
+    if (all == SIZE_MAX) return all;
+    return all - (seg_workspace < ws ? seg_workspace : ws);
 }

@@ -191,9 +191,18 @@ cairn_err rc_fold_security(stark_security_bits *out, const rc_fold *f);
  * its recursion workspace and traces between lifts and joins (rc_air.h
  * rc_prove): at most the proof part of the figure, so the figure holds
  * with it; rc_prove_release gives it back.
- * tests/recursion/test_rc_fold_mem checks it against the resident memory
- * that building the keys, two lifts and a join take (preset test). */
+ * rc_fold_add_mem: the same on top of a thread that proves segments
+ * whose prover buffers are seg_workspace bytes (rv_air_mem.workspace),
+ * since both provers of a thread share one workspace (stark.h stark_keep),
+ * which holds the larger of the two: the figure less the smaller of
+ * seg_workspace and the proof part. What the coordinator adds to a
+ * rank's segment need when the job folds (coord.h "Memory").
+ * tests/recursion/test_rc_fold_mem checks both against the resident
+ * memory that building the keys, two lifts and a join take (preset test),
+ * alone and after segment proofs on the same thread. SIZE_MAX for a
+ * verify-only context. */
 size_t rc_fold_prove_mem(const rc_fold *f);
+size_t rc_fold_add_mem(const rc_fold *f, size_t seg_workspace);
 
 /* One node of the fold tree: a recursion proof and its claim
  * (RC_CLAIM_NPUB values: control root, start, end, cycles). */

@@ -66,6 +66,10 @@ struct stark_workspace {
     size_t held;   /* resident bytes of its blocks, live and cached */
     unsigned stale;
     int poison; /* test hook: fill reused blocks with this byte (-1: no) */
+    /* stark_workspace_keep_largest: the largest budget since the last
+     * release, which every later proof's budget is raised to */
+    int keep_largest;
+    size_t largest;
 };
 
 static ws_block reg[WS_BLOCKS];
@@ -198,6 +202,13 @@ stark_workspace *stark_workspace_new(void)
 
 void stark_workspace_poison(stark_workspace *ws, int byte) { ws->poison = byte; }
 
+void stark_workspace_keep_largest(stark_workspace *ws)
+{
+    pthread_mutex_lock(&reg_mu);
+    ws->keep_largest = 1;
+    pthread_mutex_unlock(&reg_mu);
+}
+
 void stark_workspace_release(stark_workspace *ws)
 {
     if (!ws) return;
@@ -206,6 +217,7 @@ void stark_workspace_release(stark_workspace *ws)
     ws->budget = 0;
     ws_evict(ws, 0);
     ws->budget = b;
+    ws->largest = 0;
     /* and the chunks left without resident pages */
     for (unsigned i = 0; i < nreg;)
         if (reg[i].ws == ws && reg[i].cached && !reg[i].next && !reg[i].prev) {
@@ -244,6 +256,10 @@ stark_workspace *stark_workspace_begin(stark_workspace *ws, size_t budget)
     cur_ws = ws;
     if (ws) {
         pthread_mutex_lock(&reg_mu);
+        if (ws->keep_largest) {
+            if (budget < ws->largest) budget = ws->largest;
+            ws->largest = budget;
+        }
         ws->budget = budget;
         ws_evict(ws, 0);
         pthread_mutex_unlock(&reg_mu);
@@ -426,14 +442,12 @@ gl_t *stark_keep_trace(stark_keep *k, unsigned t, size_t bytes)
     return k->main[t];
 }
 
-/* the thread's slots, at its end */
+/* the thread's slots, at its end (they share one workspace) */
 static void keep_destroy(void *p)
 {
     stark_keep *k = p;
-    for (unsigned s = 0; s < STARK_KEEP_SLOTS; s++) {
-        stark_keep_release(&k[s]);
-        stark_workspace_free(k[s].ws);
-    }
+    for (unsigned s = 0; s < STARK_KEEP_SLOTS; s++) stark_keep_release(&k[s]);
+    stark_workspace_free(k[0].ws);
     free(k);
 }
 
@@ -453,6 +467,13 @@ stark_keep *stark_keep_thread(unsigned slot, int make)
         }
     }
     if (!k) return NULL;
-    if (!k[slot].ws && make) k[slot].ws = stark_workspace_new();
+    if (!k[0].ws && make) {
+        /* one workspace for every slot of the thread, keeping the largest
+         * budget: a lift after a segment proof takes its buffers from the
+         * segment's pages, and the next segment finds them all again */
+        stark_workspace *ws = stark_workspace_new();
+        if (ws) stark_workspace_keep_largest(ws);
+        for (unsigned s = 0; s < STARK_KEEP_SLOTS; s++) k[s].ws = ws;
+    }
     return k[slot].ws ? &k[slot] : NULL;
 }

@@ -228,6 +228,13 @@ typedef struct stark_workspace stark_workspace;
 stark_workspace *stark_workspace_new(void); /* NULL when out of memory */
 void stark_workspace_release(stark_workspace *ws);
 void stark_workspace_free(stark_workspace *ws);
+/* Makes ws keep the largest budget since its last release: each proof's
+ * budget is raised to the largest of the proofs before it, so that a
+ * smaller proof takes its buffers from the pages of a larger one instead
+ * of evicting them, and the larger one, next, finds them again. For proofs
+ * of different sizes that alternate on one thread (a segment proof and its
+ * lift: stark_keep); ws then holds up to the largest budget. */
+void stark_workspace_keep_largest(stark_workspace *ws);
 /* Resident bytes it holds now (cached between proofs), for reports. */
 size_t stark_workspace_held(const stark_workspace *ws);
 /* Buffers that proofs took from ws and did not give back: always 0 unless
@@ -245,12 +252,19 @@ void stark_trace_buf_free(void *p);
  * workspace and the tables' main traces (stark_trace_buf_alloc), so that
  * consecutive proofs of one shape take no fresh pages. One slot per kind
  * of proof a thread makes (segment proofs, vm/rv32im/rv_air.h; lift and
- * join proofs, recursion/rc_air.h), so that a caller gives back one kind
- * before it starts the other: a thread never holds both.
- *   stark_keep_thread  the calling thread's keep of slot, made (with its
- *                      workspace) when make is set; NULL when there is
- *                      none, or out of memory (prove without one). Freed
- *                      when the thread ends.
+ * join proofs, recursion/rc_air.h), each with its own traces; the slots
+ * of a thread share one workspace, which keeps the largest budget
+ * (stark_workspace_keep_largest): a lift takes its buffers from the pages
+ * of the segment proof before it and the next segment proof finds them
+ * all again, where a workspace per kind, each given back before the other
+ * kind, had every segment after a lift take fresh pages (on the 2-core
+ * benchmark machine, a virtualised host, 3.5 s of a 2^20-cycle segment's
+ * 24). Between proofs a thread holds both kinds' traces and the larger
+ * of the two proofs' stark_prove_mem.
+ *   stark_keep_thread  the calling thread's keep of slot, made (with the
+ *                      thread's workspace) when make is set; NULL when
+ *                      there is none, or out of memory (prove without
+ *                      one). Freed when the thread ends.
  *   stark_keep_trace   table t's main trace of bytes bytes, zeroed (as
  *                      calloc would give it), reused while it is large
  *                      enough (a smaller trace takes its first bytes: the
@@ -258,9 +272,11 @@ void stark_trace_buf_free(void *p);
  *                      recursion/rc_fold.h); owned by k; NULL when out of
  *                      memory.
  *   stark_keep_traces_free  frees the traces only;
- *   stark_keep_release gives the traces and the workspace's blocks back to
- *                      the system (k stays usable; accepts NULL);
- *   stark_keep_held    what k holds now, bytes (0 for NULL). */
+ *   stark_keep_release gives k's traces and the thread's workspace's
+ *                      blocks back to the system (k stays usable; accepts
+ *                      NULL);
+ *   stark_keep_held    what k holds now, bytes: its traces and the
+ *                      thread's workspace (0 for NULL). */
 enum { STARK_KEEP_SEGMENT, STARK_KEEP_RECURSION, STARK_KEEP_SLOTS };
 typedef struct {
     stark_workspace *ws;

@@ -6,7 +6,6 @@
 
 #include "common/alloc.h"
 #include "common/err.h"
-#include "recursion/rc_air.h"
 #include "recursion/rc_fold.h"
 #include "vm/rv32im/rv.h"
 #include "vm/rv32im/rv_air.h"
@@ -49,10 +48,6 @@ static cairn_err seg_run(uint8_t **claim, size_t *claim_len, uint8_t **proof, si
     rv_snapshot s;
     FORWARD_IF_ERROR(seg_snapshot(&s, payload, payload_len, p));
     rv_seg_claim c;
-    /* the recursion prover's workspace (recursion/rc_air.h rc_prove) is as
-     * large as a lift's or join's working memory: give it back before the
-     * segment prover takes its own (worker/worker.h "Memory") */
-    rc_prove_release();
     cairn_err e = rv_prove_segment(proof, proof_len, &c, &s, &sp);
     uint64_t index = s.index;
     rv_snapshot_free(&s);
@@ -188,10 +183,6 @@ static cairn_err lift_run(uint8_t **claim, size_t *claim_len, uint8_t **proof, s
     cmsg_lift l;
     const rc_fold *ctx;
     FORWARD_IF_ERROR(lift_payload(&l, &ctx, payload, payload_len, p));
-    /* the segment prover's workspace (rv_air.h) is as large as a segment
-     * proof's working memory: give it back before the recursion prover
-     * takes its own (worker/worker.h "Memory") */
-    rv_prove_release();
     rc_fold_node n;
     cairn_err e = rc_fold_lift(&n, NULL, ctx, &l.seg, l.proof, l.proof_len);
     if (e != CAIRN_OK) return e;
@@ -206,7 +197,6 @@ static cairn_err join_run(uint8_t **claim, size_t *claim_len, uint8_t **proof, s
     cmsg_join j;
     const rc_fold *ctx;
     FORWARD_IF_ERROR(join_payload(&j, &ctx, payload, payload_len, p));
-    rv_prove_release(); /* as lift_run */
     rc_fold_node l = node_of(&j.left), r = node_of(&j.right), n;
     cairn_err e = rc_fold_join(&n, NULL, ctx, &l, &r);
     if (e != CAIRN_OK) return e;

@@ -19,12 +19,13 @@
  * fold context is rc_fold_get(payload's preset, the job's po2), built on
  * a rank's first recursion task and cached: a job without a fold never
  * pays for the recursion keys (about 2 s at preset test, tens of seconds
- * at proven-100), and a worker says hello as fast as before. `run`
- * first gives back the segment prover's workspace (rv_prove_release: as
- * large as a segment proof's working memory) before the recursion prover
- * takes its own (rc_prove keeps one per thread between lifts and joins),
- * and PROVE_SEGMENT's `run` gives that one back (rc_prove_release) before
- * a segment proof: a rank never holds both. The coordinator expects: for a lift, the job's control
+ * at proven-100), and a worker says hello as fast as before. The segment
+ * prover and the recursion prover of a thread share one workspace (stark.h
+ * stark_keep), so that a lift takes its buffers from the pages of the
+ * segment proof before it and the next segment finds them again: nothing
+ * is given back between tasks, and a rank holds both kinds' traces and
+ * the larger of the two provers' working memory (worker.h "Memory").
+ * The coordinator expects: for a lift, the job's control
  * root and the segment claim's start, end and cycles (rc_fold_lift_claim);
  * for a join, the left child's control root and start, the right child's
  * end and the sum of their cycles (rc_fold_join_claim); `check` compares

@@ -93,12 +93,11 @@ cairn_err wrk_vk_digest(uint8_t out[CMSG_DIGEST_BYTES], unsigned po2, const star
  * SLURM_MEM_PER_NODE; 0 if none is known. The figures are per process;
  * ranks on one host share its memory, which the coordinator counts
  * (coord.h "Memory"). A job that folds also has the rank make lifts and
- * joins; their memory (rc_fold_prove_mem) is the coordinator's to add,
+ * joins; their memory (rc_fold_add_mem) is the coordinator's to add,
  * since a worker builds the fold keys only on its first recursion task
- * (task.h); the segment prover's and the recursion prover's
- * workspaces (rv_prove_release, rc_prove_release) are each given back
- * before a task of the other kind, so a rank holds one of them at a time
- * (the coordinator books the larger of the two figures, coord.h).
+ * (task.h); the segment prover and the recursion prover of a thread share
+ * one workspace (stark.h stark_keep), so a rank holds both kinds' keys
+ * and traces and the larger of the two provers' buffers (coord.h).
  * wrk_mem_hello fills a HELLO's mem_need, mem_limit
  * and host for a job of segments of 2^po2 with p (building the key if
  * it is not cached). */

@@ -12,6 +12,7 @@
 #include "common/err.h"
 #include "coordinator/coord.h"
 #include "testutil.h"
+#include "vm/rv32im/rv_air.h"
 #include "vm/seg_prog.h"
 #include "worker/task.h"
 
@@ -172,12 +173,18 @@ static void test_local_job(void)
     ev_count ev;
     opts_init(&o, &ev);
     o.local_hooks.stall_sec = 1;
+    /* a job that folds: rank 0's prover is booked for its segment need
+     * plus what the fold adds (coord.h "Memory") */
+    o.fold_mem = UINT64_C(48) << 20;
     coord_source src = {src_next, &x};
     coord_sink sink = {sink_put, &k};
     coord_stats st;
     cairn_err e = coord_run(&o, &src, &sink, &st);
     if (e) fprintf(stderr, "\n  %s\n", cairn_last_error());
     CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    rv_air_mem seg;
+    CU_ASSERT_EQUAL_FATAL(rv_air_prove_mem(&seg, PO2, &o.params), CAIRN_OK);
+    CU_ASSERT_EQUAL(st.mem_need, (uint64_t)seg.key + seg.segment + o.fold_mem);
     CU_ASSERT(st.seconds >= 1.0 && st.local_task >= 1.0);
     if ((double)st.wakeups >= 100 * st.seconds)
         fprintf(stderr, "\n  %" PRIu64 " wake-ups in %.2f s\n", st.wakeups, st.seconds);

@@ -209,8 +209,109 @@ static void test_trim_lend(void)
     stark_workspace_free(ws);
 }
 
+/* A workspace that keeps the largest budget (stark_workspace_keep_largest,
+ * the one a thread's segment and recursion provers share): a proof with a
+ * smaller budget after a larger one evicts nothing and takes its buffers
+ * from the larger one's pages (resident: no fresh ones), and the larger
+ * proof after it finds its block whole again; a workspace without it
+ * evicts down to each proof's budget; release forgets the largest. */
+static void test_keep_largest(void)
+{
+    const size_t M = (size_t)1 << 20;
+    for (int keep = 0; keep < 2; keep++) {
+        stark_workspace *ws = stark_workspace_new();
+        CU_ASSERT_PTR_NOT_NULL_FATAL(ws);
+        if (keep) stark_workspace_keep_largest(ws);
+        /* the "segment": 32 MiB in one block */
+        stark_workspace *prev = stark_workspace_begin(ws, 32 * M);
+        char *a = stark_huge_alloc(32 * M);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+        memset(a, 1, 32 * M);
+        stark_huge_free(a);
+        CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+        CU_ASSERT_EQUAL(stark_workspace_held(ws), 32 * M);
+        /* the "lift": a budget of 8 MiB, two buffers */
+        prev = stark_workspace_begin(ws, 8 * M);
+        CU_ASSERT_EQUAL(stark_workspace_held(ws), keep ? 32 * M : 8 * M);
+        char *b = stark_huge_alloc(6 * M), *c = stark_huge_alloc(2 * M);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        if (keep) {
+            /* both carved from the segment's block, nothing fresh */
+            CU_ASSERT_PTR_EQUAL(b, a);
+            CU_ASSERT_PTR_EQUAL(c, a + 6 * M);
+            CU_ASSERT_EQUAL(stark_workspace_held(ws), 32 * M);
+        } else {
+            CU_ASSERT(stark_workspace_held(ws) <= 8 * M);
+        }
+        stark_huge_free(b);
+        stark_huge_free(c);
+        CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+        /* the next "segment": its block, whole and resident, with keep */
+        prev = stark_workspace_begin(ws, 32 * M);
+        const size_t held = stark_workspace_held(ws);
+        char *d = stark_huge_alloc(32 * M);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        if (keep) {
+            CU_ASSERT_PTR_EQUAL(d, a);
+            CU_ASSERT_EQUAL(held, 32 * M);
+        } else {
+            CU_ASSERT(held <= 8 * M);
+        }
+        stark_huge_free(d);
+        CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+        /* release gives everything back and forgets the largest budget */
+        stark_workspace_release(ws);
+        CU_ASSERT_EQUAL(stark_workspace_held(ws), 0);
+        prev = stark_workspace_begin(ws, 4 * M);
+        void *e = stark_huge_alloc(4 * M);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+        stark_huge_free(e);
+        CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+        prev = stark_workspace_begin(ws, 2 * M);
+        CU_ASSERT_EQUAL(stark_workspace_held(ws), keep ? 4 * M : 2 * M);
+        CU_ASSERT_EQUAL(stark_workspace_end(ws, prev), 0);
+        CU_ASSERT_EQUAL(stark_workspace_stale(ws), 0);
+        stark_workspace_free(ws);
+    }
+}
+
+/* The slots of a thread's stark_keep share one workspace that keeps the
+ * largest budget; releasing one slot gives that workspace back and that
+ * slot's traces, not the other slot's. */
+static void test_keep_slots(void)
+{
+    stark_keep *s = stark_keep_thread(STARK_KEEP_SEGMENT, 1), *r = stark_keep_thread(STARK_KEEP_RECURSION, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_PTR_NOT_NULL(s->ws);
+    CU_ASSERT_PTR_EQUAL(s->ws, r->ws);
+    const size_t M = (size_t)1 << 20;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stark_keep_trace(s, 0, 4 * M));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stark_keep_trace(r, 0, 4 * M));
+    stark_workspace *prev = stark_workspace_begin(s->ws, 16 * M);
+    void *a = stark_huge_alloc(16 * M);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    stark_huge_free(a);
+    CU_ASSERT_EQUAL(stark_workspace_end(s->ws, prev), 0);
+    prev = stark_workspace_begin(r->ws, 4 * M); /* keeps 16 MiB */
+    CU_ASSERT_EQUAL(stark_workspace_held(r->ws), 16 * M);
+    CU_ASSERT_EQUAL(stark_workspace_end(r->ws, prev), 0);
+    CU_ASSERT(stark_keep_held(s) >= 20 * M);
+    stark_keep_release(s);
+    CU_ASSERT_EQUAL(stark_keep_held(s), 0);
+    CU_ASSERT_EQUAL(stark_keep_held(r), 4 * M); /* its trace only */
+    stark_keep_release(r);
+    CU_ASSERT_EQUAL(stark_keep_held(r), 0);
+}
+
 int main(void)
 {
-    static const test_case cases[] = {{"reuse", test_reuse}, {"stale", test_stale}, {"trim_lend", test_trim_lend}, {NULL, NULL}};
+    static const test_case cases[] = {{"reuse", test_reuse},
+                                      {"stale", test_stale},
+                                      {"trim_lend", test_trim_lend},
+                                      {"keep_largest", test_keep_largest},
+                                      {"keep_slots", test_keep_slots},
+                                      {NULL, NULL}};
     return test_run_suite("stark_ws", cases);
 }

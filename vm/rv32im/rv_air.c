@@ -312,6 +312,7 @@ cairn_err rv_air_prove_mem(rv_air_mem *out, unsigned po2, const stark_params *p)
     FORWARD_IF_ERROR(key_get(&k, po2, p));
     out->key = stark_pk_mem(k->pk);
     out->segment = seg_mem(k);
+    out->workspace = stark_prove_mem(k->pk, k->lh);
     return CAIRN_OK;
 }
 

@@ -101,9 +101,11 @@ cairn_err rv_air_params_fri(stark_params *out, const char *preset, unsigned po2,
  * that keeps the prover's large buffers between its segments, so that the
  * second and later segments take no fresh pages. Between segments it
  * holds at most the prover's part of rv_air_prove_mem's segment figure
- * (while proving, the figure holds as without it). rv_prove_release gives
- * the calling thread's back to the system (before other large work on the
- * thread, or when it goes idle); a thread's is freed when it ends.
+ * (while proving, the figure holds as without it). The thread's lifts and
+ * joins share the workspace (stark.h stark_keep, recursion/rc_air.h
+ * rc_prove). rv_prove_release gives the thread's segment traces and
+ * workspace back to the system (before other large work on the thread,
+ * or when it goes idle); a thread's is freed when it ends.
  * rv_prove_held: what the calling thread's holds now, in bytes. */
 cairn_err rv_prove_segment(uint8_t **proof, size_t *len, rv_seg_claim *claim,
                            const rv_snapshot *s, const stark_params *p);
@@ -149,9 +151,11 @@ cairn_err rv_air_vk_digest(p2_digest *out, unsigned po2, const stark_params *p);
  * (po2, p) and shared by a rank's provers, and what one rv_prove_segment
  * holds at its high point on top of it (traces, the prover's buffers,
  * the re-executed segment). Resident bytes; a rank with T concurrent
- * provers needs key + T x segment. Builds the key if it is not cached. */
+ * provers needs key + T x segment. workspace: the prover's buffers alone
+ * (stark_prove_mem, part of segment), which a thread's recursion proofs
+ * share (rc_fold_add_mem). Builds the key if it is not cached. */
 typedef struct {
-    size_t key, segment;
+    size_t key, segment, workspace;
 } rv_air_mem;
 cairn_err rv_air_prove_mem(rv_air_mem *out, unsigned po2, const stark_params *p);
 
