@@ -1,7 +1,8 @@
 /* Proof shape, canonical byte format, serialiser and parser.
  *
- * Format (little-endian, version 4; 3 had the same layout, and LogUp
- * always in pairs, stark_lu_degree):
+ * Format (little-endian, version 5; 4 had the same layout with a
+ * quotient per table instead of per table height, stark_shape.qlead; 3
+ * that of 4, and LogUp always in pairs, stark_lu_degree):
  *   magic "CAIRNPRF" (8 bytes) | version u32 | verifying-key digest (4 gl)
  *   | ntables u8 | log height u8 per table
  *   | main root (if any table has main columns) | LogUp root and one
@@ -63,12 +64,16 @@ cairn_err stark_shape_init(stark_shape *s, const struct stark_vk *vk, const unsi
         s->w[TREE_PRE][t] = tb->npre;
         s->w[TREE_MAIN][t] = tb->nmain;
         s->w[TREE_LU][t] = tb->nints ? 3 * vk->ngroups[t] : 0; /* logup_impl.h */
+        unsigned lead = 0; /* the first table of its height */
+        while (s->log_n[lead] != ln) lead++;
+        s->qlead[t] = (uint8_t)lead;
         s->nq[t] = 1u << vk->qlog[t];
-        s->w[TREE_Q][t] = 3 * s->nq[t];
+        if (s->nq[t] > s->qchunks[lead]) s->qchunks[lead] = s->nq[t];
         if (ln + s->log_b > s->log_l0) s->log_l0 = ln + s->log_b;
         if (ln < min_log) min_log = ln;
         if (tb->nints) s->nlu_sums++;
     }
+    for (unsigned t = 0; t < m->ntables; t++) s->w[TREE_Q][t] = 3 * s->qchunks[t];
     size_t off = 0;
     for (unsigned t = 0; t < m->ntables; t++) {
         for (int k = 0; k < NTREES; k++) {

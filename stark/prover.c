@@ -548,9 +548,12 @@ static gl_t *plu_fp(const plu *l, size_t k, const gl_t *const *tup)
  * preprocessed columns), main_blk[y] and lu_blk[y]), then chunk
  * coefficients: coef receives n rows x 3*nq columns (column 3j+c =
  * component c of chunk j), in coefficient order. */
+/* Table ti's quotient, its constraints combined by alpha^k a0 (k from 0),
+ * added as coefficients to the chunks of coef: the first n rows of its
+ * height's quotient matrix (stark_shape.qlead), wout columns. */
 static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *pre_blk,
                                 const gl_t *const *main_blk, const gl_t *const *lu_blk, gl3_t lu_sum,
-                                gl_t *coef)
+                                gl3_t a0, gl_t *coef, size_t wout)
 {
     const struct stark_vk *vk = q->vk;
     const air_table *t = vk->m->tables[ti];
@@ -604,7 +607,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
         }
         gl_t ninv = gl_inv(gl_from_u64(n));
         const gl3_t lu_row = gl3_mul_base(lu_sum, ninv);
-        apw[0] = gl3_one();
+        apw[0] = a0;
         for (size_t k = 1; k <= ncomb; k++) apw[k] = gl3_mul(apw[k - 1], q->alpha);
         const size_t nch = (n + BLK - 1) / BLK;
         int oom = 0;
@@ -706,7 +709,8 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
             gl3_t cf = gl3_mul_base(qv[i], pw);
             pw = gl_mul(pw, sinv);
             size_t chunk = i >> log_n, r = i & (n - 1);
-            for (int c = 0; c < 3; c++) coef[r * 3 * nq + 3 * chunk + c] = cf.c[c];
+            gl_t *o = coef + r * wout + 3 * chunk;
+            for (int c = 0; c < 3; c++) o[c] = gl_add(o[c], cf.c[c]);
         }
     }
 done:
@@ -1351,13 +1355,23 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
     fpk_init(&qc.fk, lu_alpha, lu_beta);
     tamper_lde(ps, s, tp, TREE_MAIN, 1); /* test only: the quotient sees honest LDEs */
     tamper_lde(ps, s, tp, TREE_LU, 1);
+    /* one quotient per height (stark_shape.qlead): its matrix, the first
+     * n rows zero for the coefficients its tables add */
+    gl3_t qpw[AIR_MAX_TABLES]; /* per height: alpha^(powers its tables used) */
     for (unsigned t = 0; t < m->ntables; t++) {
-        size_t n = (size_t)1 << log_n[t], W = s->w[TREE_Q][t];
+        const size_t n = (size_t)1 << log_n[t], W = s->w[TREE_Q][t];
+        if (!W) continue;
         size_t lde = lde_bytes(log_n[t] + lb, W);
         gl_t *q = ps->q_lde[t] = stark_huge_alloc(lde);
         if (!q)
-            return cairn_fail_nomem(lde, "stark_prove: out of memory for the quotient of table %s",
-                                    m->tables[t]->name);
+            return cairn_fail_nomem(lde, "stark_prove: out of memory for the quotient of the tables of height 2^%u",
+                                    log_n[t]);
+        memset(q, 0, n * W * sizeof *q);
+        qpw[t] = gl3_one();
+    }
+    for (unsigned t = 0; t < m->ntables; t++) {
+        const unsigned lead = s->qlead[t];
+        const size_t n = (size_t)1 << log_n[t];
         /* LDE blocks 0 .. nq-1 of the preprocessed, main and LogUp
          * columns: kept, or rebuilt past the kept ones. A quotient domain
          * larger than the LDE (a constraint degree above 2^lb + 1) takes
@@ -1405,14 +1419,23 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         /* chunk coefficients in the first n rows, then their bit-reversed
          * coset evaluations in place (the rows below are never read: no
          * zero padding to write and transform) */
-        cairn_err qe = quotient_table(&qc, t, pblk, mblk, lblk, pf->lu_sum[t], q);
+        const air_table *tb = m->tables[t];
+        cairn_err qe = quotient_table(&qc, t, pblk, mblk, lblk, pf->lu_sum[t], qpw[lead], ps->q_lde[lead],
+                                      s->w[TREE_Q][lead]);
         stark_huge_free(more);
         FORWARD_IF_ERROR(qe);
+        const size_t ncomb = tb->ncons + (tb->nints ? vk->ngroups[t] : 0);
+        for (size_t k = 0; k < ncomb; k++) qpw[lead] = gl3_mul(qpw[lead], qc.alpha);
+    }
+    for (unsigned t = 0; t < m->ntables; t++) {
+        const size_t n = (size_t)1 << log_n[t], W = s->w[TREE_Q][t];
+        if (!W) continue;
+        gl_t *q = ps->q_lde[t];
         if (stark_tampering(tp, STARK_TAMPER_QUOTIENT) && tp->table == t && tp->index < n * W)
             q[tp->index] = gl_add(q[tp->index], tp->delta.c[0]); /* test only */
         cairn_err e = ntt_coset_lde_coeffs_bitrev(q, log_n[t], W, lb, STARK_SHIFT);
         if (e != CAIRN_OK)
-            return cairn_prefix_error(e, "stark_prove: quotient LDE of table %s", m->tables[t]->name);
+            return cairn_prefix_error(e, "stark_prove: quotient LDE of the tables of height 2^%u", log_n[t]);
     }
     tamper_lde(ps, s, tp, TREE_MAIN, 0); /* test only */
     tamper_lde(ps, s, tp, TREE_LU, 0);

@@ -14,7 +14,7 @@
 #include "vctx.h"
 
 #define STARK_MAGIC "CAIRNPRF"
-#define STARK_VERSION 4u
+#define STARK_VERSION 5u
 #define STARK_DOMAIN_TAG "cairn-stark-v1"
 #define STARK_MAX_INTS 160   /* interactions per table (the RV32IM cpu table needs ~60-100; group indices fit uint8_t) */
 #define STARK_MAX_LAYERS 40  /* FRI layers */
@@ -130,7 +130,20 @@ typedef struct {
     unsigned log_b;                 /* log blowup */
     unsigned log_n[AIR_MAX_TABLES]; /* trace heights */
     unsigned w[NTREES][AIR_MAX_TABLES]; /* base columns per table per tree */
-    unsigned nq[AIR_MAX_TABLES];    /* quotient chunks */
+    /* Quotient: one polynomial per table height. The tables of one height
+     * combine their constraints by consecutive powers of alpha (the
+     * first table of the height from alpha^0, the next from the power
+     * after the first's last, in table order) and share one quotient,
+     * committed as the matrix of the first, qlead[t], with qchunks chunks
+     * (the most any of them needs, nq); the others have qchunks 0 and no
+     * quotient columns. Fewer quotient columns to commit, open and verify:
+     * a lift, whose six tables have one height, commits 24 instead of 78.
+     * A cheating prover cannot cancel one table's failing constraint by
+     * another's: the powers of alpha make the whole height's combination
+     * one random linear combination of all its tables' constraints. */
+    unsigned nq[AIR_MAX_TABLES];      /* the table's quotient domain, blocks of n (2^qlog) */
+    unsigned qchunks[AIR_MAX_TABLES]; /* chunks in its quotient matrix */
+    uint8_t qlead[AIR_MAX_TABLES];
     unsigned log_l0;                /* largest LDE */
     /* trees: matrices (tables with nonzero width) in table order */
     unsigned tree_nmats[NTREES];

@@ -69,6 +69,9 @@ typedef struct {
     ve *open; /* nopen */
     ve alpha, lu_alpha, lu_beta, zeta, gamma;
     ve lu_sum[AIR_MAX_TABLES];
+    /* per table height, at its first table (stark_shape.qlead): the
+     * combination of its tables' constraints so far and the next power */
+    ve qacc[AIR_MAX_TABLES], qapw[AIR_MAX_TABLES];
     /* Native evaluation only: the queries are independent once their
      * indices are drawn, so they may run on several threads, each with a
      * native context of its own; the first failure (in query order) is
@@ -178,7 +181,12 @@ static cairn_err check_constraints(vstate *v, unsigned ti)
     ve *val = cairn_malloc_array(t->nnodes + 1, sizeof *val);
     RETURN_ERROR_IF(!val, CAIRN_ERR_NOMEM, "stark_verify: out of memory");
     eval_dag(v, t, ti, val, sel);
-    ve acc = vce_const(c, gl3_zero()), apw = one;
+    /* the tables of one height share a quotient (stark_shape.qlead): their
+     * constraints are combined by consecutive powers of alpha, in table
+     * order, and checked against it once, at the last of them */
+    const unsigned lead = s->qlead[ti];
+    ve acc = ti == lead ? vce_const(c, gl3_zero()) : v->qacc[lead];
+    ve apw = ti == lead ? one : v->qapw[lead];
     for (size_t k = 0; k < t->ncons; k++) {
         acc = vce_add(c, acc, vce_mul(c, apw, val[t->cons[k].e]));
         apw = vce_mul(c, apw, v->alpha);
@@ -189,16 +197,33 @@ static cairn_err check_constraints(vstate *v, unsigned ti)
                  v->open + s->open_off[ti][TREE_LU][1], acc, apw};
         v_logup_constraints(&l, vk, ti);
         acc = l.acc;
+        apw = l.apw;
     }
+    free(val);
+    v->qacc[lead] = acc;
+    v->qapw[lead] = apw;
+    unsigned more = 0;
+    for (unsigned u = ti + 1; u < s->ntables; u++) more += s->qlead[u] == lead;
+    if (more) return CAIRN_OK;
     /* quotient: sum_j zeta^(j n) Q_j(zeta) */
-    const ve *qz = v->open + s->open_off[ti][TREE_Q][0];
+    const ve *qz = v->open + s->open_off[lead][TREE_Q][0];
     ve qs = vce_const(c, gl3_zero()), zp = one;
-    for (unsigned j = 0; j < s->nq[ti]; j++) {
+    for (unsigned j = 0; j < s->qchunks[lead]; j++) {
         qs = vce_add(c, qs, vce_mul(c, zp, ext_col(c, qz + 3 * j)));
         zp = vce_mul(c, zp, zn);
     }
-    vce_assert_eq(c, acc, vce_mul(c, Z, qs), "table %s: constraint at zeta mismatch", t->name);
-    free(val);
+    if (ti == lead) {
+        vce_assert_eq(c, acc, vce_mul(c, Z, qs), "table %s: constraint at zeta mismatch", t->name);
+    } else {
+        char names[256] = "";
+        size_t len = 0;
+        for (unsigned u = lead; u <= ti && len < sizeof names; u++)
+            if (s->qlead[u] == lead)
+                len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", u == lead ? "" : "+",
+                                        vk->m->tables[u]->name);
+        vce_assert_eq(c, acc, vce_mul(c, Z, qs), "tables %s (height 2^%u): constraint at zeta mismatch", names,
+                      log_n);
+    }
     return CAIRN_OK;
 }
 

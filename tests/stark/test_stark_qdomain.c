@@ -156,7 +156,7 @@ static void test_wrong_sbox(void)
             CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "y = (x + c)^7"));
             char msg[512];
             CU_ASSERT_EQUAL(prove_verify(lb, 11, bad, N, NULL, msg, sizeof msg), CAIRN_ERR_VERIFY);
-            CU_ASSERT_PTR_NOT_NULL(strstr(msg, "table sbox: constraint at zeta"));
+            CU_ASSERT_PTR_NOT_NULL(strstr(msg, "tables sbox+sink (height 2^"));
         }
 }
 
@@ -167,8 +167,41 @@ static void test_forged_quotient(void)
             stark_tamper tp = {.kind = STARK_TAMPER_QUOTIENT, .table = 0, .index = idx, .delta = {{1, 0, 0}}};
             char msg[512];
             CU_ASSERT_EQUAL(prove_verify(lb, 11, N, N, &tp, msg, sizeof msg), CAIRN_ERR_VERIFY);
-            CU_ASSERT_PTR_NOT_NULL(strstr(msg, "table sbox: constraint at zeta"));
+            CU_ASSERT_PTR_NOT_NULL(strstr(msg, "tables sbox+sink (height 2^"));
         }
+}
+
+/* One quotient per table height (stark_internal.h stark_shape.qlead): sbox
+ * and sink have one height, so sbox's quotient matrix holds both (8
+ * chunks, the most either needs) and sink has none; a constraint of the
+ * second table that fails (sink's LogUp constraint, with its terminal sum
+ * changed: the prover's quotient used it) is rejected at zeta, naming
+ * both tables. */
+static void test_one_quotient(void)
+{
+    for (unsigned lb = 1; lb <= 3; lb++) {
+        stark_pk *pk;
+        stark_vk *vk;
+        setup_at(lb, &pk, &vk);
+        stark_shape s;
+        CU_ASSERT_EQUAL_FATAL(stark_shape_init(&s, vk, (unsigned[]){LOG_N, LOG_N}), CAIRN_OK);
+        CU_ASSERT_EQUAL(s.qlead[0], 0);
+        CU_ASSERT_EQUAL(s.qlead[1], 0);
+        CU_ASSERT_EQUAL(s.qchunks[0], 8u);
+        CU_ASSERT_EQUAL(s.qchunks[1], 0u);
+        CU_ASSERT_EQUAL(s.w[TREE_Q][0], 24u);
+        CU_ASSERT_EQUAL(s.w[TREE_Q][1], 0u);
+        stark_pk_free(pk);
+        stark_vk_free(vk);
+        for (int k = 0; k < 2; k++) {
+            stark_tamper tp = {.kind = STARK_TAMPER_LU_SUM, .table = 1, .delta = {{k ? 0 : 1, k ? 1 : 0, 0}}};
+            char msg[512];
+            CU_ASSERT_EQUAL(prove_verify(lb, 11, N, N, &tp, msg, sizeof msg), CAIRN_ERR_VERIFY);
+            if (!strstr(msg, "tables sbox+sink (height 2^6): constraint at zeta mismatch"))
+                fprintf(stderr, "\n  got '%s'\n", msg);
+            CU_ASSERT_PTR_NOT_NULL(strstr(msg, "tables sbox+sink (height 2^6): constraint at zeta mismatch"));
+        }
+    }
 }
 
 /* The quotient split by degree (stark_internal.h, qsplit): the S-box
@@ -235,6 +268,7 @@ int main(void)
                                       {"a wrong S-box output is rejected", test_wrong_sbox},
                                       {"a forged quotient is rejected at zeta", test_forged_quotient},
                                       {"an unbalanced bus is rejected", test_wrong_sink},
+                                      {"one quotient for the tables of one height", test_one_quotient},
                                       {"a quotient split by degree gives the same proof", test_split_same_proof},
                                       {NULL, NULL}};
     int rc = test_run_suite("stark_qdomain", cases);
