@@ -9,9 +9,11 @@
  * kept blocks go back to the system) count at their kept size from the
  * trim on. Small allocations (per-thread blocks, challenges, the query
  * indices) are left out: they are kilobytes against the gigabytes of the
- * LDEs. tests/stark/test_prove_mem.c proves machines at several heights
- * and checks this figure against the resident memory the proof took; a
- * change to the prover's buffers that this model misses fails there. */
+ * LDEs. tests/vm/test_rv_prove_mem.c (segment proofs at several sizes
+ * and presets) and tests/recursion/test_rc_fold_mem.c (lifts and a join)
+ * check this figure, through the figures built on it, against the
+ * resident memory the proofs took; a change to the prover's buffers that
+ * this model misses fails there. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -123,9 +125,12 @@ size_t stark_prove_mem(const stark_pk *pk, const unsigned *log_heights)
         }
     }
 
-    /* quotient, table by table: its LDE stays; while it is evaluated, the
-     * evaluation points and values on 2^qlog blocks, and the main and
-     * LogUp blocks past the kept ones, rebuilt */
+    /* quotient: the LDEs of every height's quotient first (prover.c: the
+     * tables of a height add to one, stark_shape.qlead); then table by
+     * table, while it is evaluated, the evaluation points and values on
+     * 2^qlog blocks, and the main and LogUp blocks past the kept ones,
+     * rebuilt */
+    for (unsigned t = 0; t < s->ntables; t++) live += hb(mat(s->log_n[t] + lb, s->w[TREE_Q][t]));
     for (unsigned t = 0; t < s->ntables; t++) {
         const unsigned n = s->log_n[t];
         const size_t nq = (size_t)1 << vk->qlog[t], Q = (size_t)1 << (n + vk->qlog[t]);
@@ -143,7 +148,6 @@ size_t stark_prove_mem(const stark_pk *pk, const unsigned *log_heights)
                             sizeof(gl_t);
         /* a split quotient keeps the low part's values on the LDE's points */
         const size_t qlo = vk->qsplit[t] ? hb(((size_t)1 << (n + vk->qlo_log[t])) * sizeof(gl3_t)) : 0;
-        live += hb(mat(n + lb, s->w[TREE_Q][t]));
         peak = max2(peak, live + 3 * hb(Q * sizeof(gl_t)) + hb(Q * sizeof(gl3_t)) + qlo + hb(more));
     }
     /* the LogUp LDEs kept whole for the quotient are trimmed after it */

@@ -209,7 +209,8 @@ cairn_err stark_prove(const stark_pk *pk, const stark_trace *traces, const gl_t 
  *                     of its machine, their LDE and tree);
  *   stark_traces_mem  the main traces of m at these heights (the caller's).
  * Resident bytes, modelled on the prover's allocations (prove_mem.c);
- * checked against measured peaks by tests/stark/test_prove_mem.c. */
+ * checked against measured peaks by tests/vm/test_rv_prove_mem.c and
+ * tests/recursion/test_rc_fold_mem.c. */
 size_t stark_prove_mem(const stark_pk *pk, const unsigned *log_heights);
 
 /* A prover workspace: keeps the prover's large buffers (LDEs, trees,
