@@ -542,18 +542,18 @@ static gl_t *plu_fp(const plu *l, size_t k, const gl_t *const *tup)
 #define LU_EMIT(l, k, e) plu_emit((l), (k), (e))
 #include "logup_impl.h"
 
-/* Evaluations of the combined constraint divided by Z_H on the quotient
- * coset (first Q rows of the bit-reversed LDEs of blowup max(2^lb, nq):
- * blocks 0 .. nq-1, given per block in pre_blk[y] (NULL without
- * preprocessed columns), main_blk[y] and lu_blk[y]), then chunk
- * coefficients: coef receives n rows x 3*nq columns (column 3j+c =
- * component c of chunk j), in coefficient order. */
-/* Table ti's quotient, its constraints combined by alpha^k a0 (k from 0),
- * added as coefficients to the chunks of coef: the first n rows of its
- * height's quotient matrix (stark_shape.qlead), wout columns. */
+/* Table ti's quotient: evaluations of its constraints, combined by
+ * a0 alpha^k (k from 0), divided by Z_H on the quotient coset (first Q
+ * rows of the bit-reversed LDEs of blowup max(2^lb, nq): blocks
+ * 0 .. nq-1, given per block in pre_blk[y] (NULL without preprocessed
+ * columns), main_blk[y] and lu_blk[y]), then chunk coefficients, added to
+ * coef: the first n rows of its height's quotient matrix
+ * (stark_shape.qlead), wout columns (column 3j+c = component c of chunk
+ * j), in coefficient order. *next: the power after its last, for the
+ * height's next table. */
 static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *pre_blk,
                                 const gl_t *const *main_blk, const gl_t *const *lu_blk, gl3_t lu_sum,
-                                gl3_t a0, gl_t *coef, size_t wout)
+                                gl3_t a0, gl3_t *next, gl_t *coef, size_t wout)
 {
     const struct stark_vk *vk = q->vk;
     const air_table *t = vk->m->tables[ti];
@@ -609,6 +609,7 @@ static cairn_err quotient_table(const qctx *q, unsigned ti, const gl_t *const *p
         const gl3_t lu_row = gl3_mul_base(lu_sum, ninv);
         apw[0] = a0;
         for (size_t k = 1; k <= ncomb; k++) apw[k] = gl3_mul(apw[k - 1], q->alpha);
+        *next = apw[ncomb];
         const size_t nch = (n + BLK - 1) / BLK;
         int oom = 0;
 #pragma omp parallel
@@ -1419,13 +1420,10 @@ static cairn_err prove(pstate *ps, const stark_pk *pk, const stark_trace *traces
         /* chunk coefficients in the first n rows, then their bit-reversed
          * coset evaluations in place (the rows below are never read: no
          * zero padding to write and transform) */
-        const air_table *tb = m->tables[t];
-        cairn_err qe = quotient_table(&qc, t, pblk, mblk, lblk, pf->lu_sum[t], qpw[lead], ps->q_lde[lead],
-                                      s->w[TREE_Q][lead]);
+        cairn_err qe = quotient_table(&qc, t, pblk, mblk, lblk, pf->lu_sum[t], qpw[lead], &qpw[lead],
+                                      ps->q_lde[lead], s->w[TREE_Q][lead]);
         stark_huge_free(more);
         FORWARD_IF_ERROR(qe);
-        const size_t ncomb = tb->ncons + (tb->nints ? vk->ngroups[t] : 0);
-        for (size_t k = 0; k < ncomb; k++) qpw[lead] = gl3_mul(qpw[lead], qc.alpha);
     }
     for (unsigned t = 0; t < m->ntables; t++) {
         const size_t n = (size_t)1 << log_n[t], W = s->w[TREE_Q][t];

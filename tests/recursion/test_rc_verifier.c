@@ -460,6 +460,49 @@ static void test_groups_of_four(void)
     lu4_free(m, k, v);
 }
 
+/* (d) one quotient per table height (stark_shape.qlead): the lookup
+ * machine with its values table as tall as its range table, so both share
+ * one quotient. The recorded verifier accepts the honest proof, and a
+ * forgery in the second table of the height (its terminal LogUp sum, used
+ * by the prover's quotient) and a coefficient of the shared quotient are
+ * rejected at the native reason, naming both tables, by the recording and
+ * by the honest program. */
+static void test_one_quotient(void)
+{
+    const unsigned L = STARK_LOOKUP_RANGE_LOG;
+    gl_t *t0 = NULL, *t1 = NULL, pub[STARK_MAX_PUB] = {0};
+    CU_ASSERT_EQUAL_FATAL(stark_lookup_trace(&t0, &t1, pub, L, 7), CAIRN_OK);
+    stark_trace tr[2] = {{t0, L}, {t1, L}};
+    unsigned heights[AIR_MAX_TABLES] = {L, L};
+    stark_shape s;
+    CU_ASSERT_EQUAL_FATAL(stark_shape_init(&s, vk[M_LOOKUP], heights), CAIRN_OK);
+    CU_ASSERT_EQUAL(s.qlead[1], 0);
+    CU_ASSERT_EQUAL(s.w[TREE_Q][1], 0u);
+    uint8_t *proof = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL_FATAL(stark_prove(pk[M_LOOKUP], tr, pub, STARK_LOOKUP_NPUB, &proof, &len), CAIRN_OK);
+    recorded honest;
+    record_vk(&honest, vk[M_LOOKUP], "lookup", pub, STARK_LOOKUP_NPUB, proof, len, heights);
+    CU_ASSERT(honest.accepted);
+    free(proof);
+    const char *want = "tables values+range (height 2^16): constraint at zeta mismatch";
+    const stark_tamper bad[] = {
+        {.kind = STARK_TAMPER_LU_SUM, .table = 1, .delta = {{1, 0, 0}}},
+        {.kind = STARK_TAMPER_QUOTIENT, .table = 0, .index = 7, .delta = {{1, 0, 0}}},
+    };
+    const char *what[] = {"second table's LogUp sum", "shared quotient coefficient"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CU_ASSERT_EQUAL_FATAL(stark_prove_tampered(pk[M_LOOKUP], tr, pub, STARK_LOOKUP_NPUB, &bad[i], &proof, &len),
+                              CAIRN_OK);
+        compare_forgery_vk(vk[M_LOOKUP], "lookup", &honest, pub, STARK_LOOKUP_NPUB, proof, len, heights, what[i],
+                           want);
+        free(proof);
+    }
+    unrecord(&honest);
+    free(t0);
+    free(t1);
+}
+
 /* (e) instruction counts per kind, for sizing the AIR's tables */
 static void counts_for(unsigned pi)
 {
@@ -554,6 +597,7 @@ int main(void)
                                       {"(c) forgeries rejected at the native reason", test_forgeries},
                                       {"(c) prover-made forgeries, each failing at one check", test_tampered},
                                       {"(d) LogUp groups of four", test_groups_of_four},
+                                      {"(d) one quotient per table height", test_one_quotient},
                                       {"(e) instruction counts", test_counts},
                                       {NULL, NULL}};
     int rc = test_run_suite("rc_verifier", cases);
