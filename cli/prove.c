@@ -2,7 +2,7 @@
  * delivers it:
  *
  *   cairn prove PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]
- *               [--preset P] [-o job.h5 [--resume] [--checkpoint N]]
+ *               [--exact-po2] [--preset P] [-o job.h5 [--resume] [--checkpoint N]]
  *               [--task-deadline S] [--attempts N] [--no-local]
  *               [--checkpoint-wait S] [--json] [-q]
  *
@@ -109,7 +109,7 @@
 
 static const char USAGE[] =
     "usage: cairn prove PROGRAM.elf [--input FILE|-] [--max-input BYTES] [--segment-po2 K]\n"
-    "                   [--preset proven-100|conjectured-100|test] [-o job.h5 [--resume]\n"
+    "                   [--exact-po2] [--preset proven-100|conjectured-100|test] [-o job.h5 [--resume]\n"
     "                   [--checkpoint N]] [--task-deadline S] [--attempts N] [--no-local]\n"
     "                   [--checkpoint-wait S] [--no-fold] [--json] [-q]\n"
     "       mpirun -np N cairn prove ...   |   srun --mpi=pmix cairn prove ...\n";
@@ -128,7 +128,10 @@ static const char HELP[] =
     "  --input FILE|-     private input read by the guest from fd 0 (default empty)\n"
     "  --max-input BYTES  refuse a larger input (default 1073741824, 1 GiB)\n"
     "  --segment-po2 K    segments of at most 2^K cycles (4..24, default 20); a\n"
-    "                     segment may end earlier to fit its proof's tables\n"
+    "                     segment may end earlier to fit its proof's tables. A run\n"
+    "                     that halts within one segment is proven in the smallest\n"
+    "                     segment from 2^14 up that holds it (a notice says so)\n"
+    "  --exact-po2        segments of 2^K even for such a run\n"
     "  --preset P         proof parameters: proven-100 (default), conjectured-100,\n"
     "                     or test (fast, no meaningful security: tests only)\n"
     "  -o FILE.h5         store the job: every proof as soon as it is verified (in\n"
@@ -256,6 +259,19 @@ static void json_event_str(const char *name, const char *key, uint64_t index, co
     fprintf(stderr, "}\n");
 }
 
+/* A notice: a line on stderr, or the event "notice" with --json. */
+static void job_notice(prove_ctx *c, const char *msg)
+{
+    if (c->quiet) return;
+    if (c->json) {
+        fprintf(stderr, "{\"event\": \"notice\", \"message\": ");
+        cli_json_str(stderr, msg);
+        fprintf(stderr, "}\n");
+    } else {
+        say(c, "cairn prove: %s\n", msg);
+    }
+}
+
 static void on_job_event(void *arg, const jobs_event *e)
 {
     prove_ctx *c = arg;
@@ -271,16 +287,7 @@ static void on_job_event(void *arg, const jobs_event *e)
         if (c->json) fprintf(stderr, "{\"event\": \"checkpoint\", \"segments\": %" PRIu64 "}\n", e->count);
         else say(c, "cairn prove: %s\n", e->msg);
         return;
-    case JOBS_EV_NOTICE:
-        if (c->quiet) return;
-        if (c->json) {
-            fprintf(stderr, "{\"event\": \"notice\", \"message\": ");
-            cli_json_str(stderr, e->msg);
-            fprintf(stderr, "}\n");
-        } else {
-            say(c, "cairn prove: %s\n", e->msg);
-        }
-        return;
+    case JOBS_EV_NOTICE: job_notice(c, e->msg); return;
     }
 }
 
@@ -757,15 +764,16 @@ static int test_kill_hook(void)
 int cmd_prove(int argc, char **argv)
 {
     const char *elf_path = NULL, *input_path = NULL, *out_path = NULL, *preset = CLI_DEFAULT_PRESET;
-    uint64_t po2 = RV_DEFAULT_SEGMENT_PO2, max_input = CLI_DEFAULT_MAX_INPUT, checkpoint = JOBS_DEFAULT_CHECKPOINT;
+    uint64_t po2 = RV_DEFAULT_SEGMENT_PO2, asked_po2 = 0, max_input = CLI_DEFAULT_MAX_INPUT, checkpoint = JOBS_DEFAULT_CHECKPOINT;
     uint64_t deadline = 0, attempts = 3, ckpt_wait = 60, attempt_t0 = 0;
-    int json = 0, quiet = 0, resume = 0, no_local = 0, no_fold = 0;
+    int json = 0, quiet = 0, resume = 0, no_local = 0, no_fold = 0, exact_po2 = 0;
     cli_ctx c;
     cli_ctx_init(&c, "cairn prove", USAGE, stderr, argc, argv);
     const cli_opt opts[] = {
         {"--input", CLI_STR, &input_path, 0, 0, NULL},
         {"--max-input", CLI_U64, &max_input, 0, CLI_MAX_INPUT_LIMIT, NULL},
         {"--segment-po2", CLI_U64, &po2, RV_MIN_SEGMENT_PO2, RV_MAX_SEGMENT_PO2, NULL},
+        {"--exact-po2", CLI_FLAG, &exact_po2, 0, 0, NULL},
         {"--preset", CLI_STR, &preset, 0, 0, NULL},
         {"-o", CLI_STR, &out_path, 0, 0, NULL},
         {"--resume", CLI_FLAG, &resume, 0, 0, NULL},
@@ -844,6 +852,31 @@ int cmd_prove(int argc, char **argv)
     }
     if ((status = cli_program_load(&pg, &c, elf_path, input_path, max_input)) != EXIT_OK) goto done;
     status = EXIT_USAGE;
+    if (!exact_po2) {
+        /* a run that halts within one segment is proven in the smallest
+         * segment that holds it (jobs_fit_po2): a short program pays for
+         * its own size, not 2^po2. Deterministic, so --resume finds the
+         * same size again */
+        unsigned k;
+        if ((err = jobs_fit_po2(&k, pg.prog, pg.input, pg.input_len, JOBS_FIT_MIN_PO2, (unsigned)po2)) != CAIRN_OK) {
+            status = cli_fail(&c, cli_status(err), err, "%s", cairn_last_error());
+            goto done;
+        }
+        if (k != po2) {
+            char msg[200];
+            snprintf(msg, sizeof msg,
+                     "the run fits one segment of 2^%u cycles: proven at that size, not 2^%" PRIu64
+                     " (--exact-po2 keeps 2^%" PRIu64 ")",
+                     k, po2, po2);
+            job_notice(&ctx, msg);
+            asked_po2 = po2;
+            po2 = k;
+            if ((err = cli_preset(&co.params, preset, k)) != CAIRN_OK) {
+                status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
+                goto done;
+            }
+        }
+    }
     /* the machine's key and its security figures before the run: they
      * do not depend on the program */
     if ((err = cli_segment_security(&sec, (unsigned)po2, &co.params)) != CAIRN_OK) {
@@ -885,7 +918,13 @@ int cmd_prove(int argc, char **argv)
             /* about the stored job, not the command line: no usage lines */
             cli_ctx jc = c;
             jc.usage = NULL;
-            status = cli_fail(&jc, EXIT_USAGE, err, "%s", cairn_last_error());
+            if (asked_po2) /* the size it compared is not the one typed */
+                status = cli_fail(&jc, EXIT_USAGE, err,
+                                  "%s (the run fits one segment of 2^%" PRIu64 "; --exact-po2 keeps --segment-po2 %" PRIu64
+                                  ")",
+                                  cairn_last_error(), po2, asked_po2);
+            else
+                status = cli_fail(&jc, EXIT_USAGE, err, "%s", cairn_last_error());
             goto done;
         }
         /* in a Slurm job, this run is an attempt of the job (jobs.h

@@ -146,6 +146,20 @@ cairn_err jobs_machine_new(rv_machine **out, const rv_program *prog, unsigned po
                            size_t input_len, rv_segment_fn on_segment, void *segment_arg, rv_write_fn on_write,
                            void *write_arg);
 
+/* The smallest segment size that holds a whole short run, so that a
+ * program of a few thousand cycles is not proven in a segment of 2^20
+ * (a segment proof costs what its size costs, however few of its cycles
+ * run: docs/rv-air.md "A run that fits one segment"). *out = the smallest
+ * k in lo..po2 such that the run, cut into segments of 2^k
+ * (jobs_machine_new), halts within its first segment; po2 when it does
+ * not halt within the first segment of 2^po2, faults there or stops on a
+ * limit (the run itself then says so), and when lo >= po2. The program
+ * runs without output, at most twice (2^po2 cycles, then from the fitting
+ * size up). An error only when it cannot run at all (memory). */
+#define JOBS_FIT_MIN_PO2 14
+cairn_err jobs_fit_po2(unsigned *out, const rv_program *prog, const uint8_t *input, size_t input_len, unsigned lo,
+                       unsigned po2);
+
 /* What the guest writes: fd 1 (the journal) to `journal`, fd 2 to `log`,
  * and with keep set the journal's bytes kept in memory for the job file.
  * Pass jobs_output_write and the struct as a machine's write callback. */

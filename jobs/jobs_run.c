@@ -176,6 +176,51 @@ cairn_err jobs_machine_new(rv_machine **out, const rv_program *prog, unsigned po
     return rv_machine_new(out, prog, &cfg);
 }
 
+/* Runs the first segment of 2^po2: *halted and *cycles of it; a fault
+ * or a limit of the run is *halted = 0 (the caller keeps its size). */
+static cairn_err first_segment(int *halted, uint64_t *cycles, const rv_program *prog, unsigned po2,
+                               const uint8_t *input, size_t input_len)
+{
+    rv_machine *m = NULL;
+    rv_result res;
+    *halted = 0;
+    *cycles = 0;
+    cairn_err e = jobs_machine_new(&m, prog, po2, input, input_len, NULL, NULL, NULL, NULL);
+    if (e == CAIRN_OK) e = rv_run_segment(m, &res);
+    rv_machine_free(m);
+    if (e == CAIRN_ERR_FAULT || e == CAIRN_ERR_LIMIT) {
+        cairn_clear_error();
+        return CAIRN_OK;
+    }
+    if (e != CAIRN_OK) return e;
+    *halted = res.final.halted && res.segments == 1;
+    *cycles = res.cycles;
+    return CAIRN_OK;
+}
+
+cairn_err jobs_fit_po2(unsigned *out, const rv_program *prog, const uint8_t *input, size_t input_len, unsigned lo,
+                       unsigned po2)
+{
+    *out = po2;
+    if (lo >= po2) return CAIRN_OK;
+    int halted;
+    uint64_t cycles;
+    FORWARD_IF_ERROR(first_segment(&halted, &cycles, prog, po2, input, input_len));
+    if (!halted) return CAIRN_OK;
+    /* below 2^k cycles no size can hold it; from there the first that
+     * does (a smaller segment may also end early on a table's capacity) */
+    unsigned k = lo;
+    while (k < po2 && (UINT64_C(1) << k) < cycles) k++;
+    for (; k < po2; k++) {
+        FORWARD_IF_ERROR(first_segment(&halted, &cycles, prog, k, input, input_len));
+        if (halted) {
+            *out = k;
+            return CAIRN_OK;
+        }
+    }
+    return CAIRN_OK;
+}
+
 void jobs_output_write(void *arg, int fd, const uint8_t *buf, size_t len)
 {
     jobs_output *o = arg;

@@ -10,7 +10,8 @@
 # (cli_jobedit: a proof byte, a claim, a dropped segment, a journal byte,
 # the final state, the image ID, the parameters) exits 1 naming what
 # failed; a truncated file, a non-job file and an exec job file exit 2; a
-# faulting guest exits 132 and writes no job file.
+# faulting guest exits 132 and writes no job file. A run that fits one
+# segment is proven at its smallest size (--exact-po2: the size given).
 # guests: fibonacci and SHA-256 proven and verified, journal and exit
 # code equal to cairn exec's.
 # The shared set-up (work directory, fail/pass/finish, expect, json_field,
@@ -47,6 +48,23 @@ handmade()
     [ "$(cat "$WORK/out")" = hello ] || fail "prove -q did not print the journal"
     [ ! -s "$WORK/err" ] || fail "prove -q wrote to stderr: $(cat "$WORK/err")"
     expect 0 "\"proven_bits\"" "$CAIRN" prove "$WORK/hello.elf" --segment-po2 10 --preset test --json
+
+    # a run that halts within one segment is proven in the smallest segment
+    # from 2^14 up that holds it, said by a notice; --exact-po2 keeps 2^K;
+    # --resume finds the same size (at 2^10 the loop is four segments, above)
+    expect 0 "fits one segment of 2^14 cycles" "$CAIRN" prove "$WORK/loop.elf" --segment-po2 16 --preset test \
+        --no-fold -o "$WORK/fit.h5"
+    expect 0 "" "$CAIRN" verify "$WORK/fit.h5" --json
+    [ "$(json_field segment_po2)" = 14 ] && [ "$(json_field segments)" = 1 ] ||
+        fail "the loop at --segment-po2 16: segments of 2^$(json_field segment_po2), $(json_field segments) of them"
+    expect 0 "\"segment_reused\"" "$CAIRN" prove "$WORK/loop.elf" --segment-po2 16 --preset test --no-fold \
+        -o "$WORK/fit.h5" --resume --json
+    expect 0 "" "$CAIRN" prove "$WORK/loop.elf" --segment-po2 16 --exact-po2 --preset test --no-fold -o "$WORK/fit.h5"
+    ! grep -qF "fits one segment" "$WORK/err" || fail "--exact-po2: the size changed"
+    expect 0 "" "$CAIRN" verify "$WORK/fit.h5" --json
+    [ "$(json_field segment_po2)" = 16 ] || fail "--exact-po2 16: segments of 2^$(json_field segment_po2)"
+    expect 2 "--exact-po2 keeps --segment-po2 16" "$CAIRN" prove "$WORK/loop.elf" --segment-po2 16 --preset test \
+        --no-fold -o "$WORK/fit.h5" --resume
 
     # a copy through the h5s API verifies; each change is named
     "$JOBEDIT" "$WORK/job.h5" "$WORK/copy.h5" none || fail "cli_jobedit none"

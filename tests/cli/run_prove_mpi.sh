@@ -17,6 +17,8 @@
 #     Open MPI takes the job down): the job exits nonzero in bounded time
 #     and the proof it returned before is stored; --resume under mpirun
 #     reuses what is stored and ends with the reference's claim;
+#   - a run that fits one segment of 2^14 at --segment-po2 16: a worker
+#     proves it at 2^14 (the size comes with the hello);
 #   - rank 0 cannot start (missing program) or --no-local without workers:
 #     exit 2 naming the problem, no hang; a faulting guest: qemu's status
 #     (132) and no job file.
@@ -137,6 +139,14 @@ expect 0 "" "${MPI[@]}" -np 2 "$CAIRN" prove "$WORK/loop.elf" "${PROVE[@]}" -o "
 [ "$(count '"event": "segment_reused"')" -ge 1 ] || fail "resume: nothing stored was reused"
 [ "$(( $(count '"event": "segment_reused"') + $(count '"event": "task_finished"') ))" = "$NSEG" ] ||
     fail "resume: reused + proven is not every segment"
+
+# a run that fits one smaller segment (jobs_fit_po2): the workers take
+# the size from rank 0's hello, not from their command line
+expect 0 "fits one segment of 2^14 cycles" "${MPI[@]}" -np 2 "$CAIRN" prove "$WORK/loop.elf" --segment-po2 16 \
+    --preset test --no-fold --no-local -o "$WORK/fit.h5" --json
+[ "$(count '"event": "task_finished".*"rank": 1,')" = 1 ] || fail "fitted size: the worker did not prove the segment"
+expect 0 "" "$CAIRN" verify "$WORK/fit.h5" --json
+[ "$(json_field segment_po2)" = 14 ] || fail "fitted size under mpirun: segments of 2^$(json_field segment_po2)"
 
 # rank 0 cannot start: the workers are let go, status 2
 expect 2 "program $WORK/missing.elf" "${MPI[@]}" -np 2 "$CAIRN" prove "$WORK/missing.elf" "${PROVE[@]}"

@@ -376,6 +376,77 @@ static void t_run_segment(void)
     seg_list_free(&b);
 }
 
+/* ---- the size of a run that fits one segment ---- */
+
+/* Segments of a whole run of prog at po2 (jobs_machine_new), 0 on error. */
+static uint64_t run_segments(const rv_program *prog, unsigned po2)
+{
+    rv_machine *m;
+    rv_result r;
+    if (jobs_machine_new(&m, prog, po2, NULL, 0, NULL, NULL, NULL, NULL) != CAIRN_OK) return 0;
+    cairn_err e = rv_run(m, &r);
+    rv_machine_free(m);
+    return e == CAIRN_OK ? r.segments : 0;
+}
+
+/* jobs_fit_po2 against a scan of whole runs: the smallest k in lo..po2
+ * whose run is one segment, else po2. */
+static void check_fit(const rv_program *prog, unsigned lo, unsigned po2, unsigned want)
+{
+    unsigned got = 0, scan = po2;
+    CU_ASSERT_EQUAL_FATAL(jobs_fit_po2(&got, prog, NULL, 0, lo, po2), CAIRN_OK);
+    for (unsigned k = lo; k < po2; k++)
+        if (run_segments(prog, k) == 1) {
+            scan = k;
+            break;
+        }
+    if (got != want || got != scan)
+        fprintf(stderr, "\n  jobs_fit_po2(lo %u, po2 %u) = %u, scan %u, expected %u\n", lo, po2, got, scan, want);
+    CU_ASSERT_EQUAL(got, want);
+    CU_ASSERT_EQUAL(got, scan);
+}
+
+static void t_fit_po2(void)
+{
+    build_program();
+    /* the loop: about 4000 cycles, 2^12 holds it */
+    check_fit(g_prog, 4, 10, 10); /* four segments of 2^10: no smaller size */
+    check_fit(g_prog, 4, 16, 12);
+    check_fit(g_prog, 13, 16, 13); /* not below lo */
+    check_fit(g_prog, 16, 16, 16);
+    check_fit(g_prog, 18, 16, 16); /* lo above po2: po2 */
+
+    /* 40 pages written in about 130 cycles: the cycles fit 2^8, the page
+     * capacity of small segments (32 pages up to 2^16) does not */
+    prog_t p = {.n = 0};
+    emit_li(&p, S0, 0x100000);
+    emit_li(&p, S1, 0x100000 + 40 * 1024);
+    size_t loop = p.n;
+    emit(&p, SW(ZERO, S0, 0));
+    emit(&p, ADDI(S0, S0, 1024));
+    emit(&p, BLT(S0, S1, -(int32_t)(4 * (p.n - loop))));
+    emit_exit(&p, 0);
+    rv_program *pages = prog_load(&p);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pages);
+    unsigned want = 8;
+    rv_budget b;
+    for (rv_air_budget(&b, want); b.pages < 41; rv_air_budget(&b, want)) want++;
+    CU_ASSERT(want > 12);
+    check_fit(pages, 8, 20, want);
+    rv_program_free(pages);
+
+    /* a guest fault in the first segment: the size stays (the run says) */
+    size_t len;
+    uint8_t *elf = cli_prog_elf(&len, "fault");
+    rv_program *fault = NULL;
+    CU_ASSERT_EQUAL_FATAL(rv_elf_load(&fault, elf, len), CAIRN_OK);
+    free(elf);
+    unsigned got = 0;
+    CU_ASSERT_EQUAL(jobs_fit_po2(&got, fault, NULL, 0, 4, 16), CAIRN_OK);
+    CU_ASSERT_EQUAL(got, 16);
+    rv_program_free(fault);
+}
+
 /* ---- a job's stored state ---- */
 
 typedef struct {
@@ -826,6 +897,7 @@ int main(void)
         {"damaged records refused", t_rec_damage},
         {"input digest", t_input_digest},
         {"rv_run_segment = rv_run", t_run_segment},
+        {"a run that fits one segment: its smallest size", t_fit_po2},
         {"results out of order, checkpoint, finish", t_store},
         {"resume refused naming the difference", t_resume_refused},
         {"damaged records set aside", t_damaged_records},
