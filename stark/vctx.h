@@ -144,6 +144,32 @@ typedef struct {
 void vctx_native_init(vctx_native *n);
 static inline gl_t vctx_native_value(vb a) { return a.v; }
 
+/* ---- lanes backend (vctx_lanes.c) ----
+ * The native backend over VLN_LANES queries at once, in lockstep: what the
+ * verifier's per-query checks run on (one pass over a batch of queries,
+ * every permutation on 16 states; vctx_lanes.c says why). A vb or ve of
+ * the ordinary native backend (a value, the same for every query) is a
+ * valid operand; the queries' own inputs enter through vctx_lanes_input*
+ * (element j of the batch at p[j * stride]; lanes past n repeat lane 0).
+ * An assertion that fails in some lane below n records the lowest such
+ * lane in fail_lane (VLN_LANES: none); its message is not formatted. */
+#define VLN_LANES 16
+typedef struct {
+    vctx ctx;
+    unsigned n;         /* queries in the batch (lanes that count) */
+    unsigned fail_lane; /* lowest lane with a failed assertion */
+    int oom;            /* the arena could not grow: the pass is void */
+    gl_t *a;            /* the arena of lane vectors, VLN_LANES elements each */
+    size_t used, cap;
+    gl_t spare[VLN_LANES];
+} vctx_lanes;
+
+void vctx_lanes_init(vctx_lanes *l);
+void vctx_lanes_begin(vctx_lanes *l, unsigned n); /* a new batch of n <= VLN_LANES queries */
+void vctx_lanes_free(vctx_lanes *l);              /* the arena; l stays initialised */
+vb vctx_lanes_input(vctx *c, const gl_t *p, size_t stride);
+ve vctx_lanes_input_e(vctx *c, const gl3_t *p, size_t stride);
+
 /* ---- verifier gadgets built on the interface (vgadgets in verifier) ---- */
 
 /* One Merkle path step (fri.c), the node compression of mt.h: the parent

@@ -1007,6 +1007,63 @@ static void test_balance(void)
     air_machine_free(m);
 }
 
+/* An honest proof of the mini machine at 2^5 rows with p, verified, and
+ * parsed; -1 (a failure recorded) if it cannot be made. */
+static int mini_parsed(fixture *f, stark_proof *pf, stark_shape *s, const stark_params *p)
+{
+    if (fix_mini(f, p, 5, NULL, W_HONEST)) return -1;
+    EXPECT(verify_fix(f), CAIRN_OK, NULL);
+    parse(f, pf, s);
+    return 0;
+}
+
+/* ---- the native verifier's batches of queries (vctx.h "lanes backend")
+ * ---- The queries run VLN_LANES at a time in one pass; a forged query
+ * in any lane of any batch (first, last, the partial last batch) is
+ * reported with its own index and message, and with two forged queries
+ * the lower one, as one query at a time would. */
+static void test_lanes(void)
+{
+    stark_params p = test_params(1, 0, 2);
+    p.queries = 2 * VLN_LANES + 5; /* two full batches and a partial one */
+    fixture f;
+    stark_proof pf;
+    stark_shape s;
+    if (mini_parsed(&f, &pf, &s, &p)) return;
+    char want[128];
+    const unsigned nq = p.queries;
+    const unsigned qs[] = {0, 1, VLN_LANES - 1, VLN_LANES, VLN_LANES + 1, 2 * VLN_LANES - 1, 2 * VLN_LANES, nq - 1};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        const unsigned q = qs[i];
+        /* the first main value of query q's opened rows (after the
+         * preprocessed tree's) */
+        size_t pre = 0;
+        for (unsigned m = 0; m < s.tree_nmats[TREE_PRE]; m++) pre += s.w[TREE_PRE][s.tree_tab[TREE_PRE][m]];
+        gl_t *row = pf.q_rows + (size_t)q * s.q_rows + pre;
+        *row = gl_add(*row, 1);
+        snprintf(want, sizeof want, "query %u: main Merkle path mismatch", q);
+        EXPECT(verify_parsed(&f, &pf, &s), CAIRN_ERR_VERIFY, want);
+        /* with a later query forged too, still query q */
+        const unsigned q2 = q + VLN_LANES + 1 < nq ? q + VLN_LANES + 1 : nq - 1;
+        gl3_t *fv = pf.q_fri_vals + (size_t)q2 * s.q_fri_vals;
+        if (q2 != q) {
+            fv[0].c[0] = gl_add(fv[0].c[0], 1);
+            EXPECT(verify_parsed(&f, &pf, &s), CAIRN_ERR_VERIFY, want);
+            fv[0].c[0] = gl_sub(fv[0].c[0], 1);
+        }
+        *row = gl_sub(*row, 1);
+        /* a FRI path sibling of query q: the FRI layer's message */
+        p2_digest *fp = pf.q_fri_paths + (size_t)q * s.q_fri_paths;
+        fp[0].v[1] = gl_add(fp[0].v[1], 1);
+        snprintf(want, sizeof want, "query %u: FRI layer 0 Merkle path mismatch", q);
+        EXPECT(verify_parsed(&f, &pf, &s), CAIRN_ERR_VERIFY, want);
+        fp[0].v[1] = gl_sub(fp[0].v[1], 1);
+    }
+    EXPECT(verify_parsed(&f, &pf, &s), CAIRN_OK, NULL);
+    stark_proof_free(&pf);
+    free_fix(&f);
+}
+
 /* ---- V4, V5 ---- */
 static void test_merkle(void)
 {
@@ -1015,11 +1072,9 @@ static void test_merkle(void)
     for (unsigned arity = 1; arity <= 3; arity += 2) {
         stark_params p = test_params(arity, 0, 2);
         fixture f;
-        if (fix_mini(&f, &p, 5, NULL, W_HONEST)) return;
-        EXPECT(verify_fix(&f), CAIRN_OK, NULL);
         stark_proof pf;
         stark_shape s;
-        parse(&f, &pf, &s);
+        if (mini_parsed(&f, &pf, &s, &p)) return;
         const unsigned qlast = f.vk->p.queries - 1;
         for (unsigned q = 0; q <= qlast; q += qlast) {
             gl_t *rows = pf.q_rows + (size_t)q * s.q_rows;
@@ -1555,6 +1610,7 @@ int main(void)
                                       {"V2 constraints at zeta", test_constraints},
                                       {"V3 LogUp balance", test_balance},
                                       {"V4 V5 Merkle openings", test_merkle},
+                                      {"V4 V5 queries in batches of VLN_LANES", test_lanes},
                                       {"V6 V7 FRI folds, DEEP, final polynomial", test_fri},
                                       {"bindings", test_bindings},
                                       {"K1-K4 keys and parameters", test_keys},
