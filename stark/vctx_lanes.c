@@ -30,8 +30,9 @@
 
 static int is_lane(uint64_t v) { return v >= GL_P; }
 
-/* A new lane vector (VLN_LANES elements): its index. Out of memory sets
- * oom and returns the scratch vector 0 (results are then discarded). */
+/* n new lane vectors (VLN_LANES elements each): the first one's index.
+ * Out of memory sets oom (vec then gives the scratch vector, and the
+ * pass's results are discarded). */
 static size_t new_vec(vctx_lanes *l, unsigned n)
 {
     if (l->used + n > l->cap) {
@@ -82,8 +83,8 @@ static gl3_t eget(const gl_t *const p[3], int j) { return (gl3_t){{p[0][j], p[1]
 static ve enew(vctx_lanes *l, gl_t *out[3])
 {
     size_t i = new_vec(l, 3);
-    for (int c = 0; c < 3; c++) out[c] = vec(l, l->oom ? 0 : i + (size_t)c);
-    return l->oom ? evec(0) : evec(i);
+    for (int c = 0; c < 3; c++) out[c] = vec(l, i + (size_t)c);
+    return evec(i);
 }
 
 static void eput(gl_t *const out[3], int j, gl3_t v)
@@ -154,9 +155,9 @@ static void ln_bits(vctx *c, vb *bits, vb x, unsigned n)
     size_t i = new_vec(l, n);
     const gl_t *px = vec(l, x.v - GL_P);
     for (unsigned k = 0; k < n; k++) {
-        gl_t *r = vec(l, l->oom ? 0 : i + k);
+        gl_t *r = vec(l, i + k);
         for (int j = 0; j < VLN_LANES; j++) r[j] = k < 64 ? (px[j] >> k) & 1 : 0;
-        bits[k] = l->oom ? bvec(0) : bvec(i + k);
+        bits[k] = bvec(i + k);
     }
 }
 
@@ -282,9 +283,9 @@ static void ln_permute(vctx *c, vb st[P2_WIDTH])
     p2_permute_batch(aos, VLN_LANES);
     size_t b = new_vec(l, P2_WIDTH);
     for (int i = 0; i < P2_WIDTH; i++) {
-        gl_t *r = vec(l, l->oom ? 0 : b + (size_t)i);
+        gl_t *r = vec(l, b + (size_t)i);
         for (int j = 0; j < VLN_LANES; j++) r[j] = aos[j * P2_WIDTH + i];
-        st[i] = l->oom ? bvec(0) : bvec(b + (size_t)i);
+        st[i] = bvec(b + (size_t)i);
     }
 }
 
@@ -379,9 +380,7 @@ void vctx_lanes_begin(vctx_lanes *l, unsigned n)
 {
     l->n = n;
     l->fail_lane = VLN_LANES;
-    /* vector 0: the scratch that an out-of-memory result points to */
     l->used = 0;
-    new_vec(l, 1);
 }
 
 void vctx_lanes_free(vctx_lanes *l)
