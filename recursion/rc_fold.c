@@ -85,6 +85,12 @@ struct rc_fold {
     const air_machine *m[2];            /* a machine of each shape (security) */
     p2_digest key[RC_FOLD_NKINDS], pre_root[RC_FOLD_NKINDS], ctrl;
     char rec_path[4200]; /* the key cache's record read or looked for */
+    /* a prover's context from the shipped roots (from_shipped): the join
+     * programs, their machines and proving keys are made on the first
+     * join of their kind (ensure_join, under mu); until then vk[] of a
+     * join is own_vk[], from its shipped root */
+    int lazy;
+    pthread_mutex_t mu;
 };
 
 /* With one shape for lifts and joins the three join programs are one
@@ -103,6 +109,7 @@ static int aliased(const rc_fold *f, unsigned k)
 static void fold_free(rc_fold *f)
 {
     if (!f) return;
+    pthread_mutex_destroy(&f->mu);
     for (int k = 0; k < RC_FOLD_NKINDS; k++) {
         if (!aliased(f, (unsigned)k)) {
             rc_air_free(f->air[k]);
@@ -264,7 +271,8 @@ static void record_store(const rc_fold *f)
 
 cairn_err rc_fold_shipped_of(rc_fold_shipped *out, const rc_fold *f)
 {
-    RETURN_ERROR_IF(f->verify_only, CAIRN_ERR_USAGE, "fold: a verifier's context has no record to ship");
+    RETURN_ERROR_IF(f->verify_only || f->lazy, CAIRN_ERR_USAGE,
+                    "fold: a context whose keys came from a record or the shipped roots has none to ship");
     FORWARD_IF_ERROR(record_id(out->id, f, f->m));
     for (int k = 0; k < RC_FOLD_NKINDS; k++) memcpy(out->root[k], f->pre_root[k].v, sizeof out->root[k]);
     return CAIRN_OK;
@@ -338,6 +346,102 @@ static cairn_err from_record(rc_fold *f, int *hit)
     return CAIRN_OK;
 }
 
+/* A prover's context from the roots shipped with the build, when they
+ * have (preset, po2): *hit = 1, the lift program and its keys built now
+ * (checked against the shipped root), the join programs only on the first
+ * join of their kind (ensure_join); their verifying keys, all key digests
+ * and the control root come from the shipped roots, which the build's own
+ * code made (recursion/gen/fold_roots_gen.c), as a verifier's context
+ * takes them. A run that fits one segment never joins: it skips recording
+ * three programs and building their keys (2.2 s of the 3.4 s the fold's
+ * keys took at proven-100, 2^17). The key cache's records are not used
+ * here: fold_roots_gen builds full contexts, and what it ships must be
+ * the code's, never a record's. */
+static cairn_err from_shipped(rc_fold *f, int *hit)
+{
+    *hit = 0;
+    if (!g_nship) return CAIRN_OK;
+    FORWARD_IF_ERROR(rc_air_shape_machine(&f->vm[0], f->cfg.shape, RC_CLAIM_NPUB));
+    FORWARD_IF_ERROR(rc_air_shape_machine(&f->vm[1], f->cfg.join_shape, RC_CLAIM_NPUB));
+    uint8_t id[ID_BYTES];
+    const air_machine *const vm[2] = {f->vm[0], f->vm[1]};
+    FORWARD_IF_ERROR(record_id(id, f, vm));
+    const rc_fold_shipped *sh = shipped(id);
+    if (!sh) return CAIRN_OK;
+    FORWARD_IF_ERROR(record_lift(f));
+    FORWARD_IF_ERROR(build_air(f, RC_FOLD_LIFT));
+    RETURN_ERROR_IF(memcmp(f->pre_root[RC_FOLD_LIFT].v, sh->root[RC_FOLD_LIFT], sizeof sh->root[RC_FOLD_LIFT]),
+                    CAIRN_ERR_INTERNAL,
+                    "fold: the lift program's key is not the one the fold roots shipped with this build name "
+                    "(preset %s, 2^%u): rebuild cairn, or run with CAIRN_FOLD_ROOTS=off",
+                    f->seg_preset, f->po2);
+    f->m[1] = f->vm[1];
+    for (unsigned k = RC_FOLD_LIFT + 1; k < RC_FOLD_NKINDS; k++) {
+        for (int i = 0; i < P2_DIGEST; i++) {
+            RETURN_ERROR_IF(sh->root[k][i] >= GL_P, CAIRN_ERR_INTERNAL,
+                            "fold: a shipped root of preset %s, 2^%u is not canonical", f->seg_preset, f->po2);
+            f->pre_root[k].v[i] = sh->root[k][i];
+        }
+        FORWARD_IF_ERROR(stark_vk_from_root(&f->own_vk[k], f->vm[1], &f->rec, &f->pre_root[k]));
+        f->vk[k] = f->own_vk[k];
+        f->key[k] = stark_vk_digest(f->vk[k]);
+    }
+    FORWARD_IF_ERROR(rc_ctrl_root(&f->ctrl, f->key, RC_FOLD_NKINDS));
+    f->lazy = 1;
+    *hit = 1;
+    return CAIRN_OK;
+}
+
+/* The join program of kind, with its machine and keys, in a context of
+ * from_shipped (a no-op in any other). Its key must be the shipped one
+ * that the control root and the verifying keys were made from. */
+static cairn_err ensure_join(const rc_fold *cf, unsigned kind)
+{
+    rc_fold *f = (rc_fold *)cf; /* only what the lock guards changes */
+    if (!f->lazy || kind == RC_FOLD_LIFT || kind >= RC_FOLD_NKINDS) return CAIRN_OK;
+    pthread_mutex_lock(&f->mu);
+    const unsigned k0 = aliased(f, kind) ? RC_FOLD_JOIN_LL : kind;
+    cairn_err e = CAIRN_OK;
+    if (!f->air[k0]) {
+        rc_air *a = NULL;
+        e = record_join(f, k0);
+        if (e == CAIRN_OK)
+            e = rc_air_build_shape(&a, f->prog[k0], RC_CLAIM_NPUB, rc_fold_shape_of(&f->cfg, k0), &f->rec);
+        if (e == CAIRN_OK) {
+            const p2_digest d = stark_vk_digest(rc_air_vk(a));
+            if (memcmp(&d, &f->key[k0], sizeof d))
+                e = cairn_fail(CAIRN_ERR_INTERNAL,
+                               "fold: the %s program's key is not the one the fold roots shipped with this build "
+                               "name (preset %s, 2^%u): rebuild cairn, or run with CAIRN_FOLD_ROOTS=off",
+                               rc_fold_kind_name(k0), f->seg_preset, f->po2);
+        }
+        if (e == CAIRN_OK) {
+            f->air[k0] = a;
+        } else {
+            rc_air_free(a);
+            rc_program_free(f->prog[k0]);
+            f->prog[k0] = NULL;
+        }
+    }
+    if (e == CAIRN_OK && k0 != kind) {
+        f->prog[kind] = f->prog[k0];
+        f->air[kind] = f->air[k0];
+    }
+    pthread_mutex_unlock(&f->mu);
+    return e;
+}
+
+unsigned rc_fold_programs_built(const rc_fold *cf)
+{
+    rc_fold *f = (rc_fold *)cf;
+    pthread_mutex_lock(&f->mu);
+    unsigned m = 0;
+    for (unsigned k = 0; k < RC_FOLD_NKINDS; k++)
+        if (f->air[k]) m |= 1u << k;
+    pthread_mutex_unlock(&f->mu);
+    return m;
+}
+
 /* A context of (seg_preset, po2): with verifier set, from the key cache's
  * record when there is a usable one; else (or without a cache) the full
  * build, which then stores the record. */
@@ -353,13 +457,17 @@ static cairn_err fold_build(rc_fold **out, const char *seg_preset, unsigned po2,
     RETURN_ERROR_IF(!f, CAIRN_ERR_NOMEM, "fold: out of memory");
     strcpy(f->seg_preset, seg_preset);
     f->po2 = po2;
+    if (pthread_mutex_init(&f->mu, NULL)) {
+        free(f);
+        return cairn_fail(CAIRN_ERR_NOMEM, "fold: no mutex");
+    }
     int hit = 0;
     cairn_err e = rc_fold_config(&f->cfg, seg_preset, po2);
     if (e == CAIRN_OK) e = rv_air_params(&f->seg, seg_preset, po2);
     if (e == CAIRN_OK) e = fold_params(&f->rec, &f->cfg);
     if (e == CAIRN_OK) e = rc_shape_find(&f->shape[0], f->cfg.shape);
     if (e == CAIRN_OK) e = rc_shape_find(&f->shape[1], f->cfg.join_shape);
-    if (e == CAIRN_OK && verifier) e = from_record(f, &hit);
+    if (e == CAIRN_OK) e = verifier ? from_record(f, &hit) : from_shipped(f, &hit);
     if (e == CAIRN_OK && !hit) {
         for (int s = 0; s < 2; s++) {
             air_machine_free(f->vm[s]);
@@ -575,6 +683,7 @@ cairn_err rc_fold_join(rc_fold_node *out, double *seconds, const rc_fold *f, con
     FORWARD_IF_ERROR(can_prove(f));
     unsigned kind;
     FORWARD_IF_ERROR(rc_fold_join_kind(&kind, left->kind, right->kind));
+    FORWARD_IF_ERROR(ensure_join(f, kind));
     const unsigned lk = left->kind, rk = right->kind;
     rc_join_input l = {left->proof, left->len, left->claim, f->pre_root[lk], f->vk[lk], f->shape[shape_of(lk)]->log_n};
     rc_join_input r = {right->proof, right->len, right->claim, f->pre_root[rk], f->vk[rk],
@@ -629,9 +738,10 @@ static size_t fold_mem(const rc_fold *f, size_t *proof_ws)
         hmax[t] = f->shape[0]->log_n[t] > f->shape[1]->log_n[t] ? f->shape[0]->log_n[t] : f->shape[1]->log_n[t];
     for (int k = 0; k < RC_FOLD_NKINDS; k++) {
         if (aliased(f, (unsigned)k)) continue; /* the same machine */
-        const stark_pk *pk = rc_air_pk(f->air[k]);
-        keys += stark_pk_mem(pk);
-        size_t p = stark_prove_mem(pk, f->shape[shape_of(k)]->log_n);
+        /* from the verifying key: a join's proving key may not be built
+         * yet (from_shipped) */
+        keys += stark_vk_pk_mem(f->vk[k]);
+        size_t p = stark_vk_prove_mem(f->vk[k], f->shape[shape_of(k)]->log_n);
         if (p > proof) proof = p;
     }
     *proof_ws = proof;

@@ -38,6 +38,11 @@
  * only its own lift; the verifier reads (preset, po2) from the proof file
  * and recomputes the root, which it then requires in the final claim.
  *
+ * A prover's context of a (preset, po2) in that table takes the joins'
+ * keys and the control root from it too, and records and builds each
+ * join program on the first join of its kind (rc_fold_programs_built):
+ * a run that fits one segment never pays for them.
+ *
  * Contexts are built on first use and cached for the process (keyed by
  * preset and po2; thread-safe); rc_fold_release frees them.
  *
@@ -139,6 +144,13 @@ cairn_err rc_fold_get_verifier(const rc_fold **out, const char *seg_preset, unsi
  * rc_fold_join refuse it with CAIRN_ERR_USAGE, rc_fold_prove_mem is
  * SIZE_MAX), 0 for a full context. */
 int rc_fold_from_record(const rc_fold *f);
+/* The kinds whose programs and proving keys f holds now, a bit per kind
+ * (1 << kind): all four for a full context built from scratch; only the
+ * lift's until the first join of each kind for a prover's context of a
+ * (preset, po2) whose roots ship with the build (its joins' keys are
+ * built then, and must be the shipped ones: CAIRN_ERR_INTERNAL from
+ * rc_fold_join otherwise); none for a verifier's. */
+unsigned rc_fold_programs_built(const rc_fold *f);
 /* "" for a full context; for one from a record or the shipped roots, a
  * note naming where the roots came from, for messages about a control
  * root that differs (" (keys from the key cache's record PATH: ...)";

@@ -40,10 +40,12 @@ static size_t hb(size_t bytes)
     return bytes < huge ? bytes : (bytes + huge - 1) & ~(huge - 1);
 }
 
-size_t stark_pk_mem(const stark_pk *pk)
+size_t stark_pk_mem(const stark_pk *pk) { return stark_vk_pk_mem(&pk->vk); }
+
+size_t stark_vk_pk_mem(const stark_vk *vk)
 {
-    const air_machine *m = pk->vk.m;
-    const unsigned lb = pk->vk.p.log_blowup;
+    const air_machine *m = vk->m;
+    const unsigned lb = vk->p.log_blowup;
     size_t bytes = 0;
     unsigned hmax = 0;
     for (unsigned t = 0; t < m->ntables; t++) {
@@ -65,7 +67,11 @@ size_t stark_traces_mem(const air_machine *m, const unsigned *log_heights)
 
 size_t stark_prove_mem(const stark_pk *pk, const unsigned *log_heights)
 {
-    const struct stark_vk *vk = &pk->vk;
+    return stark_vk_prove_mem(&pk->vk, log_heights);
+}
+
+size_t stark_vk_prove_mem(const stark_vk *vk, const unsigned *log_heights)
+{
     stark_shape sh;
     if (stark_shape_init(&sh, vk, log_heights) != CAIRN_OK) return SIZE_MAX;
     const stark_shape *s = &sh;

@@ -295,6 +295,12 @@ cairn_err stark_prove_ws(const stark_pk *pk, stark_workspace *ws, const stark_tr
                          size_t npub, uint8_t **proof, size_t *len);
 size_t stark_pk_mem(const stark_pk *pk);
 size_t stark_traces_mem(const air_machine *m, const unsigned *log_heights);
+/* stark_pk_mem and stark_prove_mem of the proving key that vk belongs
+ * to, from the key alone (both follow from the machine's shape and the
+ * parameters): for a caller that builds the proving key only when it
+ * first proves (recursion/rc_fold.c's join programs). */
+size_t stark_vk_pk_mem(const stark_vk *vk);
+size_t stark_vk_prove_mem(const stark_vk *vk, const unsigned *log_heights);
 
 /* Verifies proof bytes; CAIRN_ERR_FORMAT for malformed bytes,
  * CAIRN_ERR_VERIFY naming the first failed check.

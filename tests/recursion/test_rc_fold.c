@@ -36,7 +36,15 @@
  *      machines built here from the recorded programs) and verify; so are
  *      two proofs with a poisoned workspace of the caller's;
  *      rc_prove_release gives everything back (held 0, nothing stale).
- * Under CAIRN_SANITIZE_RUN (c), (d) and (e) are skipped (several 2^16-row
+ *  (f) a prover's context of a (preset, po2) whose roots ship with the
+ *      build (rc_fold_ship): the lift's program only is built, the control
+ *      root, key digests and memory figure are the full context's and a
+ *      join of two lifts builds the join of lifts' program (then held)
+ *      and verifies; shipped join roots that are not the code's give
+ *      another control root and the join fails CAIRN_ERR_INTERNAL naming
+ *      the shipped roots (its program is not kept), a shipped lift root
+ *      that is not the code's fails at once.
+ * Under CAIRN_SANITIZE_RUN (c), (d), (e) and (f) are skipped (several 2^16-row
  * proofs and key builds take minutes there); (a) and (b) run. */
 #include <stdint.h>
 #include <stdio.h>
@@ -561,6 +569,88 @@ static void test_verifier(void)
     rc_fold_node_free(&g_fin);
 }
 
+/* a root element changed to another field element */
+static void bump(uint64_t *v) { *v = *v == 0 ? 1 : *v - 1; }
+
+static void test_lazy(void)
+{
+    if (g_sanitize) {
+        printf("  skipped under CAIRN_SANITIZE_RUN\n");
+        return;
+    }
+    const unsigned all = (1u << RC_FOLD_NKINDS) - 1, lift = 1u << RC_FOLD_LIFT, ll = 1u << RC_FOLD_JOIN_LL;
+    rc_fold_release();
+    rc_fold_ship(NULL, 0);
+    const rc_fold *full, *f;
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&full, "test", PO2), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_fold_programs_built(full), all);
+    rc_fold_shipped sh;
+    CU_ASSERT_EQUAL_FATAL(rc_fold_shipped_of(&sh, full), CAIRN_OK);
+    const p2_digest ctrl = rc_fold_ctrl(full);
+    p2_digest key[RC_FOLD_NKINDS];
+    for (unsigned k = 0; k < RC_FOLD_NKINDS; k++) key[k] = rc_fold_key(full, k);
+    const size_t mem = rc_fold_prove_mem(full);
+    rc_fold_release();
+
+    rc_fold_ship(&sh, 1);
+    double t0 = now_sec();
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&f, "test", PO2), CAIRN_OK);
+    printf("  keys from the shipped roots: %.3f s\n", now_sec() - t0);
+    CU_ASSERT_EQUAL(rc_fold_programs_built(f), lift);
+    CU_ASSERT_EQUAL(rc_fold_from_record(f), 0);
+    p2_digest c = rc_fold_ctrl(f);
+    CU_ASSERT(!memcmp(&c, &ctrl, sizeof c));
+    for (unsigned k = 0; k < RC_FOLD_NKINDS; k++) {
+        p2_digest d = rc_fold_key(f, k);
+        CU_ASSERT(!memcmp(&d, &key[k], sizeof d));
+    }
+    CU_ASSERT_EQUAL(rc_fold_prove_mem(f), mem);
+    rc_fold_shipped other;
+    CU_ASSERT_EQUAL(rc_fold_shipped_of(&other, f), CAIRN_ERR_USAGE); /* it would echo the table */
+    rc_fold_node l[2], j;
+    memset(l, 0, sizeof l);
+    memset(&j, 0, sizeof j);
+    for (int i = 0; i < 2; i++)
+        CU_ASSERT_EQUAL_FATAL(rc_fold_lift(&l[i], NULL, f, &g_s[i].claim, g_s[i].proof, g_s[i].len), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_fold_programs_built(f), lift);
+    CU_ASSERT_EQUAL_FATAL(rc_fold_join(&j, NULL, f, &l[0], &l[1]), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_fold_programs_built(f), lift | ll);
+    CU_ASSERT_EQUAL(rc_fold_verify(f, j.kind, j.claim, j.proof, j.len), CAIRN_OK);
+    /* the same join again: the program held is used */
+    rc_fold_node_free(&j);
+    CU_ASSERT_EQUAL(rc_fold_join(&j, NULL, f, &l[0], &l[1]), CAIRN_OK);
+    rc_fold_node_free(&j);
+    for (int i = 0; i < 2; i++) rc_fold_node_free(&l[i]);
+    rc_fold_release();
+
+    /* a join root that is not the code's: another control root, and the
+     * join's own key is found out when it is built */
+    rc_fold_shipped bad = sh;
+    bump(&bad.root[RC_FOLD_JOIN_LL][0]);
+    rc_fold_ship(&bad, 1);
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&f, "test", PO2), CAIRN_OK);
+    c = rc_fold_ctrl(f);
+    CU_ASSERT(memcmp(&c, &ctrl, sizeof c) != 0);
+    for (int i = 0; i < 2; i++)
+        CU_ASSERT_EQUAL_FATAL(rc_fold_lift(&l[i], NULL, f, &g_s[i].claim, g_s[i].proof, g_s[i].len), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_fold_join(&j, NULL, f, &l[0], &l[1]), CAIRN_ERR_INTERNAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "join of lifts program's key"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "shipped"));
+    CU_ASSERT_PTR_NULL(j.proof);
+    CU_ASSERT_EQUAL(rc_fold_programs_built(f), lift);
+    for (int i = 0; i < 2; i++) rc_fold_node_free(&l[i]);
+    rc_fold_release();
+
+    /* a lift root that is not the code's: refused at once */
+    bad = sh;
+    bump(&bad.root[RC_FOLD_LIFT][3]);
+    rc_fold_ship(&bad, 1);
+    CU_ASSERT_EQUAL(rc_fold_get(&f, "test", PO2), CAIRN_ERR_INTERNAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "lift program's key"));
+    rc_fold_ship(NULL, 0);
+    rc_fold_release();
+}
+
 static void test_release(void)
 {
     rc_fold_release();
@@ -581,6 +671,7 @@ int main(void)
                                       {"(c) lift, join, verify; forgeries", test_fold},
                                       {"(e) the recursion prover's workspace", test_workspace},
                                       {"(d) a verifier's keys from the key cache's record or the shipped roots", test_verifier},
+                                      {"(f) a prover's context from the shipped roots", test_lazy},
                                       {"release", test_release},
                                       {NULL, NULL}};
     return test_run_suite("rc_fold", cases);
