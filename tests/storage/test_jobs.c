@@ -435,6 +435,24 @@ static void t_fit_po2(void)
     check_fit(pages, 8, 20, want);
     rv_program_free(pages);
 
+    /* 30 pages written (31 with the code's): their digests (64
+     * permutations each), paths and state digests are over 2^11
+     * permutations, within the page budget of 32; from 2^14 the p2 floor
+     * is 2^12 (rv_air.c rv_air_heights), so 2^14 holds the run (with 2^11
+     * it took 2^17) */
+    p.n = 0;
+    emit_li(&p, S0, 0x100000);
+    emit_li(&p, S1, 0x100000 + 30 * 1024);
+    loop = p.n;
+    emit(&p, SW(ZERO, S0, 0));
+    emit(&p, ADDI(S0, S0, 1024));
+    emit(&p, BLT(S0, S1, -(int32_t)(4 * (p.n - loop))));
+    emit_exit(&p, 0);
+    pages = prog_load(&p);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pages);
+    check_fit(pages, 14, 20, 14);
+    rv_program_free(pages);
+
     /* a guest fault in the first segment: the size stays (the run says) */
     size_t len;
     uint8_t *elf = cli_prog_elf(&len, "fault");
