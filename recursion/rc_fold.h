@@ -166,7 +166,9 @@ typedef struct {
     uint8_t id[RC_FOLD_ID_BYTES];
     uint64_t root[RC_FOLD_NKINDS][P2_DIGEST];
 } rc_fold_shipped;
-/* The record of a full context (CAIRN_ERR_USAGE for a verifier's). */
+/* The record of a full context built from scratch (CAIRN_ERR_USAGE for a
+ * verifier's, and for a prover's whose join keys came from the shipped
+ * roots: it would only echo the table). */
 cairn_err rc_fold_shipped_of(rc_fold_shipped *out, const rc_fold *f);
 /* Makes table[0..n) the process's shipped roots (NULL, 0: none); the table
  * must outlive the contexts built after the call. Ignored (no table)
