@@ -199,7 +199,7 @@ int bench_prove(int argc, char **argv)
     rv_machine *mach = NULL;
     rv_result res;
     double t_run0 = now_sec();
-    e = jobs_machine_new(&mach, prog, (unsigned)po2, input, input_len, prove_one, &b, NULL, NULL);
+    e = jobs_machine_new(&mach, prog, (unsigned)po2, 0, input, input_len, prove_one, &b, NULL, NULL);
     if (e == CAIRN_OK) e = rv_run(mach, &res);
     double t_wall = now_sec() - t_run0;
     rv_machine_free(mach);

@@ -164,7 +164,7 @@ static cairn_err segment_proof(run *r, join_run *j, double *t, unsigned po2, con
     if (e == CAIRN_OK && !(input = malloc(input_len)))
         e = cairn_fail(CAIRN_ERR_NOMEM, "out of memory for the input");
     for (size_t i = 0; e == CAIRN_OK && i < input_len; i++) input[i] = (uint8_t)(i * 7 + (i >> 8));
-    if (e == CAIRN_OK) e = jobs_machine_new(&mach, prog, po2, input, input_len, prove_first, &f, NULL, NULL);
+    if (e == CAIRN_OK) e = jobs_machine_new(&mach, prog, po2, 0, input, input_len, prove_first, &f, NULL, NULL);
     rv_result res;
     if (e == CAIRN_OK) e = rv_run(mach, &res);
     if (e == STOP && f.have == f.want) e = CAIRN_OK;

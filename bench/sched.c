@@ -114,7 +114,7 @@ static double measure_exec(unsigned po2, double *msg_bytes, char *src, size_t sr
         rv_machine_free(mach);
         mach = NULL;
         double t0 = now_sec();
-        if (jobs_machine_new(&mach, prog, po2, input, input_len, refill_like, &x, NULL, NULL) != CAIRN_OK) goto done;
+        if (jobs_machine_new(&mach, prog, po2, 0, input, input_len, refill_like, &x, NULL, NULL) != CAIRN_OK) goto done;
         if (rv_run(mach, &res) != CAIRN_OK || !res.cycles || !x.segments) goto done;
         double dt = now_sec() - t0;
         if (dt < best) best = dt;

@@ -380,12 +380,14 @@ static cairn_err next_lift(cli_fold *f, int *got, int *progress, coord_task *tas
     RETURN_ERROR_IF(find(f, 0, w.index) || flying(f, 0, w.index), CAIRN_ERR_INTERNAL,
                     "fold: segment %" PRIu64 " given twice", w.index);
     gl_t want[RC_CLAIM_NPUB];
-    cairn_err e = rc_fold_lift_claim(want, f->ctx, &w.c);
+    unsigned kind; /* the segment's size: the run's, or a tail's */
+    cairn_err e = rc_fold_lift_kind(&kind, f->ctx, w.c.po2);
+    if (e == CAIRN_OK) e = rc_fold_lift_claim(want, f->ctx, &w.c);
     if (e != CAIRN_OK) return cairn_prefix_error(e, "fold: segment %" PRIu64, w.index);
     rc_fold_node n;
     memset(&n, 0, sizeof n);
     int reused;
-    FORWARD_IF_ERROR(reuse(f, &n, &reused, 0, w.index, RC_FOLD_LIFT, want));
+    FORWARD_IF_ERROR(reuse(f, &n, &reused, 0, w.index, kind, want));
     if (reused) {
         f->st.lifts_reused++;
         emit(f, "lift", 0, w.index, -1, 0, n.len);
@@ -401,7 +403,7 @@ static cairn_err next_lift(cli_fold *f, int *got, int *progress, coord_task *tas
     e = cmsg_lift_encode(&b, &len, &l);
     jobs_stored_free(&st);
     if (e != CAIRN_OK) return cairn_prefix_error(e, "fold: lift of segment %" PRIu64, w.index);
-    if ((e = fly(f, 0, w.index, RC_FOLD_LIFT)) != CAIRN_OK) {
+    if ((e = fly(f, 0, w.index, kind)) != CAIRN_OK) {
         free(b);
         return e;
     }
@@ -434,7 +436,7 @@ cairn_err cli_fold_put(cli_fold *f, const coord_result *r)
     unsigned kind;
     RETURN_ERROR_IF(!land(f, level, index, &kind), CAIRN_ERR_INTERNAL,
                     "fold: a %s result for node %" PRIu64 " of level %u that was not handed out", name, index, level);
-    RETURN_ERROR_IF((kind == RC_FOLD_LIFT) != (r->kind == CMSG_TASK_LIFT), CAIRN_ERR_INTERNAL,
+    RETURN_ERROR_IF(rc_fold_is_lift(kind) != (r->kind == CMSG_TASK_LIFT), CAIRN_ERR_INTERNAL,
                     "fold: a %s result for node %" PRIu64 " of level %u, which is a %s", name, index, level,
                     rc_fold_kind_name(kind));
     rc_fold_node n;
@@ -453,7 +455,7 @@ cairn_err cli_fold_put(cli_fold *f, const coord_result *r)
         rc_fold_node_free(&n);
         return cairn_prefix_error(e, "fold: storing the %s of node %" PRIu64 " of level %u", name, index, level);
     }
-    if (kind == RC_FOLD_LIFT) {
+    if (rc_fold_is_lift(kind)) {
         f->st.lifts++;
         f->st.lift_sec += r->seconds;
     } else {

@@ -430,9 +430,10 @@ int cmd_verify(int argc, char **argv)
             status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY, "segment %" PRIu64 " claim: %s", i, cairn_last_error());
             goto done;
         }
-        if (cl.po2 != po2) {
+        if (!rv_air_seg_po2_ok(po2, cl.po2)) { /* the run's size, or a tail's (rv_air.h) */
             status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY,
-                              "segment %" PRIu64 " claim: po2 %u, the job's segments are 2^%u", i, cl.po2, po2);
+                              "segment %" PRIu64 " claim: po2 %u, the job's segments are 2^%u (a tail 2^%u up)", i,
+                              cl.po2, po2, RV_TAIL_MIN_PO2);
             goto done;
         }
         if (memcmp(&cl.start, &prev, sizeof prev)) {

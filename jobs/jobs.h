@@ -141,8 +141,11 @@ void jobs_segment_info(h5s_segment_info *out, const rv_snapshot *s);
 
 /* A machine running prog with input, cut into segments of 2^po2 that fit
  * the segment proof's fixed shape (rv_air_budget), delivering segments
- * and writes to the callbacks (either may be NULL). */
-cairn_err jobs_machine_new(rv_machine **out, const rv_program *prog, unsigned po2, const uint8_t *input,
+ * and writes to the callbacks (either may be NULL). With tails set, a
+ * halted last segment comes at the smallest size from RV_TAIL_MIN_PO2 up
+ * that holds it (rv.h rv_config tails; what cairn prove proves); without,
+ * every segment is 2^po2. */
+cairn_err jobs_machine_new(rv_machine **out, const rv_program *prog, unsigned po2, int tails, const uint8_t *input,
                            size_t input_len, rv_segment_fn on_segment, void *segment_arg, rv_write_fn on_write,
                            void *write_arg);
 
@@ -156,7 +159,7 @@ cairn_err jobs_machine_new(rv_machine **out, const rv_program *prog, unsigned po
  * limit (the run itself then says so), and when lo >= po2. The program
  * runs without output, at most twice (2^po2 cycles, then from the fitting
  * size up). An error only when it cannot run at all (memory). */
-#define JOBS_FIT_MIN_PO2 14
+#define JOBS_FIT_MIN_PO2 RV_TAIL_MIN_PO2
 cairn_err jobs_fit_po2(unsigned *out, const rv_program *prog, const uint8_t *input, size_t input_len, unsigned lo,
                        unsigned po2);
 

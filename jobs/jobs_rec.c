@@ -440,7 +440,8 @@ static cairn_err fold_check(const jobs_rec_fold *f, cairn_err code)
 {
     RETURN_ERROR_IF(f->level > JOBS_REC_MAX_FOLD_LEVEL, code, "fold record: level %u (0..%u)", f->level,
                     JOBS_REC_MAX_FOLD_LEVEL);
-    RETURN_ERROR_IF(f->kind >= JOBS_REC_FOLD_KINDS || (f->level == 0 && f->kind != 0), code,
+    RETURN_ERROR_IF(f->kind >= JOBS_REC_FOLD_KINDS || (f->level == 0 && f->kind != 0 && f->kind < JOBS_REC_FOLD_TAIL0),
+                    code,
                     "fold record: kind %u at level %u", f->kind, f->level);
     RETURN_ERROR_IF(f->index >= JOBS_REC_MAX_SEGMENTS, code, "fold record: index %" PRIu64, f->index);
     for (unsigned i = 0; i < JOBS_REC_FOLD_CLAIM; i++)

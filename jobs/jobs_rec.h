@@ -104,7 +104,8 @@ enum { JOBS_REC_JOB = 1, JOBS_REC_SEGMENT = 2, JOBS_REC_ATTEMPTS = 3, JOBS_REC_F
 /* Levels of a fold tree over at most JOBS_REC_MAX_SEGMENTS (< 2^20) leaves. */
 #define JOBS_REC_MAX_FOLD_LEVEL 20u
 #define JOBS_REC_FOLD_CLAIM 13u
-#define JOBS_REC_FOLD_KINDS 4u /* recursion/rc_fold.h's node kinds */
+#define JOBS_REC_FOLD_KINDS 14u /* recursion/rc_fold.h's node kinds */
+#define JOBS_REC_FOLD_TAIL0 4u  /* from it up: lifts of tails (rc_fold.h) */
 /* Attempts kept (the oldest are dropped beyond): 4 job file values each
  * fit /run's H5S_MAX_RUN_VALUES with room for the run summary. */
 #define JOBS_REC_MAX_ATTEMPTS 200u

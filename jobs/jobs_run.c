@@ -156,7 +156,7 @@ void jobs_segment_info(h5s_segment_info *out, const rv_snapshot *s)
 
 /* ---- running ---- */
 
-cairn_err jobs_machine_new(rv_machine **out, const rv_program *prog, unsigned po2, const uint8_t *input,
+cairn_err jobs_machine_new(rv_machine **out, const rv_program *prog, unsigned po2, int tails, const uint8_t *input,
                            size_t input_len, rv_segment_fn on_segment, void *segment_arg, rv_write_fn on_write,
                            void *write_arg)
 {
@@ -172,6 +172,8 @@ cairn_err jobs_machine_new(rv_machine **out, const rv_program *prog, unsigned po
         .segment_arg = segment_arg,
         .on_write = on_write,
         .write_arg = write_arg,
+        .tail_min_po2 = tails ? RV_TAIL_MIN_PO2 : 0,
+        .budget_of = rv_air_budget,
     };
     return rv_machine_new(out, prog, &cfg);
 }
@@ -185,7 +187,7 @@ static cairn_err first_segment(int *halted, uint64_t *cycles, const rv_program *
     rv_result res;
     *halted = 0;
     *cycles = 0;
-    cairn_err e = jobs_machine_new(&m, prog, po2, input, input_len, NULL, NULL, NULL, NULL);
+    cairn_err e = jobs_machine_new(&m, prog, po2, 0, input, input_len, NULL, NULL, NULL, NULL);
     if (e == CAIRN_OK) e = rv_run_segment(m, &res);
     rv_machine_free(m);
     if (e == CAIRN_ERR_FAULT || e == CAIRN_ERR_LIMIT) {

@@ -485,7 +485,7 @@ static cairn_err open_file(jobs_job *j)
         if (err != CAIRN_OK)
             return cairn_prefix_error(err, "the job file is damaged, so the job is not resumed and the file is left as "
                                            "it is (move it away to start again)");
-        RETURN_ERROR_IF(!m.has_proof || m.claim.po2 != hp.segment_po2, CAIRN_ERR_FORMAT,
+        RETURN_ERROR_IF(!m.has_proof || !rv_air_seg_po2_ok(hp.segment_po2, m.claim.po2), CAIRN_ERR_FORMAT,
                         "%s: segment %" PRIu64 " has %s; the file is left as it is", j->path, i,
                         m.has_proof ? "a claim of another segment size" : "no proof");
         FORWARD_IF_ERROR(flags_grow(j, i));
@@ -568,7 +568,7 @@ static cairn_err scan_folder(jobs_job *j, int *nseg_records)
         why[0] = 0;
         if (e != CAIRN_OK) snprintf(why, sizeof why, "%s", cairn_last_error());
         else if (s.index != idx) snprintf(why, sizeof why, "it holds segment %" PRIu64, s.index);
-        else if (s.proven && s.claim_po2 != j->desc.params.segment_po2)
+        else if (s.proven && !rv_air_seg_po2_ok(j->desc.params.segment_po2, s.claim_po2))
             snprintf(why, sizeof why, "its claim is for segments of 2^%u cycles", s.claim_po2);
         free(b);
         if (why[0]) {
@@ -883,7 +883,8 @@ cairn_err jobs_put(jobs_job *j, const jobs_result *r)
     RETURN_ERROR_IF((!r->snapshot || r->snapshot_len == 0) && !(r->proof && (flags_of(j, r->index) & REC_EXEC)),
                     CAIRN_ERR_USAGE, "jobs_put: segment %" PRIu64 " has no snapshot, given or stored", r->index);
     if (r->proof)
-        RETURN_ERROR_IF(r->claim.po2 != j->desc.params.segment_po2 || r->claim.cycles == 0, CAIRN_ERR_USAGE,
+        RETURN_ERROR_IF(!rv_air_seg_po2_ok(j->desc.params.segment_po2, r->claim.po2) || r->claim.cycles == 0,
+                        CAIRN_ERR_USAGE,
                         "jobs_put: segment %" PRIu64 ": claim of %" PRIu64 " cycles at po2 %u in a job of po2 %u",
                         r->index, r->claim.cycles, r->claim.po2, j->desc.params.segment_po2);
     uint8_t f = flags_of(j, r->index);

@@ -12,8 +12,8 @@
  *   0       8      magic "CAIRNFIN"
  *   8       4      version (RC_EXPORT_VERSION)
  *   12      4      kind: 0 lift; 1, 2, 3 a join of joins, of lifts, of a
- *                  join and a lift (rc_fold.h: which recursion key
- *                  verifies it)
+ *                  join and a lift; 4..13 the lift of a tail (rc_fold.h:
+ *                  which recursion key verifies it)
  *   16      4      segment po2 (RC_EXPORT_MIN_PO2..RC_EXPORT_MAX_PO2)
  *   20      32     segment preset name \
  *   52      32     recursion preset     | each 1..31 characters of

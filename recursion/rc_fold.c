@@ -40,28 +40,38 @@ cairn_err rc_fold_config(rc_fold_cfg *out, const char *seg_preset, unsigned po2)
     return CAIRN_OK;
 }
 
+int rc_fold_is_lift(unsigned kind) { return kind == RC_FOLD_LIFT || (kind >= RC_FOLD_TAIL0 && kind < RC_FOLD_NKINDS); }
+
+/* the segment size a tail kind lifts */
+static unsigned tail_po2(unsigned kind) { return RV_TAIL_MIN_PO2 + (kind - RC_FOLD_TAIL0); }
+
 cairn_err rc_fold_join_kind(unsigned *out, unsigned left, unsigned right)
 {
     *out = RC_FOLD_NKINDS;
     RETURN_ERROR_IF(left >= RC_FOLD_NKINDS || right >= RC_FOLD_NKINDS, CAIRN_ERR_USAGE,
                     "join: node kinds %u and %u (0..%d)", left, right, RC_FOLD_NKINDS - 1);
-    RETURN_ERROR_IF(left == RC_FOLD_LIFT && right != RC_FOLD_LIFT, CAIRN_ERR_USAGE,
+    RETURN_ERROR_IF(rc_fold_is_lift(left) && !rc_fold_is_lift(right), CAIRN_ERR_USAGE,
                     "join: a lift left of a %s (the fold never joins one; there is no program for it)",
                     rc_fold_kind_name(right));
-    *out = left == RC_FOLD_LIFT ? RC_FOLD_JOIN_LL : right == RC_FOLD_LIFT ? RC_FOLD_JOIN_JL : RC_FOLD_JOIN_JJ;
+    *out = rc_fold_is_lift(left) ? RC_FOLD_JOIN_LL : rc_fold_is_lift(right) ? RC_FOLD_JOIN_JL : RC_FOLD_JOIN_JJ;
     return CAIRN_OK;
 }
 
 const char *rc_fold_kind_name(unsigned kind)
 {
-    static const char *const name[RC_FOLD_NKINDS] = {"lift", "join of joins", "join of lifts",
-                                                     "join of a join and a lift"};
+    static const char *const name[RC_FOLD_NKINDS] = {
+        "lift", "join of joins", "join of lifts", "join of a join and a lift", "lift of a tail of 2^14",
+        "lift of a tail of 2^15", "lift of a tail of 2^16", "lift of a tail of 2^17", "lift of a tail of 2^18",
+        "lift of a tail of 2^19", "lift of a tail of 2^20", "lift of a tail of 2^21", "lift of a tail of 2^22",
+        "lift of a tail of 2^23"};
+    _Static_assert(RC_FOLD_NKINDS == 14 && RV_TAIL_MIN_PO2 == 14, "the names above");
     return kind < RC_FOLD_NKINDS ? name[kind] : "unknown kind";
 }
 
-/* Index of the shape of a kind's proofs in rc_fold's shape[]: 0 lifts,
- * 1 joins. */
-static unsigned shape_of(unsigned kind) { return kind != RC_FOLD_LIFT; }
+/* Index of the shape of a kind's proofs in rc_fold's shape[]: 0 lifts
+ * (tails' too), 1 joins. */
+static unsigned shape_of(unsigned kind) { return !rc_fold_is_lift(kind); }
+_Static_assert(RC_FOLD_NKINDS <= RC_CTRL_MAX, "every kind is a leaf of the control tree");
 
 const char *rc_fold_shape_of(const rc_fold_cfg *cfg, unsigned kind)
 {
@@ -87,9 +97,13 @@ struct rc_fold {
     char rec_path[4200]; /* the key cache's record read or looked for */
     /* a prover's context from the shipped roots (from_shipped): the join
      * programs, their machines and proving keys are made on the first
-     * join of their kind (ensure_join, under mu); until then vk[] of a
+     * join of their kind (ensure_prog, under mu); until then vk[] of a
      * join is own_vk[], from its shipped root */
     int lazy;
+    /* tails (rc_fold.h): every context but a verifier's makes a tail's
+     * lift program, machine and proving key on its first lift of that
+     * size (ensure_prog, under mu); until then vk[] is own_vk[], from its
+     * root */
     pthread_mutex_t mu;
 };
 
@@ -103,7 +117,22 @@ static int one_shape(const rc_fold *f)
 /* kind k uses the join of lifts' program and machine */
 static int aliased(const rc_fold *f, unsigned k)
 {
-    return k != RC_FOLD_LIFT && k != RC_FOLD_JOIN_LL && one_shape(f);
+    return !rc_fold_is_lift(k) && k != RC_FOLD_JOIN_LL && one_shape(f);
+}
+
+int rc_fold_has_kind(const rc_fold *f, unsigned kind)
+{
+    return kind < RC_FOLD_TAIL0 || (kind < RC_FOLD_NKINDS && tail_po2(kind) < f->po2);
+}
+
+cairn_err rc_fold_lift_kind(unsigned *out, const rc_fold *f, unsigned seg_po2)
+{
+    *out = RC_FOLD_LIFT;
+    RETURN_ERROR_IF(!rv_air_seg_po2_ok(f->po2, seg_po2), CAIRN_ERR_USAGE,
+                    "lift: a segment of 2^%u in a fold of 2^%u (its size, or a tail of 2^%u up)", seg_po2, f->po2,
+                    RV_TAIL_MIN_PO2);
+    if (seg_po2 != f->po2) *out = RC_FOLD_TAIL0 + (seg_po2 - RV_TAIL_MIN_PO2);
+    return CAIRN_OK;
 }
 
 static void fold_free(rc_fold *f)
@@ -121,24 +150,26 @@ static void fold_free(rc_fold *f)
     free(f);
 }
 
-/* The lift program of (po2, seg params), recorded on a blank segment proof
- * (a claim of 1 cycle between zero digests: any claim the shape allows
- * gives the same program). */
-static cairn_err record_lift(rc_fold *f)
+/* The lift program of a lift kind (the segment size of the kind, the
+ * run's seg params), recorded on a blank segment proof (a claim of 1
+ * cycle between zero digests: any claim the shape allows gives the same
+ * program). */
+static cairn_err record_lift(rc_fold *f, unsigned kind)
 {
+    const unsigned po2 = kind == RC_FOLD_LIFT ? f->po2 : tail_po2(kind);
     const stark_vk *svk;
     unsigned lh[AIR_MAX_TABLES];
-    FORWARD_IF_ERROR(rv_air_vk(&svk, f->po2, &f->seg));
-    rv_air_heights(f->po2, lh);
+    FORWARD_IF_ERROR(rv_air_vk(&svk, po2, &f->seg));
+    rv_air_heights(po2, lh);
     uint8_t *blank;
     size_t len;
     FORWARD_IF_ERROR(stark_vrec_blank(&blank, &len, svk, lh));
-    rv_seg_claim c = {.po2 = f->po2, .cycles = 1};
+    rv_seg_claim c = {.po2 = po2, .cycles = 1};
     p2_digest zero = {{0}};
     gl_t *w = NULL;
     size_t n;
     int acc;
-    cairn_err e = rc_lift_record(&f->prog[RC_FOLD_LIFT], &w, &n, &acc, NULL, &zero, &c, blank, len, &f->seg);
+    cairn_err e = rc_lift_record(&f->prog[kind], &w, &n, &acc, NULL, &zero, &c, blank, len, &f->seg);
     free(blank);
     free(w);
     return e;
@@ -197,8 +228,8 @@ static cairn_err fold_params(stark_params *out, const rc_fold_cfg *cfg)
 }
 
 /* ---- the key cache's record of a fold (stark.h "Key cache", records) ----
- * Kind "fold"; value: the four programs' preprocessed roots in kind order
- * (4 x 4 u64), all a verifier needs beyond what (preset, po2) and this
+ * Kind "fold"; value: the programs' preprocessed roots in kind order
+ * (RC_FOLD_NKINDS x 4 u64, zero for a kind the context has not), all a verifier needs beyond what (preset, po2) and this
  * binary give at once (parameters, shapes, the shapes' machines). Its id
  * says what they are the roots of: */
 #define REC_KIND "fold"
@@ -297,6 +328,20 @@ static const rc_fold_shipped *shipped(const uint8_t id[ID_BYTES])
     return NULL;
 }
 
+/* The verifying keys of the kinds from first up that f has, from their
+ * pre_root (each shape's machine vm[]), their digests, and the control
+ * root (the leaves of kinds f has not stay zero). */
+static cairn_err keys_from_roots(rc_fold *f, unsigned first)
+{
+    for (unsigned k = first; k < RC_FOLD_NKINDS; k++) {
+        if (!rc_fold_has_kind(f, k)) continue;
+        FORWARD_IF_ERROR(stark_vk_from_root(&f->own_vk[k], f->vm[shape_of(k)], &f->rec, &f->pre_root[k]));
+        f->vk[k] = f->own_vk[k];
+        f->key[k] = stark_vk_digest(f->vk[k]);
+    }
+    return rc_ctrl_root(&f->ctrl, f->key, RC_FOLD_NKINDS);
+}
+
 /* A verifier's keys from the record: *hit = 1 and the keys, derived from
  * the shape's machine and the two roots (the key digests and the control
  * root are computed here, never read); *hit = 0 when there is no usable
@@ -335,12 +380,7 @@ static cairn_err from_record(rc_fold *f, int *hit)
         fprintf(stderr, "cairn: key cache: ignoring the fold record %s (damaged, foreign or not private); "
                         "rebuilding the keys\n", f->rec_path);
     if (r <= 0) return CAIRN_OK;
-    for (int k = 0; k < RC_FOLD_NKINDS; k++) {
-        FORWARD_IF_ERROR(stark_vk_from_root(&f->own_vk[k], f->vm[shape_of(k)], &f->rec, &f->pre_root[k]));
-        f->vk[k] = f->own_vk[k];
-        f->key[k] = stark_vk_digest(f->vk[k]);
-    }
-    FORWARD_IF_ERROR(rc_ctrl_root(&f->ctrl, f->key, RC_FOLD_NKINDS));
+    FORWARD_IF_ERROR(keys_from_roots(f, 0));
     f->verify_only = sh ? 2 : 1;
     *hit = 1;
     return CAIRN_OK;
@@ -349,7 +389,7 @@ static cairn_err from_record(rc_fold *f, int *hit)
 /* A prover's context from the roots shipped with the build, when they
  * have (preset, po2): *hit = 1, the lift program and its keys built now
  * (checked against the shipped root), the join programs only on the first
- * join of their kind (ensure_join); their verifying keys, all key digests
+ * join of their kind (ensure_prog); their verifying keys, all key digests
  * and the control root come from the shipped roots, which the build's own
  * code made (recursion/gen/fold_roots_gen.c), as a verifier's context
  * takes them. A run that fits one segment never joins: it skips recording
@@ -368,7 +408,7 @@ static cairn_err from_shipped(rc_fold *f, int *hit)
     FORWARD_IF_ERROR(record_id(id, f, vm));
     const rc_fold_shipped *sh = shipped(id);
     if (!sh) return CAIRN_OK;
-    FORWARD_IF_ERROR(record_lift(f));
+    FORWARD_IF_ERROR(record_lift(f, RC_FOLD_LIFT));
     FORWARD_IF_ERROR(build_air(f, RC_FOLD_LIFT));
     RETURN_ERROR_IF(memcmp(f->pre_root[RC_FOLD_LIFT].v, sh->root[RC_FOLD_LIFT], sizeof sh->root[RC_FOLD_LIFT]),
                     CAIRN_ERR_INTERNAL,
@@ -376,44 +416,44 @@ static cairn_err from_shipped(rc_fold *f, int *hit)
                     "(preset %s, 2^%u): rebuild cairn, or run with CAIRN_FOLD_ROOTS=off",
                     f->seg_preset, f->po2);
     f->m[1] = f->vm[1];
-    for (unsigned k = RC_FOLD_LIFT + 1; k < RC_FOLD_NKINDS; k++) {
-        for (int i = 0; i < P2_DIGEST; i++) {
+    for (unsigned k = RC_FOLD_LIFT + 1; k < RC_FOLD_NKINDS; k++)
+        for (int i = 0; i < P2_DIGEST && rc_fold_has_kind(f, k); i++) {
             RETURN_ERROR_IF(sh->root[k][i] >= GL_P, CAIRN_ERR_INTERNAL,
                             "fold: a shipped root of preset %s, 2^%u is not canonical", f->seg_preset, f->po2);
             f->pre_root[k].v[i] = sh->root[k][i];
         }
-        FORWARD_IF_ERROR(stark_vk_from_root(&f->own_vk[k], f->vm[1], &f->rec, &f->pre_root[k]));
-        f->vk[k] = f->own_vk[k];
-        f->key[k] = stark_vk_digest(f->vk[k]);
-    }
-    FORWARD_IF_ERROR(rc_ctrl_root(&f->ctrl, f->key, RC_FOLD_NKINDS));
+    FORWARD_IF_ERROR(keys_from_roots(f, RC_FOLD_LIFT + 1));
     f->lazy = 1;
     *hit = 1;
     return CAIRN_OK;
 }
 
-/* The join program of kind, with its machine and keys, in a context of
- * from_shipped (a no-op in any other). Its key must be the shipped one
- * that the control root and the verifying keys were made from. */
-static cairn_err ensure_join(const rc_fold *cf, unsigned kind)
+/* The program of kind, with its machine and keys, when the context has
+ * its verifying key only: a join's in a context of from_shipped, a tail's
+ * lift in any prover's context (a no-op otherwise). Its key must be the
+ * one that the control root and the verifying keys were made from. */
+static cairn_err ensure_prog(const rc_fold *cf, unsigned kind)
 {
     rc_fold *f = (rc_fold *)cf; /* only what the lock guards changes */
-    if (!f->lazy || kind == RC_FOLD_LIFT || kind >= RC_FOLD_NKINDS) return CAIRN_OK;
+    if (f->verify_only || !rc_fold_has_kind(f, kind) || kind == RC_FOLD_LIFT || (!f->lazy && kind < RC_FOLD_TAIL0))
+        return CAIRN_OK;
     pthread_mutex_lock(&f->mu);
     const unsigned k0 = aliased(f, kind) ? RC_FOLD_JOIN_LL : kind;
     cairn_err e = CAIRN_OK;
     if (!f->air[k0]) {
         rc_air *a = NULL;
-        e = record_join(f, k0);
+        e = rc_fold_is_lift(k0) ? record_lift(f, k0) : record_join(f, k0);
         if (e == CAIRN_OK)
             e = rc_air_build_shape(&a, f->prog[k0], RC_CLAIM_NPUB, rc_fold_shape_of(&f->cfg, k0), &f->rec);
         if (e == CAIRN_OK) {
             const p2_digest d = stark_vk_digest(rc_air_vk(a));
             if (memcmp(&d, &f->key[k0], sizeof d))
                 e = cairn_fail(CAIRN_ERR_INTERNAL,
-                               "fold: the %s program's key is not the one the fold roots shipped with this build "
-                               "name (preset %s, 2^%u): rebuild cairn, or run with CAIRN_FOLD_ROOTS=off",
-                               rc_fold_kind_name(k0), f->seg_preset, f->po2);
+                               "fold: the %s program's key is not the one %s (preset %s, 2^%u)%s",
+                               rc_fold_kind_name(k0),
+                               f->lazy ? "the fold roots shipped with this build name" : "the context was built with",
+                               f->seg_preset, f->po2,
+                               f->lazy ? ": rebuild cairn, or run with CAIRN_FOLD_ROOTS=off" : "");
         }
         if (e == CAIRN_OK) {
             f->air[k0] = a;
@@ -440,6 +480,31 @@ unsigned rc_fold_programs_built(const rc_fold *cf)
         if (f->air[k]) m |= 1u << k;
     pthread_mutex_unlock(&f->mu);
     return m;
+}
+
+/* A tail's lift key in a full build: the program recorded and its machine
+ * built for the root and digest, then given back (a run has at most one
+ * tail; ensure_prog makes it again on its first lift, and its key must
+ * come out the same), keeping a verifying key from the root. */
+static cairn_err tail_key(rc_fold *f, unsigned kind)
+{
+    const air_machine *lift_m = f->m[0]; /* the lift's, which outlives the context's keys */
+    FORWARD_IF_ERROR(record_lift(f, kind));
+    cairn_err e = build_air(f, kind);
+    f->m[0] = lift_m;
+    if (e == CAIRN_OK) e = stark_vk_from_root(&f->own_vk[kind], lift_m, &f->rec, &f->pre_root[kind]);
+    if (e == CAIRN_OK) {
+        const p2_digest d = stark_vk_digest(f->own_vk[kind]);
+        if (memcmp(&d, &f->key[kind], sizeof d))
+            e = cairn_fail(CAIRN_ERR_INTERNAL, "fold: the %s key from its root is not the one built",
+                           rc_fold_kind_name(kind));
+    }
+    rc_air_free(f->air[kind]);
+    rc_program_free(f->prog[kind]);
+    f->air[kind] = NULL;
+    f->prog[kind] = NULL;
+    f->vk[kind] = f->own_vk[kind];
+    return e;
 }
 
 /* A context of (seg_preset, po2): with verifier set, from the key cache's
@@ -475,9 +540,9 @@ static cairn_err fold_build(rc_fold **out, const char *seg_preset, unsigned po2,
         }
         /* the join of lifts before the others: its key is the join
          * shape's for recording them */
-        static const unsigned order[RC_FOLD_NKINDS] = {RC_FOLD_LIFT, RC_FOLD_JOIN_LL, RC_FOLD_JOIN_JL,
-                                                       RC_FOLD_JOIN_JJ};
-        for (int i = 0; i < RC_FOLD_NKINDS && e == CAIRN_OK; i++) {
+        static const unsigned order[RC_FOLD_TAIL0] = {RC_FOLD_LIFT, RC_FOLD_JOIN_LL, RC_FOLD_JOIN_JL,
+                                                      RC_FOLD_JOIN_JJ};
+        for (int i = 0; i < RC_FOLD_TAIL0 && e == CAIRN_OK; i++) {
             const unsigned k = order[i];
             if (aliased(f, k)) {
                 f->prog[k] = f->prog[RC_FOLD_JOIN_LL];
@@ -487,9 +552,11 @@ static cairn_err fold_build(rc_fold **out, const char *seg_preset, unsigned po2,
                 f->pre_root[k] = f->pre_root[RC_FOLD_JOIN_LL];
                 continue;
             }
-            e = k == RC_FOLD_LIFT ? record_lift(f) : record_join(f, k);
+            e = k == RC_FOLD_LIFT ? record_lift(f, k) : record_join(f, k);
             if (e == CAIRN_OK) e = build_air(f, k);
         }
+        for (unsigned k = RC_FOLD_TAIL0; k < RC_FOLD_NKINDS && e == CAIRN_OK; k++)
+            if (rc_fold_has_kind(f, k)) e = tail_key(f, k);
         if (e == CAIRN_OK) e = rc_ctrl_root(&f->ctrl, f->key, RC_FOLD_NKINDS);
         if (e == CAIRN_OK) record_store(f);
     }
@@ -653,7 +720,8 @@ static cairn_err finish_node(rc_fold_node *out, double *seconds, const rc_fold *
 {
     cairn_err e = r->e;
     if (e == CAIRN_OK && !r->acc)
-        e = cairn_fail(CAIRN_ERR_VERIFY, "%s: rejected: %s", kind ? "join" : "lift of the segment proof", r->first);
+        e = cairn_fail(CAIRN_ERR_VERIFY, "%s: rejected: %s", rc_fold_is_lift(kind) ? "lift of the segment proof" : "join",
+                       r->first);
     if (e == CAIRN_OK) e = same_program(f, kind, r->p);
     if (e == CAIRN_OK) e = prove_node(out, f, kind, r->w, r->n);
     rc_program_free(r->p);
@@ -668,11 +736,12 @@ cairn_err rc_fold_lift(rc_fold_node *out, double *seconds, const rc_fold *f, con
     memset(out, 0, sizeof *out);
     double t0 = now_sec();
     FORWARD_IF_ERROR(can_prove(f));
-    RETURN_ERROR_IF(seg->po2 != f->po2, CAIRN_ERR_USAGE, "lift: a segment of 2^%u, the fold is for 2^%u", seg->po2,
-                    f->po2);
+    unsigned kind;
+    FORWARD_IF_ERROR(rc_fold_lift_kind(&kind, f, seg->po2));
+    FORWARD_IF_ERROR(ensure_prog(f, kind));
     recorded r = {0};
     r.e = rc_lift_record(&r.p, &r.w, &r.n, &r.acc, r.first, &f->ctrl, seg, proof, len, &f->seg);
-    return finish_node(out, seconds, f, RC_FOLD_LIFT, &r, t0);
+    return finish_node(out, seconds, f, kind, &r, t0);
 }
 
 cairn_err rc_fold_join(rc_fold_node *out, double *seconds, const rc_fold *f, const rc_fold_node *left,
@@ -683,7 +752,7 @@ cairn_err rc_fold_join(rc_fold_node *out, double *seconds, const rc_fold *f, con
     FORWARD_IF_ERROR(can_prove(f));
     unsigned kind;
     FORWARD_IF_ERROR(rc_fold_join_kind(&kind, left->kind, right->kind));
-    FORWARD_IF_ERROR(ensure_join(f, kind));
+    FORWARD_IF_ERROR(ensure_prog(f, kind));
     const unsigned lk = left->kind, rk = right->kind;
     rc_join_input l = {left->proof, left->len, left->claim, f->pre_root[lk], f->vk[lk], f->shape[shape_of(lk)]->log_n};
     rc_join_input r = {right->proof, right->len, right->claim, f->pre_root[rk], f->vk[rk],
@@ -696,10 +765,10 @@ cairn_err rc_fold_join(rc_fold_node *out, double *seconds, const rc_fold *f, con
 cairn_err rc_fold_verify(const rc_fold *f, unsigned kind, const gl_t claim[RC_CLAIM_NPUB], const uint8_t *proof,
                          size_t len)
 {
-    RETURN_ERROR_IF(kind >= RC_FOLD_NKINDS, CAIRN_ERR_USAGE,
+    RETURN_ERROR_IF(kind >= RC_FOLD_NKINDS || !rc_fold_has_kind(f, kind), CAIRN_ERR_USAGE,
                     "fold: unknown proof kind %u (0 lift, 1 join of joins, 2 join of lifts, 3 join of a join and a "
-                    "lift)",
-                    kind);
+                    "lift, 4.. the lift of a tail of 2^14.. below the fold's 2^%u)",
+                    kind, f->po2);
     for (int i = 0; i < P2_DIGEST; i++)
         RETURN_ERROR_IF(claim[RC_CLAIM_CTRL + i] != f->ctrl.v[i], CAIRN_ERR_VERIFY,
                         "control root: the claim's is not this build's for preset %s, segments of 2^%u%s",
@@ -736,14 +805,18 @@ static size_t fold_mem(const rc_fold *f, size_t *proof_ws)
     unsigned hmax[RC_AIR_NTABLES];
     for (unsigned t = 0; t < RC_AIR_NTABLES; t++)
         hmax[t] = f->shape[0]->log_n[t] > f->shape[1]->log_n[t] ? f->shape[0]->log_n[t] : f->shape[1]->log_n[t];
-    for (int k = 0; k < RC_FOLD_NKINDS; k++) {
-        if (aliased(f, (unsigned)k)) continue; /* the same machine */
-        /* from the verifying key: a join's proving key may not be built
-         * yet (from_shipped) */
-        keys += stark_vk_pk_mem(f->vk[k]);
+    size_t tail = 0;
+    for (unsigned k = 0; k < RC_FOLD_NKINDS; k++) {
+        if (aliased(f, k) || !rc_fold_has_kind(f, k)) continue; /* the same machine; none */
+        /* from the verifying key: a join's or a tail's proving key may
+         * not be built yet (from_shipped, ensure_prog) */
+        const size_t pk = stark_vk_pk_mem(f->vk[k]);
+        if (k < RC_FOLD_TAIL0) keys += pk;
+        else if (pk > tail) tail = pk; /* a run has at most one tail */
         size_t p = stark_vk_prove_mem(f->vk[k], f->shape[shape_of(k)]->log_n);
         if (p > proof) proof = p;
     }
+    keys += tail;
     *proof_ws = proof;
     proof += stark_traces_mem(rc_air_machine(f->air[RC_FOLD_LIFT]), hmax);
     /* a quarter on top of both: the context itself (the recorded

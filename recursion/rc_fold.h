@@ -24,9 +24,15 @@
  * a node without a partner is the last of its level); rc_fold_join
  * refuses that pair.
  *
- * Control root of (preset, po2): rc_ctrl_root over the four key digests
+ * Control root of (preset, po2): rc_ctrl_root over the key digests
  * in kind order [lift(po2), join of joins, join of lifts, join of a join
- * and a lift] (leaves 0..3; the other 12 leaves zero). Each join
+ * and a lift, lift(14), ..., lift(23)] (leaves 0..3, and 4 + k - 14 for
+ * each tail size k < po2; the other leaves zero). Tails (rv_air.h): a
+ * run's halted last segment may be proven smaller, from 2^14 up, so the
+ * root of po2 holds the lift program of each size 14..po2-1 too; they are
+ * lift-shaped, so the joins take them as lifts unchanged (the key is an
+ * input), and their programs and proving keys are made on a context's
+ * first lift of that size (a run has at most one tail). Each join
  * program takes its children's keys as input and checks them against the
  * control root, so a join accepts any allowed program of the shape it
  * was recorded for on each side. One root per
@@ -84,6 +90,8 @@
 #include "rc_join.h"
 #include "rc_lift.h"
 
+typedef struct rc_fold rc_fold;
+
 /* The recursion layer's choice for a segment preset: the recursion proofs'
  * preset (stark_params_preset) and shape (rc_air.h). */
 typedef struct {
@@ -111,21 +119,41 @@ typedef struct {
  * CAIRN_ERR_USAGE for another preset. */
 cairn_err rc_fold_config(rc_fold_cfg *out, const char *seg_preset, unsigned po2);
 
-/* Node kinds (the order of the control root's leaves). */
-enum { RC_FOLD_LIFT = 0, RC_FOLD_JOIN_JJ = 1, RC_FOLD_JOIN_LL = 2, RC_FOLD_JOIN_JL = 3, RC_FOLD_NKINDS = 4 };
+/* Node kinds (the order of the control root's leaves): the lift of a
+ * segment of the context's po2, the three joins, and from RC_FOLD_TAIL0
+ * the lifts of tails, kind RC_FOLD_TAIL0 + k - RV_TAIL_MIN_PO2 for a
+ * segment of 2^k (rv_air.h "Tails"; a context of po2 has the tails k <
+ * po2; the others' leaves are zero, so a context of po2 <= 14 has the
+ * control root of the four kinds alone). */
+enum {
+    RC_FOLD_LIFT = 0,
+    RC_FOLD_JOIN_JJ = 1,
+    RC_FOLD_JOIN_LL = 2,
+    RC_FOLD_JOIN_JL = 3,
+    RC_FOLD_TAIL0 = 4,
+    RC_FOLD_NKINDS = RC_FOLD_TAIL0 + RV_MAX_SEGMENT_PO2 - RV_TAIL_MIN_PO2
+};
 
+/* 1 for the lift kinds (RC_FOLD_LIFT and the tails'): proofs of the lift
+ * shape, which a join takes as a lift. */
+int rc_fold_is_lift(unsigned kind);
+/* 1 if kind is a leaf of f's control root (the lift, the joins, the
+ * tails of sizes below f's po2). */
+int rc_fold_has_kind(const rc_fold *f, unsigned kind);
+/* The kind of the lift of a segment of 2^seg_po2 in f's run: RC_FOLD_LIFT
+ * for f's po2, a tail's for a smaller size rv_air_seg_po2_ok allows;
+ * CAIRN_ERR_USAGE naming the sizes otherwise. */
+cairn_err rc_fold_lift_kind(unsigned *out, const rc_fold *f, unsigned seg_po2);
 /* The kind of the join of a left node of kind left and a right one of
  * kind right (CAIRN_ERR_USAGE naming them for an unknown kind or a lift
  * left of a join). */
 cairn_err rc_fold_join_kind(unsigned *out, unsigned left, unsigned right);
 /* "lift", "join of joins", "join of lifts", "join of a join and a lift",
- * or "unknown kind". */
+ * "lift of a tail of 2^k", or "unknown kind". */
 const char *rc_fold_kind_name(unsigned kind);
 /* The shape of a kind's proofs under cfg: cfg->shape for a lift,
  * cfg->join_shape for a join. */
 const char *rc_fold_shape_of(const rc_fold_cfg *cfg, unsigned kind);
-
-typedef struct rc_fold rc_fold;
 
 /* The context of (seg_preset, po2), built on first use (records the lift
  * and join programs on blanks, builds their machines and keys) and cached.
@@ -164,7 +192,7 @@ const char *rc_fold_keys_note(const rc_fold *f);
 #define RC_FOLD_ID_BYTES 140
 typedef struct {
     uint8_t id[RC_FOLD_ID_BYTES];
-    uint64_t root[RC_FOLD_NKINDS][P2_DIGEST];
+    uint64_t root[RC_FOLD_NKINDS][P2_DIGEST]; /* zero for a kind the context has not */
 } rc_fold_shipped;
 /* The record of a full context built from scratch (CAIRN_ERR_USAGE for a
  * verifier's, and for a prover's whose join keys came from the shipped
@@ -239,9 +267,10 @@ void rc_fold_node_free(rc_fold_node *n); /* accepts NULL and a zeroed node */
 cairn_err rc_fold_lift_claim(gl_t out[RC_CLAIM_NPUB], const rc_fold *f, const rv_seg_claim *seg);
 void rc_fold_join_claim(gl_t out[RC_CLAIM_NPUB], const gl_t left[RC_CLAIM_NPUB], const gl_t right[RC_CLAIM_NPUB]);
 
-/* Lifts a segment proof of claim seg (the segment's po2 must be the
- * context's) under the control root, proves the lift and verifies that
- * proof: *out gets a verified node. CAIRN_ERR_VERIFY (naming the failed
+/* Lifts a segment proof of claim seg (the segment's po2 the context's,
+ * or a tail's: rc_fold_lift_kind, whose program and proving key are made
+ * on the first lift of that size) under the control root, proves the
+ * lift and verifies that proof: *out gets a verified node. CAIRN_ERR_VERIFY (naming the failed
  * check) if the segment proof does not verify for its claim. seconds
  * (may be NULL) gets the wall time. */
 cairn_err rc_fold_lift(rc_fold_node *out, double *seconds, const rc_fold *f, const rv_seg_claim *seg,
@@ -255,8 +284,8 @@ cairn_err rc_fold_join(rc_fold_node *out, double *seconds, const rc_fold *f, con
 
 /* Verifies a node: its claim's control root is the context's
  * (CAIRN_ERR_VERIFY "control root ...") and its proof verifies under the
- * key of its kind with its claim as public values. CAIRN_ERR_USAGE for an
- * unknown kind. */
+ * key of its kind with its claim as public values. CAIRN_ERR_USAGE for a
+ * kind the context does not have (rc_fold_has_kind). */
 cairn_err rc_fold_verify(const rc_fold *f, unsigned kind, const gl_t claim[RC_CLAIM_NPUB], const uint8_t *proof,
                          size_t len);
 

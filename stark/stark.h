@@ -164,7 +164,7 @@ typedef struct {
  * stark_keycache_record_put stores one (failures are silent). They count
  * in the stats as a key's entry does. */
 #define STARK_KEYCACHE_MAX_ID 256
-#define STARK_KEYCACHE_MAX_VAL 256
+#define STARK_KEYCACHE_MAX_VAL 512
 int stark_keycache_record_get(uint8_t *val, size_t nval, char *path, size_t cap, const char *kind,
                               const uint8_t *id, size_t nid);
 void stark_keycache_record_reject(void);

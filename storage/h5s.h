@@ -196,8 +196,9 @@
 
 #define H5S_FORMAT_VERSION 3u
 #define H5S_FORMAT_NAME "cairn-job"
-/* /proof's kind: 0 lift, 1..3 the joins (recursion/rc_fold.h) */
-#define H5S_PROOF_KINDS 4u
+/* /proof's kind: 0 lift, 1..3 the joins, 4..13 the lift of a tail
+ * (recursion/rc_fold.h) */
+#define H5S_PROOF_KINDS 14u
 
 /* Chunk size of byte strings and trace columns: 1 MiB keeps zstd well
  * past its small-input overheads and HDF5's default 1 MiB chunk cache
@@ -351,7 +352,8 @@ cairn_err h5s_job_set_final(h5s_job *j, const uint64_t state[H5S_STATE_ELEMS], u
 /* The final recursion proof (/proof). */
 typedef struct {
     uint32_t kind; /* 0 lift; 1, 2, 3 a join (of joins, of lifts, of a join
-                    * and a lift: recursion/rc_fold.h's kinds) */
+                    * and a lift); 4..13 a tail's lift: recursion/rc_fold.h's
+                    * kinds */
     uint64_t claim[H5S_FOLD_CLAIM_ELEMS];
     char rc_preset[H5S_MAX_NAME + 1], shape[H5S_MAX_NAME + 1];
     const uint8_t *proof; /* writing: 1..H5S_MAX_PROOF_BYTES bytes; reading: NULL */

@@ -174,7 +174,7 @@ static cairn_err read_fold(h5s_reader *r)
         err = cairn_fail(CAIRN_ERR_FORMAT, "/proof: rc_preset or shape is not 1..%u characters of [A-Za-z0-9_.-]",
                          H5S_MAX_NAME);
     if (err == CAIRN_OK && p->kind >= H5S_PROOF_KINDS)
-        err = cairn_fail(CAIRN_ERR_FORMAT, "/proof: kind %u (0 lift, 1-3 join)", p->kind);
+        err = cairn_fail(CAIRN_ERR_FORMAT, "/proof: kind %u (0 lift, 1-3 join, 4-13 lift of a tail)", p->kind);
     uint64_t n = 0;
     if (err == CAIRN_OK) err = h5s_open_array(g, "proof", "/proof/proof", H5S_U8, H5S_MAX_PROOF_BYTES, &d, &n, NULL);
     if (err == CAIRN_OK && n == 0) err = cairn_fail(CAIRN_ERR_FORMAT, "/proof/proof: empty");

@@ -58,7 +58,8 @@
  *             (4), end digest (4), cycles; each a canonical field element
  *             (< p) = CMSG_RC_CLAIM_BYTES
  *   node      u32 kind (0 lift; 1, 2, 3 a join of joins, of lifts, of a
- *             join and a lift: the key that verifies it), rc
+ *             join and a lift; 4..13 the lift of a tail of 2^(14..23):
+ *             the key that verifies it), rc
  *             claim, proof bytes (non-empty)
  *   LIFT      u32 length + segment preset name (printable ASCII, 1..
  *             CMSG_PRESET_MAX bytes), segment claim (cmsg_seg_claim), the
@@ -84,8 +85,9 @@
 
 #define CMSG_MAGIC 0x47534d43u /* "CMSG" as little-endian bytes */
 /* 4: the recursion task kinds LIFT and JOIN (a worker of version 3 knows
- * neither) */
-#define CMSG_VERSION 4u
+ * neither); 5: tails (a prove-segment snapshot or a lift's segment of a
+ * smaller size than the job's, node kinds 4..13 for their lifts) */
+#define CMSG_VERSION 5u
 #define CMSG_HEADER_BYTES 48u
 /* MPI tag of every protocol message (one tag: MPI keeps the messages of
  * one sender in order, which the protocol relies on). */
@@ -200,8 +202,16 @@ cairn_err cmsg_seg_claim_decode(rv_seg_claim *out, const uint8_t *buf, size_t le
 #define CMSG_RC_CLAIM_N 13u /* RC_CLAIM_NPUB (recursion/rc_join.h; task.c checks) */
 #define CMSG_RC_CLAIM_BYTES (8u * CMSG_RC_CLAIM_N)
 #define CMSG_PRESET_MAX 31u
-/* RC_FOLD_LIFT, RC_FOLD_JOIN_JJ, _LL, _JL (recursion/rc_fold.h; task.c checks) */
-enum { CMSG_NODE_LIFT = 0, CMSG_NODE_JOIN_JJ = 1, CMSG_NODE_JOIN_LL = 2, CMSG_NODE_JOIN_JL = 3, CMSG_NODE_NKINDS = 4 };
+/* RC_FOLD_LIFT, RC_FOLD_JOIN_JJ, _LL, _JL, RC_FOLD_TAIL0, RC_FOLD_NKINDS
+ * (recursion/rc_fold.h; task.c checks) */
+enum {
+    CMSG_NODE_LIFT = 0,
+    CMSG_NODE_JOIN_JJ = 1,
+    CMSG_NODE_JOIN_LL = 2,
+    CMSG_NODE_JOIN_JL = 3,
+    CMSG_NODE_TAIL0 = 4,
+    CMSG_NODE_NKINDS = 14
+};
 
 /* A node as it travels; decoded, proof points into the decoder's input. */
 typedef struct {

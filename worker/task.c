@@ -29,11 +29,12 @@ static cairn_err seg_snapshot(rv_snapshot *s, const uint8_t *payload, size_t len
 {
     cairn_err e = rv_snapshot_decode(s, payload, len);
     if (e != CAIRN_OK) return cairn_prefix_error(e, "prove-segment payload");
-    if (s->segment_po2 != p->po2) {
+    if (!rv_air_seg_po2_ok(p->po2, s->segment_po2)) {
         unsigned po2 = s->segment_po2;
         rv_snapshot_free(s);
-        return cairn_fail(CAIRN_ERR_FORMAT, "prove-segment payload: snapshot of po2 %u in a job of po2 %u", po2,
-                          p->po2);
+        return cairn_fail(CAIRN_ERR_FORMAT,
+                          "prove-segment payload: snapshot of po2 %u in a job of po2 %u (a tail from %u up)", po2,
+                          p->po2, RV_TAIL_MIN_PO2);
     }
     return CAIRN_OK;
 }
@@ -112,7 +113,7 @@ static cairn_err seg_check(const void *exp, const uint8_t *claim, size_t claim_l
 _Static_assert(CMSG_RC_CLAIM_N == RC_CLAIM_NPUB, "msg.h's recursion claim is rc_join.h's");
 _Static_assert((int)CMSG_NODE_LIFT == (int)RC_FOLD_LIFT && (int)CMSG_NODE_JOIN_JJ == (int)RC_FOLD_JOIN_JJ &&
                    (int)CMSG_NODE_JOIN_LL == (int)RC_FOLD_JOIN_LL && (int)CMSG_NODE_JOIN_JL == (int)RC_FOLD_JOIN_JL &&
-                   (int)CMSG_NODE_NKINDS == (int)RC_FOLD_NKINDS,
+                   (int)CMSG_NODE_TAIL0 == (int)RC_FOLD_TAIL0 && (int)CMSG_NODE_NKINDS == (int)RC_FOLD_NKINDS,
                "node kinds");
 
 /* What a recursion result must claim, and the context that verifies it. */
@@ -122,16 +123,17 @@ typedef struct {
     gl_t claim[RC_CLAIM_NPUB];
 } rc_expect;
 
-/* The fold context of the job: the payload's preset at the job's po2.
+/* The fold context of the job: the payload's preset at the job's po2
+ * (a lift's segment may be a smaller tail, rv_air_seg_po2_ok).
  * Built on a rank's first recursion task and cached (rc_fold_get), so a
  * job that does not fold never pays for its keys. */
 static cairn_err fold_ctx(const rc_fold **ctx, const char *preset, unsigned seg_po2, const cmsg_params *p,
                           const char *what)
 {
-    RETURN_ERROR_IF(seg_po2 != p->po2, CAIRN_ERR_FORMAT, "%s payload: a segment of po2 %u in a job of po2 %u", what,
-                    seg_po2, p->po2);
-    cairn_err e = rc_fold_get(ctx, preset, seg_po2);
-    if (e != CAIRN_OK) return cairn_prefix_error(e, "%s: fold context of preset %s, po2 %u", what, preset, seg_po2);
+    RETURN_ERROR_IF(!rv_air_seg_po2_ok(p->po2, seg_po2), CAIRN_ERR_FORMAT,
+                    "%s payload: a segment of po2 %u in a job of po2 %u", what, seg_po2, p->po2);
+    cairn_err e = rc_fold_get(ctx, preset, p->po2);
+    if (e != CAIRN_OK) return cairn_prefix_error(e, "%s: fold context of preset %s, po2 %u", what, preset, p->po2);
     return CAIRN_OK;
 }
 
@@ -219,7 +221,8 @@ static cairn_err rc_expect_make(void **exp, unsigned kind, const uint8_t *payloa
     if (kind == RC_FOLD_LIFT) {
         cmsg_lift l;
         FORWARD_IF_ERROR(lift_payload(&l, &ctx, payload, payload_len, p));
-        cairn_err e = rc_fold_lift_claim(want, ctx, &l.seg);
+        cairn_err e = rc_fold_lift_kind(&kind, ctx, l.seg.po2);
+        if (e == CAIRN_OK) e = rc_fold_lift_claim(want, ctx, &l.seg);
         if (e != CAIRN_OK) return cairn_prefix_error(e, "lift payload");
     } else {
         cmsg_join j;

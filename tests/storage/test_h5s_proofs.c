@@ -347,7 +347,7 @@ static void test_fold_proof(void)
     snprintf(fp.rc_preset, sizeof fp.rc_preset, "test");
     snprintf(fp.shape, sizeof fp.shape, "rc-test");
     h5s_fold_proof bad = fp;
-    bad.kind = 4; /* 0 lift, 1..3 the joins */
+    bad.kind = H5S_PROOF_KINDS; /* 0 lift, 1..3 the joins, 4..13 tails' lifts */
     CU_ASSERT_EQUAL(h5s_job_set_proof(j, &bad), CAIRN_ERR_USAGE);
     bad = fp;
     bad.proof_len = 0;

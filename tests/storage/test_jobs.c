@@ -349,12 +349,12 @@ static void t_run_segment(void)
     rv_machine *m;
     rv_result ra, rb;
     jobs_output out = {.keep = 1};
-    CU_ASSERT_EQUAL_FATAL(jobs_machine_new(&m, g_prog, PO2, NULL, 0, collect, &a, jobs_output_write, &out), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(jobs_machine_new(&m, g_prog, PO2, 0, NULL, 0, collect, &a, jobs_output_write, &out), CAIRN_OK);
     CU_ASSERT_EQUAL(rv_run(m, &ra), CAIRN_OK);
     rv_machine_free(m);
     CU_ASSERT(out.len == 6 && !memcmp(out.bytes, "hello\n", 6));
     jobs_output_free(&out);
-    CU_ASSERT_EQUAL_FATAL(jobs_machine_new(&m, g_prog, PO2, NULL, 0, collect, &b, NULL, NULL), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(jobs_machine_new(&m, g_prog, PO2, 0, NULL, 0, collect, &b, NULL, NULL), CAIRN_OK);
     uint64_t calls = 0;
     do {
         CU_ASSERT_EQUAL_FATAL(rv_run_segment(m, &rb), CAIRN_OK);
@@ -383,7 +383,7 @@ static uint64_t run_segments(const rv_program *prog, unsigned po2)
 {
     rv_machine *m;
     rv_result r;
-    if (jobs_machine_new(&m, prog, po2, NULL, 0, NULL, NULL, NULL, NULL) != CAIRN_OK) return 0;
+    if (jobs_machine_new(&m, prog, po2, 0, NULL, 0, NULL, NULL, NULL, NULL) != CAIRN_OK) return 0;
     cairn_err e = rv_run(m, &r);
     rv_machine_free(m);
     return e == CAIRN_OK ? r.segments : 0;
@@ -495,7 +495,7 @@ static void fixture_make(fixture *f)
     build_program();
     memset(f, 0, sizeof *f);
     rv_machine *m;
-    CU_ASSERT_EQUAL_FATAL(jobs_machine_new(&m, g_prog, PO2, NULL, 0, collect, &f->segs, NULL, NULL), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(jobs_machine_new(&m, g_prog, PO2, 0, NULL, 0, collect, &f->segs, NULL, NULL), CAIRN_OK);
     CU_ASSERT_EQUAL_FATAL(rv_run(m, &f->res), CAIRN_OK);
     rv_machine_free(m);
     for (size_t i = 0; i < f->segs.n; i++)

@@ -297,6 +297,15 @@ typedef struct {
     void *segment_arg;
     rv_write_fn on_write;       /* optional */
     void *write_arg;
+    /* Tails: a halted last segment is delivered with segment_po2 the
+     * smallest k in [tail_min_po2, po2) such that 2^k holds its cycles and
+     * budget_of(k) its counts (those that budget counts: so its trace fits
+     * the tables of 2^k, and the executor run at 2^k from its start state
+     * would have made the same segment); po2 when none does. Its
+     * re-execution and trace do not depend on the label. 0 or a NULL
+     * budget_of (or no budget): every segment is labelled po2. */
+    unsigned tail_min_po2;
+    void (*budget_of)(rv_budget *out, unsigned po2);
 } rv_config;
 
 typedef struct {

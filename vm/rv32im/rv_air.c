@@ -87,6 +87,11 @@ void rv_air_budget(rv_budget *out, unsigned po2)
     out->p2_fixed = 2 * RV_STATE_STEPS; /* the start and end state digests */
 }
 
+int rv_air_seg_po2_ok(unsigned po2, unsigned k)
+{
+    return po2 >= RV_MIN_SEGMENT_PO2 && po2 <= RV_MAX_SEGMENT_PO2 && (k == po2 || (k >= RV_TAIL_MIN_PO2 && k < po2));
+}
+
 /* ---- keys --------------------------------------------------------------- */
 
 typedef struct rv_air_key {

@@ -59,6 +59,22 @@ unsigned rv_air_heights(unsigned po2, unsigned log_heights[AIR_MAX_TABLES]);
  * produces fit these heights. */
 void rv_air_budget(rv_budget *out, unsigned po2);
 
+/* Tails (docs/rv-air.md "The last segment at its own size"): a run of
+ * segment size 2^po2 proves its halted last segment in the smallest
+ * segment from 2^RV_TAIL_MIN_PO2 up that holds it (rv.h rv_config tails),
+ * with the run's parameters (rv_air_params of po2), and the fold lifts it
+ * with a lift program of that size (recursion/rc_fold.h). Below 2^14 a
+ * segment costs about what 2^14 costs (the fixed range and bytes tables):
+ * the floor bounds the number of sizes (keys, lift programs) for a gain
+ * that is small below it; the same floor as a run that fits one segment
+ * (jobs.h JOBS_FIT_MIN_PO2). */
+#define RV_TAIL_MIN_PO2 14
+/* 1 if a run of segment size 2^po2 may hold a segment proof of 2^k: k ==
+ * po2, or RV_TAIL_MIN_PO2 <= k < po2 (any of its segments: a segment's
+ * proof says what it says whatever its size; cairn prove makes only the
+ * last one smaller). */
+int rv_air_seg_po2_ok(unsigned po2, unsigned k);
+
 /* Segment proofs of 2^19 cycles and more at a proven preset take blowup
  * 2, not the preset's 4. A segment's prover time follows its LDE (the
  * Merkle leaves of the main, LogUp and quotient codewords are half its CPU

@@ -96,6 +96,9 @@ struct rv_machine {
      * end.sys_done; a part is always a segment's last cycle) */
     uint32_t part_end;
     uint32_t end_done;
+    /* rv_config tails */
+    unsigned tail_min;
+    void (*budget_of)(rv_budget *out, unsigned po2);
 };
 
 /* Tree nodes of levels 1..22 in one array: level l (2^(22-l) nodes)
@@ -828,6 +831,8 @@ cairn_err rv_machine_new(rv_machine **out, const rv_program *prog, const rv_conf
         m->segment_arg = cfg->segment_arg;
         m->on_write = cfg->on_write;
         m->write_arg = cfg->write_arg;
+        m->tail_min = cfg->tail_min_po2;
+        m->budget_of = cfg->budget_of;
         if (cfg->budget) {
             const rv_budget *b = cfg->budget;
             m->bud = *b;
@@ -905,6 +910,33 @@ static int cmp_touched(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* The size a segment that ended halted after cycles cycles is labelled
+ * with (rv_config tails): the segment's final counts, which grow with
+ * every instruction, within budget_of(k) mean that every instruction of
+ * it fits a segment of 2^k (budget_check), so the executor at 2^k would
+ * not have cut it, and its trace fits the tables of 2^k. */
+static unsigned tail_po2(const rv_machine *m, uint64_t cycles, int halted)
+{
+    if (!halted || !m->tail_min || !m->budget_of || !m->has_budget || !m->nstamp) return m->po2;
+    bud_counts c;
+    c.v[BC_MULDIV] = m->seg_muldiv;
+    c.v[BC_ECALL] = m->seg_ecalls;
+    c.v[BC_IO] = m->seg_io;
+    c.v[BC_JOURNAL] = rv_journal_rows(m->seg_start.journal_len, m->io.journal_len - m->seg_start.journal_len);
+    c.v[BC_PAGES] = m->ntouched;
+    c.v[BC_NODES] = m->seg_nodes;
+    for (unsigned k = m->tail_min; k < m->po2; k++) {
+        if (cycles > (UINT64_C(1) << k)) continue;
+        rv_budget b;
+        uint64_t lim[BC_N];
+        m->budget_of(&b, k);
+        bud_limits(lim, &b);
+        c.v[BC_P2] = 64 * c.v[BC_PAGES] + 2 * c.v[BC_NODES] + c.v[BC_JOURNAL] + b.p2_fixed;
+        if (bud_over(&c, lim) < 0) return k;
+    }
+    return m->po2;
+}
+
 /* Closes the current segment: snapshot (if wanted), root update, callback,
  * and opens the next one. */
 static cairn_err finish_segment(rv_machine *m)
@@ -945,8 +977,8 @@ static cairn_err finish_segment(rv_machine *m)
     live_state(m, &end);
     if (m->on_segment) {
         s.index = m->seg_index;
-        s.segment_po2 = m->po2;
         s.cycles = m->cycle - m->seg_start_cycle;
+        s.segment_po2 = tail_po2(m, s.cycles, end.halted);
         s.start = m->seg_start;
         s.end = end;
         s.input_len = (size_t)(end.input_pos - m->seg_start.input_pos);
