@@ -364,11 +364,11 @@ static cairn_err from_record(rc_fold *f, int *hit)
     } else {
         r = stark_keycache_record_get(val, sizeof val, f->rec_path, sizeof f->rec_path, REC_KIND, id, sizeof id);
     }
-    int canonical = 1;
-    for (int k = 0; r > 0 && k < RC_FOLD_NKINDS; k++)
+    int canonical = 1; /* field elements, and zero for a kind f has not */
+    for (unsigned k = 0; r > 0 && k < RC_FOLD_NKINDS; k++)
         for (int i = 0; i < P2_DIGEST; i++) {
             f->pre_root[k].v[i] = get64(val + 32 * k + 8 * i);
-            canonical &= f->pre_root[k].v[i] < GL_P;
+            canonical &= f->pre_root[k].v[i] < GL_P && (rc_fold_has_kind(f, k) || !f->pre_root[k].v[i]);
         }
     RETURN_ERROR_IF(sh && !canonical, CAIRN_ERR_INTERNAL, "fold: a shipped root of preset %s, 2^%u is not canonical",
                     f->seg_preset, f->po2);
@@ -538,6 +538,9 @@ static cairn_err fold_build(rc_fold **out, const char *seg_preset, unsigned po2,
             air_machine_free(f->vm[s]);
             f->vm[s] = NULL;
         }
+        /* what a refused record left (a kind the context has not keeps
+         * a zero root, which the record then holds) */
+        memset(f->pre_root, 0, sizeof f->pre_root);
         /* the join of lifts before the others: its key is the join
          * shape's for recording them */
         static const unsigned order[RC_FOLD_TAIL0] = {RC_FOLD_LIFT, RC_FOLD_JOIN_LL, RC_FOLD_JOIN_JL,

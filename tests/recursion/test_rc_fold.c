@@ -44,7 +44,15 @@
  *      another control root and the join fails CAIRN_ERR_INTERNAL naming
  *      the shipped roots (its program is not kept), a shipped lift root
  *      that is not the code's fails at once.
- * Under CAIRN_SANITIZE_RUN (c), (d), (e) and (f) are skipped (several 2^16-row
+ *  (g) tails (rv_air.h): a run of 2^15 whose halted last segment is
+ *      2^14 (preset test): the context of 2^15 has the tail's key as
+ *      leaf 4 of its control root, made on the first lift of a 2^14
+ *      segment (and from the shipped roots likewise, a wrong shipped tail
+ *      root failing there); the tail's lift verifies under its own kind
+ *      only, a forged tail proof is not lifted, sizes other than 2^15 and
+ *      2^14 are refused, the join of the lift and the tail's lift
+ *      verifies with the run's cycles, in a verifier's context too.
+ * Under CAIRN_SANITIZE_RUN (c), (d), (e), (f) and (g) are skipped (several 2^16-row
  * proofs and key builds take minutes there); (a) and (b) run. */
 #include <stdint.h>
 #include <stdio.h>
@@ -102,7 +110,8 @@ static void test_config(void)
     CU_ASSERT_STRING_EQUAL(c.shape, "rc-test");
     CU_ASSERT_STRING_EQUAL(c.join_shape, "rc-test-join");
     CU_ASSERT_STRING_EQUAL(rc_fold_shape_of(&c, RC_FOLD_LIFT), "rc-test");
-    for (unsigned k = 1; k < RC_FOLD_NKINDS; k++) CU_ASSERT_STRING_EQUAL(rc_fold_shape_of(&c, k), "rc-test-join");
+    for (unsigned k = 1; k < RC_FOLD_NKINDS; k++) /* tails' lifts are lifts */
+        CU_ASSERT_STRING_EQUAL(rc_fold_shape_of(&c, k), k < RC_FOLD_TAIL0 ? "rc-test-join" : "rc-test");
     CU_ASSERT_EQUAL(rc_fold_config(&c, "proven-100", 20), CAIRN_OK);
     CU_ASSERT_STRING_EQUAL(c.preset, "proven-100");
     CU_ASSERT_STRING_EQUAL(c.shape, "rc-100-lift");
@@ -122,15 +131,16 @@ static void test_config(void)
     unsigned k;
     CU_ASSERT_EQUAL(rc_fold_join_kind(&k, RC_FOLD_LIFT, RC_FOLD_LIFT), CAIRN_OK);
     CU_ASSERT_EQUAL(k, RC_FOLD_JOIN_LL);
-    for (unsigned l = 1; l < RC_FOLD_NKINDS; l++) {
+    for (unsigned l = 1; l < RC_FOLD_TAIL0; l++) {
         CU_ASSERT_EQUAL(rc_fold_join_kind(&k, l, RC_FOLD_LIFT), CAIRN_OK);
         CU_ASSERT_EQUAL(k, RC_FOLD_JOIN_JL);
-        for (unsigned r = 1; r < RC_FOLD_NKINDS; r++) {
+        for (unsigned r = 1; r < RC_FOLD_NKINDS; r++) { /* a tail's lift is a lift */
             CU_ASSERT_EQUAL(rc_fold_join_kind(&k, l, r), CAIRN_OK);
-            CU_ASSERT_EQUAL(k, RC_FOLD_JOIN_JJ);
+            CU_ASSERT_EQUAL(k, r < RC_FOLD_TAIL0 ? RC_FOLD_JOIN_JJ : RC_FOLD_JOIN_JL);
         }
         CU_ASSERT_EQUAL(rc_fold_join_kind(&k, RC_FOLD_LIFT, l), CAIRN_ERR_USAGE);
         CU_ASSERT_EQUAL(k, RC_FOLD_NKINDS);
+        CU_ASSERT_EQUAL(rc_fold_join_kind(&k, RC_FOLD_NKINDS - 1, l), CAIRN_ERR_USAGE);
     }
     CU_ASSERT_EQUAL(rc_fold_join_kind(&k, RC_FOLD_NKINDS, RC_FOLD_LIFT), CAIRN_ERR_USAGE);
     CU_ASSERT_EQUAL(rc_fold_join_kind(&k, RC_FOLD_JOIN_JJ, RC_FOLD_NKINDS), CAIRN_ERR_USAGE);
@@ -201,8 +211,14 @@ static void test_keys(void)
     p2_digest k = stark_vk_digest(rc_air_vk(a)), keys[RC_FOLD_NKINDS], root;
     for (unsigned i = 0; i < RC_FOLD_NKINDS; i++) keys[i] = rc_fold_key(f, i);
     CU_ASSERT(!memcmp(&k, &keys[RC_FOLD_LIFT], sizeof k));
-    for (unsigned i = 0; i < RC_FOLD_NKINDS; i++)
-        for (unsigned j = 0; j < i; j++) CU_ASSERT(memcmp(&keys[i], &keys[j], sizeof k) != 0);
+    /* the four kinds' keys differ; a context of 2^8 has no tails: zero
+     * leaves */
+    const p2_digest zero = {{0}};
+    for (unsigned i = 0; i < RC_FOLD_NKINDS; i++) {
+        CU_ASSERT_EQUAL(rc_fold_has_kind(f, i), i < RC_FOLD_TAIL0);
+        if (i >= RC_FOLD_TAIL0) CU_ASSERT(!memcmp(&keys[i], &zero, sizeof zero));
+        for (unsigned j = 0; j < i && i < RC_FOLD_TAIL0; j++) CU_ASSERT(memcmp(&keys[i], &keys[j], sizeof k) != 0);
+    }
     CU_ASSERT_EQUAL(rc_ctrl_root(&root, keys, RC_FOLD_NKINDS), CAIRN_OK);
     CU_ASSERT(!memcmp(&root, &ctrl, sizeof root));
     rc_air_free(a);
@@ -421,6 +437,8 @@ static void test_workspace(void)
 }
 
 static p2_digest g_ctrl, g_key[RC_FOLD_NKINDS];
+/* the fold record's value: a root (4 x u64) per kind */
+#define VAL (RC_FOLD_NKINDS * 32)
 static stark_security_bits g_sec;
 
 /* A fresh verifier's context (the process's contexts released first);
@@ -490,29 +508,32 @@ static void test_verifier(void)
     /* damaged records: ignored (counted as bad), rebuilt, then read */
     struct stat st;
     CU_ASSERT_EQUAL_FATAL(stat(rec, &st), 0);
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < 6; k++) {
         stark_keycache_stats s0, s1;
         stark_keycache_get_stats(&s0);
         int ed = 0;
         switch (k) {
-        /* the value is the last 128 bytes before the 8 of the checksum */
-        case 0: ed = test_cache_edit(rec, -8 - 128 + 5, 1, 0x01, 0); break; /* a lift root byte, checksum left */
-        case 1: ed = test_cache_edit(rec, -8 - 8, 8, 0, 1); break; /* a join root element 2^64 - 1 >= p */
+        /* the value is the last VAL bytes before the 8 of the checksum */
+        case 0: ed = test_cache_edit(rec, -8 - VAL + 5, 1, 0x01, 0); break; /* a lift root byte, checksum left */
+        case 1: ed = test_cache_edit(rec, -8 - VAL + 120, 8, 0, 1); break; /* a join root element 2^64 - 1 >= p */
         case 2: ed = test_cache_edit(rec, 20, 1, 0x01, 1); break;  /* another binary's */
         case 3: CU_ASSERT_EQUAL(truncate(rec, st.st_size - 1), 0); break;
+        case 4: ed = test_cache_edit(rec, -8 - 2, 1, 0x01, 1); break; /* a root where 2^8 has no tail */
         default: CU_ASSERT_EQUAL(chmod(rec, 0666), 0); break;  /* others may write it */
         }
         CU_ASSERT_EQUAL(ed, 0);
         CU_ASSERT_EQUAL(verifier(&f, 1), 0);
         stark_keycache_get_stats(&s1);
         CU_ASSERT_EQUAL(s1.bad - s0.bad, 1);
-        CU_ASSERT_EQUAL(verifier(&f, 1), 1); /* stored again, whole */
+        int again = verifier(&f, 1);
+        if (again != 1) fprintf(stderr, "  damage %d: the rebuilt record read back as %d\n", k, again);
+        CU_ASSERT_EQUAL(again, 1); /* stored again, whole */
     }
     /* a consistent forgery: a lift root changed (still a field element),
      * checksum fixed. The keys are another program's: the key digest and
      * control root derived from it differ, and the valid proof fails
      * "control root", naming the record */
-    CU_ASSERT_EQUAL(test_cache_edit(rec, -8 - 128 + 1, 1, 0x01, 1), 0);
+    CU_ASSERT_EQUAL(test_cache_edit(rec, -8 - VAL + 1, 1, 0x01, 1), 0);
     CU_ASSERT_EQUAL(verifier(&f, 0), 1);
     p2_digest cf = rc_fold_ctrl(f), kf = rc_fold_key(f, RC_FOLD_LIFT);
     CU_ASSERT(memcmp(&cf, &g_ctrl, sizeof cf) != 0);
@@ -578,7 +599,7 @@ static void test_lazy(void)
         printf("  skipped under CAIRN_SANITIZE_RUN\n");
         return;
     }
-    const unsigned all = (1u << RC_FOLD_NKINDS) - 1, lift = 1u << RC_FOLD_LIFT, ll = 1u << RC_FOLD_JOIN_LL;
+    const unsigned all = (1u << RC_FOLD_TAIL0) - 1, lift = 1u << RC_FOLD_LIFT, ll = 1u << RC_FOLD_JOIN_LL;
     rc_fold_release();
     rc_fold_ship(NULL, 0);
     const rc_fold *full, *f;
@@ -651,6 +672,168 @@ static void test_lazy(void)
     rc_fold_release();
 }
 
+/* ---- (g) tails ---- */
+
+#define TPO2 15 /* the run's size; its tail is 2^14 */
+static segproof g_t[2];
+static int g_nt;
+
+static cairn_err prove_tail_seg(void *arg, const rv_snapshot *s)
+{
+    const stark_params *p = arg;
+    if (g_nt >= 2) return cairn_fail(CAIRN_ERR_INTERNAL, "test: more than 2 segments");
+    segproof *t = &g_t[g_nt++];
+    return rv_prove_segment(&t->proof, &t->len, &t->claim, s, p);
+}
+
+/* Lifts g_t[i] under f: its kind, or CAIRN_ERR_* */
+static cairn_err lift_tail(rc_fold_node *out, const rc_fold *f, int i)
+{
+    return rc_fold_lift(out, NULL, f, &g_t[i].claim, g_t[i].proof, g_t[i].len);
+}
+
+static void test_tails(void)
+{
+    if (g_sanitize) {
+        printf("  skipped under CAIRN_SANITIZE_RUN\n");
+        return;
+    }
+    rc_fold_release();
+    rc_fold_ship(NULL, 0);
+    /* a count-down of 2^15 + about 3000 cycles: a segment of 2^15 and a
+     * tail of 2^14, both proven with the run's parameters (rv_air.h) */
+    prog_t p = {.n = 0};
+    emit_li(&p, S0, (32768 + 3000) / 2);
+    size_t loop = p.n;
+    emit(&p, ADDI(S0, S0, -1));
+    emit(&p, BLT(ZERO, S0, -(int32_t)(4 * (p.n - loop))));
+    emit_exit(&p, 7);
+    rv_program *prog = prog_load(&p);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(prog);
+    stark_params sp;
+    CU_ASSERT_EQUAL_FATAL(rv_air_params(&sp, "test", TPO2), CAIRN_OK);
+    rv_budget b;
+    rv_air_budget(&b, TPO2);
+    rv_config cfg = {.segment_po2 = TPO2, .budget = &b, .on_segment = prove_tail_seg, .segment_arg = &sp,
+                     .tail_min_po2 = RV_TAIL_MIN_PO2, .budget_of = rv_air_budget};
+    rv_result res;
+    cairn_err e = rv_execute(prog, &cfg, &res);
+    rv_program_free(prog);
+    if (e != CAIRN_OK) fprintf(stderr, "tail run: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(g_nt, 2);
+    CU_ASSERT_EQUAL(g_t[0].claim.po2, TPO2);
+    CU_ASSERT_EQUAL_FATAL(g_t[1].claim.po2, RV_TAIL_MIN_PO2);
+    const unsigned tail = RC_FOLD_TAIL0 + (RV_TAIL_MIN_PO2 - RV_TAIL_MIN_PO2);
+
+    /* the context of 2^15: one tail kind, a leaf of its control root,
+     * made on the first lift of that size */
+    const rc_fold *f;
+    double t0 = now_sec();
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&f, "test", TPO2), CAIRN_OK);
+    printf("  fold keys of 2^15 (a tail of 2^14): %.2f s\n", now_sec() - t0);
+    const unsigned four = (1u << RC_FOLD_TAIL0) - 1;
+    CU_ASSERT_EQUAL(rc_fold_programs_built(f), four);
+    p2_digest keys[RC_FOLD_NKINDS], root, zero = {{0}};
+    for (unsigned k = 0; k < RC_FOLD_NKINDS; k++) {
+        keys[k] = rc_fold_key(f, k);
+        CU_ASSERT_EQUAL(rc_fold_has_kind(f, k), k <= tail);
+        CU_ASSERT_EQUAL(!memcmp(&keys[k], &zero, sizeof zero), k > tail);
+    }
+    for (unsigned k = 0; k < tail; k++) CU_ASSERT(memcmp(&keys[k], &keys[tail], sizeof zero) != 0);
+    CU_ASSERT_EQUAL(rc_ctrl_root(&root, keys, RC_FOLD_NKINDS), CAIRN_OK);
+    p2_digest ctrl = rc_fold_ctrl(f);
+    CU_ASSERT(!memcmp(&root, &ctrl, sizeof root));
+    CU_ASSERT_EQUAL(rc_ctrl_root(&root, keys, RC_FOLD_TAIL0), CAIRN_OK); /* the tail's leaf counts */
+    CU_ASSERT(memcmp(&root, &ctrl, sizeof root) != 0);
+    unsigned kind = 99;
+    CU_ASSERT(rc_fold_lift_kind(&kind, f, TPO2) == CAIRN_OK && kind == RC_FOLD_LIFT);
+    CU_ASSERT(rc_fold_lift_kind(&kind, f, 14) == CAIRN_OK && kind == tail);
+    CU_ASSERT_EQUAL(rc_fold_lift_kind(&kind, f, 13), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL(rc_fold_lift_kind(&kind, f, 16), CAIRN_ERR_USAGE);
+    CU_ASSERT(rc_fold_is_lift(RC_FOLD_LIFT) && rc_fold_is_lift(tail) && rc_fold_is_lift(RC_FOLD_NKINDS - 1) &&
+              !rc_fold_is_lift(RC_FOLD_JOIN_LL) && !rc_fold_is_lift(RC_FOLD_NKINDS));
+    CU_ASSERT(strstr(rc_fold_kind_name(tail), "tail of 2^14") != NULL);
+    /* a tail's lift is a lift to the joins */
+    CU_ASSERT(rc_fold_join_kind(&kind, RC_FOLD_LIFT, tail) == CAIRN_OK && kind == RC_FOLD_JOIN_LL);
+    CU_ASSERT(rc_fold_join_kind(&kind, RC_FOLD_JOIN_LL, tail) == CAIRN_OK && kind == RC_FOLD_JOIN_JL);
+    CU_ASSERT_EQUAL(rc_fold_join_kind(&kind, tail, RC_FOLD_JOIN_LL), CAIRN_ERR_USAGE);
+
+    rc_fold_node l[2], j, bad;
+    memset(l, 0, sizeof l);
+    memset(&j, 0, sizeof j);
+    memset(&bad, 0, sizeof bad);
+    CU_ASSERT_EQUAL_FATAL(lift_tail(&l[0], f, 0), CAIRN_OK);
+    CU_ASSERT_EQUAL(l[0].kind, RC_FOLD_LIFT);
+    CU_ASSERT_EQUAL(rc_fold_programs_built(f), four);
+    /* a forged tail proof is not lifted */
+    g_t[1].proof[g_t[1].len / 2] ^= 1;
+    CU_ASSERT_EQUAL(lift_tail(&bad, f, 1), CAIRN_ERR_VERIFY);
+    g_t[1].proof[g_t[1].len / 2] ^= 1;
+    CU_ASSERT_PTR_NULL(bad.proof);
+    t0 = now_sec();
+    e = lift_tail(&l[1], f, 1);
+    if (e != CAIRN_OK) fprintf(stderr, "tail lift: %s\n", cairn_last_error());
+    CU_ASSERT_EQUAL_FATAL(e, CAIRN_OK);
+    printf("  lift of the tail (its program and keys made first): %.2f s\n", now_sec() - t0);
+    CU_ASSERT_EQUAL(l[1].kind, tail);
+    CU_ASSERT_EQUAL(rc_fold_programs_built(f), four | 1u << tail);
+    /* each lift verifies under its own kind's key only */
+    CU_ASSERT_EQUAL(rc_fold_verify(f, tail, l[1].claim, l[1].proof, l[1].len), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_fold_verify(f, RC_FOLD_LIFT, l[1].claim, l[1].proof, l[1].len), CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL(rc_fold_verify(f, tail, l[0].claim, l[0].proof, l[0].len), CAIRN_ERR_VERIFY);
+    CU_ASSERT_EQUAL(rc_fold_verify(f, tail + 1, l[1].claim, l[1].proof, l[1].len), CAIRN_ERR_USAGE);
+    CU_ASSERT_EQUAL_FATAL(rc_fold_join(&j, NULL, f, &l[0], &l[1]), CAIRN_OK);
+    CU_ASSERT_EQUAL(j.kind, RC_FOLD_JOIN_LL);
+    CU_ASSERT_EQUAL(rc_fold_verify(f, j.kind, j.claim, j.proof, j.len), CAIRN_OK);
+    CU_ASSERT_EQUAL(j.claim[RC_CLAIM_CYCLES], res.cycles);
+    /* a context of 2^14 has no tail: its 2^14 segments are its lifts */
+    const rc_fold *f14;
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get_verifier(&f14, "test", 14), CAIRN_OK);
+    CU_ASSERT(rc_fold_lift_kind(&kind, f14, 14) == CAIRN_OK && kind == RC_FOLD_LIFT);
+    CU_ASSERT(!rc_fold_has_kind(f14, tail));
+    rc_fold_shipped sh;
+    CU_ASSERT_EQUAL_FATAL(rc_fold_shipped_of(&sh, f), CAIRN_OK);
+    CU_ASSERT(!memcmp(sh.root[tail + 1], &zero, sizeof zero) && memcmp(sh.root[tail], &zero, sizeof zero) != 0);
+
+    /* a verifier's context (from the key cache's record when there is
+     * one, else built): the same control root, and both proofs verify */
+    rc_fold_release();
+    const rc_fold *v;
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get_verifier(&v, "test", TPO2), CAIRN_OK);
+    root = rc_fold_ctrl(v);
+    CU_ASSERT(!memcmp(&root, &ctrl, sizeof root));
+    CU_ASSERT_EQUAL(rc_fold_verify(v, tail, l[1].claim, l[1].proof, l[1].len), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_fold_verify(v, j.kind, j.claim, j.proof, j.len), CAIRN_OK);
+    rc_fold_release();
+
+    /* from the shipped roots: the tail's program is made on its first
+     * lift and must have the shipped key */
+    rc_fold_ship(&sh, 1);
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&f, "test", TPO2), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_fold_programs_built(f), 1u << RC_FOLD_LIFT);
+    rc_fold_node_free(&l[1]);
+    CU_ASSERT_EQUAL_FATAL(lift_tail(&l[1], f, 1), CAIRN_OK);
+    CU_ASSERT_EQUAL(rc_fold_programs_built(f), 1u << RC_FOLD_LIFT | 1u << tail);
+    CU_ASSERT_EQUAL(rc_fold_verify(f, tail, l[1].claim, l[1].proof, l[1].len), CAIRN_OK);
+    rc_fold_release();
+    rc_fold_shipped wrong = sh;
+    bump(&wrong.root[tail][1]);
+    rc_fold_ship(&wrong, 1);
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&f, "test", TPO2), CAIRN_OK);
+    root = rc_fold_ctrl(f);
+    CU_ASSERT(memcmp(&root, &ctrl, sizeof root) != 0);
+    CU_ASSERT_EQUAL(lift_tail(&bad, f, 1), CAIRN_ERR_INTERNAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "lift of a tail of 2^14 program's key"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "shipped"));
+    CU_ASSERT_EQUAL(rc_fold_programs_built(f), 1u << RC_FOLD_LIFT);
+    rc_fold_ship(NULL, 0);
+    rc_fold_release();
+    for (int i = 0; i < 2; i++) rc_fold_node_free(&l[i]);
+    rc_fold_node_free(&j);
+    for (int i = 0; i < g_nt; i++) free(g_t[i].proof);
+}
+
 static void test_release(void)
 {
     rc_fold_release();
@@ -672,6 +855,7 @@ int main(void)
                                       {"(e) the recursion prover's workspace", test_workspace},
                                       {"(d) a verifier's keys from the key cache's record or the shipped roots", test_verifier},
                                       {"(f) a prover's context from the shipped roots", test_lazy},
+                                      {"(g) tails: a last segment of 2^14 in a run of 2^15", test_tails},
                                       {"release", test_release},
                                       {NULL, NULL}};
     return test_run_suite("rc_fold", cases);

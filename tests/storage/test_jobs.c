@@ -389,8 +389,55 @@ static uint64_t run_segments(const rv_program *prog, unsigned po2)
     return e == CAIRN_OK ? r.segments : 0;
 }
 
+/* The snapshots of a whole run of prog at po2, with or without tails
+ * (rv.h rv_config); CU failure on error. */
+static void run_collect(seg_list *l, const rv_program *prog, unsigned po2, int tails)
+{
+    rv_machine *m;
+    rv_result r;
+    CU_ASSERT_EQUAL_FATAL(jobs_machine_new(&m, prog, po2, tails, NULL, 0, collect, l, NULL, NULL), CAIRN_OK);
+    CU_ASSERT_EQUAL(rv_run(m, &r), CAIRN_OK);
+    rv_machine_free(m);
+}
+
+/* A run of prog at po2 with tails: its snapshots are those of the run
+ * without, but the last one's size, which is the smallest from
+ * RV_TAIL_MIN_PO2 up whose cycles and budget hold it; returns that size
+ * and *nseg the number of segments. */
+static unsigned check_tail(const rv_program *prog, unsigned po2, size_t *nseg)
+{
+    seg_list a = {0}, b = {0};
+    run_collect(&a, prog, po2, 0);
+    run_collect(&b, prog, po2, 1);
+    CU_ASSERT_FATAL(a.n > 0 && a.n == b.n);
+    unsigned k = po2;
+    for (size_t i = 0; i < a.n; i++) {
+        rv_snapshot x, y;
+        CU_ASSERT_EQUAL_FATAL(rv_snapshot_decode(&x, a.enc[i], a.len[i]), CAIRN_OK);
+        CU_ASSERT_EQUAL_FATAL(rv_snapshot_decode(&y, b.enc[i], b.len[i]), CAIRN_OK);
+        CU_ASSERT_EQUAL(x.segment_po2, po2);
+        if (i + 1 < a.n) CU_ASSERT_EQUAL(y.segment_po2, po2);
+        k = y.segment_po2;
+        CU_ASSERT(k == po2 || (k >= RV_TAIL_MIN_PO2 && k < po2 && y.cycles <= (UINT64_C(1) << k)));
+        y.segment_po2 = x.segment_po2; /* the rest is the same */
+        uint8_t *enc = NULL;
+        size_t len = 0;
+        CU_ASSERT_EQUAL_FATAL(rv_snapshot_encode(&enc, &len, &y), CAIRN_OK);
+        CU_ASSERT(len == a.len[i] && !memcmp(enc, a.enc[i], len));
+        free(enc);
+        rv_snapshot_free(&x);
+        rv_snapshot_free(&y);
+    }
+    *nseg = a.n;
+    seg_list_free(&a);
+    seg_list_free(&b);
+    return k;
+}
+
 /* jobs_fit_po2 against a scan of whole runs: the smallest k in lo..po2
- * whose run is one segment, else po2. */
+ * whose run is one segment, else po2. With lo the tails' floor, a run of
+ * one segment is labelled that size by the executor too (rv.h tails:
+ * from its counts, not by running again). */
 static void check_fit(const rv_program *prog, unsigned lo, unsigned po2, unsigned want)
 {
     unsigned got = 0, scan = po2;
@@ -404,6 +451,11 @@ static void check_fit(const rv_program *prog, unsigned lo, unsigned po2, unsigne
         fprintf(stderr, "\n  jobs_fit_po2(lo %u, po2 %u) = %u, scan %u, expected %u\n", lo, po2, got, scan, want);
     CU_ASSERT_EQUAL(got, want);
     CU_ASSERT_EQUAL(got, scan);
+    size_t nseg;
+    if (lo == RV_TAIL_MIN_PO2 && po2 > lo) {
+        const unsigned k = check_tail(prog, po2, &nseg);
+        if (nseg == 1) CU_ASSERT_EQUAL(k, got);
+    }
 }
 
 static void t_fit_po2(void)
@@ -415,6 +467,7 @@ static void t_fit_po2(void)
     check_fit(g_prog, 13, 16, 13); /* not below lo */
     check_fit(g_prog, 16, 16, 16);
     check_fit(g_prog, 18, 16, 16); /* lo above po2: po2 */
+    check_fit(g_prog, RV_TAIL_MIN_PO2, 17, RV_TAIL_MIN_PO2);
 
     /* 40 pages written in about 130 cycles: the cycles fit 2^8, the page
      * capacity of small segments (32 pages up to 2^16) does not */
@@ -431,8 +484,9 @@ static void t_fit_po2(void)
     unsigned want = 8;
     rv_budget b;
     for (rv_air_budget(&b, want); b.pages < 41; rv_air_budget(&b, want)) want++;
-    CU_ASSERT(want > 12);
+    CU_ASSERT(want > RV_TAIL_MIN_PO2);
     check_fit(pages, 8, 20, want);
+    check_fit(pages, RV_TAIL_MIN_PO2, 20, want);
     rv_program_free(pages);
 
     /* 30 pages written (31 with the code's): their digests (64
@@ -452,6 +506,27 @@ static void t_fit_po2(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(pages);
     check_fit(pages, 14, 20, 14);
     rv_program_free(pages);
+
+    /* 2^15 + about 3000 cycles of a count-down (no page but the code's):
+     * a segment of 2^15, then a tail of 2^14; with a budget of 2^16
+     * cycles and more, one segment of 2^16 */
+    p.n = 0;
+    emit_li(&p, S0, (32768 + 3000) / 2);
+    loop = p.n;
+    emit(&p, ADDI(S0, S0, -1));
+    emit(&p, BLT(ZERO, S0, -(int32_t)(4 * (p.n - loop))));
+    emit_exit(&p, 0);
+    rv_program *count = prog_load(&p);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(count);
+    size_t nseg;
+    CU_ASSERT_EQUAL(check_tail(count, 15, &nseg), RV_TAIL_MIN_PO2);
+    CU_ASSERT_EQUAL(nseg, 2);
+    CU_ASSERT_EQUAL(check_tail(count, 14, &nseg), 14); /* no size below the floor */
+    CU_ASSERT_EQUAL(nseg, 3);
+    CU_ASSERT_EQUAL(check_tail(count, 12, &nseg), 12);
+    CU_ASSERT_EQUAL(check_tail(count, 17, &nseg), 16);
+    CU_ASSERT_EQUAL(nseg, 1);
+    rv_program_free(count);
 
     /* a guest fault in the first segment: the size stays (the run says) */
     size_t len;

@@ -70,6 +70,55 @@ static void test_heights(void)
     }
 }
 
+static double conjectured(unsigned po2, const stark_params *p)
+{
+    unsigned lh[AIR_MAX_TABLES];
+    const air_machine *m;
+    stark_security_bits s;
+    CU_ASSERT_EQUAL_FATAL(rv_air_heights(po2, lh), RV_AIR_NTABLES);
+    CU_ASSERT_EQUAL_FATAL(rv_air_machine(&m, po2, p), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(stark_security(&s, p, m, lh), CAIRN_OK);
+    return s.conjectured;
+}
+
+/* A tail (rv_air.h "Tails") is proven with its run's parameters at a
+ * smaller size: at every run size and every tail size it allows, the
+ * bits are at least the run's (what cairn prove reports), so at least the
+ * preset's 100; rv_air_seg_po2_ok allows exactly the run's size and the
+ * sizes from RV_TAIL_MIN_PO2 below it. */
+static void test_tails(void)
+{
+    /* the sizes on either side of a change of blowup or query count and
+     * the default (a machine of 2^21 and up takes seconds to describe) */
+    static const char *const presets[] = {"proven-100", "proven-100", "proven-100", "proven-100", "conjectured-100"};
+    static const unsigned po2s[] = {15, 17, 19, 20, 20};
+    for (size_t i = 0; i < sizeof po2s / sizeof *po2s; i++) {
+        const unsigned po2 = po2s[i];
+        const int conj = !strcmp(presets[i], "conjectured-100");
+        {
+            stark_params p;
+            CU_ASSERT_EQUAL_FATAL(rv_air_params(&p, presets[i], po2), CAIRN_OK);
+            const double run = conj ? conjectured(po2, &p) : proven(po2, &p);
+            CU_ASSERT(run >= 100.0);
+            double least = 1e9;
+            for (unsigned k = RV_TAIL_MIN_PO2; k < po2; k++) {
+                const double b = conj ? conjectured(k, &p) : proven(k, &p);
+                CU_ASSERT(b >= run);
+                if (b < least) least = b;
+            }
+            printf("  %s 2^%u: %.2f bits, its tails at least %.2f\n", presets[i], po2, run, least);
+            rv_air_keys_release();
+        }
+    }
+    for (unsigned po2 = 0; po2 <= RV_MAX_SEGMENT_PO2 + 1; po2++)
+        for (unsigned k = 0; k <= RV_MAX_SEGMENT_PO2 + 1; k++) {
+            const int in = po2 >= RV_MIN_SEGMENT_PO2 && po2 <= RV_MAX_SEGMENT_PO2;
+            CU_ASSERT_EQUAL(rv_air_seg_po2_ok(po2, k), in && (k == po2 || (k >= RV_TAIL_MIN_PO2 && k < po2)));
+        }
+    CU_ASSERT(rv_air_seg_po2_ok(20, 14) && rv_air_seg_po2_ok(20, 19) && rv_air_seg_po2_ok(11, 11));
+    CU_ASSERT(!rv_air_seg_po2_ok(20, 13) && !rv_air_seg_po2_ok(20, 21) && !rv_air_seg_po2_ok(14, 13));
+}
+
 static void test_other_presets(void)
 {
     static const char *const names[] = {"conjectured-100", "test"};
@@ -97,6 +146,7 @@ int main(void)
         {"proven-100: >= 100 proven bits with the fewest queries", test_proven_fewest},
         {"heights and parameters of every segment size", test_heights},
         {"conjectured-100 and test: the generic presets", test_other_presets},
+        {"tails: the run's parameters at every smaller size", test_tails},
         {"unknown preset, segment size out of range", test_usage},
         {NULL, NULL},
     };
