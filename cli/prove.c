@@ -206,6 +206,7 @@ static void catch_stop_signals(int coordinator)
 typedef struct held {
     struct held *next;
     uint64_t index, cycles;
+    unsigned po2, tail; /* its size; tail: smaller than the run's (rv_air.h "Tails") */
     uint8_t *bytes;
     size_t len;
     uint64_t exec_ns;                      /* when it was executed (Unix ns) */
@@ -217,6 +218,7 @@ typedef struct held {
 typedef struct {
     jobs_job *job;
     int quiet, json;
+    unsigned po2; /* the run's segment size */
     cli_progress bar;
     /* the executor (the coordinator's source) */
     rv_machine *m;
@@ -376,6 +378,8 @@ static cairn_err on_segment(void *arg, const rv_snapshot *s)
     RETURN_ERROR_IF(!h, CAIRN_ERR_NOMEM, "out of memory for segment %" PRIu64, s->index);
     h->index = s->index;
     h->cycles = s->cycles;
+    h->po2 = s->segment_po2;
+    h->tail = s->end.halted && s->segment_po2 < c->po2;
     h->exec_ns = unix_ns();
     cairn_err e = rv_snapshot_encode(&h->bytes, &h->len, s);
     if (e != CAIRN_OK) {
@@ -477,9 +481,12 @@ static cairn_err sink_put(void *arg, const coord_result *r)
                 "{\"event\": \"task_finished\", \"task\": \"prove\", \"segment\": %" PRIu64
                 ", \"rank\": %d, \"seconds\": %.6f, \"proof_bytes\": %zu, \"attempt\": %u}\n",
                 r->index, r->rank, r->seconds, r->proof_len, r->attempt);
-    else if (!c->quiet)
-        say(c, "cairn prove: segment %" PRIu64 ": %" PRIu64 " cycles, %.2f s on rank %d, %zu proof bytes\n",
-            r->index, h->cycles, r->seconds, r->rank, r->proof_len);
+    else if (!c->quiet) {
+        char tail[48] = "";
+        if (h->tail) snprintf(tail, sizeof tail, " (the last, proven at 2^%u)", h->po2);
+        say(c, "cairn prove: segment %" PRIu64 ": %" PRIu64 " cycles%s, %.2f s on rank %d, %zu proof bytes\n",
+            r->index, h->cycles, tail, r->seconds, r->rank, r->proof_len);
+    }
     /* the event first (the task is over); then the proof is stored, with
      * when the attempt that made it was handed out */
     uint64_t start = 0;
@@ -959,6 +966,7 @@ int cmd_prove(int argc, char **argv)
         }
         co.fold_mem = rc_fold_add_mem(cli_fold_ctx(ctx.fold), seg.workspace);
     }
+    ctx.po2 = (unsigned)po2;
     if ((err = jobs_machine_new(&ctx.m, pg.prog, (unsigned)po2, !exact_po2, pg.input, pg.input_len, on_segment, &ctx, on_write,
                                 &gout))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());

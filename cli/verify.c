@@ -415,6 +415,7 @@ int cmd_verify(int argc, char **argv)
     /* every segment: proof against claim, claims chained */
     p2_digest prev = id;
     uint64_t cycles = 0, proof_bytes = 0;
+    unsigned last_po2 = po2; /* a tail may be smaller (rv_air.h) */
     for (uint64_t i = 0; i < nseg; i++) {
         h5s_segment_meta m;
         if ((e = h5s_segment(r, i, &m)) != CAIRN_OK) {
@@ -462,6 +463,7 @@ int cmd_verify(int argc, char **argv)
         prev = cl.end;
         cycles += cl.cycles;
         proof_bytes += proof_len;
+        last_po2 = cl.po2;
     }
     if (memcmp(&prev, &fin_digest, sizeof prev)) {
         status = cli_fail(&c, EXIT_INVALID, CAIRN_ERR_VERIFY,
@@ -491,9 +493,9 @@ int cmd_verify(int argc, char **argv)
         fprintf(o, "{\"valid\": true, \"checked\": \"segments\", \"file\": ");
         cli_json_str(o, path);
         fprintf(o, ", \"image_id\": \"%s\", \"image_id_from\": \"%s\", \"exit_code\": %u, \"segments\": %" PRIu64
-                   ", \"segment_po2\": %u, \"cycles\": %" PRIu64 ", \"journal_bytes\": %zu, \"journal_digest\": \"%s\", "
-                   "\"journal_hex\": \"",
-                idh, id_from_elf ? "elf" : "stored", fin.exit_code, nseg, po2, cycles, journal_len, jdh);
+                   ", \"segment_po2\": %u, \"last_segment_po2\": %u, \"cycles\": %" PRIu64
+                   ", \"journal_bytes\": %zu, \"journal_digest\": \"%s\", \"journal_hex\": \"",
+                idh, id_from_elf ? "elf" : "stored", fin.exit_code, nseg, po2, last_po2, cycles, journal_len, jdh);
         for (size_t i = 0; i < journal_len; i++) fprintf(o, "%02x", journal[i]);
         fprintf(o, "\", \"preset\": ");
         cli_json_str(o, hp.preset);
@@ -509,7 +511,9 @@ int cmd_verify(int argc, char **argv)
                 want_note(&wid, note, sizeof note,
                           id_from_elf ? "recomputed from the stored ELF" : "as stored: the job file has no ELF"));
         fprintf(o, "exit code    %u\n", fin.exit_code);
-        fprintf(o, "segments     %" PRIu64 " of at most 2^%u cycles\n", nseg, po2);
+        fprintf(o, "segments     %" PRIu64 " of at most 2^%u cycles", nseg, po2);
+        if (last_po2 != po2) fprintf(o, ", the last proven at 2^%u (a tail)", last_po2);
+        fprintf(o, "\n");
         fprintf(o, "cycles       %" PRIu64 "\n", cycles);
         fprintf(o, "journal      %zu bytes, digest %s\n", journal_len, jdh);
         if (journal_len) {

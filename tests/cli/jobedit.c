@@ -8,6 +8,8 @@
  *   proof-byte    flips one bit in the middle of the segment's proof
  *   claim-end     changes the segment's claimed end digest
  *   claim-cycles  claims one cycle less for the segment
+ *   claim-po2-up  claims a segment size twice the segment's
+ *   claim-po2-down claims a segment size half the segment's
  *   drop-segment  leaves the segment out (later ones move up)
  *   journal-byte  flips one bit of the journal's last byte
  *   final-exit    changes the exit code in the stored final state
@@ -86,6 +88,8 @@ int main(int argc, char **argv)
             if (!strcmp(ch, "proof-byte")) proof[proof_len / 2] ^= 0x08;
             if (!strcmp(ch, "claim-end")) m.claim.end[3] ^= 1;
             if (!strcmp(ch, "claim-cycles")) m.claim.cycles--;
+            if (!strcmp(ch, "claim-po2-up")) m.claim.po2++;
+            if (!strcmp(ch, "claim-po2-down")) m.claim.po2--;
         }
         m.info.index = out++;
         h5s_segment_data d = {&m.info, snap, snap_len, NULL, NULL, 0, proof, proof_len, &m.claim};

@@ -41,6 +41,16 @@
 #       first verify builds the keys (miss) and the next reads the fold's
 #       record (hit, the same control root), a damaged record is ignored
 #       with a notice and rebuilt, CAIRN_KEY_CACHE=off builds them
+#   run_fold.sh CAIRN MKELF JOBEDIT tail ELF [MPIRUN]
+#       tails (rv_air.h): the SHA-256 guest ELF on 200 bytes at 2^15
+#       (38,061 cycles) is a segment of 2^15 and a halted last one proven at
+#       2^14, lifted by the tail's lift program and joined: the final
+#       proof and the segments verify (the last at 2^14), cairn export too;
+#       --resume once finished makes nothing; a claim of the tail at 2^13
+#       (below the floor) or 2^15 (not its proof's), or of the first segment
+#       at 2^16, fails verify --segments naming the segment; --exact-po2
+#       proves the last at 2^15; under mpirun -np 2 --no-local rank 1
+#       proves the tail and lifts it (skipped without a working mpirun)
 #
 # Under CAIRN_SANITIZE_RUN every mode is skipped (77): a recursion proof
 # of shape rc-test takes minutes there; test_rc_fold's (a) and (b) and the
@@ -337,8 +347,57 @@ mpi()
     final_ok mpi "$J" "$WORK/exec"
 }
 
+tails()
+{
+    local elf=$1 MPIRUN=${2:-}
+    [ -f "$elf" ] || { echo "skipped: $elf not built (no guest cross compiler)" >&2; exit 77; }
+    head -c 200 /dev/zero | tr '\0' 'a' >"$WORK/in"
+    run_cairn "$elf" "$WORK/in" "$WORK/exec" --segment-po2 15
+    local J=$WORK/t.h5 P=(prove "$elf" --input "$WORK/in" --segment-po2 15 --preset test)
+    expect 0 "(the last, proven at 2^14)" "$CAIRN" "${P[@]}" -o "$J" || finish
+    expect 0 "" "$CAIRN" "${P[@]}" -o "$J" --resume --json || finish
+    [ "$(events task_finished prove)$(events task_finished lift)$(events task_finished join)" = 000 ] ||
+        fail "tail: --resume of a finished job made proofs"
+    expect 0 "" "$CAIRN" verify "$J" --segments --json || finish
+    [ "$(json_field segments)" = 2 ] && [ "$(json_field segment_po2)" = 15 ] &&
+        [ "$(json_field last_segment_po2)" = 14 ] || fail "tail: segments $(json_field segments) of" \
+        "2^$(json_field segment_po2), the last 2^$(json_field last_segment_po2); expected 2, 15, 14"
+    expect 0 "the last proven at 2^14 (a tail)" "$CAIRN" verify "$J" --segments && pass
+    final_ok tail "$J" "$WORK/exec"
+    # forged sizes
+    local change seg want
+    for c in "claim-po2-down 1 segment 1 claim: po2 13" "claim-po2-up 1 segment 1 proof" \
+        "claim-po2-up 0 segment 0 claim: po2 16"; do
+        read -r change seg want <<<"$c"
+        "$JOBEDIT" "$J" "$WORK/f.h5" "$change" "$seg" || { fail "tail: cli_jobedit $change"; continue; }
+        expect 1 "$want" "$CAIRN" verify "$WORK/f.h5" --segments && pass
+    done
+    expect 0 "" "$CAIRN" "${P[@]}" -o "$WORK/e.h5" --exact-po2 --no-fold || finish
+    expect 0 "" "$CAIRN" verify "$WORK/e.h5" --json || finish
+    [ "$(json_field segments)" = 2 ] && [ "$(json_field last_segment_po2)" = 15 ] ||
+        fail "tail: --exact-po2 gave the last segment 2^$(json_field last_segment_po2)"
+    if [ -z "$MPIRUN" ] || ! command -v "$MPIRUN" >/dev/null 2>&1; then
+        echo "tail: no mpirun, the MPI part not run" >&2
+        return
+    fi
+    local FLAGS=(--oversubscribe --bind-to none)
+    [ "$(id -u)" = 0 ] && FLAGS+=(--allow-run-as-root)
+    if ! timeout -k 5 60 "$MPIRUN" "${FLAGS[@]}" -np 2 "$CAIRN" --version >"$WORK/probe" 2>&1; then
+        echo "tail: mpirun cannot start 2 ranks here, the MPI part not run" >&2
+        return
+    fi
+    expect 0 "" timeout -k 10 300 "$MPIRUN" "${FLAGS[@]}" -np 2 -x OMP_NUM_THREADS=1 "$CAIRN" "${P[@]}" \
+        -o "$WORK/m.h5" --no-local --json || finish
+    [ "$(grep '"event": "task_finished"' "$WORK/err" | grep -c '"rank": 1,')" = 5 ] ||
+        fail "tail: rank 1 did not make the 2 segments, 2 lifts and the join"
+    expect 0 "" "$CAIRN" verify "$WORK/m.h5" --segments --json || finish
+    [ "$(json_field last_segment_po2)" = 14 ] || fail "tail: under MPI the last segment is 2^$(json_field last_segment_po2)"
+    final_ok tail-mpi "$WORK/m.h5" "$WORK/exec"
+}
+
 case $MODE in
 guest) guest "$@" ;;
+tail) tails "$@" ;;
 resume) resume ;;
 forge) forge ;;
 mpi) mpi "$@" ;;
