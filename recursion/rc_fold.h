@@ -173,7 +173,8 @@ cairn_err rc_fold_get_verifier(const rc_fold **out, const char *seg_preset, unsi
  * SIZE_MAX), 0 for a full context. */
 int rc_fold_from_record(const rc_fold *f);
 /* The kinds whose programs and proving keys f holds now, a bit per kind
- * (1 << kind): all four for a full context built from scratch; only the
+ * (1 << kind): the lift and the joins for a full context built from
+ * scratch, and a tail's lift from its first lift; only the
  * lift's until the first join of each kind for a prover's context of a
  * (preset, po2) whose roots ship with the build (its joins' keys are
  * built then, and must be the shipped ones: CAIRN_ERR_INTERNAL from
@@ -223,7 +224,8 @@ cairn_err rc_fold_security(stark_security_bits *out, const rc_fold *f);
 
 /* Memory (resident bytes) a rank needs to make lifts and joins of this
  * context, beside what it holds for segment proofs (STYLE.md: sized by a
- * query function): the four recursion keys (stark_pk_mem) plus the
+ * query function): the recursion keys (stark_pk_mem) of the lift, the
+ * joins and the largest tail's lift (a run has one tail at most) plus the
  * traces at each table's larger height of the two shapes
  * (stark_traces_mem) and the larger proof's prover buffers
  * (stark_prove_mem; both the model tests/stark checks against measured

@@ -192,10 +192,13 @@ forge()
         expect 1 "" "$CAIRN" verify --proof "$WORK/x.proof" && pass
     done
     [ "$jl" -gt 0 ] && { flip "$P" 684 1 "$WORK/x.proof"; expect 1 "journal" "$CAIRN" verify --proof "$WORK/x.proof" && pass; }
-    # the kind: 4.. is no kind (exit 2); a join said to be another join
-    # kind (same shape, another key) fails the proof's check
-    flip "$P" 12 4 "$WORK/x.proof"
+    # the kind: 14.. is no kind (exit 2); a join said to be another join
+    # kind (same shape, another key) fails the proof's check; 4..13 are the
+    # lifts of tails (of another shape than a join's: exit 1)
+    flip "$P" 12 16 "$WORK/x.proof"
     expect 2 "kind" "$CAIRN" verify --proof "$WORK/x.proof" && pass
+    flip "$P" 12 4 "$WORK/x.proof"
+    expect 1 "a lift of a tail of 2^" "$CAIRN" verify --proof "$WORK/x.proof" && pass
     local kind
     kind=$(od -An -tu1 -j 12 -N1 "$P" | tr -d ' ')
     if [ "$kind" -ge 1 ]; then

@@ -11,16 +11,18 @@
 #include "testutil.h"
 #include "vm/rv32im/rv_air.h"
 
-static double proven(unsigned po2, const stark_params *p)
+static stark_security_bits bits(unsigned po2, const stark_params *p)
 {
     unsigned lh[AIR_MAX_TABLES];
     const air_machine *m;
-    stark_security_bits s;
+    stark_security_bits s = {0};
     CU_ASSERT_EQUAL_FATAL(rv_air_heights(po2, lh), RV_AIR_NTABLES);
     CU_ASSERT_EQUAL_FATAL(rv_air_machine(&m, po2, p), CAIRN_OK);
     CU_ASSERT_EQUAL_FATAL(stark_security(&s, p, m, lh), CAIRN_OK);
-    return s.proven;
+    return s;
 }
+
+static double proven(unsigned po2, const stark_params *p) { return bits(po2, p).proven; }
 
 static void test_proven_fewest(void)
 {
@@ -70,17 +72,6 @@ static void test_heights(void)
     }
 }
 
-static double conjectured(unsigned po2, const stark_params *p)
-{
-    unsigned lh[AIR_MAX_TABLES];
-    const air_machine *m;
-    stark_security_bits s;
-    CU_ASSERT_EQUAL_FATAL(rv_air_heights(po2, lh), RV_AIR_NTABLES);
-    CU_ASSERT_EQUAL_FATAL(rv_air_machine(&m, po2, p), CAIRN_OK);
-    CU_ASSERT_EQUAL_FATAL(stark_security(&s, p, m, lh), CAIRN_OK);
-    return s.conjectured;
-}
-
 /* A tail (rv_air.h "Tails") is proven with its run's parameters at a
  * smaller size: at every run size and every tail size it allows, the
  * bits are at least the run's (what cairn prove reports), so at least the
@@ -98,11 +89,11 @@ static void test_tails(void)
         {
             stark_params p;
             CU_ASSERT_EQUAL_FATAL(rv_air_params(&p, presets[i], po2), CAIRN_OK);
-            const double run = conj ? conjectured(po2, &p) : proven(po2, &p);
+            const double run = conj ? bits(po2, &p).conjectured : proven(po2, &p);
             CU_ASSERT(run >= 100.0);
             double least = 1e9;
             for (unsigned k = RV_TAIL_MIN_PO2; k < po2; k++) {
-                const double b = conj ? conjectured(k, &p) : proven(k, &p);
+                const double b = conj ? bits(k, &p).conjectured : proven(k, &p);
                 CU_ASSERT(b >= run);
                 if (b < least) least = b;
             }
