@@ -967,8 +967,8 @@ int cmd_prove(int argc, char **argv)
         co.fold_mem = rc_fold_add_mem(cli_fold_ctx(ctx.fold), seg.workspace);
     }
     ctx.po2 = (unsigned)po2;
-    if ((err = jobs_machine_new(&ctx.m, pg.prog, (unsigned)po2, !exact_po2, pg.input, pg.input_len, on_segment, &ctx, on_write,
-                                &gout))) {
+    if ((err = jobs_machine_new(&ctx.m, pg.prog, (unsigned)po2, !exact_po2, pg.input, pg.input_len, on_segment, &ctx,
+                                on_write, &gout))) {
         status = cli_fail(&c, EXIT_USAGE, err, "%s", cairn_last_error());
         goto done;
     }

@@ -50,7 +50,8 @@ static uint64_t le(const uint8_t *b, int n)
  * for the parser. */
 static cairn_err check(const rc_export *e, cairn_err code)
 {
-    RETURN_ERROR_IF(e->kind >= RC_FOLD_NKINDS, code, "final proof: kind %u (0 lift, 1-3 join, 4-13 lift of a tail)", e->kind);
+    RETURN_ERROR_IF(e->kind >= RC_FOLD_NKINDS, code, "final proof: kind %u (0 lift, 1-3 join, 4-13 lift of a tail)",
+                    e->kind);
     RETURN_ERROR_IF(e->po2 < RC_EXPORT_MIN_PO2 || e->po2 > RC_EXPORT_MAX_PO2, code,
                     "final proof: segment po2 %u (%u..%u)", e->po2, RC_EXPORT_MIN_PO2, RC_EXPORT_MAX_PO2);
     RETURN_ERROR_IF(!name_ok(e->seg_preset, RC_EXPORT_NAME), code, "final proof: segment preset (offset 20) is not a name");

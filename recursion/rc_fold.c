@@ -229,9 +229,10 @@ static cairn_err fold_params(stark_params *out, const rc_fold_cfg *cfg)
 
 /* ---- the key cache's record of a fold (stark.h "Key cache", records) ----
  * Kind "fold"; value: the programs' preprocessed roots in kind order
- * (RC_FOLD_NKINDS x 4 u64, zero for a kind the context has not), all a verifier needs beyond what (preset, po2) and this
- * binary give at once (parameters, shapes, the shapes' machines). Its id
- * says what they are the roots of: */
+ * (RC_FOLD_NKINDS x 4 u64, zero for a kind the context has not), all a
+ * verifier needs beyond what (preset, po2) and this binary give at once
+ * (parameters, shapes, the shapes' machines). Its id says what they are
+ * the roots of: */
 #define REC_KIND "fold"
 #define REC_VAL (RC_FOLD_NKINDS * P2_DIGEST * 8)
 enum { ID_PRESET = 0, ID_PO2 = 32, ID_SHAPE = 36, ID_SEG = 68, ID_REC = 88, ID_DESC = 108, ID_BYTES = 140 };
@@ -723,8 +724,8 @@ static cairn_err finish_node(rc_fold_node *out, double *seconds, const rc_fold *
 {
     cairn_err e = r->e;
     if (e == CAIRN_OK && !r->acc)
-        e = cairn_fail(CAIRN_ERR_VERIFY, "%s: rejected: %s", rc_fold_is_lift(kind) ? "lift of the segment proof" : "join",
-                       r->first);
+        e = cairn_fail(CAIRN_ERR_VERIFY, "%s: rejected: %s",
+                       rc_fold_is_lift(kind) ? "lift of the segment proof" : "join", r->first);
     if (e == CAIRN_OK) e = same_program(f, kind, r->p);
     if (e == CAIRN_OK) e = prove_node(out, f, kind, r->w, r->n);
     rc_program_free(r->p);

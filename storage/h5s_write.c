@@ -409,7 +409,8 @@ cairn_err h5s_job_set_proof(h5s_job *j, const h5s_fold_proof *p)
     RETURN_ERROR_IF(!j || !p || !p->proof, CAIRN_ERR_USAGE, "h5s_job_set_proof: job, proof or its bytes are NULL");
     RETURN_ERROR_IF(j->failed != CAIRN_OK, CAIRN_ERR_USAGE, "h5s_job_set_proof: an earlier write to %s failed", j->tmp);
     RETURN_ERROR_IF(j->proof_set, CAIRN_ERR_USAGE, "h5s_job_set_proof: /proof already stored");
-    RETURN_ERROR_IF(p->kind >= H5S_PROOF_KINDS, CAIRN_ERR_USAGE, "h5s_job_set_proof: kind %u (0 lift, 1-3 join, 4-13 lift of a tail)",
+    RETURN_ERROR_IF(p->kind >= H5S_PROOF_KINDS, CAIRN_ERR_USAGE,
+                    "h5s_job_set_proof: kind %u (0 lift, 1-3 join, 4-13 lift of a tail)",
                     p->kind);
     RETURN_ERROR_IF(p->proof_len == 0 || p->proof_len > H5S_MAX_PROOF_BYTES, CAIRN_ERR_USAGE,
                     "h5s_job_set_proof: %zu proof bytes", p->proof_len);

@@ -394,7 +394,8 @@ tails()
     [ "$(grep '"event": "task_finished"' "$WORK/err" | grep -c '"rank": 1,')" = 5 ] ||
         fail "tail: rank 1 did not make the 2 segments, 2 lifts and the join"
     expect 0 "" "$CAIRN" verify "$WORK/m.h5" --segments --json || finish
-    [ "$(json_field last_segment_po2)" = 14 ] || fail "tail: under MPI the last segment is 2^$(json_field last_segment_po2)"
+    [ "$(json_field last_segment_po2)" = 14 ] ||
+        fail "tail: under MPI the last segment is 2^$(json_field last_segment_po2)"
     final_ok tail-mpi "$WORK/m.h5" "$WORK/exec"
 }
 

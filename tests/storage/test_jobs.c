@@ -349,7 +349,8 @@ static void t_run_segment(void)
     rv_machine *m;
     rv_result ra, rb;
     jobs_output out = {.keep = 1};
-    CU_ASSERT_EQUAL_FATAL(jobs_machine_new(&m, g_prog, PO2, 0, NULL, 0, collect, &a, jobs_output_write, &out), CAIRN_OK);
+    CU_ASSERT_EQUAL_FATAL(jobs_machine_new(&m, g_prog, PO2, 0, NULL, 0, collect, &a, jobs_output_write, &out),
+                          CAIRN_OK);
     CU_ASSERT_EQUAL(rv_run(m, &ra), CAIRN_OK);
     rv_machine_free(m);
     CU_ASSERT(out.len == 6 && !memcmp(out.bytes, "hello\n", 6));
