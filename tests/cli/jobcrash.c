@@ -53,6 +53,13 @@ typedef struct {
     uint64_t order[MAX_SEGMENTS];
 } ref_job;
 
+/* Field by field: the struct has padding, which memcmp would compare. */
+static int claim_same(const h5s_claim *a, const h5s_claim *b)
+{
+    return a->po2 == b->po2 && a->cycles == b->cycles && !memcmp(a->start, b->start, sizeof a->start) &&
+           !memcmp(a->end, b->end, sizeof a->end);
+}
+
 static int die(const char *what)
 {
     fprintf(stderr, "cli_jobcrash: %s: %s\n", what, cairn_last_error());
@@ -258,7 +265,7 @@ static int check(ref_job *ref, const char *job, int finish)
             h5s_claim hc;
             jobs_claim_to_h5s(&hc, &r.claim);
             if (!same(st.snapshot, st.snapshot_len, r.snapshot, r.snapshot_len) ||
-                !same(st.proof, st.proof_len, r.proof, r.proof_len) || memcmp(&st.claim, &hc, sizeof hc)) {
+                !same(st.proof, st.proof_len, r.proof, r.proof_len) || !claim_same(&st.claim, &hc)) {
                 fprintf(stderr, "cli_jobcrash: segment %" PRIu64 ": the stored result is not the reference's\n", i);
                 bad = 1;
             }

@@ -22,6 +22,13 @@
 
 /* ---- the record format ---- */
 
+/* Field by field: the struct has padding, which memcmp would compare. */
+static int claim_same(const h5s_claim *a, const h5s_claim *b)
+{
+    return a->po2 == b->po2 && a->cycles == b->cycles && !memcmp(a->start, b->start, sizeof a->start) &&
+           !memcmp(a->end, b->end, sizeof a->end);
+}
+
 static void t_crc64(void)
 {
     /* the CRC-64/XZ check value */
@@ -730,7 +737,7 @@ static void t_store(void)
         h5s_claim hc;
         jobs_snapshot_claim(&want, &f.snap[i]);
         jobs_claim_to_h5s(&hc, &want);
-        CU_ASSERT(m.has_proof && !memcmp(&m.claim, &hc, sizeof hc));
+        CU_ASSERT(m.has_proof && claim_same(&m.claim, &hc));
         int has_task;
         h5s_task t;
         CU_ASSERT_EQUAL_FATAL(h5s_segment_task(r, i, &has_task, &t), CAIRN_OK);
