@@ -366,10 +366,11 @@ static cairn_err from_record(rc_fold *f, int *hit)
         r = stark_keycache_record_get(val, sizeof val, f->rec_path, sizeof f->rec_path, REC_KIND, id, sizeof id);
     }
     int canonical = 1; /* field elements, and zero for a kind f has not */
+    p2_digest roots[RC_FOLD_NKINDS];
     for (unsigned k = 0; r > 0 && k < RC_FOLD_NKINDS; k++)
         for (int i = 0; i < P2_DIGEST; i++) {
-            f->pre_root[k].v[i] = get64(val + 32 * k + 8 * i);
-            canonical &= f->pre_root[k].v[i] < GL_P && (rc_fold_has_kind(f, k) || !f->pre_root[k].v[i]);
+            roots[k].v[i] = get64(val + 32 * k + 8 * i);
+            canonical &= roots[k].v[i] < GL_P && (rc_fold_has_kind(f, k) || !roots[k].v[i]);
         }
     RETURN_ERROR_IF(sh && !canonical, CAIRN_ERR_INTERNAL, "fold: a shipped root of preset %s, 2^%u is not canonical",
                     f->seg_preset, f->po2);
@@ -380,7 +381,8 @@ static cairn_err from_record(rc_fold *f, int *hit)
     if (r < 0)
         fprintf(stderr, "cairn: key cache: ignoring the fold record %s (damaged, foreign or not private); "
                         "rebuilding the keys\n", f->rec_path);
-    if (r <= 0) return CAIRN_OK;
+    if (r <= 0) return CAIRN_OK; /* nothing of a refused record reaches f */
+    memcpy(f->pre_root, roots, sizeof roots);
     FORWARD_IF_ERROR(keys_from_roots(f, 0));
     f->verify_only = sh ? 2 : 1;
     *hit = 1;
@@ -539,9 +541,6 @@ static cairn_err fold_build(rc_fold **out, const char *seg_preset, unsigned po2,
             air_machine_free(f->vm[s]);
             f->vm[s] = NULL;
         }
-        /* what a refused record left (a kind the context has not keeps
-         * a zero root, which the record then holds) */
-        memset(f->pre_root, 0, sizeof f->pre_root);
         /* the join of lifts before the others: its key is the join
          * shape's for recording them */
         static const unsigned order[RC_FOLD_TAIL0] = {RC_FOLD_LIFT, RC_FOLD_JOIN_LL, RC_FOLD_JOIN_JL,

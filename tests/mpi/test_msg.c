@@ -468,6 +468,7 @@ static void check_recursion(const uint8_t *seg_claim, size_t seg_claim_len, cons
     p9.po2 = 9;
     void *exp9 = NULL;
     CU_ASSERT_EQUAL(lift->expect(&exp9, payload, payload_len, &p9), CAIRN_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "a segment of po2 8 in a job of po2 9"));
     free(exp);
     free(payload);
 

@@ -593,6 +593,22 @@ static void test_verifier(void)
 /* a root element changed to another field element */
 static void bump(uint64_t *v) { *v = *v == 0 ? 1 : *v - 1; }
 
+/* Ships sh with element i of kind's root changed (*bad, which must
+ * outlive the context) and returns the context of (test, po2) built from
+ * it: its control root is not ctrl. */
+static const rc_fold *ship_bumped(rc_fold_shipped *bad, const rc_fold_shipped *sh, unsigned kind, int i,
+                                  unsigned po2, const p2_digest *ctrl)
+{
+    *bad = *sh;
+    bump(&bad->root[kind][i]);
+    rc_fold_ship(bad, 1);
+    const rc_fold *f = NULL;
+    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&f, "test", po2), CAIRN_OK);
+    p2_digest c = rc_fold_ctrl(f);
+    CU_ASSERT(memcmp(&c, ctrl, sizeof c) != 0);
+    return f;
+}
+
 static void test_lazy(void)
 {
     if (g_sanitize) {
@@ -646,12 +662,8 @@ static void test_lazy(void)
 
     /* a join root that is not the code's: another control root, and the
      * join's own key is found out when it is built */
-    rc_fold_shipped bad = sh;
-    bump(&bad.root[RC_FOLD_JOIN_LL][0]);
-    rc_fold_ship(&bad, 1);
-    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&f, "test", PO2), CAIRN_OK);
-    c = rc_fold_ctrl(f);
-    CU_ASSERT(memcmp(&c, &ctrl, sizeof c) != 0);
+    rc_fold_shipped bad;
+    f = ship_bumped(&bad, &sh, RC_FOLD_JOIN_LL, 0, PO2, &ctrl);
     for (int i = 0; i < 2; i++)
         CU_ASSERT_EQUAL_FATAL(rc_fold_lift(&l[i], NULL, f, &g_s[i].claim, g_s[i].proof, g_s[i].len), CAIRN_OK);
     CU_ASSERT_EQUAL(rc_fold_join(&j, NULL, f, &l[0], &l[1]), CAIRN_ERR_INTERNAL);
@@ -702,12 +714,8 @@ static void test_tails(void)
     rc_fold_ship(NULL, 0);
     /* a count-down of 2^15 + about 3000 cycles: a segment of 2^15 and a
      * tail of 2^14, both proven with the run's parameters (rv_air.h) */
-    prog_t p = {.n = 0};
-    emit_li(&p, S0, (32768 + 3000) / 2);
-    size_t loop = p.n;
-    emit(&p, ADDI(S0, S0, -1));
-    emit(&p, BLT(ZERO, S0, -(int32_t)(4 * (p.n - loop))));
-    emit_exit(&p, 7);
+    prog_t p;
+    prog_countdown(&p, (32768 + 3000) / 2, 7);
     rv_program *prog = prog_load(&p);
     CU_ASSERT_PTR_NOT_NULL_FATAL(prog);
     stark_params sp;
@@ -817,12 +825,8 @@ static void test_tails(void)
     CU_ASSERT_EQUAL(rc_fold_programs_built(f), 1u << RC_FOLD_LIFT | 1u << tail);
     CU_ASSERT_EQUAL(rc_fold_verify(f, tail, l[1].claim, l[1].proof, l[1].len), CAIRN_OK);
     rc_fold_release();
-    rc_fold_shipped wrong = sh;
-    bump(&wrong.root[tail][1]);
-    rc_fold_ship(&wrong, 1);
-    CU_ASSERT_EQUAL_FATAL(rc_fold_get(&f, "test", TPO2), CAIRN_OK);
-    root = rc_fold_ctrl(f);
-    CU_ASSERT(memcmp(&root, &ctrl, sizeof root) != 0);
+    rc_fold_shipped wrong;
+    f = ship_bumped(&wrong, &sh, tail, 1, TPO2, &ctrl);
     CU_ASSERT_EQUAL(lift_tail(&bad, f, 1), CAIRN_ERR_INTERNAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "lift of a tail of 2^14 program's key"));
     CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "shipped"));

@@ -196,6 +196,43 @@ static void put_le(uint8_t *p, uint64_t v, int bytes)
     for (int i = 0; i < bytes; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* Fold records' kinds (rc_fold.h): a level-0 node is a lift, the run's
+ * or a tail's (kinds 0 and 4..13); above it any kind; 14 and up none.
+ * The encoder refuses what the decoder refuses. */
+static void t_rec_fold_kinds(void)
+{
+    uint8_t proof[3] = {1, 2, 3};
+    static const struct {
+        unsigned level, kind;
+        int ok;
+    } cases[] = {{0, 0, 1},  {0, JOBS_REC_FOLD_TAIL0, 1}, {0, JOBS_REC_FOLD_KINDS - 1, 1}, {0, 1, 0}, {0, 3, 0},
+                 {1, 2, 1},  {2, JOBS_REC_FOLD_TAIL0, 1}, {0, JOBS_REC_FOLD_KINDS, 0},     {1, JOBS_REC_FOLD_KINDS, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        jobs_rec_fold f = {.level = cases[i].level, .kind = cases[i].kind, .index = 0, .proof = proof,
+                           .proof_len = sizeof proof}, d;
+        uint8_t *b = NULL;
+        size_t n = 0;
+        cairn_err e = jobs_rec_encode_fold(&b, &n, &f);
+        CU_ASSERT_EQUAL(e, cases[i].ok ? CAIRN_OK : CAIRN_ERR_USAGE);
+        if (e == CAIRN_OK) {
+            CU_ASSERT(jobs_rec_decode_fold(&d, b, n) == CAIRN_OK && d.kind == f.kind && d.level == f.level);
+            free(b);
+            continue;
+        }
+        CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "fold record: kind"));
+        /* the same record with a right checksum over it: refused on decode */
+        f.kind = 0;
+        f.level = 0;
+        CU_ASSERT_EQUAL_FATAL(jobs_rec_encode_fold(&b, &n, &f), CAIRN_OK);
+        put_le(b + JOBS_REC_HEADER_BYTES, cases[i].level, 4);
+        put_le(b + JOBS_REC_HEADER_BYTES + 4, cases[i].kind, 4);
+        reseal(b, n);
+        CU_ASSERT_EQUAL(jobs_rec_decode_fold(&d, b, n), CAIRN_ERR_FORMAT);
+        CU_ASSERT_PTR_NOT_NULL(strstr(cairn_last_error(), "fold record: kind"));
+        free(b);
+    }
+}
+
 static void t_rec_damage(void)
 {
     jobs_rec_seg s = sample_seg(1), d;
@@ -518,12 +555,7 @@ static void t_fit_po2(void)
     /* 2^15 + about 3000 cycles of a count-down (no page but the code's):
      * a segment of 2^15, then a tail of 2^14; with a budget of 2^16
      * cycles and more, one segment of 2^16 */
-    p.n = 0;
-    emit_li(&p, S0, (32768 + 3000) / 2);
-    loop = p.n;
-    emit(&p, ADDI(S0, S0, -1));
-    emit(&p, BLT(ZERO, S0, -(int32_t)(4 * (p.n - loop))));
-    emit_exit(&p, 0);
+    prog_countdown(&p, (32768 + 3000) / 2, 0);
     rv_program *count = prog_load(&p);
     CU_ASSERT_PTR_NOT_NULL_FATAL(count);
     size_t nseg;
@@ -996,6 +1028,7 @@ int main(void)
         {"records round-trip", t_rec_roundtrip},
         {"records without timing (before issue 9) read", t_rec_old},
         {"damaged records refused", t_rec_damage},
+        {"fold records: the kinds at each level", t_rec_fold_kinds},
         {"input digest", t_input_digest},
         {"rv_run_segment = rv_run", t_run_segment},
         {"a run that fits one segment: its smallest size", t_fit_po2},

@@ -98,6 +98,17 @@ static inline void emit_exit(prog_t *p, uint32_t code)
     emit(p, ADDI(A7, ZERO, RV_SYS_EXIT));
     emit(p, ECALL);
 }
+/* p = a count-down of n iterations (2 cycles each, no memory access but
+ * the code's), then exit(code): a run of a chosen length */
+static inline void prog_countdown(prog_t *p, uint32_t n, uint32_t code)
+{
+    p->n = 0;
+    emit_li(p, S0, n);
+    size_t loop = p->n;
+    emit(p, ADDI(S0, S0, -1));
+    emit(p, BLT(ZERO, S0, -(int32_t)(4 * (p->n - loop))));
+    emit_exit(p, code);
+}
 static inline void emit_exit_reg(prog_t *p, uint32_t reg)
 {
     emit(p, ADDI(A0, reg, 0));
