@@ -49,7 +49,8 @@
 #       --resume once finished makes nothing; a claim of the tail at 2^13
 #       (below the floor) or 2^15 (not its proof's), or of the first segment
 #       at 2^16, fails verify --segments naming the segment; --exact-po2
-#       proves the last at 2^15; under mpirun -np 2 --no-local rank 1
+#       proves the last at 2^15, and so does cairn bench prove (2^14
+#       without it); under mpirun -np 2 --no-local rank 1
 #       proves the tail and lifts it (skipped without a working mpirun)
 #
 # Under CAIRN_SANITIZE_RUN every mode is skipped (77): a recursion proof
@@ -379,6 +380,14 @@ tails()
     expect 0 "" "$CAIRN" verify "$WORK/e.h5" --json || finish
     [ "$(json_field segments)" = 2 ] && [ "$(json_field last_segment_po2)" = 15 ] ||
         fail "tail: --exact-po2 gave the last segment 2^$(json_field last_segment_po2)"
+    # cairn bench prove proves the last segment as cairn prove does
+    local B=(bench prove "$elf" --input "$WORK/in" --segment-po2 15 --preset test --json)
+    expect 0 "" "$CAIRN" "${B[@]}" || finish
+    [ "$(json_field segments)" = 2 ] && [ "$(json_field last_segment_po2)" = 14 ] ||
+        fail "tail: bench prove's last segment at 2^$(json_field last_segment_po2), expected 2^14"
+    expect 0 "" "$CAIRN" "${B[@]}" --exact-po2 || finish
+    [ "$(json_field segments)" = 2 ] && [ "$(json_field last_segment_po2)" = 15 ] ||
+        fail "tail: bench prove --exact-po2's last segment at 2^$(json_field last_segment_po2)" && pass
     if [ -z "$MPIRUN" ] || ! command -v "$MPIRUN" >/dev/null 2>&1; then
         echo "tail: no mpirun, the MPI part not run" >&2
         return
