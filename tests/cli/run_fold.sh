@@ -385,6 +385,8 @@ tails()
     expect 0 "" "$CAIRN" "${B[@]}" || finish
     [ "$(json_field segments)" = 2 ] && [ "$(json_field last_segment_po2)" = 14 ] ||
         fail "tail: bench prove's last segment at 2^$(json_field last_segment_po2), expected 2^14"
+    awk -v k="$(json_field khz_after_first)" 'BEGIN { exit !(k > 0) }' ||
+        fail "tail: bench prove's khz_after_first is '$(json_field khz_after_first)' for 2 segments"
     expect 0 "" "$CAIRN" "${B[@]}" --exact-po2 || finish
     [ "$(json_field segments)" = 2 ] && [ "$(json_field last_segment_po2)" = 15 ] ||
         fail "tail: bench prove --exact-po2's last segment at 2^$(json_field last_segment_po2)" && pass
